@@ -1,0 +1,112 @@
+/**
+ * The one error catalogue. Every error the node reports — over HTTP, over gRPC, or on the CLI —
+ * has a stable code here, with its HTTP status and gRPC status. `docs/errors.md` lists every code;
+ * a test fails when one is missing there.
+ */
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { PROTOCOL_ERROR_CODES, ProtocolError } from '../protocols/errors.js';
+
+interface ErrorSpec {
+  /** HTTP status returned by the API. */
+  http: number;
+  /** gRPC status returned to a peer. */
+  grpc: GrpcStatus;
+  /** One line saying what the code means; the message of each error adds the specifics. */
+  summary: string;
+}
+
+export const ERRORS = {
+  // Configuration and identity
+  CONFIG_INVALID: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'The node configuration does not match its schema.' },
+  CONFIG_NOT_FOUND: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'The configuration file does not exist.' },
+  IDENTITY_EXISTS: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, summary: 'An identity already exists in this directory.' },
+  IDENTITY_INVALID: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'The node key or certificate is missing, unreadable or mismatched.' },
+  SECRET_FILE_MODE: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'A secret file is readable by other users (must be mode 0600).' },
+
+  // HTTP API
+  AUTH_REQUIRED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, summary: 'No valid bearer token was given.' },
+  FORBIDDEN_ROLE: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, summary: "The token's role may not call this endpoint." },
+  REQUEST_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The request does not match the schema.' },
+  NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'The route or resource does not exist.' },
+  INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'An unexpected error; details are in the node log.' },
+
+  // Data import
+  IMPORT_BAD_ROW: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A row could not be imported; the import was rolled back.' },
+  IMPORT_BAD_OPTION: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'An import option (id column, kind, format) is invalid.' },
+  IMPORT_FILE_UNREADABLE: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The input file cannot be read or parsed.' },
+  IDENTIFIER_INVALID: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'An identifier is not valid for its kind.' },
+  DATASET_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'The dataset does not exist on this node.' },
+
+  // Peers
+  PEER_UNKNOWN: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'The peer is not listed in the configuration.' },
+  PEER_NOT_PINNED: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, summary: "The peer's certificate does not match any pinned fingerprint." },
+  PEER_UNREACHABLE: { http: 502, grpc: GrpcStatus.UNAVAILABLE, summary: 'The peer could not be reached or did not answer in time.' },
+  PEER_VERSION_MISMATCH: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The peer speaks an incompatible protocol version.' },
+  PEER_MESSAGE_INVALID: { http: 502, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A peer message is malformed, oversized or out of order.' },
+  PEER_REFUSED: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The peer refused the request; its reason is included.' },
+  PEER_SIGNATURE_INVALID: { http: 502, grpc: GrpcStatus.UNAUTHENTICATED, summary: "A peer's signature does not verify." },
+
+  // Agreements
+  AGREEMENT_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No agreement with this id.' },
+  AGREEMENT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The agreement proposal is malformed or inconsistent.' },
+  AGREEMENT_NOT_ACCEPTED: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The agreement has not been accepted by both parties.' },
+  AGREEMENT_EXPIRED: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The agreement has expired.' },
+  AGREEMENT_REVOKED: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The agreement was revoked.' },
+  AGREEMENT_STATE: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The agreement is not in a state that allows this action.' },
+  OPERATION_NOT_ALLOWED: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, summary: 'The agreement does not allow this operation, dataset or output.' },
+
+  // Queries
+  RESULT_BELOW_MINIMUM: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, summary: "The result is below the agreement's minimum intersection size and is withheld." },
+  INPUT_BELOW_MINIMUM: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, summary: "An input set is smaller than the agreement's minimum." },
+  LIMIT_EXCEEDED: { http: 413, grpc: GrpcStatus.RESOURCE_EXHAUSTED, summary: 'A size or count limit was exceeded.' },
+  RUN_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No protocol run with this id.' },
+  RUN_FAILED: { http: 500, grpc: GrpcStatus.ABORTED, summary: 'The protocol run failed; the reason is included.' },
+
+  // Audit
+  AUDIT_TAMPERED: { http: 409, grpc: GrpcStatus.DATA_LOSS, summary: 'The audit log failed verification; the first bad entry is named.' },
+  AUDIT_EXPORT_FORMAT: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'Unknown audit export format.' },
+
+  // Protocol (raised by pure code in protocols/, mapped here)
+  PSI_INPUT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A PSI input (element, length or count) is invalid.' },
+  PSI_POINT_INVALID: { http: 502, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A group element received over the wire is not valid.' },
+  PSI_STATE: { http: 500, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'A PSI step was called out of order.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class MofangError extends Error {
+  readonly code: ErrorCode;
+  /** Structured, non-sensitive specifics (field names, limits, line numbers). Never raw identifiers. */
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'MofangError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get httpStatus(): number {
+    return ERRORS[this.code].http;
+  }
+
+  get grpcStatus(): GrpcStatus {
+    return ERRORS[this.code].grpc;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+    return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
+  }
+}
+
+/** Turns anything thrown into a catalogued error; unknown errors become INTERNAL. */
+export function asMofangError(err: unknown): MofangError {
+  if (err instanceof MofangError) return err;
+  if (err instanceof ProtocolError) return new MofangError(err.code, err.message);
+  const message = err instanceof Error ? err.message : String(err);
+  return new MofangError('INTERNAL', message);
+}
+
+// Every protocol code must have a catalogue entry (checked at compile time).
+const _protocolCodesCovered: Record<(typeof PROTOCOL_ERROR_CODES)[number], ErrorSpec> = ERRORS;
+void _protocolCodesCovered;

@@ -1,0 +1,14 @@
+/** Ordered schema migrations; each domain contributes the SQL for the tables it owns. */
+import { AUDIT_SCHEMA_V1 } from '../audit/schema.js';
+import { DATASET_SCHEMA_V1 } from '../datasets/schema.js';
+import { AGREEMENT_SCHEMA_V1 } from '../agreements/schema.js';
+import { RUN_SCHEMA_V1 } from '../session/schema.js';
+
+export interface Migration {
+  version: number;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, sql: [AUDIT_SCHEMA_V1, DATASET_SCHEMA_V1, AGREEMENT_SCHEMA_V1, RUN_SCHEMA_V1].join('\n') },
+];
