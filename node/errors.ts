@@ -29,6 +29,9 @@ export const ERRORS = {
   REQUEST_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The request does not match the schema.' },
   NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'The route or resource does not exist.' },
   INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'An unexpected error; details are in the node log.' },
+  MEDIA_TYPE_UNSUPPORTED: { http: 415, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The request Content-Type is not accepted by this endpoint.' },
+  TOKEN_FILE_INVALID: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'The API token file is missing, unreadable or malformed.' },
+  TOKEN_EXISTS: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, summary: 'An API token with this id already exists.' },
 
   // Data import
   IMPORT_BAD_ROW: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A row could not be imported; the import was rolled back.' },
@@ -53,10 +56,12 @@ export const ERRORS = {
   AGREEMENT_EXPIRED: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The agreement has expired.' },
   AGREEMENT_REVOKED: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The agreement was revoked.' },
   AGREEMENT_STATE: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The agreement is not in a state that allows this action.' },
+  AGREEMENT_CONFLICT: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, summary: 'An agreement with this id already exists with different terms.' },
   OPERATION_NOT_ALLOWED: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, summary: 'The agreement does not allow this operation, dataset or output.' },
 
   // Queries
   RESULT_BELOW_MINIMUM: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, summary: "The result is below the agreement's minimum intersection size and is withheld." },
+  QUERY_LIMIT_REACHED: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, summary: "The agreement's daily query limit is reached." },
   INPUT_BELOW_MINIMUM: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, summary: "An input set is smaller than the agreement's minimum." },
   LIMIT_EXCEEDED: { http: 413, grpc: GrpcStatus.RESOURCE_EXHAUSTED, summary: 'A size or count limit was exceeded.' },
   RUN_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No protocol run with this id.' },
@@ -65,6 +70,7 @@ export const ERRORS = {
   // Audit
   AUDIT_TAMPERED: { http: 409, grpc: GrpcStatus.DATA_LOSS, summary: 'The audit log failed verification; the first bad entry is named.' },
   AUDIT_EXPORT_FORMAT: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'Unknown audit export format.' },
+  AUDIT_RAW_IDENTIFIER: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'An audit subject or detail looks like a personal identifier (phone, email, ID or card number); nothing was written.' },
 
   // Protocol (raised by pure code in protocols/, mapped here)
   PSI_INPUT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A PSI input (element, length or count) is invalid.' },

@@ -1,0 +1,43 @@
+/**
+ * What a data source yields: one record per row of the file, either its fields or the reason it
+ * could not be read. Sources never throw for a bad row — the importer decides whether a bad row
+ * aborts the import or is skipped — and reasons never quote the row's content.
+ */
+
+export type FieldValue = string | number | boolean | null;
+
+export type SourceRecord =
+  | {
+      /** 1-based line of the file where the record starts. */
+      readonly line: number;
+      readonly fields: Readonly<Record<string, FieldValue>>;
+      readonly error?: undefined;
+    }
+  | {
+      readonly line: number;
+      readonly fields?: undefined;
+      /** Why the row could not be read, without its content. */
+      readonly error: string;
+      /** The column at fault, when there is one. */
+      readonly column?: string;
+    };
+
+export const SOURCE_FORMATS = ['csv', 'jsonl'] as const;
+export type SourceFormat = (typeof SOURCE_FORMATS)[number];
+
+/** A file's records, read once, front to back, as a stream (the file is never held in memory). */
+export interface RecordSource extends AsyncIterable<SourceRecord> {
+  readonly format: SourceFormat;
+  readonly file: string;
+  /** CSV: the header, known once the first record has been read. JSONL: undefined. */
+  readonly header: readonly string[] | undefined;
+  /** Bytes of the file read so far, for progress. */
+  readonly bytesRead: number;
+  /** Size of the file when the source was opened. */
+  readonly totalBytes: number;
+  /** SHA-256 (hex) of the whole file; available once iteration has run to the end. */
+  sha256(): string;
+}
+
+/** Longest record a source accepts; longer ones are bad rows (a runaway quote, a binary file). */
+export const MAX_RECORD_BYTES = 1 << 20;

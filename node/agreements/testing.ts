@@ -1,0 +1,88 @@
+/**
+ * Test support only: throwaway P-256 node identities and agreement databases, with the same shape
+ * as node/identity (`nodeId` = 'sha256:' + hex of the certificate DER, `sign`, `verifySignature`),
+ * so the agreement tests do not depend on that module. Needs the `openssl` CLI for certificates.
+ */
+import Database from 'better-sqlite3';
+import { X509Certificate, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Db } from '../store/db.js';
+import type { TermsDraft } from './model.js';
+import { AGREEMENT_SCHEMA_V1 } from './schema.js';
+import { nodeIdOfCert } from './signing.js';
+import type { AgreementContext, AuditEntry } from './store.js';
+
+export interface TestIdentity {
+  name: string;
+  nodeId: string;
+  certPem: string;
+  keyPem: string;
+  sign(data: Uint8Array): Buffer;
+}
+
+/** A fresh self-signed P-256 identity (random key; not deterministic). */
+export function makeTestIdentity(name: string): TestIdentity {
+  const dir = mkdtempSync(join(tmpdir(), 'mofang-id-'));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', key, '-out', cert, '-subj', `/CN=${name}`, '-days', '2',
+  ], { stdio: 'ignore' });
+  const certPem = readFileSync(cert, 'utf8');
+  const keyPem = readFileSync(key, 'utf8');
+  return { name, nodeId: nodeIdOfCert(certPem)!, certPem, keyPem, sign: (data) => cryptoSign('sha256', data, keyPem) };
+}
+
+/** Same contract as identity's verifySignature. */
+export function verifySignature(certPem: string, data: Uint8Array, signature: Uint8Array): boolean {
+  return cryptoVerify('sha256', data, new X509Certificate(certPem).publicKey, signature);
+}
+
+export interface TestNode {
+  identity: TestIdentity;
+  ctx: AgreementContext;
+  db: Db;
+  /** Audit entries, read back from a table written inside the agreement transactions. */
+  auditEntries(): AuditEntry[];
+}
+
+/**
+ * A node with its own SQLite file. Its audit sink writes to the same database, so a rolled-back
+ * transition also rolls back its audit entry — the property the store promises.
+ */
+export function makeTestNode(name: string, now?: () => Date): TestNode {
+  const identity = makeTestIdentity(name);
+  const db = new Database(join(mkdtempSync(join(tmpdir(), 'mofang-agreements-')), `${name}.db`));
+  db.exec(AGREEMENT_SCHEMA_V1);
+  db.exec('CREATE TABLE test_audit (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL)');
+  const audit = { append: (e: AuditEntry) => db.prepare('INSERT INTO test_audit (entry) VALUES (?)').run(JSON.stringify(e)) };
+  return {
+    identity,
+    db,
+    ctx: { db, localNodeId: identity.nodeId, audit, verify: verifySignature, ...(now ? { now } : {}) },
+    auditEntries: () =>
+      (db.prepare('SELECT entry FROM test_audit ORDER BY seq').all() as { entry: string }[]).map((r) => JSON.parse(r.entry)),
+  };
+}
+
+/** Overlap + enrich terms between two node ids; `over` replaces top-level fields. */
+export function sampleDraft(proposerId: string, acceptorId: string, over: Partial<TermsDraft> = {}): TermsDraft {
+  return {
+    title: 'Bank × Telco active subscribers',
+    expiresAt: '2026-07-01T00:00:00.000Z',
+    parties: {
+      proposer: { nodeId: proposerId, name: 'Bank', dataset: 'customers', columns: ['phone'] },
+      acceptor: { nodeId: acceptorId, name: 'Telco', dataset: 'subscribers', columns: ['msisdn'] },
+    },
+    operations: ['overlap', 'enrich'],
+    outputs: { overlap: ['proposer', 'acceptor'], enrich: ['proposer'] },
+    minIntersection: 100,
+    enrichAttribute: 'partner:telco:active',
+    idKind: 'phone',
+    ...over,
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * The node's HTTP API. `buildApp` returns the fastify instance without listening (tests use
+ * `app.inject()`; the node calls `listen`). Routes only validate, authorise and translate to
+ * `NodeServices`; the services do the work and write the audit log.
+ */
+import swagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import type { Logger } from '../log/logger.js';
+import { authHook } from './auth.js';
+import { errorReply, notFound } from './error-reply.js';
+import { agreementRoutes } from './routes/agreements.js';
+import { auditRoutes } from './routes/audit.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { healthRoutes } from './routes/health.js';
+import { openapiRoutes } from './routes/openapi.js';
+import { runRoutes } from './routes/runs.js';
+import { ErrorResponse } from './schemas.js';
+import type { NodeServices } from './services.js';
+import type { TokenEntry, TokenSource } from './tokens.js';
+
+export interface AppOptions {
+  services: NodeServices;
+  /** Token hashes, or a source re-read per request (`tokenFileSource`) so revocation needs no restart. */
+  tokens: readonly TokenEntry[] | TokenSource;
+  logger: Logger;
+  /** Shown in the OpenAPI document. */
+  version: string;
+  /** Largest dataset upload, in bytes. Default 2 GiB. */
+  importBodyLimit?: number;
+  /** Largest JSON body, in bytes. Default 1 MiB. */
+  jsonBodyLimit?: number;
+  /** Where uploads are staged before import. Default: the OS temp directory. */
+  uploadDir?: string;
+}
+
+export const DEFAULT_IMPORT_BODY_LIMIT = 2 * 1024 ** 3;
+export const DEFAULT_JSON_BODY_LIMIT = 1024 ** 2;
+
+const ERROR_REF = { $ref: 'ErrorResponse#' };
+
+/**
+ * @example
+ * const app = buildApp({ services: node, tokens: tokenFileSource(cfg.http.tokens), logger, version: '0.1.0' });
+ * await app.listen({ host: '127.0.0.1', port: 8443 });
+ */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const { services } = options;
+  const tokens: TokenSource = typeof options.tokens === 'function' ? options.tokens : () => options.tokens as readonly TokenEntry[];
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // We log one line per request ourselves, without URLs (they can carry ids) or bodies.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    bodyLimit: options.jsonBodyLimit ?? DEFAULT_JSON_BODY_LIMIT,
+    // HEAD would run GET handlers (including exports) with no use for the API's clients.
+    exposeHeadRoutes: false,
+    // Report unknown fields instead of silently dropping them: a typo must not pass as a default.
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+
+  app.decorateRequest('actor', null);
+  app.decorateRequest('errorCode', null);
+  app.addSchema(ErrorResponse);
+  app.addHook('onRoute', enforceRouteContract);
+  app.setErrorHandler(errorReply);
+  app.setNotFoundHandler(notFound);
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    // Responses name datasets, peers and counts: keep them out of shared caches and sniffers.
+    reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? '(no route)',
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime),
+        actor: request.actor?.id ?? null,
+        ...(request.errorCode ? { code: request.errorCode } : {}),
+      },
+      'request',
+    );
+  });
+
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Mofang node API', version: options.version, description: 'See docs/api.md. Errors: docs/errors.md.' },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token `mfg_<role>_…`.' } },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  app.register(openapiRoutes);
+  app.register(healthRoutes, { services });
+  app.register(
+    async (v1) => {
+      v1.addHook('onRequest', authHook(tokens));
+      v1.register(datasetRoutes, {
+        services,
+        importBodyLimit: options.importBodyLimit ?? DEFAULT_IMPORT_BODY_LIMIT,
+        uploadDir: options.uploadDir ?? tmpdir(),
+      });
+      v1.register(agreementRoutes, { services });
+      v1.register(runRoutes, { services });
+      v1.register(auditRoutes, { services });
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}
+
+/**
+ * Checked as each route is added, so a route cannot ship without a role list or a response
+ * schema: a missing `roles` would otherwise mean "any valid token", a missing schema "any field".
+ */
+function enforceRouteContract(route: RouteOptions): void {
+  const config = route.config ?? {};
+  const name = `${route.method} ${route.url}`;
+  const roles = config.roles ?? [];
+  if (config.public !== true && roles.length === 0) throw new Error(`${name}: declare config.roles or config.public`);
+  const schema = (route.schema ??= {}) as Record<string, unknown> & { response?: Record<string, unknown> };
+  if (!Object.keys(schema.response ?? {}).some((status) => /^2\d\d$/.test(status))) throw new Error(`${name}: declare a 2xx response schema`);
+  schema.response = { ...schema.response, '4xx': ERROR_REF, '5xx': ERROR_REF };
+  if (config.public) {
+    schema.security = [];
+  } else {
+    schema.security = [{ bearerAuth: [] }];
+    const who = `Roles: ${roles.join(', ')}.`;
+    schema.description = schema.description ? `${who} ${schema.description as string}` : who;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Test double: an in-memory `NodeServices` with fixed sample data that records each call. Used
+ * by the API tests only; the real node is covered by integration tests.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type * as S from './services.js';
+
+export interface Call {
+  method: keyof S.NodeServices;
+  args: unknown[];
+}
+
+const T0 = '2026-01-01T00:00:00.000Z';
+export const AGREEMENT_ID = '0b9f0c1e-8c1a-4a59-9a43-5f4a3c2d1e0f';
+
+export const sampleAgreement: S.AgreementView = {
+  id: AGREEMENT_ID,
+  status: 'accepted',
+  localParty: 'proposer',
+  peerNodeId: `sha256:${'b'.repeat(64)}`,
+  peerName: 'telco',
+  termsHash: 'c'.repeat(64),
+  terms: { id: AGREEMENT_ID, version: 1, minIntersection: 100 },
+  proposerSignature: { signer: `sha256:${'a'.repeat(64)}`, signature: 'sig-a', at: T0 },
+  acceptorSignature: { signer: `sha256:${'b'.repeat(64)}`, signature: 'sig-b', at: T0 },
+  createdAt: T0,
+  updatedAt: T0,
+};
+
+export const sampleRun: S.RunView = {
+  id: 'run-1',
+  agreementId: AGREEMENT_ID,
+  operation: 'overlap',
+  role: 'querier',
+  peerNodeId: `sha256:${'b'.repeat(64)}`,
+  status: 'succeeded',
+  dataset: 'customers',
+  localSize: 1000,
+  peerSize: 5000,
+  resultCount: 420,
+  attribute: null,
+  messagesSent: 4,
+  messagesReceived: 4,
+  bytesSent: 32_000,
+  bytesReceived: 160_000,
+  transcriptHash: 'd'.repeat(64),
+  errorCode: null,
+  errorMessage: null,
+  startedAt: T0,
+  finishedAt: T0,
+};
+
+export const sampleAudit: S.AuditEntryView[] = [1, 2, 3].map((seq) => ({
+  seq,
+  at: T0,
+  actor: 'token:admin-1',
+  action: seq === 2 ? 'agreement.accept' : 'dataset.import',
+  subject: seq === 2 ? AGREEMENT_ID : 'customers',
+  details: { rows: seq * 10 },
+  prevHash: String(seq - 1).repeat(64),
+  hash: String(seq).repeat(64),
+  signature: `sig-${seq}`,
+}));
+
+export interface FakeServices extends S.NodeServices {
+  calls: Call[];
+  /** Content of each file passed to importDataset, read during the call (null: no such file). */
+  imported: { file: string; content: string | null }[];
+  /** Makes the next call of `method` throw `err`. */
+  failNext(method: keyof S.NodeServices, err: unknown): void;
+}
+
+export function fakeServices(): FakeServices {
+  const calls: Call[] = [];
+  const imported: { file: string; content: string | null }[] = [];
+  const failures = new Map<string, unknown>();
+  const record = (method: keyof S.NodeServices, ...args: unknown[]) => {
+    calls.push({ method, args });
+    if (failures.has(method)) {
+      const err = failures.get(method);
+      failures.delete(method);
+      throw err;
+    }
+  };
+  return {
+    calls,
+    imported,
+    failNext: (method, err) => void failures.set(method, err),
+    health() {
+      record('health');
+      return { status: 'ok', nodeId: `sha256:${'a'.repeat(64)}`, name: 'bank', version: '0.1.0', uptimeSeconds: 12, peers: [] };
+    },
+    listDatasets() {
+      record('listDatasets');
+      return [
+        {
+          name: 'customers', idColumn: 'msisdn', idKind: 'phone', columns: [{ name: 'msisdn', type: 'string' }],
+          rowCount: 1000, rejectedCount: 0, generation: 1, sourceSha256: 'e'.repeat(64), importedAt: T0,
+        },
+      ];
+    },
+    async importDataset(input, actor) {
+      record('importDataset', input, actor);
+      imported.push({ file: input.file, content: existsSync(input.file) ? readFileSync(input.file, 'utf8') : null });
+      return {
+        dataset: input.dataset, generation: 2, rowsRead: 2, imported: 2, rejected: 0, badRows: [],
+        columns: [{ name: input.idColumn, type: 'string' }], sourceSha256: 'f'.repeat(64), durationMs: 3,
+      };
+    },
+    listAgreements(filter) {
+      record('listAgreements', filter);
+      return [sampleAgreement];
+    },
+    getAgreement(id) {
+      record('getAgreement', id);
+      return sampleAgreement;
+    },
+    async proposeAgreement(input, actor) {
+      record('proposeAgreement', input, actor);
+      return { ...sampleAgreement, status: 'proposed' };
+    },
+    async acceptAgreement(id, actor) {
+      record('acceptAgreement', id, actor);
+      return sampleAgreement;
+    },
+    async revokeAgreement(id, reason, actor) {
+      record('revokeAgreement', id, reason, actor);
+      return { ...sampleAgreement, status: 'revoked', revokedBy: actor.id, revokedReason: reason };
+    },
+    async runQuery(input, actor) {
+      record('runQuery', input, actor);
+      return sampleRun;
+    },
+    listRuns(filter) {
+      record('listRuns', filter);
+      return [sampleRun];
+    },
+    getRun(id) {
+      record('getRun', id);
+      return sampleRun;
+    },
+    listAudit(filter) {
+      record('listAudit', filter);
+      return sampleAudit;
+    },
+    async verifyAudit() {
+      record('verifyAudit');
+      return { ok: true, entries: 3, head: { seq: 3, hash: '3'.repeat(64) }, checked: ['chain', 'signatures'] };
+    },
+    async exportAudit(format, out, filter) {
+      record('exportAudit', format, out, filter);
+      for (const e of sampleAudit) {
+        out.write(format === 'jsonl' ? `${JSON.stringify(e)}\n` : `${e.seq},${e.at},${e.actor},${e.action}\n`);
+        // Yield between entries, like a real export reading from the database in pages.
+        await new Promise((r) => setImmediate(r));
+      }
+      out.end();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Datasets: list, and import either an upload (CSV or NDJSON streamed to a private temp file)
+ * or a file already on the node (JSON body with its path). Importing is admin-only: it changes
+ * what the node can match against.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Readable } from 'node:stream';
+import { MofangError } from '../../errors.js';
+import { actorOf } from '../auth.js';
+import type { ImportInput, NodeServices } from '../services.js';
+import { DatasetInfo, DatasetName, ImportFromPath, ImportQuery, ImportReport } from '../schemas.js';
+import { stageUpload, tooLarge } from '../upload.js';
+
+export interface DatasetRouteOptions {
+  services: NodeServices;
+  /** Largest upload, in bytes. */
+  importBodyLimit: number;
+  /** Directory for staged uploads. */
+  uploadDir: string;
+}
+
+const UPLOAD_TYPES = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl' } as const;
+type UploadType = keyof typeof UPLOAD_TYPES;
+
+export const datasetRoutes: FastifyPluginAsync<DatasetRouteOptions> = async (app, { services, importBodyLimit, uploadDir }) => {
+  // Hand uploads to the handler as a stream (encapsulated: other routes still refuse these types).
+  app.addContentTypeParser(Object.keys(UPLOAD_TYPES), (_request, payload, done) => done(null, payload));
+
+  app.get(
+    '/datasets',
+    {
+      config: { roles: ['admin', 'operator'] },
+      schema: { tags: ['datasets'], summary: 'List datasets', response: { 200: Type.Object({ datasets: Type.Array(DatasetInfo) }) } },
+    },
+    async () => ({ datasets: await services.listDatasets() }),
+  );
+
+  app.post<{ Params: { name: string }; Querystring: Static<typeof ImportQuery>; Body: Readable | Static<typeof ImportFromPath> }>(
+    '/datasets/:name/import',
+    {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['datasets'],
+        summary: 'Import a dataset (upload, or a file on the node)',
+        description:
+          'Upload: send the file as the body with Content-Type text/csv or application/x-ndjson and `?id=<column>:<kind>`. ' +
+          `On-node file: send JSON { path, idColumn, idKind }. Uploads larger than the configured limit (default 2 GiB) are refused with LIMIT_EXCEEDED.`,
+        params: Type.Object({ name: DatasetName }),
+        querystring: ImportQuery,
+        body: {
+          content: {
+            'application/json': { schema: ImportFromPath },
+            // Streams are not validated; these entries document the accepted types.
+            'text/csv': { schema: { description: 'CSV with a header row.' } },
+            'application/x-ndjson': { schema: { description: 'One JSON object per line.' } },
+          },
+        },
+        response: { 200: ImportReport },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const dataset = request.params.name;
+      const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (mediaType === 'application/json') {
+        const b = request.body as Static<typeof ImportFromPath>;
+        const input: ImportInput = { file: b.path, format: b.format, dataset, idColumn: b.idColumn, idKind: b.idKind, skipBad: b.skipBad };
+        return services.importDataset(input, actor);
+      }
+      if (!Object.hasOwn(UPLOAD_TYPES, mediaType)) {
+        throw new MofangError('MEDIA_TYPE_UNSUPPORTED', 'send the file as text/csv or application/x-ndjson, or JSON { path, idColumn, idKind }');
+      }
+      const id = request.query.id;
+      // Refuse before reading a byte of the upload.
+      if (!id) throw new MofangError('REQUEST_INVALID', 'querystring.id: is required for uploads, as <id column>:<id kind>', { in: 'querystring', field: 'id' });
+      const declared = Number(request.headers['content-length'] ?? 0);
+      if (declared > importBodyLimit) throw tooLarge(importBodyLimit);
+      const cut = id.lastIndexOf(':');
+      const format = UPLOAD_TYPES[mediaType as UploadType];
+      const staged = await stageUpload(request.body as Readable, { dir: uploadDir, extension: format, limit: importBodyLimit });
+      try {
+        return await services.importDataset(
+          { file: staged.file, format, dataset, idColumn: id.slice(0, cut), idKind: id.slice(cut + 1), skipBad: request.query.skipBad },
+          actor,
+        );
+      } finally {
+        await staged.remove();
+      }
+    },
+  );
+};

@@ -1,0 +1,225 @@
+/**
+ * The wire shapes of the HTTP API (TypeBox → JSON Schema). Requests are validated against them;
+ * responses are serialised through them, so a field added to a view in the node is not
+ * disclosed until it is added here on purpose. Compile-time checks at the bottom keep each
+ * shape equal to its interface in `services.ts`.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ERRORS } from '../errors.js';
+import type * as S from './services.js';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Timestamp = Type.String({ format: 'date-time' });
+const Enum = <T extends string>(values: readonly T[], description?: string) =>
+  Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
+
+// --- Parameters -------------------------------------------------------------------------------
+export const DatasetName = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f/]+$', description: 'Dataset name.' });
+export const AgreementId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', description: 'Agreement id (lowercase UUID).' });
+export const RunId = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$', description: 'Run id.' });
+const IdKind = Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$', description: 'Identifier kind, e.g. phone, email.' });
+const Operation = Enum(['overlap', 'enrich'] as const);
+const Role = Enum(['admin', 'operator', 'compliance'] as const);
+
+// --- Errors -----------------------------------------------------------------------------------
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: Enum(Object.keys(ERRORS) as (keyof typeof ERRORS)[], 'Stable code from the error catalogue (docs/errors.md).'),
+      message: Type.String(),
+      details: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Non-sensitive specifics: field names, limits.' })),
+    }),
+  },
+  { $id: 'ErrorResponse', description: 'Every error, whatever the endpoint.' },
+);
+
+// --- Health -----------------------------------------------------------------------------------
+export const HealthView = Type.Object({
+  status: Type.Literal('ok'),
+  nodeId: Type.String(),
+  name: Type.String(),
+  version: Type.String(),
+  uptimeSeconds: Type.Number(),
+  peers: Type.Array(Type.Object({ name: Type.String(), nodeId: Type.String(), address: Type.String() })),
+});
+
+// --- Datasets ---------------------------------------------------------------------------------
+const DatasetColumn = Type.Object({ name: Type.String(), type: Enum(['number', 'string', 'boolean', 'date'] as const) });
+
+export const DatasetInfo = Type.Object({
+  name: Type.String(),
+  idColumn: Type.String(),
+  idKind: Type.String(),
+  columns: Type.Array(DatasetColumn),
+  rowCount: Type.Integer(),
+  rejectedCount: Type.Integer(),
+  generation: Type.Integer(),
+  sourceSha256: Type.String(),
+  importedAt: Timestamp,
+});
+
+export const ImportReport = Type.Object({
+  dataset: Type.String(),
+  generation: Type.Integer(),
+  rowsRead: Type.Integer(),
+  imported: Type.Integer(),
+  rejected: Type.Integer(),
+  badRows: Type.Array(Type.Object({ line: Type.Integer(), column: Type.Optional(Type.String()), reason: Type.String() })),
+  columns: Type.Array(DatasetColumn),
+  sourceSha256: Type.String(),
+  durationMs: Type.Number(),
+});
+
+/** JSON import: a file already on the node's filesystem. */
+export const ImportFromPath = Type.Object(
+  {
+    path: Type.String({ minLength: 1, maxLength: 4096, description: "Absolute path on the node's filesystem." }),
+    idColumn: Type.String({ minLength: 1, maxLength: 200 }),
+    idKind: IdKind,
+    format: Type.Optional(Enum(['csv', 'jsonl'] as const)),
+    skipBad: Type.Optional(Type.Boolean({ description: 'Skip bad rows instead of rolling back.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ImportQuery = Type.Object(
+  {
+    id: Type.Optional(Type.String({ pattern: '^[^:]+:[a-z][a-z0-9-]{0,31}$', description: 'For uploads: `<id column>:<id kind>`, e.g. `msisdn:phone`.' })),
+    skipBad: Type.Optional(Type.Boolean({ description: 'For uploads: skip bad rows instead of rolling back.' })),
+  },
+  { additionalProperties: false },
+);
+
+// --- Agreements -------------------------------------------------------------------------------
+export const AgreementStatus = Enum(['proposed', 'pending', 'accepted', 'revoked'] as const);
+
+export const ProposeInput = Type.Object(
+  {
+    peer: Type.String({ minLength: 1, maxLength: 64, description: 'Peer name from the node configuration.' }),
+    title: Type.String({ minLength: 1, maxLength: 200 }),
+    localDataset: DatasetName,
+    peerDataset: DatasetName,
+    idKind: IdKind,
+    operations: Type.Array(Operation, { minItems: 1, uniqueItems: true }),
+    shareOverlapWithAcceptor: Type.Optional(Type.Boolean()),
+    minIntersection: Type.Integer({ minimum: 1 }),
+    expiresAt: Timestamp,
+    enrichAttribute: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
+
+const Signature = Type.Object({ signer: Type.String(), signature: Type.String(), at: Timestamp });
+
+export const AgreementView = Type.Object({
+  id: Type.String(),
+  status: AgreementStatus,
+  localParty: Enum(['proposer', 'acceptor'] as const),
+  peerNodeId: Type.String(),
+  peerName: Type.Optional(Type.String()),
+  termsHash: Type.String(),
+  // Terms are signed by both parties and shown to both; nothing in them is secret.
+  terms: Type.Record(Type.String(), Type.Unknown()),
+  proposerSignature: Signature,
+  acceptorSignature: Type.Optional(Signature),
+  revokedBy: Type.Optional(Type.String()),
+  revokedReason: Type.Optional(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const RevokeInput = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 1000, pattern: '\\S', description: 'Why; recorded in the audit log.' }) },
+  { additionalProperties: false },
+);
+
+// --- Queries and runs -------------------------------------------------------------------------
+export const QueryInput = Type.Object({ operation: Operation, agreementId: AgreementId }, { additionalProperties: false });
+
+const Count = Nullable(Type.Integer());
+export const RunView = Type.Object({
+  id: Type.String(),
+  agreementId: Type.String(),
+  operation: Operation,
+  role: Enum(['querier', 'responder'] as const),
+  peerNodeId: Type.String(),
+  status: Enum(['running', 'succeeded', 'failed'] as const),
+  dataset: Type.String(),
+  localSize: Count,
+  peerSize: Count,
+  resultCount: Count,
+  attribute: Nullable(Type.String()),
+  messagesSent: Type.Integer(),
+  messagesReceived: Type.Integer(),
+  bytesSent: Type.Integer(),
+  bytesReceived: Type.Integer(),
+  transcriptHash: Nullable(Type.String()),
+  errorCode: Nullable(Type.String()),
+  errorMessage: Nullable(Type.String()),
+  startedAt: Timestamp,
+  finishedAt: Nullable(Timestamp),
+});
+
+// --- Audit ------------------------------------------------------------------------------------
+const AuditAction = Type.String({ pattern: '^[a-z][a-z0-9_.:-]{0,63}$', description: 'Audit action, e.g. agreement.accept.' });
+
+export const AuditEntryView = Type.Object({
+  seq: Type.Integer(),
+  at: Timestamp,
+  actor: Type.String(),
+  action: Type.String(),
+  subject: Nullable(Type.String()),
+  // Audit details are written by the node to be shown to compliance; never raw identifiers.
+  details: Type.Record(Type.String(), Type.Unknown()),
+  prevHash: Type.String(),
+  hash: Type.String(),
+  signature: Type.String(),
+});
+
+export const AuditVerifyView = Type.Object({
+  ok: Type.Boolean(),
+  entries: Type.Integer(),
+  head: Type.Optional(Type.Object({ seq: Type.Integer(), hash: Type.String() })),
+  firstBad: Type.Optional(Type.Object({ seq: Type.Integer(), reason: Type.String() })),
+  checked: Type.Array(Type.String()),
+});
+
+export const AuditQuery = Type.Object(
+  {
+    afterSeq: Type.Optional(Type.Integer({ minimum: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    action: Type.Optional(AuditAction),
+  },
+  { additionalProperties: false },
+);
+
+export const AuditExportQuery = Type.Object(
+  {
+    format: Type.Optional(Enum(['jsonl', 'csv'] as const, 'Default jsonl.')),
+    from: Type.Optional(Timestamp),
+    to: Type.Optional(Timestamp),
+    action: Type.Optional(AuditAction),
+  },
+  { additionalProperties: false },
+);
+
+export const ListLimit = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) },
+  { additionalProperties: false },
+);
+
+// --- Drift checks: a compile error here means a schema no longer matches services.ts ---------
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const drift: {
+  health: Same<Static<typeof HealthView>, S.HealthView>;
+  dataset: Same<Static<typeof DatasetInfo>, S.DatasetInfo>;
+  report: Same<Static<typeof ImportReport>, S.ImportReport>;
+  propose: Same<Static<typeof ProposeInput>, S.ProposeInput>;
+  agreement: Same<Static<typeof AgreementView>, S.AgreementView>;
+  query: Same<Static<typeof QueryInput>, S.QueryInput>;
+  run: Same<Static<typeof RunView>, S.RunView>;
+  audit: Same<Static<typeof AuditEntryView>, S.AuditEntryView>;
+  verify: Same<Static<typeof AuditVerifyView>, S.AuditVerifyView>;
+  role: Same<Static<typeof Role>, S.Role>;
+} = { health: true, dataset: true, report: true, propose: true, agreement: true, query: true, run: true, audit: true, verify: true, role: true };
+void drift;

@@ -1,0 +1,155 @@
+/**
+ * What the HTTP API (and the CLI) can ask of a node. The node implements this in
+ * `node/node.ts`; routes only validate, authorise and translate — no business logic here.
+ * Every method that changes state takes the acting principal, for the audit log.
+ */
+export type Role = 'admin' | 'operator' | 'compliance';
+
+export interface Actor {
+  /** e.g. `token:ops-1` or `cli:root` — never a secret. */
+  id: string;
+  role: Role | 'system';
+}
+
+export interface DatasetColumn { name: string; type: 'number' | 'string' | 'boolean' | 'date' }
+
+export interface DatasetInfo {
+  name: string;
+  idColumn: string;
+  idKind: string;
+  columns: DatasetColumn[];
+  rowCount: number;
+  rejectedCount: number;
+  generation: number;
+  sourceSha256: string;
+  importedAt: string;
+}
+
+export interface ImportInput {
+  /** Path on the node's filesystem, or a temp file the API streamed an upload into. */
+  file: string;
+  format?: 'csv' | 'jsonl';
+  dataset: string;
+  idColumn: string;
+  idKind: string;
+  skipBad?: boolean;
+}
+
+export interface ImportReport {
+  dataset: string;
+  generation: number;
+  rowsRead: number;
+  imported: number;
+  rejected: number;
+  badRows: { line: number; column?: string; reason: string }[];
+  columns: DatasetColumn[];
+  sourceSha256: string;
+  durationMs: number;
+}
+
+export interface ProposeInput {
+  peer: string;
+  title: string;
+  localDataset: string;
+  peerDataset: string;
+  idKind: string;
+  operations: ('overlap' | 'enrich')[];
+  /** Who receives the overlap count: the proposer (querier) always; add 'acceptor' to share it. */
+  shareOverlapWithAcceptor?: boolean;
+  minIntersection: number;
+  expiresAt: string;
+  enrichAttribute?: string;
+}
+
+/** An agreement as shown to users (terms plus local state). */
+export interface AgreementView {
+  id: string;
+  status: 'proposed' | 'pending' | 'accepted' | 'revoked';
+  localParty: 'proposer' | 'acceptor';
+  peerNodeId: string;
+  peerName?: string;
+  termsHash: string;
+  terms: Record<string, unknown>;
+  proposerSignature: { signer: string; signature: string; at: string };
+  acceptorSignature?: { signer: string; signature: string; at: string };
+  revokedBy?: string;
+  revokedReason?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface QueryInput {
+  operation: 'overlap' | 'enrich';
+  agreementId: string;
+}
+
+export interface RunView {
+  id: string;
+  agreementId: string;
+  operation: 'overlap' | 'enrich';
+  role: 'querier' | 'responder';
+  peerNodeId: string;
+  status: 'running' | 'succeeded' | 'failed';
+  dataset: string;
+  localSize: number | null;
+  peerSize: number | null;
+  /** The released count, or null when this node is not an output receiver or it was withheld. */
+  resultCount: number | null;
+  /** For enrich: the local attribute the matches were written to. */
+  attribute: string | null;
+  messagesSent: number;
+  messagesReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  transcriptHash: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export interface AuditEntryView {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string | null;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+  signature: string;
+}
+
+export interface AuditVerifyView {
+  ok: boolean;
+  entries: number;
+  head?: { seq: number; hash: string };
+  firstBad?: { seq: number; reason: string };
+  checked: string[];
+}
+
+export interface HealthView {
+  status: 'ok';
+  nodeId: string;
+  name: string;
+  version: string;
+  uptimeSeconds: number;
+  peers: { name: string; nodeId: string; address: string }[];
+}
+
+export interface NodeServices {
+  health(): HealthView;
+  listDatasets(): DatasetInfo[];
+  importDataset(input: ImportInput, actor: Actor): Promise<ImportReport>;
+  listAgreements(filter: { status?: AgreementView['status'] }): AgreementView[];
+  getAgreement(id: string): AgreementView;
+  proposeAgreement(input: ProposeInput, actor: Actor): Promise<AgreementView>;
+  acceptAgreement(id: string, actor: Actor): Promise<AgreementView>;
+  revokeAgreement(id: string, reason: string, actor: Actor): Promise<AgreementView>;
+  runQuery(input: QueryInput, actor: Actor): Promise<RunView>;
+  listRuns(filter: { limit?: number }): RunView[];
+  getRun(id: string): RunView;
+  listAudit(filter: { afterSeq?: number; limit?: number; action?: string }): AuditEntryView[];
+  verifyAudit(): Promise<AuditVerifyView>;
+  exportAudit(format: 'jsonl' | 'csv', out: NodeJS.WritableStream, filter: { from?: string; to?: string; action?: string }): Promise<void>;
+}

@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MofangError } from '../errors.js';
+import { authenticate, createToken, loadTokens, revokeToken, tokenFileSource, type TokenEntry } from './tokens.js';
+
+let dir: string;
+let file: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mofang-tokens-'));
+  file = join(dir, 'tokens.json');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof MofangError ? err.code : `not a MofangError: ${String(err)}`;
+  }
+  return undefined;
+}
+
+describe('createToken', () => {
+  it('returns mfg_<role>_<43 base64url chars> and stores only id, role and sha256, mode 0600', () => {
+    const token = createToken(file, { id: 'ops-1', role: 'operator' });
+    expect(token).toMatch(/^mfg_operator_[A-Za-z0-9_-]{43}$/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(token.slice('mfg_operator_'.length));
+    const sha256 = createHash('sha256').update(token).digest('hex');
+    expect(JSON.parse(text)).toEqual({ version: 1, tokens: [{ id: 'ops-1', role: 'operator', sha256 }] });
+  });
+
+  it('appends atomically and leaves no temp file behind', () => {
+    createToken(file, { id: 'admin-1', role: 'admin' });
+    createToken(file, { id: 'audit-1', role: 'compliance' });
+    expect(loadTokens(file).map((e) => e.id)).toEqual(['admin-1', 'audit-1']);
+    expect(readdirSync(dir)).toEqual(['tokens.json']);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('issues a different token each time', () => {
+    const a = createToken(file, { id: 'a', role: 'admin' });
+    const b = createToken(file, { id: 'b', role: 'admin' });
+    expect(a).not.toBe(b);
+  });
+
+  it('refuses a duplicate id, a bad id and a bad role', () => {
+    createToken(file, { id: 'ops-1', role: 'operator' });
+    expect(codeOf(() => createToken(file, { id: 'ops-1', role: 'admin' }))).toBe('TOKEN_EXISTS');
+    expect(codeOf(() => createToken(file, { id: 'Bad Id', role: 'admin' }))).toBe('REQUEST_INVALID');
+    expect(codeOf(() => createToken(file, { id: 'x', role: 'root' as never }))).toBe('REQUEST_INVALID');
+  });
+});
+
+describe('loadTokens', () => {
+  it('refuses a file readable by group or others with SECRET_FILE_MODE naming the file', () => {
+    createToken(file, { id: 'ops-1', role: 'operator' });
+    for (const mode of [0o640, 0o604, 0o660]) {
+      chmodSync(file, mode);
+      try {
+        loadTokens(file);
+        expect.fail('should have thrown');
+      } catch (err) {
+        expect((err as MofangError).code).toBe('SECRET_FILE_MODE');
+        expect((err as MofangError).message).toContain(file);
+      }
+    }
+    chmodSync(file, 0o600);
+    expect(loadTokens(file)).toHaveLength(1);
+    // Also checked before adding a token to an existing file.
+    chmodSync(file, 0o644);
+    expect(codeOf(() => createToken(file, { id: 'x', role: 'admin' }))).toBe('SECRET_FILE_MODE');
+  });
+
+  it('refuses a missing or malformed file, and any field that could hold a clear token', () => {
+    expect(codeOf(() => loadTokens(join(dir, 'absent.json')))).toBe('TOKEN_FILE_INVALID');
+    const write = (body: unknown) => writeFileSync(file, typeof body === 'string' ? body : JSON.stringify(body), { mode: 0o600 });
+    const ok = { id: 'a', role: 'admin', sha256: 'a'.repeat(64) };
+    for (const body of [
+      '{not json',
+      { tokens: [ok] },
+      { version: 1, tokens: [{ ...ok, token: 'mfg_admin_x' }] },
+      { version: 1, tokens: [{ ...ok, role: 'root' }] },
+      { version: 1, tokens: [{ ...ok, sha256: 'xyz' }] },
+      { version: 1, tokens: [ok, ok] },
+    ]) {
+      write(body);
+      expect(codeOf(() => loadTokens(file))).toBe('TOKEN_FILE_INVALID');
+    }
+    // The parser's message would quote the file; a pasted token must not reach the logs.
+    write('mfg_admin_pasted-by-mistake');
+    expect(() => loadTokens(file)).toThrow(/not valid JSON$/);
+  });
+});
+
+describe('authenticate', () => {
+  it('accepts each stored token with its stored role, whatever its position', () => {
+    const admin = createToken(file, { id: 'admin-1', role: 'admin' });
+    const ops = createToken(file, { id: 'ops-1', role: 'operator' });
+    const audit = createToken(file, { id: 'audit-1', role: 'compliance' });
+    const tokens = loadTokens(file);
+    expect(authenticate(tokens, `Bearer ${admin}`)).toEqual({ id: 'admin-1', role: 'admin' });
+    expect(authenticate(tokens, `Bearer ${ops}`)).toEqual({ id: 'ops-1', role: 'operator' });
+    expect(authenticate(tokens, `bearer ${audit}`)).toEqual({ id: 'audit-1', role: 'compliance' });
+  });
+
+  it('uses the stored role, not the prefix in the token', () => {
+    const ops = createToken(file, { id: 'ops-1', role: 'operator' });
+    const forged = ops.replace('mfg_operator_', 'mfg_admin_');
+    expect(authenticate(loadTokens(file), `Bearer ${forged}`)).toBeNull();
+  });
+
+  it('rejects missing, malformed, unknown and revoked tokens', () => {
+    const ops = createToken(file, { id: 'ops-1', role: 'operator' });
+    const tokens = loadTokens(file);
+    for (const header of [undefined, '', 'Bearer', `Basic ${ops}`, ops, `Bearer ${ops}x`, `Bearer mfg_operator_${'A'.repeat(43)}`]) {
+      expect(authenticate(tokens, header)).toBeNull();
+    }
+    expect(revokeToken(file, 'ops-1')).toBe(true);
+    expect(revokeToken(file, 'ops-1')).toBe(false);
+    expect(authenticate(loadTokens(file), `Bearer ${ops}`)).toBeNull();
+  });
+
+  it('visits every entry: the match is found at the end of a long list, and the last duplicate hash wins', () => {
+    // Functional evidence that the loop has no early exit: with two entries sharing a hash,
+    // an early-exit loop would return the first one.
+    const ops = createToken(file, { id: 'ops-1', role: 'operator' });
+    const [entry] = loadTokens(file);
+    const filler: TokenEntry[] = Array.from({ length: 50 }, (_, i) => ({ id: `f${i}`, role: 'admin', sha256: i.toString(16).padStart(64, '0') }));
+    const tokens: TokenEntry[] = [{ ...entry, id: 'first' }, ...filler, { ...entry, id: 'last' }];
+    expect(authenticate(tokens, `Bearer ${ops}`)).toEqual({ id: 'last', role: 'operator' });
+  });
+});
+
+describe('tokenFileSource', () => {
+  it('picks up new and revoked tokens without restart, and fails closed on a bad mode', () => {
+    const a = createToken(file, { id: 'a', role: 'admin' });
+    const source = tokenFileSource(file);
+    expect(authenticate(source(), `Bearer ${a}`)).not.toBeNull();
+    const b = createToken(file, { id: 'b', role: 'operator' });
+    expect(authenticate(source(), `Bearer ${b}`)).not.toBeNull();
+    revokeToken(file, 'a');
+    expect(authenticate(source(), `Bearer ${a}`)).toBeNull();
+    chmodSync(file, 0o644);
+    expect(codeOf(() => source())).toBe('SECRET_FILE_MODE');
+  });
+});

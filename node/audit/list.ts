@@ -1,0 +1,52 @@
+/** Reads entries for the API, oldest first, paged by seq (stable while the log grows). */
+import { MofangError } from '../errors.js';
+import type { Db } from '../store/db.js';
+import { rowToEntry, type AuditEntry, type AuditRow } from './chain.js';
+import type { AuditCheckpoint } from './checkpoint.js';
+
+export interface ListAuditOptions {
+  /** At most this many entries (1–1000, default 100). */
+  limit?: number;
+  /** Only entries after this seq (default 0: from the start). Pass the last seq seen for the next page. */
+  afterSeq?: number;
+  /** Only this action. */
+  action?: string;
+}
+
+export const LIST_LIMIT_MAX = 1000;
+
+/** @example listAudit(db, { afterSeq: 200, limit: 50, action: 'run.completed' }) */
+export function listAudit(db: Db, options: ListAuditOptions = {}): AuditEntry[] {
+  const { limit = 100, afterSeq = 0, action } = options;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > LIST_LIMIT_MAX) {
+    throw new MofangError('REQUEST_INVALID', `limit: must be an integer from 1 to ${LIST_LIMIT_MAX}`, { field: 'limit', limit: LIST_LIMIT_MAX });
+  }
+  if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) {
+    throw new MofangError('REQUEST_INVALID', 'afterSeq: must be a non-negative integer', { field: 'afterSeq' });
+  }
+  if (action !== undefined && typeof action !== 'string') {
+    throw new MofangError('REQUEST_INVALID', 'action: must be a string', { field: 'action' });
+  }
+  const rows = db
+    .prepare<unknown[], AuditRow>(
+      'SELECT * FROM audit_log WHERE seq > @afterSeq AND (@action IS NULL OR action = @action) ORDER BY seq LIMIT @limit',
+    )
+    .all({ afterSeq, action: action ?? null, limit });
+  return rows.map(rowToEntry);
+}
+
+/** The checkpoints we hold of `peerNodeId`'s log, newest first: what that peer (or its auditor) asks us for. */
+export function peerCheckpointsOf(db: Db, peerNodeId: string, limit = -1): AuditCheckpoint[] {
+  return db
+    .prepare<[string, number], { seq: number; hash: string; at: string; signature: string }>(
+      'SELECT seq, hash, at, signature FROM peer_checkpoints WHERE peer_node_id = ? ORDER BY seq DESC LIMIT ?',
+    )
+    .all(peerNodeId, limit)
+    .map((row) => ({ nodeId: peerNodeId, ...row }));
+}
+
+/** How many entries of each action the log holds, for summaries (demo, health views). */
+export function countAuditByAction(db: Db): Record<string, number> {
+  const rows = db.prepare('SELECT action, count(*) AS n FROM audit_log GROUP BY action ORDER BY min(seq)').all() as { action: string; n: number }[];
+  return Object.fromEntries(rows.map((r) => [r.action, r.n]));
+}

@@ -1,0 +1,219 @@
+/**
+ * The `mofang` command line. Commands act on the node directory named by --config (default
+ * ./mofang.yaml) directly — like git on a repository — and talk to peers over gRPC where a
+ * command needs the partner. Errors print `mofang: CODE: message` and exit 1.
+ */
+import { Command, Option } from 'commander';
+import { createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Actor, Role } from '../api/services.js';
+import { createToken } from '../api/tokens.js';
+import { addPeer } from '../config/add-peer.js';
+import { loadConfig } from '../config/load.js';
+import { progressReporter } from '../datasets/progress.js';
+import { asMofangError, MofangError } from '../errors.js';
+import { CONFIG_FILE, initNode } from '../init.js';
+import { MofangNode } from '../node.js';
+import { packageVersion } from '../paths.js';
+import { startNode } from '../runtime.js';
+import { runDemo } from '../demo/demo.js';
+import { parseExpiry, printAgreement, printJson, printRun, printVerify } from './format.js';
+
+const program = new Command('mofang')
+  .description('Privacy-preserving data-collaboration node')
+  .version(packageVersion())
+  .option('-c, --config <file>', 'node configuration file', process.env.MOFANG_CONFIG ?? CONFIG_FILE)
+  .option('--json', 'print machine-readable JSON');
+
+const cliActor = (): Actor => ({ id: `cli:${process.env.USER ?? 'unknown'}`, role: 'admin' });
+const configFile = () => resolve(program.opts().config as string);
+const json = () => Boolean(program.opts().json);
+
+/** Opens the node for one command and always closes it. */
+async function withNode<T>(fn: (node: MofangNode) => Promise<T> | T): Promise<T> {
+  const node = MofangNode.open(configFile(), { quietLogs: true });
+  try {
+    return await fn(node);
+  } finally {
+    node.close();
+  }
+}
+
+program.command('init')
+  .description('create a node identity, config file and data directory')
+  .requiredOption('--name <name>', 'node name, e.g. bank')
+  .option('--dir <dir>', 'node directory', '.')
+  .option('--template <file>', 'config to start from, e.g. config/bank.yaml')
+  .option('--grpc <host:port>', 'peer gRPC listen address')
+  .option('--http <host:port>', 'HTTP API listen address')
+  .action(async (o) => {
+    const r = await initNode({ dir: o.dir, name: o.name, template: o.template, grpcListen: o.grpc, httpListen: o.http });
+    if (json()) return printJson(r);
+    console.log(`Created node "${o.name}"\n  config:      ${r.configFile}\n  node id:     ${r.nodeId}\n  certificate: ${r.certificateFile} (give it and the node id to your partners)`);
+    console.log('API tokens (shown once; only their hashes are stored):');
+    for (const [role, token] of Object.entries(r.tokens)) console.log(`  ${role.padEnd(10)} ${token}`);
+  });
+
+program.command('start')
+  .description('run the peer gRPC server and the HTTP API until interrupted')
+  .action(async () => {
+    const node = MofangNode.open(configFile());
+    const running = await startNode(node);
+    console.error(`mofang: ${node.config.node.name} serving gRPC on :${running.grpcPort}, HTTP on ${running.httpUrl}`);
+    const stop = async () => {
+      await running.stop();
+      node.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+const peers = program.command('peers').description('pinned partner nodes');
+peers.command('add')
+  .requiredOption('--name <name>').requiredOption('--address <host:port>')
+  .requiredOption('--certificate <file>', "the partner's certificate (PEM)")
+  .requiredOption('--fingerprint <sha256:hex>', 'the fingerprint the partner told you over a second channel')
+  .action((o) => {
+    const r = addPeer(configFile(), { name: o.name, address: o.address, certificateFile: o.certificate, fingerprint: o.fingerprint });
+    console.log(`Pinned ${o.name} at ${o.address} (${r.fingerprint}). Restart the node to apply.`);
+  });
+peers.command('list').action(() => {
+  const c = loadConfig(configFile());
+  if (json()) return printJson(c.peers);
+  for (const p of c.peers) console.log(`${p.name.padEnd(12)} ${p.address.padEnd(22)} ${p.fingerprint}`);
+});
+
+program.command('import <file>')
+  .description('import a CSV or JSONL file as a dataset (all-or-nothing unless --skip-bad)')
+  .requiredOption('--dataset <name>')
+  .requiredOption('--id <column:kind>', 'identifier column and kind (phone, email, national-id, raw)')
+  .addOption(new Option('--format <format>').choices(['csv', 'jsonl']))
+  .option('--skip-bad', 'skip bad rows (reported) instead of rolling back')
+  .action((file, o) =>
+    withNode(async (node) => {
+      const [idColumn, idKind] = splitIdOption(o.id);
+      const progress = progressReporter();
+      try {
+        const r = await node.importDataset({ file: resolve(file), dataset: o.dataset, idColumn, idKind, format: o.format, skipBad: o.skipBad }, cliActor(), progress.update);
+        progress.done();
+        if (json()) return printJson(r);
+        console.log(`Dataset ${r.dataset}: ${r.rowsRead} rows read, ${r.imported} imported, ${r.rejected} rejected (${(r.durationMs / 1000).toFixed(1)} s)`);
+        for (const b of r.badRows.slice(0, 10)) console.log(`  line ${b.line}${b.column ? ` (${b.column})` : ''}: ${b.reason}`);
+      } catch (err) {
+        progress.done();
+        throw err;
+      }
+    }),
+  );
+
+function splitIdOption(value: string): [string, string] {
+  const i = value.lastIndexOf(':');
+  if (i <= 0) throw new MofangError('IMPORT_BAD_OPTION', '--id: expected <column>:<kind>, e.g. phone:phone');
+  return [value.slice(0, i), value.slice(i + 1)];
+}
+
+program.command('datasets').description('list datasets').action(() =>
+  withNode((node) => {
+    const list = node.listDatasets();
+    if (json()) return printJson(list);
+    for (const d of list) console.log(`${d.name.padEnd(16)} ${String(d.rowCount).padStart(10)} rows  id=${d.idColumn}:${d.idKind}  imported ${d.importedAt}`);
+  }),
+);
+
+const agreements = program.command('agreements').description('collaboration agreements');
+agreements.command('propose')
+  .requiredOption('--peer <name>').requiredOption('--title <title>')
+  .requiredOption('--dataset <name>', 'our dataset').requiredOption('--peer-dataset <name>', "the partner's dataset")
+  .requiredOption('--id-kind <kind>').option('--operations <list>', 'comma-separated: overlap,enrich', 'overlap,enrich')
+  .option('--min-intersection <n>', 'results below this are withheld', '100')
+  .option('--expires <when>', 'ISO date-time, or a duration like 90d', '90d')
+  .option('--share-overlap', 'the partner also receives overlap counts')
+  .option('--enrich-attribute <name>', 'local attribute written by enrich, e.g. partner:telco:active')
+  .action((o) =>
+    withNode(async (node) => {
+      const a = await node.proposeAgreement({
+        peer: o.peer, title: o.title, localDataset: o.dataset, peerDataset: o.peerDataset, idKind: o.idKind,
+        operations: String(o.operations).split(',').map((s: string) => s.trim()) as ('overlap' | 'enrich')[],
+        minIntersection: Number(o.minIntersection), expiresAt: parseExpiry(o.expires), shareOverlapWithAcceptor: !!o.shareOverlap,
+        enrichAttribute: o.enrichAttribute,
+      }, cliActor());
+      json() ? printJson(a) : printAgreement(a);
+    }),
+  );
+agreements.command('list').option('--status <status>').action((o) =>
+  withNode((node) => {
+    const list = node.listAgreements({ status: o.status });
+    if (json()) return printJson(list);
+    for (const a of list) console.log(`${a.id}  ${a.status.padEnd(9)} ${a.localParty.padEnd(9)} ${String(a.peerName ?? a.peerNodeId).padEnd(12)} ${(a.terms as { title: string }).title}`);
+  }),
+);
+agreements.command('show <id>').action((id) => withNode((node) => (json() ? printJson(node.getAgreement(id)) : printAgreement(node.getAgreement(id)))));
+agreements.command('accept <id>').action((id) => withNode(async (node) => printAgreement(await node.acceptAgreement(id, cliActor()))));
+agreements.command('revoke <id>').requiredOption('--reason <text>').action((id, o) =>
+  withNode(async (node) => printAgreement(await node.revokeAgreement(id, o.reason, cliActor()))),
+);
+
+const query = program.command('query').description('joint-audience queries with a partner');
+for (const operation of ['overlap', 'enrich'] as const) {
+  query.command(operation).requiredOption('--agreement <id>').action((o) =>
+    withNode(async (node) => {
+      const run = await node.runQuery({ operation, agreementId: o.agreement }, { id: `cli:${process.env.USER ?? 'unknown'}`, role: 'operator' });
+      json() ? printJson(run) : printRun(run);
+    }),
+  );
+}
+
+const runs = program.command('runs').description('protocol runs');
+runs.command('list').option('--limit <n>', 'how many', '20').action((o) =>
+  withNode((node) => {
+    const list = node.listRuns({ limit: Number(o.limit) });
+    if (json()) return printJson(list);
+    for (const r of list) console.log(`${r.id}  ${r.operation.padEnd(7)} ${r.role.padEnd(9)} ${r.status.padEnd(9)} result=${r.resultCount ?? '-'}  ${r.startedAt}`);
+  }),
+);
+runs.command('show <id>').action((id) => withNode((node) => (json() ? printJson(node.getRun(id)) : printRun(node.getRun(id)))));
+
+const audit = program.command('audit').description('the signed, hash-chained audit log');
+audit.command('verify').option('--peers', 'also check the checkpoints of our log that peers hold').action((o) =>
+  withNode(async (node) => {
+    const report = await node.verifyAudit({ withPeers: !!o.peers });
+    json() ? printJson(report) : printVerify(report);
+    if (!report.ok) process.exitCode = 3;
+  }),
+);
+audit.command('export')
+  .addOption(new Option('--format <format>').choices(['jsonl', 'csv']).default('jsonl'))
+  .option('--out <file>', 'write to a file instead of stdout')
+  .option('--from <iso>').option('--to <iso>').option('--action <action>')
+  .action((o) =>
+    withNode(async (node) => {
+      const out = o.out ? createWriteStream(o.out) : process.stdout;
+      await node.exportAudit(o.format, out, { from: o.from, to: o.to, action: o.action });
+      if (o.out) await new Promise<void>((r) => (out as NodeJS.WritableStream).end(r));
+    }),
+  );
+
+program.command('token')
+  .description('create an API token (printed once)')
+  .requiredOption('--id <id>').addOption(new Option('--role <role>').choices(['admin', 'operator', 'compliance']).makeOptionMandatory())
+  .action((o) => {
+    const token = createToken(loadConfig(configFile()).http.tokens, { id: o.id, role: o.role as Role });
+    console.log(token);
+  });
+
+program.command('demo')
+  .description('start a bank and a partner node on loopback and run overlap and enrich between them')
+  .option('--dir <dir>', 'where to put the two node directories', '.mofang-demo')
+  .option('--bank-rows <n>', 'bank customers', '100000')
+  .option('--partner-rows <n>', 'partner customers', '50000')
+  .option('--overlap <n>', 'customers in both', '20000')
+  .action(async (o) => {
+    await runDemo({ dir: resolve(o.dir), bankRows: Number(o.bankRows), partnerRows: Number(o.partnerRows), overlap: Number(o.overlap) });
+  });
+
+program.parseAsync(process.argv).catch((err) => {
+  const e = asMofangError(err);
+  console.error(`mofang: ${e.code}: ${e.message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,71 @@
+/**
+ * Loads and validates the YAML configuration. Relative paths are resolved against the config
+ * file's directory, so a node directory can be moved as a whole.
+ */
+import { Ajv, type ErrorObject } from 'ajv';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { MofangError } from '../errors.js';
+import { ConfigSchema, type NodeConfig } from './schema.js';
+
+const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false });
+const validate = ajv.compile<NodeConfig>(ConfigSchema);
+
+export function loadConfig(file: string): NodeConfig {
+  if (!existsSync(file)) throw new MofangError('CONFIG_NOT_FOUND', `${file}: no such configuration file`);
+  let raw: unknown;
+  try {
+    raw = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new MofangError('CONFIG_INVALID', `${file}: not valid YAML: ${(err as Error).message}`);
+  }
+  return resolvePaths(validateConfig(raw, file), dirname(resolve(file)));
+}
+
+/** Validates a parsed config; the error names the field and its expected form. */
+export function validateConfig(raw: unknown, source = 'config'): NodeConfig {
+  const value = structuredClone(raw ?? {});
+  if (!validate(value)) throw new MofangError('CONFIG_INVALID', `${source}: ${describe(validate.errors![0], value)}`, { field: fieldPath(validate.errors![0]) });
+  const names = new Set<string>();
+  value.peers.forEach((p, i) => {
+    if (names.has(p.name)) throw new MofangError('CONFIG_INVALID', `${source}: peers[${i}].name: duplicate peer name "${p.name}"`, { field: `peers[${i}].name` });
+    names.add(p.name);
+  });
+  return value;
+}
+
+function fieldPath(e: ErrorObject): string {
+  const base = e.instancePath.replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.');
+  if (e.keyword === 'required') return [base, e.params.missingProperty].filter(Boolean).join('.');
+  if (e.keyword === 'additionalProperties') return [base, e.params.additionalProperty].filter(Boolean).join('.');
+  return base || '(root)';
+}
+
+function describe(e: ErrorObject, _value: unknown): string {
+  const field = fieldPath(e);
+  const schema = e.parentSchema as { description?: string; examples?: unknown[] } | undefined;
+  switch (e.keyword) {
+    case 'required':
+      return `${field}: is required`;
+    case 'additionalProperties':
+      return `${field}: unknown field (check its spelling)`;
+    case 'pattern': {
+      const example = schema?.examples?.[0] !== undefined ? ` (e.g. ${JSON.stringify(schema.examples[0])})` : '';
+      return `${field}: ${schema?.description ?? 'has the wrong form'} Expected form: ${e.params.pattern}${example}`;
+    }
+    default:
+      return `${field}: ${e.message}${schema?.description ? ` — ${schema.description}` : ''}`;
+  }
+}
+
+function resolvePaths(config: NodeConfig, base: string): NodeConfig {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  return {
+    ...config,
+    node: { ...config.node, dataDir: abs(config.node.dataDir) },
+    identity: { key: abs(config.identity.key), certificate: abs(config.identity.certificate) },
+    http: { ...config.http, tokens: abs(config.http.tokens) },
+    peers: config.peers.map((p) => ({ ...p, certificate: abs(p.certificate) })),
+  };
+}

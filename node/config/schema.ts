@@ -1,0 +1,81 @@
+/**
+ * The node configuration (YAML) and its schema. Every field says its expected form, so a wrong
+ * field is reported with its path and what was expected. `config/schema.json` is generated from
+ * this file (`npm run config:schema`) for editors and operators.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const NAME = '^[a-z][a-z0-9_-]{0,63}$';
+const HOST_PORT = '^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$';
+const FINGERPRINT = '^sha256:[0-9a-f]{64}$';
+
+const Name = (description: string) => Type.String({ pattern: NAME, description, examples: ['bank'] });
+const HostPort = (description: string) =>
+  Type.String({ pattern: HOST_PORT, description, examples: ['127.0.0.1:7443'] });
+const FilePath = (description: string) => Type.String({ minLength: 1, description });
+
+export const PeerConfigSchema = Type.Object(
+  {
+    name: Name('Local name for the peer, used on the CLI and in agreements.'),
+    address: HostPort('host:port of the peer gRPC endpoint.'),
+    fingerprint: Type.String({
+      pattern: FINGERPRINT,
+      description: "Pinned SHA-256 fingerprint of the peer's certificate (its node id), as sha256:<64 lowercase hex>.",
+    }),
+    certificate: FilePath("Path to the peer's certificate (PEM), received out of band; must match the fingerprint."),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    node: Type.Object(
+      {
+        name: Name('This node\'s name.'),
+        dataDir: FilePath('Directory holding the SQLite database and the audit head anchor.'),
+      },
+      { additionalProperties: false },
+    ),
+    identity: Type.Object(
+      {
+        key: FilePath('Path to the node private key (PEM, mode 0600).'),
+        certificate: FilePath('Path to the node certificate (PEM).'),
+      },
+      { additionalProperties: false },
+    ),
+    grpc: Type.Object(
+      { listen: HostPort('Address the peer gRPC server listens on (mutual TLS).') },
+      { additionalProperties: false },
+    ),
+    http: Type.Object(
+      {
+        listen: HostPort('Address the HTTP API listens on.'),
+        tokens: FilePath('Path to the API token file (hashes with roles, mode 0600).'),
+      },
+      { additionalProperties: false },
+    ),
+    peers: Type.Array(PeerConfigSchema, { description: 'Partner nodes this node may talk to.' }),
+    limits: Type.Object(
+      {
+        maxMessageBytes: Type.Integer({ minimum: 65_536, maximum: 67_108_864, default: 4_194_304, description: 'Largest gRPC message accepted from a peer, in bytes.' }),
+        maxBatch: Type.Integer({ minimum: 1, maximum: 65_536, default: 4096, description: 'Largest batch of group elements in one peer message.' }),
+        maxSetSize: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 50_000_000, description: 'Largest set a peer may announce for one run.' }),
+        peerTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000, description: 'A peer silent for this long fails the run.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+          { default: 'info', description: 'pino log level.' },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type PeerConfig = Static<typeof PeerConfigSchema>;
+export type NodeConfig = Static<typeof ConfigSchema>;

@@ -1,0 +1,157 @@
+/**
+ * Reading datasets, and the attributes joint queries write back to them. Every read that spans
+ * `datasets` and `records` runs in one read transaction, so it sees one generation even while an
+ * import publishes a new one.
+ */
+import { lengthPrefixed } from '../../protocols/psi/domain.js';
+import { MofangError } from '../errors.js';
+import type { Db } from '../store/db.js';
+import type { DatasetColumn } from './attributes.js';
+import type { IdKind, NormaliseOptions } from './normalise.js';
+
+export interface DatasetInfo {
+  name: string;
+  /** Generation whose records are live (changes on every re-import). */
+  generation: number;
+  idColumn: string;
+  idKind: IdKind;
+  idOptions: NormaliseOptions;
+  columns: DatasetColumn[];
+  rowCount: number;
+  rejectedCount: number;
+  sourceSha256: string;
+  /** Suite of the stored points; a node with another group must re-import. */
+  groupSuite: string;
+  importedAt: string;
+}
+
+/**
+ * Domain-separation tag for the points stored at import: one per identifier kind, so a phone
+ * number and a raw id with the same text never hash to the same point. Per-agreement and per-run
+ * separation happen later, in the OPRF key and the digests (protocols/psi/domain.ts).
+ */
+export function pointDst(kind: IdKind): Uint8Array {
+  return lengthPrefixed(Buffer.from('mofang/v1/dataset-h2g'), Buffer.from(kind));
+}
+
+interface DatasetRow {
+  name: string;
+  generation: number;
+  id_column: string;
+  id_kind: IdKind;
+  id_options: string;
+  columns: string;
+  row_count: number;
+  rejected_count: number;
+  source_sha256: string;
+  group_suite: string;
+  imported_at: string;
+}
+
+const toInfo = (r: DatasetRow): DatasetInfo => ({
+  name: r.name,
+  generation: r.generation,
+  idColumn: r.id_column,
+  idKind: r.id_kind,
+  idOptions: JSON.parse(r.id_options) as NormaliseOptions,
+  columns: JSON.parse(r.columns) as DatasetColumn[],
+  rowCount: r.row_count,
+  rejectedCount: r.rejected_count,
+  sourceSha256: r.source_sha256,
+  groupSuite: r.group_suite,
+  importedAt: r.imported_at,
+});
+
+export function listDatasets(db: Db): DatasetInfo[] {
+  return (db.prepare('SELECT * FROM datasets ORDER BY name').all() as DatasetRow[]).map(toInfo);
+}
+
+/** @throws DATASET_NOT_FOUND */
+export function getDataset(db: Db, name: string): DatasetInfo {
+  const row = db.prepare('SELECT * FROM datasets WHERE name = ?').get(name) as DatasetRow | undefined;
+  if (!row) throw new MofangError('DATASET_NOT_FOUND', `no dataset named "${name}"`, { dataset: name });
+  return toInfo(row);
+}
+
+/**
+ * The dataset's hashed points for the PSI hot path, as typed arrays (no object per record).
+ *
+ * @example
+ * const { points, rows } = datasetPoints(db, 'customers'); // points.length === rows.length * 32
+ */
+export function datasetPoints(db: Db, name: string): { points: Uint8Array; rows: Uint32Array; groupSuite: string } {
+  return db.transaction(() => {
+    const info = getDataset(db, name);
+    const rows = new Uint32Array(info.rowCount);
+    let points = new Uint8Array(0);
+    let i = 0;
+    const select = db.prepare('SELECT row, point FROM records WHERE generation = ? ORDER BY row').raw();
+    for (const [row, point] of select.iterate(info.generation) as IterableIterator<[number, Buffer]>) {
+      if (i === 0) points = new Uint8Array(info.rowCount * point.length);
+      rows[i] = row;
+      points.set(point, i * point.length);
+      i++;
+    }
+    if (i !== info.rowCount) throw new MofangError('INTERNAL', `dataset ${name}: ${i} records stored, ${info.rowCount} expected`);
+    return { points, rows, groupSuite: info.groupSuite };
+  })();
+}
+
+/** The normalised identifiers of `rows`, in the same order. @throws NOT_FOUND for an unknown row */
+export function idNormsForRows(db: Db, name: string, rows: ArrayLike<number>): string[] {
+  return db.transaction(() => idNormLookup(db, name, getDataset(db, name).generation, rows))();
+}
+
+function idNormLookup(db: Db, name: string, generation: number, rows: ArrayLike<number>): string[] {
+  const select = db.prepare('SELECT id_norm FROM records WHERE generation = ? AND row = ?').pluck();
+  return Array.from(rows, (row) => {
+    const id = select.get(generation, row) as string | undefined;
+    if (id === undefined) throw new MofangError('NOT_FOUND', `dataset ${name} has no row ${row}`, { dataset: name, row });
+    return id;
+  });
+}
+
+/** Joint attribute names: a namespace and a name, e.g. `partner:telco:active`. */
+const ATTRIBUTE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * Sets attribute `name` on `rows` of the dataset, replacing every previous value of that attribute
+ * for the dataset (a new run's result supersedes the last one), in one transaction.
+ * `value` is one value for all rows, or one per row. Returns the number of rows written.
+ */
+export function writeJointAttribute(
+  db: Db,
+  input: { dataset: string; rows: ArrayLike<number>; name: string; value: string | readonly string[]; agreementId: string; runId: string },
+): number {
+  const { dataset, rows, name, value, agreementId, runId } = input;
+  if (!ATTRIBUTE_NAME.test(name)) throw new MofangError('REQUEST_INVALID', `attribute name must match ${ATTRIBUTE_NAME}`, { field: 'name' });
+  if (typeof value !== 'string' && value.length !== rows.length) {
+    throw new MofangError('REQUEST_INVALID', `${value.length} values given for ${rows.length} rows`, { field: 'value' });
+  }
+  const at = new Date().toISOString();
+  return db
+    .transaction(() => {
+      const ids = idNormLookup(db, dataset, getDataset(db, dataset).generation, rows);
+      db.prepare('DELETE FROM joint_attributes WHERE dataset = ? AND name = ?').run(dataset, name);
+      const insert = db.prepare(
+        'INSERT OR REPLACE INTO joint_attributes (dataset, id_norm, name, value, agreement_id, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
+      ids.forEach((id, i) => insert.run(dataset, id, name, typeof value === 'string' ? value : value[i], agreementId, runId, at));
+      return ids.length;
+    })
+    .immediate();
+}
+
+/**
+ * How many records of the dataset's live generation carry attribute `name` (with `value`, if
+ * given). Values of identifiers no longer in the dataset after a re-import are not counted.
+ */
+export function countJointAttribute(db: Db, dataset: string, name: string, value?: string): number {
+  return db.transaction(() => {
+    const { generation } = getDataset(db, dataset);
+    const sql = `SELECT count(*) FROM joint_attributes j JOIN records r ON r.generation = ? AND r.id_norm = j.id_norm
+                 WHERE j.dataset = ? AND j.name = ?${value === undefined ? '' : ' AND j.value = ?'}`;
+    const params = value === undefined ? [generation, dataset, name] : [generation, dataset, name, value];
+    return db.prepare(sql).pluck().get(...params) as number;
+  })();
+}

@@ -1,0 +1,283 @@
+/**
+ * The composition root: one running node — its config, identity, database, audit log, pinned
+ * peers — and the services the CLI and the HTTP API call. Business rules live in the domain
+ * modules; this file wires them and adds the cross-cutting duties (audit every state change,
+ * handshake before talking to a peer).
+ */
+import { join } from 'node:path';
+import { defaultGroup } from '../protocols/group/index.js';
+import type { Group } from '../protocols/group/group.js';
+import { AuditLog } from './audit/log.js';
+import { exportAudit, listAudit, verifyAudit } from './audit/index.js';
+import type {
+  Actor, AgreementView, AuditVerifyView, HealthView, ImportInput, ImportReport, NodeServices, ProposeInput, QueryInput, RunView,
+} from './api/services.js';
+import { draftTerms } from './agreements/model.js';
+import { signTerms } from './agreements/signing.js';
+import {
+  acceptAgreement, getAgreement, listAgreements, receiveProposal, recordAcceptance, revokeAgreement, saveProposal,
+  type AgreementContext, type StoredAgreement,
+} from './agreements/store.js';
+import type { NodeConfig } from './config/schema.js';
+import { loadConfig } from './config/load.js';
+import { importDataset } from './datasets/import.js';
+import { getDataset, listDatasets } from './datasets/store.js';
+import { MofangError } from './errors.js';
+import { loadIdentity, verifySignature, type Identity } from './identity/identity.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { packageVersion } from './paths.js';
+import { PeerClient } from './peer/client.js';
+import { PeerDirectory, type Peer } from './peer/directory.js';
+import { PeerHandlers } from './peer/handlers.js';
+import { PROTOCOL_VERSION } from './peer/wire.js';
+import { runQuerier } from './session/psi-querier.js';
+import { getRun, listRuns } from './session/runs.js';
+import type { SessionEnv } from './session/env.js';
+import { openDatabase, type Db } from './store/db.js';
+
+export interface NodeOptions {
+  logger?: Logger;
+  /** Clock for agreement expiry checks; tests move it. */
+  now?: () => Date;
+  /** One-shot CLI commands log warnings and errors only. */
+  quietLogs?: boolean;
+}
+
+export class MofangNode implements NodeServices {
+  readonly db: Db;
+  readonly identity: Identity;
+  readonly audit: AuditLog;
+  readonly peers: PeerDirectory;
+  readonly group: Group = defaultGroup();
+  readonly logger: Logger;
+  readonly startedAt = Date.now();
+  private readonly now: () => Date;
+
+  constructor(readonly config: NodeConfig, options: NodeOptions = {}) {
+    this.logger = options.logger ?? createLogger({ level: options.quietLogs ? 'warn' : (config.log.level as 'info'), name: config.node.name });
+    this.now = options.now ?? (() => new Date());
+    this.identity = loadIdentity(config.identity.key, config.identity.certificate);
+    this.peers = PeerDirectory.fromConfig(config.peers);
+    this.db = openDatabase(join(config.node.dataDir, 'mofang.db'));
+    this.audit = new AuditLog(this.db, this.identity, { headFile: join(config.node.dataDir, 'audit-head.json') });
+  }
+
+  static open(configFile: string, options: NodeOptions = {}): MofangNode {
+    return new MofangNode(loadConfig(configFile), options);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  get agreementContext(): AgreementContext {
+    return { db: this.db, localNodeId: this.identity.nodeId, audit: this.audit, verify: verifySignature, now: this.now };
+  }
+
+  sessionEnv(peer: Peer): SessionEnv {
+    return { db: this.db, group: this.group, identity: this.identity, audit: this.audit, limits: this.config.limits, peer, now: this.now };
+  }
+
+  /** The handlers our gRPC server runs for calls from pinned peers. */
+  peerHandlers(): PeerHandlers {
+    return new PeerHandlers(this);
+  }
+
+  // ---- peers -------------------------------------------------------------------------------
+
+  /** Opens a client to a pinned peer and checks versions first; the caller closes it. */
+  async connect(peerName: string, actor: string): Promise<{ peer: Peer; client: PeerClient }> {
+    const peer = this.peers.byName(peerName);
+    const client = new PeerClient({
+      peer,
+      keyPem: this.identity.keyPem,
+      certPem: this.identity.certPem,
+      limits: this.config.limits,
+      onPinMismatch: (presented) =>
+        this.audit.append({ actor, action: 'peer.refused', subject: peer.nodeId, details: { peer: peer.name, reason: 'server certificate not pinned', presented, direction: 'outbound' } }),
+    });
+    try {
+      const res = await client.handshake({
+        nodeId: this.identity.nodeId, nodeName: this.config.node.name, protocolVersion: PROTOCOL_VERSION, suites: [this.group.suite], software: `mofang/${packageVersion()}`,
+      });
+      if (res.protocolVersion !== PROTOCOL_VERSION || res.nodeId !== peer.nodeId || res.suite !== this.group.suite) {
+        throw new MofangError('PEER_VERSION_MISMATCH', `peer ${peer.name} answered protocol ${res.protocolVersion}, suite ${res.suite || 'none'}; this node needs protocol ${PROTOCOL_VERSION}, suite ${this.group.suite}`);
+      }
+      return { peer, client };
+    } catch (err) {
+      client.close();
+      const e = err instanceof MofangError ? err : new MofangError('PEER_UNREACHABLE', String(err));
+      if (e.code === 'PEER_VERSION_MISMATCH') {
+        this.audit.append({ actor, action: 'peer.handshake_refused', subject: peer.nodeId, details: { peer: peer.name, code: e.code, reason: e.message, direction: 'outbound' } });
+      }
+      throw e;
+    }
+  }
+
+  private peerOfAgreement(a: StoredAgreement): Peer {
+    const peer = this.peers.byNodeId(a.peerNodeId);
+    if (!peer) throw new MofangError('PEER_UNKNOWN', `the counter-party of agreement ${a.id} (${a.peerNodeId}) is not pinned in this node's configuration`);
+    return peer;
+  }
+
+  // ---- services ----------------------------------------------------------------------------
+
+  health(): HealthView {
+    return {
+      status: 'ok', nodeId: this.identity.nodeId, name: this.config.node.name, version: packageVersion(),
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      peers: this.peers.list().map((p) => ({ name: p.name, nodeId: p.nodeId, address: p.address })),
+    };
+  }
+
+  listDatasets() {
+    return listDatasets(this.db);
+  }
+
+  async importDataset(input: ImportInput, actor: Actor, onProgress?: (p: { rowsRead: number; bytesRead: number; totalBytes: number }) => void): Promise<ImportReport> {
+    try {
+      const report = await importDataset(this.db, { ...input, group: this.group, onProgress });
+      const { badRows, ...summary } = report;
+      this.audit.append({ actor: actor.id, action: 'dataset.imported', subject: input.dataset, details: { ...summary, badRows: badRows.slice(0, 20), idColumn: input.idColumn, idKind: input.idKind, skipBad: !!input.skipBad } });
+      return report;
+    } catch (err) {
+      const e = err instanceof MofangError ? err : new MofangError('INTERNAL', String((err as Error)?.message ?? err));
+      this.audit.append({ actor: actor.id, action: 'dataset.import_failed', subject: input.dataset, details: { code: e.code, reason: e.message, idColumn: input.idColumn, idKind: input.idKind } });
+      throw err;
+    }
+  }
+
+  listAgreements(filter: { status?: AgreementView['status'] }): AgreementView[] {
+    return listAgreements(this.db, filter).map((a) => this.view(a));
+  }
+
+  getAgreement(id: string): AgreementView {
+    return this.view(getAgreement(this.db, id));
+  }
+
+  private view(a: StoredAgreement): AgreementView {
+    return { ...a, terms: a.terms as unknown as Record<string, unknown>, peerName: this.peers.byNodeId(a.peerNodeId)?.name };
+  }
+
+  async proposeAgreement(input: ProposeInput, actor: Actor): Promise<AgreementView> {
+    const { peer, client } = await this.connect(input.peer, actor.id);
+    try {
+      const local = getDataset(this.db, input.localDataset);
+      if (local.idKind !== input.idKind) {
+        throw new MofangError('AGREEMENT_INVALID', `idKind: dataset ${input.localDataset} is keyed by ${local.idKind}, not ${input.idKind}`);
+      }
+      const terms = draftTerms({
+        title: input.title,
+        expiresAt: input.expiresAt,
+        parties: {
+          proposer: { nodeId: this.identity.nodeId, name: this.config.node.name, dataset: input.localDataset, columns: [local.idColumn] },
+          acceptor: { nodeId: peer.nodeId, name: peer.name, dataset: input.peerDataset, columns: ['id'] },
+        },
+        operations: input.operations,
+        // The proposer is the querier and receives what it asks; membership never goes to the partner.
+        outputs: {
+          overlap: !input.operations.includes('overlap') ? [] : input.shareOverlapWithAcceptor ? ['proposer', 'acceptor'] : ['proposer'],
+          enrich: input.operations.includes('enrich') ? ['proposer'] : [],
+        },
+        minIntersection: input.minIntersection,
+        idKind: input.idKind as never,
+        ...(input.operations.includes('enrich') ? { enrichAttribute: input.enrichAttribute ?? `partner:${peer.name}:member` } : {}),
+      }, this.now());
+      const proposerSignature = signTerms(terms, this.identity, this.now());
+      // The peer stores it first: a proposal the peer never received must not sit here as sent.
+      await client.proposeAgreement({ termsJson: JSON.stringify(terms), proposerSignature: { signer: proposerSignature.signer, signature: Buffer.from(proposerSignature.signature, 'base64'), at: proposerSignature.at } });
+      return this.view(saveProposal(this.agreementContext, { terms, proposerSignature }));
+    } finally {
+      client.close();
+    }
+  }
+
+  async acceptAgreement(id: string, actor: Actor): Promise<AgreementView> {
+    const current = getAgreement(this.db, id);
+    if (current.localParty !== 'acceptor') throw new MofangError('AGREEMENT_STATE', `agreement ${id}: only the acceptor accepts; this node proposed it`);
+    const peer = this.peerOfAgreement(current);
+    // Accepting again re-sends our stored signature, for when the proposer was unreachable.
+    const signature = current.status === 'accepted' ? current.acceptorSignature! : acceptAgreement(this.agreementContext, id, this.identity);
+    const { client } = await this.connect(peer.name, actor.id);
+    try {
+      await client.acceptAgreement({ agreementId: id, termsHash: current.termsHash, acceptorSignature: { signer: signature.signer, signature: Buffer.from(signature.signature, 'base64'), at: signature.at } });
+    } catch (err) {
+      const e = err as MofangError;
+      throw new MofangError(e.code ?? 'PEER_UNREACHABLE', `accepted on this node, but ${peer.name} was not told (${e.message}); run accept again to re-send`, { peer: peer.name });
+    } finally {
+      client.close();
+    }
+    return this.getAgreement(id);
+  }
+
+  async revokeAgreement(id: string, reason: string, actor: Actor): Promise<AgreementView> {
+    // Revocation takes effect here at once, whether or not the peer hears of it.
+    const revoked = revokeAgreement(this.agreementContext, id, this.identity, reason);
+    const peer = this.peerOfAgreement(revoked);
+    const sig = revoked.revocationSignature!;
+    try {
+      const { client } = await this.connect(peer.name, actor.id);
+      try {
+        await client.revokeAgreement({ agreementId: id, reason: revoked.revokedReason!, revokerSignature: { signer: sig.signer, signature: Buffer.from(sig.signature, 'base64'), at: sig.at } });
+      } finally {
+        client.close();
+      }
+    } catch (err) {
+      this.audit.append({ actor: actor.id, action: 'agreement.revocation_unsent', subject: id, details: { peer: peer.name, reason: (err as Error).message } });
+      this.logger.warn({ agreementId: id, peer: peer.name }, 'revoked locally; the peer could not be told');
+    }
+    return this.getAgreement(id);
+  }
+
+  async runQuery(input: QueryInput, actor: Actor): Promise<RunView> {
+    const agreement = getAgreement(this.db, input.agreementId);
+    const peer = this.peerOfAgreement(agreement);
+    const { client } = await this.connect(peer.name, actor.id);
+    try {
+      return await runQuerier(this.sessionEnv(peer), client.openRun(), { agreementId: input.agreementId, operation: input.operation, actor: actor.id });
+    } finally {
+      client.close();
+    }
+  }
+
+  listRuns(filter: { limit?: number }): RunView[] {
+    return listRuns(this.db, filter.limit);
+  }
+
+  getRun(id: string): RunView {
+    return getRun(this.db, id);
+  }
+
+  listAudit(filter: { afterSeq?: number; limit?: number; action?: string }) {
+    return listAudit(this.db, filter);
+  }
+
+  async verifyAudit(options: { withPeers?: boolean } = {}): Promise<AuditVerifyView> {
+    const checkpoints = options.withPeers ? await this.peerCheckpoints() : [];
+    const report = verifyAudit(this.db, this.identity.certPem, { headFile: join(this.config.node.dataDir, 'audit-head.json'), checkpoints });
+    return report;
+  }
+
+  /** The latest checkpoints of our log that each reachable peer holds. */
+  private async peerCheckpoints() {
+    const out = [];
+    for (const p of this.peers.list()) {
+      try {
+        const { client } = await this.connect(p.name, 'system:verify');
+        try {
+          const cp = await client.getCheckpoint();
+          if (cp.seq > 0) out.push({ nodeId: cp.nodeId, seq: cp.seq, hash: cp.hash, at: cp.at, signature: cp.signature.toString('base64'), source: `peer ${p.name}` });
+        } finally {
+          client.close();
+        }
+      } catch (err) {
+        this.logger.warn({ peer: p.name, err: (err as Error).message }, 'could not fetch the audit checkpoint the peer holds');
+      }
+    }
+    return out;
+  }
+
+  exportAudit(format: 'jsonl' | 'csv', out: NodeJS.WritableStream, filter: { from?: string; to?: string; action?: string }): Promise<void> {
+    return Promise.resolve(exportAudit(this.db, format, out, filter)).then(() => undefined);
+  }
+}

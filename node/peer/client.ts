@@ -1,0 +1,91 @@
+/**
+ * A client for one pinned peer: mutual TLS with the peer's certificate as the only trust anchor,
+ * promisified unary calls with deadlines, and Run streams as Links.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Duplex } from 'node:stream';
+import type { NodeConfig } from '../config/schema.js';
+import { MofangError } from '../errors.js';
+import { duplexLink, type Link } from '../session/link.js';
+import { runFrameCodec } from './codec.js';
+import { clientCredentials } from './credentials.js';
+import type { Peer } from './directory.js';
+import { fromGrpcError } from './status.js';
+import {
+  peerServiceDefinition,
+  type AgreementAcceptance, type AgreementAck, type AgreementProposal, type AgreementRevocation,
+  type CheckpointMsg, type HandshakeRequest, type HandshakeResponse,
+} from './wire.js';
+
+type UnaryMethod = (req: unknown, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
+
+export interface PeerClientOptions {
+  peer: Peer;
+  keyPem: string;
+  certPem: string;
+  limits: NodeConfig['limits'];
+  /** The server presented a certificate other than the pinned one (to be audited). */
+  onPinMismatch: (presented: string) => void;
+}
+
+export class PeerClient {
+  private readonly client: grpc.Client & Record<string, UnaryMethod>;
+  private pinMismatch: string | null = null;
+
+  constructor(private readonly opts: PeerClientOptions) {
+    const Ctor = grpc.makeGenericClientConstructor(peerServiceDefinition(), 'Peer');
+    const creds = clientCredentials(opts.keyPem, opts.certPem, { certificatePem: opts.peer.certPem, fingerprint: opts.peer.nodeId }, (presented) => {
+      this.pinMismatch = presented;
+      opts.onPinMismatch(presented);
+    });
+    this.client = new Ctor(opts.peer.address, creds, {
+      'grpc.max_receive_message_length': opts.limits.maxMessageBytes,
+      'grpc.max_send_message_length': opts.limits.maxMessageBytes,
+      // Our own certificate names carry no authority; the pin check replaces host name checks.
+      'grpc.ssl_target_name_override': 'localhost',
+      'grpc.default_authority': 'localhost',
+    }) as unknown as grpc.Client & Record<string, UnaryMethod>;
+  }
+
+  private call<Res>(method: string, req: unknown): Promise<Res> {
+    const deadline = new Date(Date.now() + this.opts.limits.peerTimeoutMs);
+    return new Promise<Res>((resolve, reject) => {
+      this.client[method].call(this.client, req, { deadline }, (err, res) => {
+        if (!err) return resolve(res as Res);
+        // A server certificate that does not chain to the pinned one fails TLS verification
+        // before the fingerprint check runs: it is the same refusal.
+        if (this.pinMismatch || /certificate|unable to verify|self.signed/i.test(err.details ?? '')) {
+          this.pinMismatch ??= 'a certificate other than the pinned one';
+          if (!/^sha256:/.test(this.pinMismatch)) this.opts.onPinMismatch(this.pinMismatch);
+          return reject(new MofangError('PEER_NOT_PINNED', `peer ${this.opts.peer.name} presented ${this.pinMismatch}, not the pinned ${this.opts.peer.nodeId}`, { peer: this.opts.peer.name }));
+        }
+        reject(fromGrpcError(this.opts.peer.name, err));
+      });
+    });
+  }
+
+  handshake(req: HandshakeRequest): Promise<HandshakeResponse> {
+    return this.call('Handshake', req);
+  }
+  proposeAgreement(req: AgreementProposal): Promise<AgreementAck> {
+    return this.call('ProposeAgreement', req);
+  }
+  acceptAgreement(req: AgreementAcceptance): Promise<AgreementAck> {
+    return this.call('AcceptAgreement', req);
+  }
+  revokeAgreement(req: AgreementRevocation): Promise<AgreementAck> {
+    return this.call('RevokeAgreement', req);
+  }
+  getCheckpoint(): Promise<CheckpointMsg> {
+    return this.call('GetCheckpoint', {});
+  }
+
+  openRun(): Link {
+    const stream = (this.client as unknown as { Run: (opts: grpc.CallOptions) => Duplex }).Run({});
+    return duplexLink(stream, { timeoutMs: this.opts.limits.peerTimeoutMs, sizeOf: runFrameCodec().sizeOf, peerName: this.opts.peer.name });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

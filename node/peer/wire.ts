@@ -1,0 +1,61 @@
+/**
+ * The peer wire contract, loaded from `proto/mofang/v1/peer.proto` (the single source of the
+ * format) and typed for the node. Field names are the proto names in camelCase.
+ */
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { join } from 'node:path';
+import { packageRoot } from '../paths.js';
+
+/** Bumped on any incompatible change of the wire contract or the protocol flow. */
+export const PROTOCOL_VERSION = 1;
+
+export interface SignatureMsg { signer: string; signature: Buffer; at: string }
+export interface HandshakeRequest { nodeId: string; nodeName: string; protocolVersion: number; suites: string[]; software: string }
+export interface HandshakeResponse { nodeId: string; nodeName: string; protocolVersion: number; suite: string; software: string }
+export interface AgreementProposal { termsJson: string; proposerSignature: SignatureMsg | null }
+export interface AgreementAcceptance { agreementId: string; termsHash: string; acceptorSignature: SignatureMsg | null }
+export interface AgreementRevocation { agreementId: string; reason: string; revokerSignature: SignatureMsg | null }
+export interface AgreementAck { agreementId: string; status: string }
+export interface CheckpointMsg { nodeId: string; seq: number; hash: string; at: string; signature: Buffer }
+
+export interface RunStart { runId: string; agreementId: string; operation: string; receiverSetSize: number; suite: string; maxBatch: number }
+export interface RunAccept { senderSetSize: number; digestLength: number }
+export interface PointBatch { index: number; points: Buffer }
+export interface DigestBatch { index: number; digests: Buffer; last: boolean }
+export interface RunFinish { released: boolean; count: number; transcriptHash: string }
+export interface ReceiptMsg { runId: string; transcriptHash: string; head: CheckpointMsg | null; signature: SignatureMsg | null }
+export interface RunAbort { code: string; message: string }
+
+/** One frame of a Run stream: exactly one member is set, named by `frame`. */
+export type RunFrame =
+  | { frame: 'start'; start: RunStart }
+  | { frame: 'accept'; accept: RunAccept }
+  | { frame: 'blinded'; blinded: PointBatch }
+  | { frame: 'evaluated'; evaluated: PointBatch }
+  | { frame: 'senderDigests'; senderDigests: DigestBatch }
+  | { frame: 'finish'; finish: RunFinish }
+  | { frame: 'receipt'; receipt: ReceiptMsg }
+  | { frame: 'abort'; abort: RunAbort };
+
+export type FrameKind = RunFrame['frame'];
+
+const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  bytes: Buffer,
+  defaults: true,
+  oneofs: true,
+};
+
+let cached: grpc.ServiceDefinition | undefined;
+
+export function peerServiceDefinition(): grpc.ServiceDefinition {
+  if (cached) return cached;
+  const def = protoLoader.loadSync(join(packageRoot(), 'proto', 'mofang', 'v1', 'peer.proto'), LOADER_OPTIONS);
+  cached = def['mofang.v1.Peer'] as grpc.ServiceDefinition;
+  return cached;
+}
+
+export const PEER_SERVICE_NAME = 'mofang.v1.Peer';

@@ -1,0 +1,33 @@
+/** Reading frames from a peer: every frame is checked for its kind before its fields are used. */
+import { MofangError } from '../errors.js';
+import { fromPeerCode } from '../peer/status.js';
+import type { FrameKind, RunFrame } from '../peer/wire.js';
+import type { Link } from './link.js';
+
+export type FrameBody<K extends FrameKind> = Extract<RunFrame, { frame: K }> extends infer F
+  ? F extends Record<K, infer B> ? B : never
+  : never;
+
+/** The next frame, which must be of `kind`; an abort from the peer becomes PEER_REFUSED with its reason. */
+export async function expectFrame<K extends FrameKind>(link: Link, kind: K, peerName: string): Promise<FrameBody<K>> {
+  const frame = await link.receive();
+  if (frame.frame === 'abort') throw fromPeerCode(peerName, frame.abort.code, frame.abort.message);
+  const body = (frame as unknown as Record<string, unknown>)[kind];
+  if (frame.frame !== kind || body == null) {
+    throw new MofangError('PEER_MESSAGE_INVALID', `expected a ${kind} frame, got ${String(frame.frame)}`);
+  }
+  return body as FrameBody<K>;
+}
+
+/** Tells the peer why we stop; never throws (the link may already be gone). */
+export async function sendAbort(link: Link, err: MofangError): Promise<void> {
+  try {
+    await link.send({ frame: 'abort', abort: { code: err.code, message: err.message } });
+  } catch {
+    /* the peer is gone: nothing to tell */
+  }
+}
+
+export function requireField(ok: boolean, field: string, rule: string): void {
+  if (!ok) throw new MofangError('PEER_MESSAGE_INVALID', `${field}: ${rule}`, { field });
+}

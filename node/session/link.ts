@@ -1,0 +1,121 @@
+/**
+ * A Link carries the frames of one protocol run between two parties. The session code only
+ * sees this interface; the gRPC stream is one implementation, an in-memory pair serves tests.
+ * Both count messages and wire bytes for the audit record of the run.
+ */
+import type { Duplex } from 'node:stream';
+import { MofangError } from '../errors.js';
+import { fromGrpcError } from '../peer/status.js';
+import type { RunFrame } from '../peer/wire.js';
+
+export interface LinkStats {
+  messagesSent: number;
+  messagesReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export interface Link {
+  send(frame: RunFrame): Promise<void>;
+  /** The next frame; rejects with PEER_UNREACHABLE after `timeoutMs` of silence or when the link closes. */
+  receive(): Promise<RunFrame>;
+  /** Ends our side of the link (half-close); the peer may still be sending. */
+  end(): void;
+  /** Resolves once the peer has ended its side too (or the link failed), so nothing we sent is cut off. */
+  closed(): Promise<void>;
+  readonly stats: LinkStats;
+}
+
+export interface LinkOptions {
+  timeoutMs: number;
+  /** Exact wire size of a frame, for the stats. */
+  sizeOf: (frame: RunFrame) => number;
+  /** Frames buffered before reading from the peer pauses (receive-side backpressure). */
+  highWaterMark?: number;
+  /** For error messages: which peer said or did what. */
+  peerName: string;
+}
+
+/** Adapts an object-mode duplex stream (a gRPC bidi call, either side) to a Link. */
+export function duplexLink(stream: Duplex, options: LinkOptions): Link {
+  const queue: RunFrame[] = [];
+  const waiters: { resolve: (f: RunFrame) => void; reject: (e: Error) => void }[] = [];
+  const highWaterMark = options.highWaterMark ?? 64;
+  let closed: Error | null = null;
+  let markClosed!: () => void;
+  const whenClosed = new Promise<void>((resolve) => (markClosed = resolve));
+  const stats: LinkStats = { messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0 };
+
+  stream.on('data', (frame: RunFrame) => {
+    stats.messagesReceived++;
+    stats.bytesReceived += options.sizeOf(frame);
+    const waiter = waiters.shift();
+    if (waiter) return waiter.resolve(frame);
+    queue.push(frame);
+    if (queue.length >= highWaterMark) stream.pause();
+  });
+  const fail = (err: Error) => {
+    markClosed();
+    if (closed) return;
+    closed = err;
+    for (const w of waiters.splice(0)) w.reject(err);
+  };
+  stream.on('end', () => fail(new MofangError('PEER_UNREACHABLE', 'the peer closed the stream before the run finished')));
+  stream.on('error', (err: Error) => fail(fromGrpcError(options.peerName, err)));
+  stream.on('close', () => fail(new MofangError('PEER_UNREACHABLE', 'the stream to the peer closed')));
+
+  return {
+    stats,
+    async send(frame) {
+      if (closed) throw closed;
+      stats.messagesSent++;
+      stats.bytesSent += options.sizeOf(frame);
+      if (!stream.write(frame)) await onceDrained(stream, options.timeoutMs);
+    },
+    receive() {
+      const next = queue.shift();
+      if (next) {
+        if (queue.length < highWaterMark / 2 && stream.isPaused()) stream.resume();
+        return Promise.resolve(next);
+      }
+      if (closed) return Promise.reject(closed);
+      return new Promise<RunFrame>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const i = waiters.indexOf(entry);
+          if (i >= 0) waiters.splice(i, 1);
+          reject(new MofangError('PEER_UNREACHABLE', `the peer sent nothing for ${options.timeoutMs} ms`));
+        }, options.timeoutMs);
+        const entry = {
+          resolve: (f: RunFrame) => (clearTimeout(timer), resolve(f)),
+          reject: (e: Error) => (clearTimeout(timer), reject(e)),
+        };
+        waiters.push(entry);
+      });
+    },
+    end() {
+      if (!stream.writableEnded) stream.end();
+    },
+    closed() {
+      return Promise.race([whenClosed, new Promise<void>((resolve) => setTimeout(resolve, options.timeoutMs).unref())]);
+    },
+  };
+}
+
+function onceDrained(stream: Duplex, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new MofangError('PEER_UNREACHABLE', `the peer did not read for ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onDrain = () => (cleanup(), resolve());
+    const onClose = () => (cleanup(), reject(new MofangError('PEER_UNREACHABLE', 'the stream to the peer closed')));
+    const cleanup = () => {
+      clearTimeout(timer);
+      stream.off('drain', onDrain);
+      stream.off('close', onClose);
+    };
+    stream.on('drain', onDrain);
+    stream.on('close', onClose);
+  });
+}
+

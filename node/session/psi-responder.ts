@@ -1,0 +1,128 @@
+/**
+ * The responder's side of a joint PSI query: the PSI sender. It holds the OPRF key, learns the
+ * querier's set size and — only if the agreement names it as a receiver of the overlap — the
+ * count. Every field the querier sends is checked against the agreement and the node's limits
+ * before it is used; any violation aborts the run with a catalogued code, never a crash.
+ */
+import { createSender, digestLength, digests, shuffle, sortDigests } from '../../protocols/psi/index.js';
+import { checkDailyQueryLimit, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
+import { getAgreement } from '../agreements/store.js';
+import { datasetPoints } from '../datasets/store.js';
+import { asMofangError, MofangError } from '../errors.js';
+import { expectFrame, requireField, sendAbort } from './frames.js';
+import { batches, digestContext, POINT_BYTES, type SessionEnv } from './env.js';
+import type { Link } from './link.js';
+import { acceptReceipt, makeReceipt } from './receipts.js';
+import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
+import { Transcript } from './transcript.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
+  const actor = `peer:${env.peer.name}`;
+  let runId: string | null = null;
+  let agreementId: string | null = null;
+  let operation: string | null = null;
+  try {
+    const start = await expectFrame(link, 'start', env.peer.name);
+    const transcript = new Transcript();
+    transcript.add('querier', { frame: 'start', start });
+    requireField(UUID.test(start.runId), 'start.runId', 'must be a lower-case UUID');
+    requireField(start.operation === 'overlap' || start.operation === 'enrich', 'start.operation', 'must be overlap or enrich');
+    requireField(Number.isSafeInteger(start.receiverSetSize) && start.receiverSetSize >= 1 && start.receiverSetSize <= env.limits.maxSetSize, 'start.receiverSetSize', `must be an integer from 1 to ${env.limits.maxSetSize}`);
+    requireField(start.suite === env.group.suite, 'start.suite', `must be ${env.group.suite}`);
+    requireField(Number.isInteger(start.maxBatch) && start.maxBatch >= 1, 'start.maxBatch', 'must be a positive integer');
+    operation = start.operation as 'overlap' | 'enrich';
+    agreementId = start.agreementId;
+
+    const agreement = getAgreement(env.db, start.agreementId);
+    const terms = agreement.terms;
+    const dataset = terms.parties[agreement.localParty].dataset;
+    checkQueryAllowed(agreement, { operation: start.operation as 'overlap' | 'enrich', localRole: 'responder', peerNodeId: env.peer.nodeId, localDataset: dataset, now: env.now?.() ?? new Date() });
+    checkDailyQueryLimit(agreement, runsInLastDay(env.db, agreement.id, env.now?.() ?? new Date()));
+    const n = start.receiverSetSize;
+    if (n < terms.minIntersection) {
+      throw new MofangError('INPUT_BELOW_MINIMUM', `the querier's set is smaller than the agreement's minimum of ${terms.minIntersection}`);
+    }
+    const own = datasetPoints(env.db, dataset);
+    const m = own.rows.length;
+    if (m < terms.minIntersection) {
+      throw new MofangError('INPUT_BELOW_MINIMUM', `the responder's dataset is smaller than the agreement's minimum of ${terms.minIntersection}`);
+    }
+    const maxBatch = Math.min(start.maxBatch, env.limits.maxBatch);
+    insertRun(env.db, { id: start.runId, agreementId: agreement.id, operation: operation as 'overlap' | 'enrich', role: 'responder', peerNodeId: env.peer.nodeId, dataset, localSize: m });
+    runId = start.runId;
+    env.audit.append({ actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation, role: 'responder', peer: env.peer.nodeId, dataset, localSize: m, peerSize: n } });
+
+    const send = async (frame: Parameters<Link['send']>[0]) => {
+      transcript.add('responder', frame);
+      await link.send(frame);
+    };
+    const length = digestLength(n, m);
+    await send({ frame: 'accept', accept: { senderSetSize: m, digestLength: length } });
+
+    // A fresh OPRF key per run: F(·) values can't be linked across runs (caching per key epoch
+    // is a later optimisation that the agreement will have to name).
+    const sender = createSender({ group: env.group });
+    const shuffled = operation === 'overlap' ? new Uint8Array(n * POINT_BYTES) : null;
+    for (let received = 0, index = 0; received < n; index++) {
+      const batch = await expectFrame(link, 'blinded', env.peer.name);
+      transcript.add('querier', { frame: 'blinded', blinded: batch });
+      requireField(batch.index === index, 'blinded.index', `must be ${index}`);
+      const count = batch.points.length / POINT_BYTES;
+      requireField(Number.isInteger(count) && count >= 1 && count <= maxBatch, 'blinded.points', `must hold 1 to ${maxBatch} points of ${POINT_BYTES} bytes`);
+      requireField(received + count <= n, 'blinded.points', `more points than the announced ${n}`);
+      const evaluated = sender.evaluate(batch.points);
+      if (shuffled) shuffled.set(evaluated, received * POINT_BYTES);
+      else await send({ frame: 'evaluated', evaluated: { index, points: Buffer.from(evaluated) } });
+      received += count;
+    }
+    if (shuffled) {
+      // Overlap: the querier gets its F(x) back in an order it can't link to its records.
+      for (const b of batches(shuffle(shuffled, POINT_BYTES), POINT_BYTES, maxBatch)) {
+        await send({ frame: 'evaluated', evaluated: { index: b.index, points: b.bytes } });
+      }
+    }
+
+    const fy = sender.evaluateOwn(own.points);
+    const sorted = sortDigests(digests(fy, digestContext(agreement.id, runId), length), length);
+    const digestBatches = [...batches(sorted, length, maxBatch)];
+    if (digestBatches.length === 0) digestBatches.push({ index: 0, bytes: Buffer.alloc(0) });
+    for (const b of digestBatches) {
+      await send({ frame: 'senderDigests', senderDigests: { index: b.index, digests: b.bytes, last: b.index === digestBatches.length - 1 } });
+    }
+
+    const finish = await expectFrame(link, 'finish', env.peer.name);
+    const transcriptHash = transcript.digest();
+    requireField(finish.transcriptHash === transcriptHash, 'finish.transcriptHash', 'does not match the transcript this node saw');
+    const weReceive = operation === 'overlap' && terms.outputs.overlap.includes(agreement.localParty);
+    let resultCount: number | null = null;
+    let withheld: MofangError | null = null;
+    if (!finish.released) {
+      withheld = new MofangError('RESULT_BELOW_MINIMUM', `the querier withheld the result: it is below the agreement's minimum of ${terms.minIntersection}`);
+    } else if (weReceive) {
+      requireField(Number.isSafeInteger(finish.count) && finish.count >= 0 && finish.count <= Math.min(n, m), 'finish.count', `must be an integer from 0 to ${Math.min(n, m)}`);
+      try {
+        checkResultReleasable(agreement, finish.count);
+        resultCount = finish.count;
+      } catch (err) {
+        withheld = asMofangError(err);
+      }
+    }
+    finishRun(env.db, runId, { status: withheld ? 'failed' : 'succeeded', peerSize: n, resultCount, transcriptHash, errorCode: withheld?.code, errorMessage: withheld?.message, stats: link.stats });
+    env.audit.append({ actor, action: withheld ? 'run.withheld' : 'run.completed', subject: runId, details: { agreementId: agreement.id, operation, role: 'responder', released: !withheld, resultCount, transcriptHash, ...link.stats } });
+    await link.send({ frame: 'receipt', receipt: makeReceipt(env.identity, env.audit, runId, transcriptHash) });
+    const peerReceipt = await expectFrame(link, 'receipt', env.peer.name);
+    acceptReceipt(env.db, env.audit, env.peer, { runId, transcriptHash }, peerReceipt);
+    link.end();
+  } catch (err) {
+    const e = asMofangError(err);
+    await sendAbort(link, e);
+    link.end();
+    if (runId && getRun(env.db, runId).status === 'running') {
+      finishRun(env.db, runId, { status: 'failed', errorCode: e.code, errorMessage: e.message, stats: link.stats });
+    }
+    // Refusals are audited too: a query outside an agreement is evidence compliance wants.
+    env.audit.append({ actor, action: runId ? 'run.failed' : 'run.refused', subject: runId ?? agreementId ?? undefined, details: { agreementId, operation, role: 'responder', code: e.code, reason: e.message, ...link.stats } });
+  }
+}

@@ -1,0 +1,86 @@
+/** The runs table: one row per joint query on each party, from start to its final state. */
+import type { RunView } from '../api/services.js';
+import { MofangError } from '../errors.js';
+import type { Db } from '../store/db.js';
+import type { LinkStats } from './link.js';
+
+export interface NewRun {
+  id: string;
+  agreementId: string;
+  operation: 'overlap' | 'enrich';
+  role: 'querier' | 'responder';
+  peerNodeId: string;
+  dataset: string;
+  localSize: number;
+}
+
+export function insertRun(db: Db, run: NewRun): void {
+  try {
+    db.prepare(
+      `INSERT INTO runs (id, agreement_id, operation, role, peer_node_id, status, dataset, local_size, started_at)
+       VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
+    ).run(run.id, run.agreementId, run.operation, run.role, run.peerNodeId, run.dataset, run.localSize, new Date().toISOString());
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      throw new MofangError('PEER_MESSAGE_INVALID', `run id ${run.id} was already used`);
+    }
+    throw err;
+  }
+}
+
+export interface RunOutcome {
+  status: 'succeeded' | 'failed';
+  peerSize?: number | null;
+  resultCount?: number | null;
+  attribute?: string | null;
+  transcriptHash?: string | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  stats: LinkStats;
+}
+
+export function finishRun(db: Db, id: string, o: RunOutcome): void {
+  db.prepare(
+    `UPDATE runs SET status = ?, peer_size = coalesce(?, peer_size), result_count = ?, attribute = ?, transcript_hash = ?,
+       error_code = ?, error_message = ?, messages_sent = ?, messages_received = ?, bytes_sent = ?, bytes_received = ?,
+       finished_at = ? WHERE id = ?`,
+  ).run(
+    o.status, o.peerSize ?? null, o.resultCount ?? null, o.attribute ?? null, o.transcriptHash ?? null,
+    o.errorCode ?? null, o.errorMessage ?? null, o.stats.messagesSent, o.stats.messagesReceived,
+    o.stats.bytesSent, o.stats.bytesReceived, new Date().toISOString(), id,
+  );
+}
+
+interface RunRow {
+  id: string; agreement_id: string; operation: 'overlap' | 'enrich'; role: 'querier' | 'responder';
+  peer_node_id: string; status: RunView['status']; dataset: string; local_size: number | null; peer_size: number | null;
+  result_count: number | null; attribute: string | null; messages_sent: number; messages_received: number;
+  bytes_sent: number; bytes_received: number; transcript_hash: string | null; error_code: string | null;
+  error_message: string | null; started_at: string; finished_at: string | null;
+}
+
+function toView(r: RunRow): RunView {
+  return {
+    id: r.id, agreementId: r.agreement_id, operation: r.operation, role: r.role, peerNodeId: r.peer_node_id,
+    status: r.status, dataset: r.dataset, localSize: r.local_size, peerSize: r.peer_size, resultCount: r.result_count,
+    attribute: r.attribute, messagesSent: r.messages_sent, messagesReceived: r.messages_received,
+    bytesSent: r.bytes_sent, bytesReceived: r.bytes_received, transcriptHash: r.transcript_hash,
+    errorCode: r.error_code, errorMessage: r.error_message, startedAt: r.started_at, finishedAt: r.finished_at,
+  };
+}
+
+export function getRun(db: Db, id: string): RunView {
+  const row = db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+  if (!row) throw new MofangError('RUN_NOT_FOUND', `no run with id ${id}`);
+  return toView(row);
+}
+
+export function listRuns(db: Db, limit = 100): RunView[] {
+  return (db.prepare('SELECT * FROM runs ORDER BY started_at DESC LIMIT ?').all(limit) as RunRow[]).map(toView);
+}
+
+/** Runs under an agreement started in the 24 hours before `now`, for the agreement's daily limit. */
+export function runsInLastDay(db: Db, agreementId: string, now: Date): number {
+  const since = new Date(now.getTime() - 86_400_000).toISOString();
+  return db.prepare('SELECT count(*) FROM runs WHERE agreement_id = ? AND started_at > ?').pluck().get(agreementId, since) as number;
+}

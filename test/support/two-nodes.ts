@@ -1,0 +1,88 @@
+/**
+ * Two real nodes for integration tests: separate directories, identities, SQLite files and
+ * configs (from config/bank.yaml and config/partner.yaml), pinned to each other, serving gRPC
+ * with mutual TLS and HTTP on loopback, with small synthetic datasets imported.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Actor } from '../../node/api/services.js';
+import { addPeer } from '../../node/config/add-peer.js';
+import { initNode, type InitResult } from '../../node/init.js';
+import { MofangNode } from '../../node/node.js';
+import { packageRoot } from '../../node/paths.js';
+import { startNode, type RunningNode } from '../../node/runtime.js';
+import { writeSyntheticPair } from '../../node/demo/synthetic.js';
+
+export const admin: Actor = { id: 'test:admin', role: 'admin' };
+export const operator: Actor = { id: 'test:operator', role: 'operator' };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A clock the test can move; both nodes read it for agreement expiry. */
+export class TestClock {
+  offsetMs = 0;
+  now = (): Date => new Date(Date.now() + this.offsetMs);
+}
+
+export interface TwoNodes {
+  dir: string;
+  clock: TestClock;
+  bank: MofangNode;
+  telco: MofangNode;
+  bankInit: InitResult;
+  telcoInit: InitResult;
+  running: { bank: RunningNode; telco: RunningNode };
+  data: { bankFile: string; partnerFile: string; expectedOverlap: number };
+  stop(): Promise<void>;
+}
+
+export async function startTwoNodes(sizes = { bankRows: 1500, partnerRows: 800, overlap: 300 }): Promise<TwoNodes> {
+  const dir = mkdtempSync(join(tmpdir(), 'mofang-it-'));
+  const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const config = (f: string) => join(packageRoot(), 'config', f);
+  const bankInit = await initNode({ dir: join(dir, 'bank'), name: 'bank', template: config('bank.yaml'), grpcListen: `127.0.0.1:${ports[0]}`, httpListen: `127.0.0.1:${ports[1]}` });
+  const telcoInit = await initNode({ dir: join(dir, 'telco'), name: 'telco', template: config('partner.yaml'), grpcListen: `127.0.0.1:${ports[2]}`, httpListen: `127.0.0.1:${ports[3]}` });
+  addPeer(bankInit.configFile, { name: 'telco', address: `127.0.0.1:${ports[2]}`, certificateFile: telcoInit.certificateFile, fingerprint: telcoInit.nodeId });
+  addPeer(telcoInit.configFile, { name: 'bank', address: `127.0.0.1:${ports[0]}`, certificateFile: bankInit.certificateFile, fingerprint: bankInit.nodeId });
+  const data = writeSyntheticPair({ dir: join(dir, 'data'), ...sizes, seed: 7 });
+  const clock = new TestClock();
+  const bank = MofangNode.open(bankInit.configFile, { quietLogs: true, now: clock.now });
+  const telco = MofangNode.open(telcoInit.configFile, { quietLogs: true, now: clock.now });
+  await bank.importDataset({ file: data.bankFile, dataset: 'customers', idColumn: 'phone', idKind: 'phone' }, admin);
+  await telco.importDataset({ file: data.partnerFile, dataset: 'subscribers', idColumn: 'phone', idKind: 'phone' }, admin);
+  const running = { bank: await startNode(bank), telco: await startNode(telco) };
+  return {
+    dir, clock, bank, telco, bankInit, telcoInit, running, data,
+    async stop() {
+      await running.bank.stop();
+      await running.telco.stop();
+      bank.close();
+      telco.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Proposes on the bank and accepts on the telco; returns the agreement id. */
+export async function agree(nodes: TwoNodes, overrides: { minIntersection?: number; operations?: ('overlap' | 'enrich')[]; expiresInDays?: number } = {}): Promise<string> {
+  const proposed = await nodes.bank.proposeAgreement({
+    peer: 'telco', title: 'it-agreement', localDataset: 'customers', peerDataset: 'subscribers', idKind: 'phone',
+    operations: overrides.operations ?? ['overlap', 'enrich'], shareOverlapWithAcceptor: true,
+    minIntersection: overrides.minIntersection ?? 10,
+    expiresAt: new Date(nodes.clock.now().getTime() + (overrides.expiresInDays ?? 30) * 86_400_000).toISOString(),
+    enrichAttribute: 'partner:telco:active',
+  }, admin);
+  await nodes.telco.acceptAgreement(proposed.id, admin);
+  return proposed.id;
+}
