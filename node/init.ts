@@ -13,6 +13,7 @@ import { validateConfig } from './config/load.js';
 import { MofangError } from './errors.js';
 import { writeFileAtomic } from './fs/atomic-write.js';
 import { createIdentity } from './identity/index.js';
+import { MofangNode } from './node.js';
 
 export interface InitOptions {
   dir: string;
@@ -56,5 +57,12 @@ export async function initNode(opts: InitOptions): Promise<InitResult> {
     compliance: createToken(tokensFile, { id: 'compliance', role: 'compliance' }),
   };
   writeFileAtomic(configFile, `# Mofang node configuration; schema: config/schema.json in the Mofang package.\n${stringify(config)}`, { mode: 0o644 });
+  // The log starts with the node's birth: its id and who may call its API.
+  const node = MofangNode.open(configFile, { quietLogs: true });
+  try {
+    node.audit.append({ actor: 'cli:init', action: 'node.initialized', subject: identity.nodeId, details: { name: opts.name, tokens: Object.keys(tokens) } });
+  } finally {
+    node.close();
+  }
   return { configFile, nodeId: identity.nodeId, certificateFile: join(dir, 'identity', 'cert.pem'), tokens };
 }

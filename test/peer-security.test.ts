@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentity, type Identity } from '../node/identity/index.js';
 import type { MofangNode } from '../node/node.js';
+import * as grpc from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
 import { PeerClient } from '../node/peer/client.js';
+import { clientCredentials } from '../node/peer/credentials.js';
 import { PROTOCOL_VERSION, type RunFrame } from '../node/peer/wire.js';
 import { agree, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
@@ -101,6 +104,21 @@ describe('peer boundary', () => {
       await expect(client.proposeAgreement({ termsJson: huge, proposerSignature: null })).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
       const res = await handshake(client, nodes.bank.identity.nodeId);
       expect(res.nodeId).toBe(nodes.telco.identity.nodeId);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('serves the standard gRPC health service to pinned peers', async () => {
+    const Health = grpc.makeGenericClientConstructor(healthService, 'Health');
+    const telco = nodes.bank.peers.byName('telco');
+    const creds = clientCredentials(nodes.bank.identity.keyPem, nodes.bank.identity.certPem, { certificatePem: telco.certPem, fingerprint: telco.nodeId }, () => {});
+    const client = new Health(telco.address, creds, { 'grpc.ssl_target_name_override': 'localhost' }) as unknown as grpc.Client & {
+      Check(req: object, cb: (err: Error | null, res: { status: string }) => void): void;
+    };
+    try {
+      const res = await new Promise<{ status: string }>((resolve, reject) => client.Check({ service: 'mofang.v1.Peer' }, (err, r) => (err ? reject(err) : resolve(r))));
+      expect(res.status).toBe('SERVING');
     } finally {
       client.close();
     }

@@ -76,6 +76,7 @@ peers.command('add')
   .requiredOption('--fingerprint <sha256:hex>', 'the fingerprint the partner told you over a second channel')
   .action((o) => {
     const r = addPeer(configFile(), { name: o.name, address: o.address, certificateFile: o.certificate, fingerprint: o.fingerprint });
+    withNode((node) => node.audit.append({ actor: cliActor().id, action: 'peer.pinned', subject: r.fingerprint, details: { name: o.name, address: o.address } }));
     console.log(`Pinned ${o.name} at ${o.address} (${r.fingerprint}). Restart the node to apply.`);
   });
 peers.command('list').action(() => {
@@ -197,10 +198,13 @@ audit.command('export')
 program.command('token')
   .description('create an API token (printed once)')
   .requiredOption('--id <id>').addOption(new Option('--role <role>').choices(['admin', 'operator', 'compliance']).makeOptionMandatory())
-  .action((o) => {
-    const token = createToken(loadConfig(configFile()).http.tokens, { id: o.id, role: o.role as Role });
-    console.log(token);
-  });
+  .action((o) =>
+    withNode((node) => {
+      const token = createToken(node.config.http.tokens, { id: o.id, role: o.role as Role });
+      node.audit.append({ actor: cliActor().id, action: 'token.created', subject: o.id, details: { role: o.role } });
+      console.log(token);
+    }),
+  );
 
 program.command('demo')
   .description('start a bank and a partner node on loopback and run overlap and enrich between them')

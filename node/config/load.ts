@@ -9,7 +9,8 @@ import { parse } from 'yaml';
 import { MofangError } from '../errors.js';
 import { ConfigSchema, type NodeConfig } from './schema.js';
 
-const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false });
+// verbose: errors carry their schema, whose description and example say the expected form.
+const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false, verbose: true });
 const validate = ajv.compile<NodeConfig>(ConfigSchema);
 
 export function loadConfig(file: string): NodeConfig {
@@ -51,12 +52,19 @@ function describe(e: ErrorObject, _value: unknown): string {
     case 'additionalProperties':
       return `${field}: unknown field (check its spelling)`;
     case 'pattern': {
-      const example = schema?.examples?.[0] !== undefined ? ` (e.g. ${JSON.stringify(schema.examples[0])})` : '';
-      return `${field}: ${schema?.description ?? 'has the wrong form'} Expected form: ${e.params.pattern}${example}`;
+      const example = schema?.examples?.[0] !== undefined ? `, e.g. ${JSON.stringify(schema.examples[0])}` : '';
+      return `${field}: has the wrong form — ${schema?.description ?? ''} Expected ${formOf(field, e.params.pattern)}${example}`;
     }
     default:
       return `${field}: ${e.message}${schema?.description ? ` — ${schema.description}` : ''}`;
   }
+}
+
+function formOf(field: string, pattern: string): string {
+  if (pattern.includes('[0-9]{1,5}')) return 'host:port';
+  if (pattern.startsWith('^sha256:')) return 'sha256:<64 lowercase hex>';
+  if (field.endsWith('name')) return 'a lower-case name (letters, digits, _ and -, starting with a letter)';
+  return `a value matching ${pattern}`;
 }
 
 function resolvePaths(config: NodeConfig, base: string): NodeConfig {

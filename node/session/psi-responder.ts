@@ -33,7 +33,8 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     requireField(start.suite === env.group.suite, 'start.suite', `must be ${env.group.suite}`);
     requireField(Number.isInteger(start.maxBatch) && start.maxBatch >= 1, 'start.maxBatch', 'must be a positive integer');
     operation = start.operation as 'overlap' | 'enrich';
-    agreementId = start.agreementId;
+    // Untrusted until the agreement is found: clipped before it reaches the audit log.
+    agreementId = String(start.agreementId).slice(0, 64);
 
     const agreement = getAgreement(env.db, start.agreementId);
     const terms = agreement.terms;
