@@ -1,12 +1,13 @@
 /**
- * Hashes and counts a file's bytes as sources stream it. A CSV source may re-read part of the file
- * after a malformed record (csv.ts); each byte is still hashed exactly once, in order, so the digest
- * is the file's SHA-256 however often it was re-read.
+ * Reads a file in chunks for a source, hashing and counting its bytes on the way. A CSV source may
+ * re-read part of the file after a malformed record (csv.ts); each byte is still hashed exactly
+ * once, in order, so the digest is the file's SHA-256 however often parts were re-read.
  */
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { Transform } from 'node:stream';
+import { createReadStream, statSync } from 'node:fs';
 import { MofangError } from '../../node/errors.js';
+
+const CHUNK_BYTES = 1 << 18;
 
 export class FileDigest {
   readonly totalBytes: number;
@@ -23,20 +24,22 @@ export class FileDigest {
     return this.hashed;
   }
 
-  /** A pass-through for a read stream that starts at byte `start` of the file. */
-  tap(start: number): Transform {
+  /** The file's bytes from offset `start` to its end. */
+  async *chunks(start: number): AsyncGenerator<Buffer> {
     let offset = start;
-    return new Transform({
-      transform: (chunk: Buffer, _encoding, done) => {
+    try {
+      for await (const chunk of createReadStream(this.file, { start, highWaterMark: CHUNK_BYTES }) as AsyncIterable<Buffer>) {
         const end = offset + chunk.length;
         if (end > this.hashed) {
           this.hash.update(chunk.subarray(Math.max(0, this.hashed - offset)));
           this.hashed = end;
         }
         offset = end;
-        done(null, chunk);
-      },
-    });
+        yield chunk;
+      }
+    } catch (err) {
+      throw unreadable(this.file, err);
+    }
   }
 
   sha256(): string {
@@ -51,8 +54,12 @@ function fileSize(file: string): number {
     if (!stat.isFile()) throw new MofangError('IMPORT_FILE_UNREADABLE', `${file}: not a regular file`, { file });
     return stat.size;
   } catch (err) {
-    if (err instanceof MofangError) throw err;
-    const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new MofangError('IMPORT_FILE_UNREADABLE', `${file}: cannot read (${code})`, { file, code });
+    throw unreadable(file, err);
   }
+}
+
+function unreadable(file: string, err: unknown): MofangError {
+  if (err instanceof MofangError) return err;
+  const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
+  return new MofangError('IMPORT_FILE_UNREADABLE', `${file}: cannot read (${code})`, { file, code });
 }

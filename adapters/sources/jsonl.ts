@@ -2,8 +2,7 @@
  * JSON Lines source: one JSON object per line, streaming. Blank lines are skipped; a line that is
  * not a JSON object, or holds nested values, is a bad record with its line number.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { MofangError } from '../../node/errors.js';
 import { FileDigest } from './file-digest.js';
 import { MAX_RECORD_BYTES, type FieldValue, type RecordSource, type SourceRecord } from './record.js';
@@ -15,26 +14,36 @@ export function jsonlSource(file: string): RecordSource {
   let done = false;
 
   async function* records(): AsyncGenerator<SourceRecord> {
-    const input = createReadStream(file, { highWaterMark: 1 << 18 }).pipe(digest.tap(0));
-    const lines = createInterface({ input, crlfDelay: Infinity });
+    const decoder = new StringDecoder('utf8');
     let line = 0;
-    try {
-      for await (let text of lines) {
-        line++;
-        if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        if (BLANK.test(text)) continue;
-        if (text.length > MAX_RECORD_BYTES) {
-          yield { line, error: `line longer than ${MAX_RECORD_BYTES} characters` };
-          continue;
-        }
-        yield toRecord(line, text);
+    let rest = '';
+    let skipping = false; // inside an over-long line that was already reported
+    for await (const chunk of digest.chunks(0)) {
+      const text = rest + decoder.write(chunk);
+      let from = 0;
+      if (skipping) {
+        const nl = text.indexOf('\n');
+        rest = '';
+        if (nl < 0) continue;
+        from = nl + 1;
+        skipping = false;
       }
-    } catch (err) {
-      const code = (err as { code?: string }).code ?? 'unknown error';
-      throw new MofangError('IMPORT_FILE_UNREADABLE', `${file}: cannot read (${code})`, { file, code });
-    } finally {
-      lines.close();
-      input.destroy();
+      for (let nl = text.indexOf('\n', from); nl >= 0; from = nl + 1, nl = text.indexOf('\n', from)) {
+        const r = lineRecord(++line, text.slice(from, nl));
+        if (r) yield r;
+      }
+      rest = text.slice(from);
+      if (rest.length > MAX_RECORD_BYTES) {
+        // Report it now and drop it as it streams by, rather than holding an unbounded line.
+        yield { line: ++line, error: `line longer than ${MAX_RECORD_BYTES} characters` };
+        rest = '';
+        skipping = true;
+      }
+    }
+    rest += decoder.end();
+    if (!skipping && rest !== '') {
+      const r = lineRecord(++line, rest);
+      if (r) yield r;
     }
     done = true;
   }
@@ -53,6 +62,15 @@ export function jsonlSource(file: string): RecordSource {
     },
     [Symbol.asyncIterator]: records,
   };
+}
+
+/** The record on one line of text (without its line break); undefined for a blank line. */
+function lineRecord(line: number, text: string): SourceRecord | undefined {
+  if (text.endsWith('\r')) text = text.slice(0, -1);
+  if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (BLANK.test(text)) return undefined;
+  if (text.length > MAX_RECORD_BYTES) return { line, error: `line longer than ${MAX_RECORD_BYTES} characters` };
+  return toRecord(line, text);
 }
 
 function toRecord(line: number, text: string): SourceRecord {

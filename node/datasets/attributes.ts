@@ -13,6 +13,8 @@ export interface DatasetColumn {
   type: AttributeType;
 }
 
+/** Rows read before attribute types are inferred. */
+export const INFERENCE_SAMPLE_ROWS = 1000;
 /** Longest string attribute, in UTF-16 code units. */
 export const ATTRIBUTE_MAX_LENGTH = 4096;
 /** Integers above 2^53 lose precision as JSON numbers: digit strings longer than this stay strings. */
@@ -37,7 +39,7 @@ export function isAttributeType(type: string): type is AttributeType {
 
 /**
  * The value as stored for a column of `type`, or `undefined` when it does not fit. Empty strings
- * and null are null in every type except string (where '' stays '').
+ * and null are null in every type except string (where '' stays '' and blanks are kept).
  */
 export function coerceAttribute(type: AttributeType, value: FieldValue): FieldValue | undefined {
   if (value === null) return null;
@@ -45,25 +47,27 @@ export function coerceAttribute(type: AttributeType, value: FieldValue): FieldVa
     const s = typeof value === 'string' ? value : String(value);
     return s.length <= ATTRIBUTE_MAX_LENGTH ? s : undefined;
   }
-  if (value === '') return null;
+  // Outside string columns, blanks around a value are layout ("a, b" in hand-written CSV).
+  const s = typeof value === 'string' ? value.trim() : value;
+  if (s === '') return null;
   switch (type) {
     case 'number':
-      if (typeof value === 'number') return value;
-      return typeof value === 'string' && isDecimal(value) ? Number(value) : undefined;
+      if (typeof s === 'number') return s;
+      return typeof s === 'string' && isDecimal(s) ? Number(s) : undefined;
     case 'boolean':
-      if (typeof value === 'boolean') return value;
-      if (typeof value !== 'string') return undefined;
-      if (value.length === 4 && value.toLowerCase() === 'true') return true;
-      if (value.length === 5 && value.toLowerCase() === 'false') return false;
+      if (typeof s === 'boolean') return s;
+      if (typeof s !== 'string') return undefined;
+      if (s.length === 4 && s.toLowerCase() === 'true') return true;
+      if (s.length === 5 && s.toLowerCase() === 'false') return false;
       return undefined;
     case 'date':
-      return typeof value === 'string' && isIsoDate(value) ? value : undefined;
+      return typeof s === 'string' && isIsoDate(s) ? s : undefined;
   }
 }
 
 /** The narrowest type every non-empty sample value fits: boolean, number, date, else string. */
 export function inferAttributeType(values: readonly FieldValue[]): AttributeType {
-  const present = values.filter((v) => v !== null && v !== '');
+  const present = values.filter((v) => v !== null && (typeof v !== 'string' || v.trim() !== ''));
   if (present.length === 0) return 'string';
   for (const type of ['boolean', 'number', 'date'] as const) {
     if (present.every((v) => coerceAttribute(type, v) !== undefined)) return type;
