@@ -38,6 +38,7 @@ export const ERRORS = {
   IMPORT_BAD_OPTION: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'An import option (id column, kind, format) is invalid.' },
   IMPORT_FILE_UNREADABLE: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The input file cannot be read or parsed.' },
   IDENTIFIER_INVALID: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'An identifier is not valid for its kind.' },
+  DATASET_SUITE_MISMATCH: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The dataset was hashed under another group suite; re-import it.' },
   DATASET_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'The dataset does not exist on this node.' },
 
   // Peers

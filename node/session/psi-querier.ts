@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { createReceiver, digestLength, digests, matchCount, matchMembership } from '../../protocols/psi/index.js';
 import { checkDailyQueryLimit, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
 import { getAgreement } from '../agreements/store.js';
-import { datasetPoints, writeJointAttribute } from '../datasets/store.js';
+import { writeJointAttribute } from '../datasets/store.js';
+import { ownSet } from './own-set.js';
 import { asMofangError, MofangError } from '../errors.js';
 import type { RunView } from '../api/services.js';
 import { expectFrame, requireField, sendAbort } from './frames.js';
@@ -29,7 +30,7 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
   const dataset = terms.parties[agreement.localParty].dataset;
   checkQueryAllowed(agreement, { operation: req.operation, localRole: 'querier', peerNodeId: env.peer.nodeId, localDataset: dataset, now });
   checkDailyQueryLimit(agreement, runsInLastDay(env.db, agreement.id, now));
-  const own = datasetPoints(env.db, dataset);
+  const own = ownSet(env.db, env.group, dataset);
   const n = own.rows.length;
   if (n < terms.minIntersection) {
     throw new MofangError('INPUT_BELOW_MINIMUM', `dataset ${dataset} has fewer records than the agreement's minimum of ${terms.minIntersection}`);

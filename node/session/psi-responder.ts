@@ -7,7 +7,7 @@
 import { createSender, digestLength, digests, shuffle, sortDigests } from '../../protocols/psi/index.js';
 import { checkDailyQueryLimit, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
 import { getAgreement } from '../agreements/store.js';
-import { datasetPoints } from '../datasets/store.js';
+import { ownSet } from './own-set.js';
 import { asMofangError, MofangError } from '../errors.js';
 import { expectFrame, requireField, sendAbort } from './frames.js';
 import { batches, digestContext, POINT_BYTES, type SessionEnv } from './env.js';
@@ -45,7 +45,7 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     if (n < terms.minIntersection) {
       throw new MofangError('INPUT_BELOW_MINIMUM', `the querier's set is smaller than the agreement's minimum of ${terms.minIntersection}`);
     }
-    const own = datasetPoints(env.db, dataset);
+    const own = ownSet(env.db, env.group, dataset);
     const m = own.rows.length;
     if (m < terms.minIntersection) {
       throw new MofangError('INPUT_BELOW_MINIMUM', `the responder's dataset is smaller than the agreement's minimum of ${terms.minIntersection}`);

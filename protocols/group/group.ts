@@ -27,7 +27,10 @@ export interface Group {
   /** Length of one encoded scalar. */
   readonly scalarBytes: number;
 
-  /** Hashes each identifier (already normalised, UTF-8) to a point, domain-separated by `dst`. */
+  /**
+   * Hashes each identifier (already normalised, UTF-8) to a point, domain-separated by `dst`.
+   * Throws `PSI_INPUT_INVALID` naming the identifier in the ≈ 2^-252 case where it hashes to the identity.
+   */
   hashToGroup(dst: Uint8Array, ids: readonly Uint8Array[]): Uint8Array;
 
   /** A random non-zero scalar usable as a sender (OPRF) key. */

@@ -1,13 +1,14 @@
 /**
  * The algebra the DH-OPRF rests on, as properties: a⁻¹·(b·(a·H(x))) = b·H(x) for random ids and
- * scalars, and the native backend agrees with the pure-JS reference on random inputs.
+ * scalars, and the native backend agrees with the pure-JS reference on random inputs (including the
+ * two-map step on arbitrary 64-byte inputs, so both sign bits and unreduced halves are exercised).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Group } from './group.js';
 import { seededRandomBytesForTestsOnly } from './testing.js';
-import { createNobleX25519Group } from './x25519-noble.js';
-import { createSodiumX25519Group } from './x25519-sodium.js';
+import { createNobleX25519Group, uniformToPoint as nobleUniformToPoint } from './x25519-noble.js';
+import { createSodiumX25519Group, uniformToPoint as sodiumUniformToPoint } from './x25519-sodium.js';
 
 const sodiumGroup = createSodiumX25519Group();
 const nobleGroup = createNobleX25519Group();
@@ -44,6 +45,18 @@ describe('x25519-sodium agrees with x25519-noble', () => {
         expect(nobleGroup.multiply(k, h)).toEqual(sodiumGroup.multiply(k, h));
       }),
       { numRuns: 20 },
+    );
+  });
+
+  it('on the two-map step for arbitrary 64 uniform bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 64, maxLength: 64 }), (uniform) => {
+        const [fromSodium, fromNoble] = [new Uint8Array(32), new Uint8Array(32)];
+        sodiumUniformToPoint(uniform, fromSodium, 0);
+        nobleUniformToPoint(uniform, fromNoble, 0);
+        expect(fromNoble).toEqual(fromSodium);
+      }),
+      { numRuns: 200 },
     );
   });
 });

@@ -5,9 +5,17 @@
  */
 import { ProtocolError } from '../errors.js';
 
-/** Curve25519 u-coordinates; hash = SHA-512 → libsodium Elligator 2 (`from_uniform`) → cofactor clear. */
-export const X25519_SUITE = 'mofang-x25519-elligator2-sha512-v1';
+/**
+ * Curve25519 u-coordinates; hash-to-group is RFC 9380 `hash_to_curve` shaped (random-oracle, two maps):
+ * SHA-512 → two 32-byte halves → libsodium Elligator 2 (`from_uniform`, cofactor cleared) on each →
+ * Edwards sum → Montgomery u. Layout: docs/protocol-psi.md, "Hash to group".
+ */
+export const X25519_SUITE = 'mofang-x25519-ro-sha512-v1';
 export const POINT_BYTES = 32;
+/** Input of one Elligator 2 map (`crypto_core_ed25519_UNIFORMBYTES`): 255 bits for the field element, 1 for the sign of x. */
+export const UNIFORM_BYTES = 32;
+/** Bytes hashToGroup draws per identifier: two map inputs, exactly one SHA-512 output. */
+export const HASH_BYTES = 2 * UNIFORM_BYTES;
 
 /** Number of points in a batch; the batch must be whole points. */
 export function pointCount(points: Uint8Array, field = 'points'): number {
@@ -44,6 +52,18 @@ function nonCanonical(index: number, why: string): ProtocolError {
 
 export function lowOrder(index: number): ProtocolError {
   return new ProtocolError('PSI_POINT_INVALID', `point ${index} of batch is of low order`);
+}
+
+/**
+ * The two maps of identifier `index` gave opposite points, so their sum is the identity, which has
+ * no Montgomery u (and whose F value would be the identity under every key). For a hashed identifier this happens with
+ * probability ≈ 1/ℓ ≈ 2^-252; the identifier cannot be used rather than silently mapped elsewhere.
+ */
+export function identityHash(index: number): ProtocolError {
+  return new ProtocolError(
+    'PSI_INPUT_INVALID',
+    `ids[${index}]: hashes to the identity point (the two Elligator 2 maps cancel; probability ≈ 2^-252 per identifier)`,
+  );
 }
 
 /**

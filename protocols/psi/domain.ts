@@ -1,19 +1,23 @@
 /**
  * Domain separation for DH-OPRF PSI. Every hash input starts with length-prefixed labels, so an
- * input of one purpose (or one agreement, or one run) can never equal an input of another.
+ * input of one purpose can never equal an input of another:
  *
- *   H(x)        = hashToGroup(dst = lp("mofang/v1/psi-h2g") || lp(agreement), x)
- *   digest(F)   = SHA-256(lp("mofang/v1/psi-digest") || lp(run) || F)[0..length]
+ *   H(x)        = hashToGroup(dst, x)          dst chosen by the caller, once per identifier kind
+ *   digest(F)   = SHA-256(lp("mofang/v1/psi-digest") || lp(context) || F)[0..length]
  *
- * where lp(s) = u16be(|s|) || s. `agreement` binds the hashed points to one collaboration agreement,
- * so F values of two agreements cannot be linked even under one sender key. `run` binds the digests
- * to one run, so digests a sender publishes in two runs cannot be compared by the receiver.
+ * where lp(s) = u16be(|s|) || s. H(x) is deliberately not bound to an agreement or a run: the node
+ * hashes identifiers once, at import (node/datasets/store.ts `pointDst`), so a query pays only
+ * scalar multiplications. Separation per agreement and per run comes from the sender's fresh OPRF
+ * key b per run and from `context`, which names the agreement and the run (node/session/env.ts
+ * `digestContext`). See docs/protocol-psi.md, "Domain separation".
  */
 import { ProtocolError } from '../errors.js';
 
-/** Identifies this protocol family in the settings digest peers compare before a run. */
+/**
+ * Names this protocol family (docs, logs). Not sent on the wire: peers agree on the node's
+ * `PROTOCOL_VERSION` and on `group.suite` in the handshake and in the run's start frame.
+ */
 export const PSI_PROTOCOL = 'mofang-dh-oprf-psi-v1';
-export const HASH_LABEL = 'mofang/v1/psi-h2g';
 export const DIGEST_LABEL = 'mofang/v1/psi-digest';
 
 /** u16be(|p|) || p for each part, concatenated. */
@@ -30,13 +34,4 @@ export function lengthPrefixed(...parts: Uint8Array[]): Uint8Array {
     o += 2 + part.length;
   });
   return out;
-}
-
-/**
- * The hash-to-group DST for one agreement (the agreement's stable id, as bytes).
- * @example
- * const points = group.hashToGroup(hashDst(utf8(agreementId)), ids);
- */
-export function hashDst(agreement: Uint8Array): Uint8Array {
-  return lengthPrefixed(new TextEncoder().encode(HASH_LABEL), agreement);
 }

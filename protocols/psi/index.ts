@@ -2,7 +2,7 @@
  * DH-OPRF private set intersection, transport-free: each step takes and returns bytes, and the
  * caller (node/jobs over a Link) moves them. Roles, flow and leakage: docs/protocol-psi.md.
  */
-export { PSI_PROTOCOL, hashDst, lengthPrefixed } from './domain.js';
+export { PSI_PROTOCOL, lengthPrefixed } from './domain.js';
 export { createReceiver, type PsiReceiver, type ReceiverOptions } from './receiver.js';
 export { createSender, type PsiSender, type SenderOptions } from './sender.js';
 export { FALSE_MATCH_BITS, MAX_DIGEST_BYTES, MIN_DIGEST_BYTES, digestLength, digests, sortDigests } from './digest.js';

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { defaultGroup } from '../group/index.js';
 import { seededRandomBytesForTestsOnly } from '../group/testing.js';
-import { hashDst } from './domain.js';
+import { lengthPrefixed } from './domain.js';
 import { digestLength, digests, sortDigests } from './digest.js';
 import { matchCount, matchMembership } from './match.js';
 import { createReceiver } from './receiver.js';
@@ -16,8 +16,9 @@ import { createSender } from './sender.js';
 
 const group = defaultGroup();
 const utf8 = (s: string) => new TextEncoder().encode(s.normalize('NFC'));
-const agreement = utf8('agreement-42');
-const run = utf8('run-7');
+// As the node does it: one dst per identifier kind at import, the run named only in the digests.
+const dst = lengthPrefixed(utf8('mofang/v1/dataset-h2g'), utf8('email'));
+const run = utf8('mofang/v1/psi|agreement-42|run-7');
 
 /** Splits `bytes` into batches of `size` points, as the node streams them. */
 function* batches(bytes: Uint8Array, size: number): Generator<Uint8Array> {
@@ -37,7 +38,6 @@ function runPsi(xs: string[], ys: string[], mode: 'membership' | 'cardinality', 
   const receiver = createReceiver({ group, rng });
   const sender = createSender({ group, rng });
   const length = digestLength(xs.length, ys.length);
-  const dst = hashDst(agreement);
 
   // R → S: blinded batches. S → R: evaluated batches (membership) or one shuffled reply (cardinality).
   const blinded = [...batches(group.hashToGroup(dst, xs.map(utf8)), batchSize)].map((b) => receiver.blind(b));

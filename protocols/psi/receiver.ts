@@ -32,7 +32,7 @@ export interface PsiReceiver {
 /**
  * @example
  * const receiver = createReceiver({ group });
- * const blinded = receiver.blind(group.hashToGroup(hashDst(agreement), ids)); // send to S
+ * const blinded = receiver.blind(group.hashToGroup(dst, ids)); // send to S (the node stores these points at import)
  * const fx = receiver.finalize(evaluatedFromS);
  */
 export function createReceiver({ group, rng }: ReceiverOptions): PsiReceiver {
