@@ -65,6 +65,9 @@ export const ERRORS = {
   QUERY_LIMIT_REACHED: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, summary: "The agreement's daily query limit is reached." },
   INPUT_BELOW_MINIMUM: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, summary: "An input set is smaller than the agreement's minimum." },
   LIMIT_EXCEEDED: { http: 413, grpc: GrpcStatus.RESOURCE_EXHAUSTED, summary: 'A size or count limit was exceeded.' },
+  JOB_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No job with this id.' },
+  JOB_STATE: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The job is not in a state that allows this action.' },
+  JOB_CANCELLED: { http: 409, grpc: GrpcStatus.CANCELLED, summary: 'The job or run was cancelled, by this node or by the peer.' },
   RUN_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No protocol run with this id.' },
   RUN_FAILED: { http: 500, grpc: GrpcStatus.ABORTED, summary: 'The protocol run failed; the reason is included.' },
 

@@ -22,7 +22,7 @@ import type { NodeConfig } from './config/schema.js';
 import { loadConfig } from './config/load.js';
 import { importDataset } from './datasets/import.js';
 import { getDataset, listDatasets } from './datasets/store.js';
-import { MofangError } from './errors.js';
+import { MofangError, type ErrorCode } from './errors.js';
 import { loadIdentity, verifySignature, type Identity } from './identity/identity.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { packageVersion } from './paths.js';
@@ -30,8 +30,12 @@ import { PeerClient } from './peer/client.js';
 import { PeerDirectory, type Peer } from './peer/directory.js';
 import { PeerHandlers } from './peer/handlers.js';
 import { PROTOCOL_VERSION } from './peer/wire.js';
-import { runQuerier } from './session/psi-querier.js';
-import { getRun, listRuns } from './session/runs.js';
+import { getRun, listRuns, requestRunCancel } from './session/runs.js';
+import { SenderCache } from './session/sender-cache.js';
+import { jobExecutor } from './jobs/execute.js';
+import { JobRunner } from './jobs/runner.js';
+import { createJob, getJob, isTerminal, listJobs, liveRunner, requestCancel, type JobKind, type JobView } from './jobs/store.js';
+import type { BatchMultiply } from '../protocols/psi/index.js';
 import type { SessionEnv } from './session/env.js';
 import { openDatabase, type Db } from './store/db.js';
 
@@ -60,7 +64,12 @@ export class MofangNode implements NodeServices {
     this.peers = PeerDirectory.fromConfig(config.peers);
     this.db = openDatabase(join(config.node.dataDir, 'mofang.db'));
     this.audit = new AuditLog(this.db, this.identity, { headFile: join(config.node.dataDir, 'audit-head.json') });
+    this.senderCache = new SenderCache(join(config.node.dataDir, 'oprf'), this.group, this.audit);
   }
+
+  readonly senderCache: SenderCache;
+  /** Batch scalar multiplication used by protocol runs (the worker pool once one is attached). */
+  multiply: BatchMultiply = async (scalar, points) => this.group.multiply(scalar, points);
 
   static open(configFile: string, options: NodeOptions = {}): MofangNode {
     return new MofangNode(loadConfig(configFile), options);
@@ -75,7 +84,10 @@ export class MofangNode implements NodeServices {
   }
 
   sessionEnv(peer: Peer): SessionEnv {
-    return { db: this.db, group: this.group, identity: this.identity, audit: this.audit, limits: this.config.limits, peer, now: this.now };
+    return {
+      db: this.db, group: this.group, multiply: this.multiply, senderCache: this.senderCache, identity: this.identity,
+      audit: this.audit, limits: this.config.limits, peer, now: this.now,
+    };
   }
 
   /** The handlers our gRPC server runs for calls from pinned peers. */
@@ -114,7 +126,7 @@ export class MofangNode implements NodeServices {
     }
   }
 
-  private peerOfAgreement(a: StoredAgreement): Peer {
+  peerOfAgreement(a: StoredAgreement): Peer {
     const peer = this.peers.byNodeId(a.peerNodeId);
     if (!peer) throw new MofangError('PEER_UNKNOWN', `the counter-party of agreement ${a.id} (${a.peerNodeId}) is not pinned in this node's configuration`);
     return peer;
@@ -229,15 +241,74 @@ export class MofangNode implements NodeServices {
     return this.getAgreement(id);
   }
 
-  async runQuery(input: QueryInput, actor: Actor): Promise<RunView> {
-    const agreement = getAgreement(this.db, input.agreementId);
-    const peer = this.peerOfAgreement(agreement);
-    const { client } = await this.connect(peer.name, actor.id);
-    try {
-      return await runQuerier(this.sessionEnv(peer), client.openRun(), { agreementId: input.agreementId, operation: input.operation, actor: actor.id });
-    } finally {
-      client.close();
+  /** Queues a joint query as a job; a running node's runner (or `awaitJob`) executes it. */
+  submitJob(input: { kind: JobKind; agreementIds: string[]; attribute?: string }, actor: Actor): JobView {
+    if (input.agreementIds.length === 0 || (input.kind !== 'intersect' && input.agreementIds.length !== 1)) {
+      throw new MofangError('REQUEST_INVALID', `agreementIds: ${input.kind} takes ${input.kind === 'intersect' ? 'two or more agreements' : 'exactly one agreement'}`);
     }
+    if (input.kind === 'intersect' && input.agreementIds.length < 2) throw new MofangError('REQUEST_INVALID', 'agreementIds: intersect takes two or more agreements');
+    for (const id of input.agreementIds) getAgreement(this.db, id);
+    const job = createJob(this.db, { kind: input.kind, agreementIds: input.agreementIds, options: input.attribute ? { attribute: input.attribute } : {}, createdBy: actor.id });
+    this.audit.append({ actor: actor.id, action: 'job.queued', subject: job.id, details: { kind: job.kind, agreementIds: job.agreementIds } });
+    return job;
+  }
+
+  /**
+   * Waits for a job to end. If no node process is running jobs, this process runs it itself,
+   * so the CLI works with or without `mofang start`.
+   */
+  async awaitJob(id: string, onUpdate?: (job: JobView) => void): Promise<JobView> {
+    for (;;) {
+      const job = getJob(this.db, id);
+      onUpdate?.(job);
+      if (isTerminal(job.status)) return job;
+      if (job.status === 'queued' && !liveRunner(this.db, 3_000)) {
+        await this.jobRunner().runNext(id);
+        continue;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  private runner: JobRunner | null = null;
+
+  jobRunner(): JobRunner {
+    this.runner ??= new JobRunner({
+      db: this.db, audit: this.audit, logger: this.logger, execute: jobExecutor(this),
+      maxAttempts: this.config.jobs.maxAttempts, retryDelayMs: this.config.jobs.retryDelayMs, leaseMs: this.config.jobs.leaseMs,
+    });
+    return this.runner;
+  }
+
+  /** A query as one call: queue the job, wait for it, and return its last run (or its error). */
+  async runQuery(input: QueryInput, actor: Actor): Promise<RunView> {
+    const job = await this.awaitJob(this.submitJob({ kind: input.operation, agreementIds: [input.agreementId] }, actor).id);
+    if (job.status !== 'succeeded') {
+      if (job.runIds.length > 0 && job.error?.code === 'RESULT_BELOW_MINIMUM') throw new MofangError('RESULT_BELOW_MINIMUM', job.error.message);
+      throw new MofangError((job.error?.code ?? 'RUN_FAILED') as ErrorCode, job.error?.message ?? `job ${job.id} ${job.status}`, { jobId: job.id });
+    }
+    return getRun(this.db, job.runIds[job.runIds.length - 1]);
+  }
+
+  getJob(id: string): JobView {
+    return getJob(this.db, id);
+  }
+
+  listJobs(filter: { status?: JobView['status']; limit?: number }): JobView[] {
+    return listJobs(this.db, filter);
+  }
+
+  cancelJob(id: string, reason: string, actor: Actor): JobView {
+    const job = requestCancel(this.db, id, reason);
+    this.audit.append({ actor: actor.id, action: 'job.cancel_requested', subject: id, details: { reason } });
+    return job;
+  }
+
+  /** Stops a run this node takes part in, from either side (the responder's operator too). */
+  cancelRun(id: string, actor: Actor): RunView {
+    requestRunCancel(this.db, id);
+    this.audit.append({ actor: actor.id, action: 'run.cancel_requested', subject: id, details: {} });
+    return getRun(this.db, id);
   }
 
   listRuns(filter: { limit?: number }): RunView[] {

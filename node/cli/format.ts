@@ -1,5 +1,6 @@
 /** Human-readable output of the CLI; `--json` prints the same objects as JSON instead. */
 import type { AgreementView, AuditVerifyView, RunView } from '../api/services.js';
+import type { JobView } from '../jobs/store.js';
 import { MofangError } from '../errors.js';
 
 export function printJson(value: unknown): void {
@@ -43,4 +44,15 @@ export function printVerify(v: AuditVerifyView): void {
 
 export function fmtBytes(n: number): string {
   return n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`;
+}
+
+export function printJob(j: JobView): void {
+  console.log(`Job ${j.id} — ${j.kind} (${j.agreementIds.join(', ')}): ${j.status}, attempt ${j.attempt}`);
+  if (j.result) console.log(`  result:     ${j.result.count ?? '(not a receiver of the count)'}${j.result.attribute ? `; matched customers marked ${j.result.attribute} = true` : ''}`);
+  if (!['succeeded', 'failed', 'cancelled'].includes(j.status)) {
+    const eta = j.progress.etaSeconds === null ? '?' : `${Math.round(j.progress.etaSeconds)} s`;
+    console.log(`  progress:   ${j.phase ?? '-'} ${j.progress.done}/${j.progress.total} records, ${Math.round(j.progress.rate ?? 0)}/s, ETA ${eta}`);
+  }
+  if (j.error) console.log(`  ${j.status === 'queued' ? 'last error' : 'error'}: ${j.error.code}: ${j.error.message}`);
+  if (j.runIds.length) console.log(`  runs:       ${j.runIds.join(', ')}`);
 }

@@ -17,7 +17,9 @@ import { MofangNode } from '../node.js';
 import { packageVersion } from '../paths.js';
 import { startNode } from '../runtime.js';
 import { runDemo } from '../demo/demo.js';
-import { parseExpiry, printAgreement, printJson, printRun, printVerify } from './format.js';
+import { parseExpiry, printAgreement, printJob, printJson, printRun, printVerify } from './format.js';
+import { jobProgress } from './job-progress.js';
+import type { JobView } from '../jobs/store.js';
 
 const program = new Command('mofang')
   .description('Privacy-preserving data-collaboration node')
@@ -155,15 +157,44 @@ agreements.command('revoke <id>').requiredOption('--reason <text>').action((id, 
   withNode(async (node) => printAgreement(await node.revokeAgreement(id, o.reason, cliActor()))),
 );
 
-const query = program.command('query').description('joint-audience queries with a partner');
-for (const operation of ['overlap', 'enrich'] as const) {
-  query.command(operation).requiredOption('--agreement <id>').action((o) =>
-    withNode(async (node) => {
-      const run = await node.runQuery({ operation, agreementId: o.agreement }, { id: `cli:${process.env.USER ?? 'unknown'}`, role: 'operator' });
-      json() ? printJson(run) : printRun(run);
-    }),
-  );
+const query = program.command('query').description('joint-audience queries with partners (run as jobs)');
+/** Submits a job and follows it to its end (or returns at once with --detach). */
+function followJob(submit: (node: MofangNode) => JobView, detach: boolean) {
+  return withNode(async (node) => {
+    const submitted = submit(node);
+    if (detach) return json() ? printJson(submitted) : console.log(`job ${submitted.id} queued`);
+    const progress = jobProgress();
+    const job = await node.awaitJob(submitted.id, progress.update);
+    progress.done(job);
+    if (json()) printJson(job.status === 'succeeded' && job.kind !== 'intersect' ? node.getRun(job.runIds[job.runIds.length - 1]) : job);
+    else printJob(job);
+    if (job.status !== 'succeeded') process.exitCode = 1;
+  });
 }
+const operatorActor = (): Actor => ({ id: `cli:${process.env.USER ?? 'unknown'}`, role: 'operator' });
+for (const operation of ['overlap', 'enrich'] as const) {
+  query.command(operation).requiredOption('--agreement <id>').option('--detach', 'queue the job and return')
+    .action((o) => followJob((node) => node.submitJob({ kind: operation, agreementIds: [o.agreement] }, operatorActor()), !!o.detach));
+}
+query.command('intersect')
+  .description('customers in every partner\'s set (enrich with each, combined here)')
+  .requiredOption('--agreement <id...>', 'two or more agreements, one per partner')
+  .option('--attribute <name>', 'local attribute for the combined audience')
+  .option('--detach', 'queue the job and return')
+  .action((o) => followJob((node) => node.submitJob({ kind: 'intersect', agreementIds: o.agreement, attribute: o.attribute }, operatorActor()), !!o.detach));
+
+const jobs = program.command('jobs').description('joint-query jobs: progress, results, cancellation');
+jobs.command('list').option('--status <status>').option('--limit <n>', 'how many', '20').action((o) =>
+  withNode((node) => {
+    const list = node.listJobs({ status: o.status, limit: Number(o.limit) });
+    if (json()) return printJson(list);
+    for (const j of list) console.log(`${j.id}  ${j.kind.padEnd(9)} ${j.status.padEnd(9)} ${String(j.progress.done).padStart(9)}/${j.progress.total} result=${j.result?.count ?? '-'}  ${j.createdAt}`);
+  }),
+);
+jobs.command('show <id>').action((id) => withNode((node) => (json() ? printJson(node.getJob(id)) : printJob(node.getJob(id)))));
+jobs.command('cancel <id>').option('--reason <text>', 'why', 'cancelled by operator').action((id, o) =>
+  withNode((node) => (json() ? printJson(node.cancelJob(id, o.reason, operatorActor())) : printJob(node.cancelJob(id, o.reason, operatorActor())))),
+);
 
 const runs = program.command('runs').description('protocol runs');
 runs.command('list').option('--limit <n>', 'how many', '20').action((o) =>
@@ -172,6 +203,9 @@ runs.command('list').option('--limit <n>', 'how many', '20').action((o) =>
     if (json()) return printJson(list);
     for (const r of list) console.log(`${r.id}  ${r.operation.padEnd(7)} ${r.role.padEnd(9)} ${r.status.padEnd(9)} result=${r.resultCount ?? '-'}  ${r.startedAt}`);
   }),
+);
+runs.command('cancel <id>').description('stop a run at its next batch (either party may)').action((id) =>
+  withNode((node) => (json() ? printJson(node.cancelRun(id, operatorActor())) : printRun(node.cancelRun(id, operatorActor())))),
 );
 runs.command('show <id>').action((id) => withNode((node) => (json() ? printJson(node.getRun(id)) : printRun(node.getRun(id)))));
 

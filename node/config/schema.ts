@@ -64,6 +64,15 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    jobs: Type.Object(
+      {
+        maxAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'Attempts of a job whose peer is unreachable before it fails.' }),
+        retryDelayMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 2000, description: 'Delay before the first retry; doubles with each attempt.' }),
+        threads: Type.Integer({ minimum: 0, maximum: 256, default: 0, description: 'Worker threads for the group operations; 0 = one per core.' }),
+        leaseMs: Type.Integer({ minimum: 500, maximum: 600_000, default: 15_000, description: 'A running job whose runner is silent this long is taken over (restarted) by another runner.' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     log: Type.Object(
       {
         level: Type.Union(

@@ -20,12 +20,13 @@ export interface AgreementAck { agreementId: string; status: string }
 export interface CheckpointMsg { nodeId: string; seq: number; hash: string; at: string; signature: Buffer }
 
 export interface RunStart { runId: string; agreementId: string; operation: string; receiverSetSize: number; suite: string; maxBatch: number }
-export interface RunAccept { senderSetSize: number; digestLength: number }
+export interface RunAccept { senderSetSize: number; digestLength: number; keyEpoch: number }
 export interface PointBatch { index: number; points: Buffer }
 export interface DigestBatch { index: number; digests: Buffer; last: boolean }
 export interface RunFinish { released: boolean; count: number; transcriptHash: string }
 export interface ReceiptMsg { runId: string; transcriptHash: string; head: CheckpointMsg | null; signature: SignatureMsg | null }
 export interface RunAbort { code: string; message: string }
+export interface RunProgress { phase: string; done: number; total: number }
 
 /** One frame of a Run stream: exactly one member is set, named by `frame`. */
 export type RunFrame =
@@ -36,7 +37,8 @@ export type RunFrame =
   | { frame: 'senderDigests'; senderDigests: DigestBatch }
   | { frame: 'finish'; finish: RunFinish }
   | { frame: 'receipt'; receipt: ReceiptMsg }
-  | { frame: 'abort'; abort: RunAbort };
+  | { frame: 'abort'; abort: RunAbort }
+  | { frame: 'progress'; progress: RunProgress };
 
 export type FrameKind = RunFrame['frame'];
 

@@ -3,11 +3,16 @@ import type { AuditLog } from '../audit/log.js';
 import type { NodeConfig } from '../config/schema.js';
 import type { Identity } from '../identity/identity.js';
 import type { Group } from '../../protocols/group/group.js';
+import type { BatchMultiply } from '../../protocols/psi/index.js';
 import type { Db } from '../store/db.js';
+import type { SenderCache } from './sender-cache.js';
 
 export interface SessionEnv {
   db: Db;
   group: Group;
+  /** Scalar multiplication of a batch: a worker pool in a node, the group inline in small tests. */
+  multiply: BatchMultiply;
+  senderCache: SenderCache;
   identity: Identity;
   audit: AuditLog;
   limits: NodeConfig['limits'];
@@ -16,11 +21,22 @@ export interface SessionEnv {
   now?: () => Date;
 }
 
+/** Progress and cancellation of the job a querier session runs for. */
+export interface JobHooks {
+  jobId: string;
+  progress(phase: string, done: number, total: number): void;
+  /** Non-null when the job should stop: the reason. */
+  cancelled(): string | null;
+}
+
 export const POINT_BYTES = 32;
 
-/** Digests are bound to the agreement and the run, so they can't be compared across either. */
-export function digestContext(agreementId: string, runId: string): Uint8Array {
-  return Buffer.from(`mofang/v1/psi|${agreementId}|${runId}`);
+/**
+ * Digests are bound to the agreement and the responder's key epoch: they can't be compared across
+ * agreements, and within one epoch the responder can reuse its sorted digests (unbalanced PSI).
+ */
+export function digestContext(agreementId: string, keyEpoch: number): Uint8Array {
+  return Buffer.from(`mofang/v1/psi|${agreementId}|epoch:${keyEpoch}`);
 }
 
 /** Splits a concatenation of fixed-size items into batches of at most `maxItems`. */

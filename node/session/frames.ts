@@ -10,7 +10,9 @@ export type FrameBody<K extends FrameKind> = Extract<RunFrame, { frame: K }> ext
 
 /** The next frame, which must be of `kind`; an abort from the peer becomes PEER_REFUSED with its reason. */
 export async function expectFrame<K extends FrameKind>(link: Link, kind: K, peerName: string): Promise<FrameBody<K>> {
-  const frame = await link.receive();
+  let frame = await link.receive();
+  // Progress frames only prove the peer is alive (they reset the receive timeout).
+  while (frame.frame === 'progress' && kind !== 'progress') frame = await link.receive();
   if (frame.frame === 'abort') throw fromPeerCode(peerName, frame.abort.code, frame.abort.message);
   const body = (frame as unknown as Record<string, unknown>)[kind];
   if (frame.frame !== kind || body == null) {

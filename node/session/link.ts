@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { MofangError } from '../errors.js';
-import { fromGrpcError } from '../peer/status.js';
+import { fromGrpcError, fromPeerCode } from '../peer/status.js';
 import type { RunFrame } from '../peer/wire.js';
 
 export interface LinkStats {
@@ -57,7 +57,10 @@ export function duplexLink(stream: Duplex, options: LinkOptions): Link {
   const fail = (err: Error) => {
     markClosed();
     if (closed) return;
-    closed = err;
+    // A peer that aborted and hung up: its reason, not the hang-up, is why we stop (a send in
+    // progress would otherwise report only the closed stream).
+    const abort = queue.find((f) => f.frame === 'abort');
+    closed = abort && abort.frame === 'abort' ? fromPeerCode(options.peerName, abort.abort.code, abort.abort.message) : err;
     for (const w of waiters.splice(0)) w.reject(err);
   };
   stream.on('end', () => fail(new MofangError('PEER_UNREACHABLE', 'the peer closed the stream before the run finished')));
@@ -70,7 +73,7 @@ export function duplexLink(stream: Duplex, options: LinkOptions): Link {
       if (closed) throw closed;
       stats.messagesSent++;
       stats.bytesSent += options.sizeOf(frame);
-      if (!stream.write(frame)) await onceDrained(stream, options.timeoutMs);
+      if (!stream.write(frame)) await onceDrained(stream);
     },
     receive() {
       const next = queue.shift();
@@ -101,16 +104,15 @@ export function duplexLink(stream: Duplex, options: LinkOptions): Link {
   };
 }
 
-function onceDrained(stream: Duplex, timeoutMs: number): Promise<void> {
+/**
+ * Waits until the peer reads again. No timer of its own: a silent peer is caught by the receive
+ * timeout (a run always waits on a frame from the peer while it sends), which ends the stream.
+ */
+function onceDrained(stream: Duplex): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new MofangError('PEER_UNREACHABLE', `the peer did not read for ${timeoutMs} ms`));
-    }, timeoutMs);
     const onDrain = () => (cleanup(), resolve());
     const onClose = () => (cleanup(), reject(new MofangError('PEER_UNREACHABLE', 'the stream to the peer closed')));
     const cleanup = () => {
-      clearTimeout(timer);
       stream.off('drain', onDrain);
       stream.off('close', onClose);
     };
@@ -118,4 +120,3 @@ function onceDrained(stream: Duplex, timeoutMs: number): Promise<void> {
     stream.on('close', onClose);
   });
 }
-

@@ -3,16 +3,16 @@
  * party that learns the result. Flow and what each side learns: docs/protocol-psi.md.
  */
 import { randomUUID } from 'node:crypto';
-import { createReceiver, digestLength, digests, matchCount, matchMembership } from '../../protocols/psi/index.js';
+import { createAsyncReceiver, digestLength, digests, matchCount, matchMembership } from '../../protocols/psi/index.js';
 import { checkDailyQueryLimit, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
 import { getAgreement } from '../agreements/store.js';
 import { writeJointAttribute } from '../datasets/store.js';
-import { ownSet } from './own-set.js';
 import { asMofangError, MofangError } from '../errors.js';
 import type { RunView } from '../api/services.js';
 import { expectFrame, requireField, sendAbort } from './frames.js';
-import { batches, digestContext, POINT_BYTES, type SessionEnv } from './env.js';
+import { batches, digestContext, POINT_BYTES, type JobHooks, type SessionEnv } from './env.js';
 import type { Link } from './link.js';
+import { ownSet } from './own-set.js';
 import { acceptReceipt, makeReceipt } from './receipts.js';
 import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
 import { Transcript } from './transcript.js';
@@ -21,6 +21,7 @@ export interface QueryRequest {
   agreementId: string;
   operation: 'overlap' | 'enrich';
   actor: string;
+  job?: JobHooks;
 }
 
 export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest): Promise<RunView> {
@@ -37,13 +38,17 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
   }
   const maxBatch = env.limits.maxBatch;
   const runId = randomUUID();
-  insertRun(env.db, { id: runId, agreementId: agreement.id, operation: req.operation, role: 'querier', peerNodeId: env.peer.nodeId, dataset, localSize: n });
-  env.audit.append({ actor: req.actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation: req.operation, role: 'querier', peer: env.peer.nodeId, dataset, localSize: n } });
+  insertRun(env.db, { id: runId, jobId: req.job?.jobId, agreementId: agreement.id, operation: req.operation, role: 'querier', peerNodeId: env.peer.nodeId, dataset, localSize: n });
+  env.audit.append({ actor: req.actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation: req.operation, role: 'querier', peer: env.peer.nodeId, dataset, localSize: n, jobId: req.job?.jobId ?? null } });
 
   const transcript = new Transcript();
   const send = async (frame: Parameters<Link['send']>[0]) => {
     transcript.add('querier', frame);
     await link.send(frame);
+  };
+  const checkCancelled = () => {
+    const reason = req.job?.cancelled();
+    if (reason) throw new MofangError('JOB_CANCELLED', `cancelled on this node: ${reason}`);
   };
   let peerSize: number | null = null;
   try {
@@ -55,12 +60,16 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
     peerSize = m;
     const length = digestLength(n, m);
     requireField(accept.digestLength === length, 'accept.digestLength', `must be ${length} bytes for sets of ${n} and ${m}`);
+    requireField(Number.isInteger(accept.keyEpoch) && accept.keyEpoch >= 0, 'accept.keyEpoch', 'must be a non-negative integer');
+    const total = n + m;
+    req.job?.progress('exchange', 0, total);
 
-    const receiver = createReceiver({ group: env.group });
+    const receiver = createAsyncReceiver({ group: env.group, multiply: env.multiply });
     const fx = new Uint8Array(n * POINT_BYTES);
     const sendBlinded = async () => {
       for (const b of batches(own.points, POINT_BYTES, maxBatch)) {
-        await send({ frame: 'blinded', blinded: { index: b.index, points: Buffer.from(receiver.blind(b.bytes)) } });
+        checkCancelled();
+        await send({ frame: 'blinded', blinded: { index: b.index, points: Buffer.from(await receiver.blind(b.bytes)) } });
       }
     };
     const receiveEvaluated = async () => {
@@ -70,8 +79,9 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
         requireField(batch.index === index, 'evaluated.index', `must be ${index}`);
         requireField(batch.points.length > 0 && batch.points.length % POINT_BYTES === 0 && batch.points.length <= maxBatch * POINT_BYTES, 'evaluated.points', `must hold 1 to ${maxBatch} points of ${POINT_BYTES} bytes`);
         requireField(offset + batch.points.length <= fx.length, 'evaluated.points', `more points than the ${n} sent`);
-        fx.set(receiver.finalize(batch.points), offset);
+        fx.set(await receiver.finalize(batch.points), offset);
         offset += batch.points.length;
+        req.job?.progress('exchange', offset / POINT_BYTES, total);
       }
     };
     // Send and receive concurrently: the responder answers enrich batches as they arrive, and
@@ -80,6 +90,7 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
 
     const senderDigests = new Uint8Array(m * length);
     for (let offset = 0, index = 0, last = false; !last; index++) {
+      checkCancelled();
       const batch = await expectFrame(link, 'senderDigests', env.peer.name);
       transcript.add('responder', { frame: 'senderDigests', senderDigests: batch });
       requireField(batch.index === index, 'senderDigests.index', `must be ${index}`);
@@ -89,9 +100,10 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
       offset += batch.digests.length;
       last = batch.last;
       if (last) requireField(offset === senderDigests.length, 'senderDigests.last', `only ${offset / length} of ${m} digests arrived`);
+      req.job?.progress('matching', n + offset / length, total);
     }
 
-    const mine = digests(fx, digestContext(agreement.id, runId), length);
+    const mine = digests(fx, digestContext(agreement.id, accept.keyEpoch), length);
     const matched = req.operation === 'enrich' ? matchMembership(mine, senderDigests, length) : null;
     const count = matched ? matched.length : matchCount(mine, senderDigests, length);
     let withheld: MofangError | null = null;
@@ -116,7 +128,7 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
     });
     env.audit.append({
       actor: req.actor, action: withheld ? 'run.withheld' : 'run.completed', subject: runId,
-      details: { agreementId: agreement.id, operation: req.operation, role: 'querier', released: !withheld, resultCount: withheld ? null : count, attribute: withheld ? null : attribute, transcriptHash, ...link.stats },
+      details: { agreementId: agreement.id, operation: req.operation, role: 'querier', released: !withheld, resultCount: withheld ? null : count, attribute: withheld ? null : attribute, keyEpoch: accept.keyEpoch, transcriptHash, ...link.stats },
     });
     await link.send({ frame: 'receipt', receipt: makeReceipt(env.identity, env.audit, runId, transcriptHash) });
     link.end();
@@ -128,8 +140,10 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
     if (getRun(env.db, runId).status === 'running') {
       await sendAbort(link, e);
       link.end();
+      // Let the abort reach the peer before the caller closes the channel.
+      await link.closed();
       finishRun(env.db, runId, { status: 'failed', peerSize, errorCode: e.code, errorMessage: e.message, stats: link.stats });
-      env.audit.append({ actor: req.actor, action: 'run.failed', subject: runId, details: { agreementId: agreement.id, operation: req.operation, role: 'querier', code: e.code, reason: e.message, ...link.stats } });
+      env.audit.append({ actor: req.actor, action: e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed', subject: runId, details: { agreementId: agreement.id, operation: req.operation, role: 'querier', code: e.code, reason: e.message, ...link.stats } });
     }
     throw e;
   }

@@ -4,16 +4,16 @@
  * count. Every field the querier sends is checked against the agreement and the node's limits
  * before it is used; any violation aborts the run with a catalogued code, never a crash.
  */
-import { createSender, digestLength, digests, shuffle, sortDigests } from '../../protocols/psi/index.js';
+import { createAsyncSender, digestLength, shuffle } from '../../protocols/psi/index.js';
 import { checkDailyQueryLimit, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
 import { getAgreement } from '../agreements/store.js';
 import { ownSet } from './own-set.js';
 import { asMofangError, MofangError } from '../errors.js';
 import { expectFrame, requireField, sendAbort } from './frames.js';
-import { batches, digestContext, POINT_BYTES, type SessionEnv } from './env.js';
+import { batches, POINT_BYTES, type SessionEnv } from './env.js';
 import type { Link } from './link.js';
 import { acceptReceipt, makeReceipt } from './receipts.js';
-import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
+import { finishRun, getRun, insertRun, runCancelRequested, runsInLastDay } from './runs.js';
 import { Transcript } from './transcript.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -59,24 +59,38 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
       transcript.add('responder', frame);
       await link.send(frame);
     };
+    const checkCancelled = () => {
+      if (runCancelRequested(env.db, runId!)) throw new MofangError('JOB_CANCELLED', `cancelled by ${env.identity.name}'s operator`);
+    };
+    // While we compute without sending, tell the querier we are alive (at most once a second).
+    let lastBeat = Date.now();
+    const heartbeat = async (phase: string, done: number, total: number) => {
+      if (Date.now() - lastBeat < Math.min(1000, env.limits.peerTimeoutMs / 5)) return;
+      lastBeat = Date.now();
+      await link.send({ frame: 'progress', progress: { phase, done, total } });
+    };
     const length = digestLength(n, m);
-    await send({ frame: 'accept', accept: { senderSetSize: m, digestLength: length } });
+    const epochKey = env.senderCache.epochKey(agreement, env.now?.() ?? new Date());
+    await send({ frame: 'accept', accept: { senderSetSize: m, digestLength: length, keyEpoch: epochKey.epoch } });
 
-    // A fresh OPRF key per run: F(·) values can't be linked across runs (caching per key epoch
-    // is a later optimisation that the agreement will have to name).
-    const sender = createSender({ group: env.group });
+    const sender = createAsyncSender({ group: env.group, multiply: env.multiply, key: epochKey.key });
     const shuffled = operation === 'overlap' ? new Uint8Array(n * POINT_BYTES) : null;
     for (let received = 0, index = 0; received < n; index++) {
+      checkCancelled();
       const batch = await expectFrame(link, 'blinded', env.peer.name);
       transcript.add('querier', { frame: 'blinded', blinded: batch });
       requireField(batch.index === index, 'blinded.index', `must be ${index}`);
       const count = batch.points.length / POINT_BYTES;
       requireField(Number.isInteger(count) && count >= 1 && count <= maxBatch, 'blinded.points', `must hold 1 to ${maxBatch} points of ${POINT_BYTES} bytes`);
       requireField(received + count <= n, 'blinded.points', `more points than the announced ${n}`);
-      const evaluated = sender.evaluate(batch.points);
-      if (shuffled) shuffled.set(evaluated, received * POINT_BYTES);
-      else await send({ frame: 'evaluated', evaluated: { index, points: Buffer.from(evaluated) } });
+      const evaluated = await sender.evaluate(batch.points);
       received += count;
+      if (shuffled) {
+        shuffled.set(evaluated, (received - count) * POINT_BYTES);
+        await heartbeat('evaluating', received, n);
+      } else {
+        await send({ frame: 'evaluated', evaluated: { index, points: Buffer.from(evaluated) } });
+      }
     }
     if (shuffled) {
       // Overlap: the querier gets its F(x) back in an order it can't link to its records.
@@ -85,11 +99,15 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
       }
     }
 
-    const fy = sender.evaluateOwn(own.points);
-    const sorted = sortDigests(digests(fy, digestContext(agreement.id, runId), length), length);
-    const digestBatches = [...batches(sorted, length, maxBatch)];
+    // The epoch's F(y) is cached: a repeated query pays only for the querier's elements.
+    const senderSet = await env.senderCache.sortedDigests({
+      agreementId: agreement.id, epochKey, generation: own.generation, points: own.points, digestLength: length,
+      multiply: env.multiply, onProgress: (done, total) => heartbeat('own-set', done, total),
+    });
+    const digestBatches = [...batches(senderSet.sorted, length, maxBatch)];
     if (digestBatches.length === 0) digestBatches.push({ index: 0, bytes: Buffer.alloc(0) });
     for (const b of digestBatches) {
+      checkCancelled();
       await send({ frame: 'senderDigests', senderDigests: { index: b.index, digests: b.bytes, last: b.index === digestBatches.length - 1 } });
     }
 
@@ -111,7 +129,7 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
       }
     }
     finishRun(env.db, runId, { status: withheld ? 'failed' : 'succeeded', peerSize: n, resultCount, transcriptHash, errorCode: withheld?.code, errorMessage: withheld?.message, stats: link.stats });
-    env.audit.append({ actor, action: withheld ? 'run.withheld' : 'run.completed', subject: runId, details: { agreementId: agreement.id, operation, role: 'responder', released: !withheld, resultCount, transcriptHash, ...link.stats } });
+    env.audit.append({ actor, action: withheld ? 'run.withheld' : 'run.completed', subject: runId, details: { agreementId: agreement.id, operation, role: 'responder', released: !withheld, resultCount, keyEpoch: epochKey.epoch, fyCached: senderSet.cached, transcriptHash, ...link.stats } });
     await link.send({ frame: 'receipt', receipt: makeReceipt(env.identity, env.audit, runId, transcriptHash) });
     const peerReceipt = await expectFrame(link, 'receipt', env.peer.name);
     acceptReceipt(env.db, env.audit, env.peer, { runId, transcriptHash }, peerReceipt);
@@ -124,6 +142,6 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
       finishRun(env.db, runId, { status: 'failed', errorCode: e.code, errorMessage: e.message, stats: link.stats });
     }
     // Refusals are audited too: a query outside an agreement is evidence compliance wants.
-    env.audit.append({ actor, action: runId ? 'run.failed' : 'run.refused', subject: runId ?? agreementId ?? undefined, details: { agreementId, operation, role: 'responder', code: e.code, reason: e.message, ...link.stats } });
+    env.audit.append({ actor, action: !runId ? 'run.refused' : e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed', subject: runId ?? agreementId ?? undefined, details: { agreementId, operation, role: 'responder', code: e.code, reason: e.message, ...link.stats } });
   }
 }

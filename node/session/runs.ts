@@ -6,6 +6,7 @@ import type { LinkStats } from './link.js';
 
 export interface NewRun {
   id: string;
+  jobId?: string;
   agreementId: string;
   operation: 'overlap' | 'enrich';
   role: 'querier' | 'responder';
@@ -17,9 +18,9 @@ export interface NewRun {
 export function insertRun(db: Db, run: NewRun): void {
   try {
     db.prepare(
-      `INSERT INTO runs (id, agreement_id, operation, role, peer_node_id, status, dataset, local_size, started_at)
-       VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
-    ).run(run.id, run.agreementId, run.operation, run.role, run.peerNodeId, run.dataset, run.localSize, new Date().toISOString());
+      `INSERT INTO runs (id, job_id, agreement_id, operation, role, peer_node_id, status, dataset, local_size, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
+    ).run(run.id, run.jobId ?? null, run.agreementId, run.operation, run.role, run.peerNodeId, run.dataset, run.localSize, new Date().toISOString());
   } catch (err) {
     if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
       throw new MofangError('PEER_MESSAGE_INVALID', `run id ${run.id} was already used`);
@@ -83,4 +84,21 @@ export function listRuns(db: Db, limit = 100): RunView[] {
 export function runsInLastDay(db: Db, agreementId: string, now: Date): number {
   const since = new Date(now.getTime() - 86_400_000).toISOString();
   return db.prepare('SELECT count(*) FROM runs WHERE agreement_id = ? AND started_at > ?').pluck().get(agreementId, since) as number;
+}
+
+/** Asks a running run to stop at its next batch (either party's operator may). */
+export function requestRunCancel(db: Db, id: string): void {
+  const run = getRun(db, id);
+  if (run.status !== 'running') throw new MofangError('JOB_STATE', `run ${id} has already ${run.status}`);
+  db.prepare('UPDATE runs SET cancel_requested = 1 WHERE id = ?').run(id);
+}
+
+export function runCancelRequested(db: Db, id: string): boolean {
+  return (db.prepare('SELECT cancel_requested FROM runs WHERE id = ?').pluck().get(id) as number | undefined) === 1;
+}
+
+/** Runs left `running` by a process that died: they can never finish. */
+export function failInterruptedRuns(db: Db, jobId: string, reason: string): void {
+  db.prepare(`UPDATE runs SET status = 'failed', error_code = 'RUN_FAILED', error_message = ?, finished_at = ? WHERE job_id = ? AND status = 'running'`)
+    .run(reason, new Date().toISOString(), jobId);
 }

@@ -21,7 +21,7 @@ export class Transcript {
         return void h.update(`start:${canonicalJson({ runId: s.runId, agreementId: s.agreementId, operation: s.operation, receiverSetSize: s.receiverSetSize, suite: s.suite, maxBatch: s.maxBatch })}`);
       }
       case 'accept':
-        return void h.update(`accept:${canonicalJson({ senderSetSize: frame.accept.senderSetSize, digestLength: frame.accept.digestLength })}`);
+        return void h.update(`accept:${canonicalJson({ senderSetSize: frame.accept.senderSetSize, digestLength: frame.accept.digestLength, keyEpoch: frame.accept.keyEpoch })}`);
       case 'blinded':
       case 'evaluated': {
         const batch = frame.frame === 'blinded' ? frame.blinded : frame.evaluated;

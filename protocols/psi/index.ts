@@ -8,3 +8,4 @@ export { createSender, type PsiSender, type SenderOptions } from './sender.js';
 export { FALSE_MATCH_BITS, MAX_DIGEST_BYTES, MIN_DIGEST_BYTES, digestLength, digests, sortDigests } from './digest.js';
 export { matchCount, matchMembership } from './match.js';
 export { randomPermutation, shuffle } from './shuffle.js';
+export { createAsyncReceiver, createAsyncSender, type AsyncReceiver, type AsyncSender, type BatchMultiply } from './async.js';

@@ -1,0 +1,69 @@
+/**
+ * What each kind of job does on the querying node: overlap and enrich are one protocol run with
+ * one partner; intersect runs enrich with each partner (each under its own agreement) and
+ * intersects the memberships locally, so the combined audience is computed at the bank.
+ */
+import { getAgreement } from '../agreements/store.js';
+import { checkResultReleasable } from '../agreements/policy.js';
+import type { RunView } from '../api/services.js';
+import { MofangError } from '../errors.js';
+import type { MofangNode } from '../node.js';
+import { runQuerier } from '../session/psi-querier.js';
+import type { JobContext, JobExecutor } from './runner.js';
+import type { JobResult, JobView } from './store.js';
+
+export function jobExecutor(node: MofangNode): JobExecutor {
+  const actor = (job: JobView) => job.createdBy;
+
+  const runOne = async (job: JobView, ctx: JobContext, agreementId: string, operation: 'overlap' | 'enrich', label = '') => {
+    const agreement = getAgreement(node.db, agreementId);
+    const peer = node.peerOfAgreement(agreement);
+    const { client } = await node.connect(peer.name, actor(job));
+    try {
+      const link = client.openRun();
+      return await runQuerier(node.sessionEnv(peer), link, {
+        agreementId, operation, actor: actor(job),
+        job: {
+          jobId: job.id,
+          progress: (phase, done, total) => ctx.progress(`${label}${phase}`, done, total),
+          cancelled: ctx.cancelled,
+        },
+      });
+    } finally {
+      client.close();
+    }
+  };
+
+  return async (job, ctx): Promise<JobResult> => {
+    if (job.kind !== 'intersect') {
+      const run = await runOne(job, ctx, job.agreementIds[0], job.kind);
+      return { count: run.resultCount, attribute: run.attribute };
+    }
+    const agreements = job.agreementIds.map((id) => getAgreement(node.db, id));
+    const datasets = new Set(agreements.map((a) => a.terms.parties[a.localParty].dataset));
+    if (datasets.size !== 1) throw new MofangError('OPERATION_NOT_ALLOWED', `intersect: the agreements name different local datasets (${[...datasets].join(', ')})`);
+    const [dataset] = datasets;
+    const runs: RunView[] = [];
+    for (const [i, a] of agreements.entries()) {
+      const run = await runOne(job, ctx, a.id, 'enrich', `partner ${i + 1}/${agreements.length}: `);
+      runs.push(run);
+    }
+    const attribute = job.options.attribute ?? `joint:${job.id}`;
+    const count = node.db.transaction(() => {
+      // Customers marked by every one of these runs, matched on the normalised identifier.
+      const params = runs.flatMap((r) => [r.attribute!, r.id]);
+      const matched = node.db.prepare(
+        `SELECT id_norm FROM joint_attributes WHERE dataset = ? AND (${runs.map(() => '(name = ? AND run_id = ?)').join(' OR ')})
+         GROUP BY id_norm HAVING count(*) = ?`,
+      ).pluck().all(dataset, ...params, runs.length) as string[];
+      // Every agreement's minimum applies to the combined result too.
+      for (const a of agreements) checkResultReleasable(a, matched.length);
+      node.db.prepare('DELETE FROM joint_attributes WHERE dataset = ? AND name = ?').run(dataset, attribute);
+      const insert = node.db.prepare('INSERT INTO joint_attributes (dataset, id_norm, name, value, agreement_id, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      const at = new Date().toISOString();
+      for (const id of matched) insert.run(dataset, id, attribute, 'true', job.agreementIds.join(','), job.id, at);
+      return matched.length;
+    })();
+    return { count, attribute };
+  };
+}

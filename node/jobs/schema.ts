@@ -1,0 +1,42 @@
+/**
+ * Jobs: every joint query is a job with a state, progress and a lease. The lease lets a node (or
+ * a CLI process) claim a job, and lets another runner take over a job whose owner died.
+ */
+export const JOB_SCHEMA_V2 = `
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('overlap', 'enrich', 'intersect')),
+  agreement_ids TEXT NOT NULL,
+  options TEXT NOT NULL DEFAULT '{}',
+  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+  attempt INTEGER NOT NULL DEFAULT 0,
+  phase TEXT,
+  done INTEGER NOT NULL DEFAULT 0,
+  total INTEGER NOT NULL DEFAULT 0,
+  rate REAL,
+  eta_seconds REAL,
+  result TEXT,
+  error_code TEXT,
+  error_message TEXT,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  cancel_reason TEXT,
+  lease_owner TEXT,
+  lease_until TEXT,
+  not_before TEXT,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  started_at TEXT,
+  updated_at TEXT NOT NULL,
+  finished_at TEXT
+);
+CREATE INDEX jobs_status ON jobs (status, created_at);
+
+ALTER TABLE runs ADD COLUMN job_id TEXT;
+ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE runners (
+  owner TEXT PRIMARY KEY,
+  pid INTEGER NOT NULL,
+  heartbeat_at TEXT NOT NULL
+);
+`;

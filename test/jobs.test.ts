@@ -1,0 +1,122 @@
+/**
+ * Jobs across real node processes: SIGKILL of either node mid-job, cancellation from either
+ * side, and a peer that stops answering. Each job must end with the exact result or a clear
+ * reason — never a silently partial one.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSyntheticPair } from '../node/demo/synthetic.js';
+import { agreeByCli, createNodes, mofang, mofangJson, type NodeProcess } from './support/node-processes.js';
+
+type Job = { id: string; status: string; attempt: number; progress: { done: number; total: number }; result: { count: number | null } | null; error: { code: string; message: string } | null; runIds: string[] };
+
+async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 90_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+describe('jobs survive crashes, can be cancelled from either side, and time out on a silent peer', () => {
+  let env: Awaited<ReturnType<typeof createNodes>>;
+  let bank: NodeProcess;
+  let telco: NodeProcess;
+  let agreement: string;
+  let expected: number;
+
+  const job = (id: string) => mofangJson<Job>(bank.config, 'jobs', 'show', id);
+  const submit = (op: 'overlap' | 'enrich') => mofangJson<Job>(bank.config, 'query', op, '--agreement', agreement, '--detach').id;
+  const running = (id: string) => until(`job ${id} to make progress`, () => {
+    const j = job(id);
+    return j.status === 'running' && j.progress.done > 0 && j;
+  });
+  const finished = (id: string, timeoutMs?: number) => until(`job ${id} to finish`, () => {
+    const j = job(id);
+    return ['succeeded', 'failed', 'cancelled'].includes(j.status) && j;
+  }, timeoutMs);
+
+  beforeAll(async () => {
+    env = await createNodes(['bank', 'telco'], (doc) => {
+      // Small batches make a run long enough to interrupt; short timeouts keep the test quick.
+      doc.setIn(['limits', 'maxBatch'], 128);
+      doc.setIn(['limits', 'peerTimeoutMs'], 3000);
+      doc.setIn(['jobs', 'leaseMs'], 1500);
+      doc.setIn(['jobs', 'retryDelayMs'], 300);
+      doc.setIn(['jobs', 'maxAttempts'], 4);
+    });
+    [bank, telco] = env.nodes;
+    const data = writeSyntheticPair({ dir: join(env.dir, 'data'), bankRows: 40_000, partnerRows: 30_000, overlap: 6_000, seed: 11 });
+    expected = data.expectedOverlap;
+    expect(mofang(bank.config, 'import', data.bankFile, '--dataset', 'customers', '--id', 'phone:phone').code).toBe(0);
+    expect(mofang(telco.config, 'import', data.partnerFile, '--dataset', 'subscribers', '--id', 'phone:phone').code).toBe(0);
+    await bank.start();
+    await telco.start();
+    agreement = agreeByCli(bank, telco, 'customers', 'subscribers');
+  });
+  afterAll(() => env?.cleanup());
+
+  it('a querier killed mid-job restarts the job after its restart and reaches the exact result', async () => {
+    const id = submit('overlap');
+    await running(id);
+    await bank.kill('SIGKILL');
+    expect(job(id).status).toBe('running');
+    await bank.start();
+    const done = await finished(id);
+    expect(done).toMatchObject({ status: 'succeeded', result: { count: expected } });
+    expect(done.attempt).toBeGreaterThanOrEqual(2);
+    const first = mofangJson(bank.config, 'runs', 'show', done.runIds[0]);
+    expect(first.status).toBe('failed');
+  });
+
+  it('a responder killed mid-job: the job retries and completes once it is back', async () => {
+    const id = submit('enrich');
+    await running(id);
+    await telco.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 500));
+    await telco.start();
+    const done = await finished(id);
+    expect(done).toMatchObject({ status: 'succeeded', result: { count: expected } });
+    expect(done.attempt).toBeGreaterThanOrEqual(2);
+  });
+
+  it('the querier cancels: the job ends cancelled and the responder records it', async () => {
+    const id = submit('overlap');
+    await running(id);
+    expect(mofang(bank.config, 'jobs', 'cancel', id, '--reason', 'wrong segment').code).toBe(0);
+    const done = await finished(id);
+    expect(done.status).toBe('cancelled');
+    const runId = done.runIds[done.runIds.length - 1] ?? mofangJson<{ id: string }[]>(bank.config, 'runs', 'list')[0].id;
+    const responderRun = await until('the responder run to end', () => {
+      const r = mofangJson(telco.config, 'runs', 'show', runId);
+      return r.status !== 'running' && r;
+    });
+    expect(responderRun.errorCode, responderRun.errorMessage).toBe('JOB_CANCELLED');
+  });
+
+  it('the responder cancels its side: the querier\'s job ends cancelled with the reason', async () => {
+    const id = submit('enrich');
+    await running(id);
+    const run = await until('the responder run', () => mofangJson<{ id: string; status: string }[]>(telco.config, 'runs', 'list').find((r) => r.status === 'running'));
+    expect(mofang(telco.config, 'runs', 'cancel', run.id).code).toBe(0);
+    const done = await finished(id);
+    expect(done.status).toBe('cancelled');
+    expect(done.error?.message).toContain('telco');
+  });
+
+  it('a peer that stops answering fails the job after the configured timeout and retries, with a clear reason', async () => {
+    const id = submit('overlap');
+    await running(id);
+    await telco.kill('SIGSTOP');
+    try {
+      const done = await finished(id, 120_000);
+      expect(done.status).toBe('failed');
+      expect(done.error?.code).toBe('PEER_UNREACHABLE');
+      expect(done.error?.message).toMatch(/gave up after 4 attempts/);
+    } finally {
+      telco.child?.kill('SIGCONT');
+    }
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * Real node processes for tests that kill, stop and restart nodes: `mofang init`, `peers add`,
+ * `import` and `start` run exactly as an administrator runs them, against the built dist/.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { packageRoot } from '../../node/paths.js';
+import { freePort } from './two-nodes.js';
+
+export const BIN = join(packageRoot(), 'bin', 'mofang');
+
+export function mofang(config: string | null, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...(config ? ['--config', config] : []), ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+export function mofangJson<T = any>(config: string, ...args: string[]): T {
+  const r = mofang(config, '--json', ...args);
+  if (r.code !== 0) throw new Error(`mofang ${args.join(' ')} failed: ${r.err}`);
+  return JSON.parse(r.out) as T;
+}
+
+export interface NodeProcess {
+  name: string;
+  config: string;
+  nodeId: string;
+  certificateFile: string;
+  httpUrl: string;
+  grpcAddress: string;
+  child: ChildProcess | null;
+  start(): Promise<void>;
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+async function waitForHealth(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not become healthy`);
+}
+
+/** Creates node directories, with config tweaks (e.g. short timeouts) applied to each. */
+export async function createNodes(names: string[], tweak: (doc: ReturnType<typeof parseDocument>) => void = () => {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'mofang-proc-'));
+  const nodes: NodeProcess[] = [];
+  for (const name of names) {
+    const [grpcPort, httpPort] = [await freePort(), await freePort()];
+    const r = mofang(null, '--json', 'init', '--name', name, '--dir', join(dir, name), '--template', join(packageRoot(), 'config', 'bank.yaml'), '--grpc', `127.0.0.1:${grpcPort}`, '--http', `127.0.0.1:${httpPort}`);
+    if (r.code !== 0) throw new Error(r.err);
+    const init = JSON.parse(r.out);
+    const doc = parseDocument(readFileSync(init.configFile, 'utf8'));
+    tweak(doc);
+    writeFileSync(init.configFile, doc.toString());
+    const node: NodeProcess = {
+      name, config: init.configFile, nodeId: init.nodeId, certificateFile: init.certificateFile,
+      httpUrl: `http://127.0.0.1:${httpPort}`, grpcAddress: `127.0.0.1:${grpcPort}`, child: null,
+      async start() {
+        this.child = spawn(process.execPath, [BIN, '--config', this.config, 'start'], { stdio: 'ignore' });
+        await waitForHealth(this.httpUrl);
+      },
+      async kill(signal) {
+        const child = this.child;
+        if (!child || child.exitCode !== null) return;
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill(signal);
+        if (signal !== 'SIGSTOP') await exited;
+      },
+    };
+    nodes.push(node);
+  }
+  // Everyone pins everyone.
+  for (const a of nodes) for (const b of nodes) {
+    if (a === b) continue;
+    const r = mofang(a.config, 'peers', 'add', '--name', b.name, '--address', b.grpcAddress, '--certificate', b.certificateFile, '--fingerprint', b.nodeId);
+    if (r.code !== 0) throw new Error(r.err);
+  }
+  return {
+    dir,
+    nodes,
+    async cleanup() {
+      for (const n of nodes) {
+        if (n.child && n.child.exitCode === null) {
+          n.child.kill('SIGCONT');
+          n.child.kill('SIGKILL');
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Bank proposes, partner accepts, via the CLI; returns the agreement id. */
+export function agreeByCli(bank: NodeProcess, partner: NodeProcess, bankDataset: string, partnerDataset: string, operations = 'overlap,enrich'): string {
+  const a = mofangJson(bank.config, 'agreements', 'propose', '--peer', partner.name, '--title', `with-${partner.name}`, '--dataset', bankDataset,
+    '--peer-dataset', partnerDataset, '--id-kind', 'phone', '--operations', operations, '--min-intersection', '10', '--expires', '30d',
+    '--enrich-attribute', `partner:${partner.name}:member`);
+  const r = mofang(partner.config, 'agreements', 'accept', a.id);
+  if (r.code !== 0) throw new Error(r.err);
+  return a.id;
+}
