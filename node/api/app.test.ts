@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MofangError } from '../errors.js';
-import { AGREEMENT_ID } from './fake-services.js';
+import { AGREEMENT_ID, JOB_ID } from './fake-services.js';
 import type { Role } from './services.js';
 import { testApp, type TestApp } from './test-app.js';
 
@@ -40,6 +40,11 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', url: '/v1/queries', route: '/v1/queries', roles: ['operator'], status: 201, payload: { operation: 'overlap', agreementId: AGREEMENT_ID } },
   { method: 'GET', url: '/v1/runs', route: '/v1/runs', roles: ['operator', 'compliance'], status: 200 },
   { method: 'GET', url: '/v1/runs/run-1', route: '/v1/runs/:id', roles: ['operator', 'compliance'], status: 200 },
+  { method: 'POST', url: '/v1/runs/run-1/cancel', route: '/v1/runs/:id/cancel', roles: ['operator'], status: 200 },
+  { method: 'POST', url: '/v1/jobs', route: '/v1/jobs', roles: ['operator'], status: 202, payload: { kind: 'overlap', agreementIds: [AGREEMENT_ID] } },
+  { method: 'GET', url: '/v1/jobs', route: '/v1/jobs', roles: ['operator', 'compliance'], status: 200 },
+  { method: 'GET', url: `/v1/jobs/${JOB_ID}`, route: '/v1/jobs/:id', roles: ['operator', 'compliance'], status: 200 },
+  { method: 'POST', url: `/v1/jobs/${JOB_ID}/cancel`, route: '/v1/jobs/:id/cancel', roles: ['operator'], status: 200, payload: { reason: 'wrong agreement' } },
   { method: 'GET', url: '/v1/audit', route: '/v1/audit', roles: ['compliance'], status: 200 },
   { method: 'POST', url: '/v1/audit/verify', route: '/v1/audit/verify', roles: ['compliance'], status: 200 },
   { method: 'GET', url: '/v1/audit/export', route: '/v1/audit/export', roles: ['compliance'], status: 200 },
@@ -94,7 +99,7 @@ describe('roles', () => {
   });
 
   it('admin does not implicitly hold compliance or operator rights', async () => {
-    for (const url of ['/v1/audit', '/v1/runs']) {
+    for (const url of ['/v1/audit', '/v1/runs', '/v1/jobs']) {
       const res = await t.app.inject({ url, headers: t.as('admin') });
       expect(res.statusCode).toBe(403);
     }

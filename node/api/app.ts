@@ -14,6 +14,7 @@ import { agreementRoutes } from './routes/agreements.js';
 import { auditRoutes } from './routes/audit.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { runRoutes } from './routes/runs.js';
 import { ErrorResponse } from './schemas.js';
@@ -58,6 +59,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
     exposeHeadRoutes: false,
     // Report unknown fields instead of silently dropping them: a typo must not pass as a default.
     ajv: { customOptions: { removeAdditional: false } },
+    // Router-level errors (e.g. a path parameter over maxParamLength) get our error format too,
+    // without quoting the URL back.
+    frameworkErrors: (error, request, reply) => {
+      void errorReply(error, request, reply);
+    },
   });
 
   app.decorateRequest('actor', null);
@@ -108,6 +114,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       });
       v1.register(agreementRoutes, { services });
       v1.register(runRoutes, { services });
+      v1.register(jobRoutes, { services });
       v1.register(auditRoutes, { services });
     },
     { prefix: '/v1' },

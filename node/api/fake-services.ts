@@ -50,6 +50,29 @@ export const sampleRun: S.RunView = {
   finishedAt: T0,
 };
 
+export const JOB_ID = '6f1d2c3b-4a59-4e8f-9b7a-0c1d2e3f4a5b';
+
+/** A job half-way through, as a UI would poll it. */
+export const sampleJob: S.JobView = {
+  id: JOB_ID,
+  kind: 'overlap',
+  agreementIds: [AGREEMENT_ID],
+  options: {},
+  status: 'running',
+  attempt: 1,
+  phase: 'exchange',
+  progress: { done: 3000, total: 6000, rate: 1500, etaSeconds: 2 },
+  result: null,
+  runIds: ['run-1'],
+  error: null,
+  cancelRequested: false,
+  createdBy: 'token:operator-1',
+  createdAt: T0,
+  startedAt: T0,
+  updatedAt: T0,
+  finishedAt: null,
+};
+
 export const sampleAudit: S.AuditEntryView[] = [1, 2, 3].map((seq) => ({
   seq,
   at: T0,
@@ -130,6 +153,30 @@ export function fakeServices(): FakeServices {
     async runQuery(input, actor) {
       record('runQuery', input, actor);
       return sampleRun;
+    },
+    submitJob(input, actor) {
+      record('submitJob', input, actor);
+      return {
+        ...sampleJob, kind: input.kind, agreementIds: input.agreementIds, options: input.attribute ? { attribute: input.attribute } : {},
+        status: 'queued', attempt: 0, phase: null, progress: { done: 0, total: 0, rate: null, etaSeconds: null }, runIds: [],
+        createdBy: actor.id, startedAt: null,
+      };
+    },
+    getJob(id) {
+      record('getJob', id);
+      return sampleJob;
+    },
+    listJobs(filter) {
+      record('listJobs', filter);
+      return [sampleJob];
+    },
+    cancelJob(id, reason, actor) {
+      record('cancelJob', id, reason, actor);
+      return { ...sampleJob, cancelRequested: true };
+    },
+    cancelRun(id, actor) {
+      record('cancelRun', id, actor);
+      return { ...sampleRun, id, role: 'responder', status: 'running', resultCount: null, finishedAt: null };
     },
     listRuns(filter) {
       record('listRuns', filter);

@@ -15,7 +15,9 @@ const Enum = <T extends string>(values: readonly T[], description?: string) =>
 
 // --- Parameters -------------------------------------------------------------------------------
 export const DatasetName = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f/]+$', description: 'Dataset name.' });
-export const AgreementId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', description: 'Agreement id (lowercase UUID).' });
+const UUID = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+export const AgreementId = Type.String({ pattern: UUID, description: 'Agreement id (lowercase UUID).' });
+export const JobId = Type.String({ pattern: UUID, description: 'Job id (lowercase UUID).' });
 export const RunId = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$', description: 'Run id.' });
 const IdKind = Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$', description: 'Identifier kind, e.g. phone, email.' });
 const Operation = Enum(['overlap', 'enrich'] as const);
@@ -160,6 +162,81 @@ export const RunView = Type.Object({
   finishedAt: Nullable(Timestamp),
 });
 
+// --- Jobs -------------------------------------------------------------------------------------
+export const JobKind = Enum(['overlap', 'enrich', 'intersect'] as const);
+export const JobStatus = Enum(['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const);
+/** Most agreements one intersect job may combine. */
+export const MAX_JOB_AGREEMENTS = 10;
+
+/**
+ * The per-kind rules (one agreement for overlap and enrich, at least two for intersect;
+ * `attribute` for intersect only) are checked by the route, so its errors can say why.
+ */
+export const SubmitJobInput = Type.Object(
+  {
+    kind: JobKind,
+    agreementIds: Type.Array(AgreementId, {
+      minItems: 1,
+      maxItems: MAX_JOB_AGREEMENTS,
+      uniqueItems: true,
+      description: `Exactly one for overlap and enrich; 2 to ${MAX_JOB_AGREEMENTS} (one per partner, same local dataset) for intersect.`,
+    }),
+    attribute: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 128, pattern: '\\S', description: 'Intersect only: the local attribute the combined audience is marked with. Default joint:<job id>.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const JobView = Type.Object({
+  id: Type.String(),
+  kind: JobKind,
+  agreementIds: Type.Array(Type.String()),
+  options: Type.Object({ attribute: Type.Optional(Type.String()) }),
+  status: JobStatus,
+  attempt: Type.Integer({ description: 'Attempts so far; a job is retried while its peer is unreachable.' }),
+  phase: Nullable(Type.String({ description: 'What the job is doing now, e.g. "partner 1/2: matching".' })),
+  progress: Type.Object(
+    {
+      done: Type.Integer(),
+      total: Type.Integer(),
+      rate: Nullable(Type.Number({ description: 'Items per second in the current phase.' })),
+      etaSeconds: Nullable(Type.Number({ description: 'Estimated seconds left in the current phase.' })),
+    },
+    { description: 'Progress of the current phase; null rate and ETA until there is enough to estimate them.' },
+  ),
+  result: Nullable(
+    Type.Object(
+      {
+        count: Count,
+        attribute: Nullable(Type.String()),
+      },
+      { description: 'Set when the job succeeded. count is null where this node receives no count.' },
+    ),
+  ),
+  runIds: Type.Array(Type.String(), { description: "The job's protocol runs, oldest first (GET /v1/runs/:id)." }),
+  error: Nullable(Type.Object({ code: Type.String({ description: 'A catalogue code (docs/errors.md).' }), message: Type.String() })),
+  cancelRequested: Type.Boolean(),
+  createdBy: Type.String(),
+  createdAt: Timestamp,
+  startedAt: Nullable(Timestamp),
+  updatedAt: Timestamp,
+  finishedAt: Nullable(Timestamp),
+});
+
+export const JobListQuery = Type.Object(
+  {
+    status: Type.Optional(JobStatus),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+export const CancelJobInput = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'Why; recorded in the audit log and as the job error.' }) },
+  { additionalProperties: false },
+);
+
 // --- Audit ------------------------------------------------------------------------------------
 const AuditAction = Type.String({ pattern: '^[a-z][a-z0-9_.:-]{0,63}$', description: 'Audit action, e.g. agreement.accept.' });
 
@@ -221,5 +298,12 @@ const drift: {
   audit: Same<Static<typeof AuditEntryView>, S.AuditEntryView>;
   verify: Same<Static<typeof AuditVerifyView>, S.AuditVerifyView>;
   role: Same<Static<typeof Role>, S.Role>;
-} = { health: true, dataset: true, report: true, propose: true, agreement: true, query: true, run: true, audit: true, verify: true, role: true };
+  job: Same<Static<typeof JobView>, S.JobView>;
+  jobKind: Same<Static<typeof JobKind>, S.JobKind>;
+  jobStatus: Same<Static<typeof JobStatus>, S.JobStatus>;
+  submitJob: Same<Static<typeof SubmitJobInput>, S.SubmitJobInput>;
+} = {
+  health: true, dataset: true, report: true, propose: true, agreement: true, query: true, run: true, audit: true, verify: true, role: true,
+  job: true, jobKind: true, jobStatus: true, submitJob: true,
+};
 void drift;

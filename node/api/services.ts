@@ -3,6 +3,10 @@
  * `node/node.ts`; routes only validate, authorise and translate — no business logic here.
  * Every method that changes state takes the acting principal, for the audit log.
  */
+import type { JobKind, JobStatus, JobView } from '../jobs/store.js';
+
+export type { JobKind, JobResult, JobStatus, JobView } from '../jobs/store.js';
+
 export type Role = 'admin' | 'operator' | 'compliance';
 
 export interface Actor {
@@ -83,6 +87,15 @@ export interface QueryInput {
   agreementId: string;
 }
 
+/** A joint query to queue as a job. */
+export interface SubmitJobInput {
+  kind: JobKind;
+  /** One agreement for overlap and enrich; two or more (one per partner) for intersect. */
+  agreementIds: string[];
+  /** For intersect: the local attribute the combined audience is marked with. */
+  attribute?: string;
+}
+
 export interface RunView {
   id: string;
   agreementId: string;
@@ -146,7 +159,16 @@ export interface NodeServices {
   proposeAgreement(input: ProposeInput, actor: Actor): Promise<AgreementView>;
   acceptAgreement(id: string, actor: Actor): Promise<AgreementView>;
   revokeAgreement(id: string, reason: string, actor: Actor): Promise<AgreementView>;
+  /** Queues a query and waits for its job to end; long queries should use `submitJob`. */
   runQuery(input: QueryInput, actor: Actor): Promise<RunView>;
+  /** Queues a joint query as a job and returns at once; the node's job runner executes it. */
+  submitJob(input: SubmitJobInput, actor: Actor): JobView;
+  getJob(id: string): JobView;
+  listJobs(filter: { status?: JobStatus; limit?: number }): JobView[];
+  /** A queued job is cancelled at once, a running one at its next batch (`cancelRequested`). */
+  cancelJob(id: string, reason: string, actor: Actor): JobView;
+  /** Stops a run this node takes part in, on either side, at its next batch. */
+  cancelRun(id: string, actor: Actor): RunView;
   listRuns(filter: { limit?: number }): RunView[];
   getRun(id: string): RunView;
   listAudit(filter: { afterSeq?: number; limit?: number; action?: string }): AuditEntryView[];

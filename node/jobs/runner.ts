@@ -90,7 +90,10 @@ export class JobRunner {
       cancelled: () => {
         if (lost) return 'another runner took the job over';
         const current = db.prepare('SELECT cancel_requested, cancel_reason FROM jobs WHERE id = ?').get(job.id) as { cancel_requested: number; cancel_reason: string | null };
-        return current.cancel_requested ? current.cancel_reason ?? 'cancelled' : null;
+        if (current.cancel_requested) return current.cancel_reason ?? 'cancelled';
+        // `mofang runs cancel` on this node targets the run rather than the job.
+        const run = db.prepare(`SELECT 1 FROM runs WHERE job_id = ? AND status = 'running' AND cancel_requested = 1`).get(job.id);
+        return run ? 'the run was cancelled on this node' : null;
       },
     };
     try {

@@ -1,6 +1,6 @@
 /**
- * Queries and the runs they start. Operators run queries; compliance may read runs but not start
- * them, and admins neither (separation of duties).
+ * Queries and the runs they start. Operators run queries and may stop runs; compliance may read
+ * runs but not start or stop them, and admins neither (separation of duties).
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
@@ -13,7 +13,15 @@ export const runRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (
     '/queries',
     {
       config: { roles: ['operator'] },
-      schema: { tags: ['runs'], summary: 'Run a query under an accepted agreement', body: QueryInput, response: { 201: RunView } },
+      schema: {
+        tags: ['runs'],
+        summary: 'Run a query under an accepted agreement, and wait for it',
+        description:
+          'Synchronous convenience: queues the query as a job and holds the connection until the job ends, then returns its run. ' +
+          'For long queries use POST /v1/jobs and poll GET /v1/jobs/:id instead: a proxy or client timeout here does not cancel the job.',
+        body: QueryInput,
+        response: { 201: RunView },
+      },
     },
     async (request, reply) => reply.code(201).send(await services.runQuery(request.body, actorOf(request))),
   );
@@ -34,5 +42,22 @@ export const runRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (
       schema: { tags: ['runs'], summary: 'Get one run', params: Type.Object({ id: RunId }), response: { 200: RunView } },
     },
     async (request) => services.getRun(request.params.id),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/runs/:id/cancel',
+    {
+      config: { roles: ['operator'] },
+      schema: {
+        tags: ['runs'],
+        summary: 'Stop a run this node serves for a peer',
+        description:
+          'For the responder side: the run stops at its next batch with JOB_CANCELLED and the querying peer is sent an abort. ' +
+          "On the querying node, cancel the run's job instead (POST /v1/jobs/:id/cancel). A run that has already ended is refused with JOB_STATE.",
+        params: Type.Object({ id: RunId }),
+        response: { 200: RunView },
+      },
+    },
+    async (request) => services.cancelRun(request.params.id, actorOf(request)),
   );
 };
