@@ -4,6 +4,7 @@
  * `NodeServices`; the services do the work and write the audit log.
  */
 import swagger from '@fastify/swagger';
+import { MofangError } from '../errors.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -61,8 +62,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false } },
     // Router-level errors (e.g. a path parameter over maxParamLength) get our error format too,
     // without quoting the URL back.
-    frameworkErrors: (error, request, reply) => {
-      void errorReply(error, request, reply);
+    frameworkErrors: (_error, request, reply) => {
+      void errorReply(new MofangError('REQUEST_INVALID', 'the request URL is malformed or a path parameter is too long'), request, reply);
     },
   });
 
