@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MofangError } from '../errors.js';
-import { type AgreementTerms, type TermsDraft, agreementHash, draftTerms, validateTerms } from './model.js';
-import { sampleDraft } from './testing.js';
+import { type AgreementTerms, type TermsDraft, agreementHash, draftTerms, labelAttribute, labelColumnIssues, oprfKeyEpochAt, oprfKeyEpochDays, oprfKeyEpochForRun, validateTerms } from './model.js';
+import { sampleDraft, sampleLabelledDraft } from './testing.js';
 
 const BANK = `sha256:${'b'.repeat(64)}`;
 const TELCO = `sha256:${'7'.repeat(64)}`;
@@ -28,7 +28,7 @@ function invalidMessage(mutate: (t: Record<string, any>) => void): string {
 describe('agreement terms: validation names the field', () => {
   it('accepts well-formed terms and returns a canonical copy', () => {
     const t = terms();
-    expect(t).toMatchObject({ version: 1, createdAt: NOW.toISOString() });
+    expect(t).toMatchObject({ version: 2, createdAt: NOW.toISOString(), oprfKeyEpochDays: 30 });
     expect(validateTerms(t, NOW)).toEqual(t);
   });
 
@@ -49,10 +49,10 @@ describe('agreement terms: validation names the field', () => {
     ['fractional minimum', (t) => (t.minIntersection = 1.5), 'minIntersection: must be integer'],
     ['non-UTC timestamp', (t) => (t.expiresAt = '2026-07-01T08:00:00+08:00'), 'expiresAt: must be a UTC timestamp like'],
     ['impossible date', (t) => (t.expiresAt = '2026-02-31T00:00:00.000Z'), 'expiresAt: is not a real date'],
-    ['label columns (later version)', (t) => t.parties.acceptor.columns.push('plan'), 'parties.acceptor.columns: must NOT have more than 1 items'],
+    ['a column that is not a label', (t) => t.parties.acceptor.columns.push('plan'), "parties.acceptor.columns[1]: 'plan' is not a label column; after the id column, list exactly the columns of labels"],
     ['upper-case uuid', (t) => (t.id = t.id.toUpperCase()), 'id: must be a lowercase UUID'],
     ['bad attribute name', (t) => (t.enrichAttribute = 'Partner Telco'), 'enrichAttribute: must be lowercase letters'],
-    ['wrong version', (t) => (t.version = 2), 'version: must be equal to constant'],
+    ['wrong version', (t) => (t.version = 3), 'version: must be one of 1, 2'],
   ])('%s', (_, mutate, expected) => {
     expect(invalidMessage(mutate)).toContain(expected);
   });
@@ -81,5 +81,153 @@ describe('agreementHash', () => {
     expect(agreementHash(reordered)).toBe(agreementHash(t));
     expect(agreementHash(t)).toMatch(/^[0-9a-f]{64}$/);
     expect(agreementHash({ ...t, minIntersection: 99 })).not.toBe(agreementHash(t));
+  });
+});
+
+describe('agreement terms, version 2: labels and the OPRF key epoch', () => {
+  const LABELS = [
+    { column: 'active', type: 'boolean' as const },
+    { column: 'score', type: 'number' as const },
+    { column: 'plan', type: 'category' as const, maxBytes: 16 },
+  ];
+  /** Telco terms delivering three label columns with enrich to the bank. */
+  function labelled(over: Partial<TermsDraft> = {}): AgreementTerms {
+    return draftTerms(sampleLabelledDraft(BANK, TELCO, over), NOW, '0f8fad5b-d9cb-469f-a165-70867728950e');
+  }
+  function invalidLabelled(mutate: (t: Record<string, any>) => void): string {
+    const t = structuredClone(labelled()) as Record<string, any>;
+    mutate(t);
+    try {
+      validateTerms(t, NOW);
+    } catch (err) {
+      expect((err as MofangError).code).toBe('AGREEMENT_INVALID');
+      // Every issue, the message's first: some mistakes break two rules.
+      return ((err as MofangError).details?.issues as string[]).join('\n');
+    }
+    throw new Error('expected AGREEMENT_INVALID');
+  }
+
+  it('accepts label columns that the acceptor lists after its id column, in order', () => {
+    const t = labelled();
+    expect(t.labels).toEqual(LABELS);
+    expect(t.parties.acceptor.columns).toEqual(['msisdn', 'active', 'score', 'plan']);
+    expect(validateTerms(t, NOW)).toEqual(t);
+  });
+
+  it('names the attribute each label lands in on the querier', () => {
+    expect(labelAttribute(labelled(), 'plan')).toBe('partner:telco:active.plan');
+  });
+
+  it('draftTerms fills in a 30-day epoch, keeps a given one, and writes no empty labels list', () => {
+    expect(terms().oprfKeyEpochDays).toBe(30);
+    expect(terms({ oprfKeyEpochDays: 7 }).oprfKeyEpochDays).toBe(7);
+    expect('labels' in terms({ labels: [] })).toBe(false);
+    // An empty list from a peer is accepted too: membership only.
+    expect(validateTerms({ ...terms(), labels: [] }, NOW).labels).toEqual([]);
+  });
+
+  it.each<[string, (t: Record<string, any>) => void, string]>([
+    ['epoch missing', (t) => delete t.oprfKeyEpochDays, 'oprfKeyEpochDays: is required in version 2 terms (1 to 365 days)'],
+    ['epoch of 0 days', (t) => (t.oprfKeyEpochDays = 0), 'oprfKeyEpochDays: must be >= 1'],
+    ['epoch over a year', (t) => (t.oprfKeyEpochDays = 366), 'oprfKeyEpochDays: must be <= 365'],
+    ['fractional epoch', (t) => (t.oprfKeyEpochDays = 1.5), 'oprfKeyEpochDays: must be integer'],
+    ['label not in columns', (t) => t.parties.acceptor.columns.pop(), "labels[2].column: 'plan' is not listed in parties.acceptor.columns"],
+    ['column not a label', (t) => t.labels.pop(), "parties.acceptor.columns[3]: 'plan' is not a label column"],
+    ['columns in another order', (t) => (t.parties.acceptor.columns = ['msisdn', 'plan', 'score', 'active']), 'parties.acceptor.columns: must list the label columns in the order of labels, after the id column'],
+    ['the id column as a label', (t) => (t.labels[0].column = 'msisdn'), "labels[0].column: 'msisdn' is the id column; it cannot be a label"],
+    ['a label twice', (t) => ((t.labels[1] = { ...t.labels[0] }), (t.parties.acceptor.columns = ['msisdn', 'active', 'plan'])), "labels[1].column: 'active' is listed twice"],
+    ['category without maxBytes', (t) => delete t.labels[2].maxBytes, 'labels[2].maxBytes: is required for a category column (1 to 255 bytes)'],
+    ['maxBytes on a number', (t) => (t.labels[1].maxBytes = 8), "labels[1].maxBytes: only a category column has maxBytes ('score' is number)"],
+    ['maxBytes over 255', (t) => (t.labels[2].maxBytes = 256), 'labels[2].maxBytes: must be <= 255'],
+    ['unknown label type', (t) => (t.labels[0].type = 'date'), "labels[0].type: must be one of 'boolean', 'number', 'category'"],
+    ['unknown label field', (t) => (t.labels[0].unit = 'eur'), 'labels[0].unit: is not a known field'],
+    ['labels without enrich', (t) => ((t.operations = ['overlap']), (t.outputs.enrich = []), delete t.enrichAttribute), "labels: need 'enrich' in operations (labels are delivered by enrich)"],
+    ['labels to the acceptor', (t) => (t.outputs.enrich = ['acceptor']), "outputs.enrich: must be ['proposer'] when labels are agreed"],
+    ['proposer exposing more than its id', (t) => t.parties.proposer.columns.push('segment'), 'parties.proposer.columns: must list exactly one column, the id column (labels come from the acceptor)'],
+    ['a column that cannot name an attribute', (t) => ((t.labels[2].column = 'plan type'), (t.parties.acceptor.columns[3] = 'plan type')), "labels[2].column: 'plan type' cannot name the querier's attribute 'partner:telco:active.plan type'"],
+    ['too many labels', (t) => {
+      t.labels = Array.from({ length: 33 }, (_, i) => ({ column: `c${i}`, type: 'boolean' }));
+      t.parties.acceptor.columns = ['msisdn', ...t.labels.map((l: { column: string }) => l.column)];
+    }, 'labels: must NOT have more than 32 items'],
+    ['a label record over 1024 bytes', (t) => {
+      t.labels = Array.from({ length: 5 }, (_, i) => ({ column: `c${i}`, type: 'category', maxBytes: 255 }));
+      t.parties.acceptor.columns = ['msisdn', ...t.labels.map((l: { column: string }) => l.column)];
+    }, 'labels: a label record would be 1281 bytes; at most 1024'],
+  ])('%s', (_, mutate, expected) => {
+    expect(invalidLabelled(mutate)).toContain(expected);
+  });
+
+  it('keeps version 1 terms valid: one column each, no labels, no epoch', () => {
+    const v1 = { ...structuredClone(terms()), version: 1 } as Record<string, any>;
+    delete v1.oprfKeyEpochDays;
+    expect(validateTerms(v1, NOW)).toEqual(v1);
+    expect(() => validateTerms({ ...v1, oprfKeyEpochDays: 30 }, NOW)).toThrow('oprfKeyEpochDays: needs terms version 2');
+    const withLabels = structuredClone(labelled()) as Record<string, any>;
+    withLabels.version = 1;
+    delete withLabels.oprfKeyEpochDays;
+    const err = (() => {
+      try {
+        validateTerms(withLabels, NOW);
+      } catch (e) {
+        return e as MofangError;
+      }
+    })();
+    expect(err?.details?.issues).toEqual(
+      expect.arrayContaining(['labels: needs terms version 2', 'parties.acceptor.columns: version 1 terms list exactly one column, the id column']),
+    );
+  });
+});
+
+describe('OPRF key epochs', () => {
+  it('counts whole epochs from createdAt; version 1 terms have none (fresh key per run)', () => {
+    const t = terms({ oprfKeyEpochDays: 30 });
+    const at = (iso: string) => oprfKeyEpochAt(t, new Date(iso));
+    expect(oprfKeyEpochDays(t)).toBe(30);
+    expect(at('2026-01-01T00:00:00.000Z')).toBe(0);
+    expect(at('2026-01-30T23:59:59.999Z')).toBe(0);
+    expect(at('2026-01-31T00:00:00.000Z')).toBe(1);
+    expect(at('2026-04-01T00:00:00.000Z')).toBe(3);
+    expect(at('2025-12-31T23:00:00.000Z')).toBe(0); // clock skew before createdAt
+    expect(oprfKeyEpochAt(terms({ oprfKeyEpochDays: 1 }), new Date('2026-01-03T12:00:00.000Z'))).toBe(2);
+    const v1 = { ...t, version: 1 as const };
+    delete (v1 as Partial<AgreementTerms>).oprfKeyEpochDays;
+    expect(oprfKeyEpochDays(v1)).toBeNull();
+    expect(oprfKeyEpochAt(v1, NOW)).toBeNull();
+  });
+});
+
+describe('oprfKeyEpochForRun', () => {
+  const LATER = new Date('2026-02-15T00:00:00.000Z'); // epoch 1 of 30 days
+  it('uses the epoch for enrich, and for overlap only when the querier may also receive membership', () => {
+    const t = terms(); // overlap to both, enrich to the proposer
+    expect(oprfKeyEpochForRun(t, 'enrich', 'proposer', LATER)).toBe(1);
+    expect(oprfKeyEpochForRun(t, 'overlap', 'proposer', LATER)).toBe(1);
+    // The acceptor may query overlap but not enrich: a cached key would let it learn membership.
+    expect(oprfKeyEpochForRun(t, 'overlap', 'acceptor', LATER)).toBeNull();
+    const overlapOnly = terms({ operations: ['overlap'], outputs: { overlap: ['proposer'], enrich: [] }, enrichAttribute: undefined });
+    expect(oprfKeyEpochForRun(overlapOnly, 'overlap', 'proposer', LATER)).toBeNull();
+  });
+
+  it('is null for version 1 terms', () => {
+    const v1 = { ...terms(), version: 1 as const };
+    delete (v1 as Partial<AgreementTerms>).oprfKeyEpochDays;
+    expect(oprfKeyEpochForRun(v1, 'enrich', 'proposer', LATER)).toBeNull();
+  });
+});
+
+describe('labelColumnIssues', () => {
+  const labels = [
+    { column: 'active', type: 'boolean' as const },
+    { column: 'score', type: 'number' as const },
+    { column: 'plan', type: 'category' as const, maxBytes: 16 },
+  ];
+  it('wants each label column in the dataset with a compatible type (category from string or date)', () => {
+    const fits = [{ name: 'active', type: 'boolean' }, { name: 'score', type: 'number' }, { name: 'plan', type: 'string' }, { name: 'x', type: 'date' }];
+    expect(labelColumnIssues(labels, fits)).toEqual([]);
+    expect(labelColumnIssues([{ column: 'x', type: 'category', maxBytes: 10 }], fits)).toEqual([]);
+    expect(labelColumnIssues(labels, [{ name: 'active', type: 'string' }, { name: 'score', type: 'number' }])).toEqual([
+      "labels[0].type: dataset column 'active' is string; a boolean label needs boolean",
+      "labels[2].column: the dataset has no column 'plan'",
+    ]);
   });
 });

@@ -8,6 +8,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Ajv, type ErrorObject } from 'ajv';
 import { createHash, randomUUID } from 'node:crypto';
+import { labelLength } from '../../protocols/psi/label-encoding.js';
 import { canonicalJson } from '../encoding/canonical-json.js';
 import { MofangError } from '../errors.js';
 
@@ -26,6 +27,17 @@ const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\
 export const PartyRoleSchema = StringEnum(['proposer', 'acceptor']);
 export const OperationSchema = StringEnum(['overlap', 'enrich']);
 export const IdKindSchema = StringEnum(['phone', 'email', 'national-id', 'raw']);
+export const LabelTypeSchema = StringEnum(['boolean', 'number', 'category']);
+
+/** The version `draftTerms` writes. Version 1 terms (no labels, no key epoch) remain valid. */
+export const TERMS_VERSION = 2;
+/** At most this many label columns per agreement. */
+export const MAX_LABELS = 32;
+/** At most this many bytes per encoded label record (protocols/psi/label-encoding.ts). */
+export const MAX_LABEL_RECORD_BYTES = 1024;
+/** What `draftTerms` fills in when the draft names no key epoch. */
+export const DEFAULT_OPRF_KEY_EPOCH_DAYS = 30;
+const DAY_MS = 86_400_000;
 
 export const PartyTermsSchema = Type.Object(
   {
@@ -35,9 +47,23 @@ export const PartyTermsSchema = Type.Object(
     name: Name,
     /** The dataset this party contributes, by its local name. */
     dataset: Name,
-    // Version 1 exposes the id column only; labels come with a later version of the terms, so an
-    // agreement cannot promise columns that no operation would honour.
-    columns: Type.Array(Name, { minItems: 1, maxItems: 1, uniqueItems: true }),
+    /**
+     * What this party exposes: the id column first, then (acceptor, version 2) exactly the label
+     * columns of `labels`, in the same order. The proposer exposes its id column only.
+     */
+    columns: Type.Array(Name, { minItems: 1, maxItems: 1 + MAX_LABELS, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+
+/** One column of the acceptor's dataset that enrich may deliver to the querier as a label. */
+export const LabelTermSchema = Type.Object(
+  {
+    column: Name,
+    /** boolean (1 byte), number (float64), category (a string of at most `maxBytes` UTF-8 bytes). */
+    type: LabelTypeSchema,
+    /** Category only, and required there: 1..255 bytes; every record is padded to it. */
+    maxBytes: Type.Optional(Type.Integer({ minimum: 1, maximum: 255 })),
   },
   { additionalProperties: false },
 );
@@ -45,7 +71,7 @@ export const PartyTermsSchema = Type.Object(
 export const AgreementTermsSchema = Type.Object(
   {
     id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', 'x-hint': 'a lowercase UUID' }),
-    version: Type.Literal(1),
+    version: Type.Unsafe<1 | 2>({ type: 'integer', enum: [1, 2] }),
     title: Name,
     createdAt: Timestamp,
     expiresAt: Timestamp,
@@ -69,6 +95,16 @@ export const AgreementTermsSchema = Type.Object(
     ),
     /** Kind of identifier both datasets are keyed by; both sides normalise it the same way. */
     idKind: IdKindSchema,
+    /**
+     * Version 2: acceptor columns enrich may deliver to the querier (labelled PSI). Absent or empty:
+     * membership only.
+     */
+    labels: Type.Optional(Type.Array(LabelTermSchema, { maxItems: MAX_LABELS })),
+    /**
+     * Version 2, required there: days the responder's OPRF key (and its cached F(y)) lives. Epoch e
+     * covers [createdAt + e·days, createdAt + (e+1)·days); a new epoch starts a new key.
+     */
+    oprfKeyEpochDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })),
   },
   { additionalProperties: false },
 );
@@ -77,7 +113,11 @@ export type PartyRole = Static<typeof PartyRoleSchema>;
 export type Operation = Static<typeof OperationSchema>;
 export type PartyTerms = Static<typeof PartyTermsSchema>;
 export type AgreementTerms = Static<typeof AgreementTermsSchema>;
-/** What a proposer fills in; `draftTerms` adds the id, version and creation time. */
+export type LabelTerm = Static<typeof LabelTermSchema>;
+/**
+ * What a proposer fills in; `draftTerms` adds the id, version and creation time, and the default
+ * key epoch when `oprfKeyEpochDays` is absent.
+ */
 export type TermsDraft = Omit<AgreementTerms, 'id' | 'version' | 'createdAt'>;
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
@@ -111,7 +151,92 @@ export function validateTerms(input: unknown, now: Date = new Date()): Agreement
  * @example draftTerms({ title: 'Telco overlap', expiresAt, parties, operations: ['overlap'], ... })
  */
 export function draftTerms(draft: TermsDraft, now: Date = new Date(), id: string = randomUUID()): AgreementTerms {
-  return validateTerms({ ...draft, id, version: 1, createdAt: now.toISOString() }, now);
+  const { labels, ...rest } = draft;
+  return validateTerms(
+    {
+      ...rest,
+      // One signed form for "membership only": no `labels` member rather than an empty list.
+      ...(labels !== undefined && labels.length > 0 ? { labels } : {}),
+      oprfKeyEpochDays: draft.oprfKeyEpochDays ?? DEFAULT_OPRF_KEY_EPOCH_DAYS,
+      id,
+      version: TERMS_VERSION,
+      createdAt: now.toISOString(),
+    },
+    now,
+  );
+}
+
+/**
+ * Days per OPRF key epoch, or null for version-1 terms: they name no epoch, and were signed when
+ * the responder drew a fresh key for every run, so that is what they keep getting.
+ */
+export function oprfKeyEpochDays(terms: AgreementTerms): number | null {
+  return terms.version === 1 ? null : (terms.oprfKeyEpochDays ?? DEFAULT_OPRF_KEY_EPOCH_DAYS);
+}
+
+/**
+ * The responder's OPRF key epoch at `now`: ⌊(now − createdAt) / epoch length⌋ (0 before createdAt,
+ * e.g. under clock skew), or null for version-1 terms (fresh key per run). Both nodes compute it
+ * from the signed terms; the querier can compare it with the epoch the responder announces.
+ *
+ * @example oprfKeyEpochAt(agreement.terms, new Date()) // 0 during the first 30 days
+ */
+export function oprfKeyEpochAt(terms: AgreementTerms, now: Date): number | null {
+  const days = oprfKeyEpochDays(terms);
+  if (days === null) return null;
+  return Math.max(0, Math.floor((now.getTime() - Date.parse(terms.createdAt)) / (days * DAY_MS)));
+}
+
+/**
+ * The key epoch a run uses, or null when the responder must draw a fresh OPRF key for this run:
+ *   - version-1 terms (no epoch agreed);
+ *   - an overlap (cardinality) run whose querier may not receive enrich output. With one key across
+ *     runs, the querier could run overlap on ≈ log2|X| chosen subsets of X, see which of its F(x)
+ *     values recur in which run, and so learn F(x) for each x: membership, which those terms do not
+ *     grant it. A querier that may run enrich learns membership anyway, so the epoch key costs
+ *     nothing extra there (docs/protocol-psi.md, "Key epochs").
+ *
+ * @example oprfKeyEpochForRun(agreement.terms, 'enrich', 'proposer', now) // 0, 1, … or null
+ */
+export function oprfKeyEpochForRun(terms: AgreementTerms, operation: Operation, querier: PartyRole, now: Date): number | null {
+  if (operation === 'overlap' && !terms.outputs.enrich.includes(querier)) return null;
+  return oprfKeyEpochAt(terms, now);
+}
+
+/** Names of joint attributes on the querier's records (node/datasets `writeJointAttribute`). */
+const ATTRIBUTE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * The local attribute under which the querier stores label `column` of its matched records:
+ * `<enrichAttribute>.<column>`, e.g. `partner:telco:active.plan`. Validation guarantees it is a
+ * valid attribute name for every agreed label.
+ */
+export function labelAttribute(terms: AgreementTerms, column: string): string {
+  return `${terms.enrichAttribute}.${column}`;
+}
+
+/** The label columns of the terms ([] for membership only). */
+export function labelTerms(terms: AgreementTerms): LabelTerm[] {
+  return terms.labels ?? [];
+}
+
+/**
+ * Problems with delivering the agreed labels from a dataset with these attribute columns (name,
+ * type as in node/datasets: number, string, boolean, date). A category is read from a string or
+ * date column. Messages start with the field, as validation messages do.
+ *
+ * @example labelColumnIssues(terms.labels ?? [], getDataset(db, terms.parties.acceptor.dataset).columns)
+ */
+export function labelColumnIssues(labels: readonly LabelTerm[], datasetColumns: readonly { name: string; type: string }[]): string[] {
+  const compatible: Record<LabelTerm['type'], string[]> = { boolean: ['boolean'], number: ['number'], category: ['string', 'date'] };
+  return labels.flatMap((label, i) => {
+    const column = datasetColumns.find((c) => c.name === label.column);
+    if (!column) return [`labels[${i}].column: the dataset has no column '${label.column}'`];
+    if (!compatible[label.type].includes(column.type)) {
+      return [`labels[${i}].type: dataset column '${label.column}' is ${column.type}; a ${label.type} label needs ${compatible[label.type].join(' or ')}`];
+    }
+    return [];
+  });
 }
 
 /** sha256 hex of the canonical JSON of the terms: what both parties sign and audit entries cite. */
@@ -161,6 +286,65 @@ function semanticIssues(t: AgreementTerms, now: Date): string[] {
   const enrich = t.operations.includes('enrich');
   if (enrich && t.enrichAttribute === undefined) issues.push("enrichAttribute: is required when 'enrich' is allowed");
   if (!enrich && t.enrichAttribute !== undefined) issues.push("enrichAttribute: must be absent because 'enrich' is not allowed");
+
+  if (t.parties.proposer.columns.length !== 1) {
+    issues.push('parties.proposer.columns: must list exactly one column, the id column (labels come from the acceptor)');
+  }
+  if (t.version === 1) {
+    // Version 1 terms were signed before labels and key epochs existed; they cannot carry either.
+    if (t.labels !== undefined) issues.push('labels: needs terms version 2');
+    if (t.oprfKeyEpochDays !== undefined) issues.push('oprfKeyEpochDays: needs terms version 2');
+    if (t.parties.acceptor.columns.length !== 1) issues.push('parties.acceptor.columns: version 1 terms list exactly one column, the id column');
+  } else {
+    if (t.oprfKeyEpochDays === undefined) issues.push('oprfKeyEpochDays: is required in version 2 terms (1 to 365 days)');
+    issues.push(...labelIssues(t));
+  }
+  return issues;
+}
+
+/** Version 2: labels are consistent with the acceptor's columns, the operations and the outputs. */
+function labelIssues(t: AgreementTerms): string[] {
+  const issues: string[] = [];
+  const labels = t.labels ?? [];
+  const columns = t.parties.acceptor.columns;
+  const idColumn = columns[0];
+  const seen = new Set<string>();
+  labels.forEach((label, i) => {
+    if (label.type === 'category' && label.maxBytes === undefined) issues.push(`labels[${i}].maxBytes: is required for a category column (1 to 255 bytes)`);
+    if (label.type !== 'category' && label.maxBytes !== undefined) issues.push(`labels[${i}].maxBytes: only a category column has maxBytes ('${label.column}' is ${label.type})`);
+    if (seen.has(label.column)) issues.push(`labels[${i}].column: '${label.column}' is listed twice`);
+    seen.add(label.column);
+    if (label.column === idColumn) issues.push(`labels[${i}].column: '${label.column}' is the id column; it cannot be a label`);
+    else if (!columns.includes(label.column)) issues.push(`labels[${i}].column: '${label.column}' is not listed in parties.acceptor.columns`);
+  });
+  columns.slice(1).forEach((column, k) => {
+    if (!seen.has(column)) {
+      issues.push(`parties.acceptor.columns[${k + 1}]: '${column}' is not a label column; after the id column, list exactly the columns of labels`);
+    }
+  });
+  if (issues.length === 0 && labels.some((label, i) => columns[i + 1] !== label.column)) {
+    issues.push('parties.acceptor.columns: must list the label columns in the order of labels, after the id column');
+  }
+  if (labels.length === 0) return issues;
+
+  // Labels travel with enrich only, from the acceptor's records to the party holding the matched
+  // ids. The acceptor querying its own labels back would be meaningless; the proposer is the querier.
+  if (!t.operations.includes('enrich')) issues.push("labels: need 'enrich' in operations (labels are delivered by enrich)");
+  else if (t.outputs.enrich.length !== 1 || t.outputs.enrich[0] !== 'proposer') {
+    issues.push("outputs.enrich: must be ['proposer'] when labels are agreed (labels are the acceptor's columns, delivered to the querier)");
+  }
+  if (t.enrichAttribute !== undefined) {
+    labels.forEach((label, i) => {
+      const attribute = labelAttribute(t, label.column);
+      if (!ATTRIBUTE_NAME.test(attribute)) {
+        issues.push(`labels[${i}].column: '${label.column}' cannot name the querier's attribute '${attribute}': use letters, digits and _ . : - (at most 128 characters with enrichAttribute)`);
+      }
+    });
+  }
+  if (issues.length === 0) {
+    const bytes = labelLength(labels);
+    if (bytes > MAX_LABEL_RECORD_BYTES) issues.push(`labels: a label record would be ${bytes} bytes; at most ${MAX_LABEL_RECORD_BYTES}`);
+  }
   return issues;
 }
 
@@ -184,7 +368,7 @@ function describeSchemaError(e: ErrorObject): string {
     case 'additionalProperties':
       return `${fieldOf(e.instancePath, e.params.additionalProperty)}: is not a known field`;
     case 'enum':
-      return `${fieldOf(e.instancePath)}: must be one of ${(e.params.allowedValues as string[]).map((v) => `'${v}'`).join(', ')}`;
+      return `${fieldOf(e.instancePath)}: must be one of ${(e.params.allowedValues as unknown[]).map((v) => (typeof v === 'string' ? `'${v}'` : String(v))).join(', ')}`;
     case 'pattern':
       return `${fieldOf(e.instancePath)}: must be ${schema?.['x-hint'] ?? `match ${e.params.pattern}`}`;
     default:

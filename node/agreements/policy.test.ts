@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MofangError } from '../errors.js';
 import { type PartyRole, type TermsDraft, agreementHash, draftTerms } from './model.js';
-import { type QueryRequest, checkDailyQueryLimit, checkQueryAllowed, checkResultReleasable } from './policy.js';
+import { type QueryRequest, checkDailyQueryLimit, checkLabelColumnsAvailable, checkLabelsAllowed, checkQueryAllowed, checkResultReleasable } from './policy.js';
 import type { AgreementStatus, StoredAgreement } from './store.js';
 import { sampleDraft } from './testing.js';
 
@@ -130,5 +130,58 @@ describe('checkDailyQueryLimit', () => {
     expect(() => checkDailyQueryLimit(a, 2)).not.toThrow();
     expect(() => checkDailyQueryLimit(a, 3)).toThrow(expect.objectContaining({ code: 'QUERY_LIMIT_REACHED' }));
     expect(() => checkDailyQueryLimit(stored('proposer'), 10_000)).not.toThrow();
+  });
+});
+
+describe('checkLabelsAllowed', () => {
+  const labelled = (side: PartyRole) =>
+    stored(side, 'accepted', {
+      parties: {
+        proposer: { nodeId: BANK, name: 'Bank', dataset: 'customers', columns: ['phone'] },
+        acceptor: { nodeId: TELCO, name: 'Telco', dataset: 'subscribers', columns: ['msisdn', 'active', 'plan'] },
+      },
+      labels: [
+        { column: 'active', type: 'boolean' },
+        { column: 'plan', type: 'category', maxBytes: 16 },
+      ],
+    });
+  const refusal = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      return `${(err as MofangError).code}: ${(err as MofangError).message}`;
+    }
+    return 'allowed';
+  };
+
+  it('returns the agreed specs of the requested columns, in the requested order, on both sides', () => {
+    for (const side of ['proposer', 'acceptor'] as const) {
+      expect(checkLabelsAllowed(labelled(side), ['plan', 'active'])).toEqual([
+        { column: 'plan', type: 'category', maxBytes: 16 },
+        { column: 'active', type: 'boolean' },
+      ]);
+      expect(checkLabelsAllowed(labelled(side), [])).toEqual([]);
+    }
+  });
+
+  it('refuses a column not in the agreement, naming it: columns not in the agreement cannot be requested', () => {
+    for (const side of ['proposer', 'acceptor'] as const) {
+      expect(refusal(() => checkLabelsAllowed(labelled(side), ['active', 'income']))).toMatch(
+        /^OPERATION_NOT_ALLOWED: agreement .*: column 'income' is not a label column of this agreement \(allowed: active, plan\); columns not in the agreement cannot be requested$/,
+      );
+    }
+    // The id column is exposed for matching, never delivered as a label.
+    expect(refusal(() => checkLabelsAllowed(labelled('acceptor'), ['msisdn']))).toMatch(/column 'msisdn' is not a label column/);
+    expect(refusal(() => checkLabelsAllowed(stored('acceptor'), ['active']))).toMatch(/column 'active' is not a label column of this agreement \(allowed: none\)/);
+    expect(refusal(() => checkLabelsAllowed(labelled('acceptor'), ['plan', 'plan']))).toMatch(/^OPERATION_NOT_ALLOWED: .*column 'plan' is requested twice$/);
+  });
+
+  it('checkLabelColumnsAvailable refuses a dataset that cannot deliver an agreed label', () => {
+    const a = labelled('acceptor');
+    expect(refusal(() => checkLabelColumnsAvailable(a, [{ name: 'active', type: 'boolean' }, { name: 'plan', type: 'string' }]))).toBe('allowed');
+    expect(refusal(() => checkLabelColumnsAvailable(a, [{ name: 'active', type: 'boolean' }]))).toMatch(
+      /^OPERATION_NOT_ALLOWED: agreement .*: labels\[1\]\.column: the dataset has no column 'plan'$/,
+    );
+    expect(refusal(() => checkLabelColumnsAvailable(stored('acceptor'), []))).toBe('allowed');
   });
 });

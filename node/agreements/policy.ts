@@ -9,7 +9,7 @@
  * records) only ever goes to the querier, which holds those records' ids.
  */
 import { MofangError } from '../errors.js';
-import { type Operation, type PartyRole, otherParty } from './model.js';
+import { type LabelTerm, type Operation, type PartyRole, labelColumnIssues, labelTerms, otherParty } from './model.js';
 import { type StoredAgreement, describeStatus } from './store.js';
 
 export interface QueryRequest {
@@ -102,5 +102,49 @@ export function checkDailyQueryLimit(agreement: StoredAgreement, queriesInLast24
     throw new MofangError('QUERY_LIMIT_REACHED', `agreement ${agreement.id} allows ${max} queries per 24 hours; the limit is reached`, {
       limit: max,
     });
+  }
+}
+
+/**
+ * Throws OPERATION_NOT_ALLOWED unless every requested column is one of the agreement's label
+ * columns (each at most once); returns their specs in the requested order — the column list both
+ * sides encode and decode with. Columns not in the agreement cannot be requested. The querier runs
+ * it before asking and the responder before encrypting anything; an empty request (membership only)
+ * is always allowed here (checkQueryAllowed decides about the operation itself).
+ *
+ * @example const columns = checkLabelsAllowed(agreement, ['active', 'plan']) // → [{ column: 'active', type: 'boolean' }, …]
+ */
+export function checkLabelsAllowed(agreement: StoredAgreement, requestedColumns: readonly string[]): LabelTerm[] {
+  const labels = labelTerms(agreement.terms);
+  const allowed = labels.map((l) => l.column);
+  const seen = new Set<string>();
+  return requestedColumns.map((column) => {
+    const label = labels.find((l) => l.column === column);
+    if (!label) {
+      throw new MofangError(
+        'OPERATION_NOT_ALLOWED',
+        `agreement ${agreement.id}: column '${column}' is not a label column of this agreement (allowed: ${allowed.join(', ') || 'none'}); columns not in the agreement cannot be requested`,
+        { column, allowed },
+      );
+    }
+    if (seen.has(column)) {
+      throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreement.id}: column '${column}' is requested twice`, { column });
+    }
+    seen.add(column);
+    return { ...label };
+  });
+}
+
+/**
+ * Throws OPERATION_NOT_ALLOWED unless the local dataset can deliver every agreed label column
+ * (present, with a compatible type). The responder runs it before a labelled run: its dataset may
+ * have been re-imported without a column since it accepted.
+ *
+ * @example checkLabelColumnsAvailable(agreement, getDataset(db, agreement.terms.parties.acceptor.dataset).columns)
+ */
+export function checkLabelColumnsAvailable(agreement: StoredAgreement, datasetColumns: readonly { name: string; type: string }[]): void {
+  const issues = labelColumnIssues(labelTerms(agreement.terms), datasetColumns);
+  if (issues.length > 0) {
+    throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreement.id}: ${issues[0]}`, { issues });
   }
 }

@@ -86,3 +86,18 @@ export function sampleDraft(proposerId: string, acceptorId: string, over: Partia
     ...over,
   };
 }
+
+/** Like `sampleDraft`, with the telco delivering three label columns to the bank with enrich. */
+export function sampleLabelledDraft(proposerId: string, acceptorId: string, over: Partial<TermsDraft> = {}): TermsDraft {
+  const base = sampleDraft(proposerId, acceptorId);
+  return {
+    ...base,
+    parties: { ...base.parties, acceptor: { ...base.parties.acceptor, columns: ['msisdn', 'active', 'score', 'plan'] } },
+    labels: [
+      { column: 'active', type: 'boolean' },
+      { column: 'score', type: 'number' },
+      { column: 'plan', type: 'category', maxBytes: 16 },
+    ],
+    ...over,
+  };
+}

@@ -9,3 +9,19 @@ export { FALSE_MATCH_BITS, MAX_DIGEST_BYTES, MIN_DIGEST_BYTES, digestLength, dig
 export { matchCount, matchMembership } from './match.js';
 export { randomPermutation, shuffle } from './shuffle.js';
 export { createAsyncReceiver, createAsyncSender, type AsyncReceiver, type AsyncSender, type BatchMultiply } from './async.js';
+export { digestOrder, gather, matchPairs, sortDigestsWithPayload, type MatchPairs } from './align.js';
+export {
+  LABEL_TYPES,
+  MAX_CATEGORY_BYTES,
+  MAX_LABEL_COLUMNS,
+  createLabelCodec,
+  decodeLabel,
+  encodeLabel,
+  encodeLabels,
+  labelLength,
+  type LabelCodec,
+  type LabelColumn,
+  type LabelType,
+  type LabelValue,
+} from './label-encoding.js';
+export { LABEL_KEY_LABEL, LABEL_TAG_BYTES, MAX_LABEL_BYTES, assertDistinctF, decryptLabels, encryptLabels, labelContext, labelKey } from './labels.js';
