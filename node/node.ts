@@ -12,7 +12,7 @@ import { exportAudit, listAudit, verifyAudit } from './audit/index.js';
 import type {
   Actor, AgreementView, AuditVerifyView, HealthView, ImportInput, ImportReport, NodeServices, ProposeInput, QueryInput, RunView,
 } from './api/services.js';
-import { draftTerms } from './agreements/model.js';
+import { draftTerms, labelColumnIssues } from './agreements/model.js';
 import { signTerms } from './agreements/signing.js';
 import {
   acceptAgreement, getAgreement, listAgreements, receiveProposal, recordAcceptance, revokeAgreement, saveProposal,
@@ -183,7 +183,7 @@ export class MofangNode implements NodeServices {
         expiresAt: input.expiresAt,
         parties: {
           proposer: { nodeId: this.identity.nodeId, name: this.config.node.name, dataset: input.localDataset, columns: [local.idColumn] },
-          acceptor: { nodeId: peer.nodeId, name: peer.name, dataset: input.peerDataset, columns: ['id'] },
+          acceptor: { nodeId: peer.nodeId, name: peer.name, dataset: input.peerDataset, columns: [input.peerIdColumn ?? local.idColumn, ...(input.labels ?? []).map((l) => l.column)] },
         },
         operations: input.operations,
         // The proposer is the querier and receives what it asks; membership never goes to the partner.
@@ -194,6 +194,8 @@ export class MofangNode implements NodeServices {
         minIntersection: input.minIntersection,
         idKind: input.idKind as never,
         ...(input.operations.includes('enrich') ? { enrichAttribute: input.enrichAttribute ?? `partner:${peer.name}:member` } : {}),
+        ...(input.labels?.length ? { labels: input.labels } : {}),
+        ...(input.oprfKeyEpochDays ? { oprfKeyEpochDays: input.oprfKeyEpochDays } : {}),
       }, this.now());
       const proposerSignature = signTerms(terms, this.identity, this.now());
       // The peer stores it first: a proposal the peer never received must not sit here as sent.
@@ -208,6 +210,7 @@ export class MofangNode implements NodeServices {
     const current = getAgreement(this.db, id);
     if (current.localParty !== 'acceptor') throw new MofangError('AGREEMENT_STATE', `agreement ${id}: only the acceptor accepts; this node proposed it`);
     const peer = this.peerOfAgreement(current);
+    if (current.status === 'pending') this.checkOurSide(current);
     // Accepting again re-sends our stored signature, for when the proposer was unreachable.
     const signature = current.status === 'accepted' ? current.acceptorSignature! : acceptAgreement(this.agreementContext, id, this.identity);
     const { client } = await this.connect(peer.name, actor.id);
@@ -220,6 +223,18 @@ export class MofangNode implements NodeServices {
       client.close();
     }
     return this.getAgreement(id);
+  }
+
+  /** Before accepting: the dataset the terms name on our side exists and can deliver what they promise. */
+  private checkOurSide(a: StoredAgreement): void {
+    const ours = a.terms.parties[a.localParty];
+    const dataset = getDataset(this.db, ours.dataset);
+    const issues = [
+      ...(dataset.idKind !== a.terms.idKind ? [`idKind: dataset ${ours.dataset} is keyed by ${dataset.idKind}, not ${a.terms.idKind}`] : []),
+      ...(dataset.idColumn !== ours.columns[0] ? [`parties.${a.localParty}.columns[0]: dataset ${ours.dataset} is keyed by column ${dataset.idColumn}, not ${ours.columns[0]}`] : []),
+      ...labelColumnIssues(a.terms.labels ?? [], dataset.columns),
+    ];
+    if (issues.length > 0) throw new MofangError('AGREEMENT_INVALID', `agreement ${a.id} cannot be accepted: ${issues[0]}`, { issues });
   }
 
   async revokeAgreement(id: string, reason: string, actor: Actor): Promise<AgreementView> {

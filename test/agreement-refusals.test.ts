@@ -13,7 +13,7 @@ async function rawStart(from: MofangNode, agreementId: string): Promise<RunFrame
   const client = new PeerClient({ peer: from.peers.byName('telco'), keyPem: from.identity.keyPem, certPem: from.identity.certPem, limits: from.config.limits, onPinMismatch: () => {} });
   try {
     const link = client.openRun();
-    await link.send({ frame: 'start', start: { runId: crypto.randomUUID(), agreementId, operation: 'overlap', receiverSetSize: 1500, suite: from.group.suite, maxBatch: 4096 } });
+    await link.send({ frame: 'start', start: { runId: crypto.randomUUID(), agreementId, operation: 'overlap', receiverSetSize: 1500, suite: from.group.suite, maxBatch: 4096, labelColumns: [] } });
     return await link.receive();
   } finally {
     client.close();

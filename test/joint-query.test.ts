@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseIdentifier } from '../node/datasets/normalise.js';
-import { agree, operator, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
+import { admin, agree, operator, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
 function phonesOf(csvFile: string): Set<string> {
   const [header, ...lines] = readFileSync(csvFile, 'utf8').trim().split('\n');
@@ -62,6 +62,19 @@ describe('joint queries between a bank and a telco node', () => {
     }
   });
 
+  it('the partner evaluates its set once per key epoch for enrich, but draws a fresh key for every overlap-only query', async () => {
+    const completed = () => nodes.telco.listAudit({ limit: 1000, action: 'run.completed' }).map((e) => e.details as { operation: string; keyEpoch: number; fyCached: boolean; agreementId: string });
+    const enrichAgreement = await agree(nodes, { operations: ['enrich'] });
+    await nodes.bank.runQuery({ operation: 'enrich', agreementId: enrichAgreement }, operator);
+    await nodes.bank.runQuery({ operation: 'enrich', agreementId: enrichAgreement }, operator);
+    const enrichRuns = completed().filter((d) => d.agreementId === enrichAgreement);
+    expect(enrichRuns.map((d) => [d.keyEpoch, d.fyCached])).toEqual([[1, false], [1, true]]);
+    const overlapOnly = await agree(nodes, { operations: ['overlap'] });
+    await nodes.bank.runQuery({ operation: 'overlap', agreementId: overlapOnly }, operator);
+    await nodes.bank.runQuery({ operation: 'overlap', agreementId: overlapOnly }, operator);
+    expect(completed().filter((d) => d.agreementId === overlapOnly).map((d) => [d.keyEpoch, d.fyCached])).toEqual([[0, false], [0, false]]);
+  });
+
   it('no raw identifier appears in either audit log', () => {
     const sample = [...expected].slice(0, 20);
     for (const node of [nodes.bank, nodes.telco]) {
@@ -76,5 +89,62 @@ describe('joint queries between a bank and a telco node', () => {
     const [bankRun] = nodes.bank.listRuns({ limit: 1 });
     expect(bankRun).toMatchObject({ status: 'failed', resultCount: null, errorCode: 'RESULT_BELOW_MINIMUM' });
     expect(nodes.telco.getRun(bankRun.id)).toMatchObject({ status: 'failed', resultCount: null, errorCode: 'RESULT_BELOW_MINIMUM' });
+  });
+});
+
+describe('enrich with partner labels', () => {
+  let nodes: TwoNodes;
+  beforeAll(async () => {
+    nodes = await startTwoNodes({ bankRows: 1200, partnerRows: 900, overlap: 250 });
+  });
+  afterAll(() => nodes?.stop());
+
+  const partnerRows = () => {
+    const [header, ...lines] = readFileSync(nodes.data.partnerFile, 'utf8').trim().split('\n');
+    const cols = header.split(',');
+    return new Map(lines.map((l) => {
+      const f = l.split(',');
+      const get = (c: string) => f[cols.indexOf(c)];
+      return [normaliseIdentifier('phone', get('phone')), { plan: get('plan'), active: get('active') === 'true', spend: Number(get('monthly_spend')) }];
+    }));
+  };
+
+  it('delivers the agreed labels of matched customers only, as local attributes', async () => {
+    const proposed = await nodes.bank.proposeAgreement({
+      peer: 'telco', title: 'labels', localDataset: 'customers', peerDataset: 'subscribers', idKind: 'phone', operations: ['enrich'],
+      minIntersection: 10, expiresAt: new Date(Date.now() + 86_400_000).toISOString(), enrichAttribute: 'partner:telco',
+      labels: [{ column: 'plan', type: 'category', maxBytes: 24 }, { column: 'active', type: 'boolean' }, { column: 'monthly_spend', type: 'number' }],
+    }, admin);
+    await nodes.telco.acceptAgreement(proposed.id, admin);
+    const run = await nodes.bank.runQuery({ operation: 'enrich', agreementId: proposed.id }, operator);
+    expect(run.resultCount).toBe(nodes.data.expectedOverlap);
+    const truth = partnerRows();
+    const read = (name: string) => new Map(nodes.bank.db.prepare("SELECT id_norm, value FROM joint_attributes WHERE dataset = 'customers' AND name = ?").raw().all(name) as [string, string][]);
+    const plans = read('partner:telco.plan');
+    const active = read('partner:telco.active');
+    const spend = read('partner:telco.monthly_spend');
+    expect(plans.size).toBe(nodes.data.expectedOverlap);
+    for (const [id, plan] of plans) {
+      expect(JSON.parse(plan)).toBe(truth.get(id)!.plan);
+      expect(JSON.parse(active.get(id)!)).toBe(truth.get(id)!.active);
+      expect(JSON.parse(spend.get(id)!)).toBeCloseTo(truth.get(id)!.spend);
+    }
+  });
+
+  it('refuses a label column that is not in the agreement, on both sides', async () => {
+    const proposed = await nodes.bank.proposeAgreement({
+      peer: 'telco', title: 'labels2', localDataset: 'customers', peerDataset: 'subscribers', idKind: 'phone', operations: ['enrich'],
+      minIntersection: 10, expiresAt: new Date(Date.now() + 86_400_000).toISOString(), labels: [{ column: 'active', type: 'boolean' }],
+    }, admin);
+    await nodes.telco.acceptAgreement(proposed.id, admin);
+    const agreement = nodes.bank.getAgreement(proposed.id);
+    const { runQuerier } = await import('../node/session/psi-querier.js');
+    const { client, peer } = await nodes.bank.connect('telco', 'test');
+    try {
+      await expect(runQuerier(nodes.bank.sessionEnv(peer), client.openRun(), { agreementId: agreement.id, operation: 'enrich', actor: 'test', labels: ['monthly_spend'] }))
+        .rejects.toMatchObject({ code: 'OPERATION_NOT_ALLOWED', message: expect.stringContaining('monthly_spend') });
+    } finally {
+      client.close();
+    }
   });
 });

@@ -30,7 +30,7 @@ describe('peer boundary', () => {
     const client = clientFor(nodes.bank);
     try {
       const link = client.openRun();
-      await link.send({ frame: 'start', start: { runId: crypto.randomUUID(), agreementId, operation: 'overlap', receiverSetSize: 1500, suite: nodes.bank.group.suite, maxBatch: 4096, ...start } });
+      await link.send({ frame: 'start', start: { runId: crypto.randomUUID(), agreementId, operation: 'overlap', receiverSetSize: 1500, suite: nodes.bank.group.suite, maxBatch: 4096, labelColumns: [], ...start } });
       let answer = await link.receive();
       for (const f of frames) {
         if (answer.frame === 'abort') break;
@@ -90,6 +90,8 @@ describe('peer boundary', () => {
     ['a ragged point batch', [{ frame: 'blinded', blinded: { index: 0, points: Buffer.alloc(33) } }], {}, 'PEER_MESSAGE_INVALID'],
     ['a batch out of order', [{ frame: 'blinded', blinded: { index: 5, points: Buffer.alloc(64, 9) } }], {}, 'PEER_MESSAGE_INVALID'],
     ['a low-order point', [{ frame: 'blinded', blinded: { index: 0, points: Buffer.alloc(32) } }], {}, 'PSI_POINT_INVALID'],
+    ['a label column outside the agreement', [], { operation: 'enrich', labelColumns: ['monthly_spend'] }, 'OPERATION_NOT_ALLOWED'],
+    ['labels with overlap', [], { labelColumns: ['plan'] }, 'OPERATION_NOT_ALLOWED'],
     ['a frame of the wrong kind', [{ frame: 'finish', finish: { released: true, count: 1, transcriptHash: 'x' } }], {}, 'PEER_MESSAGE_INVALID'],
   ] as [string, RunFrame[], object, string][])('rejects %s without crashing', async (_label, frames, start, code) => {
     const abort = await hostileRun(frames, start);

@@ -63,6 +63,12 @@ export interface ProposeInput {
   minIntersection: number;
   expiresAt: string;
   enrichAttribute?: string;
+  /** Name of the identifier column in the partner's dataset (default: the same as ours). */
+  peerIdColumn?: string;
+  /** Partner columns that enrich may deliver as labels. */
+  labels?: { column: string; type: 'boolean' | 'number' | 'category'; maxBytes?: number }[];
+  /** Days one OPRF key (and the partner's cached evaluated set) lasts; default 30. */
+  oprfKeyEpochDays?: number;
 }
 
 /** An agreement as shown to users (terms plus local state). */

@@ -110,6 +110,14 @@ program.command('import <file>')
     }),
   );
 
+function parseLabelOption(value: string): { column: string; type: 'boolean' | 'number' | 'category'; maxBytes?: number } {
+  const [column, type, maxBytes] = value.split(':');
+  if (!column || !['boolean', 'number', 'category'].includes(type) || (type === 'category') !== (maxBytes !== undefined)) {
+    throw new MofangError('AGREEMENT_INVALID', `--label: expected <column>:boolean, <column>:number or <column>:category:<maxBytes>, got "${value}"`);
+  }
+  return { column, type: type as 'boolean' | 'number' | 'category', ...(maxBytes !== undefined ? { maxBytes: Number(maxBytes) } : {}) };
+}
+
 function splitIdOption(value: string): [string, string] {
   const i = value.lastIndexOf(':');
   if (i <= 0) throw new MofangError('IMPORT_BAD_OPTION', '--id: expected <column>:<kind>, e.g. phone:phone');
@@ -133,13 +141,17 @@ agreements.command('propose')
   .option('--expires <when>', 'ISO date-time, or a duration like 90d', '90d')
   .option('--share-overlap', 'the partner also receives overlap counts')
   .option('--enrich-attribute <name>', 'local attribute written by enrich, e.g. partner:telco:active')
+  .option('--peer-id-column <name>', "identifier column of the partner's dataset (default: ours)")
+  .option('--label <column:type[:maxBytes]...>', 'partner column enrich may deliver: boolean, number, or category:<maxBytes>')
+  .option('--key-epoch-days <n>', 'days one OPRF key and the partner\'s cached evaluated set last', '30')
   .action((o) =>
     withNode(async (node) => {
       const a = await node.proposeAgreement({
         peer: o.peer, title: o.title, localDataset: o.dataset, peerDataset: o.peerDataset, idKind: o.idKind,
         operations: String(o.operations).split(',').map((s: string) => s.trim()) as ('overlap' | 'enrich')[],
         minIntersection: Number(o.minIntersection), expiresAt: parseExpiry(o.expires), shareOverlapWithAcceptor: !!o.shareOverlap,
-        enrichAttribute: o.enrichAttribute,
+        enrichAttribute: o.enrichAttribute, peerIdColumn: o.peerIdColumn, labels: (o.label ?? []).map(parseLabelOption),
+        oprfKeyEpochDays: Number(o.keyEpochDays),
       }, cliActor());
       json() ? printJson(a) : printAgreement(a);
     }),

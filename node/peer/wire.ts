@@ -19,10 +19,10 @@ export interface AgreementRevocation { agreementId: string; reason: string; revo
 export interface AgreementAck { agreementId: string; status: string }
 export interface CheckpointMsg { nodeId: string; seq: number; hash: string; at: string; signature: Buffer }
 
-export interface RunStart { runId: string; agreementId: string; operation: string; receiverSetSize: number; suite: string; maxBatch: number }
+export interface RunStart { runId: string; agreementId: string; operation: string; receiverSetSize: number; suite: string; maxBatch: number; labelColumns: string[] }
 export interface RunAccept { senderSetSize: number; digestLength: number; keyEpoch: number }
 export interface PointBatch { index: number; points: Buffer }
-export interface DigestBatch { index: number; digests: Buffer; last: boolean }
+export interface DigestBatch { index: number; digests: Buffer; last: boolean; labels: Buffer }
 export interface RunFinish { released: boolean; count: number; transcriptHash: string }
 export interface ReceiptMsg { runId: string; transcriptHash: string; head: CheckpointMsg | null; signature: SignatureMsg | null }
 export interface RunAbort { code: string; message: string }

@@ -32,11 +32,17 @@ export interface JobHooks {
 export const POINT_BYTES = 32;
 
 /**
- * Digests are bound to the agreement and the responder's key epoch: they can't be compared across
- * agreements, and within one epoch the responder can reuse its sorted digests (unbalanced PSI).
+ * Digests are bound to the agreement and to the responder's key: an epoch key (1, 2, …), whose
+ * sorted digests the responder reuses within the epoch (unbalanced PSI), or — key epoch 0 — a
+ * key of this run only. They can't be compared across agreements, epochs or fresh-key runs.
  */
-export function digestContext(agreementId: string, keyEpoch: number): Uint8Array {
-  return Buffer.from(`mofang/v1/psi|${agreementId}|epoch:${keyEpoch}`);
+export function digestContext(agreementId: string, keyEpoch: number, runId: string): Uint8Array {
+  return Buffer.from(keyEpoch > 0 ? `mofang/v1/psi|${agreementId}|epoch:${keyEpoch}` : `mofang/v1/psi|${agreementId}|run:${runId}`);
+}
+
+/** Label keys are bound to the run: sealed labels are never reused across runs. */
+export function labelRunContext(agreementId: string, runId: string): Uint8Array {
+  return Buffer.from(`mofang/v1/psi-label|${agreementId}|${runId}`);
 }
 
 /** Splits a concatenation of fixed-size items into batches of at most `maxItems`. */

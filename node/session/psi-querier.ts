@@ -3,14 +3,19 @@
  * party that learns the result. Flow and what each side learns: docs/protocol-psi.md.
  */
 import { randomUUID } from 'node:crypto';
-import { createAsyncReceiver, digestLength, digests, matchCount, matchMembership } from '../../protocols/psi/index.js';
-import { checkDailyQueryLimit, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
+import {
+  LABEL_TAG_BYTES, createAsyncReceiver, decodeLabel, decryptLabels, digestLength, digests, labelContext, labelLength, matchCount, matchPairs,
+  type LabelColumn, type MatchPairs,
+} from '../../protocols/psi/index.js';
+import { labelAttribute, oprfKeyEpochForRun } from '../agreements/model.js';
+import { checkDailyQueryLimit, checkLabelsAllowed, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
 import { getAgreement } from '../agreements/store.js';
 import { writeJointAttribute } from '../datasets/store.js';
 import { asMofangError, MofangError } from '../errors.js';
 import type { RunView } from '../api/services.js';
 import { expectFrame, requireField, sendAbort } from './frames.js';
-import { batches, digestContext, POINT_BYTES, type JobHooks, type SessionEnv } from './env.js';
+import { batches, digestContext, labelRunContext, POINT_BYTES, type JobHooks, type SessionEnv } from './env.js';
+import { wireEpoch } from './sender-cache.js';
 import type { Link } from './link.js';
 import { ownSet } from './own-set.js';
 import { acceptReceipt, makeReceipt } from './receipts.js';
@@ -21,6 +26,8 @@ export interface QueryRequest {
   agreementId: string;
   operation: 'overlap' | 'enrich';
   actor: string;
+  /** Enrich: the agreed label columns to receive; all of them when omitted. */
+  labels?: string[];
   job?: JobHooks;
 }
 
@@ -31,6 +38,8 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
   const dataset = terms.parties[agreement.localParty].dataset;
   checkQueryAllowed(agreement, { operation: req.operation, localRole: 'querier', peerNodeId: env.peer.nodeId, localDataset: dataset, now });
   checkDailyQueryLimit(agreement, runsInLastDay(env.db, agreement.id, now));
+  const columns = req.operation === 'enrich' ? checkLabelsAllowed(agreement, req.labels ?? (terms.labels ?? []).map((l) => l.column)) : [];
+  const expectedEpoch = wireEpoch(oprfKeyEpochForRun(terms, req.operation, agreement.localParty, now));
   const own = ownSet(env.db, env.group, dataset);
   const n = own.rows.length;
   if (n < terms.minIntersection) {
@@ -52,7 +61,7 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
   };
   let peerSize: number | null = null;
   try {
-    await send({ frame: 'start', start: { runId, agreementId: agreement.id, operation: req.operation, receiverSetSize: n, suite: env.group.suite, maxBatch } });
+    await send({ frame: 'start', start: { runId, agreementId: agreement.id, operation: req.operation, receiverSetSize: n, suite: env.group.suite, maxBatch, labelColumns: columns.map((c) => c.column) } });
     const accept = await expectFrame(link, 'accept', env.peer.name);
     transcript.add('responder', { frame: 'accept', accept });
     const m = accept.senderSetSize;
@@ -60,7 +69,11 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
     peerSize = m;
     const length = digestLength(n, m);
     requireField(accept.digestLength === length, 'accept.digestLength', `must be ${length} bytes for sets of ${n} and ${m}`);
-    requireField(Number.isInteger(accept.keyEpoch) && accept.keyEpoch >= 0, 'accept.keyEpoch', 'must be a non-negative integer');
+    // The responder's clock may sit across an epoch boundary from ours: one epoch either way.
+    requireField(
+      expectedEpoch === 0 ? accept.keyEpoch === 0 : Number.isInteger(accept.keyEpoch) && accept.keyEpoch >= 1 && Math.abs(accept.keyEpoch - expectedEpoch) <= 1,
+      'accept.keyEpoch', expectedEpoch === 0 ? 'must be 0: this query needs a key of its own' : `must be within one of epoch ${expectedEpoch}`,
+    );
     const total = n + m;
     req.job?.progress('exchange', 0, total);
 
@@ -89,6 +102,8 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
     await Promise.all([sendBlinded(), receiveEvaluated()]);
 
     const senderDigests = new Uint8Array(m * length);
+    const sealedLength = columns.length > 0 ? labelLength(columns) + LABEL_TAG_BYTES : 0;
+    const sealed = new Uint8Array(m * sealedLength);
     for (let offset = 0, index = 0, last = false; !last; index++) {
       checkCancelled();
       const batch = await expectFrame(link, 'senderDigests', env.peer.name);
@@ -96,16 +111,18 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
       requireField(batch.index === index, 'senderDigests.index', `must be ${index}`);
       requireField(batch.digests.length % length === 0 && batch.digests.length <= maxBatch * length, 'senderDigests.digests', `must hold at most ${maxBatch} digests of ${length} bytes`);
       requireField(offset + batch.digests.length <= senderDigests.length, 'senderDigests.digests', `more digests than the announced ${m}`);
+      requireField(batch.labels.length === (batch.digests.length / length) * sealedLength, 'senderDigests.labels', `must hold one sealed label of ${sealedLength} bytes per digest`);
       senderDigests.set(batch.digests, offset);
+      sealed.set(batch.labels, (offset / length) * sealedLength);
       offset += batch.digests.length;
       last = batch.last;
       if (last) requireField(offset === senderDigests.length, 'senderDigests.last', `only ${offset / length} of ${m} digests arrived`);
       req.job?.progress('matching', n + offset / length, total);
     }
 
-    const mine = digests(fx, digestContext(agreement.id, accept.keyEpoch), length);
-    const matched = req.operation === 'enrich' ? matchMembership(mine, senderDigests, length) : null;
-    const count = matched ? matched.length : matchCount(mine, senderDigests, length);
+    const mine = digests(fx, digestContext(agreement.id, accept.keyEpoch, runId), length);
+    const pairs = req.operation === 'enrich' ? matchPairs(mine, senderDigests, length) : null;
+    const count = pairs ? pairs.receiverIndices.length : matchCount(mine, senderDigests, length);
     let withheld: MofangError | null = null;
     try {
       checkResultReleasable(agreement, count);
@@ -117,8 +134,15 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
     await link.send({ frame: 'finish', finish: { released: !withheld, count: responderReceives && !withheld ? count : 0, transcriptHash } });
 
     const attribute = req.operation === 'enrich' ? terms.enrichAttribute! : null;
-    if (matched && !withheld) {
-      writeJointAttribute(env.db, { dataset, rows: Array.from(matched, (i) => own.rows[i]), name: attribute!, value: 'true', agreementId: agreement.id, runId });
+    if (pairs && !withheld) {
+      try {
+        storeMatches(env, { dataset, rows: Array.from(pairs.receiverIndices, (i) => own.rows[i]), attribute: attribute!, agreement, runId, columns, fx, pairs, sealed });
+      } catch (err) {
+        // Labels that do not open mean a broken or cheating partner. We fail here, but finish the
+        // run normally with the partner: an abort now would tell it which of its labels (and so
+        // which of its records) matched ours.
+        withheld = new MofangError('PEER_MESSAGE_INVALID', `sealed labels from ${env.peer.name} do not open: ${asMofangError(err).message}; nothing was stored`);
+      }
     }
     const peerReceipt = await expectFrame(link, 'receipt', env.peer.name);
     acceptReceipt(env.db, env.audit, env.peer, { runId, transcriptHash }, peerReceipt);
@@ -128,7 +152,7 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
     });
     env.audit.append({
       actor: req.actor, action: withheld ? 'run.withheld' : 'run.completed', subject: runId,
-      details: { agreementId: agreement.id, operation: req.operation, role: 'querier', released: !withheld, resultCount: withheld ? null : count, attribute: withheld ? null : attribute, keyEpoch: accept.keyEpoch, transcriptHash, ...link.stats },
+      details: { agreementId: agreement.id, operation: req.operation, role: 'querier', released: !withheld, resultCount: withheld ? null : count, attribute: withheld ? null : attribute, labels: columns.map((c) => c.column), keyEpoch: accept.keyEpoch, transcriptHash, ...link.stats },
     });
     await link.send({ frame: 'receipt', receipt: makeReceipt(env.identity, env.audit, runId, transcriptHash) });
     link.end();
@@ -147,4 +171,29 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
     }
     throw e;
   }
+}
+
+/**
+ * Marks the matched records and stores their labels, all or nothing. Labels are opened only
+ * after `finish` was sent (docs/protocol-psi.md, Labels).
+ */
+function storeMatches(
+  env: SessionEnv,
+  o: {
+    dataset: string; rows: number[]; attribute: string; agreement: ReturnType<typeof getAgreement>; runId: string;
+    columns: LabelColumn[]; fx: Uint8Array; pairs: MatchPairs; sealed: Uint8Array;
+  },
+): void {
+  const width = o.columns.length > 0 ? labelLength(o.columns) : 0;
+  const labels = o.columns.length > 0
+    ? decryptLabels(o.fx, o.pairs, o.sealed, width, labelContext(labelRunContext(o.agreement.id, o.runId), o.columns))
+    : null;
+  const decoded = labels ? o.rows.map((_, i) => decodeLabel(o.columns, labels.subarray(i * width, (i + 1) * width))) : [];
+  env.db.transaction(() => {
+    const base = { dataset: o.dataset, rows: o.rows, agreementId: o.agreement.id, runId: o.runId };
+    writeJointAttribute(env.db, { ...base, name: o.attribute, value: 'true' });
+    o.columns.forEach((column, c) => {
+      writeJointAttribute(env.db, { ...base, name: labelAttribute(o.agreement.terms, column.column), value: decoded.map((d) => JSON.stringify(d[c])) });
+    });
+  })();
 }

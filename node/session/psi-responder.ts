@@ -1,29 +1,40 @@
 /**
  * The responder's side of a joint PSI query: the PSI sender. It holds the OPRF key, learns the
  * querier's set size and — only if the agreement names it as a receiver of the overlap — the
- * count. Every field the querier sends is checked against the agreement and the node's limits
- * before it is used; any violation aborts the run with a catalogued code, never a crash.
+ * count. With label columns (enrich), it seals each record's agreed labels under a key derived
+ * from F(y), so the querier can open exactly the labels of matched records. Every field the
+ * querier sends is checked against the agreement and the node's limits before it is used; any
+ * violation aborts the run with a catalogued code, never a crash.
  */
-import { createAsyncSender, digestLength, shuffle } from '../../protocols/psi/index.js';
-import { checkDailyQueryLimit, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
+import {
+  LABEL_TAG_BYTES, assertDistinctF, createAsyncSender, digestLength, encodeLabels, encryptLabels, gather,
+  labelContext, labelLength, shuffle, type LabelColumn,
+} from '../../protocols/psi/index.js';
+import { otherParty, oprfKeyEpochForRun } from '../agreements/model.js';
+import { checkDailyQueryLimit, checkLabelColumnsAvailable, checkLabelsAllowed, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
 import { getAgreement } from '../agreements/store.js';
-import { ownSet } from './own-set.js';
+import { getDataset } from '../datasets/store.js';
 import { asMofangError, MofangError } from '../errors.js';
 import { expectFrame, requireField, sendAbort } from './frames.js';
-import { batches, POINT_BYTES, type SessionEnv } from './env.js';
+import { batches, labelRunContext, POINT_BYTES, type SessionEnv } from './env.js';
+import { labelValues } from './label-source.js';
 import type { Link } from './link.js';
+import { ownSet } from './own-set.js';
 import { acceptReceipt, makeReceipt } from './receipts.js';
 import { finishRun, getRun, insertRun, runCancelRequested, runsInLastDay } from './runs.js';
+import { wireEpoch } from './sender-cache.js';
 import { Transcript } from './transcript.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MAX_LABEL_REQUEST = 32;
 
 export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
   const actor = `peer:${env.peer.name}`;
   let runId: string | null = null;
   let agreementId: string | null = null;
-  let operation: string | null = null;
+  let operation: 'overlap' | 'enrich' | null = null;
   try {
+    const now = env.now?.() ?? new Date();
     const start = await expectFrame(link, 'start', env.peer.name);
     const transcript = new Transcript();
     transcript.add('querier', { frame: 'start', start });
@@ -32,6 +43,7 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     requireField(Number.isSafeInteger(start.receiverSetSize) && start.receiverSetSize >= 1 && start.receiverSetSize <= env.limits.maxSetSize, 'start.receiverSetSize', `must be an integer from 1 to ${env.limits.maxSetSize}`);
     requireField(start.suite === env.group.suite, 'start.suite', `must be ${env.group.suite}`);
     requireField(Number.isInteger(start.maxBatch) && start.maxBatch >= 1, 'start.maxBatch', 'must be a positive integer');
+    requireField(Array.isArray(start.labelColumns) && start.labelColumns.length <= MAX_LABEL_REQUEST, 'start.labelColumns', `must list at most ${MAX_LABEL_REQUEST} columns`);
     operation = start.operation as 'overlap' | 'enrich';
     // Untrusted until the agreement is found: clipped before it reaches the audit log.
     agreementId = String(start.agreementId).slice(0, 64);
@@ -39,8 +51,11 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     const agreement = getAgreement(env.db, start.agreementId);
     const terms = agreement.terms;
     const dataset = terms.parties[agreement.localParty].dataset;
-    checkQueryAllowed(agreement, { operation: start.operation as 'overlap' | 'enrich', localRole: 'responder', peerNodeId: env.peer.nodeId, localDataset: dataset, now: env.now?.() ?? new Date() });
-    checkDailyQueryLimit(agreement, runsInLastDay(env.db, agreement.id, env.now?.() ?? new Date()));
+    checkQueryAllowed(agreement, { operation, localRole: 'responder', peerNodeId: env.peer.nodeId, localDataset: dataset, now });
+    checkDailyQueryLimit(agreement, runsInLastDay(env.db, agreement.id, now));
+    if (operation !== 'enrich' && start.labelColumns.length > 0) throw new MofangError('OPERATION_NOT_ALLOWED', 'labels are delivered by enrich only');
+    const columns: LabelColumn[] = checkLabelsAllowed(agreement, start.labelColumns);
+    if (columns.length > 0) checkLabelColumnsAvailable(agreement, getDataset(env.db, dataset).columns);
     const n = start.receiverSetSize;
     if (n < terms.minIntersection) {
       throw new MofangError('INPUT_BELOW_MINIMUM', `the querier's set is smaller than the agreement's minimum of ${terms.minIntersection}`);
@@ -51,9 +66,11 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
       throw new MofangError('INPUT_BELOW_MINIMUM', `the responder's dataset is smaller than the agreement's minimum of ${terms.minIntersection}`);
     }
     const maxBatch = Math.min(start.maxBatch, env.limits.maxBatch);
-    insertRun(env.db, { id: start.runId, agreementId: agreement.id, operation: operation as 'overlap' | 'enrich', role: 'responder', peerNodeId: env.peer.nodeId, dataset, localSize: m });
+    // A cached epoch key only where the querier may learn membership anyway (docs/protocol-psi.md).
+    const keyEpoch = wireEpoch(oprfKeyEpochForRun(terms, operation, otherParty(agreement.localParty), now));
+    insertRun(env.db, { id: start.runId, agreementId: agreement.id, operation, role: 'responder', peerNodeId: env.peer.nodeId, dataset, localSize: m });
     runId = start.runId;
-    env.audit.append({ actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation, role: 'responder', peer: env.peer.nodeId, dataset, localSize: m, peerSize: n } });
+    env.audit.append({ actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation, role: 'responder', peer: env.peer.nodeId, dataset, localSize: m, peerSize: n, keyEpoch, labels: columns.map((c) => c.column) } });
 
     const send = async (frame: Parameters<Link['send']>[0]) => {
       transcript.add('responder', frame);
@@ -70,10 +87,13 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
       await link.send({ frame: 'progress', progress: { phase, done, total } });
     };
     const length = digestLength(n, m);
-    const epochKey = env.senderCache.epochKey(agreement, env.now?.() ?? new Date());
-    await send({ frame: 'accept', accept: { senderSetSize: m, digestLength: length, keyEpoch: epochKey.epoch } });
+    const evaluated = await env.senderCache.evaluatedSet({
+      agreementId: agreement.id, runId, epoch: keyEpoch, generation: own.generation, points: own.points, multiply: env.multiply,
+      onProgress: (done, total) => heartbeat('own-set', done, total),
+    });
+    await send({ frame: 'accept', accept: { senderSetSize: m, digestLength: length, keyEpoch } });
 
-    const sender = createAsyncSender({ group: env.group, multiply: env.multiply, key: epochKey.key });
+    const sender = createAsyncSender({ group: env.group, multiply: env.multiply, key: evaluated.key });
     const shuffled = operation === 'overlap' ? new Uint8Array(n * POINT_BYTES) : null;
     for (let received = 0, index = 0; received < n; index++) {
       checkCancelled();
@@ -83,13 +103,13 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
       const count = batch.points.length / POINT_BYTES;
       requireField(Number.isInteger(count) && count >= 1 && count <= maxBatch, 'blinded.points', `must hold 1 to ${maxBatch} points of ${POINT_BYTES} bytes`);
       requireField(received + count <= n, 'blinded.points', `more points than the announced ${n}`);
-      const evaluated = await sender.evaluate(batch.points);
+      const answer = await sender.evaluate(batch.points);
       received += count;
       if (shuffled) {
-        shuffled.set(evaluated, (received - count) * POINT_BYTES);
+        shuffled.set(answer, (received - count) * POINT_BYTES);
         await heartbeat('evaluating', received, n);
       } else {
-        await send({ frame: 'evaluated', evaluated: { index, points: Buffer.from(evaluated) } });
+        await send({ frame: 'evaluated', evaluated: { index, points: Buffer.from(answer) } });
       }
     }
     if (shuffled) {
@@ -99,16 +119,22 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
       }
     }
 
-    // The epoch's F(y) is cached: a repeated query pays only for the querier's elements.
-    const senderSet = await env.senderCache.sortedDigests({
-      agreementId: agreement.id, epochKey, generation: own.generation, points: own.points, digestLength: length,
-      multiply: env.multiply, onProgress: (done, total) => heartbeat('own-set', done, total),
-    });
-    const digestBatches = [...batches(senderSet.sorted, length, maxBatch)];
+    const sorted = evaluated.sorted(length);
+    let sealed: Uint8Array = new Uint8Array(0);
+    const sealedLength = columns.length > 0 ? labelLength(columns) + LABEL_TAG_BYTES : 0;
+    if (columns.length > 0) {
+      // One key per label: F(y) must be distinct (it is, unless the dataset has duplicate points).
+      assertDistinctF(evaluated.fy);
+      const plain = encodeLabels(columns, labelValues(env.db, dataset, own.generation, columns));
+      const context = labelContext(labelRunContext(agreement.id, runId), columns);
+      sealed = gather(encryptLabels(evaluated.fy, plain, labelLength(columns), context), sealedLength, sorted.order);
+    }
+    const digestBatches = [...batches(sorted.digests, length, maxBatch)];
+    const labelBatches = sealedLength > 0 ? [...batches(sealed, sealedLength, maxBatch)] : [];
     if (digestBatches.length === 0) digestBatches.push({ index: 0, bytes: Buffer.alloc(0) });
     for (const b of digestBatches) {
       checkCancelled();
-      await send({ frame: 'senderDigests', senderDigests: { index: b.index, digests: b.bytes, last: b.index === digestBatches.length - 1 } });
+      await send({ frame: 'senderDigests', senderDigests: { index: b.index, digests: b.bytes, last: b.index === digestBatches.length - 1, labels: labelBatches[b.index]?.bytes ?? Buffer.alloc(0) } });
     }
 
     const finish = await expectFrame(link, 'finish', env.peer.name);
@@ -129,7 +155,7 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
       }
     }
     finishRun(env.db, runId, { status: withheld ? 'failed' : 'succeeded', peerSize: n, resultCount, transcriptHash, errorCode: withheld?.code, errorMessage: withheld?.message, stats: link.stats });
-    env.audit.append({ actor, action: withheld ? 'run.withheld' : 'run.completed', subject: runId, details: { agreementId: agreement.id, operation, role: 'responder', released: !withheld, resultCount, keyEpoch: epochKey.epoch, fyCached: senderSet.cached, transcriptHash, ...link.stats } });
+    env.audit.append({ actor, action: withheld ? 'run.withheld' : 'run.completed', subject: runId, details: { agreementId: agreement.id, operation, role: 'responder', released: !withheld, resultCount, keyEpoch, fyCached: evaluated.cached, labels: columns.map((c) => c.column), transcriptHash, ...link.stats } });
     await link.send({ frame: 'receipt', receipt: makeReceipt(env.identity, env.audit, runId, transcriptHash) });
     const peerReceipt = await expectFrame(link, 'receipt', env.peer.name);
     acceptReceipt(env.db, env.audit, env.peer, { runId, transcriptHash }, peerReceipt);

@@ -1,98 +1,118 @@
 /**
- * The responder's OPRF key per agreement and key epoch, and its evaluated set F(y) = b·H(y):
- * computed once per epoch (and dataset generation), then reused, so repeated queries against a
- * large partner set cost only the querier's side (unbalanced PSI).
+ * The responder's OPRF key and evaluated set F(y) = b·H(y).
  *
- * Keys are secret files (mode 0600); F(y) is as sensitive as the hashed identifiers (with b it
- * can be unblinded), so its file is 0600 too. Creating and retiring keys is audited.
+ * Within a key epoch of an agreement (terms version 2, and only where the querier may learn
+ * membership anyway — see `oprfKeyEpochForRun`) the key is kept and F(y) is computed once per
+ * epoch and dataset generation, then reused: repeated queries against a large partner set cost
+ * only the querier's side (unbalanced PSI). Otherwise (epoch 0) every run draws a fresh key and
+ * nothing is cached, so F-values of different runs can't be linked.
+ *
+ * Keys are secret files (mode 0600); F(y) is as sensitive as the hashed identifiers (with b it can
+ * be unblinded), so its file is 0600 too. Creating and retiring keys is audited.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { digests, sortDigests, type BatchMultiply } from '../../protocols/psi/index.js';
+import { digestOrder, digests, gather, type BatchMultiply } from '../../protocols/psi/index.js';
 import type { Group, ScalarBytes } from '../../protocols/group/group.js';
 import type { AuditLog } from '../audit/log.js';
-import type { StoredAgreement } from '../agreements/store.js';
 import { assertSecretFileMode, writeFileAtomic } from '../fs/atomic-write.js';
 import { digestContext } from './env.js';
 
-const DAY_MS = 86_400_000;
-export const DEFAULT_KEY_EPOCH_DAYS = 30;
-
-export function keyEpochOf(agreement: StoredAgreement, now: Date): number {
-  const days = (agreement.terms as { oprfKeyEpochDays?: number }).oprfKeyEpochDays ?? DEFAULT_KEY_EPOCH_DAYS;
-  return Math.max(0, Math.floor((now.getTime() - Date.parse(agreement.terms.createdAt)) / (days * DAY_MS)));
-}
-
-export interface EpochKey {
+export interface EvaluatedSet {
   key: ScalarBytes;
-  epoch: number;
+  /** F(y), in the order of the dataset's rows. */
+  fy: Uint8Array;
+  /** Whether F(y) came from the cache (no multiplications paid). */
+  cached: boolean;
+  /** Truncated digests of F(y), sorted, and the permutation that sorts them (to align labels). */
+  sorted(length: number): { digests: Uint8Array; order: Uint32Array };
 }
 
-interface Entry {
-  fy: Uint8Array;
-  sorted: Map<number, Uint8Array>;
+export interface EvaluateRequest {
+  agreementId: string;
+  runId: string;
+  /** 1, 2, … for an agreement key epoch; 0 for a key of this run only. */
+  epoch: number;
+  generation: number;
+  points: Uint8Array;
+  multiply: BatchMultiply;
+  onProgress?: (done: number, total: number) => Promise<void>;
 }
 
 /** Points per multiplication call when F(y) is computed: keeps progress reports flowing. */
 const CHUNK = 65_536;
 
+interface Entry {
+  fy: Uint8Array;
+  sorted: Map<number, { digests: Uint8Array; order: Uint32Array }>;
+}
+
 export class SenderCache {
-  /** In-memory F(y) and sorted digests of the current epochs, keyed by agreement, epoch and generation. */
   private readonly memory = new Map<string, Entry>();
 
   constructor(private readonly dir: string, private readonly group: Group, private readonly audit: AuditLog) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
-  /** The OPRF key of the agreement's current epoch (created on first use). */
-  epochKey(agreement: StoredAgreement, now: Date): EpochKey {
-    const epoch = keyEpochOf(agreement, now);
-    return { key: this.keyFor(agreement.id, epoch), epoch };
-  }
-
-  /**
-   * Sorted truncated digests of F(y) under the epoch key. F(y) is computed once per epoch and
-   * dataset generation (in chunks, reporting progress), then served from memory or its file.
-   */
-  async sortedDigests(o: {
-    agreementId: string; epochKey: EpochKey; generation: number; points: Uint8Array; digestLength: number;
-    multiply: BatchMultiply; onProgress?: (done: number, total: number) => Promise<void>;
-  }): Promise<{ sorted: Uint8Array; cached: boolean }> {
-    const { key, epoch } = o.epochKey;
-    const id = `${o.agreementId}.${epoch}.g${o.generation}`;
+  async evaluatedSet(o: EvaluateRequest): Promise<EvaluatedSet> {
+    if (o.epoch === 0) {
+      const key = this.group.randomScalar();
+      const entry: Entry = { fy: await this.evaluate(key, o), sorted: new Map() };
+      return this.view(key, entry, false, digestContext(o.agreementId, 0, o.runId));
+    }
+    const key = this.keyFor(o.agreementId, o.epoch);
+    const id = `${o.agreementId}.${o.epoch}.g${o.generation}`;
     let entry = this.memory.get(id);
     let cached = true;
     if (!entry) {
       const file = join(this.dir, `${id}.fy`);
-      let fy: Uint8Array | undefined;
-      if (existsSync(file)) {
-        assertSecretFileMode(file);
-        const bytes = readFileSync(file);
-        if (bytes.length === o.points.length) fy = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-      }
+      let fy = this.readCached(file, o.points.length);
       if (!fy) {
         cached = false;
-        fy = new Uint8Array(o.points.length);
-        const step = CHUNK * this.group.pointBytes;
-        for (let offset = 0; offset < o.points.length; offset += step) {
-          fy.set(await o.multiply(key, o.points.subarray(offset, offset + step)), offset);
-          await o.onProgress?.(Math.min(offset + step, o.points.length) / this.group.pointBytes, o.points.length / this.group.pointBytes);
-        }
+        fy = await this.evaluate(key, o);
         writeFileAtomic(file, fy, { mode: 0o600 });
       }
       entry = { fy, sorted: new Map() };
-      this.evictOthers(o.agreementId, id);
+      for (const other of this.memory.keys()) if (other.startsWith(`${o.agreementId}.`)) this.memory.delete(other);
       this.memory.set(id, entry);
     }
-    let sorted = entry.sorted.get(o.digestLength);
-    if (!sorted) {
-      sorted = sortDigests(digests(entry.fy, digestContext(o.agreementId, epoch), o.digestLength), o.digestLength);
-      entry.sorted.set(o.digestLength, sorted);
-    }
-    return { sorted, cached };
+    return this.view(key, entry, cached, digestContext(o.agreementId, o.epoch, o.runId));
   }
 
-  /** The epoch's key, created on first use; keys of earlier epochs are retired. */
+  private view(key: ScalarBytes, entry: Entry, cached: boolean, context: Uint8Array): EvaluatedSet {
+    return {
+      key, fy: entry.fy, cached,
+      sorted: (length) => {
+        let s = entry.sorted.get(length);
+        if (!s) {
+          const d = digests(entry.fy, context, length);
+          const order = digestOrder(d, length);
+          s = { digests: gather(d, length, order), order };
+          entry.sorted.set(length, s);
+        }
+        return s;
+      },
+    };
+  }
+
+  private async evaluate(key: ScalarBytes, o: EvaluateRequest): Promise<Uint8Array> {
+    const size = this.group.pointBytes;
+    const fy = new Uint8Array(o.points.length);
+    for (let offset = 0; offset < o.points.length; offset += CHUNK * size) {
+      fy.set(await o.multiply(key, o.points.subarray(offset, offset + CHUNK * size)), offset);
+      await o.onProgress?.(Math.min(offset + CHUNK * size, o.points.length) / size, o.points.length / size);
+    }
+    return fy;
+  }
+
+  private readCached(file: string, expectedBytes: number): Uint8Array | undefined {
+    if (!existsSync(file)) return undefined;
+    assertSecretFileMode(file);
+    const bytes = readFileSync(file);
+    return bytes.length === expectedBytes ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) : undefined;
+  }
+
+  /** The epoch's key, created on first use; keys and F(y) of earlier epochs are retired. */
   private keyFor(agreementId: string, epoch: number): ScalarBytes {
     const file = join(this.dir, `${agreementId}.${epoch}.key`);
     if (!existsSync(file)) {
@@ -118,8 +138,9 @@ export class SenderCache {
       }
     }
   }
+}
 
-  private evictOthers(agreementId: string, keep: string): void {
-    for (const id of this.memory.keys()) if (id.startsWith(`${agreementId}.`) && id !== keep) this.memory.delete(id);
-  }
+/** The key epoch a run uses on the wire: the agreement epoch + 1, or 0 for a run-only key. */
+export function wireEpoch(epoch: number | null): number {
+  return epoch === null ? 0 : epoch + 1;
 }

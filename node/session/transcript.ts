@@ -18,7 +18,7 @@ export class Transcript {
     switch (frame.frame) {
       case 'start': {
         const s = frame.start;
-        return void h.update(`start:${canonicalJson({ runId: s.runId, agreementId: s.agreementId, operation: s.operation, receiverSetSize: s.receiverSetSize, suite: s.suite, maxBatch: s.maxBatch })}`);
+        return void h.update(`start:${canonicalJson({ runId: s.runId, agreementId: s.agreementId, operation: s.operation, receiverSetSize: s.receiverSetSize, suite: s.suite, maxBatch: s.maxBatch, labelColumns: s.labelColumns ?? [] })}`);
       }
       case 'accept':
         return void h.update(`accept:${canonicalJson({ senderSetSize: frame.accept.senderSetSize, digestLength: frame.accept.digestLength, keyEpoch: frame.accept.keyEpoch })}`);
@@ -37,7 +37,12 @@ export class Transcript {
         header.writeUInt32BE(batch.index, 1);
         header.writeUInt32BE(batch.digests.length, 5);
         h.update(header);
-        return void h.update(batch.digests);
+        h.update(batch.digests);
+        const labels = batch.labels ?? Buffer.alloc(0);
+        const size = Buffer.alloc(4);
+        size.writeUInt32BE(labels.length);
+        h.update(size);
+        return void h.update(labels);
       }
       default:
         return;
