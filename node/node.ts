@@ -32,6 +32,7 @@ import { PeerHandlers } from './peer/handlers.js';
 import { PROTOCOL_VERSION } from './peer/wire.js';
 import { getRun, listRuns, requestRunCancel } from './session/runs.js';
 import { SenderCache } from './session/sender-cache.js';
+import { CryptoPool } from './crypto-pool/pool.js';
 import { jobExecutor } from './jobs/execute.js';
 import { JobRunner } from './jobs/runner.js';
 import { createJob, getJob, isTerminal, listJobs, liveRunner, requestCancel, type JobKind, type JobView } from './jobs/store.js';
@@ -68,14 +69,24 @@ export class MofangNode implements NodeServices {
   }
 
   readonly senderCache: SenderCache;
-  /** Batch scalar multiplication used by protocol runs (the worker pool once one is attached). */
-  multiply: BatchMultiply = async (scalar, points) => this.group.multiply(scalar, points);
+  private pool: CryptoPool | null = null;
+
+  /** Worker threads for the group operations, started on first use (one-shot CLI commands never pay for them). */
+  get cryptoPool(): CryptoPool {
+    this.pool ??= new CryptoPool({ threads: this.config.jobs.threads === 0 ? undefined : this.config.jobs.threads });
+    return this.pool;
+  }
+
+  /** Batch scalar multiplication for protocol runs, spread over all cores. */
+  readonly multiply: BatchMultiply = (scalar, points) => this.cryptoPool.multiply(scalar, points);
 
   static open(configFile: string, options: NodeOptions = {}): MofangNode {
     return new MofangNode(loadConfig(configFile), options);
   }
 
   close(): void {
+    void this.pool?.close();
+    this.pool = null;
     this.db.close();
   }
 
