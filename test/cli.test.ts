@@ -2,7 +2,7 @@
  * The CLI as an administrator uses it: real `mofang` processes (the built dist/), two nodes run
  * by `mofang start`, and the commands of the README tour, including their failure paths.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,26 +10,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSyntheticPair } from '../node/demo/synthetic.js';
 import { packageRoot } from '../node/paths.js';
+import { BIN, mofang, waitForHealth } from './support/node-processes.js';
 import { freePort } from './support/two-nodes.js';
-
-const BIN = join(packageRoot(), 'bin', 'mofang');
-
-function mofang(config: string | null, ...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...(config ? ['--config', config] : []), ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-async function waitForHealth(url: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not become healthy`);
-}
 
 describe('mofang CLI with two node processes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mofang-cli-'));

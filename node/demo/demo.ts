@@ -5,7 +5,6 @@
  * and verified.
  */
 import { rmSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Actor } from '../api/services.js';
 import { addPeer } from '../config/add-peer.js';
@@ -15,6 +14,7 @@ import { countAuditByAction } from '../audit/index.js';
 import { countJointAttribute } from '../datasets/store.js';
 import { initNode } from '../init.js';
 import { MofangNode } from '../node.js';
+import { freePort } from '../net/free-port.js';
 import { packageRoot } from '../paths.js';
 import { startNode, type RunningNode } from '../runtime.js';
 import { writeSyntheticPair } from './synthetic.js';
@@ -34,17 +34,6 @@ export interface DemoResult {
   overlapCount: number | null;
   enrichCount: number | null;
   auditOk: { bank: boolean; partner: boolean };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {

@@ -2,7 +2,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../errors.js';
-import { digestOrder, gather, matchPairs, sortDigestsWithPayload } from './align.js';
+import { gather, matchPairs, sortDigestsWithPayload } from './align.js';
+import { digestOrder } from './digest.js';
 import { sortDigests } from './digest.js';
 import { matchMembership } from './match.js';
 

@@ -12,7 +12,7 @@
  */
 import { ProtocolError } from '../errors.js';
 import { itemCount } from './batch.js';
-import { assertDigestLength } from './digest.js';
+import { digestOrder } from './digest.js';
 import { matchMembership } from './match.js';
 
 const SMALL_ITEM = 96;
@@ -21,27 +21,6 @@ const SMALL_ITEM = 96;
 export interface MatchPairs {
   readonly receiverIndices: Uint32Array;
   readonly senderIndices: Uint32Array;
-}
-
-/**
- * order[k] = index of the k-th smallest digest (ties keep input order): `gather(d, length, order)`
- * equals `sortDigests(d, length)`. LSD radix sort, O(n·length).
- */
-export function digestOrder(d: Uint8Array, length: number): Uint32Array {
-  assertDigestLength(length);
-  const n = itemCount(d, length, 'digests');
-  let order = new Uint32Array(n);
-  let spare = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  const counts = new Uint32Array(257);
-  for (let byte = length - 1; byte >= 0; byte--) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[d[order[i] * length + byte] + 1]++;
-    for (let v = 1; v < 257; v++) counts[v] += counts[v - 1];
-    for (let i = 0; i < n; i++) spare[counts[d[order[i] * length + byte]]++] = order[i];
-    [order, spare] = [spare, order];
-  }
-  return order;
 }
 
 /** out[k] = items[order[k]] for fixed-size items; `order` must index `items` (a permutation or a selection). */

@@ -74,10 +74,10 @@ export function digests(fx: Uint8Array, context: Uint8Array, length: number): Ui
 }
 
 /**
- * The digests in ascending lexicographic order: the canonical order S sends, which reveals nothing
- * about the order of S's records. LSD radix sort, O(n·length) whatever the input.
+ * order[k] = index of the k-th smallest digest (ties keep input order). LSD radix sort,
+ * O(n·length) whatever the input.
  */
-export function sortDigests(d: Uint8Array, length: number): Uint8Array {
+export function digestOrder(d: Uint8Array, length: number): Uint32Array {
   assertDigestLength(length);
   const n = itemCount(d, length, 'digests');
   let order = new Uint32Array(n);
@@ -91,7 +91,16 @@ export function sortDigests(d: Uint8Array, length: number): Uint8Array {
     for (let i = 0; i < n; i++) spare[counts[d[order[i] * length + byte]]++] = order[i];
     [order, spare] = [spare, order];
   }
+  return order;
+}
+
+/**
+ * The digests in ascending lexicographic order: the canonical order S sends, which reveals nothing
+ * about the order of S's records.
+ */
+export function sortDigests(d: Uint8Array, length: number): Uint8Array {
+  const order = digestOrder(d, length);
   const out = new Uint8Array(d.length);
-  for (let i = 0; i < n; i++) out.set(d.subarray(order[i] * length, (order[i] + 1) * length), i * length);
+  for (let i = 0; i < order.length; i++) out.set(d.subarray(order[i] * length, (order[i] + 1) * length), i * length);
   return out;
 }

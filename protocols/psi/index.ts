@@ -5,11 +5,11 @@
 export { PSI_PROTOCOL, lengthPrefixed } from './domain.js';
 export { createReceiver, type PsiReceiver, type ReceiverOptions } from './receiver.js';
 export { createSender, type PsiSender, type SenderOptions } from './sender.js';
-export { FALSE_MATCH_BITS, MAX_DIGEST_BYTES, MIN_DIGEST_BYTES, digestLength, digests, sortDigests } from './digest.js';
+export { FALSE_MATCH_BITS, MAX_DIGEST_BYTES, MIN_DIGEST_BYTES, digestLength, digestOrder, digests, sortDigests } from './digest.js';
 export { matchCount, matchMembership } from './match.js';
 export { randomPermutation, shuffle } from './shuffle.js';
 export { createAsyncReceiver, createAsyncSender, type AsyncReceiver, type AsyncSender, type BatchMultiply } from './async.js';
-export { digestOrder, gather, matchPairs, sortDigestsWithPayload, type MatchPairs } from './align.js';
+export { gather, matchPairs, sortDigestsWithPayload, type MatchPairs } from './align.js';
 export {
   LABEL_TYPES,
   MAX_CATEGORY_BYTES,

@@ -4,7 +4,6 @@
  * with mutual TLS and HTTP on loopback, with small synthetic datasets imported.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Actor } from '../../node/api/services.js';
@@ -12,22 +11,14 @@ import { addPeer } from '../../node/config/add-peer.js';
 import { initNode, type InitResult } from '../../node/init.js';
 import { MofangNode } from '../../node/node.js';
 import { packageRoot } from '../../node/paths.js';
+import { freePort } from '../../node/net/free-port.js';
+
+export { freePort };
 import { startNode, type RunningNode } from '../../node/runtime.js';
 import { writeSyntheticPair } from '../../node/demo/synthetic.js';
 
 export const admin: Actor = { id: 'test:admin', role: 'admin' };
 export const operator: Actor = { id: 'test:operator', role: 'operator' };
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A clock the test can move; both nodes read it for agreement expiry. */
 export class TestClock {
