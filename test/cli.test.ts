@@ -110,6 +110,23 @@ describe('mofang CLI with two node processes', () => {
     expect((await enrich.json()).resultCount).toBe(expectedOverlap);
   });
 
+  it('an administrator imports over HTTP by uploading a CSV; the operator token may not', async () => {
+    const csv = 'phone,plan\n13900000001,a\n13900000002,b\nbad-phone,c\n';
+    const upload = (role: string, skipBad: boolean) =>
+      fetch(`http://127.0.0.1:${ports[1]}/v1/datasets/uploaded/import?id=phone:phone${skipBad ? '&skipBad=true' : ''}`, {
+        method: 'POST', body: csv, headers: { 'content-type': 'text/csv', authorization: `Bearer ${init.bank.tokens[role]}` },
+      });
+    expect((await upload('operator', true)).status).toBe(403);
+    const refused = await upload('admin', false);
+    expect(refused.status).toBe(422);
+    expect((await refused.json()).error).toMatchObject({ code: 'IMPORT_BAD_ROW', message: expect.stringContaining('line 4') });
+    const ok = await upload('admin', true);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ dataset: 'uploaded', imported: 2, rejected: 1 });
+    const imports = JSON.parse(mofang(cfg.bank, '--json', 'audit', 'list', '--action', 'dataset.imported', '--limit', '1000').out) as { subject: string; actor: string }[];
+    expect(imports.some((e) => e.subject === 'uploaded' && e.actor.startsWith('token:'))).toBe(true);
+  });
+
   it('audit verify passes on both nodes and export writes CSV for compliance', () => {
     for (const name of ['bank', 'telco'] as const) {
       const r = mofang(cfg[name], 'audit', 'verify', '--peers');

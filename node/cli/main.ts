@@ -229,6 +229,18 @@ audit.command('verify').option('--peers', 'also check the checkpoints of our log
     if (!report.ok) process.exitCode = 3;
   }),
 );
+audit.command('list')
+  .description('browse entries, oldest first')
+  .option('--after <seq>', 'only entries after this sequence number', '0')
+  .option('--limit <n>', 'how many (1 to 1000)', '50')
+  .option('--action <action>', 'only this action, e.g. run.completed')
+  .action((o) =>
+    withNode((node) => {
+      const entries = node.listAudit({ afterSeq: Number(o.after), limit: Number(o.limit), action: o.action });
+      if (json()) return printJson(entries);
+      for (const e of entries) console.log(`${String(e.seq).padStart(6)}  ${e.at}  ${e.actor.padEnd(22)} ${e.action.padEnd(24)} ${e.subject ?? ''}`);
+    }),
+  );
 audit.command('export')
   .addOption(new Option('--format <format>').choices(['jsonl', 'csv']).default('jsonl'))
   .option('--out <file>', 'write to a file instead of stdout')
