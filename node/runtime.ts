@@ -4,6 +4,7 @@ import { tokenFileSource } from './api/tokens.js';
 import type { MofangNode } from './node.js';
 import { packageVersion } from './paths.js';
 import { startPeerServer } from './peer/server.js';
+import { failOrphanedResponderRuns } from './session/runs.js';
 
 export interface RunningNode {
   grpcPort: number;
@@ -18,6 +19,8 @@ function splitHostPort(listen: string): { host: string; port: number } {
 }
 
 export async function startNode(node: MofangNode, overrides: { grpcListen?: string; httpListen?: string } = {}): Promise<RunningNode> {
+  const orphaned = failOrphanedResponderRuns(node.db);
+  if (orphaned > 0) node.audit.append({ actor: 'system', action: 'run.orphans_failed', details: { runs: orphaned, reason: 'interrupted: the node restarted' } });
   const grpc = await startPeerServer({
     listen: overrides.grpcListen ?? node.config.grpc.listen,
     keyPem: node.identity.keyPem,

@@ -3,8 +3,9 @@
  * side, and a peer that stops answering. Each job must end with the exact result or a clear
  * reason — never a silently partial one.
  */
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeSyntheticPair } from '../node/demo/synthetic.js';
 import { agreeByCli, createNodes, mofang, mofangJson, type NodeProcess } from './support/node-processes.js';
 
@@ -20,6 +21,20 @@ async function until<T>(what: string, probe: () => T | undefined | null | false,
   }
 }
 
+// Real processes on a shared 2-core machine: generous limits; nothing here asserts a duration.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
+
+/** Reads a node's database directly (read-only): polling through the CLI is too slow to catch a run in flight. */
+function peek<T>(node: NodeProcess, sql: string, ...params: unknown[]): T | undefined {
+  const db = new Database(join(node.config, '..', 'data', 'mofang.db'), { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    return db.prepare(sql).get(...params) as T | undefined;
+  } finally {
+    db.close();
+  }
+}
+
 describe('jobs survive crashes, can be cancelled from either side, and time out on a silent peer', () => {
   let env: Awaited<ReturnType<typeof createNodes>>;
   let bank: NodeProcess;
@@ -29,10 +44,8 @@ describe('jobs survive crashes, can be cancelled from either side, and time out 
 
   const job = (id: string) => mofangJson<Job>(bank.config, 'jobs', 'show', id);
   const submit = (op: 'overlap' | 'enrich') => mofangJson<Job>(bank.config, 'query', op, '--agreement', agreement, '--detach').id;
-  const running = (id: string) => until(`job ${id} to make progress`, () => {
-    const j = job(id);
-    return j.status === 'running' && j.progress.done > 0 && j;
-  });
+  const running = (id: string) => until(`job ${id} to make progress`, () =>
+    peek<{ id: string }>(bank, `SELECT id FROM jobs WHERE id = ? AND status = 'running' AND done > 0`, id));
   const finished = (id: string, timeoutMs?: number) => until(`job ${id} to finish`, () => {
     const j = job(id);
     return ['succeeded', 'failed', 'cancelled'].includes(j.status) && j;
@@ -41,7 +54,7 @@ describe('jobs survive crashes, can be cancelled from either side, and time out 
   beforeAll(async () => {
     env = await createNodes(['bank', 'telco'], (doc) => {
       // Small batches make a run long enough to interrupt; short timeouts keep the test quick.
-      doc.setIn(['limits', 'maxBatch'], 128);
+      doc.setIn(['limits', 'maxBatch'], 32);
       doc.setIn(['limits', 'peerTimeoutMs'], 3000);
       doc.setIn(['jobs', 'leaseMs'], 1500);
       doc.setIn(['jobs', 'retryDelayMs'], 300);
@@ -80,6 +93,9 @@ describe('jobs survive crashes, can be cancelled from either side, and time out 
     const done = await finished(id);
     expect(done).toMatchObject({ status: 'succeeded', result: { count: expected } });
     expect(done.attempt).toBeGreaterThanOrEqual(2);
+    // The run the telco was serving when it died is closed as failed when it starts again.
+    const orphan = mofangJson(telco.config, 'runs', 'show', done.runIds[0]);
+    expect(orphan).toMatchObject({ status: 'failed', errorMessage: 'interrupted: the node restarted' });
   });
 
   it('the querier cancels: the job ends cancelled and the responder records it', async () => {
@@ -99,7 +115,7 @@ describe('jobs survive crashes, can be cancelled from either side, and time out 
   it('the responder cancels its side: the querier\'s job ends cancelled with the reason', async () => {
     const id = submit('enrich');
     await running(id);
-    const run = await until('the responder run', () => mofangJson<{ id: string; status: string }[]>(telco.config, 'runs', 'list').find((r) => r.status === 'running'));
+    const run = await until('the run of this job', () => peek<{ id: string }>(bank, `SELECT id FROM runs WHERE job_id = ? AND status = 'running'`, id));
     expect(mofang(telco.config, 'runs', 'cancel', run.id).code).toBe(0);
     const done = await finished(id);
     expect(done.status).toBe('cancelled');

@@ -73,7 +73,7 @@ export function duplexLink(stream: Duplex, options: LinkOptions): Link {
       if (closed) throw closed;
       stats.messagesSent++;
       stats.bytesSent += options.sizeOf(frame);
-      if (!stream.write(frame)) await onceDrained(stream);
+      if (!stream.write(frame)) await onceDrained(stream, () => closed);
     },
     receive() {
       const next = queue.shift();
@@ -108,10 +108,11 @@ export function duplexLink(stream: Duplex, options: LinkOptions): Link {
  * Waits until the peer reads again. No timer of its own: a silent peer is caught by the receive
  * timeout (a run always waits on a frame from the peer while it sends), which ends the stream.
  */
-function onceDrained(stream: Duplex): Promise<void> {
+function onceDrained(stream: Duplex, why: () => Error | null): Promise<void> {
   return new Promise((resolve, reject) => {
     const onDrain = () => (cleanup(), resolve());
-    const onClose = () => (cleanup(), reject(new MofangError('PEER_UNREACHABLE', 'the stream to the peer closed')));
+    // The link's own close handler ran first: it knows whether the peer aborted, and why.
+    const onClose = () => (cleanup(), reject(why() ?? new MofangError('PEER_UNREACHABLE', 'the stream to the peer closed')));
     const cleanup = () => {
       stream.off('drain', onDrain);
       stream.off('close', onClose);

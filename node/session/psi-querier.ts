@@ -129,6 +129,7 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
     } catch (err) {
       withheld = asMofangError(err);
     }
+    checkCancelled();
     const responderReceives = req.operation === 'overlap' && terms.outputs.overlap.includes(agreement.localParty === 'proposer' ? 'acceptor' : 'proposer');
     const transcriptHash = transcript.digest();
     await link.send({ frame: 'finish', finish: { released: !withheld, count: responderReceives && !withheld ? count : 0, transcriptHash } });

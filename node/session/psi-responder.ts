@@ -138,6 +138,8 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     }
 
     const finish = await expectFrame(link, 'finish', env.peer.name);
+    // A cancellation that arrived while we waited still wins over completing the run.
+    checkCancelled();
     const transcriptHash = transcript.digest();
     requireField(finish.transcriptHash === transcriptHash, 'finish.transcriptHash', 'does not match the transcript this node saw');
     const weReceive = operation === 'overlap' && terms.outputs.overlap.includes(agreement.localParty);

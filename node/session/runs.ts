@@ -102,3 +102,12 @@ export function failInterruptedRuns(db: Db, jobId: string, reason: string): void
   db.prepare(`UPDATE runs SET status = 'failed', error_code = 'RUN_FAILED', error_message = ?, finished_at = ? WHERE job_id = ? AND status = 'running'`)
     .run(reason, new Date().toISOString(), jobId);
 }
+
+/**
+ * At node start: responder runs still marked running were served by a process that died (only the
+ * node process serves peers), so they can never finish.
+ */
+export function failOrphanedResponderRuns(db: Db): number {
+  return db.prepare(`UPDATE runs SET status = 'failed', error_code = 'RUN_FAILED', error_message = 'interrupted: the node restarted', finished_at = ? WHERE role = 'responder' AND status = 'running'`)
+    .run(new Date().toISOString()).changes;
+}
