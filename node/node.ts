@@ -159,7 +159,7 @@ export class MofangNode implements NodeServices {
 
   async importDataset(input: ImportInput, actor: Actor, onProgress?: (p: { rowsRead: number; bytesRead: number; totalBytes: number }) => void): Promise<ImportReport> {
     try {
-      const report = await importDataset(this.db, { ...input, group: this.group, onProgress });
+      const report = await importDataset(this.db, { ...input, group: this.group, pool: this.cryptoPool, onProgress });
       const { badRows, ...summary } = report;
       this.audit.append({ actor: actor.id, action: 'dataset.imported', subject: input.dataset, details: { ...summary, badRows: badRows.slice(0, 20), idColumn: input.idColumn, idKind: input.idKind, skipBad: !!input.skipBad } });
       return report;

@@ -5,7 +5,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { MofangError } from '../../node/errors.js';
 import { FileDigest } from './file-digest.js';
-import { MAX_RECORD_BYTES, type FieldValue, type RecordSource, type SourceRecord } from './record.js';
+import { MAX_RECORD_BYTES, recordSource, type FieldValue, type RecordSource, type SourceRecord } from './record.js';
 
 const BLANK = /^\s*$/;
 
@@ -13,12 +13,13 @@ export function jsonlSource(file: string): RecordSource {
   const digest = new FileDigest(file);
   let done = false;
 
-  async function* records(): AsyncGenerator<SourceRecord> {
+  async function* batches(): AsyncGenerator<SourceRecord[]> {
     const decoder = new StringDecoder('utf8');
     let line = 0;
     let rest = '';
     let skipping = false; // inside an over-long line that was already reported
     for await (const chunk of digest.chunks(0)) {
+      const batch: SourceRecord[] = [];
       const text = rest + decoder.write(chunk);
       let from = 0;
       if (skipping) {
@@ -30,25 +31,26 @@ export function jsonlSource(file: string): RecordSource {
       }
       for (let nl = text.indexOf('\n', from); nl >= 0; from = nl + 1, nl = text.indexOf('\n', from)) {
         const r = lineRecord(++line, text.slice(from, nl));
-        if (r) yield r;
+        if (r) batch.push(r);
       }
       rest = text.slice(from);
       if (rest.length > MAX_RECORD_BYTES) {
         // Report it now and drop it as it streams by, rather than holding an unbounded line.
-        yield { line: ++line, error: `line longer than ${MAX_RECORD_BYTES} characters` };
+        batch.push({ line: ++line, error: `line longer than ${MAX_RECORD_BYTES} characters` });
         rest = '';
         skipping = true;
       }
+      if (batch.length > 0) yield batch;
     }
     rest += decoder.end();
     if (!skipping && rest !== '') {
       const r = lineRecord(++line, rest);
-      if (r) yield r;
+      if (r) yield [r];
     }
     done = true;
   }
 
-  return {
+  return recordSource({
     format: 'jsonl',
     file,
     header: undefined,
@@ -60,8 +62,8 @@ export function jsonlSource(file: string): RecordSource {
       if (!done) throw new MofangError('INTERNAL', 'sha256() is known only after the whole file was read');
       return digest.sha256();
     },
-    [Symbol.asyncIterator]: records,
-  };
+    batches,
+  });
 }
 
 /** The record on one line of text (without its line break); undefined for a blank line. */

@@ -25,7 +25,11 @@ export type SourceRecord =
 export const SOURCE_FORMATS = ['csv', 'jsonl'] as const;
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 
-/** A file's records, read once, front to back, as a stream (the file is never held in memory). */
+/**
+ * A file's records, read once, front to back, as a stream (the file is never held in memory):
+ * iterate the source for one record at a time, or `batches()` for the records of each chunk read
+ * (the import's hot path: one await per chunk rather than per record).
+ */
 export interface RecordSource extends AsyncIterable<SourceRecord> {
   readonly format: SourceFormat;
   readonly file: string;
@@ -37,6 +41,17 @@ export interface RecordSource extends AsyncIterable<SourceRecord> {
   readonly totalBytes: number;
   /** SHA-256 (hex) of the whole file; available once iteration has run to the end. */
   sha256(): string;
+  /** The records in batches, in file order; each batch is what one chunk of the file completed. */
+  batches(): AsyncIterableIterator<SourceRecord[]>;
+}
+
+/** A source from its `batches()`: iterating it yields the records one at a time. */
+export function recordSource(source: Omit<RecordSource, typeof Symbol.asyncIterator>): RecordSource {
+  return Object.defineProperty(source, Symbol.asyncIterator, {
+    value: async function* records(this: RecordSource) {
+      for await (const batch of this.batches()) yield* batch;
+    },
+  }) as RecordSource;
 }
 
 /** Longest record a source accepts; longer ones are bad rows (a runaway quote, a binary file). */

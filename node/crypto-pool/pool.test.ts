@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../protocols/errors.js';
 import { defaultGroup } from '../../protocols/group/index.js';
 import { seededRandomBytesForTestsOnly } from '../../protocols/group/testing.js';
+import { compiledScript } from './compiled-script.js';
 import { CryptoPool } from './pool.js';
 import { packIds } from './views.js';
 
@@ -141,6 +142,13 @@ describe('CryptoPool', () => {
     const scalar = group.randomScalar(rng);
     expect(await inline.multiply(scalar, points)).toEqual(group.multiply(scalar, points));
     await inline.close();
+  });
+
+  it('names a missing compiled worker script and the command that builds it', () => {
+    expect(compiledScript('node/crypto-pool/worker.ts')).toMatch(/dist\/node\/crypto-pool\/worker\.js$/);
+    expect(() => compiledScript('node/crypto-pool/missing.ts')).toThrow(
+      expect.objectContaining({ code: 'INTERNAL', message: expect.stringMatching(/dist\/node\/crypto-pool\/missing\.js is missing: build the package first \(npm run build\)/) }),
+    );
   });
 
   it('rejects a bad thread count', () => {

@@ -18,11 +18,12 @@ vi.mock('../../adapters/sources/open.js', async (importOriginal) => {
     openSource: (file: string, format?: string): RecordSource => {
       const source = real.openSource(file, format);
       return Object.assign(Object.create(source) as RecordSource, {
-        async *[Symbol.asyncIterator]() {
+        async *batches() {
           let n = 0;
-          for await (const r of source) {
-            if (++n > failAfter.rows) throw new MofangError('IMPORT_FILE_UNREADABLE', `${file}: cannot read (EIO)`, { code: 'EIO' });
-            yield r;
+          for await (const batch of source.batches()) {
+            n += batch.length;
+            if (n > failAfter.rows) throw new MofangError('IMPORT_FILE_UNREADABLE', `${file}: cannot read (EIO)`, { code: 'EIO' });
+            yield batch;
           }
         },
       });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultGroup } from '../../protocols/group/index.js';
+import { CryptoPool } from '../crypto-pool/pool.js';
 import { MofangError } from '../errors.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { importDataset, type ImportOptions } from './import.js';
@@ -27,8 +28,10 @@ const write = (name: string, content: string) => {
   writeFileSync(f, content);
   return f;
 };
+/** Set per describe.each below: the reading half runs in this thread or in a worker thread. */
+let readInWorker = false;
 const run = (file: string, options: Partial<ImportOptions> = {}) =>
-  importDataset(db, { file, dataset: 'customers', idColumn: 'phone', idKind: 'phone', group, ...options });
+  importDataset(db, { file, dataset: 'customers', idColumn: 'phone', idKind: 'phone', group, readInWorker, ...options });
 const failure = async (p: Promise<unknown>): Promise<MofangError> => {
   try {
     await p;
@@ -50,7 +53,11 @@ const snapshot = (name = 'customers') => ({
 const phones = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `139${String(from + i).padStart(8, '0')}`);
 const csv = (rows: string[]) => `phone,age\n${rows.map((p, i) => `${p},${20 + (i % 50)}`).join('\n')}\n`;
 
-describe('importDataset', () => {
+describe.each([false, true])('importDataset (reading in a worker thread: %s)', (inWorker) => {
+  beforeEach(() => {
+    readInWorker = inWorker;
+  });
+
   it('imports a CSV: normalised ids, typed attributes, points hashed once', async () => {
     const report = await run(join(FIXTURES, 'customers.csv'));
     expect(report).toMatchObject({
@@ -273,5 +280,58 @@ describe('importDataset', () => {
       expect(ids).toEqual(expected);
     }
     expect(getDataset(db, 'national-id')).toMatchObject({ rowCount: 1, rejectedCount: 1 });
+  });
+});
+
+describe('importDataset: the hash pass', () => {
+  beforeEach(() => {
+    readInWorker = false;
+  });
+
+  it('hashes on the pool it is given, in row order across chunks, with the same points as the group', async () => {
+    const pool = new CryptoPool({ threads: 2, inlineBelow: { hashToGroup: 0 } });
+    try {
+      const report = await run(write('many.csv', csv(phones(9000))), { pool });
+      expect(report).toMatchObject({ imported: 9000, hashThreads: 2 });
+      expect(report.hashPerSecond).toBeGreaterThan(0);
+      expect(report.parseRowsPerSecond).toBeGreaterThan(0);
+      const ids = db.prepare('SELECT id_norm FROM records WHERE generation = ? ORDER BY row').pluck().all(report.generation) as string[];
+      expect(datasetPoints(db, 'customers').points).toEqual(group.hashToGroup(pointDst('phone'), ids.map((id) => Buffer.from(id))));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('publishes only after every point is stored', async () => {
+    await run(join(FIXTURES, 'customers.csv'));
+    const before = getDataset(db, 'customers');
+    const phases: string[] = [];
+    const report = await run(write('next.csv', csv(phones(3000))), {
+      pool: new CryptoPool({ threads: 0 }),
+      onProgress: (p) => {
+        phases.push(p.phase ?? '');
+        // While the points are computed, readers still see the previous generation.
+        if (p.phase === 'hash') expect(getDataset(db, 'customers').generation).toBe(before.generation);
+      },
+    });
+    expect(phases).toContain('read');
+    expect(phases.at(-1)).toBe('hash');
+    const zero = Buffer.alloc(32);
+    expect(db.prepare('SELECT count(*) FROM records WHERE generation = ? AND point = ?').pluck().get(report.generation, zero)).toBe(0);
+  });
+
+  it('a failure during the hash pass leaves the previous dataset exactly as it was', async () => {
+    await run(join(FIXTURES, 'customers.csv'));
+    const before = snapshot();
+    const file = write('next.csv', csv(phones(20_000)));
+    const stop = new Error('operator cancelled');
+    const cancelled = run(file, { pool: new CryptoPool({ threads: 0 }), onProgress: (p) => { if (p.phase === 'hash' && (p.hashed ?? 0) > 0) throw stop; } });
+    await expect(cancelled).rejects.toBe(stop);
+    expect(snapshot()).toEqual(before);
+
+    const closed = new CryptoPool({ threads: 0 });
+    await closed.close();
+    await expect(run(file, { pool: closed })).rejects.toThrow('crypto pool is closed');
+    expect(snapshot()).toEqual(before);
   });
 });

@@ -73,8 +73,15 @@ export function getDataset(db: Db, name: string): DatasetInfo {
   return toInfo(row);
 }
 
+/** Records read per query by datasetPoints. */
+const POINTS_CHUNK = 65536;
+
 /**
  * The dataset's hashed points for the PSI hot path, as typed arrays (no object per record).
+ *
+ * SQLite hands over each chunk as two strings — the rows, comma-separated, and the points in hex,
+ * concatenated by `group_concat` — so no JS object is made per record: ≈ 0.4 µs a point against
+ * ≈ 1.1 µs for a Buffer per row (10 M points: ≈ 4 s; docs/benchmarks.md, "Import").
  *
  * @example
  * const { points, rows } = datasetPoints(db, 'customers'); // points.length === rows.length * 32
@@ -83,18 +90,58 @@ export function datasetPoints(db: Db, name: string): { points: Uint8Array; rows:
   return db.transaction(() => {
     const info = getDataset(db, name);
     const rows = new Uint32Array(info.rowCount);
-    let points = new Uint8Array(0);
-    let i = 0;
-    const select = db.prepare('SELECT row, point FROM records WHERE generation = ? ORDER BY row').raw();
-    for (const [row, point] of select.iterate(info.generation) as IterableIterator<[number, Buffer]>) {
-      if (i === 0) points = new Uint8Array(info.rowCount * point.length);
-      rows[i] = row;
-      points.set(point, i * point.length);
-      i++;
+    let points = Buffer.alloc(0);
+    const chunk = (ordered: boolean) => {
+      // Without ORDER BY in the aggregates SQLite concatenates in the subquery's order (checked below).
+      const order = ordered ? ' ORDER BY row' : '';
+      return db.prepare(
+        `SELECT count(*), max(row), group_concat(row, ','${order}), group_concat(hex(point), ''${order})
+         FROM (SELECT row, point FROM records WHERE generation = ? AND row > ? ORDER BY row LIMIT ?)`,
+      ).raw();
+    };
+    const fast = chunk(false);
+    let sorted: ReturnType<typeof chunk> | undefined;
+    let size = 0;
+    for (let i = 0, after = -1; ; ) {
+      let [count, last, rowList, hex] = fast.get(info.generation, after, POINTS_CHUNK) as [number, number, string, string];
+      if (count === 0) {
+        if (i !== info.rowCount) throw new MofangError('INTERNAL', `dataset ${name}: ${i} records stored, ${info.rowCount} expected`);
+        return { points: new Uint8Array(points.buffer, points.byteOffset, points.length), rows, groupSuite: info.groupSuite };
+      }
+      if (i + count > info.rowCount) throw new MofangError('INTERNAL', `dataset ${name}: more records stored than the ${info.rowCount} expected`);
+      if (!parseRows(rowList, rows, i, after)) {
+        sorted ??= chunk(true);
+        [count, last, rowList, hex] = sorted.get(info.generation, after, POINTS_CHUNK) as [number, number, string, string];
+        parseRows(rowList, rows, i, after);
+      }
+      if (i === 0) {
+        size = hex.length / 2 / count;
+        points = Buffer.alloc(info.rowCount * size);
+      }
+      if (hex.length !== 2 * size * count) throw new MofangError('INTERNAL', `dataset ${name}: stored points differ in length`);
+      points.write(hex, i * size, 'hex');
+      i += count;
+      after = last;
     }
-    if (i !== info.rowCount) throw new MofangError('INTERNAL', `dataset ${name}: ${i} records stored, ${info.rowCount} expected`);
-    return { points, rows, groupSuite: info.groupSuite };
   })();
+}
+
+/** Parses comma-separated rows into `out` from `at`; false unless they ascend (from above `after`). */
+function parseRows(list: string, out: Uint32Array, at: number, after: number): boolean {
+  let previous = after;
+  let value = 0;
+  let ascending = true;
+  for (let k = 0; k <= list.length; k++) {
+    const c = k < list.length ? list.charCodeAt(k) : 44;
+    if (c !== 44) {
+      value = value * 10 + (c - 48);
+      continue;
+    }
+    if (value <= previous) ascending = false;
+    out[at++] = previous = value;
+    value = 0;
+  }
+  return ascending;
 }
 
 /** The normalised identifiers of `rows`, in the same order. @throws NOT_FOUND for an unknown row */

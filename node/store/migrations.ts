@@ -1,6 +1,6 @@
 /** Ordered schema migrations; each domain contributes the SQL for the tables it owns. */
 import { AUDIT_SCHEMA_V1 } from '../audit/schema.js';
-import { DATASET_SCHEMA_V1 } from '../datasets/schema.js';
+import { DATASET_SCHEMA_V1, DATASET_SCHEMA_V3 } from '../datasets/schema.js';
 import { AGREEMENT_SCHEMA_V1 } from '../agreements/schema.js';
 import { RUN_SCHEMA_V1 } from '../session/schema.js';
 import { JOB_SCHEMA_V2 } from '../jobs/schema.js';
@@ -13,4 +13,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: [AUDIT_SCHEMA_V1, DATASET_SCHEMA_V1, AGREEMENT_SCHEMA_V1, RUN_SCHEMA_V1].join('\n') },
   { version: 2, sql: JOB_SCHEMA_V2 },
+  { version: 3, sql: DATASET_SCHEMA_V3 },
 ];
