@@ -10,13 +10,13 @@
  * Flags: --sizes 1e4,1e5 | --max 1e7 | --quick (1e4,1e5); default 1e4,1e5,1e6. See bench/README.md.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, createReadStream, createWriteStream } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
 import { writeSyntheticPair } from '../node/demo/synthetic.js';
+import { freePort } from '../node/net/free-port.js';
 import { ANCHOR_PACKAGE, ensureAnchor, runAnchor, type AnchorResult } from './anchor.js';
 import {
   BenchError, ROOT, cpuTimeMs, installCleanupHandlers, keepTempDirs, mofang, parseJsonOutput, peakRssKb, registerTempDir,
@@ -191,16 +191,6 @@ const mb = (kb: number | null | undefined) => (kb == null ? '-' : `${Math.round(
 const mbBytes = (b: number | undefined) => (b == null ? '-' : (b / 1e6).toFixed(1));
 const secs = (ms: number | null | undefined, digits = 2) => (ms == null ? '-' : (ms / 1000).toFixed(digits));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function machineInfo(): Promise<Record<string, unknown>> {
   const git = async (...a: string[]) => {
