@@ -20,3 +20,30 @@ export function ownSet(db: Db, group: Group, dataset: string): OwnSet {
   }
   return own;
 }
+
+export interface OwnSetInfo {
+  generation: number;
+  size: number;
+  /** Loads the points; refuses if the dataset was re-imported since `generation` was read. */
+  points(): Uint8Array;
+}
+
+/**
+ * The responder's view: size and generation now, points only when needed — with a cached F(y)
+ * for this generation a repeated query never reads the points (unbalanced PSI).
+ */
+export function ownSetInfo(db: Db, group: Group, dataset: string): OwnSetInfo {
+  const info = getDataset(db, dataset);
+  if (info.groupSuite !== group.suite) {
+    throw new MofangError('DATASET_SUITE_MISMATCH', `dataset ${dataset} was hashed under ${info.groupSuite}; this node runs ${group.suite}: re-import it`);
+  }
+  return {
+    generation: info.generation,
+    size: info.rowCount,
+    points() {
+      const own = ownSet(db, group, dataset);
+      if (own.generation !== info.generation) throw new MofangError('RUN_FAILED', `dataset ${dataset} was re-imported during the run`);
+      return own.points;
+    },
+  };
+}

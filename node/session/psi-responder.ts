@@ -19,7 +19,7 @@ import { expectFrame, requireField, sendAbort } from './frames.js';
 import { batches, labelRunContext, POINT_BYTES, type SessionEnv } from './env.js';
 import { labelValues } from './label-source.js';
 import type { Link } from './link.js';
-import { ownSet } from './own-set.js';
+import { ownSetInfo } from './own-set.js';
 import { acceptReceipt, makeReceipt } from './receipts.js';
 import { finishRun, getRun, insertRun, runCancelRequested, runsInLastDay } from './runs.js';
 import { wireEpoch } from './sender-cache.js';
@@ -60,8 +60,8 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     if (n < terms.minIntersection) {
       throw new MofangError('INPUT_BELOW_MINIMUM', `the querier's set is smaller than the agreement's minimum of ${terms.minIntersection}`);
     }
-    const own = ownSet(env.db, env.group, dataset);
-    const m = own.rows.length;
+    const own = ownSetInfo(env.db, env.group, dataset);
+    const m = own.size;
     if (m < terms.minIntersection) {
       throw new MofangError('INPUT_BELOW_MINIMUM', `the responder's dataset is smaller than the agreement's minimum of ${terms.minIntersection}`);
     }
@@ -88,7 +88,7 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     };
     const length = digestLength(n, m);
     const evaluated = await env.senderCache.evaluatedSet({
-      agreementId: agreement.id, runId, epoch: keyEpoch, generation: own.generation, points: own.points, multiply: env.multiply,
+      agreementId: agreement.id, runId, epoch: keyEpoch, generation: own.generation, size: m, points: own.points, multiply: env.multiply,
       onProgress: (done, total) => heartbeat('own-set', done, total),
     });
     await send({ frame: 'accept', accept: { senderSetSize: m, digestLength: length, keyEpoch } });

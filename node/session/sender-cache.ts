@@ -34,7 +34,10 @@ export interface EvaluateRequest {
   /** 1, 2, … for an agreement key epoch; 0 for a key of this run only. */
   epoch: number;
   generation: number;
-  points: Uint8Array;
+  /** Number of records in that generation. */
+  size: number;
+  /** The hashed identifiers, loaded only when F(y) must be computed. */
+  points: () => Uint8Array;
   multiply: BatchMultiply;
   onProgress?: (done: number, total: number) => Promise<void>;
 }
@@ -66,7 +69,7 @@ export class SenderCache {
     let cached = true;
     if (!entry) {
       const file = join(this.dir, `${id}.fy`);
-      let fy = this.readCached(file, o.points.length);
+      let fy = this.readCached(file, o.size * this.group.pointBytes);
       if (!fy) {
         cached = false;
         fy = await this.evaluate(key, o);
@@ -97,10 +100,11 @@ export class SenderCache {
 
   private async evaluate(key: ScalarBytes, o: EvaluateRequest): Promise<Uint8Array> {
     const size = this.group.pointBytes;
-    const fy = new Uint8Array(o.points.length);
-    for (let offset = 0; offset < o.points.length; offset += CHUNK * size) {
-      fy.set(await o.multiply(key, o.points.subarray(offset, offset + CHUNK * size)), offset);
-      await o.onProgress?.(Math.min(offset + CHUNK * size, o.points.length) / size, o.points.length / size);
+    const points = o.points();
+    const fy = new Uint8Array(points.length);
+    for (let offset = 0; offset < points.length; offset += CHUNK * size) {
+      fy.set(await o.multiply(key, points.subarray(offset, offset + CHUNK * size)), offset);
+      await o.onProgress?.(Math.min(offset + CHUNK * size, points.length) / size, points.length / size);
     }
     return fy;
   }
