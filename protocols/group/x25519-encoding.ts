@@ -94,3 +94,30 @@ export function hashInputWriter(dst: Uint8Array): (id: Uint8Array, index: number
     return scratch.subarray(0, head + id.length);
   };
 }
+
+/**
+ * The batch loop both backends share: checks the scalar and every point (naming its index), and
+ * turns a backend's refusal of an all-zero result into `lowOrder(i)` (RFC 7748 §6.1: with 8 | k
+ * that is exactly a point of order dividing 8 on the curve or 4 on the twist).
+ * `multiplyOne(out, point)` writes scalar·point into `out` or throws.
+ */
+export function multiplyBatch(
+  scalar: Uint8Array,
+  points: Uint8Array,
+  assertScalar: (scalar: Uint8Array) => void,
+  multiplyOne: (out: Uint8Array, point: Uint8Array) => void,
+): Uint8Array {
+  assertScalar(scalar);
+  const n = pointCount(points);
+  const out = new Uint8Array(points.length);
+  for (let i = 0; i < n; i++) {
+    assertCanonicalPoint(points, i);
+    const o = i * POINT_BYTES;
+    try {
+      multiplyOne(out.subarray(o, o + POINT_BYTES), points.subarray(o, o + POINT_BYTES));
+    } catch {
+      throw lowOrder(i);
+    }
+  }
+  return out;
+}

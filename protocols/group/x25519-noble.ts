@@ -20,11 +20,9 @@ import {
   POINT_BYTES,
   UNIFORM_BYTES,
   X25519_SUITE,
-  assertCanonicalPoint,
   hashInputWriter,
   identityHash,
-  lowOrder,
-  pointCount,
+  multiplyBatch,
 } from './x25519-encoding.js';
 import { SCALAR_BYTES, assertScalar, randomInvertibleScalar, randomScalar } from './x25519-scalar.js';
 
@@ -91,20 +89,6 @@ export function createNobleX25519Group(): Group {
     randomScalar: (rng = defaultRandomBytes) => randomScalar(rng),
     randomInvertibleScalar: (rng = defaultRandomBytes) => randomInvertibleScalar(rng),
 
-    multiply(scalar, points) {
-      assertScalar(scalar);
-      const n = pointCount(points);
-      const out = new Uint8Array(points.length);
-      for (let i = 0; i < n; i++) {
-        assertCanonicalPoint(points, i);
-        const o = i * POINT_BYTES;
-        try {
-          out.set(x25519.scalarMult(scalar, points.subarray(o, o + POINT_BYTES)), o);
-        } catch {
-          throw lowOrder(i); // noble, like libsodium, refuses an all-zero result
-        }
-      }
-      return out;
-    },
+    multiply: (scalar, points) => multiplyBatch(scalar, points, assertScalar, (out, point) => out.set(x25519.scalarMult(scalar, point))),
   };
 }

@@ -10,11 +10,9 @@ import {
   POINT_BYTES,
   UNIFORM_BYTES,
   X25519_SUITE,
-  assertCanonicalPoint,
   hashInputWriter,
   identityHash,
-  lowOrder,
-  pointCount,
+  multiplyBatch,
 } from './x25519-encoding.js';
 import { SCALAR_BYTES, assertScalar, randomInvertibleScalar, randomScalar } from './x25519-scalar.js';
 
@@ -77,22 +75,6 @@ export function createSodiumX25519Group(): Group {
     randomScalar: (rng = defaultRandomBytes) => randomScalar(rng),
     randomInvertibleScalar: (rng = defaultRandomBytes) => randomInvertibleScalar(rng),
 
-    multiply(scalar, points) {
-      assertScalar(scalar);
-      const n = pointCount(points);
-      const out = new Uint8Array(points.length);
-      for (let i = 0; i < n; i++) {
-        assertCanonicalPoint(points, i);
-        const o = i * POINT_BYTES;
-        try {
-          sodium.crypto_scalarmult(out.subarray(o, o + POINT_BYTES), scalar, points.subarray(o, o + POINT_BYTES));
-        } catch {
-          // libsodium returns -1 for an all-zero result: with 8 | k that is exactly a point of order
-          // dividing 8 on the curve or 4 on the twist (RFC 7748 §6.1 "check for all-zero").
-          throw lowOrder(i);
-        }
-      }
-      return out;
-    },
+    multiply: (scalar, points) => multiplyBatch(scalar, points, assertScalar, (out, point) => sodium.crypto_scalarmult(out, scalar, point)),
   };
 }
