@@ -37,6 +37,9 @@ const USAGE = `usage: npm run bench:psi -- [--quick | --sizes 1e4,1e5 | --max 1e
   --unbalanced <m>        after the m × m sizes, query a small bank set against that partner set
                           (default 1e6, when that size is run; 0 = never)
   --unbalanced-n <n>      the small bank set (default 1e4)
+  --partner <m>           partner set size for the sizes above (default: the same n), e.g.
+                          --sizes 1e7 --partner 1e5 for 10 M identifiers on the bank side
+  --operations <list>     overlap,enrich (default both)
   --overlap <fraction>    share of each set in the intersection (default 0.2)
   --peer-timeout-ms <ms>  limits.peerTimeoutMs written into both node configs (default 600000)
   --timeout-scale <x>     multiply every step's timeout (default 1)
@@ -53,6 +56,8 @@ const { values: args } = parseArgs({
     'no-repeat': { type: 'boolean', default: false },
     unbalanced: { type: 'string', default: '1e6' },
     'unbalanced-n': { type: 'string', default: '1e4' },
+    partner: { type: 'string' },
+    operations: { type: 'string', default: 'overlap,enrich' },
     overlap: { type: 'string', default: '0.2' },
     'peer-timeout-ms': { type: 'string', default: '600000' },
     'timeout-scale': { type: 'string', default: '1' },
@@ -89,6 +94,8 @@ const opts = {
   repeat: !args['no-repeat'],
   unbalancedPartner: count(args.unbalanced!, '--unbalanced'),
   unbalancedN: count(args['unbalanced-n']!, '--unbalanced-n'),
+  partner: args.partner == null ? null : count(args.partner, '--partner'),
+  operations: args.operations!.split(',').map((s) => s.trim()) as ('overlap' | 'enrich')[],
   overlapFraction: Number(args.overlap),
   peerTimeoutMs: count(args['peer-timeout-ms']!, '--peer-timeout-ms'),
   timeoutScale: Number(args['timeout-scale']),
@@ -97,6 +104,8 @@ const opts = {
 if (!(opts.overlapFraction > 0 && opts.overlapFraction <= 1)) throw new BenchError('--overlap: a fraction in (0, 1]');
 if (!(opts.timeoutScale > 0)) throw new BenchError('--timeout-scale: a positive number');
 if (opts.sizes.length === 0) throw new BenchError('no sizes to run');
+if (opts.partner === 0) throw new BenchError('--partner: a positive set size');
+for (const op of opts.operations) if (op !== 'overlap' && op !== 'enrich') throw new BenchError(`--operations: overlap and/or enrich, got ${op}`);
 
 // Bounded timeouts per step, growing with the work (generous: they catch hangs, not slowness).
 const timeouts = {
@@ -146,6 +155,8 @@ interface QueryRow {
 
 interface SizeResult {
   n: number;
+  /** The partner's set size (n unless --partner). */
+  m: number;
   overlap: number;
   /** Aggregate multiplications/s with one thread per core, just before and after this size's queries (nodes idle/stopped): a contention check. */
   allCoresRate: { before: number | null; after: number | null };
@@ -222,8 +233,8 @@ async function machineInfo(): Promise<Record<string, unknown>> {
 interface Side { name: 'bank' | 'telco'; dir: string; config: string; httpUrl: string; process?: NodeProcess }
 interface Pair { dir: string; bank: Side; telco: Side; dataDir: string; bankFile: string; partnerFile: string; expectedOverlap: number }
 
-async function createPair(root: string, n: number, overlap: number): Promise<Pair> {
-  const dir = join(root, `n${n}`);
+async function createPair(root: string, n: number, m: number, overlap: number): Promise<Pair> {
+  const dir = join(root, m === n ? `n${n}` : `n${n}-m${m}`);
   mkdirSync(dir, { recursive: true });
   const [bg, bh, tg, th] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const init: Record<string, { nodeId: string; certificateFile: string; configFile: string }> = {};
@@ -241,7 +252,7 @@ async function createPair(root: string, n: number, overlap: number): Promise<Pai
   await mofang(sides.telco.config, ['peers', 'add', '--name', 'bank', '--address', `127.0.0.1:${bg}`, '--certificate', init.bank.certificateFile, '--fingerprint', init.bank.nodeId], { label: 'peers add bank', timeoutMs: timeouts.cli() });
 
   const dataDir = join(dir, 'data');
-  const data = writeSyntheticPair({ dir: dataDir, bankRows: n, partnerRows: n, overlap, seed: 20261125 + n });
+  const data = writeSyntheticPair({ dir: dataDir, bankRows: n, partnerRows: m, overlap, seed: 20261125 + n });
   return { dir, bank: sides.bank, telco: sides.telco, dataDir, bankFile: data.bankFile, partnerFile: data.partnerFile, expectedOverlap: data.expectedOverlap };
 }
 
@@ -537,32 +548,33 @@ async function main(): Promise<number> {
   log(`node directories under ${work}${opts.keep ? ' (kept)' : ''}`);
 
   for (const n of opts.sizes) {
-    const overlap = Math.max(10, Math.round(n * opts.overlapFraction));
-    const size: SizeResult = { n, overlap, allCoresRate: { before: null, after: null }, imports: [], queries: [], anchor: [] };
+    const m = opts.partner ?? n;
+    const overlap = Math.max(10, Math.round(Math.min(n, m) * opts.overlapFraction));
+    const size: SizeResult = { n, m, overlap, allCoresRate: { before: null, after: null }, imports: [], queries: [], anchor: [] };
     results.sizes.push(size);
-    log(`${label(n)} × ${label(n)} (overlap ${label(overlap)}): init, peers, synthetic data`);
+    log(`${label(n)} × ${label(m)} (overlap ${label(overlap)}): init, peers, synthetic data`);
     let pair: Pair | null = null;
     try {
-      pair = await createPair(work, n, overlap);
+      pair = await createPair(work, n, m, overlap);
       for (const [side, file, dataset] of [[pair.bank, pair.bankFile, 'customers'], [pair.telco, pair.partnerFile, 'subscribers']] as const) {
-        const row = await importDataset(side, file, dataset, n);
+        const row = await importDataset(side, file, dataset, side === pair.bank ? n : m);
         size.imports.push(row);
         log(`  import ${side.name}: ${secs(row.wallMs, 1)} s, ${Math.round(row.rowsPerSecond).toLocaleString('en-US')} rows/s, peak RSS ${mb(row.maxRssKb)} MB`);
       }
       await startPair(pair);
       size.allCoresRate.before = await contentionCheck(limit, 'before the queries');
-      for (const operation of ['overlap', 'enrich'] as const) {
+      for (const operation of opts.operations) {
         // One agreement per operation, so each operation's first query is cold even once the
         // node caches F(y) per agreement and key epoch.
         const agreementId = await propose(pair, `bench-${operation}-${n}`, 'customers', operation);
         for (let pass = 1; pass <= (opts.repeat ? 2 : 1); pass++) {
-          const row = await query(pair, { kind: 'n×n', agreementId, operation, n, m: n, pass, expected: pair.expectedOverlap, limitRate: limit.limitRate });
+          const row = await query(pair, { kind: 'n×n', agreementId, operation, n, m, pass, expected: pair.expectedOverlap, limitRate: limit.limitRate });
           size.queries.push(row);
           logQuery(row);
           if (row.status === 'error') results.errors.push(`${label(n)} ${operation} pass ${pass}: ${row.error}`);
         }
       }
-      if (n === opts.unbalancedPartner) {
+      if (n === opts.unbalancedPartner && m === n) {
         results.unbalanced = await runUnbalanced(pair, n, overlap, limit.limitRate);
         for (const r of results.unbalanced) if (r.status === 'error') results.errors.push(`unbalanced ${r.operation} pass ${r.pass}: ${r.error}`);
       }
@@ -579,7 +591,7 @@ async function main(): Promise<number> {
     size.allCoresRate.after = await contentionCheck(limit, 'after the queries');
 
     // The anchor runs with both nodes stopped, on an otherwise idle machine.
-    if (n <= opts.anchorMax && results.anchor.version) {
+    if (n <= opts.anchorMax && m === n && results.anchor.version) {
       for (const revealIntersection of [false, true]) {
         log(`  ${ANCHOR_PACKAGE} ${label(n)} × ${label(n)} ${revealIntersection ? 'intersection' : 'cardinality'} …`);
         try {
