@@ -39,6 +39,7 @@ import { createJob, getJob, isTerminal, listJobs, liveRunner, requestCancel, typ
 import type { BatchMultiply } from '../protocols/psi/index.js';
 import type { SessionEnv } from './session/env.js';
 import { openDatabase, type Db } from './store/db.js';
+import { Insight } from './insight/insight.js';
 
 export interface NodeOptions {
   logger?: Logger;
@@ -66,7 +67,11 @@ export class MofangNode implements NodeServices {
     this.db = openDatabase(join(config.node.dataDir, 'mofang.db'));
     this.audit = new AuditLog(this.db, this.identity, { headFile: join(config.node.dataDir, 'audit-head.json') });
     this.senderCache = new SenderCache(join(config.node.dataDir, 'oprf'), this.group, this.audit);
+    this.insight = new Insight({ db: this.db, audit: this.audit, now: this.now, logger: this.logger });
   }
+
+  /** Profiles, segments, layering and flows (node/insight). */
+  readonly insight: Insight;
 
   readonly senderCache: SenderCache;
   private pool: CryptoPool | null = null;

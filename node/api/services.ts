@@ -4,6 +4,7 @@
  * Every method that changes state takes the acting principal, for the audit log.
  */
 import type { JobKind, JobStatus, JobView } from '../jobs/store.js';
+import type { Insight } from '../insight/insight.js';
 
 export type { JobKind, JobResult, JobStatus, JobView } from '../jobs/store.js';
 
@@ -157,6 +158,8 @@ export interface HealthView {
 }
 
 export interface NodeServices {
+  /** Profiles, segments, layering and flows; absent in API test doubles that do not serve them. */
+  readonly insight?: Insight;
   health(): HealthView;
   listDatasets(): DatasetInfo[];
   importDataset(input: ImportInput, actor: Actor): Promise<ImportReport>;
