@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandomBytesForTestsOnly } from '../group/testing.js';
 import { createAggregator } from './aggregator.js';
-import { planAggregation } from './params.js';
+import { MIN_RESULT_BUDGET_BITS, ONE_PRIME_RESULT_MAX_BITS, planAggregation } from './params.js';
 import { uniformModulo } from './random.js';
 import { plainTotals, runAggregation } from './testing.js';
 import { createValueHolder } from './value-holder.js';
@@ -39,7 +39,7 @@ describe('value holder view', () => {
       const replay = seededRandomBytesForTestsOnly('blinding');
       const t = plan.plainModulus;
       seen.forEach(({ slots, budget }, g) => {
-        expect(budget).toBeGreaterThanOrEqual(10);
+        expect(budget).toBeGreaterThanOrEqual(MIN_RESULT_BUDGET_BITS);
         const blinding = uniformModulo(replay, t, plan.slots);
         for (let p = 0; p < plan.slots; p++) {
           let partial = 0n;
@@ -55,5 +55,24 @@ describe('value holder view', () => {
       aggregator.dispose();
       holder.dispose();
     }
+  });
+});
+
+describe('noise budget', () => {
+  // The worst case for each result level: the largest t that level takes, random half-dense masks
+  // over two chunks of maximal values.
+  it.each([
+    [ONE_PRIME_RESULT_MAX_BITS, 1],
+    [60, 2],
+  ])(`leaves ≥ ${MIN_RESULT_BUDGET_BITS} bits with a %i-bit t (%i-prime result)`, async (bits, primes) => {
+    const m = 16_384;
+    const max = (1n << BigInt(bits - 2)) / BigInt(m) - 1n;
+    const p = planAggregation({ setSize: m, columns: [{ min: 0n, max }], groups: 1 });
+    expect([p.plainModulusBits, p.resultPrimes]).toEqual([bits, primes]);
+    const random = seededRandomBytesForTestsOnly('masks')(m);
+    const masks = [random.map((b) => b & 1)];
+    const { budgets, totals } = await runAggregation(p, [Array.from({ length: m }, () => max)], masks);
+    expect(totals[0].sum).toBe(max * BigInt(masks[0].reduce((a, b) => a + b, 0)));
+    expect(Math.min(...budgets)).toBeGreaterThanOrEqual(MIN_RESULT_BUDGET_BITS);
   });
 });
