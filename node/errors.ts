@@ -88,6 +88,11 @@ export const ERRORS = {
   INSIGHT_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No segment, layering, flow, snapshot or profile with this name or id.' },
   INSIGHT_EXISTS: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, summary: 'A segment, layering or flow (or a snapshot of that period) with this name already exists.' },
   INSIGHT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A layering or flow definition is inconsistent; the field is named.' },
+  HE_OVERFLOW: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'A homomorphic sum could exceed the plain modulus; the run is refused rather than wrapping.' },
+  HE_PARAMS_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'Homomorphic aggregation parameters (set size, columns, groups, plan) are invalid.' },
+  HE_INPUT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A local input to a homomorphic step (value, mask, count, noise) is invalid.' },
+  HE_MESSAGE_INVALID: { http: 502, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A homomorphic key, ciphertext or value message received from the peer is malformed or does not match the plan.' },
+  HE_STATE: { http: 500, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'A homomorphic step was called out of order or after dispose.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
