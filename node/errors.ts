@@ -80,6 +80,11 @@ export const ERRORS = {
   PSI_INPUT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A PSI input (element, length or count) is invalid.' },
   PSI_POINT_INVALID: { http: 502, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A group element received over the wire is not valid.' },
   PSI_STATE: { http: 500, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'A PSI step was called out of order.' },
+
+  // Decision trees (insight)
+  TREE_INPUT_INVALID: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The training input cannot make a tree: target, attribute type, levels, rows or limits; the attribute or limit is named.' },
+  TREE_MODEL_INVALID: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A serialised tree model is malformed or of an unsupported version.' },
+  TREE_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No tree model with this id.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
