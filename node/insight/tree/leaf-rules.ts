@@ -14,7 +14,7 @@ import { isLeaf, type TreeModel } from './model.js';
 export type LeafCondition =
   | { attr: string; op: 'lte' | 'gt' | 'eq'; value: number | string | boolean }
   | { attr: string; op: 'in' | 'notIn'; values: string[] }
-  | { attr: string; op: 'isNotSet' }
+  | { attr: string; op: 'isSet' | 'isNotSet' }
   | { all: LeafCondition[] }
   | { any: LeafCondition[] };
 export type LeafRule = { all: LeafCondition[] };
@@ -57,11 +57,12 @@ export function candidateSegments(model: TreeModel): CandidateSegment[] {
   const walk = (id: number, path: Constraint[]) => {
     const node = model.nodes[id];
     if (isLeaf(node)) {
+      const conditions = path.flatMap(render);
       const positiveRate = node.size === 0 ? 0 : node.positives / node.size;
       const v = node.validation;
       out.push({
         leaf: node.leaf,
-        rule: path.length === 0 ? null : { all: path.map(render) },
+        rule: conditions.length === 0 ? null : { all: conditions },
         size: node.size,
         positives: node.positives,
         positiveRate,
@@ -95,23 +96,26 @@ export function candidateSegments(model: TreeModel): CandidateSegment[] {
   return out.sort((a, b) => a.leaf - b.leaf);
 }
 
-function render(c: Constraint): LeafCondition {
+function render(c: Constraint): LeafCondition[] {
   const value = (x: number) => (c.type === 'date' ? isoOfMillis(x) : x);
-  const present: LeafCondition[] = [];
+  // What a present value must satisfy: conditions, none (any value), or impossible.
+  let present: LeafCondition[] | 'impossible' = [];
   if (c.above !== undefined) present.push({ attr: c.attr, op: 'gt', value: value(c.above) });
   if (c.atMost !== undefined) present.push({ attr: c.attr, op: 'lte', value: value(c.atMost) });
-  // Levels a present value may take; empty when the path admits only unset values.
   const allowed = c.only && [...c.only].filter((v) => !c.except.has(v));
   if (c.type === 'boolean') {
     const left = [false, true].filter((v) => (!allowed || allowed.includes(v)) && !c.except.has(v));
-    if (left.length === 1) present.push({ attr: c.attr, op: 'eq', value: left[0] });
-  } else if (allowed && allowed.length > 0) {
-    present.push({ attr: c.attr, op: 'in', values: allowed.map(String).sort() });
-  } else if (!allowed && c.except.size > 0) {
+    if (left.length === 0) present = 'impossible';
+    else if (left.length === 1) present.push({ attr: c.attr, op: 'eq', value: left[0] });
+  } else if (allowed) {
+    if (allowed.length === 0) present = 'impossible';
+    else present.push({ attr: c.attr, op: 'in', values: allowed.map(String).sort() });
+  } else if (c.except.size > 0) {
     present.push({ attr: c.attr, op: 'notIn', values: [...c.except].map(String).sort() });
   }
   const isNotSet: LeafCondition = { attr: c.attr, op: 'isNotSet' };
-  if (present.length === 0) return isNotSet; // (a path without missing values here cannot hold training rows)
-  if (!c.missingAllowed) return present.length === 1 ? present[0] : { all: present };
-  return { any: [present.length === 1 ? present[0] : { all: present }, isNotSet] };
+  if (present === 'impossible') return c.missingAllowed ? [isNotSet] : [{ attr: c.attr, op: 'isSet' }, isNotSet];
+  if (present.length === 0) return c.missingAllowed ? [] : [{ attr: c.attr, op: 'isSet' }];
+  if (!c.missingAllowed) return present;
+  return [{ any: [present.length === 1 ? present[0] : { all: present }, isNotSet] }];
 }
