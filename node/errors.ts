@@ -81,6 +81,13 @@ export const ERRORS = {
   PSI_POINT_INVALID: { http: 502, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A group element received over the wire is not valid.' },
   PSI_STATE: { http: 500, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'A PSI step was called out of order.' },
 
+  // Insight: profiles, segments, layering, flows
+  RULE_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A segment rule does not fit the attribute types; the rule path, attribute, operator and expected type are named.' },
+  SEGMENT_CYCLE: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A segment rule refers to itself through segment membership; the cycle is named.' },
+  INSIGHT_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No segment, layering, flow, snapshot or profile with this name or id.' },
+  INSIGHT_EXISTS: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, summary: 'A segment, layering or flow (or a snapshot of that period) with this name already exists.' },
+  INSIGHT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A layering or flow definition is inconsistent; the field is named.' },
+
   // Decision trees (insight)
   TREE_INPUT_INVALID: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The training input cannot make a tree: target, attribute type, levels, rows or limits; the attribute or limit is named.' },
   TREE_MODEL_INVALID: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A serialised tree model is malformed or of an unsupported version.' },

@@ -4,6 +4,7 @@ import { DATASET_SCHEMA_V1, DATASET_SCHEMA_V3 } from '../datasets/schema.js';
 import { AGREEMENT_SCHEMA_V1 } from '../agreements/schema.js';
 import { RUN_SCHEMA_V1 } from '../session/schema.js';
 import { JOB_SCHEMA_V2 } from '../jobs/schema.js';
+import { INSIGHT_SCHEMA_V4 } from '../insight/schema.js';
 
 export interface Migration {
   version: number;
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: [AUDIT_SCHEMA_V1, DATASET_SCHEMA_V1, AGREEMENT_SCHEMA_V1, RUN_SCHEMA_V1].join('\n') },
   { version: 2, sql: JOB_SCHEMA_V2 },
   { version: 3, sql: DATASET_SCHEMA_V3 },
+  { version: 4, sql: INSIGHT_SCHEMA_V4 },
 ];

@@ -1,0 +1,85 @@
+/**
+ * One customer's profile: looked up by identifier (normalised as the dataset's identifiers were),
+ * every attribute with its source. Joint attributes their agreement does not allow are listed as
+ * withheld — by name and reason, never with their value.
+ */
+import { getDataset } from '../../datasets/store.js';
+import { normaliseIdentifier } from '../../datasets/normalise.js';
+import { MofangError } from '../../errors.js';
+import type { Db } from '../../store/db.js';
+import { checkedColumn } from './build.js';
+import type { ProfileCatalogue } from './catalogue.js';
+import type { ProfileType, WithheldAttribute } from './types.js';
+
+export type AttributeSource =
+  | { kind: 'dataset'; dataset: string; generation: number; importedAt: string; sourceSha256: string }
+  | { kind: 'joint'; agreementIds: string[]; runId: string; at: string };
+
+export interface ProfileValue {
+  name: string;
+  type: ProfileType;
+  /** Dates as ISO-8601 (UTC); null when unset. */
+  value: number | string | boolean | null;
+  source: AttributeSource;
+}
+
+export interface ProfileView {
+  dataset: string;
+  generation: number;
+  /** The identifier with all but its last 4 characters masked. */
+  idMasked: string;
+  row: number;
+  attributes: ProfileValue[];
+  withheld: WithheldAttribute[];
+}
+
+export function maskIdentifier(id: string): string {
+  const keep = Math.min(4, Math.floor(id.length / 3));
+  return '•'.repeat(id.length - keep) + id.slice(id.length - keep);
+}
+
+/** @throws IDENTIFIER_INVALID, INSIGHT_NOT_FOUND (naming neither the identifier nor its hash) */
+export function lookupProfile(db: Db, catalogue: ProfileCatalogue, rawId: string): ProfileView {
+  const info = getDataset(db, catalogue.dataset);
+  const id = normaliseIdentifier(info.idKind, rawId, info.idOptions);
+  const dataset = catalogue.profiles.columns;
+  const record = db
+    .prepare(`SELECT row${dataset.map((c) => `, ${checkedColumn(c.column)}`).join('')} FROM ${catalogue.table} WHERE id_norm = ?`)
+    .raw()
+    .get(id) as unknown[] | undefined;
+  if (!record) throw new MofangError('INSIGHT_NOT_FOUND', `dataset ${catalogue.dataset} has no customer with this identifier`, { dataset: catalogue.dataset });
+  const source: AttributeSource = { kind: 'dataset', dataset: info.name, generation: catalogue.generation, importedAt: info.importedAt, sourceSha256: info.sourceSha256 };
+  const attributes: ProfileValue[] = dataset.map((c, i) => ({ name: c.name, type: c.type, value: shown(c.type, record[i + 1]), source }));
+  const withheld: WithheldAttribute[] = [];
+  const joint = db.prepare('SELECT name, value, agreement_id, run_id, created_at FROM joint_attributes WHERE dataset = ? AND id_norm = ? ORDER BY name').all(catalogue.dataset, id) as {
+    name: string; value: string; agreement_id: string; run_id: string; created_at: string;
+  }[];
+  for (const j of joint) {
+    const a = catalogue.attributes.get(j.name);
+    if (!a || a.source !== 'joint') {
+      const reason = catalogue.withheld.find((w) => w.name === j.name)?.reason ?? 'not allowed by its agreement';
+      withheld.push({ name: j.name, agreementIds: j.agreement_id.split(','), reason });
+      continue;
+    }
+    attributes.push({ name: j.name, type: a.type, value: jointValue(a.type, j.value), source: { kind: 'joint', agreementIds: j.agreement_id.split(','), runId: j.run_id, at: j.created_at } });
+  }
+  return { dataset: catalogue.dataset, generation: catalogue.generation, idMasked: maskIdentifier(id), row: record[0] as number, attributes, withheld };
+}
+
+function shown(type: ProfileType, v: unknown): ProfileValue['value'] {
+  if (v === null || v === undefined) return null;
+  if (type === 'boolean') return v === 1;
+  if (type === 'date') return new Date(v as number).toISOString();
+  return v as number | string;
+}
+
+function jointValue(type: ProfileType, stored: string): ProfileValue['value'] {
+  if (type === 'boolean') return stored === 'true' ? true : stored === 'false' ? false : null;
+  try {
+    const v = JSON.parse(stored) as unknown;
+    if (type === 'number') return typeof v === 'number' ? v : null;
+    return typeof v === 'string' ? v : stored;
+  } catch {
+    return type === 'number' ? null : stored;
+  }
+}

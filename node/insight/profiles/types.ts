@@ -1,0 +1,51 @@
+/** The attribute types of profiles: the import's four plus `enum` (a string column with few values). */
+export const PROFILE_TYPES = ['number', 'string', 'boolean', 'date', 'enum'] as const;
+export type ProfileType = (typeof PROFILE_TYPES)[number];
+
+/** A dataset column as stored in the typed profile table. */
+export interface ProfileColumn {
+  name: string;
+  type: ProfileType;
+  /** SQL column of the profile table: `a<i>`, never derived from the name. */
+  column: string;
+  /** Enum only: its values, sorted. */
+  values?: string[];
+}
+
+/** Where a joint attribute came from (joint_attributes). */
+export interface JointProvenance {
+  /** One agreement for enrich; several for a combined (intersect) audience. */
+  agreementIds: string[];
+  /** The run (or intersect job) that wrote the current values. */
+  runId: string;
+  /** When the values were written. */
+  at: string;
+  /** Customers carrying the attribute (including ones no longer in the dataset). */
+  count: number;
+}
+
+/** One attribute a rule, a layering or a profile lookup may use. */
+export interface ProfileAttribute {
+  name: string;
+  type: ProfileType;
+  source: 'dataset' | 'joint';
+  /** Dataset attributes: the profile table column. */
+  column?: string;
+  /** Enum values (dataset enums). */
+  values?: string[];
+  joint?: JointProvenance;
+}
+
+/** A joint attribute the agreement behind it does not (or no longer) allows this node to use. */
+export interface WithheldAttribute {
+  name: string;
+  agreementIds: string[];
+  reason: string;
+}
+
+/** Enum: string columns with at most this many distinct values. */
+export const ENUM_MAX_VALUES = 64;
+/** Identifier of a built profile table; checked before it is put into SQL text. */
+export const PROFILE_TABLE = /^insight_profiles_[0-9]{1,15}_[0-9a-f]{12}$/;
+/** Identifier of a profile column. */
+export const PROFILE_COLUMN = /^a[0-9]{1,4}$/;
