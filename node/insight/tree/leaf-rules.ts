@@ -7,6 +7,7 @@
  * reaches the leaf only if every edge sent missing values its way. A comparison is false for an
  * unset attribute (the rule contract, rules/rule.ts), so "or unset" is spelt out with `isNotSet`.
  */
+import type { Rule } from '../rules/rule.js';
 import { isoOfMillis } from './columns.js';
 import { isLeaf, type TreeModel } from './model.js';
 
@@ -119,3 +120,8 @@ function render(c: Constraint): LeafCondition[] {
   if (!c.missingAllowed) return present;
   return [{ any: [present.length === 1 ? present[0] : { all: present }, isNotSet] }];
 }
+
+// Every leaf rule is a segment rule (rules/rule.ts), checked at compile time.
+type Fits = LeafRule extends Rule ? true : false;
+const fits: Fits = true;
+void fits;
