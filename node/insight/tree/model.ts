@@ -96,7 +96,7 @@ export const TreeModelSchema = Type.Object(
       description: 'Share of the total Gini decrease each attribute brought, largest first.',
     }),
   },
-  { additionalProperties: false, $id: 'TreeModel' },
+  { additionalProperties: false, description: 'A trained tree, format mofang.insight.tree version 1.' },
 );
 
 export type TreeModel = Static<typeof TreeModelSchema>;

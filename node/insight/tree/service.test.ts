@@ -1,49 +1,23 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultGroup } from '../../../protocols/group/index.js';
-import { AuditLog } from '../../audit/log.js';
-import { importDataset } from '../../datasets/import.js';
 import { MofangError } from '../../errors.js';
-import { createIdentity } from '../../identity/create-identity.js';
-import { openDatabase, type Db } from '../../store/db.js';
 import { treeService, type TreeService } from './service.js';
+import { churnStore, customer } from './testing.js';
 
-/** A real node store: SQLite file, identity, audit log, and an imported dataset with a known cause of churn. */
-let dir: string;
-let db: Db;
-let audit: AuditLog;
-let trees: TreeService;
-const actor = { id: 'token:ops-1' };
 const ROWS = 3000;
-
-/** churned = age < 30 and tier = basic (no noise); income unset for every 7th customer. */
-function customer(i: number) {
-  const age = 18 + ((i * 37) % 60);
-  const tier = ['basic', 'silver', 'gold'][Math.floor(i / 7) % 3];
-  const income = i % 7 === 0 ? '' : String(1000 + ((i * 53) % 9000));
-  const joined = `2024-${String(1 + (i % 12)).padStart(2, '0')}-15`;
-  return { phone: `+86138${String(100_000_000 + i).slice(1)}`, age, tier, income, joined, churned: age < 30 && tier === 'basic' };
-}
+const actor = { id: 'token:ops-1' };
+let store: Awaited<ReturnType<typeof churnStore>>;
+let db: typeof store.db;
+let trees: TreeService;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'mofang-tree-'));
-  db = openDatabase(join(dir, 'node.db'));
-  audit = new AuditLog(db, await createIdentity(join(dir, 'identity'), 'bank'), { headFile: join(dir, 'audit-head.json') });
-  const lines = ['phone,age,tier,income,joined,churned', ...Array.from({ length: ROWS }, (_, i) => Object.values(customer(i)).join(','))];
-  const file = join(dir, 'customers.csv');
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  await importDataset(db, { file, dataset: 'customers', idColumn: 'phone', idKind: 'phone', group: defaultGroup(), readInWorker: false });
-  trees = treeService({ db, audit });
+  store = await churnStore(ROWS);
+  db = store.db;
+  trees = treeService({ db, audit: store.audit });
 });
 
-afterAll(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => store.close());
 
-const auditActions = () => (db.prepare('SELECT action FROM audit_log ORDER BY seq').pluck().all() as string[]).filter((a) => a.startsWith('insight.tree.'));
+const auditActions = () => store.treeActions();
 
 describe('treeService on a real dataset', () => {
   let id: string;
