@@ -4,7 +4,7 @@
  * Each node owns a contiguous range of `rows`; its histogram holds, per attribute and bin, the rows
  * and positives of that range. The best split of an attribute is one sweep over its non-empty bins
  * in a fixed order — ascending value for numbers and dates; ascending positive rate for categories,
- * which for two classes finds the best of all 2^(k−1) subsets (Breiman et al. §9.4; Fisher 1958) —
+ * which for two classes finds the best of all 2^(k−1) subsets (Breiman et al. 1984; Fisher 1958) —
  * with the missing bin tried on each side. After the split only the smaller child's histogram is
  * counted; the larger one is the parent's minus it. Work is O(rows × attributes × depth / 2).
  */
