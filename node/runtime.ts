@@ -41,6 +41,7 @@ export async function startNode(node: MofangNode, overrides: { grpcListen?: stri
   const httpPort = typeof address === 'object' && address ? address.port : port;
   const runner = node.jobRunner();
   runner.start();
+  node.insight.startScheduler();
   node.audit.append({ actor: 'system', action: 'node.started', subject: node.identity.nodeId, details: { grpcPort: grpc.port, httpPort, version: packageVersion() } });
   node.logger.info({ grpcPort: grpc.port, httpPort, nodeId: node.identity.nodeId }, 'node started');
   return {
@@ -49,6 +50,7 @@ export async function startNode(node: MofangNode, overrides: { grpcListen?: stri
     httpUrl: `http://${host.includes(':') ? `[${host}]` : host}:${httpPort}`,
     async stop() {
       await runner.stop();
+      await node.insight.stopScheduler();
       await app.close();
       await grpc.close();
       node.audit.append({ actor: 'system', action: 'node.stopped', subject: node.identity.nodeId, details: {} });

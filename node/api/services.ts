@@ -5,6 +5,7 @@
  */
 import type { JobKind, JobStatus, JobView } from '../jobs/store.js';
 import type { TreeService } from '../insight/tree/service.js';
+import type { Insight } from '../insight/insight.js';
 
 export type { JobKind, JobResult, JobStatus, JobView } from '../jobs/store.js';
 
@@ -158,6 +159,8 @@ export interface HealthView {
 }
 
 export interface NodeServices {
+  /** Profiles, segments, layering and flows; absent in API test doubles that do not serve them. */
+  readonly insight?: Insight;
   health(): HealthView;
   listDatasets(): DatasetInfo[];
   importDataset(input: ImportInput, actor: Actor): Promise<ImportReport>;

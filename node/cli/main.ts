@@ -21,6 +21,7 @@ import { parseExpiry, printAgreement, printJob, printJson, printRun, printVerify
 import { jobProgress } from './job-progress.js';
 import { registerTreeCommands } from './insight-tree.js';
 import type { JobView } from '../jobs/store.js';
+import { registerInsightCommands } from './insight.js';
 
 const program = new Command('mofang')
   .description('Privacy-preserving data-collaboration node')
@@ -276,6 +277,8 @@ program.command('demo')
   .action(async (o) => {
     await runDemo({ dir: resolve(o.dir), bankRows: Number(o.bankRows), partnerRows: Number(o.partnerRows), overlap: Number(o.overlap) });
   });
+
+registerInsightCommands(program, { withInsight: (fn) => withNode((node) => fn(node.insight)), json, actor: () => ({ id: operatorActor().id }) });
 
 program.parseAsync(process.argv).catch((err) => {
   const e = asMofangError(err);

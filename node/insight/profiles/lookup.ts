@@ -49,7 +49,7 @@ export function lookupProfile(db: Db, catalogue: ProfileCatalogue, rawId: string
     .get(id) as unknown[] | undefined;
   if (!record) throw new MofangError('INSIGHT_NOT_FOUND', `dataset ${catalogue.dataset} has no customer with this identifier`, { dataset: catalogue.dataset });
   const source: AttributeSource = { kind: 'dataset', dataset: info.name, generation: catalogue.generation, importedAt: info.importedAt, sourceSha256: info.sourceSha256 };
-  const attributes: ProfileValue[] = dataset.map((c, i) => ({ name: c.name, type: c.type, value: shown(c.type, record[i + 1]), source }));
+  const attributes: ProfileValue[] = dataset.map((c, i) => ({ name: c.name, type: c.type, value: displayValue(c.type, record[i + 1]), source }));
   const withheld: WithheldAttribute[] = [];
   const joint = db.prepare('SELECT name, value, agreement_id, run_id, created_at FROM joint_attributes WHERE dataset = ? AND id_norm = ? ORDER BY name').all(catalogue.dataset, id) as {
     name: string; value: string; agreement_id: string; run_id: string; created_at: string;
@@ -66,7 +66,8 @@ export function lookupProfile(db: Db, catalogue: ProfileCatalogue, rawId: string
   return { dataset: catalogue.dataset, generation: catalogue.generation, idMasked: maskIdentifier(id), row: record[0] as number, attributes, withheld };
 }
 
-function shown(type: ProfileType, v: unknown): ProfileValue['value'] {
+/** A profile-table value as shown to users: booleans, ISO dates, numbers, strings, null. */
+export function displayValue(type: ProfileType, v: unknown): ProfileValue['value'] {
   if (v === null || v === undefined) return null;
   if (type === 'boolean') return v === 1;
   if (type === 'date') return new Date(v as number).toISOString();

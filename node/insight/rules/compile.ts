@@ -55,7 +55,8 @@ const SQL_OP = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as 
 export const OPS_BY_TYPE: Record<ProfileType, readonly string[]> = {
   number: [...COMPARISON_OPS, 'between', ...LIST_OPS, ...PRESENCE_OPS],
   string: [...COMPARISON_OPS, 'between', ...LIST_OPS, ...PRESENCE_OPS],
-  enum: ['eq', 'ne', ...LIST_OPS, ...PRESENCE_OPS],
+  // An enum is a string column with few values (its values are listed for layering).
+  enum: [...COMPARISON_OPS, 'between', ...LIST_OPS, ...PRESENCE_OPS],
   boolean: ['eq', 'ne', ...PRESENCE_OPS],
   date: [...COMPARISON_OPS, 'between', ...LIST_OPS, ...PRESENCE_OPS, ...RELATIVE_DATE_OPS],
 };

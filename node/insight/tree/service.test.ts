@@ -12,7 +12,7 @@ let trees: TreeService;
 beforeAll(async () => {
   store = await churnStore(ROWS);
   db = store.db;
-  trees = treeService({ db, audit: store.audit });
+  trees = treeService({ db, audit: store.audit, insight: store.insight });
 });
 
 afterAll(() => store.close());
@@ -64,6 +64,8 @@ describe('treeService on a real dataset', () => {
     expect(segment.latest?.size).toBe(expected);
     expect(segment.description).toMatch(/^Leaf \d+ of decision tree/);
     expect(auditActions()).toEqual(['insight.tree.trained', 'insight.tree.scored', 'insight.tree.leaf_saved']);
+    // Saved through the segments' own path, which audits the segment itself.
+    expect(db.prepare("SELECT count(*) FROM audit_log WHERE action = 'segment.created' AND subject = 'young-basic'").pluck().get()).toBe(1);
     await expect(trees.saveLeaf(id, 999, { name: 'nope' }, actor)).rejects.toMatchObject({ code: 'REQUEST_INVALID', details: { field: 'leaf' } });
     await expect(trees.saveLeaf(id, risky.leaf, { name: 'young-basic' }, actor)).rejects.toMatchObject({ code: 'INSIGHT_EXISTS' });
   });

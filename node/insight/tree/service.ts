@@ -8,9 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../../audit/log.js';
 import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
-import { profileCatalogue, type ProfileCatalogue } from '../profiles/catalogue.js';
+import type { Insight } from '../insight.js';
+import type { ProfileCatalogue } from '../profiles/catalogue.js';
 import { readProfileColumns } from '../profiles/read.js';
-import { createSegment, getSegment, materialise, type SegmentView } from '../segments/store.js';
+import type { SegmentView } from '../segments/store.js';
 import { featureColumn } from './profile-columns.js';
 import type { TreeOptions } from './model.js';
 import { scoreRows } from './route.js';
@@ -36,6 +37,8 @@ export interface ScoreReport extends ScoreAttribute {
 export interface TreeServiceDeps {
   db: Db;
   audit: AuditLog;
+  /** Profiles and segments: the catalogue (built and audited after a re-import) and segment creation. */
+  insight: Insight;
   now?: () => Date;
 }
 
@@ -46,11 +49,11 @@ export const MAX_TREE_ATTRIBUTES = 100;
 
 /**
  * @example
- * const trees = treeService({ db, audit });
+ * const trees = treeService({ db, audit, insight });
  * const tree = await trees.train({ dataset: 'customers', target: 'churned', attributes: ['age', 'tier'] }, { id: 'cli:ops' });
  * await trees.score(tree.id, { attribute: 'churn_risk' }, { id: 'cli:ops' });
  */
-export function treeService({ db, audit, now = () => new Date() }: TreeServiceDeps) {
+export function treeService({ db, audit, insight, now = () => new Date() }: TreeServiceDeps) {
   /** Checks names against the catalogue: each usable, none twice. */
   const checkAttributes = (catalogue: ProfileCatalogue, names: readonly string[], field: string) => {
     const seen = new Set<string>();
@@ -71,7 +74,7 @@ export function treeService({ db, audit, now = () => new Date() }: TreeServiceDe
       if (req.attributes.length === 0 || req.attributes.length > MAX_TREE_ATTRIBUTES) {
         throw new MofangError('TREE_INPUT_INVALID', `attributes: give 1 to ${MAX_TREE_ATTRIBUTES} candidate attributes`, { field: 'attributes', limit: MAX_TREE_ATTRIBUTES });
       }
-      const catalogue = await profileCatalogue(db, req.dataset, now());
+      const catalogue = await insight.catalogue(req.dataset, actor);
       checkAttributes(catalogue, [req.target], 'target');
       checkAttributes(catalogue, req.attributes, 'attributes');
       const target = catalogue.attributes.get(req.target)!;
@@ -118,7 +121,7 @@ export function treeService({ db, audit, now = () => new Date() }: TreeServiceDe
       if (!SCORE_ATTRIBUTE.test(attribute)) {
         throw new MofangError('REQUEST_INVALID', `attribute: a score attribute name must match ${SCORE_ATTRIBUTE}`, { field: 'attribute' });
       }
-      const catalogue = await profileCatalogue(db, tree.dataset, now());
+      const catalogue = await insight.catalogue(tree.dataset, actor);
       if (catalogue.attributes.has(attribute)) {
         throw new MofangError('REQUEST_INVALID', `attribute: ${attribute} is already an attribute of dataset ${tree.dataset}; choose another name`, { field: 'attribute' });
       }
@@ -149,7 +152,7 @@ export function treeService({ db, audit, now = () => new Date() }: TreeServiceDe
       return report;
     },
 
-    /** Saves leaf `leaf` of the tree as segment `name` (version 1) and materialises it. */
+    /** Saves leaf `leaf` of the tree as segment `name` (version 1, materialised) through Insight.createSegment. */
     async saveLeaf(id: string, leaf: number, input: { name: string; description?: string }, actor: { id: string }): Promise<SegmentView> {
       const tree = getTree(db, id);
       const candidate = tree.leaves.find((l) => l.leaf === leaf);
@@ -157,22 +160,18 @@ export function treeService({ db, audit, now = () => new Date() }: TreeServiceDe
         throw new MofangError('REQUEST_INVALID', `leaf: tree ${id} has leaves 0 to ${tree.leaves.length - 1}`, { field: 'leaf', limit: tree.leaves.length - 1 });
       }
       if (!candidate.rule) throw new MofangError('REQUEST_INVALID', 'leaf: the tree is a single leaf (everyone); there is no rule to save', { field: 'leaf' });
-      const catalogue = await profileCatalogue(db, tree.dataset, now());
-      const at = now();
       const description =
         input.description ??
         `Leaf ${leaf} of decision tree ${id} (${tree.target}): ${(100 * candidate.positiveRate).toFixed(1)} % positive, lift ${candidate.lift.toFixed(2)}`;
-      db.transaction(() => {
-        createSegment(db, { name: input.name, rule: candidate.rule, description }, catalogue, actor.id, at);
-        const m = materialise(db, input.name, catalogue, 'save', at);
-        audit.append({
-          actor: actor.id,
-          action: 'insight.tree.leaf_saved',
-          subject: input.name,
-          details: { tree: id, leaf, dataset: tree.dataset, version: m.version, size: m.size, generation: m.generation },
-        });
-      }).immediate();
-      return getSegment(db, input.name);
+      // Saved (and audited as segment.created) by the segments' own path; this entry links it to the tree.
+      const segment = await insight.createSegment({ dataset: tree.dataset, name: input.name, rule: candidate.rule, description }, actor);
+      audit.append({
+        actor: actor.id,
+        action: 'insight.tree.leaf_saved',
+        subject: segment.name,
+        details: { tree: id, leaf, dataset: tree.dataset, version: segment.version, size: segment.latest?.size ?? null },
+      });
+      return segment;
     },
   };
 }

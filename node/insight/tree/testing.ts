@@ -11,6 +11,7 @@ import { AuditLog } from '../../audit/log.js';
 import { importDataset } from '../../datasets/import.js';
 import { createIdentity } from '../../identity/create-identity.js';
 import { openDatabase } from '../../store/db.js';
+import { Insight } from '../insight.js';
 import { dateMillis, isNumeric, type FeatureColumn } from './columns.js';
 import type { LeafCondition } from './leaf-rules.js';
 
@@ -61,6 +62,7 @@ export async function churnStore(rows: number) {
   return {
     db,
     audit,
+    insight: new Insight({ db, audit }),
     /** Audit actions of the decision trees, in order. */
     treeActions: () => (db.prepare('SELECT action FROM audit_log ORDER BY seq').pluck().all() as string[]).filter((a) => a.startsWith('insight.tree.')),
     close() {

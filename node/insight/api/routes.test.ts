@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeServices } from '../../api/fake-services.js';
+import { testApp, type TestApp } from '../../api/test-app.js';
+import { listAudit } from '../../audit/list.js';
+import { insightFixture, type InsightFixture } from '../testing.js';
+
+let fx: InsightFixture;
+let t: TestApp;
+
+beforeAll(async () => {
+  fx = await insightFixture();
+  await fx.importRows('customers', Array.from({ length: 50 }, (_, i) => ({ id: `c${i}`, age: String(20 + i), tier: i % 2 ? 'gold' : 'basic' })), { age: 'number' });
+  t = await testApp({ services: { ...fakeServices(), insight: fx.insight } });
+});
+afterAll(async () => {
+  await t.close();
+  fx.close();
+});
+
+const segment = { name: 'older', dataset: 'customers', rule: { attr: 'age', op: 'gte', value: 60 } };
+
+describe('insight API', () => {
+  it('only operators change segments; compliance and operators read; admins neither', async () => {
+    for (const role of ['compliance', 'admin'] as const) {
+      const r = await t.app.inject({ method: 'POST', url: '/v1/insight/segments', headers: t.as(role), payload: segment });
+      expect(r.statusCode).toBe(403);
+      expect(r.json().error.code).toBe('FORBIDDEN_ROLE');
+    }
+    const created = await t.app.inject({ method: 'POST', url: '/v1/insight/segments', headers: t.as('operator'), payload: segment });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().latest.size).toBe(10);
+    for (const role of ['operator', 'compliance'] as const) {
+      expect((await t.app.inject({ method: 'GET', url: '/v1/insight/segments/older', headers: t.as(role) })).statusCode).toBe(200);
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/v1/insight/segments', headers: t.as('admin') })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url: '/v1/insight/segments' })).statusCode).toBe(401);
+    const refresh = await t.app.inject({ method: 'POST', url: '/v1/insight/segments/older/refresh', headers: t.as('compliance') });
+    expect(refresh.statusCode).toBe(403);
+    expect(listAudit(fx.db, { action: 'segment.created' })).toHaveLength(1);
+  });
+
+  it('reports rule errors with the rule path, and reads previews, layerings and profiles', async () => {
+    const bad = await t.app.inject({ method: 'POST', url: '/v1/insight/segments/preview', headers: t.as('compliance'), payload: { dataset: 'customers', rule: { attr: 'age', op: 'eq', value: 'x' } } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: 'RULE_INVALID', details: { path: 'rule.value', attr: 'age', op: 'eq' } });
+    const preview = await t.app.inject({ method: 'POST', url: '/v1/insight/segments/preview', headers: t.as('compliance'), payload: { dataset: 'customers', rule: { attr: 'tier', op: 'eq', value: 'gold' }, sample: 2 } });
+    expect(preview.json()).toMatchObject({ size: 25, population: 50 });
+    expect(preview.json().sample[0].idMasked).toMatch(/^•+$/);
+    const layering = await t.app.inject({
+      method: 'POST', url: '/v1/insight/layerings/run', headers: t.as('operator'),
+      payload: { dataset: 'customers', spec: { root: { split: { attr: 'tier', by: 'values' }, each: { split: { attr: 'age', by: 'bands', edges: [30, 50] } } }, metrics: [{ fn: 'mean', attr: 'age' }] } },
+    });
+    expect(layering.statusCode).toBe(200);
+    expect(layering.json().root.children.map((c: { size: number }) => c.size)).toEqual([25, 25]);
+    const profile = await t.app.inject({ method: 'POST', url: '/v1/insight/datasets/customers/profiles/lookup', headers: t.as('operator'), payload: { id: 'c7' } });
+    expect(profile.json().attributes).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'age', value: 27 })]));
+  });
+
+  it('flows: operators snapshot, compliance reads the matrix', async () => {
+    expect((await t.app.inject({ method: 'POST', url: '/v1/insight/flows', headers: t.as('operator'), payload: { name: 'age-flow', dataset: 'customers', source: { segments: ['older'] } } })).statusCode).toBe(201);
+    expect((await t.app.inject({ method: 'POST', url: '/v1/insight/flows/age-flow/snapshots', headers: t.as('compliance'), payload: { period: 'p1' } })).statusCode).toBe(403);
+    for (const period of ['p1', 'p2']) {
+      expect((await t.app.inject({ method: 'POST', url: '/v1/insight/flows/age-flow/snapshots', headers: t.as('operator'), payload: { period } })).statusCode).toBe(201);
+    }
+    const m = await t.app.inject({ method: 'GET', url: '/v1/insight/flows/age-flow/matrix?from=p1&to=p2', headers: t.as('compliance') });
+    expect(m.json().counts).toEqual([[40, 0], [0, 10]]);
+  });
+});

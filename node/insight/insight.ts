@@ -1,0 +1,361 @@
+/**
+ * The insight service: profiles, segments, layering and flows over one node's database, with an
+ * audit entry for every change (in the same transaction as the change). The HTTP API, the CLI,
+ * the node runtime's scheduler and other domains (decision trees, joint scores) call this.
+ *
+ * Audit entries name datasets, segments, versions, sizes and a SHA-256 of the rule — never the
+ * rule's values, which may be personal data (a rule can name one customer's phone number).
+ */
+import { createHash } from 'node:crypto';
+import type { AppendInput } from '../audit/log.js';
+import { canonicalJson } from '../encoding/canonical-json.js';
+import { getDataset } from '../datasets/store.js';
+import { MofangError } from '../errors.js';
+import type { Db } from '../store/db.js';
+import { cellAt, computeLayering, type LayeringResult } from './layering/compute.js';
+import { deleteLayering, getLayering, listLayerings, saveLayering, type LayeringView } from './layering/store.js';
+import type { LayeringSpec } from './layering/spec.js';
+import { buildProfileTable, profileTablePointer, type ProfileTableInfo } from './profiles/build.js';
+import { profileCatalogue, type ProfileCatalogue } from './profiles/catalogue.js';
+import { displayValue, lookupProfile, maskIdentifier, type ProfileView } from './profiles/lookup.js';
+import { readProfileColumns, type TypedProfiles } from './profiles/read.js';
+import type { ProfileAttribute, WithheldAttribute } from './profiles/types.js';
+import { checkedColumn } from './profiles/build.js';
+import type { Rule } from './rules/rule.js';
+import {
+  createFlow, getFlow, listFlows, listSnapshots, takeSnapshot, transitionMatrix,
+  type Category, type FlowSource, type FlowView, type SnapshotView, type TransitionMatrix,
+} from './flows/flows.js';
+import {
+  compileForDataset, createSegment, deleteSegment, dueSegments, getSegment, listSegments, materialise, segmentVersions, storedMembers, updateSegment,
+  type MaterialisationView, type MaterialiseTrigger, type SegmentChange, type SegmentInput, type SegmentVersionView, type SegmentView,
+} from './segments/store.js';
+
+export interface InsightActor {
+  id: string;
+}
+
+export interface InsightOptions {
+  db: Db;
+  audit: { append(input: AppendInput): unknown };
+  now?: () => Date;
+  /** Where the scheduler reports failures. */
+  logger?: { warn(obj: object, msg: string): void };
+}
+
+export interface PreviewView {
+  dataset: string;
+  generation: number;
+  size: number;
+  population: number;
+  /** A few matching customers: masked identifier and the attributes the rule reads. */
+  sample: { idMasked: string; values: Record<string, number | string | boolean | null> }[];
+}
+
+export interface AttributeCatalogueView {
+  dataset: string;
+  generation: number;
+  rowCount: number;
+  builtAt: string;
+  attributes: ProfileAttribute[];
+  withheld: WithheldAttribute[];
+}
+
+export interface SegmentMembers {
+  segment: string;
+  dataset: string;
+  /** The dataset generation whose record rows these are (the live one). */
+  generation: number;
+  materialisation: MaterialisationView;
+  /** Record rows, ascending. */
+  rows: Uint32Array;
+}
+
+export const PREVIEW_SAMPLE_MAX = 50;
+const SYSTEM: InsightActor = { id: 'system:insight' };
+
+export const ruleHash = (rule: unknown) => createHash('sha256').update(canonicalJson(rule)).digest('hex');
+
+export class Insight {
+  private readonly db: Db;
+  private readonly audit: InsightOptions['audit'];
+  private readonly now: () => Date;
+  private readonly logger?: InsightOptions['logger'];
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+
+  constructor(options: InsightOptions) {
+    this.db = options.db;
+    this.audit = options.audit;
+    this.now = options.now ?? (() => new Date());
+    this.logger = options.logger;
+  }
+
+  // ---- profiles ------------------------------------------------------------------------------
+
+  /** The catalogue of the live generation (built first after a re-import; audited then). */
+  async catalogue(dataset: string, actor: InsightActor = SYSTEM): Promise<ProfileCatalogue> {
+    const before = profileTablePointer(this.db, dataset);
+    const catalogue = await profileCatalogue(this.db, dataset, this.now());
+    if (before?.table !== catalogue.table) this.auditBuilt(catalogue.profiles, actor);
+    return catalogue;
+  }
+
+  /** Rebuilds the typed profile table of the dataset's live generation now. */
+  async buildProfiles(dataset: string, actor: InsightActor): Promise<ProfileTableInfo> {
+    getDataset(this.db, dataset);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const built = await buildProfileTable(this.db, dataset, this.now);
+      if (built) {
+        this.auditBuilt(built, actor);
+        return built;
+      }
+    }
+    throw new MofangError('INTERNAL', `dataset ${dataset} kept being re-imported during the profile build; try again`);
+  }
+
+  private auditBuilt(p: ProfileTableInfo, actor: InsightActor): void {
+    this.audit.append({ actor: actor.id, action: 'profiles.built', subject: p.dataset, details: { generation: p.generation, rows: p.rowCount, attributes: p.columns.length, buildMs: p.buildMs } });
+  }
+
+  async attributes(dataset: string): Promise<AttributeCatalogueView> {
+    const c = await this.catalogue(dataset);
+    return { dataset, generation: c.generation, rowCount: c.rowCount, builtAt: c.profiles.builtAt, attributes: [...c.attributes.values()], withheld: c.withheld };
+  }
+
+  /** One customer by identifier; the lookup is audited (dataset and actor, never the identifier). */
+  async showProfile(dataset: string, id: string, actor: InsightActor): Promise<ProfileView> {
+    const c = await this.catalogue(dataset);
+    const view = lookupProfile(this.db, c, id);
+    this.audit.append({ actor: actor.id, action: 'profile.viewed', subject: dataset, details: { generation: c.generation, attributes: view.attributes.length, withheld: view.withheld.length } });
+    return view;
+  }
+
+  /** Attributes as typed arrays (see profiles/read.ts), for all profiles or the rows given. */
+  async readAttributes(dataset: string, names: readonly string[], rows?: Uint32Array): Promise<TypedProfiles> {
+    return readProfileColumns(this.db, await this.catalogue(dataset), names, rows);
+  }
+
+  // ---- segments ------------------------------------------------------------------------------
+
+  /** Size and a small sample of a rule, without saving anything. */
+  async preview(dataset: string, rule: unknown, sampleSize = 10): Promise<PreviewView> {
+    const c = await this.catalogue(dataset);
+    const now = this.now();
+    const compiled = compileForDataset(this.db, rule, c, now);
+    const n = Math.max(0, Math.min(PREVIEW_SAMPLE_MAX, Math.floor(sampleSize)));
+    const shown = compiled.attributes.map((a) => c.attributes.get(a)!).filter((a) => a.source === 'dataset');
+    return this.db.transaction(() => {
+      const size = this.db.prepare(`SELECT count(*) FROM ${c.table} p WHERE ${compiled.sql}`).pluck().get(...compiled.params) as number;
+      const rows = this.db
+        .prepare(`SELECT p.id_norm${shown.map((a) => `, p.${checkedColumn(a.column!)}`).join('')} FROM ${c.table} p WHERE ${compiled.sql} ORDER BY p.row LIMIT ?`)
+        .raw()
+        .all(...compiled.params, n) as unknown[][];
+      const sample = rows.map((r) => ({
+        idMasked: maskIdentifier(r[0] as string),
+        values: Object.fromEntries(shown.map((a, i) => [a.name, displayValue(a.type, r[i + 1])])),
+      }));
+      return { dataset, generation: c.generation, size, population: c.rowCount, sample };
+    })();
+  }
+
+  /** Saves version 1 of a segment and materialises it. */
+  async createSegment(input: SegmentInput & { dataset: string }, actor: InsightActor): Promise<SegmentView> {
+    const c = await this.catalogue(input.dataset, actor);
+    const now = this.now();
+    this.db.transaction(() => {
+      const compiled = createSegment(this.db, input, c, actor.id, now);
+      const m = materialise(this.db, input.name, c, 'save', now);
+      this.audit.append({
+        actor: actor.id, action: 'segment.created', subject: input.name,
+        details: { dataset: c.dataset, version: 1, ruleSha256: ruleHash(compiled.rule), size: m.size, population: m.population, generation: m.generation, refreshEveryMinutes: input.refreshEveryMinutes ?? null },
+      });
+    }).immediate();
+    return getSegment(this.db, input.name);
+  }
+
+  /** Edits a segment; a changed rule becomes a new version and is materialised at once. */
+  async updateSegment(name: string, change: SegmentChange, actor: InsightActor): Promise<SegmentView> {
+    const c = await this.catalogue(getSegment(this.db, name).dataset, actor);
+    const now = this.now();
+    this.db.transaction(() => {
+      const { ruleChanged, version } = updateSegment(this.db, name, change, c, actor.id, now);
+      const m = ruleChanged ? materialise(this.db, name, c, 'save', now) : null;
+      const s = getSegment(this.db, name);
+      this.audit.append({
+        actor: actor.id, action: 'segment.updated', subject: name,
+        details: { version, ruleChanged, ruleSha256: ruleHash(s.rule), size: m?.size ?? null, refreshEveryMinutes: s.refreshEveryMinutes, descriptionChanged: change.description !== undefined },
+      });
+    }).immediate();
+    return getSegment(this.db, name);
+  }
+
+  async refreshSegment(name: string, actor: InsightActor, trigger: MaterialiseTrigger = 'manual'): Promise<MaterialisationView> {
+    const c = await this.catalogue(getSegment(this.db, name).dataset, actor);
+    const now = this.now();
+    return this.db.transaction(() => {
+      const m = materialise(this.db, name, c, trigger, now);
+      this.audit.append({ actor: actor.id, action: 'segment.refreshed', subject: name, details: { version: m.version, size: m.size, population: m.population, generation: m.generation, trigger, durationMs: m.durationMs } });
+      return m;
+    }).immediate();
+  }
+
+  deleteSegment(name: string, actor: InsightActor): void {
+    this.db.transaction(() => {
+      const flows = listFlows(this.db).filter((f) => 'segments' in f.source && f.source.segments.includes(name));
+      if (flows.length > 0) throw new MofangError('INSIGHT_INVALID', `segment ${name} is used by flow ${flows[0].name}`, { segment: name, usedBy: flows.map((f) => f.name) });
+      const s = getSegment(this.db, name);
+      deleteSegment(this.db, name);
+      this.audit.append({ actor: actor.id, action: 'segment.deleted', subject: name, details: { dataset: s.dataset, version: s.version } });
+    }).immediate();
+  }
+
+  getSegment(name: string): SegmentView {
+    return getSegment(this.db, name);
+  }
+
+  listSegments(filter: { dataset?: string } = {}): SegmentView[] {
+    return listSegments(this.db, filter);
+  }
+
+  segmentVersions(name: string): SegmentVersionView[] {
+    return segmentVersions(this.db, name);
+  }
+
+  /**
+   * The member rows of a segment over the dataset's live generation; re-materialised first
+   * (trigger `stale`, audited) when the latest materialisation is of an older generation or none.
+   */
+  async segmentMembers(name: string, actor: InsightActor = SYSTEM): Promise<SegmentMembers> {
+    const s = getSegment(this.db, name);
+    const live = getDataset(this.db, s.dataset).generation;
+    if (!s.latest || s.latest.generation !== live) await this.refreshSegment(name, actor, 'stale');
+    const { materialisation, rows } = storedMembers(this.db, name);
+    return { segment: name, dataset: s.dataset, generation: materialisation.generation, materialisation, rows };
+  }
+
+  /** Refreshes every segment whose schedule is due; returns how many were refreshed. */
+  async refreshDue(): Promise<number> {
+    let n = 0;
+    for (const name of dueSegments(this.db, this.now())) {
+      try {
+        await this.refreshSegment(name, SYSTEM, 'schedule');
+        n++;
+      } catch (err) {
+        this.logger?.warn({ segment: name, err: (err as Error).message }, 'scheduled segment refresh failed');
+        this.audit.append({ actor: SYSTEM.id, action: 'segment.refresh_failed', subject: name, details: { code: (err as MofangError).code ?? 'INTERNAL' } });
+      }
+    }
+    return n;
+  }
+
+  /** Runs `refreshDue` every `everyMs` (the node runtime starts it; timers never keep the process alive). */
+  startScheduler(everyMs = 60_000): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.ticking) return;
+      this.ticking = this.refreshDue().then(() => undefined, () => undefined).finally(() => (this.ticking = null));
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  async stopScheduler(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.ticking;
+  }
+
+  // ---- layering ------------------------------------------------------------------------------
+
+  async computeLayering(dataset: string, spec: LayeringSpec): Promise<LayeringResult> {
+    const c = await this.catalogue(dataset);
+    return computeLayering(this.db, spec, c, this.now());
+  }
+
+  /** Saves (or with `replace`, changes) a layering; its spec is checked by computing it. */
+  async saveLayering(input: { name: string; dataset: string; spec: LayeringSpec }, actor: InsightActor, replace = false): Promise<{ layering: LayeringView; result: LayeringResult }> {
+    const result = await this.computeLayering(input.dataset, input.spec);
+    const layering = this.db.transaction(() => {
+      const l = saveLayering(this.db, input, actor.id, this.now(), replace);
+      this.audit.append({ actor: actor.id, action: replace ? 'layering.updated' : 'layering.created', subject: input.name, details: { dataset: input.dataset, specSha256: ruleHash(input.spec), leaves: result.leaves } });
+      return l;
+    }).immediate();
+    return { layering, result };
+  }
+
+  getLayering(name: string): LayeringView {
+    return getLayering(this.db, name);
+  }
+
+  listLayerings(): LayeringView[] {
+    return listLayerings(this.db);
+  }
+
+  async runLayering(name: string): Promise<LayeringResult> {
+    const l = getLayering(this.db, name);
+    return this.computeLayering(l.dataset, l.spec);
+  }
+
+  deleteLayering(name: string, actor: InsightActor): void {
+    this.db.transaction(() => {
+      deleteLayering(this.db, name);
+      this.audit.append({ actor: actor.id, action: 'layering.deleted', subject: name, details: {} });
+    }).immediate();
+  }
+
+  /** Saves the cell at `path` of a saved layering as a segment (its rule: the path's conditions). */
+  async saveCell(layering: string, path: string[], segment: Omit<SegmentInput, 'rule'>, actor: InsightActor): Promise<SegmentView> {
+    const l = getLayering(this.db, layering);
+    const cell = cellAt(await this.computeLayering(l.dataset, l.spec), path);
+    return this.createSegment({ ...segment, dataset: l.dataset, rule: cell.rule }, actor);
+  }
+
+  // ---- flows ---------------------------------------------------------------------------------
+
+  createFlow(input: { name: string; dataset: string; source: FlowSource }, actor: InsightActor): FlowView {
+    return this.db.transaction(() => {
+      getDataset(this.db, input.dataset);
+      const f = createFlow(this.db, input, actor.id, this.now());
+      this.audit.append({ actor: actor.id, action: 'flow.created', subject: input.name, details: { dataset: input.dataset, source: input.source } });
+      return f;
+    }).immediate();
+  }
+
+  listFlows(): FlowView[] {
+    return listFlows(this.db);
+  }
+
+  getFlow(name: string): FlowView {
+    const { salt: _, ...flow } = getFlow(this.db, name);
+    return flow;
+  }
+
+  /** Snapshots the flow's categories over the live profiles for `period` (default: today, UTC). */
+  async takeSnapshot(flow: string, period: string | undefined, actor: InsightActor): Promise<SnapshotView> {
+    const f = getFlow(this.db, flow);
+    const c = await this.catalogue(f.dataset, actor);
+    const categories = await this.categories(f.source, f.dataset);
+    const snapshot = await takeSnapshot(this.db, { flow, period: period ?? this.now().toISOString().slice(0, 10), categories, catalogue: c, by: actor.id, now: this.now() });
+    this.audit.append({ actor: actor.id, action: 'flow.snapshot', subject: flow, details: { period: snapshot.period, snapshot: snapshot.id, population: snapshot.population, sizes: snapshot.sizes, generation: snapshot.generation } });
+    return snapshot;
+  }
+
+  private async categories(source: FlowSource, dataset: string): Promise<Category[]> {
+    if ('segments' in source) return source.segments.map((s) => ({ label: s, rule: { segment: s } as Rule }));
+    const result = await this.runLayering(source.layering);
+    const leaves: Category[] = [];
+    const walk = (cell: LayeringResult['root']) => (cell.children.length === 0 ? leaves.push({ label: cell.path.join(' / '), rule: cell.rule }) : cell.children.forEach(walk));
+    result.root.children.forEach(walk);
+    if (result.dataset !== dataset) throw new MofangError('INTERNAL', 'layering and flow datasets differ');
+    return leaves;
+  }
+
+  listSnapshots(flow: string): SnapshotView[] {
+    return listSnapshots(this.db, flow);
+  }
+
+  transitionMatrix(flow: string, from: string, to: string): TransitionMatrix {
+    return transitionMatrix(this.db, flow, from, to);
+  }
+}
+
