@@ -11,7 +11,7 @@ let store: Awaited<ReturnType<typeof churnStore>>;
 beforeAll(async () => {
   store = await churnStore(1500);
   t = await testApp();
-  (t.services as { trees?: TreeService }).trees = treeService({ db: store.db, audit: store.audit });
+  (t.services as { trees?: TreeService }).trees = treeService({ db: store.db, audit: store.audit, insight: store.insight });
 });
 
 afterAll(async () => {
