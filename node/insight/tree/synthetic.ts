@@ -5,7 +5,7 @@
  * well under a second.
  */
 import type { CategoricalColumn, FeatureColumn, NumericColumn } from './columns.js';
-import { seededRandom } from './validation-split.js';
+import { mulberry32 } from '../../demo/synthetic.js';
 
 export interface SyntheticChurn {
   target: CategoricalColumn;
@@ -19,7 +19,7 @@ export const SYNTHETIC_TIERS = ['basic', 'silver', 'gold', 'platinum'];
  * @example const { target, features } = syntheticChurn({ rows: 10_000, seed: 1, noise: 0.05 });
  */
 export function syntheticChurn(o: { rows: number; seed: number; noise: number; missing?: number }): SyntheticChurn {
-  const random = seededRandom(o.seed);
+  const random = mulberry32(o.seed);
   const n = o.rows;
   const num = (name: string, type: 'number' | 'date' = 'number'): NumericColumn => ({ name, type, values: new Float64Array(n), missing: new Uint8Array(n) });
   const cat = (name: string, levels: (string | boolean)[], type: 'string' | 'boolean' = 'string'): CategoricalColumn => ({

@@ -2,18 +2,7 @@
  * The held-out validation rows: a seeded, stratified sample, so the same seed gives the same split
  * and a rare target (a 3 % churn rate) is represented in both parts at its own rate.
  */
-
-/** mulberry32: a small seeded PRNG; statistical quality is ample for shuffling rows. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../demo/synthetic.js';
 
 /**
  * Splits `rows` (indices with a known label) into training and validation rows, taking
@@ -28,7 +17,7 @@ export function stratifiedSplit(
   fraction: number,
   seed: number,
 ): { train: Uint32Array; validation: Uint32Array } {
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   const byClass = [0, 1].map((label) => rows.filter((r) => labels[r] === label));
   const held: Uint32Array[] = [];
   const kept: Uint32Array[] = [];
