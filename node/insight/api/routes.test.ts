@@ -19,6 +19,53 @@ afterAll(async () => {
 
 const segment = { name: 'older', dataset: 'customers', rule: { attr: 'age', op: 'gte', value: 60 } };
 
+// Every insight route with the roles allowed; checked against the registered routes.
+const ROUTES: [method: string, route: string, url: string, roles: string[]][] = [
+  ['GET', '/v1/insight/datasets/:dataset/attributes', '/v1/insight/datasets/customers/attributes', ['operator', 'compliance']],
+  ['POST', '/v1/insight/datasets/:dataset/profiles/build', '/v1/insight/datasets/customers/profiles/build', ['operator']],
+  ['POST', '/v1/insight/datasets/:dataset/profiles/lookup', '/v1/insight/datasets/customers/profiles/lookup', ['operator', 'compliance']],
+  ['POST', '/v1/insight/segments/preview', '/v1/insight/segments/preview', ['operator', 'compliance']],
+  ['GET', '/v1/insight/segments', '/v1/insight/segments', ['operator', 'compliance']],
+  ['POST', '/v1/insight/segments', '/v1/insight/segments', ['operator']],
+  ['GET', '/v1/insight/segments/:name', '/v1/insight/segments/x', ['operator', 'compliance']],
+  ['PATCH', '/v1/insight/segments/:name', '/v1/insight/segments/x', ['operator']],
+  ['DELETE', '/v1/insight/segments/:name', '/v1/insight/segments/x', ['operator']],
+  ['POST', '/v1/insight/segments/:name/refresh', '/v1/insight/segments/x/refresh', ['operator']],
+  ['GET', '/v1/insight/segments/:name/versions', '/v1/insight/segments/x/versions', ['operator', 'compliance']],
+  ['POST', '/v1/insight/layerings/run', '/v1/insight/layerings/run', ['operator', 'compliance']],
+  ['GET', '/v1/insight/layerings', '/v1/insight/layerings', ['operator', 'compliance']],
+  ['POST', '/v1/insight/layerings', '/v1/insight/layerings', ['operator']],
+  ['PUT', '/v1/insight/layerings/:name', '/v1/insight/layerings/x', ['operator']],
+  ['GET', '/v1/insight/layerings/:name', '/v1/insight/layerings/x', ['operator', 'compliance']],
+  ['DELETE', '/v1/insight/layerings/:name', '/v1/insight/layerings/x', ['operator']],
+  ['POST', '/v1/insight/layerings/:name/cells/segment', '/v1/insight/layerings/x/cells/segment', ['operator']],
+  ['GET', '/v1/insight/flows', '/v1/insight/flows', ['operator', 'compliance']],
+  ['POST', '/v1/insight/flows', '/v1/insight/flows', ['operator']],
+  ['GET', '/v1/insight/flows/:name', '/v1/insight/flows/x', ['operator', 'compliance']],
+  ['POST', '/v1/insight/flows/:name/snapshots', '/v1/insight/flows/x/snapshots', ['operator']],
+  ['GET', '/v1/insight/flows/:name/matrix', '/v1/insight/flows/x/matrix?from=a&to=b', ['operator', 'compliance']],
+];
+
+describe('insight API roles', () => {
+  it('the table covers every registered insight route', async () => {
+    const doc = (await t.app.inject({ url: '/openapi.json' })).json();
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
+    expect(documented.filter((d) => d.includes(' /v1/insight/')).sort()).toEqual(ROUTES.map(([m, r]) => `${m} ${r}`).sort());
+  });
+
+  it.each(ROUTES)('%s %s: 401 without a token, 403 for every other role', async (method, _route, url, roles) => {
+    const res = await t.app.inject({ method: method as 'GET', url, payload: method === 'GET' || method === 'DELETE' ? undefined : {} });
+    expect(res.statusCode).toBe(401);
+    for (const role of (['admin', 'operator', 'compliance'] as const).filter((r) => !roles.includes(r))) {
+      const denied = await t.app.inject({ method: method as 'GET', url, headers: t.as(role), payload: method === 'GET' || method === 'DELETE' ? undefined : {} });
+      expect(denied.statusCode, role).toBe(403);
+      expect(denied.json().error).toMatchObject({ code: 'FORBIDDEN_ROLE', details: { allowed: roles, role } });
+    }
+  });
+});
+
 describe('insight API', () => {
   it('only operators change segments; compliance and operators read; admins neither', async () => {
     for (const role of ['compliance', 'admin'] as const) {
