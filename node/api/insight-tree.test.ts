@@ -19,6 +19,36 @@ afterAll(async () => {
   store.close();
 });
 
+const TREE = '00000000-0000-4000-8000-000000000000';
+// Every decision-tree route with the roles allowed; checked against the registered routes.
+const ROUTES: [string, string, string, ('admin' | 'operator' | 'compliance')[]][] = [
+  ['POST', '/v1/insight/trees', '/v1/insight/trees', ['operator']],
+  ['GET', '/v1/insight/trees', '/v1/insight/trees', ['operator', 'compliance']],
+  ['GET', '/v1/insight/trees/:id', `/v1/insight/trees/${TREE}`, ['operator', 'compliance']],
+  ['POST', '/v1/insight/trees/:id/score', `/v1/insight/trees/${TREE}/score`, ['operator']],
+  ['POST', '/v1/insight/trees/:id/leaves/:leaf/segment', `/v1/insight/trees/${TREE}/leaves/0/segment`, ['operator']],
+];
+
+describe('decision-tree API roles', () => {
+  it('the table covers every registered tree route', async () => {
+    const doc = (await t.app.inject({ url: '/openapi.json' })).json();
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
+    expect(documented.filter((d) => d.includes(' /v1/insight/trees')).sort()).toEqual(ROUTES.map(([m, r]) => `${m} ${r}`).sort());
+  });
+
+  it.each(ROUTES)('%s %s: 401 without a token, 403 for every other role', async (method, _route, url, roles) => {
+    const payload = method === 'GET' ? undefined : {};
+    expect((await t.app.inject({ method: method as 'GET', url, payload })).statusCode).toBe(401);
+    for (const role of (['admin', 'operator', 'compliance'] as const).filter((r) => !roles.includes(r))) {
+      const denied = await t.app.inject({ method: method as 'GET', url, headers: t.as(role), payload });
+      expect(denied.statusCode, role).toBe(403);
+      expect(denied.json().error).toMatchObject({ code: 'FORBIDDEN_ROLE', details: { allowed: roles, role } });
+    }
+  });
+});
+
 const train = { dataset: 'customers', target: 'churned', attributes: ['age', 'tier', 'income'], options: { maxDepth: 3, minLeaf: 10, minImpurityDecrease: 0.001 } };
 
 describe('/v1/insight/trees', () => {
@@ -72,7 +102,7 @@ describe('/v1/insight/trees', () => {
     const schema = await post('/v1/insight/trees', { ...train, options: { maxDepth: 0 } });
     expect(schema.statusCode).toBe(400);
     expect(schema.json().error.code).toBe('REQUEST_INVALID');
-    const missing = await t.app.inject({ method: 'GET', url: '/v1/insight/trees/00000000-0000-4000-8000-000000000000', headers: t.as('operator') });
+    const missing = await t.app.inject({ method: 'GET', url: `/v1/insight/trees/${TREE}`, headers: t.as('operator') });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('TREE_NOT_FOUND');
     expect((await post('/v1/insight/trees', train, 'compliance')).statusCode).toBe(403);
