@@ -23,6 +23,9 @@ export interface GrownTree {
   decrease: Float64Array;
 }
 
+const BOTH_SIDES = [true, false] as const;
+const ONE_SIDE = [true] as const;
+
 /** Below this a "decrease" is rounding noise, not a better split. */
 const EPSILON = 1e-12;
 
@@ -75,13 +78,14 @@ export function growTree(features: readonly BinnedFeature[], labels: Uint8Array,
       const sweep = order.subarray(0, used);
       // Categories by positive rate (ties by code, for a deterministic tree).
       if (!uppers) sweep.sort((a, b) => hist[o + 2 * a + 1] / hist[o + 2 * a] - hist[o + 2 * b + 1] / hist[o + 2 * b] || a - b);
+      // Missing rows with the left child, then with the right; without any, a placeholder side.
+      const sides = missingN > 0 ? BOTH_SIDES : ONE_SIDE;
       let ln = 0;
       let lp = 0;
       for (let j = 0; j < used; j++) {
         ln += hist[o + 2 * sweep[j]];
         lp += hist[o + 2 * sweep[j] + 1];
-        // Missing rows with the left child, then with the right; without any, a placeholder side.
-        for (const withLeft of missingN > 0 ? [true, false] : [true]) {
+        for (const withLeft of sides) {
           const nl = withLeft ? ln + missingN : ln;
           const pl = withLeft ? lp + missingP : lp;
           const nr = n - nl;
