@@ -93,6 +93,11 @@ export const ERRORS = {
   HE_INPUT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A local input to a homomorphic step (value, mask, count, noise) is invalid.' },
   HE_MESSAGE_INVALID: { http: 502, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A homomorphic key, ciphertext or value message received from the peer is malformed or does not match the plan.' },
   HE_STATE: { http: 500, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'A homomorphic step was called out of order or after dispose.' },
+
+  // Decision trees (insight)
+  TREE_INPUT_INVALID: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The training input cannot make a tree: target, attribute type, levels, rows or limits; the attribute or limit is named.' },
+  TREE_MODEL_INVALID: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A serialised tree model is malformed or of an unsupported version.' },
+  TREE_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No tree model with this id.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -40,6 +40,7 @@ import type { BatchMultiply } from '../protocols/psi/index.js';
 import type { SessionEnv } from './session/env.js';
 import { openDatabase, type Db } from './store/db.js';
 import { Insight } from './insight/insight.js';
+import { treeService, type TreeService } from './insight/tree/service.js';
 
 export interface NodeOptions {
   logger?: Logger;
@@ -68,10 +69,13 @@ export class MofangNode implements NodeServices {
     this.audit = new AuditLog(this.db, this.identity, { headFile: join(config.node.dataDir, 'audit-head.json') });
     this.senderCache = new SenderCache(join(config.node.dataDir, 'oprf'), this.group, this.audit);
     this.insight = new Insight({ db: this.db, audit: this.audit, now: this.now, logger: this.logger });
+    this.trees = treeService({ db: this.db, audit: this.audit, insight: this.insight, now: this.now });
   }
 
   /** Profiles, segments, layering and flows (node/insight). */
   readonly insight: Insight;
+  /** Decision trees on profiles (node/insight/tree). */
+  readonly trees: TreeService;
 
   readonly senderCache: SenderCache;
   private pool: CryptoPool | null = null;

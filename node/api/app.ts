@@ -15,6 +15,7 @@ import { agreementRoutes } from './routes/agreements.js';
 import { auditRoutes } from './routes/audit.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { healthRoutes } from './routes/health.js';
+import { insightTreeRoutes } from './routes/insight-tree.js';
 import { jobRoutes } from './routes/jobs.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { runRoutes } from './routes/runs.js';
@@ -119,6 +120,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(jobRoutes, { services });
       v1.register(auditRoutes, { services });
       v1.register(insightRoutes, { insight: () => services.insight });
+      v1.register(insightTreeRoutes, { services });
     },
     { prefix: '/v1' },
   );

@@ -4,6 +4,7 @@
  * Every method that changes state takes the acting principal, for the audit log.
  */
 import type { JobKind, JobStatus, JobView } from '../jobs/store.js';
+import type { TreeService } from '../insight/tree/service.js';
 import type { Insight } from '../insight/insight.js';
 
 export type { JobKind, JobResult, JobStatus, JobView } from '../jobs/store.js';
@@ -183,4 +184,6 @@ export interface NodeServices {
   listAudit(filter: { afterSeq?: number; limit?: number; action?: string }): AuditEntryView[];
   verifyAudit(): Promise<AuditVerifyView>;
   exportAudit(format: 'jsonl' | 'csv', out: NodeJS.WritableStream, filter: { from?: string; to?: string; action?: string }): Promise<void>;
+  /** Decision trees on profiles (node/insight/tree/service.ts); absent in API test doubles that do not need them. */
+  readonly trees?: TreeService;
 }

@@ -19,6 +19,7 @@ import { startNode } from '../runtime.js';
 import { runDemo } from '../demo/demo.js';
 import { parseExpiry, printAgreement, printJob, printJson, printRun, printVerify } from './format.js';
 import { jobProgress } from './job-progress.js';
+import { registerTreeCommands } from './insight-tree.js';
 import type { JobView } from '../jobs/store.js';
 import { registerInsightCommands } from './insight.js';
 
@@ -264,6 +265,8 @@ program.command('token')
       console.log(token);
     }),
   );
+
+registerTreeCommands(program, { withNode, json, actor: cliActor });
 
 program.command('demo')
   .description('start a bank and a partner node on loopback and run overlap and enrich between them')

@@ -70,7 +70,7 @@ export function writeSyntheticPair(options: SyntheticPairOptions): SyntheticPair
 }
 
 /** mulberry32: a small, fast, seedable PRNG — for synthetic data only, never for keys. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
