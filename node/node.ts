@@ -12,7 +12,8 @@ import { exportAudit, listAudit, verifyAudit } from './audit/index.js';
 import type {
   Actor, AgreementView, AuditVerifyView, HealthView, ImportInput, ImportReport, NodeServices, ProposeInput, QueryInput, RunView,
 } from './api/services.js';
-import { draftTerms, labelColumnIssues } from './agreements/model.js';
+import { draftTerms, labelColumnIssues, otherParty } from './agreements/model.js';
+import { aggregateColumnIssues } from './agreements/aggregate-terms.js';
 import { signTerms } from './agreements/signing.js';
 import {
   acceptAgreement, getAgreement, listAgreements, receiveProposal, recordAcceptance, revokeAgreement, saveProposal,
@@ -186,6 +187,15 @@ export class MofangNode implements NodeServices {
     const { peer, client } = await this.connect(input.peer, actor.id);
     try {
       const local = getDataset(this.db, input.localDataset);
+      const aggregate = input.operations.includes('aggregate') ? input.aggregate : undefined;
+      if (input.operations.includes('aggregate') !== (input.aggregate !== undefined)) {
+        throw new MofangError('AGREEMENT_INVALID', input.aggregate ? "aggregate: the section needs 'aggregate' in operations" : "aggregate: is required when 'aggregate' is allowed (columns, mechanism, ε, budget, group limits)");
+      }
+      if (aggregate?.valueHolder === 'proposer') {
+        // We would hold the values: our own dataset must be able to deliver them.
+        const issues = aggregateColumnIssues(aggregate.columns, local.columns);
+        if (issues.length > 0) throw new MofangError('AGREEMENT_INVALID', issues[0], { issues });
+      }
       if (local.idKind !== input.idKind) {
         throw new MofangError('AGREEMENT_INVALID', `idKind: dataset ${input.localDataset} is keyed by ${local.idKind}, not ${input.idKind}`);
       }
@@ -201,12 +211,15 @@ export class MofangNode implements NodeServices {
         outputs: {
           overlap: !input.operations.includes('overlap') ? [] : input.shareOverlapWithAcceptor ? ['proposer', 'acceptor'] : ['proposer'],
           enrich: input.operations.includes('enrich') ? ['proposer'] : [],
+          // Aggregates go to the party that holds the groups, never to the value holder.
+          ...(aggregate ? { aggregate: [otherParty(aggregate.valueHolder ?? 'acceptor')] } : {}),
         },
         minIntersection: input.minIntersection,
         idKind: input.idKind as never,
         ...(input.operations.includes('enrich') ? { enrichAttribute: input.enrichAttribute ?? `partner:${peer.name}:member` } : {}),
         ...(input.labels?.length ? { labels: input.labels } : {}),
         ...(input.oprfKeyEpochDays ? { oprfKeyEpochDays: input.oprfKeyEpochDays } : {}),
+        ...(aggregate ? { aggregate } : {}),
       }, this.now());
       const proposerSignature = signTerms(terms, this.identity, this.now());
       // The peer stores it first: a proposal the peer never received must not sit here as sent.
@@ -244,6 +257,7 @@ export class MofangNode implements NodeServices {
       ...(dataset.idKind !== a.terms.idKind ? [`idKind: dataset ${ours.dataset} is keyed by ${dataset.idKind}, not ${a.terms.idKind}`] : []),
       ...(dataset.idColumn !== ours.columns[0] ? [`parties.${a.localParty}.columns[0]: dataset ${ours.dataset} is keyed by column ${dataset.idColumn}, not ${ours.columns[0]}`] : []),
       ...labelColumnIssues(a.terms.labels ?? [], dataset.columns),
+      ...(a.terms.aggregate?.valueHolder === a.localParty ? aggregateColumnIssues(a.terms.aggregate.columns, dataset.columns) : []),
     ];
     if (issues.length > 0) throw new MofangError('AGREEMENT_INVALID', `agreement ${a.id} cannot be accepted: ${issues[0]}`, { issues });
   }

@@ -101,3 +101,30 @@ export function sampleLabelledDraft(proposerId: string, acceptorId: string, over
     ...over,
   };
 }
+
+/**
+ * Like `sampleDraft`, with the telco (value holder) letting the bank aggregate two of its columns
+ * (version 3 terms). Overlap only, so the bank is not granted membership.
+ */
+export function sampleAggregateDraft(proposerId: string, acceptorId: string, over: Partial<TermsDraft> = {}): TermsDraft {
+  const base = sampleDraft(proposerId, acceptorId);
+  return {
+    ...base,
+    operations: ['overlap', 'aggregate'],
+    outputs: { overlap: ['proposer'], enrich: [], aggregate: ['proposer'] },
+    enrichAttribute: undefined,
+    aggregate: {
+      columns: [
+        { column: 'spend', min: 0, max: 5000, scale: 2, buckets: [100, 1000] },
+        { column: 'tenure', min: 0, max: 600 },
+      ],
+      mechanism: 'discrete-laplace',
+      epsilonPerQuery: 1,
+      budget: { epsilon: 10, periodDays: 30 },
+      minGroupSize: 20,
+      minInputSize: 50,
+      maxGroups: 8,
+    },
+    ...over,
+  };
+}

@@ -95,6 +95,37 @@ export const ImportQuery = Type.Object(
 // --- Agreements -------------------------------------------------------------------------------
 export const AgreementStatus = Enum(['proposed', 'pending', 'accepted', 'revoked'] as const);
 
+/** Shapes only; the node checks the rules (ranges, buckets, ε units) and names the field (docs/agreements.md). */
+export const AggregateProposal = Type.Object(
+  {
+    columns: Type.Array(
+      Type.Object(
+        {
+          column: Type.String({ minLength: 1, maxLength: 200 }),
+          min: Type.Number(),
+          max: Type.Number(),
+          scale: Type.Optional(Type.Integer({ minimum: 0, maximum: 6 })),
+          buckets: Type.Optional(Type.Array(Type.Number(), { minItems: 1, maxItems: 32 })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 16 },
+    ),
+    valueHolder: Type.Optional(Enum(['proposer', 'acceptor'] as const, 'Whose dataset holds the columns; default acceptor.')),
+    mechanism: Enum(['discrete-laplace', 'discrete-gaussian'] as const),
+    epsilonPerQuery: Type.Number({ exclusiveMinimum: 0, maximum: 10 }),
+    deltaPerQuery: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    budget: Type.Object(
+      { epsilon: Type.Number({ exclusiveMinimum: 0 }), delta: Type.Optional(Type.Number({ exclusiveMinimum: 0 })), periodDays: Type.Integer({ minimum: 1, maximum: 366 }) },
+      { additionalProperties: false },
+    ),
+    minGroupSize: Type.Integer({ minimum: 1 }),
+    minInputSize: Type.Integer({ minimum: 1 }),
+    maxGroups: Type.Integer({ minimum: 1, maximum: 64 }),
+  },
+  { additionalProperties: false, description: 'Version 3 terms: what may be aggregated, the noise and the privacy budget.' },
+);
+
 export const ProposeInput = Type.Object(
   {
     peer: Type.String({ minLength: 1, maxLength: 64, description: 'Peer name from the node configuration.' }),
@@ -102,11 +133,12 @@ export const ProposeInput = Type.Object(
     localDataset: DatasetName,
     peerDataset: DatasetName,
     idKind: IdKind,
-    operations: Type.Array(Operation, { minItems: 1, uniqueItems: true }),
+    operations: Type.Array(Enum(['overlap', 'enrich', 'aggregate'] as const), { minItems: 1, uniqueItems: true }),
     shareOverlapWithAcceptor: Type.Optional(Type.Boolean()),
     minIntersection: Type.Integer({ minimum: 1 }),
     expiresAt: Timestamp,
     enrichAttribute: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    aggregate: Type.Optional(AggregateProposal),
   },
   { additionalProperties: false },
 );

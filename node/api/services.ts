@@ -57,7 +57,7 @@ export interface ProposeInput {
   localDataset: string;
   peerDataset: string;
   idKind: string;
-  operations: ('overlap' | 'enrich')[];
+  operations: ('overlap' | 'enrich' | 'aggregate')[];
   /** Who receives the overlap count: the proposer (querier) always; add 'acceptor' to share it. */
   shareOverlapWithAcceptor?: boolean;
   minIntersection: number;
@@ -69,6 +69,21 @@ export interface ProposeInput {
   labels?: { column: string; type: 'boolean' | 'number' | 'category'; maxBytes?: number }[];
   /** Days one OPRF key (and the partner's cached evaluated set) lasts; default 30. */
   oprfKeyEpochDays?: number;
+  /** With 'aggregate' in operations: the aggregate section (version 3 terms, docs/agreements.md). */
+  aggregate?: AggregateProposal;
+}
+
+/** The aggregate section as proposed; `valueHolder` defaults to the acceptor (the partner). */
+export interface AggregateProposal {
+  columns: { column: string; min: number; max: number; scale?: number; buckets?: number[] }[];
+  valueHolder?: 'proposer' | 'acceptor';
+  mechanism: 'discrete-laplace' | 'discrete-gaussian';
+  epsilonPerQuery: number;
+  deltaPerQuery?: number;
+  budget: { epsilon: number; delta?: number; periodDays: number };
+  minGroupSize: number;
+  minInputSize: number;
+  maxGroups: number;
 }
 
 /** An agreement as shown to users (terms plus local state). */

@@ -23,6 +23,10 @@ export function printAgreement(a: AgreementView): void {
   console.log(`  parties:    ${t.parties.proposer.name} (${t.parties.proposer.dataset}) ↔ ${t.parties.acceptor.name} (${t.parties.acceptor.dataset}), id kind ${t.idKind}`);
   console.log(`  operations: ${t.operations.join(', ')}; overlap to ${t.outputs.overlap.join(' + ')}, enrich to ${t.outputs.enrich.join(' + ')}`);
   console.log(`  minimum:    ${t.minIntersection}; expires ${t.expiresAt}`);
+  const agg = (a.terms as { aggregate?: { columns: { column: string; min: number; max: number }[]; valueHolder: string; mechanism: string; epsilonPerQuery: number; budget: { epsilon: number; periodDays: number }; minGroupSize: number } }).aggregate;
+  if (agg) {
+    console.log(`  aggregate:  ${agg.columns.map((c) => `${c.column} [${c.min}, ${c.max}]`).join(', ')} of the ${agg.valueHolder}; ${agg.mechanism}, ε ${agg.epsilonPerQuery}/query, ${agg.budget.epsilon} per ${agg.budget.periodDays} days; groups ≥ ${agg.minGroupSize}`);
+  }
   console.log(`  signatures: proposer ${a.proposerSignature.at}${a.acceptorSignature ? `, acceptor ${a.acceptorSignature.at}` : ', acceptor —'}`);
   if (a.revokedReason) console.log(`  revoked:    by ${a.revokedBy}: ${a.revokedReason}`);
 }

@@ -19,6 +19,7 @@ import { startNode } from '../runtime.js';
 import { runDemo } from '../demo/demo.js';
 import { parseExpiry, printAgreement, printJob, printJson, printRun, printVerify } from './format.js';
 import { jobProgress } from './job-progress.js';
+import { aggregateFromFlags } from './aggregate-options.js';
 import type { JobView } from '../jobs/store.js';
 
 const program = new Command('mofang')
@@ -136,7 +137,7 @@ const agreements = program.command('agreements').description('collaboration agre
 agreements.command('propose')
   .requiredOption('--peer <name>').requiredOption('--title <title>')
   .requiredOption('--dataset <name>', 'our dataset').requiredOption('--peer-dataset <name>', "the partner's dataset")
-  .requiredOption('--id-kind <kind>').option('--operations <list>', 'comma-separated: overlap,enrich', 'overlap,enrich')
+  .requiredOption('--id-kind <kind>').option('--operations <list>', 'comma-separated: overlap,enrich,aggregate', 'overlap,enrich')
   .option('--min-intersection <n>', 'results below this are withheld', '100')
   .option('--expires <when>', 'ISO date-time, or a duration like 90d', '90d')
   .option('--share-overlap', 'the partner also receives overlap counts')
@@ -144,14 +145,23 @@ agreements.command('propose')
   .option('--peer-id-column <name>', "identifier column of the partner's dataset (default: ours)")
   .option('--label <column:type[:maxBytes]...>', 'partner column enrich may deliver: boolean, number, or category:<maxBytes>')
   .option('--key-epoch-days <n>', 'days one OPRF key and the partner\'s cached evaluated set last', '30')
+  .option('--aggregate-column <column:min:max[:scale][:edges]...>', "partner column aggregate may sum, clamped to [min, max]; edges like 100,1000 for a histogram (needs 'aggregate' in --operations)")
+  .option('--value-holder <party>', 'whose dataset holds the aggregate columns: acceptor (default) or proposer')
+  .option('--mechanism <name>', 'discrete-laplace (default) or discrete-gaussian')
+  .option('--epsilon-per-query <ε>', 'ε one aggregate query spends').option('--delta-per-query <δ>', 'δ per query (discrete-gaussian only)')
+  .option('--budget-epsilon <ε>', 'ε all queries of one period may spend').option('--budget-delta <δ>', 'δ per period (discrete-gaussian only)')
+  .option('--budget-period-days <n>', 'length of a budget period (default 30)')
+  .option('--min-group-size <n>', 'numbers of groups below this noisy size are suppressed (default 20)')
+  .option('--min-input-size <n>', 'smallest group a query may name (default 100)')
+  .option('--max-groups <n>', 'most groups per query (default 16)')
   .action((o) =>
     withNode(async (node) => {
       const a = await node.proposeAgreement({
         peer: o.peer, title: o.title, localDataset: o.dataset, peerDataset: o.peerDataset, idKind: o.idKind,
-        operations: String(o.operations).split(',').map((s: string) => s.trim()) as ('overlap' | 'enrich')[],
+        operations: String(o.operations).split(',').map((s: string) => s.trim()) as ('overlap' | 'enrich' | 'aggregate')[],
         minIntersection: Number(o.minIntersection), expiresAt: parseExpiry(o.expires), shareOverlapWithAcceptor: !!o.shareOverlap,
         enrichAttribute: o.enrichAttribute, peerIdColumn: o.peerIdColumn, labels: (o.label ?? []).map(parseLabelOption),
-        oprfKeyEpochDays: Number(o.keyEpochDays),
+        oprfKeyEpochDays: Number(o.keyEpochDays), aggregate: aggregateFromFlags(o),
       }, cliActor());
       json() ? printJson(a) : printAgreement(a);
     }),
