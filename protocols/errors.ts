@@ -3,7 +3,7 @@
  * (`node/errors.ts`), which maps them to HTTP and gRPC statuses; protocols/ itself imports nothing
  * from node/.
  */
-export const PROTOCOL_ERROR_CODES = ['PSI_INPUT_INVALID', 'PSI_POINT_INVALID', 'PSI_STATE'] as const;
+export const PROTOCOL_ERROR_CODES = ['PSI_INPUT_INVALID', 'PSI_POINT_INVALID', 'PSI_STATE', 'DP_INPUT_INVALID'] as const;
 export type ProtocolErrorCode = (typeof PROTOCOL_ERROR_CODES)[number];
 
 export class ProtocolError extends Error {
