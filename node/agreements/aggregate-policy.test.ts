@@ -1,23 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { MofangError } from '../errors.js';
 import { checkAggregateColumnsAllowed, checkAggregateColumnsAvailable, checkAggregateGroups } from './aggregate-policy.js';
-import { agreementHash, draftTerms, type PartyRole, type TermsDraft } from './model.js';
+import { agreementHash, draftTerms, type TermsDraft } from './model.js';
 import { checkQueryAllowed } from './policy.js';
 import type { StoredAgreement } from './store.js';
-import { sampleAggregateDraft, sampleDraft } from './testing.js';
+import { sampleDraft, storedAggregateAgreement } from './testing.js';
 
 const BANK = `sha256:${'b'.repeat(64)}`;
 const TELCO = `sha256:${'7'.repeat(64)}`;
-const CREATED = new Date('2026-01-01T00:00:00.000Z');
 const DURING = new Date('2026-03-01T00:00:00.000Z');
-const SIG = { signer: BANK, signature: 'AA==', at: CREATED.toISOString() };
 
-function stored(side: PartyRole, draft: TermsDraft = sampleAggregateDraft(BANK, TELCO)): StoredAgreement {
-  const terms = draftTerms(draft, CREATED, '0f8fad5b-d9cb-469f-a165-70867728950e');
-  return {
-    id: terms.id, terms, termsHash: agreementHash(terms), localParty: side, peerNodeId: side === 'proposer' ? TELCO : BANK, status: 'accepted',
-    proposerSignature: SIG, acceptorSignature: { ...SIG, signer: TELCO }, createdAt: CREATED.toISOString(), updatedAt: CREATED.toISOString(),
-  };
+function stored(side: 'proposer' | 'acceptor', draft?: TermsDraft): StoredAgreement {
+  if (!draft) return storedAggregateAgreement(side);
+  const terms = draftTerms(draft, new Date('2026-01-01T00:00:00.000Z'), '0f8fad5b-d9cb-469f-a165-70867728950e');
+  return { ...storedAggregateAgreement(side), terms, termsHash: agreementHash(terms) };
 }
 
 function refusal(fn: () => unknown): string {

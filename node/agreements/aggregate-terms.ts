@@ -13,6 +13,7 @@
  *     may not carry finer values than those units can hold.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { DELTA_DIGITS, EPSILON_DIGITS, scaledInteger } from '../../protocols/dp/index.js';
 import { Name, PartyRoleSchema, StringEnum } from './terms-types.js';
 
 export const MAX_AGGREGATE_COLUMNS = 16;
@@ -21,9 +22,6 @@ export const MAX_SCALE = 6;
 export const MAX_AGGREGATE_GROUPS = 64;
 /** Largest (max − min) · 10^scale: keeps per-record integers far inside float64's exact range. */
 export const MAX_SCALED_RANGE = 2 ** 48;
-/** ε is stored as an integer number of micro-ε; δ as nano-δ (docs/privacy.md). */
-export const EPSILON_UNIT = 1e6;
-export const DELTA_UNIT = 1e9;
 
 export const AggregateColumnSchema = Type.Object(
   {
@@ -78,10 +76,14 @@ export type Mechanism = Static<typeof MechanismSchema>;
 /** What a proposer writes: `valueHolder` defaults to the acceptor. */
 export type AggregateDraft = Omit<AggregateTerms, 'valueHolder'> & { valueHolder?: AggregateTerms['valueHolder'] };
 
-/** Whether `x` is a whole number of `1/unit` (within float rounding). */
-function inUnits(x: number, unit: number): boolean {
-  const scaled = x * unit;
-  return Math.abs(scaled - Math.round(scaled)) <= 1e-6 * Math.max(1, Math.abs(scaled));
+/** Whether `x` has at most `digits` decimals, exactly (its decimal text, not its float value). */
+function hasAtMostDecimals(x: number, digits: number): boolean {
+  try {
+    scaledInteger(Math.abs(x), digits);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -99,7 +101,7 @@ export function aggregateSectionIssues(a: AggregateTerms, idColumn: string): str
     if (!(c.max > c.min)) issues.push(`${at}.max: must be greater than min (${c.min})`);
     const unit = 10 ** (c.scale ?? 0);
     for (const field of ['min', 'max'] as const) {
-      if (!inUnits(c[field], unit)) issues.push(`${at}.${field}: ${c[field]} has more decimal digits than scale ${c.scale ?? 0} keeps`);
+      if (!hasAtMostDecimals(c[field], c.scale ?? 0)) issues.push(`${at}.${field}: ${c[field]} has more decimal digits than scale ${c.scale ?? 0} keeps`);
     }
     if ((c.max - c.min) * unit > MAX_SCALED_RANGE) {
       issues.push(`${at}: (max − min) · 10^scale must be at most 2^48; lower the range or the scale`);
@@ -115,12 +117,12 @@ export function aggregateSectionIssues(a: AggregateTerms, idColumn: string): str
   if (gaussian && a.budget.delta === undefined) issues.push('aggregate.budget.delta: is required for discrete-gaussian');
   if (!gaussian && a.deltaPerQuery !== undefined) issues.push('aggregate.deltaPerQuery: only discrete-gaussian spends δ');
   if (!gaussian && a.budget.delta !== undefined) issues.push('aggregate.budget.delta: only discrete-gaussian spends δ');
-  if (!inUnits(a.epsilonPerQuery, EPSILON_UNIT)) issues.push('aggregate.epsilonPerQuery: at most 6 decimal digits (budgets count micro-ε)');
-  if (!inUnits(a.budget.epsilon, EPSILON_UNIT)) issues.push('aggregate.budget.epsilon: at most 6 decimal digits (budgets count micro-ε)');
-  if (a.deltaPerQuery !== undefined && (!inUnits(a.deltaPerQuery, DELTA_UNIT) || a.deltaPerQuery < 1 / DELTA_UNIT)) {
+  if (!hasAtMostDecimals(a.epsilonPerQuery, EPSILON_DIGITS)) issues.push('aggregate.epsilonPerQuery: at most 6 decimal digits (budgets count micro-ε)');
+  if (!hasAtMostDecimals(a.budget.epsilon, EPSILON_DIGITS)) issues.push('aggregate.budget.epsilon: at most 6 decimal digits (budgets count micro-ε)');
+  if (a.deltaPerQuery !== undefined && !hasAtMostDecimals(a.deltaPerQuery, DELTA_DIGITS)) {
     issues.push('aggregate.deltaPerQuery: must be a whole number of 1e-9 (budgets count nano-δ)');
   }
-  if (a.budget.delta !== undefined && !inUnits(a.budget.delta, DELTA_UNIT)) issues.push('aggregate.budget.delta: must be a whole number of 1e-9');
+  if (a.budget.delta !== undefined && !hasAtMostDecimals(a.budget.delta, DELTA_DIGITS)) issues.push('aggregate.budget.delta: must be a whole number of 1e-9');
   if (a.epsilonPerQuery > a.budget.epsilon) issues.push(`aggregate.epsilonPerQuery: ${a.epsilonPerQuery} exceeds the whole period's budget.epsilon ${a.budget.epsilon}`);
   if (a.deltaPerQuery !== undefined && a.budget.delta !== undefined && a.deltaPerQuery > a.budget.delta) {
     issues.push(`aggregate.deltaPerQuery: ${a.deltaPerQuery} exceeds budget.delta ${a.budget.delta}`);
