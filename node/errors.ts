@@ -83,6 +83,11 @@ export const ERRORS = {
   PSI_POINT_INVALID: { http: 502, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A group element received over the wire is not valid.' },
   PSI_STATE: { http: 500, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'A PSI step was called out of order.' },
   DP_INPUT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A differential-privacy parameter (epsilon, delta, sensitivity, noise scale, bound or budget) is invalid.' },
+  HE_OVERFLOW: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'A homomorphic sum could exceed the plain modulus; the run is refused rather than wrapping.' },
+  HE_PARAMS_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'Homomorphic aggregation parameters (set size, columns, groups, plan) are invalid.' },
+  HE_INPUT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A local input to a homomorphic step (value, mask, count, noise) is invalid.' },
+  HE_MESSAGE_INVALID: { http: 502, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A homomorphic key, ciphertext or value message received from the peer is malformed or does not match the plan.' },
+  HE_STATE: { http: 500, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'A homomorphic step was called out of order or after dispose.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
