@@ -10,8 +10,11 @@ import type { Group } from '../protocols/group/group.js';
 import { AuditLog } from './audit/log.js';
 import { exportAudit, listAudit, verifyAudit } from './audit/index.js';
 import type {
-  Actor, AgreementView, AuditVerifyView, HealthView, ImportInput, ImportReport, NodeServices, ProposeInput, QueryInput, RunView,
+  Actor, AgreementView, AuditVerifyView, HealthView, ImportInput, ImportReport, NodeServices, ProposeInput, QueryInput, RunView, SubmitJobInput,
 } from './api/services.js';
+import { checkAggregateJobOptions } from './jobs/aggregate-options.js';
+import { getScoreSet, listScoreSets, type ScoreSet } from './insight/joint-scores.js';
+import { budgetView, type BudgetView } from './privacy/budget-view.js';
 import { draftTerms, labelColumnIssues, otherParty } from './agreements/model.js';
 import { aggregateColumnIssues } from './agreements/aggregate-terms.js';
 import { signTerms } from './agreements/signing.js';
@@ -36,9 +39,10 @@ import { SenderCache } from './session/sender-cache.js';
 import { CryptoPool } from './crypto-pool/pool.js';
 import { jobExecutor } from './jobs/execute.js';
 import { JobRunner } from './jobs/runner.js';
-import { createJob, getJob, isTerminal, listJobs, liveRunner, requestCancel, type JobKind, type JobView } from './jobs/store.js';
+import { createJob, getJob, isTerminal, listJobs, liveRunner, requestCancel, type JobView } from './jobs/store.js';
 import type { BatchMultiply } from '../protocols/psi/index.js';
 import type { SessionEnv } from './session/env.js';
+import type { GroupSource } from './session/group-source.js';
 import { openDatabase, type Db } from './store/db.js';
 
 export interface NodeOptions {
@@ -282,13 +286,15 @@ export class MofangNode implements NodeServices {
   }
 
   /** Queues a joint query as a job; a running node's runner (or `awaitJob`) executes it. */
-  submitJob(input: { kind: JobKind; agreementIds: string[]; attribute?: string }, actor: Actor): JobView {
+  submitJob(input: SubmitJobInput, actor: Actor): JobView {
     if (input.agreementIds.length === 0 || (input.kind !== 'intersect' && input.agreementIds.length !== 1)) {
       throw new MofangError('REQUEST_INVALID', `agreementIds: ${input.kind} takes ${input.kind === 'intersect' ? 'two or more agreements' : 'exactly one agreement'}`);
     }
     if (input.kind === 'intersect' && input.agreementIds.length < 2) throw new MofangError('REQUEST_INVALID', 'agreementIds: intersect takes two or more agreements');
+    checkAggregateJobOptions(input.kind, input.aggregate);
     for (const id of input.agreementIds) getAgreement(this.db, id);
-    const job = createJob(this.db, { kind: input.kind, agreementIds: input.agreementIds, options: input.attribute ? { attribute: input.attribute } : {}, createdBy: actor.id });
+    const options = { ...(input.attribute ? { attribute: input.attribute } : {}), ...(input.aggregate ? { aggregate: input.aggregate } : {}) };
+    const job = createJob(this.db, { kind: input.kind, agreementIds: input.agreementIds, options, createdBy: actor.id });
     this.audit.append({ actor: actor.id, action: 'job.queued', subject: job.id, details: { kind: job.kind, agreementIds: job.agreementIds } });
     return job;
   }
@@ -309,6 +315,12 @@ export class MofangNode implements NodeServices {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
+
+  /**
+   * Where `segments` of an aggregate job come from (node/insight segments, issue 5); until that is
+   * wired, jobs group by attribute or take all records.
+   */
+  segmentSource?: (names: string[]) => GroupSource;
 
   private runner: JobRunner | null = null;
 
@@ -357,6 +369,18 @@ export class MofangNode implements NodeServices {
 
   getRun(id: string): RunView {
     return getRun(this.db, id);
+  }
+
+  listScoreSets(filter: { agreementId?: string; limit?: number }): ScoreSet[] {
+    return listScoreSets(this.db, filter);
+  }
+
+  getScoreSet(runId: string): ScoreSet {
+    return getScoreSet(this.db, runId);
+  }
+
+  privacyBudget(agreementId: string): BudgetView {
+    return budgetView(this.db, getAgreement(this.db, agreementId), this.now());
   }
 
   listAudit(filter: { afterSeq?: number; limit?: number; action?: string }) {

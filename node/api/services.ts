@@ -3,9 +3,13 @@
  * `node/node.ts`; routes only validate, authorise and translate — no business logic here.
  * Every method that changes state takes the acting principal, for the audit log.
  */
-import type { JobKind, JobStatus, JobView } from '../jobs/store.js';
+import type { AggregateJobOptions, JobKind, JobStatus, JobView } from '../jobs/store.js';
+import type { ScoreSet } from '../insight/joint-scores.js';
+import type { BudgetView } from '../privacy/budget-view.js';
 
-export type { JobKind, JobResult, JobStatus, JobView } from '../jobs/store.js';
+export type { ScoreSet, BudgetView };
+
+export type { AggregateJobOptions, JobKind, JobResult, JobStatus, JobView } from '../jobs/store.js';
 
 export type Role = 'admin' | 'operator' | 'compliance';
 
@@ -115,12 +119,14 @@ export interface SubmitJobInput {
   agreementIds: string[];
   /** For intersect: the local attribute the combined audience is marked with. */
   attribute?: string;
+  /** For aggregate and score: what to aggregate and how to group. */
+  aggregate?: AggregateJobOptions;
 }
 
 export interface RunView {
   id: string;
   agreementId: string;
-  operation: 'overlap' | 'enrich';
+  operation: 'overlap' | 'enrich' | 'aggregate';
   role: 'querier' | 'responder';
   peerNodeId: string;
   status: 'running' | 'succeeded' | 'failed';
@@ -192,6 +198,11 @@ export interface NodeServices {
   cancelRun(id: string, actor: Actor): RunView;
   listRuns(filter: { limit?: number }): RunView[];
   getRun(id: string): RunView;
+  /** Joint segment scores released by aggregate and score jobs, newest first. */
+  listScoreSets(filter: { agreementId?: string; limit?: number }): ScoreSet[];
+  getScoreSet(runId: string): ScoreSet;
+  /** The agreement's privacy budget in the current period. */
+  privacyBudget(agreementId: string): BudgetView;
   listAudit(filter: { afterSeq?: number; limit?: number; action?: string }): AuditEntryView[];
   verifyAudit(): Promise<AuditVerifyView>;
   exportAudit(format: 'jsonl' | 'csv', out: NodeJS.WritableStream, filter: { from?: string; to?: string; action?: string }): Promise<void>;

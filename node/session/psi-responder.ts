@@ -24,6 +24,7 @@ import { acceptReceipt, makeReceipt } from './receipts.js';
 import { finishRun, getRun, insertRun, runCancelRequested, runsInLastDay } from './runs.js';
 import { wireEpoch } from './sender-cache.js';
 import { Transcript } from './transcript.js';
+import { runAggregateResponder } from './aggregate-responder.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_LABEL_REQUEST = 32;
@@ -38,6 +39,8 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     const start = await expectFrame(link, 'start', env.peer.name);
     const transcript = new Transcript();
     transcript.add('querier', { frame: 'start', start });
+    // Aggregate runs share the stream's opening and closing; the value holder's side is its own module.
+    if (start.operation === 'aggregate') return await runAggregateResponder(env, link, start, transcript);
     requireField(UUID.test(start.runId), 'start.runId', 'must be a lower-case UUID');
     requireField(start.operation === 'overlap' || start.operation === 'enrich', 'start.operation', 'must be overlap or enrich');
     requireField(Number.isSafeInteger(start.receiverSetSize) && start.receiverSetSize >= 1 && start.receiverSetSize <= env.limits.maxSetSize, 'start.receiverSetSize', `must be an integer from 1 to ${env.limits.maxSetSize}`);
