@@ -17,7 +17,7 @@ import { MofangNode } from '../node.js';
 import { packageVersion } from '../paths.js';
 import { startNode } from '../runtime.js';
 import { runDemo } from '../demo/demo.js';
-import { parseExpiry, printAgreement, printJob, printJson, printRun, printVerify } from './format.js';
+import { parseExpiry, printAgreement, printBudget, printJob, printJson, printRun, printScoreSet, printVerify } from './format.js';
 import { jobProgress } from './job-progress.js';
 import { aggregateFromFlags } from './aggregate-options.js';
 import type { JobView } from '../jobs/store.js';
@@ -188,7 +188,8 @@ function followJob(submit: (node: MofangNode) => JobView, detach: boolean) {
     const progress = jobProgress();
     const job = await node.awaitJob(submitted.id, progress.update);
     progress.done(job);
-    if (json()) printJson(job.status === 'succeeded' && job.kind !== 'intersect' ? node.getRun(job.runIds[job.runIds.length - 1]) : job);
+    if (job.status === 'succeeded' && job.result?.scores) json() ? printJson(node.getScoreSet(job.result.scores)) : printScoreSet(node.getScoreSet(job.result.scores));
+    else if (json()) printJson(job.status === 'succeeded' && job.kind !== 'intersect' ? node.getRun(job.runIds[job.runIds.length - 1]) : job);
     else printJob(job);
     if (job.status !== 'succeeded') process.exitCode = 1;
   });
@@ -204,6 +205,37 @@ query.command('intersect')
   .option('--attribute <name>', 'local attribute for the combined audience')
   .option('--detach', 'queue the job and return')
   .action((o) => followJob((node) => node.submitJob({ kind: 'intersect', agreementIds: o.agreement, attribute: o.attribute }, operatorActor()), !!o.detach));
+
+for (const kind of ['aggregate', 'score'] as const) {
+  const command = query.command(kind)
+    .description(kind === 'aggregate'
+      ? "noisy count, sum, mean (and histogram) of the partner's agreed columns over the joint audience, per group of our records"
+      : 'the same, ranking the groups by a formula')
+    .requiredOption('--agreement <id>')
+    .requiredOption('--column <name...>', "agreed aggregate column of the partner's dataset (repeatable)")
+    .option('--histogram', "also the columns' agreed histograms")
+    .option('--group-by <attribute>', 'one group per value of this categorical attribute of our dataset')
+    .option('--segment <name...>', 'one group per named segment of our dataset')
+    .option('--detach', 'queue the job and return');
+  if (kind === 'score') command.requiredOption('--score <formula>', 'size-x-mean:<column> or weighted:<column>=<weight>,…');
+  command.action((o) => followJob((node) => node.submitJob({
+    kind, agreementIds: [o.agreement],
+    aggregate: { columns: o.column, histogram: !!o.histogram, ...(o.groupBy ? { groupBy: o.groupBy } : {}), ...(o.segment ? { segments: o.segment } : {}), ...(o.score ? { score: o.score } : {}) },
+  }, operatorActor()), !!o.detach));
+}
+
+const scores = program.command('scores').description('joint segment scores released by aggregate and score jobs');
+scores.command('list').option('--agreement <id>').option('--limit <n>', 'how many', '20').action((o) =>
+  withNode((node) => {
+    const list = node.listScoreSets({ agreementId: o.agreement, limit: Number(o.limit) });
+    if (json()) return printJson(list);
+    for (const s of list) console.log(`${s.runId}  ${s.createdAt}  ${s.grouping.padEnd(20)} ${s.columns.join(',').padEnd(20)} ε ${s.epsilon}  ${s.groups.length} groups`);
+  }),
+);
+scores.command('show <runId>').action((id) => withNode((node) => (json() ? printJson(node.getScoreSet(id)) : printScoreSet(node.getScoreSet(id)))));
+agreements.command('budget <id>').description("the agreement's privacy budget in the current period").action((id) =>
+  withNode((node) => (json() ? printJson(node.privacyBudget(id)) : printBudget(node.privacyBudget(id)))),
+);
 
 const jobs = program.command('jobs').description('joint-query jobs: progress, results, cancellation');
 jobs.command('list').option('--status <status>').option('--limit <n>', 'how many', '20').action((o) =>
