@@ -31,7 +31,7 @@ export async function runAggregation(
       const noise = options.noise ?? Array.from({ length: plan.columns.length * plan.groups }, () => 0n);
       const reply = encodeResultValues(plan, addNoise(plan, blinded, noise));
       const totals = unblind(plan, blinding, decodeResultValues(plan, reply), masks.map(maskCount));
-      return { totals, blinded, result, budgets: holder.noiseBudgets(result) };
+      return { totals, blinded, result, budgets: holder.inspect(result).map((r) => r.budget) };
     } finally {
       aggregator.dispose();
     }

@@ -31,8 +31,11 @@ export interface ValueHolder {
   encrypt(columns: readonly ColumnValues[]): Generator<Uint8Array, void, undefined>;
   /** The blinded totals S + R mod t, one per `plan.results` entry (HE_MESSAGE_INVALID for a bad message). */
   decrypt(result: Uint8Array): bigint[];
-  /** Remaining noise budget (bits) of each result ciphertext; diagnostics and tests. */
-  noiseBudgets(result: Uint8Array): number[];
+  /**
+   * Diagnostics (V may look at its own decryptions): per result ciphertext, the noise budget left
+   * in bits and every decrypted slot.
+   */
+  inspect(result: Uint8Array): { budget: number; slots: BigUint64Array }[];
   /** Deletes the keys and every SEAL object; the holder is unusable afterwards. */
   dispose(): void;
 }
@@ -119,8 +122,14 @@ export async function createValueHolder(plan: AggregationPlan): Promise<ValueHol
           }),
         );
       },
-      noiseBudgets(result) {
-        return eachResult(result, (ct) => decryptor.invariantNoiseBudget(ct));
+      inspect(result) {
+        return eachResult(result, (ct) =>
+          scoped((s) => {
+            const plain = s.own(seal.PlainText());
+            decryptor.decrypt(ct, plain);
+            return { budget: decryptor.invariantNoiseBudget(ct), slots: BigUint64Array.from(encoder.decodeBigInt(plain, false) as BigUint64Array) };
+          }),
+        );
       },
       dispose() {
         disposed = true;
