@@ -82,6 +82,8 @@ describe('aggregate queries between a bank and a telco node', () => {
       expect(spend.sum.ci95.low).toBeLessThan(spend.sum.value);
       expect(g.count!.ci95.high).toBeGreaterThan(g.count!.value);
     }
+    // Only this test removed the noise: a node's own session environment never carries a noise source.
+    expect(MofangNode.prototype.sessionEnv.call(nodes.bank, nodes.bank.peers.byName('telco')).noise).toBeUndefined();
     const telcoRun = nodes.telco.getRun(set.runId);
     expect(telcoRun).toMatchObject({ operation: 'aggregate', role: 'responder', status: 'succeeded', resultCount: null, transcriptHash: nodes.bank.getRun(set.runId).transcriptHash });
     for (const node of [nodes.bank, nodes.telco]) {

@@ -136,6 +136,9 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
       { points: own.points, groups: indices, membership, m, digestLength: length, keyEpoch: accept.keyEpoch, agreementId: agreement.id, runId },
     );
     const counts = masks.map(maskCount);
+    // Drawn now, not when the reply arrives: the sampler's time must not depend on it.
+    const noise = env.noise ?? secureNoise;
+    const countNoise = counts.map(() => noise(setup.countNoise));
 
     const heSetup = await expectFrame(link, 'heSetup', env.peer.name);
     transcript.add('responder', { frame: 'heSetup', heSetup });
@@ -169,7 +172,7 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
     }
     const totals = unblind(setup.plan, blinding, values, counts);
     let released = releaseGroups({
-      setup, groups: groups.map((g) => ({ label: g.label, inputSize: g.rows.length })), counts, totals, minGroupSize: section.minGroupSize, noise: env.noise ?? secureNoise,
+      setup, groups: groups.map((g) => ({ label: g.label, inputSize: g.rows.length })), counts, totals, minGroupSize: section.minGroupSize, countNoise,
     });
     if (q.rank) released = q.rank(released);
     checkCancelled();

@@ -21,14 +21,15 @@ export interface ReleaseInput {
   /** unblind()'s totals: encrypted column × group, noise of the value holder included. */
   totals: GroupTotal[];
   minGroupSize: number;
-  noise: NoiseSource;
+  /** The querier's count noise, one sample per group, drawn before the value holder's reply arrived. */
+  countNoise: bigint[];
 }
 
 export function releaseGroups(r: ReleaseInput): GroupRelease[] {
   const { setup } = r;
   const total = (encrypted: number, group: number) => r.totals.find((t) => t.column === encrypted && t.group === group)!.sum;
   return r.groups.map((group, g) => {
-    const noisyCount = BigInt(r.counts[g]) + r.noise(setup.countNoise);
+    const noisyCount = BigInt(r.counts[g]) + r.countNoise[g];
     const count = release({ noisy: noisyCount }, setup.countNoise);
     if (suppress(noisyCount, r.minGroupSize)) {
       return { index: g, label: group.label, inputSize: group.inputSize, suppressed: true, count: null, columns: [], score: null, rank: null };

@@ -130,6 +130,10 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
       checkCancelled();
       await sendHeObject(send, HE_KIND.ciphertext, index++, ciphertext, chunkBytes);
     }
+    // Our noise is drawn before the totals arrive, so the sampler's running time is not tied to
+    // the reply (docs/privacy.md), and goes on before the querier can see any total.
+    const noise = env.noise ?? secureNoise;
+    const eta = setup.encrypted.flatMap((e) => request.groupSizes.map(() => boundedSample(noise, e.noise)));
     const result = await receiveHeObject(link, { name: env.peer.name, sender: 'querier' }, transcript, { kind: HE_KIND.result, index: 0, maxBytes: setup.plan.bytes.resultMax, what: 'the result ciphertexts' });
     let blinded: bigint[];
     try {
@@ -137,9 +141,6 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
     } catch (err) {
       throw asPeerError(err);
     }
-    const noise = env.noise ?? secureNoise;
-    // Our noise goes on before the querier can see any total (docs/privacy.md).
-    const eta = setup.encrypted.flatMap((e) => request.groupSizes.map(() => boundedSample(noise, e.noise)));
     await send({ frame: 'noisyValues', noisyValues: { values: Buffer.from(encodeResultValues(setup.plan, addNoise(setup.plan, blinded, eta))) } });
     holder.dispose();
     holder = null;
