@@ -25,6 +25,19 @@ function invalidMessage(mutate: (t: Record<string, any>) => void): string {
   throw new Error('expected AGREEMENT_INVALID');
 }
 
+/** Every issue of the terms `mutate` makes from `base` (the message's first: some mistakes break two rules). */
+function allIssues(base: AgreementTerms, mutate: (t: Record<string, any>) => void): string {
+  const t = structuredClone(base) as Record<string, any>;
+  mutate(t);
+  try {
+    validateTerms(t, NOW);
+  } catch (err) {
+    expect((err as MofangError).code).toBe('AGREEMENT_INVALID');
+    return ((err as MofangError).details?.issues as string[]).join('\n');
+  }
+  throw new Error('expected AGREEMENT_INVALID');
+}
+
 describe('agreement terms: validation names the field', () => {
   it('accepts well-formed terms and returns a canonical copy', () => {
     const t = terms();
@@ -94,18 +107,7 @@ describe('agreement terms, version 2: labels and the OPRF key epoch', () => {
   function labelled(over: Partial<TermsDraft> = {}): AgreementTerms {
     return draftTerms(sampleLabelledDraft(BANK, TELCO, over), NOW, '0f8fad5b-d9cb-469f-a165-70867728950e');
   }
-  function invalidLabelled(mutate: (t: Record<string, any>) => void): string {
-    const t = structuredClone(labelled()) as Record<string, any>;
-    mutate(t);
-    try {
-      validateTerms(t, NOW);
-    } catch (err) {
-      expect((err as MofangError).code).toBe('AGREEMENT_INVALID');
-      // Every issue, the message's first: some mistakes break two rules.
-      return ((err as MofangError).details?.issues as string[]).join('\n');
-    }
-    throw new Error('expected AGREEMENT_INVALID');
-  }
+  const invalidLabelled = (mutate: (t: Record<string, any>) => void) => allIssues(labelled(), mutate);
 
   it('accepts label columns that the acceptor lists after its id column, in order', () => {
     const t = labelled();
@@ -236,17 +238,7 @@ describe('agreement terms, version 3: the aggregate section', () => {
   function aggregate(over: Partial<TermsDraft> = {}): AgreementTerms {
     return draftTerms(sampleAggregateDraft(BANK, TELCO, over), NOW, '0f8fad5b-d9cb-469f-a165-70867728950e');
   }
-  function issuesOf(mutate: (t: Record<string, any>) => void): string {
-    const t = structuredClone(aggregate()) as Record<string, any>;
-    mutate(t);
-    try {
-      validateTerms(t, NOW);
-    } catch (err) {
-      expect((err as MofangError).code).toBe('AGREEMENT_INVALID');
-      return ((err as MofangError).details?.issues as string[]).join('\n');
-    }
-    throw new Error('expected AGREEMENT_INVALID');
-  }
+  const issuesOf = (mutate: (t: Record<string, any>) => void) => allIssues(aggregate(), mutate);
 
   it('draftTerms writes version 3, the acceptor as default value holder, and keeps the section as drafted', () => {
     const t = aggregate();

@@ -34,6 +34,7 @@ import { acceptReceipt, makeReceipt } from './receipts.js';
 import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
 import { wireEpoch } from './sender-cache.js';
 import { Transcript } from './transcript.js';
+import { checkKeyEpoch, querierCancelCheck, transcribedSend } from './run-io.js';
 
 export interface AggregateQuery {
   agreementId: string;
@@ -94,14 +95,8 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
   env.audit.append({ actor: q.actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation: 'aggregate', role: 'querier', peer: env.peer.nodeId, dataset, localSize: all.length, groups: groups.length, grouping: q.groups.grouping, columns: q.columns, histogram: q.histogram, membership, jobId: q.job?.jobId ?? null } });
 
   const transcript = new Transcript();
-  const send = async (frame: Parameters<Link['send']>[0]) => {
-    transcript.add('querier', frame);
-    await link.send(frame);
-  };
-  const checkCancelled = () => {
-    const reason = q.job?.cancelled();
-    if (reason) throw new MofangError('JOB_CANCELLED', `cancelled on this node: ${reason}`);
-  };
+  const send = transcribedSend(link, transcript, 'querier');
+  const checkCancelled = querierCancelCheck(q.job);
   const request: AggregateRequestMsg = {
     columns: q.columns, histogram: q.histogram, groupSizes: indices.map((g) => g.length), membership, maxGroupsPerRecord, unionSize: membership ? all.length : 0,
   };
@@ -120,10 +115,7 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
     const length = digestLength(sent, m);
     requireField(accept.digestLength === length, 'accept.digestLength', `must be ${length} bytes for sets of ${sent} and ${m}`);
     const expectedEpoch = wireEpoch(oprfKeyEpochForRun(terms, 'aggregate', agreement.localParty, now));
-    requireField(
-      expectedEpoch === 0 ? accept.keyEpoch === 0 : Number.isInteger(accept.keyEpoch) && accept.keyEpoch >= 1 && Math.abs(accept.keyEpoch - expectedEpoch) <= 1,
-      'accept.keyEpoch', expectedEpoch === 0 ? 'must be 0: this query needs a key of its own' : `must be within one of epoch ${expectedEpoch}`,
-    );
+    checkKeyEpoch(accept.keyEpoch, expectedEpoch);
 
     const setup = aggregateSetup(agreement, request, columns, m, { runId, psiSuite: env.group.suite });
     await send({ frame: 'aggregateSettings', aggregateSettings: { digest: setup.digest } });

@@ -26,7 +26,8 @@ import { heChunkBytes, HE_KIND, receiveHeObject, sendHeObject } from './he-frame
 import type { Link } from './link.js';
 import { ownSetInfo } from './own-set.js';
 import { acceptReceipt, makeReceipt } from './receipts.js';
-import { finishRun, getRun, insertRun, runCancelRequested, runsInLastDay } from './runs.js';
+import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
+import { heartbeat as beat, responderCancelCheck, transcribedSend } from './run-io.js';
 import { wireEpoch } from './sender-cache.js';
 import type { Transcript } from './transcript.js';
 import { asPeerError } from './aggregate-errors.js';
@@ -91,19 +92,9 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
     reserveBudget(env.db, env.audit, { agreement, runId, role: 'responder', actor, now });
     env.audit.append({ actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation: 'aggregate', role: 'responder', peer: env.peer.nodeId, dataset, localSize: m, peerSize: start.receiverSetSize, groups: k, columns: request.columns, histogram: request.histogram, membership, keyEpoch } });
 
-    const send = async (frame: Parameters<Link['send']>[0]) => {
-      transcript.add('responder', frame);
-      await link.send(frame);
-    };
-    const checkCancelled = () => {
-      if (runCancelRequested(env.db, runId!)) throw new MofangError('JOB_CANCELLED', `cancelled by ${env.identity.name}'s operator`);
-    };
-    let lastBeat = Date.now();
-    const heartbeat = async (phase: string, done: number, total: number) => {
-      if (Date.now() - lastBeat < Math.min(1000, env.limits.peerTimeoutMs / 5)) return;
-      lastBeat = Date.now();
-      await link.send({ frame: 'progress', progress: { phase, done, total } });
-    };
+    const send = transcribedSend(link, transcript, 'responder');
+    const checkCancelled = responderCancelCheck(env, runId);
+    const heartbeat = beat(link, env.limits);
     const length = digestLength(start.receiverSetSize, m);
     const evaluated = await env.senderCache.evaluatedSet({
       agreementId: agreement.id, runId, epoch: keyEpoch, generation: own.generation, size: m, points: own.points, multiply: env.multiply,

@@ -21,6 +21,7 @@ import { ownSet } from './own-set.js';
 import { acceptReceipt, makeReceipt } from './receipts.js';
 import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
 import { Transcript } from './transcript.js';
+import { checkKeyEpoch, querierCancelCheck, transcribedSend } from './run-io.js';
 
 export interface QueryRequest {
   agreementId: string;
@@ -51,14 +52,8 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
   env.audit.append({ actor: req.actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation: req.operation, role: 'querier', peer: env.peer.nodeId, dataset, localSize: n, jobId: req.job?.jobId ?? null } });
 
   const transcript = new Transcript();
-  const send = async (frame: Parameters<Link['send']>[0]) => {
-    transcript.add('querier', frame);
-    await link.send(frame);
-  };
-  const checkCancelled = () => {
-    const reason = req.job?.cancelled();
-    if (reason) throw new MofangError('JOB_CANCELLED', `cancelled on this node: ${reason}`);
-  };
+  const send = transcribedSend(link, transcript, 'querier');
+  const checkCancelled = querierCancelCheck(req.job);
   let peerSize: number | null = null;
   try {
     await send({ frame: 'start', start: { runId, agreementId: agreement.id, operation: req.operation, receiverSetSize: n, suite: env.group.suite, maxBatch, labelColumns: columns.map((c) => c.column) } });
@@ -69,11 +64,7 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
     peerSize = m;
     const length = digestLength(n, m);
     requireField(accept.digestLength === length, 'accept.digestLength', `must be ${length} bytes for sets of ${n} and ${m}`);
-    // The responder's clock may sit across an epoch boundary from ours: one epoch either way.
-    requireField(
-      expectedEpoch === 0 ? accept.keyEpoch === 0 : Number.isInteger(accept.keyEpoch) && accept.keyEpoch >= 1 && Math.abs(accept.keyEpoch - expectedEpoch) <= 1,
-      'accept.keyEpoch', expectedEpoch === 0 ? 'must be 0: this query needs a key of its own' : `must be within one of epoch ${expectedEpoch}`,
-    );
+    checkKeyEpoch(accept.keyEpoch, expectedEpoch);
     const total = n + m;
     req.job?.progress('exchange', 0, total);
 

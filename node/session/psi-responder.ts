@@ -21,7 +21,8 @@ import { labelValues } from './label-source.js';
 import type { Link } from './link.js';
 import { ownSetInfo } from './own-set.js';
 import { acceptReceipt, makeReceipt } from './receipts.js';
-import { finishRun, getRun, insertRun, runCancelRequested, runsInLastDay } from './runs.js';
+import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
+import { heartbeat as beat, responderCancelCheck, transcribedSend } from './run-io.js';
 import { wireEpoch } from './sender-cache.js';
 import { Transcript } from './transcript.js';
 import { runAggregateResponder } from './aggregate-responder.js';
@@ -75,20 +76,9 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     runId = start.runId;
     env.audit.append({ actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation, role: 'responder', peer: env.peer.nodeId, dataset, localSize: m, peerSize: n, keyEpoch, labels: columns.map((c) => c.column) } });
 
-    const send = async (frame: Parameters<Link['send']>[0]) => {
-      transcript.add('responder', frame);
-      await link.send(frame);
-    };
-    const checkCancelled = () => {
-      if (runCancelRequested(env.db, runId!)) throw new MofangError('JOB_CANCELLED', `cancelled by ${env.identity.name}'s operator`);
-    };
-    // While we compute without sending, tell the querier we are alive (at most once a second).
-    let lastBeat = Date.now();
-    const heartbeat = async (phase: string, done: number, total: number) => {
-      if (Date.now() - lastBeat < Math.min(1000, env.limits.peerTimeoutMs / 5)) return;
-      lastBeat = Date.now();
-      await link.send({ frame: 'progress', progress: { phase, done, total } });
-    };
+    const send = transcribedSend(link, transcript, 'responder');
+    const checkCancelled = responderCancelCheck(env, runId);
+    const heartbeat = beat(link, env.limits);
     const length = digestLength(n, m);
     const evaluated = await env.senderCache.evaluatedSet({
       agreementId: agreement.id, runId, epoch: keyEpoch, generation: own.generation, size: m, points: own.points, multiply: env.multiply,

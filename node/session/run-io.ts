@@ -1,0 +1,53 @@
+/**
+ * The plumbing every protocol session shares, whatever it computes: sending a frame through the
+ * transcript, liveness frames during long local work, the two ways a run is cancelled, and the
+ * querier's check of the responder's key epoch.
+ */
+import { MofangError } from '../errors.js';
+import type { RunFrame } from '../peer/wire.js';
+import type { JobHooks, SessionEnv } from './env.js';
+import { requireField } from './frames.js';
+import type { Link } from './link.js';
+import { runCancelRequested } from './runs.js';
+import type { Transcript } from './transcript.js';
+
+/** Sends a frame after adding it to the transcript as `sender`'s. */
+export function transcribedSend(link: Link, transcript: Transcript, sender: 'querier' | 'responder'): (frame: RunFrame) => Promise<void> {
+  return async (frame) => {
+    transcript.add(sender, frame);
+    await link.send(frame);
+  };
+}
+
+/** While we compute without sending, tell the peer we are alive (at most once a second). */
+export function heartbeat(link: Link, limits: SessionEnv['limits']): (phase: string, done: number, total: number) => Promise<void> {
+  let lastBeat = Date.now();
+  return async (phase, done, total) => {
+    if (Date.now() - lastBeat < Math.min(1000, limits.peerTimeoutMs / 5)) return;
+    lastBeat = Date.now();
+    await link.send({ frame: 'progress', progress: { phase, done, total } });
+  };
+}
+
+/** The responder stops when its own operator cancelled the run (`mofang runs cancel`). */
+export function responderCancelCheck(env: SessionEnv, runId: string): () => void {
+  return () => {
+    if (runCancelRequested(env.db, runId)) throw new MofangError('JOB_CANCELLED', `cancelled by ${env.identity.name}'s operator`);
+  };
+}
+
+/** The querier stops when its job was cancelled. */
+export function querierCancelCheck(job: JobHooks | undefined): () => void {
+  return () => {
+    const reason = job?.cancelled();
+    if (reason) throw new MofangError('JOB_CANCELLED', `cancelled on this node: ${reason}`);
+  };
+}
+
+/** The responder's clock may sit across an epoch boundary from ours: one epoch either way. */
+export function checkKeyEpoch(announced: number, expected: number): void {
+  requireField(
+    expected === 0 ? announced === 0 : Number.isInteger(announced) && announced >= 1 && Math.abs(announced - expected) <= 1,
+    'accept.keyEpoch', expected === 0 ? 'must be 0: this query needs a key of its own' : `must be within one of epoch ${expected}`,
+  );
+}
