@@ -8,7 +8,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createAggregator, decodeResultValues, maskCount, unblind, type Aggregator } from '../../protocols/he/index.js';
-import { digestLength } from '../../protocols/psi/index.js';
 import { aggregateTermsOf, checkAggregateColumnsAllowed, checkAggregateGroups } from '../agreements/aggregate-policy.js';
 import { oprfKeyEpochForRun } from '../agreements/model.js';
 import { checkDailyQueryLimit, checkQueryAllowed } from '../agreements/policy.js';
@@ -34,7 +33,7 @@ import { acceptReceipt, makeReceipt } from './receipts.js';
 import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
 import { wireEpoch } from './sender-cache.js';
 import { Transcript } from './transcript.js';
-import { checkKeyEpoch, querierCancelCheck, transcribedSend } from './run-io.js';
+import { querierCancelCheck, receiveAccept, transcribedSend } from './run-io.js';
 
 export interface AggregateQuery {
   agreementId: string;
@@ -106,16 +105,10 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
   try {
     const maxBatch = env.limits.maxBatch;
     await send({ frame: 'start', start: { runId, agreementId: agreement.id, operation: 'aggregate', receiverSetSize: sent, suite: env.group.suite, maxBatch, labelColumns: [], aggregate: request } });
-    const accept = await expectFrame(link, 'accept', env.peer.name);
-    accepted = true;
-    transcript.add('responder', { frame: 'accept', accept });
-    const m = accept.senderSetSize;
-    requireField(Number.isSafeInteger(m) && m >= 1 && m <= env.limits.maxSetSize, 'accept.senderSetSize', `must be an integer from 1 to ${env.limits.maxSetSize}`);
-    peerSize = m;
-    const length = digestLength(sent, m);
-    requireField(accept.digestLength === length, 'accept.digestLength', `must be ${length} bytes for sets of ${sent} and ${m}`);
     const expectedEpoch = wireEpoch(oprfKeyEpochForRun(terms, 'aggregate', agreement.localParty, now));
-    checkKeyEpoch(accept.keyEpoch, expectedEpoch);
+    const { accept, m, length } = await receiveAccept(link, env, transcript, { sent, minSetSize: 1, expectedEpoch });
+    accepted = true;
+    peerSize = m;
 
     const setup = aggregateSetup(agreement, request, columns, m, { runId, psiSuite: env.group.suite });
     await send({ frame: 'aggregateSettings', aggregateSettings: { digest: setup.digest } });

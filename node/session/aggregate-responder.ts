@@ -25,9 +25,8 @@ import { expectFrame, requireField, sendAbort } from './frames.js';
 import { heChunkBytes, HE_KIND, receiveHeObject, sendHeObject } from './he-frames.js';
 import type { Link } from './link.js';
 import { ownSetInfo } from './own-set.js';
-import { acceptReceipt, makeReceipt } from './receipts.js';
 import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
-import { heartbeat as beat, responderCancelCheck, transcribedSend } from './run-io.js';
+import { heartbeat as beat, responderCancelCheck, responderReceipts, transcribedSend } from './run-io.js';
 import { wireEpoch } from './sender-cache.js';
 import type { Transcript } from './transcript.js';
 import { asPeerError } from './aggregate-errors.js';
@@ -142,9 +141,7 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
     requireField(finish.transcriptHash === transcriptHash, 'finish.transcriptHash', 'does not match the transcript this node saw');
     finishRun(env.db, runId, { status: 'succeeded', peerSize: start.receiverSetSize, resultCount: null, transcriptHash, stats: link.stats });
     env.audit.append({ actor, action: 'run.completed', subject: runId, details: { agreementId: agreement.id, operation: 'aggregate', role: 'responder', groups: k, columns: request.columns, histogram: request.histogram, membership, keyEpoch, fyCached: evaluated.cached, transcriptHash, ...link.stats } });
-    await link.send({ frame: 'receipt', receipt: makeReceipt(env.identity, env.audit, runId, transcriptHash) });
-    const peerReceipt = await expectFrame(link, 'receipt', env.peer.name);
-    acceptReceipt(env.db, env.audit, env.peer, { runId, transcriptHash }, peerReceipt);
+    await responderReceipts(link, env, runId, transcriptHash);
     link.end();
   } catch (err) {
     const e = asMofangError(err);

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  LABEL_TAG_BYTES, createAsyncReceiver, decodeLabel, decryptLabels, digestLength, digests, labelContext, labelLength, matchCount, matchPairs,
+  LABEL_TAG_BYTES, createAsyncReceiver, decodeLabel, decryptLabels, digests, labelContext, labelLength, matchCount, matchPairs,
   type LabelColumn, type MatchPairs,
 } from '../../protocols/psi/index.js';
 import { labelAttribute, oprfKeyEpochForRun } from '../agreements/model.js';
@@ -21,7 +21,7 @@ import { ownSet } from './own-set.js';
 import { acceptReceipt, makeReceipt } from './receipts.js';
 import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
 import { Transcript } from './transcript.js';
-import { checkKeyEpoch, querierCancelCheck, transcribedSend } from './run-io.js';
+import { querierCancelCheck, receiveAccept, transcribedSend } from './run-io.js';
 
 export interface QueryRequest {
   agreementId: string;
@@ -57,14 +57,8 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
   let peerSize: number | null = null;
   try {
     await send({ frame: 'start', start: { runId, agreementId: agreement.id, operation: req.operation, receiverSetSize: n, suite: env.group.suite, maxBatch, labelColumns: columns.map((c) => c.column) } });
-    const accept = await expectFrame(link, 'accept', env.peer.name);
-    transcript.add('responder', { frame: 'accept', accept });
-    const m = accept.senderSetSize;
-    requireField(Number.isSafeInteger(m) && m >= 0 && m <= env.limits.maxSetSize, 'accept.senderSetSize', `must be an integer from 0 to ${env.limits.maxSetSize}`);
+    const { accept, m, length } = await receiveAccept(link, env, transcript, { sent: n, minSetSize: 0, expectedEpoch });
     peerSize = m;
-    const length = digestLength(n, m);
-    requireField(accept.digestLength === length, 'accept.digestLength', `must be ${length} bytes for sets of ${n} and ${m}`);
-    checkKeyEpoch(accept.keyEpoch, expectedEpoch);
     const total = n + m;
     req.job?.progress('exchange', 0, total);
 

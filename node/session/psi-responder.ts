@@ -20,9 +20,8 @@ import { batches, labelRunContext, POINT_BYTES, type SessionEnv } from './env.js
 import { labelValues } from './label-source.js';
 import type { Link } from './link.js';
 import { ownSetInfo } from './own-set.js';
-import { acceptReceipt, makeReceipt } from './receipts.js';
 import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
-import { heartbeat as beat, responderCancelCheck, transcribedSend } from './run-io.js';
+import { heartbeat as beat, responderCancelCheck, responderReceipts, transcribedSend } from './run-io.js';
 import { wireEpoch } from './sender-cache.js';
 import { Transcript } from './transcript.js';
 import { runAggregateResponder } from './aggregate-responder.js';
@@ -151,9 +150,7 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     }
     finishRun(env.db, runId, { status: withheld ? 'failed' : 'succeeded', peerSize: n, resultCount, transcriptHash, errorCode: withheld?.code, errorMessage: withheld?.message, stats: link.stats });
     env.audit.append({ actor, action: withheld ? 'run.withheld' : 'run.completed', subject: runId, details: { agreementId: agreement.id, operation, role: 'responder', released: !withheld, resultCount, keyEpoch, fyCached: evaluated.cached, labels: columns.map((c) => c.column), transcriptHash, ...link.stats } });
-    await link.send({ frame: 'receipt', receipt: makeReceipt(env.identity, env.audit, runId, transcriptHash) });
-    const peerReceipt = await expectFrame(link, 'receipt', env.peer.name);
-    acceptReceipt(env.db, env.audit, env.peer, { runId, transcriptHash }, peerReceipt);
+    await responderReceipts(link, env, runId, transcriptHash);
     link.end();
   } catch (err) {
     const e = asMofangError(err);

@@ -4,9 +4,11 @@
  * querier's check of the responder's key epoch.
  */
 import { MofangError } from '../errors.js';
-import type { RunFrame } from '../peer/wire.js';
+import { digestLength } from '../../protocols/psi/index.js';
+import type { RunAccept, RunFrame } from '../peer/wire.js';
+import { acceptReceipt, makeReceipt } from './receipts.js';
 import type { JobHooks, SessionEnv } from './env.js';
-import { requireField } from './frames.js';
+import { expectFrame, requireField } from './frames.js';
 import type { Link } from './link.js';
 import { runCancelRequested } from './runs.js';
 import type { Transcript } from './transcript.js';
@@ -50,4 +52,28 @@ export function checkKeyEpoch(announced: number, expected: number): void {
     expected === 0 ? announced === 0 : Number.isInteger(announced) && announced >= 1 && Math.abs(announced - expected) <= 1,
     'accept.keyEpoch', expected === 0 ? 'must be 0: this query needs a key of its own' : `must be within one of epoch ${expected}`,
   );
+}
+
+/**
+ * The querier reads the responder's accept: its set size, the digest length both derive from the
+ * two sizes, and its key epoch; returns the size and the digest length.
+ */
+export async function receiveAccept(
+  link: Link, env: SessionEnv, transcript: Transcript, o: { sent: number; minSetSize: number; expectedEpoch: number },
+): Promise<{ accept: RunAccept; m: number; length: number }> {
+  const accept = await expectFrame(link, 'accept', env.peer.name);
+  transcript.add('responder', { frame: 'accept', accept });
+  const m = accept.senderSetSize;
+  requireField(Number.isSafeInteger(m) && m >= o.minSetSize && m <= env.limits.maxSetSize, 'accept.senderSetSize', `must be an integer from ${o.minSetSize} to ${env.limits.maxSetSize}`);
+  const length = digestLength(o.sent, m);
+  requireField(accept.digestLength === length, 'accept.digestLength', `must be ${length} bytes for sets of ${o.sent} and ${m}`);
+  checkKeyEpoch(accept.keyEpoch, o.expectedEpoch);
+  return { accept, m, length };
+}
+
+/** The responder's end of a run: its receipt, then the querier's, verified and stored. */
+export async function responderReceipts(link: Link, env: SessionEnv, runId: string, transcriptHash: string): Promise<void> {
+  await link.send({ frame: 'receipt', receipt: makeReceipt(env.identity, env.audit, runId, transcriptHash) });
+  const peerReceipt = await expectFrame(link, 'receipt', env.peer.name);
+  acceptReceipt(env.db, env.audit, env.peer, { runId, transcriptHash }, peerReceipt);
 }
