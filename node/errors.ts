@@ -70,6 +70,8 @@ export const ERRORS = {
   JOB_CANCELLED: { http: 409, grpc: GrpcStatus.CANCELLED, summary: 'The job or run was cancelled, by this node or by the peer.' },
   RUN_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No protocol run with this id.' },
   RUN_FAILED: { http: 500, grpc: GrpcStatus.ABORTED, summary: 'The protocol run failed; the reason is included.' },
+  PRIVACY_BUDGET_EXHAUSTED: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, summary: "The query would overspend the agreement's privacy budget for the period; agreement, period, spent, requested and total are named." },
+  QUERY_TOO_SIMILAR: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'A group differs from a group released earlier in the budget period (or from another group of the query) by fewer records than the minimum group size.' },
 
   // Audit
   AUDIT_TAMPERED: { http: 409, grpc: GrpcStatus.DATA_LOSS, summary: 'The audit log failed verification; the first bad entry is named.' },

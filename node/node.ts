@@ -10,9 +10,13 @@ import type { Group } from '../protocols/group/group.js';
 import { AuditLog } from './audit/log.js';
 import { exportAudit, listAudit, verifyAudit } from './audit/index.js';
 import type {
-  Actor, AgreementView, AuditVerifyView, HealthView, ImportInput, ImportReport, NodeServices, ProposeInput, QueryInput, RunView,
+  Actor, AgreementView, AuditVerifyView, HealthView, ImportInput, ImportReport, NodeServices, ProposeInput, QueryInput, RunView, SubmitJobInput,
 } from './api/services.js';
-import { draftTerms, labelColumnIssues } from './agreements/model.js';
+import { checkAggregateJobOptions } from './jobs/aggregate-options.js';
+import { getScoreSet, listScoreSets, type ScoreSet } from './insight/joint-scores.js';
+import { budgetView, type BudgetView } from './privacy/budget-view.js';
+import { draftTerms, labelColumnIssues, otherParty } from './agreements/model.js';
+import { aggregateColumnIssues } from './agreements/aggregate-terms.js';
 import { signTerms } from './agreements/signing.js';
 import {
   acceptAgreement, getAgreement, listAgreements, receiveProposal, recordAcceptance, revokeAgreement, saveProposal,
@@ -35,11 +39,13 @@ import { SenderCache } from './session/sender-cache.js';
 import { CryptoPool } from './crypto-pool/pool.js';
 import { jobExecutor } from './jobs/execute.js';
 import { JobRunner } from './jobs/runner.js';
-import { createJob, getJob, isTerminal, listJobs, liveRunner, requestCancel, type JobKind, type JobView } from './jobs/store.js';
+import { createJob, getJob, isTerminal, listJobs, liveRunner, requestCancel, type JobView } from './jobs/store.js';
 import type { BatchMultiply } from '../protocols/psi/index.js';
 import type { SessionEnv } from './session/env.js';
+import type { GroupSource } from './session/group-source.js';
 import { openDatabase, type Db } from './store/db.js';
 import { Insight } from './insight/insight.js';
+import { segmentGroups } from './insight/segment-groups.js';
 import { treeService, type TreeService } from './insight/tree/service.js';
 
 export interface NodeOptions {
@@ -195,6 +201,15 @@ export class MofangNode implements NodeServices {
     const { peer, client } = await this.connect(input.peer, actor.id);
     try {
       const local = getDataset(this.db, input.localDataset);
+      const aggregate = input.operations.includes('aggregate') ? input.aggregate : undefined;
+      if (input.operations.includes('aggregate') !== (input.aggregate !== undefined)) {
+        throw new MofangError('AGREEMENT_INVALID', input.aggregate ? "aggregate: the section needs 'aggregate' in operations" : "aggregate: is required when 'aggregate' is allowed (columns, mechanism, ε, budget, group limits)");
+      }
+      if (aggregate?.valueHolder === 'proposer') {
+        // We would hold the values: our own dataset must be able to deliver them.
+        const issues = aggregateColumnIssues(aggregate.columns, local.columns);
+        if (issues.length > 0) throw new MofangError('AGREEMENT_INVALID', issues[0], { issues });
+      }
       if (local.idKind !== input.idKind) {
         throw new MofangError('AGREEMENT_INVALID', `idKind: dataset ${input.localDataset} is keyed by ${local.idKind}, not ${input.idKind}`);
       }
@@ -210,12 +225,15 @@ export class MofangNode implements NodeServices {
         outputs: {
           overlap: !input.operations.includes('overlap') ? [] : input.shareOverlapWithAcceptor ? ['proposer', 'acceptor'] : ['proposer'],
           enrich: input.operations.includes('enrich') ? ['proposer'] : [],
+          // Aggregates go to the party that holds the groups, never to the value holder.
+          ...(aggregate ? { aggregate: [otherParty(aggregate.valueHolder ?? 'acceptor')] } : {}),
         },
         minIntersection: input.minIntersection,
         idKind: input.idKind as never,
         ...(input.operations.includes('enrich') ? { enrichAttribute: input.enrichAttribute ?? `partner:${peer.name}:member` } : {}),
         ...(input.labels?.length ? { labels: input.labels } : {}),
         ...(input.oprfKeyEpochDays ? { oprfKeyEpochDays: input.oprfKeyEpochDays } : {}),
+        ...(aggregate ? { aggregate } : {}),
       }, this.now());
       const proposerSignature = signTerms(terms, this.identity, this.now());
       // The peer stores it first: a proposal the peer never received must not sit here as sent.
@@ -253,6 +271,7 @@ export class MofangNode implements NodeServices {
       ...(dataset.idKind !== a.terms.idKind ? [`idKind: dataset ${ours.dataset} is keyed by ${dataset.idKind}, not ${a.terms.idKind}`] : []),
       ...(dataset.idColumn !== ours.columns[0] ? [`parties.${a.localParty}.columns[0]: dataset ${ours.dataset} is keyed by column ${dataset.idColumn}, not ${ours.columns[0]}`] : []),
       ...labelColumnIssues(a.terms.labels ?? [], dataset.columns),
+      ...(a.terms.aggregate?.valueHolder === a.localParty ? aggregateColumnIssues(a.terms.aggregate.columns, dataset.columns) : []),
     ];
     if (issues.length > 0) throw new MofangError('AGREEMENT_INVALID', `agreement ${a.id} cannot be accepted: ${issues[0]}`, { issues });
   }
@@ -277,13 +296,15 @@ export class MofangNode implements NodeServices {
   }
 
   /** Queues a joint query as a job; a running node's runner (or `awaitJob`) executes it. */
-  submitJob(input: { kind: JobKind; agreementIds: string[]; attribute?: string }, actor: Actor): JobView {
+  submitJob(input: SubmitJobInput, actor: Actor): JobView {
     if (input.agreementIds.length === 0 || (input.kind !== 'intersect' && input.agreementIds.length !== 1)) {
       throw new MofangError('REQUEST_INVALID', `agreementIds: ${input.kind} takes ${input.kind === 'intersect' ? 'two or more agreements' : 'exactly one agreement'}`);
     }
     if (input.kind === 'intersect' && input.agreementIds.length < 2) throw new MofangError('REQUEST_INVALID', 'agreementIds: intersect takes two or more agreements');
+    checkAggregateJobOptions(input.kind, input.aggregate);
     for (const id of input.agreementIds) getAgreement(this.db, id);
-    const job = createJob(this.db, { kind: input.kind, agreementIds: input.agreementIds, options: input.attribute ? { attribute: input.attribute } : {}, createdBy: actor.id });
+    const options = { ...(input.attribute ? { attribute: input.attribute } : {}), ...(input.aggregate ? { aggregate: input.aggregate } : {}) };
+    const job = createJob(this.db, { kind: input.kind, agreementIds: input.agreementIds, options, createdBy: actor.id });
     this.audit.append({ actor: actor.id, action: 'job.queued', subject: job.id, details: { kind: job.kind, agreementIds: job.agreementIds } });
     return job;
   }
@@ -304,6 +325,9 @@ export class MofangNode implements NodeServices {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
+
+  /** Where `segments` of an aggregate or score job come from: the insight store's saved segments. */
+  segmentSource = (names: string[]): GroupSource => segmentGroups(this.insight, names);
 
   private runner: JobRunner | null = null;
 
@@ -352,6 +376,18 @@ export class MofangNode implements NodeServices {
 
   getRun(id: string): RunView {
     return getRun(this.db, id);
+  }
+
+  listScoreSets(filter: { agreementId?: string; limit?: number }): ScoreSet[] {
+    return listScoreSets(this.db, filter);
+  }
+
+  getScoreSet(runId: string): ScoreSet {
+    return getScoreSet(this.db, runId);
+  }
+
+  privacyBudget(agreementId: string): BudgetView {
+    return budgetView(this.db, getAgreement(this.db, agreementId), this.now());
   }
 
   listAudit(filter: { afterSeq?: number; limit?: number; action?: string }) {

@@ -110,6 +110,30 @@ describe('mofang CLI with two node processes', () => {
     expect((await enrich.json()).resultCount).toBe(expectedOverlap);
   });
 
+  it('an aggregate agreement from propose flags, then a grouped aggregate query and the budget, from the CLI', () => {
+    const bad = mofang(cfg.bank, 'agreements', 'propose', '--peer', 'telco', '--title', 'spend', '--dataset', 'customers', '--peer-dataset', 'subscribers', '--id-kind', 'phone',
+      '--operations', 'overlap,aggregate', '--aggregate-column', 'monthly_spend:0:x', '--epsilon-per-query', '1', '--budget-epsilon', '5');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('AGREEMENT_INVALID: --aggregate-column: max must be a number, got "x"');
+    const proposed = mofang(cfg.bank, '--json', 'agreements', 'propose', '--peer', 'telco', '--title', 'spend', '--dataset', 'customers', '--peer-dataset', 'subscribers', '--id-kind', 'phone',
+      '--operations', 'overlap,aggregate', '--min-intersection', '10', '--aggregate-column', 'monthly_spend:0:500:2:100,300', '--epsilon-per-query', '1', '--budget-epsilon', '5',
+      '--min-group-size', '5', '--min-input-size', '40', '--max-groups', '16');
+    expect(proposed.code, proposed.err).toBe(0);
+    const terms = JSON.parse(proposed.out).terms;
+    expect(terms).toMatchObject({ version: 3, outputs: { aggregate: ['proposer'] }, aggregate: { valueHolder: 'acceptor', columns: [{ column: 'monthly_spend', min: 0, max: 500, scale: 2, buckets: [100, 300] }] } });
+    expect(mofang(cfg.telco, 'agreements', 'accept', terms.id).code).toBe(0);
+
+    const query = mofang(cfg.bank, '--json', 'query', 'aggregate', '--agreement', terms.id, '--column', 'monthly_spend', '--histogram', '--group-by', 'city');
+    expect(query.code, query.err).toBe(0);
+    const set = JSON.parse(query.out);
+    expect(set).toMatchObject({ agreementId: terms.id, grouping: 'group-by:city', histogram: true, epsilon: '1' });
+    expect(set.groups.length).toBeGreaterThan(1);
+    const shown = mofang(cfg.bank, 'scores', 'show', set.runId);
+    expect(shown.out).toMatch(/count -?\d+ \[95% /);
+    const budget = mofang(cfg.telco, 'agreements', 'budget', terms.id);
+    expect(budget.out).toContain('ε spent 1 of 5; 4 more queries at ε 1 each');
+  });
+
   it('an administrator imports over HTTP by uploading a CSV; the operator token may not', async () => {
     const csv = 'phone,plan\n13900000001,a\n13900000002,b\nbad-phone,c\n';
     const upload = (role: string, skipBad: boolean) =>

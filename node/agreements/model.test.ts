@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MofangError } from '../errors.js';
 import { type AgreementTerms, type TermsDraft, agreementHash, draftTerms, labelAttribute, labelColumnIssues, oprfKeyEpochAt, oprfKeyEpochDays, oprfKeyEpochForRun, validateTerms } from './model.js';
-import { sampleDraft, sampleLabelledDraft } from './testing.js';
+import { sampleAggregateDraft, sampleDraft, sampleLabelledDraft } from './testing.js';
 
 const BANK = `sha256:${'b'.repeat(64)}`;
 const TELCO = `sha256:${'7'.repeat(64)}`;
@@ -25,6 +25,19 @@ function invalidMessage(mutate: (t: Record<string, any>) => void): string {
   throw new Error('expected AGREEMENT_INVALID');
 }
 
+/** Every issue of the terms `mutate` makes from `base` (the message's first: some mistakes break two rules). */
+function allIssues(base: AgreementTerms, mutate: (t: Record<string, any>) => void): string {
+  const t = structuredClone(base) as Record<string, any>;
+  mutate(t);
+  try {
+    validateTerms(t, NOW);
+  } catch (err) {
+    expect((err as MofangError).code).toBe('AGREEMENT_INVALID');
+    return ((err as MofangError).details?.issues as string[]).join('\n');
+  }
+  throw new Error('expected AGREEMENT_INVALID');
+}
+
 describe('agreement terms: validation names the field', () => {
   it('accepts well-formed terms and returns a canonical copy', () => {
     const t = terms();
@@ -43,7 +56,7 @@ describe('agreement terms: validation names the field', () => {
     ['missing field', (t) => delete t.title, 'title: is required'],
     ['unknown field', (t) => (t.budget = 3), 'budget: is not a known field'],
     ['bad node id', (t) => (t.parties.proposer.nodeId = 'bank'), "parties.proposer.nodeId: must be 'sha256:' and 64 lowercase hex digits"],
-    ['unknown operation', (t) => (t.operations = ['sum']), "operations[0]: must be one of 'overlap', 'enrich'"],
+    ['unknown operation', (t) => (t.operations = ['sum']), "operations[0]: must be one of 'overlap', 'enrich', 'aggregate'"],
     ['unknown receiver', (t) => (t.outputs.overlap = ['everyone']), "outputs.overlap[0]: must be one of 'proposer', 'acceptor'"],
     ['zero minimum', (t) => (t.minIntersection = 0), 'minIntersection: must be >= 1'],
     ['fractional minimum', (t) => (t.minIntersection = 1.5), 'minIntersection: must be integer'],
@@ -52,7 +65,7 @@ describe('agreement terms: validation names the field', () => {
     ['a column that is not a label', (t) => t.parties.acceptor.columns.push('plan'), "parties.acceptor.columns[1]: 'plan' is not a label column; after the id column, list exactly the columns of labels"],
     ['upper-case uuid', (t) => (t.id = t.id.toUpperCase()), 'id: must be a lowercase UUID'],
     ['bad attribute name', (t) => (t.enrichAttribute = 'Partner Telco'), 'enrichAttribute: must be lowercase letters'],
-    ['wrong version', (t) => (t.version = 3), 'version: must be one of 1, 2'],
+    ['wrong version', (t) => (t.version = 4), 'version: must be one of 1, 2, 3'],
   ])('%s', (_, mutate, expected) => {
     expect(invalidMessage(mutate)).toContain(expected);
   });
@@ -94,18 +107,7 @@ describe('agreement terms, version 2: labels and the OPRF key epoch', () => {
   function labelled(over: Partial<TermsDraft> = {}): AgreementTerms {
     return draftTerms(sampleLabelledDraft(BANK, TELCO, over), NOW, '0f8fad5b-d9cb-469f-a165-70867728950e');
   }
-  function invalidLabelled(mutate: (t: Record<string, any>) => void): string {
-    const t = structuredClone(labelled()) as Record<string, any>;
-    mutate(t);
-    try {
-      validateTerms(t, NOW);
-    } catch (err) {
-      expect((err as MofangError).code).toBe('AGREEMENT_INVALID');
-      // Every issue, the message's first: some mistakes break two rules.
-      return ((err as MofangError).details?.issues as string[]).join('\n');
-    }
-    throw new Error('expected AGREEMENT_INVALID');
-  }
+  const invalidLabelled = (mutate: (t: Record<string, any>) => void) => allIssues(labelled(), mutate);
 
   it('accepts label columns that the acceptor lists after its id column, in order', () => {
     const t = labelled();
@@ -229,5 +231,92 @@ describe('labelColumnIssues', () => {
       "labels[0].type: dataset column 'active' is string; a boolean label needs boolean",
       "labels[2].column: the dataset has no column 'plan'",
     ]);
+  });
+});
+
+describe('agreement terms, version 3: the aggregate section', () => {
+  function aggregate(over: Partial<TermsDraft> = {}): AgreementTerms {
+    return draftTerms(sampleAggregateDraft(BANK, TELCO, over), NOW, '0f8fad5b-d9cb-469f-a165-70867728950e');
+  }
+  const issuesOf = (mutate: (t: Record<string, any>) => void) => allIssues(aggregate(), mutate);
+
+  it('draftTerms writes version 3, the acceptor as default value holder, and keeps the section as drafted', () => {
+    const t = aggregate();
+    expect(t.version).toBe(3);
+    expect(t.aggregate?.valueHolder).toBe('acceptor');
+    expect(t.outputs.aggregate).toEqual(['proposer']);
+    expect(validateTerms(t, NOW)).toEqual(t);
+  });
+
+  it('keeps version 2 drafts free of any aggregate member', () => {
+    const t = terms({ outputs: { overlap: ['proposer'], enrich: ['proposer'], aggregate: [] } });
+    expect(t.version).toBe(2);
+    expect('aggregate' in t.outputs).toBe(false);
+    expect('aggregate' in t).toBe(false);
+  });
+
+  it('accepts a Gaussian mechanism with δ per query and in the budget, and the proposer as value holder', () => {
+    const base = sampleAggregateDraft(BANK, TELCO).aggregate!;
+    const t = aggregate({
+      outputs: { overlap: ['proposer'], enrich: [], aggregate: ['acceptor'] },
+      aggregate: { ...base, valueHolder: 'proposer', columns: [{ column: 'balance', min: -1000, max: 1000 }], mechanism: 'discrete-gaussian', deltaPerQuery: 1e-6, budget: { epsilon: 5, delta: 1e-5, periodDays: 7 } },
+    });
+    expect(t.aggregate).toMatchObject({ valueHolder: 'proposer', mechanism: 'discrete-gaussian', deltaPerQuery: 1e-6 });
+  });
+
+  it.each<[string, (t: Record<string, any>) => void, string]>([
+    ['aggregate in version 2', (t) => (t.version = 2), 'aggregate: needs terms version 3'],
+    ['version 3 without a section', (t) => ((t.operations = ['overlap']), delete t.aggregate, delete t.outputs.aggregate), 'aggregate: is required in version 3 terms'],
+    ['section without the operation', (t) => (t.operations = ['overlap']), "operations: must include 'aggregate' because the terms have an aggregate section"],
+    ['aggregates to the value holder', (t) => (t.outputs.aggregate = ['acceptor']), "outputs.aggregate: must be ['proposer']"],
+    ['aggregates to both', (t) => (t.outputs.aggregate = ['proposer', 'acceptor']), "outputs.aggregate: must be ['proposer']"],
+    ['no columns', (t) => (t.aggregate.columns = []), 'aggregate.columns: must NOT have fewer than 1 items'],
+    ['17 columns', (t) => (t.aggregate.columns = Array.from({ length: 17 }, (_, i) => ({ column: `c${i}`, min: 0, max: 1 }))), 'aggregate.columns: must NOT have more than 16 items'],
+    ['min not below max', (t) => (t.aggregate.columns[1].max = 0), 'aggregate.columns[1].max: must be greater than min (0)'],
+    ['a column twice', (t) => (t.aggregate.columns[1].column = 'spend'), "aggregate.columns[1].column: 'spend' is listed twice"],
+    ['the id column', (t) => (t.aggregate.columns[1].column = 'msisdn'), "aggregate.columns[1].column: 'msisdn' is the id column"],
+    ['scale 7', (t) => (t.aggregate.columns[0].scale = 7), 'aggregate.columns[0].scale: must be <= 6'],
+    ['decimals beyond the scale', (t) => (t.aggregate.columns[1].max = 600.5), 'aggregate.columns[1].max: 600.5 has more decimal digits than scale 0 keeps'],
+    ['a range too wide', (t) => (t.aggregate.columns[0].max = 1e13), 'aggregate.columns[0]: (max − min) · 10^scale must be at most 2^48'],
+    ['descending buckets', (t) => (t.aggregate.columns[0].buckets = [1000, 100]), 'aggregate.columns[0].buckets[1]: edges must be strictly ascending'],
+    ['a bucket edge outside the range', (t) => (t.aggregate.columns[0].buckets = [0, 100]), 'aggregate.columns[0].buckets[0]: 0 must lie in (min, max] = (0, 5000]'],
+    ['33 bucket edges', (t) => (t.aggregate.columns[0].buckets = Array.from({ length: 33 }, (_, i) => i + 1)), 'aggregate.columns[0].buckets: must NOT have more than 32 items'],
+    ['unknown mechanism', (t) => (t.aggregate.mechanism = 'laplace'), "aggregate.mechanism: must be one of 'discrete-laplace', 'discrete-gaussian'"],
+    ['ε of 0', (t) => (t.aggregate.epsilonPerQuery = 0), 'aggregate.epsilonPerQuery: must be > 0'],
+    ['ε over 10', (t) => (t.aggregate.epsilonPerQuery = 11), 'aggregate.epsilonPerQuery: must be <= 10'],
+    ['ε finer than micro-ε', (t) => (t.aggregate.epsilonPerQuery = 0.1234567), 'aggregate.epsilonPerQuery: at most 6 decimal digits'],
+    ['ε per query over the budget', (t) => (t.aggregate.budget.epsilon = 0.5), "aggregate.epsilonPerQuery: 1 exceeds the whole period's budget.epsilon 0.5"],
+    ['δ with Laplace', (t) => (t.aggregate.deltaPerQuery = 1e-6), 'aggregate.deltaPerQuery: only discrete-gaussian spends δ'],
+    ['Gaussian without δ', (t) => (t.aggregate.mechanism = 'discrete-gaussian'), 'aggregate.deltaPerQuery: is required for discrete-gaussian'],
+    ['δ of 1e-3', (t) => ((t.aggregate.mechanism = 'discrete-gaussian'), (t.aggregate.deltaPerQuery = 1e-3), (t.aggregate.budget.delta = 0.01)), 'aggregate.deltaPerQuery: must be < 0.001'],
+    ['period of 367 days', (t) => (t.aggregate.budget.periodDays = 367), 'aggregate.budget.periodDays: must be <= 366'],
+    ['min group size 0', (t) => (t.aggregate.minGroupSize = 0), 'aggregate.minGroupSize: must be >= 1'],
+    ['min input size 1.5', (t) => (t.aggregate.minInputSize = 1.5), 'aggregate.minInputSize: must be integer'],
+    ['65 groups', (t) => (t.aggregate.maxGroups = 65), 'aggregate.maxGroups: must be <= 64'],
+    ['no value holder', (t) => delete t.aggregate.valueHolder, 'aggregate.valueHolder: is required'],
+    ['an unknown field', (t) => (t.aggregate.noise = 'lots'), 'aggregate.noise: is not a known field'],
+  ])('%s', (_, mutate, expected) => {
+    expect(issuesOf(mutate)).toContain(expected);
+  });
+
+  it('keeps the aggregate operation and outputs out of version 2 terms', () => {
+    const v2 = structuredClone(terms()) as Record<string, any>;
+    v2.operations = ['overlap', 'enrich', 'aggregate'];
+    v2.outputs.aggregate = ['proposer'];
+    const err = (() => {
+      try {
+        validateTerms(v2, NOW);
+      } catch (e) {
+        return e as MofangError;
+      }
+    })();
+    expect(err?.details?.issues).toEqual(expect.arrayContaining(["operations: 'aggregate' needs terms version 3", 'outputs.aggregate: needs terms version 3']));
+  });
+
+  it('uses a fresh OPRF key per aggregate run unless the querier is granted membership', () => {
+    const LATER = new Date('2026-02-15T00:00:00.000Z');
+    expect(oprfKeyEpochForRun(aggregate(), 'aggregate', 'proposer', LATER)).toBeNull();
+    const withEnrich = aggregate({ operations: ['enrich', 'aggregate'], outputs: { overlap: [], enrich: ['proposer'], aggregate: ['proposer'] }, enrichAttribute: 'partner:telco' });
+    expect(oprfKeyEpochForRun(withEnrich, 'aggregate', 'proposer', LATER)).toBe(1);
   });
 });

@@ -11,26 +11,22 @@ import { createHash, randomUUID } from 'node:crypto';
 import { labelLength } from '../../protocols/psi/label-encoding.js';
 import { canonicalJson } from '../encoding/canonical-json.js';
 import { MofangError } from '../errors.js';
+import { type AggregateDraft, type AggregateTerms, AggregateTermsSchema, aggregateSectionIssues } from './aggregate-terms.js';
+import { Name, NodeId, PartyRoleSchema, StringEnum, Timestamp } from './terms-types.js';
 
-/** A string enum that Ajv reports as "must be one of …" (a Union of Literals reports per branch). */
-const StringEnum = <T extends string[]>(values: [...T]) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: values });
+export { PartyRoleSchema };
 
-// `x-hint` says in words what a pattern means; it replaces the regex in error messages.
-const NodeId = Type.String({ pattern: '^sha256:[0-9a-f]{64}$', 'x-hint': "'sha256:' and 64 lowercase hex digits" });
-const Timestamp = Type.String({
-  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z$',
-  'x-hint': 'a UTC timestamp like 2026-01-31T00:00:00.000Z',
-});
-const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]+$', 'x-hint': 'free of control characters' });
-
-export const PartyRoleSchema = StringEnum(['proposer', 'acceptor']);
-export const OperationSchema = StringEnum(['overlap', 'enrich']);
+export const OperationSchema = StringEnum(['overlap', 'enrich', 'aggregate']);
 export const IdKindSchema = StringEnum(['phone', 'email', 'national-id', 'raw']);
 export const LabelTypeSchema = StringEnum(['boolean', 'number', 'category']);
 
-/** The version `draftTerms` writes. Version 1 terms (no labels, no key epoch) remain valid. */
+/**
+ * The version `draftTerms` writes without an aggregate section; with one it writes
+ * AGGREGATE_TERMS_VERSION. Version 1 terms (no labels, no key epoch) remain valid.
+ */
 export const TERMS_VERSION = 2;
+/** Terms with an `aggregate` section. */
+export const AGGREGATE_TERMS_VERSION = 3;
 /** At most this many label columns per agreement. */
 export const MAX_LABELS = 32;
 /** At most this many bytes per encoded label record (protocols/psi/label-encoding.ts). */
@@ -71,7 +67,7 @@ export const LabelTermSchema = Type.Object(
 export const AgreementTermsSchema = Type.Object(
   {
     id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', 'x-hint': 'a lowercase UUID' }),
-    version: Type.Unsafe<1 | 2>({ type: 'integer', enum: [1, 2] }),
+    version: Type.Unsafe<1 | 2 | 3>({ type: 'integer', enum: [1, 2, 3] }),
     title: Name,
     createdAt: Timestamp,
     expiresAt: Timestamp,
@@ -82,6 +78,8 @@ export const AgreementTermsSchema = Type.Object(
       {
         overlap: Type.Array(PartyRoleSchema, { uniqueItems: true }),
         enrich: Type.Array(PartyRoleSchema, { uniqueItems: true }),
+        /** Version 3: who receives aggregates — exactly the party that is not the value holder. */
+        aggregate: Type.Optional(Type.Array(PartyRoleSchema, { uniqueItems: true })),
       },
       { additionalProperties: false },
     ),
@@ -105,6 +103,8 @@ export const AgreementTermsSchema = Type.Object(
      * covers [createdAt + e·days, createdAt + (e+1)·days); a new epoch starts a new key.
      */
     oprfKeyEpochDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })),
+    /** Version 3, required exactly when 'aggregate' is allowed: see aggregate-terms.ts. */
+    aggregate: Type.Optional(AggregateTermsSchema),
   },
   { additionalProperties: false },
 );
@@ -118,7 +118,8 @@ export type LabelTerm = Static<typeof LabelTermSchema>;
  * What a proposer fills in; `draftTerms` adds the id, version and creation time, and the default
  * key epoch when `oprfKeyEpochDays` is absent.
  */
-export type TermsDraft = Omit<AgreementTerms, 'id' | 'version' | 'createdAt'>;
+export type TermsDraft = Omit<AgreementTerms, 'id' | 'version' | 'createdAt' | 'aggregate'> & { aggregate?: AggregateDraft };
+export type { AggregateTerms };
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
 ajv.addKeyword('x-hint');
@@ -151,15 +152,19 @@ export function validateTerms(input: unknown, now: Date = new Date()): Agreement
  * @example draftTerms({ title: 'Telco overlap', expiresAt, parties, operations: ['overlap'], ... })
  */
 export function draftTerms(draft: TermsDraft, now: Date = new Date(), id: string = randomUUID()): AgreementTerms {
-  const { labels, ...rest } = draft;
+  const { labels, aggregate, outputs, ...rest } = draft;
+  const { aggregate: aggregateReceivers, ...otherOutputs } = outputs;
   return validateTerms(
     {
       ...rest,
       // One signed form for "membership only": no `labels` member rather than an empty list.
       ...(labels !== undefined && labels.length > 0 ? { labels } : {}),
+      // Version 2 forms carry no aggregate output at all, not an empty one.
+      outputs: aggregate !== undefined || (aggregateReceivers?.length ?? 0) > 0 ? outputs : otherOutputs,
+      ...(aggregate !== undefined ? { aggregate: { ...aggregate, valueHolder: aggregate.valueHolder ?? 'acceptor' } } : {}),
       oprfKeyEpochDays: draft.oprfKeyEpochDays ?? DEFAULT_OPRF_KEY_EPOCH_DAYS,
       id,
-      version: TERMS_VERSION,
+      version: aggregate !== undefined ? AGGREGATE_TERMS_VERSION : TERMS_VERSION,
       createdAt: now.toISOString(),
     },
     now,
@@ -194,12 +199,14 @@ export function oprfKeyEpochAt(terms: AgreementTerms, now: Date): number | null 
  *     runs, the querier could run overlap on ≈ log2|X| chosen subsets of X, see which of its F(x)
  *     values recur in which run, and so learn F(x) for each x: membership, which those terms do not
  *     grant it. A querier that may run enrich learns membership anyway, so the epoch key costs
- *     nothing extra there (docs/protocol-psi.md, "Key epochs").
+ *     nothing extra there (docs/protocol-psi.md, "Key epochs");
+ *   - an aggregate run whose querier may not receive enrich output, for the same reason (its
+ *     shuffled per-group PSI is an overlap run per group).
  *
  * @example oprfKeyEpochForRun(agreement.terms, 'enrich', 'proposer', now) // 0, 1, … or null
  */
 export function oprfKeyEpochForRun(terms: AgreementTerms, operation: Operation, querier: PartyRole, now: Date): number | null {
-  if (operation === 'overlap' && !terms.outputs.enrich.includes(querier)) return null;
+  if ((operation === 'overlap' || operation === 'aggregate') && !terms.outputs.enrich.includes(querier)) return null;
   return oprfKeyEpochAt(terms, now);
 }
 
@@ -296,9 +303,35 @@ function semanticIssues(t: AgreementTerms, now: Date): string[] {
     if (t.oprfKeyEpochDays !== undefined) issues.push('oprfKeyEpochDays: needs terms version 2');
     if (t.parties.acceptor.columns.length !== 1) issues.push('parties.acceptor.columns: version 1 terms list exactly one column, the id column');
   } else {
-    if (t.oprfKeyEpochDays === undefined) issues.push('oprfKeyEpochDays: is required in version 2 terms (1 to 365 days)');
+    if (t.oprfKeyEpochDays === undefined) issues.push(`oprfKeyEpochDays: is required in version ${t.version} terms (1 to 365 days)`);
     issues.push(...labelIssues(t));
   }
+  issues.push(...aggregateIssues(t));
+  return issues;
+}
+
+/** Version 3: the aggregate section agrees with the operations, the outputs and the version. */
+function aggregateIssues(t: AgreementTerms): string[] {
+  const allowed = t.operations.includes('aggregate');
+  const receivers = t.outputs.aggregate;
+  if (t.version !== AGGREGATE_TERMS_VERSION) {
+    return [
+      ...(t.aggregate !== undefined ? [`aggregate: needs terms version ${AGGREGATE_TERMS_VERSION}`] : []),
+      ...(allowed ? [`operations: 'aggregate' needs terms version ${AGGREGATE_TERMS_VERSION}`] : []),
+      ...(receivers !== undefined ? [`outputs.aggregate: needs terms version ${AGGREGATE_TERMS_VERSION}`] : []),
+    ];
+  }
+  const issues: string[] = [];
+  if (t.aggregate === undefined) return [`aggregate: is required in version ${AGGREGATE_TERMS_VERSION} terms`];
+  if (!allowed) issues.push("operations: must include 'aggregate' because the terms have an aggregate section");
+  // The value holder decrypts only blinded totals and learns no result; the other party, which
+  // holds the groups, is the querier and the only receiver.
+  const querier = otherParty(t.aggregate.valueHolder);
+  if (receivers === undefined || receivers.length !== 1 || receivers[0] !== querier) {
+    issues.push(`outputs.aggregate: must be ['${querier}'] (the party that is not the value holder receives aggregates)`);
+  }
+  const holder = t.parties[t.aggregate.valueHolder];
+  issues.push(...aggregateSectionIssues(t.aggregate, holder.columns[0]));
   return issues;
 }
 

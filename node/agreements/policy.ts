@@ -54,14 +54,15 @@ export function checkQueryAllowed(agreement: StoredAgreement, request: QueryRequ
   }
 
   const op = request.operation;
-  if (op !== 'overlap' && op !== 'enrich') throw notAllowed(`operation '${op}' is unknown`);
+  if (op !== 'overlap' && op !== 'enrich' && op !== 'aggregate') throw notAllowed(`operation '${op}' is unknown`);
   if (!terms.operations.includes(op)) throw notAllowed(`operation '${op}' is not allowed (allowed: ${terms.operations.join(', ')})`);
 
   const querier: PartyRole = request.localRole === 'querier' ? agreement.localParty : otherParty(agreement.localParty);
-  if (!terms.outputs[op].includes(querier)) {
+  const receivers = terms.outputs[op] ?? [];
+  if (!receivers.includes(querier)) {
     throw notAllowed(`outputs.${op}: the querying party (${querier}, ${terms.parties[querier].name}) does not receive '${op}' output`, {
       querier,
-      receivers: terms.outputs[op],
+      receivers,
     });
   }
 

@@ -10,10 +10,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '../store/db.js';
-import type { TermsDraft } from './model.js';
+import { type TermsDraft, agreementHash, draftTerms } from './model.js';
 import { AGREEMENT_SCHEMA_V1 } from './schema.js';
 import { nodeIdOfCert } from './signing.js';
-import type { AgreementContext, AuditEntry } from './store.js';
+import type { AgreementContext, AuditEntry, StoredAgreement } from './store.js';
 
 export interface TestIdentity {
   name: string;
@@ -99,5 +99,48 @@ export function sampleLabelledDraft(proposerId: string, acceptorId: string, over
       { column: 'plan', type: 'category', maxBytes: 16 },
     ],
     ...over,
+  };
+}
+
+/**
+ * Like `sampleDraft`, with the telco (value holder) letting the bank aggregate two of its columns
+ * (version 3 terms). Overlap only, so the bank is not granted membership.
+ */
+export function sampleAggregateDraft(proposerId: string, acceptorId: string, over: Partial<TermsDraft> = {}): TermsDraft {
+  const base = sampleDraft(proposerId, acceptorId);
+  return {
+    ...base,
+    operations: ['overlap', 'aggregate'],
+    outputs: { overlap: ['proposer'], enrich: [], aggregate: ['proposer'] },
+    enrichAttribute: undefined,
+    aggregate: {
+      columns: [
+        { column: 'spend', min: 0, max: 5000, scale: 2, buckets: [100, 1000] },
+        { column: 'tenure', min: 0, max: 600 },
+      ],
+      mechanism: 'discrete-laplace',
+      epsilonPerQuery: 1,
+      budget: { epsilon: 10, periodDays: 30 },
+      minGroupSize: 20,
+      minInputSize: 50,
+      maxGroups: 8,
+    },
+    ...over,
+  };
+}
+
+/**
+ * An accepted aggregate agreement between fixed bank and telco ids as stored on `side`, created
+ * 2026-01-01 (no database needed: for policy and ledger tests).
+ */
+export function storedAggregateAgreement(side: 'proposer' | 'acceptor', over: Partial<TermsDraft> = {}, id = '0f8fad5b-d9cb-469f-a165-70867728950e'): StoredAgreement {
+  const bank = `sha256:${'b'.repeat(64)}`;
+  const telco = `sha256:${'7'.repeat(64)}`;
+  const created = '2026-01-01T00:00:00.000Z';
+  const terms = draftTerms(sampleAggregateDraft(bank, telco, over), new Date(created), id);
+  const sig = { signer: bank, signature: 'AA==', at: created };
+  return {
+    id: terms.id, terms, termsHash: agreementHash(terms), localParty: side, peerNodeId: side === 'proposer' ? telco : bank, status: 'accepted',
+    proposerSignature: sig, acceptorSignature: { ...sig, signer: telco }, createdAt: created, updatedAt: created,
   };
 }

@@ -20,6 +20,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { runRoutes } from './routes/runs.js';
 import { insightRoutes } from '../insight/api/routes.js';
+import { scoreRoutes } from './routes/scores.js';
 import { ErrorResponse } from './schemas.js';
 import type { NodeServices } from './services.js';
 import type { TokenEntry, TokenSource } from './tokens.js';
@@ -118,6 +119,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(agreementRoutes, { services });
       v1.register(runRoutes, { services });
       v1.register(jobRoutes, { services });
+      v1.register(scoreRoutes, { services });
       v1.register(auditRoutes, { services });
       v1.register(insightRoutes, { insight: () => services.insight });
       v1.register(insightTreeRoutes, { services });

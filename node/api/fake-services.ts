@@ -27,6 +27,21 @@ export const sampleAgreement: S.AgreementView = {
   updatedAt: T0,
 };
 
+const noise = { mechanism: 'discrete-laplace' as const, parameter: 'scale' as const, value: 2, standardDeviation: 2.8 };
+export const sampleScoreSet: S.ScoreSet = {
+  id: 'run-agg-1', runId: 'run-agg-1', agreementId: AGREEMENT_ID, jobId: null, dataset: 'customers', grouping: 'group-by:city',
+  columns: ['monthly_spend'], histogram: false, formula: null, mechanism: 'discrete-laplace', epsilon: '1', delta: '0', membership: false, createdAt: T0,
+  groups: [{
+    index: 0, label: 'north', inputSize: 500, suppressed: false, count: { value: 120, noiseScale: noise, ci95: { low: 114, high: 126 } },
+    columns: [{ column: 'monthly_spend', sum: { value: 24000, noiseScale: noise, ci95: { low: 23000, high: 25000 } }, mean: { value: 200, noiseScale: { sum: noise, count: noise }, ci95: { low: 180, high: 220 } } }],
+    score: null, rank: null,
+  }],
+};
+export const sampleBudget: S.BudgetView = {
+  agreementId: AGREEMENT_ID, period: 0, periodStart: T0, periodEnd: '2026-01-31T00:00:00.000Z',
+  spent: { epsilon: '1', delta: '0' }, total: { epsilon: '10', delta: '0' }, perQuery: { epsilon: '1', delta: '0' }, queriesLeft: 9,
+};
+
 export const sampleRun: S.RunView = {
   id: 'run-1',
   agreementId: AGREEMENT_ID,
@@ -157,7 +172,8 @@ export function fakeServices(): FakeServices {
     submitJob(input, actor) {
       record('submitJob', input, actor);
       return {
-        ...sampleJob, kind: input.kind, agreementIds: input.agreementIds, options: input.attribute ? { attribute: input.attribute } : {},
+        ...sampleJob, kind: input.kind, agreementIds: input.agreementIds,
+        options: { ...(input.attribute ? { attribute: input.attribute } : {}), ...(input.aggregate ? { aggregate: input.aggregate } : {}) },
         status: 'queued', attempt: 0, phase: null, progress: { done: 0, total: 0, rate: null, etaSeconds: null }, runIds: [],
         createdBy: actor.id, startedAt: null,
       };
@@ -185,6 +201,18 @@ export function fakeServices(): FakeServices {
     getRun(id) {
       record('getRun', id);
       return sampleRun;
+    },
+    listScoreSets(filter) {
+      record('listScoreSets', filter);
+      return [sampleScoreSet];
+    },
+    getScoreSet(id) {
+      record('getScoreSet', id);
+      return { ...sampleScoreSet, id, runId: id };
+    },
+    privacyBudget(agreementId) {
+      record('privacyBudget', agreementId);
+      return { ...sampleBudget, agreementId };
     },
     listAudit(filter) {
       record('listAudit', filter);

@@ -234,3 +234,39 @@ describe('router-level errors', () => {
     }
   });
 });
+
+describe('aggregate and score jobs', () => {
+  const aggregate = { columns: ['monthly_spend'], groupBy: 'city' };
+  it('queues an aggregate job with its options, and a score job with its formula', async () => {
+    for (const payload of [
+      { kind: 'aggregate', agreementIds: [AGREEMENT_ID], aggregate: { ...aggregate, histogram: true } },
+      { kind: 'score', agreementIds: [AGREEMENT_ID], aggregate: { ...aggregate, score: 'size-x-mean:monthly_spend' } },
+    ]) {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', payload, headers: t.as('operator') });
+      expect(res.statusCode, res.body).toBe(202);
+      expect(res.json()).toMatchObject({ kind: payload.kind, options: { aggregate: payload.aggregate } });
+    }
+  });
+
+  it.each([
+    ['aggregate without options', { kind: 'aggregate', agreementIds: [AGREEMENT_ID] }, /body.aggregate: aggregate jobs need aggregate options/],
+    ['score without a formula', { kind: 'score', agreementIds: [AGREEMENT_ID], aggregate }, /body.aggregate.score: score jobs need a formula/],
+    ['a formula on another column', { kind: 'score', agreementIds: [AGREEMENT_ID], aggregate: { ...aggregate, score: 'weighted:tenure=1' } }, /column 'tenure' is not among the job's columns/],
+    ['an unknown formula', { kind: 'score', agreementIds: [AGREEMENT_ID], aggregate: { ...aggregate, score: 'best' } }, /unknown formula 'best'/],
+    ['groupBy and segments', { kind: 'aggregate', agreementIds: [AGREEMENT_ID], aggregate: { ...aggregate, segments: ['vip'] } }, /body.aggregate.segments: give groupBy or segments, not both/],
+    ['aggregate options on overlap', { kind: 'overlap', agreementIds: [AGREEMENT_ID], aggregate }, /only aggregate and score jobs take aggregate options/],
+    ['no columns', { kind: 'aggregate', agreementIds: [AGREEMENT_ID], aggregate: { columns: [] } }, /fewer than 1/],
+  ] as const)('400 REQUEST_INVALID for %s', async (_name, payload, message) => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', payload, headers: t.as('operator') });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().error.message).toMatch(message);
+  });
+
+  it('serves released scores and the budget to operators and compliance, every number with its noise and interval', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/v1/scores/run-agg-1', headers: t.as('compliance') });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().groups[0]).toMatchObject({ label: 'north', count: { value: 120, noiseScale: { mechanism: 'discrete-laplace' }, ci95: { low: 114, high: 126 } } });
+    const budget = await t.app.inject({ method: 'GET', url: `/v1/agreements/${AGREEMENT_ID}/budget`, headers: t.as('operator') });
+    expect(budget.json()).toMatchObject({ spent: { epsilon: '1' }, total: { epsilon: '10' }, queriesLeft: 9 });
+  });
+});

@@ -95,6 +95,37 @@ export const ImportQuery = Type.Object(
 // --- Agreements -------------------------------------------------------------------------------
 export const AgreementStatus = Enum(['proposed', 'pending', 'accepted', 'revoked'] as const);
 
+/** Shapes only; the node checks the rules (ranges, buckets, ε units) and names the field (docs/agreements.md). */
+export const AggregateProposal = Type.Object(
+  {
+    columns: Type.Array(
+      Type.Object(
+        {
+          column: Type.String({ minLength: 1, maxLength: 200 }),
+          min: Type.Number(),
+          max: Type.Number(),
+          scale: Type.Optional(Type.Integer({ minimum: 0, maximum: 6 })),
+          buckets: Type.Optional(Type.Array(Type.Number(), { minItems: 1, maxItems: 32 })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 16 },
+    ),
+    valueHolder: Type.Optional(Enum(['proposer', 'acceptor'] as const, 'Whose dataset holds the columns; default acceptor.')),
+    mechanism: Enum(['discrete-laplace', 'discrete-gaussian'] as const),
+    epsilonPerQuery: Type.Number({ exclusiveMinimum: 0, maximum: 10 }),
+    deltaPerQuery: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    budget: Type.Object(
+      { epsilon: Type.Number({ exclusiveMinimum: 0 }), delta: Type.Optional(Type.Number({ exclusiveMinimum: 0 })), periodDays: Type.Integer({ minimum: 1, maximum: 366 }) },
+      { additionalProperties: false },
+    ),
+    minGroupSize: Type.Integer({ minimum: 1 }),
+    minInputSize: Type.Integer({ minimum: 1 }),
+    maxGroups: Type.Integer({ minimum: 1, maximum: 64 }),
+  },
+  { additionalProperties: false, description: 'Version 3 terms: what may be aggregated, the noise and the privacy budget.' },
+);
+
 export const ProposeInput = Type.Object(
   {
     peer: Type.String({ minLength: 1, maxLength: 64, description: 'Peer name from the node configuration.' }),
@@ -102,11 +133,12 @@ export const ProposeInput = Type.Object(
     localDataset: DatasetName,
     peerDataset: DatasetName,
     idKind: IdKind,
-    operations: Type.Array(Operation, { minItems: 1, uniqueItems: true }),
+    operations: Type.Array(Enum(['overlap', 'enrich', 'aggregate'] as const), { minItems: 1, uniqueItems: true }),
     shareOverlapWithAcceptor: Type.Optional(Type.Boolean()),
     minIntersection: Type.Integer({ minimum: 1 }),
     expiresAt: Timestamp,
     enrichAttribute: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    aggregate: Type.Optional(AggregateProposal),
   },
   { additionalProperties: false },
 );
@@ -142,7 +174,7 @@ const Count = Nullable(Type.Integer());
 export const RunView = Type.Object({
   id: Type.String(),
   agreementId: Type.String(),
-  operation: Operation,
+  operation: Enum(['overlap', 'enrich', 'aggregate'] as const),
   role: Enum(['querier', 'responder'] as const),
   peerNodeId: Type.String(),
   status: Enum(['running', 'succeeded', 'failed'] as const),
@@ -163,7 +195,7 @@ export const RunView = Type.Object({
 });
 
 // --- Jobs -------------------------------------------------------------------------------------
-export const JobKind = Enum(['overlap', 'enrich', 'intersect'] as const);
+export const JobKind = Enum(['overlap', 'enrich', 'intersect', 'aggregate', 'score'] as const);
 export const JobStatus = Enum(['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const);
 /** Most agreements one intersect job may combine. */
 export const MAX_JOB_AGREEMENTS = 10;
@@ -172,6 +204,20 @@ export const MAX_JOB_AGREEMENTS = 10;
  * The per-kind rules (one agreement for overlap and enrich, at least two for intersect;
  * `attribute` for intersect only) are checked by the route, so its errors can say why.
  */
+const ColumnName = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]+$' });
+
+/** Aggregate and score jobs: what to release, and how the querier's records are grouped. */
+export const AggregateJobOptions = Type.Object(
+  {
+    columns: Type.Array(ColumnName, { minItems: 1, maxItems: 16, uniqueItems: true, description: "Agreed aggregate columns of the partner's dataset." }),
+    histogram: Type.Optional(Type.Boolean({ description: "Also release each column's agreed histogram." })),
+    groupBy: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'A categorical attribute of our dataset: one group per value.' })),
+    segments: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 64, uniqueItems: true, description: 'Named segments of our dataset, one group each.' })),
+    score: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'Score jobs: size-x-mean:<column> or weighted:<column>=<weight>,…' })),
+  },
+  { additionalProperties: false },
+);
+
 export const SubmitJobInput = Type.Object(
   {
     kind: JobKind,
@@ -184,6 +230,7 @@ export const SubmitJobInput = Type.Object(
     attribute: Type.Optional(
       Type.String({ minLength: 1, maxLength: 128, pattern: '\\S', description: 'Intersect only: the local attribute the combined audience is marked with. Default joint:<job id>.' }),
     ),
+    aggregate: Type.Optional(AggregateJobOptions),
   },
   { additionalProperties: false },
 );
@@ -192,7 +239,7 @@ export const JobView = Type.Object({
   id: Type.String(),
   kind: JobKind,
   agreementIds: Type.Array(Type.String()),
-  options: Type.Object({ attribute: Type.Optional(Type.String()) }),
+  options: Type.Object({ attribute: Type.Optional(Type.String()), aggregate: Type.Optional(AggregateJobOptions) }),
   status: JobStatus,
   attempt: Type.Integer({ description: 'Attempts so far; a job is retried while its peer is unreachable.' }),
   phase: Nullable(Type.String({ description: 'What the job is doing now, e.g. "partner 1/2: matching".' })),
@@ -210,6 +257,7 @@ export const JobView = Type.Object({
       {
         count: Count,
         attribute: Nullable(Type.String()),
+        scores: Type.Optional(Type.String({ description: 'Aggregate and score jobs: the run id of the released joint segment scores (GET /v1/scores/:id).' })),
       },
       { description: 'Set when the job succeeded. count is null where this node receives no count.' },
     ),
@@ -236,6 +284,70 @@ export const CancelJobInput = Type.Object(
   { reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'Why; recorded in the audit log and as the job error.' }) },
   { additionalProperties: false },
 );
+
+// --- Joint segment scores and privacy budget ---------------------------------------------------
+const NoiseScale = Type.Object({
+  mechanism: Enum(['discrete-laplace', 'discrete-gaussian'] as const),
+  parameter: Enum(['scale', 'sigma'] as const),
+  value: Type.Number(),
+  standardDeviation: Type.Number(),
+});
+const Interval = Type.Object({ low: Type.Number(), high: Type.Number() }, { description: '95 % confidence interval of the exact value.' });
+const ReleasedNumber = Type.Object({ value: Type.Number(), noiseScale: NoiseScale, ci95: Interval });
+const ReleasedMean = Type.Object({ value: Type.Number(), noiseScale: Type.Object({ sum: NoiseScale, count: NoiseScale }), ci95: Interval });
+
+export const ScoreSet = Type.Object({
+  id: Type.String(),
+  runId: Type.String(),
+  agreementId: Type.String(),
+  jobId: Nullable(Type.String()),
+  dataset: Type.String(),
+  grouping: Type.String({ description: "'all', 'group-by:<attribute>' or 'segments:<names>'." }),
+  columns: Type.Array(Type.String()),
+  histogram: Type.Boolean(),
+  formula: Nullable(Type.String()),
+  mechanism: Type.String(),
+  epsilon: Type.String({ description: 'ε the run spent (exact decimal).' }),
+  delta: Type.String(),
+  membership: Type.Boolean({ description: 'Whether the run told this node which of its records matched.' }),
+  createdAt: Timestamp,
+  groups: Type.Array(
+    Type.Object({
+      index: Type.Integer(),
+      label: Type.String(),
+      inputSize: Type.Integer({ description: 'Our own records in the group (not a joint number).' }),
+      suppressed: Type.Boolean({ description: 'Noisy count below the agreed minimum group size: nothing else is released.' }),
+      count: Nullable(ReleasedNumber),
+      columns: Type.Array(
+        Type.Object({
+          column: Type.String(),
+          sum: ReleasedNumber,
+          mean: ReleasedMean,
+          histogram: Type.Optional(Type.Object({ edges: Type.Array(Type.Number()), counts: Type.Array(ReleasedNumber) })),
+        }),
+      ),
+      score: Nullable(Type.Number()),
+      rank: Nullable(Type.Integer()),
+    }),
+  ),
+});
+
+export const ScoreSetQuery = Type.Object(
+  { agreementId: Type.Optional(AgreementId), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })) },
+  { additionalProperties: false },
+);
+
+const Loss = Type.Object({ epsilon: Type.String(), delta: Type.String() });
+export const BudgetView = Type.Object({
+  agreementId: Type.String(),
+  period: Type.Integer(),
+  periodStart: Timestamp,
+  periodEnd: Timestamp,
+  spent: Loss,
+  total: Loss,
+  perQuery: Loss,
+  queriesLeft: Type.Number(),
+});
 
 // --- Audit ------------------------------------------------------------------------------------
 const AuditAction = Type.String({ pattern: '^[a-z][a-z0-9_.:-]{0,63}$', description: 'Audit action, e.g. agreement.accept.' });
@@ -302,8 +414,10 @@ const drift: {
   jobKind: Same<Static<typeof JobKind>, S.JobKind>;
   jobStatus: Same<Static<typeof JobStatus>, S.JobStatus>;
   submitJob: Same<Static<typeof SubmitJobInput>, S.SubmitJobInput>;
+  scoreSet: Same<Static<typeof ScoreSet>, S.ScoreSet>;
+  budget: Same<Static<typeof BudgetView>, S.BudgetView>;
 } = {
   health: true, dataset: true, report: true, propose: true, agreement: true, query: true, run: true, audit: true, verify: true, role: true,
-  job: true, jobKind: true, jobStatus: true, submitJob: true,
+  job: true, jobKind: true, jobStatus: true, submitJob: true, scoreSet: true, budget: true,
 };
 void drift;

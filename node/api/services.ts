@@ -3,11 +3,15 @@
  * `node/node.ts`; routes only validate, authorise and translate — no business logic here.
  * Every method that changes state takes the acting principal, for the audit log.
  */
-import type { JobKind, JobStatus, JobView } from '../jobs/store.js';
 import type { TreeService } from '../insight/tree/service.js';
 import type { Insight } from '../insight/insight.js';
+import type { AggregateJobOptions, JobKind, JobStatus, JobView } from '../jobs/store.js';
+import type { ScoreSet } from '../insight/joint-scores.js';
+import type { BudgetView } from '../privacy/budget-view.js';
 
-export type { JobKind, JobResult, JobStatus, JobView } from '../jobs/store.js';
+export type { ScoreSet, BudgetView };
+
+export type { AggregateJobOptions, JobKind, JobResult, JobStatus, JobView } from '../jobs/store.js';
 
 export type Role = 'admin' | 'operator' | 'compliance';
 
@@ -59,7 +63,7 @@ export interface ProposeInput {
   localDataset: string;
   peerDataset: string;
   idKind: string;
-  operations: ('overlap' | 'enrich')[];
+  operations: ('overlap' | 'enrich' | 'aggregate')[];
   /** Who receives the overlap count: the proposer (querier) always; add 'acceptor' to share it. */
   shareOverlapWithAcceptor?: boolean;
   minIntersection: number;
@@ -71,6 +75,21 @@ export interface ProposeInput {
   labels?: { column: string; type: 'boolean' | 'number' | 'category'; maxBytes?: number }[];
   /** Days one OPRF key (and the partner's cached evaluated set) lasts; default 30. */
   oprfKeyEpochDays?: number;
+  /** With 'aggregate' in operations: the aggregate section (version 3 terms, docs/agreements.md). */
+  aggregate?: AggregateProposal;
+}
+
+/** The aggregate section as proposed; `valueHolder` defaults to the acceptor (the partner). */
+export interface AggregateProposal {
+  columns: { column: string; min: number; max: number; scale?: number; buckets?: number[] }[];
+  valueHolder?: 'proposer' | 'acceptor';
+  mechanism: 'discrete-laplace' | 'discrete-gaussian';
+  epsilonPerQuery: number;
+  deltaPerQuery?: number;
+  budget: { epsilon: number; delta?: number; periodDays: number };
+  minGroupSize: number;
+  minInputSize: number;
+  maxGroups: number;
 }
 
 /** An agreement as shown to users (terms plus local state). */
@@ -102,12 +121,14 @@ export interface SubmitJobInput {
   agreementIds: string[];
   /** For intersect: the local attribute the combined audience is marked with. */
   attribute?: string;
+  /** For aggregate and score: what to aggregate and how to group. */
+  aggregate?: AggregateJobOptions;
 }
 
 export interface RunView {
   id: string;
   agreementId: string;
-  operation: 'overlap' | 'enrich';
+  operation: 'overlap' | 'enrich' | 'aggregate';
   role: 'querier' | 'responder';
   peerNodeId: string;
   status: 'running' | 'succeeded' | 'failed';
@@ -181,6 +202,11 @@ export interface NodeServices {
   cancelRun(id: string, actor: Actor): RunView;
   listRuns(filter: { limit?: number }): RunView[];
   getRun(id: string): RunView;
+  /** Joint segment scores released by aggregate and score jobs, newest first. */
+  listScoreSets(filter: { agreementId?: string; limit?: number }): ScoreSet[];
+  getScoreSet(runId: string): ScoreSet;
+  /** The agreement's privacy budget in the current period. */
+  privacyBudget(agreementId: string): BudgetView;
   listAudit(filter: { afterSeq?: number; limit?: number; action?: string }): AuditEntryView[];
   verifyAudit(): Promise<AuditVerifyView>;
   exportAudit(format: 'jsonl' | 'csv', out: NodeJS.WritableStream, filter: { from?: string; to?: string; action?: string }): Promise<void>;

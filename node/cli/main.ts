@@ -17,9 +17,10 @@ import { MofangNode } from '../node.js';
 import { packageVersion } from '../paths.js';
 import { startNode } from '../runtime.js';
 import { runDemo } from '../demo/demo.js';
-import { parseExpiry, printAgreement, printJob, printJson, printRun, printVerify } from './format.js';
+import { parseExpiry, printAgreement, printBudget, printJob, printJson, printRun, printScoreSet, printVerify } from './format.js';
 import { jobProgress } from './job-progress.js';
 import { registerTreeCommands } from './insight-tree.js';
+import { aggregateFromFlags } from './aggregate-options.js';
 import type { JobView } from '../jobs/store.js';
 import { registerInsightCommands } from './insight.js';
 
@@ -138,22 +139,31 @@ const agreements = program.command('agreements').description('collaboration agre
 agreements.command('propose')
   .requiredOption('--peer <name>').requiredOption('--title <title>')
   .requiredOption('--dataset <name>', 'our dataset').requiredOption('--peer-dataset <name>', "the partner's dataset")
-  .requiredOption('--id-kind <kind>').option('--operations <list>', 'comma-separated: overlap,enrich', 'overlap,enrich')
+  .requiredOption('--id-kind <kind>').option('--operations <list>', 'comma-separated: overlap,enrich,aggregate', 'overlap,enrich')
   .option('--min-intersection <n>', 'results below this are withheld', '100')
   .option('--expires <when>', 'ISO date-time, or a duration like 90d', '90d')
   .option('--share-overlap', 'the partner also receives overlap counts')
   .option('--enrich-attribute <name>', 'local attribute written by enrich, e.g. partner:telco:active')
   .option('--peer-id-column <name>', "identifier column of the partner's dataset (default: ours)")
-  .option('--label <column:type[:maxBytes]...>', 'partner column enrich may deliver: boolean, number, or category:<maxBytes>')
+  .option('--label <spec...>', 'partner column enrich may deliver: <column>:boolean, <column>:number or <column>:category:<maxBytes>')
   .option('--key-epoch-days <n>', 'days one OPRF key and the partner\'s cached evaluated set last', '30')
+  .option('--aggregate-column <spec...>', "<column>:<min>:<max>[:<scale>][:<edge,edge,…>]: partner column aggregate may sum, clamped to [min, max], with histogram edges (needs 'aggregate' in --operations)")
+  .option('--value-holder <party>', 'whose dataset holds the aggregate columns: acceptor (default) or proposer')
+  .option('--mechanism <name>', 'discrete-laplace (default) or discrete-gaussian')
+  .option('--epsilon-per-query <ε>', 'ε one aggregate query spends').option('--delta-per-query <δ>', 'δ per query (discrete-gaussian only)')
+  .option('--budget-epsilon <ε>', 'ε all queries of one period may spend').option('--budget-delta <δ>', 'δ per period (discrete-gaussian only)')
+  .option('--budget-period-days <n>', 'length of a budget period (default 30)')
+  .option('--min-group-size <n>', 'numbers of groups below this noisy size are suppressed (default 20)')
+  .option('--min-input-size <n>', 'smallest group a query may name (default 100)')
+  .option('--max-groups <n>', 'most groups per query (default 16)')
   .action((o) =>
     withNode(async (node) => {
       const a = await node.proposeAgreement({
         peer: o.peer, title: o.title, localDataset: o.dataset, peerDataset: o.peerDataset, idKind: o.idKind,
-        operations: String(o.operations).split(',').map((s: string) => s.trim()) as ('overlap' | 'enrich')[],
+        operations: String(o.operations).split(',').map((s: string) => s.trim()) as ('overlap' | 'enrich' | 'aggregate')[],
         minIntersection: Number(o.minIntersection), expiresAt: parseExpiry(o.expires), shareOverlapWithAcceptor: !!o.shareOverlap,
         enrichAttribute: o.enrichAttribute, peerIdColumn: o.peerIdColumn, labels: (o.label ?? []).map(parseLabelOption),
-        oprfKeyEpochDays: Number(o.keyEpochDays),
+        oprfKeyEpochDays: Number(o.keyEpochDays), aggregate: aggregateFromFlags(o),
       }, cliActor());
       json() ? printJson(a) : printAgreement(a);
     }),
@@ -180,7 +190,8 @@ function followJob(submit: (node: MofangNode) => JobView, detach: boolean) {
     const progress = jobProgress();
     const job = await node.awaitJob(submitted.id, progress.update);
     progress.done(job);
-    if (json()) printJson(job.status === 'succeeded' && job.kind !== 'intersect' ? node.getRun(job.runIds[job.runIds.length - 1]) : job);
+    if (job.status === 'succeeded' && job.result?.scores) json() ? printJson(node.getScoreSet(job.result.scores)) : printScoreSet(node.getScoreSet(job.result.scores));
+    else if (json()) printJson(job.status === 'succeeded' && job.kind !== 'intersect' ? node.getRun(job.runIds[job.runIds.length - 1]) : job);
     else printJob(job);
     if (job.status !== 'succeeded') process.exitCode = 1;
   });
@@ -196,6 +207,37 @@ query.command('intersect')
   .option('--attribute <name>', 'local attribute for the combined audience')
   .option('--detach', 'queue the job and return')
   .action((o) => followJob((node) => node.submitJob({ kind: 'intersect', agreementIds: o.agreement, attribute: o.attribute }, operatorActor()), !!o.detach));
+
+for (const kind of ['aggregate', 'score'] as const) {
+  const command = query.command(kind)
+    .description(kind === 'aggregate'
+      ? "noisy count, sum, mean (and histogram) of the partner's agreed columns over the joint audience, per group of our records"
+      : 'the same, ranking the groups by a formula')
+    .requiredOption('--agreement <id>')
+    .requiredOption('--column <name...>', "agreed aggregate column of the partner's dataset (repeatable)")
+    .option('--histogram', "also the columns' agreed histograms")
+    .option('--group-by <attribute>', 'one group per value of this categorical attribute of our dataset')
+    .option('--segment <name...>', 'one group per named segment of our dataset')
+    .option('--detach', 'queue the job and return');
+  if (kind === 'score') command.requiredOption('--score <formula>', 'size-x-mean:<column> or weighted:<column>=<weight>,…');
+  command.action((o) => followJob((node) => node.submitJob({
+    kind, agreementIds: [o.agreement],
+    aggregate: { columns: o.column, histogram: !!o.histogram, ...(o.groupBy ? { groupBy: o.groupBy } : {}), ...(o.segment ? { segments: o.segment } : {}), ...(o.score ? { score: o.score } : {}) },
+  }, operatorActor()), !!o.detach));
+}
+
+const scores = program.command('scores').description('joint segment scores released by aggregate and score jobs');
+scores.command('list').option('--agreement <id>').option('--limit <n>', 'how many', '20').action((o) =>
+  withNode((node) => {
+    const list = node.listScoreSets({ agreementId: o.agreement, limit: Number(o.limit) });
+    if (json()) return printJson(list);
+    for (const s of list) console.log(`${s.runId}  ${s.createdAt}  ${s.grouping.padEnd(20)} ${s.columns.join(',').padEnd(20)} ε ${s.epsilon}  ${s.groups.length} groups`);
+  }),
+);
+scores.command('show <runId>').action((id) => withNode((node) => (json() ? printJson(node.getScoreSet(id)) : printScoreSet(node.getScoreSet(id)))));
+agreements.command('budget <id>').description("the agreement's privacy budget in the current period").action((id) =>
+  withNode((node) => (json() ? printJson(node.privacyBudget(id)) : printBudget(node.privacyBudget(id)))),
+);
 
 const jobs = program.command('jobs').description('joint-query jobs: progress, results, cancellation');
 jobs.command('list').option('--status <status>').option('--limit <n>', 'how many', '20').action((o) =>

@@ -9,6 +9,9 @@ import type { RunView } from '../api/services.js';
 import { MofangError } from '../errors.js';
 import type { MofangNode } from '../node.js';
 import { runQuerier } from '../session/psi-querier.js';
+import { runAggregateQuerier } from '../session/aggregate-querier.js';
+import { groupSourceFor } from '../session/group-source.js';
+import { formatScoreFormula, parseScoreFormula, rankGroups } from './score-formula.js';
 import type { JobContext, JobExecutor } from './runner.js';
 import type { JobResult, JobView } from './store.js';
 
@@ -34,7 +37,28 @@ export function jobExecutor(node: MofangNode): JobExecutor {
     }
   };
 
+  const runAggregate = async (job: JobView, ctx: JobContext) => {
+    const options = job.options.aggregate!;
+    const formula = job.kind === 'score' ? parseScoreFormula(options.score!) : null;
+    const agreement = getAgreement(node.db, job.agreementIds[0]);
+    const peer = node.peerOfAgreement(agreement);
+    const { client } = await node.connect(peer.name, actor(job));
+    try {
+      return await runAggregateQuerier(node.sessionEnv(peer), client.openRun(), {
+        agreementId: agreement.id, columns: options.columns, histogram: !!options.histogram, groups: groupSourceFor(options, node.segmentSource),
+        actor: actor(job), formula: formula ? formatScoreFormula(formula) : null, rank: formula ? (groups) => rankGroups(groups, formula) : undefined,
+        job: { jobId: job.id, progress: ctx.progress, cancelled: ctx.cancelled },
+      });
+    } finally {
+      client.close();
+    }
+  };
+
   return async (job, ctx): Promise<JobResult> => {
+    if (job.kind === 'aggregate' || job.kind === 'score') {
+      const set = await runAggregate(job, ctx);
+      return { count: null, attribute: null, scores: set.runId };
+    }
     if (job.kind !== 'intersect') {
       const run = await runOne(job, ctx, job.agreementIds[0], job.kind);
       return { count: run.resultCount, attribute: run.attribute };

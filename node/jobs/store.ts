@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { MofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
 
-export type JobKind = 'overlap' | 'enrich' | 'intersect';
+export type JobKind = 'overlap' | 'enrich' | 'intersect' | 'aggregate' | 'score';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface JobResult {
@@ -11,13 +11,29 @@ export interface JobResult {
   count: number | null;
   /** For enrich and intersect: the local attribute the matched records were marked with. */
   attribute: string | null;
+  /** For aggregate and score: the run id of the joint segment scores it released (GET /v1/scores/:id). */
+  scores?: string;
+}
+
+/** What an aggregate or score job asks for (checked against the agreement when it runs). */
+export interface AggregateJobOptions {
+  /** Agreed aggregate columns of the partner. */
+  columns: string[];
+  /** Also the agreed histograms of those columns. */
+  histogram?: boolean;
+  /** Group the querier's records by this categorical attribute of its dataset. */
+  groupBy?: string;
+  /** Or by these named segments (insight store). */
+  segments?: string[];
+  /** Score jobs: the ranking formula (score-formula.ts). */
+  score?: string;
 }
 
 export interface JobView {
   id: string;
   kind: JobKind;
   agreementIds: string[];
-  options: { attribute?: string };
+  options: { attribute?: string; aggregate?: AggregateJobOptions };
   status: JobStatus;
   attempt: number;
   phase: string | null;

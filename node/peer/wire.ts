@@ -19,14 +19,19 @@ export interface AgreementRevocation { agreementId: string; reason: string; revo
 export interface AgreementAck { agreementId: string; status: string }
 export interface CheckpointMsg { nodeId: string; seq: number; hash: string; at: string; signature: Buffer }
 
-export interface RunStart { runId: string; agreementId: string; operation: string; receiverSetSize: number; suite: string; maxBatch: number; labelColumns: string[] }
+export interface AggregateRequestMsg { columns: string[]; histogram: boolean; groupSizes: number[]; membership: boolean; maxGroupsPerRecord: number; unionSize: number }
+export interface RunStart { runId: string; agreementId: string; operation: string; receiverSetSize: number; suite: string; maxBatch: number; labelColumns: string[]; aggregate?: AggregateRequestMsg | null }
 export interface RunAccept { senderSetSize: number; digestLength: number; keyEpoch: number }
-export interface PointBatch { index: number; points: Buffer }
+export interface PointBatch { index: number; points: Buffer; group?: number }
 export interface DigestBatch { index: number; digests: Buffer; last: boolean; labels: Buffer }
 export interface RunFinish { released: boolean; count: number; transcriptHash: string }
 export interface ReceiptMsg { runId: string; transcriptHash: string; head: CheckpointMsg | null; signature: SignatureMsg | null }
 export interface RunAbort { code: string; message: string }
 export interface RunProgress { phase: string; done: number; total: number }
+export interface AggregateSettingsMsg { digest: string }
+export interface HeSetupMsg { planDigest: string; publicKeyBytes: number; galoisKeysBytes: number }
+export interface HeChunkMsg { kind: number; index: number; data: Buffer; last: boolean }
+export interface NoisyValuesMsg { values: Buffer }
 
 /** One frame of a Run stream: exactly one member is set, named by `frame`. */
 export type RunFrame =
@@ -38,7 +43,11 @@ export type RunFrame =
   | { frame: 'finish'; finish: RunFinish }
   | { frame: 'receipt'; receipt: ReceiptMsg }
   | { frame: 'abort'; abort: RunAbort }
-  | { frame: 'progress'; progress: RunProgress };
+  | { frame: 'progress'; progress: RunProgress }
+  | { frame: 'aggregateSettings'; aggregateSettings: AggregateSettingsMsg }
+  | { frame: 'heSetup'; heSetup: HeSetupMsg }
+  | { frame: 'heChunk'; heChunk: HeChunkMsg }
+  | { frame: 'noisyValues'; noisyValues: NoisyValuesMsg };
 
 export type FrameKind = RunFrame['frame'];
 

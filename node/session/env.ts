@@ -6,6 +6,7 @@ import type { Group } from '../../protocols/group/group.js';
 import type { BatchMultiply } from '../../protocols/psi/index.js';
 import type { Db } from '../store/db.js';
 import type { SenderCache } from './sender-cache.js';
+import type { NoiseSource } from './aggregate-release.js';
 
 export interface SessionEnv {
   db: Db;
@@ -19,6 +20,11 @@ export interface SessionEnv {
   /** The counter-party, authenticated by mutual TLS before the session starts. */
   peer: { nodeId: string; name: string; certPem: string };
   now?: () => Date;
+  /**
+   * Tests only (a deterministic or zero sample, to check exact sums): the noise of released
+   * aggregates. A node never sets it, so every run draws from the CSPRNG (`secureNoise`).
+   */
+  noise?: NoiseSource;
 }
 
 /** Progress and cancellation of the job a querier session runs for. */

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  LABEL_TAG_BYTES, createAsyncReceiver, decodeLabel, decryptLabels, digestLength, digests, labelContext, labelLength, matchCount, matchPairs,
+  LABEL_TAG_BYTES, createAsyncReceiver, decodeLabel, decryptLabels, digests, labelContext, labelLength, matchCount, matchPairs,
   type LabelColumn, type MatchPairs,
 } from '../../protocols/psi/index.js';
 import { labelAttribute, oprfKeyEpochForRun } from '../agreements/model.js';
@@ -21,6 +21,7 @@ import { ownSet } from './own-set.js';
 import { acceptReceipt, makeReceipt } from './receipts.js';
 import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
 import { Transcript } from './transcript.js';
+import { querierCancelCheck, receiveAccept, transcribedSend } from './run-io.js';
 
 export interface QueryRequest {
   agreementId: string;
@@ -51,29 +52,13 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
   env.audit.append({ actor: req.actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation: req.operation, role: 'querier', peer: env.peer.nodeId, dataset, localSize: n, jobId: req.job?.jobId ?? null } });
 
   const transcript = new Transcript();
-  const send = async (frame: Parameters<Link['send']>[0]) => {
-    transcript.add('querier', frame);
-    await link.send(frame);
-  };
-  const checkCancelled = () => {
-    const reason = req.job?.cancelled();
-    if (reason) throw new MofangError('JOB_CANCELLED', `cancelled on this node: ${reason}`);
-  };
+  const send = transcribedSend(link, transcript, 'querier');
+  const checkCancelled = querierCancelCheck(req.job);
   let peerSize: number | null = null;
   try {
     await send({ frame: 'start', start: { runId, agreementId: agreement.id, operation: req.operation, receiverSetSize: n, suite: env.group.suite, maxBatch, labelColumns: columns.map((c) => c.column) } });
-    const accept = await expectFrame(link, 'accept', env.peer.name);
-    transcript.add('responder', { frame: 'accept', accept });
-    const m = accept.senderSetSize;
-    requireField(Number.isSafeInteger(m) && m >= 0 && m <= env.limits.maxSetSize, 'accept.senderSetSize', `must be an integer from 0 to ${env.limits.maxSetSize}`);
+    const { accept, m, length } = await receiveAccept(link, env, transcript, { sent: n, minSetSize: 0, expectedEpoch });
     peerSize = m;
-    const length = digestLength(n, m);
-    requireField(accept.digestLength === length, 'accept.digestLength', `must be ${length} bytes for sets of ${n} and ${m}`);
-    // The responder's clock may sit across an epoch boundary from ours: one epoch either way.
-    requireField(
-      expectedEpoch === 0 ? accept.keyEpoch === 0 : Number.isInteger(accept.keyEpoch) && accept.keyEpoch >= 1 && Math.abs(accept.keyEpoch - expectedEpoch) <= 1,
-      'accept.keyEpoch', expectedEpoch === 0 ? 'must be 0: this query needs a key of its own' : `must be within one of epoch ${expectedEpoch}`,
-    );
     const total = n + m;
     req.job?.progress('exchange', 0, total);
 

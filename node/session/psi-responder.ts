@@ -20,10 +20,11 @@ import { batches, labelRunContext, POINT_BYTES, type SessionEnv } from './env.js
 import { labelValues } from './label-source.js';
 import type { Link } from './link.js';
 import { ownSetInfo } from './own-set.js';
-import { acceptReceipt, makeReceipt } from './receipts.js';
-import { finishRun, getRun, insertRun, runCancelRequested, runsInLastDay } from './runs.js';
+import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
+import { heartbeat as beat, responderCancelCheck, responderReceipts, transcribedSend } from './run-io.js';
 import { wireEpoch } from './sender-cache.js';
 import { Transcript } from './transcript.js';
+import { runAggregateResponder } from './aggregate-responder.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_LABEL_REQUEST = 32;
@@ -38,6 +39,8 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     const start = await expectFrame(link, 'start', env.peer.name);
     const transcript = new Transcript();
     transcript.add('querier', { frame: 'start', start });
+    // Aggregate runs share the stream's opening and closing; the value holder's side is its own module.
+    if (start.operation === 'aggregate') return await runAggregateResponder(env, link, start, transcript);
     requireField(UUID.test(start.runId), 'start.runId', 'must be a lower-case UUID');
     requireField(start.operation === 'overlap' || start.operation === 'enrich', 'start.operation', 'must be overlap or enrich');
     requireField(Number.isSafeInteger(start.receiverSetSize) && start.receiverSetSize >= 1 && start.receiverSetSize <= env.limits.maxSetSize, 'start.receiverSetSize', `must be an integer from 1 to ${env.limits.maxSetSize}`);
@@ -72,20 +75,9 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     runId = start.runId;
     env.audit.append({ actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation, role: 'responder', peer: env.peer.nodeId, dataset, localSize: m, peerSize: n, keyEpoch, labels: columns.map((c) => c.column) } });
 
-    const send = async (frame: Parameters<Link['send']>[0]) => {
-      transcript.add('responder', frame);
-      await link.send(frame);
-    };
-    const checkCancelled = () => {
-      if (runCancelRequested(env.db, runId!)) throw new MofangError('JOB_CANCELLED', `cancelled by ${env.identity.name}'s operator`);
-    };
-    // While we compute without sending, tell the querier we are alive (at most once a second).
-    let lastBeat = Date.now();
-    const heartbeat = async (phase: string, done: number, total: number) => {
-      if (Date.now() - lastBeat < Math.min(1000, env.limits.peerTimeoutMs / 5)) return;
-      lastBeat = Date.now();
-      await link.send({ frame: 'progress', progress: { phase, done, total } });
-    };
+    const send = transcribedSend(link, transcript, 'responder');
+    const checkCancelled = responderCancelCheck(env, runId);
+    const heartbeat = beat(link, env.limits);
     const length = digestLength(n, m);
     const evaluated = await env.senderCache.evaluatedSet({
       agreementId: agreement.id, runId, epoch: keyEpoch, generation: own.generation, size: m, points: own.points, multiply: env.multiply,
@@ -158,9 +150,7 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     }
     finishRun(env.db, runId, { status: withheld ? 'failed' : 'succeeded', peerSize: n, resultCount, transcriptHash, errorCode: withheld?.code, errorMessage: withheld?.message, stats: link.stats });
     env.audit.append({ actor, action: withheld ? 'run.withheld' : 'run.completed', subject: runId, details: { agreementId: agreement.id, operation, role: 'responder', released: !withheld, resultCount, keyEpoch, fyCached: evaluated.cached, labels: columns.map((c) => c.column), transcriptHash, ...link.stats } });
-    await link.send({ frame: 'receipt', receipt: makeReceipt(env.identity, env.audit, runId, transcriptHash) });
-    const peerReceipt = await expectFrame(link, 'receipt', env.peer.name);
-    acceptReceipt(env.db, env.audit, env.peer, { runId, transcriptHash }, peerReceipt);
+    await responderReceipts(link, env, runId, transcriptHash);
     link.end();
   } catch (err) {
     const e = asMofangError(err);

@@ -8,7 +8,7 @@ export interface NewRun {
   id: string;
   jobId?: string;
   agreementId: string;
-  operation: 'overlap' | 'enrich';
+  operation: 'overlap' | 'enrich' | 'aggregate';
   role: 'querier' | 'responder';
   peerNodeId: string;
   dataset: string;
@@ -53,7 +53,7 @@ export function finishRun(db: Db, id: string, o: RunOutcome): void {
 }
 
 interface RunRow {
-  id: string; agreement_id: string; operation: 'overlap' | 'enrich'; role: 'querier' | 'responder';
+  id: string; agreement_id: string; operation: 'overlap' | 'enrich' | 'aggregate'; role: 'querier' | 'responder';
   peer_node_id: string; status: RunView['status']; dataset: string; local_size: number | null; peer_size: number | null;
   result_count: number | null; attribute: string | null; messages_sent: number; messages_received: number;
   bytes_sent: number; bytes_received: number; transcript_hash: string | null; error_code: string | null;

@@ -33,3 +33,42 @@ CREATE TABLE receipts (
   PRIMARY KEY (run_id, signer)
 );
 `;
+
+/**
+ * Migration 5: runs may be aggregate runs. SQLite cannot change a CHECK constraint in place, so
+ * the table is rebuilt with the same columns (including migration 2's job_id and cancel_requested).
+ */
+export const RUN_SCHEMA_V5 = `
+CREATE TABLE runs_v5 (
+  id TEXT PRIMARY KEY,
+  agreement_id TEXT NOT NULL,
+  operation TEXT NOT NULL CHECK (operation IN ('overlap', 'enrich', 'aggregate')),
+  role TEXT NOT NULL CHECK (role IN ('querier', 'responder')),
+  peer_node_id TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
+  dataset TEXT NOT NULL,
+  local_size INTEGER,
+  peer_size INTEGER,
+  result_count INTEGER,
+  attribute TEXT,
+  messages_sent INTEGER NOT NULL DEFAULT 0,
+  messages_received INTEGER NOT NULL DEFAULT 0,
+  bytes_sent INTEGER NOT NULL DEFAULT 0,
+  bytes_received INTEGER NOT NULL DEFAULT 0,
+  transcript_hash TEXT,
+  error_code TEXT,
+  error_message TEXT,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  job_id TEXT,
+  cancel_requested INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO runs_v5 (id, agreement_id, operation, role, peer_node_id, status, dataset, local_size, peer_size, result_count, attribute,
+  messages_sent, messages_received, bytes_sent, bytes_received, transcript_hash, error_code, error_message, started_at, finished_at, job_id, cancel_requested)
+SELECT id, agreement_id, operation, role, peer_node_id, status, dataset, local_size, peer_size, result_count, attribute,
+  messages_sent, messages_received, bytes_sent, bytes_received, transcript_hash, error_code, error_message, started_at, finished_at, job_id, cancel_requested
+FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_v5 RENAME TO runs;
+CREATE INDEX runs_started ON runs (started_at);
+`;

@@ -18,7 +18,8 @@ export class Transcript {
     switch (frame.frame) {
       case 'start': {
         const s = frame.start;
-        return void h.update(`start:${canonicalJson({ runId: s.runId, agreementId: s.agreementId, operation: s.operation, receiverSetSize: s.receiverSetSize, suite: s.suite, maxBatch: s.maxBatch, labelColumns: s.labelColumns ?? [] })}`);
+        const aggregate = s.operation === 'aggregate' && s.aggregate ? { aggregate: s.aggregate } : {};
+        return void h.update(`start:${canonicalJson({ runId: s.runId, agreementId: s.agreementId, operation: s.operation, receiverSetSize: s.receiverSetSize, suite: s.suite, maxBatch: s.maxBatch, labelColumns: s.labelColumns ?? [], ...aggregate })}`);
       }
       case 'accept':
         return void h.update(`accept:${canonicalJson({ senderSetSize: frame.accept.senderSetSize, digestLength: frame.accept.digestLength, keyEpoch: frame.accept.keyEpoch })}`);
@@ -29,6 +30,8 @@ export class Transcript {
         header.writeUInt32BE(batch.index, 1);
         header.writeUInt32BE(batch.points.length, 5);
         h.update(header);
+        // Shuffled aggregate runs tag each batch with its group; other runs hash as before.
+        if (batch.group) h.update(`group:${batch.group}`);
         return void h.update(batch.points);
       }
       case 'senderDigests': {
@@ -44,6 +47,24 @@ export class Transcript {
         h.update(size);
         return void h.update(labels);
       }
+      case 'aggregateSettings':
+        return void h.update(`aggregate-settings:${frame.aggregateSettings.digest}`);
+      case 'heSetup':
+        return void h.update(`he-setup:${canonicalJson({ planDigest: frame.heSetup.planDigest, publicKeyBytes: frame.heSetup.publicKeyBytes, galoisKeysBytes: frame.heSetup.galoisKeysBytes })}`);
+      case 'heChunk': {
+        const c = frame.heChunk;
+        header.writeUInt8(c.last ? 6 : 5, 0);
+        header.writeUInt32BE(c.kind, 1);
+        header.writeUInt32BE(c.index, 5);
+        h.update(header);
+        const size = Buffer.alloc(4);
+        size.writeUInt32BE(c.data.length);
+        h.update(size);
+        return void h.update(c.data);
+      }
+      case 'noisyValues':
+        h.update('noisy-values:');
+        return void h.update(frame.noisyValues.values);
       default:
         return;
     }

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Actor } from '../../node/api/services.js';
+import type { Actor, AggregateProposal } from '../../node/api/services.js';
 import { addPeer } from '../../node/config/add-peer.js';
 import { initNode, type InitResult } from '../../node/init.js';
 import { MofangNode } from '../../node/node.js';
@@ -66,13 +66,17 @@ export async function startTwoNodes(sizes = { bankRows: 1500, partnerRows: 800, 
 }
 
 /** Proposes on the bank and accepts on the telco; returns the agreement id. */
-export async function agree(nodes: TwoNodes, overrides: { minIntersection?: number; operations?: ('overlap' | 'enrich')[]; expiresInDays?: number } = {}): Promise<string> {
+export async function agree(
+  nodes: TwoNodes,
+  overrides: { minIntersection?: number; operations?: ('overlap' | 'enrich' | 'aggregate')[]; expiresInDays?: number; aggregate?: AggregateProposal; maxQueriesPerDay?: number } = {},
+): Promise<string> {
   const proposed = await nodes.bank.proposeAgreement({
     peer: 'telco', title: 'it-agreement', localDataset: 'customers', peerDataset: 'subscribers', idKind: 'phone',
     operations: overrides.operations ?? ['overlap', 'enrich'], shareOverlapWithAcceptor: true,
     minIntersection: overrides.minIntersection ?? 10,
     expiresAt: new Date(nodes.clock.now().getTime() + (overrides.expiresInDays ?? 30) * 86_400_000).toISOString(),
-    enrichAttribute: 'partner:telco:active',
+    ...((overrides.operations ?? ['enrich']).includes('enrich') ? { enrichAttribute: 'partner:telco:active' } : {}),
+    ...(overrides.aggregate ? { aggregate: overrides.aggregate } : {}),
   }, admin);
   await nodes.telco.acceptAgreement(proposed.id, admin);
   return proposed.id;

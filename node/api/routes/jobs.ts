@@ -7,6 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { MofangError } from '../../errors.js';
 import { actorOf } from '../auth.js';
+import { checkAggregateJobOptions } from '../../jobs/aggregate-options.js';
 import type { NodeServices } from '../services.js';
 import { CancelJobInput, JobId, JobListQuery, JobView, MAX_JOB_AGREEMENTS, SubmitJobInput } from '../schemas.js';
 
@@ -104,8 +105,9 @@ function checkKindRules(body: Static<typeof SubmitJobInput>): void {
       max: 1,
     });
   }
+  checkAggregateJobOptions(body.kind, body.aggregate, 'body.');
   if (body.kind !== 'intersect' && body.attribute !== undefined) {
-    const why = body.kind === 'enrich' ? "enrich writes the agreement's enrichAttribute" : 'overlap writes no attribute';
+    const why = body.kind === 'enrich' ? "enrich writes the agreement's enrichAttribute" : `${body.kind} writes no attribute`;
     throw new MofangError('REQUEST_INVALID', `body.attribute: only intersect jobs take an attribute; ${why}`, { in: 'body', field: 'attribute' });
   }
 }

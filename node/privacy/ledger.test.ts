@@ -1,0 +1,95 @@
+/** The budget ledger on a real SQLite file with the real audit log, reopened to prove it survives. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { storedAggregateAgreement } from '../agreements/testing.js';
+import { createIdentity } from '../identity/create-identity.js';
+import type { Identity } from '../identity/identity.js';
+import { AuditLog } from '../audit/log.js';
+import type { MofangError } from '../errors.js';
+import { openDatabase, type Db } from '../store/db.js';
+import { budgetState, refundReservation, reserveBudget } from './ledger.js';
+
+let identity: Identity;
+beforeAll(async () => {
+  identity = await createIdentity(join(mkdtempSync(join(tmpdir(), 'mofang-ledger-id-')), 'identity'), 'ledger-node');
+});
+const opened: Db[] = [];
+function open(dir: string) {
+  const db = openDatabase(join(dir, 'mofang.db'));
+  opened.push(db);
+  return { db, audit: new AuditLog(db, identity, { headFile: join(dir, 'audit-head.json') }) };
+}
+afterEach(() => {
+  for (const db of opened.splice(0)) if (db.open) db.close();
+});
+
+// ε 1 per query, 10 per 30-day period, from 2026-01-01.
+const agreement = storedAggregateAgreement('proposer');
+const IN_PERIOD_0 = new Date('2026-01-10T00:00:00.000Z');
+const IN_PERIOD_1 = new Date('2026-02-05T00:00:00.000Z');
+const reserve = (n: ReturnType<typeof open>, runId: string, now = IN_PERIOD_0) =>
+  reserveBudget(n.db, n.audit, { agreement, runId, role: 'querier', actor: 'test', now });
+
+function refusal(fn: () => unknown): MofangError {
+  try {
+    fn();
+  } catch (err) {
+    return err as MofangError;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('privacy budget ledger', () => {
+  it('spends ε per query up to the total exactly, then refuses naming agreement, period, spent, requested and total', () => {
+    const node = open(mkdtempSync(join(tmpdir(), 'mofang-ledger-')));
+    for (let i = 0; i < 10; i++) reserve(node, `run-${i}`);
+    expect(budgetState(node.db, agreement, IN_PERIOD_0).spent.epsilonMicro).toBe(10_000_000);
+    const err = refusal(() => reserve(node, 'run-10'));
+    expect(err.code).toBe('PRIVACY_BUDGET_EXHAUSTED');
+    expect(err.message).toContain(`agreement ${agreement.id}: privacy budget period 0 (2026-01-01T00:00:00.000Z to 2026-01-31T00:00:00.000Z)`);
+    expect(err.message).toContain('epsilon: 10 spent + 1 requested = 11 exceeds the period\'s budget of 10');
+    expect(err.details).toMatchObject({ agreementId: agreement.id, period: 0, spent: { epsilon: '10' }, requested: { epsilon: '1' }, total: { epsilon: '10' } });
+    const log = node.db.prepare("SELECT action, subject FROM audit_log WHERE action LIKE 'privacy.%' ORDER BY seq").all() as { action: string; subject: string }[];
+    expect(log.filter((e) => e.action === 'privacy.spend')).toHaveLength(10);
+    expect(log.at(-1)).toEqual({ action: 'privacy.refused', subject: 'run-10' });
+  });
+
+  it('starts a fresh budget in the next period', () => {
+    const node = open(mkdtempSync(join(tmpdir(), 'mofang-ledger-')));
+    for (let i = 0; i < 10; i++) reserve(node, `run-${i}`);
+    expect(reserve(node, 'next', IN_PERIOD_1)).toMatchObject({ period: 1, spent: { epsilonMicro: 1_000_000 } });
+  });
+
+  it('survives a restart: the reopened database still refuses', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mofang-ledger-'));
+    const first = open(dir);
+    for (let i = 0; i < 10; i++) reserve(first, `run-${i}`);
+    first.db.close();
+    const again = open(dir);
+    expect(refusal(() => reserve(again, 'after-restart')).code).toBe('PRIVACY_BUDGET_EXHAUSTED');
+  });
+
+  it('reserves a run once, and refunds only what was reserved', () => {
+    const node = open(mkdtempSync(join(tmpdir(), 'mofang-ledger-')));
+    reserve(node, 'same');
+    reserve(node, 'same');
+    expect(budgetState(node.db, agreement, IN_PERIOD_0).spent.epsilonMicro).toBe(1_000_000);
+    refundReservation(node.db, node.audit, 'same', 'test', 'the peer refused at start');
+    refundReservation(node.db, node.audit, 'same', 'test', 'again');
+    expect(budgetState(node.db, agreement, IN_PERIOD_0).spent.epsilonMicro).toBe(0);
+    expect(node.db.prepare("SELECT count(*) FROM audit_log WHERE action = 'privacy.refunded'").pluck().get()).toBe(1);
+  });
+
+  it('counts δ for the Gaussian mechanism', () => {
+    const node = open(mkdtempSync(join(tmpdir(), 'mofang-ledger-')));
+    const base = agreement.terms.aggregate!;
+    const gaussian = storedAggregateAgreement('proposer', { aggregate: { ...base, mechanism: 'discrete-gaussian', epsilonPerQuery: 0.1, deltaPerQuery: 4e-7, budget: { epsilon: 10, delta: 1e-6, periodDays: 30 } } }, '1f8fad5b-d9cb-469f-a165-70867728950e');
+    const r = (id: string) => reserveBudget(node.db, node.audit, { agreement: gaussian, runId: id, role: 'responder', actor: 'peer:bank', now: IN_PERIOD_0 });
+    r('g1');
+    r('g2');
+    const err = refusal(() => r('g3'));
+    expect(err.message).toContain('delta: 0.0000008 spent + 0.0000004 requested = 0.0000012 exceeds');
+  });
+});
