@@ -1,8 +1,9 @@
 /**
  * `mofang demo`: a bank node and a telco node on loopback, each with its own directory,
  * identity, SQLite file and synthetic customers; they pin each other, agree, and run an overlap
- * and an enrich query over gRPC with mutual TLS. Then each node's audit trail is summarised
- * and verified.
+ * and an enrich query over gRPC with mutual TLS; the bank saves two candidate segments and scores
+ * them with the telco's monthly spend (homomorphic sums with differential-privacy noise). Then each
+ * node's audit trail is summarised and verified.
  */
 import { rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,6 +34,8 @@ export interface DemoResult {
   expectedOverlap: number;
   overlapCount: number | null;
   enrichCount: number | null;
+  /** Ranked joint segment scores: label, noisy count and mean spend (null when suppressed). */
+  scores: { label: string; rank: number | null; count: number | null; meanSpend: number | null }[];
   auditOk: { bank: boolean; partner: boolean };
 }
 
@@ -93,6 +96,42 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     print(`  ${enrich.resultCount} customers marked ${enrich.attribute} = true (attribute rows: ${countJointAttribute(bank.db, 'customers', enrich.attribute!)})`);
     print(`  the telco learned: bank set size ${telco.getRun(enrich.id).peerSize}, membership nothing; overlap count ${telco.getRun(overlap.id).resultCount} (shared by the agreement)`);
 
+    step('Insight: the bank saves two candidate segments of its own customers (rules compiled to SQL)');
+    for (const [name, op] of [['under-40', 'lt'], ['40-and-over', 'gte']] as const) {
+      const segment = await bank.insight.createSegment({ name, dataset: 'customers', rule: { attr: 'age', op, value: 40 } }, operator);
+      print(`  ${name.padEnd(11)} age ${op === 'lt' ? '<' : '≥'} 40: ${segment.latest?.size ?? 0} customers`);
+    }
+
+    step("Joint segment scores: the telco's monthly spend summed per segment, encrypted (BGV), with noise");
+    const spend = await bank.proposeAgreement({
+      peer: 'telco', title: 'segment-scores-q4', localDataset: 'customers', peerDataset: 'subscribers', idKind: 'phone',
+      operations: ['overlap', 'aggregate'], minIntersection: 100, expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      aggregate: {
+        columns: [{ column: 'monthly_spend', min: 0, max: 500, scale: 2 }], mechanism: 'discrete-laplace',
+        epsilonPerQuery: 1, budget: { epsilon: 4, periodDays: 30 }, minGroupSize: 20, minInputSize: 100, maxGroups: 8,
+      },
+    }, admin);
+    await telco.acceptAgreement(spend.id, admin);
+    const job = await bank.awaitJob(bank.submitJob({
+      kind: 'score', agreementIds: [spend.id],
+      aggregate: { columns: ['monthly_spend'], segments: ['under-40', '40-and-over'], score: 'size-x-mean:monthly_spend' },
+    }, operator).id);
+    if (job.status !== 'succeeded') throw new Error(`the score job ${job.status}: ${job.error?.code} ${job.error?.message}`);
+    const set = bank.getScoreSet(job.result!.scores!);
+    const scores = set.groups.map((g) => ({
+      label: g.label, rank: g.rank ?? null, count: g.suppressed ? null : g.count!.value, meanSpend: g.suppressed ? null : g.columns[0].mean.value,
+    }));
+    for (const g of [...set.groups].sort((a, b) => (a.rank ?? 99) - (b.rank ?? 99))) {
+      if (g.suppressed) {
+        print(`  ${g.label.padEnd(11)} suppressed (fewer than 20 matched)`);
+        continue;
+      }
+      const mean = g.columns[0].mean;
+      print(`  #${g.rank} ${g.label.padEnd(11)} matched ≈ ${g.count!.value} [${g.count!.ci95.low}, ${g.count!.ci95.high}], mean spend ≈ ${mean.value.toFixed(2)} [${mean.ci95.low.toFixed(2)}, ${mean.ci95.high.toFixed(2)}] (95 %)`);
+    }
+    const budget = bank.privacyBudget(spend.id);
+    print(`  privacy budget of the agreement: ε ${budget.spent.epsilon} of ${budget.total.epsilon} spent this period; the telco decrypted only blinded totals`);
+
     step('Audit trail on both nodes');
     const auditOk = { bank: false, partner: false };
     for (const [label, node] of [['bank', bank], ['telco', telco]] as const) {
@@ -104,7 +143,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       print(`  ${label}: verify ${report.ok ? `OK — chain, hashes, signatures, head anchor and ${report.checked.filter((c) => c.includes('from peer')).length} peer-held checkpoint(s)` : `FAILED at ${report.firstBad?.seq}: ${report.firstBad?.reason}`}`);
     }
     step(`Done. Node directories are in ${opts.dir}; try: bin/mofang --config ${join(opts.dir, 'bank', 'mofang.yaml')} audit verify`);
-    return { expectedOverlap: data.expectedOverlap, overlapCount: overlap.resultCount, enrichCount: enrich.resultCount, auditOk };
+    return { expectedOverlap: data.expectedOverlap, overlapCount: overlap.resultCount, enrichCount: enrich.resultCount, scores, auditOk };
   } finally {
     for (const r of running) await r.stop();
     bank.close();
