@@ -88,6 +88,11 @@ export const ERRORS = {
   INSIGHT_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No segment, layering, flow, snapshot or profile with this name or id.' },
   INSIGHT_EXISTS: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, summary: 'A segment, layering or flow (or a snapshot of that period) with this name already exists.' },
   INSIGHT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A layering or flow definition is inconsistent; the field is named.' },
+
+  // Insight: organisation units, scoped access, shared segment sets
+  UNIT_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No organisation unit with this id; the field is named.' },
+  UNIT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A unit or unit attribute does not fit the unit tree or the dataset (duplicate id, second head office, unknown parent, attribute not a string column); the field is named.' },
+  SCOPE_FORBIDDEN: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, summary: "The caller's unit may not act for, or publish to, the unit named; or a unit-scoped caller used a dataset without a unit attribute." },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

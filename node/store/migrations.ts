@@ -5,6 +5,7 @@ import { AGREEMENT_SCHEMA_V1 } from '../agreements/schema.js';
 import { RUN_SCHEMA_V1 } from '../session/schema.js';
 import { JOB_SCHEMA_V2 } from '../jobs/schema.js';
 import { INSIGHT_SCHEMA_V4 } from '../insight/schema.js';
+import { SHARED_SETS_SCHEMA_V7 } from '../insight/shared/schema.js';
 
 export interface Migration {
   version: number;
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, sql: JOB_SCHEMA_V2 },
   { version: 3, sql: DATASET_SCHEMA_V3 },
   { version: 4, sql: INSIGHT_SCHEMA_V4 },
+  { version: 7, sql: SHARED_SETS_SCHEMA_V7 },
 ];
