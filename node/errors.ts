@@ -100,6 +100,11 @@ export const ERRORS = {
   TREE_INPUT_INVALID: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The training input cannot make a tree: target, attribute type, levels, rows or limits; the attribute or limit is named.' },
   TREE_MODEL_INVALID: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A serialised tree model is malformed or of an unsupported version.' },
   TREE_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No tree model with this id.' },
+
+  // Insight: organisation units, scoped access, shared segment sets
+  UNIT_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No organisation unit with this id; the field is named.' },
+  UNIT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A unit or unit attribute does not fit the unit tree or the dataset (duplicate id, second head office, unknown parent, attribute not a string column); the field is named.' },
+  SCOPE_FORBIDDEN: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, summary: "The caller's unit may not act for, or publish to, the unit named; or a unit-scoped caller used a dataset without a unit attribute." },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

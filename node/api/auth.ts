@@ -42,7 +42,7 @@ export function authHook(tokens: TokenSource): onRequestHookHandler {
       reply.header('www-authenticate', 'Bearer'); // RFC 6750 §3
       throw new MofangError('AUTH_REQUIRED', header ? 'the bearer token is invalid or revoked' : 'an Authorization: Bearer <token> header is required');
     }
-    request.actor = { id: `token:${principal.id}`, role: principal.role };
+    request.actor = { id: `token:${principal.id}`, role: principal.role, ...(principal.unit !== undefined ? { unit: principal.unit } : {}) };
     // Routes without `roles` are the 404 handler: authenticated callers reach NOT_FOUND.
     const allowed = request.routeOptions.config.roles;
     if (allowed && !allowed.includes(principal.role)) {

@@ -19,6 +19,8 @@ export interface Actor {
   /** e.g. `token:ops-1` or `cli:root` — never a secret. */
   id: string;
   role: Role | 'system';
+  /** The organisation unit the principal is bound to (insight scope); absent: the whole organisation. */
+  unit?: string;
 }
 
 export interface DatasetColumn { name: string; type: 'number' | 'string' | 'boolean' | 'date' }

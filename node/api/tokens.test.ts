@@ -57,6 +57,17 @@ describe('createToken', () => {
   });
 });
 
+describe('unit-scoped tokens', () => {
+  it('store the unit, return it on authentication, and refuse a malformed one', () => {
+    const token = createToken(file, { id: 'ops-sz', role: 'operator', unit: 'gd-sz' });
+    expect(loadTokens(file)).toEqual([expect.objectContaining({ id: 'ops-sz', unit: 'gd-sz' })]);
+    expect(authenticate(loadTokens(file), `Bearer ${token}`)).toEqual({ id: 'ops-sz', role: 'operator', unit: 'gd-sz' });
+    const whole = createToken(file, { id: 'ops-all', role: 'operator' });
+    expect(authenticate(loadTokens(file), `Bearer ${whole}`)).toEqual({ id: 'ops-all', role: 'operator' });
+    expect(codeOf(() => createToken(file, { id: 'x', role: 'operator', unit: 'Not A Unit' }))).toBe('REQUEST_INVALID');
+  });
+});
+
 describe('loadTokens', () => {
   it('refuses a file readable by group or others with SECRET_FILE_MODE naming the file', () => {
     createToken(file, { id: 'ops-1', role: 'operator' });

@@ -22,6 +22,8 @@ export interface TokenEntry {
   role: Role;
   /** Lowercase hex SHA-256 of the whole token string. */
   sha256: string;
+  /** The organisation unit whose customers the token may see in insight; absent: the whole organisation. */
+  unit?: string;
 }
 
 /** Returns the current entries; `tokenFileSource` re-reads the file when it changes. */
@@ -30,6 +32,8 @@ export type TokenSource = () => readonly TokenEntry[];
 const TOKEN_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 const TOKEN_FORM = /^mfg_(admin|operator|compliance)_[A-Za-z0-9_-]{43}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** Same form as an organisation unit id (node/insight/units/units.ts). */
+const UNIT_ID = /^[a-z][a-z0-9-]{0,23}$/;
 const FILE_VERSION = 1;
 
 /**
@@ -80,19 +84,22 @@ export function tokenFileSource(file: string): TokenSource {
  * Creates the file (mode 0600) if absent.
  * @example const token = createToken('tokens.json', { id: 'ops-1', role: 'operator' });
  */
-export function createToken(file: string, input: { id: string; role: Role }): string {
+export function createToken(file: string, input: { id: string; role: Role; unit?: string }): string {
   if (!TOKEN_ID.test(input.id)) {
     throw new MofangError('REQUEST_INVALID', `id: must match ${TOKEN_ID.source} (got ${JSON.stringify(input.id)})`, { field: 'id' });
   }
   if (!(ROLES as readonly string[]).includes(input.role)) {
     throw new MofangError('REQUEST_INVALID', `role: must be one of ${ROLES.join(', ')}`, { field: 'role' });
   }
+  if (input.unit !== undefined && !UNIT_ID.test(input.unit)) {
+    throw new MofangError('REQUEST_INVALID', `unit: must match ${UNIT_ID.source}`, { field: 'unit' });
+  }
   const entries = existsSync(file) ? loadTokens(file) : [];
   if (entries.some((e) => e.id === input.id)) {
     throw new MofangError('TOKEN_EXISTS', `${file}: a token with id "${input.id}" already exists; revoke it first`, { id: input.id });
   }
   const token = `mfg_${input.role}_${randomBytes(32).toString('base64url')}`;
-  writeTokens(file, [...entries, { id: input.id, role: input.role, sha256: sha256Hex(token) }]);
+  writeTokens(file, [...entries, { id: input.id, role: input.role, sha256: sha256Hex(token), ...(input.unit !== undefined ? { unit: input.unit } : {}) }]);
   return token;
 }
 
@@ -111,7 +118,7 @@ export function revokeToken(file: string, id: string): boolean {
  * entries were checked or which one matched.
  * @example authenticate(tokens, req.headers.authorization) // → { id: 'ops-1', role: 'operator' } | null
  */
-export function authenticate(tokens: readonly TokenEntry[], header: string | undefined): { id: string; role: Role } | null {
+export function authenticate(tokens: readonly TokenEntry[], header: string | undefined): { id: string; role: Role; unit?: string } | null {
   const token = /^Bearer ([^\s]+)$/i.exec(header?.trim() ?? '')?.[1];
   // The form is public knowledge; rejecting a malformed token early reveals nothing stored.
   if (!token || !TOKEN_FORM.test(token)) return null;
@@ -121,7 +128,7 @@ export function authenticate(tokens: readonly TokenEntry[], header: string | und
     const equal = timingSafeEqual(presented, Buffer.from(entry.sha256, 'hex'));
     found = equal ? entry : found;
   }
-  return found ? { id: found.id, role: found.role } : null;
+  return found ? { id: found.id, role: found.role, ...(found.unit !== undefined ? { unit: found.unit } : {}) } : null;
 }
 
 function sha256Hex(token: string): string {
@@ -147,15 +154,16 @@ function validateFile(parsed: unknown, file: string): TokenEntry[] {
   return (doc.tokens as unknown[]).map((raw, i) => {
     const e = raw as Partial<TokenEntry> & Record<string, unknown>;
     if (typeof e !== 'object' || e === null) return bad(`tokens[${i}]: must be an object`);
-    const extra = Object.keys(e).find((k) => !['id', 'role', 'sha256'].includes(k));
+    const extra = Object.keys(e).find((k) => !['id', 'role', 'sha256', 'unit'].includes(k));
     // A clear-text token must never be stored; refuse any field we do not expect.
     if (extra) bad(`tokens[${i}].${extra}: unknown field`);
     if (typeof e.id !== 'string' || !TOKEN_ID.test(e.id)) bad(`tokens[${i}].id: must match ${TOKEN_ID.source}`);
     if (!(ROLES as readonly unknown[]).includes(e.role)) bad(`tokens[${i}].role: must be one of ${ROLES.join(', ')}`);
     if (typeof e.sha256 !== 'string' || !SHA256_HEX.test(e.sha256)) bad(`tokens[${i}].sha256: must be 64 lowercase hex digits`);
+    if (e.unit !== undefined && (typeof e.unit !== 'string' || !UNIT_ID.test(e.unit))) bad(`tokens[${i}].unit: must match ${UNIT_ID.source}`);
     if (seen.has(e.id!)) bad(`tokens[${i}].id: duplicate id "${e.id}"`);
     seen.add(e.id!);
-    return { id: e.id!, role: e.role!, sha256: e.sha256! };
+    return { id: e.id!, role: e.role!, sha256: e.sha256!, ...(e.unit !== undefined ? { unit: e.unit } : {}) };
   });
 }
 

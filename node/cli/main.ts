@@ -23,6 +23,7 @@ import { registerTreeCommands } from './insight-tree.js';
 import { aggregateFromFlags } from './aggregate-options.js';
 import type { JobView } from '../jobs/store.js';
 import { registerInsightCommands } from './insight.js';
+import { registerUnitCommands } from './units.js';
 
 const program = new Command('mofang')
   .description('Privacy-preserving data-collaboration node')
@@ -300,10 +301,12 @@ audit.command('export')
 program.command('token')
   .description('create an API token (printed once)')
   .requiredOption('--id <id>').addOption(new Option('--role <role>').choices(['admin', 'operator', 'compliance']).makeOptionMandatory())
+  .option('--unit <unit>', 'organisation unit whose customers the token may see in insight (default: the whole organisation)')
   .action((o) =>
     withNode((node) => {
-      const token = createToken(node.config.http.tokens, { id: o.id, role: o.role as Role });
-      node.audit.append({ actor: cliActor().id, action: 'token.created', subject: o.id, details: { role: o.role } });
+      if (o.unit !== undefined) node.insight.actingUnit({ id: cliActor().id }, o.unit);
+      const token = createToken(node.config.http.tokens, { id: o.id, role: o.role as Role, unit: o.unit });
+      node.audit.append({ actor: cliActor().id, action: 'token.created', subject: o.id, details: { role: o.role, unit: o.unit ?? null } });
       console.log(token);
     }),
   );
@@ -321,6 +324,7 @@ program.command('demo')
   });
 
 registerInsightCommands(program, { withInsight: (fn) => withNode((node) => fn(node.insight)), json, actor: () => ({ id: operatorActor().id }) });
+registerUnitCommands(program, { withInsight: (fn) => withNode((node) => fn(node.insight)), json, actor: () => ({ id: cliActor().id }) });
 
 program.parseAsync(process.argv).catch((err) => {
   const e = asMofangError(err);

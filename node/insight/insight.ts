@@ -5,6 +5,12 @@
  *
  * Audit entries name datasets, segments, versions, sizes and a SHA-256 of the rule — never the
  * rule's values, which may be personal data (a rule can name one customer's phone number).
+ *
+ * Scope: an actor bound to an organisation unit sees only that unit's customers. Every read goes
+ * through `catalogue(dataset, actor, unit)`, which returns a catalogue limited to the unit's scope
+ * (units/scope.ts: the compiler and every population query add the condition). Segments, layerings
+ * and flows belong to the unit that created them, are evaluated in its scope, and are invisible
+ * (INSIGHT_NOT_FOUND) to callers whose scope does not contain that unit.
  */
 import { createHash } from 'node:crypto';
 import type { AppendInput } from '../audit/log.js';
@@ -12,6 +18,9 @@ import { canonicalJson } from '../encoding/canonical-json.js';
 import { getDataset } from '../datasets/store.js';
 import { MofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
+import { scopedCatalogue, unitColumn } from './units/scope.js';
+import { addUnit, getUnit, getUnitAttribute, isWithin, listUnits, setUnitAttribute, type UnitAttributeView, type UnitView } from './units/units.js';
+import { SharedSets } from './shared/service.js';
 import { cellAt, computeLayering, type LayeringResult } from './layering/compute.js';
 import { deleteLayering, getLayering, listLayerings, saveLayering, type LayeringView } from './layering/store.js';
 import type { LayeringSpec } from './layering/spec.js';
@@ -33,6 +42,8 @@ import {
 
 export interface InsightActor {
   id: string;
+  /** The unit whose customers the actor may see; absent or null: the whole organisation. */
+  unit?: string | null;
 }
 
 export interface InsightOptions {
@@ -89,16 +100,73 @@ export class Insight {
     this.audit = options.audit;
     this.now = options.now ?? (() => new Date());
     this.logger = options.logger;
+    this.sharedSets = new SharedSets(this, this.db, this.audit, this.now);
   }
+
+  /** Shared segment sets between organisation units (shared/service.ts). */
+  readonly sharedSets: SharedSets;
 
   // ---- profiles ------------------------------------------------------------------------------
 
-  /** The catalogue of the live generation (built first after a re-import; audited then). */
-  async catalogue(dataset: string, actor: InsightActor = SYSTEM): Promise<ProfileCatalogue> {
+  /**
+   * The catalogue of the live generation (built first after a re-import; audited then), limited to
+   * the scope of `unit` — by default the actor's; null or absent: the whole organisation.
+   */
+  async catalogue(dataset: string, actor: InsightActor = SYSTEM, unit: string | null | undefined = actor.unit): Promise<ProfileCatalogue> {
     const before = profileTablePointer(this.db, dataset);
     const catalogue = await profileCatalogue(this.db, dataset, this.now());
     if (before?.table !== catalogue.table) this.auditBuilt(catalogue.profiles, actor);
-    return catalogue;
+    return unit ? scopedCatalogue(this.db, catalogue, unit) : catalogue;
+  }
+
+  /** Throws INSIGHT_NOT_FOUND (as if it did not exist) when `thing` is outside the actor's scope. */
+  private visible<T extends { unit: string | null }>(thing: T, actor: InsightActor, kind: 'segment' | 'layering' | 'flow', name: string): T {
+    if (!isWithin(this.db, thing.unit, actor.unit)) throw new MofangError('INSIGHT_NOT_FOUND', `no ${kind} named ${JSON.stringify(name)}`, { [kind]: name });
+    return thing;
+  }
+
+  // ---- organisation units --------------------------------------------------------------------
+
+  addUnit(input: { id: string; name: string; parent?: string | null }, actor: InsightActor): UnitView {
+    return this.db.transaction(() => {
+      const u = addUnit(this.db, input, actor.id, this.now());
+      this.audit.append({ actor: actor.id, action: 'unit.added', subject: u.id, details: { name: u.name, parent: u.parent } });
+      return u;
+    }).immediate();
+  }
+
+  listUnits(): UnitView[] {
+    return listUnits(this.db);
+  }
+
+  /** Names the string column of `dataset` that holds each customer's unit id. */
+  async setUnitAttribute(dataset: string, attribute: string, actor: InsightActor): Promise<UnitAttributeView> {
+    unitColumn(await this.catalogue(dataset, actor, null), attribute);
+    return this.db.transaction(() => {
+      const previous = getUnitAttribute(this.db, dataset)?.attribute ?? null;
+      const v = setUnitAttribute(this.db, dataset, attribute, actor.id, this.now());
+      this.audit.append({ actor: actor.id, action: 'unit_attribute.set', subject: dataset, details: { attribute, previous } });
+      return v;
+    }).immediate();
+  }
+
+  getUnitAttribute(dataset: string): UnitAttributeView | null {
+    getDataset(this.db, dataset);
+    return getUnitAttribute(this.db, dataset) ?? null;
+  }
+
+  /**
+   * The unit an actor acts for: `unit` if given (it must be within the actor's scope), else the
+   * actor's own; a whole-organisation actor must name one.
+   */
+  actingUnit(actor: InsightActor, unit: string | undefined, field = 'unit'): string {
+    const u = unit ?? actor.unit ?? undefined;
+    if (!u) throw new MofangError('REQUEST_INVALID', `${field}: required for a caller not bound to a unit`, { field });
+    getUnit(this.db, u, field);
+    if (!isWithin(this.db, u, actor.unit)) {
+      throw new MofangError('SCOPE_FORBIDDEN', `${field}: unit ${u} is outside the scope of unit ${actor.unit}`, { field, unit: u, scope: actor.unit });
+    }
+    return u;
   }
 
   /** Rebuilds the typed profile table of the dataset's live generation now. */
@@ -118,29 +186,29 @@ export class Insight {
     this.audit.append({ actor: actor.id, action: 'profiles.built', subject: p.dataset, details: { generation: p.generation, rows: p.rowCount, attributes: p.columns.length, buildMs: p.buildMs } });
   }
 
-  async attributes(dataset: string): Promise<AttributeCatalogueView> {
-    const c = await this.catalogue(dataset);
+  async attributes(dataset: string, actor: InsightActor = SYSTEM): Promise<AttributeCatalogueView> {
+    const c = await this.catalogue(dataset, actor);
     return { dataset, generation: c.generation, rowCount: c.rowCount, builtAt: c.profiles.builtAt, attributes: [...c.attributes.values()], withheld: c.withheld };
   }
 
   /** One customer by identifier; the lookup is audited (dataset and actor, never the identifier). */
   async showProfile(dataset: string, id: string, actor: InsightActor): Promise<ProfileView> {
-    const c = await this.catalogue(dataset);
+    const c = await this.catalogue(dataset, actor);
     const view = lookupProfile(this.db, c, id);
     this.audit.append({ actor: actor.id, action: 'profile.viewed', subject: dataset, details: { generation: c.generation, attributes: view.attributes.length, withheld: view.withheld.length } });
     return view;
   }
 
   /** Attributes as typed arrays (see profiles/read.ts), for all profiles or the rows given. */
-  async readAttributes(dataset: string, names: readonly string[], rows?: Uint32Array): Promise<TypedProfiles> {
-    return readProfileColumns(this.db, await this.catalogue(dataset), names, rows);
+  async readAttributes(dataset: string, names: readonly string[], rows?: Uint32Array, actor: InsightActor = SYSTEM): Promise<TypedProfiles> {
+    return readProfileColumns(this.db, await this.catalogue(dataset, actor), names, rows);
   }
 
   // ---- segments ------------------------------------------------------------------------------
 
   /** Size and a small sample of a rule, without saving anything. */
-  async preview(dataset: string, rule: unknown, sampleSize = 10): Promise<PreviewView> {
-    const c = await this.catalogue(dataset);
+  async preview(dataset: string, rule: unknown, sampleSize = 10, actor: InsightActor = SYSTEM): Promise<PreviewView> {
+    const c = await this.catalogue(dataset, actor);
     const now = this.now();
     const compiled = compileForDataset(this.db, rule, c, now);
     const n = Math.max(0, Math.min(PREVIEW_SAMPLE_MAX, Math.floor(sampleSize)));
@@ -162,36 +230,45 @@ export class Insight {
   /** Saves version 1 of a segment and materialises it. */
   async createSegment(input: SegmentInput & { dataset: string }, actor: InsightActor): Promise<SegmentView> {
     const c = await this.catalogue(input.dataset, actor);
-    const now = this.now();
-    this.db.transaction(() => {
-      const compiled = createSegment(this.db, input, c, actor.id, now);
-      const m = materialise(this.db, input.name, c, 'save', now);
-      this.audit.append({
-        actor: actor.id, action: 'segment.created', subject: input.name,
-        details: { dataset: c.dataset, version: 1, ruleSha256: ruleHash(compiled.rule), size: m.size, population: m.population, generation: m.generation, refreshEveryMinutes: input.refreshEveryMinutes ?? null },
-      });
-    }).immediate();
+    this.db.transaction(() => this.createSegmentIn(c, input, actor)).immediate();
     return getSegment(this.db, input.name);
+  }
+
+  /** `createSegment` on a catalogue already at hand, inside the caller's write transaction. */
+  createSegmentIn(c: ProfileCatalogue, input: SegmentInput, actor: InsightActor): void {
+    const now = this.now();
+    const compiled = createSegment(this.db, input, c, actor.id, now);
+    const m = materialise(this.db, input.name, c, 'save', now);
+    this.audit.append({
+      actor: actor.id, action: 'segment.created', subject: input.name,
+      details: { dataset: c.dataset, unit: c.scope?.unit ?? null, version: 1, ruleSha256: ruleHash(compiled.rule), size: m.size, population: m.population, generation: m.generation, refreshEveryMinutes: input.refreshEveryMinutes ?? null },
+    });
   }
 
   /** Edits a segment; a changed rule becomes a new version and is materialised at once. */
   async updateSegment(name: string, change: SegmentChange, actor: InsightActor): Promise<SegmentView> {
-    const c = await this.catalogue(getSegment(this.db, name).dataset, actor);
-    const now = this.now();
-    this.db.transaction(() => {
-      const { ruleChanged, version } = updateSegment(this.db, name, change, c, actor.id, now);
-      const m = ruleChanged ? materialise(this.db, name, c, 'save', now) : null;
-      const s = getSegment(this.db, name);
-      this.audit.append({
-        actor: actor.id, action: 'segment.updated', subject: name,
-        details: { version, ruleChanged, ruleSha256: ruleHash(s.rule), size: m?.size ?? null, refreshEveryMinutes: s.refreshEveryMinutes, descriptionChanged: change.description !== undefined },
-      });
-    }).immediate();
+    const s0 = this.getSegment(name, actor);
+    const c = await this.catalogue(s0.dataset, actor, s0.unit);
+    this.db.transaction(() => this.updateSegmentIn(c, name, change, actor)).immediate();
     return getSegment(this.db, name);
   }
 
+  /** `updateSegment` on a catalogue of the segment's scope, inside the caller's write transaction. */
+  updateSegmentIn(c: ProfileCatalogue, name: string, change: SegmentChange, actor: InsightActor): { ruleChanged: boolean; version: number } {
+    const now = this.now();
+    const { ruleChanged, version } = updateSegment(this.db, name, change, c, actor.id, now);
+    const m = ruleChanged ? materialise(this.db, name, c, 'save', now) : null;
+    const s = getSegment(this.db, name);
+    this.audit.append({
+      actor: actor.id, action: 'segment.updated', subject: name,
+      details: { version, ruleChanged, ruleSha256: ruleHash(s.rule), size: m?.size ?? null, refreshEveryMinutes: s.refreshEveryMinutes, descriptionChanged: change.description !== undefined },
+    });
+    return { ruleChanged, version };
+  }
+
   async refreshSegment(name: string, actor: InsightActor, trigger: MaterialiseTrigger = 'manual'): Promise<MaterialisationView> {
-    const c = await this.catalogue(getSegment(this.db, name).dataset, actor);
+    const s = this.getSegment(name, actor);
+    const c = await this.catalogue(s.dataset, actor, s.unit);
     const now = this.now();
     return this.db.transaction(() => {
       const m = materialise(this.db, name, c, trigger, now);
@@ -203,22 +280,23 @@ export class Insight {
   deleteSegment(name: string, actor: InsightActor): void {
     this.db.transaction(() => {
       const flows = listFlows(this.db).filter((f) => 'segments' in f.source && f.source.segments.includes(name));
+      const s = this.getSegment(name, actor);
       if (flows.length > 0) throw new MofangError('INSIGHT_INVALID', `segment ${name} is used by flow ${flows[0].name}`, { segment: name, usedBy: flows.map((f) => f.name) });
-      const s = getSegment(this.db, name);
       deleteSegment(this.db, name);
       this.audit.append({ actor: actor.id, action: 'segment.deleted', subject: name, details: { dataset: s.dataset, version: s.version } });
     }).immediate();
   }
 
-  getSegment(name: string): SegmentView {
-    return getSegment(this.db, name);
+  getSegment(name: string, actor: InsightActor = SYSTEM): SegmentView {
+    return this.visible(getSegment(this.db, name), actor, 'segment', name);
   }
 
-  listSegments(filter: { dataset?: string } = {}): SegmentView[] {
-    return listSegments(this.db, filter);
+  listSegments(filter: { dataset?: string } = {}, actor: InsightActor = SYSTEM): SegmentView[] {
+    return listSegments(this.db, filter).filter((s) => isWithin(this.db, s.unit, actor.unit));
   }
 
-  segmentVersions(name: string): SegmentVersionView[] {
+  segmentVersions(name: string, actor: InsightActor = SYSTEM): SegmentVersionView[] {
+    this.getSegment(name, actor);
     return segmentVersions(this.db, name);
   }
 
@@ -227,7 +305,7 @@ export class Insight {
    * (trigger `stale`, audited) when the latest materialisation is of an older generation or none.
    */
   async segmentMembers(name: string, actor: InsightActor = SYSTEM): Promise<SegmentMembers> {
-    const s = getSegment(this.db, name);
+    const s = this.getSegment(name, actor);
     const live = getDataset(this.db, s.dataset).generation;
     if (!s.latest || s.latest.generation !== live) await this.refreshSegment(name, actor, 'stale');
     const { materialisation, rows } = storedMembers(this.db, name);
@@ -267,37 +345,41 @@ export class Insight {
 
   // ---- layering ------------------------------------------------------------------------------
 
-  async computeLayering(dataset: string, spec: LayeringSpec): Promise<LayeringResult> {
-    const c = await this.catalogue(dataset);
+  /** Computes a layering over the customers in the scope of `unit` (default: the actor's). */
+  async computeLayering(dataset: string, spec: LayeringSpec, actor: InsightActor = SYSTEM, unit: string | null | undefined = actor.unit): Promise<LayeringResult> {
+    const c = await this.catalogue(dataset, actor, unit);
     return computeLayering(this.db, spec, c, this.now());
   }
 
   /** Saves (or with `replace`, changes) a layering; its spec is checked by computing it. */
   async saveLayering(input: { name: string; dataset: string; spec: LayeringSpec }, actor: InsightActor, replace = false): Promise<{ layering: LayeringView; result: LayeringResult }> {
-    const result = await this.computeLayering(input.dataset, input.spec);
+    const unit = replace ? this.getLayering(input.name, actor).unit : (actor.unit ?? null);
+    const result = await this.computeLayering(input.dataset, input.spec, actor, unit);
     const layering = this.db.transaction(() => {
-      const l = saveLayering(this.db, input, actor.id, this.now(), replace);
+      const l = saveLayering(this.db, { ...input, unit }, actor.id, this.now(), replace);
       this.audit.append({ actor: actor.id, action: replace ? 'layering.updated' : 'layering.created', subject: input.name, details: { dataset: input.dataset, specSha256: ruleHash(input.spec), leaves: result.leaves } });
       return l;
     }).immediate();
     return { layering, result };
   }
 
-  getLayering(name: string): LayeringView {
-    return getLayering(this.db, name);
+  getLayering(name: string, actor: InsightActor = SYSTEM): LayeringView {
+    return this.visible(getLayering(this.db, name), actor, 'layering', name);
   }
 
-  listLayerings(): LayeringView[] {
-    return listLayerings(this.db);
+  listLayerings(actor: InsightActor = SYSTEM): LayeringView[] {
+    return listLayerings(this.db).filter((l) => isWithin(this.db, l.unit, actor.unit));
   }
 
-  async runLayering(name: string): Promise<LayeringResult> {
-    const l = getLayering(this.db, name);
-    return this.computeLayering(l.dataset, l.spec);
+  /** Computes a saved layering in the scope of the unit it belongs to. */
+  async runLayering(name: string, actor: InsightActor = SYSTEM): Promise<LayeringResult> {
+    const l = this.getLayering(name, actor);
+    return this.computeLayering(l.dataset, l.spec, actor, l.unit);
   }
 
   deleteLayering(name: string, actor: InsightActor): void {
     this.db.transaction(() => {
+      this.getLayering(name, actor);
       deleteLayering(this.db, name);
       this.audit.append({ actor: actor.id, action: 'layering.deleted', subject: name, details: {} });
     }).immediate();
@@ -305,8 +387,8 @@ export class Insight {
 
   /** Saves the cell at `path` of a saved layering as a segment (its rule: the path's conditions). */
   async saveCell(layering: string, path: string[], segment: Omit<SegmentInput, 'rule'>, actor: InsightActor): Promise<SegmentView> {
-    const l = getLayering(this.db, layering);
-    const cell = cellAt(await this.computeLayering(l.dataset, l.spec), path);
+    const l = this.getLayering(layering, actor);
+    const cell = cellAt(await this.computeLayering(l.dataset, l.spec, actor, l.unit), path);
     return this.createSegment({ ...segment, dataset: l.dataset, rule: cell.rule }, actor);
   }
 
@@ -315,34 +397,38 @@ export class Insight {
   createFlow(input: { name: string; dataset: string; source: FlowSource }, actor: InsightActor): FlowView {
     return this.db.transaction(() => {
       getDataset(this.db, input.dataset);
-      const f = createFlow(this.db, input, actor.id, this.now());
+      // Its categories must be visible to the creator; the flow then belongs to the creator's unit.
+      if ('segments' in input.source) input.source.segments.forEach((s) => this.getSegment(s, actor));
+      else this.getLayering(input.source.layering, actor);
+      const f = createFlow(this.db, { ...input, unit: actor.unit ?? null }, actor.id, this.now());
       this.audit.append({ actor: actor.id, action: 'flow.created', subject: input.name, details: { dataset: input.dataset, source: input.source } });
       return f;
     }).immediate();
   }
 
-  listFlows(): FlowView[] {
-    return listFlows(this.db);
+  listFlows(actor: InsightActor = SYSTEM): FlowView[] {
+    return listFlows(this.db).filter((f) => isWithin(this.db, f.unit, actor.unit));
   }
 
-  getFlow(name: string): FlowView {
-    const { salt: _, ...flow } = getFlow(this.db, name);
+  getFlow(name: string, actor: InsightActor = SYSTEM): FlowView {
+    const { salt: _, ...flow } = this.visible(getFlow(this.db, name), actor, 'flow', name);
     return flow;
   }
 
   /** Snapshots the flow's categories over the live profiles for `period` (default: today, UTC). */
   async takeSnapshot(flow: string, period: string | undefined, actor: InsightActor): Promise<SnapshotView> {
-    const f = getFlow(this.db, flow);
-    const c = await this.catalogue(f.dataset, actor);
-    const categories = await this.categories(f.source, f.dataset);
+    const f = this.getFlow(flow, actor);
+    const c = await this.catalogue(f.dataset, actor, f.unit);
+    const categories = await this.categories(f.source, f.dataset, f.unit);
     const snapshot = await takeSnapshot(this.db, { flow, period: period ?? this.now().toISOString().slice(0, 10), categories, catalogue: c, by: actor.id, now: this.now() });
     this.audit.append({ actor: actor.id, action: 'flow.snapshot', subject: flow, details: { period: snapshot.period, snapshot: snapshot.id, population: snapshot.population, sizes: snapshot.sizes, generation: snapshot.generation } });
     return snapshot;
   }
 
-  private async categories(source: FlowSource, dataset: string): Promise<Category[]> {
+  private async categories(source: FlowSource, dataset: string, unit: string | null): Promise<Category[]> {
     if ('segments' in source) return source.segments.map((s) => ({ label: s, rule: { segment: s } as Rule }));
-    const result = await this.runLayering(source.layering);
+    const l = getLayering(this.db, source.layering);
+    const result = await this.computeLayering(l.dataset, l.spec, SYSTEM, unit);
     const leaves: Category[] = [];
     const walk = (cell: LayeringResult['root']) => (cell.children.length === 0 ? leaves.push({ label: cell.path.join(' / '), rule: cell.rule }) : cell.children.forEach(walk));
     result.root.children.forEach(walk);
@@ -350,11 +436,13 @@ export class Insight {
     return leaves;
   }
 
-  listSnapshots(flow: string): SnapshotView[] {
+  listSnapshots(flow: string, actor: InsightActor = SYSTEM): SnapshotView[] {
+    this.getFlow(flow, actor);
     return listSnapshots(this.db, flow);
   }
 
-  transitionMatrix(flow: string, from: string, to: string): TransitionMatrix {
+  transitionMatrix(flow: string, from: string, to: string, actor: InsightActor = SYSTEM): TransitionMatrix {
+    this.getFlow(flow, actor);
     return transitionMatrix(this.db, flow, from, to);
   }
 }

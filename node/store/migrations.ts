@@ -8,6 +8,7 @@ import { RUN_SCHEMA_V1, RUN_SCHEMA_V5 } from '../session/schema.js';
 import { JOB_SCHEMA_V2, JOB_SCHEMA_V5 } from '../jobs/schema.js';
 import { PRIVACY_SCHEMA_V5 } from '../privacy/schema.js';
 import { JOINT_SCORES_SCHEMA_V5 } from '../insight/joint-scores.js';
+import { SHARED_SETS_SCHEMA_V7 } from '../insight/shared/schema.js';
 
 export interface Migration {
   version: number;
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   // Version 5: aggregate runs and jobs, the privacy ledger and differencing guard, joint segment scores.
   { version: 5, sql: [RUN_SCHEMA_V5, JOB_SCHEMA_V5, PRIVACY_SCHEMA_V5, JOINT_SCORES_SCHEMA_V5].join('\n') },
   { version: 6, sql: TREE_SCHEMA_V6 },
+  { version: 7, sql: SHARED_SETS_SCHEMA_V7 },
 ];

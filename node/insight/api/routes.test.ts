@@ -44,6 +44,15 @@ const ROUTES: [method: string, route: string, url: string, roles: string[]][] = 
   ['GET', '/v1/insight/flows/:name', '/v1/insight/flows/x', ['operator', 'compliance']],
   ['POST', '/v1/insight/flows/:name/snapshots', '/v1/insight/flows/x/snapshots', ['operator']],
   ['GET', '/v1/insight/flows/:name/matrix', '/v1/insight/flows/x/matrix?from=a&to=b', ['operator', 'compliance']],
+  ['GET', '/v1/insight/units', '/v1/insight/units', ['admin', 'operator', 'compliance']],
+  ['POST', '/v1/insight/units', '/v1/insight/units', ['admin']],
+  ['PUT', '/v1/insight/units/datasets/:dataset/attribute', '/v1/insight/units/datasets/customers/attribute', ['admin']],
+  ['GET', '/v1/insight/units/datasets/:dataset/attribute', '/v1/insight/units/datasets/customers/attribute', ['admin', 'operator', 'compliance']],
+  ['GET', '/v1/insight/shared-sets', '/v1/insight/shared-sets', ['operator', 'compliance']],
+  ['POST', '/v1/insight/shared-sets', '/v1/insight/shared-sets', ['operator']],
+  ['GET', '/v1/insight/shared-sets/:id', '/v1/insight/shared-sets/1', ['operator', 'compliance']],
+  ['POST', '/v1/insight/shared-sets/:id/import', '/v1/insight/shared-sets/1/import', ['operator']],
+  ['GET', '/v1/insight/shared-sets/:id/status', '/v1/insight/shared-sets/1/status', ['operator', 'compliance']],
 ];
 
 describe('insight API roles', () => {

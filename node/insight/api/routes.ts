@@ -1,7 +1,8 @@
 /**
  * HTTP API of the insight domain under /v1/insight. Operators change things; operators and
  * compliance read (a profile lookup and a preview are reads). Routes validate and translate; the
- * `Insight` service does the work and the auditing.
+ * `Insight` service does the work and the auditing. Every call passes the caller (`actorOf`),
+ * whose unit — if the token carries one — limits what it sees (the service enforces it).
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
@@ -11,12 +12,16 @@ import type { Insight } from '../insight.js';
 import type { LayeringSpec } from '../layering/spec.js';
 import type { FlowSource } from '../flows/flows.js';
 import * as S from './schemas.js';
+import { sharedSetRoutes } from './shared-set-routes.js';
+import { unitRoutes } from './unit-routes.js';
 
 type P<T> = { Params: T };
 const READ = { roles: ['operator', 'compliance'] as const };
 const WRITE = { roles: ['operator'] as const };
 
 export const insightRoutes: FastifyPluginAsync<{ insight: () => Insight | undefined }> = async (app, options) => {
+  app.register(unitRoutes, options);
+  app.register(sharedSetRoutes, options);
   const insight = (): Insight => {
     const i = options.insight();
     if (!i) throw new MofangError('NOT_FOUND', 'this node does not serve the insight API');
@@ -28,7 +33,7 @@ export const insightRoutes: FastifyPluginAsync<{ insight: () => Insight | undefi
   app.get<P<Static<typeof S.DatasetParam>>>('/insight/datasets/:dataset/attributes', {
     config: READ,
     schema: { tags, summary: "A dataset's profile attributes: its columns (typed) and the joint attributes its agreements allow", params: S.DatasetParam, response: { 200: S.AttributeCatalogue } },
-  }, async (r) => insight().attributes(r.params.dataset));
+  }, async (r) => insight().attributes(r.params.dataset, actorOf(r)));
 
   app.post<P<Static<typeof S.DatasetParam>>>('/insight/datasets/:dataset/profiles/build', {
     config: WRITE,
@@ -48,12 +53,12 @@ export const insightRoutes: FastifyPluginAsync<{ insight: () => Insight | undefi
   app.post<{ Body: Static<typeof S.PreviewBody> }>('/insight/segments/preview', {
     config: READ,
     schema: { tags, summary: 'Size and a small sample (masked identifiers) of a rule, saving nothing', body: S.PreviewBody, response: { 200: S.PreviewView } },
-  }, async (r) => insight().preview(r.body.dataset, r.body.rule, r.body.sample));
+  }, async (r) => insight().preview(r.body.dataset, r.body.rule, r.body.sample, actorOf(r)));
 
   app.get<{ Querystring: Static<typeof S.SegmentListQuery> }>('/insight/segments', {
     config: READ,
     schema: { tags, summary: 'List segments', querystring: S.SegmentListQuery, response: { 200: Type.Object({ segments: Type.Array(S.SegmentView) }) } },
-  }, async (r) => ({ segments: insight().listSegments({ dataset: r.query.dataset }) }));
+  }, async (r) => ({ segments: insight().listSegments({ dataset: r.query.dataset }, actorOf(r)) }));
 
   app.post<{ Body: Static<typeof S.CreateSegment> }>('/insight/segments', {
     config: WRITE,
@@ -63,7 +68,7 @@ export const insightRoutes: FastifyPluginAsync<{ insight: () => Insight | undefi
   app.get<P<Static<typeof S.NameParam>>>('/insight/segments/:name', {
     config: READ,
     schema: { tags, summary: 'One segment: current version, rule, latest size', params: S.NameParam, response: { 200: S.SegmentView } },
-  }, async (r) => insight().getSegment(r.params.name));
+  }, async (r) => insight().getSegment(r.params.name, actorOf(r)));
 
   app.patch<P<Static<typeof S.NameParam>> & { Body: Static<typeof S.UpdateSegment> }>('/insight/segments/:name', {
     config: WRITE,
@@ -86,18 +91,18 @@ export const insightRoutes: FastifyPluginAsync<{ insight: () => Insight | undefi
   app.get<P<Static<typeof S.NameParam>>>('/insight/segments/:name/versions', {
     config: READ,
     schema: { tags, summary: 'Every version of the rule, newest first, each with its history of sizes', params: S.NameParam, response: { 200: S.SegmentVersions } },
-  }, async (r) => ({ versions: insight().segmentVersions(r.params.name) }));
+  }, async (r) => ({ versions: insight().segmentVersions(r.params.name, actorOf(r)) }));
 
   // -- layering
   app.post<{ Body: Static<typeof S.RunLayeringBody> }>('/insight/layerings/run', {
     config: READ,
     schema: { tags, summary: 'Compute a layering without saving it', body: S.RunLayeringBody, response: { 200: S.LayeringResult } },
-  }, async (r) => insight().computeLayering(r.body.dataset, r.body.spec as LayeringSpec));
+  }, async (r) => insight().computeLayering(r.body.dataset, r.body.spec as LayeringSpec, actorOf(r)));
 
   app.get('/insight/layerings', {
     config: READ,
     schema: { tags, summary: 'List saved layerings', response: { 200: Type.Object({ layerings: Type.Array(S.LayeringView) }) } },
-  }, async () => ({ layerings: insight().listLayerings() }));
+  }, async (r) => ({ layerings: insight().listLayerings(actorOf(r)) }));
 
   app.post<{ Body: Static<typeof S.SaveLayeringBody> }>('/insight/layerings', {
     config: WRITE,
@@ -112,7 +117,7 @@ export const insightRoutes: FastifyPluginAsync<{ insight: () => Insight | undefi
   app.get<P<Static<typeof S.NameParam>>>('/insight/layerings/:name', {
     config: READ,
     schema: { tags, summary: 'Compute a saved layering', params: S.NameParam, response: { 200: Type.Object({ layering: S.LayeringView, result: S.LayeringResult }) } },
-  }, async (r) => ({ layering: insight().getLayering(r.params.name), result: await insight().runLayering(r.params.name) }));
+  }, async (r) => ({ layering: insight().getLayering(r.params.name, actorOf(r)), result: await insight().runLayering(r.params.name, actorOf(r)) }));
 
   app.delete<P<Static<typeof S.NameParam>>>('/insight/layerings/:name', {
     config: WRITE,
@@ -134,7 +139,7 @@ export const insightRoutes: FastifyPluginAsync<{ insight: () => Insight | undefi
   app.get('/insight/flows', {
     config: READ,
     schema: { tags, summary: 'List flows', response: { 200: Type.Object({ flows: Type.Array(S.FlowView) }) } },
-  }, async () => ({ flows: insight().listFlows() }));
+  }, async (r) => ({ flows: insight().listFlows(actorOf(r)) }));
 
   app.post<{ Body: Static<typeof S.CreateFlow> }>('/insight/flows', {
     config: WRITE,
@@ -144,7 +149,7 @@ export const insightRoutes: FastifyPluginAsync<{ insight: () => Insight | undefi
   app.get<P<Static<typeof S.NameParam>>>('/insight/flows/:name', {
     config: READ,
     schema: { tags, summary: 'A flow and its snapshots, oldest first (the trend of sizes)', params: S.NameParam, response: { 200: Type.Object({ flow: S.FlowView, snapshots: Type.Array(S.SnapshotView) }) } },
-  }, async (r) => ({ flow: insight().getFlow(r.params.name), snapshots: insight().listSnapshots(r.params.name) }));
+  }, async (r) => ({ flow: insight().getFlow(r.params.name, actorOf(r)), snapshots: insight().listSnapshots(r.params.name, actorOf(r)) }));
 
   app.post<P<Static<typeof S.NameParam>> & { Body: Static<typeof S.SnapshotBody> }>('/insight/flows/:name/snapshots', {
     config: WRITE,
@@ -154,5 +159,5 @@ export const insightRoutes: FastifyPluginAsync<{ insight: () => Insight | undefi
   app.get<P<Static<typeof S.NameParam>> & { Querystring: Static<typeof S.MatrixQuery> }>('/insight/flows/:name/matrix', {
     config: READ,
     schema: { tags, summary: 'Transition matrix between the snapshots of two periods (rows sum to the earlier sizes)', params: S.NameParam, querystring: S.MatrixQuery, response: { 200: S.MatrixView } },
-  }, async (r) => insight().transitionMatrix(r.params.name, r.query.from, r.query.to));
+  }, async (r) => insight().transitionMatrix(r.params.name, r.query.from, r.query.to, actorOf(r)));
 };

@@ -9,6 +9,9 @@ const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Scalar = Type.Union([Type.Number(), Type.String(), Type.Boolean(), Type.Null()]);
 export const Name = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$', description: 'Lower-case letters, digits, _ and -; starts with a letter.' });
 export const DatasetParam = Type.Object({ dataset: Name });
+export const UnitId = Type.String({ pattern: '^[a-z][a-z0-9-]{0,23}$', description: 'An organisation unit id: lower-case letters, digits and -; starts with a letter.' });
+/** The unit a segment, layering or flow belongs to (evaluated in its scope); null: the whole organisation. */
+const OwnerUnit = Nullable(Type.String());
 export const NameParam = Type.Object({ name: Name });
 /** Rules are checked by the rule compiler, whose errors name the rule path; here only "an object". */
 const RuleBody = Type.Object({}, { additionalProperties: true, description: 'A rule tree (docs/insight.md): { all }, { any }, { not }, { attr, op, … } or { segment }.' });
@@ -50,7 +53,7 @@ const Materialisation = Type.Object({
 });
 export const MaterialisationView = Materialisation;
 export const SegmentView = Type.Object({
-  name: Type.String(), dataset: Type.String(), version: Type.Integer(), rule: RuleOut, description: Type.String(),
+  name: Type.String(), dataset: Type.String(), version: Type.Integer(), rule: RuleOut, description: Type.String(), unit: OwnerUnit,
   refreshEveryMinutes: Nullable(Type.Integer()), nextRefreshAt: Nullable(Timestamp), createdBy: Type.String(), createdAt: Timestamp, updatedAt: Timestamp,
   latest: Nullable(Materialisation),
 });
@@ -79,7 +82,7 @@ export const LayeringResult = Type.Object({ dataset: Type.String(), generation: 
 export const RunLayeringBody = Type.Object({ dataset: Name, spec: LayeringSpecSchema }, { additionalProperties: false });
 export const SaveLayeringBody = Type.Object({ name: Name, dataset: Name, spec: LayeringSpecSchema }, { additionalProperties: false });
 export const ReplaceLayeringBody = Type.Object({ dataset: Name, spec: LayeringSpecSchema }, { additionalProperties: false });
-export const LayeringView = Type.Object({ name: Type.String(), dataset: Type.String(), spec: Type.Unknown(), createdBy: Type.String(), createdAt: Timestamp, updatedAt: Timestamp });
+export const LayeringView = Type.Object({ name: Type.String(), dataset: Type.String(), spec: Type.Unknown(), unit: OwnerUnit, createdBy: Type.String(), createdAt: Timestamp, updatedAt: Timestamp });
 export const CellSegmentBody = Type.Object(
   { path: Type.Array(Type.String({ maxLength: 200 }), { minItems: 1, maxItems: 8 }), name: Name, description: Type.Optional(Type.String({ maxLength: 2000 })), refreshEveryMinutes: Type.Optional(Refresh) },
   { additionalProperties: false },
@@ -90,7 +93,7 @@ const FlowSource = Type.Union([
   Type.Object({ layering: Name }, { additionalProperties: false }),
 ]);
 export const CreateFlow = Type.Object({ name: Name, dataset: Name, source: FlowSource }, { additionalProperties: false });
-export const FlowView = Type.Object({ name: Type.String(), dataset: Type.String(), source: Type.Unknown(), createdBy: Type.String(), createdAt: Timestamp });
+export const FlowView = Type.Object({ name: Type.String(), dataset: Type.String(), source: Type.Unknown(), unit: OwnerUnit, createdBy: Type.String(), createdAt: Timestamp });
 export const SnapshotView = Type.Object({
   id: Type.Integer(), flow: Type.String(), period: Type.String(), generation: Type.Integer(), population: Type.Integer(), labels: Type.Array(Type.String()),
   sizes: Type.Array(Type.Integer()), collisions: Type.Integer(), takenAt: Timestamp, takenBy: Type.String(),

@@ -15,6 +15,7 @@ import type { Db } from '../../store/db.js';
 import type { ProfileCatalogue } from '../profiles/catalogue.js';
 import type { Rule } from '../rules/rule.js';
 import { compileForDataset, getSegment, checkSegmentName } from '../segments/store.js';
+import { scopeCondition } from '../units/scope.js';
 import { categoryOf, compareKeys, MAX_CATEGORIES, sortEntries, writeEntry } from './keys.js';
 
 /** Profiles read per query while taking a snapshot. */
@@ -29,6 +30,8 @@ export interface FlowView {
   name: string;
   dataset: string;
   source: FlowSource;
+  /** The unit it belongs to (snapshots count that unit's scope); null: the whole organisation. */
+  unit: string | null;
   createdBy: string;
   createdAt: string;
 }
@@ -72,12 +75,13 @@ interface FlowRow {
   name: string;
   dataset: string;
   source: string;
+  unit: string | null;
   salt: Buffer;
   created_by: string;
   created_at: string;
 }
 
-const toFlow = (r: FlowRow): FlowView => ({ name: r.name, dataset: r.dataset, source: JSON.parse(r.source) as FlowSource, createdBy: r.created_by, createdAt: r.created_at });
+const toFlow = (r: FlowRow): FlowView => ({ name: r.name, dataset: r.dataset, source: JSON.parse(r.source) as FlowSource, unit: r.unit, createdBy: r.created_by, createdAt: r.created_at });
 
 export function getFlow(db: Db, name: string): FlowView & { salt: Uint32Array } {
   const r = db.prepare('SELECT * FROM insight_flows WHERE name = ?').get(name) as FlowRow | undefined;
@@ -89,7 +93,7 @@ export function listFlows(db: Db): FlowView[] {
   return (db.prepare('SELECT * FROM insight_flows ORDER BY name').all() as FlowRow[]).map(toFlow);
 }
 
-export function createFlow(db: Db, input: { name: string; dataset: string; source: FlowSource }, by: string, now: Date): FlowView {
+export function createFlow(db: Db, input: { name: string; dataset: string; source: FlowSource; unit?: string | null }, by: string, now: Date): FlowView {
   checkSegmentName(input.name);
   if (db.prepare('SELECT 1 FROM insight_flows WHERE name = ?').get(input.name)) throw new MofangError('INSIGHT_EXISTS', `a flow named ${input.name} already exists`, { flow: input.name });
   if ('segments' in input.source) {
@@ -107,10 +111,10 @@ export function createFlow(db: Db, input: { name: string; dataset: string; sourc
     if (l !== input.dataset) throw new MofangError('INSIGHT_INVALID', `source.layering: layering ${input.source.layering} is on dataset ${l}`, { field: 'source.layering' });
   }
   const at = now.toISOString();
-  db.prepare('INSERT INTO insight_flows (name, dataset, source, salt, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
-    input.name, input.dataset, JSON.stringify(input.source), randomBytes(8), by, at,
+  db.prepare('INSERT INTO insight_flows (name, dataset, source, unit, salt, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    input.name, input.dataset, JSON.stringify(input.source), input.unit ?? null, randomBytes(8), by, at,
   );
-  return { name: input.name, dataset: input.dataset, source: input.source, createdBy: by, createdAt: at };
+  return { name: input.name, dataset: input.dataset, source: input.source, unit: input.unit ?? null, createdBy: by, createdAt: at };
 }
 
 interface SnapshotRow {
@@ -161,6 +165,10 @@ export async function takeSnapshot(
   const compiled = categories.map((c) => compileForDataset(db, c.rule, catalogue, now));
   const cat = `CASE ${compiled.map((c, i) => `WHEN ${c.sql} THEN ${i + 1}`).join(' ')} ELSE 0 END`;
   const params = compiled.flatMap((c) => c.params);
+  // Only the flow's unit scope is snapshotted: customers outside it are not in the population.
+  const scope = scopeCondition(catalogue);
+  const within = scope ? `${scope.sql} AND ` : '';
+  const scopeParams = scope?.params ?? [];
   const entries = new BigUint64Array(catalogue.rowCount);
   const words = new Uint32Array(entries.buffer);
   const sizes = new Array<number>(categories.length + 1).fill(0);
@@ -169,18 +177,18 @@ export async function takeSnapshot(
   db.transaction(() => {
     const chunk = db.prepare(
       `SELECT count(*), max(row), group_concat(id_norm, char(31)), group_concat(char(cat + 32), '')
-       FROM (SELECT p.row, p.id_norm, ${cat} AS cat FROM ${catalogue.table} p WHERE p.row > ? ORDER BY p.row LIMIT ${SNAPSHOT_CHUNK})`,
+       FROM (SELECT p.row, p.id_norm, ${cat} AS cat FROM ${catalogue.table} p WHERE ${within}p.row > ? ORDER BY p.row LIMIT ${SNAPSHOT_CHUNK})`,
     ).raw();
-    const slow = db.prepare(`SELECT p.id_norm, ${cat} AS cat FROM ${catalogue.table} p WHERE p.row > ? ORDER BY p.row LIMIT ${SNAPSHOT_CHUNK}`).raw();
+    const slow = db.prepare(`SELECT p.id_norm, ${cat} AS cat FROM ${catalogue.table} p WHERE ${within}p.row > ? ORDER BY p.row LIMIT ${SNAPSHOT_CHUNK}`).raw();
     for (let after = -1; ; ) {
-      const [count, last, ids, cats] = chunk.get(...params, after) as [number, number, string, string];
+      const [count, last, ids, cats] = chunk.get(...params, ...scopeParams, after) as [number, number, string, string];
       if (count === 0) break;
       if (n + count > entries.length) throw new MofangError('INTERNAL', 'more profiles than the profile table recorded');
       const parts = ids.split('\x1f');
       // An identifier holding the separator: read this chunk row by row.
       const pairs: [string, number][] = parts.length === count && cats.length === count
         ? parts.map((id, i) => [id, cats.charCodeAt(i) - 32])
-        : (slow.all(...params, after) as [string, number][]);
+        : (slow.all(...params, ...scopeParams, after) as [string, number][]);
       for (const [id, c] of pairs) {
         writeEntry(words, n++, id, c, flow.salt);
         sizes[c]++;

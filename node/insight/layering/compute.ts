@@ -10,6 +10,7 @@ import { checkedColumn } from '../profiles/build.js';
 import type { ProfileCatalogue } from '../profiles/catalogue.js';
 import type { Rule } from '../rules/rule.js';
 import { compileForDataset } from '../segments/store.js';
+import { withScope } from '../units/scope.js';
 import { MAX_LAYER_DEPTH, MAX_LEAVES, splitCells, type LayerNode, type LayeringSpec, type Metric } from './spec.js';
 
 export interface LayerCell {
@@ -103,7 +104,8 @@ export function computeLayering(db: Db, spec: LayeringSpec, catalogue: ProfileCa
   };
 
   const top = shape(spec.root, 'root', 1);
-  const base = spec.base ? compile(spec.base) : undefined;
+  // The base rule carries the caller's scope (compiler); without one, the scope alone filters.
+  const base = spec.base ? compile(spec.base) : (withScope(catalogue) ?? undefined);
   const selects = metricCols.flatMap((col) => (col ? [`total(${col})`, `count(${col})`, `min(${col})`, `max(${col})`] : []));
   const rows = db
     .prepare(

@@ -4,6 +4,7 @@
  * through this catalogue, so a name never reaches SQL text.
  */
 import type { Db } from '../../store/db.js';
+import type { CatalogueScope } from '../units/scope.js';
 import { ensureProfileTable, type ProfileTableInfo } from './build.js';
 import { jointAttributePolicy } from './joint-policy.js';
 import type { ProfileAttribute, WithheldAttribute } from './types.js';
@@ -18,6 +19,8 @@ export interface ProfileCatalogue {
   /** Joint attributes present in the data but not usable under their agreements. */
   withheld: WithheldAttribute[];
   profiles: ProfileTableInfo;
+  /** Set when the catalogue sees one unit's customers only (units/scope.ts); `rowCount` is then theirs. */
+  scope?: CatalogueScope;
 }
 
 /** Builds the profile table first if the dataset was re-imported. */

@@ -9,6 +9,7 @@ import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
 import { checkedColumn } from './build.js';
 import type { ProfileCatalogue } from './catalogue.js';
+import { withScope } from '../units/scope.js';
 import type { ProfileType, WithheldAttribute } from './types.js';
 
 export type AttributeSource =
@@ -43,10 +44,12 @@ export function lookupProfile(db: Db, catalogue: ProfileCatalogue, rawId: string
   const info = getDataset(db, catalogue.dataset);
   const id = normaliseIdentifier(info.idKind, rawId, info.idOptions);
   const dataset = catalogue.profiles.columns;
+  // Outside the caller's unit scope, a customer is reported as absent.
+  const where = withScope(catalogue, { sql: 'p.id_norm = ?', params: [id] })!;
   const record = db
-    .prepare(`SELECT row${dataset.map((c) => `, ${checkedColumn(c.column)}`).join('')} FROM ${catalogue.table} WHERE id_norm = ?`)
+    .prepare(`SELECT p.row${dataset.map((c) => `, p.${checkedColumn(c.column)}`).join('')} FROM ${catalogue.table} p WHERE ${where.sql}`)
     .raw()
-    .get(id) as unknown[] | undefined;
+    .get(...where.params) as unknown[] | undefined;
   if (!record) throw new MofangError('INSIGHT_NOT_FOUND', `dataset ${catalogue.dataset} has no customer with this identifier`, { dataset: catalogue.dataset });
   const source: AttributeSource = { kind: 'dataset', dataset: info.name, generation: catalogue.generation, importedAt: info.importedAt, sourceSha256: info.sourceSha256 };
   const attributes: ProfileValue[] = dataset.map((c, i) => ({ name: c.name, type: c.type, value: displayValue(c.type, record[i + 1]), source }));

@@ -8,6 +8,7 @@ import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
 import { checkedColumn } from './build.js';
 import type { ProfileCatalogue } from './catalogue.js';
+import { scopeCondition } from '../units/scope.js';
 import { jointValueSql } from './joint-policy.js';
 import type { ProfileType } from './types.js';
 
@@ -48,17 +49,20 @@ export function readProfileColumns(db: Db, catalogue: ProfileCatalogue, names: r
   };
   db.transaction(() => {
     const select = `SELECT p.row${exprs.map((e) => `, ${e}`).join('')} FROM ${catalogue.table} p`;
+    const scope = scopeCondition(catalogue);
+    const within = scope ? `${scope.sql} AND ` : '';
+    const scopeParams = scope?.params ?? [];
     if (only) {
-      const one = db.prepare(`${select} WHERE p.row = ?`).raw();
+      const one = db.prepare(`${select} WHERE ${within}p.row = ?`).raw();
       for (const row of only) {
-        const r = one.get(...params, row) as unknown[] | undefined;
+        const r = one.get(...params, ...scopeParams, row) as unknown[] | undefined;
         if (r) take(r);
       }
       return;
     }
-    const chunk = db.prepare(`${select} WHERE p.row > ? ORDER BY p.row LIMIT ${READ_CHUNK}`).raw();
+    const chunk = db.prepare(`${select} WHERE ${within}p.row > ? ORDER BY p.row LIMIT ${READ_CHUNK}`).raw();
     for (let after = -1; ; ) {
-      const part = chunk.all(...params, after) as unknown[][];
+      const part = chunk.all(...params, ...scopeParams, after) as unknown[][];
       if (part.length === 0) break;
       part.forEach(take);
       after = part[part.length - 1][0] as number;

@@ -11,6 +11,9 @@
  * false, whatever the operator (`ne` and `notIn` included); `not` negates that two-valued result;
  * `withinLast n` is "set and at or after now − n days" (future dates included), `notWithinLast n`
  * "set and before now − n days". `{ segment }` is the other segment's *current* rule, inlined.
+ *
+ * Scope: on a unit-scoped catalogue the compiled condition is ANDed with the unit-scope condition
+ * (units/scope.ts), so whatever runs a compiled rule sees only that unit's customers.
  */
 import { MofangError } from '../../errors.js';
 import { checkedColumn } from '../profiles/build.js';
@@ -18,6 +21,7 @@ import type { ProfileCatalogue } from '../profiles/catalogue.js';
 import { DAY_MS, isoToEpochMs } from '../profiles/dates.js';
 import { jointValueSql } from '../profiles/joint-policy.js';
 import type { ProfileAttribute, ProfileType } from '../profiles/types.js';
+import { withScope } from '../units/scope.js';
 import { COMPARISON_OPS, LIST_OPS, MAX_IN_VALUES, MAX_RULE_DEPTH, MAX_RULE_NODES, PRESENCE_OPS, RELATIVE_DATE_OPS, type Rule } from './rule.js';
 
 export interface CompileContext {
@@ -198,8 +202,10 @@ export function compileRule(rule: unknown, ctx: CompileContext): CompiledRule {
     return `(${sub})`;
   };
 
-  const sql = walk(rule, 'rule', 0, ctx.self ? [ctx.self] : []);
-  return { sql, params, rule: rule as Rule, segments: [...segments], attributes: [...attributes] };
+  const body = walk(rule, 'rule', 0, ctx.self ? [ctx.self] : []);
+  // A scoped catalogue: every compiled rule selects only customers of the caller's unit scope.
+  const scoped = withScope(ctx.catalogue, { sql: body, params })!;
+  return { sql: scoped.sql, params: scoped.params, rule: rule as Rule, segments: [...segments], attributes: [...attributes] };
 }
 
 /** Validates without compiling for use (same errors). */

@@ -9,6 +9,7 @@ import type { Db } from '../../store/db.js';
 import type { ProfileCatalogue } from '../profiles/catalogue.js';
 import { compileRule, type CompiledRule } from '../rules/compile.js';
 import type { Rule } from '../rules/rule.js';
+import { isWithin } from '../units/units.js';
 
 export const SEGMENT_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 /** Most minutes between scheduled refreshes (a year). */
@@ -33,6 +34,8 @@ export interface SegmentView {
   version: number;
   rule: Rule;
   description: string;
+  /** The unit it belongs to (materialised in that unit's scope); null: the whole organisation. */
+  unit: string | null;
   refreshEveryMinutes: number | null;
   nextRefreshAt: string | null;
   createdBy: string;
@@ -56,6 +59,7 @@ interface SegmentRow {
   dataset: string;
   version: number;
   description: string;
+  unit: string | null;
   refresh_every_minutes: number | null;
   next_refresh_at: string | null;
   created_by: string;
@@ -98,7 +102,7 @@ function latestOf(db: Db, name: string): MaterialisationView | null {
 }
 
 const toView = (db: Db, r: SegmentRow): SegmentView => ({
-  name: r.name, dataset: r.dataset, version: r.version, rule: JSON.parse(r.rule) as Rule, description: r.description,
+  name: r.name, dataset: r.dataset, version: r.version, rule: JSON.parse(r.rule) as Rule, description: r.description, unit: r.unit,
   refreshEveryMinutes: r.refresh_every_minutes, nextRefreshAt: r.next_refresh_at, createdBy: r.created_by, createdAt: r.created_at,
   updatedAt: r.updated_at, latest: latestOf(db, r.name),
 });
@@ -118,17 +122,18 @@ export function listSegments(db: Db, filter: { dataset?: string } = {}): Segment
 }
 
 /** The lookup compileRule uses for `{ segment }` rules: each segment's current rule. */
-export function segmentRuleLookup(db: Db): (name: string) => { dataset: string; rule: Rule } | undefined {
-  const select = db.prepare(`SELECT s.dataset, v.rule FROM insight_segments s JOIN insight_segment_versions v ON v.segment = s.name AND v.version = s.version WHERE s.name = ?`);
+export function segmentRuleLookup(db: Db, viewer?: string | null): (name: string) => { dataset: string; rule: Rule } | undefined {
+  const select = db.prepare(`SELECT s.dataset, s.unit, v.rule FROM insight_segments s JOIN insight_segment_versions v ON v.segment = s.name AND v.version = s.version WHERE s.name = ?`);
   return (name) => {
-    const r = select.get(name) as { dataset: string; rule: string } | undefined;
-    return r && { dataset: r.dataset, rule: JSON.parse(r.rule) as Rule };
+    const r = select.get(name) as { dataset: string; unit: string | null; rule: string } | undefined;
+    // A scoped caller resolves only segments within its scope (others do not exist for it).
+    return r && isWithin(db, r.unit, viewer) ? { dataset: r.dataset, rule: JSON.parse(r.rule) as Rule } : undefined;
   };
 }
 
 /** Compiles a rule for `catalogue`'s dataset, resolving segment references; `self` catches cycles. */
 export function compileForDataset(db: Db, rule: unknown, catalogue: ProfileCatalogue, now: Date, self?: string): CompiledRule {
-  return compileRule(rule, { catalogue, now, segmentRule: segmentRuleLookup(db), self });
+  return compileRule(rule, { catalogue, now, segmentRule: segmentRuleLookup(db, catalogue.scope?.unit), self });
 }
 
 export interface SegmentInput {
@@ -138,7 +143,10 @@ export interface SegmentInput {
   refreshEveryMinutes?: number | null;
 }
 
-/** Creates version 1 (the rule is checked first). Call `materialise` after, in the same transaction. */
+/**
+ * Creates version 1 (the rule is checked first), belonging to the catalogue's unit scope (none:
+ * the whole organisation). Call `materialise` after, in the same transaction.
+ */
 export function createSegment(db: Db, input: SegmentInput, catalogue: ProfileCatalogue, by: string, now: Date): CompiledRule {
   checkSegmentName(input.name);
   checkRefresh(input.refreshEveryMinutes);
@@ -149,9 +157,9 @@ export function createSegment(db: Db, input: SegmentInput, catalogue: ProfileCat
   const at = now.toISOString();
   const minutes = input.refreshEveryMinutes ?? null;
   db.prepare(
-    `INSERT INTO insight_segments (name, dataset, version, description, refresh_every_minutes, next_refresh_at, created_by, created_at, updated_at)
-     VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)`,
-  ).run(input.name, catalogue.dataset, input.description ?? '', minutes, nextRefresh(now, minutes), by, at, at);
+    `INSERT INTO insight_segments (name, dataset, version, description, unit, refresh_every_minutes, next_refresh_at, created_by, created_at, updated_at)
+     VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(input.name, catalogue.dataset, input.description ?? '', catalogue.scope?.unit ?? null, minutes, nextRefresh(now, minutes), by, at, at);
   db.prepare('INSERT INTO insight_segment_versions (segment, version, rule, created_by, created_at) VALUES (?, 1, ?, ?, ?)').run(input.name, JSON.stringify(compiled.rule), by, at);
   return compiled;
 }
@@ -206,6 +214,7 @@ export function materialise(db: Db, name: string, catalogue: ProfileCatalogue, t
   const started = performance.now();
   const segment = getSegment(db, name);
   if (segment.dataset !== catalogue.dataset) throw new MofangError('INTERNAL', `segment ${name} is on dataset ${segment.dataset}, not ${catalogue.dataset}`);
+  if ((catalogue.scope?.unit ?? null) !== segment.unit) throw new MofangError('INTERNAL', `segment ${name} must be materialised in the scope of its unit`);
   const { sql, params } = compileForDataset(db, segment.rule, catalogue, now, name);
   const at = now.toISOString();
   const id = Number(
