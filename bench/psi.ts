@@ -9,20 +9,20 @@
  *
  * Flags: --sizes 1e4,1e5 | --max 1e7 | --quick (1e4,1e5); default 1e4,1e5,1e6. See bench/README.md.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, createReadStream, createWriteStream } from 'node:fs';
-import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, createReadStream, createWriteStream } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { parseDocument } from 'yaml';
-import { writeSyntheticPair } from '../node/demo/synthetic.js';
-import { freePort } from '../node/net/free-port.js';
 import { ANCHOR_PACKAGE, ensureAnchor, runAnchor, type AnchorResult } from './anchor.js';
+import { label, makeLog, mb, mbBytes, renderTable, secs } from './format.js';
+import { BenchError, ROOT, installCleanupHandlers, keepTempDirs, registerTempDir } from './harness.js';
+import { measureLimit, protocolMultiplications, type LimitMeasurement } from './limit.js';
+import { contentionCheck, machineInfo } from './machine.js';
 import {
-  BenchError, ROOT, cpuTimeMs, installCleanupHandlers, keepTempDirs, mofang, parseJsonOutput, peakRssKb, registerTempDir,
-  resetPeakRss, runCommand, sleep, startNodeProcess, type NodeProcess,
-} from './harness.js';
-import { allCores, measureLimit, protocolMultiplications, type LimitMeasurement } from './limit.js';
+  auditDetails, createPair as createNodePair, durationMs, importDataset as importNodeDataset, propose as proposeAgreement, showRun, startPair, stopPair, timedQuery,
+  type ImportRow, type Pair,
+} from './two-nodes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -38,7 +38,7 @@ const USAGE = `usage: npm run bench:psi -- [--quick | --sizes 1e4,1e5 | --max 1e
                           (default 1e6, when that size is run; 0 = never)
   --unbalanced-n <n>      the small bank set (default 1e4)
   --partner <m>           partner set size for the sizes above (default: the same n), e.g.
-                          --sizes 1e7 --partner 1e5 for 10 M identifiers on the bank side
+                          --sizes 1e7 --partner 1e6 for 10 M identifiers on the bank side
   --operations <list>     overlap,enrich (default both)
   --overlap <fraction>    share of each set in the intersection (default 0.2)
   --peer-timeout-ms <ms>  limits.peerTimeoutMs written into both node configs (default 600000)
@@ -118,7 +118,6 @@ const timeouts = {
 // ---------------------------------------------------------------------------------------------
 // Results
 
-interface ImportRow { side: 'bank' | 'telco'; dataset: string; rows: number; wallMs: number; nodeMs: number | null; rowsPerSecond: number; maxRssKb: number | null }
 
 interface QueryRow {
   kind: 'n×n' | 'unbalanced';
@@ -195,116 +194,17 @@ const results: {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-const t0 = performance.now();
-const log = (text: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(5)} s] ${text}`);
-const label = (n: number) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n));
-const mb = (kb: number | null | undefined) => (kb == null ? '-' : `${Math.round(kb / 1024)}`);
-const mbBytes = (b: number | undefined) => (b == null ? '-' : (b / 1e6).toFixed(1));
-const secs = (ms: number | null | undefined, digits = 2) => (ms == null ? '-' : (ms / 1000).toFixed(digits));
-
-
-async function machineInfo(): Promise<Record<string, unknown>> {
-  const git = async (...a: string[]) => {
-    try {
-      const r = await runCommand('git', ['-C', ROOT, ...a], { label: 'git', timeoutMs: 10_000 });
-      return r.code === 0 ? r.stdout.trim() : null;
-    } catch {
-      return null;
-    }
-  };
-  const commit = process.env.MOFANG_BENCH_COMMIT ?? (await git('rev-parse', '--short', 'HEAD'));
-  const dirty = process.env.MOFANG_BENCH_COMMIT ? null : await git('status', '--porcelain', '--untracked-files=no');
-  return {
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    nproc: cpus().length,
-    availableParallelism: availableParallelism(),
-    memoryGb: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
-    platform: `${process.platform} ${release()}`,
-    date: started.toISOString(),
-    loadStart: loadavg().map((x) => x.toFixed(2)).join(' '),
-    source: { commit, modifiedTrackedFiles: dirty == null ? null : dirty.split('\n').filter(Boolean).length },
-  };
-}
+const log = makeLog();
 
 // ---------------------------------------------------------------------------------------------
-// Two nodes
+// Two nodes (bench/two-nodes.ts) with this benchmark's timeouts
 
-interface Side { name: 'bank' | 'telco'; dir: string; config: string; httpUrl: string; process?: NodeProcess }
-interface Pair { dir: string; bank: Side; telco: Side; dataDir: string; bankFile: string; partnerFile: string; expectedOverlap: number }
-
-async function createPair(root: string, n: number, m: number, overlap: number): Promise<Pair> {
-  const dir = join(root, m === n ? `n${n}` : `n${n}-m${m}`);
-  mkdirSync(dir, { recursive: true });
-  const [bg, bh, tg, th] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const init: Record<string, { nodeId: string; certificateFile: string; configFile: string }> = {};
-  const sides: Record<'bank' | 'telco', Side> = {} as never;
-  for (const [name, template, g, h] of [['bank', 'bank.yaml', bg, bh], ['telco', 'partner.yaml', tg, th]] as const) {
-    const r = await mofang(null, ['--json', 'init', '--name', name, '--dir', join(dir, name), '--template', join(ROOT, 'config', template), '--grpc', `127.0.0.1:${g}`, '--http', `127.0.0.1:${h}`], { label: `init ${name}`, timeoutMs: timeouts.cli() });
-    init[name] = parseJsonOutput(r, `init ${name}`);
-    // Large sets: a single-threaded responder can be silent longer than the default 30 s.
-    const doc = parseDocument(readFileSync(init[name].configFile, 'utf8'));
-    doc.setIn(['limits', 'peerTimeoutMs'], opts.peerTimeoutMs);
-    writeFileSync(init[name].configFile, doc.toString());
-    sides[name] = { name, dir: join(dir, name), config: init[name].configFile, httpUrl: `http://127.0.0.1:${h}` };
-  }
-  await mofang(sides.bank.config, ['peers', 'add', '--name', 'telco', '--address', `127.0.0.1:${tg}`, '--certificate', init.telco.certificateFile, '--fingerprint', init.telco.nodeId], { label: 'peers add telco', timeoutMs: timeouts.cli() });
-  await mofang(sides.telco.config, ['peers', 'add', '--name', 'bank', '--address', `127.0.0.1:${bg}`, '--certificate', init.bank.certificateFile, '--fingerprint', init.bank.nodeId], { label: 'peers add bank', timeoutMs: timeouts.cli() });
-
-  const dataDir = join(dir, 'data');
-  const data = writeSyntheticPair({ dir: dataDir, bankRows: n, partnerRows: m, overlap, seed: 20261125 + n });
-  return { dir, bank: sides.bank, telco: sides.telco, dataDir, bankFile: data.bankFile, partnerFile: data.partnerFile, expectedOverlap: data.expectedOverlap };
-}
-
-async function importDataset(side: Side, file: string, dataset: string, rows: number): Promise<ImportRow> {
-  const r = await mofang(side.config, ['--json', 'import', file, '--dataset', dataset, '--id', 'phone:phone'], { label: `import ${side.name} ${dataset}`, timeoutMs: timeouts.import(rows) });
-  const report = parseJsonOutput<{ imported: number; durationMs?: number }>(r, `import ${side.name}`);
-  if (report.imported !== rows) throw new BenchError(`import ${side.name} ${dataset}: ${report.imported} of ${rows} rows imported`);
-  return { side: side.name, dataset, rows, wallMs: r.ms, nodeMs: report.durationMs ?? null, rowsPerSecond: (rows / r.ms) * 1000, maxRssKb: r.maxRssKb };
-}
-
-async function startPair(pair: Pair): Promise<void> {
-  for (const side of [pair.bank, pair.telco]) {
-    side.process = await startNodeProcess(side.name, side.config, side.httpUrl, join(pair.dir, `${side.name}.log`));
-  }
-}
-
-async function stopPair(pair: Pair): Promise<void> {
-  for (const side of [pair.bank, pair.telco]) await side.process?.stop();
-}
-
-async function propose(pair: Pair, title: string, dataset: string, operations: string): Promise<string> {
-  const r = await mofang(pair.bank.config, ['--json', 'agreements', 'propose', '--peer', 'telco', '--title', title, '--dataset', dataset, '--peer-dataset', 'subscribers', '--id-kind', 'phone', '--operations', operations, '--min-intersection', '10', '--expires', '30d'], { label: `propose ${title}`, timeoutMs: timeouts.cli() });
-  const id = parseJsonOutput<{ id: string }>(r, 'propose').id;
-  await mofang(pair.telco.config, ['agreements', 'accept', id], { label: `accept ${title}`, timeoutMs: timeouts.cli() });
-  return id;
-}
+const createPair = (root: string, n: number, m: number, overlap: number) => createNodePair(root, n, overlap, { peerTimeoutMs: opts.peerTimeoutMs, cliTimeoutMs: timeouts.cli() }, m);
+const importDataset = (side: Pair['bank'], file: string, dataset: string, rows: number) => importNodeDataset(side, file, dataset, rows, timeouts.import(rows));
+const propose = (pair: Pair, title: string, dataset: string, operations: string) => proposeAgreement(pair, { title, dataset, operations, timeoutMs: timeouts.cli() });
 
 // ---------------------------------------------------------------------------------------------
 // One query
-
-interface RunJson { id: string; status: string; resultCount: number | null; bytesSent: number; bytesReceived: number; messagesSent: number; messagesReceived: number; startedAt: string; finishedAt: string | null; errorCode?: string | null; errorMessage?: string | null; [k: string]: unknown }
-
-const isRun = (v: Record<string, unknown>) => typeof v.bytesSent === 'number' && typeof v.startedAt === 'string';
-const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
-
-/**
- * The querier's run from what `mofang --json query` printed: today the run itself; once queries
- * are jobs, a job naming its run(s) — waited for if the CLI returned it unfinished.
- */
-async function querierRun(pair: Pair, printed: Record<string, unknown>, deadline: number): Promise<RunJson> {
-  if (isRun(printed)) return printed as unknown as RunJson;
-  let job = printed;
-  while (typeof job.status === 'string' && !TERMINAL.has(job.status) && typeof job.id === 'string') {
-    if (Date.now() > deadline) throw new BenchError(`job ${job.id} still ${job.status} at the timeout`);
-    await sleep(500);
-    job = parseJsonOutput(await mofang(pair.bank.config, ['--json', 'jobs', 'show', job.id], { label: 'jobs show', timeoutMs: timeouts.cli() }), 'jobs show');
-  }
-  if (job.status === 'failed' || job.status === 'cancelled') throw new BenchError(`job ${String(job.id)} ${job.status}: ${String(job.errorCode ?? '')} ${String(job.errorMessage ?? '')}`);
-  const runIds = (Array.isArray(job.runIds) ? job.runIds : Array.isArray(job.runs) ? (job.runs as unknown[]).map((r) => (typeof r === 'string' ? r : (r as { id: string }).id)) : [job.runId]).filter((x): x is string => typeof x === 'string');
-  if (runIds.length === 0) throw new BenchError(`query printed neither a run nor a job naming one: ${JSON.stringify(printed).slice(0, 300)}`);
-  return parseJsonOutput<RunJson>(await mofang(pair.bank.config, ['--json', 'runs', 'show', runIds[0]], { label: 'runs show', timeoutMs: timeouts.cli() }), 'runs show');
-}
 
 /**
  * Whether the responder reused a cached F(y): a boolean field named like "cache" in either run's
@@ -315,14 +215,8 @@ async function senderCached(pair: Pair, run: Record<string, unknown>, responder:
   const flag = senderCachedFlag(run, responder);
   if (flag != null) return flag;
   try {
-    const r = await mofang(pair.telco.config, ['audit', 'export', '--format', 'jsonl', '--action', 'run.completed'], { label: 'audit export (telco)', timeoutMs: timeouts.cli() });
-    for (const line of r.stdout.split('\n')) {
-      if (!line.includes(String(run.id))) continue;
-      const entry = JSON.parse(line) as { subject?: string; details?: string | Record<string, unknown> };
-      if (entry.subject !== run.id) continue;
-      const details = typeof entry.details === 'string' ? (JSON.parse(entry.details) as Record<string, unknown>) : entry.details ?? {};
-      return senderCachedFlag(details);
-    }
+    const details = await auditDetails(pair.telco, 'run.completed', String(run.id), timeouts.cli());
+    return details ? senderCachedFlag(details) : null;
   } catch {
     /* not available: unknown */
   }
@@ -340,33 +234,14 @@ function senderCachedFlag(...runs: (Record<string, unknown> | null)[]): boolean 
   return null;
 }
 
-const durationMs = (r: { startedAt?: unknown; finishedAt?: unknown } | null) =>
-  r && typeof r.startedAt === 'string' && typeof r.finishedAt === 'string' ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : null;
-
 async function query(pair: Pair, o: { kind: QueryRow['kind']; agreementId: string; operation: 'overlap' | 'enrich'; n: number; m: number; pass: number; expected: number; limitRate: number }): Promise<QueryRow> {
   const base: QueryRow = { kind: o.kind, n: o.n, m: o.m, operation: o.operation, pass: o.pass, status: 'ok', expected: o.expected };
-  const bankPid = pair.bank.process!.pid;
-  const telcoPid = pair.telco.process!.pid;
-  const perQuery = resetPeakRss(bankPid) && resetPeakRss(telcoPid);
   const loadBefore = loadavg()[0];
-  const cpuBefore = { bank: cpuTimeMs(bankPid), telco: cpuTimeMs(telcoPid) };
-  const cpuDelta = (before: number | null, pid: number) => {
-    const after = cpuTimeMs(pid);
-    return before == null || after == null ? null : after - before;
-  };
-  const timeoutMs = timeouts.query(o.n, o.m);
   try {
-    const deadline = Date.now() + timeoutMs;
-    const started = performance.now();
-    const r = await mofang(pair.bank.config, ['--json', 'query', o.operation, '--agreement', o.agreementId], { label: `query ${o.operation} ${label(o.n)}×${label(o.m)}`, timeoutMs });
-    const run = await querierRun(pair, parseJsonOutput(r, 'query'), deadline);
-    const wallMs = performance.now() - started;
-    const rss = { bankQueryCli: r.maxRssKb, bankNode: peakRssKb(bankPid), telcoNode: peakRssKb(telcoPid), perQuery };
-    const cpuMs = { bankQueryCli: r.cpuMs, bankNode: cpuDelta(cpuBefore.bank, bankPid), telcoNode: cpuDelta(cpuBefore.telco, telcoPid) };
-    if (run.status !== 'succeeded') throw new BenchError(`run ${run.id} ${run.status}: ${run.errorCode ?? ''} ${run.errorMessage ?? ''}`);
+    const { run, readings } = await timedQuery(pair, [o.operation, '--agreement', o.agreementId], { label: `query ${o.operation} ${label(o.n)}×${label(o.m)}`, timeoutMs: timeouts.query(o.n, o.m), cliTimeoutMs: timeouts.cli() });
     let responder: Record<string, unknown> | null = null;
     try {
-      responder = parseJsonOutput(await mofang(pair.telco.config, ['--json', 'runs', 'show', run.id], { label: 'runs show (telco)', timeoutMs: timeouts.cli() }), 'runs show');
+      responder = await showRun(pair.telco, run.id, timeouts.cli());
     } catch {
       responder = null;
     }
@@ -374,9 +249,9 @@ async function query(pair: Pair, o: { kind: QueryRow['kind']; agreementId: strin
     const multiplications = protocolMultiplications(o.n, o.m, cached === true);
     const limitMs = (multiplications / o.limitRate) * 1000;
     const row: QueryRow = {
-      ...base, wallMs, nodeMs: durationMs(run), responderNodeMs: durationMs(responder), resultCount: run.resultCount,
+      ...base, wallMs: readings.wallMs, nodeMs: durationMs(run), responderNodeMs: durationMs(responder), resultCount: run.resultCount,
       bytesBankToTelco: run.bytesSent, bytesTelcoToBank: run.bytesReceived, messages: run.messagesSent + run.messagesReceived,
-      rssKb: rss, cpuMs, loadBefore, senderCached: cached, multiplications, limitMs, ratio: limitMs / wallMs, runId: run.id,
+      rssKb: readings.rssKb, cpuMs: readings.cpuMs, loadBefore: readings.loadBefore, senderCached: cached, multiplications, limitMs, ratio: limitMs / readings.wallMs, runId: run.id,
     };
     if (run.resultCount !== o.expected) {
       row.status = 'error';
@@ -436,10 +311,6 @@ async function runUnbalanced(pair: Pair, m: number, overlap: number, limitRate: 
 // ---------------------------------------------------------------------------------------------
 // Table
 
-function pad(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-}
-
 function renderTables(): string {
   const lines: string[] = [];
   const fmt = (x: number | null | undefined) => (x == null ? '-' : Math.round(x).toLocaleString('en-US'));
@@ -470,10 +341,7 @@ function renderTables(): string {
       a ? secs(a.totalMs, 1) : '-', a && ok ? `${(a.totalMs / q.wallMs!).toFixed(1)}×` : '-',
     ]);
   }
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  lines.push(pad(head, widths));
-  lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) lines.push(pad(r, widths));
+  lines.push(...renderTable(head, rows, 3));
   lines.push('');
   lines.push('wall = the `mofang --json query` CLI process, start to exit (includes CLI start-up, opening the node, the gRPC/mTLS connection); node = the querier run\'s finishedAt − startedAt.');
   lines.push('n/s = n / wall. MB b→t / t→b = bytes the bank sent / received (run JSON). RSS in MB: cli = the query CLI process, bank/telco = the `mofang start` processes (VmHWM, reset before each query); the querier computes in the bank node\'s job runner when queries are jobs, in the CLI process before that.');
@@ -505,25 +373,10 @@ function renderTables(): string {
 // ---------------------------------------------------------------------------------------------
 // Main
 
-/**
- * The machine may be shared: all cores multiplying at once, compared with rate × cores. Logged and
- * recorded; a low value means other work took CPU and this size's ratios are understated.
- */
-async function contentionCheck(limit: LimitMeasurement, when: string): Promise<number | null> {
-  try {
-    const rate = await allCores(limit.cores);
-    const share = rate / limit.limitRate;
-    log(`  all ${limit.cores} cores at once ${when}: ${Math.round(rate).toLocaleString('en-US')} mult/s (${(100 * share).toFixed(0)} % of rate × cores)${share < 0.8 ? ' — CONTENDED: other work is using the CPUs, ratios are understated' : ''}`);
-    return rate;
-  } catch {
-    return null;
-  }
-}
-
 async function main(): Promise<number> {
   installCleanupHandlers();
   keepTempDirs(opts.keep);
-  results.machine = await machineInfo();
+  results.machine = await machineInfo(started);
   log(`PSI benchmark: sizes ${opts.sizes.map(label).join(', ')}; anchor up to ${opts.anchorMax ? label(opts.anchorMax) : 'never'}; ${results.machine.cpuModel}, ${results.machine.nproc} CPUs, Node ${process.version}`);
 
   log('measuring the limit: native scalar multiplications per second …');
@@ -562,7 +415,7 @@ async function main(): Promise<number> {
         log(`  import ${side.name}: ${secs(row.wallMs, 1)} s, ${Math.round(row.rowsPerSecond).toLocaleString('en-US')} rows/s, peak RSS ${mb(row.maxRssKb)} MB`);
       }
       await startPair(pair);
-      size.allCoresRate.before = await contentionCheck(limit, 'before the queries');
+      size.allCoresRate.before = await contentionCheck(limit, 'before the queries', log);
       for (const operation of opts.operations) {
         // One agreement per operation, so each operation's first query is cold even once the
         // node caches F(y) per agreement and key epoch.
@@ -588,7 +441,7 @@ async function main(): Promise<number> {
         if (!opts.keep) rmSync(pair.dir, { recursive: true, force: true });
       }
     }
-    size.allCoresRate.after = await contentionCheck(limit, 'after the queries');
+    size.allCoresRate.after = await contentionCheck(limit, 'after the queries', log);
 
     // The anchor runs with both nodes stopped, on an otherwise idle machine.
     if (n <= opts.anchorMax && m === n && results.anchor.version) {

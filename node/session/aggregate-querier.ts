@@ -34,6 +34,7 @@ import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
 import { wireEpoch } from './sender-cache.js';
 import { Transcript } from './transcript.js';
 import { querierCancelCheck, receiveAccept, transcribedSend } from './run-io.js';
+import { phaseClock } from './phases.js';
 
 export interface AggregateQuery {
   agreementId: string;
@@ -94,6 +95,7 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
   env.audit.append({ actor: q.actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation: 'aggregate', role: 'querier', peer: env.peer.nodeId, dataset, localSize: all.length, groups: groups.length, grouping: q.groups.grouping, columns: q.columns, histogram: q.histogram, membership, jobId: q.job?.jobId ?? null } });
 
   const transcript = new Transcript();
+  const clock = phaseClock(link);
   const send = transcribedSend(link, transcript, 'querier');
   const checkCancelled = querierCancelCheck(q.job);
   const request: AggregateRequestMsg = {
@@ -120,6 +122,7 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
       { env, link, transcript, send, maxBatch, checkCancelled, progress: (done, total) => q.job?.progress('exchange', done, total) },
       { points: own.points, groups: indices, membership, m, digestLength: length, keyEpoch: accept.keyEpoch, agreementId: agreement.id, runId },
     );
+    clock.psiDone();
     const counts = masks.map(maskCount);
     // Drawn now, not when the reply arrives: the sampler's time must not depend on it.
     const noise = env.noise ?? secureNoise;
@@ -178,7 +181,7 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
     })();
     env.audit.append({
       actor: q.actor, action: 'run.completed', subject: runId,
-      details: { agreementId: agreement.id, operation: 'aggregate', role: 'querier', groups: groups.length, suppressed: released.filter((g) => g.suppressed).length, epsilon: spent.epsilon, delta: spent.delta, mechanism: section.mechanism, keyEpoch: accept.keyEpoch, transcriptHash, ...link.stats },
+      details: { agreementId: agreement.id, operation: 'aggregate', role: 'querier', groups: groups.length, suppressed: released.filter((g) => g.suppressed).length, epsilon: spent.epsilon, delta: spent.delta, mechanism: section.mechanism, keyEpoch: accept.keyEpoch, transcriptHash, ...link.stats, phases: clock.phases() },
     });
     await link.send({ frame: 'receipt', receipt: makeReceipt(env.identity, env.audit, runId, transcriptHash) });
     link.end();

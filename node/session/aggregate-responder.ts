@@ -30,6 +30,7 @@ import { heartbeat as beat, responderCancelCheck, responderReceipts, transcribed
 import { wireEpoch } from './sender-cache.js';
 import type { Transcript } from './transcript.js';
 import { asPeerError } from './aggregate-errors.js';
+import { phaseClock } from './phases.js';
 
 const MAX_COLUMNS_REQUEST = 16;
 const MAX_GROUPS_REQUEST = 64;
@@ -91,6 +92,7 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
     reserveBudget(env.db, env.audit, { agreement, runId, role: 'responder', actor, now });
     env.audit.append({ actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation: 'aggregate', role: 'responder', peer: env.peer.nodeId, dataset, localSize: m, peerSize: start.receiverSetSize, groups: k, columns: request.columns, histogram: request.histogram, membership, keyEpoch } });
 
+    const clock = phaseClock(link);
     const send = transcribedSend(link, transcript, 'responder');
     const checkCancelled = responderCancelCheck(env, runId);
     const heartbeat = beat(link, env.limits);
@@ -109,6 +111,7 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
 
     const ctx = { env, link, transcript, send, maxBatch, checkCancelled };
     const order = await responderPsi(ctx, { evaluated, groupSizes: request.groupSizes, membership, unionSize: request.unionSize, digestLength: length, heartbeat });
+    clock.psiDone();
 
     const values = encryptedValues(readColumns(env.db, own.generation, columns), columns, setup.encrypted, order);
     holder = await createValueHolder(setup.plan);
@@ -140,7 +143,7 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
     const transcriptHash = transcript.digest();
     requireField(finish.transcriptHash === transcriptHash, 'finish.transcriptHash', 'does not match the transcript this node saw');
     finishRun(env.db, runId, { status: 'succeeded', peerSize: start.receiverSetSize, resultCount: null, transcriptHash, stats: link.stats });
-    env.audit.append({ actor, action: 'run.completed', subject: runId, details: { agreementId: agreement.id, operation: 'aggregate', role: 'responder', groups: k, columns: request.columns, histogram: request.histogram, membership, keyEpoch, fyCached: evaluated.cached, transcriptHash, ...link.stats } });
+    env.audit.append({ actor, action: 'run.completed', subject: runId, details: { agreementId: agreement.id, operation: 'aggregate', role: 'responder', groups: k, columns: request.columns, histogram: request.histogram, membership, keyEpoch, fyCached: evaluated.cached, transcriptHash, ...link.stats, phases: clock.phases() } });
     await responderReceipts(link, env, runId, transcriptHash);
     link.end();
   } catch (err) {
