@@ -229,6 +229,7 @@ export class MofangNode implements NodeServices {
           ...(aggregate ? { aggregate: [otherParty(aggregate.valueHolder ?? 'acceptor')] } : {}),
         },
         minIntersection: input.minIntersection,
+        ...(input.maxQueriesPerDay ? { maxQueriesPerDay: input.maxQueriesPerDay } : {}),
         idKind: input.idKind as never,
         ...(input.operations.includes('enrich') ? { enrichAttribute: input.enrichAttribute ?? `partner:${peer.name}:member` } : {}),
         ...(input.labels?.length ? { labels: input.labels } : {}),

@@ -121,6 +121,15 @@ describe('aggregate queries between a bank and a telco node', () => {
     expect(unknown.error).toMatchObject({ code: 'INSIGHT_NOT_FOUND' });
   }, 120_000);
 
+  it('rate limit: an agreement allowing one query per 24 hours refuses the second aggregate query', async () => {
+    const agreementId = await agree(nodes, { operations: ['overlap', 'aggregate'], aggregate: AGGREGATE, maxQueriesPerDay: 1 });
+    expect(nodes.telco.getAgreement(agreementId).terms.maxQueriesPerDay).toBe(1);
+    expect((await run(agreementId, { columns: ['monthly_spend'] })).status).toBe('succeeded');
+    const second = await run(agreementId, { columns: ['monthly_spend'] });
+    expect(second.status).toBe('failed');
+    expect(second.error).toMatchObject({ code: 'QUERY_LIMIT_REACHED', message: expect.stringContaining('allows 1 queries per 24 hours') });
+  }, 120_000);
+
   it('ranks the groups of a score job by noisy count × mean, and tells the bank which records matched when membership is granted', async () => {
     const agreementId = await agree(nodes, { operations: ['enrich', 'aggregate'], aggregate: AGGREGATE });
     const job = await run(agreementId, { columns: ['monthly_spend'], groupBy: 'city', score: 'size-x-mean:monthly_spend' }, 'score');

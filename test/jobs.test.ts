@@ -55,7 +55,7 @@ describe('jobs survive crashes, can be cancelled from either side, and time out 
     env = await createNodes(['bank', 'telco'], (doc) => {
       // Small batches make a run long enough to interrupt; short timeouts keep the test quick.
       doc.setIn(['limits', 'maxBatch'], 32);
-      doc.setIn(['limits', 'peerTimeoutMs'], 3000);
+      doc.setIn(['limits', 'peerTimeoutMs'], 8000);
       doc.setIn(['jobs', 'leaseMs'], 1500);
       doc.setIn(['jobs', 'retryDelayMs'], 500);
       // Retries span ≈ 30 s: enough for a restarted peer to come back on a loaded machine.

@@ -136,6 +136,7 @@ export const ProposeInput = Type.Object(
     operations: Type.Array(Enum(['overlap', 'enrich', 'aggregate'] as const), { minItems: 1, uniqueItems: true }),
     shareOverlapWithAcceptor: Type.Optional(Type.Boolean()),
     minIntersection: Type.Integer({ minimum: 1 }),
+    maxQueriesPerDay: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Queries per party per rolling 24 hours (rate limit).' })),
     expiresAt: Timestamp,
     enrichAttribute: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     aggregate: Type.Optional(AggregateProposal),

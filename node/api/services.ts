@@ -69,6 +69,8 @@ export interface ProposeInput {
   /** Who receives the overlap count: the proposer (querier) always; add 'acceptor' to share it. */
   shareOverlapWithAcceptor?: boolean;
   minIntersection: number;
+  /** Queries per party per rolling 24 hours; absent = no rate limit beyond the other checks. */
+  maxQueriesPerDay?: number;
   expiresAt: string;
   enrichAttribute?: string;
   /** Name of the identifier column in the partner's dataset (default: the same as ours). */

@@ -142,6 +142,7 @@ agreements.command('propose')
   .requiredOption('--dataset <name>', 'our dataset').requiredOption('--peer-dataset <name>', "the partner's dataset")
   .requiredOption('--id-kind <kind>').option('--operations <list>', 'comma-separated: overlap,enrich,aggregate', 'overlap,enrich')
   .option('--min-intersection <n>', 'results below this are withheld', '100')
+  .option('--max-queries-per-day <n>', 'rate limit: queries per party per rolling 24 hours')
   .option('--expires <when>', 'ISO date-time, or a duration like 90d', '90d')
   .option('--share-overlap', 'the partner also receives overlap counts')
   .option('--enrich-attribute <name>', 'local attribute written by enrich, e.g. partner:telco:active')
@@ -162,7 +163,7 @@ agreements.command('propose')
       const a = await node.proposeAgreement({
         peer: o.peer, title: o.title, localDataset: o.dataset, peerDataset: o.peerDataset, idKind: o.idKind,
         operations: String(o.operations).split(',').map((s: string) => s.trim()) as ('overlap' | 'enrich' | 'aggregate')[],
-        minIntersection: Number(o.minIntersection), expiresAt: parseExpiry(o.expires), shareOverlapWithAcceptor: !!o.shareOverlap,
+        minIntersection: Number(o.minIntersection), maxQueriesPerDay: o.maxQueriesPerDay === undefined ? undefined : Number(o.maxQueriesPerDay), expiresAt: parseExpiry(o.expires), shareOverlapWithAcceptor: !!o.shareOverlap,
         enrichAttribute: o.enrichAttribute, peerIdColumn: o.peerIdColumn, labels: (o.label ?? []).map(parseLabelOption),
         oprfKeyEpochDays: Number(o.keyEpochDays), aggregate: aggregateFromFlags(o),
       }, cliActor());

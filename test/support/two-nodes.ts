@@ -77,6 +77,7 @@ export async function agree(
     expiresAt: new Date(nodes.clock.now().getTime() + (overrides.expiresInDays ?? 30) * 86_400_000).toISOString(),
     ...((overrides.operations ?? ['enrich']).includes('enrich') ? { enrichAttribute: 'partner:telco:active' } : {}),
     ...(overrides.aggregate ? { aggregate: overrides.aggregate } : {}),
+    ...(overrides.maxQueriesPerDay ? { maxQueriesPerDay: overrides.maxQueriesPerDay } : {}),
   }, admin);
   await nodes.telco.acceptAgreement(proposed.id, admin);
   return proposed.id;
