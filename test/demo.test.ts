@@ -12,7 +12,7 @@ it('runs the demo end to end: overlap and enrich equal the planted overlap, segm
     const result = await runDemo({ dir: join(dir, 'demo'), bankRows: 3000, partnerRows: 1500, overlap: 400, print: (l) => lines.push(l) });
     expect(result).toMatchObject({ expectedOverlap: 400, overlapCount: 400, enrichCount: 400, auditOk: { bank: true, partner: true } });
     // Two disjoint segments by age cover the 400 matched customers; their noisy counts are near it.
-    expect(result.scores.map((s) => s.label).sort()).toEqual(['40-and-over', 'under-40']);
+    expect(result.scores.map((s) => s.label).sort()).toEqual(['age-40-plus', 'under-40']);
     expect(result.scores.map((s) => s.rank).sort()).toEqual([1, 2]);
     const counted = result.scores.reduce((sum, s) => sum + (s.count ?? 0), 0);
     expect(Math.abs(counted - 400)).toBeLessThan(40);

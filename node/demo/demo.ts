@@ -97,9 +97,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     print(`  the telco learned: bank set size ${telco.getRun(enrich.id).peerSize}, membership nothing; overlap count ${telco.getRun(overlap.id).resultCount} (shared by the agreement)`);
 
     step('Insight: the bank saves two candidate segments of its own customers (rules compiled to SQL)');
-    for (const [name, op] of [['under-40', 'lt'], ['40-and-over', 'gte']] as const) {
+    for (const [name, op] of [['under-40', 'lt'], ['age-40-plus', 'gte']] as const) {
       const segment = await bank.insight.createSegment({ name, dataset: 'customers', rule: { attr: 'age', op, value: 40 } }, operator);
-      print(`  ${name.padEnd(11)} age ${op === 'lt' ? '<' : '≥'} 40: ${segment.latest?.size ?? 0} customers`);
+      print(`  ${name.padEnd(12)} age ${op === 'lt' ? '<' : '≥'} 40: ${segment.latest?.size ?? 0} customers`);
     }
 
     step("Joint segment scores: the telco's monthly spend summed per segment, encrypted (BGV), with noise");
@@ -114,7 +114,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     await telco.acceptAgreement(spend.id, admin);
     const job = await bank.awaitJob(bank.submitJob({
       kind: 'score', agreementIds: [spend.id],
-      aggregate: { columns: ['monthly_spend'], segments: ['under-40', '40-and-over'], score: 'size-x-mean:monthly_spend' },
+      aggregate: { columns: ['monthly_spend'], segments: ['under-40', 'age-40-plus'], score: 'size-x-mean:monthly_spend' },
     }, operator).id);
     if (job.status !== 'succeeded') throw new Error(`the score job ${job.status}: ${job.error?.code} ${job.error?.message}`);
     const set = bank.getScoreSet(job.result!.scores!);
