@@ -9,6 +9,7 @@ import { MofangError } from '../errors.js';
 import type { Insight, InsightActor } from '../insight/insight.js';
 import type { LayerCell } from '../insight/layering/compute.js';
 import type { LayeringSpec } from '../insight/layering/spec.js';
+import type { AttributeSource } from '../insight/profiles/lookup.js';
 import type { SegmentView } from '../insight/segments/store.js';
 import { printJson } from './format.js';
 
@@ -42,6 +43,12 @@ function printCell(c: LayerCell, depth = 0): void {
   for (const child of c.children) printCell(child, depth + 1);
 }
 
+function sourceText(s: AttributeSource): string {
+  if (s.kind === 'dataset') return 'dataset';
+  if (s.kind === 'score') return `model ${s.modelId}, scored ${s.scoredAt}`;
+  return `agreement ${s.agreementIds.join('+')}, run ${s.runId}, ${s.at}`;
+}
+
 export function registerInsightCommands(program: Command, ctx: InsightCliContext): void {
   const out = (value: unknown, human: () => void) => (ctx.json() ? printJson(value) : human());
 
@@ -51,7 +58,7 @@ export function registerInsightCommands(program: Command, ctx: InsightCliContext
       const p = await i.showProfile(o.dataset, id, ctx.actor());
       out(p, () => {
         console.log(`Customer ${p.idMasked} in ${p.dataset} (generation ${p.generation}, row ${p.row})`);
-        for (const a of p.attributes) console.log(`  ${a.name.padEnd(32)} ${String(a.value).padEnd(24)} ${a.source.kind === 'dataset' ? 'dataset' : `agreement ${a.source.agreementIds.join('+')}, run ${a.source.runId}, ${a.source.at}`}`);
+        for (const a of p.attributes) console.log(`  ${a.name.padEnd(32)} ${String(a.value).padEnd(24)} ${sourceText(a.source)}`);
         for (const w of p.withheld) console.log(`  ${w.name.padEnd(32)} (withheld: ${w.reason})`);
       });
     }));

@@ -29,7 +29,7 @@ import { profileCatalogue, type ProfileCatalogue } from './profiles/catalogue.js
 import { displayValue, lookupProfile, maskIdentifier, type ProfileView } from './profiles/lookup.js';
 import { readProfileColumns, type TypedProfiles } from './profiles/read.js';
 import type { ProfileAttribute, WithheldAttribute } from './profiles/types.js';
-import { checkedColumn } from './profiles/build.js';
+import { attributeValueSql } from './profiles/value-sql.js';
 import type { Rule } from './rules/rule.js';
 import {
   createFlow, getFlow, listFlows, listSnapshots, takeSnapshot, transitionMatrix,
@@ -212,13 +212,14 @@ export class Insight {
     const now = this.now();
     const compiled = compileForDataset(this.db, rule, c, now);
     const n = Math.max(0, Math.min(PREVIEW_SAMPLE_MAX, Math.floor(sampleSize)));
-    const shown = compiled.attributes.map((a) => c.attributes.get(a)!).filter((a) => a.source === 'dataset');
+    const shown = compiled.attributes.map((a) => c.attributes.get(a)!).filter((a) => a.source !== 'joint');
+    const values = shown.map((a) => attributeValueSql(c, a));
     return this.db.transaction(() => {
       const size = this.db.prepare(`SELECT count(*) FROM ${c.table} p WHERE ${compiled.sql}`).pluck().get(...compiled.params) as number;
       const rows = this.db
-        .prepare(`SELECT p.id_norm${shown.map((a) => `, p.${checkedColumn(a.column!)}`).join('')} FROM ${c.table} p WHERE ${compiled.sql} ORDER BY p.row LIMIT ?`)
+        .prepare(`SELECT p.id_norm${values.map((v) => `, ${v.sql}`).join('')} FROM ${c.table} p WHERE ${compiled.sql} ORDER BY p.row LIMIT ?`)
         .raw()
-        .all(...compiled.params, n) as unknown[][];
+        .all(...values.flatMap((v) => v.params), ...compiled.params, n) as unknown[][];
       const sample = rows.map((r) => ({
         idMasked: maskIdentifier(r[0] as string),
         values: Object.fromEntries(shown.map((a, i) => [a.name, displayValue(a.type, r[i + 1])])),

@@ -21,11 +21,15 @@ const Refresh = Type.Union([Type.Integer({ minimum: 1, maximum: MAX_REFRESH_MINU
 export const Attribute = Type.Object({
   name: Type.String(),
   type: Type.Unsafe<(typeof PROFILE_TYPES)[number]>({ type: 'string', enum: [...PROFILE_TYPES] }),
-  source: Type.Unsafe<'dataset' | 'joint'>({ type: 'string', enum: ['dataset', 'joint'] }),
+  source: Type.Unsafe<'dataset' | 'joint' | 'score'>({ type: 'string', enum: ['dataset', 'joint', 'score'] }),
   values: Type.Optional(Type.Array(Type.String())),
   joint: Type.Optional(Type.Object({ agreementIds: Type.Array(Type.String()), runId: Type.String(), at: Type.String(), count: Type.Integer() })),
+  score: Type.Optional(Type.Object({ modelId: Type.String(), generation: Type.Integer(), scoredAt: Type.String() }, { description: 'Score attributes: the model that wrote them and the (live) generation it scored.' })),
 });
-const Withheld = Type.Object({ name: Type.String(), agreementIds: Type.Array(Type.String()), reason: Type.String() });
+const Withheld = Type.Object({
+  name: Type.String(), agreementIds: Type.Array(Type.String()), reason: Type.String(),
+  modelId: Type.Optional(Type.String({ description: 'A withheld score attribute: the model that wrote it.' })),
+});
 
 export const AttributeCatalogue = Type.Object({
   dataset: Type.String(), generation: Type.Integer(), rowCount: Type.Integer(), builtAt: Timestamp,

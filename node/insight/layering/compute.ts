@@ -6,8 +6,8 @@
  */
 import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
-import { checkedColumn } from '../profiles/build.js';
 import type { ProfileCatalogue } from '../profiles/catalogue.js';
+import { attributeValueSql } from '../profiles/value-sql.js';
 import type { Rule } from '../rules/rule.js';
 import { compileForDataset } from '../segments/store.js';
 import { withScope } from '../units/scope.js';
@@ -62,10 +62,10 @@ export function computeLayering(db: Db, spec: LayeringSpec, catalogue: ProfileCa
   const metricCols = metrics.map((m, i) => {
     if (m.fn === 'count') return null;
     const a = catalogue.attributes.get(m.attr);
-    if (!a || a.source !== 'dataset' || a.type !== 'number') {
-      throw new MofangError('INSIGHT_INVALID', `metrics[${i}].attr: ${m.fn} needs a number attribute of the dataset; ${JSON.stringify(m.attr)} is not one`, { field: `metrics[${i}].attr` });
+    if (!a || a.source === 'joint' || a.type !== 'number') {
+      throw new MofangError('INSIGHT_INVALID', `metrics[${i}].attr: ${m.fn} needs a number attribute of the dataset or a score attribute; ${JSON.stringify(m.attr)} is not one`, { field: `metrics[${i}].attr` });
     }
-    return `p.${checkedColumn(a.column!)}`;
+    return attributeValueSql(catalogue, a);
   });
 
   const shape = (node: LayerNode, path: string, depth: number): Shape => {
@@ -106,13 +106,15 @@ export function computeLayering(db: Db, spec: LayeringSpec, catalogue: ProfileCa
   const top = shape(spec.root, 'root', 1);
   // The base rule carries the caller's scope (compiler); without one, the scope alone filters.
   const base = spec.base ? compile(spec.base) : (withScope(catalogue) ?? undefined);
-  const selects = metricCols.flatMap((col) => (col ? [`total(${col})`, `count(${col})`, `min(${col})`, `max(${col})`] : []));
+  // Each metric's value is computed once per row in the inner select (m0, m1, …), then aggregated.
+  const values = metricCols.flatMap((v) => (v ? [v] : []));
+  const selects = values.flatMap((_, k) => [`total(m${k})`, `count(m${k})`, `min(m${k})`, `max(m${k})`]);
   const rows = db
     .prepare(
-      `SELECT leaf, count(*)${selects.map((s) => `, ${s}`).join('')} FROM (SELECT p.*, ${top.sql} AS leaf FROM ${catalogue.table} p${base ? ` WHERE ${base.sql}` : ''}) p GROUP BY leaf`,
+      `SELECT leaf, count(*)${selects.map((s) => `, ${s}`).join('')} FROM (SELECT ${top.sql} AS leaf${values.map((v, k) => `, ${v.sql} AS m${k}`).join('')} FROM ${catalogue.table} p${base ? ` WHERE ${base.sql}` : ''}) GROUP BY leaf`,
     )
     .raw()
-    .all(...top.params, ...(base?.params ?? [])) as (number | null)[][];
+    .all(...top.params, ...values.flatMap((v) => v.params), ...(base?.params ?? [])) as (number | null)[][];
   const leaves = new Map<number, Agg>();
   for (const r of rows) {
     if (r[0] === null) throw new MofangError('INTERNAL', 'a profile fell in no layering cell');

@@ -1,12 +1,13 @@
 /**
- * The attributes of a dataset's profiles: its own columns (typed profile table) and the joint
- * attributes its agreements allow. Rules, layering and lookups resolve attribute names only
+ * The attributes of a dataset's profiles: its own columns (typed profile table), the joint
+ * attributes its agreements allow and the score attributes of the live generation. Rules, layering and lookups resolve attribute names only
  * through this catalogue, so a name never reaches SQL text.
  */
 import type { Db } from '../../store/db.js';
 import type { CatalogueScope } from '../units/scope.js';
 import { ensureProfileTable, type ProfileTableInfo } from './build.js';
 import { jointAttributePolicy } from './joint-policy.js';
+import { scoreAttributes, staleScoreReason } from './score-attributes.js';
 import type { ProfileAttribute, WithheldAttribute } from './types.js';
 
 export interface ProfileCatalogue {
@@ -54,6 +55,20 @@ export function catalogueOf(db: Db, profiles: ProfileTableInfo, now: Date): Prof
       continue;
     }
     attributes.set(j.name, { name: j.name, type: policy.type, source: 'joint', joint: { agreementIds, runId: j.run_id, at: j.at, count: j.count } });
+  }
+  for (const s of scoreAttributes(db, profiles.dataset)) {
+    const withheldScore = (reason: string) => withheld.push({ name: s.attribute, agreementIds: [], reason, modelId: s.modelId });
+    // Refused at score time; a joint attribute written later under the name keeps its meaning.
+    if (attributes.has(s.attribute) || withheld.some((w) => w.name === s.attribute)) {
+      withheldScore('a dataset column or joint attribute has the same name');
+      continue;
+    }
+    const stale = staleScoreReason(s, profiles.generation);
+    if (stale) {
+      withheldScore(stale);
+      continue;
+    }
+    attributes.set(s.attribute, { name: s.attribute, type: 'number', source: 'score', score: { modelId: s.modelId, generation: s.generation, scoredAt: s.scoredAt } });
   }
   return { dataset: profiles.dataset, generation: profiles.generation, table: profiles.table, rowCount: profiles.rowCount, attributes, withheld, profiles };
 }

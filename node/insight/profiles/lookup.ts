@@ -1,7 +1,7 @@
 /**
  * One customer's profile: looked up by identifier (normalised as the dataset's identifiers were),
- * every attribute with its source. Joint attributes their agreement does not allow are listed as
- * withheld — by name and reason, never with their value.
+ * every attribute with its source. Joint attributes their agreement does not allow, and score
+ * attributes of an older generation, are listed as withheld — by name and reason, never with their value.
  */
 import { getDataset } from '../../datasets/store.js';
 import { normaliseIdentifier } from '../../datasets/normalise.js';
@@ -14,7 +14,8 @@ import type { ProfileType, WithheldAttribute } from './types.js';
 
 export type AttributeSource =
   | { kind: 'dataset'; dataset: string; generation: number; importedAt: string; sourceSha256: string }
-  | { kind: 'joint'; agreementIds: string[]; runId: string; at: string };
+  | { kind: 'joint'; agreementIds: string[]; runId: string; at: string }
+  | { kind: 'score'; modelId: string; generation: number; scoredAt: string };
 
 export interface ProfileValue {
   name: string;
@@ -66,6 +67,14 @@ export function lookupProfile(db: Db, catalogue: ProfileCatalogue, rawId: string
     }
     attributes.push({ name: j.name, type: a.type, value: jointValue(a.type, j.value), source: { kind: 'joint', agreementIds: j.agreement_id.split(','), runId: j.run_id, at: j.created_at } });
   }
+  // Score attributes of the live generation, keyed by this customer's row; stale ones are withheld.
+  const score = db.prepare('SELECT score FROM insight_tree_scores WHERE dataset = ? AND attribute = ? AND row = ?').pluck();
+  for (const a of catalogue.attributes.values()) {
+    if (a.source !== 'score') continue;
+    const value = (score.get(catalogue.dataset, a.name, record[0]) as number | undefined) ?? null;
+    attributes.push({ name: a.name, type: a.type, value, source: { kind: 'score', ...a.score! } });
+  }
+  withheld.push(...catalogue.withheld.filter((w) => w.modelId !== undefined));
   return { dataset: catalogue.dataset, generation: catalogue.generation, idMasked: maskIdentifier(id), row: record[0] as number, attributes, withheld };
 }
 

@@ -6,10 +6,9 @@
  */
 import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
-import { checkedColumn } from './build.js';
 import type { ProfileCatalogue } from './catalogue.js';
 import { scopeCondition } from '../units/scope.js';
-import { jointValueSql } from './joint-policy.js';
+import { attributeValueSql } from './value-sql.js';
 import type { ProfileType } from './types.js';
 
 export type TypedColumn =
@@ -35,10 +34,14 @@ export function readProfileColumns(db: Db, catalogue: ProfileCatalogue, names: r
   const params: unknown[] = [];
   const exprs = names.map((name, i) => {
     const a = catalogue.attributes.get(name);
-    if (!a) throw new MofangError('RULE_INVALID', `attributes[${i}]: dataset ${catalogue.dataset} has no usable attribute ${JSON.stringify(name)}`, { field: `attributes[${i}]`, attr: name });
-    if (a.source === 'dataset') return `p.${checkedColumn(a.column!)}`;
-    params.push(catalogue.dataset, name);
-    return `(SELECT ${jointValueSql('j', a.type)} FROM joint_attributes j WHERE j.dataset = ? AND j.id_norm = p.id_norm AND j.name = ?)`;
+    if (!a) {
+      const withheld = catalogue.withheld.find((w) => w.name === name);
+      const why = withheld ? `attribute ${name} is withheld: ${withheld.reason}` : `dataset ${catalogue.dataset} has no usable attribute ${JSON.stringify(name)}`;
+      throw new MofangError('RULE_INVALID', `attributes[${i}]: ${why}`, { field: `attributes[${i}]`, attr: name });
+    }
+    const value = attributeValueSql(catalogue, a);
+    params.push(...value.params);
+    return value.sql;
   });
   const types = names.map((n) => catalogue.attributes.get(n)!.type);
   const rows: number[] = [];

@@ -24,23 +24,39 @@ export interface JointProvenance {
   count: number;
 }
 
+/** Where a score attribute came from (insight_tree_score_attributes): the model and when it scored. */
+export interface ScoreProvenance {
+  /** The decision tree (model) that wrote the scores. */
+  modelId: string;
+  /** The generation it scored: always the live one for a usable score attribute. */
+  generation: number;
+  scoredAt: string;
+}
+
 /** One attribute a rule, a layering or a profile lookup may use. */
 export interface ProfileAttribute {
   name: string;
   type: ProfileType;
-  source: 'dataset' | 'joint';
+  source: 'dataset' | 'joint' | 'score';
   /** Dataset attributes: the profile table column. */
   column?: string;
   /** Enum values (dataset enums). */
   values?: string[];
   joint?: JointProvenance;
+  /** Score attributes (always `number`): the model's probability of its target. */
+  score?: ScoreProvenance;
 }
 
-/** A joint attribute the agreement behind it does not (or no longer) allows this node to use. */
+/**
+ * A joint attribute the agreement behind it does not (or no longer) allows this node to use, or a
+ * score attribute that does not describe the live generation (`modelId` set, `agreementIds` empty).
+ */
 export interface WithheldAttribute {
   name: string;
   agreementIds: string[];
   reason: string;
+  /** Score attributes: the model that wrote the withheld scores. */
+  modelId?: string;
 }
 
 /** Enum: string columns with at most this many distinct values. */

@@ -4,8 +4,8 @@
  * rule path (`rule.all[1].not`), the attribute, the operator and what was expected.
  *
  * Safety: values only ever travel as bound parameters; attribute names are looked up in the
- * catalogue, which maps them to generated column names (`"a3"`) or to a bound joint attribute
- * name — no text of the rule is ever spliced into SQL.
+ * catalogue, which maps them to generated column names (`"a3"`) or to a bound joint or score
+ * attribute name — no text of the rule is ever spliced into SQL.
  *
  * Semantics (also those of `evaluate` in the tests): a comparison with an unset attribute is
  * false, whatever the operator (`ne` and `notIn` included); `not` negates that two-valued result;
@@ -194,12 +194,15 @@ export function compileRule(rule: unknown, ctx: CompileContext): CompiledRule {
       // isNotSet is the only leaf true for unset values.
       return o === 'isNotSet' ? `(${col} IS NULL)` : `(${cond(col)})`;
     }
-    // Joint attributes: the rows whose customer carries a matching value (one set, built once).
+    // Joint and score attributes: the rows whose customer carries a matching value (one set, built once).
     const leafParams = params.splice(params.length - countMarks(cond('x')));
     params.push(ctx.catalogue.dataset, name, ...leafParams);
-    const sub = `p.row ${o === 'isNotSet' ? 'NOT IN' : 'IN'} (SELECT q.row FROM joint_attributes j JOIN ${ctx.catalogue.table} q ON q.id_norm = j.id_norm
-      WHERE j.dataset = ? AND j.name = ? AND ${cond(`(${jointValueSql('j', at.type)})`)})`;
-    return `(${sub})`;
+    const set =
+      at.source === 'joint'
+        ? `SELECT q.row FROM joint_attributes j JOIN ${ctx.catalogue.table} q ON q.id_norm = j.id_norm
+      WHERE j.dataset = ? AND j.name = ? AND ${cond(`(${jointValueSql('j', at.type)})`)}`
+        : `SELECT s.row FROM insight_tree_scores s WHERE s.dataset = ? AND s.attribute = ? AND ${cond('s.score')}`;
+    return `(p.row ${o === 'isNotSet' ? 'NOT IN' : 'IN'} (${set}))`;
   };
 
   const body = walk(rule, 'rule', 0, ctx.self ? [ctx.self] : []);

@@ -47,6 +47,17 @@ export const SCORE_ATTRIBUTE = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** Most candidate attributes per tree. */
 export const MAX_TREE_ATTRIBUTES = 100;
 
+/** A score attribute may replace a score attribute, never shadow a dataset column or a joint attribute (usable or withheld). */
+function refuseNameClash(catalogue: ProfileCatalogue, attribute: string): void {
+  const a = catalogue.attributes.get(attribute);
+  const what =
+    a?.source === 'dataset' ? 'a column' :
+    a?.source === 'joint' || catalogue.withheld.some((w) => w.name === attribute && w.modelId === undefined) ? 'a joint attribute' : null;
+  if (what) {
+    throw new MofangError('REQUEST_INVALID', `attribute: ${attribute} is ${what} of dataset ${catalogue.dataset}; a score attribute may not shadow it, choose another name`, { field: 'attribute', attribute });
+  }
+}
+
 /**
  * @example
  * const trees = treeService({ db, audit, insight });
@@ -113,18 +124,22 @@ export function treeService({ db, audit, insight, now = () => new Date() }: Tree
 
     /**
      * Scores every profile of the dataset's live generation and stores the scores as `attribute`,
-     * replacing its previous values (one transaction).
+     * replacing its previous values (one transaction). The attribute is then a `number` attribute
+     * of the profiles of that generation (profiles/score-attributes.ts); scoring again (by any
+     * model) replaces it. Refused: a dataset column's or joint attribute's name, a unit-bound caller.
      */
-    async score(id: string, input: { attribute: string }, actor: { id: string }): Promise<ScoreReport> {
+    async score(id: string, input: { attribute: string }, actor: { id: string; unit?: string | null }): Promise<ScoreReport> {
       const tree = getTree(db, id);
       const { attribute } = input;
       if (!SCORE_ATTRIBUTE.test(attribute)) {
         throw new MofangError('REQUEST_INVALID', `attribute: a score attribute name must match ${SCORE_ATTRIBUTE}`, { field: 'attribute' });
       }
-      const catalogue = await insight.catalogue(tree.dataset, actor);
-      if (catalogue.attributes.has(attribute)) {
-        throw new MofangError('REQUEST_INVALID', `attribute: ${attribute} is already an attribute of dataset ${tree.dataset}; choose another name`, { field: 'attribute' });
+      // Scores cover the whole dataset, so a caller who sees one unit's customers cannot write them.
+      if (actor.unit) {
+        throw new MofangError('SCOPE_FORBIDDEN', `attribute: a score attribute covers every customer of dataset ${tree.dataset}; caller bound to unit ${actor.unit} sees only its scope`, { field: 'attribute', unit: actor.unit });
       }
+      const catalogue = await insight.catalogue(tree.dataset, actor);
+      refuseNameClash(catalogue, attribute);
       const used = tree.model.features.map((f) => f.attr);
       checkAttributes(catalogue, used, 'model.features');
       const typed = readProfileColumns(db, catalogue, used);

@@ -6,6 +6,9 @@ import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
 import { candidateSegments, type CandidateSegment } from './leaf-rules.js';
 import { parseModel, type TreeModel } from './model.js';
+import type { ScoreAttribute } from '../profiles/score-attributes.js';
+
+export { scoreAttributes, type ScoreAttribute } from '../profiles/score-attributes.js';
 
 export interface StoredTree {
   id: string;
@@ -23,15 +26,6 @@ export interface StoredTree {
 
 export type TreeSummary = Omit<StoredTree, 'model' | 'leaves'> & { leafCount: number; validationAuc: number | null };
 
-export interface ScoreAttribute {
-  dataset: string;
-  attribute: string;
-  modelId: string;
-  generation: number;
-  rowCount: number;
-  scoredBy: string;
-  scoredAt: string;
-}
 
 interface ModelRow {
   id: string;
@@ -85,12 +79,4 @@ export function replaceScores(db: Db, a: ScoreAttribute, rows: Uint32Array, scor
   db.prepare(
     `INSERT OR REPLACE INTO insight_tree_score_attributes (dataset, attribute, model_id, generation, row_count, scored_by, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   ).run(a.dataset, a.attribute, a.modelId, a.generation, a.rowCount, a.scoredBy, a.scoredAt);
-}
-
-/** The score attributes of a dataset (for the profile catalogue and the operator). */
-export function scoreAttributes(db: Db, dataset: string): ScoreAttribute[] {
-  const rows = db.prepare('SELECT * FROM insight_tree_score_attributes WHERE dataset = ? ORDER BY attribute').all(dataset) as {
-    dataset: string; attribute: string; model_id: string; generation: number; row_count: number; scored_by: string; scored_at: string;
-  }[];
-  return rows.map((r) => ({ dataset: r.dataset, attribute: r.attribute, modelId: r.model_id, generation: r.generation, rowCount: r.row_count, scoredBy: r.scored_by, scoredAt: r.scored_at }));
 }

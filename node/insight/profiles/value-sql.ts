@@ -1,0 +1,20 @@
+/**
+ * The SQL value of one catalogue attribute for the profile row of alias `alias`, as its type (see
+ * the catalogue types): a generated column, or a keyed subquery for joint and score attributes.
+ * Only generated identifiers enter the text; the dataset and attribute names are bound.
+ */
+import { checkedColumn } from './build.js';
+import type { ProfileCatalogue } from './catalogue.js';
+import { jointValueSql } from './joint-policy.js';
+import type { ProfileAttribute } from './types.js';
+
+export function attributeValueSql(c: ProfileCatalogue, a: ProfileAttribute, alias = 'p'): { sql: string; params: unknown[] } {
+  switch (a.source) {
+    case 'dataset':
+      return { sql: `${alias}.${checkedColumn(a.column!)}`, params: [] };
+    case 'joint':
+      return { sql: `(SELECT ${jointValueSql('j', a.type)} FROM joint_attributes j WHERE j.dataset = ? AND j.id_norm = ${alias}.id_norm AND j.name = ?)`, params: [c.dataset, a.name] };
+    case 'score':
+      return { sql: `(SELECT s.score FROM insight_tree_scores s WHERE s.dataset = ? AND s.attribute = ? AND s.row = ${alias}.row)`, params: [c.dataset, a.name] };
+  }
+}
