@@ -11,6 +11,8 @@ import type { LayerCell } from '../insight/layering/compute.js';
 import type { LayeringSpec } from '../insight/layering/spec.js';
 import type { AttributeSource } from '../insight/profiles/lookup.js';
 import type { SegmentView } from '../insight/segments/store.js';
+import type { FlowView } from '../insight/flows/flows.js';
+import { checkEvery, FLOW_EVERY } from '../insight/flows/schedule.js';
 import { printJson } from './format.js';
 
 export interface InsightCliContext {
@@ -31,6 +33,9 @@ function jsonArg(value: string, option: string): unknown {
 }
 
 const minutes = (v: string | undefined) => (v === undefined ? undefined : v === 'off' ? null : Number(v));
+/** `--every day|week|month|none`. */
+const every = (v: string | undefined) => (v === undefined ? undefined : checkEvery(v === 'none' ? null : v, '--every'));
+const printFlow = (f: FlowView) => console.log(`${f.name.padEnd(20)} ${f.dataset.padEnd(12)} ${f.every ? `every ${f.every}`.padEnd(12) : 'by hand'.padEnd(12)} ${JSON.stringify(f.source)}`);
 
 function printSegment(s: SegmentView): void {
   const l = s.latest;
@@ -147,15 +152,22 @@ export function registerInsightCommands(program: Command, ctx: InsightCliContext
     }));
 
   const flows = program.command('flows').description('segment flows: snapshots per period and transition matrices');
+  const everyHelp = `snapshot once per ${FLOW_EVERY.join(' | ')} (UTC; the running node does it)`;
   flows.command('create <name>').requiredOption('--dataset <name>').option('--segments <names...>', 'categories, first match wins').option('--layering <name>', 'or the leaf cells of a layering')
+    .option('--every <period>', everyHelp)
     .action((name, o) => ctx.withInsight((i) => {
       if (!!o.segments === !!o.layering) throw new MofangError('REQUEST_INVALID', 'give either --segments or --layering');
-      const f = i.createFlow({ name, dataset: o.dataset, source: o.segments ? { segments: o.segments } : { layering: o.layering } }, ctx.actor());
-      out(f, () => console.log(`Flow ${f.name} on ${f.dataset}`));
+      const f = i.createFlow({ name, dataset: o.dataset, source: o.segments ? { segments: o.segments } : { layering: o.layering }, every: every(o.every) }, ctx.actor());
+      out(f, () => console.log(`Flow ${f.name} on ${f.dataset}${f.every ? `, snapshot every ${f.every}` : ''}`));
+    }));
+  flows.command('update <flow>').description('change the snapshot schedule').requiredOption('--every <period>', `${everyHelp}, or none`)
+    .action((name, o) => ctx.withInsight((i) => {
+      const f = i.updateFlow(name, { every: every(o.every) ?? null }, ctx.actor());
+      out(f, () => printFlow(f));
     }));
   flows.command('list').action(() => ctx.withInsight((i) => {
     const list = i.listFlows();
-    out(list, () => list.forEach((f) => console.log(`${f.name.padEnd(20)} ${f.dataset.padEnd(12)} ${JSON.stringify(f.source)}`)));
+    out(list, () => list.forEach(printFlow));
   }));
   flows.command('snapshot <flow>').option('--period <label>', 'default: today (UTC)')
     .action((name, o) => ctx.withInsight(async (i) => {

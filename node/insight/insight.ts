@@ -35,6 +35,7 @@ import {
   createFlow, getFlow, listFlows, listSnapshots, takeSnapshot, transitionMatrix,
   type Category, type FlowSource, type FlowView, type SnapshotView, type TransitionMatrix,
 } from './flows/flows.js';
+import { checkEvery, dueFlows, setFlowEvery, type FlowEvery } from './flows/schedule.js';
 import {
   compileForDataset, createSegment, deleteSegment, dueSegments, getSegment, listSegments, materialise, segmentVersions, storedMembers, updateSegment,
   type MaterialisationView, type MaterialiseTrigger, type SegmentChange, type SegmentInput, type SegmentVersionView, type SegmentView,
@@ -328,12 +329,17 @@ export class Insight {
     return n;
   }
 
-  /** Runs `refreshDue` every `everyMs` (the node runtime starts it; timers never keep the process alive). */
+  /** One scheduler tick: refreshes due segments, then snapshots due flows. */
+  async tick(): Promise<{ segments: number; snapshots: number }> {
+    return { segments: await this.refreshDue(), snapshots: await this.snapshotDue() };
+  }
+
+  /** Runs `tick` every `everyMs` (the node runtime starts it; timers never keep the process alive). */
   startScheduler(everyMs = 60_000): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
       if (this.ticking) return;
-      this.ticking = this.refreshDue().then(() => undefined, () => undefined).finally(() => (this.ticking = null));
+      this.ticking = this.tick().then(() => undefined, () => undefined).finally(() => (this.ticking = null));
     }, everyMs);
     this.timer.unref();
   }
@@ -395,15 +401,27 @@ export class Insight {
 
   // ---- flows ---------------------------------------------------------------------------------
 
-  createFlow(input: { name: string; dataset: string; source: FlowSource }, actor: InsightActor): FlowView {
+  createFlow(input: { name: string; dataset: string; source: FlowSource; every?: FlowEvery | null }, actor: InsightActor): FlowView {
+    const every = input.every === undefined ? null : checkEvery(input.every, 'every');
     return this.db.transaction(() => {
       getDataset(this.db, input.dataset);
       // Its categories must be visible to the creator; the flow then belongs to the creator's unit.
       if ('segments' in input.source) input.source.segments.forEach((s) => this.getSegment(s, actor));
       else this.getLayering(input.source.layering, actor);
-      const f = createFlow(this.db, { ...input, unit: actor.unit ?? null }, actor.id, this.now());
-      this.audit.append({ actor: actor.id, action: 'flow.created', subject: input.name, details: { dataset: input.dataset, source: input.source } });
+      const f = createFlow(this.db, { ...input, unit: actor.unit ?? null, every }, actor.id, this.now());
+      this.audit.append({ actor: actor.id, action: 'flow.created', subject: input.name, details: { dataset: input.dataset, source: input.source, every } });
       return f;
+    }).immediate();
+  }
+
+  /** Sets or clears (null) the flow's snapshot schedule. */
+  updateFlow(name: string, change: { every: FlowEvery | null }, actor: InsightActor): FlowView {
+    const every = checkEvery(change.every, 'every');
+    return this.db.transaction(() => {
+      const previous = this.getFlow(name, actor).every;
+      setFlowEvery(this.db, name, every);
+      this.audit.append({ actor: actor.id, action: 'flow.schedule_set', subject: name, details: { every, previous } });
+      return this.getFlow(name, actor);
     }).immediate();
   }
 
@@ -417,13 +435,34 @@ export class Insight {
   }
 
   /** Snapshots the flow's categories over the live profiles for `period` (default: today, UTC). */
-  async takeSnapshot(flow: string, period: string | undefined, actor: InsightActor): Promise<SnapshotView> {
+  async takeSnapshot(flow: string, period: string | undefined, actor: InsightActor, trigger: 'manual' | 'schedule' = 'manual'): Promise<SnapshotView> {
     const f = this.getFlow(flow, actor);
     const c = await this.catalogue(f.dataset, actor, f.unit);
     const categories = await this.categories(f.source, f.dataset, f.unit);
-    const snapshot = await takeSnapshot(this.db, { flow, period: period ?? this.now().toISOString().slice(0, 10), categories, catalogue: c, by: actor.id, now: this.now() });
-    this.audit.append({ actor: actor.id, action: 'flow.snapshot', subject: flow, details: { period: snapshot.period, snapshot: snapshot.id, population: snapshot.population, sizes: snapshot.sizes, generation: snapshot.generation } });
-    return snapshot;
+    return takeSnapshot(this.db, {
+      flow, period: period ?? this.now().toISOString().slice(0, 10), categories, catalogue: c, by: actor.id, now: this.now(),
+      stored: (s) => this.audit.append({ actor: actor.id, action: 'flow.snapshot', subject: flow, details: { period: s.period, snapshot: s.id, population: s.population, sizes: s.sizes, generation: s.generation, trigger } }),
+    });
+  }
+
+  /**
+   * Snapshots every scheduled flow that has no snapshot for the current period; returns how many
+   * it took. A failure is audited (`flow.snapshot_failed`) and retried next tick; a snapshot of
+   * that period stored meanwhile (another process's tick, a manual one) is not a failure.
+   */
+  async snapshotDue(): Promise<number> {
+    let n = 0;
+    for (const due of dueFlows(this.db, this.now())) {
+      try {
+        await this.takeSnapshot(due.flow, due.period, SYSTEM, 'schedule');
+        n++;
+      } catch (err) {
+        if ((err as MofangError).code === 'INSIGHT_EXISTS') continue;
+        this.logger?.warn({ flow: due.flow, period: due.period, err: (err as Error).message }, 'scheduled flow snapshot failed');
+        this.audit.append({ actor: SYSTEM.id, action: 'flow.snapshot_failed', subject: due.flow, details: { period: due.period, every: due.every, code: (err as MofangError).code ?? 'INTERNAL' } });
+      }
+    }
+    return n;
   }
 
   private async categories(source: FlowSource, dataset: string, unit: string | null): Promise<Category[]> {

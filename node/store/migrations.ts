@@ -9,6 +9,7 @@ import { JOB_SCHEMA_V2, JOB_SCHEMA_V5 } from '../jobs/schema.js';
 import { PRIVACY_SCHEMA_V5 } from '../privacy/schema.js';
 import { JOINT_SCORES_SCHEMA_V5 } from '../insight/joint-scores.js';
 import { SHARED_SETS_SCHEMA_V7 } from '../insight/shared/schema.js';
+import { FLOW_SCHEDULE_SCHEMA_V8 } from '../insight/flows/schedule.js';
 
 export interface Migration {
   version: number;
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, sql: [RUN_SCHEMA_V5, JOB_SCHEMA_V5, PRIVACY_SCHEMA_V5, JOINT_SCORES_SCHEMA_V5].join('\n') },
   { version: 6, sql: TREE_SCHEMA_V6 },
   { version: 7, sql: SHARED_SETS_SCHEMA_V7 },
+  { version: 8, sql: FLOW_SCHEDULE_SCHEMA_V8 },
 ];

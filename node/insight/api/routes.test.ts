@@ -42,6 +42,7 @@ const ROUTES: [method: string, route: string, url: string, roles: string[]][] = 
   ['GET', '/v1/insight/flows', '/v1/insight/flows', ['operator', 'compliance']],
   ['POST', '/v1/insight/flows', '/v1/insight/flows', ['operator']],
   ['GET', '/v1/insight/flows/:name', '/v1/insight/flows/x', ['operator', 'compliance']],
+  ['PATCH', '/v1/insight/flows/:name', '/v1/insight/flows/x', ['operator']],
   ['POST', '/v1/insight/flows/:name/snapshots', '/v1/insight/flows/x/snapshots', ['operator']],
   ['GET', '/v1/insight/flows/:name/matrix', '/v1/insight/flows/x/matrix?from=a&to=b', ['operator', 'compliance']],
   ['GET', '/v1/insight/units', '/v1/insight/units', ['admin', 'operator', 'compliance']],
@@ -121,5 +122,24 @@ describe('insight API', () => {
     }
     const m = await t.app.inject({ method: 'GET', url: '/v1/insight/flows/age-flow/matrix?from=p1&to=p2', headers: t.as('compliance') });
     expect(m.json().counts).toEqual([[40, 0], [0, 10]]);
+  });
+
+  it('flows: a schedule is set at creation or later; a wrong one is refused naming the field', async () => {
+    const create = (every: unknown) => t.app.inject({ method: 'POST', url: '/v1/insight/flows', headers: t.as('operator'), payload: { name: 'weekly', dataset: 'customers', source: { segments: ['older'] }, every } });
+    const bad = await create('hourly');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: 'REQUEST_INVALID', details: { field: 'every' } });
+    const ok = await create('week');
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json().every).toBe('week');
+    const patch = (payload: unknown) => t.app.inject({ method: 'PATCH', url: '/v1/insight/flows/weekly', headers: t.as('operator'), payload });
+    expect((await patch({ every: 'month' })).json().every).toBe('month');
+    expect((await patch({ every: null })).json().every).toBeNull();
+    const missing = await patch({});
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().error.details.field).toBe('every');
+    expect((await t.app.inject({ method: 'PATCH', url: '/v1/insight/flows/weekly', headers: t.as('compliance'), payload: { every: 'day' } })).statusCode).toBe(403);
+    const audit = listAudit(fx.db, { limit: 1000 }).filter((e) => e.subject === 'weekly').map((e) => [e.action, e.details]);
+    expect(audit).toEqual([['flow.created', expect.objectContaining({ every: 'week' })], ['flow.schedule_set', { every: 'month', previous: 'week' }], ['flow.schedule_set', { every: null, previous: 'month' }]]);
   });
 });

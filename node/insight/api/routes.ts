@@ -146,6 +146,11 @@ export const insightRoutes: FastifyPluginAsync<{ insight: () => Insight | undefi
     schema: { tags, summary: 'Create a flow over segments (first match wins) or the leaf cells of a layering', body: S.CreateFlow, response: { 201: S.FlowView } },
   }, async (r, reply) => reply.code(201).send(insight().createFlow({ ...r.body, source: r.body.source as FlowSource }, actorOf(r))));
 
+  app.patch<P<Static<typeof S.NameParam>> & { Body: Static<typeof S.UpdateFlow> }>('/insight/flows/:name', {
+    config: WRITE,
+    schema: { tags, summary: 'Set (day, week, month) or clear (null) the schedule on which the node snapshots the flow', params: S.NameParam, body: S.UpdateFlow, response: { 200: S.FlowView } },
+  }, async (r) => insight().updateFlow(r.params.name, r.body, actorOf(r)));
+
   app.get<P<Static<typeof S.NameParam>>>('/insight/flows/:name', {
     config: READ,
     schema: { tags, summary: 'A flow and its snapshots, oldest first (the trend of sizes)', params: S.NameParam, response: { 200: Type.Object({ flow: S.FlowView, snapshots: Type.Array(S.SnapshotView) }) } },

@@ -3,6 +3,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { LayeringSpecSchema } from '../layering/spec.js';
 import { PROFILE_TYPES } from '../profiles/types.js';
 import { MAX_REFRESH_MINUTES } from '../segments/store.js';
+import { FLOW_EVERY } from '../flows/schedule.js';
 
 const Timestamp = Type.String({ format: 'date-time' });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -96,8 +97,12 @@ const FlowSource = Type.Union([
   Type.Object({ segments: Type.Array(Name, { minItems: 1, maxItems: 199, uniqueItems: true }) }, { additionalProperties: false }),
   Type.Object({ layering: Name }, { additionalProperties: false }),
 ]);
-export const CreateFlow = Type.Object({ name: Name, dataset: Name, source: FlowSource }, { additionalProperties: false });
-export const FlowView = Type.Object({ name: Type.String(), dataset: Type.String(), source: Type.Unknown(), unit: OwnerUnit, createdBy: Type.String(), createdAt: Timestamp });
+const Every = Type.Union([Type.Unsafe<(typeof FLOW_EVERY)[number]>({ type: 'string', enum: [...FLOW_EVERY] }), Type.Null()], {
+  description: 'Snapshot once per day (2026-11-25), ISO week (2026-W48) or month (2026-11), UTC, labelled so; null: by hand only.',
+});
+export const CreateFlow = Type.Object({ name: Name, dataset: Name, source: FlowSource, every: Type.Optional(Every) }, { additionalProperties: false });
+export const UpdateFlow = Type.Object({ every: Every }, { additionalProperties: false });
+export const FlowView = Type.Object({ name: Type.String(), dataset: Type.String(), source: Type.Unknown(), unit: OwnerUnit, every: Every, createdBy: Type.String(), createdAt: Timestamp });
 export const SnapshotView = Type.Object({
   id: Type.Integer(), flow: Type.String(), period: Type.String(), generation: Type.Integer(), population: Type.Integer(), labels: Type.Array(Type.String()),
   sizes: Type.Array(Type.Integer()), collisions: Type.Integer(), takenAt: Timestamp, takenBy: Type.String(),

@@ -17,6 +17,7 @@ import type { Rule } from '../rules/rule.js';
 import { compileForDataset, getSegment, checkSegmentName } from '../segments/store.js';
 import { scopeCondition } from '../units/scope.js';
 import { categoryOf, compareKeys, MAX_CATEGORIES, sortEntries, writeEntry } from './keys.js';
+import type { FlowEvery } from './schedule.js';
 
 /** Profiles read per query while taking a snapshot. */
 const SNAPSHOT_CHUNK = 1 << 16;
@@ -32,6 +33,8 @@ export interface FlowView {
   source: FlowSource;
   /** The unit it belongs to (snapshots count that unit's scope); null: the whole organisation. */
   unit: string | null;
+  /** Snapshotted by the node once per day, ISO week or month (UTC); null: by hand only. */
+  every: FlowEvery | null;
   createdBy: string;
   createdAt: string;
 }
@@ -77,11 +80,12 @@ interface FlowRow {
   source: string;
   unit: string | null;
   salt: Buffer;
+  every: FlowEvery | null;
   created_by: string;
   created_at: string;
 }
 
-const toFlow = (r: FlowRow): FlowView => ({ name: r.name, dataset: r.dataset, source: JSON.parse(r.source) as FlowSource, unit: r.unit, createdBy: r.created_by, createdAt: r.created_at });
+const toFlow = (r: FlowRow): FlowView => ({ name: r.name, dataset: r.dataset, source: JSON.parse(r.source) as FlowSource, unit: r.unit, every: r.every, createdBy: r.created_by, createdAt: r.created_at });
 
 export function getFlow(db: Db, name: string): FlowView & { salt: Uint32Array } {
   const r = db.prepare('SELECT * FROM insight_flows WHERE name = ?').get(name) as FlowRow | undefined;
@@ -93,7 +97,7 @@ export function listFlows(db: Db): FlowView[] {
   return (db.prepare('SELECT * FROM insight_flows ORDER BY name').all() as FlowRow[]).map(toFlow);
 }
 
-export function createFlow(db: Db, input: { name: string; dataset: string; source: FlowSource; unit?: string | null }, by: string, now: Date): FlowView {
+export function createFlow(db: Db, input: { name: string; dataset: string; source: FlowSource; unit?: string | null; every?: FlowEvery | null }, by: string, now: Date): FlowView {
   checkSegmentName(input.name);
   if (db.prepare('SELECT 1 FROM insight_flows WHERE name = ?').get(input.name)) throw new MofangError('INSIGHT_EXISTS', `a flow named ${input.name} already exists`, { flow: input.name });
   if ('segments' in input.source) {
@@ -111,10 +115,10 @@ export function createFlow(db: Db, input: { name: string; dataset: string; sourc
     if (l !== input.dataset) throw new MofangError('INSIGHT_INVALID', `source.layering: layering ${input.source.layering} is on dataset ${l}`, { field: 'source.layering' });
   }
   const at = now.toISOString();
-  db.prepare('INSERT INTO insight_flows (name, dataset, source, unit, salt, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-    input.name, input.dataset, JSON.stringify(input.source), input.unit ?? null, randomBytes(8), by, at,
+  db.prepare('INSERT INTO insight_flows (name, dataset, source, unit, salt, every, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+    input.name, input.dataset, JSON.stringify(input.source), input.unit ?? null, randomBytes(8), input.every ?? null, by, at,
   );
-  return { name: input.name, dataset: input.dataset, source: input.source, unit: input.unit ?? null, createdBy: by, createdAt: at };
+  return { name: input.name, dataset: input.dataset, source: input.source, unit: input.unit ?? null, every: input.every ?? null, createdBy: by, createdAt: at };
 }
 
 interface SnapshotRow {
@@ -147,21 +151,27 @@ export function getSnapshot(db: Db, flow: string, period: string): SnapshotView 
   return toSnapshot(r);
 }
 
+const snapshotExists = (db: Db, flow: string, period: string) => {
+  if (db.prepare('SELECT 1 FROM insight_snapshots WHERE flow = ? AND period = ?').get(flow, period)) {
+    throw new MofangError('INSIGHT_EXISTS', `flow ${flow} already has a snapshot for period ${period}`, { flow, period });
+  }
+};
+
 /**
- * Evaluates the categories over every profile and stores the snapshot. `categories` come from
- * the flow's segments (current rules) or layering (leaf cells), resolved by the caller.
+ * Evaluates the categories over every profile and stores the snapshot — with its chunks, and
+ * `stored` (the audit entry) in the same write transaction, so a failure stores nothing. A
+ * snapshot of the same period stored meanwhile (a racing scheduler) fails it with INSIGHT_EXISTS.
+ * `categories` come from the flow's segments (current rules) or layering (leaf cells).
  */
 export async function takeSnapshot(
   db: Db,
-  input: { flow: string; period: string; categories: Category[]; catalogue: ProfileCatalogue; by: string; now: Date },
+  input: { flow: string; period: string; categories: Category[]; catalogue: ProfileCatalogue; by: string; now: Date; stored?: (s: SnapshotView) => void },
 ): Promise<SnapshotView> {
   const { flow: name, period, categories, catalogue, now } = input;
   const flow = getFlow(db, name);
   if (!PERIOD.test(period)) throw new MofangError('REQUEST_INVALID', `period: must match ${PERIOD}`, { field: 'period' });
   if (categories.length === 0 || categories.length >= MAX_CATEGORIES) throw new MofangError('INSIGHT_INVALID', `a flow has 1 to ${MAX_CATEGORIES - 1} categories`);
-  if (db.prepare('SELECT 1 FROM insight_snapshots WHERE flow = ? AND period = ?').get(name, period)) {
-    throw new MofangError('INSIGHT_EXISTS', `flow ${name} already has a snapshot for period ${period}`, { flow: name, period });
-  }
+  snapshotExists(db, name, period);
   const compiled = categories.map((c) => compileForDataset(db, c.rule, catalogue, now));
   const cat = `CASE ${compiled.map((c, i) => `WHEN ${c.sql} THEN ${i + 1}`).join(' ')} ELSE 0 END`;
   const params = compiled.flatMap((c) => c.params);
@@ -199,6 +209,7 @@ export async function takeSnapshot(
   const collisions = sortEntries(entries.subarray(0, n));
   const at = now.toISOString();
   return db.transaction(() => {
+    snapshotExists(db, name, period);
     const id = Number(
       db.prepare(
         'INSERT INTO insight_snapshots (flow, period, generation, population, categories, sizes, collisions, taken_at, taken_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -209,7 +220,9 @@ export async function takeSnapshot(
       const part = entries.subarray(i, Math.min(n, i + STORE_CHUNK));
       insert.run(id, c, Buffer.from(part.buffer, part.byteOffset, part.byteLength));
     }
-    return getSnapshot(db, name, period);
+    const snapshot = getSnapshot(db, name, period);
+    input.stored?.(snapshot);
+    return snapshot;
   }).immediate();
 }
 
