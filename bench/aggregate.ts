@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { addAggregateColumns, SEGMENT_COLUMN, VALUE_COLUMN, VALUE_MAX, type Expected } from './aggregate-data.js';
 import { label, makeLog, mb, mbBytes, renderTable, secs, thousands } from './format.js';
-import { BenchError, ROOT, installCleanupHandlers, keepTempDirs, registerTempDir } from './harness.js';
+import { BenchError, ROOT, count, installCleanupHandlers, keepTempDirs, registerTempDir } from './harness.js';
 import { measureLimit, type LimitMeasurement } from './limit.js';
 import { CONTENDED_SHARE, contentionCheck, machineInfo } from './machine.js';
 import { measurePaillier, paillierEstimate, type PaillierMeasurement } from './paillier.js';
@@ -65,12 +65,6 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(USAGE);
   process.exit(0);
-}
-
-function count(text: string, flag: string): number {
-  const v = Number(text);
-  if (!Number.isFinite(v) || v < 0 || !Number.isSafeInteger(Math.round(v))) throw new BenchError(`${flag}: expected a number like 1e5, got ${text}`);
-  return Math.round(v);
 }
 
 const opts = {

@@ -17,6 +17,13 @@ const RSS_MARK = /\n?MOFANG_BENCH_MAXRSS_KB=(\d+) MOFANG_BENCH_CPU_US=(\d+)\n?/;
 
 export class BenchError extends Error {}
 
+/** A count from a command-line flag: `1e5`, `100000`; rounded, non-negative. */
+export function count(text: string, flag: string): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v < 0 || !Number.isSafeInteger(Math.round(v))) throw new BenchError(`${flag}: expected a number like 1e5, got ${text}`);
+  return Math.round(v);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Cleanup registry
 

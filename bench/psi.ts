@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ANCHOR_PACKAGE, ensureAnchor, runAnchor, type AnchorResult } from './anchor.js';
 import { label, makeLog, mb, mbBytes, renderTable, secs } from './format.js';
-import { BenchError, ROOT, installCleanupHandlers, keepTempDirs, registerTempDir } from './harness.js';
+import { BenchError, ROOT, count, installCleanupHandlers, keepTempDirs, registerTempDir } from './harness.js';
 import { measureLimit, protocolMultiplications, type LimitMeasurement } from './limit.js';
 import { contentionCheck, machineInfo } from './machine.js';
 import {
@@ -71,12 +71,6 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(USAGE);
   process.exit(0);
-}
-
-function count(text: string, flag: string): number {
-  const v = Number(text);
-  if (!Number.isFinite(v) || v < 0 || !Number.isSafeInteger(Math.round(v))) throw new BenchError(`${flag}: expected a number like 1e5, got ${text}`);
-  return Math.round(v);
 }
 
 function chooseSizes(): number[] {
