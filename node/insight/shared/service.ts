@@ -84,8 +84,10 @@ export class SharedSets {
     }
     const strategy = input.strategy ?? '';
     if (strategy.length > MAX_STRATEGY_CHARS) throw new MofangError('REQUEST_INVALID', `strategy: at most ${MAX_STRATEGY_CHARS} characters`, { field: 'strategy' });
-    // The publisher shares only segments it can see itself.
-    const as: InsightActor = { id: actor.id, unit: publisher };
+    // A unit-bound caller shares only segments its unit can see; a whole-organisation caller (an
+    // administrator's token, the CLI) publishing on behalf of a unit may also share the
+    // organisation-wide segments it sees. Either way receivers evaluate the rules in their own scope.
+    const as: InsightActor = { id: actor.id, unit: actor.unit ? publisher : null };
     const segments = names.map((n) => this.insight.getSegment(n, as));
     const dataset = segments[0].dataset;
     segments.forEach((s, i) => {

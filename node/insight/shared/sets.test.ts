@@ -125,3 +125,13 @@ describe('receiving and importing', () => {
     expect((await sets().import(young, gz, { prefix: 'gz2' })).imported?.segments).toEqual([{ source: 'gd-young', segment: 'gz2-gd-young' }]);
   });
 });
+
+describe('publishing for a unit', () => {
+  it('a whole-organisation caller may publish organisation-wide segments on behalf of a unit; a unit-bound caller may not', async () => {
+    await fx.insight.createSegment({ name: 'org-senior', dataset: 'customers', rule: { attr: 'age', op: 'gte', value: 70 } }, admin);
+    expect(() => sets().publish({ name: 'seniors', segments: ['org-senior'], to: 'all' }, hq)).toThrow(expect.objectContaining({ code: 'INSIGHT_NOT_FOUND' }));
+    const { set } = sets().publish({ name: 'seniors', publisher: 'hq', segments: ['org-senior'], to: ['zj'] }, admin);
+    expect(set).toMatchObject({ publisher: 'hq', name: 'seniors', latest: { audience: { units: ['zj'] } } });
+    expect(set.latest.segments[0].rule).toEqual({ attr: 'age', op: 'gte', value: 70 });
+  });
+});
