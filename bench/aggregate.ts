@@ -13,13 +13,13 @@
  *
  * Flags: --sizes 1e5,1e6 (default) | --quick (1e4,1e5). See bench/README.md.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { addAggregateColumns, SEGMENT_COLUMN, VALUE_COLUMN, VALUE_MAX, type Expected } from './aggregate-data.js';
 import { label, makeLog, mb, mbBytes, renderTable, secs, thousands } from './format.js';
-import { BenchError, ROOT, count, installCleanupHandlers, keepTempDirs, registerTempDir } from './harness.js';
+import { BenchError, count, installCleanupHandlers, keepTempDirs, registerTempDir, runBenchmark, writeResults } from './harness.js';
 import { measureLimit, type LimitMeasurement } from './limit.js';
 import { CONTENDED_SHARE, contentionCheck, machineInfo } from './machine.js';
 import { measurePaillier, paillierEstimate, type PaillierMeasurement } from './paillier.js';
@@ -412,20 +412,9 @@ async function main(): Promise<number> {
     results.sizes.push(size);
   }
 
-  results.machine.loadEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
-  results.finishedAt = new Date().toISOString();
-  const stamp = started.toISOString().replace(/:/g, '-').replace(/\..*/, 'Z');
-  const out = args.out ?? join(ROOT, 'bench', 'results', `aggregate-${stamp}.json`);
-  mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  const out = writeResults('aggregate', started, results, args.out);
   console.log(`\n${renderTables()}\n\nResults: ${out}`);
   return results.errors.length === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`bench: ${(err as Error).message}`);
-    process.exit(2);
-  },
-);
+runBenchmark(main);

@@ -4,7 +4,8 @@
  * temporary directory on exit, on error and on SIGINT/SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -244,3 +245,28 @@ export function resetPeakRss(pid: number): boolean {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Writes a benchmark's results as `bench/results/<name>-<UTC start>.json` (or `out`), stamped with
+ * the end time and load; returns the path.
+ */
+export function writeResults(name: string, started: Date, results: { finishedAt?: string; machine: Record<string, unknown> }, out?: string): string {
+  results.machine.loadEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
+  results.finishedAt = new Date().toISOString();
+  const stamp = started.toISOString().replace(/:/g, '-').replace(/\..*/, 'Z');
+  const file = out ?? join(ROOT, 'bench', 'results', `${name}-${stamp}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  return file;
+}
+
+/** Runs a benchmark's main: its exit code, or 2 with the message when it throws. */
+export function runBenchmark(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`bench: ${(err as Error).message}`);
+      process.exit(2);
+    },
+  );
+}

@@ -9,14 +9,14 @@
  *
  * Flags: --sizes 1e4,1e5 | --max 1e7 | --quick (1e4,1e5); default 1e4,1e5,1e6. See bench/README.md.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, createReadStream, createWriteStream } from 'node:fs';
+import { mkdtempSync, rmSync, createReadStream, createWriteStream } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ANCHOR_PACKAGE, ensureAnchor, runAnchor, type AnchorResult } from './anchor.js';
 import { label, makeLog, mb, mbBytes, renderTable, secs } from './format.js';
-import { BenchError, ROOT, count, installCleanupHandlers, keepTempDirs, registerTempDir } from './harness.js';
+import { BenchError, count, installCleanupHandlers, keepTempDirs, registerTempDir, runBenchmark, writeResults } from './harness.js';
 import { measureLimit, protocolMultiplications, type LimitMeasurement } from './limit.js';
 import { contentionCheck, machineInfo } from './machine.js';
 import {
@@ -466,20 +466,9 @@ async function main(): Promise<number> {
     q.limitMs = (q.multiplications / results.limitRateUsed) * 1000;
     q.ratio = q.limitMs / q.wallMs;
   }
-  results.machine.loadEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
-  results.finishedAt = new Date().toISOString();
-  const stamp = started.toISOString().replace(/:/g, '-').replace(/\..*/, 'Z');
-  const out = args.out ?? join(ROOT, 'bench', 'results', `psi-${stamp}.json`);
-  mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  const out = writeResults('psi', started, results, args.out);
   console.log(`\n${renderTables()}\n\nResults: ${out}`);
   return results.errors.length === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(`bench: ${(err as Error).message}`);
-    process.exit(2);
-  },
-);
+runBenchmark(main);

@@ -328,7 +328,7 @@ export class MofangNode implements NodeServices {
   }
 
   /** Where `segments` of an aggregate or score job come from: the insight store's saved segments. */
-  segmentSource = (names: string[]): GroupSource => segmentGroups(this.insight, names);
+  readonly segmentSource = (names: string[]): GroupSource => segmentGroups(this.insight, names);
 
   private runner: JobRunner | null = null;
 

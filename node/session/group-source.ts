@@ -65,14 +65,11 @@ export function groupByAttribute(attribute: string): GroupSource {
 }
 
 /** What a job's options ask for: `groupBy` or saved `segments`; default all records. */
-export function groupSourceFor(options: { groupBy?: string; segments?: string[] }, segments?: (names: string[]) => GroupSource): GroupSource {
+export function groupSourceFor(options: { groupBy?: string; segments?: string[] }, segments: (names: string[]) => GroupSource): GroupSource {
   if (options.groupBy !== undefined && options.segments !== undefined) {
     throw new MofangError('REQUEST_INVALID', 'groupBy and segments: choose one way to form the groups', { field: 'segments' });
   }
   if (options.groupBy !== undefined) return groupByAttribute(options.groupBy);
-  if (options.segments !== undefined) {
-    if (!segments) throw new MofangError('REQUEST_INVALID', 'segments: this node has no segment source yet; use groupBy', { field: 'segments' });
-    return segments(options.segments);
-  }
+  if (options.segments !== undefined) return segments(options.segments);
   return allRecords();
 }
