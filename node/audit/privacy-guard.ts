@@ -45,7 +45,7 @@ export function assertNoRawIdentifiers(value: unknown, path = 'details'): void {
   }
 }
 
-function identifierKind(value: unknown): string | null {
+export function identifierKind(value: unknown): string | null {
   if (typeof value === 'number') {
     // Only the mobile pattern: long integers are often legitimate (millisecond timestamps).
     return Number.isSafeInteger(value) && CN_MOBILE.test(String(value)) ? 'mobile phone number' : null;
@@ -58,6 +58,19 @@ function identifierKind(value: unknown): string | null {
     if (CARD_NUMBER.test(token) && luhnOk(token)) return 'card number';
   }
   return null;
+}
+
+/**
+ * Replaces every email address, mobile number, resident ID and card number in `text` by
+ * "[redacted <kind>]", keeping the rest, so outsider text can be audited without refusing it.
+ */
+export function redactIdentifiers(text: string): string {
+  let out = text.replace(new RegExp(EMAIL.source, 'g'), '[redacted email address]');
+  out = out.replace(DIGIT_TOKEN, (token) => {
+    const kind = identifierKind(token);
+    return kind ? `[redacted ${kind}]` : token;
+  });
+  return out;
 }
 
 function residentIdCheckOk(id: string): boolean {

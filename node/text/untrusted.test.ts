@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { assertNoRawIdentifiers } from '../audit/privacy-guard.js';
+import { untrustedText, UNTRUSTED_TEXT_MAX } from './untrusted.js';
+
+describe('untrustedText', () => {
+  it('caps a megabyte of text to the limit and marks the cut', () => {
+    const out = untrustedText('x'.repeat(1_000_000));
+    expect(out.length).toBe(UNTRUSTED_TEXT_MAX);
+    expect(out.endsWith('…')).toBe(true);
+  });
+
+  it('strips control and bidi-override characters', () => {
+    expect(untrustedText('abc\u202Edef\u0000\nghi\u2066x\u200By')).toBe('abc def ghi x y');
+  });
+
+  it('redacts identifiers so the result passes the audit guard', () => {
+    const out = untrustedText('customer 13800138000 and a@b.example and 11010519491231002X refused');
+    expect(out).toBe('customer [redacted mobile phone number] and [redacted email address] and [redacted resident ID number] refused');
+    expect(() => assertNoRawIdentifiers({ reason: out })).not.toThrow();
+  });
+
+  it('keeps ordinary text, hashes and ids', () => {
+    expect(untrustedText('agreement 3f2a-77 expired after 90 days')).toBe('agreement 3f2a-77 expired after 90 days');
+  });
+
+  it('never throws on non-strings', () => {
+    expect(untrustedText(undefined)).toBe('');
+    expect(untrustedText({ a: 1 })).toBe('[object]');
+  });
+});
