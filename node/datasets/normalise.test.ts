@@ -31,20 +31,56 @@ describe('phone', () => {
     expect(normaliseIdentifier('phone', '+1 (415) 555-0100')).toBe('+14155550100');
   });
 
+  // Fixed vectors, checked against each country's numbering plan (libphonenumber-js 'max' metadata).
+  it.each([
+    ['+44 07911 123456', '+447911123456'], // UK mobile, trunk 0 written after the country code
+    ['+44 7911 123456', '+447911123456'], // … and without it: the same number
+    ['0044 (0)7911 123456', '+447911123456'],
+    ['+44 020 7946 0958', '+442079460958'], // UK landline with trunk 0
+    ['+1 202-555-0123', '+12025550123'], // US
+    ['001 202 555 0123', '+12025550123'],
+    ['+852 6123 4567', '+85261234567'], // Hong Kong mobile (8 digits, no trunk prefix)
+    ['+852 2123 4567', '+85221234567'], // Hong Kong landline
+    ['+86 10 1234 5678', '+861012345678'], // Beijing landline
+    ['+86 010 1234 5678', '+861012345678'], // … with its trunk 0
+    ['0086 20 7946 0958', '+862079460958'], // Guangzhou landline
+    ['010-1234-5678', '+861012345678'], // national format: default region CN, trunk 0
+    ['(021) 6123 4567', '+862161234567'], // Shanghai landline, national format
+  ])('%s → %s', (raw, e164) => {
+    expect(normaliseIdentifier('phone', raw)).toBe(e164);
+  });
+
+  it('reads a number without + or 00 in the default region, CN (a foreign national number is no exception)', () => {
+    // 07911 123456 is a UK mobile in the UK's national format; without +44 it is not a valid
+    // Chinese number, so it is refused rather than guessed.
+    expect(reasonOf('phone', '07911 123456')).toContain('write other countries with + or 00');
+  });
+
   it.each([
     ['+86 138-0013-800', '11 digits expected after country code 86'],
-    ['0086 2079460958', '11 digits expected after country code 86'],
-    ['12800138000', 'Chinese mobile numbers start with 13 to 19'],
-    ['2079460958', 'write other countries with + or 00'],
+    ['+86 139 1234 56789', '11 digits expected after country code 86'],
+    ['12800138000', 'write other countries with + or 00'],
     ['+0 123 456 789', 'a country code cannot start with 0'],
-    ['+44 123', '8 to 15 digits'],
-    ['+44 1234 5678 9012 3456', '8 to 15 digits'],
+    ['+44 123', 'too short'],
+    ['+44 1234 5678 9012 3456', 'too long'],
+    ['+86 10 1234 567', 'not in the numbering plan'], // 'min' metadata (lengths only) would accept it
+    ['+999 1234 5678', 'unknown country code'],
+    ['+44 7700 900123', 'not in the numbering plan'], // Ofcom's range reserved for drama: never a customer
+    ['+1 012 555 0123', 'not in the numbering plan'], // US area codes never start with 0
     ['138-0013-800O', 'only digits'],
+    ['+44 7911 123456 ext 12', 'only digits'],
     ['', 'empty'],
     ['--', 'empty'],
   ])('rejects %j: %s', (raw, reason) => {
     expect(reasonOf('phone', raw)).toContain(reason);
     expect(reasonOf('phone', raw)).toMatch(/^not a valid phone number \(/);
+  });
+
+  it('never puts the number into the reason', () => {
+    for (const raw of ['+44 7700 900123', '+86 138-0013-800', '07911 123456', '+999 1234 5678']) {
+      const digits = raw.replace(/\D/g, '');
+      expect(reasonOf('phone', raw)).not.toContain(digits.slice(-6));
+    }
   });
 
   it('equivalent spellings of one mobile number normalise to the same value (property)', () => {
