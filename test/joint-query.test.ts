@@ -1,13 +1,25 @@
 /** Two real nodes on loopback, gRPC with mutual TLS: overlap and enrich give exact results. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseIdentifier } from '../node/datasets/normalise.js';
+import type { MofangNode } from '../node/node.js';
+import { profileCatalogue } from '../node/insight/profiles/catalogue.js';
+import { readProfileColumns } from '../node/insight/profiles/read.js';
 import { admin, agree, operator, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
 function phonesOf(csvFile: string): Set<string> {
   const [header, ...lines] = readFileSync(csvFile, 'utf8').trim().split('\n');
   const col = header.split(',').indexOf('phone');
   return new Set(lines.map((l) => normaliseIdentifier('phone', l.split(',')[col].replace(/^"|"$/g, ''))));
+}
+
+/** One attribute's profile column, as the decision tree reads it (1 true, 0 false, NaN unset). */
+async function profileValues(node: MofangNode, name: string): Promise<number[]> {
+  const catalogue = await profileCatalogue(node.db, 'customers', new Date());
+  const [column] = readProfileColumns(node.db, catalogue, [name]).columns;
+  if (column.type !== 'boolean') throw new Error(`${name} is ${column.type}`);
+  return Array.from(column.values);
 }
 
 describe('joint queries between a bank and a telco node', () => {
@@ -44,6 +56,22 @@ describe('joint queries between a bank and a telco node', () => {
     const partnerSide = nodes.telco.getRun(run.id);
     expect(partnerSide.resultCount).toBeNull();
     expect(partnerSide.peerSize).toBe(phonesOf(nodes.data.bankFile).size);
+  });
+
+  it('enrich marks every other customer of the input set false; segments and profile columns read false as "not a partner customer"', async () => {
+    const bankPhones = phonesOf(nodes.data.bankFile);
+    const values = new Map(nodes.bank.db.prepare("SELECT id_norm, value FROM joint_attributes WHERE dataset = 'customers' AND name = 'partner:telco:active'").raw().all() as [string, string][]);
+    expect(values.size).toBe(bankPhones.size);
+    for (const phone of bankPhones) expect(values.get(phone)).toBe(expected.has(phone) ? 'true' : 'false');
+
+    const segment = async (name: string, rule: object) => (await nodes.bank.insight.createSegment({ name, dataset: 'customers', rule: rule as never }, operator)).latest?.size;
+    expect(await segment('partner', { attr: 'partner:telco:active', op: 'eq', value: true })).toBe(expected.size);
+    expect(await segment('not-partner', { attr: 'partner:telco:active', op: 'eq', value: false })).toBe(bankPhones.size - expected.size);
+    expect(await segment('unknown', { attr: 'partner:telco:active', op: 'isNotSet' })).toBe(0);
+    // What a decision tree trains on: the profile column has both classes, not a 100 % base rate.
+    const column = await profileValues(nodes.bank, 'partner:telco:active');
+    expect(column.filter((v) => v === 1).length).toBe(expected.size);
+    expect(column.filter((v) => v === 0).length).toBe(bankPhones.size - expected.size);
   });
 
   it('both nodes hold each other\'s signed receipt and their audit logs verify, including peer-held checkpoints', async () => {
@@ -89,6 +117,21 @@ describe('joint queries between a bank and a telco node', () => {
     const [bankRun] = nodes.bank.listRuns({ limit: 1 });
     expect(bankRun).toMatchObject({ status: 'failed', resultCount: null, errorCode: 'RESULT_BELOW_MINIMUM' });
     expect(nodes.telco.getRun(bankRun.id)).toMatchObject({ status: 'failed', resultCount: null, errorCode: 'RESULT_BELOW_MINIMUM' });
+  });
+
+  it('customers added by a later re-import have no enrich value (unknown), not false', async () => {
+    const bankPhones = phonesOf(nodes.data.bankFile);
+    const extended = join(dirname(nodes.data.bankFile), 'bank-extended.csv');
+    const [header, ...lines] = readFileSync(nodes.data.bankFile, 'utf8').trim().split('\n');
+    const width = header.split(',').length;
+    const extra = ['+86 199 0000 0001', '+86 199 0000 0002'].map((phone) => header.split(',').map((c, i) => (c === 'phone' ? phone : i === 0 ? `N${phone.slice(-1)}` : lines[0].split(',')[i])).slice(0, width).join(','));
+    writeFileSync(extended, [header, ...lines, ...extra].join('\n') + '\n');
+    await nodes.bank.importDataset({ file: extended, dataset: 'customers', idColumn: 'phone', idKind: 'phone' }, admin);
+    const column = await profileValues(nodes.bank, 'partner:telco:active');
+    expect(column.filter((v) => Number.isNaN(v)).length).toBe(2);
+    expect(column.filter((v) => v === 0).length).toBe(bankPhones.size - expected.size);
+    const unknown = await nodes.bank.insight.createSegment({ name: 'unknown-after-reimport', dataset: 'customers', rule: { attr: 'partner:telco:active', op: 'isNotSet' } }, operator);
+    expect(unknown.latest?.size).toBe(2);
   });
 });
 

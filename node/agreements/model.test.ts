@@ -117,7 +117,16 @@ describe('agreement terms, version 2: labels and the OPRF key epoch', () => {
   });
 
   it('names the attribute each label lands in on the querier', () => {
-    expect(labelAttribute(labelled(), 'plan')).toBe('partner:telco:active.plan');
+    expect(labelAttribute(labelled(), 'plan')).toBe('partner:telco:member.plan');
+  });
+
+  it("refuses a label that would repeat the attribute's last part, and a '.' in enrichAttribute", () => {
+    expect(() => labelled({ enrichAttribute: 'partner:telco:active' })).toThrow(
+      "labels[0].column: 'active' repeats the last part of enrichAttribute 'partner:telco:active' (the label would be stored as 'partner:telco:active.active')",
+    );
+    expect(() => labelled({ enrichAttribute: 'partner:telco.member' })).toThrow("enrichAttribute: 'partner:telco.member' must not contain '.'");
+    // Without labels too: a flag named like another agreement's label would overwrite it.
+    expect(() => terms({ enrichAttribute: 'partner:telco:member.plan' })).toThrow("must not contain '.'");
   });
 
   it('draftTerms fills in a 30-day epoch, keeps a given one, and writes no empty labels list', () => {
@@ -146,7 +155,7 @@ describe('agreement terms, version 2: labels and the OPRF key epoch', () => {
     ['labels without enrich', (t) => ((t.operations = ['overlap']), (t.outputs.enrich = []), delete t.enrichAttribute), "labels: need 'enrich' in operations (labels are delivered by enrich)"],
     ['labels to the acceptor', (t) => (t.outputs.enrich = ['acceptor']), "outputs.enrich: must be ['proposer'] when labels are agreed"],
     ['proposer exposing more than its id', (t) => t.parties.proposer.columns.push('segment'), 'parties.proposer.columns: must list exactly one column, the id column (labels come from the acceptor)'],
-    ['a column that cannot name an attribute', (t) => ((t.labels[2].column = 'plan type'), (t.parties.acceptor.columns[3] = 'plan type')), "labels[2].column: 'plan type' cannot name the querier's attribute 'partner:telco:active.plan type'"],
+    ['a column that cannot name an attribute', (t) => ((t.labels[2].column = 'plan type'), (t.parties.acceptor.columns[3] = 'plan type')), "labels[2].column: 'plan type' cannot name the querier's attribute 'partner:telco:member.plan type'"],
     ['too many labels', (t) => {
       t.labels = Array.from({ length: 33 }, (_, i) => ({ column: `c${i}`, type: 'boolean' }));
       t.parties.acceptor.columns = ['msisdn', ...t.labels.map((l: { column: string }) => l.column)];

@@ -87,7 +87,11 @@ export const AgreementTermsSchema = Type.Object(
     minIntersection: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
     /** Queries per party per rolling 24 hours; absent means no limit beyond the other checks. */
     maxQueriesPerDay: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
-    /** Local attribute written on the enrich receiver's matched records, e.g. `partner:telco:active`. */
+    /**
+     * Local attribute enrich writes on the receiver's input records: `true` if matched, `false` if
+     * not, e.g. `partner:telco:member`. New terms may not use `.` in it: it separates the attribute
+     * from a label column (`labelAttribute`).
+     */
     enrichAttribute: Type.Optional(
       Type.String({ pattern: '^[a-z0-9][a-z0-9_.:-]{0,127}$', 'x-hint': 'lowercase letters, digits and _ . : - (at most 128)' }),
     ),
@@ -215,8 +219,11 @@ const ATTRIBUTE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /**
  * The local attribute under which the querier stores label `column` of its matched records:
- * `<enrichAttribute>.<column>`, e.g. `partner:telco:active.plan`. Validation guarantees it is a
- * valid attribute name for every agreed label.
+ * `<enrichAttribute>.<column>`, e.g. `partner:telco:member.plan`. Validation of new terms
+ * guarantees it is a valid attribute name for every agreed label, that it is never another
+ * agreement's membership flag (no `.` in enrichAttribute), and that it does not repeat the
+ * attribute's last part (`partner:telco:active.active`). Terms signed before these rules keep
+ * their names, so the values already stored stay readable.
  */
 export function labelAttribute(terms: AgreementTerms, column: string): string {
   return `${terms.enrichAttribute}.${column}`;
@@ -293,6 +300,9 @@ function semanticIssues(t: AgreementTerms, now: Date): string[] {
   const enrich = t.operations.includes('enrich');
   if (enrich && t.enrichAttribute === undefined) issues.push("enrichAttribute: is required when 'enrich' is allowed");
   if (!enrich && t.enrichAttribute !== undefined) issues.push("enrichAttribute: must be absent because 'enrich' is not allowed");
+  // `.` separates a label column from the attribute; in the attribute itself it would let one
+  // agreement's membership flag and another's label share a name, and overwrite each other.
+  if (t.enrichAttribute?.includes('.')) issues.push(`enrichAttribute: '${t.enrichAttribute}' must not contain '.', which separates the attribute from a label column (<enrichAttribute>.<column>)`);
 
   if (t.parties.proposer.columns.length !== 1) {
     issues.push('parties.proposer.columns: must list exactly one column, the id column (labels come from the acceptor)');
@@ -367,10 +377,14 @@ function labelIssues(t: AgreementTerms): string[] {
     issues.push("outputs.enrich: must be ['proposer'] when labels are agreed (labels are the acceptor's columns, delivered to the querier)");
   }
   if (t.enrichAttribute !== undefined) {
+    const lastPart = t.enrichAttribute.split(':').pop();
     labels.forEach((label, i) => {
       const attribute = labelAttribute(t, label.column);
       if (!ATTRIBUTE_NAME.test(attribute)) {
         issues.push(`labels[${i}].column: '${label.column}' cannot name the querier's attribute '${attribute}': use letters, digits and _ . : - (at most 128 characters with enrichAttribute)`);
+      } else if (label.column === lastPart) {
+        // The flag means "matched"; a label of the same name would read as the same thing.
+        issues.push(`labels[${i}].column: '${label.column}' repeats the last part of enrichAttribute '${t.enrichAttribute}' (the label would be stored as '${attribute}'): name the membership attribute for membership, e.g. 'partner:<peer>:member'`);
       }
     });
   }

@@ -136,6 +136,7 @@ describe('checkDailyQueryLimit', () => {
 describe('checkLabelsAllowed', () => {
   const labelled = (side: PartyRole) =>
     stored(side, 'accepted', {
+      enrichAttribute: 'partner:telco:member',
       parties: {
         proposer: { nodeId: BANK, name: 'Bank', dataset: 'customers', columns: ['phone'] },
         acceptor: { nodeId: TELCO, name: 'Telco', dataset: 'subscribers', columns: ['msisdn', 'active', 'plan'] },

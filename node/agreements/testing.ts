@@ -92,6 +92,8 @@ export function sampleLabelledDraft(proposerId: string, acceptorId: string, over
   const base = sampleDraft(proposerId, acceptorId);
   return {
     ...base,
+    // Membership is not "active": the telco's own `active` column is a label here.
+    enrichAttribute: 'partner:telco:member',
     parties: { ...base.parties, acceptor: { ...base.parties.acceptor, columns: ['msisdn', 'active', 'score', 'plan'] } },
     labels: [
       { column: 'active', type: 'boolean' },

@@ -158,19 +158,21 @@ function idNormLookup(db: Db, name: string, generation: number, rows: ArrayLike<
   });
 }
 
-/** Joint attribute names: a namespace and a name, e.g. `partner:telco:active`. */
+/** Joint attribute names: a namespace and a name, e.g. `partner:telco:member`. */
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /**
  * Sets attribute `name` on `rows` of the dataset, replacing every previous value of that attribute
  * for the dataset (a new run's result supersedes the last one), in one transaction.
- * `value` is one value for all rows, or one per row. Returns the number of rows written.
+ * `value` is one value for all rows, or one per row. `rows` index `generation`, the generation the
+ * run read: if the dataset was re-imported since, the rows may name other customers, so nothing is
+ * written (RUN_FAILED). Returns the number of rows written.
  */
 export function writeJointAttribute(
   db: Db,
-  input: { dataset: string; rows: ArrayLike<number>; name: string; value: string | readonly string[]; agreementId: string; runId: string },
+  input: { dataset: string; generation: number; rows: ArrayLike<number>; name: string; value: string | readonly string[]; agreementId: string; runId: string },
 ): number {
-  const { dataset, rows, name, value, agreementId, runId } = input;
+  const { dataset, generation, rows, name, value, agreementId, runId } = input;
   if (!ATTRIBUTE_NAME.test(name)) throw new MofangError('REQUEST_INVALID', `attribute name must match ${ATTRIBUTE_NAME}`, { field: 'name' });
   if (typeof value !== 'string' && value.length !== rows.length) {
     throw new MofangError('REQUEST_INVALID', `${value.length} values given for ${rows.length} rows`, { field: 'value' });
@@ -178,7 +180,10 @@ export function writeJointAttribute(
   const at = new Date().toISOString();
   return db
     .transaction(() => {
-      const ids = idNormLookup(db, dataset, getDataset(db, dataset).generation, rows);
+      if (getDataset(db, dataset).generation !== generation) {
+        throw new MofangError('RUN_FAILED', `dataset ${dataset} was re-imported during the run; nothing was stored: run the query again`, { dataset });
+      }
+      const ids = idNormLookup(db, dataset, generation, rows);
       db.prepare('DELETE FROM joint_attributes WHERE dataset = ? AND name = ?').run(dataset, name);
       const insert = db.prepare(
         'INSERT OR REPLACE INTO joint_attributes (dataset, id_norm, name, value, agreement_id, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',

@@ -74,19 +74,24 @@ export function jobExecutor(node: MofangNode): JobExecutor {
     }
     const attribute = job.options.attribute ?? `joint:${job.id}`;
     const count = node.db.transaction(() => {
-      // Customers marked by every one of these runs, matched on the normalised identifier.
+      // Per customer (on the normalised identifier): matched by every run → true; unmatched by
+      // at least one → false; seen by only some runs and matched by those (a re-import between
+      // runs) → no value, unknown.
       const params = runs.flatMap((r) => [r.attribute!, r.id]);
-      const matched = node.db.prepare(
-        `SELECT id_norm FROM joint_attributes WHERE dataset = ? AND (${runs.map(() => '(name = ? AND run_id = ?)').join(' OR ')})
-         GROUP BY id_norm HAVING count(*) = ?`,
-      ).pluck().all(dataset, ...params, runs.length) as string[];
+      const verdicts = node.db.prepare(
+        `SELECT id_norm, CASE WHEN sum(value = 'true') = ? THEN 'true' WHEN sum(value = 'false') > 0 THEN 'false' END AS verdict
+         FROM joint_attributes WHERE dataset = ? AND (${runs.map(() => '(name = ? AND run_id = ?)').join(' OR ')})
+         GROUP BY id_norm`,
+      ).raw().all(runs.length, dataset, ...params) as [string, 'true' | 'false' | null][];
+      const known = verdicts.filter((v): v is [string, 'true' | 'false'] => v[1] !== null);
+      const matched = known.filter(([, v]) => v === 'true').length;
       // Every agreement's minimum applies to the combined result too.
-      for (const a of agreements) checkResultReleasable(a, matched.length);
+      for (const a of agreements) checkResultReleasable(a, matched);
       node.db.prepare('DELETE FROM joint_attributes WHERE dataset = ? AND name = ?').run(dataset, attribute);
       const insert = node.db.prepare('INSERT INTO joint_attributes (dataset, id_norm, name, value, agreement_id, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
       const at = new Date().toISOString();
-      for (const id of matched) insert.run(dataset, id, attribute, 'true', job.agreementIds.join(','), job.id, at);
-      return matched.length;
+      for (const [id, verdict] of known) insert.run(dataset, id, attribute, verdict, job.agreementIds.join(','), job.id, at);
+      return matched;
     })();
     return { count, attribute };
   };

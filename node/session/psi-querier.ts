@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   LABEL_TAG_BYTES, createAsyncReceiver, decodeLabel, decryptLabels, digests, labelContext, labelLength, matchCount, matchPairs,
-  type LabelColumn, type MatchPairs,
+  type LabelColumn, type LabelValue, type MatchPairs,
 } from '../../protocols/psi/index.js';
 import { labelAttribute, oprfKeyEpochForRun } from '../agreements/model.js';
 import { checkDailyQueryLimit, checkLabelsAllowed, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
@@ -121,13 +121,22 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
 
     const attribute = req.operation === 'enrich' ? terms.enrichAttribute! : null;
     if (pairs && !withheld) {
+      let labels: LabelValue[][] = [];
       try {
-        storeMatches(env, { dataset, rows: Array.from(pairs.receiverIndices, (i) => own.rows[i]), attribute: attribute!, agreement, runId, columns, fx, pairs, sealed });
+        labels = openLabels({ agreement, runId, columns, fx, pairs, sealed });
       } catch (err) {
         // Labels that do not open mean a broken or cheating partner. We fail here, but finish the
         // run normally with the partner: an abort now would tell it which of its labels (and so
         // which of its records) matched ours.
         withheld = new MofangError('PEER_MESSAGE_INVALID', `sealed labels from ${env.peer.name} do not open: ${asMofangError(err).message}; nothing was stored`);
+      }
+      if (!withheld) {
+        try {
+          storeEnrichResult(env, { dataset, own, matched: pairs.receiverIndices, attribute: attribute!, agreement, runId, columns, labels });
+        } catch (err) {
+          // E.g. a re-import during the run: finish with the partner all the same, store nothing.
+          withheld = asMofangError(err);
+        }
       }
     }
     const peerReceipt = await expectFrame(link, 'receipt', env.peer.name);
@@ -159,27 +168,35 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
   }
 }
 
+/** The matched records' labels, opened only after `finish` was sent (docs/protocol-psi.md, Labels). */
+function openLabels(o: { agreement: ReturnType<typeof getAgreement>; runId: string; columns: LabelColumn[]; fx: Uint8Array; pairs: MatchPairs; sealed: Uint8Array }): LabelValue[][] {
+  if (o.columns.length === 0) return [];
+  const width = labelLength(o.columns);
+  const labels = decryptLabels(o.fx, o.pairs, o.sealed, width, labelContext(labelRunContext(o.agreement.id, o.runId), o.columns));
+  return Array.from(o.pairs.receiverIndices, (_, i) => decodeLabel(o.columns, labels.subarray(i * width, (i + 1) * width)));
+}
+
 /**
- * Marks the matched records and stores their labels, all or nothing. Labels are opened only
- * after `finish` was sent (docs/protocol-psi.md, Labels).
+ * Writes the enrich result, all or nothing: the membership attribute on every record of the input
+ * set — `true` if matched, `false` if not, so "not a partner customer" is a value a segment or a
+ * tree can use — and the labels of the matched records. Records the run did not see (a later
+ * re-import's new customers) get no value: unknown, not false.
  */
-function storeMatches(
+function storeEnrichResult(
   env: SessionEnv,
   o: {
-    dataset: string; rows: number[]; attribute: string; agreement: ReturnType<typeof getAgreement>; runId: string;
-    columns: LabelColumn[]; fx: Uint8Array; pairs: MatchPairs; sealed: Uint8Array;
+    dataset: string; own: { rows: Uint32Array; generation: number }; matched: ArrayLike<number>; attribute: string;
+    agreement: ReturnType<typeof getAgreement>; runId: string; columns: LabelColumn[]; labels: LabelValue[][];
   },
 ): void {
-  const width = o.columns.length > 0 ? labelLength(o.columns) : 0;
-  const labels = o.columns.length > 0
-    ? decryptLabels(o.fx, o.pairs, o.sealed, width, labelContext(labelRunContext(o.agreement.id, o.runId), o.columns))
-    : null;
-  const decoded = labels ? o.rows.map((_, i) => decodeLabel(o.columns, labels.subarray(i * width, (i + 1) * width))) : [];
+  const isMatched = new Uint8Array(o.own.rows.length);
+  for (let k = 0; k < o.matched.length; k++) isMatched[o.matched[k]] = 1;
+  const matchedRows = Array.from(o.matched, (i) => o.own.rows[i]);
   env.db.transaction(() => {
-    const base = { dataset: o.dataset, rows: o.rows, agreementId: o.agreement.id, runId: o.runId };
-    writeJointAttribute(env.db, { ...base, name: o.attribute, value: 'true' });
+    const base = { dataset: o.dataset, generation: o.own.generation, agreementId: o.agreement.id, runId: o.runId };
+    writeJointAttribute(env.db, { ...base, rows: o.own.rows, name: o.attribute, value: Array.from(isMatched, (m) => (m ? 'true' : 'false')) });
     o.columns.forEach((column, c) => {
-      writeJointAttribute(env.db, { ...base, name: labelAttribute(o.agreement.terms, column.column), value: decoded.map((d) => JSON.stringify(d[c])) });
+      writeJointAttribute(env.db, { ...base, rows: matchedRows, name: labelAttribute(o.agreement.terms, column.column), value: o.labels.map((d) => JSON.stringify(d[c])) });
     });
   })();
 }

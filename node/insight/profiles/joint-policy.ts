@@ -41,7 +41,7 @@ export function jointAttributePolicy(db: Db, name: string, agreementIds: readonl
 
 /**
  * The SQL expression for a stored joint value (`joint_attributes.value`, text) as its type:
- * flags are 'true', labels JSON (true/false, a number, a JSON string for categories).
+ * flags are 'true' or 'false', labels JSON (true/false, a number, a JSON string for categories).
  */
 export function jointValueSql(alias: string, type: ProfileType): string {
   const v = `${alias}.value`;
