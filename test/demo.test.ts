@@ -1,27 +1,70 @@
-/** The README's main job, `mofang demo`, at a small size: exact results and verified audit logs. */
-import { mkdtempSync, rmSync } from 'node:fs';
+/** The README's main job, `mofang demo`, at its smallest size: exact results and verified audit logs. */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
-import { runDemo } from '../node/demo/demo.js';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { DEMO_MARKER, DEMO_MIN_BANK_ROWS, prepareDemoDir, runDemo } from '../node/demo/demo.js';
+import { mofang } from './support/node-processes.js';
 
-it('runs the demo end to end: overlap and enrich equal the planted overlap, segments are scored, both audits verify', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mofang-demo-'));
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mofang-demo-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+it('runs the demo end to end at the smallest sizes it accepts: overlap and enrich equal the planted overlap, segments are scored, both audits verify', async () => {
   const lines: string[] = [];
-  try {
-    const result = await runDemo({ dir: join(dir, 'demo'), bankRows: 3000, partnerRows: 1500, overlap: 400, print: (l) => lines.push(l) });
-    expect(result).toMatchObject({ expectedOverlap: 400, overlapCount: 400, enrichCount: 400, auditOk: { bank: true, partner: true } });
-    // Two disjoint segments by age cover the 400 matched customers; their noisy counts are near it.
-    expect(result.scores.map((s) => s.label).sort()).toEqual(['age-40-plus', 'under-40']);
-    expect(result.scores.map((s) => s.rank).sort()).toEqual([1, 2]);
-    const counted = result.scores.reduce((sum, s) => sum + (s.count ?? 0), 0);
-    expect(Math.abs(counted - 400)).toBeLessThan(40);
-    for (const s of result.scores) {
-      expect(s.meanSpend!).toBeGreaterThan(10);
-      expect(s.meanSpend!).toBeLessThan(500);
-    }
-    expect(lines.join('\n')).toContain('overlap = 400 (expected 400)');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const result = await runDemo({ dir: join(dir, 'demo'), bankRows: DEMO_MIN_BANK_ROWS, partnerRows: 150, overlap: 120, print: (l) => lines.push(l) });
+  expect(result).toMatchObject({ expectedOverlap: 120, overlapCount: 120, enrichCount: 120, auditOk: { bank: true, partner: true } });
+  // Two disjoint segments by age cover the 120 matched customers; their noisy counts are near it.
+  expect(result.scores.map((s) => s.label).sort()).toEqual(['age-40-plus', 'under-40']);
+  expect(result.scores.map((s) => s.rank).sort()).toEqual([1, 2]);
+  const counted = result.scores.reduce((sum, s) => sum + (s.count ?? 0), 0);
+  expect(Math.abs(counted - 120)).toBeLessThan(40);
+  for (const s of result.scores) {
+    expect(s.meanSpend!).toBeGreaterThan(10);
+    expect(s.meanSpend!).toBeLessThan(500);
   }
+  const text = lines.join('\n');
+  expect(text).toContain('overlap = 120 (expected 120)');
+  // Enrich marks the other bank customers false, not nothing.
+  expect(text).toContain(`120 customers marked partner:telco:member = true, ${DEMO_MIN_BANK_ROWS - 120} = false`);
+  // A second run in the same directory may replace what the first one made.
+  expect(existsSync(join(dir, 'demo', DEMO_MARKER))).toBe(true);
+});
+
+it('refuses sizes its agreements would refuse half-way, up front, naming the minimum', async () => {
+  const run = (bankRows: number, partnerRows: number, overlap: number) => runDemo({ dir: join(dir, 'demo'), bankRows, partnerRows, overlap, print: () => {} });
+  await expect(run(300, 200, 150)).rejects.toMatchObject({
+    code: 'REQUEST_INVALID',
+    message: expect.stringContaining(`--bank-rows 300: the demo needs at least ${DEMO_MIN_BANK_ROWS}`),
+  });
+  await expect(run(1000, 50, 40)).rejects.toMatchObject({ code: 'REQUEST_INVALID', message: expect.stringContaining('--partner-rows 50: the demo needs at least 100') });
+  await expect(run(1000, 500, 99)).rejects.toMatchObject({ code: 'REQUEST_INVALID', message: expect.stringContaining('--overlap 99: the demo needs at least 100') });
+  expect(existsSync(join(dir, 'demo'))).toBe(false);
+});
+
+it('mofang demo --dir refuses a non-empty directory it did not create, and deletes nothing', () => {
+  const target = join(dir, 'home');
+  mkdirSync(target);
+  writeFileSync(join(target, 'thesis.tex'), 'years of work');
+  const r = mofang(null, 'demo', '--dir', target, '--bank-rows', '500', '--partner-rows', '150', '--overlap', '120');
+  expect(r.code).not.toBe(0);
+  expect(r.err).toContain('REQUEST_INVALID');
+  expect(r.err).toContain(`the directory is not empty and was not created by mofang demo (no ${DEMO_MARKER} file); nothing was deleted`);
+  expect(readFileSync(join(target, 'thesis.tex'), 'utf8')).toBe('years of work');
+});
+
+it('a directory the demo made (its marker file) is emptied for the next run; an empty or new one is used as is', () => {
+  const made = join(dir, 'made');
+  prepareDemoDir(made);
+  writeFileSync(join(made, 'old-run.txt'), 'x');
+  prepareDemoDir(made);
+  expect(readdirSync(made)).toEqual([DEMO_MARKER]);
+  const empty = join(dir, 'empty');
+  mkdirSync(empty);
+  prepareDemoDir(empty);
+  expect(readdirSync(empty)).toEqual([DEMO_MARKER]);
+  writeFileSync(join(dir, 'file'), 'x');
+  expect(() => prepareDemoDir(join(dir, 'file'))).toThrow('exists and is not a directory');
 });

@@ -5,7 +5,7 @@
  * them with the telco's monthly spend (homomorphic sums with differential-privacy noise). Then each
  * node's audit trail is summarised and verified.
  */
-import { rmSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Actor } from '../api/services.js';
 import { addPeer } from '../config/add-peer.js';
@@ -13,6 +13,7 @@ import { fmtBytes } from '../cli/format.js';
 import { progressReporter } from '../datasets/progress.js';
 import { countAuditByAction } from '../audit/index.js';
 import { countJointAttribute } from '../datasets/store.js';
+import { MofangError } from '../errors.js';
 import { initNode } from '../init.js';
 import { MofangNode } from '../node.js';
 import { freePort } from '../net/free-port.js';
@@ -39,12 +40,63 @@ export interface DemoResult {
   auditOk: { bank: boolean; partner: boolean };
 }
 
+/** Written into every directory the demo creates; only such a directory may be wiped by a rerun. */
+export const DEMO_MARKER = '.mofang-demo';
+
+/**
+ * The demo agreements' thresholds. Both apply to the bank's inputs: PSI refuses sets and results
+ * below minIntersection, and the score step refuses a segment below minInputSize.
+ */
+const MIN_INTERSECTION = 100;
+const MIN_INPUT_SIZE = 100;
+/**
+ * Smallest bank file whose two age segments (under 40: 22 of the 68 synthetic ages, ≈ 32 %) both
+ * reach MIN_INPUT_SIZE: at 500 rows the smaller expects ≈ 162 customers, 6 standard deviations
+ * above 100.
+ */
+export const DEMO_MIN_BANK_ROWS = 500;
+
+/** Refuses sizes the demo's agreements would refuse half-way, naming the minimum. */
+export function checkDemoSizes(opts: Pick<DemoOptions, 'bankRows' | 'partnerRows' | 'overlap'>): void {
+  const minimums = [
+    ['bank-rows', opts.bankRows, DEMO_MIN_BANK_ROWS, `each of the two age segments the demo scores needs ${MIN_INPUT_SIZE} customers (aggregate.minInputSize)`],
+    ['partner-rows', opts.partnerRows, MIN_INTERSECTION, `the agreement's minIntersection is ${MIN_INTERSECTION}`],
+    ['overlap', opts.overlap, MIN_INTERSECTION, `a result below the agreement's minIntersection of ${MIN_INTERSECTION} is withheld`],
+  ] as const;
+  for (const [flag, value, minimum, why] of minimums) {
+    if (!Number.isSafeInteger(value) || value < minimum) {
+      throw new MofangError('REQUEST_INVALID', `--${flag} ${value}: the demo needs at least ${minimum} (${why})`, { field: flag, minimum });
+    }
+  }
+  if (opts.overlap > Math.min(opts.bankRows, opts.partnerRows)) {
+    throw new MofangError('REQUEST_INVALID', `--overlap ${opts.overlap}: cannot exceed --bank-rows or --partner-rows`, { field: 'overlap' });
+  }
+}
+
+/**
+ * Empties `dir` for a new demo run, refusing a directory with content the demo did not create:
+ * `--dir ~` must not wipe a home directory. The marker is written first, so a run that dies
+ * half-way leaves a directory the next run may clean.
+ */
+export function prepareDemoDir(dir: string): void {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new MofangError('REQUEST_INVALID', `--dir ${dir}: exists and is not a directory`, { field: 'dir' });
+    const entries = readdirSync(dir);
+    if (entries.length > 0 && !entries.includes(DEMO_MARKER)) {
+      throw new MofangError('REQUEST_INVALID', `--dir ${dir}: the directory is not empty and was not created by mofang demo (no ${DEMO_MARKER} file); nothing was deleted — choose an empty or new directory`, { field: 'dir' });
+    }
+    for (const entry of entries) rmSync(join(dir, entry), { recursive: true, force: true });
+  }
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, DEMO_MARKER), 'Created by `mofang demo`; the next demo run with this --dir deletes everything here.\n');
+}
+
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const print = opts.print ?? ((line: string) => console.log(line));
   const t0 = Date.now();
   const step = (text: string) => print(`\n[${((Date.now() - t0) / 1000).toFixed(1)}s] ${text}`);
-  rmSync(opts.dir, { recursive: true, force: true });
-  mkdirSync(opts.dir, { recursive: true });
+  checkDemoSizes(opts);
+  prepareDemoDir(opts.dir);
   const admin: Actor = { id: 'demo:admin', role: 'admin' };
   const operator: Actor = { id: 'demo:operator', role: 'operator' };
 
@@ -80,8 +132,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     step('The bank proposes an agreement; the telco reviews and accepts it');
     const proposed = await bank.proposeAgreement({
       peer: 'telco', title: 'joint-audience-q4', localDataset: 'customers', peerDataset: 'subscribers', idKind: 'phone',
-      operations: ['overlap', 'enrich'], shareOverlapWithAcceptor: true, minIntersection: 100,
-      expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(), enrichAttribute: 'partner:telco:active',
+      operations: ['overlap', 'enrich'], shareOverlapWithAcceptor: true, minIntersection: MIN_INTERSECTION,
+      expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(), enrichAttribute: 'partner:telco:member',
     }, admin);
     print(`  proposed ${proposed.id} (status on bank: ${proposed.status}, on telco: ${telco.getAgreement(proposed.id).status})`);
     const accepted = await telco.acceptAgreement(proposed.id, admin);
@@ -93,22 +145,27 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
     step('Enrich query: which bank customers are telco subscribers? (bank only; stored as a local attribute)');
     const enrich = await bank.runQuery({ operation: 'enrich', agreementId: proposed.id }, operator);
-    print(`  ${enrich.resultCount} customers marked ${enrich.attribute} = true (attribute rows: ${countJointAttribute(bank.db, 'customers', enrich.attribute!)})`);
+    print(`  ${enrich.resultCount} customers marked ${enrich.attribute} = true, ${countJointAttribute(bank.db, 'customers', enrich.attribute!, 'false')} = false`);
     print(`  the telco learned: bank set size ${telco.getRun(enrich.id).peerSize}, membership nothing; overlap count ${telco.getRun(overlap.id).resultCount} (shared by the agreement)`);
 
     step('Insight: the bank saves two candidate segments of its own customers (rules compiled to SQL)');
     for (const [name, op] of [['under-40', 'lt'], ['age-40-plus', 'gte']] as const) {
       const segment = await bank.insight.createSegment({ name, dataset: 'customers', rule: { attr: 'age', op, value: 40 } }, operator);
-      print(`  ${name.padEnd(12)} age ${op === 'lt' ? '<' : '≥'} 40: ${segment.latest?.size ?? 0} customers`);
+      const size = segment.latest?.size ?? 0;
+      print(`  ${name.padEnd(12)} age ${op === 'lt' ? '<' : '≥'} 40: ${size} customers`);
+      // checkDemoSizes makes this all but impossible; say what to change rather than fail in the job.
+      if (size < MIN_INPUT_SIZE) {
+        throw new MofangError('REQUEST_INVALID', `segment ${name} has ${size} customers; the score agreement needs at least ${MIN_INPUT_SIZE} per segment: raise --bank-rows`, { field: 'bank-rows', minimum: MIN_INPUT_SIZE });
+      }
     }
 
     step("Joint segment scores: the telco's monthly spend summed per segment, encrypted (BGV), with noise");
     const spend = await bank.proposeAgreement({
       peer: 'telco', title: 'segment-scores-q4', localDataset: 'customers', peerDataset: 'subscribers', idKind: 'phone',
-      operations: ['overlap', 'aggregate'], minIntersection: 100, expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      operations: ['overlap', 'aggregate'], minIntersection: MIN_INTERSECTION, expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
       aggregate: {
         columns: [{ column: 'monthly_spend', min: 0, max: 500, scale: 2 }], mechanism: 'discrete-laplace',
-        epsilonPerQuery: 1, budget: { epsilon: 4, periodDays: 30 }, minGroupSize: 20, minInputSize: 100, maxGroups: 8,
+        epsilonPerQuery: 1, budget: { epsilon: 4, periodDays: 30 }, minGroupSize: 20, minInputSize: MIN_INPUT_SIZE, maxGroups: 8,
       },
     }, admin);
     await telco.acceptAgreement(spend.id, admin);
