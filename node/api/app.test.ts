@@ -128,6 +128,33 @@ describe('services are called with the actor and the validated input', () => {
     });
   });
 
+  it('POST /v1/queries names the query as POST /v1/jobs does (kind, agreementIds); operation and agreementId are deprecated aliases', async () => {
+    const post = (payload: object) => t.app.inject({ method: 'POST', url: '/v1/queries', payload, headers: t.as('operator') });
+    const current = await post({ kind: 'enrich', agreementIds: [AGREEMENT_ID] });
+    expect(current.statusCode, current.body).toBe(201);
+    expect(current.headers.deprecation).toBeUndefined();
+    const old = await post({ operation: 'enrich', agreementId: AGREEMENT_ID });
+    expect(old.statusCode, old.body).toBe(201);
+    expect(old.headers.deprecation).toBe('true');
+    expect(t.services.calls.map((c) => c.args[0])).toEqual([
+      { operation: 'enrich', agreementId: AGREEMENT_ID },
+      { operation: 'enrich', agreementId: AGREEMENT_ID },
+    ]);
+  });
+
+  it.each([
+    ['both names', { kind: 'overlap', operation: 'overlap', agreementIds: [AGREEMENT_ID] }, 'body.kind: give kind or its deprecated alias operation, not both'],
+    ['no kind', { agreementIds: [AGREEMENT_ID] }, 'body.kind: is required'],
+    ['no agreement', { kind: 'overlap' }, 'body.agreementIds: is required'],
+    ['two agreements', { kind: 'overlap', agreementIds: [AGREEMENT_ID, AGREEMENT_ID] }, 'body.agreementIds'],
+    ['a job-only kind', { kind: 'intersect', agreementIds: [AGREEMENT_ID] }, 'body.kind'],
+  ])('POST /v1/queries refuses %s with 400 REQUEST_INVALID naming the field', async (_name, payload, message) => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/queries', payload, headers: t.as('operator') });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'REQUEST_INVALID', message: expect.stringContaining(message) });
+    expect(t.services.calls).toEqual([]);
+  });
+
   it('passes the revoke reason', async () => {
     const res = await t.app.inject({ method: 'POST', url: `/v1/agreements/${AGREEMENT_ID}/revoke`, payload: { reason: 'breach' }, headers: t.as('admin') });
     expect(res.json()).toMatchObject({ status: 'revoked', revokedBy: 'token:admin-1', revokedReason: 'breach' });

@@ -169,7 +169,20 @@ export const RevokeInput = Type.Object(
 );
 
 // --- Queries and runs -------------------------------------------------------------------------
-export const QueryInput = Type.Object({ operation: Operation, agreementId: AgreementId }, { additionalProperties: false });
+/**
+ * POST /v1/queries names what to run as POST /v1/jobs does: `kind` and `agreementIds` (one). The
+ * first version's `operation` and `agreementId` stay accepted as deprecated aliases; the route
+ * resolves them (resolveQueryRequest), so exactly one name of each pair must be given.
+ */
+export const QueryRequest = Type.Object(
+  {
+    kind: Type.Optional({ ...Operation, description: 'overlap or enrich (as kind in POST /v1/jobs).' }),
+    agreementIds: Type.Optional(Type.Array(AgreementId, { minItems: 1, maxItems: 1, description: 'Exactly one agreement (as agreementIds in POST /v1/jobs).' })),
+    operation: Type.Optional({ ...Operation, deprecated: true, description: 'Deprecated alias of kind.' }),
+    agreementId: Type.Optional({ ...AgreementId, deprecated: true, description: 'Deprecated alias of agreementIds: [id].' }),
+  },
+  { additionalProperties: false },
+);
 
 const Count = Nullable(Type.Integer());
 export const RunView = Type.Object({
@@ -406,7 +419,6 @@ const drift: {
   report: Same<Static<typeof ImportReport>, S.ImportReport>;
   propose: Same<Static<typeof ProposeInput>, S.ProposeInput>;
   agreement: Same<Static<typeof AgreementView>, S.AgreementView>;
-  query: Same<Static<typeof QueryInput>, S.QueryInput>;
   run: Same<Static<typeof RunView>, S.RunView>;
   audit: Same<Static<typeof AuditEntryView>, S.AuditEntryView>;
   verify: Same<Static<typeof AuditVerifyView>, S.AuditVerifyView>;
@@ -418,7 +430,7 @@ const drift: {
   scoreSet: Same<Static<typeof ScoreSet>, S.ScoreSet>;
   budget: Same<Static<typeof BudgetView>, S.BudgetView>;
 } = {
-  health: true, dataset: true, report: true, propose: true, agreement: true, query: true, run: true, audit: true, verify: true, role: true,
+  health: true, dataset: true, report: true, propose: true, agreement: true, run: true, audit: true, verify: true, role: true,
   job: true, jobKind: true, jobStatus: true, submitJob: true, scoreSet: true, budget: true,
 };
 void drift;

@@ -4,12 +4,13 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { MofangError } from '../../errors.js';
 import { actorOf } from '../auth.js';
-import type { NodeServices } from '../services.js';
-import { ListLimit, QueryInput, RunId, RunView } from '../schemas.js';
+import type { NodeServices, QueryInput } from '../services.js';
+import { ListLimit, QueryRequest, RunId, RunView } from '../schemas.js';
 
 export const runRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (app, { services }) => {
-  app.post<{ Body: Static<typeof QueryInput> }>(
+  app.post<{ Body: Static<typeof QueryRequest> }>(
     '/queries',
     {
       config: { roles: ['operator'] },
@@ -18,12 +19,18 @@ export const runRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (
         summary: 'Run a query under an accepted agreement, and wait for it',
         description:
           'Synchronous convenience: queues the query as a job and holds the connection until the job ends, then returns its run. ' +
-          'For long queries use POST /v1/jobs and poll GET /v1/jobs/:id instead: a proxy or client timeout here does not cancel the job.',
-        body: QueryInput,
+          'For long queries use POST /v1/jobs and poll GET /v1/jobs/:id instead: a proxy or client timeout here does not cancel the job. ' +
+          'The body names the query as POST /v1/jobs does, { kind, agreementIds: [id] }; operation and agreementId are deprecated aliases ' +
+          '(answered with a Deprecation header).',
+        body: QueryRequest,
         response: { 201: RunView },
       },
     },
-    async (request, reply) => reply.code(201).send(await services.runQuery(request.body, actorOf(request))),
+    async (request, reply) => {
+      const { input, deprecated } = resolveQueryRequest(request.body);
+      if (deprecated) reply.header('deprecation', 'true');
+      return reply.code(201).send(await services.runQuery(input, actorOf(request)));
+    },
   );
 
   app.get<{ Querystring: Static<typeof ListLimit> }>(
@@ -61,3 +68,18 @@ export const runRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (
     async (request) => services.cancelRun(request.params.id, actorOf(request)),
   );
 };
+
+/** One name per field: the current one or its deprecated alias, never both, never neither. */
+export function resolveQueryRequest(body: Static<typeof QueryRequest>): { input: QueryInput; deprecated: boolean } {
+  const pick = <T>(field: string, current: T | undefined, alias: string, old: T | undefined): T => {
+    if (current !== undefined && old !== undefined) {
+      throw new MofangError('REQUEST_INVALID', `body.${field}: give ${field} or its deprecated alias ${alias}, not both`, { in: 'body', field });
+    }
+    const value = current ?? old;
+    if (value === undefined) throw new MofangError('REQUEST_INVALID', `body.${field}: is required`, { in: 'body', field });
+    return value;
+  };
+  const operation = pick('kind', body.kind, 'operation', body.operation);
+  const agreementId = pick('agreementIds', body.agreementIds?.[0], 'agreementId', body.agreementId);
+  return { input: { operation, agreementId }, deprecated: body.operation !== undefined || body.agreementId !== undefined };
+}
