@@ -39,9 +39,12 @@ it('intersect with two partners equals the plain three-way intersection, compute
   expect(job).toMatchObject({ status: 'succeeded', result: { count: expected.size, attribute: 'joint:telco_insurer' } });
   expect(job.runIds).toHaveLength(2);
   const db = new Database(join(env.dir, 'bank', 'data', 'mofang.db'), { readonly: true });
-  const marked = db.prepare("SELECT id_norm FROM joint_attributes WHERE name = 'joint:telco_insurer'").pluck().all();
+  const values = new Map(db.prepare("SELECT id_norm, value FROM joint_attributes WHERE name = 'joint:telco_insurer'").raw().all() as [string, string][]);
   db.close();
-  expect(new Set(marked)).toEqual(expected);
+  // Every bank customer has a value: true in the three-way intersection, false elsewhere.
+  expect(values.size).toBe(3000);
+  expect(new Set([...values].filter(([, v]) => v === 'true').map(([id]) => id))).toEqual(expected);
+  expect([...values.values()].filter((v) => v === 'false')).toHaveLength(3000 - expected.size);
   // Each partner took part in exactly one run and learned no count.
   for (const partner of [telco, insurer]) {
     const runs = mofangJson<{ resultCount: number | null; role: string }[]>(partner.config, 'runs', 'list');
