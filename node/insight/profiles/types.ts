@@ -20,7 +20,7 @@ export interface JointProvenance {
   runId: string;
   /** When the values were written. */
   at: string;
-  /** Customers carrying the attribute (including ones no longer in the dataset). */
+  /** Customers with a value, true or false for a flag (including ones no longer in the dataset). */
   count: number;
 }
 
