@@ -33,7 +33,7 @@ export function printAgreement(a: AgreementView): void {
 
 export function printRun(r: RunView): void {
   console.log(`Run ${r.id} — ${r.operation} as ${r.role}: ${r.status}`);
-  if (r.resultCount !== null) console.log(`  result:     ${r.resultCount}${r.attribute ? ` matched customers marked ${r.attribute} = true` : ' customers in common'}`);
+  if (r.resultCount !== null) console.log(`  result:     ${r.resultCount}${r.attribute ? ` matched customers marked ${r.attribute} = true, the rest of the input set false` : ' customers in common'}`);
   console.log(`  sets:       ${r.localSize ?? '?'} here, ${r.peerSize ?? '?'} at the peer`);
   console.log(`  traffic:    sent ${r.messagesSent} messages / ${fmtBytes(r.bytesSent)}, received ${r.messagesReceived} / ${fmtBytes(r.bytesReceived)}`);
   if (r.transcriptHash) console.log(`  transcript: ${r.transcriptHash}`);
@@ -53,7 +53,7 @@ export function fmtBytes(n: number): string {
 export function printJob(j: JobView): void {
   console.log(`Job ${j.id} — ${j.kind} (${j.agreementIds.join(', ')}): ${j.status}, attempt ${j.attempt}`);
   if (j.result?.scores) console.log(`  result:     joint segment scores of run ${j.result.scores} (mofang scores show ${j.result.scores})`);
-  else if (j.result) console.log(`  result:     ${j.result.count ?? '(not a receiver of the count)'}${j.result.attribute ? `; matched customers marked ${j.result.attribute} = true` : ''}`);
+  else if (j.result) console.log(`  result:     ${j.result.count ?? '(not a receiver of the count)'}${j.result.attribute ? `; matched customers marked ${j.result.attribute} = true, the others false` : ''}`);
   if (!['succeeded', 'failed', 'cancelled'].includes(j.status)) {
     const eta = j.progress.etaSeconds === null ? '?' : `${Math.round(j.progress.etaSeconds)} s`;
     console.log(`  progress:   ${j.phase ?? '-'} ${j.progress.done}/${j.progress.total} records, ${Math.round(j.progress.rate ?? 0)}/s, ETA ${eta}`);
