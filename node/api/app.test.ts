@@ -135,7 +135,7 @@ describe('services are called with the actor and the validated input', () => {
     expect(current.headers.deprecation).toBeUndefined();
     const old = await post({ operation: 'enrich', agreementId: AGREEMENT_ID });
     expect(old.statusCode, old.body).toBe(201);
-    expect(old.headers.deprecation).toBe('true');
+    expect(old.headers.deprecation).toBe('@1796515200'); // RFC 9745: the date of deprecation
     expect(t.services.calls.map((c) => c.args[0])).toEqual([
       { operation: 'enrich', agreementId: AGREEMENT_ID },
       { operation: 'enrich', agreementId: AGREEMENT_ID },

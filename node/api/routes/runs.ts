@@ -9,6 +9,9 @@ import { actorOf } from '../auth.js';
 import type { NodeServices, QueryInput } from '../services.js';
 import { ListLimit, QueryRequest, RunId, RunView } from '../schemas.js';
 
+/** RFC 9745 Deprecation header (a structured-field date): when operation/agreementId were deprecated. */
+const DEPRECATED_QUERY_NAMES = '@1796515200'; // 2026-12-06
+
 export const runRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (app, { services }) => {
   app.post<{ Body: Static<typeof QueryRequest> }>(
     '/queries',
@@ -28,7 +31,7 @@ export const runRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (
     },
     async (request, reply) => {
       const { input, deprecated } = resolveQueryRequest(request.body);
-      if (deprecated) reply.header('deprecation', 'true');
+      if (deprecated) reply.header('deprecation', DEPRECATED_QUERY_NAMES);
       return reply.code(201).send(await services.runQuery(input, actorOf(request)));
     },
   );
