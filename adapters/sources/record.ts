@@ -22,6 +22,14 @@ export type SourceRecord =
       readonly column?: string;
     };
 
+/**
+ * A record's field: own properties only, so a JSONL row without a `constructor` or `toString`
+ * key reads as missing rather than as Object.prototype's function.
+ */
+export function fieldOf(fields: Readonly<Record<string, FieldValue>>, name: string): FieldValue | undefined {
+  return Object.hasOwn(fields, name) ? fields[name] : undefined;
+}
+
 export const SOURCE_FORMATS = ['csv', 'jsonl'] as const;
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 
