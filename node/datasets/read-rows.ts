@@ -154,5 +154,6 @@ function planColumns(source: RecordSource, sample: readonly SourceRecord[], idCo
   if (names.size > MAX_COLUMNS) throw new MofangError('LIMIT_EXCEEDED', `${names.size} columns; at most ${MAX_COLUMNS} are supported`, { limit: MAX_COLUMNS });
   return [...names]
     .filter((name) => name !== idColumn)
-    .map((name) => ({ name, type: given[name] ?? inferAttributeType(good.map((f) => fieldOf(f, name) ?? null)) }));
+    // Own keys only: a column named `constructor` must not pick up Object.prototype's.
+    .map((name) => ({ name, type: (Object.hasOwn(given, name) ? given[name] : undefined) ?? inferAttributeType(good.map((f) => fieldOf(f, name) ?? null)) }));
 }
