@@ -193,8 +193,8 @@ export class MofangNode implements NodeServices {
   async importDataset(input: ImportInput, actor: Actor, onProgress?: (p: { rowsRead: number; bytesRead: number; totalBytes: number }) => void): Promise<ImportReport> {
     const { origin, encoding, ...options } = input;
     try {
-      const file = origin === 'request' ? checkImportPath(input.file, { allowedDirs: this.config.imports.allowedDirs, nodeDirs: this.nodeDirs }) : input.file;
-      const report = await importDataset(this.db, { ...options, file, encoding, group: this.group, pool: this.cryptoPool, onProgress });
+      const checked = origin === 'request' ? checkImportPath(input.file, { allowedDirs: this.config.imports.allowedDirs, nodeDirs: this.nodeDirs }) : { file: input.file };
+      const report = await importDataset(this.db, { ...options, ...checked, encoding, group: this.group, pool: this.cryptoPool, onProgress });
       const { badRows, ...summary } = report;
       this.audit.append({ actor: actor.id, action: 'dataset.imported', subject: input.dataset, details: { ...summary, origin, encoding: encoding ?? null, badRows: badRows.slice(0, 20), idColumn: input.idColumn, idKind: input.idKind, skipBad: !!input.skipBad } });
       return report;

@@ -10,9 +10,9 @@
 import { MofangError } from '../../node/errors.js';
 import { checkHeader } from './column-name.js';
 import { CsvTokenizer, type CsvError, type CsvToken } from './csv-tokenizer.js';
-import { decodedChunks, type SourceEncoding } from './decode.js';
+import { decodedChunks } from './decode.js';
 import { FileDigest } from './file-digest.js';
-import { MAX_RECORD_BYTES, recordSource, type RecordSource, type SourceRecord } from './record.js';
+import { MAX_RECORD_BYTES, recordSource, type RecordSource, type SourceOptions, type SourceRecord } from './record.js';
 
 /** Why a record is malformed, without its content. */
 const REASONS: Record<CsvError, string> = {
@@ -22,8 +22,8 @@ const REASONS: Record<CsvError, string> = {
   'record-too-long': `malformed CSV: record longer than ${MAX_RECORD_BYTES} bytes (unclosed quote?)`,
 };
 
-export function csvSource(file: string, encoding?: SourceEncoding): RecordSource {
-  const digest = new FileDigest(file);
+export function csvSource(file: string, { encoding, identity }: SourceOptions = {}): RecordSource {
+  const digest = new FileDigest(file, identity);
   let header: string[] | undefined;
   /** Only `__proto__` cannot be stored by assignment on a plain object; files naming it pay for null-prototype rows. */
   let newFields: () => Record<string, string> = () => ({});

@@ -23,7 +23,7 @@ const file = (content: string | Buffer, ext = 'csv') => {
 };
 const readAll = async (f: string, encoding?: SourceEncoding) => {
   const out: SourceRecord[] = [];
-  for await (const r of openSource(f, undefined, encoding)) out.push(r);
+  for await (const r of openSource(f, undefined, { encoding })) out.push(r);
   return out;
 };
 /** Every message and detail of the error, for "never quotes the file" checks. */
@@ -106,7 +106,7 @@ describe('encodings', () => {
   });
 
   it('refuses an unknown encoding, listing the valid ones', async () => {
-    expect(() => openSource(file(NAMES), 'csv', 'ebcdic')).toThrow(expect.objectContaining({ code: 'IMPORT_BAD_OPTION', details: expect.objectContaining({ option: 'encoding' }) }));
+    expect(() => openSource(file(NAMES), 'csv', { encoding: 'ebcdic' })).toThrow(expect.objectContaining({ code: 'IMPORT_BAD_OPTION', details: expect.objectContaining({ option: 'encoding' }) }));
   });
 
   it('firstInvalidUtf8 follows the WHATWG rules (overlongs, surrogates, truncation)', () => {

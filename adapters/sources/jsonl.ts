@@ -4,14 +4,14 @@
  */
 import { MofangError } from '../../node/errors.js';
 import { isColumnName } from './column-name.js';
-import { decodedChunks, type SourceEncoding } from './decode.js';
+import { decodedChunks } from './decode.js';
 import { FileDigest } from './file-digest.js';
-import { MAX_RECORD_BYTES, recordSource, type FieldValue, type RecordSource, type SourceRecord } from './record.js';
+import { MAX_RECORD_BYTES, recordSource, type FieldValue, type RecordSource, type SourceOptions, type SourceRecord } from './record.js';
 
 const BLANK = /^\s*$/;
 
-export function jsonlSource(file: string, encoding?: SourceEncoding): RecordSource {
-  const digest = new FileDigest(file);
+export function jsonlSource(file: string, { encoding, identity }: SourceOptions = {}): RecordSource {
+  const digest = new FileDigest(file, identity);
   let done = false;
 
   async function* batches(): AsyncGenerator<SourceRecord[]> {

@@ -4,6 +4,9 @@
  * aborts the import or is skipped — and reasons never quote the row's content.
  */
 
+import type { SourceEncoding } from './decode.js';
+import type { FileIdentity } from './file-digest.js';
+
 export type FieldValue = string | number | boolean | null;
 
 export type SourceRecord =
@@ -28,6 +31,14 @@ export type SourceRecord =
  */
 export function fieldOf(fields: Readonly<Record<string, FieldValue>>, name: string): FieldValue | undefined {
   return Object.hasOwn(fields, name) ? fields[name] : undefined;
+}
+
+/** How to read a source's file. */
+export interface SourceOptions {
+  /** The text encoding (decode.ts); UTF-8 by default. */
+  encoding?: SourceEncoding;
+  /** The file the path must still name when it is read (file-digest.ts). */
+  identity?: FileIdentity;
 }
 
 export const SOURCE_FORMATS = ['csv', 'jsonl'] as const;

@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openSource } from '../../adapters/sources/open.js';
 import { checkImportPath, type ImportPathPolicy } from './import-path.js';
 
 const root = realpathSync(mkdtempSync(join(tmpdir(), 'mofang-import-path-')));
@@ -30,10 +31,10 @@ const refused = (path: string, p: ImportPathPolicy = policy) => {
 
 describe('checkImportPath', () => {
   it('allows files inside an allowed directory, and returns their real path', () => {
-    expect(checkImportPath(join(allowed, 'bank.csv'), policy)).toBe(join(allowed, 'bank.csv'));
-    expect(checkImportPath(join(allowed, 'sub', 'more.csv'), policy)).toBe(join(allowed, 'sub', 'more.csv'));
+    expect(checkImportPath(join(allowed, 'bank.csv'), policy).file).toBe(join(allowed, 'bank.csv'));
+    expect(checkImportPath(join(allowed, 'sub', 'more.csv'), policy).file).toBe(join(allowed, 'sub', 'more.csv'));
     // An allowed directory reached through a link of its own is still that directory.
-    expect(checkImportPath(join(root, 'exports-link', 'bank.csv'), { ...policy, allowedDirs: [join(root, 'exports-link')] })).toBe(join(allowed, 'bank.csv'));
+    expect(checkImportPath(join(root, 'exports-link', 'bank.csv'), { ...policy, allowedDirs: [join(root, 'exports-link')] }).file).toBe(join(allowed, 'bank.csv'));
     // The path itself must name an allowed directory (as listed, or its real path): other routes
     // in are refused before the filesystem is looked at.
     expect(refused(join(root, 'exports-link', 'bank.csv'))).toMatchObject({ code: 'IMPORT_PATH_FORBIDDEN', details: { reason: 'outside-allowed-dirs' } });
@@ -64,5 +65,25 @@ describe('checkImportPath', () => {
   it('refuses relative paths, and reports a missing file inside an allowed directory as unreadable', () => {
     expect(refused('exports/bank.csv')).toMatchObject({ code: 'IMPORT_PATH_FORBIDDEN', details: { reason: 'not-absolute' } });
     expect(refused(join(allowed, 'missing.csv'))).toMatchObject({ code: 'IMPORT_FILE_UNREADABLE' });
+  });
+
+  it('the reader refuses a file swapped in after the check, before or during the read', async () => {
+    const path = join(allowed, 'swap.csv');
+    const read = async (source: ReturnType<typeof openSource>) => {
+      for await (const _ of source) void _;
+    };
+    writeFileSync(path, 'phone\n+8613800138000\n');
+    let checked = checkImportPath(path, policy);
+    symlinkSync(join(outside, 'shadow'), `${path}.tmp`);
+    renameSync(`${path}.tmp`, path); // atomically replaced by a link out
+    expect(() => openSource(checked.file, 'csv', { identity: checked.identity })).toThrow(expect.objectContaining({ code: 'IMPORT_PATH_FORBIDDEN', details: expect.objectContaining({ reason: 'file-replaced' }) }));
+
+    rmSync(path);
+    writeFileSync(path, 'phone\n+8613800138000\n');
+    checked = checkImportPath(path, policy);
+    const source = openSource(checked.file, 'csv', { identity: checked.identity });
+    symlinkSync(join(outside, 'shadow'), `${path}.tmp`);
+    renameSync(`${path}.tmp`, path);
+    await expect(read(source)).rejects.toMatchObject({ code: 'IMPORT_PATH_FORBIDDEN', details: { reason: 'file-replaced' } });
   });
 });

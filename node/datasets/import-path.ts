@@ -11,6 +11,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { fileIdentity, type FileIdentity } from '../../adapters/sources/file-digest.js';
 import { MofangError } from '../errors.js';
 
 export interface ImportPathPolicy {
@@ -21,11 +22,12 @@ export interface ImportPathPolicy {
 }
 
 /**
- * The real path to import, or IMPORT_PATH_FORBIDDEN / IMPORT_FILE_UNREADABLE.
+ * The real path to import and the file it names now (the reader refuses another file in its place),
+ * or IMPORT_PATH_FORBIDDEN / IMPORT_FILE_UNREADABLE.
  *
- * @example const file = checkImportPath('/srv/exports/bank.csv', { allowedDirs: ['/srv/exports'], nodeDirs: ['/var/lib/mofang'] });
+ * @example const { file, identity } = checkImportPath('/srv/exports/bank.csv', { allowedDirs: ['/srv/exports'], nodeDirs: ['/var/lib/mofang'] });
  */
-export function checkImportPath(path: string, policy: ImportPathPolicy): string {
+export function checkImportPath(path: string, policy: ImportPathPolicy): { file: string; identity: FileIdentity } {
   if (policy.allowedDirs.length === 0) {
     throw new MofangError('IMPORT_PATH_FORBIDDEN', 'imports by path are disabled on this node (imports.allowedDirs is empty); upload the file instead', { reason: 'no-allowed-dirs' });
   }
@@ -33,8 +35,10 @@ export function checkImportPath(path: string, policy: ImportPathPolicy): string 
   const allowed = policy.allowedDirs.flatMap((dir) => [resolve(dir), realOrNull(dir)]).filter((d): d is string => d !== null);
   if (!allowed.some((dir) => isInside(resolve(path), dir))) throw outside();
   let real: string;
+  let identity: FileIdentity;
   try {
     real = realpathSync(path);
+    identity = fileIdentity(real);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
     throw new MofangError('IMPORT_FILE_UNREADABLE', `${path}: cannot read (${code})`, { file: path, code });
@@ -45,7 +49,7 @@ export function checkImportPath(path: string, policy: ImportPathPolicy): string 
   if (own.some((dir) => isInside(real, dir))) {
     throw new MofangError('IMPORT_PATH_FORBIDDEN', "the path is inside the node's own directories (configuration, data, identity, secrets), which are never imported by path", { reason: 'node-dir' });
   }
-  return real;
+  return { file: real, identity };
 }
 
 function outside(): MofangError {

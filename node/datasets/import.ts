@@ -15,6 +15,7 @@
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Group } from '../../protocols/group/group.js';
+import type { FileIdentity } from '../../adapters/sources/file-digest.js';
 import { CryptoPool } from '../crypto-pool/pool.js';
 import { MofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
@@ -67,6 +68,8 @@ export interface ImportOptions {
   format?: string;
   /** One of SOURCE_ENCODINGS (utf-8, gb18030, gbk, latin1, utf-16le); UTF-8 by default, and a byte-order mark decides by itself. */
   encoding?: string;
+  /** The file `file` must still be when it is read: set for paths checked by import-path.ts, so a swap after the check is refused. */
+  identity?: FileIdentity;
   /** Skip and report bad rows instead of aborting on the first. */
   skipBad?: boolean;
   /** Types of attribute columns; the others are inferred from the first INFERENCE_SAMPLE_ROWS rows. */
@@ -122,7 +125,7 @@ export async function importDataset(db: Db, options: ImportOptions): Promise<Imp
   const { dataset, idColumn, group } = options;
   const idKind = checkOptions(options);
   if (db.inTransaction) throw new MofangError('INTERNAL', 'importDataset must not run inside a transaction');
-  const spec: ReadSpec = { file: options.file, format: options.format, encoding: options.encoding, idColumn, idKind, idOptions: options.idOptions ?? {}, attributeTypes: options.attributeTypes ?? {} };
+  const spec: ReadSpec = { file: options.file, format: options.format, encoding: options.encoding, identity: options.identity, idColumn, idKind, idOptions: options.idOptions ?? {}, attributeTypes: options.attributeTypes ?? {} };
   const events = (readInWorker(options) ? readRowsInWorker : readRows)(spec);
   const restoreCache = raiseCacheSize(db);
   let ownPool: CryptoPool | undefined;

@@ -8,6 +8,7 @@
  * worker thread (read-worker.ts), where batches cross as one string plus transferred buffers.
  */
 import { openSource } from '../../adapters/sources/open.js';
+import type { FileIdentity } from '../../adapters/sources/file-digest.js';
 import type { RecordSource, SourceFormat, SourceRecord } from '../../adapters/sources/record.js';
 import { fieldOf } from '../../adapters/sources/record.js';
 import { MofangError } from '../errors.js';
@@ -27,6 +28,8 @@ export interface ReadSpec {
   format?: string;
   /** One of SOURCE_ENCODINGS; UTF-8 by default (a byte-order mark decides by itself). */
   encoding?: string;
+  /** The file `file` must still be when it is opened (a path checked by import-path.ts). */
+  identity?: FileIdentity;
   idColumn: string;
   idKind: IdKind;
   idOptions: NormaliseOptions;
@@ -61,7 +64,7 @@ export type ReadEvent =
  * for await (const event of readRows(spec)) if (event.type === 'rows') stage(event.batch);
  */
 export async function* readRows(spec: ReadSpec): AsyncGenerator<ReadEvent> {
-  const source = openSource(spec.file, spec.format, spec.encoding);
+  const source = openSource(spec.file, spec.format, { encoding: spec.encoding, identity: spec.identity });
   const batches = source.batches();
   try {
     // The first source batches, up to the sample's size: the sample is their first rows.
