@@ -73,6 +73,19 @@ function lineRecord(line: number, text: string): SourceRecord | undefined {
   return toRecord(line, text);
 }
 
+/**
+ * Keys already found to be names: rows repeat the same few keys, and the regular expression would
+ * otherwise run for every key of every row. Bounded, so a file of ever-new keys cannot grow it.
+ */
+const NAMES_CACHED = 1024;
+const names = new Set<string>();
+function knownName(key: string): boolean {
+  if (names.has(key)) return true;
+  if (!isColumnName(key)) return false;
+  if (names.size < NAMES_CACHED) names.add(key);
+  return true;
+}
+
 function toRecord(line: number, text: string): SourceRecord {
   let value: unknown;
   try {
@@ -87,7 +100,7 @@ function toRecord(line: number, text: string): SourceRecord {
   for (const [column, v] of Object.entries(value)) {
     k++;
     // The key is the file's text: named in reports only once it is known to be a column name.
-    if (!isColumnName(column)) return { line, error: `key ${k} is not a column name (letters, digits, _ - . and spaces, at most 64 characters)` };
+    if (!knownName(column)) return { line, error: `key ${k} is not a column name (letters, digits, _ - . and spaces, at most 64 characters)` };
     if (typeof v === 'object' && v !== null) return { line, column, error: 'nested objects and arrays are not supported' };
   }
   return { line, fields: value as Record<string, FieldValue> };
