@@ -459,7 +459,7 @@ function importFailure(err: unknown, input: ImportInput): Record<string, unknown
   const reason = e?.details?.reason;
   return {
     code: e?.code ?? 'INTERNAL', ...counts, ...(typeof reason === 'string' && /^[a-z-]{1,40}$/.test(reason) ? { reason } : {}),
-    origin: input.origin, format: input.format ?? null, encoding: input.encoding ?? null,
+    origin: input.origin, format: input.format ?? null, encoding: input.encoding === undefined ? null : untrustedText(input.encoding, 16),
     idColumn: untrustedText(input.idColumn, 64), idKind: untrustedText(input.idKind, 32), skipBad: !!input.skipBad,
   };
 }

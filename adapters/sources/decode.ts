@@ -58,7 +58,7 @@ export async function* decodedChunks(digest: FileDigest, encoding: SourceEncodin
         decoder = (c) => utf8.decode(c, { stream: true });
         finish = () => utf8.decode();
       } else {
-        const converter = iconv.getDecoder(chosen === 'utf-16be' ? 'utf-16be' : chosen);
+        const converter = iconv.getDecoder(chosen);
         decoder = (c) => checkConverted(converter.write(c));
         finish = () => checkConverted(converter.end() ?? '');
       }
