@@ -37,6 +37,8 @@ export const ERRORS = {
   IMPORT_BAD_ROW: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A row could not be imported; the import was rolled back.' },
   IMPORT_BAD_OPTION: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'An import option (id column, kind, format) is invalid.' },
   IMPORT_FILE_UNREADABLE: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The input file cannot be read or parsed.' },
+  IMPORT_ENCODING_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The input file is not valid in its encoding (UTF-8 unless another is given); the error names the line.' },
+  IMPORT_PATH_FORBIDDEN: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, summary: "A path import outside the directories listed in imports.allowedDirs, or inside the node's own directories." },
   IDENTIFIER_INVALID: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'An identifier is not valid for its kind.' },
   DATASET_SUITE_MISMATCH: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The dataset was hashed under another group suite; re-import it.' },
   DATASET_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'The dataset does not exist on this node.' },

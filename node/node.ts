@@ -4,7 +4,7 @@
  * modules; this file wires them and adds the cross-cutting duties (audit every state change,
  * handshake before talking to a peer).
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { defaultGroup } from '../protocols/group/index.js';
 import type { Group } from '../protocols/group/group.js';
 import { AuditLog } from './audit/log.js';
@@ -25,6 +25,9 @@ import {
 import type { NodeConfig } from './config/schema.js';
 import { loadConfig } from './config/load.js';
 import { importDataset } from './datasets/import.js';
+import { checkImportPath } from './datasets/import-path.js';
+import { uploadDir } from './api/upload.js';
+import { untrustedText } from './text/untrusted.js';
 import { getDataset, listDatasets } from './datasets/store.js';
 import { MofangError, type ErrorCode } from './errors.js';
 import { loadIdentity, verifySignature, type Identity } from './identity/identity.js';
@@ -54,6 +57,8 @@ export interface NodeOptions {
   now?: () => Date;
   /** One-shot CLI commands log warnings and errors only. */
   quietLogs?: boolean;
+  /** The file the config was read from: its directory is one of the node's own (never imported by path). */
+  configFile?: string;
 }
 
 export class MofangNode implements NodeServices {
@@ -65,10 +70,12 @@ export class MofangNode implements NodeServices {
   readonly logger: Logger;
   readonly startedAt = Date.now();
   private readonly now: () => Date;
+  private readonly configFile: string | undefined;
 
   constructor(readonly config: NodeConfig, options: NodeOptions = {}) {
     this.logger = options.logger ?? createLogger({ level: options.quietLogs ? 'warn' : (config.log.level as 'info'), name: config.node.name });
     this.now = options.now ?? (() => new Date());
+    this.configFile = options.configFile;
     this.identity = loadIdentity(config.identity.key, config.identity.certificate);
     this.peers = PeerDirectory.fromConfig(config.peers);
     this.db = openDatabase(join(config.node.dataDir, 'mofang.db'));
@@ -96,7 +103,7 @@ export class MofangNode implements NodeServices {
   readonly multiply: BatchMultiply = (scalar, points) => this.cryptoPool.multiply(scalar, points);
 
   static open(configFile: string, options: NodeOptions = {}): MofangNode {
-    return new MofangNode(loadConfig(configFile), options);
+    return new MofangNode(loadConfig(configFile), { ...options, configFile });
   }
 
   close(): void {
@@ -172,15 +179,27 @@ export class MofangNode implements NodeServices {
     return listDatasets(this.db);
   }
 
+  /** Where the API stages uploads (inside the data directory, 0700). */
+  get uploadDir(): string {
+    return uploadDir(this.config.node.dataDir);
+  }
+
+  /** The node's own directories, which an API path import never reads. */
+  private get nodeDirs(): string[] {
+    const { node, identity, http } = this.config;
+    return [...(this.configFile ? [dirname(this.configFile)] : []), node.dataDir, dirname(identity.key), dirname(identity.certificate), dirname(http.tokens)];
+  }
+
   async importDataset(input: ImportInput, actor: Actor, onProgress?: (p: { rowsRead: number; bytesRead: number; totalBytes: number }) => void): Promise<ImportReport> {
+    const { origin, encoding, ...options } = input;
     try {
-      const report = await importDataset(this.db, { ...input, group: this.group, pool: this.cryptoPool, onProgress });
+      const checked = origin === 'request' ? checkImportPath(input.file, { allowedDirs: this.config.imports.allowedDirs, nodeDirs: this.nodeDirs }) : { file: input.file };
+      const report = await importDataset(this.db, { ...options, ...checked, encoding, group: this.group, pool: this.cryptoPool, onProgress });
       const { badRows, ...summary } = report;
-      this.audit.append({ actor: actor.id, action: 'dataset.imported', subject: input.dataset, details: { ...summary, badRows: badRows.slice(0, 20), idColumn: input.idColumn, idKind: input.idKind, skipBad: !!input.skipBad } });
+      this.audit.append({ actor: actor.id, action: 'dataset.imported', subject: input.dataset, details: { ...summary, origin, encoding: encoding ?? null, badRows: badRows.slice(0, 20), idColumn: input.idColumn, idKind: input.idKind, skipBad: !!input.skipBad } });
       return report;
     } catch (err) {
-      const e = err instanceof MofangError ? err : new MofangError('INTERNAL', String((err as Error)?.message ?? err));
-      this.audit.append({ actor: actor.id, action: 'dataset.import_failed', subject: input.dataset, details: { code: e.code, reason: e.message, idColumn: input.idColumn, idKind: input.idKind } });
+      this.audit.append({ actor: actor.id, action: 'dataset.import_failed', subject: input.dataset, details: importFailure(err, input) });
       throw err;
     }
   }
@@ -423,4 +442,24 @@ export class MofangNode implements NodeServices {
   exportAudit(format: 'jsonl' | 'csv', out: NodeJS.WritableStream, filter: { from?: string; to?: string; action?: string }): Promise<void> {
     return Promise.resolve(exportAudit(this.db, format, out, filter)).then(() => undefined);
   }
+}
+
+/**
+ * The audit details of a failed import: codes and counts only. Messages may describe the caller's
+ * input and the entry is kept forever, so no free text from a file or request goes in — names
+ * given by the caller pass through untrustedText.
+ */
+function importFailure(err: unknown, input: ImportInput): Record<string, unknown> {
+  const e = err instanceof MofangError ? err : undefined;
+  const counts: Record<string, unknown> = {};
+  for (const key of ['line', 'field', 'fields', 'limit', 'rowsRead', 'badRows'] as const) {
+    const value = e?.details?.[key];
+    if (typeof value === 'number' && Number.isSafeInteger(value)) counts[key] = value;
+  }
+  const reason = e?.details?.reason;
+  return {
+    code: e?.code ?? 'INTERNAL', ...counts, ...(typeof reason === 'string' && /^[a-z-]{1,40}$/.test(reason) ? { reason } : {}),
+    origin: input.origin, format: input.format ?? null, encoding: input.encoding === undefined ? null : untrustedText(input.encoding, 16),
+    idColumn: untrustedText(input.idColumn, 64), idKind: untrustedText(input.idKind, 32), skipBad: !!input.skipBad,
+  };
 }

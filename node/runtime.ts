@@ -1,6 +1,7 @@
 /** `mofang start`: the peer gRPC server and the HTTP API of one node, until stopped. */
 import { buildApp } from './api/app.js';
 import { tokenFileSource } from './api/tokens.js';
+import { sweepStagedUploads } from './api/upload.js';
 import type { MofangNode } from './node.js';
 import { packageVersion } from './paths.js';
 import { startPeerServer } from './peer/server.js';
@@ -19,6 +20,7 @@ function splitHostPort(listen: string): { host: string; port: number } {
 }
 
 export async function startNode(node: MofangNode, overrides: { grpcListen?: string; httpListen?: string } = {}): Promise<RunningNode> {
+  sweepStagedUploads(node.config.node.dataDir); // uploads a crash or kill -9 left behind hold customer identifiers
   const orphaned = failOrphanedResponderRuns(node.db);
   if (orphaned > 0) node.audit.append({ actor: 'system', action: 'run.orphans_failed', details: { runs: orphaned, reason: 'interrupted: the node restarted' } });
   const grpc = await startPeerServer({

@@ -7,11 +7,12 @@
  * the line after the one a malformed record starts on, so a broken multi-line record may yield a
  * few bad records, but never swallows good ones.
  */
-import { StringDecoder } from 'node:string_decoder';
 import { MofangError } from '../../node/errors.js';
+import { checkHeader } from './column-name.js';
 import { CsvTokenizer, type CsvError, type CsvToken } from './csv-tokenizer.js';
+import { decodedChunks } from './decode.js';
 import { FileDigest } from './file-digest.js';
-import { MAX_RECORD_BYTES, recordSource, type RecordSource, type SourceRecord } from './record.js';
+import { MAX_RECORD_BYTES, recordSource, type RecordSource, type SourceOptions, type SourceRecord } from './record.js';
 
 /** Why a record is malformed, without its content. */
 const REASONS: Record<CsvError, string> = {
@@ -21,9 +22,11 @@ const REASONS: Record<CsvError, string> = {
   'record-too-long': `malformed CSV: record longer than ${MAX_RECORD_BYTES} bytes (unclosed quote?)`,
 };
 
-export function csvSource(file: string): RecordSource {
-  const digest = new FileDigest(file);
+export function csvSource(file: string, { encoding, identity }: SourceOptions = {}): RecordSource {
+  const digest = new FileDigest(file, identity);
   let header: string[] | undefined;
+  /** Only `__proto__` cannot be stored by assignment on a plain object; files naming it pay for null-prototype rows. */
+  let newFields: () => Record<string, string> = () => ({});
   let done = false;
 
   async function* batches(): AsyncGenerator<SourceRecord[]> {
@@ -31,34 +34,27 @@ export function csvSource(file: string): RecordSource {
     const take = (token: CsvToken) => {
       const { line } = token;
       if (token.error !== undefined) {
-        if (!header) throw new MofangError('IMPORT_FILE_UNREADABLE', `${file}: the header row is malformed (${REASONS[token.error]})`, { file });
+        if (!header) throw new MofangError('IMPORT_FILE_UNREADABLE', `${file}: line ${line}, the header row, is malformed (${REASONS[token.error]})`, { file, line });
         batch.push({ line, error: REASONS[token.error] });
       } else if (!header) {
-        header = readHeader(file, token.fields);
+        header = checkHeader(file, line, token.fields);
+        if (header.includes('__proto__')) newFields = () => Object.create(null) as Record<string, string>;
       } else if (token.fields.length !== header.length) {
         batch.push({ line, error: `malformed CSV: ${header.length} fields expected, ${token.fields.length} found` });
       } else {
-        const fields: Record<string, string> = {};
+        const fields = newFields();
         for (let i = 0; i < header.length; i++) fields[header[i]] = token.fields[i];
         batch.push({ line, fields });
       }
     };
     const tokenizer = new CsvTokenizer(take, MAX_RECORD_BYTES);
-    const decoder = new StringDecoder('utf8');
-    let first = true;
-    for await (const chunk of digest.chunks(0)) {
-      let text = decoder.write(chunk);
-      if (first && text.length > 0) {
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        first = false;
-      }
+    for await (const text of decodedChunks(digest, encoding)) {
       tokenizer.push(text);
       if (batch.length > 0) {
         yield batch;
         batch = [];
       }
     }
-    tokenizer.push(decoder.end());
     tokenizer.finish();
     if (batch.length > 0) yield batch;
     if (!header) throw new MofangError('IMPORT_FILE_UNREADABLE', `${file}: empty file, a header row is required`, { file });
@@ -81,15 +77,4 @@ export function csvSource(file: string): RecordSource {
     },
     batches,
   });
-}
-
-function readHeader(file: string, record: string[]): string[] {
-  const names = record.map((name) => name.trim());
-  const seen = new Set<string>();
-  names.forEach((name, i) => {
-    if (name === '') throw new MofangError('IMPORT_FILE_UNREADABLE', `${file}: header column ${i + 1} has no name`, { file, column: i + 1 });
-    if (seen.has(name)) throw new MofangError('IMPORT_FILE_UNREADABLE', `${file}: header column "${name}" appears twice`, { file, column: name });
-    seen.add(name);
-  });
-  return names;
 }

@@ -2,25 +2,25 @@
  * JSON Lines source: one JSON object per line, streaming. Blank lines are skipped; a line that is
  * not a JSON object, or holds nested values, is a bad record with its line number.
  */
-import { StringDecoder } from 'node:string_decoder';
 import { MofangError } from '../../node/errors.js';
+import { isColumnName } from './column-name.js';
+import { decodedChunks } from './decode.js';
 import { FileDigest } from './file-digest.js';
-import { MAX_RECORD_BYTES, recordSource, type FieldValue, type RecordSource, type SourceRecord } from './record.js';
+import { MAX_RECORD_BYTES, recordSource, type FieldValue, type RecordSource, type SourceOptions, type SourceRecord } from './record.js';
 
 const BLANK = /^\s*$/;
 
-export function jsonlSource(file: string): RecordSource {
-  const digest = new FileDigest(file);
+export function jsonlSource(file: string, { encoding, identity }: SourceOptions = {}): RecordSource {
+  const digest = new FileDigest(file, identity);
   let done = false;
 
   async function* batches(): AsyncGenerator<SourceRecord[]> {
-    const decoder = new StringDecoder('utf8');
     let line = 0;
     let rest = '';
     let skipping = false; // inside an over-long line that was already reported
-    for await (const chunk of digest.chunks(0)) {
+    for await (const chunk of decodedChunks(digest, encoding)) {
       const batch: SourceRecord[] = [];
-      const text = rest + decoder.write(chunk);
+      const text = rest + chunk;
       let from = 0;
       if (skipping) {
         const nl = text.indexOf('\n');
@@ -42,7 +42,6 @@ export function jsonlSource(file: string): RecordSource {
       }
       if (batch.length > 0) yield batch;
     }
-    rest += decoder.end();
     if (!skipping && rest !== '') {
       const r = lineRecord(++line, rest);
       if (r) yield [r];
@@ -69,10 +68,22 @@ export function jsonlSource(file: string): RecordSource {
 /** The record on one line of text (without its line break); undefined for a blank line. */
 function lineRecord(line: number, text: string): SourceRecord | undefined {
   if (text.endsWith('\r')) text = text.slice(0, -1);
-  if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (BLANK.test(text)) return undefined;
   if (text.length > MAX_RECORD_BYTES) return { line, error: `line longer than ${MAX_RECORD_BYTES} characters` };
   return toRecord(line, text);
+}
+
+/**
+ * Keys already found to be names: rows repeat the same few keys, and the regular expression would
+ * otherwise run for every key of every row. Bounded, so a file of ever-new keys cannot grow it.
+ */
+const NAMES_CACHED = 1024;
+const names = new Set<string>();
+function knownName(key: string): boolean {
+  if (names.has(key)) return true;
+  if (!isColumnName(key)) return false;
+  if (names.size < NAMES_CACHED) names.add(key);
+  return true;
 }
 
 function toRecord(line: number, text: string): SourceRecord {
@@ -84,7 +95,12 @@ function toRecord(line: number, text: string): SourceRecord {
     return { line, error: 'not valid JSON' };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { line, error: 'not a JSON object' };
+  // JSON.parse makes every key an own property, `__proto__` included: no prototype is touched.
+  let k = 0;
   for (const [column, v] of Object.entries(value)) {
+    k++;
+    // The key is the file's text: named in reports only once it is known to be a column name.
+    if (!knownName(column)) return { line, error: `key ${k} is not a column name (letters, digits, _ - . and spaces, at most 64 characters)` };
     if (typeof v === 'object' && v !== null) return { line, column, error: 'nested objects and arrays are not supported' };
   }
   return { line, fields: value as Record<string, FieldValue> };

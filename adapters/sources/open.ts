@@ -2,6 +2,8 @@
 import { extname } from 'node:path';
 import { MofangError } from '../../node/errors.js';
 import { csvSource } from './csv.js';
+import { isSourceEncoding, SOURCE_ENCODINGS } from './decode.js';
+import type { FileIdentity } from './file-digest.js';
 import { jsonlSource } from './jsonl.js';
 import { SOURCE_FORMATS, type RecordSource, type SourceFormat } from './record.js';
 
@@ -15,12 +17,16 @@ export function detectFormat(file: string): SourceFormat | undefined {
 /**
  * @example for await (const r of openSource('bank.csv')) if (r.error) console.log(r.line, r.error)
  */
-export function openSource(file: string, format?: string): RecordSource {
+export function openSource(file: string, format?: string, options: { encoding?: string; identity?: FileIdentity } = {}): RecordSource {
+  const { encoding, identity } = options;
+  if (encoding !== undefined && !isSourceEncoding(encoding)) {
+    throw new MofangError('IMPORT_BAD_OPTION', `unknown encoding; valid encodings: ${SOURCE_ENCODINGS.join(', ')}`, { option: 'encoding', valid: SOURCE_ENCODINGS });
+  }
   const chosen = format ?? detectFormat(file);
   if (chosen === undefined) {
     throw new MofangError('IMPORT_BAD_OPTION', `cannot tell the format of ${file} from its extension; give one of: ${SOURCE_FORMATS.join(', ')}`, { option: 'format', valid: SOURCE_FORMATS });
   }
-  if (chosen === 'csv') return csvSource(file);
-  if (chosen === 'jsonl') return jsonlSource(file);
+  if (chosen === 'csv') return csvSource(file, { encoding, identity });
+  if (chosen === 'jsonl') return jsonlSource(file, { encoding, identity });
   throw new MofangError('IMPORT_BAD_OPTION', `unknown format "${chosen}"; valid formats: ${SOURCE_FORMATS.join(', ')}`, { option: 'format', valid: SOURCE_FORMATS });
 }

@@ -4,6 +4,9 @@
  * aborts the import or is skipped — and reasons never quote the row's content.
  */
 
+import type { SourceEncoding } from './decode.js';
+import type { FileIdentity } from './file-digest.js';
+
 export type FieldValue = string | number | boolean | null;
 
 export type SourceRecord =
@@ -21,6 +24,22 @@ export type SourceRecord =
       /** The column at fault, when there is one. */
       readonly column?: string;
     };
+
+/**
+ * A record's field: own properties only, so a JSONL row without a `constructor` or `toString`
+ * key reads as missing rather than as Object.prototype's function.
+ */
+export function fieldOf(fields: Readonly<Record<string, FieldValue>>, name: string): FieldValue | undefined {
+  return Object.hasOwn(fields, name) ? fields[name] : undefined;
+}
+
+/** How to read a source's file. */
+export interface SourceOptions {
+  /** The text encoding (decode.ts); UTF-8 by default. */
+  encoding?: SourceEncoding;
+  /** The file the path must still name when it is read (file-digest.ts). */
+  identity?: FileIdentity;
+}
 
 export const SOURCE_FORMATS = ['csv', 'jsonl'] as const;
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];

@@ -7,7 +7,6 @@ import swagger from '@fastify/swagger';
 import { MofangError } from '../errors.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import type { Logger } from '../log/logger.js';
 import { authHook } from './auth.js';
 import { errorReply, notFound } from './error-reply.js';
@@ -36,7 +35,7 @@ export interface AppOptions {
   importBodyLimit?: number;
   /** Largest JSON body, in bytes. Default 1 MiB. */
   jsonBodyLimit?: number;
-  /** Where uploads are staged before import. Default: the OS temp directory. */
+  /** Where uploads are staged before import. Default: the services' (inside the node's data directory). */
   uploadDir?: string;
 }
 
@@ -114,7 +113,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(datasetRoutes, {
         services,
         importBodyLimit: options.importBodyLimit ?? DEFAULT_IMPORT_BODY_LIMIT,
-        uploadDir: options.uploadDir ?? tmpdir(),
+        uploadDir: options.uploadDir ?? services.uploadDir,
       });
       v1.register(agreementRoutes, { services });
       v1.register(runRoutes, { services });

@@ -32,7 +32,7 @@ describe('POST /v1/datasets/:name/import — upload', () => {
     expect(res.json()).toMatchObject({ dataset: 'customers', imported: 2 });
     const [call] = t.services.calls;
     expect(call.method).toBe('importDataset');
-    expect(call.args[0]).toEqual({ file: expect.stringMatching(/upload\.csv$/), format: 'csv', dataset: 'customers', idColumn: 'msisdn', idKind: 'phone', skipBad: true });
+    expect(call.args[0]).toEqual({ file: expect.stringMatching(/upload\.csv$/), origin: 'upload', encoding: undefined, format: 'csv', dataset: 'customers', idColumn: 'msisdn', idKind: 'phone', skipBad: true });
     expect(call.args[1]).toEqual({ id: 'token:admin-1', role: 'admin' });
     expect(t.services.imported[0].content).toBe(csv);
     expect(mode).toBe(0o600);
@@ -109,7 +109,7 @@ describe('POST /v1/datasets/:name/import — file on the node', () => {
       method: 'POST', url, payload: { path: '/srv/in/customers.jsonl', idColumn: 'email', idKind: 'email', format: 'jsonl', skipBad: false }, headers: t.as('admin'),
     });
     expect(res.statusCode, res.body).toBe(200);
-    expect(t.services.calls[0].args[0]).toEqual({ file: '/srv/in/customers.jsonl', format: 'jsonl', dataset: 'customers', idColumn: 'email', idKind: 'email', skipBad: false });
+    expect(t.services.calls[0].args[0]).toEqual({ file: '/srv/in/customers.jsonl', origin: 'request', encoding: undefined, format: 'jsonl', dataset: 'customers', idColumn: 'email', idKind: 'email', skipBad: false });
   });
 
   it('400 REQUEST_INVALID naming the missing field', async () => {

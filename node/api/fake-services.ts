@@ -3,6 +3,7 @@
  * by the API tests only; the real node is covered by integration tests.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type * as S from './services.js';
 
 export interface Call {
@@ -124,6 +125,8 @@ export function fakeServices(): FakeServices {
     calls,
     imported,
     failNext: (method, err) => void failures.set(method, err),
+    // testApp passes its own upload directory.
+    uploadDir: tmpdir(),
     health() {
       record('health');
       return { status: 'ok', nodeId: `sha256:${'a'.repeat(64)}`, name: 'bank', version: '0.1.0', uptimeSeconds: 12, peers: [] };

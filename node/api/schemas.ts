@@ -5,6 +5,7 @@
  * shape equal to its interface in `services.ts`.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { SOURCE_ENCODINGS } from '../../adapters/sources/decode.js';
 import { ERRORS } from '../errors.js';
 import type * as S from './services.js';
 
@@ -73,12 +74,18 @@ export const ImportReport = Type.Object({
 });
 
 /** JSON import: a file already on the node's filesystem. */
+const ImportEncoding = Enum(
+  SOURCE_ENCODINGS,
+  "The file's text encoding; utf-8 by default. A byte-order mark (UTF-8, UTF-16) decides by itself. Invalid UTF-8 is refused with its line.",
+);
+
 export const ImportFromPath = Type.Object(
   {
-    path: Type.String({ minLength: 1, maxLength: 4096, description: "Absolute path on the node's filesystem." }),
+    path: Type.String({ minLength: 1, maxLength: 4096, description: "Absolute path on the node's filesystem, inside a directory listed in the node's imports.allowedDirs (none by default: path imports are refused)." }),
     idColumn: Type.String({ minLength: 1, maxLength: 200 }),
     idKind: IdKind,
     format: Type.Optional(Enum(['csv', 'jsonl'] as const)),
+    encoding: Type.Optional(ImportEncoding),
     skipBad: Type.Optional(Type.Boolean({ description: 'Skip bad rows instead of rolling back.' })),
   },
   { additionalProperties: false },
@@ -88,6 +95,7 @@ export const ImportQuery = Type.Object(
   {
     id: Type.Optional(Type.String({ pattern: '^[^:]+:[a-z][a-z0-9-]{0,31}$', description: 'For uploads: `<id column>:<id kind>`, e.g. `msisdn:phone`.' })),
     skipBad: Type.Optional(Type.Boolean({ description: 'For uploads: skip bad rows instead of rolling back.' })),
+    encoding: Type.Optional(ImportEncoding),
   },
   { additionalProperties: false },
 );

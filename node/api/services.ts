@@ -40,7 +40,15 @@ export interface DatasetInfo {
 export interface ImportInput {
   /** Path on the node's filesystem, or a temp file the API streamed an upload into. */
   file: string;
+  /**
+   * Who chose the file: 'request' — a path in an API request, read only inside imports.allowedDirs;
+   * 'upload' — the file the API staged an upload into; 'operator' — the CLI, whose user can read
+   * the file anyway.
+   */
+  origin: 'request' | 'upload' | 'operator';
   format?: 'csv' | 'jsonl';
+  /** utf-8 (default), gb18030, gbk, latin1 or utf-16le; a byte-order mark decides by itself. */
+  encoding?: string;
   dataset: string;
   idColumn: string;
   idKind: string;
@@ -189,6 +197,8 @@ export interface NodeServices {
   health(): HealthView;
   listDatasets(): DatasetInfo[];
   importDataset(input: ImportInput, actor: Actor): Promise<ImportReport>;
+  /** Where the API stages uploads: a 0700 directory inside the node's data directory, swept at start. */
+  readonly uploadDir: string;
   listAgreements(filter: { status?: AgreementView['status'] }): AgreementView[];
   getAgreement(id: string): AgreementView;
   proposeAgreement(input: ProposeInput, actor: Actor): Promise<AgreementView>;

@@ -1,14 +1,45 @@
 /**
- * Stages an uploaded dataset in a private temp directory so the importer can read it like any
- * file on the node. The body is counted while it streams; the upload stops at the limit instead
- * of filling the disk.
+ * Stages an uploaded dataset in a private directory inside the node's data directory, so the
+ * importer can read it like any file on the node. The body is counted while it streams; the
+ * upload stops at the limit instead of filling the disk.
+ *
+ * Uploads hold customer identifiers. Staged inside the data directory (not the shared /tmp) they
+ * stay under the node's own permissions and backups policy, and what a crash or kill -9 leaves
+ * behind is removed when the node next starts (`sweepStagedUploads`).
  */
-import { createWriteStream } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MofangError } from '../errors.js';
+
+const STAGING_DIR = 'uploads';
+
+/**
+ * The directory uploads are staged in (created 0700 if missing).
+ *
+ * @example stageUpload(body, { dir: uploadDir(config.node.dataDir), extension: 'csv', limit })
+ */
+export function uploadDir(dataDir: string): string {
+  const dir = join(dataDir, STAGING_DIR);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  return dir;
+}
+
+/**
+ * Removes every staged upload: at start no import is running, so any is a leftover of a crash.
+ * Returns how many were removed.
+ *
+ * @example sweepStagedUploads(node.config.node.dataDir)
+ */
+export function sweepStagedUploads(dataDir: string): number {
+  const dir = uploadDir(dataDir);
+  const entries = readdirSync(dir);
+  for (const entry of entries) rmSync(join(dir, entry), { recursive: true, force: true });
+  return entries.length;
+}
 
 export interface StagedUpload {
   file: string;
@@ -18,7 +49,7 @@ export interface StagedUpload {
 
 /**
  * @example
- * const staged = await stageUpload(request.body, { dir: tmpdir(), extension: 'csv', limit: 2 ** 31 });
+ * const staged = await stageUpload(request.body, { dir: uploadDir(dataDir), extension: 'csv', limit: 2 ** 31 });
  * try { await importer(staged.file) } finally { await staged.remove() }
  */
 export async function stageUpload(body: Readable, options: { dir: string; extension: string; limit: number }): Promise<StagedUpload> {

@@ -97,12 +97,13 @@ program.command('import <file>')
   .requiredOption('--id <column:kind>', 'identifier column and kind (phone, email, national-id, raw)')
   .addOption(new Option('--format <format>').choices(['csv', 'jsonl']))
   .option('--skip-bad', 'skip bad rows (reported) instead of rolling back')
+  .addOption(new Option('--encoding <encoding>', 'text encoding of the file (default utf-8; a byte-order mark decides by itself)').choices(['utf-8', 'gb18030', 'gbk', 'latin1', 'utf-16le']))
   .action((file, o) =>
     withNode(async (node) => {
       const [idColumn, idKind] = splitIdOption(o.id);
       const progress = progressReporter();
       try {
-        const r = await node.importDataset({ file: resolve(file), dataset: o.dataset, idColumn, idKind, format: o.format, skipBad: o.skipBad }, cliActor(), progress.update);
+        const r = await node.importDataset({ file: resolve(file), origin: 'operator', dataset: o.dataset, idColumn, idKind, format: o.format, encoding: o.encoding, skipBad: o.skipBad }, cliActor(), progress.update);
         progress.done();
         if (json()) return printJson(r);
         console.log(`Dataset ${r.dataset}: ${r.rowsRead} rows read, ${r.imported} imported, ${r.rejected} rejected (${(r.durationMs / 1000).toFixed(1)} s)`);

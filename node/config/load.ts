@@ -74,6 +74,7 @@ function resolvePaths(config: NodeConfig, base: string): NodeConfig {
     node: { ...config.node, dataDir: abs(config.node.dataDir) },
     identity: { key: abs(config.identity.key), certificate: abs(config.identity.certificate) },
     http: { ...config.http, tokens: abs(config.http.tokens) },
+    imports: { ...config.imports, allowedDirs: config.imports.allowedDirs.map(abs) },
     peers: config.peers.map((p) => ({ ...p, certificate: abs(p.certificate) })),
   };
 }

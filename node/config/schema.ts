@@ -73,6 +73,16 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    imports: Type.Object(
+      {
+        allowedDirs: Type.Array(FilePath('A directory whose files API callers may import by path (symbolic links are resolved before the check).'), {
+          default: [],
+          description:
+            "Directories API path imports may read; empty (the default) refuses every path import over HTTP, uploads still work. The node's own directories are never readable this way, even if listed. The CLI `mofang import` is not limited.",
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'Dataset imports (docs/import.md).' },
+    ),
     log: Type.Object(
       {
         level: Type.Union(

@@ -1,3 +1,4 @@
+import iconv from 'iconv-lite';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -112,6 +113,36 @@ describe.each([false, true])('importDataset (reading in a worker thread: %s)', (
       { line: 4, column: 'phone', reason: 'duplicate of line 2' },
       { line: 5, column: 'phone', reason: 'duplicate of line 2' },
     ]);
+  });
+
+  it('imports a GBK file with encoding gb18030, names intact; without it, refuses by line and changes nothing', async () => {
+    const f = join(dir, 'gbk.csv');
+    writeFileSync(f, iconv.encode('phone,姓名,city\n+8613800138000,张三,北京\n+8613900139000,李四,上海\n', 'gbk'));
+    const err = await failure(run(f));
+    expect(err).toMatchObject({ code: 'IMPORT_ENCODING_INVALID', details: { line: 1, encoding: 'utf-8' } });
+    expect(listDatasets(db)).toEqual([]);
+    const report = await run(f, { encoding: 'gb18030' });
+    expect(report.columns.map((c) => c.name)).toEqual(['姓名', 'city']);
+    const attrs = db.prepare('SELECT attrs FROM records ORDER BY row').pluck().all() as string[];
+    expect(attrs.map((a) => JSON.parse(a))).toEqual([{ 姓名: '张三', city: '北京' }, { 姓名: '李四', city: '上海' }]);
+  });
+
+  it('imports JSONL keys __proto__ and constructor as ordinary columns, without polluting Object.prototype', async () => {
+    const f = write('proto.jsonl', '{"phone":"+8613800138000","__proto__":"gold","constructor":"a"}\n{"phone":"+8613900139000","__proto__":"silver"}\n');
+    const report = await run(f);
+    expect(report.columns.map((c) => c.name)).toEqual(['__proto__', 'constructor']);
+    const attrs = db.prepare('SELECT attrs FROM records ORDER BY row').pluck().all() as string[];
+    expect(attrs.map((a) => Object.entries(JSON.parse(a)))).toEqual([[['__proto__', 'gold'], ['constructor', 'a']], [['__proto__', 'silver'], ['constructor', null]]]);
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).gold).toBeUndefined();
+  });
+
+  it('never quotes a first line that is not a header, nor lists it as available columns', async () => {
+    const f = write('shadow.csv', 'root:$6$Zr8Lq$SecretHash:19000:0:99999:7:::\nbin:*:19000:0:99999:7:::\n');
+    const err = await failure(run(f));
+    expect(err.code).toBe('IMPORT_FILE_UNREADABLE');
+    expect(err.message).toContain('line 1 does not look like a header: 1 field, the first is not a column name');
+    expect(`${err.message} ${JSON.stringify(err.details)}`).not.toMatch(/root|SecretHash|\$6\$/);
   });
 
   describe('a bad row aborts the import and changes nothing', () => {

@@ -15,6 +15,7 @@
 import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Group } from '../../protocols/group/group.js';
+import type { FileIdentity } from '../../adapters/sources/file-digest.js';
 import { CryptoPool } from '../crypto-pool/pool.js';
 import { MofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
@@ -65,6 +66,10 @@ export interface ImportOptions {
   idKind: string;
   /** 'csv' or 'jsonl'; by default from the file extension. */
   format?: string;
+  /** One of SOURCE_ENCODINGS (utf-8, gb18030, gbk, latin1, utf-16le); UTF-8 by default, and a byte-order mark decides by itself. */
+  encoding?: string;
+  /** The file `file` must still be when it is read: set for paths checked by import-path.ts, so a swap after the check is refused. */
+  identity?: FileIdentity;
   /** Skip and report bad rows instead of aborting on the first. */
   skipBad?: boolean;
   /** Types of attribute columns; the others are inferred from the first INFERENCE_SAMPLE_ROWS rows. */
@@ -120,7 +125,7 @@ export async function importDataset(db: Db, options: ImportOptions): Promise<Imp
   const { dataset, idColumn, group } = options;
   const idKind = checkOptions(options);
   if (db.inTransaction) throw new MofangError('INTERNAL', 'importDataset must not run inside a transaction');
-  const spec: ReadSpec = { file: options.file, format: options.format, idColumn, idKind, idOptions: options.idOptions ?? {}, attributeTypes: options.attributeTypes ?? {} };
+  const spec: ReadSpec = { file: options.file, format: options.format, encoding: options.encoding, identity: options.identity, idColumn, idKind, idOptions: options.idOptions ?? {}, attributeTypes: options.attributeTypes ?? {} };
   const events = (readInWorker(options) ? readRowsInWorker : readRows)(spec);
   const restoreCache = raiseCacheSize(db);
   let ownPool: CryptoPool | undefined;
@@ -186,7 +191,10 @@ const perSecond = (n: number, ms: number) => Math.round((n / Math.max(ms, 1)) * 
 type Staged = Pick<ImportReport, 'rowsRead' | 'imported' | 'rejected' | 'badRows'> & { sha256: string };
 type StageOptions = ImportOptions & { idKind: IdKind; generation: number; columns: DatasetColumn[]; totalBytes: number; pointBytes: number };
 
-/** Phase 1: stores every good row of the reader's batches in the staging generation. */
+/**
+ * Phase 1: stores every good row of the reader's batches in the staging generation. An error
+ * carries `rowsRead` (rows of the batches before the failing one) and `badRows` (skipped so far).
+ */
 async function stageRows(db: Db, options: StageOptions, events: AsyncGenerator<ReadEvent>): Promise<Staged> {
   const { idColumn, onProgress, totalBytes } = options;
   const bad = new BadRows(options.dataset, options.skipBad === true);
@@ -195,37 +203,43 @@ async function stageRows(db: Db, options: StageOptions, events: AsyncGenerator<R
   let rowsRead = 0;
   let bytesRead = 0;
   let reported = 0;
-  for (;;) {
-    const r = await events.next();
-    if (r.done) throw new MofangError('INTERNAL', 'import reader: ended without an end event');
-    const event = r.value;
-    if (event.type === 'end') {
-      writer.flush();
-      onProgress?.({ phase: 'read', rowsRead, bytesRead, totalBytes });
-      return { rowsRead, imported: writer.written, rejected: bad.count, badRows: bad.listed, sha256: event.sha256 };
-    }
-    if (event.type !== 'rows') throw new MofangError('INTERNAL', `import reader: unexpected ${event.type} event`);
-    const { count, lines, hashes, bad: badInBatch } = event.batch;
-    const write = writer.queueBatch(event.batch);
-    let b = 0;
-    for (let i = 0; ; i++) {
-      // Rows in line order: the bad rows that came before good row i, then row i.
-      for (; b < badInBatch.length && badInBatch[b].before === i; b++) {
-        const { before: _, ...row } = badInBatch[b];
-        bad.add(row);
+  try {
+    for (;;) {
+      const r = await events.next();
+      if (r.done) throw new MofangError('INTERNAL', 'import reader: ended without an end event');
+      const event = r.value;
+      if (event.type === 'end') {
+        writer.flush();
+        onProgress?.({ phase: 'read', rowsRead, bytesRead, totalBytes });
+        return { rowsRead, imported: writer.written, rejected: bad.count, badRows: bad.listed, sha256: event.sha256 };
       }
-      if (i === count) break;
-      const first = seen.add(hashes[i], lines[i]);
-      if (first === undefined) write[i] = 1;
-      else bad.add({ line: lines[i], column: idColumn, reason: `duplicate of line ${first}` });
+      if (event.type !== 'rows') throw new MofangError('INTERNAL', `import reader: unexpected ${event.type} event`);
+      const { count, lines, hashes, bad: badInBatch } = event.batch;
+      const write = writer.queueBatch(event.batch);
+      let b = 0;
+      for (let i = 0; ; i++) {
+        // Rows in line order: the bad rows that came before good row i, then row i.
+        for (; b < badInBatch.length && badInBatch[b].before === i; b++) {
+          const { before: _, ...row } = badInBatch[b];
+          bad.add(row);
+        }
+        if (i === count) break;
+        const first = seen.add(hashes[i], lines[i]);
+        if (first === undefined) write[i] = 1;
+        else bad.add({ line: lines[i], column: idColumn, reason: `duplicate of line ${first}` });
+      }
+      writer.commitIfFull();
+      rowsRead = event.batch.rowsRead;
+      bytesRead = event.batch.bytesRead;
+      if (rowsRead - reported >= PROGRESS_EVERY) {
+        reported = rowsRead;
+        onProgress?.({ phase: 'read', rowsRead, bytesRead, totalBytes });
+      }
     }
-    writer.commitIfFull();
-    rowsRead = event.batch.rowsRead;
-    bytesRead = event.batch.bytesRead;
-    if (rowsRead - reported >= PROGRESS_EVERY) {
-      reported = rowsRead;
-      onProgress?.({ phase: 'read', rowsRead, bytesRead, totalBytes });
-    }
+  } catch (err) {
+    // The audit entry of a failed import keeps counts, not messages: give it the counts.
+    if (!(err instanceof MofangError)) throw err;
+    throw new MofangError(err.code, err.message, { ...err.details, rowsRead, badRows: bad.count });
   }
 }
 

@@ -8,8 +8,11 @@
  * worker thread (read-worker.ts), where batches cross as one string plus transferred buffers.
  */
 import { openSource } from '../../adapters/sources/open.js';
+import type { FileIdentity } from '../../adapters/sources/file-digest.js';
 import type { RecordSource, SourceFormat, SourceRecord } from '../../adapters/sources/record.js';
+import { fieldOf } from '../../adapters/sources/record.js';
 import { MofangError } from '../errors.js';
+import { untrustedText } from '../text/untrusted.js';
 import { INFERENCE_SAMPLE_ROWS, inferAttributeType, type AttributeType, type DatasetColumn } from './attributes.js';
 import { idHash } from './id-set.js';
 import type { IdKind, NormaliseOptions } from './normalise.js';
@@ -23,6 +26,10 @@ export const BATCH_ROWS = 4096;
 export interface ReadSpec {
   file: string;
   format?: string;
+  /** One of SOURCE_ENCODINGS; UTF-8 by default (a byte-order mark decides by itself). */
+  encoding?: string;
+  /** The file `file` must still be when it is opened (a path checked by import-path.ts). */
+  identity?: FileIdentity;
   idColumn: string;
   idKind: IdKind;
   idOptions: NormaliseOptions;
@@ -57,7 +64,7 @@ export type ReadEvent =
  * for await (const event of readRows(spec)) if (event.type === 'rows') stage(event.batch);
  */
 export async function* readRows(spec: ReadSpec): AsyncGenerator<ReadEvent> {
-  const source = openSource(spec.file, spec.format);
+  const source = openSource(spec.file, spec.format, { encoding: spec.encoding, identity: spec.identity });
   const batches = source.batches();
   try {
     // The first source batches, up to the sample's size: the sample is their first rows.
@@ -138,14 +145,18 @@ function planColumns(source: RecordSource, sample: readonly SourceRecord[], idCo
   const names = new Set(source.header ?? good.flatMap((f) => Object.keys(f)));
   if (!source.header) for (const name of Object.keys(given)) names.add(name);
   if (!names.has(idColumn)) {
-    const available = [...names];
-    throw new MofangError('IMPORT_BAD_OPTION', `id column "${idColumn}" is not in the file; available columns: ${available.join(', ') || '(none)'}`, { option: 'idColumn', column: idColumn, available });
+    // Names are listed only because the source checked them (column-name.ts); still outsider text.
+    const available = [...names].map((name) => untrustedText(name));
+    const column = untrustedText(idColumn);
+    throw new MofangError('IMPORT_BAD_OPTION', `id column "${column}" is not in the file; available columns: ${available.join(', ') || '(none)'}`, { option: 'idColumn', column, available });
   }
   for (const name of Object.keys(given)) {
-    if (!names.has(name)) throw new MofangError('IMPORT_BAD_OPTION', `attributeTypes: column "${name}" is not in the file`, { option: 'attributeTypes', column: name });
+    const column = untrustedText(name);
+    if (!names.has(name)) throw new MofangError('IMPORT_BAD_OPTION', `attributeTypes: column "${column}" is not in the file`, { option: 'attributeTypes', column });
   }
   if (names.size > MAX_COLUMNS) throw new MofangError('LIMIT_EXCEEDED', `${names.size} columns; at most ${MAX_COLUMNS} are supported`, { limit: MAX_COLUMNS });
   return [...names]
     .filter((name) => name !== idColumn)
-    .map((name) => ({ name, type: given[name] ?? inferAttributeType(good.map((f) => f[name] ?? null)) }));
+    // Own keys only: a column named `constructor` must not pick up Object.prototype's.
+    .map((name) => ({ name, type: (Object.hasOwn(given, name) ? given[name] : undefined) ?? inferAttributeType(good.map((f) => fieldOf(f, name) ?? null)) }));
 }

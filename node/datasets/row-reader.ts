@@ -2,7 +2,7 @@
  * One source record → its normalised identifier and its attributes as JSON, or the reason the row
  * is bad (never quoting a value).
  */
-import type { FieldValue, SourceRecord } from '../../adapters/sources/record.js';
+import { fieldOf, type FieldValue, type SourceRecord } from '../../adapters/sources/record.js';
 import { coerceAttribute, INFERENCE_SAMPLE_ROWS, MISMATCH_REASON, type DatasetColumn } from './attributes.js';
 import { tryNormaliseIdentifier, type IdKind, type NormaliseOptions } from './normalise.js';
 
@@ -33,7 +33,7 @@ export class RowReader {
     const { line } = record;
     if (record.error !== undefined) return { line, ...(record.column ? { column: record.column } : {}), reason: record.error };
     const fields = record.fields;
-    const rawId = fields[this.idColumn];
+    const rawId = fieldOf(fields, this.idColumn);
     if (rawId === undefined || rawId === null || rawId === '') return { line, column: this.idColumn, reason: 'empty identifier' };
     if (typeof rawId === 'boolean') return { line, column: this.idColumn, reason: 'identifier must be a string' };
     const id = tryNormaliseIdentifier(this.kind, String(rawId), this.idOptions);
@@ -42,7 +42,7 @@ export class RowReader {
     let attrs = '{';
     for (let i = 0; i < this.columns.length; i++) {
       const { name, type } = this.columns[i];
-      const value: FieldValue | undefined = coerceAttribute(type, fields[name] ?? null);
+      const value: FieldValue | undefined = coerceAttribute(type, fieldOf(fields, name) ?? null);
       if (value === undefined) return { line, column: name, reason: MISMATCH_REASON[type] };
       attrs += (i === 0 ? '' : ',') + this.keys[i] + JSON.stringify(value);
     }

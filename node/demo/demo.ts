@@ -120,7 +120,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     step('Importing (identifiers normalised and hashed to the group once, at import)');
     for (const [node, file, dataset] of [[bank, data.bankFile, 'customers'], [telco, data.partnerFile, 'subscribers']] as const) {
       const progress = progressReporter();
-      const r = await node.importDataset({ file, dataset, idColumn: 'phone', idKind: 'phone' }, admin, progress.update);
+      const r = await node.importDataset({ file, origin: 'operator', dataset, idColumn: 'phone', idKind: 'phone' }, admin, progress.update);
       progress.done();
       print(`  ${node.config.node.name.padEnd(5)} ${dataset}: ${r.imported} imported, ${r.rejected} rejected in ${(r.durationMs / 1000).toFixed(1)} s`);
     }

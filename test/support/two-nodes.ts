@@ -50,8 +50,8 @@ export async function startTwoNodes(sizes = { bankRows: 1500, partnerRows: 800, 
   const clock = new TestClock();
   const bank = MofangNode.open(bankInit.configFile, { quietLogs: true, now: clock.now });
   const telco = MofangNode.open(telcoInit.configFile, { quietLogs: true, now: clock.now });
-  await bank.importDataset({ file: data.bankFile, dataset: 'customers', idColumn: 'phone', idKind: 'phone' }, admin);
-  await telco.importDataset({ file: data.partnerFile, dataset: 'subscribers', idColumn: 'phone', idKind: 'phone' }, admin);
+  await bank.importDataset({ file: data.bankFile, origin: 'operator', dataset: 'customers', idColumn: 'phone', idKind: 'phone' }, admin);
+  await telco.importDataset({ file: data.partnerFile, origin: 'operator', dataset: 'subscribers', idColumn: 'phone', idKind: 'phone' }, admin);
   const running = { bank: await startNode(bank), telco: await startNode(telco) };
   return {
     dir, clock, bank, telco, bankInit, telcoInit, running, data,

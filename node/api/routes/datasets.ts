@@ -1,7 +1,7 @@
 /**
- * Datasets: list, and import either an upload (CSV or NDJSON streamed to a private temp file)
- * or a file already on the node (JSON body with its path). Importing is admin-only: it changes
- * what the node can match against.
+ * Datasets: list, and import either an upload (CSV or NDJSON streamed to a private file in the
+ * node's data directory) or a file already on the node (JSON body with its path, read only inside
+ * imports.allowedDirs). Importing is admin-only: it changes what the node can match against.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
@@ -16,7 +16,7 @@ export interface DatasetRouteOptions {
   services: NodeServices;
   /** Largest upload, in bytes. */
   importBodyLimit: number;
-  /** Directory for staged uploads. */
+  /** Directory for staged uploads (private to the node: they hold customer identifiers). */
   uploadDir: string;
 }
 
@@ -45,7 +45,9 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRouteOptions> = async (app
         summary: 'Import a dataset (upload, or a file on the node)',
         description:
           'Upload: send the file as the body with Content-Type text/csv or application/x-ndjson and `?id=<column>:<kind>`. ' +
-          `On-node file: send JSON { path, idColumn, idKind }. Uploads larger than the configured limit (default 2 GiB) are refused with LIMIT_EXCEEDED.`,
+          "On-node file: send JSON { path, idColumn, idKind }; the path must be inside a directory of the node's imports.allowedDirs (IMPORT_PATH_FORBIDDEN otherwise). " +
+          'Both take `encoding` (utf-8 by default; gb18030, gbk, latin1, utf-16le); invalid UTF-8 is refused with IMPORT_ENCODING_INVALID naming the line. ' +
+          `Uploads larger than the configured limit (default 2 GiB) are refused with LIMIT_EXCEEDED.`,
         params: Type.Object({ name: DatasetName }),
         querystring: ImportQuery,
         body: {
@@ -65,7 +67,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRouteOptions> = async (app
       const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       if (mediaType === 'application/json') {
         const b = request.body as Static<typeof ImportFromPath>;
-        const input: ImportInput = { file: b.path, format: b.format, dataset, idColumn: b.idColumn, idKind: b.idKind, skipBad: b.skipBad };
+        const input: ImportInput = { file: b.path, origin: 'request', format: b.format, encoding: b.encoding, dataset, idColumn: b.idColumn, idKind: b.idKind, skipBad: b.skipBad };
         return services.importDataset(input, actor);
       }
       if (!Object.hasOwn(UPLOAD_TYPES, mediaType)) {
@@ -81,7 +83,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRouteOptions> = async (app
       const staged = await stageUpload(request.body as Readable, { dir: uploadDir, extension: format, limit: importBodyLimit });
       try {
         return await services.importDataset(
-          { file: staged.file, format, dataset, idColumn: id.slice(0, cut), idKind: id.slice(cut + 1), skipBad: request.query.skipBad },
+          { file: staged.file, origin: 'upload', format, encoding: request.query.encoding, dataset, idColumn: id.slice(0, cut), idKind: id.slice(cut + 1), skipBad: request.query.skipBad },
           actor,
         );
       } finally {
