@@ -77,7 +77,8 @@ export function agreementDeliverer(opts: DelivererOptions): AgreementDeliverer {
   let again = false;
   let lastProbe = 0;
 
-  async function attempt(row: OutboxRow): Promise<void> {
+  /** `report`: log a failure (background retries); a caller's one-shot attempt reports it itself. */
+  async function attempt(row: OutboxRow, report = true): Promise<void> {
     inFlight.add(row.peerNodeId);
     try {
       const status = await opts.send(row);
@@ -87,7 +88,7 @@ export function agreementDeliverer(opts: DelivererOptions): AgreementDeliverer {
       const now = opts.now();
       const next = FINAL_REFUSALS.has(e.code) ? null : new Date(now.getTime() + retryDelayMs(row.attempts + 1, backoff, random));
       recordFailure(opts.db, opts.audit, row, { code: e.code, message: e.message }, next, now);
-      opts.logger.warn({ agreementId: row.agreementId, delivery: row.action, code: e.code, nextAttemptAt: next?.toISOString() ?? null }, 'agreement delivery failed');
+      if (report) opts.logger.warn({ agreementId: row.agreementId, delivery: row.action, code: e.code, nextAttemptAt: next?.toISOString() ?? null }, 'agreement delivery failed');
     } finally {
       inFlight.delete(row.peerNodeId);
     }
@@ -147,7 +148,7 @@ export function agreementDeliverer(opts: DelivererOptions): AgreementDeliverer {
   return {
     async deliver(agreementId, action) {
       const row = getDelivery(opts.db, agreementId, action);
-      if (row?.state === 'pending') await attempt(row);
+      if (row?.state === 'pending') await attempt(row, false);
     },
     peerReachable(peerNodeId) {
       if (inFlight.has(peerNodeId)) return;
