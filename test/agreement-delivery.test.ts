@@ -78,6 +78,9 @@ describe('agreement delivery when the other node is down', () => {
     expect(nodes.bank.getAgreement(id).status).toBe('accepted');
     expect(telco.getAgreement(id)).toMatchObject({ status: 'accepted', delivery: { action: 'accept', state: 'delivered' } });
     expect(telco.listAudit({ limit: 1000, action: 'agreement.delivered' }).map((e) => e.subject)).toContain(id);
+    const res = await fetch(`${running.telco!.httpUrl}/v1/agreements/${id}`, { headers: { authorization: `Bearer ${nodes.telcoInit.tokens.operator}` } });
+    expect(res.status).toBe(200);
+    expect((await res.json()).delivery).toMatchObject({ action: 'accept', state: 'delivered', lastErrorCode: 'PEER_UNREACHABLE' });
   });
 
   it('a revocation made with the CLI while the proposer is stopped is delivered by the running node when it is back', async () => {
