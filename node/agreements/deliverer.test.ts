@@ -130,6 +130,17 @@ describe('the agreement outbox', () => {
     expect(deliveryView(telco.db, id)).toMatchObject({ action: 'revoke', state: 'delivered' });
   });
 
+  it("a revocation whose reason carries a phone number still reaches the peer, redacted in the peer's audit", async () => {
+    const id = proposeToTelco();
+    acceptAgreement(telco.ctx, id, telco.identity);
+    revokeAgreement(telco.ctx, id, telco.identity, 'customer 13800138000 complained');
+    await telcoDeliverer().deliver(id, 'revoke');
+    expect(getAgreement(bank.db, id)).toMatchObject({ status: 'revoked', revokedReason: 'customer 13800138000 complained' });
+    const entry = bank.auditEntries().at(-1)!;
+    expect(entry).toMatchObject({ action: 'agreement.revoked', subject: id });
+    expect(JSON.stringify(entry)).not.toContain('13800138000');
+  });
+
   it('a refusal that re-sending cannot change ends the retries as refused, audited', async () => {
     const id = proposeToTelco();
     acceptAgreement(telco.ctx, id, telco.identity);

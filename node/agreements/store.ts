@@ -27,6 +27,7 @@ import {
   verifyTermsSignature,
 } from './signing.js';
 import { dropPendingAcceptance, enqueueDelivery } from './outbox.js';
+import { untrustedText } from '../text/untrusted.js';
 
 export type AgreementStatus = 'proposed' | 'pending' | 'accepted' | 'revoked';
 
@@ -330,7 +331,9 @@ function markRevoked(ctx: AgreementContext, a: StoredAgreement, by: string, reas
     actor: by,
     action: 'agreement.revoked',
     subject: a.id,
-    details: { ...transitionDetails(a, 'revoked'), reason, signed: sig !== undefined },
+    // The peer's reason is outsider text: redacted for the audit (whose privacy guard would
+    // otherwise refuse the entry and so the revocation); stored as signed, for re-verification.
+    details: { ...transitionDetails(a, 'revoked'), reason: by === ctx.localNodeId ? reason : untrustedText(reason), signed: sig !== undefined },
   });
   return getAgreement(ctx.db, a.id);
 }
