@@ -22,6 +22,8 @@ import {
   acceptAgreement, getAgreement, listAgreements, receiveProposal, recordAcceptance, revokeAgreement, saveProposal,
   type AgreementContext, type StoredAgreement,
 } from './agreements/store.js';
+import { agreementDeliverer, type AgreementDeliverer, type DeliveryTuning } from './agreements/deliverer.js';
+import { deliveryView, getDelivery, enqueueDelivery, type OutboxRow } from './agreements/outbox.js';
 import type { NodeConfig } from './config/schema.js';
 import { loadConfig } from './config/load.js';
 import { importDataset } from './datasets/import.js';
@@ -59,6 +61,8 @@ export interface NodeOptions {
   quietLogs?: boolean;
   /** The file the config was read from: its directory is one of the node's own (never imported by path). */
   configFile?: string;
+  /** Retry timing of agreement deliveries; tests shorten it. */
+  delivery?: Partial<DeliveryTuning>;
 }
 
 export class MofangNode implements NodeServices {
@@ -72,7 +76,7 @@ export class MofangNode implements NodeServices {
   private readonly now: () => Date;
   private readonly configFile: string | undefined;
 
-  constructor(readonly config: NodeConfig, options: NodeOptions = {}) {
+  constructor(readonly config: NodeConfig, private readonly options: NodeOptions = {}) {
     this.logger = options.logger ?? createLogger({ level: options.quietLogs ? 'warn' : (config.log.level as 'info'), name: config.node.name });
     this.now = options.now ?? (() => new Date());
     this.configFile = options.configFile;
@@ -148,6 +152,7 @@ export class MofangNode implements NodeServices {
       if (res.protocolVersion !== PROTOCOL_VERSION || res.nodeId !== peer.nodeId || res.suite !== this.group.suite) {
         throw new MofangError('PEER_VERSION_MISMATCH', `peer ${peer.name} answered protocol ${res.protocolVersion}, suite ${res.suite || 'none'}; this node needs protocol ${PROTOCOL_VERSION}, suite ${this.group.suite}`);
       }
+      this.agreementDelivery.peerReachable(peer.nodeId);
       return { peer, client };
     } catch (err) {
       client.close();
@@ -213,7 +218,43 @@ export class MofangNode implements NodeServices {
   }
 
   private view(a: StoredAgreement): AgreementView {
-    return { ...a, terms: a.terms as unknown as Record<string, unknown>, peerName: this.peers.byNodeId(a.peerNodeId)?.name };
+    const delivery = deliveryView(this.db, a.id);
+    return { ...a, terms: a.terms as unknown as Record<string, unknown>, peerName: this.peers.byNodeId(a.peerNodeId)?.name, ...(delivery ? { delivery } : {}) };
+  }
+
+  private deliverer: AgreementDeliverer | null = null;
+
+  /** Tells peers of our acceptances and revocations until they acknowledge; `mofang start` runs it. */
+  get agreementDelivery(): AgreementDeliverer {
+    this.deliverer ??= agreementDeliverer({
+      db: this.db, audit: this.audit, logger: this.logger, now: this.now, ...this.options.delivery,
+      send: (row) => this.sendDelivery(row),
+      probe: async (peerNodeId) => {
+        const peer = this.peers.byNodeId(peerNodeId);
+        if (!peer) return false;
+        const { client } = await this.connect(peer.name, 'system:delivery');
+        client.close();
+        return true;
+      },
+    });
+    return this.deliverer;
+  }
+
+  /** Sends one outbox entry: the acceptor signature or the signed revocation stored with the agreement. */
+  private async sendDelivery(row: OutboxRow): Promise<string> {
+    const a = getAgreement(this.db, row.agreementId);
+    const sig = row.action === 'accept' ? a.acceptorSignature : a.revocationSignature;
+    if (!sig) throw new MofangError('INTERNAL', `agreement ${a.id}: no stored ${row.action === 'accept' ? 'acceptor' : 'revocation'} signature to deliver`);
+    const wireSig = { signer: sig.signer, signature: Buffer.from(sig.signature, 'base64'), at: sig.at };
+    const { client } = await this.connect(this.peerOfAgreement(a).name, 'system:delivery');
+    try {
+      const ack = row.action === 'accept'
+        ? await client.acceptAgreement({ agreementId: a.id, termsHash: a.termsHash, acceptorSignature: wireSig })
+        : await client.revokeAgreement({ agreementId: a.id, reason: a.revokedReason!, revokerSignature: wireSig });
+      return ack.status;
+    } finally {
+      client.close();
+    }
   }
 
   async proposeAgreement(input: ProposeInput, actor: Actor): Promise<AgreementView> {
@@ -264,22 +305,24 @@ export class MofangNode implements NodeServices {
     }
   }
 
-  async acceptAgreement(id: string, actor: Actor): Promise<AgreementView> {
+  /**
+   * Accepts locally (signing, and queueing the delivery in the same transaction), then tries once
+   * to tell the proposer. An unreachable proposer leaves the delivery pending — the view says so —
+   * and a running node keeps retrying. Accepting an accepted agreement tries an undelivered
+   * acceptance again.
+   */
+  async acceptAgreement(id: string, _actor: Actor): Promise<AgreementView> {
     const current = getAgreement(this.db, id);
     if (current.localParty !== 'acceptor') throw new MofangError('AGREEMENT_STATE', `agreement ${id}: only the acceptor accepts; this node proposed it`);
-    const peer = this.peerOfAgreement(current);
-    if (current.status === 'pending') this.checkOurSide(current);
-    // Accepting again re-sends our stored signature, for when the proposer was unreachable.
-    const signature = current.status === 'accepted' ? current.acceptorSignature! : acceptAgreement(this.agreementContext, id, this.identity);
-    const { client } = await this.connect(peer.name, actor.id);
-    try {
-      await client.acceptAgreement({ agreementId: id, termsHash: current.termsHash, acceptorSignature: { signer: signature.signer, signature: Buffer.from(signature.signature, 'base64'), at: signature.at } });
-    } catch (err) {
-      const e = err as MofangError;
-      throw new MofangError(e.code ?? 'PEER_UNREACHABLE', `accepted on this node, but ${peer.name} was not told (${e.message}); run accept again to re-send`, { peer: peer.name });
-    } finally {
-      client.close();
+    this.peerOfAgreement(current);
+    if (current.status !== 'accepted') {
+      if (current.status === 'pending') this.checkOurSide(current);
+      acceptAgreement(this.agreementContext, id, this.identity); // refuses a revoked one, naming the state
+    } else if (!getDelivery(this.db, id, 'accept')) {
+      // Accepted before deliveries were tracked: whether the proposer heard is unknown, so send again.
+      this.db.transaction(() => enqueueDelivery(this.db, id, current.peerNodeId, 'accept', this.now())).immediate();
     }
+    await this.agreementDelivery.deliver(id, 'accept');
     return this.getAgreement(id);
   }
 
@@ -296,22 +339,10 @@ export class MofangNode implements NodeServices {
     if (issues.length > 0) throw new MofangError('AGREEMENT_INVALID', `agreement ${a.id} cannot be accepted: ${issues[0]}`, { issues });
   }
 
-  async revokeAgreement(id: string, reason: string, actor: Actor): Promise<AgreementView> {
-    // Revocation takes effect here at once, whether or not the peer hears of it.
-    const revoked = revokeAgreement(this.agreementContext, id, this.identity, reason);
-    const peer = this.peerOfAgreement(revoked);
-    const sig = revoked.revocationSignature!;
-    try {
-      const { client } = await this.connect(peer.name, actor.id);
-      try {
-        await client.revokeAgreement({ agreementId: id, reason: revoked.revokedReason!, revokerSignature: { signer: sig.signer, signature: Buffer.from(sig.signature, 'base64'), at: sig.at } });
-      } finally {
-        client.close();
-      }
-    } catch (err) {
-      this.audit.append({ actor: actor.id, action: 'agreement.revocation_unsent', subject: id, details: { peer: peer.name, reason: (err as Error).message } });
-      this.logger.warn({ agreementId: id, peer: peer.name }, 'revoked locally; the peer could not be told');
-    }
+  /** Revokes here at once (queueing the signed revocation for the peer), then tries once to deliver it. */
+  async revokeAgreement(id: string, reason: string, _actor: Actor): Promise<AgreementView> {
+    revokeAgreement(this.agreementContext, id, this.identity, reason);
+    await this.agreementDelivery.deliver(id, 'revoke');
     return this.getAgreement(id);
   }
 

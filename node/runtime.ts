@@ -44,6 +44,7 @@ export async function startNode(node: MofangNode, overrides: { grpcListen?: stri
   const runner = node.jobRunner();
   runner.start();
   node.insight.startScheduler();
+  node.agreementDelivery.start();
   node.audit.append({ actor: 'system', action: 'node.started', subject: node.identity.nodeId, details: { grpcPort: grpc.port, httpPort, version: packageVersion() } });
   node.logger.info({ grpcPort: grpc.port, httpPort, nodeId: node.identity.nodeId }, 'node started');
   return {
@@ -52,6 +53,7 @@ export async function startNode(node: MofangNode, overrides: { grpcListen?: stri
     httpUrl: `http://${host.includes(':') ? `[${host}]` : host}:${httpPort}`,
     async stop() {
       await runner.stop();
+      await node.agreementDelivery.stop();
       await node.insight.stopScheduler();
       await app.close();
       await grpc.close();

@@ -27,3 +27,31 @@ CREATE TABLE agreements (
 );
 CREATE INDEX agreements_status ON agreements (status);
 `;
+
+/**
+ * Version 9: the delivery outbox. An acceptance or revocation is written here in the same
+ * transaction as the local state change, so a crash or an unreachable peer can delay telling the
+ * peer but never lose it. The message itself is rebuilt from the `agreements` row (the acceptor's or
+ * revoker's stored signature), so the outbox holds only the delivery bookkeeping.
+ *
+ * `pending` = not yet acknowledged by the peer; `delivered` = the peer acknowledged it;
+ * `refused` = the peer answered with a refusal that re-sending cannot change (e.g. it had revoked).
+ */
+export const AGREEMENT_OUTBOX_SCHEMA_V9 = `
+CREATE TABLE agreement_outbox (
+  agreement_id    TEXT NOT NULL REFERENCES agreements (id),
+  action          TEXT NOT NULL CHECK (action IN ('accept', 'revoke')),
+  peer_node_id    TEXT NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'refused')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT,                                      -- set while pending
+  last_error_code TEXT,                                      -- catalogue code of the last failure
+  last_error      TEXT,                                      -- its message, passed through untrustedText
+  created_at      TEXT NOT NULL,
+  updated_at      TEXT NOT NULL,
+  delivered_at    TEXT,
+  PRIMARY KEY (agreement_id, action),
+  CHECK (state <> 'pending' OR next_attempt_at IS NOT NULL)
+);
+CREATE INDEX agreement_outbox_due ON agreement_outbox (state, next_attempt_at);
+`;

@@ -6,7 +6,8 @@
  *   either node:    proposed | pending | accepted --revokeAgreement / recordRevocation--> revoked (terminal)
  *
  * Each transition runs in one IMMEDIATE transaction that also appends its audit entry, so the
- * stored state and the audit log cannot diverge. The network transport is the caller's: it sends
+ * stored state and the audit log cannot diverge. A transition the peer must hear of (our
+ * acceptance, our signed revocation) also queues its delivery in that transaction (outbox.ts). The network transport is the caller's: it sends
  * what these functions return and passes in what the peer sent, with the peer's mTLS certificate.
  */
 import type { Db } from '../store/db.js';
@@ -25,6 +26,8 @@ import {
   verifyRevocationSignature,
   verifyTermsSignature,
 } from './signing.js';
+import { dropPendingAcceptance, enqueueDelivery } from './outbox.js';
+import { untrustedText } from '../text/untrusted.js';
 
 export type AgreementStatus = 'proposed' | 'pending' | 'accepted' | 'revoked';
 
@@ -142,7 +145,8 @@ export function acceptAgreement(ctx: AgreementContext, id: string, signer: Terms
     ctx.db
       .prepare(`UPDATE agreements SET status = 'accepted', acceptor_signature = ?, updated_at = ? WHERE id = ?`)
       .run(canonicalJson(signature), now.toISOString(), id);
-    appendAudit(ctx, { actor: ctx.localNodeId, action: 'agreement.accepted', subject: id, details: transitionDetails(a, 'accepted') });
+    enqueueDelivery(ctx.db, id, a.peerNodeId, 'accept', now);
+    appendAudit(ctx, { actor: ctx.localNodeId, action: 'agreement.accepted', subject: id, details: { ...transitionDetails(a, 'accepted'), delivery: 'pending' } });
     return signature;
   });
 }
@@ -205,6 +209,8 @@ export function revokeAgreement(ctx: AgreementContext, id: string, by: TermsSign
     }
     requireState(a, ['proposed', 'pending', 'accepted'], 'revoke');
     const signature = typeof by === 'string' ? undefined : signRevocation(a.terms, why, by, clock(ctx));
+    // Only a signed revocation can be delivered: the peer verifies it before it ends the agreement.
+    if (signature) enqueueDelivery(ctx.db, id, a.peerNodeId, 'revoke', clock(ctx));
     return markRevoked(ctx, a, byNodeId, why, signature);
   });
 }
@@ -226,11 +232,13 @@ export function recordRevocation(
   return transaction(ctx, () => {
     const a = getAgreement(ctx.db, id);
     if (a.status === 'revoked' && a.revocationSignature?.signature === revocationSignature?.signature) return a;
-    requireState(a, ['proposed', 'pending', 'accepted'], 'record the revocation of');
     const party = verifyRevocationSignature(a.terms, why, revocationSignature, peerCertPem, ctx.verify);
     if (party === a.localParty) {
       throw new MofangError('PEER_SIGNATURE_INVALID', `agreement ${id}: the revocation is signed by this node, not the peer`);
     }
+    // Both sides revoked, and the messages crossed: the first one recorded stands, and the peer's
+    // (verified) revocation is acknowledged rather than refused, so its delivery can complete.
+    if (a.status === 'revoked') return a;
     return markRevoked(ctx, a, revocationSignature.signer, why, revocationSignature);
   });
 }
@@ -318,11 +326,14 @@ function markRevoked(ctx: AgreementContext, a: StoredAgreement, by: string, reas
       `UPDATE agreements SET status = 'revoked', revoked_by = ?, revoked_reason = ?, revocation_signature = ?, updated_at = ? WHERE id = ?`,
     )
     .run(by, reason, sig ? canonicalJson(sig) : null, clock(ctx).toISOString(), a.id);
+  dropPendingAcceptance(ctx.db, a.id);
   appendAudit(ctx, {
     actor: by,
     action: 'agreement.revoked',
     subject: a.id,
-    details: { ...transitionDetails(a, 'revoked'), reason, signed: sig !== undefined },
+    // The peer's reason is outsider text: redacted for the audit (whose privacy guard would
+    // otherwise refuse the entry and so the revocation); stored as signed, for re-verification.
+    details: { ...transitionDetails(a, 'revoked'), reason: by === ctx.localNodeId ? reason : untrustedText(reason), signed: sig !== undefined },
   });
   return getAgreement(ctx.db, a.id);
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Db } from '../store/db.js';
 import { type TermsDraft, agreementHash, draftTerms } from './model.js';
-import { AGREEMENT_SCHEMA_V1 } from './schema.js';
+import { AGREEMENT_OUTBOX_SCHEMA_V9, AGREEMENT_SCHEMA_V1 } from './schema.js';
 import { nodeIdOfCert } from './signing.js';
 import type { AgreementContext, AuditEntry, StoredAgreement } from './store.js';
 
@@ -58,6 +58,7 @@ export function makeTestNode(name: string, now?: () => Date): TestNode {
   const identity = makeTestIdentity(name);
   const db = new Database(join(mkdtempSync(join(tmpdir(), 'mofang-agreements-')), `${name}.db`));
   db.exec(AGREEMENT_SCHEMA_V1);
+  db.exec(AGREEMENT_OUTBOX_SCHEMA_V9);
   db.exec('CREATE TABLE test_audit (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL)');
   const audit = { append: (e: AuditEntry) => db.prepare('INSERT INTO test_audit (entry) VALUES (?)').run(JSON.stringify(e)) };
   return {

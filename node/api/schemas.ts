@@ -167,6 +167,14 @@ export const AgreementView = Type.Object({
   acceptorSignature: Type.Optional(Signature),
   revokedBy: Type.Optional(Type.String()),
   revokedReason: Type.Optional(Type.String()),
+  delivery: Type.Optional(Type.Object({
+    action: Enum(['accept', 'revoke'] as const),
+    state: Enum(['pending', 'delivered', 'refused'] as const),
+    attempts: Type.Integer(),
+    nextAttemptAt: Nullable(Timestamp),
+    lastErrorCode: Nullable(Type.String()),
+    deliveredAt: Nullable(Timestamp),
+  }, { description: 'Whether the peer has been told of our acceptance or revocation; absent when there is nothing to tell.' })),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

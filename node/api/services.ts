@@ -117,6 +117,15 @@ export interface AgreementView {
   acceptorSignature?: { signer: string; signature: string; at: string };
   revokedBy?: string;
   revokedReason?: string;
+  /** Whether the peer has been told of our acceptance or revocation (absent: nothing to tell). */
+  delivery?: {
+    action: 'accept' | 'revoke';
+    state: 'pending' | 'delivered' | 'refused';
+    attempts: number;
+    nextAttemptAt: string | null;
+    lastErrorCode: string | null;
+    deliveredAt: string | null;
+  };
   createdAt: string;
   updatedAt: string;
 }

@@ -2,6 +2,7 @@
 import type { AgreementView, AuditVerifyView, BudgetView, RunView, ScoreSet } from '../api/services.js';
 import type { JobView } from '../jobs/store.js';
 import { MofangError } from '../errors.js';
+import { untrustedText } from '../text/untrusted.js';
 
 export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, null, 2));
@@ -16,19 +17,106 @@ export function parseExpiry(value: string, now = new Date()): string {
   return new Date(t).toISOString();
 }
 
-export function printAgreement(a: AgreementView): void {
-  const t = a.terms as { title: string; operations: string[]; minIntersection: number; expiresAt: string; idKind: string; parties: Record<string, { name: string; dataset: string }>; outputs: Record<string, string[]> };
-  console.log(`Agreement ${a.id} — ${t.title}`);
-  console.log(`  status:     ${a.status} (this node is the ${a.localParty})`);
-  console.log(`  parties:    ${t.parties.proposer.name} (${t.parties.proposer.dataset}) ↔ ${t.parties.acceptor.name} (${t.parties.acceptor.dataset}), id kind ${t.idKind}`);
-  console.log(`  operations: ${t.operations.join(', ')}; overlap to ${t.outputs.overlap.join(' + ')}, enrich to ${t.outputs.enrich.join(' + ')}`);
-  console.log(`  minimum:    ${t.minIntersection}; expires ${t.expiresAt}`);
-  const agg = (a.terms as { aggregate?: { columns: { column: string; min: number; max: number }[]; valueHolder: string; mechanism: string; epsilonPerQuery: number; budget: { epsilon: number; periodDays: number }; minGroupSize: number } }).aggregate;
-  if (agg) {
-    console.log(`  aggregate:  ${agg.columns.map((c) => `${c.column} [${c.min}, ${c.max}]`).join(', ')} of the ${agg.valueHolder}; ${agg.mechanism}, ε ${agg.epsilonPerQuery}/query, ${agg.budget.epsilon} per ${agg.budget.periodDays} days; groups ≥ ${agg.minGroupSize}`);
+/** The terms as `agreements show` reads them; absent optional fields are shown as absent. */
+interface TermsForReview {
+  version: number;
+  title: string;
+  createdAt: string;
+  expiresAt: string;
+  idKind: string;
+  parties: Record<'proposer' | 'acceptor', { nodeId: string; name: string; dataset: string; columns: string[] }>;
+  operations: string[];
+  outputs: { overlap: string[]; enrich: string[]; aggregate?: string[] };
+  minIntersection: number;
+  maxQueriesPerDay?: number;
+  enrichAttribute?: string;
+  labels?: { column: string; type: string; maxBytes?: number }[];
+  oprfKeyEpochDays?: number;
+  aggregate?: {
+    columns: { column: string; min: number; max: number; scale?: number; buckets?: number[] }[];
+    valueHolder: string;
+    mechanism: string;
+    epsilonPerQuery: number;
+    deltaPerQuery?: number;
+    budget: { epsilon: number; delta?: number; periodDays: number };
+    minGroupSize: number;
+    minInputSize: number;
+    maxGroups: number;
+  };
+}
+
+/** `delivered`, or `pending (attempts N, next at T, last error CODE)`: has the peer been told? */
+export function deliveryText(d: NonNullable<AgreementView['delivery']>): string {
+  const what = d.action === 'accept' ? 'acceptance' : 'revocation';
+  if (d.state === 'delivered') return `delivered (${what}, ${d.deliveredAt})`;
+  const error = d.lastErrorCode ? `, last error ${d.lastErrorCode}` : '';
+  if (d.state === 'refused') return `refused by the peer (${what}, attempts ${d.attempts}${error}); it will not be re-sent`;
+  return `pending (${what}, attempts ${d.attempts}, next at ${d.nextAttemptAt}${error})`;
+}
+
+/**
+ * Every term of an agreement, one labelled line each, in the order a partner's administrator
+ * reviews them before accepting. Names and the title come from the proposer: they go through
+ * untrustedText so a control or bidi character cannot disguise what is being accepted.
+ */
+export function agreementLines(a: AgreementView): string[] {
+  const t = a.terms as unknown as TermsForReview;
+  const txt = (s: string) => untrustedText(s);
+  const party = (role: 'proposer' | 'acceptor') => {
+    const p = t.parties[role];
+    return `${txt(p.name)} (node ${p.nodeId}), dataset ${txt(p.dataset)}, columns ${p.columns.map(txt).join(', ')}`;
+  };
+  const receivers = (op: string, to: string[] | undefined) => `${op} → ${to && to.length ? to.join(' + ') : 'nobody'}`;
+  const lines = [
+    `Agreement ${a.id} — ${txt(t.title)}`,
+    `  status:           ${a.status} (this node is the ${a.localParty}${a.peerName ? `; peer ${a.peerName}` : ''})`,
+  ];
+  if (a.delivery) lines.push(`  delivery:         ${deliveryText(a.delivery)}`);
+  lines.push(
+    `  terms:            version ${t.version}, hash ${a.termsHash}`,
+    `  created:          ${t.createdAt}`,
+    `  expires:          ${t.expiresAt}`,
+    `  proposer:         ${party('proposer')}`,
+    `  acceptor:         ${party('acceptor')}`,
+    `  id kind:          ${t.idKind}`,
+    `  operations:       ${t.operations.join(', ')}`,
+    `  outputs:          ${[receivers('overlap', t.outputs.overlap), receivers('enrich', t.outputs.enrich), ...(t.outputs.aggregate ? [receivers('aggregate', t.outputs.aggregate)] : [])].join('; ')}`,
+    `  min intersection: ${t.minIntersection} (smaller results are withheld from both parties)`,
+    `  rate limit:       ${t.maxQueriesPerDay ? `${t.maxQueriesPerDay} queries per party per rolling 24 hours` : 'none'}`,
+    `  enrich attribute: ${t.enrichAttribute ? txt(t.enrichAttribute) : 'none'}`,
+    `  labels:           ${t.labels?.length ? t.labels.map((l) => `${txt(l.column)} (${l.type}${l.maxBytes ? `, at most ${l.maxBytes} bytes` : ''})`).join(', ') : 'none (membership only)'}`,
+    `  OPRF key epoch:   ${t.oprfKeyEpochDays ? `${t.oprfKeyEpochDays} days` : 'none (a fresh key every run)'}`,
+  );
+  const g = t.aggregate;
+  if (g) {
+    const delta = (d: number | undefined) => (d !== undefined ? `, δ ${d}` : '');
+    lines.push(
+      `  aggregate:        values held by the ${g.valueHolder}; results to ${t.outputs.aggregate?.join(' + ') ?? 'nobody'}`,
+      `    mechanism:      ${g.mechanism}, ε ${g.epsilonPerQuery}${delta(g.deltaPerQuery)} per query`,
+      `    budget:         ε ${g.budget.epsilon}${delta(g.budget.delta)} per ${g.budget.periodDays} days`,
+      `    groups:         minGroupSize ${g.minGroupSize} (smaller noisy counts suppressed), minInputSize ${g.minInputSize}, maxGroups ${g.maxGroups}`,
+      ...g.columns.map((c) => `    column:         ${txt(c.column)} clamped to [${c.min}, ${c.max}], scale ${c.scale ?? 0}${c.buckets?.length ? `, histogram edges ${c.buckets.join(', ')}` : ''}`),
+    );
+  } else {
+    lines.push('  aggregate:        not allowed');
   }
-  console.log(`  signatures: proposer ${a.proposerSignature.at}${a.acceptorSignature ? `, acceptor ${a.acceptorSignature.at}` : ', acceptor —'}`);
-  if (a.revokedReason) console.log(`  revoked:    by ${a.revokedBy}: ${a.revokedReason}`);
+  lines.push(`  signatures:       proposer ${a.proposerSignature.at}${a.acceptorSignature ? `, acceptor ${a.acceptorSignature.at}` : ', acceptor —'}`);
+  if (a.revokedReason) lines.push(`  revoked:          by ${a.revokedBy}: ${txt(a.revokedReason)}`);
+  return lines;
+}
+
+export function printAgreement(a: AgreementView): void {
+  for (const line of agreementLines(a)) console.log(line);
+}
+
+/** What `accept` / `revoke` add when the peer has not (yet) been told. */
+export function deliveryNotice(a: AgreementView): string | null {
+  const d = a.delivery;
+  if (!d || d.state === 'delivered') return null;
+  const done = d.action === 'accept' ? 'accepted' : 'revoked';
+  const peer = a.peerName ?? a.peerNodeId;
+  if (d.state === 'refused') return `${done} locally; ${peer} refused the ${d.action === 'accept' ? 'acceptance' : 'revocation'} (${d.lastErrorCode}); it will not be re-sent`;
+  return `${done} locally; delivery to ${peer} pending (will retry while the node runs)${d.lastErrorCode ? ` — last error ${d.lastErrorCode}` : ''}`;
 }
 
 export function printRun(r: RunView): void {

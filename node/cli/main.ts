@@ -17,7 +17,7 @@ import { MofangNode } from '../node.js';
 import { packageVersion } from '../paths.js';
 import { startNode } from '../runtime.js';
 import { runDemo } from '../demo/demo.js';
-import { parseExpiry, printAgreement, printBudget, printJob, printJson, printRun, printScoreSet, printVerify } from './format.js';
+import { deliveryNotice, deliveryText, parseExpiry, printAgreement, printBudget, printJob, printJson, printRun, printScoreSet, printVerify } from './format.js';
 import { jobProgress } from './job-progress.js';
 import { registerTreeCommands } from './insight-tree.js';
 import { aggregateFromFlags } from './aggregate-options.js';
@@ -175,13 +175,22 @@ agreements.command('list').option('--status <status>').action((o) =>
   withNode((node) => {
     const list = node.listAgreements({ status: o.status });
     if (json()) return printJson(list);
-    for (const a of list) console.log(`${a.id}  ${a.status.padEnd(9)} ${a.localParty.padEnd(9)} ${String(a.peerName ?? a.peerNodeId).padEnd(12)} ${(a.terms as { title: string }).title}`);
+    for (const a of list) {
+      console.log(`${a.id}  ${a.status.padEnd(9)} ${a.localParty.padEnd(9)} ${String(a.peerName ?? a.peerNodeId).padEnd(12)} ${(a.terms as { title: string }).title}${a.delivery ? `  delivery ${deliveryText(a.delivery)}` : ''}`);
+    }
   }),
 );
 agreements.command('show <id>').action((id) => withNode((node) => (json() ? printJson(node.getAgreement(id)) : printAgreement(node.getAgreement(id)))));
-agreements.command('accept <id>').action((id) => withNode(async (node) => printAgreement(await node.acceptAgreement(id, cliActor()))));
+/** Prints an accepted or revoked agreement, saying so when the peer has not been told yet. */
+function printTransition(a: Awaited<ReturnType<MofangNode['acceptAgreement']>>): void {
+  if (json()) return printJson(a);
+  printAgreement(a);
+  const notice = deliveryNotice(a);
+  if (notice) console.log(notice);
+}
+agreements.command('accept <id>').action((id) => withNode(async (node) => printTransition(await node.acceptAgreement(id, cliActor()))));
 agreements.command('revoke <id>').requiredOption('--reason <text>').action((id, o) =>
-  withNode(async (node) => printAgreement(await node.revokeAgreement(id, o.reason, cliActor()))),
+  withNode(async (node) => printTransition(await node.revokeAgreement(id, o.reason, cliActor()))),
 );
 
 const query = program.command('query').description('joint-audience queries with partners (run as jobs)');

@@ -43,6 +43,8 @@ export class PeerHandlers implements Handlers {
     if (req.protocolVersion !== PROTOCOL_VERSION) throw refuse(`protocol version ${req.protocolVersion} is not supported; this node speaks ${PROTOCOL_VERSION}`);
     if (req.nodeId !== peer.nodeId) throw refuse('the node id sent does not match the certificate presented');
     if (!Array.isArray(req.suites) || !req.suites.includes(this.node.group.suite)) throw refuse(`no common suite; this node needs ${this.node.group.suite}`);
+    // The peer is back: whatever acceptance or revocation we still owe it is due now.
+    this.node.agreementDelivery.peerReachable(peer.nodeId);
     return { nodeId: this.node.identity.nodeId, nodeName: this.node.config.node.name, protocolVersion: PROTOCOL_VERSION, suite: this.node.group.suite, software: `mofang/${packageVersion()}` };
   };
 

@@ -1,18 +1,26 @@
 /** Reading frames from a peer: every frame is checked for its kind before its fields are used. */
 import { MofangError } from '../errors.js';
 import { fromPeerCode } from '../peer/status.js';
-import type { FrameKind, RunFrame } from '../peer/wire.js';
+import type { FrameKind, RunFrame, RunProgress } from '../peer/wire.js';
 import type { Link } from './link.js';
 
 export type FrameBody<K extends FrameKind> = Extract<RunFrame, { frame: K }> extends infer F
   ? F extends Record<K, infer B> ? B : never
   : never;
 
-/** The next frame, which must be of `kind`; an abort from the peer becomes PEER_REFUSED with its reason. */
-export async function expectFrame<K extends FrameKind>(link: Link, kind: K, peerName: string): Promise<FrameBody<K>> {
+/**
+ * The next frame, which must be of `kind`; an abort from the peer becomes PEER_REFUSED with its reason.
+ * Progress frames in between prove the peer is alive (they reset the receive timeout) and are
+ * passed to `onProgress`, if given, for display.
+ */
+export async function expectFrame<K extends FrameKind>(
+  link: Link, kind: K, peerName: string, onProgress?: (p: RunProgress) => void,
+): Promise<FrameBody<K>> {
   let frame = await link.receive();
-  // Progress frames only prove the peer is alive (they reset the receive timeout).
-  while (frame.frame === 'progress' && kind !== 'progress') frame = await link.receive();
+  while (frame.frame === 'progress' && kind !== 'progress') {
+    onProgress?.(frame.progress);
+    frame = await link.receive();
+  }
   if (frame.frame === 'abort') throw fromPeerCode(peerName, frame.abort.code, frame.abort.message);
   const body = (frame as unknown as Record<string, unknown>)[kind];
   if (frame.frame !== kind || body == null) {

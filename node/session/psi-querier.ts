@@ -22,6 +22,7 @@ import { acceptReceipt, makeReceipt } from './receipts.js';
 import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
 import { Transcript } from './transcript.js';
 import { querierCancelCheck, receiveAccept, transcribedSend } from './run-io.js';
+import { psiProgress } from './psi-progress.js';
 
 export interface QueryRequest {
   agreementId: string;
@@ -54,13 +55,13 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
   const transcript = new Transcript();
   const send = transcribedSend(link, transcript, 'querier');
   const checkCancelled = querierCancelCheck(req.job);
+  const progress = psiProgress(req.job, n);
   let peerSize: number | null = null;
   try {
     await send({ frame: 'start', start: { runId, agreementId: agreement.id, operation: req.operation, receiverSetSize: n, suite: env.group.suite, maxBatch, labelColumns: columns.map((c) => c.column) } });
-    const { accept, m, length } = await receiveAccept(link, env, transcript, { sent: n, minSetSize: 0, expectedEpoch });
+    const { accept, m, length } = await receiveAccept(link, env, transcript, { sent: n, minSetSize: 0, expectedEpoch, onProgress: progress.peer });
     peerSize = m;
-    const total = n + m;
-    req.job?.progress('exchange', 0, total);
+    progress.accepted(m);
 
     const receiver = createAsyncReceiver({ group: env.group, multiply: env.multiply });
     const fx = new Uint8Array(n * POINT_BYTES);
@@ -68,18 +69,19 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
       for (const b of batches(own.points, POINT_BYTES, maxBatch)) {
         checkCancelled();
         await send({ frame: 'blinded', blinded: { index: b.index, points: Buffer.from(await receiver.blind(b.bytes)) } });
+        progress.blinded(b.bytes.length / POINT_BYTES);
       }
     };
     const receiveEvaluated = async () => {
       for (let offset = 0, index = 0; offset < fx.length; index++) {
-        const batch = await expectFrame(link, 'evaluated', env.peer.name);
+        const batch = await expectFrame(link, 'evaluated', env.peer.name, progress.peer);
         transcript.add('responder', { frame: 'evaluated', evaluated: batch });
         requireField(batch.index === index, 'evaluated.index', `must be ${index}`);
         requireField(batch.points.length > 0 && batch.points.length % POINT_BYTES === 0 && batch.points.length <= maxBatch * POINT_BYTES, 'evaluated.points', `must hold 1 to ${maxBatch} points of ${POINT_BYTES} bytes`);
         requireField(offset + batch.points.length <= fx.length, 'evaluated.points', `more points than the ${n} sent`);
         fx.set(await receiver.finalize(batch.points), offset);
         offset += batch.points.length;
-        req.job?.progress('exchange', offset / POINT_BYTES, total);
+        progress.unblinded(batch.points.length / POINT_BYTES);
       }
     };
     // Send and receive concurrently: the responder answers enrich batches as they arrive, and
@@ -91,7 +93,7 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
     const sealed = new Uint8Array(m * sealedLength);
     for (let offset = 0, index = 0, last = false; !last; index++) {
       checkCancelled();
-      const batch = await expectFrame(link, 'senderDigests', env.peer.name);
+      const batch = await expectFrame(link, 'senderDigests', env.peer.name, progress.peer);
       transcript.add('responder', { frame: 'senderDigests', senderDigests: batch });
       requireField(batch.index === index, 'senderDigests.index', `must be ${index}`);
       requireField(batch.digests.length % length === 0 && batch.digests.length <= maxBatch * length, 'senderDigests.digests', `must hold at most ${maxBatch} digests of ${length} bytes`);
@@ -102,7 +104,7 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
       offset += batch.digests.length;
       last = batch.last;
       if (last) requireField(offset === senderDigests.length, 'senderDigests.last', `only ${offset / length} of ${m} digests arrived`);
-      req.job?.progress('matching', n + offset / length, total);
+      progress.digests(batch.digests.length / length);
     }
 
     const mine = digests(fx, digestContext(agreement.id, accept.keyEpoch, runId), length);

@@ -5,7 +5,7 @@
  */
 import { MofangError } from '../errors.js';
 import { digestLength } from '../../protocols/psi/index.js';
-import type { RunAccept, RunFrame } from '../peer/wire.js';
+import type { RunAccept, RunFrame, RunProgress } from '../peer/wire.js';
 import { acceptReceipt, makeReceipt } from './receipts.js';
 import type { JobHooks, SessionEnv } from './env.js';
 import { expectFrame, requireField } from './frames.js';
@@ -59,9 +59,10 @@ export function checkKeyEpoch(announced: number, expected: number): void {
  * two sizes, and its key epoch; returns the size and the digest length.
  */
 export async function receiveAccept(
-  link: Link, env: SessionEnv, transcript: Transcript, o: { sent: number; minSetSize: number; expectedEpoch: number },
+  link: Link, env: SessionEnv, transcript: Transcript,
+  o: { sent: number; minSetSize: number; expectedEpoch: number; onProgress?: (p: RunProgress) => void },
 ): Promise<{ accept: RunAccept; m: number; length: number }> {
-  const accept = await expectFrame(link, 'accept', env.peer.name);
+  const accept = await expectFrame(link, 'accept', env.peer.name, o.onProgress);
   transcript.add('responder', { frame: 'accept', accept });
   const m = accept.senderSetSize;
   requireField(Number.isSafeInteger(m) && m >= o.minSetSize && m <= env.limits.maxSetSize, 'accept.senderSetSize', `must be an integer from ${o.minSetSize} to ${env.limits.maxSetSize}`);

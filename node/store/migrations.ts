@@ -1,7 +1,7 @@
 /** Ordered schema migrations; each domain contributes the SQL for the tables it owns. */
 import { AUDIT_SCHEMA_V1 } from '../audit/schema.js';
 import { DATASET_SCHEMA_V1, DATASET_SCHEMA_V3 } from '../datasets/schema.js';
-import { AGREEMENT_SCHEMA_V1 } from '../agreements/schema.js';
+import { AGREEMENT_OUTBOX_SCHEMA_V9, AGREEMENT_SCHEMA_V1 } from '../agreements/schema.js';
 import { INSIGHT_SCHEMA_V4 } from '../insight/schema.js';
 import { TREE_SCHEMA_V6 } from '../insight/tree/schema.js';
 import { RUN_SCHEMA_V1, RUN_SCHEMA_V5 } from '../session/schema.js';
@@ -26,4 +26,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, sql: TREE_SCHEMA_V6 },
   { version: 7, sql: SHARED_SETS_SCHEMA_V7 },
   { version: 8, sql: FLOW_SCHEDULE_SCHEMA_V8 },
+  { version: 9, sql: AGREEMENT_OUTBOX_SCHEMA_V9 },
 ];
