@@ -2,7 +2,13 @@
  * Prometheus metrics scraped from two real started nodes in one process, after an import and a
  * joint query: each node has its own series (no shared registry), and /metrics needs a token.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createIdentity } from '../node/identity/index.js';
+import { PeerClient } from '../node/peer/client.js';
+import { PROTOCOL_VERSION } from '../node/peer/wire.js';
 import { agree, operator, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
 /** The value of one series, e.g. `mofang_runs_total{peer="telco",…}`; undefined when absent. */
@@ -29,6 +35,11 @@ describe('GET /metrics', () => {
     const job = await nodes.bank.awaitJob(nodes.bank.submitJob({ kind: 'overlap', agreementIds: [agreementId] }, operator).id);
     expect(job.status).toBe('succeeded');
     await fetch(`${nodes.running.bank.httpUrl}/health`);
+    // An unpinned caller knocks on the bank's peer port once.
+    const mallory = await createIdentity(join(mkdtempSync(join(tmpdir(), 'mallory-')), 'identity'), 'mallory');
+    const intruder = new PeerClient({ peer: nodes.telco.peers.byName('bank'), keyPem: mallory.keyPem, certPem: mallory.certPem, limits: nodes.telco.config.limits, onPinMismatch: () => {} });
+    await intruder.handshake({ nodeId: mallory.nodeId, nodeName: 'mallory', protocolVersion: PROTOCOL_VERSION, suites: [], software: 'test' }).catch(() => {});
+    intruder.close();
     const bank = await scrape(nodes.running.bank.httpUrl, nodes.bankInit.tokens.compliance);
     expect(bank.status).toBe(200);
     expect(bank.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
@@ -73,7 +84,8 @@ describe('GET /metrics', () => {
     expect(sample(bankText, 'mofang_audit_appends_total', { action: 'dataset.imported' })).toBe(1);
     expect(sample(bankText, 'mofang_audit_appends_total', { action: 'node.started' })).toBe(1);
     expect(sample(bankText, 'mofang_http_request_duration_seconds_count', { method: 'GET', route: '/health', status: '200' })).toBe(1);
-    expect(sample(bankText, 'mofang_peer_refused_calls_total')).toBe(0);
+    expect(sample(bankText, 'mofang_peer_refused_calls_total')).toBe(1);
+    expect(sample(telcoText, 'mofang_peer_refused_calls_total')).toBe(0);
     expect(sample(bankText, 'mofang_event_loop_lag_seconds', { stat: 'max' })).toBeGreaterThanOrEqual(0);
   });
 });
