@@ -88,10 +88,13 @@ describe('mofang start: all or nothing', () => {
     }
   });
 
-  it('init creates the config, database, WAL and audit anchor owner-only', async () => {
+  it('a started node is ready; init created the config, database, WAL and audit anchor owner-only', async () => {
     const p = startProcess(node.config);
     try {
       await waitForHealth(node.httpUrl);
+      const ready = await fetch(`${node.httpUrl}/health/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toEqual({ status: 'ready', checks: { database: true, peerServerListening: true, httpListening: true } });
       const db = join(dir(), 'data', 'mofang.db');
       for (const file of [node.config, db, `${db}-wal`, join(dir(), 'data', 'audit-head.json')]) {
         expect(mode(file) & 0o077, file).toBe(0);
