@@ -166,11 +166,24 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
   const httpPort = typeof address === 'object' && address ? address.port : plan.http.port;
   const counted = (peerServer as { refusedCalls?: () => number }).refusedCalls;
   if (typeof counted === 'function') node.metrics.setSources({ refusedPeerCalls: () => counted.call(peerServer) });
-  node.metrics.start();
   const runner = node.jobRunner();
-  runner.start();
-  node.insight.startScheduler();
-  node.audit.append({ actor: 'system', action: 'node.started', subject: node.identity.nodeId, details: { grpcPort: peerServer.port, httpPort, version: packageVersion(), tls: !!plan.tls } });
+  const shutdown = async () => {
+    await runner.stop();
+    await node.insight.stopScheduler();
+    await app.close();
+    await peerServer.close();
+    node.metrics.stop();
+  };
+  try {
+    // The start entry first: a log that refuses appends (tampered anchor) must not leave servers up.
+    node.audit.append({ actor: 'system', action: 'node.started', subject: node.identity.nodeId, details: { grpcPort: peerServer.port, httpPort, version: packageVersion(), tls: !!plan.tls } });
+    node.metrics.start();
+    runner.start();
+    node.insight.startScheduler();
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
   node.logger.info({ grpcPort: peerServer.port, httpPort, nodeId: node.identity.nodeId, tls: !!plan.tls }, 'node started');
   const host = plan.http.host;
   return {
@@ -178,11 +191,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     httpPort,
     httpUrl: `${plan.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${httpPort}`,
     async stop() {
-      await runner.stop();
-      await node.insight.stopScheduler();
-      await app.close();
-      await peerServer.close();
-      node.metrics.stop();
+      await shutdown();
       node.audit.append({ actor: 'system', action: 'node.stopped', subject: node.identity.nodeId, details: {} });
     },
   };
