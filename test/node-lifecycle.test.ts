@@ -5,10 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, statSync } from 'node:fs';
+import { request } from 'node:http';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, createNodes, waitForHealth, type NodeProcess } from './support/node-processes.js';
+import { BIN, createNodes, mofang, waitForHealth, type NodeProcess } from './support/node-processes.js';
 
 /** Starts `mofang start` with its output captured; `exited` resolves with the exit code. */
 function startProcess(config: string) {
@@ -128,4 +129,29 @@ describe('mofang start: all or nothing', () => {
       chmodSync(node.config, 0o600);
     }
   });
+
+  it('a second signal forces the exit while the graceful stop still waits (here: for an upload in progress)', async () => {
+    const token = mofang(node.config, 'token', '--id', 'uploader', '--role', 'admin').out.trim();
+    const p = startProcess(node.config);
+    await waitForHealth(node.httpUrl);
+    // An upload that never finishes: the graceful stop waits for in-flight requests.
+    const upload = request(`${node.httpUrl}/v1/datasets/slow/import?id=phone:phone`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', 'content-length': '1000000' },
+    });
+    upload.on('error', () => {});
+    upload.write('phone\n13800138000\n');
+    await until(() => p.out().includes('"route":"/health"'));
+    p.child.kill('SIGTERM');
+    await until(() => p.out().includes('shutting down'));
+    expect(p.child.exitCode).toBeNull();
+    p.child.kill('SIGTERM');
+    expect(await exitWithin(p, 30_000)).toBe(1);
+    expect(p.out()).toContain('second signal: forcing exit');
+    upload.destroy();
+  });
 });
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 300 && !condition(); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(condition()).toBe(true);
+}
