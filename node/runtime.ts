@@ -15,6 +15,7 @@ import { assertSecretFileMode } from './fs/atomic-write.js';
 import { exposedPaths } from './fs/private-files.js';
 import type { MofangNode } from './node.js';
 import { packageVersion } from './paths.js';
+import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import { startPeerServer, type PeerServer } from './peer/server.js';
 import { failOrphanedResponderRuns } from './session/runs.js';
 
@@ -22,6 +23,8 @@ export interface RunningNode {
   grpcPort: number;
   httpPort: number;
   httpUrl: string;
+  /** Port of the token-less metrics listener (`metrics.listen`), when configured. */
+  metricsPort?: number;
   stop(): Promise<void>;
 }
 
@@ -81,6 +84,7 @@ function loadApiTls(tls: NonNullable<MofangNode['config']['http']['tls']>): NonN
 interface StartPlan {
   grpc: ListenAddress & { listen: string };
   http: ListenAddress;
+  metrics?: ListenAddress;
   tokens: TokenSource;
   tls?: AppOptions['tls'];
 }
@@ -98,8 +102,13 @@ function planStart(node: MofangNode, options: StartOptions): StartPlan {
     }
     node.logger.warn({ host: http.host }, 'serving the HTTP API without TLS on a non-loopback address (http.allowInsecure: true): tokens cross the network in clear');
   }
+  const metrics = node.config.metrics.listen ? parseListen('metrics.listen', node.config.metrics.listen) : undefined;
+  // Served without a token: the series name partners and show activity, so only this host may read them.
+  if (metrics && !isLoopback(metrics.host)) {
+    throw new MofangError('CONFIG_INVALID', `metrics.listen: ${metrics.host} is not a loopback address; scrape from another host through GET /metrics on the API, with a token`, { field: 'metrics.listen' });
+  }
   const tokens = tokenFileSource(node.config.http.tokens);
-  return { grpc, http, tokens, ...(tls ? { tls: loadApiTls(tls) } : {}) };
+  return { grpc, http, tokens, ...(metrics ? { metrics } : {}), ...(tls ? { tls: loadApiTls(tls) } : {}) };
 }
 
 /** One warning per data or config file that the group or others can read. */
@@ -135,7 +144,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     node.metrics.peerCallRefused();
     audited(info);
   };
-  const opened: { grpc: PeerServer | null } = { grpc: null };
+  const opened: { grpc: PeerServer | null; metrics: MetricsServer | null } = { grpc: null, metrics: null };
   const app = buildApp({
     services: node, tokens: plan.tokens, logger: node.logger, version: packageVersion(), metrics: node.metrics,
     ...(plan.tls ? { tls: plan.tls } : {}),
@@ -156,11 +165,19 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     } catch (err) {
       throw bindError('http.listen', httpAddress, err);
     }
+    if (plan.metrics) {
+      try {
+        opened.metrics = await startMetricsServer(node.metrics, plan.metrics);
+      } catch (err) {
+        throw bindError('metrics.listen', `${plan.metrics.host}:${plan.metrics.port}`, err);
+      }
+    }
   } catch (err) {
     await app.close().catch(() => {});
     await opened.grpc?.close();
     throw err;
   }
+  const metricsServer = opened.metrics;
   const peerServer = opened.grpc;
   const address = app.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : plan.http.port;
@@ -172,6 +189,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     await node.insight.stopScheduler();
     await app.close();
     await peerServer.close();
+    await metricsServer?.close();
     node.metrics.stop();
   };
   try {
@@ -190,6 +208,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     grpcPort: peerServer.port,
     httpPort,
     httpUrl: `${plan.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${httpPort}`,
+    ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
     async stop() {
       await shutdown();
       node.audit.append({ actor: 'system', action: 'node.stopped', subject: node.identity.nodeId, details: {} });

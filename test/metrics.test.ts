@@ -2,10 +2,16 @@
  * Prometheus metrics scraped from two real started nodes in one process, after an import and a
  * joint query: each node has its own series (no shared registry), and /metrics needs a token.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initNode } from '../node/init.js';
+import { MofangNode } from '../node/node.js';
+import { freePort } from '../node/net/free-port.js';
+import { packageRoot } from '../node/paths.js';
+import { startNode } from '../node/runtime.js';
 import { createIdentity } from '../node/identity/index.js';
 import { PeerClient } from '../node/peer/client.js';
 import { PROTOCOL_VERSION } from '../node/peer/wire.js';
@@ -87,5 +93,43 @@ describe('GET /metrics', () => {
     expect(sample(bankText, 'mofang_peer_refused_calls_total')).toBe(1);
     expect(sample(telcoText, 'mofang_peer_refused_calls_total')).toBe(0);
     expect(sample(bankText, 'mofang_event_loop_lag_seconds', { stat: 'max' })).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('metrics.listen: token-less /metrics on loopback only', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mofang-metrics-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const nodeWithMetricsAt = async (name: string, host: string) => {
+    const init = await initNode({ dir: join(dir, name), name, template: join(packageRoot(), 'config', 'bank.yaml'), grpcListen: `127.0.0.1:${await freePort()}`, httpListen: `127.0.0.1:${await freePort()}` });
+    const port = await freePort();
+    const doc = parseDocument(readFileSync(init.configFile, 'utf8'));
+    doc.setIn(['metrics', 'listen'], `${host}:${port}`);
+    writeFileSync(init.configFile, doc.toString());
+    return { node: MofangNode.open(init.configFile, { quietLogs: true }), port };
+  };
+
+  it('serves GET /metrics there without a token, and nothing else', async () => {
+    const { node, port } = await nodeWithMetricsAt('local', '127.0.0.1');
+    const running = await startNode(node);
+    try {
+      expect(running.metricsPort).toBe(port);
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(res.status).toBe(200);
+      expect(sample(await res.text(), 'mofang_audit_appends_total', { action: 'node.started' })).toBe(1);
+      expect((await fetch(`http://127.0.0.1:${port}/v1/health`)).status).toBe(404);
+    } finally {
+      await running.stop();
+      node.close();
+    }
+  });
+
+  it('refuses a non-loopback metrics.listen before binding anything', async () => {
+    const { node } = await nodeWithMetricsAt('remote', '0.0.0.0');
+    try {
+      await expect(startNode(node)).rejects.toMatchObject({ code: 'CONFIG_INVALID', details: { field: 'metrics.listen' } });
+    } finally {
+      node.close();
+    }
   });
 });

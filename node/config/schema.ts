@@ -66,6 +66,12 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    metrics: Type.Object(
+      {
+        listen: Type.Optional(HostPort('Also serve GET /metrics without a token on this loopback address (for a local Prometheus agent). The API serves /metrics with a token either way.')),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     peers: Type.Array(PeerConfigSchema, { description: 'Partner nodes this node may talk to.' }),
     limits: Type.Object(
       {
