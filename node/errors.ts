@@ -22,6 +22,8 @@ export const ERRORS = {
   IDENTITY_EXISTS: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, summary: 'An identity already exists in this directory.' },
   IDENTITY_INVALID: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'The node key or certificate is missing, unreadable or mismatched.' },
   SECRET_FILE_MODE: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'A secret file is readable by other users (must be mode 0600).' },
+  ADDRESS_IN_USE: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'A listen address is already in use by another process.' },
+  TLS_INVALID: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'The HTTP API certificate, key or client CA is missing, unreadable or mismatched.' },
 
   // HTTP API
   AUTH_REQUIRED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, summary: 'No valid bearer token was given.' },

@@ -56,7 +56,7 @@ export async function initNode(opts: InitOptions): Promise<InitResult> {
     operator: createToken(tokensFile, { id: 'operator', role: 'operator' }),
     compliance: createToken(tokensFile, { id: 'compliance', role: 'compliance' }),
   };
-  writeFileAtomic(configFile, `# Mofang node configuration; schema: config/schema.json in the Mofang package.\n${stringify(config)}`, { mode: 0o644 });
+  writeFileAtomic(configFile, `# Mofang node configuration; schema: config/schema.json in the Mofang package.\n${stringify(config)}`, { mode: 0o600 });
   // The log starts with the node's birth: its id and who may call its API.
   const node = MofangNode.open(configFile, { quietLogs: true });
   try {

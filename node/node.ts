@@ -39,12 +39,13 @@ import { PeerClient } from './peer/client.js';
 import { PeerDirectory, type Peer } from './peer/directory.js';
 import { PeerHandlers } from './peer/handlers.js';
 import { PROTOCOL_VERSION } from './peer/wire.js';
-import { getRun, listRuns, requestRunCancel } from './session/runs.js';
+import { getRun, listRuns, onRunFinished, requestRunCancel } from './session/runs.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { SenderCache } from './session/sender-cache.js';
 import { CryptoPool } from './crypto-pool/pool.js';
 import { jobExecutor } from './jobs/execute.js';
 import { JobRunner } from './jobs/runner.js';
-import { createJob, getJob, isTerminal, listJobs, liveRunner, requestCancel, type JobView } from './jobs/store.js';
+import { createJob, getJob, isTerminal, jobCounts, listJobs, liveRunner, requestCancel, type JobView } from './jobs/store.js';
 import type { BatchMultiply } from '../protocols/psi/index.js';
 import type { SessionEnv } from './session/env.js';
 import type { GroupSource } from './session/group-source.js';
@@ -52,6 +53,9 @@ import { openDatabase, type Db } from './store/db.js';
 import { Insight } from './insight/insight.js';
 import { segmentGroups } from './insight/segment-groups.js';
 import { treeService, type TreeService } from './insight/tree/service.js';
+
+/** A health probe waits at most this long for each peer (monitoring calls /v1/health often). */
+const HEALTH_PROBE_TIMEOUT_MS = 2_000;
 
 export interface NodeOptions {
   logger?: Logger;
@@ -73,6 +77,8 @@ export class MofangNode implements NodeServices {
   readonly group: Group = defaultGroup();
   readonly logger: Logger;
   readonly startedAt = Date.now();
+  /** This node's Prometheus series (its own registry); served by the HTTP API at /metrics. */
+  readonly metrics: Metrics;
   private readonly now: () => Date;
   private readonly configFile: string | undefined;
 
@@ -83,7 +89,10 @@ export class MofangNode implements NodeServices {
     this.identity = loadIdentity(config.identity.key, config.identity.certificate);
     this.peers = PeerDirectory.fromConfig(config.peers);
     this.db = openDatabase(join(config.node.dataDir, 'mofang.db'));
-    this.audit = new AuditLog(this.db, this.identity, { headFile: join(config.node.dataDir, 'audit-head.json') });
+    const metrics = createMetrics({ jobCounts: () => jobCounts(this.db) });
+    this.metrics = metrics;
+    onRunFinished(this.db, (run) => metrics.runFinished({ ...run, peer: this.peers.byNodeId(run.peerNodeId)?.name ?? 'unpinned' }));
+    this.audit = new AuditLog(this.db, this.identity, { headFile: join(config.node.dataDir, 'audit-head.json'), onAppend: (action) => metrics.auditAppended(action) });
     this.senderCache = new SenderCache(join(config.node.dataDir, 'oprf'), this.group, this.audit);
     this.insight = new Insight({ db: this.db, audit: this.audit, now: this.now, logger: this.logger });
     this.trees = treeService({ db: this.db, audit: this.audit, insight: this.insight, now: this.now });
@@ -172,12 +181,35 @@ export class MofangNode implements NodeServices {
 
   // ---- services ----------------------------------------------------------------------------
 
-  health(): HealthView {
+  async health(): Promise<HealthView> {
+    const peers = await Promise.all(this.peers.list().map(async (p) => ({ name: p.name, nodeId: p.nodeId, address: p.address, ...(await this.probe(p)) })));
     return {
       status: 'ok', nodeId: this.identity.nodeId, name: this.config.node.name, version: packageVersion(),
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
-      peers: this.peers.list().map((p) => ({ name: p.name, nodeId: p.nodeId, address: p.address })),
+      peers,
     };
+  }
+
+  /**
+   * One handshake with a short deadline. Not audited, unlike `connect`: monitoring polls health,
+   * and a peer that is down must not flood the log; a pin mismatch is still logged as a warning.
+   */
+  private async probe(peer: Peer): Promise<{ reachable: boolean; error?: string }> {
+    const client = new PeerClient({
+      peer, keyPem: this.identity.keyPem, certPem: this.identity.certPem,
+      limits: { ...this.config.limits, peerTimeoutMs: Math.min(HEALTH_PROBE_TIMEOUT_MS, this.config.limits.peerTimeoutMs) },
+      onPinMismatch: () => this.logger.warn({ peer: peer.name }, 'health probe: the peer presented a certificate other than the pinned one'),
+    });
+    try {
+      const res = await client.handshake({
+        nodeId: this.identity.nodeId, nodeName: this.config.node.name, protocolVersion: PROTOCOL_VERSION, suites: [this.group.suite], software: `mofang/${packageVersion()}`,
+      });
+      return res.nodeId === peer.nodeId ? { reachable: true } : { reachable: false, error: 'PEER_NOT_PINNED' };
+    } catch (err) {
+      return { reachable: false, error: err instanceof MofangError ? err.code : 'PEER_UNREACHABLE' };
+    } finally {
+      client.close();
+    }
   }
 
   listDatasets() {
@@ -197,13 +229,17 @@ export class MofangNode implements NodeServices {
 
   async importDataset(input: ImportInput, actor: Actor, onProgress?: (p: { rowsRead: number; bytesRead: number; totalBytes: number }) => void): Promise<ImportReport> {
     const { origin, encoding, ...options } = input;
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     try {
       const checked = origin === 'request' ? checkImportPath(input.file, { allowedDirs: this.config.imports.allowedDirs, nodeDirs: this.nodeDirs }) : { file: input.file };
       const report = await importDataset(this.db, { ...options, ...checked, encoding, group: this.group, pool: this.cryptoPool, onProgress });
+      this.metrics.importFinished('succeeded', report.imported, seconds());
       const { badRows, ...summary } = report;
       this.audit.append({ actor: actor.id, action: 'dataset.imported', subject: input.dataset, details: { ...summary, origin, encoding: encoding ?? null, badRows: badRows.slice(0, 20), idColumn: input.idColumn, idKind: input.idKind, skipBad: !!input.skipBad } });
       return report;
     } catch (err) {
+      this.metrics.importFinished('failed', 0, seconds());
       this.audit.append({ actor: actor.id, action: 'dataset.import_failed', subject: input.dataset, details: importFailure(err, input) });
       throw err;
     }

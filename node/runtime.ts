@@ -1,62 +1,220 @@
-/** `mofang start`: the peer gRPC server and the HTTP API of one node, until stopped. */
-import { buildApp } from './api/app.js';
-import { tokenFileSource } from './api/tokens.js';
+/**
+ * `mofang start`: the peer gRPC server and the HTTP API of one node, until stopped.
+ *
+ * All or nothing: everything that can be checked (addresses, token file, TLS files) is checked
+ * before anything binds, and if a bind fails whatever was opened is closed again, so a failed
+ * start never leaves a node serving peers without its API (or the reverse).
+ */
+import { createSecureContext } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildApp, type AppOptions } from './api/app.js';
+import { tokenFileSource, type TokenSource } from './api/tokens.js';
 import { sweepStagedUploads } from './api/upload.js';
+import { MofangError } from './errors.js';
+import { assertSecretFileMode } from './fs/atomic-write.js';
+import { exposedPaths } from './fs/private-files.js';
 import type { MofangNode } from './node.js';
 import { packageVersion } from './paths.js';
-import { startPeerServer } from './peer/server.js';
+import { startMetricsServer, type MetricsServer } from './metrics/server.js';
+import { startPeerServer, type PeerServer } from './peer/server.js';
 import { failOrphanedResponderRuns } from './session/runs.js';
 
 export interface RunningNode {
   grpcPort: number;
   httpPort: number;
   httpUrl: string;
+  /** Port of the token-less metrics listener (`metrics.listen`), when configured. */
+  metricsPort?: number;
   stop(): Promise<void>;
 }
 
-function splitHostPort(listen: string): { host: string; port: number } {
-  const i = listen.lastIndexOf(':');
-  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) };
+export interface StartOptions {
+  grpcListen?: string;
+  httpListen?: string;
+  /** The configuration file, checked for its mode with the data files. */
+  configFile?: string;
 }
 
-export async function startNode(node: MofangNode, overrides: { grpcListen?: string; httpListen?: string } = {}): Promise<RunningNode> {
+interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** Config shape is checked by the schema; this adds the port range the pattern cannot express. */
+export function parseListen(field: string, listen: string): ListenAddress {
+  const i = listen.lastIndexOf(':');
+  const host = listen.slice(0, i).replace(/^\[|\]$/g, '');
+  const port = Number(listen.slice(i + 1));
+  if (i <= 0 || !host || !Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new MofangError('CONFIG_INVALID', `${field}: ${JSON.stringify(listen)} is not host:port with a port from 0 to 65535`, { field });
+  }
+  return { host, port };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host) || /^::ffff:127(\.\d{1,3}){3}$/i.test(host);
+}
+
+/**
+ * The API's TLS material, read and checked (key mode, certificate/key match, CA parses) before
+ * any socket is bound. Messages name the file, never its content.
+ */
+function loadApiTls(tls: NonNullable<MofangNode['config']['http']['tls']>): NonNullable<AppOptions['tls']> {
+  const read = (field: string, file: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new MofangError('TLS_INVALID', `${field}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { field, file });
+    }
+  };
+  const cert = read('http.tls.certificate', tls.certificate);
+  const key = read('http.tls.key', tls.key);
+  assertSecretFileMode(tls.key);
+  const ca = tls.clientCa ? read('http.tls.clientCa', tls.clientCa) : undefined;
+  try {
+    createSecureContext({ cert, key, ...(ca ? { ca } : {}) });
+  } catch (err) {
+    // OpenSSL's reason (e.g. "key values mismatch"), never the PEM text.
+    const reason = (err as { reason?: string; code?: string }).reason ?? (err as { code?: string }).code ?? 'unusable';
+    throw new MofangError('TLS_INVALID', `http.tls: the certificate ${tls.certificate}, key ${tls.key}${ca ? ` or client CA ${tls.clientCa}` : ''} cannot be used: ${reason}`, { field: 'http.tls' });
+  }
+  return { cert, key, ...(ca ? { ca } : {}) };
+}
+
+interface StartPlan {
+  grpc: ListenAddress & { listen: string };
+  http: ListenAddress;
+  metrics?: ListenAddress;
+  tokens: TokenSource;
+  tls?: AppOptions['tls'];
+}
+
+/** Every check that can fail before binding, in one place. */
+function planStart(node: MofangNode, options: StartOptions): StartPlan {
+  const grpcListen = options.grpcListen ?? node.config.grpc.listen;
+  const grpc = { ...parseListen('grpc.listen', grpcListen), listen: grpcListen };
+  const http = parseListen('http.listen', options.httpListen ?? node.config.http.listen);
+  const { tls, allowInsecure } = node.config.http;
+  if (!tls && !isLoopback(http.host)) {
+    // Bearer tokens would cross the network in clear.
+    if (!allowInsecure) {
+      throw new MofangError('CONFIG_INVALID', `http.listen: ${http.host} is not a loopback address and http.tls is not set; configure http.tls (certificate and key) or set http.allowInsecure: true`, { field: 'http.listen' });
+    }
+    node.logger.warn({ host: http.host }, 'serving the HTTP API without TLS on a non-loopback address (http.allowInsecure: true): tokens cross the network in clear');
+  }
+  const metrics = node.config.metrics.listen ? parseListen('metrics.listen', node.config.metrics.listen) : undefined;
+  // Served without a token: the series name partners and show activity, so only this host may read them.
+  if (metrics && !isLoopback(metrics.host)) {
+    throw new MofangError('CONFIG_INVALID', `metrics.listen: ${metrics.host} is not a loopback address; scrape from another host through GET /metrics on the API, with a token`, { field: 'metrics.listen' });
+  }
+  const tokens = tokenFileSource(node.config.http.tokens);
+  return { grpc, http, tokens, ...(metrics ? { metrics } : {}), ...(tls ? { tls: loadApiTls(tls) } : {}) };
+}
+
+/** One warning per data or config file that the group or others can read. */
+function warnAboutExposedFiles(node: MofangNode, configFile: string | undefined): void {
+  const dataDir = node.config.node.dataDir;
+  const db = join(dataDir, 'mofang.db');
+  const paths = [...(configFile ? [configFile] : []), dataDir, db, `${db}-wal`, `${db}-shm`, node.audit.headFile];
+  for (const e of exposedPaths(paths)) {
+    node.logger.warn({ file: e.path, mode: e.mode, fix: e.fix }, `${e.path} has mode ${e.mode}: other users can read node data; run ${e.fix}`);
+  }
+}
+
+function bindError(field: string, address: string, err: unknown): MofangError {
+  if (err instanceof MofangError && err.code !== 'CONFIG_INVALID') return err;
+  const text = `${(err as NodeJS.ErrnoException).code ?? ''} ${(err as Error).message ?? ''}`;
+  if (/EADDRINUSE|address already in use/i.test(text)) {
+    return new MofangError('ADDRESS_IN_USE', `${field}: ${address} is already in use by another process`, { field, address });
+  }
+  if (err instanceof MofangError) return err;
+  return new MofangError('CONFIG_INVALID', `${field}: cannot listen on ${address}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { field });
+}
+
+export async function startNode(node: MofangNode, options: StartOptions = {}): Promise<RunningNode> {
+  const plan = planStart(node, options);
   sweepStagedUploads(node.config.node.dataDir); // uploads a crash or kill -9 left behind hold customer identifiers
+  warnAboutExposedFiles(node, options.configFile);
   const orphaned = failOrphanedResponderRuns(node.db);
   if (orphaned > 0) node.audit.append({ actor: 'system', action: 'run.orphans_failed', details: { runs: orphaned, reason: 'interrupted: the node restarted' } });
-  const grpc = await startPeerServer({
-    listen: overrides.grpcListen ?? node.config.grpc.listen,
-    keyPem: node.identity.keyPem,
-    certPem: node.identity.certPem,
-    peers: node.peers,
-    limits: node.config.limits,
-    handlers: node.peerHandlers(),
+
+  const handlers = node.peerHandlers();
+  const audited = handlers.refused;
+  // Count refusals for /metrics on the way to the audit log; the peer server may count them itself.
+  handlers.refused = (info) => {
+    node.metrics.peerCallRefused();
+    audited(info);
+  };
+  const opened: { grpc: PeerServer | null; metrics: MetricsServer | null } = { grpc: null, metrics: null };
+  const app = buildApp({
+    services: node, tokens: plan.tokens, logger: node.logger, version: packageVersion(), metrics: node.metrics,
+    ...(plan.tls ? { tls: plan.tls } : {}),
+    readiness: () => ({ database: node.db.open, peerServerListening: opened.grpc !== null }),
   });
-  const app = buildApp({ services: node, tokens: tokenFileSource(node.config.http.tokens), logger: node.logger, version: packageVersion() });
-  const { host, port } = splitHostPort(overrides.httpListen ?? node.config.http.listen);
+  const httpAddress = `${plan.http.host}:${plan.http.port}`;
   try {
-    await app.listen({ host, port });
+    try {
+      opened.grpc = await startPeerServer({
+        listen: plan.grpc.listen, keyPem: node.identity.keyPem, certPem: node.identity.certPem,
+        peers: node.peers, limits: node.config.limits, handlers,
+      });
+    } catch (err) {
+      throw bindError('grpc.listen', plan.grpc.listen, err);
+    }
+    try {
+      await app.listen({ host: plan.http.host, port: plan.http.port });
+    } catch (err) {
+      throw bindError('http.listen', httpAddress, err);
+    }
+    if (plan.metrics) {
+      try {
+        opened.metrics = await startMetricsServer(node.metrics, plan.metrics);
+      } catch (err) {
+        throw bindError('metrics.listen', `${plan.metrics.host}:${plan.metrics.port}`, err);
+      }
+    }
   } catch (err) {
-    await grpc.close();
+    await app.close().catch(() => {});
+    await opened.grpc?.close();
     throw err;
   }
+  const metricsServer = opened.metrics;
+  const peerServer = opened.grpc;
   const address = app.server.address();
-  const httpPort = typeof address === 'object' && address ? address.port : port;
+  const httpPort = typeof address === 'object' && address ? address.port : plan.http.port;
+  const counted = (peerServer as { refusedCalls?: () => number }).refusedCalls;
+  if (typeof counted === 'function') node.metrics.setSources({ refusedPeerCalls: () => counted.call(peerServer) });
   const runner = node.jobRunner();
-  runner.start();
-  node.insight.startScheduler();
-  node.agreementDelivery.start();
-  node.audit.append({ actor: 'system', action: 'node.started', subject: node.identity.nodeId, details: { grpcPort: grpc.port, httpPort, version: packageVersion() } });
-  node.logger.info({ grpcPort: grpc.port, httpPort, nodeId: node.identity.nodeId }, 'node started');
+  const shutdown = async () => {
+    await runner.stop();
+    await node.agreementDelivery.stop();
+    await node.insight.stopScheduler();
+    await app.close();
+    await peerServer.close();
+    await metricsServer?.close();
+    node.metrics.stop();
+  };
+  try {
+    // The start entry first: a log that refuses appends (tampered anchor) must not leave servers up.
+    node.audit.append({ actor: 'system', action: 'node.started', subject: node.identity.nodeId, details: { grpcPort: peerServer.port, httpPort, version: packageVersion(), tls: !!plan.tls } });
+    node.metrics.start();
+    runner.start();
+    node.insight.startScheduler();
+    node.agreementDelivery.start();
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
+  node.logger.info({ grpcPort: peerServer.port, httpPort, nodeId: node.identity.nodeId, tls: !!plan.tls }, 'node started');
+  const host = plan.http.host;
   return {
-    grpcPort: grpc.port,
+    grpcPort: peerServer.port,
     httpPort,
-    httpUrl: `http://${host.includes(':') ? `[${host}]` : host}:${httpPort}`,
+    httpUrl: `${plan.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${httpPort}`,
+    ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
     async stop() {
-      await runner.stop();
-      await node.agreementDelivery.stop();
-      await node.insight.stopScheduler();
-      await app.close();
-      await grpc.close();
+      await shutdown();
       node.audit.append({ actor: 'system', action: 'node.stopped', subject: node.identity.nodeId, details: {} });
     },
   };

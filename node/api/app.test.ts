@@ -27,6 +27,7 @@ const propose = {
 
 // Every protected route, with the roles allowed. Checked below against the registered routes.
 const ROUTES: RouteCase[] = [
+  { method: 'GET', url: '/v1/health', route: '/v1/health', roles: ['admin', 'operator', 'compliance'], status: 200 },
   { method: 'GET', url: '/v1/datasets', route: '/v1/datasets', roles: ['admin', 'operator'], status: 200 },
   {
     method: 'POST', url: '/v1/datasets/customers/import', route: '/v1/datasets/:name/import', roles: ['admin'], status: 200,
@@ -290,10 +291,26 @@ describe('route contract', () => {
 });
 
 describe('public routes', () => {
-  it('GET /health needs no token', async () => {
+  it('GET /health needs no token and tells an outsider only that the node is alive', async () => {
     const res = await t.app.inject({ url: '/health' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'ok', name: 'bank' });
+    // No name, node id, version or peer list: those are for token holders (GET /v1/health).
+    expect(res.json()).toEqual({ status: 'ok' });
+    expect(res.body).not.toContain('telco');
+    expect(t.services.calls).toEqual([]);
+  });
+
+  it('GET /health/ready needs no token and reports readiness as booleans only (503 when not listening)', async () => {
+    const res = await t.app.inject({ url: '/health/ready' });
+    // inject() does not listen: the node is not ready to serve clients.
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ status: 'not_ready', checks: { httpListening: false } });
+  });
+
+  it('GET /v1/health gives token holders the identity and each peer with its reachability', async () => {
+    const res = await t.app.inject({ url: '/v1/health', headers: t.as('compliance') });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ name: 'bank', peers: [{ name: 'telco', address: '10.0.0.7:7443', reachable: false, error: 'PEER_UNREACHABLE' }] });
   });
 
   it('GET /openapi.json: OpenAPI 3 with bearer security, the error schema and the roles per route', async () => {

@@ -7,13 +7,16 @@ import swagger from '@fastify/swagger';
 import { MofangError } from '../errors.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import type { Logger } from '../log/logger.js';
 import { authHook } from './auth.js';
 import { errorReply, notFound } from './error-reply.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { auditRoutes } from './routes/audit.js';
 import { datasetRoutes } from './routes/datasets.js';
-import { healthRoutes } from './routes/health.js';
+import { nodeHealthRoutes, publicHealthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { insightTreeRoutes } from './routes/insight-tree.js';
 import { jobRoutes } from './routes/jobs.js';
 import { openapiRoutes } from './routes/openapi.js';
@@ -37,6 +40,12 @@ export interface AppOptions {
   jsonBodyLimit?: number;
   /** Where uploads are staged before import. Default: the services' (inside the node's data directory). */
   uploadDir?: string;
+  /** Serve HTTPS with this certificate and key (PEM); with `ca`, require client certificates it issued. */
+  tls?: { cert: string; key: string; ca?: string };
+  /** The node's metrics: request latencies are recorded and `/metrics` is served when given. */
+  metrics?: Metrics;
+  /** Readiness checks beyond "the HTTP server listens" (database open, peer server listening). */
+  readiness?: () => Record<string, boolean>;
 }
 
 export const DEFAULT_IMPORT_BODY_LIMIT = 2 * 1024 ** 3;
@@ -53,6 +62,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const { services } = options;
   const tokens: TokenSource = typeof options.tokens === 'function' ? options.tokens : () => options.tokens as readonly TokenEntry[];
   const app = Fastify({
+    ...(options.tls ? { https: httpsOptions(options.tls) } : {}),
     loggerInstance: options.logger as FastifyBaseLogger,
     // We log one line per request ourselves, without URLs (they can carry ids) or bodies.
     logController: new LogController({ disableRequestLogging: true }),
@@ -93,6 +103,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       },
       'request',
     );
+    options.metrics?.httpRequest(request.method, request.routeOptions.url ?? '(no route)', reply.statusCode, reply.elapsedTime / 1000);
   });
 
   app.register(swagger, {
@@ -106,10 +117,18 @@ export function buildApp(options: AppOptions): FastifyInstance {
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   app.register(openapiRoutes);
-  app.register(healthRoutes, { services });
+  app.register(publicHealthRoutes, { readiness: options.readiness ?? (() => ({})) });
+  if (options.metrics) {
+    const metrics = options.metrics;
+    app.register(async (scoped) => {
+      scoped.addHook('onRequest', authHook(tokens));
+      scoped.register(metricsRoutes, { metrics });
+    });
+  }
   app.register(
     async (v1) => {
       v1.addHook('onRequest', authHook(tokens));
+      v1.register(nodeHealthRoutes, { services });
       v1.register(datasetRoutes, {
         services,
         importBodyLimit: options.importBodyLimit ?? DEFAULT_IMPORT_BODY_LIMIT,
@@ -125,7 +144,20 @@ export function buildApp(options: AppOptions): FastifyInstance {
     },
     { prefix: '/v1' },
   );
-  return app;
+  return app as unknown as FastifyInstance;
+}
+
+/**
+ * TLS for the API. With a client CA, a client without a certificate it issued is refused in the
+ * handshake, before any request (or token) is read.
+ */
+function httpsOptions(tls: NonNullable<AppOptions['tls']>): HttpsServerOptions {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    minVersion: 'TLSv1.2',
+    ...(tls.ca ? { ca: tls.ca, requestCert: true, rejectUnauthorized: true } : {}),
+  };
 }
 
 /**

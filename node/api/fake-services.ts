@@ -127,9 +127,12 @@ export function fakeServices(): FakeServices {
     failNext: (method, err) => void failures.set(method, err),
     // testApp passes its own upload directory.
     uploadDir: tmpdir(),
-    health() {
+    async health() {
       record('health');
-      return { status: 'ok', nodeId: `sha256:${'a'.repeat(64)}`, name: 'bank', version: '0.1.0', uptimeSeconds: 12, peers: [] };
+      return {
+        status: 'ok', nodeId: `sha256:${'a'.repeat(64)}`, name: 'bank', version: '0.1.0', uptimeSeconds: 12,
+        peers: [{ name: 'telco', nodeId: `sha256:${'b'.repeat(64)}`, address: '10.0.0.7:7443', reachable: false, error: 'PEER_UNREACHABLE' }],
+      };
     },
     listDatasets() {
       record('listDatasets');

@@ -43,8 +43,17 @@ export const HealthView = Type.Object({
   name: Type.String(),
   version: Type.String(),
   uptimeSeconds: Type.Number(),
-  peers: Type.Array(Type.Object({ name: Type.String(), nodeId: Type.String(), address: Type.String() })),
+  peers: Type.Array(Type.Object({
+    name: Type.String(), nodeId: Type.String(), address: Type.String(), reachable: Type.Boolean(), error: Type.Optional(Type.String()),
+  })),
 });
+
+/** Public readiness: only booleans, nothing about the node's identity or partners. */
+export const ReadinessView = Type.Object({
+  status: Enum(['ready', 'not_ready'] as const),
+  checks: Type.Record(Type.String(), Type.Boolean()),
+});
+export const LivenessView = Type.Object({ status: Type.Literal('ok') });
 
 // --- Datasets ---------------------------------------------------------------------------------
 const DatasetColumn = Type.Object({ name: Type.String(), type: Enum(['number', 'string', 'boolean', 'date'] as const) });

@@ -197,13 +197,15 @@ export interface HealthView {
   name: string;
   version: string;
   uptimeSeconds: number;
-  peers: { name: string; nodeId: string; address: string }[];
+  /** Each pinned peer and whether it answered a handshake just now (probed concurrently, short timeout). */
+  peers: { name: string; nodeId: string; address: string; reachable: boolean; error?: string }[];
 }
 
 export interface NodeServices {
   /** Profiles, segments, layering and flows; absent in API test doubles that do not serve them. */
   readonly insight?: Insight;
-  health(): HealthView;
+  /** Identity, uptime and peer reachability: for token holders only (it names every partner). */
+  health(): Promise<HealthView>;
   listDatasets(): DatasetInfo[];
   importDataset(input: ImportInput, actor: Actor): Promise<ImportReport>;
   /** Where the API stages uploads: a 0700 directory inside the node's data directory, swept at start. */

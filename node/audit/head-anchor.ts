@@ -12,7 +12,8 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { checkpointContradiction, checkpointSignatureValid, parseCheckpoint, type AuditCheckpoint, type LogView } from './checkpoint.js';
 
 export function writeHeadFile(file: string, cp: AuditCheckpoint): void {
-  writeFileAtomic(file, `${JSON.stringify(cp, null, 2)}\n`, { mode: 0o644 });
+  // Owner-only like the database: it reveals how much the node has done and when.
+  writeFileAtomic(file, `${JSON.stringify(cp, null, 2)}\n`, { mode: 0o600 });
 }
 
 export type HeadFileState =

@@ -24,6 +24,8 @@ export interface AuditLogOptions {
   headFile: string;
   /** Clock, injectable for tests. */
   now?: () => Date;
+  /** Told the action of each appended entry (metrics); must not throw. */
+  onAppend?: (action: string) => void;
 }
 
 export interface AppendInput {
@@ -43,6 +45,7 @@ const ACTION = /^[a-z][a-z0-9_-]*(?:\.[a-z][a-z0-9_-]*)*$/;
 export class AuditLog {
   readonly headFile: string;
   private readonly now: () => Date;
+  private readonly onAppend: (action: string) => void;
   private readonly verify: (data: Uint8Array, sig: Uint8Array) => boolean;
   private readonly lastStmt: Statement<[], Pick<AuditRow, 'seq' | 'hash' | 'at'>>;
   private readonly hashAtStmt: Statement<[number], { hash: string }>;
@@ -57,6 +60,7 @@ export class AuditLog {
   ) {
     this.headFile = options.headFile;
     this.now = options.now ?? (() => new Date());
+    this.onAppend = options.onAppend ?? (() => {});
     this.verify = signatureVerifier(identity.certPem);
     this.lastStmt = db.prepare('SELECT seq, hash, at FROM audit_log ORDER BY seq DESC LIMIT 1');
     this.hashAtStmt = db.prepare('SELECT hash FROM audit_log WHERE seq = ?');
@@ -91,6 +95,7 @@ export class AuditLog {
   append(input: AppendInput): AuditEntry {
     const entry = this.appendTx.immediate(validate(input), true);
     if (!this.db.inTransaction) this.flushHead();
+    this.onAppend(entry.action);
     return entry;
   }
 

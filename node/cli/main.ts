@@ -64,15 +64,37 @@ program.command('start')
   .description('run the peer gRPC server and the HTTP API until interrupted')
   .action(async () => {
     const node = MofangNode.open(configFile());
-    const running = await startNode(node);
-    console.error(`mofang: ${node.config.node.name} serving gRPC on :${running.grpcPort}, HTTP on ${running.httpUrl}`);
-    const stop = async () => {
-      await running.stop();
+    let running;
+    try {
+      running = await startNode(node, { configFile: configFile() });
+    } catch (err) {
+      // Nothing is left listening (startNode closed what it opened); close the rest so we exit.
       node.close();
-      process.exit(0);
+      throw err;
+    }
+    const { logger } = node;
+    console.error(`mofang: ${node.config.node.name} serving gRPC on :${running.grpcPort}, HTTP on ${running.httpUrl}`);
+    let stopping = false;
+    const stop = async (signal: NodeJS.Signals) => {
+      if (stopping) {
+        // A second signal: the operator does not want to wait for the graceful stop.
+        logger.warn({ signal }, 'second signal: forcing exit');
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      try {
+        await running.stop();
+        node.close();
+        logger.info('stopped');
+        process.exit(0);
+      } catch (err) {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      }
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 
 const peers = program.command('peers').description('pinned partner nodes');

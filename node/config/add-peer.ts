@@ -36,7 +36,7 @@ export function addPeer(configFile: string, input: AddPeerInput): { fingerprint:
   doc.set('peers', next);
   validateConfig(doc.toJS(), configFile);
   copyFileSync(input.certificateFile, join(dirname(configFile), certRelative));
-  writeFileAtomic(configFile, doc.toString(), { mode: 0o644 });
+  writeFileAtomic(configFile, doc.toString(), { mode: 0o600 });
   loadConfig(configFile);
   return { fingerprint: actual };
 }

@@ -73,7 +73,16 @@ function resolvePaths(config: NodeConfig, base: string): NodeConfig {
     ...config,
     node: { ...config.node, dataDir: abs(config.node.dataDir) },
     identity: { key: abs(config.identity.key), certificate: abs(config.identity.certificate) },
-    http: { ...config.http, tokens: abs(config.http.tokens) },
+    http: {
+      ...config.http,
+      tokens: abs(config.http.tokens),
+      ...(config.http.tls ? {
+        tls: {
+          certificate: abs(config.http.tls.certificate), key: abs(config.http.tls.key),
+          ...(config.http.tls.clientCa ? { clientCa: abs(config.http.tls.clientCa) } : {}),
+        },
+      } : {}),
+    },
     imports: { ...config.imports, allowedDirs: config.imports.allowedDirs.map(abs) },
     peers: config.peers.map((p) => ({ ...p, certificate: abs(p.certificate) })),
   };

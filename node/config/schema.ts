@@ -49,10 +49,28 @@ export const ConfigSchema = Type.Object(
     ),
     http: Type.Object(
       {
-        listen: HostPort('Address the HTTP API listens on.'),
+        listen: HostPort('Address the HTTP API listens on. A non-loopback address needs `tls` (or `allowInsecure: true`).'),
         tokens: FilePath('Path to the API token file (hashes with roles, mode 0600).'),
+        tls: Type.Optional(Type.Object(
+          {
+            certificate: FilePath('Server certificate chain (PEM) the API presents.'),
+            key: FilePath('Private key of the server certificate (PEM, mode 0600).'),
+            clientCa: Type.Optional(FilePath('CA certificates (PEM): when set, every client must present a certificate issued by one of them (mutual TLS).')),
+          },
+          { additionalProperties: false, description: 'Serve the API over HTTPS.' },
+        )),
+        allowInsecure: Type.Boolean({
+          default: false,
+          description: 'Allow plain HTTP on a non-loopback address (tokens then cross the network in clear). Logged as a warning at start.',
+        }),
       },
       { additionalProperties: false },
+    ),
+    metrics: Type.Object(
+      {
+        listen: Type.Optional(HostPort('Also serve GET /metrics without a token on this loopback address (for a local Prometheus agent). The API serves /metrics with a token either way.')),
+      },
+      { additionalProperties: false, default: {} },
     ),
     peers: Type.Array(PeerConfigSchema, { description: 'Partner nodes this node may talk to.' }),
     limits: Type.Object(

@@ -155,6 +155,11 @@ export function requestCancel(db: Db, id: string, reason: string): JobView {
   }).immediate();
 }
 
+/** How many jobs there are of each kind and status (for metrics). */
+export function jobCounts(db: Db): { kind: JobKind; status: JobStatus; count: number }[] {
+  return db.prepare('SELECT kind, status, count(*) AS count FROM jobs GROUP BY kind, status').all() as { kind: JobKind; status: JobStatus; count: number }[];
+}
+
 export function isTerminal(status: JobStatus): boolean {
   return TERMINAL.includes(status);
 }

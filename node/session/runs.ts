@@ -40,7 +40,28 @@ export interface RunOutcome {
   stats: LinkStats;
 }
 
+/** What a finished run reports to its database's listener (metrics): no ids, no data. */
+export interface FinishedRun {
+  peerNodeId: string;
+  operation: NewRun['operation'];
+  role: NewRun['role'];
+  status: RunOutcome['status'];
+  bytesSent: number;
+  bytesReceived: number;
+  durationSeconds: number;
+}
+
+// Keyed by database, so two nodes in one process (tests) each hear only their own runs, and the
+// seven places that finish runs need no extra parameter.
+const finishListeners = new WeakMap<Db, (run: FinishedRun) => void>();
+
+/** Registers the one listener told about each run finished in `db` (the node's metrics). */
+export function onRunFinished(db: Db, listener: (run: FinishedRun) => void): void {
+  finishListeners.set(db, listener);
+}
+
 export function finishRun(db: Db, id: string, o: RunOutcome): void {
+  const finishedAt = new Date();
   db.prepare(
     `UPDATE runs SET status = ?, peer_size = coalesce(?, peer_size), result_count = ?, attribute = ?, transcript_hash = ?,
        error_code = ?, error_message = ?, messages_sent = ?, messages_received = ?, bytes_sent = ?, bytes_received = ?,
@@ -48,8 +69,17 @@ export function finishRun(db: Db, id: string, o: RunOutcome): void {
   ).run(
     o.status, o.peerSize ?? null, o.resultCount ?? null, o.attribute ?? null, o.transcriptHash ?? null,
     o.errorCode ?? null, o.errorMessage ?? null, o.stats.messagesSent, o.stats.messagesReceived,
-    o.stats.bytesSent, o.stats.bytesReceived, new Date().toISOString(), id,
+    o.stats.bytesSent, o.stats.bytesReceived, finishedAt.toISOString(), id,
   );
+  const listener = finishListeners.get(db);
+  const row = listener && (db.prepare('SELECT peer_node_id, operation, role, started_at FROM runs WHERE id = ?').get(id) as
+    Pick<RunRow, 'peer_node_id' | 'operation' | 'role' | 'started_at'> | undefined);
+  if (!listener || !row) return;
+  listener({
+    peerNodeId: row.peer_node_id, operation: row.operation, role: row.role, status: o.status,
+    bytesSent: o.stats.bytesSent, bytesReceived: o.stats.bytesReceived,
+    durationSeconds: Math.max(0, (finishedAt.getTime() - Date.parse(row.started_at)) / 1000),
+  });
 }
 
 interface RunRow {

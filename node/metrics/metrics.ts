@@ -1,0 +1,145 @@
+/**
+ * Prometheus metrics of one node. The composition root creates one `Metrics` per node, each with
+ * its own Registry (never prom-client's global one), so two nodes in one process — as in the
+ * integration tests — keep separate series. Domains report through the few methods below; they
+ * never see prom-client.
+ *
+ * Labels carry only bounded, non-personal values: job kinds and statuses, peer NAMES from the
+ * configuration, run operations, audit actions, route patterns (never URLs, which can hold ids).
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+export interface RunMetric {
+  /** The peer's configured name (not its node id: shorter, and what operators use). */
+  peer: string;
+  operation: string;
+  role: 'querier' | 'responder';
+  status: 'succeeded' | 'failed';
+  bytesSent: number;
+  bytesReceived: number;
+  durationSeconds: number;
+}
+
+export interface MetricsSources {
+  /** Current number of jobs per kind and status (read at scrape time, so CLI-run jobs count too). */
+  jobCounts?: () => readonly { kind: string; status: string; count: number }[];
+  /** Peer calls refused so far (unpinned certificates); read at scrape time. */
+  refusedPeerCalls?: () => number;
+}
+
+export interface Metrics {
+  /** One finished HTTP request; `route` is the route pattern, never the URL. */
+  httpRequest(method: string, route: string, status: number, seconds: number): void;
+  runFinished(run: RunMetric): void;
+  importFinished(outcome: 'succeeded' | 'failed', rows: number, seconds: number): void;
+  auditAppended(action: string): void;
+  /** Counts refused peer calls, unless a `refusedPeerCalls` source says how many there were. */
+  peerCallRefused(): void;
+  /** Late-bound sources (the peer server exists only once the node starts). */
+  setSources(sources: MetricsSources): void;
+  /** Starts sampling event-loop lag; `stop` ends it. */
+  start(): void;
+  stop(): void;
+  /** The exposition text and its content type. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const RUN_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
+/**
+ * @example
+ * const metrics = createMetrics({ jobCounts: () => countJobs(db) });
+ * metrics.auditAppended('dataset.imported');
+ * const { contentType, body } = await metrics.render();
+ */
+export function createMetrics(initial: MetricsSources = {}): Metrics {
+  const registry = new Registry();
+  let sources: MetricsSources = { ...initial };
+  let refusedLocally = 0;
+  let loop: IntervalHistogram | null = null;
+
+  const http = new Histogram({
+    name: 'mofang_http_request_duration_seconds', help: 'HTTP API request latency by method, route pattern and status.',
+    labelNames: ['method', 'route', 'status'], buckets: SECONDS_BUCKETS, registers: [registry],
+  });
+  new Gauge({
+    name: 'mofang_jobs', help: 'Jobs in the database by kind and status.', labelNames: ['kind', 'status'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of sources.jobCounts?.() ?? []) this.set({ kind: r.kind, status: r.status }, r.count);
+    },
+  });
+  const runs = new Counter({
+    name: 'mofang_runs_total', help: 'Finished protocol runs by peer, operation, role and status.',
+    labelNames: ['peer', 'operation', 'role', 'status'], registers: [registry],
+  });
+  const runBytes = new Counter({
+    name: 'mofang_run_bytes_total', help: 'Bytes exchanged with each peer in finished runs.', labelNames: ['peer', 'direction'], registers: [registry],
+  });
+  const runDuration = new Histogram({
+    name: 'mofang_run_duration_seconds', help: 'Duration of finished protocol runs by peer and operation.',
+    labelNames: ['peer', 'operation'], buckets: RUN_BUCKETS, registers: [registry],
+  });
+  const imports = new Counter({ name: 'mofang_imports_total', help: 'Dataset imports by outcome.', labelNames: ['status'], registers: [registry] });
+  const importRows = new Counter({ name: 'mofang_import_rows_total', help: 'Rows imported into datasets.', registers: [registry] });
+  const importDuration = new Histogram({ name: 'mofang_import_duration_seconds', help: 'Duration of dataset imports.', buckets: RUN_BUCKETS, registers: [registry] });
+  const audit = new Counter({ name: 'mofang_audit_appends_total', help: 'Audit log entries appended by this process, by action.', labelNames: ['action'], registers: [registry] });
+  new Counter({
+    name: 'mofang_peer_refused_calls_total', help: 'Peer calls refused because the caller was not pinned.', registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.refusedPeerCalls?.() ?? refusedLocally);
+    },
+  });
+  new Gauge({
+    name: 'mofang_event_loop_lag_seconds', help: 'Event-loop delay since the previous scrape (mean, p99, max).', labelNames: ['stat'], registers: [registry],
+    collect() {
+      this.reset();
+      if (!loop || loop.count === 0) return;
+      this.set({ stat: 'mean' }, loop.mean / 1e9);
+      this.set({ stat: 'p99' }, loop.percentile(99) / 1e9);
+      this.set({ stat: 'max' }, loop.max / 1e9);
+      loop.reset();
+    },
+  });
+
+  return {
+    httpRequest(method, route, status, seconds) {
+      http.observe({ method, route, status: String(status) }, seconds);
+    },
+    runFinished(run) {
+      runs.inc({ peer: run.peer, operation: run.operation, role: run.role, status: run.status });
+      runBytes.inc({ peer: run.peer, direction: 'sent' }, run.bytesSent);
+      runBytes.inc({ peer: run.peer, direction: 'received' }, run.bytesReceived);
+      runDuration.observe({ peer: run.peer, operation: run.operation }, run.durationSeconds);
+    },
+    importFinished(outcome, rows, seconds) {
+      imports.inc({ status: outcome });
+      if (rows > 0) importRows.inc(rows);
+      importDuration.observe(seconds);
+    },
+    auditAppended(action) {
+      audit.inc({ action });
+    },
+    peerCallRefused() {
+      refusedLocally++;
+    },
+    setSources(next) {
+      sources = { ...sources, ...next };
+    },
+    start() {
+      if (loop) return;
+      loop = monitorEventLoopDelay({ resolution: 20 });
+      loop.enable();
+    },
+    stop() {
+      loop?.disable();
+      loop = null;
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
