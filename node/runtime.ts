@@ -1,5 +1,7 @@
 /** `mofang start`: the peer gRPC server and the HTTP API of one node, until stopped. */
 import { buildApp } from './api/app.js';
+import { tokenAdmin } from './api/token-admin.js';
+import { TokenUsageRecorder } from './api/token-usage.js';
 import { tokenFileSource } from './api/tokens.js';
 import type { MofangNode } from './node.js';
 import { packageVersion } from './paths.js';
@@ -29,7 +31,12 @@ export async function startNode(node: MofangNode, overrides: { grpcListen?: stri
     limits: node.config.limits,
     handlers: node.peerHandlers(),
   });
-  const app = buildApp({ services: node, tokens: tokenFileSource(node.config.http.tokens), logger: node.logger, version: packageVersion() });
+  const tokenFile = node.config.http.tokens;
+  const usage = new TokenUsageRecorder(tokenFile);
+  const app = buildApp({
+    services: node, tokens: tokenFileSource(tokenFile), logger: node.logger, version: packageVersion(),
+    tokenAdmin: tokenAdmin(tokenFile, (e) => node.audit.append(e)), onTokenUse: (id) => usage.touch(id),
+  });
   const { host, port } = splitHostPort(overrides.httpListen ?? node.config.http.listen);
   try {
     await app.listen({ host, port });
@@ -52,6 +59,7 @@ export async function startNode(node: MofangNode, overrides: { grpcListen?: stri
       await runner.stop();
       await node.insight.stopScheduler();
       await app.close();
+      usage.close();
       await grpc.close();
       node.audit.append({ actor: 'system', action: 'node.stopped', subject: node.identity.nodeId, details: {} });
     },

@@ -23,7 +23,9 @@ import { insightRoutes } from '../insight/api/routes.js';
 import { scoreRoutes } from './routes/scores.js';
 import { ErrorResponse } from './schemas.js';
 import type { NodeServices } from './services.js';
+import type { TokenAdmin } from './token-admin.js';
 import type { TokenEntry, TokenSource } from './tokens.js';
+import { tokenRoutes } from './routes/tokens.js';
 
 export interface AppOptions {
   services: NodeServices;
@@ -38,6 +40,10 @@ export interface AppOptions {
   jsonBodyLimit?: number;
   /** Where uploads are staged before import. Default: the OS temp directory. */
   uploadDir?: string;
+  /** Token administration for admins (`/v1/tokens`); absent: those routes do not exist. */
+  tokenAdmin?: TokenAdmin;
+  /** Called with the token id after each successful authentication (last-used bookkeeping). */
+  onTokenUse?: (id: string) => void;
 }
 
 export const DEFAULT_IMPORT_BODY_LIMIT = 2 * 1024 ** 3;
@@ -110,7 +116,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.register(healthRoutes, { services });
   app.register(
     async (v1) => {
-      v1.addHook('onRequest', authHook(tokens));
+      v1.addHook('onRequest', authHook(tokens, options.onTokenUse));
       v1.register(datasetRoutes, {
         services,
         importBodyLimit: options.importBodyLimit ?? DEFAULT_IMPORT_BODY_LIMIT,
@@ -123,6 +129,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(auditRoutes, { services });
       v1.register(insightRoutes, { insight: () => services.insight });
       v1.register(insightTreeRoutes, { services });
+      if (options.tokenAdmin) v1.register(tokenRoutes, { tokens: options.tokenAdmin });
     },
     { prefix: '/v1' },
   );
