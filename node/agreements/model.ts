@@ -6,7 +6,8 @@
  * Agreements never hold customer identifiers — only node ids, dataset and column names, and limits.
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { lazyValidator } from '../validation/lazy-validator.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { labelLength } from '../../protocols/psi/label-encoding.js';
 import { canonicalJson } from '../encoding/canonical-json.js';
@@ -121,9 +122,7 @@ export type LabelTerm = Static<typeof LabelTermSchema>;
 export type TermsDraft = Omit<AgreementTerms, 'id' | 'version' | 'createdAt' | 'aggregate'> & { aggregate?: AggregateDraft };
 export type { AggregateTerms };
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
-ajv.addKeyword('x-hint');
-const validateSchema = ajv.compile<AgreementTerms>(AgreementTermsSchema);
+const validateSchema = lazyValidator<AgreementTerms>(AgreementTermsSchema, { allErrors: true, verbose: true, strict: true }, (ajv) => ajv.addKeyword('x-hint'));
 
 /**
  * Checks untrusted terms (from a peer, the API or the CLI) and returns a canonical copy.

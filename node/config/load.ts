@@ -2,16 +2,20 @@
  * Loads and validates the YAML configuration. Relative paths are resolved against the config
  * file's directory, so a node directory can be moved as a whole.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { lazyValidator } from '../validation/lazy-validator.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { MofangError } from '../errors.js';
-import { ConfigSchema, type NodeConfig } from './schema.js';
+import { packageRoot } from '../paths.js';
+import type { NodeConfig } from './schema.js';
 
 // verbose: errors carry their schema, whose description and example say the expected form.
-const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false, verbose: true });
-const validate = ajv.compile<NodeConfig>(ConfigSchema);
+// The generated JSON form of ConfigSchema (a test keeps them equal): building the schema with
+// TypeBox at run time loads hundreds of modules, most of a CLI command's start-up.
+const schemaJson = () => JSON.parse(readFileSync(join(packageRoot(), 'config', 'schema.json'), 'utf8')) as object;
+const validate = lazyValidator<NodeConfig>(schemaJson, { allErrors: false, useDefaults: true, strict: false, verbose: true });
 
 export function loadConfig(file: string): NodeConfig {
   if (!existsSync(file)) throw new MofangError('CONFIG_NOT_FOUND', `${file}: no such configuration file`);
