@@ -4,7 +4,6 @@
  * `@file`. Changes act as an operator (`cli:<user>`) and are audited like API calls.
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { MofangError } from '../errors.js';
 import type { Insight, InsightActor } from '../insight/insight.js';
 import type { LayerCell } from '../insight/layering/compute.js';
@@ -13,6 +12,7 @@ import type { AttributeSource } from '../insight/profiles/lookup.js';
 import type { SegmentView } from '../insight/segments/store.js';
 import type { FlowView } from '../insight/flows/flows.js';
 import { checkEvery, FLOW_EVERY } from '../insight/flows/schedule.js';
+import { argText } from './args.js';
 import { printJson } from './format.js';
 
 export interface InsightCliContext {
@@ -24,7 +24,7 @@ export interface InsightCliContext {
 
 /** JSON inline, or `@file`. */
 function jsonArg(value: string, option: string): unknown {
-  const text = value.startsWith('@') ? readFileSync(value.slice(1), 'utf8') : value;
+  const text = argText(value, option);
   try {
     return JSON.parse(text);
   } catch {
