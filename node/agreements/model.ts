@@ -7,6 +7,7 @@
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import type { ErrorObject } from 'ajv';
+import { oneOfMessage } from '../validation/allowed-values.js';
 import { lazyValidator } from '../validation/lazy-validator.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { labelLength } from '../../protocols/psi/label-encoding.js';
@@ -139,7 +140,7 @@ export function validateTerms(input: unknown, now: Date = new Date()): Agreement
   } catch {
     throw invalid(['terms: must be plain JSON']);
   }
-  if (!validateSchema(value)) throw invalid((validateSchema.errors ?? []).map(describeSchemaError));
+  if (!validateSchema(value)) throw invalid(describeSchemaErrors(validateSchema.errors ?? []));
   const issues = semanticIssues(value, now);
   if (issues.length > 0) throw invalid(issues);
   return value;
@@ -390,6 +391,15 @@ function fieldOf(instancePath: string, child?: string): string {
   if (child !== undefined) parts.push(child);
   const path = parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
   return path || 'terms';
+}
+
+/** One message per failing field: a failed union of constants becomes one "must be one of" line. */
+function describeSchemaErrors(errors: readonly ErrorObject[]): string[] {
+  const texts = errors.map((e) => {
+    const oneOf = oneOfMessage(errors, e);
+    return oneOf ? `${fieldOf(e.instancePath)}: ${oneOf}` : describeSchemaError(e);
+  });
+  return [...new Set(texts)];
 }
 
 function describeSchemaError(e: ErrorObject): string {
