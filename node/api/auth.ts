@@ -40,7 +40,7 @@ export function authHook(tokens: TokenSource, onUse: (id: string) => void = () =
     const check = checkToken(entries, header);
     if (!check.ok) {
       reply.header('www-authenticate', 'Bearer'); // RFC 6750 §3
-      throw new MofangError('AUTH_REQUIRED', refusal(check), { reason: check.reason });
+      throw new MofangError('AUTH_REQUIRED', refusal(check));
     }
     const principal = check.principal;
     onUse(principal.id);

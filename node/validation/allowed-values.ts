@@ -9,7 +9,8 @@ interface Issue {
   params: Record<string, unknown>;
 }
 
-const UNION_KEYWORDS = new Set(['const', 'enum', 'anyOf', 'oneOf']);
+// A lone `enum` already reports its allowed values; the callers word that case themselves.
+const UNION_KEYWORDS = new Set(['const', 'anyOf', 'oneOf']);
 
 /**
  * "must be one of: a, b, c" when `first` is part of a failed union of constants, else null.
