@@ -109,6 +109,20 @@ describe('mofang administration commands', () => {
     expect(r.err).not.toContain('INTERNAL');
   });
 
+  it('a layering spec from the CLI is checked like the API checks it: the field, the allowed values, a missing field by name', () => {
+    const csv = join(dir, 'tiny.csv');
+    writeFileSync(csv, 'phone,age\n13800138000,30\n13800138001,31\n');
+    expect(mofang(cfg.bank, 'import', csv, '--dataset', 'customers', '--id', 'phone:phone').code).toBe(0);
+    const run = (spec: unknown) => mofang(cfg.bank, 'layering', 'run', '--dataset', 'customers', '--spec', JSON.stringify(spec));
+    const split = { attr: 'age', by: 'bands', edges: [30] };
+    expect(run({ root: { split: { ...split, by: 'bandz' } } }).err).toContain('INSIGHT_INVALID: --spec: root.split.by: must be one of: values, bands, dateBands');
+    const noAttr = run({ root: { split }, metrics: [{ fn: 'mean' }] });
+    expect(noAttr.err).toContain('--spec: metrics[0].attr: is required');
+    expect(noAttr.err).not.toContain('undefined');
+    expect(run({ root: { split }, metrics: [{ fn: 'avg', attr: 'age' }] }).err).toContain('metrics[0].fn: must be one of: count, mean, sum, min, max');
+    expect(run({ root: { split } }).code).toBe(0);
+  });
+
   it('a config value outside a fixed set lists the allowed values', () => {
     const broken = join(dir, 'bank', 'broken.yaml');
     const doc = parseDocument(readFileSync(cfg.bank, 'utf8'));
