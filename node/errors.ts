@@ -3,8 +3,16 @@
  * has a stable code here, with its HTTP status and gRPC status. `docs/errors.md` lists every code;
  * a test fails when one is missing there.
  */
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { status as GrpcStatusEnum } from '@grpc/grpc-js';
 import { PROTOCOL_ERROR_CODES, ProtocolError } from '../protocols/errors.js';
+
+// The numbers are fixed by the gRPC specification; importing grpc-js for them would load it for
+// every CLI command, including `mofang --version`.
+const GrpcStatus = {
+  CANCELLED: 1, INVALID_ARGUMENT: 3, NOT_FOUND: 5, ALREADY_EXISTS: 6, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9, ABORTED: 10, INTERNAL: 13, UNAVAILABLE: 14, DATA_LOSS: 15, UNAUTHENTICATED: 16,
+} as const satisfies { [K in keyof typeof GrpcStatusEnum]?: (typeof GrpcStatusEnum)[K] };
+type GrpcStatus = GrpcStatusEnum;
 
 interface ErrorSpec {
   /** HTTP status returned by the API. */
@@ -33,6 +41,7 @@ export const ERRORS = {
   INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'An unexpected error; details are in the node log.' },
   MEDIA_TYPE_UNSUPPORTED: { http: 415, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The request Content-Type is not accepted by this endpoint.' },
   TOKEN_FILE_INVALID: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'The API token file is missing, unreadable or malformed.' },
+  TOKEN_FILE_LOCKED: { http: 503, grpc: GrpcStatus.UNAVAILABLE, summary: 'Another process is changing the API token file; retry.' },
   TOKEN_EXISTS: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, summary: 'An API token with this id already exists.' },
 
   // Data import

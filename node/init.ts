@@ -14,6 +14,7 @@ import { MofangError } from './errors.js';
 import { writeFileAtomic } from './fs/atomic-write.js';
 import { createIdentity } from './identity/index.js';
 import { MofangNode } from './node.js';
+import { CONFIG_FILE } from './paths.js';
 
 export interface InitOptions {
   dir: string;
@@ -31,7 +32,7 @@ export interface InitResult {
   tokens: Record<Role, string>;
 }
 
-export const CONFIG_FILE = 'mofang.yaml';
+export { CONFIG_FILE };
 
 export async function initNode(opts: InitOptions): Promise<InitResult> {
   const dir = resolve(opts.dir);

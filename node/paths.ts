@@ -3,6 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The configuration file name `mofang init` writes and the CLI reads by default. */
+export const CONFIG_FILE = 'mofang.yaml';
+
 let root: string | undefined;
 
 /** The directory holding Mofang's package.json (sources and dist/ sit at different depths). */

@@ -9,6 +9,8 @@ import { createSecureContext } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp, type AppOptions } from './api/app.js';
+import { tokenAdmin } from './api/token-admin.js';
+import { TokenUsageRecorder } from './api/token-usage.js';
 import { tokenFileSource, type TokenSource } from './api/tokens.js';
 import { sweepStagedUploads } from './api/upload.js';
 import { MofangError } from './errors.js';
@@ -147,8 +149,11 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     audited(info);
   };
   const opened: { grpc: PeerServer | null; metrics: MetricsServer | null } = { grpc: null, metrics: null };
+  const tokenFile = node.config.http.tokens;
+  const usage = new TokenUsageRecorder(tokenFile);
   const app = buildApp({
     services: node, tokens: plan.tokens, logger: node.logger, version: packageVersion(), metrics: node.metrics,
+    tokenAdmin: tokenAdmin(tokenFile, (e) => node.audit.append(e)), onTokenUse: (id) => usage.touch(id),
     ...(plan.tls ? { tls: plan.tls } : {}),
     readiness: () => ({ database: node.db.open, peerServerListening: opened.grpc !== null }),
   });
@@ -176,6 +181,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     }
   } catch (err) {
     await app.close().catch(() => {});
+    usage.close();
     await opened.grpc?.close();
     throw err;
   }
@@ -191,6 +197,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     await node.agreementDelivery.stop();
     await node.insight.stopScheduler();
     await app.close();
+    usage.close();
     await peerServer.close();
     await metricsServer?.close();
     node.metrics.stop();

@@ -6,7 +6,9 @@
  * Agreements never hold customer identifiers — only node ids, dataset and column names, and limits.
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { oneOfMessage } from '../validation/allowed-values.js';
+import { lazyValidator } from '../validation/lazy-validator.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { labelLength } from '../../protocols/psi/label-encoding.js';
 import { canonicalJson } from '../encoding/canonical-json.js';
@@ -125,9 +127,7 @@ export type LabelTerm = Static<typeof LabelTermSchema>;
 export type TermsDraft = Omit<AgreementTerms, 'id' | 'version' | 'createdAt' | 'aggregate'> & { aggregate?: AggregateDraft };
 export type { AggregateTerms };
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
-ajv.addKeyword('x-hint');
-const validateSchema = ajv.compile<AgreementTerms>(AgreementTermsSchema);
+const validateSchema = lazyValidator<AgreementTerms>(AgreementTermsSchema, { allErrors: true, verbose: true, strict: true }, (ajv) => ajv.addKeyword('x-hint'));
 
 /**
  * Checks untrusted terms (from a peer, the API or the CLI) and returns a canonical copy.
@@ -144,7 +144,7 @@ export function validateTerms(input: unknown, now: Date = new Date()): Agreement
   } catch {
     throw invalid(['terms: must be plain JSON']);
   }
-  if (!validateSchema(value)) throw invalid((validateSchema.errors ?? []).map(describeSchemaError));
+  if (!validateSchema(value)) throw invalid(describeSchemaErrors(validateSchema.errors ?? []));
   const issues = semanticIssues(value, now);
   if (issues.length > 0) throw invalid(issues);
   return value;
@@ -405,6 +405,15 @@ function fieldOf(instancePath: string, child?: string): string {
   if (child !== undefined) parts.push(child);
   const path = parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
   return path || 'terms';
+}
+
+/** One message per failing field: a failed union of constants becomes one "must be one of" line. */
+function describeSchemaErrors(errors: readonly ErrorObject[]): string[] {
+  const texts = errors.map((e) => {
+    const oneOf = oneOfMessage(errors, e);
+    return oneOf ? `${fieldOf(e.instancePath)}: ${oneOf}` : describeSchemaError(e);
+  });
+  return [...new Set(texts)];
 }
 
 function describeSchemaError(e: ErrorObject): string {

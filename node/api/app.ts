@@ -25,7 +25,9 @@ import { insightRoutes } from '../insight/api/routes.js';
 import { scoreRoutes } from './routes/scores.js';
 import { ErrorResponse } from './schemas.js';
 import type { NodeServices } from './services.js';
+import type { TokenAdmin } from './token-admin.js';
 import type { TokenEntry, TokenSource } from './tokens.js';
+import { tokenRoutes } from './routes/tokens.js';
 
 export interface AppOptions {
   services: NodeServices;
@@ -46,6 +48,10 @@ export interface AppOptions {
   metrics?: Metrics;
   /** Readiness checks beyond "the HTTP server listens" (database open, peer server listening). */
   readiness?: () => Record<string, boolean>;
+  /** Token administration for admins (`/v1/tokens`); absent: those routes do not exist. */
+  tokenAdmin?: TokenAdmin;
+  /** Called with the token id after each successful authentication (last-used bookkeeping). */
+  onTokenUse?: (id: string) => void;
 }
 
 export const DEFAULT_IMPORT_BODY_LIMIT = 2 * 1024 ** 3;
@@ -127,7 +133,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   }
   app.register(
     async (v1) => {
-      v1.addHook('onRequest', authHook(tokens));
+      v1.addHook('onRequest', authHook(tokens, options.onTokenUse));
       v1.register(nodeHealthRoutes, { services });
       v1.register(datasetRoutes, {
         services,
@@ -141,6 +147,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(auditRoutes, { services });
       v1.register(insightRoutes, { insight: () => services.insight });
       v1.register(insightTreeRoutes, { services });
+      if (options.tokenAdmin) v1.register(tokenRoutes, { tokens: options.tokenAdmin });
     },
     { prefix: '/v1' },
   );

@@ -6,7 +6,7 @@
 import type { FastifyRequest, onRequestHookHandler } from 'fastify';
 import { MofangError, type ErrorCode } from '../errors.js';
 import type { Actor, Role } from './services.js';
-import { authenticate, type TokenSource } from './tokens.js';
+import { checkToken, type TokenSource } from './tokens.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -26,7 +26,7 @@ declare module 'fastify' {
 /**
  * @example v1.addHook('onRequest', authHook(tokenFileSource(file)))
  */
-export function authHook(tokens: TokenSource): onRequestHookHandler {
+export function authHook(tokens: TokenSource, onUse: (id: string) => void = () => {}): onRequestHookHandler {
   return async (request, reply) => {
     let entries;
     try {
@@ -37,11 +37,13 @@ export function authHook(tokens: TokenSource): onRequestHookHandler {
       throw new MofangError('INTERNAL', 'authentication is unavailable');
     }
     const header = request.headers.authorization;
-    const principal = authenticate(entries, header);
-    if (!principal) {
+    const check = checkToken(entries, header);
+    if (!check.ok) {
       reply.header('www-authenticate', 'Bearer'); // RFC 6750 §3
-      throw new MofangError('AUTH_REQUIRED', header ? 'the bearer token is invalid or revoked' : 'an Authorization: Bearer <token> header is required');
+      throw new MofangError('AUTH_REQUIRED', refusal(check));
     }
+    const principal = check.principal;
+    onUse(principal.id);
     request.actor = { id: `token:${principal.id}`, role: principal.role, ...(principal.unit !== undefined ? { unit: principal.unit } : {}) };
     // Routes without `roles` are the 404 handler: authenticated callers reach NOT_FOUND.
     const allowed = request.routeOptions.config.roles;
@@ -52,6 +54,19 @@ export function authHook(tokens: TokenSource): onRequestHookHandler {
       });
     }
   };
+}
+
+function refusal(check: Exclude<ReturnType<typeof checkToken>, { ok: true }>): string {
+  switch (check.reason) {
+    case 'missing':
+      return 'an Authorization: Bearer <token> header is required';
+    case 'invalid':
+      return 'the bearer token is not valid (unknown or malformed)';
+    case 'revoked':
+      return `the bearer token "${check.id}" was revoked at ${check.at}; ask an administrator for a new one`;
+    case 'expired':
+      return `the bearer token "${check.id}" expired at ${check.at}; ask an administrator for a new one`;
+  }
 }
 
 /** The authenticated actor; only called from handlers behind `authHook`. */

@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { MofangError, asMofangError } from '../errors.js';
 import { ProtocolError } from '../../protocols/errors.js';
+import { oneOfMessage } from '../validation/allowed-values.js';
 
 interface ValidationIssue {
   instancePath: string;
@@ -19,7 +20,7 @@ type AnyError = Partial<FastifyError> & { validation?: ValidationIssue[]; valida
 export function toMofangError(err: unknown, request: FastifyRequest): MofangError {
   if (err instanceof MofangError || err instanceof ProtocolError) return asMofangError(err);
   const e = (err ?? {}) as AnyError;
-  if (Array.isArray(e.validation) && e.validation.length > 0) return fromValidation(e.validation[0], e.validationContext ?? 'request');
+  if (Array.isArray(e.validation) && e.validation.length > 0) return fromValidation(e.validation[0], e.validationContext ?? 'request', e.validation);
   // fastify's own client errors: fixed messages that never quote the body.
   if (typeof e.code === 'string' && e.code.startsWith('FST_') && e.statusCode && e.statusCode < 500) {
     switch (e.statusCode) {
@@ -58,13 +59,15 @@ export function notFound(request: FastifyRequest): never {
   throw new MofangError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
 }
 
-function fromValidation(issue: ValidationIssue, where: string): MofangError {
+function fromValidation(issue: ValidationIssue, where: string, all: readonly ValidationIssue[]): MofangError {
   const base = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
   const child =
     issue.keyword === 'required' ? issue.params.missingProperty : issue.keyword === 'additionalProperties' ? issue.params.additionalProperty : undefined;
   const field = [base, child].filter(Boolean).join('.');
   const why =
     issue.keyword === 'required' ? 'is required' : issue.keyword === 'additionalProperties' ? 'unknown field (check its spelling)' : issue.message ?? 'is invalid';
+  const oneOf = oneOfMessage(all, issue);
+  if (oneOf) return new MofangError('REQUEST_INVALID', `${field ? `${where}.${field}` : where}: ${oneOf}`, field ? { in: where, field } : { in: where });
   const allowed = issue.keyword === 'enum' ? `: ${(issue.params.allowedValues as unknown[]).join(', ')}` : '';
   // An empty field means the whole part is wrong (e.g. no body at all): name the part.
   return new MofangError('REQUEST_INVALID', `${field ? `${where}.${field}` : where}: ${why}${allowed}`, field ? { in: where, field } : { in: where });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MofangError } from '../errors.js';
-import { authenticate, createToken, loadTokens, revokeToken, tokenFileSource, type TokenEntry } from './tokens.js';
+import { readTokenUsage, TokenUsageRecorder, usageFileOf } from './token-usage.js';
+import { authenticate, checkToken, createToken, loadTokens, revokeToken, tokenFileSource, withTokenFileLock, type TokenEntry } from './tokens.js';
 
 let dir: string;
 let file: string;
@@ -24,15 +25,16 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe('createToken', () => {
-  it('returns mfg_<role>_<43 base64url chars> and stores only id, role and sha256, mode 0600', () => {
-    const token = createToken(file, { id: 'ops-1', role: 'operator' });
+  it('returns mfg_<role>_<43 base64url chars> and stores only id, role, sha256 and times, mode 0600', () => {
+    const now = new Date('2026-01-01T00:00:00Z');
+    const token = createToken(file, { id: 'ops-1', role: 'operator', now });
     expect(token).toMatch(/^mfg_operator_[A-Za-z0-9_-]{43}$/);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain(token);
     expect(text).not.toContain(token.slice('mfg_operator_'.length));
     const sha256 = createHash('sha256').update(token).digest('hex');
-    expect(JSON.parse(text)).toEqual({ version: 1, tokens: [{ id: 'ops-1', role: 'operator', sha256 }] });
+    expect(JSON.parse(text)).toEqual({ version: 1, tokens: [{ id: 'ops-1', role: 'operator', sha256, createdAt: '2026-01-01T00:00:00.000Z' }] });
   });
 
   it('appends atomically and leaves no temp file behind', () => {
@@ -159,5 +161,62 @@ describe('tokenFileSource', () => {
     expect(authenticate(source(), `Bearer ${a}`)).toBeNull();
     chmodSync(file, 0o644);
     expect(codeOf(() => source())).toBe('SECRET_FILE_MODE');
+  });
+});
+
+describe('revocation, expiry and the lock', () => {
+  it('tells a revoked and an expired token apart from an unknown one', () => {
+    const now = new Date('2026-01-01T00:00:00Z');
+    const ops = createToken(file, { id: 'ops-1', role: 'operator', now });
+    const temp = createToken(file, { id: 'temp', role: 'operator', expiresAt: '2026-01-31T00:00:00Z', now });
+    expect(checkToken(loadTokens(file), `Bearer ${temp}`, new Date('2026-01-30T23:59:59Z')).ok).toBe(true);
+    expect(checkToken(loadTokens(file), `Bearer ${temp}`, new Date('2026-01-31T00:00:00Z'))).toEqual({ ok: false, reason: 'expired', id: 'temp', at: '2026-01-31T00:00:00.000Z' });
+    expect(revokeToken(file, 'ops-1', new Date('2026-01-02T00:00:00Z'))).toBe(true);
+    expect(checkToken(loadTokens(file), `Bearer ${ops}`, now)).toEqual({ ok: false, reason: 'revoked', id: 'ops-1', at: '2026-01-02T00:00:00.000Z' });
+    expect(checkToken(loadTokens(file), `Bearer mfg_operator_${'A'.repeat(43)}`).ok).toBe(false);
+    expect(checkToken(loadTokens(file), `Bearer mfg_operator_${'A'.repeat(43)}`)).toMatchObject({ reason: 'invalid' });
+    // The name is free again, and the old token stays revoked.
+    const again = createToken(file, { id: 'ops-1', role: 'operator', now });
+    expect(authenticate(loadTokens(file), `Bearer ${again}`)).toEqual({ id: 'ops-1', role: 'operator' });
+    expect(authenticate(loadTokens(file), `Bearer ${ops}`)).toBeNull();
+  });
+
+  it('refuses an expiry in the past', () => {
+    expect(codeOf(() => createToken(file, { id: 'x', role: 'admin', expiresAt: '2000-01-01T00:00:00Z' }))).toBe('REQUEST_INVALID');
+  });
+
+  it('waits for the lock held by another live process, and breaks the lock of a dead one', () => {
+    createToken(file, { id: 'a', role: 'admin' });
+    // A live process (this one) holds the lock: a revoke must not slip in between its read and write.
+    withTokenFileLock(file, () => {
+      expect(codeOf(() => revokeToken(file, 'a'))).toBe('TOKEN_FILE_LOCKED');
+    });
+    expect(revokeToken(file, 'a')).toBe(true);
+    writeFileSync(`${file}.lock`, '999999999');
+    expect(createToken(file, { id: 'b', role: 'admin' })).toMatch(/^mfg_admin_/);
+    expect(loadTokens(file).map((e) => e.id)).toEqual(['a', 'b']);
+  }, 20_000);
+});
+
+describe('TokenUsageRecorder', () => {
+  it('writes last-used times at most once per interval, and the rest on close', () => {
+    let t = Date.parse('2026-01-01T00:00:00Z');
+    const usage = new TokenUsageRecorder(file, () => t);
+    usage.touch('a');
+    expect(readTokenUsage(file)).toEqual({ a: '2026-01-01T00:00:00.000Z' });
+    const written = statSync(usageFileOf(file)).mtimeMs;
+    t += 1000;
+    usage.touch('a');
+    usage.touch('b');
+    expect(readTokenUsage(file)).toEqual({ a: '2026-01-01T00:00:00.000Z' });
+    expect(statSync(usageFileOf(file)).mtimeMs).toBe(written);
+    t += 60_000;
+    usage.touch('a');
+    expect(readTokenUsage(file)).toEqual({ a: '2026-01-01T00:01:01.000Z', b: '2026-01-01T00:00:01.000Z' });
+    t += 5;
+    usage.touch('c');
+    usage.close();
+    expect(readTokenUsage(file).c).toBe('2026-01-01T00:01:01.005Z');
+    expect(statSync(usageFileOf(file)).mode & 0o777).toBe(0o600);
   });
 });

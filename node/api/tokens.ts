@@ -1,6 +1,8 @@
 /**
  * API bearer tokens. A token is `mfg_<role>_<43 base64url chars>` (32 random bytes); the token
- * file keeps only `{ id, role, sha256 }` per token, so a leaked file (or backup) grants nothing.
+ * file keeps only `{ id, role, sha256 }` per token (plus issue, expiry and revocation times), so
+ * a leaked file (or backup) grants nothing. Changes are read-modify-writes under a lock file and
+ * land by atomic rename. Last-used times live in a separate file (token-usage.ts).
  * The role prefix in a token is a hint for humans; the stored role is the one that counts.
  *
  * Roles are NOT hierarchical: each route lists the roles it allows, and admin does not imply
@@ -8,7 +10,7 @@
  * reviews their audit trail).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MofangError } from '../errors.js';
 import { assertSecretFileMode, writeFileAtomic } from '../fs/atomic-write.js';
@@ -17,13 +19,22 @@ import type { Role } from './services.js';
 export const ROLES = ['admin', 'operator', 'compliance'] as const satisfies readonly Role[];
 
 export interface TokenEntry {
-  /** Who holds the token (e.g. `ops-1`); appears in the audit log as `token:<id>`. */
+  /** The token's name: who holds it (e.g. `ops-1`); appears in the audit log as `token:<id>`. */
   id: string;
   role: Role;
   /** Lowercase hex SHA-256 of the whole token string. */
   sha256: string;
   /** The organisation unit whose customers the token may see in insight; absent: the whole organisation. */
   unit?: string;
+  /** ISO date-time of issue (absent in files written before it was recorded). */
+  createdAt?: string;
+  /** ISO date-time after which the token is refused; absent: no expiry. */
+  expiresAt?: string;
+  /**
+   * ISO date-time of revocation. A revoked entry is kept (not deleted) so that its holder gets
+   * "revoked" rather than "unknown token", and `token list` shows when it happened.
+   */
+  revokedAt?: string;
 }
 
 /** Returns the current entries; `tokenFileSource` re-reads the file when it changes. */
@@ -35,6 +46,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** Same form as an organisation unit id (node/insight/units/units.ts). */
 const UNIT_ID = /^[a-z][a-z0-9-]{0,23}$/;
 const FILE_VERSION = 1;
+const ENTRY_FIELDS = ['id', 'role', 'sha256', 'unit', 'createdAt', 'expiresAt', 'revokedAt'];
 
 /**
  * Reads and validates the token file; refuses it unless only the owner can read it.
@@ -79,12 +91,22 @@ export function tokenFileSource(file: string): TokenSource {
   return current;
 }
 
+export interface CreateTokenInput {
+  id: string;
+  role: Role;
+  unit?: string;
+  /** ISO date-time after which the token is refused. */
+  expiresAt?: string;
+  /** Clock, for tests. */
+  now?: Date;
+}
+
 /**
  * Issues a token, stores its hash, and returns the token — the only time it exists in clear.
- * Creates the file (mode 0600) if absent.
- * @example const token = createToken('tokens.json', { id: 'ops-1', role: 'operator' });
+ * Creates the file (mode 0600) if absent. A revoked entry with the same id is replaced.
+ * @example const token = createToken('tokens.json', { id: 'ops-1', role: 'operator', expiresAt: '2027-01-01T00:00:00Z' });
  */
-export function createToken(file: string, input: { id: string; role: Role; unit?: string }): string {
+export function createToken(file: string, input: CreateTokenInput): string {
   if (!TOKEN_ID.test(input.id)) {
     throw new MofangError('REQUEST_INVALID', `id: must match ${TOKEN_ID.source} (got ${JSON.stringify(input.id)})`, { field: 'id' });
   }
@@ -94,41 +116,126 @@ export function createToken(file: string, input: { id: string; role: Role; unit?
   if (input.unit !== undefined && !UNIT_ID.test(input.unit)) {
     throw new MofangError('REQUEST_INVALID', `unit: must match ${UNIT_ID.source}`, { field: 'unit' });
   }
-  const entries = existsSync(file) ? loadTokens(file) : [];
-  if (entries.some((e) => e.id === input.id)) {
-    throw new MofangError('TOKEN_EXISTS', `${file}: a token with id "${input.id}" already exists; revoke it first`, { id: input.id });
+  const now = input.now ?? new Date();
+  if (input.expiresAt !== undefined && !(Date.parse(input.expiresAt) > now.getTime())) {
+    throw new MofangError('REQUEST_INVALID', `expiresAt: must be an ISO date-time in the future (got ${JSON.stringify(input.expiresAt)})`, { field: 'expiresAt' });
   }
-  const token = `mfg_${input.role}_${randomBytes(32).toString('base64url')}`;
-  writeTokens(file, [...entries, { id: input.id, role: input.role, sha256: sha256Hex(token), ...(input.unit !== undefined ? { unit: input.unit } : {}) }]);
-  return token;
+  return withTokenFileLock(file, () => {
+    const entries = existsSync(file) ? loadTokens(file) : [];
+    if (entries.some((e) => e.id === input.id && e.revokedAt === undefined)) {
+      throw new MofangError('TOKEN_EXISTS', `${file}: a token named "${input.id}" already exists; revoke it first`, { id: input.id });
+    }
+    const token = `mfg_${input.role}_${randomBytes(32).toString('base64url')}`;
+    const entry: TokenEntry = {
+      id: input.id, role: input.role, sha256: sha256Hex(token),
+      ...(input.unit !== undefined ? { unit: input.unit } : {}),
+      createdAt: now.toISOString(),
+      ...(input.expiresAt !== undefined ? { expiresAt: new Date(input.expiresAt).toISOString() } : {}),
+    };
+    writeTokens(file, [...entries.filter((e) => e.id !== input.id), entry]);
+    return token;
+  });
 }
 
-/** Removes the token with this id; returns false when there was none. */
-export function revokeToken(file: string, id: string): boolean {
-  const entries = loadTokens(file);
-  const kept = entries.filter((e) => e.id !== id);
-  if (kept.length === entries.length) return false;
-  writeTokens(file, kept);
-  return true;
+/**
+ * Marks the token with this id revoked; returns false when there is no live token with this id.
+ * @example revokeToken('tokens.json', 'ops-1')
+ */
+export function revokeToken(file: string, id: string, now = new Date()): boolean {
+  return withTokenFileLock(file, () => {
+    const entries = loadTokens(file);
+    const i = entries.findIndex((e) => e.id === id && e.revokedAt === undefined);
+    if (i < 0) return false;
+    writeTokens(file, entries.map((e, j) => (j === i ? { ...e, revokedAt: now.toISOString() } : e)));
+    return true;
+  });
 }
+
+export type TokenCheck =
+  | { ok: true; principal: { id: string; role: Role; unit?: string } }
+  | { ok: false; reason: 'missing' | 'invalid' }
+  | { ok: false; reason: 'revoked' | 'expired'; id: string; at: string };
 
 /**
  * Checks an `Authorization` header. The presented token is hashed and compared with EVERY
  * stored hash in constant time, with no early exit, so response time does not reveal how many
- * entries were checked or which one matched.
- * @example authenticate(tokens, req.headers.authorization) // → { id: 'ops-1', role: 'operator' } | null
+ * entries were checked or which one matched. Revocation and expiry are checked only after the
+ * match, so they are told apart from an unknown token (the holder of a revoked token learns
+ * nothing they did not have).
+ * @example checkToken(tokens, req.headers.authorization) // → { ok: true, principal: { id: 'ops-1', role: 'operator' } }
  */
-export function authenticate(tokens: readonly TokenEntry[], header: string | undefined): { id: string; role: Role; unit?: string } | null {
-  const token = /^Bearer ([^\s]+)$/i.exec(header?.trim() ?? '')?.[1];
+export function checkToken(tokens: readonly TokenEntry[], header: string | undefined, now = new Date()): TokenCheck {
+  if (!header?.trim()) return { ok: false, reason: 'missing' };
+  const token = /^Bearer ([^\s]+)$/i.exec(header.trim())?.[1];
   // The form is public knowledge; rejecting a malformed token early reveals nothing stored.
-  if (!token || !TOKEN_FORM.test(token)) return null;
+  if (!token || !TOKEN_FORM.test(token)) return { ok: false, reason: 'invalid' };
   const presented = createHash('sha256').update(token).digest();
   let found: TokenEntry | null = null;
   for (const entry of tokens) {
     const equal = timingSafeEqual(presented, Buffer.from(entry.sha256, 'hex'));
     found = equal ? entry : found;
   }
-  return found ? { id: found.id, role: found.role, ...(found.unit !== undefined ? { unit: found.unit } : {}) } : null;
+  if (!found) return { ok: false, reason: 'invalid' };
+  if (found.revokedAt !== undefined) return { ok: false, reason: 'revoked', id: found.id, at: found.revokedAt };
+  if (found.expiresAt !== undefined && Date.parse(found.expiresAt) <= now.getTime()) return { ok: false, reason: 'expired', id: found.id, at: found.expiresAt };
+  return { ok: true, principal: { id: found.id, role: found.role, ...(found.unit !== undefined ? { unit: found.unit } : {}) } };
+}
+
+/** `checkToken` reduced to the principal, or null for any refusal. */
+export function authenticate(tokens: readonly TokenEntry[], header: string | undefined, now = new Date()): { id: string; role: Role; unit?: string } | null {
+  const r = checkToken(tokens, header, now);
+  return r.ok ? r.principal : null;
+}
+
+const LOCK_WAIT_MS = 5000;
+/** A lock older than this is left over from a crashed writer (a write takes milliseconds). */
+const LOCK_STALE_MS = 30_000;
+
+/**
+ * Runs a read-modify-write of the token file under an exclusive lock file (`<file>.lock`,
+ * created with O_EXCL), so a revoke racing a create in another process cannot be lost: each
+ * reads the file only after the other has renamed its version into place. A lock whose owner
+ * process is gone, or that is older than 30 s, is broken.
+ */
+export function withTokenFileLock<T>(file: string, fn: () => T): T {
+  const lock = `${file}.lock`;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const fd = openSync(lock, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (lockIsStale(lock)) {
+      rmSync(lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new MofangError('TOKEN_FILE_LOCKED', `${file}: another process holds ${lock}; retry, or delete the lock file if no mofang command is running`, { file });
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+function lockIsStale(lock: string): boolean {
+  try {
+    const pid = Number(readFileSync(lock, 'utf8'));
+    if (Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS) return true;
+    if (!Number.isInteger(pid) || pid <= 0) return false; // being written right now
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 function sha256Hex(token: string): string {
@@ -154,16 +261,22 @@ function validateFile(parsed: unknown, file: string): TokenEntry[] {
   return (doc.tokens as unknown[]).map((raw, i) => {
     const e = raw as Partial<TokenEntry> & Record<string, unknown>;
     if (typeof e !== 'object' || e === null) return bad(`tokens[${i}]: must be an object`);
-    const extra = Object.keys(e).find((k) => !['id', 'role', 'sha256', 'unit'].includes(k));
+    const extra = Object.keys(e).find((k) => !ENTRY_FIELDS.includes(k));
     // A clear-text token must never be stored; refuse any field we do not expect.
     if (extra) bad(`tokens[${i}].${extra}: unknown field`);
     if (typeof e.id !== 'string' || !TOKEN_ID.test(e.id)) bad(`tokens[${i}].id: must match ${TOKEN_ID.source}`);
     if (!(ROLES as readonly unknown[]).includes(e.role)) bad(`tokens[${i}].role: must be one of ${ROLES.join(', ')}`);
     if (typeof e.sha256 !== 'string' || !SHA256_HEX.test(e.sha256)) bad(`tokens[${i}].sha256: must be 64 lowercase hex digits`);
     if (e.unit !== undefined && (typeof e.unit !== 'string' || !UNIT_ID.test(e.unit))) bad(`tokens[${i}].unit: must match ${UNIT_ID.source}`);
-    if (seen.has(e.id!)) bad(`tokens[${i}].id: duplicate id "${e.id}"`);
-    seen.add(e.id!);
-    return { id: e.id!, role: e.role!, sha256: e.sha256!, ...(e.unit !== undefined ? { unit: e.unit } : {}) };
+    for (const k of ['createdAt', 'expiresAt', 'revokedAt'] as const) {
+      if (e[k] !== undefined && (typeof e[k] !== 'string' || Number.isNaN(Date.parse(e[k])))) bad(`tokens[${i}].${k}: must be an ISO date-time`);
+    }
+    // Revoked entries may share an id with the live token that replaced them.
+    if (e.revokedAt === undefined && seen.has(e.id!)) bad(`tokens[${i}].id: duplicate id "${e.id}"`);
+    if (e.revokedAt === undefined) seen.add(e.id!);
+    const entry: TokenEntry = { id: e.id!, role: e.role!, sha256: e.sha256! };
+    for (const k of ['unit', 'createdAt', 'expiresAt', 'revokedAt'] as const) if (e[k] !== undefined) entry[k] = e[k] as string;
+    return entry;
   });
 }
 

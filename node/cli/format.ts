@@ -1,7 +1,7 @@
 /** Human-readable output of the CLI; `--json` prints the same objects as JSON instead. */
 import type { AgreementView, AuditVerifyView, BudgetView, RunView, ScoreSet } from '../api/services.js';
 import type { JobView } from '../jobs/store.js';
-import { MofangError } from '../errors.js';
+import { MofangError, type ErrorCode } from '../errors.js';
 import { untrustedText } from '../text/untrusted.js';
 
 export function printJson(value: unknown): void {
@@ -9,11 +9,11 @@ export function printJson(value: unknown): void {
 }
 
 /** `90d`, `12h` or an ISO date-time → ISO date-time. */
-export function parseExpiry(value: string, now = new Date()): string {
+export function parseExpiry(value: string, now = new Date(), option = '--expires', code: ErrorCode = 'AGREEMENT_INVALID'): string {
   const m = /^(\d+)([dh])$/.exec(value);
   if (m) return new Date(now.getTime() + Number(m[1]) * (m[2] === 'd' ? 86_400_000 : 3_600_000)).toISOString();
   const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new MofangError('AGREEMENT_INVALID', `--expires: "${value}" is neither an ISO date-time nor a duration like 90d`);
+  if (Number.isNaN(t)) throw new MofangError(code, `${option}: "${value}" is neither an ISO date-time nor a duration like 90d`, { field: option });
   return new Date(t).toISOString();
 }
 

@@ -4,15 +4,16 @@
  * `@file`. Changes act as an operator (`cli:<user>`) and are audited like API calls.
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { MofangError } from '../errors.js';
 import type { Insight, InsightActor } from '../insight/insight.js';
 import type { LayerCell } from '../insight/layering/compute.js';
 import type { LayeringSpec } from '../insight/layering/spec.js';
+import type { LazyValidator } from '../validation/lazy-validator.js';
 import type { AttributeSource } from '../insight/profiles/lookup.js';
 import type { SegmentView } from '../insight/segments/store.js';
 import type { FlowView } from '../insight/flows/flows.js';
 import { checkEvery, FLOW_EVERY } from '../insight/flows/schedule.js';
+import { argText } from './args.js';
 import { printJson } from './format.js';
 
 export interface InsightCliContext {
@@ -24,12 +25,26 @@ export interface InsightCliContext {
 
 /** JSON inline, or `@file`. */
 function jsonArg(value: string, option: string): unknown {
-  const text = value.startsWith('@') ? readFileSync(value.slice(1), 'utf8') : value;
+  const text = argText(value, option);
   try {
     return JSON.parse(text);
   } catch {
     throw new MofangError('REQUEST_INVALID', `${option}: not valid JSON (give JSON inline or @file)`, { field: option });
   }
+}
+
+// The API checks a spec against its schema before the domain sees it; the CLI must too, or a
+// misspelt split reaches the computation and fails as INTERNAL.
+// (Imported here, not at the top: the schema and ajv are not needed to start the CLI.)
+let validateSpec: LazyValidator<LayeringSpec> | undefined;
+async function specArg(value: string): Promise<LayeringSpec> {
+  const spec = jsonArg(value, '--spec');
+  const [{ LayeringSpecSchema }, { lazyValidator }, { describeIssues }] = await Promise.all([
+    import('../insight/layering/spec.js'), import('../validation/lazy-validator.js'), import('../validation/allowed-values.js'),
+  ]);
+  validateSpec ??= lazyValidator<LayeringSpec>(LayeringSpecSchema, { allErrors: true, strict: false });
+  if (!validateSpec(spec)) throw new MofangError('INSIGHT_INVALID', `--spec: ${describeIssues(validateSpec.errors ?? [])}`, { field: '--spec' });
+  return spec;
 }
 
 const minutes = (v: string | undefined) => (v === undefined ? undefined : v === 'off' ? null : Number(v));
@@ -128,12 +143,12 @@ export function registerInsightCommands(program: Command, ctx: InsightCliContext
   const layering = program.command('layering').description('layering trees: split the population by dimensions into cells');
   layering.command('run').requiredOption('--dataset <name>').requiredOption('--spec <json|@file>')
     .action((o) => ctx.withInsight(async (i) => {
-      const r = await i.computeLayering(o.dataset, jsonArg(o.spec, '--spec') as LayeringSpec);
+      const r = await i.computeLayering(o.dataset, await specArg(o.spec));
       out(r, () => printCell(r.root));
     }));
   layering.command('save <name>').requiredOption('--dataset <name>').requiredOption('--spec <json|@file>').option('--replace', 'change an existing layering')
     .action((name, o) => ctx.withInsight(async (i) => {
-      const r = await i.saveLayering({ name, dataset: o.dataset, spec: jsonArg(o.spec, '--spec') as LayeringSpec }, ctx.actor(), !!o.replace);
+      const r = await i.saveLayering({ name, dataset: o.dataset, spec: await specArg(o.spec) }, ctx.actor(), !!o.replace);
       out(r, () => printCell(r.result.root));
     }));
   layering.command('show <name>').action((name) => ctx.withInsight(async (i) => {

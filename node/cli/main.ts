@@ -2,46 +2,60 @@
  * The `mofang` command line. Commands act on the node directory named by --config (default
  * ./mofang.yaml) directly — like git on a repository — and talk to peers over gRPC where a
  * command needs the partner. Errors print `mofang: CODE: message` and exit 1.
+ *
+ * Start-up: only commander and small modules load up front; each action imports what it needs
+ * (`await import(…)`), so `--version`, `--help` and local reads do not pay for gRPC, HTTP or HE.
  */
 import { Command, Option } from 'commander';
-import { createWriteStream } from 'node:fs';
-import { resolve } from 'node:path';
-import type { Actor, Role } from '../api/services.js';
-import { createToken } from '../api/tokens.js';
-import { addPeer } from '../config/add-peer.js';
-import { loadConfig } from '../config/load.js';
-import { progressReporter } from '../datasets/progress.js';
+import { join, resolve } from 'node:path';
+import type { Actor } from '../api/services.js';
 import { asMofangError, MofangError } from '../errors.js';
-import { CONFIG_FILE, initNode } from '../init.js';
-import { MofangNode } from '../node.js';
-import { packageVersion } from '../paths.js';
-import { startNode } from '../runtime.js';
-import { runDemo } from '../demo/demo.js';
-import { deliveryNotice, deliveryText, parseExpiry, printAgreement, printBudget, printJob, printJson, printRun, printScoreSet, printVerify } from './format.js';
-import { jobProgress } from './job-progress.js';
-import { registerTreeCommands } from './insight-tree.js';
-import { aggregateFromFlags } from './aggregate-options.js';
 import type { JobView } from '../jobs/store.js';
+import type { MofangNode } from '../node.js';
+import type { Db } from '../store/db.js';
+import { CONFIG_FILE, packageVersion } from '../paths.js';
+import { aggregateFromFlags } from './aggregate-options.js';
+import { operatorName } from './operator.js';
+import { deliveryNotice, deliveryText, parseExpiry, printAgreement, printBudget, printJob, printJson, printRun, printScoreSet, printVerify } from './format.js';
+import { registerTreeCommands } from './insight-tree.js';
 import { registerInsightCommands } from './insight.js';
+import { registerNodeCommands } from './node-commands.js';
+import { registerTokenCommands } from './tokens.js';
 import { registerUnitCommands } from './units.js';
 
 const program = new Command('mofang')
   .description('Privacy-preserving data-collaboration node')
   .version(packageVersion())
   .option('-c, --config <file>', 'node configuration file', process.env.MOFANG_CONFIG ?? CONFIG_FILE)
+  .option('--as <name>', 'operator name recorded in audit entries this command makes (default: the OS user)')
   .option('--json', 'print machine-readable JSON');
 
-const cliActor = (): Actor => ({ id: `cli:${process.env.USER ?? 'unknown'}`, role: 'admin' });
+const cliActor = (): Actor => ({ id: `cli:${operatorName(program.opts().as)}`, role: 'admin' });
 const configFile = () => resolve(program.opts().config as string);
 const json = () => Boolean(program.opts().json);
 
 /** Opens the node for one command and always closes it. */
 async function withNode<T>(fn: (node: MofangNode) => Promise<T> | T): Promise<T> {
+  const { MofangNode } = await import('../node.js');
   const node = MofangNode.open(configFile(), { quietLogs: true });
   try {
     return await fn(node);
   } finally {
     node.close();
+  }
+}
+
+/**
+ * For reads that need only the database: the config and SQLite, without loading the node's
+ * services (agreements, sessions, insight) — a third of the start-up of `withNode`.
+ */
+async function withDatabase<T>(fn: (db: Db) => Promise<T> | T): Promise<T> {
+  const [{ loadConfig }, { openDatabase }] = await Promise.all([import('../config/load.js'), import('../store/db.js')]);
+  const db = openDatabase(join(loadConfig(configFile()).node.dataDir, 'mofang.db'));
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
   }
 }
 
@@ -53,6 +67,7 @@ program.command('init')
   .option('--grpc <host:port>', 'peer gRPC listen address')
   .option('--http <host:port>', 'HTTP API listen address')
   .action(async (o) => {
+    const { initNode } = await import('../init.js');
     const r = await initNode({ dir: o.dir, name: o.name, template: o.template, grpcListen: o.grpc, httpListen: o.http });
     if (json()) return printJson(r);
     console.log(`Created node "${o.name}"\n  config:      ${r.configFile}\n  node id:     ${r.nodeId}\n  certificate: ${r.certificateFile} (give it and the node id to your partners)`);
@@ -63,6 +78,7 @@ program.command('init')
 program.command('start')
   .description('run the peer gRPC server and the HTTP API until interrupted')
   .action(async () => {
+    const [{ MofangNode }, { startNode }] = await Promise.all([import('../node.js'), import('../runtime.js')]);
     const node = MofangNode.open(configFile());
     let running;
     try {
@@ -97,21 +113,7 @@ program.command('start')
     process.on('SIGTERM', stop);
   });
 
-const peers = program.command('peers').description('pinned partner nodes');
-peers.command('add')
-  .requiredOption('--name <name>').requiredOption('--address <host:port>')
-  .requiredOption('--certificate <file>', "the partner's certificate (PEM)")
-  .requiredOption('--fingerprint <sha256:hex>', 'the fingerprint the partner told you over a second channel')
-  .action((o) => {
-    const r = addPeer(configFile(), { name: o.name, address: o.address, certificateFile: o.certificate, fingerprint: o.fingerprint });
-    withNode((node) => node.audit.append({ actor: cliActor().id, action: 'peer.pinned', subject: r.fingerprint, details: { name: o.name, address: o.address } }));
-    console.log(`Pinned ${o.name} at ${o.address} (${r.fingerprint}). Restart the node to apply.`);
-  });
-peers.command('list').action(() => {
-  const c = loadConfig(configFile());
-  if (json()) return printJson(c.peers);
-  for (const p of c.peers) console.log(`${p.name.padEnd(12)} ${p.address.padEnd(22)} ${p.fingerprint}`);
-});
+registerNodeCommands(program, { configFile, withNode, json, actor: cliActor });
 
 program.command('import <file>')
   .description('import a CSV or JSONL file as a dataset (all-or-nothing unless --skip-bad)')
@@ -123,6 +125,7 @@ program.command('import <file>')
   .action((file, o) =>
     withNode(async (node) => {
       const [idColumn, idKind] = splitIdOption(o.id);
+      const { progressReporter } = await import('../datasets/progress.js');
       const progress = progressReporter();
       try {
         const r = await node.importDataset({ file: resolve(file), origin: 'operator', dataset: o.dataset, idColumn, idKind, format: o.format, encoding: o.encoding, skipBad: o.skipBad }, cliActor(), progress.update);
@@ -152,8 +155,9 @@ function splitIdOption(value: string): [string, string] {
 }
 
 program.command('datasets').description('list datasets').action(() =>
-  withNode((node) => {
-    const list = node.listDatasets();
+  withDatabase(async (db) => {
+    const { listDatasets } = await import('../datasets/store.js');
+    const list = listDatasets(db);
     if (json()) return printJson(list);
     for (const d of list) console.log(`${d.name.padEnd(16)} ${String(d.rowCount).padStart(10)} rows  id=${d.idColumn}:${d.idKind}  imported ${d.importedAt}`);
   }),
@@ -221,6 +225,7 @@ function followJob(submit: (node: MofangNode) => JobView, detach: boolean) {
   return withNode(async (node) => {
     const submitted = submit(node);
     if (detach) return json() ? printJson(submitted) : console.log(`job ${submitted.id} queued`);
+    const { jobProgress } = await import('./job-progress.js');
     const progress = jobProgress();
     const job = await node.awaitJob(submitted.id, progress.update);
     progress.done(job);
@@ -230,7 +235,7 @@ function followJob(submit: (node: MofangNode) => JobView, detach: boolean) {
     if (job.status !== 'succeeded') process.exitCode = 1;
   });
 }
-const operatorActor = (): Actor => ({ id: `cli:${process.env.USER ?? 'unknown'}`, role: 'operator' });
+const operatorActor = (): Actor => ({ ...cliActor(), role: 'operator' });
 for (const operation of ['overlap', 'enrich'] as const) {
   query.command(operation).requiredOption('--agreement <id>').option('--detach', 'queue the job and return')
     .action((o) => followJob((node) => node.submitJob({ kind: operation, agreementIds: [o.agreement] }, operatorActor()), !!o.detach));
@@ -314,6 +319,11 @@ audit.command('list')
   .option('--action <action>', 'only this action, e.g. run.completed')
   .action((o) =>
     withNode((node) => {
+      if (o.action !== undefined) {
+        // A misspelt action would otherwise look like "nothing happened".
+        const known = (node.db.prepare('SELECT DISTINCT action FROM audit_log ORDER BY action').pluck().all() as string[]);
+        if (!known.includes(o.action)) throw new MofangError('REQUEST_INVALID', `--action: no entry in this log has action ${JSON.stringify(String(o.action).slice(0, 64))}; actions in the log: ${known.join(', ')}`, { field: '--action', actions: known });
+      }
       const entries = node.listAudit({ afterSeq: Number(o.after), limit: Number(o.limit), action: o.action });
       if (json()) return printJson(entries);
       for (const e of entries) console.log(`${String(e.seq).padStart(6)}  ${e.at}  ${e.actor.padEnd(22)} ${e.action.padEnd(24)} ${e.subject ?? ''}`);
@@ -325,24 +335,14 @@ audit.command('export')
   .option('--from <iso>').option('--to <iso>').option('--action <action>')
   .action((o) =>
     withNode(async (node) => {
+      const { createWriteStream } = await import('node:fs');
       const out = o.out ? createWriteStream(o.out) : process.stdout;
       await node.exportAudit(o.format, out, { from: o.from, to: o.to, action: o.action });
       if (o.out) await new Promise<void>((r) => (out as NodeJS.WritableStream).end(r));
     }),
   );
 
-program.command('token')
-  .description('create an API token (printed once)')
-  .requiredOption('--id <id>').addOption(new Option('--role <role>').choices(['admin', 'operator', 'compliance']).makeOptionMandatory())
-  .option('--unit <unit>', 'organisation unit whose customers the token may see in insight (default: the whole organisation)')
-  .action((o) =>
-    withNode((node) => {
-      if (o.unit !== undefined) node.insight.actingUnit({ id: cliActor().id }, o.unit);
-      const token = createToken(node.config.http.tokens, { id: o.id, role: o.role as Role, unit: o.unit });
-      node.audit.append({ actor: cliActor().id, action: 'token.created', subject: o.id, details: { role: o.role, unit: o.unit ?? null } });
-      console.log(token);
-    }),
-  );
+registerTokenCommands(program, { withNode, json, actor: cliActor });
 
 registerTreeCommands(program, { withNode, json, actor: cliActor });
 
@@ -353,6 +353,7 @@ program.command('demo')
   .option('--partner-rows <n>', 'partner customers', '50000')
   .option('--overlap <n>', 'customers in both', '20000')
   .action(async (o) => {
+    const { runDemo } = await import('../demo/demo.js');
     await runDemo({ dir: resolve(o.dir), bankRows: Number(o.bankRows), partnerRows: Number(o.partnerRows), overlap: Number(o.overlap) });
   });
 

@@ -4,11 +4,12 @@
  * commands that act for a unit name it (`--from`, `--unit`). Changes are audited like API calls.
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import type { InsightCliContext } from './insight.js';
 import type { SharedSetView } from '../insight/shared/sets.js';
 
-const text = (v: string) => (v.startsWith('@') ? readFileSync(v.slice(1), 'utf8') : v);
+import { argText } from './args.js';
+
+const text = (v: string) => argText(v, '--strategy');
 const id = (v: string) => Number(v);
 
 function printSet(s: SharedSetView, extra = ''): void {

@@ -2,16 +2,21 @@
  * Loads and validates the YAML configuration. Relative paths are resolved against the config
  * file's directory, so a node directory can be moved as a whole.
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { oneOfMessage } from '../validation/allowed-values.js';
+import { lazyValidator } from '../validation/lazy-validator.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { MofangError } from '../errors.js';
-import { ConfigSchema, type NodeConfig } from './schema.js';
+import { packageRoot } from '../paths.js';
+import type { NodeConfig } from './schema.js';
 
 // verbose: errors carry their schema, whose description and example say the expected form.
-const ajv = new Ajv({ allErrors: false, useDefaults: true, strict: false, verbose: true });
-const validate = ajv.compile<NodeConfig>(ConfigSchema);
+// The generated JSON form of ConfigSchema (a test keeps them equal): building the schema with
+// TypeBox at run time loads hundreds of modules, most of a CLI command's start-up.
+const schemaJson = () => JSON.parse(readFileSync(join(packageRoot(), 'config', 'schema.json'), 'utf8')) as object;
+const validate = lazyValidator<NodeConfig>(schemaJson, { allErrors: false, useDefaults: true, strict: false, verbose: true });
 
 export function loadConfig(file: string): NodeConfig {
   if (!existsSync(file)) throw new MofangError('CONFIG_NOT_FOUND', `${file}: no such configuration file`);
@@ -27,7 +32,10 @@ export function loadConfig(file: string): NodeConfig {
 /** Validates a parsed config; the error names the field and its expected form. */
 export function validateConfig(raw: unknown, source = 'config'): NodeConfig {
   const value = structuredClone(raw ?? {});
-  if (!validate(value)) throw new MofangError('CONFIG_INVALID', `${source}: ${describe(validate.errors![0], value)}`, { field: fieldPath(validate.errors![0]) });
+  if (!validate(value)) {
+    const errors = validate.errors!;
+    throw new MofangError('CONFIG_INVALID', `${source}: ${describe(errors[0], errors)}`, { field: fieldPath(errors[0]) });
+  }
   const names = new Set<string>();
   value.peers.forEach((p, i) => {
     if (names.has(p.name)) throw new MofangError('CONFIG_INVALID', `${source}: peers[${i}].name: duplicate peer name "${p.name}"`, { field: `peers[${i}].name` });
@@ -43,15 +51,18 @@ function fieldPath(e: ErrorObject): string {
   return base || '(root)';
 }
 
-function describe(e: ErrorObject, _value: unknown): string {
+function describe(e: ErrorObject, all: readonly ErrorObject[]): string {
   const field = fieldPath(e);
   const schema = e.parentSchema as { description?: string; examples?: unknown[] } | undefined;
+  const oneOf = oneOfMessage(all, e);
+  if (oneOf) return `${field}: ${oneOf}`;
   switch (e.keyword) {
     case 'required':
       return `${field}: is required`;
     case 'additionalProperties':
       return `${field}: unknown field (check its spelling)`;
     case 'pattern': {
+      if (field.endsWith('fingerprint') && typeof e.data === 'string' && !e.data.startsWith('sha256:')) return `${field}: fingerprint must start with sha256: (sha256:<64 lowercase hex>)`;
       const example = schema?.examples?.[0] !== undefined ? `, e.g. ${JSON.stringify(schema.examples[0])}` : '';
       return `${field}: has the wrong form — ${schema?.description ?? ''} Expected ${formOf(field, e.params.pattern)}${example}`;
     }

@@ -28,6 +28,27 @@ export interface PeerClientOptions {
   onPinMismatch: (presented: string) => void;
 }
 
+/**
+ * A peer we could not connect to, said so that the operator knows what to check. grpc-js's own
+ * text ("No connection established. Last error: … Resolution note: …") names neither the peer
+ * nor a remedy.
+ */
+export function connectionError(peer: { name: string; address: string }, err: { code?: number; details?: string; message?: string }): MofangError | null {
+  if (err.code !== grpc.status.UNAVAILABLE) return null;
+  const text = `${err.details ?? ''} ${err.message ?? ''}`;
+  const where = `peer ${peer.name} (${peer.address})`;
+  if (/ENOTFOUND|EAI_AGAIN|DNS resolution failed|Name resolution failed/i.test(text)) {
+    return new MofangError('PEER_UNREACHABLE', `${where}: its host name does not resolve; check the address (mofang peers update --name ${peer.name} --address <host:port>)`, { peer: peer.name });
+  }
+  if (/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/i.test(text)) {
+    return new MofangError('PEER_UNREACHABLE', `${where} is not reachable over the network: check the address and any firewall between the nodes`, { peer: peer.name });
+  }
+  if (/ECONNREFUSED|ECONNRESET|No connection established|Connection dropped/i.test(text)) {
+    return new MofangError('PEER_UNREACHABLE', `${where} refused the connection: is \`mofang start\` running there?`, { peer: peer.name });
+  }
+  return null;
+}
+
 export class PeerClient {
   private readonly client: grpc.Client & Record<string, UnaryMethod>;
   private pinMismatch: string | null = null;
@@ -59,7 +80,7 @@ export class PeerClient {
           if (!/^sha256:/.test(this.pinMismatch)) this.opts.onPinMismatch(this.pinMismatch);
           return reject(new MofangError('PEER_NOT_PINNED', `peer ${this.opts.peer.name} presented ${this.pinMismatch}, not the pinned ${this.opts.peer.nodeId}`, { peer: this.opts.peer.name }));
         }
-        reject(fromGrpcError(this.opts.peer.name, err));
+        reject(connectionError(this.opts.peer, err) ?? fromGrpcError(this.opts.peer.name, err));
       });
     });
   }

@@ -13,7 +13,6 @@
  * ciphertext (one that decrypts without the key, e.g. a product with an all-zero plaintext)
  * throws instead of silently producing it.
  */
-import sealModule from 'node-seal';
 import type { SEALLibrary } from 'node-seal/implementation/seal.js';
 
 export type { SEALLibrary };
@@ -27,10 +26,15 @@ let instance: Promise<SEALLibrary> | undefined;
  * const seal = await loadSeal();
  */
 export function loadSeal(): Promise<SEALLibrary> {
-  // The package's CommonJS main exports the factory itself; its types describe an ES default
-  // export. Accept both shapes rather than depend on how the bundler wrapped it.
-  const factory = (typeof sealModule === 'function' ? sealModule : (sealModule as { default: unknown }).default) as () => Promise<SEALLibrary>;
-  instance ??= factory().catch((error: unknown) => {
+  // Imported on first use: parsing the 1.4 MB module costs every process that merely links this
+  // file (each CLI command) a quarter of a second, and only aggregation needs it.
+  instance ??= import('node-seal').then((sealModule) => {
+    // The package's CommonJS main exports the factory itself; its types describe an ES default
+    // export. Accept both shapes rather than depend on how the bundler wrapped it.
+    const m = sealModule as unknown as { default: unknown };
+    const factory = (typeof m === 'function' ? m : typeof m.default === 'function' ? m.default : (m.default as { default: unknown }).default) as () => Promise<SEALLibrary>;
+    return factory();
+  }).catch((error: unknown) => {
     instance = undefined;
     throw error;
   });

@@ -62,6 +62,7 @@ export function computeLayering(db: Db, spec: LayeringSpec, catalogue: ProfileCa
   const metricCols = metrics.map((m, i) => {
     if (m.fn === 'count') return null;
     const a = catalogue.attributes.get(m.attr);
+    if (m.attr === undefined) throw new MofangError('INSIGHT_INVALID', `metrics[${i}].attr: is required: ${m.fn} needs a number attribute of the dataset or a score attribute`, { field: `metrics[${i}].attr` });
     if (!a || a.source === 'joint' || a.type !== 'number') {
       throw new MofangError('INSIGHT_INVALID', `metrics[${i}].attr: ${m.fn} needs a number attribute of the dataset or a score attribute; ${JSON.stringify(m.attr)} is not one`, { field: `metrics[${i}].attr` });
     }

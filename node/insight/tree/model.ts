@@ -4,7 +4,7 @@
  * attribute and value (never an internal code), so a model scores any later read of the data.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
+import { lazyValidator } from '../../validation/lazy-validator.js';
 import { ATTRIBUTE_TYPES } from '../../datasets/attributes.js';
 import { MofangError } from '../../errors.js';
 
@@ -108,7 +108,7 @@ export type TreeMetrics = Static<typeof MetricsSchema>;
 
 export const isLeaf = (node: TreeNode): node is LeafNode => 'leaf' in node;
 
-const validateShape = new Ajv({ allErrors: false, strict: false }).compile<TreeModel>(TreeModelSchema);
+const validateShape = lazyValidator<TreeModel>(TreeModelSchema, { allErrors: false, strict: false });
 
 /**
  * A model from JSON (a stored model, a file given to the CLI), checked in full: shape, version,

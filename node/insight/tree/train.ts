@@ -2,7 +2,7 @@
  * Training a classification tree for a boolean target: checks the input, holds out a stratified
  * validation sample, bins the attributes, grows the tree (grow.ts) and measures it on both parts.
  */
-import { Ajv } from 'ajv';
+import { lazyValidator } from '../../validation/lazy-validator.js';
 import { MofangError } from '../../errors.js';
 import { binFeature } from './binning.js';
 import type { FeatureColumn } from './columns.js';
@@ -28,7 +28,7 @@ export interface TrainingInput {
   features: readonly FeatureColumn[];
 }
 
-const validateOptions = new Ajv({ allErrors: false, strict: false }).compile<TreeOptions>(TreeOptionsSchema);
+const validateOptions = lazyValidator<TreeOptions>(TreeOptionsSchema, { allErrors: false, strict: false });
 
 /**
  * Trains a CART tree predicting `target` from `features`.
