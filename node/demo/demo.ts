@@ -13,7 +13,7 @@ import { fmtBytes } from '../cli/format.js';
 import { progressReporter } from '../datasets/progress.js';
 import { countAuditByAction } from '../audit/index.js';
 import { countJointAttribute } from '../datasets/store.js';
-import { MofangError } from '../errors.js';
+import { MofangError, type ErrorCode } from '../errors.js';
 import { initNode } from '../init.js';
 import { MofangNode } from '../node.js';
 import { freePort } from '../net/free-port.js';
@@ -173,7 +173,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       kind: 'score', agreementIds: [spend.id],
       aggregate: { columns: ['monthly_spend'], segments: ['under-40', 'age-40-plus'], score: 'size-x-mean:monthly_spend' },
     }, operator).id);
-    if (job.status !== 'succeeded') throw new Error(`the score job ${job.status}: ${job.error?.code} ${job.error?.message}`);
+    // Keep the job's own code: wrapped in a plain Error the CLI could only say INTERNAL.
+    if (job.status !== 'succeeded') throw new MofangError((job.error?.code ?? 'RUN_FAILED') as ErrorCode, `the score job ${job.status}: ${job.error?.message ?? ''}`, { jobId: job.id });
     const set = bank.getScoreSet(job.result!.scores!);
     const scores = set.groups.map((g) => ({
       label: g.label, rank: g.rank ?? null, count: g.suppressed ? null : g.count!.value, meanSpend: g.suppressed ? null : g.columns[0].mean.value,
