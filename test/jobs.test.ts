@@ -44,8 +44,9 @@ describe('jobs survive crashes, can be cancelled from either side, and time out 
 
   const job = (id: string) => mofangJson<Job>(bank.config, 'jobs', 'show', id);
   const submit = (op: 'overlap' | 'enrich') => mofangJson<Job>(bank.config, 'query', op, '--agreement', agreement, '--detach').id;
+  // In the exchange proper: the responder has accepted (its own set is evaluated), points are flowing.
   const running = (id: string) => until(`job ${id} to make progress`, () =>
-    peek<{ id: string }>(bank, `SELECT id FROM jobs WHERE id = ? AND status = 'running' AND done > 0`, id));
+    peek<{ id: string }>(bank, `SELECT id FROM jobs WHERE id = ? AND status = 'running' AND phase = 'exchange' AND done > 0`, id));
   const finished = (id: string, timeoutMs?: number) => until(`job ${id} to finish`, () => {
     const j = job(id);
     return ['succeeded', 'failed', 'cancelled'].includes(j.status) && j;
