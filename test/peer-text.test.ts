@@ -11,7 +11,7 @@ import { startPeerServer, type PeerHandlers } from '../node/peer/server.js';
 import { PROTOCOL_VERSION, type RunFrame } from '../node/peer/wire.js';
 import { runQuerier } from '../node/session/psi-querier.js';
 import { UNTRUSTED_TEXT_MAX } from '../node/text/untrusted.js';
-import { agree, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
+import { admin, agree, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
 const PHONE = '13800138000';
 // A megabyte of text with a phone number, a bidi override and a newline inside.
@@ -109,6 +109,16 @@ describe('text from a pinned peer', () => {
     } finally {
       client.close();
       await hostile.close();
+    }
+  });
+
+  it("a revocation whose signed reason holds a phone number is recorded by both nodes, the reason redacted in the audit", async () => {
+    const id = await agree(nodes);
+    await nodes.bank.revokeAgreement(id, `customer ${PHONE} complained`, admin);
+    await expect.poll(() => nodes.telco.getAgreement(id).status).toBe('revoked');
+    for (const node of [nodes.bank, nodes.telco]) {
+      const entry = auditOf(node, id).find((e) => e.action === 'agreement.revoked');
+      expect(entry?.details).toMatchObject({ reason: 'customer [redacted mobile phone number] complained' });
     }
   });
 });

@@ -33,6 +33,8 @@ export interface AuditEntry {
   action: string;
   subject?: string;
   details?: Record<string, unknown>;
+  /** Fields quoting outsider text, redacted rather than refused (node/audit/outsider-fields.ts). */
+  outsider?: readonly string[];
 }
 
 /** The audit log, or anything with its `append`. Must be synchronous to share our transaction. */
@@ -323,6 +325,8 @@ function markRevoked(ctx: AgreementContext, a: StoredAgreement, by: string, reas
     action: 'agreement.revoked',
     subject: a.id,
     details: { ...transitionDetails(a, 'revoked'), reason, signed: sig !== undefined },
+    // The reason may be the peer's: its revocation must be recorded whatever it wrote.
+    outsider: ['reason'],
   });
   return getAgreement(ctx.db, a.id);
 }

@@ -4,6 +4,7 @@
  */
 import { getAgreement, receiveProposal, recordAcceptance, recordRevocation } from '../agreements/store.js';
 import { MofangError } from '../errors.js';
+import { untrustedText } from '../text/untrusted.js';
 import type { MofangNode } from '../node.js';
 import { packageVersion } from '../paths.js';
 import { runResponder } from '../session/psi-responder.js';
@@ -25,6 +26,9 @@ function requireSignature(sig: SignatureMsg | null, field: string): SignatureMsg
   }
   return sig;
 }
+
+/** An agreement id from a peer is its text until found: made safe before it is looked up or echoed. */
+const peerAgreementId = (id: unknown): string => untrustedText(id, 64);
 
 const toTermsSignature = (sig: SignatureMsg) => ({ signer: sig.signer, signature: sig.signature.toString('base64'), at: sig.at });
 
@@ -63,10 +67,11 @@ export class PeerHandlers implements Handlers {
 
   acceptAgreement = (peer: Peer, req: AgreementAcceptance): AgreementAck => {
     const sig = requireSignature(req.acceptorSignature, 'acceptorSignature');
-    const current = getAgreement(this.node.db, req.agreementId);
-    if (current.peerNodeId !== peer.nodeId) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${req.agreementId} is not with this peer`);
+    const agreementId = peerAgreementId(req.agreementId);
+    const current = getAgreement(this.node.db, agreementId);
+    if (current.peerNodeId !== peer.nodeId) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreementId} is not with this peer`);
     if (req.termsHash !== current.termsHash) throw new MofangError('PEER_MESSAGE_INVALID', 'termsHash: the peer accepted different terms');
-    const stored = recordAcceptance(this.node.agreementContext, req.agreementId, toTermsSignature(sig), peer.certPem);
+    const stored = recordAcceptance(this.node.agreementContext, agreementId, toTermsSignature(sig), peer.certPem);
     return { agreementId: stored.id, status: stored.status };
   };
 
@@ -75,9 +80,10 @@ export class PeerHandlers implements Handlers {
     if (typeof req.reason !== 'string' || req.reason.length === 0 || req.reason.length > MAX_REASON) {
       throw new MofangError('PEER_MESSAGE_INVALID', `reason: must be 1 to ${MAX_REASON} characters`);
     }
-    const current = getAgreement(this.node.db, req.agreementId);
-    if (current.peerNodeId !== peer.nodeId) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${req.agreementId} is not with this peer`);
-    const stored = recordRevocation(this.node.agreementContext, req.agreementId, req.reason, toTermsSignature(sig), peer.certPem);
+    const agreementId = peerAgreementId(req.agreementId);
+    const current = getAgreement(this.node.db, agreementId);
+    if (current.peerNodeId !== peer.nodeId) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreementId} is not with this peer`);
+    const stored = recordRevocation(this.node.agreementContext, agreementId, req.reason, toTermsSignature(sig), peer.certPem);
     return { agreementId: stored.id, status: stored.status };
   };
 
