@@ -56,8 +56,10 @@ export class PeerClient {
       this.client[method].call(this.client, req, { deadline }, (err, res) => {
         if (!err) return resolve(res as Res);
         // A server certificate that does not chain to the pinned one fails TLS verification
-        // before the fingerprint check runs: it is the same refusal.
-        if (this.pinMismatch || /certificate|unable to verify|self.signed/i.test(err.details ?? '')) {
+        // before the fingerprint check runs: it is the same refusal. A coded answer came from
+        // the server itself, past TLS, even when its text mentions a certificate.
+        const answered = /^[A-Z][A-Z_]+: /.test(err.details ?? '');
+        if (!answered && (this.pinMismatch || /certificate|unable to verify|self.signed/i.test(err.details ?? ''))) {
           this.pinMismatch ??= 'a certificate other than the pinned one';
           if (!/^sha256:/.test(this.pinMismatch)) this.opts.onPinMismatch(this.pinMismatch);
           return reject(new MofangError('PEER_NOT_PINNED', `peer ${this.opts.peer.name} presented ${this.pinMismatch}, not the pinned ${this.opts.peer.nodeId}`, { peer: this.opts.peer.name }));

@@ -10,6 +10,7 @@ import { packageVersion } from '../paths.js';
 import { runResponder } from '../session/psi-responder.js';
 import type { Link } from '../session/link.js';
 import type { Peer } from './directory.js';
+import type { RefusalSummary } from './refusals.js';
 import type { PeerHandlers as Handlers } from './server.js';
 import {
   PROTOCOL_VERSION,
@@ -95,8 +96,15 @@ export class PeerHandlers implements Handlers {
 
   run = (peer: Peer, link: Link): Promise<void> => runResponder(this.node.sessionEnv(peer), link);
 
-  refused = (info: { fingerprint: string | null; method: string; address: string }): void => {
-    this.node.audit.append({ actor: 'peer:unknown', action: 'peer.refused', subject: info.fingerprint ?? undefined, details: { reason: info.fingerprint ? 'client certificate not pinned' : 'no certificate of a pinned peer was presented', method: info.method, address: info.address, direction: 'inbound' } });
-    this.node.logger.warn({ fingerprint: info.fingerprint, method: info.method }, 'refused a call from an unpinned certificate');
+  refused = (s: RefusalSummary): void => {
+    const peer = s.fingerprint ? this.node.peers.byNodeId(s.fingerprint) : undefined;
+    const details = { reason: s.reason, count: s.count, rateLimited: s.rateLimited, methods: s.methods, address: s.host, firstAt: s.firstAt, lastAt: s.lastAt, direction: 'inbound' };
+    this.node.logger.warn({ fingerprint: s.fingerprint, address: s.host, reason: s.reason, count: s.count }, 'refused inbound calls');
+    try {
+      this.node.audit.append({ actor: peer ? this.actor(peer) : 'peer:unknown', action: 'peer.refused', subject: s.fingerprint ?? undefined, details });
+    } catch (err) {
+      // Runs on the call path and from a timer: a failing audit log must not take the server down.
+      this.node.logger.error({ err, address: s.host }, 'could not audit refused calls');
+    }
   };
 }
