@@ -8,6 +8,7 @@ import { verifySignature, type Identity } from '../identity/identity.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { entrySignaturePayload, GENESIS_HASH } from './chain.js';
 import { AuditLog } from './log.js';
+import { AUDIT_SCHEMA_V1 } from './schema.js';
 import { verifyAudit } from './verify.js';
 
 const dirs: string[] = [];
@@ -162,6 +163,9 @@ describe('transactions and the head anchor', () => {
     const entry = audit.reanchor('operator', 'investigated incident 7: tail lost');
     expect(entry).toMatchObject({ seq: 4, action: 'audit.reanchored', details: { previous: { seq: 5 } } });
     audit.append({ actor: 'alice', action: 'b' });
+    // The chain verifies again; the dropped trigger still fails verification until it is restored.
+    expect((await verifyAudit(db, identity.certPem, { headFile })).firstBad).toEqual({ seq: 0, reason: 'append-only trigger audit_log_no_delete missing (dropped outside the node)' });
+    db.exec(AUDIT_SCHEMA_V1.match(/CREATE TRIGGER audit_log_no_delete[\s\S]*?END;/)![0]);
     expect((await verifyAudit(db, identity.certPem, { headFile })).ok).toBe(true);
   });
 });

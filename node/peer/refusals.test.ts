@@ -11,7 +11,7 @@ function setup(maxSources?: number) {
   windows.push(window);
   return { reported, window };
 }
-const call = (host: string, method = 'GetCheckpoint', rateLimited = false) => ({ fingerprint: null, host, method, reason: 'not pinned', rateLimited });
+const call = (host: string, method = 'GetCheckpoint', rateLimited = false, fingerprint: string | null = null) => ({ source: host, fingerprint, host, method, reason: 'not pinned', rateLimited });
 
 describe('refusalWindow', () => {
   it('reports the first refusal of a source at once and the rest as one summary when the window closes', () => {
@@ -28,6 +28,13 @@ describe('refusalWindow', () => {
     expect(window.counters()).toEqual({ refusedCalls: { 'not pinned': 1000 }, rateLimitedCalls: 0 });
     window.flush();
     expect(reported).toHaveLength(2);
+  });
+
+  it('counts a source by what the server names, so fresh certificates from one host open no new window', () => {
+    const { reported, window } = setup();
+    for (let i = 0; i < 50; i++) window.record(call('10.0.0.9', 'Handshake', false, `sha256:${String(i).padStart(64, '0')}`));
+    window.close();
+    expect(reported.map((r) => r.count)).toEqual([1, 49]);
   });
 
   it('bounds the sources it tracks: the rest share one overflow row', () => {

@@ -8,7 +8,12 @@
  */
 
 export interface RefusedCall {
-  /** The certificate the caller presented, when it presented one. */
+  /**
+   * Whom the window counts: a pinned peer's node id, otherwise the host. Never an unpinned
+   * certificate: a caller can mint those without end, and each would open a window.
+   */
+  source: string;
+  /** The certificate the caller presented, when it presented one (the first of a window is kept). */
   fingerprint: string | null;
   /** Remote host without the port (a new connection must not make a new source). */
   host: string;
@@ -75,10 +80,11 @@ export function refusalWindow(options: RefusalWindowOptions) {
     record(call: RefusedCall): void {
       refusedCalls[call.reason] = (refusedCalls[call.reason] ?? 0) + 1;
       const at = now().toISOString();
-      const full = open.size >= maxSources;
+      const own = `${call.source}\u0000${call.reason}`;
+      const full = !open.has(own) && open.size >= maxSources;
       const host = full ? OVERFLOW_HOST : call.host;
       const fingerprint = full ? null : call.fingerprint;
-      const key = `${fingerprint ?? ''}\u0000${host}\u0000${call.reason}`;
+      const key = full ? `\u0000${call.reason}` : own;
       const held = open.get(key);
       if (!held) {
         open.set(key, { fingerprint, host, reason: call.reason, count: 0, rateLimited: 0, methods: {}, firstAt: '', lastAt: '' });

@@ -101,12 +101,12 @@ export async function startPeerServer(opts: PeerServerOptions): Promise<PeerServ
     if (peer) {
       if (pinnedCalls.take(peer.nodeId)) return peer;
       refusals.countRateLimited();
-      refusals.record({ fingerprint, host, method, reason: REFUSAL_REASONS.rateLimited, rateLimited: true });
+      refusals.record({ source: peer.nodeId, fingerprint, host, method, reason: REFUSAL_REASONS.rateLimited, rateLimited: true });
       throw new MofangError('PEER_RATE_LIMITED', `more than ${limits.pinned.burst} calls at once or ${limits.pinned.perSecond} a second from peer ${peer.name}; try again later`, { limit: limits.pinned.perSecond });
     }
     const limited = !unpinnedCalls.take(host);
     if (limited) refusals.countRateLimited();
-    refusals.record({ fingerprint, host, method, reason: fingerprint ? REFUSAL_REASONS.notPinned : REFUSAL_REASONS.noCertificate, rateLimited: limited });
+    refusals.record({ source: host, fingerprint, host, method, reason: fingerprint ? REFUSAL_REASONS.notPinned : REFUSAL_REASONS.noCertificate, rateLimited: limited });
     if (limited) throw new MofangError('PEER_RATE_LIMITED', 'too many refused calls from this address; try again later', { limit: limits.unpinned.perSecond });
     // grpc-js only exposes certificates that verified against the pinned ones, so an unknown
     // certificate arrives here as "none": refused either way.
