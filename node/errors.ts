@@ -62,6 +62,7 @@ export const ERRORS = {
   PEER_MESSAGE_INVALID: { http: 502, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A peer message is malformed, oversized or out of order.' },
   PEER_REFUSED: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The peer refused the request; its reason is included.' },
   PEER_SIGNATURE_INVALID: { http: 502, grpc: GrpcStatus.UNAUTHENTICATED, summary: "A peer's signature does not verify." },
+  PEER_RATE_LIMITED: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, summary: 'Too many calls from one source (a peer certificate or, unpinned, a remote address); answered before any work.' },
 
   // Agreements
   AGREEMENT_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No agreement with this id.' },

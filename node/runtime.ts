@@ -142,12 +142,6 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
   if (orphaned > 0) node.audit.append({ actor: 'system', action: 'run.orphans_failed', details: { runs: orphaned, reason: 'interrupted: the node restarted' } });
 
   const handlers = node.peerHandlers();
-  const audited = handlers.refused;
-  // Count refusals for /metrics on the way to the audit log; the peer server may count them itself.
-  handlers.refused = (info) => {
-    node.metrics.peerCallRefused();
-    audited(info);
-  };
   const opened: { grpc: PeerServer | null; metrics: MetricsServer | null } = { grpc: null, metrics: null };
   const tokenFile = node.config.http.tokens;
   const usage = new TokenUsageRecorder(tokenFile);
@@ -189,8 +183,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
   const peerServer = opened.grpc;
   const address = app.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : plan.http.port;
-  const counted = (peerServer as { refusedCalls?: () => number }).refusedCalls;
-  if (typeof counted === 'function') node.metrics.setSources({ refusedPeerCalls: () => counted.call(peerServer) });
+  node.metrics.setSources({ peerCalls: () => peerServer.counters() });
   const runner = node.jobRunner();
   const shutdown = async () => {
     await runner.stop();

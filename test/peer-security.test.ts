@@ -59,7 +59,8 @@ describe('peer boundary', () => {
       client.close();
     }
     const refusal = nodes.telco.listAudit({ limit: 1000 }).find((e) => e.action === 'peer.refused');
-    expect(refusal?.details).toMatchObject({ method: 'Handshake', direction: 'inbound', address: expect.stringContaining('127.0.0.1') });
+    // The first refusal from a source is audited at once; more within the minute are summed (peer-flood.test.ts).
+    expect(refusal?.details).toMatchObject({ count: 1, methods: { Handshake: 1 }, direction: 'inbound', address: '127.0.0.1' });
   });
 
   it('refuses a server whose certificate is not the pinned one', async () => {

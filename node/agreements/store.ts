@@ -27,7 +27,6 @@ import {
   verifyTermsSignature,
 } from './signing.js';
 import { dropPendingAcceptance, enqueueDelivery } from './outbox.js';
-import { untrustedText } from '../text/untrusted.js';
 
 export type AgreementStatus = 'proposed' | 'pending' | 'accepted' | 'revoked';
 
@@ -36,6 +35,8 @@ export interface AuditEntry {
   action: string;
   subject?: string;
   details?: Record<string, unknown>;
+  /** Fields quoting outsider text, redacted rather than refused (node/audit/outsider-fields.ts). */
+  outsider?: readonly string[];
 }
 
 /** The audit log, or anything with its `append`. Must be synchronous to share our transaction. */
@@ -331,9 +332,10 @@ function markRevoked(ctx: AgreementContext, a: StoredAgreement, by: string, reas
     actor: by,
     action: 'agreement.revoked',
     subject: a.id,
-    // The peer's reason is outsider text: redacted for the audit (whose privacy guard would
-    // otherwise refuse the entry and so the revocation); stored as signed, for re-verification.
-    details: { ...transitionDetails(a, 'revoked'), reason: by === ctx.localNodeId ? reason : untrustedText(reason), signed: sig !== undefined },
+    // The reason may be the peer's: its revocation must be recorded whatever it wrote (stored as
+    // signed elsewhere, for re-verification; redacted here by the audit's outsider handling).
+    details: { ...transitionDetails(a, 'revoked'), reason, signed: sig !== undefined },
+    outsider: ['reason'],
   });
   return getAgreement(ctx.db, a.id);
 }

@@ -8,6 +8,7 @@ import { verifySignature, type Identity } from '../identity/identity.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { entrySignaturePayload, GENESIS_HASH } from './chain.js';
 import { AuditLog } from './log.js';
+import { AUDIT_SCHEMA_V1 } from './schema.js';
 import { verifyAudit } from './verify.js';
 
 const dirs: string[] = [];
@@ -79,6 +80,29 @@ describe('AuditLog.append', () => {
     );
     expect(audit.head().seq).toBe(0);
   });
+
+  it("writes outsider fields capped and redacted instead of refusing them, and still refuses the node's own fields", async () => {
+    const { audit, db, identity, headFile } = await node();
+    const entry = audit.append({
+      actor: 'peer:bank', action: 'run.refused', subject: '13800138000',
+      details: { agreementId: 'zhang.wei@example.com', reason: `bad ${'x'.repeat(100_000)} 13800138000`, contact: 13912345678, code: 'AGREEMENT_NOT_FOUND' },
+      outsider: ['subject', 'agreementId', 'reason', 'contact'],
+    });
+    expect(entry.subject).toBe('[redacted mobile phone number]');
+    expect(entry.details).toMatchObject({ agreementId: '[redacted email address]', contact: '[redacted]', redacted: ['contact'], code: 'AGREEMENT_NOT_FOUND' });
+    expect((entry.details.reason as string).length).toBeLessThanOrEqual(256);
+    expect(JSON.stringify(entry)).not.toMatch(/13800138000|13912345678|zhang\.wei/);
+    expect((await verifyAudit(db, identity.certPem, { headFile })).ok).toBe(true);
+    // Only the named fields are outsider text: the same phone number elsewhere is this node's bug.
+    expect(() => audit.append({ actor: 'peer:bank', action: 'run.refused', details: { reason: 'x', note: '13800138000' }, outsider: ['reason'] }))
+      .toThrow(expect.objectContaining({ code: 'AUDIT_RAW_IDENTIFIER', details: { field: 'details.note', kind: 'mobile phone number' } }));
+  });
+
+  it('audits a run of 13 GB: an 11-digit byte count is a number, not a phone number', async () => {
+    const { audit } = await node();
+    const entry = audit.append({ actor: 'system', action: 'run.completed', details: { bytesSent: 13800138000, bytesReceived: 13912345678, messagesSent: 3 } });
+    expect(entry.details).toMatchObject({ bytesSent: 13800138000 });
+  });
 });
 
 describe('append-only in the database', () => {
@@ -139,6 +163,9 @@ describe('transactions and the head anchor', () => {
     const entry = audit.reanchor('operator', 'investigated incident 7: tail lost');
     expect(entry).toMatchObject({ seq: 4, action: 'audit.reanchored', details: { previous: { seq: 5 } } });
     audit.append({ actor: 'alice', action: 'b' });
+    // The chain verifies again; the dropped trigger still fails verification until it is restored.
+    expect((await verifyAudit(db, identity.certPem, { headFile })).firstBad).toEqual({ seq: 0, reason: 'append-only trigger audit_log_no_delete missing (dropped outside the node)' });
+    db.exec(AUDIT_SCHEMA_V1.match(/CREATE TRIGGER audit_log_no_delete[\s\S]*?END;/)![0]);
     expect((await verifyAudit(db, identity.certPem, { headFile })).ok).toBe(true);
   });
 });

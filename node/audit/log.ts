@@ -17,6 +17,7 @@ import { entryHash, entrySignaturePayload, GENESIS_HASH, rowToEntry, type AuditE
 import { checkpointSignatureValid, parseCheckpoint, signCheckpoint, type AuditCheckpoint, type LogView } from './checkpoint.js';
 import { headFileContradiction, readHeadFile, writeHeadFile } from './head-anchor.js';
 import { peerCheckpointsOf } from './list.js';
+import { sanitizeOutsiderFields } from './outsider-fields.js';
 import { assertNoRawIdentifiers } from './privacy-guard.js';
 
 export interface AuditLogOptions {
@@ -37,6 +38,13 @@ export interface AppendInput {
   subject?: string | null;
   /** Non-sensitive facts (counts, ids, codes, hashes) as a JSON object. Never personal data. */
   details?: Record<string, unknown>;
+  /**
+   * Which fields hold text from outside the node ('subject' or top-level keys of `details`): a
+   * peer's message, an id it sent, an error message quoting it. They are capped, stripped and
+   * redacted instead of refused (outsider-fields.ts); every other field that looks like a
+   * personal identifier still makes the append throw AUDIT_RAW_IDENTIFIER.
+   */
+  outsider?: readonly string[];
 }
 
 const LIMITS = { actor: 200, action: 100, subject: 200, detailsBytes: 16 * 1024 } as const;
@@ -50,7 +58,7 @@ export class AuditLog {
   private readonly lastStmt: Statement<[], Pick<AuditRow, 'seq' | 'hash' | 'at'>>;
   private readonly hashAtStmt: Statement<[number], { hash: string }>;
   private readonly insertStmt: Statement<AuditRow>;
-  private readonly appendTx: Transaction<(input: Required<AppendInput>, anchored: boolean) => AuditEntry>;
+  private readonly appendTx: Transaction<(input: Required<Omit<AppendInput, 'outsider'>>, anchored: boolean) => AuditEntry>;
   private readonly writeHeadTx: Transaction<(anchored: boolean) => AuditCheckpoint>;
 
   constructor(
@@ -68,7 +76,7 @@ export class AuditLog {
       `INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash, signature)
        VALUES (@seq, @at, @actor, @action, @subject, @details, @prev_hash, @hash, @signature)`,
     );
-    this.appendTx = db.transaction((input: Required<AppendInput>, anchored: boolean) => {
+    this.appendTx = db.transaction((input: Required<Omit<AppendInput, 'outsider'>>, anchored: boolean) => {
       // Fail closed: never extend (and then re-anchor) a log whose anchor shows it was cut or
       // rewritten — the stale anchor is the evidence. `reanchor` is the explicit way out.
       if (anchored) this.assertAnchorHolds();
@@ -180,7 +188,7 @@ export class AuditLog {
     return entry;
   }
 
-  private insert(input: Required<AppendInput>): AuditEntry {
+  private insert(input: Required<Omit<AppendInput, 'outsider'>>): AuditEntry {
     const last = this.lastStmt.get();
     const seq = (last?.seq ?? 0) + 1;
     const prevHash = last?.hash ?? GENESIS_HASH;
@@ -216,21 +224,23 @@ export class AuditLog {
   }
 }
 
-function validate(input: AppendInput): Required<AppendInput> {
+function validate(input: AppendInput): Required<Omit<AppendInput, 'outsider'>> {
   const { actor, action } = input;
-  const subject = input.subject ?? null;
-  const details = input.details ?? {};
+  let subject = input.subject ?? null;
+  let details = input.details ?? {};
   if (typeof actor !== 'string' || actor.length === 0 || actor.length > LIMITS.actor) {
     throw new MofangError('REQUEST_INVALID', `audit.actor: must be 1–${LIMITS.actor} characters`, { field: 'actor' });
   }
   if (typeof action !== 'string' || action.length > LIMITS.action || !ACTION.test(action)) {
     throw new MofangError('REQUEST_INVALID', `audit.action: must be dotted lower case ('run.started'), at most ${LIMITS.action} characters`, { field: 'action' });
   }
-  if (subject !== null && (typeof subject !== 'string' || subject.length === 0 || subject.length > LIMITS.subject)) {
-    throw new MofangError('REQUEST_INVALID', `audit.subject: must be 1–${LIMITS.subject} characters`, { field: 'subject' });
-  }
   if (typeof details !== 'object' || details === null || Array.isArray(details)) {
     throw new MofangError('REQUEST_INVALID', 'audit.details: must be a JSON object', { field: 'details' });
+  }
+  // Outsider text is made safe before any check, so it can never be why an entry is refused.
+  ({ subject, details } = sanitizeOutsiderFields({ subject, details }, input.outsider ?? []));
+  if (subject !== null && (typeof subject !== 'string' || subject.length === 0 || subject.length > LIMITS.subject)) {
+    throw new MofangError('REQUEST_INVALID', `audit.subject: must be 1–${LIMITS.subject} characters`, { field: 'subject' });
   }
   let json: string;
   try {

@@ -21,6 +21,8 @@ describe('assertNoRawIdentifiers', () => {
     [{ card: '4111111111111111' }, 'card number'], // Luhn-valid test card
     [{ list: ['ok', { deep: '6222021234567890128' }] }, 'card number'],
     [{ '13800138000': true }, 'mobile phone number'],
+    [{ sms: 13800138000 }, 'mobile phone number'], // 'sms' is not the measure word 'ms'
+    [{ contact: [13800138000] }, 'mobile phone number'],
   ])('rejects %j as a %s', (value, kind) => {
     expect(kindOf(value)).toBe(kind);
   });
@@ -35,6 +37,9 @@ describe('assertNoRawIdentifiers', () => {
     { card: '4111111111111112' }, // fails Luhn
     { phone: '12800138000' }, // no mobile prefix 12x
     { reason: 'PEER_UNREACHABLE: deadline exceeded after 30000 ms' },
+    // A 13 GB run: 11-digit byte counts that fit the mobile numbering plan are quantities.
+    { bytesSent: 13800138000, bytesReceived: 15012345678, messagesSent: 13900000000, localSize: 13800138000, resultCount: 13800138000 },
+    { groupSizes: [13800138000], phases: { psi: { ms: 13800138000, bytesSent: 13800138000 } }, local_rows: 13800138000 },
   ])('accepts %j', (value) => {
     expect(kindOf(value)).toBeUndefined();
   });

@@ -15,6 +15,7 @@ import { entryHash } from './chain.js';
 import { signCheckpoint } from './checkpoint.js';
 import { peerCheckpointsOf } from './list.js';
 import { AuditLog } from './log.js';
+import { AUDIT_SCHEMA_V1 } from './schema.js';
 import { verifyAudit } from './verify.js';
 
 const ENTRIES = 10;
@@ -53,11 +54,15 @@ beforeEach(() => {
   return () => db.close();
 });
 
-/** Raw SQL on the file through a separate connection, triggers dropped first. */
-function tamper(sql: string): void {
+/**
+ * Raw SQL on the file through a separate connection, triggers dropped first and, as a careful
+ * insider would, created again afterwards (unless `keepDropped`).
+ */
+function tamper(sql: string, { keepDropped = false } = {}): void {
   const raw = new Database(dbFile);
   raw.exec('DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete;');
   raw.exec(sql);
+  if (!keepDropped) raw.exec(AUDIT_SCHEMA_V1.match(/CREATE TRIGGER audit_log_[\s\S]*?END;/g)!.join('\n'));
   raw.close();
 }
 
@@ -80,11 +85,30 @@ describe('verifyAudit on an intact log', () => {
     expect(await verify()).toMatchObject({ ok: true, entries: 0 });
   });
 
-  it('notes, but does not fail on, dropped triggers alone', async () => {
-    tamper('SELECT 1');
+});
+
+describe('verifyAudit fails on a table changed outside the node, with sound entries', () => {
+  it('dropped append-only triggers: fails naming them, and lists no passing line for them', async () => {
+    tamper('SELECT 1', { keepDropped: true });
     const report = await verify();
-    expect(report.ok).toBe(true);
-    expect(report.checked).toContain('append-only triggers: MISSING (dropped outside the node)');
+    expect(report).toMatchObject({ ok: false, firstBad: { seq: 0, reason: 'append-only triggers audit_log_no_update, audit_log_no_delete missing (dropped outside the node)' } });
+    expect(report.checked.join('\n')).not.toMatch(/trigger/);
+  });
+
+  it('one dropped trigger of the peer checkpoints table: fails naming it', async () => {
+    const raw = new Database(dbFile);
+    raw.exec('DROP TRIGGER peer_checkpoints_no_delete');
+    raw.close();
+    expect(await verify()).toMatchObject({ ok: false, firstBad: { seq: 0, reason: expect.stringMatching(/^append-only trigger peer_checkpoints_no_delete missing/) } });
+  });
+
+  it.each([0, -5])('a row inserted with seq %i, outside the chain: fails naming it', async (seq) => {
+    const row = db.prepare('SELECT * FROM audit_log WHERE seq = 1').get() as Record<string, unknown>;
+    const raw = new Database(dbFile);
+    raw.prepare('INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash, signature) VALUES (@seq, @at, @actor, @action, @subject, @details, @prev_hash, @hash, @signature)').run({ ...row, seq });
+    raw.close();
+    const report = await verify();
+    expect(report).toMatchObject({ ok: false, entries: ENTRIES, firstBad: { seq, reason: `unexpected row with seq ${seq}: the log starts at seq 1 (inserted outside the node)` } });
   });
 });
 

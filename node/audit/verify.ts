@@ -4,8 +4,11 @@
  * append-only triggers and edited rows with raw SQL.
  *
  * Per entry, in seq order: seq has no gap, prev_hash is the previous entry's hash, the content
- * re-hashes to `hash`, the node signed `hash`, time does not run backwards. Then the tail: the
- * head anchor file and each checkpoint must name an entry that is still there, unchanged.
+ * re-hashes to `hash`, the node signed `hash`, time does not run backwards. No row may sit
+ * outside the chain (seq 0 or below, which the walk from seq 1 would never read). Then the tail:
+ * the head anchor file and each checkpoint must name an entry that is still there, unchanged.
+ * Last the table itself: every append-only trigger of the schema must be present — a dropped
+ * trigger is a failure, not a note, since only someone bypassing the node can drop one.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { canonicalJson } from '../encoding/canonical-json.js';
@@ -21,6 +24,10 @@ import {
   type LogView,
 } from './checkpoint.js';
 import { headFileContradiction, readHeadFile } from './head-anchor.js';
+import { AUDIT_SCHEMA_V1 } from './schema.js';
+
+/** The append-only triggers the schema creates, read from it so the two cannot drift apart. */
+const TRIGGERS = [...AUDIT_SCHEMA_V1.matchAll(/CREATE TRIGGER (\w+)/g)].map((m) => m[1]);
 
 export interface VerifyOptions {
   /** The head anchor file the node writes (`<dataDir>/audit-head.json`). */
@@ -38,7 +45,10 @@ export interface VerifyReport {
   entries: number;
   /** The last entry in the database. */
   head?: { seq: number; hash: string };
-  /** The lowest seq shown to be changed or missing; for a cut tail, the first missing seq. */
+  /**
+   * The lowest seq shown to be changed, missing or out of place; for a cut tail, the first
+   * missing seq. Seq 0 with a reason naming a trigger: the entries are sound but the table is not.
+   */
   firstBad?: { seq: number; reason: string };
   /** What was checked, in words, for the compliance report. */
   checked: string[];
@@ -58,6 +68,7 @@ export async function verifyAudit(db: Db, certPem: string, options: VerifyOption
   const verify = signatureVerifier(certPem);
   const nodeId = fingerprintOf(certPem);
   const checked: string[] = [];
+  const problems: Problem[] = [];
   const checkpoints: { cp: AuditCheckpoint; source: string }[] = [];
   (options.checkpoints ?? []).forEach((value, i) => {
     const source = `checkpoint #${i}${typeof value?.source === 'string' ? ` from ${value.source}` : ''}`;
@@ -83,10 +94,14 @@ export async function verifyAudit(db: Db, certPem: string, options: VerifyOption
     await yieldToEventLoop(); // keep the node responsive while a large log verifies
   }
 
+  // The walk reads from seq 1 up: a row below it is outside the chain, inserted by hand.
+  const stray = db.prepare<[], { seq: number }>('SELECT seq FROM audit_log WHERE seq < 1 ORDER BY seq LIMIT 1').get();
+  if (stray) problems.push({ seq: stray.seq, reason: `unexpected row with seq ${stray.seq}: the log starts at seq 1 (inserted outside the node)` });
+
   const hashAt = db.prepare<[number], { hash: string }>('SELECT hash FROM audit_log WHERE seq = ?');
   const log: LogView = { lastSeq: walk.head?.seq ?? 0, hashAt: (seq) => hashAt.get(seq)?.hash };
-  const problems: Problem[] = walk.problem ? [walk.problem] : [];
-  if (!walk.problem) checked.unshift(...walk.summary(nodeId));
+  if (walk.problem) problems.push(walk.problem);
+  else checked.unshift(...walk.summary(nodeId));
 
   const headProblem = headFileContradiction(headState, log, options.headFile);
   if (headProblem) problems.push(headProblem);
@@ -101,13 +116,14 @@ export async function verifyAudit(db: Db, certPem: string, options: VerifyOption
     else checked.push(`${source}: seq ${cp.seq} present and unchanged`);
   }
 
-  const triggers = db
-    .prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'trigger' AND name IN ('audit_log_no_update', 'audit_log_no_delete')")
-    .get() as { n: number };
-  checked.push(triggers.n === 2 ? 'append-only triggers: present' : 'append-only triggers: MISSING (dropped outside the node)');
+  const present = new Set(db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'trigger'").pluck().all());
+  const missing = TRIGGERS.filter((name) => !present.has(name));
+  if (missing.length === 0) checked.push(`append-only triggers: present (${TRIGGERS.join(', ')})`);
 
-  // Stable sort: at equal seq the chain's own finding (more specific) comes first.
-  const firstBad = [...problems].sort((a, b) => a.seq - b.seq)[0];
+  // Stable sort: at equal seq the chain's own finding (more specific) comes first. A missing
+  // trigger is named only when the entries themselves are sound: a changed entry matters more.
+  const firstBad = [...problems].sort((a, b) => a.seq - b.seq)[0]
+    ?? (missing.length > 0 ? { seq: 0, reason: `append-only trigger${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing (dropped outside the node)` } : undefined);
   return { ok: !firstBad, entries: walk.count, ...(walk.head ? { head: walk.head } : {}), ...(firstBad ? { firstBad } : {}), checked };
 }
 

@@ -24,8 +24,8 @@ export interface RunMetric {
 export interface MetricsSources {
   /** Current number of jobs per kind and status (read at scrape time, so CLI-run jobs count too). */
   jobCounts?: () => readonly { kind: string; status: string; count: number }[];
-  /** Peer calls refused so far (unpinned certificates); read at scrape time. */
-  refusedPeerCalls?: () => number;
+  /** The peer server's refusal counters since start (refused per reason, rate-limited); read at scrape time. */
+  peerCalls?: () => { refusedCalls: Readonly<Record<string, number>>; rateLimitedCalls: number };
 }
 
 export interface Metrics {
@@ -34,8 +34,6 @@ export interface Metrics {
   runFinished(run: RunMetric): void;
   importFinished(outcome: 'succeeded' | 'failed', rows: number, seconds: number): void;
   auditAppended(action: string): void;
-  /** Counts refused peer calls, unless a `refusedPeerCalls` source says how many there were. */
-  peerCallRefused(): void;
   /** Late-bound sources (the peer server exists only once the node starts). */
   setSources(sources: MetricsSources): void;
   /** Starts sampling event-loop lag; `stop` ends it. */
@@ -57,7 +55,6 @@ const RUN_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 export function createMetrics(initial: MetricsSources = {}): Metrics {
   const registry = new Registry();
   let sources: MetricsSources = { ...initial };
-  let refusedLocally = 0;
   let loop: IntervalHistogram | null = null;
 
   const http = new Histogram({
@@ -87,10 +84,18 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
   const importDuration = new Histogram({ name: 'mofang_import_duration_seconds', help: 'Duration of dataset imports.', buckets: RUN_BUCKETS, registers: [registry] });
   const audit = new Counter({ name: 'mofang_audit_appends_total', help: 'Audit log entries appended by this process, by action.', labelNames: ['action'], registers: [registry] });
   new Counter({
-    name: 'mofang_peer_refused_calls_total', help: 'Peer calls refused because the caller was not pinned.', registers: [registry],
+    name: 'mofang_peer_refused_calls_total', help: 'Peer calls refused (unpinned caller or over its rate limit).', registers: [registry],
     collect() {
       this.reset();
-      this.inc(sources.refusedPeerCalls?.() ?? refusedLocally);
+      const counts = sources.peerCalls?.();
+      this.inc(counts ? Object.values(counts.refusedCalls).reduce((a, b) => a + b, 0) : 0);
+    },
+  });
+  new Counter({
+    name: 'mofang_peer_rate_limited_calls_total', help: 'Peer calls answered RESOURCE_EXHAUSTED by the per-source rate limit.', registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.peerCalls?.().rateLimitedCalls ?? 0);
     },
   });
   new Gauge({
@@ -122,9 +127,6 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
     },
     auditAppended(action) {
       audit.inc({ action });
-    },
-    peerCallRefused() {
-      refusedLocally++;
     },
     setSources(next) {
       sources = { ...sources, ...next };

@@ -1,6 +1,8 @@
 /**
  * A client for one pinned peer: mutual TLS with the peer's certificate as the only trust anchor,
- * promisified unary calls with deadlines, and Run streams as Links.
+ * promisified unary calls with deadlines, and Run streams as Links. The text fields of the
+ * peer's answers are its text: they pass through `untrustedText` here, before the node compares,
+ * stores or quotes them (errors are made safe in status.ts).
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Duplex } from 'node:stream';
@@ -11,6 +13,7 @@ import { runFrameCodec } from './codec.js';
 import { clientCredentials } from './credentials.js';
 import type { Peer } from './directory.js';
 import { fromGrpcError } from './status.js';
+import { untrustedText } from '../text/untrusted.js';
 import {
   peerServiceDefinition,
   type AgreementAcceptance, type AgreementAck, type AgreementProposal, type AgreementRevocation,
@@ -74,8 +77,10 @@ export class PeerClient {
       this.client[method].call(this.client, req, { deadline }, (err, res) => {
         if (!err) return resolve(res as Res);
         // A server certificate that does not chain to the pinned one fails TLS verification
-        // before the fingerprint check runs: it is the same refusal.
-        if (this.pinMismatch || /certificate|unable to verify|self.signed/i.test(err.details ?? '')) {
+        // before the fingerprint check runs: it is the same refusal. A coded answer came from
+        // the server itself, past TLS, even when its text mentions a certificate.
+        const answered = /^[A-Z][A-Z_]+: /.test(err.details ?? '');
+        if (!answered && (this.pinMismatch || /certificate|unable to verify|self.signed/i.test(err.details ?? ''))) {
           this.pinMismatch ??= 'a certificate other than the pinned one';
           if (!/^sha256:/.test(this.pinMismatch)) this.opts.onPinMismatch(this.pinMismatch);
           return reject(new MofangError('PEER_NOT_PINNED', `peer ${this.opts.peer.name} presented ${this.pinMismatch}, not the pinned ${this.opts.peer.nodeId}`, { peer: this.opts.peer.name }));
@@ -85,17 +90,23 @@ export class PeerClient {
     });
   }
 
-  handshake(req: HandshakeRequest): Promise<HandshakeResponse> {
-    return this.call('Handshake', req);
+  async handshake(req: HandshakeRequest): Promise<HandshakeResponse> {
+    const res = await this.call<HandshakeResponse>('Handshake', req);
+    return { ...res, nodeId: untrustedText(res.nodeId, 80), nodeName: untrustedText(res.nodeName, 64), suite: untrustedText(res.suite, 64), software: untrustedText(res.software, 64) };
   }
   proposeAgreement(req: AgreementProposal): Promise<AgreementAck> {
-    return this.call('ProposeAgreement', req);
+    return this.ack('ProposeAgreement', req);
   }
   acceptAgreement(req: AgreementAcceptance): Promise<AgreementAck> {
-    return this.call('AcceptAgreement', req);
+    return this.ack('AcceptAgreement', req);
   }
   revokeAgreement(req: AgreementRevocation): Promise<AgreementAck> {
-    return this.call('RevokeAgreement', req);
+    return this.ack('RevokeAgreement', req);
+  }
+
+  private async ack(method: string, req: unknown): Promise<AgreementAck> {
+    const res = await this.call<AgreementAck>(method, req);
+    return { agreementId: untrustedText(res.agreementId, 64), status: untrustedText(res.status, 32) };
   }
   getCheckpoint(): Promise<CheckpointMsg> {
     return this.call('GetCheckpoint', {});

@@ -4,11 +4,13 @@
  */
 import { getAgreement, receiveProposal, recordAcceptance, recordRevocation } from '../agreements/store.js';
 import { MofangError } from '../errors.js';
+import { untrustedText } from '../text/untrusted.js';
 import type { MofangNode } from '../node.js';
 import { packageVersion } from '../paths.js';
 import { runResponder } from '../session/psi-responder.js';
 import type { Link } from '../session/link.js';
 import type { Peer } from './directory.js';
+import type { RefusalSummary } from './refusals.js';
 import type { PeerHandlers as Handlers } from './server.js';
 import {
   PROTOCOL_VERSION,
@@ -25,6 +27,9 @@ function requireSignature(sig: SignatureMsg | null, field: string): SignatureMsg
   }
   return sig;
 }
+
+/** An agreement id from a peer is its text until found: made safe before it is looked up or echoed. */
+const peerAgreementId = (id: unknown): string => untrustedText(id, 64);
 
 const toTermsSignature = (sig: SignatureMsg) => ({ signer: sig.signer, signature: sig.signature.toString('base64'), at: sig.at });
 
@@ -65,10 +70,11 @@ export class PeerHandlers implements Handlers {
 
   acceptAgreement = (peer: Peer, req: AgreementAcceptance): AgreementAck => {
     const sig = requireSignature(req.acceptorSignature, 'acceptorSignature');
-    const current = getAgreement(this.node.db, req.agreementId);
-    if (current.peerNodeId !== peer.nodeId) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${req.agreementId} is not with this peer`);
+    const agreementId = peerAgreementId(req.agreementId);
+    const current = getAgreement(this.node.db, agreementId);
+    if (current.peerNodeId !== peer.nodeId) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreementId} is not with this peer`);
     if (req.termsHash !== current.termsHash) throw new MofangError('PEER_MESSAGE_INVALID', 'termsHash: the peer accepted different terms');
-    const stored = recordAcceptance(this.node.agreementContext, req.agreementId, toTermsSignature(sig), peer.certPem);
+    const stored = recordAcceptance(this.node.agreementContext, agreementId, toTermsSignature(sig), peer.certPem);
     return { agreementId: stored.id, status: stored.status };
   };
 
@@ -77,9 +83,10 @@ export class PeerHandlers implements Handlers {
     if (typeof req.reason !== 'string' || req.reason.length === 0 || req.reason.length > MAX_REASON) {
       throw new MofangError('PEER_MESSAGE_INVALID', `reason: must be 1 to ${MAX_REASON} characters`);
     }
-    const current = getAgreement(this.node.db, req.agreementId);
-    if (current.peerNodeId !== peer.nodeId) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${req.agreementId} is not with this peer`);
-    const stored = recordRevocation(this.node.agreementContext, req.agreementId, req.reason, toTermsSignature(sig), peer.certPem);
+    const agreementId = peerAgreementId(req.agreementId);
+    const current = getAgreement(this.node.db, agreementId);
+    if (current.peerNodeId !== peer.nodeId) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreementId} is not with this peer`);
+    const stored = recordRevocation(this.node.agreementContext, agreementId, req.reason, toTermsSignature(sig), peer.certPem);
     return { agreementId: stored.id, status: stored.status };
   };
 
@@ -91,8 +98,15 @@ export class PeerHandlers implements Handlers {
 
   run = (peer: Peer, link: Link): Promise<void> => runResponder(this.node.sessionEnv(peer), link);
 
-  refused = (info: { fingerprint: string | null; method: string; address: string }): void => {
-    this.node.audit.append({ actor: 'peer:unknown', action: 'peer.refused', subject: info.fingerprint ?? undefined, details: { reason: info.fingerprint ? 'client certificate not pinned' : 'no certificate of a pinned peer was presented', method: info.method, address: info.address, direction: 'inbound' } });
-    this.node.logger.warn({ fingerprint: info.fingerprint, method: info.method }, 'refused a call from an unpinned certificate');
+  refused = (s: RefusalSummary): void => {
+    const peer = s.fingerprint ? this.node.peers.byNodeId(s.fingerprint) : undefined;
+    const details = { reason: s.reason, count: s.count, rateLimited: s.rateLimited, methods: s.methods, address: s.host, firstAt: s.firstAt, lastAt: s.lastAt, direction: 'inbound' };
+    this.node.logger.warn({ fingerprint: s.fingerprint, address: s.host, reason: s.reason, count: s.count }, 'refused inbound calls');
+    try {
+      this.node.audit.append({ actor: peer ? this.actor(peer) : 'peer:unknown', action: 'peer.refused', subject: s.fingerprint ?? undefined, details });
+    } catch (err) {
+      // Runs on the call path and from a timer: a failing audit log must not take the server down.
+      this.node.logger.error({ err, address: s.host }, 'could not audit refused calls');
+    }
   };
 }

@@ -1,6 +1,10 @@
 /**
- * The peer gRPC server: mutual TLS, a pin check on every call (refusals reported for the audit
- * log), message size limits from the config, and the standard gRPC health service.
+ * The peer gRPC server: mutual TLS, a pin check on every call, a rate limit per source before
+ * any work (RESOURCE_EXHAUSTED), refusals counted and audited in summary (refusals.ts), message
+ * size limits from the config, and the standard gRPC health service.
+ *
+ * Sources: a pinned peer is its certificate; anyone else is its remote host, since a throwaway
+ * certificate costs nothing to replace. See docs/peering.md, Security hardening.
  */
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
@@ -11,6 +15,8 @@ import { duplexLink, type Link } from '../session/link.js';
 import { runFrameCodec } from './codec.js';
 import { callerFingerprint, serverCredentials } from './credentials.js';
 import type { Peer, PeerDirectory } from './directory.js';
+import { tokenBuckets, type RateLimit } from './rate-limit.js';
+import { refusalWindow, type RefusalCounters, type RefusalSummary } from './refusals.js';
 import { toGrpcStatus } from './status.js';
 import {
   PEER_SERVICE_NAME, peerServiceDefinition,
@@ -25,9 +31,33 @@ export interface PeerHandlers {
   revokeAgreement(peer: Peer, req: AgreementRevocation): AgreementAck | Promise<AgreementAck>;
   getCheckpoint(peer: Peer): CheckpointMsg;
   run(peer: Peer, link: Link): Promise<void>;
-  /** A caller whose certificate is not pinned was refused (to be audited). */
-  refused(info: { fingerprint: string | null; method: string; address: string }): void;
+  /**
+   * Calls were refused (unpinned, or over a rate limit): the first of a window at once, the rest
+   * summed when the window closes. To be audited; must not throw.
+   */
+  refused(summary: RefusalSummary): void;
 }
+
+/** Calls per source: pinned peers by certificate, everyone else by remote host. */
+export interface CallLimits {
+  pinned: RateLimit;
+  unpinned: RateLimit;
+}
+
+/**
+ * A pinned peer's job makes two calls per run (Handshake, Run); agreements add a few more. An
+ * unpinned caller can only ever be refused, so it gets just enough to read why.
+ */
+export const DEFAULT_CALL_LIMITS: Readonly<CallLimits> = Object.freeze({
+  pinned: Object.freeze({ burst: 200, perSecond: 50 }),
+  unpinned: Object.freeze({ burst: 10, perSecond: 1 }),
+});
+
+export const REFUSAL_REASONS = Object.freeze({
+  notPinned: 'client certificate not pinned',
+  noCertificate: 'no certificate of a pinned peer was presented',
+  rateLimited: 'rate limited',
+});
 
 export interface PeerServerOptions {
   listen: string;
@@ -36,10 +66,18 @@ export interface PeerServerOptions {
   peers: PeerDirectory;
   limits: NodeConfig['limits'];
   handlers: PeerHandlers;
+  /** Defaults: DEFAULT_CALL_LIMITS. */
+  callLimits?: Partial<CallLimits>;
+  /** How long refusals from one source are summed into one audit entry (default 60 000 ms). */
+  refusalWindowMs?: number;
 }
 
 export interface PeerServer {
   port: number;
+  /** Refused and rate-limited calls since start, for metrics. */
+  counters(): RefusalCounters;
+  /** Reports the refusals of the open window now (tests and shutdown). */
+  flushRefusals(): void;
   close(): Promise<void>;
 }
 
@@ -50,12 +88,26 @@ export async function startPeerServer(opts: PeerServerOptions): Promise<PeerServ
     'grpc.keepalive_time_ms': 60_000,
   });
   const { handlers, peers } = opts;
+  const limits = { ...DEFAULT_CALL_LIMITS, ...opts.callLimits };
+  const pinnedCalls = tokenBuckets(limits.pinned);
+  const unpinnedCalls = tokenBuckets(limits.unpinned);
+  const refusals = refusalWindow({ report: handlers.refused, windowMs: opts.refusalWindowMs });
 
+  // Everything here is in memory: a refused or rate-limited call costs no database or signing work.
   const authorize = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>, method: string): Peer => {
     const fingerprint = callerFingerprint(call as never);
     const peer = fingerprint ? peers.byNodeId(fingerprint) : undefined;
-    if (peer) return peer;
-    handlers.refused({ fingerprint, method, address: call.getPeer() });
+    const host = hostOf(call.getPeer());
+    if (peer) {
+      if (pinnedCalls.take(peer.nodeId)) return peer;
+      refusals.countRateLimited();
+      refusals.record({ source: peer.nodeId, fingerprint, host, method, reason: REFUSAL_REASONS.rateLimited, rateLimited: true });
+      throw new MofangError('PEER_RATE_LIMITED', `more than ${limits.pinned.burst} calls at once or ${limits.pinned.perSecond} a second from peer ${peer.name}; try again later`, { limit: limits.pinned.perSecond });
+    }
+    const limited = !unpinnedCalls.take(host);
+    if (limited) refusals.countRateLimited();
+    refusals.record({ source: host, fingerprint, host, method, reason: fingerprint ? REFUSAL_REASONS.notPinned : REFUSAL_REASONS.noCertificate, rateLimited: limited });
+    if (limited) throw new MofangError('PEER_RATE_LIMITED', 'too many refused calls from this address; try again later', { limit: limits.unpinned.perSecond });
     // grpc-js only exposes certificates that verified against the pinned ones, so an unknown
     // certificate arrives here as "none": refused either way.
     throw new MofangError('PEER_NOT_PINNED', fingerprint ? `certificate ${fingerprint} is not pinned on this node` : 'the client certificate is not one this node has pinned');
@@ -97,11 +149,19 @@ export async function startPeerServer(opts: PeerServerOptions): Promise<PeerServ
   );
   return {
     port,
+    counters: refusals.counters,
+    flushRefusals: refusals.flush,
     close: () =>
       new Promise<void>((resolve) => {
+        refusals.close();
         health.setStatus('', 'NOT_SERVING');
         const timer = setTimeout(() => server.forceShutdown(), 2_000);
         server.tryShutdown(() => (clearTimeout(timer), resolve()));
       }),
   };
+}
+
+/** 'ipv4:127.0.0.1:5000', '[::1]:5000' → the host: a new connection must not make a new source. */
+function hostOf(peer: string): string {
+  return peer.replace(/^ipv[46]:/, '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
 }

@@ -197,7 +197,7 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
       finishRun(env.db, runId, { status: 'failed', peerSize, errorCode: e.code, errorMessage: e.message, stats: link.stats });
       // Stopped before the value holder accepted: nothing of its data was exchanged, nothing released.
       if (!accepted) refundReservation(env.db, env.audit, runId, q.actor, `the run stopped before ${env.peer.name} accepted it: ${e.code}`);
-      env.audit.append({ actor: q.actor, action: e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed', subject: runId, details: { agreementId: agreement.id, operation: 'aggregate', role: 'querier', code: e.code, reason: e.message, ...link.stats } });
+      env.audit.append({ actor: q.actor, action: e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed', subject: runId, details: { agreementId: agreement.id, operation: 'aggregate', role: 'querier', code: e.code, reason: e.message, ...link.stats }, outsider: ['reason'] });
     }
     throw e;
   }

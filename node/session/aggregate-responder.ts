@@ -14,6 +14,7 @@ import { checkDailyQueryLimit, checkQueryAllowed } from '../agreements/policy.js
 import { getAgreement } from '../agreements/store.js';
 import { getDataset } from '../datasets/store.js';
 import { asMofangError, MofangError } from '../errors.js';
+import { untrustedText } from '../text/untrusted.js';
 import type { RunStart } from '../peer/wire.js';
 import { reserveBudget } from '../privacy/ledger.js';
 import { aggregateSetup, noiseBound, planHash } from './aggregate-plan.js';
@@ -26,7 +27,7 @@ import { heChunkBytes, HE_KIND, receiveHeObject, sendHeObject } from './he-frame
 import type { Link } from './link.js';
 import { ownSetInfo } from './own-set.js';
 import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
-import { heartbeat as beat, responderCancelCheck, responderReceipts, transcribedSend } from './run-io.js';
+import { heartbeat as beat, responderCancelCheck, responderReceipts, RESPONDER_OUTSIDER_FIELDS, transcribedSend } from './run-io.js';
 import { wireEpoch } from './sender-cache.js';
 import type { Transcript } from './transcript.js';
 import { asPeerError } from './aggregate-errors.js';
@@ -40,7 +41,7 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
   const actor = `peer:${env.peer.name}`;
   let runId: string | null = null;
   let holder: ValueHolder | null = null;
-  const agreementId = String(start.agreementId).slice(0, 64);
+  const agreementId = untrustedText(start.agreementId, 64);
   try {
     const now = env.now?.() ?? new Date();
     const req = start.aggregate;
@@ -65,7 +66,7 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
     }
     requireField(start.receiverSetSize <= env.limits.maxSetSize, 'start.receiverSetSize', `must be at most ${env.limits.maxSetSize}`);
 
-    const agreement = getAgreement(env.db, start.agreementId);
+    const agreement = getAgreement(env.db, agreementId);
     const terms = agreement.terms;
     const dataset = terms.parties[agreement.localParty].dataset;
     checkQueryAllowed(agreement, { operation: 'aggregate', localRole: 'responder', peerNodeId: env.peer.nodeId, localDataset: dataset, now });
@@ -154,7 +155,7 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
     if (runId && getRun(env.db, runId).status === 'running') {
       finishRun(env.db, runId, { status: 'failed', errorCode: e.code, errorMessage: e.message, stats: link.stats });
     }
-    env.audit.append({ actor, action: !runId ? 'run.refused' : e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed', subject: runId ?? agreementId, details: { agreementId, operation: 'aggregate', role: 'responder', code: e.code, reason: e.message, ...link.stats } });
+    env.audit.append({ actor, action: !runId ? 'run.refused' : e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed', subject: runId ?? agreementId, details: { agreementId, operation: 'aggregate', role: 'responder', code: e.code, reason: e.message, ...link.stats }, outsider: RESPONDER_OUTSIDER_FIELDS });
   }
 }
 

@@ -164,7 +164,7 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
       // Let the abort reach the peer before the caller closes the channel.
       await link.closed();
       finishRun(env.db, runId, { status: 'failed', peerSize, errorCode: e.code, errorMessage: e.message, stats: link.stats });
-      env.audit.append({ actor: req.actor, action: e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed', subject: runId, details: { agreementId: agreement.id, operation: req.operation, role: 'querier', code: e.code, reason: e.message, ...link.stats } });
+      env.audit.append({ actor: req.actor, action: e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed', subject: runId, details: { agreementId: agreement.id, operation: req.operation, role: 'querier', code: e.code, reason: e.message, ...link.stats }, outsider: ['reason'] });
     }
     throw e;
   }

@@ -15,13 +15,14 @@ import { checkDailyQueryLimit, checkLabelColumnsAvailable, checkLabelsAllowed, c
 import { getAgreement } from '../agreements/store.js';
 import { getDataset } from '../datasets/store.js';
 import { asMofangError, MofangError } from '../errors.js';
+import { untrustedText } from '../text/untrusted.js';
 import { expectFrame, requireField, sendAbort } from './frames.js';
 import { batches, labelRunContext, POINT_BYTES, type SessionEnv } from './env.js';
 import { labelValues } from './label-source.js';
 import type { Link } from './link.js';
 import { ownSetInfo } from './own-set.js';
 import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
-import { heartbeat as beat, responderCancelCheck, responderReceipts, transcribedSend } from './run-io.js';
+import { heartbeat as beat, responderCancelCheck, responderReceipts, RESPONDER_OUTSIDER_FIELDS, transcribedSend } from './run-io.js';
 import { wireEpoch } from './sender-cache.js';
 import { Transcript } from './transcript.js';
 import { runAggregateResponder } from './aggregate-responder.js';
@@ -48,10 +49,10 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     requireField(Number.isInteger(start.maxBatch) && start.maxBatch >= 1, 'start.maxBatch', 'must be a positive integer');
     requireField(Array.isArray(start.labelColumns) && start.labelColumns.length <= MAX_LABEL_REQUEST, 'start.labelColumns', `must list at most ${MAX_LABEL_REQUEST} columns`);
     operation = start.operation as 'overlap' | 'enrich';
-    // Untrusted until the agreement is found: clipped before it reaches the audit log.
-    agreementId = String(start.agreementId).slice(0, 64);
+    // Peer text until the agreement is found: made safe before it is looked up, echoed or audited.
+    agreementId = untrustedText(start.agreementId, 64);
 
-    const agreement = getAgreement(env.db, start.agreementId);
+    const agreement = getAgreement(env.db, agreementId);
     const terms = agreement.terms;
     const dataset = terms.parties[agreement.localParty].dataset;
     checkQueryAllowed(agreement, { operation, localRole: 'responder', peerNodeId: env.peer.nodeId, localDataset: dataset, now });
@@ -160,6 +161,6 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
       finishRun(env.db, runId, { status: 'failed', errorCode: e.code, errorMessage: e.message, stats: link.stats });
     }
     // Refusals are audited too: a query outside an agreement is evidence compliance wants.
-    env.audit.append({ actor, action: !runId ? 'run.refused' : e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed', subject: runId ?? agreementId ?? undefined, details: { agreementId, operation, role: 'responder', code: e.code, reason: e.message, ...link.stats } });
+    env.audit.append({ actor, action: !runId ? 'run.refused' : e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed', subject: runId ?? agreementId ?? undefined, details: { agreementId, operation, role: 'responder', code: e.code, reason: e.message, ...link.stats }, outsider: RESPONDER_OUTSIDER_FIELDS });
   }
 }

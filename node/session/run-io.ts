@@ -13,6 +13,12 @@ import type { Link } from './link.js';
 import { runCancelRequested } from './runs.js';
 import type { Transcript } from './transcript.js';
 
+/**
+ * The fields of a responder's run.failed / run.refused entry that quote the querier: the
+ * agreement id it sent, and our error message about what it sent (audit/outsider-fields.ts).
+ */
+export const RESPONDER_OUTSIDER_FIELDS = ['subject', 'agreementId', 'reason'] as const;
+
 /** Sends a frame after adding it to the transcript as `sender`'s. */
 export function transcribedSend(link: Link, transcript: Transcript, sender: 'querier' | 'responder'): (frame: RunFrame) => Promise<void> {
   return async (frame) => {
