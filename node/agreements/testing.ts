@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sanitizeOutsiderFields } from '../audit/outsider-fields.js';
 import type { Db } from '../store/db.js';
 import { type TermsDraft, agreementHash, draftTerms } from './model.js';
 import { AGREEMENT_OUTBOX_SCHEMA_V9, AGREEMENT_SCHEMA_V1 } from './schema.js';
@@ -60,7 +61,13 @@ export function makeTestNode(name: string, now?: () => Date): TestNode {
   db.exec(AGREEMENT_SCHEMA_V1);
   db.exec(AGREEMENT_OUTBOX_SCHEMA_V9);
   db.exec('CREATE TABLE test_audit (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL)');
-  const audit = { append: (e: AuditEntry) => db.prepare('INSERT INTO test_audit (entry) VALUES (?)').run(JSON.stringify(e)) };
+  // Outsider fields are made safe as the real audit log makes them, so tests see what it stores.
+  const audit = {
+    append: ({ outsider, ...e }: AuditEntry) => {
+      const safe = sanitizeOutsiderFields({ subject: e.subject ?? null, details: e.details ?? {} }, outsider ?? []);
+      db.prepare('INSERT INTO test_audit (entry) VALUES (?)').run(JSON.stringify({ ...e, ...safe, subject: safe.subject ?? e.subject }));
+    },
+  };
   return {
     identity,
     db,
