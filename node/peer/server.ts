@@ -171,9 +171,19 @@ export async function startPeerServer(opts: PeerServerOptions): Promise<PeerServ
     }
     sockets.add(socket);
     socket.once('close', () => (sockets.delete(socket), gate.release(host)));
+    // grpc-js handles the errors of the TLS socket it wraps this one in; a reset that surfaces on
+    // the raw socket too must not become an uncaught exception.
+    socket.on('error', () => {});
     injector.injectConnection(socket);
   });
-  const port = await listen(front, opts.listen);
+  let port: number;
+  try {
+    port = await listen(front, opts.listen);
+  } catch (err) {
+    refusals.close();
+    server.forceShutdown();
+    throw err;
+  }
   return {
     port,
     counters: refusals.counters,
