@@ -113,7 +113,7 @@ export class MofangNode implements NodeServices {
   }
 
   /** Batch scalar multiplication for protocol runs, spread over all cores. */
-  readonly multiply: BatchMultiply = (scalar, points) => this.cryptoPool.multiply(scalar, points);
+  readonly multiply: BatchMultiply = (scalar, points, signal) => this.cryptoPool.multiply(scalar, points, signal);
 
   static open(configFile: string, options: NodeOptions = {}): MofangNode {
     return new MofangNode(loadConfig(configFile), { ...options, configFile });

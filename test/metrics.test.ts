@@ -92,6 +92,7 @@ describe('GET /metrics', () => {
     expect(sample(bankText, 'mofang_http_request_duration_seconds_count', { method: 'GET', route: '/health', status: '200' })).toBe(1);
     expect(sample(bankText, 'mofang_peer_refused_calls_total')).toBe(1);
     expect(sample(telcoText, 'mofang_peer_refused_calls_total')).toBe(0);
+    expect(sample(bankText, 'mofang_peer_refused_connections_total')).toBe(0);
     expect(sample(bankText, 'mofang_event_loop_lag_seconds', { stat: 'max' })).toBeGreaterThanOrEqual(0);
   });
 });

@@ -1,31 +1,44 @@
 /**
- * A flood of calls from an unpinned certificate keeps the audit log and the disk bounded: the
- * calls are rate-limited per source before any work, and refusals are audited in summary. Real
- * gRPC server code with mutual TLS on loopback, the telco node's real handlers and audit log, and
- * a throwaway self-signed client certificate.
+ * A flood of calls from an unpinned certificate, or of connections from one address, keeps the
+ * audit log and the disk bounded: calls are rate-limited per source before any work, connections
+ * per address before TLS, and refusals are audited in summary. Real gRPC server code with mutual
+ * TLS on loopback, the telco node's real handlers and audit log, and a throwaway self-signed
+ * client certificate.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentity, type Identity } from '../node/identity/index.js';
 import { PeerClient } from '../node/peer/client.js';
+import { CONNECTION_REFUSALS } from '../node/peer/connection-limit.js';
 import { REFUSAL_REASONS, startPeerServer, type PeerServer } from '../node/peer/server.js';
 import { PROTOCOL_VERSION } from '../node/peer/wire.js';
 import { startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
 const FLOOD = 10_000;
 
-describe('a flood of refused calls', () => {
+describe('a flood of refused calls or connections', () => {
   let nodes: TwoNodes;
   let mallory: Identity;
   let server: PeerServer;
 
-  const clientAs = (identity: Identity) => new PeerClient({
-    peer: { ...nodes.bank.peers.byName('telco'), address: `127.0.0.1:${server.port}` },
+  const clientAs = (identity: Identity, port = server.port) => new PeerClient({
+    peer: { ...nodes.bank.peers.byName('telco'), address: `127.0.0.1:${port}` },
     keyPem: identity.keyPem, certPem: identity.certPem, limits: nodes.bank.config.limits, onPinMismatch: () => {},
   });
   const refusals = () => nodes.telco.listAudit({ limit: 1000, action: 'peer.refused' });
+  /** The pinned bank's handshake: the node id that answered. */
+  const bankHandshake = async (port: number) => {
+    const bank = clientAs(nodes.bank.identity, port);
+    try {
+      const res = await bank.handshake({ nodeId: nodes.bank.identity.nodeId, nodeName: 'bank', protocolVersion: PROTOCOL_VERSION, suites: [nodes.bank.group.suite], software: 'test' });
+      return res.nodeId;
+    } finally {
+      bank.close();
+    }
+  };
 
   beforeAll(async () => {
     nodes = await startTwoNodes();
@@ -57,7 +70,7 @@ describe('a flood of refused calls', () => {
     }
     // The burst is told why; everything after it is turned away before any work.
     expect(Object.fromEntries(codes)).toEqual({ PEER_NOT_PINNED: 10, PEER_RATE_LIMITED: FLOOD - 10 });
-    expect(server.counters()).toEqual({ refusedCalls: { [REFUSAL_REASONS.noCertificate]: FLOOD }, rateLimitedCalls: FLOOD - 10 });
+    expect(server.counters()).toEqual({ refusedCalls: { [REFUSAL_REASONS.noCertificate]: FLOOD }, rateLimitedCalls: FLOOD - 10, refusedConnections: {} });
 
     // The first refusal at once, the rest when the window closes: two entries, not ten thousand.
     expect(refusals().length - before).toBe(1);
@@ -69,12 +82,62 @@ describe('a flood of refused calls', () => {
       reason: REFUSAL_REASONS.noCertificate, rateLimited: FLOOD - 10, methods: { GetCheckpoint: FLOOD - 1 }, address: '127.0.0.1', direction: 'inbound',
     });
 
-    const bank = clientAs(nodes.bank.identity);
+    expect(await bankHandshake(server.port)).toBe(nodes.telco.identity.nodeId);
+  });
+
+  it('closes connections over the per-address limit before TLS, audits them in summary, and keeps serving pinned peers', async () => {
+    // Another loopback address plays the stranger, so the pinned bank (127.0.0.1) is a source of its own.
+    const stranger = '127.0.0.2';
+    const limited = await startPeerServer({
+      listen: '127.0.0.1:0', keyPem: nodes.telco.identity.keyPem, certPem: nodes.telco.identity.certPem, peers: nodes.telco.peers,
+      limits: nodes.telco.config.limits, handlers: nodes.telco.peerHandlers(),
+      // No refill: what is admitted does not depend on how fast the machine is.
+      connectionLimits: { perAddress: 8, newBurst: 12, newPerSecond: 0 }, refusalWindowMs: 3_600_000,
+    });
+    const opened: TLSSocket[] = [];
+    /** A TCP connection and a TLS handshake: resolves whether TLS completed (admitted) or the server hung up first. */
+    const open = () => new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port: limited.port, localAddress: stranger, key: mallory.keyPem, cert: mallory.certPem, rejectUnauthorized: false, ALPNProtocols: ['h2'] });
+      opened.push(socket);
+      socket.once('secureConnect', () => resolve(true));
+      socket.once('error', () => resolve(false));
+      socket.once('close', () => resolve(false));
+    });
+    const strangerEntries = () => refusals().filter((e) => e.details.address === stranger);
     try {
-      const res = await bank.handshake({ nodeId: nodes.bank.identity.nodeId, nodeName: 'bank', protocolVersion: PROTOCOL_VERSION, suites: [nodes.bank.group.suite], software: 'test' });
-      expect(res.nodeId).toBe(nodes.telco.identity.nodeId);
+      const before = refusals().length;
+      const first = await Promise.all(Array.from({ length: 200 }, open));
+      expect(first.filter(Boolean)).toHaveLength(8);
+
+      // While the stranger holds its eight, the pinned bank is served.
+      expect(await bankHandshake(limited.port)).toBe(nodes.telco.identity.nodeId);
+
+      // Closed connections free their places (refusals for open connections spend no new-connection
+      // allowance); after them, the four of the twelve left are admitted and the rest refused as new.
+      for (const socket of opened.splice(0)) socket.destroy();
+      let waiting = 0;
+      while (!(await open())) waiting++;
+      const second = await Promise.all(Array.from({ length: 10 }, open));
+      expect(second.filter(Boolean)).toHaveLength(3);
+
+      expect(limited.counters().refusedConnections).toEqual({ [CONNECTION_REFUSALS.tooManyOpen]: 192 + waiting, [CONNECTION_REFUSALS.tooManyNew]: 7 });
+      expect(limited.counters().refusedCalls).toEqual({});
+      // Two entries per reason — the first refusal at once, the rest summed — not two hundred.
+      expect(refusals().length - before).toBe(2);
+      limited.flushRefusals();
+      const entries = strangerEntries().slice(-4);
+      expect(refusals().length - before).toBe(4);
+      expect(entries.map((e) => [e.details.reason, e.details.count]).sort()).toEqual([
+        [CONNECTION_REFUSALS.tooManyNew, 1], [CONNECTION_REFUSALS.tooManyNew, 6],
+        [CONNECTION_REFUSALS.tooManyOpen, 1], [CONNECTION_REFUSALS.tooManyOpen, 191 + waiting],
+      ].sort());
+      expect(entries.every((e) => e.details.rateLimited === e.details.count && Object.keys(e.details.methods as object).join() === 'connection')).toBe(true);
+
+      // Afterwards too: the bank is served.
+      expect(await bankHandshake(limited.port)).toBe(nodes.telco.identity.nodeId);
     } finally {
-      bank.close();
+      for (const socket of opened) socket.destroy();
+      await limited.close();
     }
   });
 });

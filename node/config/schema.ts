@@ -79,6 +79,14 @@ export const ConfigSchema = Type.Object(
         maxBatch: Type.Integer({ minimum: 1, maximum: 65_536, default: 4096, description: 'Largest batch of group elements in one peer message.' }),
         maxSetSize: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 50_000_000, description: 'Largest set a peer may announce for one run.' }),
         peerTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000, description: 'A peer silent for this long fails the run.' }),
+        connections: Type.Object(
+          {
+            perAddress: Type.Integer({ minimum: 1, maximum: 65_536, default: 32, description: 'Connections one remote address may hold open to the peer port; more are closed before TLS.' }),
+            newPerSecond: Type.Integer({ minimum: 1, maximum: 100_000, default: 10, description: 'New connections an address may open per second, after its burst.' }),
+            newBurst: Type.Integer({ minimum: 1, maximum: 100_000, default: 20, description: 'New connections an address may open at once.' }),
+          },
+          { additionalProperties: false, default: {}, description: 'Connections to the peer gRPC port per remote address (docs/peering.md, Security hardening).' },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -124,6 +124,27 @@ describe('CryptoPool', () => {
     }
   });
 
+  it('an aborted signal rejects the call with its reason and drops the jobs no worker has started', async () => {
+    const solo = new CryptoPool({ threads: 1, inlineBelow: { multiply: 0 }, jobElements: { multiply: 50 } });
+    try {
+      const points = group.hashToGroup(dst, idsOf(2000));
+      const scalar = group.randomScalar(rng);
+      expect(await solo.multiply(scalar, points.subarray(0, 32 * 50))).toEqual(group.multiply(scalar, points.subarray(0, 32 * 50))); // warm
+      const before = solo.elementsComputed().multiply;
+      const stop = new AbortController();
+      const pending = rejection(solo.multiply(scalar, points, stop.signal));
+      const reason = new Error('the peer went away');
+      stop.abort(reason);
+      expect(await pending).toBe(reason);
+      // The job already in the worker finishes; the other 39 never start. The pool goes on.
+      expect(await solo.multiply(scalar, points.subarray(0, 32 * 50))).toEqual(group.multiply(scalar, points.subarray(0, 32 * 50)));
+      expect(solo.elementsComputed().multiply - before).toBeLessThanOrEqual(100);
+      await expect(solo.multiply(scalar, points, stop.signal)).rejects.toBe(reason);
+    } finally {
+      await solo.close();
+    }
+  });
+
   it('close() rejects pending calls and refuses new ones', async () => {
     const closing = new CryptoPool({ threads: 2, inlineBelow: { hashToGroup: 0 } });
     const { ids, offsets } = pack(idsOf(3000));

@@ -90,6 +90,7 @@ export class CryptoPool {
   private readonly queue: Queued[] = [];
   private nextJobId = 1;
   private closed = false;
+  private readonly computed: Record<PoolOperation, number> = { hashToGroup: 0, multiply: 0 };
   /** Set when workers cannot start (missing or stale dist/); every later call fails with it. */
   private broken: Error | undefined;
 
@@ -114,21 +115,24 @@ export class CryptoPool {
   }
 
   /**
-   * Multiplies every point by `scalar` (Group.multiply, on all cores).
+   * Multiplies every point by `scalar` (Group.multiply, on all cores). When `signal` aborts, the
+   * call rejects with its reason and its jobs not yet handed to a worker are dropped (a job in a
+   * worker runs to its end: at most one per thread, ≈ 0.1–0.2 s).
    * @throws PSI_POINT_INVALID naming the index of the first invalid point in `points`.
    */
-  async multiply(scalar: Uint8Array, points: Uint8Array): Promise<Uint8Array> {
+  async multiply(scalar: Uint8Array, points: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
+    signal?.throwIfAborted();
     this.assertOpen();
     // Whole-call checks (scalar, batch length) exactly as the group makes them, on an empty batch;
     // a batch that is not whole points is left to the group, which rejects it before any work.
     this.group.multiply(scalar, new Uint8Array(0));
     const n = points.length / this.pointBytes;
-    if (!Number.isInteger(n) || this.runsInline('multiply', n)) return this.group.multiply(scalar, points);
+    if (!Number.isInteger(n) || this.runsInline('multiply', n)) return this.inline('multiply', n, () => this.group.multiply(scalar, points));
     const size = this.pointBytes;
     return this.submit('multiply', n, (id, start, end) => {
       const slice = copy(points, start * size, end * size);
       return { job: { type: 'multiply', id, scalar: copy(scalar), points: slice }, transfer: [slice.buffer] };
-    });
+    }, signal);
   }
 
   /**
@@ -139,7 +143,7 @@ export class CryptoPool {
     this.assertOpen();
     this.group.hashToGroup(dst, []); // checks dst as the group does
     const n = packedCount(ids, offsets);
-    if (this.runsInline('hashToGroup', n)) return this.group.hashToGroup(dst, idViews(ids, offsets));
+    if (this.runsInline('hashToGroup', n)) return this.inline('hashToGroup', n, () => this.group.hashToGroup(dst, idViews(ids, offsets)));
     return this.submit('hashToGroup', n, (id, start, end) => {
       const base = offsets[start];
       const slice = copy(ids, base, offsets[end]);
@@ -147,6 +151,11 @@ export class CryptoPool {
       for (let i = 0; i < rebased.length; i++) rebased[i] = offsets[start + i] - base;
       return { job: { type: 'hashToGroup', id, dst: copy(dst), ids: slice, offsets: rebased }, transfer: [slice.buffer, rebased.buffer] };
     });
+  }
+
+  /** Elements computed since the pool started, per operation, by the workers and inline. */
+  elementsComputed(): Readonly<Record<PoolOperation, number>> {
+    return { ...this.computed };
   }
 
   /** Terminates the workers. Pending calls are rejected; later calls throw. */
@@ -167,6 +176,12 @@ export class CryptoPool {
     this.slots[slot].worker.postMessage({ type: 'exitForTestsOnly', code } satisfies ToWorker);
   }
 
+  private inline(operation: PoolOperation, n: number, compute: () => Uint8Array): Uint8Array {
+    const out = compute();
+    this.computed[operation] += n;
+    return out;
+  }
+
   private runsInline(operation: PoolOperation, n: number): boolean {
     return this.threads === 0 || n === 0 || n < this.inlineBelow[operation];
   }
@@ -184,18 +199,32 @@ export class CryptoPool {
     operation: PoolOperation,
     n: number,
     slice: (id: number, start: number, end: number) => { job: Job; transfer: ArrayBuffer[] },
+    signal?: AbortSignal,
   ): Promise<Uint8Array> {
     this.startWorkers();
     const per = Math.min(this.jobElements[operation], Math.ceil(n / this.threads));
-    return new Promise<Uint8Array>((resolve, reject) => {
+    let onAbort: (() => void) | undefined;
+    const result = new Promise<Uint8Array>((resolve, reject) => {
       const call: Call = { operation, out: new Uint8Array(n * this.pointBytes), remaining: 0, settled: false, resolve, reject };
       for (let start = 0; start < n; start += per) {
         const end = Math.min(n, start + per);
         this.queue.push({ call, start, ...slice(this.nextJobId++, start, end) });
         call.remaining++;
       }
+      onAbort = () => {
+        this.fail(call, signal?.reason as Error);
+        // Dropped now, not when a worker would reach them: the queue is the work still to do.
+        for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].call === call) this.queue.splice(i, 1);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.dispatch();
     });
+    if (signal && onAbort) {
+      const listener = onAbort;
+      const forget = () => signal.removeEventListener('abort', listener);
+      result.then(forget, forget);
+    }
+    return result;
   }
 
   private startWorkers(): void {
@@ -245,11 +274,14 @@ export class CryptoPool {
     slot.busy = undefined;
     const { call } = done;
     if (m.type === 'failed') this.fail(call, fromWire(m.error, done.start));
-    else if (!call.settled) {
-      call.out.set(m.out, done.start * this.pointBytes);
-      if (--call.remaining === 0) {
-        call.settled = true;
-        call.resolve(call.out);
+    else {
+      this.computed[call.operation] += m.out.length / this.pointBytes;
+      if (!call.settled) {
+        call.out.set(m.out, done.start * this.pointBytes);
+        if (--call.remaining === 0) {
+          call.settled = true;
+          call.resolve(call.out);
+        }
       }
     }
     if (this.queue.length === 0) slot.worker.unref();

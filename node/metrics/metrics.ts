@@ -24,8 +24,8 @@ export interface RunMetric {
 export interface MetricsSources {
   /** Current number of jobs per kind and status (read at scrape time, so CLI-run jobs count too). */
   jobCounts?: () => readonly { kind: string; status: string; count: number }[];
-  /** The peer server's refusal counters since start (refused per reason, rate-limited); read at scrape time. */
-  peerCalls?: () => { refusedCalls: Readonly<Record<string, number>>; rateLimitedCalls: number };
+  /** The peer server's refusal counters since start (refused per reason, rate-limited, connections); read at scrape time. */
+  peerCalls?: () => { refusedCalls: Readonly<Record<string, number>>; rateLimitedCalls: number; refusedConnections: Readonly<Record<string, number>> };
 }
 
 export interface Metrics {
@@ -96,6 +96,14 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
     collect() {
       this.reset();
       this.inc(sources.peerCalls?.().rateLimitedCalls ?? 0);
+    },
+  });
+  new Counter({
+    name: 'mofang_peer_refused_connections_total', help: 'Connections to the peer port closed before TLS by the per-address connection limit.', registers: [registry],
+    collect() {
+      this.reset();
+      const counts = sources.peerCalls?.();
+      this.inc(counts ? Object.values(counts.refusedConnections).reduce((a, b) => a + b, 0) : 0);
     },
   });
   new Gauge({

@@ -101,7 +101,7 @@ export class PeerHandlers implements Handlers {
   refused = (s: RefusalSummary): void => {
     const peer = s.fingerprint ? this.node.peers.byNodeId(s.fingerprint) : undefined;
     const details = { reason: s.reason, count: s.count, rateLimited: s.rateLimited, methods: s.methods, address: s.host, firstAt: s.firstAt, lastAt: s.lastAt, direction: 'inbound' };
-    this.node.logger.warn({ fingerprint: s.fingerprint, address: s.host, reason: s.reason, count: s.count }, 'refused inbound calls');
+    this.node.logger.warn({ fingerprint: s.fingerprint, address: s.host, reason: s.reason, count: s.count }, 'refused inbound calls or connections');
     try {
       this.node.audit.append({ actor: peer ? this.actor(peer) : 'peer:unknown', action: 'peer.refused', subject: s.fingerprint ?? undefined, details });
     } catch (err) {

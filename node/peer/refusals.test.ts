@@ -25,7 +25,7 @@ describe('refusalWindow', () => {
       fingerprint: null, host: '10.0.0.9', reason: 'not pinned', count: 999, rateLimited: 990, methods: { GetCheckpoint: 999 },
       firstAt: '2026-01-01T00:00:02.000Z', lastAt: '2026-01-01T00:16:40.000Z',
     });
-    expect(window.counters()).toEqual({ refusedCalls: { 'not pinned': 1000 }, rateLimitedCalls: 0 });
+    expect(window.counters()).toEqual({ refusedCalls: { 'not pinned': 1000 }, rateLimitedCalls: 0, refusedConnections: {} });
     window.flush();
     expect(reported).toHaveLength(2);
   });

@@ -1,5 +1,5 @@
 /**
- * Refused inbound calls, counted in memory and audited in summary. A caller without a pinned
+ * Refused inbound calls and connections, counted in memory and audited in summary. A caller without a pinned
  * certificate costs us nothing it can choose: one audit entry when a source is first refused in
  * a window (so a single probe shows at once), then one more when the window closes with the
  * count, first and last time and methods of everything refused since — at most two signed
@@ -22,6 +22,11 @@ export interface RefusedCall {
   reason: string;
   /** The call was also over its source's rate limit (answered RESOURCE_EXHAUSTED). */
   rateLimited: boolean;
+  /**
+   * Not a call but a connection, closed before TLS (connection-limit.ts): counted apart, and
+   * listed under `method` 'connection' in the summary.
+   */
+  connection?: boolean;
 }
 
 /** What the audit log receives: one refused call, or a window's worth of them. */
@@ -51,6 +56,8 @@ export interface RefusalCounters {
   refusedCalls: Readonly<Record<string, number>>;
   /** Calls answered RESOURCE_EXHAUSTED since start (pinned or not). */
   rateLimitedCalls: number;
+  /** Connections closed before TLS since start, per reason (connection-limit.ts). */
+  refusedConnections: Readonly<Record<string, number>>;
 }
 
 export const OVERFLOW_HOST = 'other sources';
@@ -66,6 +73,7 @@ export function refusalWindow(options: RefusalWindowOptions) {
   // Per source and reason: the calls after the first, which was reported when the window opened.
   const open = new Map<string, RefusalSummary>();
   const refusedCalls: Record<string, number> = Object.create(null) as Record<string, number>;
+  const refusedConnections: Record<string, number> = Object.create(null) as Record<string, number>;
   let rateLimitedCalls = 0;
 
   const flush = (): void => {
@@ -78,7 +86,8 @@ export function refusalWindow(options: RefusalWindowOptions) {
 
   return {
     record(call: RefusedCall): void {
-      refusedCalls[call.reason] = (refusedCalls[call.reason] ?? 0) + 1;
+      const counted = call.connection ? refusedConnections : refusedCalls;
+      counted[call.reason] = (counted[call.reason] ?? 0) + 1;
       const at = now().toISOString();
       const own = `${call.source}\u0000${call.reason}`;
       const full = !open.has(own) && open.size >= maxSources;
@@ -102,7 +111,7 @@ export function refusalWindow(options: RefusalWindowOptions) {
       rateLimitedCalls++;
     },
     counters(): RefusalCounters {
-      return { refusedCalls: { ...refusedCalls }, rateLimitedCalls };
+      return { refusedCalls: { ...refusedCalls }, rateLimitedCalls, refusedConnections: { ...refusedConnections } };
     },
     /** Reports what the current window holds now (and starts a new one). */
     flush,

@@ -1,18 +1,26 @@
 /**
- * The peer gRPC server: mutual TLS, a pin check on every call, a rate limit per source before
+ * The peer gRPC server: a limit on connections per remote address before TLS
+ * (connection-limit.ts), mutual TLS, a pin check on every call, a rate limit per source before
  * any work (RESOURCE_EXHAUSTED), refusals counted and audited in summary (refusals.ts), message
  * size limits from the config, and the standard gRPC health service.
+ *
+ * grpc-js offers no hook between accepting a TCP connection and starting TLS, so the node owns the
+ * listening socket (a `net.Server`) and hands each connection it admits to grpc-js through a
+ * connection injector; grpc-js then runs TLS, HTTP/2, keepalive and channelz on it as on a port it
+ * bound itself, and closes its sessions on shutdown.
  *
  * Sources: a pinned peer is its certificate; anyone else is its remote host, since a throwaway
  * certificate costs nothing to replace. See docs/peering.md, Security hardening.
  */
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { NodeConfig } from '../config/schema.js';
 import { MofangError } from '../errors.js';
 import { duplexLink, type Link } from '../session/link.js';
 import { runFrameCodec } from './codec.js';
+import { connectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limit.js';
 import { callerFingerprint, serverCredentials } from './credentials.js';
 import type { Peer, PeerDirectory } from './directory.js';
 import { tokenBuckets, type RateLimit } from './rate-limit.js';
@@ -70,11 +78,13 @@ export interface PeerServerOptions {
   callLimits?: Partial<CallLimits>;
   /** How long refusals from one source are summed into one audit entry (default 60 000 ms). */
   refusalWindowMs?: number;
+  /** Connections per remote address. Defaults: `limits.connections`, else DEFAULT_CONNECTION_LIMITS. */
+  connectionLimits?: Partial<ConnectionLimits>;
 }
 
 export interface PeerServer {
   port: number;
-  /** Refused and rate-limited calls since start, for metrics. */
+  /** Refused and rate-limited calls and refused connections since start, for metrics. */
   counters(): RefusalCounters;
   /** Reports the refusals of the open window now (tests and shutdown). */
   flushRefusals(): void;
@@ -85,7 +95,10 @@ export async function startPeerServer(opts: PeerServerOptions): Promise<PeerServ
   const server = new grpc.Server({
     'grpc.max_receive_message_length': opts.limits.maxMessageBytes,
     'grpc.max_send_message_length': opts.limits.maxMessageBytes,
-    'grpc.keepalive_time_ms': 60_000,
+    // Pings find a querier whose host vanished without closing the connection, so its run stops
+    // (and frees the cores) within about a peer timeout rather than whenever TCP gives up.
+    'grpc.keepalive_time_ms': Math.min(60_000, opts.limits.peerTimeoutMs),
+    'grpc.keepalive_timeout_ms': Math.min(20_000, opts.limits.peerTimeoutMs),
   });
   const { handlers, peers } = opts;
   const limits = { ...DEFAULT_CALL_LIMITS, ...opts.callLimits };
@@ -142,11 +155,35 @@ export async function startPeerServer(opts: PeerServerOptions): Promise<PeerServ
   const health = new HealthImplementation({ '': 'SERVING', [PEER_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
 
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(opts.listen, serverCredentials(opts.keyPem, opts.certPem, peers.list().map((p) => p.certPem)), (err, p) =>
-      err ? reject(new MofangError('CONFIG_INVALID', `grpc.listen: cannot listen on ${opts.listen}: ${err.message}`)) : resolve(p),
-    ),
-  );
+  const injector = server.createConnectionInjector(serverCredentials(opts.keyPem, opts.certPem, peers.list().map((p) => p.certPem)));
+  const connectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...opts.limits.connections, ...opts.connectionLimits };
+  const gate = connectionGate(connectionLimits);
+  const sockets = new Set<Socket>();
+  const front = createServer((socket) => {
+    const host = socket.remoteAddress;
+    if (!host) return void socket.destroy(); // already gone
+    const refusal = gate.admit(host);
+    if (refusal) {
+      // Before TLS: the caller has spent a TCP handshake, we spend no TLS or HTTP/2 work.
+      socket.destroy();
+      refusals.record({ source: host, fingerprint: null, host, method: 'connection', reason: refusal, rateLimited: true, connection: true });
+      return;
+    }
+    sockets.add(socket);
+    socket.once('close', () => (sockets.delete(socket), gate.release(host)));
+    // grpc-js handles the errors of the TLS socket it wraps this one in; a reset that surfaces on
+    // the raw socket too must not become an uncaught exception.
+    socket.on('error', () => {});
+    injector.injectConnection(socket);
+  });
+  let port: number;
+  try {
+    port = await listen(front, opts.listen);
+  } catch (err) {
+    refusals.close();
+    server.forceShutdown();
+    throw err;
+  }
   return {
     port,
     counters: refusals.counters,
@@ -155,10 +192,33 @@ export async function startPeerServer(opts: PeerServerOptions): Promise<PeerServ
       new Promise<void>((resolve) => {
         refusals.close();
         health.setStatus('', 'NOT_SERVING');
-        const timer = setTimeout(() => server.forceShutdown(), 2_000);
-        server.tryShutdown(() => (clearTimeout(timer), resolve()));
+        front.close();
+        const finish = () => {
+          // Sockets still in their TLS handshake belong to no gRPC session: nothing else closes them.
+          for (const socket of sockets) socket.destroy();
+          resolve();
+        };
+        const timer = setTimeout(() => (server.forceShutdown(), finish()), 2_000);
+        server.tryShutdown(() => (clearTimeout(timer), finish()));
       }),
   };
+}
+
+/** Listens on `host:port` (as in `grpc.listen`) and resolves with the port bound. */
+function listen(front: NetServer, address: string): Promise<number> {
+  const i = address.lastIndexOf(':');
+  const host = address.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(address.slice(i + 1));
+  return new Promise((resolve, reject) => {
+    const fail = (err: Error) => reject(new MofangError('CONFIG_INVALID', `grpc.listen: cannot listen on ${address}: ${err.message}`));
+    if (i <= 0 || !host || !Number.isInteger(port)) return fail(new Error('not host:port'));
+    front.once('error', fail);
+    front.listen({ host, port }, () => {
+      front.off('error', fail);
+      const bound = front.address();
+      resolve(typeof bound === 'object' && bound ? bound.port : port);
+    });
+  });
 }
 
 /** 'ipv4:127.0.0.1:5000', '[::1]:5000' → the host: a new connection must not make a new source. */

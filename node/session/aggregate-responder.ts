@@ -100,7 +100,7 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
     const length = digestLength(start.receiverSetSize, m);
     const evaluated = await env.senderCache.evaluatedSet({
       agreementId: agreement.id, runId, epoch: keyEpoch, generation: own.generation, size: m, points: own.points, multiply: env.multiply,
-      onProgress: (done, total) => heartbeat('own-set', done, total),
+      onProgress: (done, total) => heartbeat('own-set', done, total), signal: link.signal,
     });
     await send({ frame: 'accept', accept: { senderSetSize: m, digestLength: length, keyEpoch } });
 

@@ -23,6 +23,11 @@ export interface Link {
   end(): void;
   /** Resolves once the peer has ended its side too (or the link failed), so nothing we sent is cut off. */
   closed(): Promise<void>;
+  /**
+   * Aborted, with the link's error as reason, once the link can carry nothing more (the peer hung
+   * up, cancelled or vanished): local work for the run is pointless from then on, and stops.
+   */
+  readonly signal: AbortSignal;
   readonly stats: LinkStats;
 }
 
@@ -42,6 +47,7 @@ export function duplexLink(stream: Duplex, options: LinkOptions): Link {
   const waiters: { resolve: (f: RunFrame) => void; reject: (e: Error) => void }[] = [];
   const highWaterMark = options.highWaterMark ?? 64;
   let closed: Error | null = null;
+  const aborted = new AbortController();
   let markClosed!: () => void;
   const whenClosed = new Promise<void>((resolve) => (markClosed = resolve));
   const stats: LinkStats = { messagesSent: 0, messagesReceived: 0, bytesSent: 0, bytesReceived: 0 };
@@ -62,13 +68,19 @@ export function duplexLink(stream: Duplex, options: LinkOptions): Link {
     const abort = queue.find((f) => f.frame === 'abort');
     closed = abort && abort.frame === 'abort' ? fromPeerCode(options.peerName, abort.abort.code, abort.abort.message) : err;
     for (const w of waiters.splice(0)) w.reject(err);
+    aborted.abort(closed);
   };
+  // grpc-js tells a server call that its client cancelled, disconnected or was lost to keepalive
+  // with 'cancelled' (then 'close'); a cancelled HTTP/2 stream usually ends its readable side
+  // first, which fails the link as a hang-up.
+  stream.on('cancelled', () => fail(new MofangError('PEER_UNREACHABLE', 'the peer cancelled the run or its connection was lost')));
   stream.on('end', () => fail(new MofangError('PEER_UNREACHABLE', 'the peer closed the stream before the run finished')));
   stream.on('error', (err: Error) => fail(fromGrpcError(options.peerName, err)));
   stream.on('close', () => fail(new MofangError('PEER_UNREACHABLE', 'the stream to the peer closed')));
 
   return {
     stats,
+    signal: aborted.signal,
     async send(frame) {
       if (closed) throw closed;
       stats.messagesSent++;

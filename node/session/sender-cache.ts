@@ -40,6 +40,8 @@ export interface EvaluateRequest {
   points: () => Uint8Array;
   multiply: BatchMultiply;
   onProgress?: (done: number, total: number) => Promise<void>;
+  /** The run's link: once the querier is gone, the evaluation stops and rejects with the reason. */
+  signal?: AbortSignal;
 }
 
 /** Points per multiplication call when F(y) is computed: keeps progress reports flowing. */
@@ -103,7 +105,7 @@ export class SenderCache {
     const points = o.points();
     const fy = new Uint8Array(points.length);
     for (let offset = 0; offset < points.length; offset += CHUNK * size) {
-      fy.set(await o.multiply(key, points.subarray(offset, offset + CHUNK * size)), offset);
+      fy.set(await o.multiply(key, points.subarray(offset, offset + CHUNK * size), o.signal), offset);
       await o.onProgress?.(Math.min(offset + CHUNK * size, points.length) / size, points.length / size);
     }
     return fy;

@@ -8,8 +8,11 @@ import { defaultRandomBytes } from '../group/random.js';
 import { ProtocolError } from '../errors.js';
 import { itemCount } from './batch.js';
 
-/** scalar · every point of a batch, in order (e.g. a worker pool's `multiply`). */
-export type BatchMultiply = (scalar: ScalarBytes, points: Uint8Array) => Promise<Uint8Array>;
+/**
+ * scalar · every point of a batch, in order (e.g. a worker pool's `multiply`). An aborted
+ * `signal` rejects the call with its reason, and work not yet started is dropped.
+ */
+export type BatchMultiply = (scalar: ScalarBytes, points: Uint8Array, signal?: AbortSignal) => Promise<Uint8Array>;
 
 export interface AsyncReceiver {
   blind(points: Uint8Array): Promise<Uint8Array>;
