@@ -118,7 +118,16 @@ describe('jobs survive crashes, can be cancelled from either side, and time out 
     const id = submit('enrich');
     await running(id);
     const run = await until('the run of this job', () => peek<{ id: string }>(bank, `SELECT id FROM runs WHERE job_id = ? AND status = 'running'`, id));
-    expect(mofang(telco.config, 'runs', 'cancel', run.id).code).toBe(0);
+    // Hold the querier still so the run cannot finish before the operator's cancel lands (a CLI
+    // process can take seconds on a loaded machine); it reads the responder's abort on resuming.
+    await bank.kill('SIGSTOP');
+    let cancelled;
+    try {
+      cancelled = mofang(telco.config, 'runs', 'cancel', run.id);
+    } finally {
+      bank.child?.kill('SIGCONT');
+    }
+    expect(cancelled.code).toBe(0);
     const done = await finished(id);
     expect(done.status).toBe('cancelled');
     expect(done.error?.message).toContain('telco');
