@@ -40,7 +40,7 @@ import { PeerDirectory, type Peer } from './peer/directory.js';
 import { PeerHandlers } from './peer/handlers.js';
 import { PROTOCOL_VERSION } from './peer/wire.js';
 import { getRun, listRuns, onRunFinished, requestRunCancel } from './session/runs.js';
-import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { createMetrics, uncountedMetrics, type Metrics } from './metrics/metrics.js';
 import { SenderCache } from './session/sender-cache.js';
 import { CryptoPool } from './crypto-pool/pool.js';
 import { jobExecutor } from './jobs/execute.js';
@@ -63,6 +63,8 @@ export interface NodeOptions {
   now?: () => Date;
   /** One-shot CLI commands log warnings and errors only. */
   quietLogs?: boolean;
+  /** False in one-shot CLI commands: they serve no /metrics, so they keep no Prometheus series. */
+  metrics?: boolean;
   /** The file the config was read from: its directory is one of the node's own (never imported by path). */
   configFile?: string;
   /** Retry timing of agreement deliveries; tests shorten it. */
@@ -89,7 +91,7 @@ export class MofangNode implements NodeServices {
     this.identity = loadIdentity(config.identity.key, config.identity.certificate);
     this.peers = PeerDirectory.fromConfig(config.peers);
     this.db = openDatabase(join(config.node.dataDir, 'mofang.db'));
-    const metrics = createMetrics({ jobCounts: () => jobCounts(this.db) });
+    const metrics = options.metrics === false ? uncountedMetrics : createMetrics({ jobCounts: () => jobCounts(this.db) });
     this.metrics = metrics;
     onRunFinished(this.db, (run) => metrics.runFinished({ ...run, peer: this.peers.byNodeId(run.peerNodeId)?.name ?? 'unpinned' }));
     this.audit = new AuditLog(this.db, this.identity, { headFile: join(config.node.dataDir, 'audit-head.json'), onAppend: (action) => metrics.auditAppended(action) });
@@ -409,7 +411,8 @@ export class MofangNode implements NodeServices {
         await this.jobRunner().runNext(id);
         continue;
       }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // A read of one row; the CLI's query time includes the wait for it.
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
