@@ -35,7 +35,7 @@ import { MofangError, type ErrorCode } from './errors.js';
 import { loadIdentity, verifySignature, type Identity } from './identity/identity.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { packageVersion } from './paths.js';
-import { PeerClient } from './peer/client.js';
+import type { PeerClient } from './peer/client.js';
 import { PeerDirectory, type Peer } from './peer/directory.js';
 import { PeerHandlers } from './peer/handlers.js';
 import { PROTOCOL_VERSION } from './peer/wire.js';
@@ -53,6 +53,12 @@ import { openDatabase, type Db } from './store/db.js';
 import { Insight } from './insight/insight.js';
 import { segmentGroups } from './insight/segment-groups.js';
 import { treeService, type TreeService } from './insight/tree/service.js';
+
+/**
+ * gRPC (≈ 70 modules) is imported by the first peer call: a CLI command that only submits a job
+ * for the running node, or reads, never loads it.
+ */
+const peerClientModule = () => import('./peer/client.js');
 
 /** A health probe waits at most this long for each peer (monitoring calls /v1/health often). */
 const HEALTH_PROBE_TIMEOUT_MS = 2_000;
@@ -148,6 +154,7 @@ export class MofangNode implements NodeServices {
   /** Opens a client to a pinned peer and checks versions first; the caller closes it. */
   async connect(peerName: string, actor: string): Promise<{ peer: Peer; client: PeerClient }> {
     const peer = this.peers.byName(peerName);
+    const { PeerClient } = await peerClientModule();
     const client = new PeerClient({
       peer,
       keyPem: this.identity.keyPem,
@@ -197,6 +204,7 @@ export class MofangNode implements NodeServices {
    * and a peer that is down must not flood the log; a pin mismatch is still logged as a warning.
    */
   private async probe(peer: Peer): Promise<{ reachable: boolean; error?: string }> {
+    const { PeerClient } = await peerClientModule();
     const client = new PeerClient({
       peer, keyPem: this.identity.keyPem, certPem: this.identity.certPem,
       limits: { ...this.config.limits, peerTimeoutMs: Math.min(HEALTH_PROBE_TIMEOUT_MS, this.config.limits.peerTimeoutMs) },

@@ -46,15 +46,16 @@ describe('mofang start-up loads what the command needs', () => {
     for (const p of ['@grpc/grpc-js', 'ajv', '@sinclair/typebox', 'prom-client', 'libphonenumber-js', 'node-seal', 'fastify']) expect(r.packages).not.toContain(p);
   });
 
-  it('opening the node for a query compiles no schema and loads no metrics, phone or HE library', () => {
+  it('opening the node for a query compiles no schema and loads no gRPC, metrics, phone or HE library', () => {
     const r = packagesLoadedBy(config, 'query', 'enrich', '--agreement', 'no-such-agreement');
     expect(r.code).toBe(1);
     expect(r.err).toContain('AGREEMENT_NOT_FOUND');
-    // Loaded, so the hook saw the node open: the config parser, SQLite and the peer transport.
-    for (const p of ['yaml', 'better-sqlite3', '@grpc/grpc-js']) expect(r.packages).toContain(p);
-    // ajv: the config is checked by generated code; prom-client: nothing in a one-shot process
-    // serves /metrics; libphonenumber-js: only an import of foreign numbers needs it.
-    for (const p of ['ajv', 'prom-client', 'libphonenumber-js', 'node-seal', 'fastify']) expect(r.packages).not.toContain(p);
+    // Loaded, so the hook saw the node open: the config parser, SQLite, the logger.
+    for (const p of ['yaml', 'better-sqlite3', 'pino']) expect(r.packages).toContain(p);
+    // gRPC: only a process that talks to a peer (the running node's runner does); ajv: the config
+    // is checked by generated code; prom-client: nothing in a one-shot process serves /metrics;
+    // libphonenumber-js: only an import of foreign numbers needs it.
+    for (const p of ['@grpc/grpc-js', '@grpc/proto-loader', 'ajv', 'prom-client', 'libphonenumber-js', 'node-seal', 'fastify']) expect(r.packages).not.toContain(p);
   });
 
   it('the generated config validator still names the field and its expected form', () => {

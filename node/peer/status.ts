@@ -3,8 +3,8 @@
  * details start with our stable code (`AGREEMENT_REVOKED: …`), so the calling node can report
  * the peer's reason with the same code.
  */
-import { status as GrpcStatus, type ServiceError, type StatusObject } from '@grpc/grpc-js';
-import { ERRORS, MofangError, asMofangError, type ErrorCode } from '../errors.js';
+import type { ServiceError, StatusObject } from '@grpc/grpc-js';
+import { ERRORS, GrpcStatus, MofangError, asMofangError, type ErrorCode } from '../errors.js';
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {
   const e = asMofangError(err);
