@@ -8,8 +8,8 @@ import { PROTOCOL_ERROR_CODES, ProtocolError } from '../protocols/errors.js';
 
 // The numbers are fixed by the gRPC specification; importing grpc-js for them would load it for
 // every CLI command, including `mofang --version`.
-const GrpcStatus = {
-  CANCELLED: 1, INVALID_ARGUMENT: 3, NOT_FOUND: 5, ALREADY_EXISTS: 6, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8,
+export const GrpcStatus = {
+  CANCELLED: 1, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8,
   FAILED_PRECONDITION: 9, ABORTED: 10, INTERNAL: 13, UNAVAILABLE: 14, DATA_LOSS: 15, UNAUTHENTICATED: 16,
 } as const satisfies { [K in keyof typeof GrpcStatusEnum]?: (typeof GrpcStatusEnum)[K] };
 type GrpcStatus = GrpcStatusEnum;

@@ -35,12 +35,12 @@ import { MofangError, type ErrorCode } from './errors.js';
 import { loadIdentity, verifySignature, type Identity } from './identity/identity.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { packageVersion } from './paths.js';
-import { PeerClient } from './peer/client.js';
+import type { PeerClient } from './peer/client.js';
 import { PeerDirectory, type Peer } from './peer/directory.js';
 import { PeerHandlers } from './peer/handlers.js';
 import { PROTOCOL_VERSION } from './peer/wire.js';
 import { getRun, listRuns, onRunFinished, requestRunCancel } from './session/runs.js';
-import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { createMetrics, uncountedMetrics, type Metrics } from './metrics/metrics.js';
 import { SenderCache } from './session/sender-cache.js';
 import { CryptoPool } from './crypto-pool/pool.js';
 import { jobExecutor } from './jobs/execute.js';
@@ -54,6 +54,12 @@ import { Insight } from './insight/insight.js';
 import { segmentGroups } from './insight/segment-groups.js';
 import { treeService, type TreeService } from './insight/tree/service.js';
 
+/**
+ * gRPC (≈ 70 modules) is imported by the first peer call: a CLI command that only submits a job
+ * for the running node, or reads, never loads it.
+ */
+const peerClientModule = () => import('./peer/client.js');
+
 /** A health probe waits at most this long for each peer (monitoring calls /v1/health often). */
 const HEALTH_PROBE_TIMEOUT_MS = 2_000;
 
@@ -63,6 +69,8 @@ export interface NodeOptions {
   now?: () => Date;
   /** One-shot CLI commands log warnings and errors only. */
   quietLogs?: boolean;
+  /** False in one-shot CLI commands: they serve no /metrics, so they keep no Prometheus series. */
+  metrics?: boolean;
   /** The file the config was read from: its directory is one of the node's own (never imported by path). */
   configFile?: string;
   /** Retry timing of agreement deliveries; tests shorten it. */
@@ -89,7 +97,7 @@ export class MofangNode implements NodeServices {
     this.identity = loadIdentity(config.identity.key, config.identity.certificate);
     this.peers = PeerDirectory.fromConfig(config.peers);
     this.db = openDatabase(join(config.node.dataDir, 'mofang.db'));
-    const metrics = createMetrics({ jobCounts: () => jobCounts(this.db) });
+    const metrics = options.metrics === false ? uncountedMetrics : createMetrics({ jobCounts: () => jobCounts(this.db) });
     this.metrics = metrics;
     onRunFinished(this.db, (run) => metrics.runFinished({ ...run, peer: this.peers.byNodeId(run.peerNodeId)?.name ?? 'unpinned' }));
     this.audit = new AuditLog(this.db, this.identity, { headFile: join(config.node.dataDir, 'audit-head.json'), onAppend: (action) => metrics.auditAppended(action) });
@@ -146,6 +154,7 @@ export class MofangNode implements NodeServices {
   /** Opens a client to a pinned peer and checks versions first; the caller closes it. */
   async connect(peerName: string, actor: string): Promise<{ peer: Peer; client: PeerClient }> {
     const peer = this.peers.byName(peerName);
+    const { PeerClient } = await peerClientModule();
     const client = new PeerClient({
       peer,
       keyPem: this.identity.keyPem,
@@ -195,6 +204,7 @@ export class MofangNode implements NodeServices {
    * and a peer that is down must not flood the log; a pin mismatch is still logged as a warning.
    */
   private async probe(peer: Peer): Promise<{ reachable: boolean; error?: string }> {
+    const { PeerClient } = await peerClientModule();
     const client = new PeerClient({
       peer, keyPem: this.identity.keyPem, certPem: this.identity.certPem,
       limits: { ...this.config.limits, peerTimeoutMs: Math.min(HEALTH_PROBE_TIMEOUT_MS, this.config.limits.peerTimeoutMs) },
@@ -409,7 +419,8 @@ export class MofangNode implements NodeServices {
         await this.jobRunner().runNext(id);
         continue;
       }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // A read of one row; the CLI's query time includes the wait for it.
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 

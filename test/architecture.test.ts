@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../node/config/schema.js';
+import { configValidatorCode } from '../node/config/validator-code.js';
 import { packageRoot } from '../node/paths.js';
 
 function sourceFiles(dir: string): string[] {
@@ -26,5 +27,10 @@ describe('repository structure', () => {
     const committed = JSON.parse(readFileSync(join(packageRoot(), 'config', 'schema.json'), 'utf8'));
     const { $schema: _s, title: _t, ...schema } = committed;
     expect(schema).toEqual(JSON.parse(JSON.stringify(ConfigSchema)));
+  });
+
+  it('the config validator is generated from config/schema.json (npm run config:schema)', () => {
+    const schema = JSON.parse(readFileSync(join(packageRoot(), 'config', 'schema.json'), 'utf8'));
+    expect(readFileSync(join(packageRoot(), 'node', 'config', 'validate-config.generated.ts'), 'utf8')).toBe(configValidatorCode(schema));
   });
 });

@@ -37,7 +37,7 @@ const json = () => Boolean(program.opts().json);
 /** Opens the node for one command and always closes it. */
 async function withNode<T>(fn: (node: MofangNode) => Promise<T> | T): Promise<T> {
   const { MofangNode } = await import('../node.js');
-  const node = MofangNode.open(configFile(), { quietLogs: true });
+  const node = MofangNode.open(configFile(), { quietLogs: true, metrics: false });
   try {
     return await fn(node);
   } finally {

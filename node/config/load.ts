@@ -4,19 +4,18 @@
  */
 import type { ErrorObject } from 'ajv';
 import { oneOfMessage } from '../validation/allowed-values.js';
-import { lazyValidator } from '../validation/lazy-validator.js';
+import type { LazyValidator } from '../validation/lazy-validator.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { MofangError } from '../errors.js';
-import { packageRoot } from '../paths.js';
 import type { NodeConfig } from './schema.js';
+import validateGenerated from './validate-config.generated.js';
 
-// verbose: errors carry their schema, whose description and example say the expected form.
-// The generated JSON form of ConfigSchema (a test keeps them equal): building the schema with
-// TypeBox at run time loads hundreds of modules, most of a CLI command's start-up.
-const schemaJson = () => JSON.parse(readFileSync(join(packageRoot(), 'config', 'schema.json'), 'utf8')) as object;
-const validate = lazyValidator<NodeConfig>(schemaJson, { allErrors: false, useDefaults: true, strict: false, verbose: true });
+// Generated from config/schema.json, itself generated from ConfigSchema (tests keep both current):
+// building the schema with TypeBox and compiling it with ajv at run time was most of a CLI
+// command's start-up.
+const validate = validateGenerated as unknown as LazyValidator<NodeConfig>;
 
 export function loadConfig(file: string): NodeConfig {
   if (!existsSync(file)) throw new MofangError('CONFIG_NOT_FOUND', `${file}: no such configuration file`);

@@ -7,7 +7,8 @@
  * Labels carry only bounded, non-personal values: job kinds and statuses, peer NAMES from the
  * configuration, run operations, audit actions, route patterns (never URLs, which can hold ids).
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 export interface RunMetric {
@@ -53,6 +54,9 @@ const RUN_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
  * const { contentType, body } = await metrics.render();
  */
 export function createMetrics(initial: MetricsSources = {}): Metrics {
+  // Required here, not imported: prom-client and its dependencies (≈ 90 modules) are loaded only
+  // by the processes that count.
+  const { Counter, Gauge, Histogram, Registry } = createRequire(import.meta.url)('prom-client') as typeof PromClient;
   const registry = new Registry();
   let sources: MetricsSources = { ...initial };
   let loop: IntervalHistogram | null = null;
@@ -153,3 +157,18 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
     },
   };
 }
+
+/**
+ * For one-shot CLI processes: nothing in them could serve /metrics, and the series of a running
+ * node count only what that process does, so counting here would be lost work.
+ */
+export const uncountedMetrics: Metrics = {
+  httpRequest() {},
+  runFinished() {},
+  importFinished() {},
+  auditAppended() {},
+  setSources() {},
+  start() {},
+  stop() {},
+  render: async () => ({ contentType: 'text/plain; version=0.0.4; charset=utf-8', body: '' }),
+};

@@ -12,16 +12,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { experimental } from '@grpc/grpc-js';
-import { createHash, X509Certificate } from 'node:crypto';
 import type { PeerCertificate } from 'node:tls';
-
-export function fingerprintOfDer(der: Buffer): string {
-  return `sha256:${createHash('sha256').update(der).digest('hex')}`;
-}
-
-export function fingerprintOfPem(pem: string): string {
-  return fingerprintOfDer(new X509Certificate(pem).raw);
-}
+import { fingerprintOfDer } from './fingerprint.js';
 
 class StaticCertificateProvider implements experimental.CertificateProvider {
   constructor(

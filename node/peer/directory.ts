@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { PeerConfig } from '../config/schema.js';
 import { MofangError } from '../errors.js';
-import { fingerprintOfPem } from './credentials.js';
+import { fingerprintOfPem } from './fingerprint.js';
 
 export interface Peer {
   name: string;

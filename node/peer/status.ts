@@ -7,8 +7,8 @@
  * from a peer enters the node here, through `untrustedText`, before it can be stored as a run's
  * error, served by the API or quoted in an audit entry.
  */
-import { status as GrpcStatus, type ServiceError, type StatusObject } from '@grpc/grpc-js';
-import { ERRORS, MofangError, asMofangError, type ErrorCode } from '../errors.js';
+import type { ServiceError, StatusObject } from '@grpc/grpc-js';
+import { ERRORS, GrpcStatus, MofangError, asMofangError, type ErrorCode } from '../errors.js';
 import { untrustedText } from '../text/untrusted.js';
 
 /** A peer's own code, when it is not one of ours, is kept only if it looks like a code. */

@@ -2,8 +2,9 @@
  * The peer wire contract, loaded from `proto/mofang/v1/peer.proto` (the single source of the
  * format) and typed for the node. Field names are the proto names in camelCase.
  */
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
+import type * as grpc from '@grpc/grpc-js';
+import type * as ProtoLoader from '@grpc/proto-loader';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
 
@@ -51,7 +52,7 @@ export type RunFrame =
 
 export type FrameKind = RunFrame['frame'];
 
-const LOADER_OPTIONS: protoLoader.Options = {
+const LOADER_OPTIONS: ProtoLoader.Options = {
   keepCase: false,
   longs: Number,
   enums: String,
@@ -64,6 +65,9 @@ let cached: grpc.ServiceDefinition | undefined;
 
 export function peerServiceDefinition(): grpc.ServiceDefinition {
   if (cached) return cached;
+  // Required on first use: the proto loader and protobufjs (≈ 50 modules) serve only processes
+  // that talk to a peer, while every process that opens the node links this file for its types.
+  const protoLoader = createRequire(import.meta.url)('@grpc/proto-loader') as typeof ProtoLoader;
   const def = protoLoader.loadSync(join(packageRoot(), 'proto', 'mofang', 'v1', 'peer.proto'), LOADER_OPTIONS);
   cached = def['mofang.v1.Peer'] as grpc.ServiceDefinition;
   return cached;

@@ -1,9 +1,10 @@
 /**
  * An ajv validator compiled on its first call, not at module load. Compiling the schemas of
- * agreements, trees and the config took most of a CLI command's start-up, though a command
- * usually needs at most one of them.
+ * agreements and trees took much of a CLI command's start-up, though a command usually needs at
+ * most one of them.
  */
-import { Ajv, type ErrorObject, type Options } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, Options } from 'ajv';
 
 export interface LazyValidator<T> {
   (data: unknown): data is T;
@@ -19,7 +20,8 @@ export function lazyValidator<T>(schema: object | (() => object), options: Optio
   let compiled: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
   const validate = ((data: unknown) => {
     if (!compiled) {
-      const ajv = new Ajv(options);
+      // ajv itself (≈ 60 modules) is required here too: most commands never validate.
+      const ajv = new (createRequire(import.meta.url)('ajv') as typeof import('ajv')).Ajv(options);
       setup(ajv);
       compiled = ajv.compile(typeof schema === 'function' ? schema() : schema);
     }
