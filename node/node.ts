@@ -13,7 +13,7 @@ import type {
   Actor, AgreementView, AuditVerifyView, HealthView, ImportInput, ImportReport, NodeServices, ProposeInput, QueryInput, RunView, SubmitJobInput,
 } from './api/services.js';
 import { checkAggregateJobOptions } from './jobs/aggregate-options.js';
-import { getScoreSet, listScoreSets, type ScoreSet } from './insight/joint-scores.js';
+import { getScoreSet, listScoreSets, type ScoreSet } from './scores/joint-scores.js';
 import { budgetView, type BudgetView } from './privacy/budget-view.js';
 import { draftTerms, labelColumnIssues, otherParty } from './agreements/model.js';
 import { aggregateColumnIssues } from './agreements/aggregate-terms.js';

@@ -7,7 +7,7 @@ import { TREE_SCHEMA_V6 } from '../insight/tree/schema.js';
 import { RUN_SCHEMA_V1, RUN_SCHEMA_V5 } from '../session/schema.js';
 import { JOB_SCHEMA_V2, JOB_SCHEMA_V5 } from '../jobs/schema.js';
 import { PRIVACY_SCHEMA_V5 } from '../privacy/schema.js';
-import { JOINT_SCORES_SCHEMA_V5 } from '../insight/joint-scores.js';
+import { JOINT_SCORES_SCHEMA_V5 } from '../scores/schema.js';
 import { SHARED_SETS_SCHEMA_V7 } from '../insight/shared/schema.js';
 import { FLOW_SCHEDULE_SCHEMA_V8 } from '../insight/flows/schedule.js';
 
