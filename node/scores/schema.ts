@@ -1,4 +1,5 @@
 /** Tables of the joint segment scores (see joint-scores.ts for what they hold). */
+import type { Migration } from '../store/db.js';
 export const JOINT_SCORES_SCHEMA_V5 = `
 CREATE TABLE joint_score_sets (
   id           TEXT PRIMARY KEY,             -- the run id
@@ -29,3 +30,7 @@ CREATE TABLE joint_segment_scores (
 );
 `;
 
+/** The joint scores' migration steps (see node/store/migrations.ts). */
+export const JOINT_SCORES_MIGRATIONS: readonly Migration[] = [
+  { version: 5, sql: JOINT_SCORES_SCHEMA_V5 },
+];
