@@ -4,6 +4,7 @@
  * a test fails when one is missing there.
  */
 import type { status as GrpcStatusEnum } from '@grpc/grpc-js';
+import { SourceError, type SOURCE_ERROR_CODES } from '../adapters/sources/errors.js';
 import { PROTOCOL_ERROR_CODES, ProtocolError } from '../protocols/errors.js';
 
 // The numbers are fixed by the gRPC specification; importing grpc-js for them would load it for
@@ -152,6 +153,8 @@ export class MofangError extends Error {
 export function asMofangError(err: unknown): MofangError {
   if (err instanceof MofangError) return err;
   if (err instanceof ProtocolError) return new MofangError(err.code, err.message);
+  // Normally mapped where datasets open a source (read-rows.ts), which also filters the file's text.
+  if (err instanceof SourceError) return new MofangError(err.code, err.message, err.details);
   const message = err instanceof Error ? err.message : String(err);
   return new MofangError('INTERNAL', message);
 }
@@ -159,3 +162,6 @@ export function asMofangError(err: unknown): MofangError {
 // Every protocol code must have a catalogue entry (checked at compile time).
 const _protocolCodesCovered: Record<(typeof PROTOCOL_ERROR_CODES)[number], ErrorSpec> = ERRORS;
 void _protocolCodesCovered;
+// And every data source code.
+const _sourceCodesCovered: Record<(typeof SOURCE_ERROR_CODES)[number], ErrorSpec> = ERRORS;
+void _sourceCodesCovered;
