@@ -69,9 +69,6 @@ const KNOWN_BACK_EDGES: Record<string, string> = {
   // insight's HTTP routes (insight/api/) check roles with api/auth.ts while api/app.ts registers
   // them: the routes belong with the other routes of the API.
   'insight -> api': 'insight/api/*.ts import api/auth.ts',
-  // Tree training draws its validation split with the demo's test-data PRNG: a seeded PRNG of its
-  // own (or an injected one) removes it.
-  'insight -> demo': 'insight/tree/{synthetic,validation-split}.ts import demo/synthetic.ts',
   // The demo prints with the CLI's formatters while the CLI runs the demo.
   'demo -> cli': 'demo/demo.ts imports cli/format.ts',
 };
