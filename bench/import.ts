@@ -24,7 +24,7 @@ import { packIds } from '../node/crypto-pool/views.js';
 import { importDataset, type ImportReport } from '../node/datasets/import.js';
 import { datasetPoints } from '../node/datasets/store.js';
 import { writeSyntheticPair } from '../node/demo/synthetic.js';
-import { openDatabase } from '../node/store/db.js';
+import { openNodeDatabase } from '../node/database.js';
 
 const TARGET_PARSE_ROWS_PER_S = 150_000;
 const TARGET_HASH_RATIO = 0.7;
@@ -92,7 +92,7 @@ async function child(file: string, dbFile: string): Promise<ChildResult> {
   } finally {
     await pool.close();
   }
-  const db = openDatabase(dbFile);
+  const db = openNodeDatabase(dbFile);
   // CPU time at each phase's start: with other jobs on the machine, it shows how many cores we got.
   const cpu = () => {
     const u = process.cpuUsage();

@@ -18,7 +18,7 @@ import { AuditLog } from '../node/audit/log.js';
 import { beginGeneration, publishGeneration } from '../node/datasets/generations.js';
 import { createIdentity } from '../node/identity/create-identity.js';
 import { Insight } from '../node/insight/insight.js';
-import { openDatabase } from '../node/store/db.js';
+import { openNodeDatabase } from '../node/database.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {
@@ -71,7 +71,7 @@ async function timed<T>(fn: () => Promise<T> | T): Promise<[T, number]> {
 
 async function main(): Promise<void> {
   const dir = arg('dir') ?? mkdtempSync(join(tmpdir(), 'mofang-bench-insight-'));
-  const db = openDatabase(join(dir, 'node.db'));
+  const db = openNodeDatabase(join(dir, 'node.db'));
   db.pragma('cache_size = -262144');
   const identity = await createIdentity(join(dir, 'identity'), 'bench');
   const audit = new AuditLog(db, identity, { headFile: join(dir, 'audit-head.json') });

@@ -1,124 +1,115 @@
 /**
  * The one error catalogue. Every error the node reports — over HTTP, over gRPC, or on the CLI —
- * has a stable code here, with its HTTP status and gRPC status. `docs/errors.md` lists every code;
- * a test fails when one is missing there.
+ * has a stable code here, with its HTTP status; the gRPC status a peer receives with each code is in
+ * peer/status.ts, so nothing outside peer/ loads gRPC. `docs/errors.md` lists every code with both
+ * statuses; a test fails when one is missing there.
  */
-import type { status as GrpcStatusEnum } from '@grpc/grpc-js';
+import { SourceError, type SOURCE_ERROR_CODES } from '../adapters/sources/errors.js';
 import { PROTOCOL_ERROR_CODES, ProtocolError } from '../protocols/errors.js';
-
-// The numbers are fixed by the gRPC specification; importing grpc-js for them would load it for
-// every CLI command, including `mofang --version`.
-export const GrpcStatus = {
-  CANCELLED: 1, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9, ABORTED: 10, INTERNAL: 13, UNAVAILABLE: 14, DATA_LOSS: 15, UNAUTHENTICATED: 16,
-} as const satisfies { [K in keyof typeof GrpcStatusEnum]?: (typeof GrpcStatusEnum)[K] };
-type GrpcStatus = GrpcStatusEnum;
 
 interface ErrorSpec {
   /** HTTP status returned by the API. */
   http: number;
-  /** gRPC status returned to a peer. */
-  grpc: GrpcStatus;
   /** One line saying what the code means; the message of each error adds the specifics. */
   summary: string;
 }
 
 export const ERRORS = {
   // Configuration and identity
-  CONFIG_INVALID: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'The node configuration does not match its schema.' },
-  CONFIG_NOT_FOUND: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'The configuration file does not exist.' },
-  IDENTITY_EXISTS: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, summary: 'An identity already exists in this directory.' },
-  IDENTITY_INVALID: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'The node key or certificate is missing, unreadable or mismatched.' },
-  SECRET_FILE_MODE: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'A secret file is readable by other users (must be mode 0600).' },
-  ADDRESS_IN_USE: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'A listen address is already in use by another process.' },
-  TLS_INVALID: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'The HTTP API certificate, key or client CA is missing, unreadable or mismatched.' },
+  CONFIG_INVALID: { http: 500, summary: 'The node configuration does not match its schema.' },
+  CONFIG_NOT_FOUND: { http: 500, summary: 'The configuration file does not exist.' },
+  IDENTITY_EXISTS: { http: 409, summary: 'An identity already exists in this directory.' },
+  IDENTITY_INVALID: { http: 500, summary: 'The node key or certificate is missing, unreadable or mismatched.' },
+  SECRET_FILE_MODE: { http: 500, summary: 'A secret file is readable by other users (must be mode 0600).' },
+  ADDRESS_IN_USE: { http: 500, summary: 'A listen address is already in use by another process.' },
+  TLS_INVALID: { http: 500, summary: 'The HTTP API certificate, key or client CA is missing, unreadable or mismatched.' },
 
   // HTTP API
-  AUTH_REQUIRED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, summary: 'No valid bearer token was given.' },
-  FORBIDDEN_ROLE: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, summary: "The token's role may not call this endpoint." },
-  REQUEST_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The request does not match the schema.' },
-  NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'The route or resource does not exist.' },
-  INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'An unexpected error; details are in the node log.' },
-  MEDIA_TYPE_UNSUPPORTED: { http: 415, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The request Content-Type is not accepted by this endpoint.' },
-  TOKEN_FILE_INVALID: { http: 500, grpc: GrpcStatus.INTERNAL, summary: 'The API token file is missing, unreadable or malformed.' },
-  TOKEN_FILE_LOCKED: { http: 503, grpc: GrpcStatus.UNAVAILABLE, summary: 'Another process is changing the API token file; retry.' },
-  TOKEN_EXISTS: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, summary: 'An API token with this id already exists.' },
+  AUTH_REQUIRED: { http: 401, summary: 'No valid bearer token was given.' },
+  FORBIDDEN_ROLE: { http: 403, summary: "The token's role may not call this endpoint." },
+  REQUEST_INVALID: { http: 400, summary: 'The request does not match the schema.' },
+  NOT_FOUND: { http: 404, summary: 'The route or resource does not exist.' },
+  INTERNAL: { http: 500, summary: 'An unexpected error; details are in the node log.' },
+  MEDIA_TYPE_UNSUPPORTED: { http: 415, summary: 'The request Content-Type is not accepted by this endpoint.' },
+  TOKEN_FILE_INVALID: { http: 500, summary: 'The API token file is missing, unreadable or malformed.' },
+  TOKEN_FILE_LOCKED: { http: 503, summary: 'Another process is changing the API token file; retry.' },
+  TOKEN_EXISTS: { http: 409, summary: 'An API token with this id already exists.' },
 
   // Data import
-  IMPORT_BAD_ROW: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A row could not be imported; the import was rolled back.' },
-  IMPORT_BAD_OPTION: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'An import option (id column, kind, format) is invalid.' },
-  IMPORT_FILE_UNREADABLE: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The input file cannot be read or parsed.' },
-  IMPORT_ENCODING_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The input file is not valid in its encoding (UTF-8 unless another is given); the error names the line.' },
-  IMPORT_PATH_FORBIDDEN: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, summary: "A path import outside the directories listed in imports.allowedDirs, or inside the node's own directories." },
-  IDENTIFIER_INVALID: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'An identifier is not valid for its kind.' },
-  DATASET_SUITE_MISMATCH: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The dataset was hashed under another group suite; re-import it.' },
-  DATASET_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'The dataset does not exist on this node.' },
+  IMPORT_BAD_ROW: { http: 422, summary: 'A row could not be imported; the import was rolled back.' },
+  IMPORT_BAD_OPTION: { http: 400, summary: 'An import option (id column, kind, format) is invalid.' },
+  IMPORT_FILE_UNREADABLE: { http: 400, summary: 'The input file cannot be read or parsed.' },
+  IMPORT_ENCODING_INVALID: { http: 400, summary: 'The input file is not valid in its encoding (UTF-8 unless another is given); the error names the line.' },
+  IMPORT_PATH_FORBIDDEN: { http: 403, summary: "A path import outside the directories listed in imports.allowedDirs, or inside the node's own directories." },
+  IDENTIFIER_INVALID: { http: 422, summary: 'An identifier is not valid for its kind.' },
+  DATASET_SUITE_MISMATCH: { http: 409, summary: 'The dataset was hashed under another group suite; re-import it.' },
+  DATASET_NOT_FOUND: { http: 404, summary: 'The dataset does not exist on this node.' },
 
   // Peers
-  PEER_UNKNOWN: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'The peer is not listed in the configuration.' },
-  PEER_NOT_PINNED: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, summary: "The peer's certificate does not match any pinned fingerprint." },
-  PEER_UNREACHABLE: { http: 502, grpc: GrpcStatus.UNAVAILABLE, summary: 'The peer could not be reached or did not answer in time.' },
-  PEER_VERSION_MISMATCH: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The peer speaks an incompatible protocol version.' },
-  PEER_MESSAGE_INVALID: { http: 502, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A peer message is malformed, oversized or out of order.' },
-  PEER_REFUSED: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The peer refused the request; its reason is included.' },
-  PEER_SIGNATURE_INVALID: { http: 502, grpc: GrpcStatus.UNAUTHENTICATED, summary: "A peer's signature does not verify." },
-  PEER_RATE_LIMITED: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, summary: 'Too many calls from one source (a peer certificate or, unpinned, a remote address); answered before any work.' },
+  PEER_UNKNOWN: { http: 404, summary: 'The peer is not listed in the configuration.' },
+  PEER_NOT_PINNED: { http: 403, summary: "The peer's certificate does not match any pinned fingerprint." },
+  PEER_UNREACHABLE: { http: 502, summary: 'The peer could not be reached or did not answer in time.' },
+  PEER_VERSION_MISMATCH: { http: 409, summary: 'The peer speaks an incompatible protocol version.' },
+  PEER_MESSAGE_INVALID: { http: 502, summary: 'A peer message is malformed, oversized or out of order.' },
+  PEER_REFUSED: { http: 409, summary: 'The peer refused the request; its reason is included.' },
+  PEER_SIGNATURE_INVALID: { http: 502, summary: "A peer's signature does not verify." },
+  PEER_RATE_LIMITED: { http: 429, summary: 'Too many calls from one source (a peer certificate or, unpinned, a remote address); answered before any work.' },
 
   // Agreements
-  AGREEMENT_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No agreement with this id.' },
-  AGREEMENT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The agreement proposal is malformed or inconsistent.' },
-  AGREEMENT_NOT_ACCEPTED: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The agreement has not been accepted by both parties.' },
-  AGREEMENT_EXPIRED: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The agreement has expired.' },
-  AGREEMENT_REVOKED: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The agreement was revoked.' },
-  AGREEMENT_STATE: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The agreement is not in a state that allows this action.' },
-  AGREEMENT_CONFLICT: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, summary: 'An agreement with this id already exists with different terms.' },
-  OPERATION_NOT_ALLOWED: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, summary: 'The agreement does not allow this operation, dataset or output.' },
+  AGREEMENT_NOT_FOUND: { http: 404, summary: 'No agreement with this id.' },
+  AGREEMENT_INVALID: { http: 400, summary: 'The agreement proposal is malformed or inconsistent.' },
+  AGREEMENT_NOT_ACCEPTED: { http: 409, summary: 'The agreement has not been accepted by both parties.' },
+  AGREEMENT_EXPIRED: { http: 409, summary: 'The agreement has expired.' },
+  AGREEMENT_REVOKED: { http: 409, summary: 'The agreement was revoked.' },
+  AGREEMENT_STATE: { http: 409, summary: 'The agreement is not in a state that allows this action.' },
+  AGREEMENT_CONFLICT: { http: 409, summary: 'An agreement with this id already exists with different terms.' },
+  OPERATION_NOT_ALLOWED: { http: 403, summary: 'The agreement does not allow this operation, dataset or output.' },
 
   // Queries
-  RESULT_BELOW_MINIMUM: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, summary: "The result is below the agreement's minimum intersection size and is withheld." },
-  QUERY_LIMIT_REACHED: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, summary: "The agreement's daily query limit is reached." },
-  INPUT_BELOW_MINIMUM: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, summary: "An input set is smaller than the agreement's minimum." },
-  LIMIT_EXCEEDED: { http: 413, grpc: GrpcStatus.RESOURCE_EXHAUSTED, summary: 'A size or count limit was exceeded.' },
-  JOB_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No job with this id.' },
-  JOB_STATE: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'The job is not in a state that allows this action.' },
-  JOB_CANCELLED: { http: 409, grpc: GrpcStatus.CANCELLED, summary: 'The job or run was cancelled, by this node or by the peer.' },
-  RUN_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No protocol run with this id.' },
-  RUN_FAILED: { http: 500, grpc: GrpcStatus.ABORTED, summary: 'The protocol run failed; the reason is included.' },
-  PRIVACY_BUDGET_EXHAUSTED: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, summary: "The query would overspend the agreement's privacy budget for the period; agreement, period, spent, requested and total are named." },
-  QUERY_TOO_SIMILAR: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'A group differs from a group released earlier in the budget period (or from another group of the query) by fewer records than the minimum group size.' },
+  RESULT_BELOW_MINIMUM: { http: 422, summary: "The result is below the agreement's minimum intersection size and is withheld." },
+  QUERY_LIMIT_REACHED: { http: 429, summary: "The agreement's daily query limit is reached." },
+  INPUT_BELOW_MINIMUM: { http: 422, summary: "An input set is smaller than the agreement's minimum." },
+  LIMIT_EXCEEDED: { http: 413, summary: 'A size or count limit was exceeded.' },
+  JOB_NOT_FOUND: { http: 404, summary: 'No job with this id.' },
+  JOB_STATE: { http: 409, summary: 'The job is not in a state that allows this action.' },
+  JOB_CANCELLED: { http: 409, summary: 'The job or run was cancelled, by this node or by the peer.' },
+  RUN_NOT_FOUND: { http: 404, summary: 'No protocol run with this id.' },
+  RUN_FAILED: { http: 500, summary: 'The protocol run failed; the reason is included.' },
+  PRIVACY_BUDGET_EXHAUSTED: { http: 429, summary: "The query would overspend the agreement's privacy budget for the period; agreement, period, spent, requested and total are named." },
+  QUERY_TOO_SIMILAR: { http: 422, summary: 'A group differs from a group released earlier in the budget period (or from another group of the query) by fewer records than the minimum group size.' },
 
   // Audit
-  AUDIT_TAMPERED: { http: 409, grpc: GrpcStatus.DATA_LOSS, summary: 'The audit log failed verification; the first bad entry is named.' },
-  AUDIT_EXPORT_FORMAT: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'Unknown audit export format.' },
-  AUDIT_RAW_IDENTIFIER: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'An audit subject or detail looks like a personal identifier (phone, email, ID or card number); nothing was written.' },
+  AUDIT_TAMPERED: { http: 409, summary: 'The audit log failed verification; the first bad entry is named.' },
+  AUDIT_EXPORT_FORMAT: { http: 400, summary: 'Unknown audit export format.' },
+  AUDIT_RAW_IDENTIFIER: { http: 422, summary: 'An audit subject or detail looks like a personal identifier (phone, email, ID or card number); nothing was written.' },
 
   // Protocol (raised by pure code in protocols/, mapped here)
-  PSI_INPUT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A PSI input (element, length or count) is invalid.' },
-  PSI_POINT_INVALID: { http: 502, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A group element received over the wire is not valid.' },
-  PSI_STATE: { http: 500, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'A PSI step was called out of order.' },
-  DP_INPUT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A differential-privacy parameter (epsilon, delta, sensitivity, noise scale, bound or budget) is invalid.' },
+  PSI_INPUT_INVALID: { http: 400, summary: 'A PSI input (element, length or count) is invalid.' },
+  PSI_POINT_INVALID: { http: 502, summary: 'A group element received over the wire is not valid.' },
+  PSI_STATE: { http: 500, summary: 'A PSI step was called out of order.' },
+  DP_INPUT_INVALID: { http: 400, summary: 'A differential-privacy parameter (epsilon, delta, sensitivity, noise scale, bound or budget) is invalid.' },
 
   // Insight: profiles, segments, layering, flows
-  RULE_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A segment rule does not fit the attribute types; the rule path, attribute, operator and expected type are named.' },
-  SEGMENT_CYCLE: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A segment rule refers to itself through segment membership; the cycle is named.' },
-  INSIGHT_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No segment, layering, flow, snapshot or profile with this name or id.' },
-  INSIGHT_EXISTS: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, summary: 'A segment, layering or flow (or a snapshot of that period) with this name already exists.' },
-  INSIGHT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A layering or flow definition is inconsistent; the field is named.' },
-  HE_OVERFLOW: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'A homomorphic sum could exceed the plain modulus; the run is refused rather than wrapping.' },
-  HE_PARAMS_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'Homomorphic aggregation parameters (set size, columns, groups, plan) are invalid.' },
-  HE_INPUT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A local input to a homomorphic step (value, mask, count, noise) is invalid.' },
-  HE_MESSAGE_INVALID: { http: 502, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A homomorphic key, ciphertext or value message received from the peer is malformed or does not match the plan.' },
-  HE_STATE: { http: 500, grpc: GrpcStatus.FAILED_PRECONDITION, summary: 'A homomorphic step was called out of order or after dispose.' },
+  RULE_INVALID: { http: 400, summary: 'A segment rule does not fit the attribute types; the rule path, attribute, operator and expected type are named.' },
+  SEGMENT_CYCLE: { http: 400, summary: 'A segment rule refers to itself through segment membership; the cycle is named.' },
+  INSIGHT_NOT_FOUND: { http: 404, summary: 'No segment, layering, flow, snapshot or profile with this name or id.' },
+  INSIGHT_EXISTS: { http: 409, summary: 'A segment, layering or flow (or a snapshot of that period) with this name already exists.' },
+  INSIGHT_INVALID: { http: 400, summary: 'A layering or flow definition is inconsistent; the field is named.' },
+  HE_OVERFLOW: { http: 422, summary: 'A homomorphic sum could exceed the plain modulus; the run is refused rather than wrapping.' },
+  HE_PARAMS_INVALID: { http: 400, summary: 'Homomorphic aggregation parameters (set size, columns, groups, plan) are invalid.' },
+  HE_INPUT_INVALID: { http: 400, summary: 'A local input to a homomorphic step (value, mask, count, noise) is invalid.' },
+  HE_MESSAGE_INVALID: { http: 502, summary: 'A homomorphic key, ciphertext or value message received from the peer is malformed or does not match the plan.' },
+  HE_STATE: { http: 500, summary: 'A homomorphic step was called out of order or after dispose.' },
 
   // Decision trees (insight)
-  TREE_INPUT_INVALID: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'The training input cannot make a tree: target, attribute type, levels, rows or limits; the attribute or limit is named.' },
-  TREE_MODEL_INVALID: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A serialised tree model is malformed or of an unsupported version.' },
-  TREE_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No tree model with this id.' },
+  TREE_INPUT_INVALID: { http: 422, summary: 'The training input cannot make a tree: target, attribute type, levels, rows or limits; the attribute or limit is named.' },
+  TREE_MODEL_INVALID: { http: 422, summary: 'A serialised tree model is malformed or of an unsupported version.' },
+  TREE_NOT_FOUND: { http: 404, summary: 'No tree model with this id.' },
 
   // Insight: organisation units, scoped access, shared segment sets
-  UNIT_NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, summary: 'No organisation unit with this id; the field is named.' },
-  UNIT_INVALID: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, summary: 'A unit or unit attribute does not fit the unit tree or the dataset (duplicate id, second head office, unknown parent, attribute not a string column); the field is named.' },
-  SCOPE_FORBIDDEN: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, summary: "The caller's unit may not act for, or publish to, the unit named; or a unit-scoped caller used a dataset without a unit attribute." },
+  UNIT_NOT_FOUND: { http: 404, summary: 'No organisation unit with this id; the field is named.' },
+  UNIT_INVALID: { http: 400, summary: 'A unit or unit attribute does not fit the unit tree or the dataset (duplicate id, second head office, unknown parent, attribute not a string column); the field is named.' },
+  SCOPE_FORBIDDEN: { http: 403, summary: "The caller's unit may not act for, or publish to, the unit named; or a unit-scoped caller used a dataset without a unit attribute." },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -139,10 +130,6 @@ export class MofangError extends Error {
     return ERRORS[this.code].http;
   }
 
-  get grpcStatus(): GrpcStatus {
-    return ERRORS[this.code].grpc;
-  }
-
   toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
     return { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) };
   }
@@ -152,6 +139,8 @@ export class MofangError extends Error {
 export function asMofangError(err: unknown): MofangError {
   if (err instanceof MofangError) return err;
   if (err instanceof ProtocolError) return new MofangError(err.code, err.message);
+  // Normally mapped where datasets open a source (read-rows.ts), which also filters the file's text.
+  if (err instanceof SourceError) return new MofangError(err.code, err.message, err.details);
   const message = err instanceof Error ? err.message : String(err);
   return new MofangError('INTERNAL', message);
 }
@@ -159,3 +148,6 @@ export function asMofangError(err: unknown): MofangError {
 // Every protocol code must have a catalogue entry (checked at compile time).
 const _protocolCodesCovered: Record<(typeof PROTOCOL_ERROR_CODES)[number], ErrorSpec> = ERRORS;
 void _protocolCodesCovered;
+// And every data source code.
+const _sourceCodesCovered: Record<(typeof SOURCE_ERROR_CODES)[number], ErrorSpec> = ERRORS;
+void _sourceCodesCovered;

@@ -13,7 +13,7 @@ import type {
   Actor, AgreementView, AuditVerifyView, HealthView, ImportInput, ImportReport, NodeServices, ProposeInput, QueryInput, RunView, SubmitJobInput,
 } from './api/services.js';
 import { checkAggregateJobOptions } from './jobs/aggregate-options.js';
-import { getScoreSet, listScoreSets, type ScoreSet } from './insight/joint-scores.js';
+import { getScoreSet, listScoreSets, type ScoreSet } from './scores/joint-scores.js';
 import { budgetView, type BudgetView } from './privacy/budget-view.js';
 import { draftTerms, labelColumnIssues, otherParty } from './agreements/model.js';
 import { aggregateColumnIssues } from './agreements/aggregate-terms.js';
@@ -49,7 +49,8 @@ import { createJob, getJob, isTerminal, jobCounts, listJobs, liveRunner, request
 import type { BatchMultiply } from '../protocols/psi/index.js';
 import type { SessionEnv } from './session/env.js';
 import type { GroupSource } from './session/group-source.js';
-import { openDatabase, type Db } from './store/db.js';
+import { openNodeDatabase } from './database.js';
+import type { Db } from './store/db.js';
 import { Insight } from './insight/insight.js';
 import { segmentGroups } from './insight/segment-groups.js';
 import { treeService, type TreeService } from './insight/tree/service.js';
@@ -96,7 +97,7 @@ export class MofangNode implements NodeServices {
     this.configFile = options.configFile;
     this.identity = loadIdentity(config.identity.key, config.identity.certificate);
     this.peers = PeerDirectory.fromConfig(config.peers);
-    this.db = openDatabase(join(config.node.dataDir, 'mofang.db'));
+    this.db = openNodeDatabase(join(config.node.dataDir, 'mofang.db'));
     const metrics = options.metrics === false ? uncountedMetrics : createMetrics({ jobCounts: () => jobCounts(this.db) });
     this.metrics = metrics;
     onRunFinished(this.db, (run) => metrics.runFinished({ ...run, peer: this.peers.byNodeId(run.peerNodeId)?.name ?? 'unpinned' }));

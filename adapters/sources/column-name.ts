@@ -8,8 +8,7 @@
  * numbers (phones, ids, amounts) out; `:`, `=`, `$`, `/`, `@`, `+` keep out credentials, settings,
  * paths and e-mail addresses.
  */
-import { MofangError } from '../../node/errors.js';
-import { untrustedText } from '../../node/text/untrusted.js';
+import { SourceError } from './errors.js';
 
 export const MAX_COLUMN_NAME = 64;
 
@@ -33,7 +32,7 @@ export function checkHeader(file: string, line: number, fields: readonly string[
   const bad = names.findIndex((name) => !isColumnName(name));
   if (bad >= 0) {
     const what = names[bad] === '' ? 'has no name' : 'is not a column name';
-    throw new MofangError(
+    throw new SourceError(
       'IMPORT_FILE_UNREADABLE',
       `${file}: line ${line} does not look like a header: ${names.length} field${names.length === 1 ? '' : 's'}, the ${ordinal(bad)} ${what} ` +
         `(a header names every column: letters, digits, _ - . and spaces, starting with a letter, at most ${MAX_COLUMN_NAME} characters)`,
@@ -42,7 +41,7 @@ export function checkHeader(file: string, line: number, fields: readonly string[
   }
   const seen = new Set<string>();
   names.forEach((name, i) => {
-    if (seen.has(name)) throw new MofangError('IMPORT_FILE_UNREADABLE', `${file}: header field ${i + 1} repeats the column name "${untrustedText(name)}"`, { file, line, field: i + 1 });
+    if (seen.has(name)) throw new SourceError('IMPORT_FILE_UNREADABLE', (quote) => `${file}: header field ${i + 1} repeats the column name "${quote(name)}"`, { file, line, field: i + 1 });
     seen.add(name);
   });
   return names;

@@ -7,7 +7,7 @@
  * the line after the one a malformed record starts on, so a broken multi-line record may yield a
  * few bad records, but never swallows good ones.
  */
-import { MofangError } from '../../node/errors.js';
+import { SourceError } from './errors.js';
 import { checkHeader } from './column-name.js';
 import { CsvTokenizer, type CsvError, type CsvToken } from './csv-tokenizer.js';
 import { decodedChunks } from './decode.js';
@@ -34,7 +34,7 @@ export function csvSource(file: string, { encoding, identity }: SourceOptions = 
     const take = (token: CsvToken) => {
       const { line } = token;
       if (token.error !== undefined) {
-        if (!header) throw new MofangError('IMPORT_FILE_UNREADABLE', `${file}: line ${line}, the header row, is malformed (${REASONS[token.error]})`, { file, line });
+        if (!header) throw new SourceError('IMPORT_FILE_UNREADABLE', `${file}: line ${line}, the header row, is malformed (${REASONS[token.error]})`, { file, line });
         batch.push({ line, error: REASONS[token.error] });
       } else if (!header) {
         header = checkHeader(file, line, token.fields);
@@ -57,7 +57,7 @@ export function csvSource(file: string, { encoding, identity }: SourceOptions = 
     }
     tokenizer.finish();
     if (batch.length > 0) yield batch;
-    if (!header) throw new MofangError('IMPORT_FILE_UNREADABLE', `${file}: empty file, a header row is required`, { file });
+    if (!header) throw new SourceError('IMPORT_FILE_UNREADABLE', `${file}: empty file, a header row is required`, { file });
     done = true;
   }
 
@@ -72,7 +72,7 @@ export function csvSource(file: string, { encoding, identity }: SourceOptions = 
     },
     totalBytes: digest.totalBytes,
     sha256() {
-      if (!done) throw new MofangError('INTERNAL', 'sha256() is known only after the whole file was read');
+      if (!done) throw new SourceError('INTERNAL', 'sha256() is known only after the whole file was read');
       return digest.sha256();
     },
     batches,

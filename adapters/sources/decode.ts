@@ -14,7 +14,7 @@
  * the line of a bad byte is only worked out once one is found.
  */
 import iconv from 'iconv-lite';
-import { MofangError } from '../../node/errors.js';
+import { SourceError } from './errors.js';
 import type { FileDigest } from './file-digest.js';
 
 export const SOURCE_ENCODINGS = ['utf-8', 'gb18030', 'gbk', 'latin1', 'utf-16le'] as const;
@@ -67,7 +67,7 @@ export async function* decodedChunks(digest: FileDigest, encoding: SourceEncodin
     try {
       text = decoder(chunk);
     } catch (err) {
-      if (chosen !== 'utf-8' || err instanceof MofangError) throw err;
+      if (chosen !== 'utf-8' || err instanceof SourceError) throw err;
       throw notEncoded(digest.file, await lineOfInvalidUtf8(digest, offset), 'utf-8');
     }
     offset += chunk.length;
@@ -77,7 +77,7 @@ export async function* decodedChunks(digest: FileDigest, encoding: SourceEncodin
   try {
     rest = finish();
   } catch (err) {
-    if (chosen !== 'utf-8' || err instanceof MofangError) throw err;
+    if (chosen !== 'utf-8' || err instanceof SourceError) throw err;
     // Only an incomplete sequence at the very end fails here.
     throw notEncoded(digest.file, await lineOfInvalidUtf8(digest, offset), 'utf-8');
   }
@@ -91,12 +91,12 @@ function byteOrderMark(chunk: Buffer): { encoding: Decoding; length: number } | 
   return undefined;
 }
 
-function notEncoded(file: string, line: number, encoding: Decoding): MofangError {
+function notEncoded(file: string, line: number, encoding: Decoding): SourceError {
   const hint =
     encoding === 'utf-8'
       ? '; if the file is GBK/GB18030 import it with encoding gb18030 (--encoding gb18030), if it is Latin-1 with latin1'
       : `; check the file's encoding (given: ${encoding})`;
-  return new MofangError('IMPORT_ENCODING_INVALID', `${file}: line ${line} is not valid ${encoding === 'utf-8' ? 'UTF-8' : encoding}${hint}`, {
+  return new SourceError('IMPORT_ENCODING_INVALID', `${file}: line ${line} is not valid ${encoding === 'utf-8' ? 'UTF-8' : encoding}${hint}`, {
     file, line, encoding, valid: SOURCE_ENCODINGS,
   });
 }

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { MofangError } from '../../node/errors.js';
+import { SourceError } from './errors.js';
 
 /** Which file a path named when it was checked; plain strings, so it crosses to a worker. */
 export interface FileIdentity {
@@ -80,7 +80,7 @@ export class FileDigest {
 function statFile(file: string) {
   try {
     const stat = statSync(file, { bigint: true });
-    if (!stat.isFile()) throw new MofangError('IMPORT_FILE_UNREADABLE', `${file}: not a regular file`, { file });
+    if (!stat.isFile()) throw new SourceError('IMPORT_FILE_UNREADABLE', `${file}: not a regular file`, { file });
     return stat;
   } catch (err) {
     throw unreadable(file, err);
@@ -89,12 +89,12 @@ function statFile(file: string) {
 
 function checkSame(file: string, expected: FileIdentity, actual: FileIdentity): void {
   if (expected.dev !== actual.dev || expected.ino !== actual.ino) {
-    throw new MofangError('IMPORT_PATH_FORBIDDEN', `${file}: the file changed after its path was checked (replaced or re-linked); nothing was imported`, { file, reason: 'file-replaced' });
+    throw new SourceError('IMPORT_PATH_FORBIDDEN', `${file}: the file changed after its path was checked (replaced or re-linked); nothing was imported`, { file, reason: 'file-replaced' });
   }
 }
 
-function unreadable(file: string, err: unknown): MofangError {
-  if (err instanceof MofangError) return err;
+function unreadable(file: string, err: unknown): SourceError {
+  if (err instanceof SourceError) return err;
   const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
-  return new MofangError('IMPORT_FILE_UNREADABLE', `${file}: cannot read (${code})`, { file, code });
+  return new SourceError('IMPORT_FILE_UNREADABLE', `${file}: cannot read (${code})`, { file, code });
 }

@@ -2,7 +2,7 @@
  * JSON Lines source: one JSON object per line, streaming. Blank lines are skipped; a line that is
  * not a JSON object, or holds nested values, is a bad record with its line number.
  */
-import { MofangError } from '../../node/errors.js';
+import { SourceError } from './errors.js';
 import { isColumnName } from './column-name.js';
 import { decodedChunks } from './decode.js';
 import { FileDigest } from './file-digest.js';
@@ -58,7 +58,7 @@ export function jsonlSource(file: string, { encoding, identity }: SourceOptions 
     },
     totalBytes: digest.totalBytes,
     sha256() {
-      if (!done) throw new MofangError('INTERNAL', 'sha256() is known only after the whole file was read');
+      if (!done) throw new SourceError('INTERNAL', 'sha256() is known only after the whole file was read');
       return digest.sha256();
     },
     batches,

@@ -5,6 +5,7 @@
  * `proposed` = we proposed, waiting for the peer; `pending` = the peer proposed, waiting for our
  * review; `accepted` and `revoked` mean the same on both nodes. `revoked` is terminal.
  */
+import type { Migration } from '../store/db.js';
 export const AGREEMENT_SCHEMA_V1 = `
 CREATE TABLE agreements (
   id                   TEXT PRIMARY KEY,
@@ -55,3 +56,9 @@ CREATE TABLE agreement_outbox (
 );
 CREATE INDEX agreement_outbox_due ON agreement_outbox (state, next_attempt_at);
 `;
+
+/** The agreements domain's migration steps (see node/store/migrations.ts). */
+export const AGREEMENT_MIGRATIONS: readonly Migration[] = [
+  { version: 1, sql: AGREEMENT_SCHEMA_V1 },
+  { version: 9, sql: AGREEMENT_OUTBOX_SCHEMA_V9 },
+];

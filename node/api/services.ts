@@ -6,10 +6,11 @@
 import type { TreeService } from '../insight/tree/service.js';
 import type { Insight } from '../insight/insight.js';
 import type { AggregateJobOptions, JobKind, JobStatus, JobView } from '../jobs/store.js';
-import type { ScoreSet } from '../insight/joint-scores.js';
+import type { ScoreSet } from '../scores/joint-scores.js';
 import type { BudgetView } from '../privacy/budget-view.js';
+import type { RunView } from '../session/runs.js';
 
-export type { ScoreSet, BudgetView };
+export type { ScoreSet, BudgetView, RunView };
 
 export type { AggregateJobOptions, JobKind, JobResult, JobStatus, JobView } from '../jobs/store.js';
 
@@ -144,31 +145,6 @@ export interface SubmitJobInput {
   attribute?: string;
   /** For aggregate and score: what to aggregate and how to group. */
   aggregate?: AggregateJobOptions;
-}
-
-export interface RunView {
-  id: string;
-  agreementId: string;
-  operation: 'overlap' | 'enrich' | 'aggregate';
-  role: 'querier' | 'responder';
-  peerNodeId: string;
-  status: 'running' | 'succeeded' | 'failed';
-  dataset: string;
-  localSize: number | null;
-  peerSize: number | null;
-  /** The released count, or null when this node is not an output receiver or it was withheld. */
-  resultCount: number | null;
-  /** For enrich: the local attribute the matches were written to. */
-  attribute: string | null;
-  messagesSent: number;
-  messagesReceived: number;
-  bytesSent: number;
-  bytesReceived: number;
-  transcriptHash: string | null;
-  errorCode: string | null;
-  errorMessage: string | null;
-  startedAt: string;
-  finishedAt: string | null;
 }
 
 export interface AuditEntryView {

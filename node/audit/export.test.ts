@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentity } from '../identity/create-identity.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { openNodeDatabase } from '../database.js';
+import type { Db } from '../store/db.js';
 import { AUDIT_COLUMNS } from './chain.js';
 import { exportAudit } from './export.js';
 import { listAudit } from './list.js';
@@ -18,7 +19,7 @@ let rows: Record<string, unknown>[];
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'mofang-export-'));
   const identity = await createIdentity(join(root, 'identity'), 'bank-a');
-  db = openDatabase(join(root, 'node.db'));
+  db = openNodeDatabase(join(root, 'node.db'));
   let t = Date.parse('2025-03-01T23:59:57.000Z');
   const audit = new AuditLog(db, identity, { headFile: join(root, 'audit-head.json'), now: () => new Date((t += 1000)) });
   audit.append({ actor: 'alice', action: 'dataset.imported', subject: 'customers, 2025', details: { rows: 3, note: 'said "ok",\r\nthen left' } });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIdentity } from '../identity/create-identity.js';
 import { verifySignature, type Identity } from '../identity/identity.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { openNodeDatabase } from '../database.js';
+import type { Db } from '../store/db.js';
 import { entrySignaturePayload, GENESIS_HASH } from './chain.js';
 import { AuditLog } from './log.js';
 import { AUDIT_SCHEMA_V1 } from './schema.js';
@@ -23,7 +24,7 @@ async function node(name = 'bank-a', identity?: Identity) {
   const dir = mkdtempSync(join(tmpdir(), 'mofang-audit-'));
   dirs.push(dir);
   identity ??= await createIdentity(join(dir, 'identity'), name);
-  const db = openDatabase(join(dir, 'node.db'));
+  const db = openNodeDatabase(join(dir, 'node.db'));
   dbs.push(db);
   const headFile = join(dir, 'audit-head.json');
   let t = Date.parse('2025-03-01T08:00:00.000Z');

@@ -4,6 +4,7 @@
  * proof — someone with the file can drop them; the hash chain and signatures (verify.ts) are what
  * detect that.
  */
+import type { Migration } from '../store/db.js';
 export const AUDIT_SCHEMA_V1 = `
 CREATE TABLE audit_log (
   seq INTEGER PRIMARY KEY,
@@ -39,3 +40,8 @@ BEGIN SELECT RAISE(ABORT, 'peer_checkpoints is append-only'); END;
 CREATE TRIGGER peer_checkpoints_no_delete BEFORE DELETE ON peer_checkpoints
 BEGIN SELECT RAISE(ABORT, 'peer_checkpoints is append-only'); END;
 `;
+
+/** The audit tables' migration steps (see node/store/migrations.ts). */
+export const AUDIT_MIGRATIONS: readonly Migration[] = [
+  { version: 1, sql: AUDIT_SCHEMA_V1 },
+];

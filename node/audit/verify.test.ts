@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createIdentity } from '../identity/create-identity.js';
 import type { Identity } from '../identity/identity.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { openNodeDatabase } from '../database.js';
+import type { Db } from '../store/db.js';
 import { entryHash } from './chain.js';
 import { signCheckpoint } from './checkpoint.js';
 import { peerCheckpointsOf } from './list.js';
@@ -45,7 +46,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(root, 'node-'));
   dbFile = join(dir, 'node.db');
   headFile = join(dir, 'audit-head.json');
-  db = openDatabase(dbFile);
+  db = openNodeDatabase(dbFile);
   tick = Date.parse('2025-03-01T08:00:00.000Z');
   audit = newAuditLog();
   for (let i = 1; i <= ENTRIES; i++) {
@@ -81,7 +82,7 @@ describe('verifyAudit on an intact log', () => {
     db.close();
     dbFile = join(dir, 'empty.db');
     headFile = join(dir, 'empty-head.json');
-    db = openDatabase(dbFile);
+    db = openNodeDatabase(dbFile);
     expect(await verify()).toMatchObject({ ok: true, entries: 0 });
   });
 
@@ -201,7 +202,7 @@ describe('peer checkpoints catch what the local anchor cannot', () => {
   /** The partner node, which will hold checkpoints of our log from our receipts. */
   function partnerNode() {
     const partnerDir = mkdtempSync(join(root, 'partner-'));
-    const partnerDb = openDatabase(join(partnerDir, 'node.db'));
+    const partnerDb = openNodeDatabase(join(partnerDir, 'node.db'));
     const partner = new AuditLog(partnerDb, partnerIdentity, { headFile: join(partnerDir, 'audit-head.json') });
     return { partnerDb, partner };
   }
@@ -211,7 +212,7 @@ describe('peer checkpoints catch what the local anchor cannot', () => {
     db.close();
     dbFile = join(dir, 'second.db');
     headFile = join(dir, 'second-head.json');
-    db = openDatabase(dbFile);
+    db = openNodeDatabase(dbFile);
     audit = newAuditLog();
     const { partnerDb, partner } = partnerNode();
     for (let i = 1; i <= ENTRIES; i++) {

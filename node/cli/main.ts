@@ -50,8 +50,8 @@ async function withNode<T>(fn: (node: MofangNode) => Promise<T> | T): Promise<T>
  * services (agreements, sessions, insight) — a third of the start-up of `withNode`.
  */
 async function withDatabase<T>(fn: (db: Db) => Promise<T> | T): Promise<T> {
-  const [{ loadConfig }, { openDatabase }] = await Promise.all([import('../config/load.js'), import('../store/db.js')]);
-  const db = openDatabase(join(loadConfig(configFile()).node.dataDir, 'mofang.db'));
+  const [{ loadConfig }, { openNodeDatabase }] = await Promise.all([import('../config/load.js'), import('../database.js')]);
+  const db = openNodeDatabase(join(loadConfig(configFile()).node.dataDir, 'mofang.db'));
   try {
     return await fn(db);
   } finally {

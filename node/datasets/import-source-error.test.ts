@@ -6,7 +6,8 @@ import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import type { RecordSource } from '../../adapters/sources/record.js';
 import { defaultGroup } from '../../protocols/group/index.js';
 import { MofangError } from '../errors.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { openNodeDatabase } from '../database.js';
+import type { Db } from '../store/db.js';
 import { importDataset } from './import.js';
 import { datasetPoints, getDataset } from './store.js';
 
@@ -35,7 +36,7 @@ let dir: string;
 let db: Db;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'mofang-import-'));
-  db = openDatabase(join(dir, 'node.db'));
+  db = openNodeDatabase(join(dir, 'node.db'));
 });
 afterEach(() => {
   db.close();

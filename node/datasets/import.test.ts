@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultGroup } from '../../protocols/group/index.js';
 import { CryptoPool } from '../crypto-pool/pool.js';
 import { MofangError } from '../errors.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { openNodeDatabase } from '../database.js';
+import type { Db } from '../store/db.js';
 import { importDataset, type ImportOptions } from './import.js';
 import { datasetPoints, getDataset, listDatasets, pointDst } from './store.js';
 
@@ -17,7 +18,7 @@ let dir: string;
 let db: Db;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'mofang-import-'));
-  db = openDatabase(join(dir, 'node.db'));
+  db = openNodeDatabase(join(dir, 'node.db'));
 });
 afterEach(() => {
   db.close();

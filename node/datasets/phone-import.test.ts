@@ -8,14 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { defaultGroup } from '../../protocols/group/index.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { openNodeDatabase } from '../database.js';
+import type { Db } from '../store/db.js';
 import { importDataset } from './import.js';
 
 let dir: string;
 let db: Db;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'mofang-phone-'));
-  db = openDatabase(join(dir, 'node.db'));
+  db = openNodeDatabase(join(dir, 'node.db'));
 });
 afterEach(() => {
   db.close();

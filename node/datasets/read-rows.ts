@@ -11,6 +11,7 @@ import { openSource } from '../../adapters/sources/open.js';
 import type { FileIdentity } from '../../adapters/sources/file-digest.js';
 import type { RecordSource, SourceFormat, SourceRecord } from '../../adapters/sources/record.js';
 import { fieldOf } from '../../adapters/sources/record.js';
+import { SourceError } from '../../adapters/sources/errors.js';
 import { MofangError } from '../errors.js';
 import { untrustedText } from '../text/untrusted.js';
 import { INFERENCE_SAMPLE_ROWS, inferAttributeType, type AttributeType, type DatasetColumn } from './attributes.js';
@@ -64,6 +65,22 @@ export type ReadEvent =
  * for await (const event of readRows(spec)) if (event.type === 'rows') stage(event.batch);
  */
 export async function* readRows(spec: ReadSpec): AsyncGenerator<ReadEvent> {
+  try {
+    yield* readSource(spec);
+  } catch (err) {
+    throw fromSourceError(err);
+  }
+}
+
+/**
+ * A source's error as the node reports it: the same code, details and message, with the file's
+ * own text (a column name) passed through the outsider-text filter.
+ */
+export function fromSourceError(err: unknown): unknown {
+  return err instanceof SourceError ? new MofangError(err.code, err.describe(untrustedText), err.details) : err;
+}
+
+async function* readSource(spec: ReadSpec): AsyncGenerator<ReadEvent> {
   const source = openSource(spec.file, spec.format, { encoding: spec.encoding, identity: spec.identity });
   const batches = source.batches();
   try {

@@ -6,6 +6,7 @@
  * see a complete generation; a failed or interrupted import leaves an unreferenced generation
  * that is reclaimed later.
  */
+import type { Migration } from '../store/db.js';
 export const DATASET_SCHEMA_V1 = `
 -- AUTOINCREMENT: generation ids are never reused, so a stale id can't name a newer generation.
 CREATE TABLE generations (
@@ -68,3 +69,9 @@ CREATE INDEX joint_attributes_name ON joint_attributes (dataset, name, value);
 export const DATASET_SCHEMA_V3 = `
 DROP INDEX IF EXISTS records_id_norm;
 `;
+
+/** The datasets domain's migration steps (see node/store/migrations.ts). */
+export const DATASET_MIGRATIONS: readonly Migration[] = [
+  { version: 1, sql: DATASET_SCHEMA_V1 },
+  { version: 3, sql: DATASET_SCHEMA_V3 },
+];

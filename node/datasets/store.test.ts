@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultGroup } from '../../protocols/group/index.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { openNodeDatabase } from '../database.js';
+import type { Db } from '../store/db.js';
 import { importDataset } from './import.js';
 import { countJointAttribute, datasetPoints, getDataset, idNormsForRows, listDatasets, writeJointAttribute } from './store.js';
 
@@ -16,7 +17,7 @@ const importPhones = async (phones: string[]) => {
 };
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mofang-store-'));
-  db = openDatabase(join(dir, 'node.db'));
+  db = openNodeDatabase(join(dir, 'node.db'));
   await importPhones(['13800138000', '13900139000', '13700137000']);
 });
 afterEach(() => {

@@ -8,7 +8,7 @@ import { defaultGroup } from '../../protocols/group/index.js';
 import { importDataset } from '../datasets/import.js';
 import { normaliseIdentifier } from '../datasets/normalise.js';
 import { getDataset } from '../datasets/store.js';
-import { openDatabase } from '../store/db.js';
+import { openNodeDatabase } from '../database.js';
 import { writeSyntheticPair } from './synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mofang-synthetic-'));
@@ -58,7 +58,7 @@ describe('writeSyntheticPair', () => {
 
   it('imports cleanly, and the imported datasets overlap by exactly `overlap`', async () => {
     const pair = writeSyntheticPair({ dir: join(dir, 'import'), bankRows: 3000, partnerRows: 2000, overlap: 700, seed: 5 });
-    const db = openDatabase(join(dir, 'import', 'node.db'));
+    const db = openNodeDatabase(join(dir, 'import', 'node.db'));
     try {
       const group = defaultGroup();
       const bank = await importDataset(db, { file: pair.bankFile, dataset: 'customers', idColumn: 'phone', idKind: 'phone', group });

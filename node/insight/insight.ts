@@ -18,9 +18,9 @@ import { canonicalJson } from '../encoding/canonical-json.js';
 import { getDataset } from '../datasets/store.js';
 import { MofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
-import { scopedCatalogue, unitColumn } from './units/scope.js';
+import { scopedCatalogue, unitColumn, type InsightActor } from './units/scope.js';
 import { addUnit, getUnit, getUnitAttribute, isWithin, listUnits, setUnitAttribute, type UnitAttributeView, type UnitView } from './units/units.js';
-import { SharedSets } from './shared/service.js';
+import { SharedSets, type SegmentPort } from './shared/service.js';
 import { cellAt, computeLayering, type LayeringResult } from './layering/compute.js';
 import { deleteLayering, getLayering, listLayerings, saveLayering, type LayeringView } from './layering/store.js';
 import type { LayeringSpec } from './layering/spec.js';
@@ -41,11 +41,7 @@ import {
   type MaterialisationView, type MaterialiseTrigger, type SegmentChange, type SegmentInput, type SegmentVersionView, type SegmentView,
 } from './segments/store.js';
 
-export interface InsightActor {
-  id: string;
-  /** The unit whose customers the actor may see; absent or null: the whole organisation. */
-  unit?: string | null;
-}
+export type { InsightActor } from './units/scope.js';
 
 export interface InsightOptions {
   db: Db;
@@ -88,7 +84,7 @@ const SYSTEM: InsightActor = { id: 'system:insight' };
 
 export const ruleHash = (rule: unknown) => createHash('sha256').update(canonicalJson(rule)).digest('hex');
 
-export class Insight {
+export class Insight implements SegmentPort {
   private readonly db: Db;
   private readonly audit: InsightOptions['audit'];
   private readonly now: () => Date;

@@ -12,6 +12,10 @@
  * Flow snapshots are keyed by customer, not by row, so two snapshots compare across re-imports:
  * sorted 56-bit keyed hashes of the identifiers with the category in the low byte, in chunks.
  */
+import type { Migration } from '../store/db.js';
+import { FLOW_SCHEDULE_SCHEMA_V8 } from './flows/schedule.js';
+import { SHARED_SETS_SCHEMA_V7 } from './shared/schema.js';
+import { TREE_SCHEMA_V6 } from './tree/schema.js';
 export const INSIGHT_SCHEMA_V4 = `
 CREATE TABLE insight_profile_tables (
   dataset     TEXT PRIMARY KEY,
@@ -104,3 +108,11 @@ CREATE TABLE insight_snapshot_chunks (
   PRIMARY KEY (snapshot, chunk)
 ) WITHOUT ROWID;
 `;
+
+/** The insight domain's migration steps, its sub-modules' tables included (see node/store/migrations.ts). */
+export const INSIGHT_MIGRATIONS: readonly Migration[] = [
+  { version: 4, sql: INSIGHT_SCHEMA_V4 },
+  { version: 6, sql: TREE_SCHEMA_V6 },
+  { version: 7, sql: SHARED_SETS_SCHEMA_V7 },
+  { version: 8, sql: FLOW_SCHEDULE_SCHEMA_V8 },
+];

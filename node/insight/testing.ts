@@ -9,7 +9,8 @@ import { defaultGroup } from '../../protocols/group/index.js';
 import { AuditLog } from '../audit/log.js';
 import { importDataset } from '../datasets/import.js';
 import { createIdentity } from '../identity/create-identity.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { openNodeDatabase } from '../database.js';
+import type { Db } from '../store/db.js';
 import { Insight } from './insight.js';
 
 export interface InsightFixture {
@@ -26,7 +27,7 @@ export interface InsightFixture {
 
 export async function insightFixture(): Promise<InsightFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'mofang-insight-'));
-  const db = openDatabase(join(dir, 'node.db'));
+  const db = openNodeDatabase(join(dir, 'node.db'));
   const identity = await createIdentity(join(dir, 'identity'), 'bank');
   const audit = new AuditLog(db, identity, { headFile: join(dir, 'audit-head.json') });
   const clock = { now: new Date('2026-03-01T12:00:00Z') };

@@ -5,7 +5,7 @@
  */
 import { getAgreement } from '../agreements/store.js';
 import { checkResultReleasable } from '../agreements/policy.js';
-import type { RunView } from '../api/services.js';
+import type { RunView } from '../session/runs.js';
 import { MofangError } from '../errors.js';
 import type { MofangNode } from '../node.js';
 import { runQuerier } from '../session/psi-querier.js';

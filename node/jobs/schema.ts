@@ -2,6 +2,7 @@
  * Jobs: every joint query is a job with a state, progress and a lease. The lease lets a node (or
  * a CLI process) claim a job, and lets another runner take over a job whose owner died.
  */
+import type { Migration } from '../store/db.js';
 export const JOB_SCHEMA_V2 = `
 CREATE TABLE jobs (
   id TEXT PRIMARY KEY,
@@ -78,3 +79,9 @@ DROP TABLE jobs;
 ALTER TABLE jobs_v5 RENAME TO jobs;
 CREATE INDEX jobs_status ON jobs (status, created_at);
 `;
+
+/** The jobs domain's migration steps (see node/store/migrations.ts). */
+export const JOB_MIGRATIONS: readonly Migration[] = [
+  { version: 2, sql: JOB_SCHEMA_V2 },
+  { version: 5, sql: JOB_SCHEMA_V5 },
+];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { GroupRelease } from '../insight/joint-scores.js';
+import type { GroupRelease } from '../scores/joint-scores.js';
 import { formatScoreFormula, parseScoreFormula, rankGroups } from './score-formula.js';
 
 const noise = { mechanism: 'discrete-laplace' as const, parameter: 'scale' as const, value: 1, standardDeviation: 1.4 };

@@ -7,7 +7,7 @@
  * privacy budget.
  */
 import { MofangError } from '../errors.js';
-import type { GroupRelease } from '../insight/joint-scores.js';
+import type { GroupRelease } from '../scores/joint-scores.js';
 
 export type ScoreFormula =
   | { kind: 'size-x-mean'; column: string }

@@ -8,15 +8,115 @@
  * error, served by the API or quoted in an audit entry.
  */
 import type { ServiceError, StatusObject } from '@grpc/grpc-js';
-import { ERRORS, GrpcStatus, MofangError, asMofangError, type ErrorCode } from '../errors.js';
+import { ERRORS, MofangError, asMofangError, type ErrorCode } from '../errors.js';
+import { GrpcStatus } from './grpc-status.js';
 import { untrustedText } from '../text/untrusted.js';
 
 /** A peer's own code, when it is not one of ours, is kept only if it looks like a code. */
 const PEER_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 
+/** The gRPC status a peer receives with each code of the catalogue (node/errors.ts). */
+export const GRPC_STATUS = {
+  // Configuration and identity
+  CONFIG_INVALID: GrpcStatus.INTERNAL,
+  CONFIG_NOT_FOUND: GrpcStatus.INTERNAL,
+  IDENTITY_EXISTS: GrpcStatus.ALREADY_EXISTS,
+  IDENTITY_INVALID: GrpcStatus.INTERNAL,
+  SECRET_FILE_MODE: GrpcStatus.INTERNAL,
+  ADDRESS_IN_USE: GrpcStatus.INTERNAL,
+  TLS_INVALID: GrpcStatus.INTERNAL,
+
+  // HTTP API
+  AUTH_REQUIRED: GrpcStatus.UNAUTHENTICATED,
+  FORBIDDEN_ROLE: GrpcStatus.PERMISSION_DENIED,
+  REQUEST_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  NOT_FOUND: GrpcStatus.NOT_FOUND,
+  INTERNAL: GrpcStatus.INTERNAL,
+  MEDIA_TYPE_UNSUPPORTED: GrpcStatus.INVALID_ARGUMENT,
+  TOKEN_FILE_INVALID: GrpcStatus.INTERNAL,
+  TOKEN_FILE_LOCKED: GrpcStatus.UNAVAILABLE,
+  TOKEN_EXISTS: GrpcStatus.ALREADY_EXISTS,
+
+  // Data import
+  IMPORT_BAD_ROW: GrpcStatus.INVALID_ARGUMENT,
+  IMPORT_BAD_OPTION: GrpcStatus.INVALID_ARGUMENT,
+  IMPORT_FILE_UNREADABLE: GrpcStatus.INVALID_ARGUMENT,
+  IMPORT_ENCODING_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  IMPORT_PATH_FORBIDDEN: GrpcStatus.PERMISSION_DENIED,
+  IDENTIFIER_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  DATASET_SUITE_MISMATCH: GrpcStatus.FAILED_PRECONDITION,
+  DATASET_NOT_FOUND: GrpcStatus.NOT_FOUND,
+
+  // Peers
+  PEER_UNKNOWN: GrpcStatus.NOT_FOUND,
+  PEER_NOT_PINNED: GrpcStatus.PERMISSION_DENIED,
+  PEER_UNREACHABLE: GrpcStatus.UNAVAILABLE,
+  PEER_VERSION_MISMATCH: GrpcStatus.FAILED_PRECONDITION,
+  PEER_MESSAGE_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  PEER_REFUSED: GrpcStatus.FAILED_PRECONDITION,
+  PEER_SIGNATURE_INVALID: GrpcStatus.UNAUTHENTICATED,
+  PEER_RATE_LIMITED: GrpcStatus.RESOURCE_EXHAUSTED,
+
+  // Agreements
+  AGREEMENT_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  AGREEMENT_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  AGREEMENT_NOT_ACCEPTED: GrpcStatus.FAILED_PRECONDITION,
+  AGREEMENT_EXPIRED: GrpcStatus.FAILED_PRECONDITION,
+  AGREEMENT_REVOKED: GrpcStatus.FAILED_PRECONDITION,
+  AGREEMENT_STATE: GrpcStatus.FAILED_PRECONDITION,
+  AGREEMENT_CONFLICT: GrpcStatus.ALREADY_EXISTS,
+  OPERATION_NOT_ALLOWED: GrpcStatus.PERMISSION_DENIED,
+
+  // Queries
+  RESULT_BELOW_MINIMUM: GrpcStatus.FAILED_PRECONDITION,
+  QUERY_LIMIT_REACHED: GrpcStatus.RESOURCE_EXHAUSTED,
+  INPUT_BELOW_MINIMUM: GrpcStatus.FAILED_PRECONDITION,
+  LIMIT_EXCEEDED: GrpcStatus.RESOURCE_EXHAUSTED,
+  JOB_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  JOB_STATE: GrpcStatus.FAILED_PRECONDITION,
+  JOB_CANCELLED: GrpcStatus.CANCELLED,
+  RUN_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  RUN_FAILED: GrpcStatus.ABORTED,
+  PRIVACY_BUDGET_EXHAUSTED: GrpcStatus.RESOURCE_EXHAUSTED,
+  QUERY_TOO_SIMILAR: GrpcStatus.FAILED_PRECONDITION,
+
+  // Audit
+  AUDIT_TAMPERED: GrpcStatus.DATA_LOSS,
+  AUDIT_EXPORT_FORMAT: GrpcStatus.INVALID_ARGUMENT,
+  AUDIT_RAW_IDENTIFIER: GrpcStatus.INVALID_ARGUMENT,
+
+  // Protocol (raised by pure code in protocols/, mapped here)
+  PSI_INPUT_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  PSI_POINT_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  PSI_STATE: GrpcStatus.FAILED_PRECONDITION,
+  DP_INPUT_INVALID: GrpcStatus.INVALID_ARGUMENT,
+
+  // Insight: profiles, segments, layering, flows
+  RULE_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  SEGMENT_CYCLE: GrpcStatus.INVALID_ARGUMENT,
+  INSIGHT_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  INSIGHT_EXISTS: GrpcStatus.ALREADY_EXISTS,
+  INSIGHT_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  HE_OVERFLOW: GrpcStatus.FAILED_PRECONDITION,
+  HE_PARAMS_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  HE_INPUT_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  HE_MESSAGE_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  HE_STATE: GrpcStatus.FAILED_PRECONDITION,
+
+  // Decision trees (insight)
+  TREE_INPUT_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  TREE_MODEL_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  TREE_NOT_FOUND: GrpcStatus.NOT_FOUND,
+
+  // Insight: organisation units, scoped access, shared segment sets
+  UNIT_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  UNIT_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  SCOPE_FORBIDDEN: GrpcStatus.PERMISSION_DENIED,
+} as const satisfies Record<ErrorCode, GrpcStatus>;
+
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {
   const e = asMofangError(err);
-  return { code: e.grpcStatus, details: `${e.code}: ${e.message}` };
+  return { code: GRPC_STATUS[e.code], details: `${e.code}: ${e.message}` };
 }
 
 /** Turns a peer's coded message into our error; prefixing which peer said it. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { storedAggregateAgreement } from '../agreements/testing.js';
 import type { MofangError } from '../errors.js';
-import { openDatabase } from '../store/db.js';
+import { openNodeDatabase } from '../database.js';
 import { checkDifferencing, recordReleasedGroups } from './differencing.js';
 import { decodeSet, encodeSet, fingerprintKey, fingerprints, symmetricDifference } from './set-codec.js';
 
@@ -52,7 +52,7 @@ describe('differencing guard (minGroupSize 20)', () => {
   };
 
   it('refuses a group that differs from one released earlier in the period by 1 to 19 records, and allows the same group or a far one', () => {
-    const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'mofang-guard-')), 'mofang.db'));
+    const db = openNodeDatabase(join(mkdtempSync(join(tmpdir(), 'mofang-guard-')), 'mofang.db'));
     recordReleasedGroups(db, agreement, 'run-1', [{ index: 0, ...group('north', 0, 500) }], now);
     expect(refusal(() => checkDifferencing(db, agreement, [group('north+1', 0, 501)], now)))
       .toBe("QUERY_TOO_SIMILAR: group 1 ('north+1') differs from group 'north' released by run run-1 in budget period 0 by fewer than the agreement's minGroupSize of 20 records; the difference of the two results could single out those records");
@@ -65,7 +65,7 @@ describe('differencing guard (minGroupSize 20)', () => {
   });
 
   it('refuses two groups of one query that nearly coincide', () => {
-    const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'mofang-guard-')), 'mofang.db'));
+    const db = openNodeDatabase(join(mkdtempSync(join(tmpdir(), 'mofang-guard-')), 'mofang.db'));
     expect(refusal(() => checkDifferencing(db, agreement, [group('a', 0, 300), group('b', 300, 600), group('a+x', 0, 301)], now)))
       .toMatch(/^QUERY_TOO_SIMILAR: group 3 \('a\+x'\) differs from group 1 \('a'\) of the same query/);
     db.close();

@@ -8,7 +8,8 @@ import { createIdentity } from '../identity/create-identity.js';
 import type { Identity } from '../identity/identity.js';
 import { AuditLog } from '../audit/log.js';
 import type { MofangError } from '../errors.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { openNodeDatabase } from '../database.js';
+import type { Db } from '../store/db.js';
 import { budgetState, refundReservation, reserveBudget } from './ledger.js';
 
 let identity: Identity;
@@ -17,7 +18,7 @@ beforeAll(async () => {
 });
 const opened: Db[] = [];
 function open(dir: string) {
-  const db = openDatabase(join(dir, 'mofang.db'));
+  const db = openNodeDatabase(join(dir, 'mofang.db'));
   opened.push(db);
   return { db, audit: new AuditLog(db, identity, { headFile: join(dir, 'audit-head.json') }) };
 }

@@ -10,6 +10,7 @@
  * `released_groups`: the querier's record set of every group whose numbers it released, as
  * sorted keyed 48-bit fingerprints, delta-encoded (set-codec.ts), for the differencing guard.
  */
+import type { Migration } from '../store/db.js';
 export const PRIVACY_SCHEMA_V5 = `
 CREATE TABLE privacy_spends (
   run_id        TEXT PRIMARY KEY,
@@ -36,3 +37,8 @@ CREATE TABLE released_groups (
 );
 CREATE INDEX released_groups_period ON released_groups (agreement_id, period);
 `;
+
+/** The privacy domain's migration steps (see node/store/migrations.ts). */
+export const PRIVACY_MIGRATIONS: readonly Migration[] = [
+  { version: 5, sql: PRIVACY_SCHEMA_V5 },
+];

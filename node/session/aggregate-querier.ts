@@ -14,7 +14,7 @@ import { checkDailyQueryLimit, checkQueryAllowed } from '../agreements/policy.js
 import { getAgreement } from '../agreements/store.js';
 import { idNormsForRows } from '../datasets/store.js';
 import { asMofangError, MofangError } from '../errors.js';
-import { saveScoreSet, type GroupRelease, type ScoreSet } from '../insight/joint-scores.js';
+import { saveScoreSet, type GroupRelease, type ScoreSet } from '../scores/joint-scores.js';
 import type { AggregateRequestMsg } from '../peer/wire.js';
 import { checkDifferencing, recordReleasedGroups, type GuardedGroup } from '../privacy/differencing.js';
 import { lossView, perQueryLoss, refundReservation, reserveBudget } from '../privacy/ledger.js';

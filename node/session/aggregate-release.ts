@@ -6,7 +6,7 @@
  */
 import { type NoiseParams, release, releaseMean, sampleNoise, suppress } from '../../protocols/dp/index.js';
 import type { GroupTotal } from '../../protocols/he/index.js';
-import type { GroupRelease } from '../insight/joint-scores.js';
+import type { GroupRelease } from '../scores/joint-scores.js';
 import type { AggregateSetup } from './aggregate-plan.js';
 
 /** Draws one noise sample; tests may pass a deterministic one, nodes never do. */

@@ -12,7 +12,7 @@ import { checkDailyQueryLimit, checkLabelsAllowed, checkQueryAllowed, checkResul
 import { getAgreement } from '../agreements/store.js';
 import { writeJointAttribute } from '../datasets/store.js';
 import { asMofangError, MofangError } from '../errors.js';
-import type { RunView } from '../api/services.js';
+import type { RunView } from './runs.js';
 import { expectFrame, requireField, sendAbort } from './frames.js';
 import { batches, digestContext, labelRunContext, POINT_BYTES, type JobHooks, type SessionEnv } from './env.js';
 import { wireEpoch } from './sender-cache.js';

@@ -1,8 +1,33 @@
 /** The runs table: one row per joint query on each party, from start to its final state. */
-import type { RunView } from '../api/services.js';
 import { MofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import type { LinkStats } from './link.js';
+
+/** A run as operators see it over the API and the CLI. */
+export interface RunView {
+  id: string;
+  agreementId: string;
+  operation: 'overlap' | 'enrich' | 'aggregate';
+  role: 'querier' | 'responder';
+  peerNodeId: string;
+  status: 'running' | 'succeeded' | 'failed';
+  dataset: string;
+  localSize: number | null;
+  peerSize: number | null;
+  /** The released count, or null when this node is not an output receiver or it was withheld. */
+  resultCount: number | null;
+  /** For enrich: the local attribute the matches were written to. */
+  attribute: string | null;
+  messagesSent: number;
+  messagesReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+  transcriptHash: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
 
 export interface NewRun {
   id: string;

@@ -1,4 +1,5 @@
 /** Protocol runs (one row per joint query, on each party) and the receipts both parties sign. */
+import type { Migration } from '../store/db.js';
 export const RUN_SCHEMA_V1 = `
 CREATE TABLE runs (
   id TEXT PRIMARY KEY,
@@ -72,3 +73,9 @@ DROP TABLE runs;
 ALTER TABLE runs_v5 RENAME TO runs;
 CREATE INDEX runs_started ON runs (started_at);
 `;
+
+/** The runs and receipts' migration steps (see node/store/migrations.ts). */
+export const RUN_MIGRATIONS: readonly Migration[] = [
+  { version: 1, sql: RUN_SCHEMA_V1 },
+  { version: 5, sql: RUN_SCHEMA_V5 },
+];

@@ -1,17 +1,21 @@
 /**
  * Opens the node's embedded SQLite database and brings its schema up to date.
  *
- * Each domain owns its tables in its own `schema.ts`; this file only orders them into migrations
- * and applies them in one transaction, so a failed migration leaves the previous schema intact.
+ * The store knows no feature: each domain owns its tables and exports its migration steps next to
+ * its schema, and the caller hands the ordered list in (see `node/database.ts`). Pending
+ * migrations run in one transaction, so a failed migration leaves the previous schema intact.
  */
 import Database from 'better-sqlite3';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MIGRATIONS } from './migrations.js';
+import type { Migration } from './migrations.js';
 
 export type Db = Database.Database;
 
-export function openDatabase(file: string): Db {
+export type { Migration } from './migrations.js';
+
+/** @example openDatabase(join(dataDir, 'mofang.db'), NODE_MIGRATIONS) */
+export function openDatabase(file: string, migrations: readonly Migration[]): Db {
   if (file !== ':memory:') {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     // Created owner-only before SQLite opens it: SQLite gives the -wal and -shm files the
@@ -24,13 +28,13 @@ export function openDatabase(file: string): Db {
   db.pragma('busy_timeout = 10000');
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');
-  migrate(db);
+  migrate(db, migrations);
   return db;
 }
 
-function migrate(db: Db): void {
+function migrate(db: Db, migrations: readonly Migration[]): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  const pending = MIGRATIONS.filter((m) => m.version > current);
+  const pending = migrations.filter((m) => m.version > current);
   if (pending.length === 0) return;
   db.transaction(() => {
     for (const m of pending) {

@@ -6,7 +6,7 @@
  * anything that looks like a personal identifier redacted rather than refused, so an outsider can
  * never make an audit append fail by writing a phone number.
  */
-import { identifierKind, redactIdentifiers } from '../audit/privacy-guard.js';
+import { identifierKind, redactIdentifiers } from './identifiers.js';
 
 /** The default cap, in characters, of one piece of outsider text. */
 export const UNTRUSTED_TEXT_MAX = 256;

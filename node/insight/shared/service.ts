@@ -19,7 +19,9 @@ import type { AppendInput } from '../../audit/log.js';
 import { canonicalJson } from '../../encoding/canonical-json.js';
 import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
-import type { Insight, InsightActor } from '../insight.js';
+import type { ProfileCatalogue } from '../profiles/catalogue.js';
+import type { SegmentChange, SegmentInput, SegmentView } from '../segments/store.js';
+import type { InsightActor } from '../units/scope.js';
 import type { Rule } from '../rules/rule.js';
 import { compileForDataset, SEGMENT_NAME } from '../segments/store.js';
 import { getUnit, isWithin, scopeOf } from '../units/units.js';
@@ -66,9 +68,21 @@ export interface SetCoverage {
 
 const contentHash = (content: unknown) => createHash('sha256').update(canonicalJson(content)).digest('hex');
 
+/**
+ * What shared sets need of the insight service: the unit a caller acts for, and the segments and
+ * catalogues an import reads and writes through (so scope checks and audit stay in one place).
+ */
+export interface SegmentPort {
+  actingUnit(actor: InsightActor, unit: string | undefined, field?: string): string;
+  getSegment(name: string, actor?: InsightActor): SegmentView;
+  catalogue(dataset: string, actor?: InsightActor, unit?: string | null): Promise<ProfileCatalogue>;
+  createSegmentIn(c: ProfileCatalogue, input: SegmentInput, actor: InsightActor): void;
+  updateSegmentIn(c: ProfileCatalogue, name: string, change: SegmentChange, actor: InsightActor): { ruleChanged: boolean; version: number };
+}
+
 export class SharedSets {
   constructor(
-    private readonly insight: Insight,
+    private readonly insight: SegmentPort,
     private readonly db: Db,
     private readonly audit: { append(input: AppendInput): unknown },
     private readonly now: () => Date,

@@ -5,7 +5,7 @@
  * well under a second.
  */
 import type { CategoricalColumn, FeatureColumn, NumericColumn } from './columns.js';
-import { mulberry32 } from '../../demo/synthetic.js';
+import { mulberry32 } from '../../random/seeded.js';
 
 export interface SyntheticChurn {
   target: CategoricalColumn;

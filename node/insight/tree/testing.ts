@@ -10,7 +10,7 @@ import { defaultGroup } from '../../../protocols/group/index.js';
 import { AuditLog } from '../../audit/log.js';
 import { importDataset } from '../../datasets/import.js';
 import { createIdentity } from '../../identity/create-identity.js';
-import { openDatabase } from '../../store/db.js';
+import { openNodeDatabase } from '../../database.js';
 import { Insight } from '../insight.js';
 import { dateMillis, isNumeric, type FeatureColumn } from './columns.js';
 import type { LeafCondition } from './leaf-rules.js';
@@ -53,7 +53,7 @@ export function customer(i: number) {
  */
 export async function churnStore(rows: number) {
   const dir = mkdtempSync(join(tmpdir(), 'mofang-tree-'));
-  const db = openDatabase(join(dir, 'node.db'));
+  const db = openNodeDatabase(join(dir, 'node.db'));
   const audit = new AuditLog(db, await createIdentity(join(dir, 'identity'), 'bank'), { headFile: join(dir, 'audit-head.json') });
   const lines = ['phone,age,tier,income,joined,churned', ...Array.from({ length: rows }, (_, i) => Object.values(customer(i)).join(','))];
   const file = join(dir, 'customers.csv');

@@ -16,6 +16,13 @@ import type { ProfileCatalogue } from '../profiles/catalogue.js';
 import type { ProfileAttribute } from '../profiles/types.js';
 import { getUnit, getUnitAttribute, SCOPE_IDS_SQL } from './units.js';
 
+/** Who acts on insight data, and the unit that bounds what they see. */
+export interface InsightActor {
+  id: string;
+  /** The unit whose customers the actor may see; absent or null: the whole organisation. */
+  unit?: string | null;
+}
+
 export interface CatalogueScope {
   /** The unit whose scope the catalogue sees. */
   unit: string;

@@ -1,0 +1,31 @@
+/**
+ * The node's database: the store opened with every domain's migration steps, in the order that
+ * gives each shipped version its exact SQL (version 1: audit, datasets, agreements, runs;
+ * version 5: runs, jobs, privacy, joint scores). Add a domain's steps here, never a version twice.
+ */
+import { AGREEMENT_MIGRATIONS } from './agreements/schema.js';
+import { AUDIT_MIGRATIONS } from './audit/schema.js';
+import { DATASET_MIGRATIONS } from './datasets/schema.js';
+import { INSIGHT_MIGRATIONS } from './insight/schema.js';
+import { JOB_MIGRATIONS } from './jobs/schema.js';
+import { PRIVACY_MIGRATIONS } from './privacy/schema.js';
+import { JOINT_SCORES_MIGRATIONS } from './scores/schema.js';
+import { RUN_MIGRATIONS } from './session/schema.js';
+import { openDatabase, type Db } from './store/db.js';
+import { combineMigrations } from './store/migrations.js';
+
+export const NODE_MIGRATIONS = combineMigrations(
+  AUDIT_MIGRATIONS,
+  DATASET_MIGRATIONS,
+  AGREEMENT_MIGRATIONS,
+  RUN_MIGRATIONS,
+  JOB_MIGRATIONS,
+  PRIVACY_MIGRATIONS,
+  JOINT_SCORES_MIGRATIONS,
+  INSIGHT_MIGRATIONS,
+);
+
+/** @example const db = openNodeDatabase(join(config.node.dataDir, 'mofang.db')); */
+export function openNodeDatabase(file: string): Db {
+  return openDatabase(file, NODE_MIGRATIONS);
+}
