@@ -16,7 +16,7 @@ import { cpus, loadavg } from 'node:os';
 import { isNumeric } from '../node/insight/tree/columns.js';
 import { candidateSegments } from '../node/insight/tree/leaf-rules.js';
 import { scoreRows } from '../node/insight/tree/route.js';
-import { syntheticChurn } from '../node/insight/tree/synthetic.js';
+import { syntheticChurn } from '../test/support/synthetic-churn.js';
 import { trainTree } from '../node/insight/tree/train.js';
 
 const TARGET_MS = 60_000;

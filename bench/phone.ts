@@ -5,7 +5,7 @@
  * Results: docs/benchmarks.md, "Phone normalisation".
  */
 import { normalisePhone } from '../node/datasets/phone.js';
-import { mulberry32 } from '../node/demo/synthetic.js';
+import { mulberry32 } from '../node/seeded-random.js';
 
 const count = Number(process.argv[2] ?? 1_000_000);
 const random = mulberry32(7);

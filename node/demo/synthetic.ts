@@ -1,5 +1,5 @@
 /**
- * Deterministic synthetic customers for the demo and benchmarks: a bank file and a partner (telco)
+ * Deterministic synthetic customers for the demo, the tests and the benchmarks: a bank file and a partner (telco)
  * file sharing exactly `overlap` phone numbers. Phone numbers are spelled in the ways real exports
  * spell them, so the overlap only shows after normalisation.
  *
@@ -9,6 +9,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MofangError } from '../errors.js';
+import { mulberry32 } from '../seeded-random.js';
 
 export interface SyntheticPairOptions {
   dir: string;
@@ -67,18 +68,6 @@ export function writeSyntheticPair(options: SyntheticPairOptions): SyntheticPair
     (10 + random() * 490).toFixed(2),
   ]);
   return { bankFile, partnerFile, expectedOverlap: overlap };
-}
-
-/** mulberry32: a small, fast, seedable PRNG — for synthetic data only, never for keys. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Index → a distinct 11-digit Chinese mobile number. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeServices } from '../../api/fake-services.js';
-import { testApp, type TestApp } from '../../api/test-app.js';
+import { fakeServices } from '../../../test/support/fake-services.js';
+import { testApp, type TestApp } from '../../../test/support/test-app.js';
 import { createToken } from '../../api/tokens.js';
 import { listAudit } from '../../audit/list.js';
 import { insightFixture, type InsightFixture } from '../testing.js';

@@ -5,7 +5,7 @@ import { columnsFromRows, type CategoricalColumn, type FeatureColumn } from './c
 import { candidateSegments, type LeafCondition } from './leaf-rules.js';
 import { isLeaf, parseModel, type TreeModel } from './model.js';
 import { leafOfRows, scoreRows } from './route.js';
-import { syntheticChurn } from './synthetic.js';
+import { syntheticChurn } from '../../../test/support/synthetic-churn.js';
 import { matches } from './testing.js';
 import { trainTree } from './train.js';
 

@@ -2,7 +2,7 @@
  * The held-out validation rows: a seeded, stratified sample, so the same seed gives the same split
  * and a rare target (a 3 % churn rate) is represented in both parts at its own rate.
  */
-import { mulberry32 } from '../../demo/synthetic.js';
+import { mulberry32 } from '../../seeded-random.js';
 
 /**
  * Splits `rows` (indices with a known label) into training and validation rows, taking
