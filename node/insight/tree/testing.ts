@@ -24,7 +24,7 @@ export function matches(rule: LeafCondition, columns: readonly FeatureColumn[], 
   if (rule.op === 'isSet') return c.missing[row] === 0;
   if (c.missing[row]) return false;
   if (isNumeric(c)) {
-    if (rule.op === 'in' || rule.op === 'notIn') throw new Error('list op on a number');
+    if (!('value' in rule)) throw new Error(`${rule.op} on a number`);
     const v = c.values[row];
     const t = typeof rule.value === 'string' ? dateMillis(rule.value) : Number(rule.value);
     if (rule.op === 'lte') return v <= t;
