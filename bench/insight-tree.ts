@@ -1,5 +1,5 @@
 /**
- * Decision-tree benchmark, against issue 5's target: training on 1,000,000 rows × 10 attributes in
+ * Decision-tree benchmark, against its target: training on 1,000,000 rows × 10 attributes in
  * under 60 s on this machine (one core: training is single-threaded).
  *
  * Usage (after `npm run build`; `npm run bench:insight-tree` does both):

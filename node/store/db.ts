@@ -1,8 +1,11 @@
 /**
  * Opens the node's embedded SQLite database and brings its schema up to date.
  *
- * Each domain owns its tables in its own `schema.ts`; this file only orders them into migrations
- * and applies them in one transaction, so a failed migration leaves the previous schema intact.
+ * The DDL lives with the domain that creates each table (mostly a `schema.ts` in its folder);
+ * `migrations.ts` orders those statements into numbered versions and this file applies them in one
+ * transaction, so a failed migration leaves the previous schema intact. Declaring a table does not
+ * make a domain its only user: some tables are also queried from other folders (`records` from
+ * node/session/, for one).
  */
 import Database from 'better-sqlite3';
 import { closeSync, mkdirSync, openSync } from 'node:fs';

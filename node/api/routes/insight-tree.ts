@@ -1,5 +1,5 @@
 /**
- * Decision trees (issue 5, capability 5): train a CART tree on a dataset's profiles, read its
+ * Decision trees: train a CART tree on a dataset's profiles, read its
  * leaves as candidate segments, score every profile into a score attribute (e.g. churn risk), and
  * save a leaf as a segment. Operators change state; compliance may read models.
  */
