@@ -5,7 +5,7 @@
  * Usage (after `npm run build`; `npm run bench:insight-tree` does both):
  *   node dist/bench/insight-tree.js [--rows 1000000] [--depth 8] [--min-leaf 100] [--bins 256,4096] [--json FILE]
  *
- * Data: node/insight/tree/synthetic.ts (5 numeric/date, 3 categorical, 2 boolean attributes; churn
+ * Data: test/support/synthetic-churn.ts (5 numeric/date, 3 categorical, 2 boolean attributes; churn
  * = age < 30 and tier basic, 5 % label noise, 5 % missing in two attributes), built as columns in
  * this process. Timed per bin count: training (binning, growth, validation scoring), the leaves as
  * rules, scoring every row; and once, for comparison, the one sort per attribute that an exact
