@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { treeService } from '../insight/tree/service.js';
-import { churnStore } from '../insight/tree/testing.js';
+import { churnStore } from '../../test/support/tree-fixture.js';
 import { fakeServices } from '../../test/support/fake-services.js';
 import { testApp, type TestApp } from '../../test/support/test-app.js';
 

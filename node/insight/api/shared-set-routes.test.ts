@@ -4,7 +4,7 @@ import { fakeServices } from '../../../test/support/fake-services.js';
 import { testApp, type TestApp } from '../../../test/support/test-app.js';
 import { createToken } from '../../api/tokens.js';
 import { listAudit } from '../../audit/list.js';
-import { insightFixture, type InsightFixture } from '../testing.js';
+import { insightFixture, type InsightFixture } from '../../../test/support/insight-fixture.js';
 
 let fx: InsightFixture;
 let t: TestApp;

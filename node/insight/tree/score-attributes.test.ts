@@ -15,7 +15,7 @@ import { featureColumn } from './profile-columns.js';
 import { scoreRows } from './route.js';
 import { treeService, type TreeService } from './service.js';
 import type { StoredTree } from './store.js';
-import { churnStore, customer } from './testing.js';
+import { churnStore, customer } from '../../../test/support/tree-fixture.js';
 
 const ROWS = 2000;
 const ops = { id: 'token:ops-1' };

@@ -6,14 +6,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultGroup } from '../../../protocols/group/index.js';
-import { AuditLog } from '../../audit/log.js';
-import { importDataset } from '../../datasets/import.js';
-import { createIdentity } from '../../identity/create-identity.js';
-import { openDatabase } from '../../store/db.js';
-import { Insight } from '../insight.js';
-import { dateMillis, isNumeric, type FeatureColumn } from './columns.js';
-import type { LeafCondition } from './leaf-rules.js';
+import { defaultGroup } from '../../protocols/group/index.js';
+import { AuditLog } from '../../node/audit/log.js';
+import { importDataset } from '../../node/datasets/import.js';
+import { createIdentity } from '../../node/identity/create-identity.js';
+import { openDatabase } from '../../node/store/db.js';
+import { Insight } from '../../node/insight/insight.js';
+import { dateMillis, isNumeric, type FeatureColumn } from '../../node/insight/tree/columns.js';
+import type { LeafCondition } from '../../node/insight/tree/leaf-rules.js';
 
 export function matches(rule: LeafCondition, columns: readonly FeatureColumn[], row: number): boolean {
   if ('all' in rule) return rule.all.every((r) => matches(r, columns, row));
