@@ -9,7 +9,7 @@
  *   3. `query aggregate --column value --group-by segment` — ten groups.
  * Both nodes' `run.completed` audit entries split each aggregate run into its PSI and HE phases
  * (time and bytes). In the same run a Paillier baseline (bench/paillier.ts) is measured on a subset
- * and extrapolated. Targets (issue 4) are printed as met or missed.
+ * and extrapolated. Targets (bench/README.md) are printed as met or missed.
  *
  * Flags: --sizes 1e5,1e6 (default) | --quick (1e4,1e5). See bench/README.md.
  */

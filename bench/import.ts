@@ -1,5 +1,5 @@
 /**
- * Import benchmark, against the targets of issue 3 for one node's side (docs/benchmarks.md, "Import"):
+ * Import benchmark, against the import targets for one node's side (docs/benchmarks.md, "Import"):
  * - phase 1, CSV import of N rows (parse, normalise, store): ≥ 150,000 rows/s;
  * - phase 2, the hash-to-group pass over them on all cores: ≥ 70 % of the raw hash-to-group rate
  *   measured in the same run (one core, × the cores);

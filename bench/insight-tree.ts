@@ -1,11 +1,11 @@
 /**
- * Decision-tree benchmark, against issue 5's target: training on 1,000,000 rows × 10 attributes in
+ * Decision-tree benchmark, against its target: training on 1,000,000 rows × 10 attributes in
  * under 60 s on this machine (one core: training is single-threaded).
  *
  * Usage (after `npm run build`; `npm run bench:insight-tree` does both):
  *   node dist/bench/insight-tree.js [--rows 1000000] [--depth 8] [--min-leaf 100] [--bins 256,4096] [--json FILE]
  *
- * Data: node/insight/tree/synthetic.ts (5 numeric/date, 3 categorical, 2 boolean attributes; churn
+ * Data: test/support/synthetic-churn.ts (5 numeric/date, 3 categorical, 2 boolean attributes; churn
  * = age < 30 and tier basic, 5 % label noise, 5 % missing in two attributes), built as columns in
  * this process. Timed per bin count: training (binning, growth, validation scoring), the leaves as
  * rules, scoring every row; and once, for comparison, the one sort per attribute that an exact
@@ -16,7 +16,7 @@ import { cpus, loadavg } from 'node:os';
 import { isNumeric } from '../node/insight/tree/columns.js';
 import { candidateSegments } from '../node/insight/tree/leaf-rules.js';
 import { scoreRows } from '../node/insight/tree/route.js';
-import { syntheticChurn } from '../node/insight/tree/synthetic.js';
+import { syntheticChurn } from '../test/support/synthetic-churn.js';
 import { trainTree } from '../node/insight/tree/train.js';
 
 const TARGET_MS = 60_000;

@@ -1,5 +1,5 @@
 /**
- * Insight benchmark (issue 5 targets, on N synthetic profiles with 20 attributes):
+ * Insight benchmark (targets, on N synthetic profiles with 20 attributes):
  * - materialise a 3-condition segment: < 10 s at 10⁷;
  * - a two-level 5 × 5 layering with one metric: < 20 s at 10⁷;
  * - the flow matrix between two snapshots of 10 segments: < 20 s at 10⁷ (snapshots timed apart).

@@ -19,7 +19,7 @@ import { draftTerms, labelColumnIssues, otherParty } from './agreements/model.js
 import { aggregateColumnIssues } from './agreements/aggregate-terms.js';
 import { signTerms } from './agreements/signing.js';
 import {
-  acceptAgreement, getAgreement, listAgreements, receiveProposal, recordAcceptance, revokeAgreement, saveProposal,
+  acceptAgreement, getAgreement, listAgreements, revokeAgreement, saveProposal,
   type AgreementContext, type StoredAgreement,
 } from './agreements/store.js';
 import { agreementDeliverer, type AgreementDeliverer, type DeliveryTuning } from './agreements/deliverer.js';

@@ -1,6 +1,7 @@
 /** Structural rules of the repository that the architecture depends on. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../node/config/schema.js';
 import { configValidatorCode } from '../node/config/validator-code.js';
@@ -16,7 +17,7 @@ const root = packageRoot();
 const rel = (file: string) => relative(root, file);
 
 // Test support is not shipped (tsconfig.json excludes the same files) and may import anything.
-const TEST_SUPPORT = /\.test\.ts$|(^|\/)testing\.ts$|^node\/api\/(fake-services|test-app)\.ts$/;
+const TEST_SUPPORT = /\.test\.ts$|(^|\/|\.)testing\.ts$/;
 
 /** What `file` imports: static (`import … from`, `export … from`, side-effect `import '…'`) and dynamic `import('…')`. */
 function specifiers(file: string): string[] {
@@ -123,6 +124,30 @@ function offenders(from: (file: string) => boolean, to: (file: string) => boolea
   return edges.filter((e) => from(e.from) && to(e.to)).map((e) => `${e.from} -> ${e.to}`);
 }
 
+/** The files `tsc -p tsconfig.json` compiles into dist/: the code that ships. */
+function buildFiles(): string[] {
+  const config = ts.getParsedCommandLineOfConfigFile(join(packageRoot(), 'tsconfig.json'), {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => {
+      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    },
+  });
+  if (!config) throw new Error('tsconfig.json could not be read');
+  return config.fileNames.map((f) => resolve(f));
+}
+
+/** A test, a test double or a fixture: what must never ship. */
+function isTestCode(file: string): boolean {
+  const path = relative(packageRoot(), file);
+  return path.startsWith(`test/`) || /\.test\.ts$/.test(path) || /(^|\.)testing\.ts$/.test(basename(path));
+}
+
+/** Relative imports of a source file (static and dynamic), resolved to the .ts files they name. */
+function relativeImports(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:from |import\()'(\.{1,2}\/[^']+)\.js'/g)].map((m) => resolve(dirname(file), `${m[1]}.ts`));
+}
+
 describe('repository structure', () => {
   it('protocols/ is pure: it imports nothing from node/, gRPC, fastify, SQLite or the file system', () => {
     const offenders = sourceFiles(join(root, 'protocols')).flatMap((file) => {
@@ -166,6 +191,21 @@ describe('repository structure', () => {
       imports: component.flatMap((a) => component.flatMap((b) => graph.get(a)?.get(b) ?? [])),
     }));
     expect(report).toEqual([]);
+  });
+
+  it('the build compiles no test, test double or fixture: nothing under test/, no *.test.ts, no testing.ts', () => {
+    const files = buildFiles();
+    expect(files.length).toBeGreaterThan(100);
+    expect(files.filter(isTestCode).map((f) => relative(packageRoot(), f))).toEqual([]);
+  });
+
+  it('production code imports nothing from test/ or a testing.ts module', () => {
+    const offenders = buildFiles().flatMap((file) =>
+      relativeImports(file)
+        .filter(isTestCode)
+        .map((target) => `${relative(packageRoot(), file)} imports ${relative(packageRoot(), target)}`),
+    );
+    expect(offenders).toEqual([]);
   });
 
   it('config/schema.json is generated from the config schema (npm run config:schema)', () => {

@@ -12,7 +12,7 @@ import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNode, type InitResult } from '../node/init.js';
 import { createIdentity } from '../node/identity/index.js';
-import { captureLogger } from '../node/log/capture.js';
+import { captureLogger } from './support/capture-logger.js';
 import { MofangNode } from '../node/node.js';
 import { freePort } from '../node/net/free-port.js';
 import { packageRoot } from '../node/paths.js';

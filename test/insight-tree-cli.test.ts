@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { customer } from '../node/insight/tree/testing.js';
+import { customer } from './support/tree-fixture.js';
 import { packageRoot } from '../node/paths.js';
 import { mofang, mofangJson } from './support/node-processes.js';
 

@@ -126,7 +126,7 @@ describe('joint queries between a bank and a telco node', () => {
     const width = header.split(',').length;
     const extra = ['+86 199 0000 0001', '+86 199 0000 0002'].map((phone) => header.split(',').map((c, i) => (c === 'phone' ? phone : i === 0 ? `N${phone.slice(-1)}` : lines[0].split(',')[i])).slice(0, width).join(','));
     writeFileSync(extended, [header, ...lines, ...extra].join('\n') + '\n');
-    await nodes.bank.importDataset({ file: extended, dataset: 'customers', idColumn: 'phone', idKind: 'phone' }, admin);
+    await nodes.bank.importDataset({ file: extended, origin: 'operator', dataset: 'customers', idColumn: 'phone', idKind: 'phone' }, admin);
     const column = await profileValues(nodes.bank, 'partner:telco:active');
     expect(column.filter((v) => Number.isNaN(v)).length).toBe(2);
     expect(column.filter((v) => v === 0).length).toBe(bankPhones.size - expected.size);

@@ -8,7 +8,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type TLSSocket } from 'node:tls';
+import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentity, type Identity } from '../node/identity/index.js';
 import { PeerClient } from '../node/peer/client.js';
@@ -97,7 +97,9 @@ describe('a flood of refused calls or connections', () => {
     const opened: TLSSocket[] = [];
     /** A TCP connection and a TLS handshake: resolves whether TLS completed (admitted) or the server hung up first. */
     const open = () => new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port: limited.port, localAddress: stranger, key: mallory.keyPem, cert: mallory.certPem, rejectUnauthorized: false, ALPNProtocols: ['h2'] });
+      // localAddress reaches net.connect (the typings omit it): the stranger's own loopback address.
+      const options: ConnectionOptions & { localAddress: string } = { host: '127.0.0.1', port: limited.port, localAddress: stranger, key: mallory.keyPem, cert: mallory.certPem, rejectUnauthorized: false, ALPNProtocols: ['h2'] };
+      const socket = connect(options);
       opened.push(socket);
       socket.once('secureConnect', () => resolve(true));
       socket.once('error', () => resolve(false));

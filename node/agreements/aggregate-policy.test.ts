@@ -4,7 +4,7 @@ import { checkAggregateColumnsAllowed, checkAggregateColumnsAvailable, checkAggr
 import { agreementHash, draftTerms, type TermsDraft } from './model.js';
 import { checkQueryAllowed } from './policy.js';
 import type { StoredAgreement } from './store.js';
-import { sampleDraft, storedAggregateAgreement } from './testing.js';
+import { sampleDraft, storedAggregateAgreement } from '../../test/support/agreements.js';
 
 const BANK = `sha256:${'b'.repeat(64)}`;
 const TELCO = `sha256:${'7'.repeat(64)}`;

@@ -6,7 +6,7 @@ import { agreementDeliverer, type DelivererOptions } from './deliverer.js';
 import { DEFAULT_BACKOFF, deliveryView, retryDelayMs, type OutboxRow } from './outbox.js';
 import { signTerms } from './signing.js';
 import { acceptAgreement, getAgreement, receiveProposal, recordAcceptance, recordRevocation, revokeAgreement, saveProposal } from './store.js';
-import { type TestNode, makeTestNode, sampleDraft } from './testing.js';
+import { type TestNode, makeTestNode, sampleDraft } from '../../test/support/agreements.js';
 
 let clockNow: Date;
 const now = () => clockNow;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MofangError } from '../errors.js';
 import { type AgreementTerms, type TermsDraft, agreementHash, draftTerms, labelAttribute, labelColumnIssues, oprfKeyEpochAt, oprfKeyEpochDays, oprfKeyEpochForRun, validateTerms } from './model.js';
-import { sampleAggregateDraft, sampleDraft, sampleLabelledDraft } from './testing.js';
+import { sampleAggregateDraft, sampleDraft, sampleLabelledDraft } from '../../test/support/agreements.js';
 
 const BANK = `sha256:${'b'.repeat(64)}`;
 const TELCO = `sha256:${'7'.repeat(64)}`;

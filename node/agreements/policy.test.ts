@@ -3,7 +3,7 @@ import { MofangError } from '../errors.js';
 import { type PartyRole, type TermsDraft, agreementHash, draftTerms } from './model.js';
 import { type QueryRequest, checkDailyQueryLimit, checkLabelColumnsAvailable, checkLabelsAllowed, checkQueryAllowed, checkResultReleasable } from './policy.js';
 import type { AgreementStatus, StoredAgreement } from './store.js';
-import { sampleDraft } from './testing.js';
+import { sampleDraft } from '../../test/support/agreements.js';
 
 const BANK = `sha256:${'b'.repeat(64)}`;
 const TELCO = `sha256:${'7'.repeat(64)}`;

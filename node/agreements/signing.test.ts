@@ -7,7 +7,7 @@ import {
   verifyRevocationSignature,
   verifyTermsSignature,
 } from './signing.js';
-import { type TestIdentity, makeTestIdentity, sampleDraft, verifySignature } from './testing.js';
+import { type TestIdentity, makeTestIdentity, sampleDraft, verifySignature } from '../../test/support/agreements.js';
 
 let bank: TestIdentity;
 let telco: TestIdentity;

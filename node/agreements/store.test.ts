@@ -11,7 +11,7 @@ import {
   revokeAgreement,
   saveProposal,
 } from './store.js';
-import { type TestNode, makeTestIdentity, makeTestNode, sampleDraft } from './testing.js';
+import { type TestNode, makeTestIdentity, makeTestNode, sampleDraft } from '../../test/support/agreements.js';
 
 let clockNow: Date;
 const now = () => clockNow;

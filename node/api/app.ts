@@ -145,7 +145,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(jobRoutes, { services });
       v1.register(scoreRoutes, { services });
       v1.register(auditRoutes, { services });
-      v1.register(insightRoutes, { insight: () => services.insight });
+      v1.register(insightRoutes, { insight: services.insight });
       v1.register(insightTreeRoutes, { services });
       if (options.tokenAdmin) v1.register(tokenRoutes, { tokens: options.tokenAdmin });
     },

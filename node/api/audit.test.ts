@@ -2,8 +2,8 @@ import { get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MofangError } from '../errors.js';
-import { sampleAudit } from './fake-services.js';
-import { testApp, type TestApp } from './test-app.js';
+import { sampleAudit } from '../../test/support/fake-services.js';
+import { testApp, type TestApp } from '../../test/support/test-app.js';
 
 let t: TestApp;
 beforeEach(async () => {

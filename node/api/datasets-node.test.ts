@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNode, type InitResult } from '../init.js';
-import { captureLogger } from '../log/capture.js';
+import { captureLogger } from '../../test/support/capture-logger.js';
 import { MofangNode } from '../node.js';
 import { packageRoot } from '../paths.js';
 import { buildApp } from './app.js';

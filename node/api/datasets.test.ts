@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MofangError } from '../errors.js';
-import { testApp, type TestApp } from './test-app.js';
+import { testApp, type TestApp } from '../../test/support/test-app.js';
 
 let t: TestApp;
 afterEach(() => t.close());

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { treeService } from '../insight/tree/service.js';
-import { churnStore } from '../insight/tree/testing.js';
-import type { TreeService } from '../insight/tree/service.js';
-import { testApp, type TestApp } from './test-app.js';
+import { churnStore } from '../../test/support/tree-fixture.js';
+import { fakeServices } from '../../test/support/fake-services.js';
+import { testApp, type TestApp } from '../../test/support/test-app.js';
 
 // The API over the real tree service on a real store (the other services are the test double).
 let t: TestApp;
@@ -10,8 +10,8 @@ let store: Awaited<ReturnType<typeof churnStore>>;
 
 beforeAll(async () => {
   store = await churnStore(1500);
-  t = await testApp();
-  (t.services as { trees?: TreeService }).trees = treeService({ db: store.db, audit: store.audit, insight: store.insight });
+  const trees = treeService({ db: store.db, audit: store.audit, insight: store.insight });
+  t = await testApp({ services: { ...fakeServices(), trees } });
 });
 
 afterAll(async () => {

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MofangError } from '../errors.js';
-import { AGREEMENT_ID, JOB_ID, sampleJob } from './fake-services.js';
+import { AGREEMENT_ID, JOB_ID, sampleJob } from '../../test/support/fake-services.js';
 import type { Role } from './services.js';
-import { testApp, type TestApp } from './test-app.js';
+import { testApp, type TestApp } from '../../test/support/test-app.js';
 
 let t: TestApp;
 beforeEach(async () => {

@@ -178,8 +178,8 @@ export interface HealthView {
 }
 
 export interface NodeServices {
-  /** Profiles, segments, layering and flows; absent in API test doubles that do not serve them. */
-  readonly insight?: Insight;
+  /** Profiles, segments, layering and flows (node/insight). */
+  readonly insight: Insight;
   /** Identity, uptime and peer reachability: for token holders only (it names every partner). */
   health(): Promise<HealthView>;
   listDatasets(): DatasetInfo[];
@@ -211,6 +211,6 @@ export interface NodeServices {
   listAudit(filter: { afterSeq?: number; limit?: number; action?: string }): AuditEntryView[];
   verifyAudit(): Promise<AuditVerifyView>;
   exportAudit(format: 'jsonl' | 'csv', out: NodeJS.WritableStream, filter: { from?: string; to?: string; action?: string }): Promise<void>;
-  /** Decision trees on profiles (node/insight/tree/service.ts); absent in API test doubles that do not need them. */
-  readonly trees?: TreeService;
+  /** Decision trees on profiles (node/insight/tree/service.ts). */
+  readonly trees: TreeService;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgreementView } from '../api/services.js';
-import { storedAggregateAgreement } from '../agreements/testing.js';
+import { storedAggregateAgreement } from '../../test/support/agreements.js';
 import { agreementLines, deliveryNotice } from './format.js';
 
 /** An accepted aggregate agreement as the acceptor (telco) sees it. */

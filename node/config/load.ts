@@ -6,7 +6,7 @@ import type { ErrorObject } from 'ajv';
 import { oneOfMessage } from '../validation/allowed-values.js';
 import type { LazyValidator } from '../validation/lazy-validator.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { MofangError } from '../errors.js';
 import type { NodeConfig } from './schema.js';

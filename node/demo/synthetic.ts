@@ -1,5 +1,5 @@
 /**
- * Deterministic synthetic customers for the demo and benchmarks: a bank file and a partner (telco)
+ * Deterministic synthetic customers for the demo, the tests and the benchmarks: a bank file and a partner (telco)
  * file sharing exactly `overlap` phone numbers. Phone numbers are spelled in the ways real exports
  * spell them, so the overlap only shows after normalisation.
  *

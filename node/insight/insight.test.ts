@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agreementHash } from '../agreements/model.js';
 import { listAudit } from '../audit/list.js';
-import { insightFixture, type InsightFixture } from './testing.js';
+import { insightFixture, type InsightFixture } from '../../test/support/insight-fixture.js';
 import type { LayerCell } from './layering/compute.js';
 
 let fx: InsightFixture;

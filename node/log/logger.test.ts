@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { captureLogger } from './capture.js';
+import { captureLogger } from '../../test/support/capture-logger.js';
 import { REDACTED } from './logger.js';
 
 describe('createLogger', () => {

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { storedAggregateAgreement } from '../agreements/testing.js';
+import { storedAggregateAgreement } from '../../test/support/agreements.js';
 import type { MofangError } from '../errors.js';
 import { openNodeDatabase } from '../database.js';
 import { checkDifferencing, recordReleasedGroups } from './differencing.js';

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { storedAggregateAgreement } from '../agreements/testing.js';
+import { storedAggregateAgreement } from '../../test/support/agreements.js';
 import { createIdentity } from '../identity/create-identity.js';
 import type { Identity } from '../identity/identity.js';
 import { AuditLog } from '../audit/log.js';

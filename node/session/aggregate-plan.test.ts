@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { storedAggregateAgreement } from '../agreements/testing.js';
+import { storedAggregateAgreement } from '../../test/support/agreements.js';
 import { checkAggregateColumnsAllowed } from '../agreements/aggregate-policy.js';
 import { aggregateSetup } from './aggregate-plan.js';
 

@@ -2,7 +2,7 @@
  * Where the querier's groups come from. An aggregate run compares k groups of the querier's own
  * records (its candidate segments) with the partner's values; a GroupSource names them, by
  * record row of the dataset generation the run reads. `groupByAttribute` groups by a categorical
- * attribute of the dataset; segments from the insight store (issue 5) plug in as another source.
+ * attribute of the dataset; segments from the insight store plug in as another source.
  */
 import { getDataset } from '../datasets/store.js';
 import { MofangError } from '../errors.js';

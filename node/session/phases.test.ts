@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryLinkPair } from './memory-link.js';
+import { memoryLinkPair } from '../../test/support/memory-link.js';
 import { phaseClock } from './phases.js';
 
 describe('phaseClock', () => {

@@ -3,7 +3,7 @@
  * Steinke 2020), its calibration from sensitivity and (ε, δ), what every released number
  * carries (noise scale, 95 % interval), suppression, and budget accounting per period.
  *
- * Who adds what (issue 4): the value holder adds noise to the blinded sums before the querier
+ * Who adds what: the value holder adds noise to the blinded sums before the querier
  * can unblind them; the querier adds noise to the counts it knows exactly. Both charge the same
  * per-query (ε, δ) to their own ledger. Rationale and limits: docs/privacy.md.
  */

@@ -18,7 +18,7 @@ import { createHeContext, loadPeerObject, sameParmsId } from './context.js';
 import type { AggregationPlan } from './params.js';
 import { scoped } from './seal.js';
 import { assertColumns, laneSlots, type ColumnValues } from './values.js';
-import { encodeValues, frame, packSeal, unframe, unpackSeal } from './wire.js';
+import { encodeValues, packSeal, unframe, unpackSeal } from './wire.js';
 
 export interface ValueHolder {
   readonly plan: AggregationPlan;

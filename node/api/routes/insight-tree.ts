@@ -1,13 +1,12 @@
 /**
- * Decision trees (issue 5, capability 5): train a CART tree on a dataset's profiles, read its
+ * Decision trees: train a CART tree on a dataset's profiles, read its
  * leaves as candidate segments, score every profile into a score attribute (e.g. churn risk), and
  * save a leaf as a segment. Operators change state; compliance may read models.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { MofangError } from '../../errors.js';
 import { TreeModelSchema, TreeOptionsSchema } from '../../insight/tree/model.js';
-import { MAX_TREE_ATTRIBUTES, SCORE_ATTRIBUTE, type TreeService } from '../../insight/tree/service.js';
+import { MAX_TREE_ATTRIBUTES, SCORE_ATTRIBUTE } from '../../insight/tree/service.js';
 import { actorOf } from '../auth.js';
 import type { NodeServices } from '../services.js';
 import { DatasetName } from '../schemas.js';
@@ -85,10 +84,7 @@ const ListQuery = Type.Object({ dataset: Type.Optional(DatasetName), limit: Type
 
 export const insightTreeRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (app, { services }) => {
   const tags = ['insight'];
-  const trees = (): TreeService => {
-    if (!services.trees) throw new MofangError('NOT_FOUND', 'decision trees are not available on this node');
-    return services.trees;
-  };
+  const { trees } = services;
 
   app.post<{ Body: Static<typeof TrainInput> }>(
     '/insight/trees',
@@ -105,7 +101,7 @@ export const insightTreeRoutes: FastifyPluginAsync<{ services: NodeServices }> =
       },
     },
     async (request, reply) => {
-      const tree = await trees().train(request.body, actorOf(request));
+      const tree = await trees.train(request.body, actorOf(request));
       return reply.code(201).header('location', `/v1/insight/trees/${tree.id}`).send(tree);
     },
   );
@@ -116,7 +112,7 @@ export const insightTreeRoutes: FastifyPluginAsync<{ services: NodeServices }> =
       config: { roles: ['operator', 'compliance'] },
       schema: { tags, summary: 'List trained trees, newest first', querystring: ListQuery, response: { 200: Type.Object({ trees: Type.Array(TreeSummary) }) } },
     },
-    async (request) => ({ trees: trees().list({ dataset: request.query.dataset, limit: request.query.limit }) }),
+    async (request) => ({ trees: trees.list({ dataset: request.query.dataset, limit: request.query.limit }) }),
   );
 
   app.get<{ Params: Static<typeof ById> }>(
@@ -125,7 +121,7 @@ export const insightTreeRoutes: FastifyPluginAsync<{ services: NodeServices }> =
       config: { roles: ['operator', 'compliance'] },
       schema: { tags, summary: 'Get a tree: model, metrics and leaves', params: ById, response: { 200: TreeView } },
     },
-    async (request) => trees().get(request.params.id),
+    async (request) => trees.get(request.params.id),
   );
 
   app.post<{ Params: Static<typeof ById>; Body: Static<typeof ScoreInput> }>(
@@ -141,7 +137,7 @@ export const insightTreeRoutes: FastifyPluginAsync<{ services: NodeServices }> =
         response: { 200: ScoreReport },
       },
     },
-    async (request) => trees().score(request.params.id, request.body, actorOf(request)),
+    async (request) => trees.score(request.params.id, request.body, actorOf(request)),
   );
 
   app.post<{ Params: Static<typeof ByLeaf>; Body: Static<typeof SaveLeafInput> }>(
@@ -151,7 +147,7 @@ export const insightTreeRoutes: FastifyPluginAsync<{ services: NodeServices }> =
       schema: { tags, summary: 'Save a leaf as a segment', params: ByLeaf, body: SaveLeafInput, response: { 201: SavedSegment } },
     },
     async (request, reply) => {
-      const s = await trees().saveLeaf(request.params.id, request.params.leaf, request.body, actorOf(request));
+      const s = await trees.saveLeaf(request.params.id, request.params.leaf, request.body, actorOf(request));
       return reply.code(201).send({
         name: s.name, dataset: s.dataset, version: s.version, description: s.description, rule: s.rule, size: s.latest?.size ?? null, materialisedAt: s.latest?.at ?? null,
       });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeServices } from '../../api/fake-services.js';
-import { testApp, type TestApp } from '../../api/test-app.js';
+import { fakeServices } from '../../../test/support/fake-services.js';
+import { testApp, type TestApp } from '../../../test/support/test-app.js';
 import { listAudit } from '../../audit/list.js';
-import { insightFixture, type InsightFixture } from '../testing.js';
+import { insightFixture, type InsightFixture } from '../../../test/support/insight-fixture.js';
 
 let fx: InsightFixture;
 let t: TestApp;
@@ -132,7 +132,7 @@ describe('insight API', () => {
     const ok = await create('week');
     expect(ok.statusCode).toBe(201);
     expect(ok.json().every).toBe('week');
-    const patch = (payload: unknown) => t.app.inject({ method: 'PATCH', url: '/v1/insight/flows/weekly', headers: t.as('operator'), payload });
+    const patch = (payload: Record<string, unknown>) => t.app.inject({ method: 'PATCH', url: '/v1/insight/flows/weekly', headers: t.as('operator'), payload });
     expect((await patch({ every: 'month' })).json().every).toBe('month');
     expect((await patch({ every: null })).json().every).toBeNull();
     const missing = await patch({});

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeServices } from '../../api/fake-services.js';
-import { testApp, type TestApp } from '../../api/test-app.js';
+import { fakeServices } from '../../../test/support/fake-services.js';
+import { testApp, type TestApp } from '../../../test/support/test-app.js';
 import { createToken } from '../../api/tokens.js';
 import { listAudit } from '../../audit/list.js';
-import { insightFixture, type InsightFixture } from '../testing.js';
+import { insightFixture, type InsightFixture } from '../../../test/support/insight-fixture.js';
 
 let fx: InsightFixture;
 let t: TestApp;

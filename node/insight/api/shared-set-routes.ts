@@ -6,7 +6,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../../api/auth.js';
-import { MofangError } from '../../errors.js';
 import type { Insight } from '../insight.js';
 import { MAX_SET_SEGMENTS, MAX_STRATEGY_CHARS } from '../shared/service.js';
 import { Name, UnitId } from './schemas.js';
@@ -42,12 +41,8 @@ const Coverage = Type.Object({
   covered: Type.Integer(), population: Type.Integer(), bySegment: Type.Record(Type.String(), Type.Integer()),
 });
 
-export const sharedSetRoutes: FastifyPluginAsync<{ insight: () => Insight | undefined }> = async (app, options) => {
-  const sets = () => {
-    const i = options.insight();
-    if (!i) throw new MofangError('NOT_FOUND', 'this node does not serve the insight API');
-    return i.sharedSets;
-  };
+export const sharedSetRoutes: FastifyPluginAsync<{ insight: Insight }> = async (app, options) => {
+  const { insight } = options;
   const tags = ['insight shared sets'];
 
   app.get<{ Querystring: { unit?: string } }>('/insight/shared-sets', {
@@ -57,7 +52,7 @@ export const sharedSetRoutes: FastifyPluginAsync<{ insight: () => Insight | unde
       querystring: Type.Object({ unit: Type.Optional(UnitId) }, { additionalProperties: false }),
       response: { 200: Type.Object({ published: Type.Array(SetView), received: Type.Array(ReceivedView) }) },
     },
-  }, async (r) => sets().list(actorOf(r), r.query.unit));
+  }, async (r) => insight.sharedSets.list(actorOf(r), r.query.unit));
 
   app.post<{ Body: Static<typeof Publish> }>('/insight/shared-sets', {
     config: WRITE,
@@ -66,12 +61,12 @@ export const sharedSetRoutes: FastifyPluginAsync<{ insight: () => Insight | unde
       description: 'The segments are referenced by name; their current rules are published. Unchanged content returns the latest version with changed=false.',
       body: Publish, response: { 201: Type.Object({ set: SetView, changed: Type.Boolean() }) },
     },
-  }, async (r, reply) => reply.code(201).send(sets().publish(r.body, actorOf(r))));
+  }, async (r, reply) => reply.code(201).send(insight.sharedSets.publish(r.body, actorOf(r))));
 
   app.get<{ Params: Static<typeof IdParam> }>('/insight/shared-sets/:id', {
     config: READ,
     schema: { tags, summary: 'One set and its versions, newest first (publisher side or receiving unit)', params: IdParam, response: { 200: Type.Object({ set: SetView, versions: Type.Array(SetVersion) }) } },
-  }, async (r) => sets().get(r.params.id, actorOf(r)));
+  }, async (r) => insight.sharedSets.get(r.params.id, actorOf(r)));
 
   app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof ImportBody> }>('/insight/shared-sets/:id/import', {
     config: WRITE,
@@ -79,7 +74,7 @@ export const sharedSetRoutes: FastifyPluginAsync<{ insight: () => Insight | unde
       tags, summary: "Import the latest version into your unit: creates (or gives a new version to) the unit's segments, evaluated in its scope",
       params: IdParam, body: ImportBody, response: { 200: ReceivedView },
     },
-  }, async (r) => sets().import(r.params.id, actorOf(r), r.body ?? {}));
+  }, async (r) => insight.sharedSets.import(r.params.id, actorOf(r), r.body ?? {}));
 
   app.get<{ Params: Static<typeof IdParam> }>('/insight/shared-sets/:id/status', {
     config: READ,
@@ -87,5 +82,5 @@ export const sharedSetRoutes: FastifyPluginAsync<{ insight: () => Insight | unde
       tags, summary: 'Publisher side: which units imported the set, which version, and how many customers it covers in each unit\'s scope',
       params: IdParam, response: { 200: Type.Object({ set: SetView, imports: Type.Array(Coverage) }) },
     },
-  }, async (r) => sets().status(r.params.id, actorOf(r)));
+  }, async (r) => insight.sharedSets.status(r.params.id, actorOf(r)));
 };

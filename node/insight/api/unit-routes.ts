@@ -6,7 +6,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../../api/auth.js';
-import { MofangError } from '../../errors.js';
 import type { Insight } from '../insight.js';
 import { DatasetParam, UnitId } from './schemas.js';
 
@@ -18,23 +17,19 @@ const AddUnit = Type.Object({ id: UnitId, name: Type.String({ minLength: 1, maxL
 const UnitAttribute = Type.Object({ dataset: Type.String(), attribute: Type.String(), setBy: Type.String(), setAt: Type.String({ format: 'date-time' }) });
 const SetUnitAttribute = Type.Object({ attribute: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 
-export const unitRoutes: FastifyPluginAsync<{ insight: () => Insight | undefined }> = async (app, options) => {
-  const insight = (): Insight => {
-    const i = options.insight();
-    if (!i) throw new MofangError('NOT_FOUND', 'this node does not serve the insight API');
-    return i;
-  };
+export const unitRoutes: FastifyPluginAsync<{ insight: Insight }> = async (app, options) => {
+  const { insight } = options;
   const tags = ['insight units'];
 
   app.get('/insight/units', {
     config: ANY,
     schema: { tags, summary: 'The organisation units, head office first, parents before children', response: { 200: Type.Object({ units: Type.Array(Unit) }) } },
-  }, async () => ({ units: insight().listUnits() }));
+  }, async () => ({ units: insight.listUnits() }));
 
   app.post<{ Body: Static<typeof AddUnit> }>('/insight/units', {
     config: ADMIN,
     schema: { tags, summary: 'Add a unit: the first is the head office (no parent), every later one names its parent', body: AddUnit, response: { 201: Unit } },
-  }, async (r, reply) => reply.code(201).send(insight().addUnit(r.body, actorOf(r))));
+  }, async (r, reply) => reply.code(201).send(insight.addUnit(r.body, actorOf(r))));
 
   app.put<{ Params: Static<typeof DatasetParam>; Body: Static<typeof SetUnitAttribute> }>('/insight/units/datasets/:dataset/attribute', {
     config: ADMIN,
@@ -43,10 +38,10 @@ export const unitRoutes: FastifyPluginAsync<{ insight: () => Insight | undefined
       description: 'Unit-scoped tokens see a dataset only once it has a unit attribute, and then only customers whose unit is in their scope.',
       params: DatasetParam, body: SetUnitAttribute, response: { 200: UnitAttribute },
     },
-  }, async (r) => insight().setUnitAttribute(r.params.dataset, r.body.attribute, actorOf(r)));
+  }, async (r) => insight.setUnitAttribute(r.params.dataset, r.body.attribute, actorOf(r)));
 
   app.get<{ Params: Static<typeof DatasetParam> }>('/insight/units/datasets/:dataset/attribute', {
     config: ANY,
     schema: { tags, summary: "The dataset's unit attribute (null: none set)", params: DatasetParam, response: { 200: Type.Object({ unitAttribute: Type.Union([UnitAttribute, Type.Null()]) }) } },
-  }, async (r) => ({ unitAttribute: insight().getUnitAttribute(r.params.dataset) }));
+  }, async (r) => ({ unitAttribute: insight.getUnitAttribute(r.params.dataset) }));
 };

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoToEpochMs, DAY_MS } from '../profiles/dates.js';
 import type { ProfileCatalogue } from '../profiles/catalogue.js';
 import { compileForDataset } from '../segments/store.js';
-import { insightFixture, type InsightFixture } from '../testing.js';
+import { insightFixture, type InsightFixture } from '../../../test/support/insight-fixture.js';
 import type { Rule } from './rule.js';
 
 /** Random customers: every attribute type, with unset values. */

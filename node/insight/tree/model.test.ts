@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MofangError } from '../../errors.js';
 import { parseModel, type TreeModel } from './model.js';
-import { syntheticChurn } from './synthetic.js';
+import { syntheticChurn } from '../../../test/support/synthetic-churn.js';
 import { trainTree } from './train.js';
 
 const model = trainTree(syntheticChurn({ rows: 2000, seed: 4, noise: 0.02 }), { maxDepth: 3, minLeaf: 20 });

@@ -8,14 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultGroup } from '../../../protocols/group/index.js';
-import { fakeServices } from '../../api/fake-services.js';
-import { testApp } from '../../api/test-app.js';
+import { fakeServices } from '../../../test/support/fake-services.js';
+import { testApp } from '../../../test/support/test-app.js';
 import { importDataset } from '../../datasets/import.js';
 import { featureColumn } from './profile-columns.js';
 import { scoreRows } from './route.js';
 import { treeService, type TreeService } from './service.js';
 import type { StoredTree } from './store.js';
-import { churnStore, customer } from './testing.js';
+import { churnStore, customer } from '../../../test/support/tree-fixture.js';
 
 const ROWS = 2000;
 const ops = { id: 'token:ops-1' };

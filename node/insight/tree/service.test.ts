@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MofangError } from '../../errors.js';
 import { treeService, type TreeService } from './service.js';
-import { churnStore, customer } from './testing.js';
+import { churnStore, customer } from '../../../test/support/tree-fixture.js';
 
 const ROWS = 3000;
 const actor = { id: 'token:ops-1' };

@@ -5,8 +5,8 @@ import { columnsFromRows, type CategoricalColumn, type FeatureColumn } from './c
 import { candidateSegments, type LeafCondition } from './leaf-rules.js';
 import { isLeaf, parseModel, type TreeModel } from './model.js';
 import { leafOfRows, scoreRows } from './route.js';
-import { syntheticChurn } from './synthetic.js';
-import { matches } from './testing.js';
+import { syntheticChurn } from '../../../test/support/synthetic-churn.js';
+import { matches } from '../../../test/support/tree-fixture.js';
 import { trainTree } from './train.js';
 
 /** Conditions of a leaf rule, flattened and as comparable strings. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../audit/list.js';
-import { insightFixture, type InsightFixture } from '../testing.js';
+import { insightFixture, type InsightFixture } from '../../../test/support/insight-fixture.js';
 import type { InsightActor } from '../insight.js';
 import type { LayerCell } from '../layering/compute.js';
 

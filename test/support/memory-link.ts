@@ -4,8 +4,8 @@
  * the wire.
  */
 import { Duplex } from 'node:stream';
-import { runFrameCodec } from '../peer/codec.js';
-import { duplexLink, type Link } from './link.js';
+import { runFrameCodec } from '../../node/peer/codec.js';
+import { duplexLink, type Link } from '../../node/session/link.js';
 
 export function memoryLinkPair(timeoutMs = 5_000, names: [string, string] = ['a', 'b']): [Link, Link] {
   const codec = runFrameCodec();

@@ -4,8 +4,8 @@
  * eight attributes carry no signal. Columns are built directly (no row objects), so 10⁶ rows take
  * well under a second.
  */
-import type { CategoricalColumn, FeatureColumn, NumericColumn } from './columns.js';
-import { mulberry32 } from '../../random/seeded.js';
+import type { CategoricalColumn, FeatureColumn, NumericColumn } from '../../node/insight/tree/columns.js';
+import { mulberry32 } from '../../node/random/seeded.js';
 
 export interface SyntheticChurn {
   target: CategoricalColumn;

@@ -9,12 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sanitizeOutsiderFields } from '../audit/outsider-fields.js';
-import type { Db } from '../store/db.js';
-import { type TermsDraft, agreementHash, draftTerms } from './model.js';
-import { AGREEMENT_OUTBOX_SCHEMA_V9, AGREEMENT_SCHEMA_V1 } from './schema.js';
-import { nodeIdOfCert } from './signing.js';
-import type { AgreementContext, AuditEntry, StoredAgreement } from './store.js';
+import { sanitizeOutsiderFields } from '../../node/audit/outsider-fields.js';
+import type { Db } from '../../node/store/db.js';
+import { type TermsDraft, agreementHash, draftTerms } from '../../node/agreements/model.js';
+import { AGREEMENT_OUTBOX_SCHEMA_V9, AGREEMENT_SCHEMA_V1 } from '../../node/agreements/schema.js';
+import { nodeIdOfCert } from '../../node/agreements/signing.js';
+import type { AgreementContext, AuditEntry, StoredAgreement } from '../../node/agreements/store.js';
 
 export interface TestIdentity {
   name: string;

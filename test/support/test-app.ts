@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { captureLogger, type CapturedLogger } from '../log/capture.js';
-import { buildApp, type AppOptions } from './app.js';
+import { captureLogger, type CapturedLogger } from './capture-logger.js';
+import { buildApp, type AppOptions } from '../../node/api/app.js';
 import { fakeServices, type FakeServices } from './fake-services.js';
-import type { Role } from './services.js';
-import { createToken, tokenFileSource } from './tokens.js';
+import type { Role } from '../../node/api/services.js';
+import { createToken, tokenFileSource } from '../../node/api/tokens.js';
 
 export interface TestApp {
   app: FastifyInstance;

@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultGroup } from '../../protocols/group/index.js';
-import { AuditLog } from '../audit/log.js';
-import { importDataset } from '../datasets/import.js';
-import { createIdentity } from '../identity/create-identity.js';
-import { openNodeDatabase } from '../database.js';
-import type { Db } from '../store/db.js';
-import { Insight } from './insight.js';
+import { AuditLog } from '../../node/audit/log.js';
+import { importDataset } from '../../node/datasets/import.js';
+import { createIdentity } from '../../node/identity/create-identity.js';
+import { openNodeDatabase } from '../../node/database.js';
+import type { Db } from '../../node/store/db.js';
+import { Insight } from '../../node/insight/insight.js';
 
 export interface InsightFixture {
   dir: string;

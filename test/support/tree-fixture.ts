@@ -6,14 +6,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultGroup } from '../../../protocols/group/index.js';
-import { AuditLog } from '../../audit/log.js';
-import { importDataset } from '../../datasets/import.js';
-import { createIdentity } from '../../identity/create-identity.js';
-import { openNodeDatabase } from '../../database.js';
-import { Insight } from '../insight.js';
-import { dateMillis, isNumeric, type FeatureColumn } from './columns.js';
-import type { LeafCondition } from './leaf-rules.js';
+import { defaultGroup } from '../../protocols/group/index.js';
+import { AuditLog } from '../../node/audit/log.js';
+import { importDataset } from '../../node/datasets/import.js';
+import { createIdentity } from '../../node/identity/create-identity.js';
+import { openNodeDatabase } from '../../node/database.js';
+import { Insight } from '../../node/insight/insight.js';
+import { dateMillis, isNumeric, type FeatureColumn } from '../../node/insight/tree/columns.js';
+import type { LeafCondition } from '../../node/insight/tree/leaf-rules.js';
 
 export function matches(rule: LeafCondition, columns: readonly FeatureColumn[], row: number): boolean {
   if ('all' in rule) return rule.all.every((r) => matches(r, columns, row));
@@ -24,7 +24,7 @@ export function matches(rule: LeafCondition, columns: readonly FeatureColumn[], 
   if (rule.op === 'isSet') return c.missing[row] === 0;
   if (c.missing[row]) return false;
   if (isNumeric(c)) {
-    if (rule.op === 'in' || rule.op === 'notIn') throw new Error('list op on a number');
+    if (!('value' in rule)) throw new Error(`${rule.op} on a number`);
     const v = c.values[row];
     const t = typeof rule.value === 'string' ? dateMillis(rule.value) : Number(rule.value);
     if (rule.op === 'lte') return v <= t;

@@ -1,5 +1,5 @@
 /** Test helper: a logger whose lines are kept in memory, parsed, for assertions. */
-import { createLogger, type Logger, type LoggerOptions } from './logger.js';
+import { createLogger, type Logger, type LoggerOptions } from '../../node/log/logger.js';
 
 export interface CapturedLogger {
   logger: Logger;

@@ -1,10 +1,24 @@
 /**
  * Test double: an in-memory `NodeServices` with fixed sample data that records each call. Used
- * by the API tests only; the real node is covered by integration tests.
+ * by the API tests only; the real node is covered by integration tests. Insight and decision
+ * trees have no fake: a test that exercises them passes the real service over a test store
+ * (`{ ...fakeServices(), insight }`), and any other use of them fails loudly.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import type * as S from './services.js';
+import type * as S from '../../node/api/services.js';
+
+/** A service this double does not provide: reading any member throws and names the service. */
+function notProvided<T extends object>(service: string): T {
+  // The empty target stands in for T only until the first read, which throws.
+  return new Proxy({} as T, {
+    get(_target, member) {
+      // Symbol reads and `then` come from inspection and promise checks, not from route code.
+      if (typeof member === 'symbol' || member === 'then') return undefined;
+      throw new Error(`fakeServices has no ${service}: pass a real one ({ ...fakeServices(), ${service} }) to use ${service}.${member}`);
+    },
+  });
+}
 
 export interface Call {
   method: keyof S.NodeServices;
@@ -127,6 +141,8 @@ export function fakeServices(): FakeServices {
     failNext: (method, err) => void failures.set(method, err),
     // testApp passes its own upload directory.
     uploadDir: tmpdir(),
+    insight: notProvided<S.NodeServices['insight']>('insight'),
+    trees: notProvided<S.NodeServices['trees']>('trees'),
     async health() {
       record('health');
       return {
