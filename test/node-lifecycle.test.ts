@@ -131,7 +131,9 @@ describe('mofang start: all or nothing', () => {
   });
 
   it('a second signal forces the exit while the graceful stop still waits (here: for an upload in progress)', async () => {
-    const token = mofang(node.config, 'token', '--id', 'uploader', '--role', 'admin').out.trim();
+    const created = mofang(node.config, 'token', 'create', '--name', 'uploader', '--role', 'admin');
+    expect(created.code).toBe(0);
+    const token = created.out.trim();
     const p = startProcess(node.config);
     await waitForHealth(node.httpUrl);
     // An upload that never finishes: the graceful stop waits for in-flight requests.
