@@ -28,7 +28,10 @@ const readAll = async (f: string, encoding?: SourceEncoding) => {
 };
 /** Every message and detail of the error, for "never quotes the file" checks. */
 const everything = async (p: Promise<unknown>) => {
-  const err = (await p.then(() => undefined, (e: unknown) => e)) as { code: string; message: string; details: unknown };
+  const err = (await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as { code: string; message: string; details: unknown };
   expect(err, 'expected the read to fail').toBeDefined();
   return { err, text: `${err.message} ${JSON.stringify(err.details)}` };
 };
@@ -106,7 +109,9 @@ describe('encodings', () => {
   });
 
   it('refuses an unknown encoding, listing the valid ones', async () => {
-    expect(() => openSource(file(NAMES), 'csv', { encoding: 'ebcdic' })).toThrow(expect.objectContaining({ code: 'IMPORT_BAD_OPTION', details: expect.objectContaining({ option: 'encoding' }) }));
+    expect(() => openSource(file(NAMES), 'csv', { encoding: 'ebcdic' })).toThrow(
+      expect.objectContaining({ code: 'IMPORT_BAD_OPTION', details: expect.objectContaining({ option: 'encoding' }) }),
+    );
   });
 
   it('firstInvalidUtf8 follows the WHATWG rules (overlongs, surrogates, truncation)', () => {
@@ -152,7 +157,10 @@ describe('headers', () => {
 
 describe('keys that name Object.prototype members', () => {
   it('reads JSONL keys __proto__ and constructor as ordinary columns, without polluting any prototype', async () => {
-    const f = file('{"phone":"+8613800138000","__proto__":"gold","constructor":"x"}\n{"phone":"+8613900139000","__proto__":{"polluted":true}}\n{"phone":"+8613700137000"}\n', 'jsonl');
+    const f = file(
+      '{"phone":"+8613800138000","__proto__":"gold","constructor":"x"}\n{"phone":"+8613900139000","__proto__":{"polluted":true}}\n{"phone":"+8613700137000"}\n',
+      'jsonl',
+    );
     const records = await readAll(f);
     expect(records[0].fields?.['__proto__']).toBe('gold');
     expect(Object.keys(records[0].fields ?? {})).toEqual(['phone', '__proto__', 'constructor']);

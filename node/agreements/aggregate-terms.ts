@@ -123,7 +123,8 @@ export function aggregateSectionIssues(a: AggregateTerms, idColumn: string): str
     issues.push('aggregate.deltaPerQuery: must be a whole number of 1e-9 (budgets count nano-δ)');
   }
   if (a.budget.delta !== undefined && !hasAtMostDecimals(a.budget.delta, DELTA_DIGITS)) issues.push('aggregate.budget.delta: must be a whole number of 1e-9');
-  if (a.epsilonPerQuery > a.budget.epsilon) issues.push(`aggregate.epsilonPerQuery: ${a.epsilonPerQuery} exceeds the whole period's budget.epsilon ${a.budget.epsilon}`);
+  if (a.epsilonPerQuery > a.budget.epsilon)
+    issues.push(`aggregate.epsilonPerQuery: ${a.epsilonPerQuery} exceeds the whole period's budget.epsilon ${a.budget.epsilon}`);
   if (a.deltaPerQuery !== undefined && a.budget.delta !== undefined && a.deltaPerQuery > a.budget.delta) {
     issues.push(`aggregate.deltaPerQuery: ${a.deltaPerQuery} exceeds budget.delta ${a.budget.delta}`);
   }

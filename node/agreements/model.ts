@@ -94,9 +94,7 @@ export const AgreementTermsSchema = Type.Object(
      * not, e.g. `partner:telco:member`. New terms may not use `.` in it: it separates the attribute
      * from a label column (`labelAttribute`).
      */
-    enrichAttribute: Type.Optional(
-      Type.String({ pattern: '^[a-z0-9][a-z0-9_.:-]{0,127}$', 'x-hint': 'lowercase letters, digits and _ . : - (at most 128)' }),
-    ),
+    enrichAttribute: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_.:-]{0,127}$', 'x-hint': 'lowercase letters, digits and _ . : - (at most 128)' })),
     /** Kind of identifier both datasets are keyed by; both sides normalise it the same way. */
     idKind: IdKindSchema,
     /**
@@ -302,7 +300,8 @@ function semanticIssues(t: AgreementTerms, now: Date): string[] {
   if (!enrich && t.enrichAttribute !== undefined) issues.push("enrichAttribute: must be absent because 'enrich' is not allowed");
   // `.` separates a label column from the attribute; in the attribute itself it would let one
   // agreement's membership flag and another's label share a name, and overwrite each other.
-  if (t.enrichAttribute?.includes('.')) issues.push(`enrichAttribute: '${t.enrichAttribute}' must not contain '.', which separates the attribute from a label column (<enrichAttribute>.<column>)`);
+  if (t.enrichAttribute?.includes('.'))
+    issues.push(`enrichAttribute: '${t.enrichAttribute}' must not contain '.', which separates the attribute from a label column (<enrichAttribute>.<column>)`);
 
   if (t.parties.proposer.columns.length !== 1) {
     issues.push('parties.proposer.columns: must list exactly one column, the id column (labels come from the acceptor)');
@@ -354,7 +353,8 @@ function labelIssues(t: AgreementTerms): string[] {
   const seen = new Set<string>();
   labels.forEach((label, i) => {
     if (label.type === 'category' && label.maxBytes === undefined) issues.push(`labels[${i}].maxBytes: is required for a category column (1 to 255 bytes)`);
-    if (label.type !== 'category' && label.maxBytes !== undefined) issues.push(`labels[${i}].maxBytes: only a category column has maxBytes ('${label.column}' is ${label.type})`);
+    if (label.type !== 'category' && label.maxBytes !== undefined)
+      issues.push(`labels[${i}].maxBytes: only a category column has maxBytes ('${label.column}' is ${label.type})`);
     if (seen.has(label.column)) issues.push(`labels[${i}].column: '${label.column}' is listed twice`);
     seen.add(label.column);
     if (label.column === idColumn) issues.push(`labels[${i}].column: '${label.column}' is the id column; it cannot be a label`);
@@ -381,10 +381,14 @@ function labelIssues(t: AgreementTerms): string[] {
     labels.forEach((label, i) => {
       const attribute = labelAttribute(t, label.column);
       if (!ATTRIBUTE_NAME.test(attribute)) {
-        issues.push(`labels[${i}].column: '${label.column}' cannot name the querier's attribute '${attribute}': use letters, digits and _ . : - (at most 128 characters with enrichAttribute)`);
+        issues.push(
+          `labels[${i}].column: '${label.column}' cannot name the querier's attribute '${attribute}': use letters, digits and _ . : - (at most 128 characters with enrichAttribute)`,
+        );
       } else if (label.column === lastPart) {
         // The flag means "matched"; a label of the same name would read as the same thing.
-        issues.push(`labels[${i}].column: '${label.column}' repeats the last part of enrichAttribute '${t.enrichAttribute}' (the label would be stored as '${attribute}'): name the membership attribute for membership, e.g. 'partner:<peer>:member'`);
+        issues.push(
+          `labels[${i}].column: '${label.column}' repeats the last part of enrichAttribute '${t.enrichAttribute}' (the label would be stored as '${attribute}'): name the membership attribute for membership, e.g. 'partner:<peer>:member'`,
+        );
       }
     });
   }

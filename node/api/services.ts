@@ -24,7 +24,10 @@ export interface Actor {
   unit?: string;
 }
 
-export interface DatasetColumn { name: string; type: 'number' | 'string' | 'boolean' | 'date' }
+export interface DatasetColumn {
+  name: string;
+  type: 'number' | 'string' | 'boolean' | 'date';
+}
 
 export interface DatasetInfo {
   name: string;

@@ -129,10 +129,15 @@ export class CryptoPool {
     const n = points.length / this.pointBytes;
     if (!Number.isInteger(n) || this.runsInline('multiply', n)) return this.inline('multiply', n, () => this.group.multiply(scalar, points));
     const size = this.pointBytes;
-    return this.submit('multiply', n, (id, start, end) => {
-      const slice = copy(points, start * size, end * size);
-      return { job: { type: 'multiply', id, scalar: copy(scalar), points: slice }, transfer: [slice.buffer] };
-    }, signal);
+    return this.submit(
+      'multiply',
+      n,
+      (id, start, end) => {
+        const slice = copy(points, start * size, end * size);
+        return { job: { type: 'multiply', id, scalar: copy(scalar), points: slice }, transfer: [slice.buffer] };
+      },
+      signal,
+    );
   }
 
   /**
@@ -265,7 +270,9 @@ export class CryptoPool {
     if (m.type === 'ready') {
       slot.ready = true;
       if (m.suite !== this.suite) {
-        this.breakPool(new Error(`crypto pool: the worker runs group suite ${m.suite}, this process ${this.suite}: dist/ is stale, rebuild it (npm run build)`));
+        this.breakPool(
+          new Error(`crypto pool: the worker runs group suite ${m.suite}, this process ${this.suite}: dist/ is stale, rebuild it (npm run build)`),
+        );
       }
       return;
     }
@@ -297,7 +304,12 @@ export class CryptoPool {
       return;
     }
     if (lost) {
-      this.fail(lost.call, new Error(`crypto pool: worker ${slot.index} exited (code ${code}) during a ${lost.call.operation} batch; the call was abandoned and the worker replaced`));
+      this.fail(
+        lost.call,
+        new Error(
+          `crypto pool: worker ${slot.index} exited (code ${code}) during a ${lost.call.operation} batch; the call was abandoned and the worker replaced`,
+        ),
+      );
     }
     this.slots[slot.index] = this.spawn(slot.index);
     this.dispatch();

@@ -18,7 +18,10 @@ export class BadRows {
   add(row: BadRow): void {
     if (!this.skip) {
       const where = row.column ? `line ${row.line}: column ${row.column}` : `line ${row.line}`;
-      throw new MofangError('IMPORT_BAD_ROW', `${where}: ${row.reason}; nothing was imported (use --skip-bad to skip bad rows)`, { dataset: this.dataset, ...row });
+      throw new MofangError('IMPORT_BAD_ROW', `${where}: ${row.reason}; nothing was imported (use --skip-bad to skip bad rows)`, {
+        dataset: this.dataset,
+        ...row,
+      });
     }
     this.count++;
     if (this.listed.length < MAX_REPORTED_BAD_ROWS) this.listed.push(row);

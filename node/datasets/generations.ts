@@ -33,9 +33,7 @@ export interface DatasetMeta {
 
 export function beginGeneration(db: Db, dataset: string, now = new Date()): number {
   const at = now.toISOString();
-  const { lastInsertRowid } = db
-    .prepare("INSERT INTO generations (dataset, state, created_at, heartbeat_at) VALUES (?, 'staging', ?, ?)")
-    .run(dataset, at, at);
+  const { lastInsertRowid } = db.prepare("INSERT INTO generations (dataset, state, created_at, heartbeat_at) VALUES (?, 'staging', ?, ?)").run(dataset, at, at);
   return Number(lastInsertRowid);
 }
 

@@ -43,7 +43,8 @@ export async function hashPass(db: Db, options: HashPassOptions): Promise<number
     beat();
     for (let i = 0; i < count; i++) {
       const point = Buffer.from(points.buffer, points.byteOffset + i * size, size);
-      if (update.run(point, generation, rows[i]).changes !== 1) throw new MofangError('INTERNAL', `generation ${generation}: row ${rows[i]} vanished during the hash pass`);
+      if (update.run(point, generation, rows[i]).changes !== 1)
+        throw new MofangError('INTERNAL', `generation ${generation}: row ${rows[i]} vanished during the hash pass`);
     }
   }).immediate;
 

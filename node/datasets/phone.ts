@@ -77,8 +77,6 @@ export function normalisePhone(raw: string): { value: string } | { reason: strin
   const length = validatePhoneNumberLength(text, DEFAULT_PHONE_REGION);
   if (length) return invalid(LENGTH_REASONS[length] ?? 'not a phone number');
   return invalid(
-    international !== null
-      ? 'not in the numbering plan of its country'
-      : 'not a Chinese number; write other countries with + or 00 and the country code',
+    international !== null ? 'not in the numbering plan of its country' : 'not a Chinese number; write other countries with + or 00 and the country code',
   );
 }

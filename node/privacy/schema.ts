@@ -39,6 +39,4 @@ CREATE INDEX released_groups_period ON released_groups (agreement_id, period);
 `;
 
 /** The privacy domain's migration steps (see node/store/migrations.ts). */
-export const PRIVACY_MIGRATIONS: readonly Migration[] = [
-  { version: 5, sql: PRIVACY_SCHEMA_V5 },
-];
+export const PRIVACY_MIGRATIONS: readonly Migration[] = [{ version: 5, sql: PRIVACY_SCHEMA_V5 }];

@@ -31,6 +31,4 @@ CREATE TABLE joint_segment_scores (
 `;
 
 /** The joint scores' migration steps (see node/store/migrations.ts). */
-export const JOINT_SCORES_MIGRATIONS: readonly Migration[] = [
-  { version: 5, sql: JOINT_SCORES_SCHEMA_V5 },
-];
+export const JOINT_SCORES_MIGRATIONS: readonly Migration[] = [{ version: 5, sql: JOINT_SCORES_SCHEMA_V5 }];

@@ -13,7 +13,8 @@ export const UNTRUSTED_TEXT_MAX = 256;
 
 // C0 and C1 controls (tab and newline included: one line per value keeps logs unambiguous), the
 // Unicode bidi embeddings/overrides/isolates and marks, zero-width characters, and lone surrogates.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * Makes outsider text safe to store and show. Never throws: a non-string becomes its type name.

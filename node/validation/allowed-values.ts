@@ -47,7 +47,7 @@ export function describeIssues(errors: readonly (Issue & { message?: string; sch
   const isConst = (e: Issue) => e.keyword === 'const' || e.keyword === 'enum';
   for (const u of errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').sort((a, b) => depth(b) - depth(a))) {
     const prefix = `${u.schemaPath}/`;
-    const branches = new Map<string, typeof errors[number][]>();
+    const branches = new Map<string, (typeof errors)[number][]>();
     for (const e of errors) {
       if (!e.schemaPath?.startsWith(prefix) || !e.instancePath.startsWith(u.instancePath)) continue;
       const n = e.schemaPath.slice(prefix.length).split('/')[0];

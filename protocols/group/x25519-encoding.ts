@@ -20,10 +20,7 @@ export const HASH_BYTES = 2 * UNIFORM_BYTES;
 /** Number of points in a batch; the batch must be whole points. */
 export function pointCount(points: Uint8Array, field = 'points'): number {
   if (!(points instanceof Uint8Array) || points.length % POINT_BYTES !== 0) {
-    throw new ProtocolError(
-      'PSI_INPUT_INVALID',
-      `${field}: length ${points?.length} is not a multiple of ${POINT_BYTES}`,
-    );
+    throw new ProtocolError('PSI_INPUT_INVALID', `${field}: length ${points?.length} is not a multiple of ${POINT_BYTES}`);
   }
   return points.length / POINT_BYTES;
 }

@@ -199,7 +199,10 @@ export function planAggregation(input: PlanInput): AggregationPlan {
 
   const lanes: Lane[] = columns.flatMap((c) => Array.from({ length: c.limbs }, (_, limb) => ({ column: c.index, limb }))).map((l, index) => ({ index, ...l }));
   if (lanes.length > MAX_LANES) {
-    throw new ProtocolError('HE_OVERFLOW', `${lanes.length} lanes (columns × limbs) exceed the limit of ${MAX_LANES}: narrow the column ranges or the set size ${setSize}`);
+    throw new ProtocolError(
+      'HE_OVERFLOW',
+      `${lanes.length} lanes (columns × limbs) exceed the limit of ${MAX_LANES}: narrow the column ranges or the set size ${setSize}`,
+    );
   }
   const results: ResultSlot[] = lanes.flatMap((lane) =>
     Array.from({ length: groups }, (_, group) => ({ index: lane.index * groups + group, lane: lane.index, column: lane.column, group, limb: lane.limb })),

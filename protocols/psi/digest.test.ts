@@ -83,7 +83,10 @@ describe('sortDigests', () => {
 });
 
 describe('matching contracts', () => {
-  const sorted = sortDigests(Uint8Array.from({ length: 40 }, (_, i) => (i * 37) % 251), 8);
+  const sorted = sortDigests(
+    Uint8Array.from({ length: 40 }, (_, i) => (i * 37) % 251),
+    8,
+  );
 
   it('empty inputs match nothing', () => {
     expect(matchMembership(new Uint8Array(0), sorted, 8)).toEqual(new Uint32Array(0));

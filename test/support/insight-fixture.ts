@@ -34,7 +34,11 @@ export async function insightFixture(): Promise<InsightFixture> {
   const insight = new Insight({ db, audit, now: () => clock.now });
   let files = 0;
   return {
-    dir, db, audit, insight, clock,
+    dir,
+    db,
+    audit,
+    insight,
+    clock,
     async importRows(dataset, rows, attributeTypes) {
       const columns = Object.keys(rows[0]);
       const cell = (v: string) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);

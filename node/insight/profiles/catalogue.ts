@@ -68,7 +68,12 @@ export function catalogueOf(db: Db, profiles: ProfileTableInfo, now: Date): Prof
       withheldScore(stale);
       continue;
     }
-    attributes.set(s.attribute, { name: s.attribute, type: 'number', source: 'score', score: { modelId: s.modelId, generation: s.generation, scoredAt: s.scoredAt } });
+    attributes.set(s.attribute, {
+      name: s.attribute,
+      type: 'number',
+      source: 'score',
+      score: { modelId: s.modelId, generation: s.generation, scoredAt: s.scoredAt },
+    });
   }
   return { dataset: profiles.dataset, generation: profiles.generation, table: profiles.table, rowCount: profiles.rowCount, attributes, withheld, profiles };
 }

@@ -51,7 +51,10 @@ const NumericSplit = Type.Object(
 const CategoricalSplit = Type.Object(
   {
     attr: Type.String(),
-    in: Type.Array(Type.Union([Type.String(), Type.Boolean()]), { minItems: 1, description: 'Rows with one of these values go left; every other value goes right.' }),
+    in: Type.Array(Type.Union([Type.String(), Type.Boolean()]), {
+      minItems: 1,
+      description: 'Rows with one of these values go left; every other value goes right.',
+    }),
     missing: Missing,
   },
   { additionalProperties: false },
@@ -84,7 +87,10 @@ export const TreeModelSchema = Type.Object(
     version: Type.Literal(MODEL_VERSION),
     target: Type.String({ minLength: 1 }),
     features: Type.Array(
-      Type.Object({ attr: Type.String({ minLength: 1 }), type: Type.Unsafe<(typeof ATTRIBUTE_TYPES)[number]>({ type: 'string', enum: [...ATTRIBUTE_TYPES] }) }, { additionalProperties: false }),
+      Type.Object(
+        { attr: Type.String({ minLength: 1 }), type: Type.Unsafe<(typeof ATTRIBUTE_TYPES)[number]>({ type: 'string', enum: [...ATTRIBUTE_TYPES] }) },
+        { additionalProperties: false },
+      ),
       { minItems: 1 },
     ),
     options: TreeOptionsSchema,
@@ -120,7 +126,9 @@ const validateShape = lazyValidator<TreeModel>(TreeModelSchema, { allErrors: fal
 export function parseModel(json: unknown): TreeModel {
   const bad = (message: string, details?: Record<string, unknown>) => new MofangError('TREE_MODEL_INVALID', message, details);
   if (typeof json === 'object' && json !== null && 'version' in json && (json as { version: unknown }).version !== MODEL_VERSION) {
-    throw bad(`model version ${String((json as { version: unknown }).version)} is not supported (this node reads version ${MODEL_VERSION})`, { field: 'version' });
+    throw bad(`model version ${String((json as { version: unknown }).version)} is not supported (this node reads version ${MODEL_VERSION})`, {
+      field: 'version',
+    });
   }
   if (!validateShape(json)) {
     const e = validateShape.errors?.[0];
