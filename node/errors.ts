@@ -5,7 +5,7 @@
  * statuses; a test fails when one is missing there.
  */
 import { SourceError, type SOURCE_ERROR_CODES } from '../adapters/sources/errors.js';
-import { PROTOCOL_ERROR_CODES, ProtocolError } from '../protocols/errors.js';
+import { type PROTOCOL_ERROR_CODES, ProtocolError } from '../protocols/errors.js';
 
 interface ErrorSpec {
   /** HTTP status returned by the API. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MofangError } from '../errors.js';
+import type { MofangError } from '../errors.js';
 import { type PartyRole, type TermsDraft, agreementHash, draftTerms } from './model.js';
 import { type QueryRequest, checkDailyQueryLimit, checkLabelColumnsAvailable, checkLabelsAllowed, checkQueryAllowed, checkResultReleasable } from './policy.js';
 import type { AgreementStatus, StoredAgreement } from './store.js';

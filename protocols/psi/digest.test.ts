@@ -1,7 +1,7 @@
 /** Digest length bound, digest domain separation, canonical sort, and matching contracts. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ProtocolError } from '../errors.js';
+import type { ProtocolError } from '../errors.js';
 import { defaultGroup } from '../group/index.js';
 import { seededRandomBytesForTestsOnly } from '../group/testing.js';
 import { digestLength, digests, sortDigests } from './digest.js';
