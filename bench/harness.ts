@@ -269,7 +269,7 @@ export function writeResults(name: string, started: Date, results: { finishedAt?
   const stamp = started.toISOString().replace(/:/g, '-').replace(/\..*/, 'Z');
   const file = out ?? join(ROOT, 'bench', 'results', `${name}-${stamp}.json`);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   return file;
 }
 

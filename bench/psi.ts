@@ -401,7 +401,7 @@ function renderTables(): string {
       mb(q.rssKb?.telcoNode),
       q.cpuMs ? `${secs((q.cpuMs.bankQueryCli ?? 0) + (q.cpuMs.bankNode ?? 0), 1)}/${secs(q.cpuMs.telcoNode, 1)}` : '-',
       q.senderCached == null ? (ok ? '?' : '-') : q.senderCached ? 'cached' : 'fresh',
-      q.multiplications ? (q.multiplications / 1e6).toFixed(2) + 'M' : '-',
+      q.multiplications ? `${(q.multiplications / 1e6).toFixed(2)}M` : '-',
       secs(q.limitMs),
       q.ratio != null ? `${(100 * q.ratio).toFixed(1)}` : '-',
       a ? secs(a.totalMs, 1) : '-',

@@ -151,7 +151,7 @@ describe('joint queries between a bank and a telco node', () => {
         .slice(0, width)
         .join(','),
     );
-    writeFileSync(extended, [header, ...lines, ...extra].join('\n') + '\n');
+    writeFileSync(extended, `${[header, ...lines, ...extra].join('\n')}\n`);
     await nodes.bank.importDataset({ file: extended, origin: 'operator', dataset: 'customers', idColumn: 'phone', idKind: 'phone' }, admin);
     const column = await profileValues(nodes.bank, 'partner:telco:active');
     expect(column.filter((v) => Number.isNaN(v)).length).toBe(2);

@@ -66,7 +66,7 @@ export function agreementLines(a: AgreementView): string[] {
     const p = t.parties[role];
     return `${txt(p.name)} (node ${p.nodeId}), dataset ${txt(p.dataset)}, columns ${p.columns.map(txt).join(', ')}`;
   };
-  const receivers = (op: string, to: string[] | undefined) => `${op} → ${to && to.length ? to.join(' + ') : 'nobody'}`;
+  const receivers = (op: string, to: string[] | undefined) => `${op} → ${to?.length ? to.join(' + ') : 'nobody'}`;
   const lines = [
     `Agreement ${a.id} — ${txt(t.title)}`,
     `  status:           ${a.status} (this node is the ${a.localParty}${a.peerName ? `; peer ${a.peerName}` : ''})`,

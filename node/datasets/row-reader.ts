@@ -52,6 +52,6 @@ export class RowReader {
           return { line, column: key, reason: `column not seen in the first ${INFERENCE_SAMPLE_ROWS} rows (declare it in attributeTypes)` };
       }
     }
-    return { id: id.value, attrs: attrs + '}' };
+    return { id: id.value, attrs: `${attrs}}` };
   }
 }

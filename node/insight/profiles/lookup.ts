@@ -72,7 +72,7 @@ export function lookupProfile(db: Db, catalogue: ProfileCatalogue, rawId: string
   }[];
   for (const j of joint) {
     const a = catalogue.attributes.get(j.name);
-    if (!a || a.source !== 'joint') {
+    if (a?.source !== 'joint') {
       const reason = catalogue.withheld.find((w) => w.name === j.name)?.reason ?? 'not allowed by its agreement';
       withheld.push({ name: j.name, agreementIds: j.agreement_id.split(','), reason });
       continue;

@@ -47,7 +47,7 @@ export function withScope(c: ProfileCatalogue, rest?: { sql: string; params: unk
 /** Checks that `attribute` can carry units on this catalogue: a string (or enum) column of the dataset. */
 export function unitColumn(c: ProfileCatalogue, attribute: string, field = 'attribute'): ProfileAttribute {
   const a = c.attributes.get(attribute);
-  if (!a || a.source !== 'dataset' || (a.type !== 'string' && a.type !== 'enum')) {
+  if (a?.source !== 'dataset' || (a.type !== 'string' && a.type !== 'enum')) {
     throw new MofangError('UNIT_INVALID', `${field}: dataset ${c.dataset} has no string column ${JSON.stringify(attribute)} to hold unit ids`, {
       field,
       dataset: c.dataset,
