@@ -322,7 +322,10 @@ async function query(pair: Pair, o: { n: number; kind: QueryKind; agreementId: s
 }
 
 function logQuery(r: QueryRow): void {
-  if (r.wallMs == null) return log(`  ${r.kind.padEnd(11)} pass ${r.pass}: FAILED ${r.error}`);
+  if (r.wallMs == null) {
+    log(`  ${r.kind.padEnd(11)} pass ${r.pass}: FAILED ${r.error}`);
+    return;
+  }
   const q = r.phases?.querier;
   log(
     `  ${r.kind.padEnd(11)} pass ${r.pass}: ${secs(r.wallMs)} s wall (node ${secs(r.nodeMs)} s${q ? `: PSI ${secs(q.psi.ms)} s + HE ${secs(q.he.ms)} s` : ''}), ` +

@@ -292,7 +292,10 @@ async function query(
 }
 
 function logQuery(r: QueryRow): void {
-  if (r.status === 'error' && r.wallMs == null) return log(`  ${r.operation.padEnd(7)} pass ${r.pass}: FAILED ${r.error}`);
+  if (r.status === 'error' && r.wallMs == null) {
+    log(`  ${r.operation.padEnd(7)} pass ${r.pass}: FAILED ${r.error}`);
+    return;
+  }
   log(
     `  ${r.operation.padEnd(7)} pass ${r.pass}: ${secs(r.wallMs)} s wall (node ${secs(r.nodeMs)} s), result ${r.resultCount}${r.status === 'error' ? ` — ${r.error}` : ''}, ` +
       `${mbBytes(r.bytesBankToTelco)}/${mbBytes(r.bytesTelcoToBank)} MB, ${(100 * (r.ratio ?? 0)).toFixed(1)} % of limit`,

@@ -136,7 +136,7 @@ describe('jobs survive crashes, can be cancelled from either side, and time out 
     // Hold the querier still so the run cannot finish before the operator's cancel lands (a CLI
     // process can take seconds on a loaded machine); it reads the responder's abort on resuming.
     await bank.kill('SIGSTOP');
-    let cancelled;
+    let cancelled: ReturnType<typeof mofang>;
     try {
       cancelled = mofang(telco.config, 'runs', 'cancel', run.id);
     } finally {

@@ -44,7 +44,7 @@ function allIssues(base: AgreementTerms, mutate: (t: Record<string, any>) => voi
     validateTerms(t, NOW);
   } catch (err) {
     expect((err as MofangError).code).toBe('AGREEMENT_INVALID');
-    return ((err as MofangError).details?.issues as string[]).join('\n');
+    return ((err as MofangError).details!.issues as string[]).join('\n');
   }
   throw new Error('expected AGREEMENT_INVALID');
 }

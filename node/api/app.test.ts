@@ -294,7 +294,7 @@ describe('errors', () => {
     expect(res.body).not.toMatch(/SQLITE|srv|8613800138000/);
     expect(error.message).toContain(res.headers['x-request-id']);
     const logged = t.log.lines().find((l) => l.msg === 'unexpected error');
-    expect((logged?.err as { message: string }).message).toContain('SQLITE_CORRUPT');
+    expect((logged!.err as { message: string }).message).toContain('SQLITE_CORRUPT');
   });
 
   it('an INTERNAL MofangError (e.g. from asMofangError) is not echoed either', async () => {

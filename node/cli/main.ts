@@ -84,7 +84,7 @@ program
   .action(async () => {
     const [{ MofangNode }, { startNode }] = await Promise.all([import('../node.js'), import('../runtime.js')]);
     const node = MofangNode.open(configFile());
-    let running;
+    let running: Awaited<ReturnType<typeof startNode>>;
     try {
       running = await startNode(node, { configFile: configFile() });
     } catch (err) {
@@ -258,7 +258,10 @@ agreements
 agreements.command('show <id>').action((id) => withNode((node) => (json() ? printJson(node.getAgreement(id)) : printAgreement(node.getAgreement(id)))));
 /** Prints an accepted or revoked agreement, saying so when the peer has not been told yet. */
 function printTransition(a: Awaited<ReturnType<MofangNode['acceptAgreement']>>): void {
-  if (json()) return printJson(a);
+  if (json()) {
+    printJson(a);
+    return;
+  }
   printAgreement(a);
   const notice = deliveryNotice(a);
   if (notice) console.log(notice);
