@@ -32,8 +32,6 @@ export interface InitResult {
   tokens: Record<Role, string>;
 }
 
-export { CONFIG_FILE };
-
 export async function initNode(opts: InitOptions): Promise<InitResult> {
   const dir = resolve(opts.dir);
   const configFile = join(dir, CONFIG_FILE);

@@ -10,7 +10,7 @@
  */
 import { SourceError } from './errors.js';
 
-export const MAX_COLUMN_NAME = 64;
+const MAX_COLUMN_NAME = 64;
 
 const COLUMN_NAME = /^[\p{L}_][\p{L}\p{M}\p{N}_.-]*(?: [\p{L}\p{M}\p{N}_.-]+)*$/u;
 

@@ -13,31 +13,29 @@ import { createHash, randomUUID } from 'node:crypto';
 import { labelLength } from '../../protocols/psi/label-encoding.js';
 import { canonicalJson } from '../encoding/canonical-json.js';
 import { MofangError } from '../errors.js';
-import { type AggregateDraft, type AggregateTerms, AggregateTermsSchema, aggregateSectionIssues } from './aggregate-terms.js';
+import { type AggregateDraft, AggregateTermsSchema, aggregateSectionIssues } from './aggregate-terms.js';
 import { Name, NodeId, PartyRoleSchema, StringEnum, Timestamp } from './terms-types.js';
 
-export { PartyRoleSchema };
-
-export const OperationSchema = StringEnum(['overlap', 'enrich', 'aggregate']);
-export const IdKindSchema = StringEnum(['phone', 'email', 'national-id', 'raw']);
-export const LabelTypeSchema = StringEnum(['boolean', 'number', 'category']);
+const OperationSchema = StringEnum(['overlap', 'enrich', 'aggregate']);
+const IdKindSchema = StringEnum(['phone', 'email', 'national-id', 'raw']);
+const LabelTypeSchema = StringEnum(['boolean', 'number', 'category']);
 
 /**
  * The version `draftTerms` writes without an aggregate section; with one it writes
  * AGGREGATE_TERMS_VERSION. Version 1 terms (no labels, no key epoch) remain valid.
  */
-export const TERMS_VERSION = 2;
+const TERMS_VERSION = 2;
 /** Terms with an `aggregate` section. */
-export const AGGREGATE_TERMS_VERSION = 3;
+const AGGREGATE_TERMS_VERSION = 3;
 /** At most this many label columns per agreement. */
-export const MAX_LABELS = 32;
+const MAX_LABELS = 32;
 /** At most this many bytes per encoded label record (protocols/psi/label-encoding.ts). */
-export const MAX_LABEL_RECORD_BYTES = 1024;
+const MAX_LABEL_RECORD_BYTES = 1024;
 /** What `draftTerms` fills in when the draft names no key epoch. */
-export const DEFAULT_OPRF_KEY_EPOCH_DAYS = 30;
+const DEFAULT_OPRF_KEY_EPOCH_DAYS = 30;
 const DAY_MS = 86_400_000;
 
-export const PartyTermsSchema = Type.Object(
+const PartyTermsSchema = Type.Object(
   {
     /** 'sha256:' + hex of the party's certificate DER (its pinned identity). */
     nodeId: NodeId,
@@ -55,7 +53,7 @@ export const PartyTermsSchema = Type.Object(
 );
 
 /** One column of the acceptor's dataset that enrich may deliver to the querier as a label. */
-export const LabelTermSchema = Type.Object(
+const LabelTermSchema = Type.Object(
   {
     column: Name,
     /** boolean (1 byte), number (float64), category (a string of at most `maxBytes` UTF-8 bytes). */
@@ -66,7 +64,7 @@ export const LabelTermSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const AgreementTermsSchema = Type.Object(
+const AgreementTermsSchema = Type.Object(
   {
     id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', 'x-hint': 'a lowercase UUID' }),
     version: Type.Unsafe<1 | 2 | 3>({ type: 'integer', enum: [1, 2, 3] }),
@@ -115,7 +113,6 @@ export const AgreementTermsSchema = Type.Object(
 
 export type PartyRole = Static<typeof PartyRoleSchema>;
 export type Operation = Static<typeof OperationSchema>;
-export type PartyTerms = Static<typeof PartyTermsSchema>;
 export type AgreementTerms = Static<typeof AgreementTermsSchema>;
 export type LabelTerm = Static<typeof LabelTermSchema>;
 /**
@@ -123,7 +120,6 @@ export type LabelTerm = Static<typeof LabelTermSchema>;
  * key epoch when `oprfKeyEpochDays` is absent.
  */
 export type TermsDraft = Omit<AgreementTerms, 'id' | 'version' | 'createdAt' | 'aggregate'> & { aggregate?: AggregateDraft };
-export type { AggregateTerms };
 
 const validateSchema = lazyValidator<AgreementTerms>(AgreementTermsSchema, { allErrors: true, verbose: true, strict: true }, (ajv) => ajv.addKeyword('x-hint'));
 

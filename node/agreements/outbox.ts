@@ -10,7 +10,7 @@ import { untrustedText } from '../text/untrusted.js';
 import type { AuditSink } from './store.js';
 
 export type DeliveryAction = 'accept' | 'revoke';
-export type DeliveryState = 'pending' | 'delivered' | 'refused';
+type DeliveryState = 'pending' | 'delivered' | 'refused';
 
 /** What `agreements show`, list and the HTTP API report about telling the peer. */
 export interface DeliveryView {

@@ -47,7 +47,7 @@ export function termsSignaturePayload(terms: AgreementTerms, party: PartyRole, s
 }
 
 /** The exact bytes a party signs to revoke the agreement, reason included. */
-export function revocationPayload(terms: AgreementTerms, reason: string, party: PartyRole, signer: string, at: string): Uint8Array {
+function revocationPayload(terms: AgreementTerms, reason: string, party: PartyRole, signer: string, at: string): Uint8Array {
   return Buffer.from(canonicalJson({ context: REVOCATION_CONTEXT, agreementId: terms.id, termsHash: agreementHash(terms), party, signer, at, reason }), 'utf8');
 }
 

@@ -17,7 +17,7 @@ interface ValidationIssue {
 
 type AnyError = Partial<FastifyError> & { validation?: ValidationIssue[]; validationContext?: string };
 
-export function toMofangError(err: unknown, request: FastifyRequest): MofangError {
+function toMofangError(err: unknown, request: FastifyRequest): MofangError {
   if (err instanceof MofangError || err instanceof ProtocolError) return asMofangError(err);
   const e = (err ?? {}) as AnyError;
   if (Array.isArray(e.validation) && e.validation.length > 0) return fromValidation(e.validation[0], e.validationContext ?? 'request', e.validation);

@@ -124,7 +124,7 @@ export const ImportQuery = Type.Object(
 export const AgreementStatus = Enum(['proposed', 'pending', 'accepted', 'revoked'] as const);
 
 /** Shapes only; the node checks the rules (ranges, buckets, ε units) and names the field (docs/agreements.md). */
-export const AggregateProposal = Type.Object(
+const AggregateProposal = Type.Object(
   {
     columns: Type.Array(
       Type.Object(
@@ -256,8 +256,8 @@ export const RunView = Type.Object({
 });
 
 // --- Jobs -------------------------------------------------------------------------------------
-export const JobKind = Enum(['overlap', 'enrich', 'intersect', 'aggregate', 'score'] as const);
-export const JobStatus = Enum(['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const);
+const JobKind = Enum(['overlap', 'enrich', 'intersect', 'aggregate', 'score'] as const);
+const JobStatus = Enum(['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const);
 /** Most agreements one intersect job may combine. */
 export const MAX_JOB_AGREEMENTS = 10;
 
@@ -268,7 +268,7 @@ export const MAX_JOB_AGREEMENTS = 10;
 const ColumnName = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]+$' });
 
 /** Aggregate and score jobs: what to release, and how the querier's records are grouped. */
-export const AggregateJobOptions = Type.Object(
+const AggregateJobOptions = Type.Object(
   {
     columns: Type.Array(ColumnName, { minItems: 1, maxItems: 16, uniqueItems: true, description: "Agreed aggregate columns of the partner's dataset." }),
     histogram: Type.Optional(Type.Boolean({ description: "Also release each column's agreed histogram." })),

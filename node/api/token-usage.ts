@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 
-export const USAGE_FLUSH_MS = 60_000;
+const USAGE_FLUSH_MS = 60_000;
 
 /** `secrets/tokens.json` → `secrets/tokens.last-used.json`. */
 export function usageFileOf(tokenFile: string): string {

@@ -13,7 +13,7 @@ export interface ListAuditOptions {
   action?: string;
 }
 
-export const LIST_LIMIT_MAX = 1000;
+const LIST_LIMIT_MAX = 1000;
 
 /** @example listAudit(db, { afterSeq: 200, limit: 50, action: 'run.completed' }) */
 export function listAudit(db: Db, options: ListAuditOptions = {}): AuditEntry[] {

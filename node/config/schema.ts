@@ -13,7 +13,7 @@ const Name = (description: string) => Type.String({ pattern: NAME, description, 
 const HostPort = (description: string) => Type.String({ pattern: HOST_PORT, description, examples: ['127.0.0.1:7443'] });
 const FilePath = (description: string) => Type.String({ minLength: 1, description });
 
-export const PeerConfigSchema = Type.Object(
+const PeerConfigSchema = Type.Object(
   {
     name: Name('Local name for the peer, used on the CLI and in agreements.'),
     address: HostPort('host:port of the peer gRPC endpoint.'),

@@ -44,9 +44,9 @@ export interface CryptoPoolOptions {
  * machine they barely win at all (128 ids: 11.6 ms pooled, 12.1 ms inline). At these sizes the
  * hand-off is under 10 % of the inline cost, so small batches lose little either way.
  */
-export const INLINE_BELOW: Readonly<Record<PoolOperation, number>> = Object.freeze({ hashToGroup: 16, multiply: 48 });
+const INLINE_BELOW: Readonly<Record<PoolOperation, number>> = Object.freeze({ hashToGroup: 16, multiply: 48 });
 /** Jobs of ≈ 0.1–0.2 s: long enough that messaging is noise, short enough to balance the cores. */
-export const JOB_ELEMENTS: Readonly<Record<PoolOperation, number>> = Object.freeze({ hashToGroup: 2048, multiply: 4096 });
+const JOB_ELEMENTS: Readonly<Record<PoolOperation, number>> = Object.freeze({ hashToGroup: 2048, multiply: 4096 });
 
 const WORKER_SCRIPT = 'node/crypto-pool/worker.ts';
 

@@ -3,7 +3,7 @@ import { MofangError } from '../errors.js';
 import type { BadRow } from './row-reader.js';
 
 /** Bad rows listed in a report (all are counted). */
-export const MAX_REPORTED_BAD_ROWS = 100;
+const MAX_REPORTED_BAD_ROWS = 100;
 
 /** Collects bad rows, which arrive in line order (duplicates included: they are found as rows are staged). */
 export class BadRows {

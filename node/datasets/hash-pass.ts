@@ -13,7 +13,7 @@ import type { Db } from '../store/db.js';
 import { heartbeat } from './generations.js';
 
 /** Rows read, hashed and written back together (one write transaction per chunk). */
-export const CHUNK_ROWS = 8192;
+const CHUNK_ROWS = 8192;
 /** Chunks being hashed at once. */
 const IN_FLIGHT = 3;
 

@@ -31,16 +31,13 @@ import { RecordWriter } from './record-writer.js';
 import type { BadRow } from './row-reader.js';
 import { pointDst } from './store.js';
 
-export type { BadRow };
-export { MAX_COLUMNS } from './read-rows.js';
-
-export const DATASET_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+const DATASET_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 /** SQLite page cache during an import: room for one commit's dirty pages (64k rows ≈ 10 MB). */
 const IMPORT_CACHE_BYTES = 32 << 20;
 /** onProgress is called every this many rows (and at the end of each phase). */
 const PROGRESS_EVERY = 2048;
 /** Files from this size up are parsed in a worker thread (below, starting the thread costs more than it saves). */
-export const READ_WORKER_MIN_BYTES = 4 << 20;
+const READ_WORKER_MIN_BYTES = 4 << 20;
 /** Imports of fewer rows hash in this thread when no pool is given (starting workers costs more). */
 const OWN_POOL_MIN_ROWS = 2048;
 

@@ -19,9 +19,9 @@ import { idHash } from './id-set.js';
 import type { IdKind, NormaliseOptions } from './normalise.js';
 import { RowReader, type BadRow } from './row-reader.js';
 
-export const MAX_COLUMNS = 256;
+const MAX_COLUMNS = 256;
 /** Good rows per batch. */
-export const BATCH_ROWS = 4096;
+const BATCH_ROWS = 4096;
 
 /** What to read; plain data, so it can be handed to a worker. */
 export interface ReadSpec {
@@ -76,7 +76,7 @@ export async function* readRows(spec: ReadSpec): AsyncGenerator<ReadEvent> {
  * A source's error as the node reports it: the same code, details and message, with the file's
  * own text (a column name) passed through the outsider-text filter.
  */
-export function fromSourceError(err: unknown): unknown {
+function fromSourceError(err: unknown): unknown {
   return err instanceof SourceError ? new MofangError(err.code, err.describe(untrustedText), err.details) : err;
 }
 

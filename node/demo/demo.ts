@@ -57,7 +57,7 @@ const MIN_INPUT_SIZE = 100;
 export const DEMO_MIN_BANK_ROWS = 500;
 
 /** Refuses sizes the demo's agreements would refuse half-way, naming the minimum. */
-export function checkDemoSizes(opts: Pick<DemoOptions, 'bankRows' | 'partnerRows' | 'overlap'>): void {
+function checkDemoSizes(opts: Pick<DemoOptions, 'bankRows' | 'partnerRows' | 'overlap'>): void {
   const minimums = [
     ['bank-rows', opts.bankRows, DEMO_MIN_BANK_ROWS, `each of the two age segments the demo scores needs ${MIN_INPUT_SIZE} customers (aggregate.minInputSize)`],
     ['partner-rows', opts.partnerRows, MIN_INTERSECTION, `the agreement's minIntersection is ${MIN_INTERSECTION}`],

@@ -102,10 +102,10 @@ export interface SegmentMembers {
   rows: Uint32Array;
 }
 
-export const PREVIEW_SAMPLE_MAX = 50;
+const PREVIEW_SAMPLE_MAX = 50;
 const SYSTEM: InsightActor = { id: 'system:insight' };
 
-export const ruleHash = (rule: unknown) => createHash('sha256').update(canonicalJson(rule)).digest('hex');
+const ruleHash = (rule: unknown) => createHash('sha256').update(canonicalJson(rule)).digest('hex');
 
 export class Insight implements SegmentPort {
   private readonly db: Db;

@@ -21,7 +21,7 @@ export interface LoggerOptions {
  * Paths censored on every line. `*.x` matches one level down (e.g. `headers.authorization`,
  * `input.email`); deeper structures must not be logged at all.
  */
-export const REDACT_PATHS: readonly string[] = Object.freeze([
+const REDACT_PATHS: readonly string[] = Object.freeze([
   // Secrets
   'authorization',
   '*.authorization',

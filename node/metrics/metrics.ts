@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import type * as PromClient from 'prom-client';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
-export interface RunMetric {
+interface RunMetric {
   /** The peer's configured name (not its node id: shorter, and what operators use). */
   peer: string;
   operation: string;

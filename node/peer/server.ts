@@ -53,7 +53,7 @@ export interface PeerHandlers {
 }
 
 /** Calls per source: pinned peers by certificate, everyone else by remote host. */
-export interface CallLimits {
+interface CallLimits {
   pinned: RateLimit;
   unpinned: RateLimit;
 }
@@ -62,7 +62,7 @@ export interface CallLimits {
  * A pinned peer's job makes two calls per run (Handshake, Run); agreements add a few more. An
  * unpinned caller can only ever be refused, so it gets just enough to read why.
  */
-export const DEFAULT_CALL_LIMITS: Readonly<CallLimits> = Object.freeze({
+const DEFAULT_CALL_LIMITS: Readonly<CallLimits> = Object.freeze({
   pinned: Object.freeze({ burst: 200, perSecond: 50 }),
   unpinned: Object.freeze({ burst: 10, perSecond: 1 }),
 });

@@ -79,18 +79,18 @@ export interface RunAccept {
   digestLength: number;
   keyEpoch: number;
 }
-export interface PointBatch {
+interface PointBatch {
   index: number;
   points: Buffer;
   group?: number;
 }
-export interface DigestBatch {
+interface DigestBatch {
   index: number;
   digests: Buffer;
   last: boolean;
   labels: Buffer;
 }
-export interface RunFinish {
+interface RunFinish {
   released: boolean;
   count: number;
   transcriptHash: string;
@@ -101,7 +101,7 @@ export interface ReceiptMsg {
   head: CheckpointMsg | null;
   signature: SignatureMsg | null;
 }
-export interface RunAbort {
+interface RunAbort {
   code: string;
   message: string;
 }
@@ -110,21 +110,21 @@ export interface RunProgress {
   done: number;
   total: number;
 }
-export interface AggregateSettingsMsg {
+interface AggregateSettingsMsg {
   digest: string;
 }
-export interface HeSetupMsg {
+interface HeSetupMsg {
   planDigest: string;
   publicKeyBytes: number;
   galoisKeysBytes: number;
 }
-export interface HeChunkMsg {
+interface HeChunkMsg {
   kind: number;
   index: number;
   data: Buffer;
   last: boolean;
 }
-export interface NoisyValuesMsg {
+interface NoisyValuesMsg {
   values: Buffer;
 }
 

@@ -11,7 +11,7 @@
  * sorted keyed 48-bit fingerprints, delta-encoded (set-codec.ts), for the differencing guard.
  */
 import type { Migration } from '../store/db.js';
-export const PRIVACY_SCHEMA_V5 = `
+const PRIVACY_SCHEMA_V5 = `
 CREATE TABLE privacy_spends (
   run_id        TEXT PRIMARY KEY,
   agreement_id  TEXT NOT NULL,

@@ -12,19 +12,19 @@ import { MofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
 
 /** One released number with what an operator needs to read it. */
-export interface ReleasedNumber {
+interface ReleasedNumber {
   value: number;
   noiseScale: NoiseScale;
   ci95: Interval;
 }
 
-export interface ReleasedMeanView {
+interface ReleasedMeanView {
   value: number;
   noiseScale: { sum: NoiseScale; count: NoiseScale };
   ci95: Interval;
 }
 
-export interface ColumnRelease {
+interface ColumnRelease {
   column: string;
   sum: ReleasedNumber;
   mean: ReleasedMeanView;

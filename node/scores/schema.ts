@@ -1,6 +1,6 @@
 /** Tables of the joint segment scores (see joint-scores.ts for what they hold). */
 import type { Migration } from '../store/db.js';
-export const JOINT_SCORES_SCHEMA_V5 = `
+const JOINT_SCORES_SCHEMA_V5 = `
 CREATE TABLE joint_score_sets (
   id           TEXT PRIMARY KEY,             -- the run id
   agreement_id TEXT NOT NULL,

@@ -23,7 +23,7 @@ export interface GroupSource {
 }
 
 /** One group: every record of the dataset. */
-export function allRecords(): GroupSource {
+function allRecords(): GroupSource {
   return {
     grouping: 'all',
     groups(db, dataset, generation) {

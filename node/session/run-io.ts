@@ -53,7 +53,7 @@ export function querierCancelCheck(job: JobHooks | undefined): () => void {
 }
 
 /** The responder's clock may sit across an epoch boundary from ours: one epoch either way. */
-export function checkKeyEpoch(announced: number, expected: number): void {
+function checkKeyEpoch(announced: number, expected: number): void {
   requireField(
     expected === 0 ? announced === 0 : Number.isInteger(announced) && announced >= 1 && Math.abs(announced - expected) <= 1,
     'accept.keyEpoch',

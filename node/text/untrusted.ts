@@ -6,7 +6,7 @@
  * anything that looks like a personal identifier redacted rather than refused, so an outsider can
  * never make an audit append fail by writing a phone number.
  */
-import { identifierKind, redactIdentifiers } from './identifiers.js';
+import { redactIdentifiers } from './identifiers.js';
 
 /** The default cap, in characters, of one piece of outsider text. */
 export const UNTRUSTED_TEXT_MAX = 256;
@@ -30,9 +30,4 @@ export function untrustedText(value: unknown, max = UNTRUSTED_TEXT_MAX): string 
   const truncated = value.length > max * 4 || text.length > max;
   if (text.length > max) text = text.slice(0, max - 1);
   return truncated ? `${text}…` : text;
-}
-
-/** True when the text would be changed by redaction (a hint for callers that prefer to drop it). */
-export function looksLikeIdentifier(value: string): boolean {
-  return identifierKind(value) !== null;
 }

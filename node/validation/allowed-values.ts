@@ -29,7 +29,7 @@ export function oneOfMessage(errors: readonly Issue[], first: Issue): string | n
 }
 
 /** `/root/split/by` → `root.split.by`; `/metrics/0/attr` → `metrics[0].attr`. */
-export function fieldOfPath(instancePath: string, child?: unknown): string {
+function fieldOfPath(instancePath: string, child?: unknown): string {
   const parts = instancePath.split('/').filter(Boolean);
   if (typeof child === 'string') parts.push(child);
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') || '(root)';

@@ -45,7 +45,7 @@ import { labelSodium as sodium } from './label-sodium.js';
 export const LABEL_KEY_LABEL = 'mofang/v1/psi-label';
 /** Poly1305 tag appended to every label ciphertext. */
 export const LABEL_TAG_BYTES = 16;
-export const LABEL_KEY_BYTES = 32;
+const LABEL_KEY_BYTES = 32;
 /** Largest label plaintext the cipher functions take (the agreement sets a much lower limit). */
 export const MAX_LABEL_BYTES = 0xffff;
 

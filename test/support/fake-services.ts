@@ -20,7 +20,7 @@ function notProvided<T extends object>(service: string): T {
   });
 }
 
-export interface Call {
+interface Call {
   method: keyof S.NodeServices;
   args: unknown[];
 }
@@ -28,7 +28,7 @@ export interface Call {
 const T0 = '2026-01-01T00:00:00.000Z';
 export const AGREEMENT_ID = '0b9f0c1e-8c1a-4a59-9a43-5f4a3c2d1e0f';
 
-export const sampleAgreement: S.AgreementView = {
+const sampleAgreement: S.AgreementView = {
   id: AGREEMENT_ID,
   status: 'accepted',
   localParty: 'proposer',
@@ -43,7 +43,7 @@ export const sampleAgreement: S.AgreementView = {
 };
 
 const noise = { mechanism: 'discrete-laplace' as const, parameter: 'scale' as const, value: 2, standardDeviation: 2.8 };
-export const sampleScoreSet: S.ScoreSet = {
+const sampleScoreSet: S.ScoreSet = {
   id: 'run-agg-1',
   runId: 'run-agg-1',
   agreementId: AGREEMENT_ID,
@@ -77,7 +77,7 @@ export const sampleScoreSet: S.ScoreSet = {
     },
   ],
 };
-export const sampleBudget: S.BudgetView = {
+const sampleBudget: S.BudgetView = {
   agreementId: AGREEMENT_ID,
   period: 0,
   periodStart: T0,
@@ -88,7 +88,7 @@ export const sampleBudget: S.BudgetView = {
   queriesLeft: 9,
 };
 
-export const sampleRun: S.RunView = {
+const sampleRun: S.RunView = {
   id: 'run-1',
   agreementId: AGREEMENT_ID,
   operation: 'overlap',

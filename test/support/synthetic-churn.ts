@@ -12,7 +12,7 @@ export interface SyntheticChurn {
   features: FeatureColumn[];
 }
 
-export const SYNTHETIC_TIERS = ['basic', 'silver', 'gold', 'platinum'];
+const SYNTHETIC_TIERS = ['basic', 'silver', 'gold', 'platinum'];
 
 /**
  * @param missing share of rows with `balance` and `region` unset (they carry no signal)

@@ -21,7 +21,7 @@ export const admin: Actor = { id: 'test:admin', role: 'admin' };
 export const operator: Actor = { id: 'test:operator', role: 'operator' };
 
 /** A clock the test can move; both nodes read it for agreement expiry. */
-export class TestClock {
+class TestClock {
   offsetMs = 0;
   now = (): Date => new Date(Date.now() + this.offsetMs);
 }

@@ -27,7 +27,7 @@ const Refresh = Type.Union([Type.Integer({ minimum: 1, maximum: MAX_REFRESH_MINU
   description: 'Refresh on this schedule, in minutes; null: by hand only.',
 });
 
-export const Attribute = Type.Object({
+const Attribute = Type.Object({
   name: Type.String(),
   type: Type.Unsafe<(typeof PROFILE_TYPES)[number]>({ type: 'string', enum: [...PROFILE_TYPES] }),
   source: Type.Unsafe<'dataset' | 'joint' | 'score'>({ type: 'string', enum: ['dataset', 'joint', 'score'] }),

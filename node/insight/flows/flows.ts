@@ -23,7 +23,7 @@ import type { FlowEvery } from './schedule.js';
 const SNAPSHOT_CHUNK = 1 << 16;
 /** Entries per stored blob (8 MB). */
 const STORE_CHUNK = 1 << 20;
-export const PERIOD = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+const PERIOD = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
 export type FlowSource = { segments: string[] } | { layering: string };
 
@@ -178,7 +178,7 @@ export function listSnapshots(db: Db, flow: string): SnapshotView[] {
   return (db.prepare('SELECT * FROM insight_snapshots WHERE flow = ? ORDER BY taken_at, id').all(flow) as SnapshotRow[]).map(toSnapshot);
 }
 
-export function getSnapshot(db: Db, flow: string, period: string): SnapshotView {
+function getSnapshot(db: Db, flow: string, period: string): SnapshotView {
   const r = db.prepare('SELECT * FROM insight_snapshots WHERE flow = ? AND period = ?').get(flow, period) as SnapshotRow | undefined;
   if (!r) throw new MofangError('INSIGHT_NOT_FOUND', `flow ${flow} has no snapshot for period ${JSON.stringify(period)}`, { flow, period });
   return toSnapshot(r);

@@ -53,7 +53,7 @@ interface Shape {
   params: unknown[];
 }
 
-export const metricName = (m: Metric) => (m.fn === 'count' ? 'count' : `${m.fn}(${m.attr})`);
+const metricName = (m: Metric) => (m.fn === 'count' ? 'count' : `${m.fn}(${m.attr})`);
 
 export function computeLayering(db: Db, spec: LayeringSpec, catalogue: ProfileCatalogue, now: Date): LayeringResult {
   const started = performance.now();

@@ -15,11 +15,11 @@ import type { ProfileCatalogue } from '../profiles/catalogue.js';
 import { RuleSchema, type Rule } from '../rules/rule.js';
 
 export const MAX_LAYER_DEPTH = 4;
-export const MAX_SPLIT_CELLS = 50;
+const MAX_SPLIT_CELLS = 50;
 export const MAX_LEAVES = 5000;
 
 const Attr = Type.String({ minLength: 1, maxLength: 200 });
-export const SplitSchema = Type.Union([
+const SplitSchema = Type.Union([
   Type.Object(
     {
       attr: Attr,
@@ -44,7 +44,7 @@ export interface LayerNode {
   each?: LayerNode;
   branches?: Record<string, LayerNode>;
 }
-export const LayerNodeSchema = Type.Recursive(
+const LayerNodeSchema = Type.Recursive(
   (Self) =>
     Type.Object(
       { split: SplitSchema, each: Type.Optional(Self), branches: Type.Optional(Type.Record(Type.String({ maxLength: 200 }), Self)) },
@@ -53,7 +53,7 @@ export const LayerNodeSchema = Type.Recursive(
   { $id: 'LayerNode' },
 );
 
-export const MetricSchema = Type.Union([
+const MetricSchema = Type.Union([
   Type.Object({ fn: Type.Literal('count') }, { additionalProperties: false }),
   Type.Object(
     { fn: Type.Unsafe<'mean' | 'sum' | 'min' | 'max'>({ type: 'string', enum: ['mean', 'sum', 'min', 'max'] }), attr: Attr },

@@ -55,7 +55,7 @@ export function profileTablePointer(db: Db, dataset: string): ProfileTableInfo |
 }
 
 /** Quotes a profile table name after checking it is one we generated. */
-export function checkedTable(name: string): string {
+function checkedTable(name: string): string {
   if (!PROFILE_TABLE.test(name)) throw new MofangError('INTERNAL', 'profile table name failed validation');
   return name;
 }

@@ -30,7 +30,7 @@ export async function profileCatalogue(db: Db, dataset: string, now: Date): Prom
   return catalogueOf(db, profiles, now);
 }
 
-export function catalogueOf(db: Db, profiles: ProfileTableInfo, now: Date): ProfileCatalogue {
+function catalogueOf(db: Db, profiles: ProfileTableInfo, now: Date): ProfileCatalogue {
   const attributes = new Map<string, ProfileAttribute>();
   for (const c of profiles.columns) {
     attributes.set(c.name, { name: c.name, type: c.type, source: 'dataset', column: c.column, ...(c.values ? { values: c.values } : {}) });

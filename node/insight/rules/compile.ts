@@ -56,7 +56,7 @@ const ATTR_KEYS: Record<string, readonly string[]> = {
 };
 const SQL_OP = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
 /** Operators each type supports. */
-export const OPS_BY_TYPE: Record<ProfileType, readonly string[]> = {
+const OPS_BY_TYPE: Record<ProfileType, readonly string[]> = {
   number: [...COMPARISON_OPS, 'between', ...LIST_OPS, ...PRESENCE_OPS],
   string: [...COMPARISON_OPS, 'between', ...LIST_OPS, ...PRESENCE_OPS],
   // An enum is a string column with few values (its values are listed for layering).
@@ -219,11 +219,6 @@ export function compileRule(rule: unknown, ctx: CompileContext): CompiledRule {
   // A scoped catalogue: every compiled rule selects only customers of the caller's unit scope.
   const scoped = withScope(ctx.catalogue, { sql: body, params })!;
   return { sql: scoped.sql, params: scoped.params, rule: rule as Rule, segments: [...segments], attributes: [...attributes] };
-}
-
-/** Validates without compiling for use (same errors). */
-export function validateRule(rule: unknown, ctx: CompileContext): Rule {
-  return compileRule(rule, ctx).rule;
 }
 
 function countMarks(sql: string): number {

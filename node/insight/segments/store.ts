@@ -142,7 +142,7 @@ export function listSegments(db: Db, filter: { dataset?: string } = {}): Segment
 }
 
 /** The lookup compileRule uses for `{ segment }` rules: each segment's current rule. */
-export function segmentRuleLookup(db: Db, viewer?: string | null): (name: string) => { dataset: string; rule: Rule } | undefined {
+function segmentRuleLookup(db: Db, viewer?: string | null): (name: string) => { dataset: string; rule: Rule } | undefined {
   const select = db.prepare(
     `SELECT s.dataset, s.unit, v.rule FROM insight_segments s JOIN insight_segment_versions v ON v.segment = s.name AND v.version = s.version WHERE s.name = ?`,
   );

@@ -11,7 +11,7 @@ import { MofangError } from '../../errors.js';
 export const MODEL_FORMAT = 'mofang.insight.tree';
 export const MODEL_VERSION = 1;
 /** Deepest tree accepted: 2^16 leaves is already far past what an operator can read as segments. */
-export const MAX_DEPTH = 16;
+const MAX_DEPTH = 16;
 
 const Count = Type.Integer({ minimum: 0 });
 const Missing = Type.Union([Type.Literal('left'), Type.Literal('right')], {
@@ -107,7 +107,7 @@ export const TreeModelSchema = Type.Object(
 
 export type TreeModel = Static<typeof TreeModelSchema>;
 export type TreeNode = TreeModel['nodes'][number];
-export type SplitNode = Static<typeof SplitNodeSchema>;
+type SplitNode = Static<typeof SplitNodeSchema>;
 export type LeafNode = Static<typeof LeafNodeSchema>;
 export type Split = SplitNode['split'];
 export type TreeMetrics = Static<typeof MetricsSchema>;

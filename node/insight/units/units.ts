@@ -8,7 +8,7 @@ import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
 
 /** Lower-case; starts with a letter so `<unit>-<segment>` is a valid segment name. */
-export const UNIT_ID = /^[a-z][a-z0-9-]{0,23}$/;
+const UNIT_ID = /^[a-z][a-z0-9-]{0,23}$/;
 
 export interface UnitView {
   id: string;
@@ -31,7 +31,7 @@ const toUnit = (r: UnitRow): UnitView => ({ id: r.id, name: r.name, parent: r.pa
 /** SQL (one bound parameter: the unit id) selecting the ids of a unit's scope: itself and all below. */
 export const SCOPE_IDS_SQL = 'WITH RECURSIVE scope(id) AS (SELECT ? UNION SELECT u.id FROM org_units u JOIN scope s ON u.parent = s.id) SELECT id FROM scope';
 
-export function checkUnitId(id: unknown, field: string): string {
+function checkUnitId(id: unknown, field: string): string {
   if (typeof id !== 'string' || !UNIT_ID.test(id)) throw new MofangError('REQUEST_INVALID', `${field}: a unit id must match ${UNIT_ID}`, { field });
   return id;
 }
