@@ -93,12 +93,12 @@ describe('encodings', () => {
     const rows = 40_000; // ≈ 1.1 MB: several read chunks
     // A character cut short after 1 or 2 of its 3 bytes, and a stray continuation byte, placed
     // so that the bad sequence straddles (or starts right after) the boundary of a 256 KiB read.
-    const head = Buffer.from('phone,name,city\n' + row.repeat(rows));
+    const head = Buffer.from(`phone,name,city\n${row.repeat(rows)}`);
     for (const bad of [[0xe5], [0xe5, 0xbc], [0xbc]]) {
       for (const before of [1, 2, 3, 0]) {
         const boundary = 262_144 * Math.ceil(head.length / 262_144);
-        const pad = Buffer.from('p'.repeat(boundary - before - head.length - 1) + '\n');
-        const f = file(Buffer.concat([head, pad, Buffer.from(bad), Buffer.from('\n' + row)]));
+        const pad = Buffer.from(`${'p'.repeat(boundary - before - head.length - 1)}\n`);
+        const f = file(Buffer.concat([head, pad, Buffer.from(bad), Buffer.from(`\n${row}`)]));
         const { err } = await everything(readAll(f));
         expect(err, `${bad} at boundary - ${before}`).toMatchObject({ code: 'IMPORT_ENCODING_INVALID', details: { line: rows + 3 } });
       }
@@ -162,6 +162,7 @@ describe('keys that name Object.prototype members', () => {
       'jsonl',
     );
     const records = await readAll(f);
+    // biome-ignore lint/complexity/useLiteralKeys lint/suspicious/noProto: reads the data column named __proto__
     expect(records[0].fields?.['__proto__']).toBe('gold');
     expect(Object.keys(records[0].fields ?? {})).toEqual(['phone', '__proto__', 'constructor']);
     expect(records[1]).toEqual({ line: 2, column: '__proto__', error: 'nested objects and arrays are not supported' });
@@ -171,7 +172,9 @@ describe('keys that name Object.prototype members', () => {
 
   it('reads a CSV column named __proto__', async () => {
     const records = await readAll(file('phone,__proto__,constructor\n+8613800138000,gold,x\n'));
+    // biome-ignore lint/complexity/useLiteralKeys lint/suspicious/noProto: reads the data column named __proto__
     expect(records[0].fields?.['__proto__']).toBe('gold');
+    // biome-ignore lint/complexity/useLiteralKeys: reads the data column named constructor, like the line above
     expect(records[0].fields?.['constructor']).toBe('x');
     expect(({} as Record<string, unknown>).gold).toBeUndefined();
   });

@@ -18,13 +18,16 @@ const BANK = `sha256:${'b'.repeat(64)}`;
 const TELCO = `sha256:${'7'.repeat(64)}`;
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests below mutate arbitrary paths of cloned terms to make them invalid
+type Mutable = Record<string, any>;
+
 function terms(over: Partial<TermsDraft> = {}): AgreementTerms {
   return draftTerms(sampleDraft(BANK, TELCO, over), NOW, '0f8fad5b-d9cb-469f-a165-70867728950e');
 }
 
 /** The AGREEMENT_INVALID message `mutate` produces. */
-function invalidMessage(mutate: (t: Record<string, any>) => void): string {
-  const t = structuredClone(terms()) as Record<string, any>;
+function invalidMessage(mutate: (t: Mutable) => void): string {
+  const t = structuredClone(terms()) as Mutable;
   mutate(t);
   try {
     validateTerms(t, NOW);
@@ -37,8 +40,8 @@ function invalidMessage(mutate: (t: Record<string, any>) => void): string {
 }
 
 /** Every issue of the terms `mutate` makes from `base` (the message's first: some mistakes break two rules). */
-function allIssues(base: AgreementTerms, mutate: (t: Record<string, any>) => void): string {
-  const t = structuredClone(base) as Record<string, any>;
+function allIssues(base: AgreementTerms, mutate: (t: Mutable) => void): string {
+  const t = structuredClone(base) as Mutable;
   mutate(t);
   try {
     validateTerms(t, NOW);
@@ -56,7 +59,7 @@ describe('agreement terms: validation names the field', () => {
     expect(validateTerms(t, NOW)).toEqual(t);
   });
 
-  it.each<[string, (t: Record<string, any>) => void, string]>([
+  it.each<[string, (t: Mutable) => void, string]>([
     ['past expiry', (t) => (t.expiresAt = '2025-12-31T23:59:59.000Z'), 'expiresAt: must be after createdAt'],
     [
       'expiry not in the future',
@@ -130,7 +133,7 @@ describe('agreement terms, version 2: labels and the OPRF key epoch', () => {
   function labelled(over: Partial<TermsDraft> = {}): AgreementTerms {
     return draftTerms(sampleLabelledDraft(BANK, TELCO, over), NOW, '0f8fad5b-d9cb-469f-a165-70867728950e');
   }
-  const invalidLabelled = (mutate: (t: Record<string, any>) => void) => allIssues(labelled(), mutate);
+  const invalidLabelled = (mutate: (t: Mutable) => void) => allIssues(labelled(), mutate);
 
   it('accepts label columns that the acceptor lists after its id column, in order', () => {
     const t = labelled();
@@ -160,7 +163,7 @@ describe('agreement terms, version 2: labels and the OPRF key epoch', () => {
     expect(validateTerms({ ...terms(), labels: [] }, NOW).labels).toEqual([]);
   });
 
-  it.each<[string, (t: Record<string, any>) => void, string]>([
+  it.each<[string, (t: Mutable) => void, string]>([
     ['epoch missing', (t) => delete t.oprfKeyEpochDays, 'oprfKeyEpochDays: is required in version 2 terms (1 to 365 days)'],
     ['epoch of 0 days', (t) => (t.oprfKeyEpochDays = 0), 'oprfKeyEpochDays: must be >= 1'],
     ['epoch over a year', (t) => (t.oprfKeyEpochDays = 366), 'oprfKeyEpochDays: must be <= 365'],
@@ -220,11 +223,11 @@ describe('agreement terms, version 2: labels and the OPRF key epoch', () => {
   });
 
   it('keeps version 1 terms valid: one column each, no labels, no epoch', () => {
-    const v1 = { ...structuredClone(terms()), version: 1 } as Record<string, any>;
+    const v1 = { ...structuredClone(terms()), version: 1 } as Mutable;
     delete v1.oprfKeyEpochDays;
     expect(validateTerms(v1, NOW)).toEqual(v1);
     expect(() => validateTerms({ ...v1, oprfKeyEpochDays: 30 }, NOW)).toThrow('oprfKeyEpochDays: needs terms version 2');
-    const withLabels = structuredClone(labelled()) as Record<string, any>;
+    const withLabels = structuredClone(labelled()) as Mutable;
     withLabels.version = 1;
     delete withLabels.oprfKeyEpochDays;
     const err = (() => {
@@ -305,7 +308,7 @@ describe('agreement terms, version 3: the aggregate section', () => {
   function aggregate(over: Partial<TermsDraft> = {}): AgreementTerms {
     return draftTerms(sampleAggregateDraft(BANK, TELCO, over), NOW, '0f8fad5b-d9cb-469f-a165-70867728950e');
   }
-  const issuesOf = (mutate: (t: Record<string, any>) => void) => allIssues(aggregate(), mutate);
+  const issuesOf = (mutate: (t: Mutable) => void) => allIssues(aggregate(), mutate);
 
   it('draftTerms writes version 3, the acceptor as default value holder, and keeps the section as drafted', () => {
     const t = aggregate();
@@ -338,7 +341,7 @@ describe('agreement terms, version 3: the aggregate section', () => {
     expect(t.aggregate).toMatchObject({ valueHolder: 'proposer', mechanism: 'discrete-gaussian', deltaPerQuery: 1e-6 });
   });
 
-  it.each<[string, (t: Record<string, any>) => void, string]>([
+  it.each<[string, (t: Mutable) => void, string]>([
     ['aggregate in version 2', (t) => (t.version = 2), 'aggregate: needs terms version 3'],
     [
       'version 3 without a section',
@@ -394,7 +397,7 @@ describe('agreement terms, version 3: the aggregate section', () => {
   });
 
   it('keeps the aggregate operation and outputs out of version 2 terms', () => {
-    const v2 = structuredClone(terms()) as Record<string, any>;
+    const v2 = structuredClone(terms()) as Mutable;
     v2.operations = ['overlap', 'enrich', 'aggregate'];
     v2.outputs.aggregate = ['proposer'];
     const err = (() => {

@@ -97,6 +97,7 @@ export function aggregateSetup(
       min: e.min,
       max: e.max,
     })),
+    // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
     noiseBound: encrypted.reduce((max, e) => (noiseBound(e.noise) > max ? noiseBound(e.noise) : max), 0n),
   });
   const digest = createHash('sha256')

@@ -17,6 +17,7 @@ export function mofang(config: string | null, ...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: each caller names the shape of the CLI's JSON it reads
 export function mofangJson<T = any>(config: string, ...args: string[]): T {
   const r = mofang(config, '--json', ...args);
   if (r.code !== 0) throw new Error(`mofang ${args.join(' ')} failed: ${r.err}`);
