@@ -16,7 +16,7 @@ export const VALUE_MAX = 2 ** 32 - 1;
 const digits = (phone: string) => phone.replace(/\D/g, '').slice(-11);
 
 /** FNV-1a over the 11 digits: a 32-bit value per subscriber. */
-export function valueOf(phone: string): number {
+export function valueFor(phone: string): number {
   let h = 0x811c9dc5;
   for (const c of digits(phone)) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193);
   return h >>> 0;
@@ -62,7 +62,7 @@ export async function addAggregateColumns(pair: { bankFile: string; partnerFile:
     const i = Number(f[0].slice(1)) - 1;
     const segment = `S${i % groups}`;
     if (i >= n - overlap) {
-      const v = valueOf(f[1]);
+      const v = valueFor(f[1]);
       const s = segments.get(segment)!;
       s.count++;
       s.sum += v;
@@ -72,6 +72,6 @@ export async function addAggregateColumns(pair: { bankFile: string; partnerFile:
     return segment;
   });
   // Telco rows: phone, …
-  await appendColumn(pair.partnerFile, VALUE_COLUMN, (f) => String(valueOf(f[0])));
+  await appendColumn(pair.partnerFile, VALUE_COLUMN, (f) => String(valueFor(f[0])));
   return { segments, total };
 }

@@ -23,7 +23,20 @@ import { BenchError, count, installCleanupHandlers, keepTempDirs, registerTempDi
 import { measureLimit, type LimitMeasurement } from './limit.js';
 import { CONTENDED_SHARE, contentionCheck, machineInfo } from './machine.js';
 import { measurePaillier, paillierEstimate, type PaillierMeasurement } from './paillier.js';
-import { auditDetails, createPair, durationMs, importDataset, propose, showRun, startPair, stopPair, timedQuery, type ImportRow, type Pair, type QueryReadings } from './two-nodes.js';
+import {
+  auditDetails,
+  createPair,
+  durationMs,
+  importDataset,
+  propose,
+  showRun,
+  startPair,
+  stopPair,
+  timedQuery,
+  type ImportRow,
+  type Pair,
+  type QueryReadings,
+} from './two-nodes.js';
 
 const TARGETS = { heOverPsi: 0.15, bytesPerValue: 40, paillierSpeedup: 1000, groupedOverOne: 1.5 };
 
@@ -68,7 +81,14 @@ if (args.help) {
 }
 
 const opts = {
-  sizes: args.sizes ? args.sizes.split(',').map((s) => count(s.trim(), '--sizes')).filter((n) => n > 0) : args.quick ? [10_000, 100_000] : [100_000, 1_000_000],
+  sizes: args.sizes
+    ? args.sizes
+        .split(',')
+        .map((s) => count(s.trim(), '--sizes'))
+        .filter((n) => n > 0)
+    : args.quick
+      ? [10_000, 100_000]
+      : [100_000, 1_000_000],
   groups: count(args.groups!, '--groups'),
   passes: count(args.passes!, '--passes'),
   overlapFraction: Number(args.overlap),
@@ -96,8 +116,15 @@ const timeouts = {
 
 type QueryKind = 'overlap' | 'aggregate-1' | 'aggregate-k';
 
-interface PhaseStats { ms: number; bytesSent: number; bytesReceived: number }
-interface Phases { psi: PhaseStats; he: PhaseStats }
+interface PhaseStats {
+  ms: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+interface Phases {
+  psi: PhaseStats;
+  he: PhaseStats;
+}
 
 interface QueryRow {
   n: number;
@@ -118,7 +145,16 @@ interface QueryRow {
   cpuMs?: QueryReadings['cpuMs'];
   loadBefore?: number;
   /** Released vs exact, per group (aggregate runs); overlap: the count. */
-  check?: { label: string; exactCount: number; count: number | null; countStd: number | null; exactSum?: number; sum?: number | null; sumStd?: number | null; ok: boolean }[];
+  check?: {
+    label: string;
+    exactCount: number;
+    count: number | null;
+    countStd: number | null;
+    exactSum?: number;
+    sum?: number | null;
+    sumStd?: number | null;
+    ok: boolean;
+  }[];
   runId?: string;
 }
 
@@ -167,10 +203,23 @@ const log = makeLog();
 /** Overlap (PSI-only) and aggregate allowed, membership not granted: the aggregate runs the shuffled PSI, like overlap. */
 function proposeAggregate(pair: Pair, title: string): Promise<string> {
   return propose(pair, {
-    title, dataset: 'customers', operations: 'overlap,aggregate', timeoutMs: timeouts.cli(),
+    title,
+    dataset: 'customers',
+    operations: 'overlap,aggregate',
+    timeoutMs: timeouts.cli(),
     extra: [
-      '--aggregate-column', `${VALUE_COLUMN}:0:${VALUE_MAX}`, '--epsilon-per-query', String(opts.epsilon), '--budget-epsilon', String(Math.min(opts.epsilon * 10 * opts.passes, 1000)),
-      '--min-group-size', '10', '--min-input-size', '100', '--max-groups', String(Math.max(16, opts.groups)),
+      '--aggregate-column',
+      `${VALUE_COLUMN}:0:${VALUE_MAX}`,
+      '--epsilon-per-query',
+      String(opts.epsilon),
+      '--budget-epsilon',
+      String(Math.min(opts.epsilon * 10 * opts.passes, 1000)),
+      '--min-group-size',
+      '10',
+      '--min-input-size',
+      '100',
+      '--max-groups',
+      String(Math.max(16, opts.groups)),
     ],
   });
 }
@@ -187,7 +236,12 @@ async function phasesOf(pair: Pair, runId: string): Promise<QueryRow['phases']> 
   return { querier: await read(pair.bank), valueHolder: await read(pair.telco) };
 }
 
-interface Released { label: string; count?: { value: number; noiseScale: { standardDeviation: number } }; columns?: { column: string; sum: { value: number; noiseScale: { standardDeviation: number } } }[]; suppressed?: boolean }
+interface Released {
+  label: string;
+  count?: { value: number; noiseScale: { standardDeviation: number } };
+  columns?: { column: string; sum: { value: number; noiseScale: { standardDeviation: number } } }[];
+  suppressed?: boolean;
+}
 
 /** Released numbers within 10 standard deviations of their noise from the exact ones. */
 function checkGroups(groups: Released[], expected: Expected, grouped: boolean): NonNullable<QueryRow['check']> {
@@ -195,11 +249,22 @@ function checkGroups(groups: Released[], expected: Expected, grouped: boolean): 
     const exact = grouped ? expected.segments.get(g.label) : expected.total;
     const sum = g.columns?.find((c) => c.column === VALUE_COLUMN)?.sum;
     const row = {
-      label: g.label, exactCount: exact?.count ?? -1, count: g.count?.value ?? null, countStd: g.count?.noiseScale.standardDeviation ?? null,
-      exactSum: exact?.sum ?? -1, sum: sum?.value ?? null, sumStd: sum?.noiseScale.standardDeviation ?? null, ok: false,
+      label: g.label,
+      exactCount: exact?.count ?? -1,
+      count: g.count?.value ?? null,
+      countStd: g.count?.noiseScale.standardDeviation ?? null,
+      exactSum: exact?.sum ?? -1,
+      sum: sum?.value ?? null,
+      sumStd: sum?.noiseScale.standardDeviation ?? null,
+      ok: false,
     };
-    row.ok = !!exact && !g.suppressed && row.count != null && row.sum != null &&
-      Math.abs(row.count - exact.count) <= 10 * (row.countStd ?? 0) + 1 && Math.abs(row.sum - exact.sum) <= 10 * (row.sumStd ?? 0) + 1;
+    row.ok =
+      !!exact &&
+      !g.suppressed &&
+      row.count != null &&
+      row.sum != null &&
+      Math.abs(row.count - exact.count) <= 10 * (row.countStd ?? 0) + 1 &&
+      Math.abs(row.sum - exact.sum) <= 10 * (row.sumStd ?? 0) + 1;
     return row;
   });
 }
@@ -208,11 +273,16 @@ async function query(pair: Pair, o: { n: number; kind: QueryKind; agreementId: s
   const groups = o.kind === 'aggregate-k' ? opts.groups : 1;
   const base: QueryRow = { n: o.n, kind: o.kind, groups, pass: o.pass, status: 'ok' };
   const loadBefore = loadavg()[0];
-  const cliArgs = o.kind === 'overlap'
-    ? ['overlap', '--agreement', o.agreementId]
-    : ['aggregate', '--agreement', o.agreementId, '--column', VALUE_COLUMN, ...(o.kind === 'aggregate-k' ? ['--group-by', SEGMENT_COLUMN] : [])];
+  const cliArgs =
+    o.kind === 'overlap'
+      ? ['overlap', '--agreement', o.agreementId]
+      : ['aggregate', '--agreement', o.agreementId, '--column', VALUE_COLUMN, ...(o.kind === 'aggregate-k' ? ['--group-by', SEGMENT_COLUMN] : [])];
   try {
-    const { run, printed, readings } = await timedQuery(pair, cliArgs, { label: `query ${o.kind} ${label(o.n)}`, timeoutMs: timeouts.query(o.n), cliTimeoutMs: timeouts.cli() });
+    const { run, printed, readings } = await timedQuery(pair, cliArgs, {
+      label: `query ${o.kind} ${label(o.n)}`,
+      timeoutMs: timeouts.query(o.n),
+      cliTimeoutMs: timeouts.cli(),
+    });
     let responderNodeMs: number | null = null;
     try {
       responderNodeMs = durationMs(await showRun(pair.telco, run.id, timeouts.cli()));
@@ -220,8 +290,16 @@ async function query(pair: Pair, o: { n: number; kind: QueryKind; agreementId: s
       responderNodeMs = null;
     }
     const row: QueryRow = {
-      ...base, wallMs: readings.wallMs, nodeMs: durationMs(run), responderNodeMs, bytesBankToTelco: run.bytesSent, bytesTelcoToBank: run.bytesReceived,
-      rssKb: readings.rssKb, cpuMs: readings.cpuMs, loadBefore: readings.loadBefore, runId: run.id,
+      ...base,
+      wallMs: readings.wallMs,
+      nodeMs: durationMs(run),
+      responderNodeMs,
+      bytesBankToTelco: run.bytesSent,
+      bytesTelcoToBank: run.bytesReceived,
+      rssKb: readings.rssKb,
+      cpuMs: readings.cpuMs,
+      loadBefore: readings.loadBefore,
+      runId: run.id,
     };
     if (o.kind === 'overlap') {
       const ok = run.resultCount === o.expected.total.count;
@@ -229,7 +307,8 @@ async function query(pair: Pair, o: { n: number; kind: QueryKind; agreementId: s
     } else {
       row.phases = await phasesOf(pair, run.id);
       row.check = checkGroups((printed.groups ?? []) as Released[], o.expected, o.kind === 'aggregate-k');
-      if (row.check.length !== groups) row.check.push({ label: `expected ${groups} groups, got ${row.check.length}`, exactCount: 0, count: null, countStd: null, ok: false });
+      if (row.check.length !== groups)
+        row.check.push({ label: `expected ${groups} groups, got ${row.check.length}`, exactCount: 0, count: null, countStd: null, ok: false });
     }
     const bad = row.check.filter((c) => !c.ok);
     if (bad.length > 0) {
@@ -243,10 +322,15 @@ async function query(pair: Pair, o: { n: number; kind: QueryKind; agreementId: s
 }
 
 function logQuery(r: QueryRow): void {
-  if (r.wallMs == null) return log(`  ${r.kind.padEnd(11)} pass ${r.pass}: FAILED ${r.error}`);
+  if (r.wallMs == null) {
+    log(`  ${r.kind.padEnd(11)} pass ${r.pass}: FAILED ${r.error}`);
+    return;
+  }
   const q = r.phases?.querier;
-  log(`  ${r.kind.padEnd(11)} pass ${r.pass}: ${secs(r.wallMs)} s wall (node ${secs(r.nodeMs)} s${q ? `: PSI ${secs(q.psi.ms)} s + HE ${secs(q.he.ms)} s` : ''}), ` +
-    `${mbBytes(r.bytesBankToTelco)}/${mbBytes(r.bytesTelcoToBank)} MB b→t/t→b, RSS bank ${mb(r.rssKb?.bankNode)} telco ${mb(r.rssKb?.telcoNode)} MB${r.status === 'error' ? ` — ${r.error}` : ', results check out'}`);
+  log(
+    `  ${r.kind.padEnd(11)} pass ${r.pass}: ${secs(r.wallMs)} s wall (node ${secs(r.nodeMs)} s${q ? `: PSI ${secs(q.psi.ms)} s + HE ${secs(q.he.ms)} s` : ''}), ` +
+      `${mbBytes(r.bytesBankToTelco)}/${mbBytes(r.bytesTelcoToBank)} MB b→t/t→b, RSS bank ${mb(r.rssKb?.bankNode)} telco ${mb(r.rssKb?.telcoNode)} MB${r.status === 'error' ? ` — ${r.error}` : ', results check out'}`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -260,7 +344,12 @@ const median = (xs: number[]) => {
 
 function summarise(size: SizeResult, paillier: PaillierMeasurement | null, cores: number): Summary {
   const ok = (kind: QueryKind) => size.queries.filter((q) => q.kind === kind && q.status === 'ok');
-  const med = (kind: QueryKind, f: (q: QueryRow) => number | null | undefined) => median(ok(kind).map(f).filter((x): x is number => x != null));
+  const med = (kind: QueryKind, f: (q: QueryRow) => number | null | undefined) =>
+    median(
+      ok(kind)
+        .map(f)
+        .filter((x): x is number => x != null),
+    );
   const psiOnlyMs = med('overlap', (q) => q.nodeMs);
   const heMs = med('aggregate-1', (q) => q.phases?.querier?.he.ms);
   // Bytes from the value holder's split: its HE phase starts when it starts sending the key, while
@@ -277,9 +366,18 @@ function summarise(size: SizeResult, paillier: PaillierMeasurement | null, cores
     heBytesToValueHolder: med('aggregate-1', (q) => q.phases?.valueHolder?.he.bytesReceived),
     bytesPerValue: heBytesToQuerier == null ? null : heBytesToQuerier / size.n,
     groupedOverOne: {
-      node: ratio(med('aggregate-k', (q) => q.nodeMs), med('aggregate-1', (q) => q.nodeMs)),
-      wall: ratio(med('aggregate-k', (q) => q.wallMs), med('aggregate-1', (q) => q.wallMs)),
-      he: ratio(med('aggregate-k', (q) => q.phases?.querier?.he.ms), heMs),
+      node: ratio(
+        med('aggregate-k', (q) => q.nodeMs),
+        med('aggregate-1', (q) => q.nodeMs),
+      ),
+      wall: ratio(
+        med('aggregate-k', (q) => q.wallMs),
+        med('aggregate-1', (q) => q.wallMs),
+      ),
+      he: ratio(
+        med('aggregate-k', (q) => q.phases?.querier?.he.ms),
+        heMs,
+      ),
     },
     paillier: p ? { ...p, speedupOneCore: ratio(p.ms, heMs), speedupAllCores: ratio(p.ms / cores, heMs) } : null,
   };
@@ -292,45 +390,102 @@ const verdict = (ok: boolean | null) => (ok == null ? 'not measured' : ok ? 'met
 function renderTables(): string {
   const lines: string[] = [];
   const m = results.machine;
-  lines.push(`Machine: ${m.cpuModel}, ${m.nproc} CPUs (availableParallelism ${m.availableParallelism}), Node ${m.node}, ${m.date}; load average at start ${m.loadStart}, end ${m.loadEnd ?? '-'}`);
-  if (results.limit) lines.push(`Contention reference: ${thousands(results.limit.perCoreRate)} X25519 mult/s on one core × ${results.limit.cores} = ${thousands(results.limit.limitRate)}; CONTENDED when all cores at once reach < ${100 * CONTENDED_SHARE} % of it.`);
+  lines.push(
+    `Machine: ${m.cpuModel}, ${m.nproc} CPUs (availableParallelism ${m.availableParallelism}), Node ${m.node}, ${m.date}; load average at start ${m.loadStart}, end ${m.loadEnd ?? '-'}`,
+  );
+  if (results.limit)
+    lines.push(
+      `Contention reference: ${thousands(results.limit.perCoreRate)} X25519 mult/s on one core × ${results.limit.cores} = ${thousands(results.limit.limitRate)}; CONTENDED when all cores at once reach < ${100 * CONTENDED_SHARE} % of it.`,
+    );
   lines.push('');
-  const head = ['n × n', 'query', 'groups', 'pass', 'wall s', 'node s', 'PSI s', 'HE s', 'MB b→t', 'MB t→b', 'HE MB t→b', 'RSS bank', 'RSS telco', 'CPU s b/t', 'check'];
-  const rows = results.sizes.flatMap((s) => s.queries).map((q) => {
-    const ph = q.phases?.querier;
-    return [
-      `${label(q.n)} × ${label(q.n)}`, q.kind, String(q.groups), String(q.pass), q.wallMs == null ? 'FAILED' : secs(q.wallMs), secs(q.nodeMs),
-      secs(ph?.psi.ms), secs(ph?.he.ms), mbBytes(q.bytesBankToTelco), mbBytes(q.bytesTelcoToBank), mbBytes(q.phases?.valueHolder?.he.bytesSent),
-      mb(q.rssKb?.bankNode), mb(q.rssKb?.telcoNode), q.cpuMs ? `${secs((q.cpuMs.bankQueryCli ?? 0) + (q.cpuMs.bankNode ?? 0), 1)}/${secs(q.cpuMs.telcoNode, 1)}` : '-',
-      q.status === 'ok' ? 'ok' : 'ERROR',
-    ];
-  });
+  const head = [
+    'n × n',
+    'query',
+    'groups',
+    'pass',
+    'wall s',
+    'node s',
+    'PSI s',
+    'HE s',
+    'MB b→t',
+    'MB t→b',
+    'HE MB t→b',
+    'RSS bank',
+    'RSS telco',
+    'CPU s b/t',
+    'check',
+  ];
+  const rows = results.sizes
+    .flatMap((s) => s.queries)
+    .map((q) => {
+      const ph = q.phases?.querier;
+      return [
+        `${label(q.n)} × ${label(q.n)}`,
+        q.kind,
+        String(q.groups),
+        String(q.pass),
+        q.wallMs == null ? 'FAILED' : secs(q.wallMs),
+        secs(q.nodeMs),
+        secs(ph?.psi.ms),
+        secs(ph?.he.ms),
+        mbBytes(q.bytesBankToTelco),
+        mbBytes(q.bytesTelcoToBank),
+        mbBytes(q.phases?.valueHolder?.he.bytesSent),
+        mb(q.rssKb?.bankNode),
+        mb(q.rssKb?.telcoNode),
+        q.cpuMs ? `${secs((q.cpuMs.bankQueryCli ?? 0) + (q.cpuMs.bankNode ?? 0), 1)}/${secs(q.cpuMs.telcoNode, 1)}` : '-',
+        q.status === 'ok' ? 'ok' : 'ERROR',
+      ];
+    });
   lines.push(...renderTable(head, rows, 4));
   lines.push('');
-  lines.push('wall = the `mofang --json query` CLI process (CLI start-up, opening the node, job, mTLS connection, differencing guard, run); node = the querier run\'s finishedAt − startedAt;');
-  lines.push('PSI / HE = the querier\'s phases from its run.completed audit entry (PSI: start to masks; HE: masks to the end of the run). MB b→t / t→b: the querier run\'s bytes sent / received; HE MB t→b: what the value holder sent in its HE phase (key + ciphertexts).');
-  lines.push('RSS = VmHWM of the `mofang start` processes in MB, reset before each query. check = released count and sum within 10 noise standard deviations of the exact values (overlap: exact count).');
+  lines.push(
+    "wall = the `mofang --json query` CLI process (CLI start-up, opening the node, job, mTLS connection, differencing guard, run); node = the querier run's finishedAt − startedAt;",
+  );
+  lines.push(
+    "PSI / HE = the querier's phases from its run.completed audit entry (PSI: start to masks; HE: masks to the end of the run). MB b→t / t→b: the querier run's bytes sent / received; HE MB t→b: what the value holder sent in its HE phase (key + ciphertexts).",
+  );
+  lines.push(
+    'RSS = VmHWM of the `mofang start` processes in MB, reset before each query. check = released count and sum within 10 noise standard deviations of the exact values (overlap: exact count).',
+  );
 
   for (const s of results.sizes) {
     const sm = s.summary;
-    lines.push('', `${label(s.n)} × ${label(s.n)} (overlap ${label(s.overlap)})${s.contended ? ' — CONTENDED (other work used the CPUs: times inflated)' : ''}; all cores at once ${thousands(s.allCoresRate.before)} before, ${thousands(s.allCoresRate.after)} after${s.error ? `; FAILED: ${s.error}` : ''}`);
+    lines.push(
+      '',
+      `${label(s.n)} × ${label(s.n)} (overlap ${label(s.overlap)})${s.contended ? ' — CONTENDED (other work used the CPUs: times inflated)' : ''}; all cores at once ${thousands(s.allCoresRate.before)} before, ${thousands(s.allCoresRate.after)} after${s.error ? `; FAILED: ${s.error}` : ''}`,
+    );
     if (!sm) continue;
-    lines.push(`  HE phase ${secs(sm.heMs)} s vs PSI-only (overlap query, node time) ${secs(sm.psiOnlyMs)} s: HE adds ${pct(sm.heOverPsi)} (target ≤ ${100 * TARGETS.heOverPsi} % at 10⁶: ${verdict(sm.heOverPsi == null ? null : sm.heOverPsi <= TARGETS.heOverPsi)}); the aggregate's own PSI phase ${secs(sm.aggregatePsiMs)} s`);
-    lines.push(`  HE bytes to the querier ${mbBytes(sm.heBytesToQuerier)} MB = ${sm.bytesPerValue?.toFixed(1) ?? '-'} B/value incl. the one-time public key (target ≤ ${TARGETS.bytesPerValue}: ${verdict(sm.bytesPerValue == null ? null : sm.bytesPerValue <= TARGETS.bytesPerValue)}); to the value holder ${mbBytes(sm.heBytesToValueHolder)} MB`);
-    lines.push(`  ${opts.groups} groups vs 1: node time ${times(sm.groupedOverOne.node)}, wall ${times(sm.groupedOverOne.wall)}, HE phase alone ${times(sm.groupedOverOne.he)} (target < ${TARGETS.groupedOverOne}× on the query: ${verdict(sm.groupedOverOne.node == null ? null : sm.groupedOverOne.node < TARGETS.groupedOverOne)})`);
+    lines.push(
+      `  HE phase ${secs(sm.heMs)} s vs PSI-only (overlap query, node time) ${secs(sm.psiOnlyMs)} s: HE adds ${pct(sm.heOverPsi)} (target ≤ ${100 * TARGETS.heOverPsi} % at 10⁶: ${verdict(sm.heOverPsi == null ? null : sm.heOverPsi <= TARGETS.heOverPsi)}); the aggregate's own PSI phase ${secs(sm.aggregatePsiMs)} s`,
+    );
+    lines.push(
+      `  HE bytes to the querier ${mbBytes(sm.heBytesToQuerier)} MB = ${sm.bytesPerValue?.toFixed(1) ?? '-'} B/value incl. the one-time public key (target ≤ ${TARGETS.bytesPerValue}: ${verdict(sm.bytesPerValue == null ? null : sm.bytesPerValue <= TARGETS.bytesPerValue)}); to the value holder ${mbBytes(sm.heBytesToValueHolder)} MB`,
+    );
+    lines.push(
+      `  ${opts.groups} groups vs 1: node time ${times(sm.groupedOverOne.node)}, wall ${times(sm.groupedOverOne.wall)}, HE phase alone ${times(sm.groupedOverOne.he)} (target < ${TARGETS.groupedOverOne}× on the query: ${verdict(sm.groupedOverOne.node == null ? null : sm.groupedOverOne.node < TARGETS.groupedOverOne)})`,
+    );
     if (sm.paillier) {
-      lines.push(`  Paillier-2048 extrapolated: ${secs(sm.paillier.ms, 0)} s on one core (${secs(sm.paillier.ms / (results.limit?.cores ?? 1), 0)} s on all cores), ${mbBytes(sm.paillier.bytes)} MB of ciphertexts; HE phase faster by ${times(sm.paillier.speedupOneCore, 0)} (one core) / ${times(sm.paillier.speedupAllCores, 0)} (Paillier on all cores) (target ≥ ${TARGETS.paillierSpeedup}×: ${verdict(sm.paillier.speedupAllCores == null ? null : sm.paillier.speedupAllCores >= TARGETS.paillierSpeedup)})`);
+      lines.push(
+        `  Paillier-2048 extrapolated: ${secs(sm.paillier.ms, 0)} s on one core (${secs(sm.paillier.ms / (results.limit?.cores ?? 1), 0)} s on all cores), ${mbBytes(sm.paillier.bytes)} MB of ciphertexts; HE phase faster by ${times(sm.paillier.speedupOneCore, 0)} (one core) / ${times(sm.paillier.speedupAllCores, 0)} (Paillier on all cores) (target ≥ ${TARGETS.paillierSpeedup}×: ${verdict(sm.paillier.speedupAllCores == null ? null : sm.paillier.speedupAllCores >= TARGETS.paillierSpeedup)})`,
+      );
     }
   }
   const p = results.paillier;
   if (p && 'bits' in p) {
-    lines.push('', `Paillier baseline (${p.package}, ${p.bits}-bit, ${p.subset} values, one process, no network): encrypt ${p.encryptMsPerValue.toFixed(2)} ms/value, add ${(p.addMsPerValue * 1000).toFixed(1)} µs/value, decrypt ${p.decryptMs.toFixed(1)} ms, key generation ${secs(p.keyGenMs, 1)} s, ${p.ciphertextBytes} B/ciphertext.`);
-    lines.push('  Extrapolated: n encryptions (value holder) + overlap additions (querier) + one decryption per group; compared with the querier\'s HE phase.');
+    lines.push(
+      '',
+      `Paillier baseline (${p.package}, ${p.bits}-bit, ${p.subset} values, one process, no network): encrypt ${p.encryptMsPerValue.toFixed(2)} ms/value, add ${(p.addMsPerValue * 1000).toFixed(1)} µs/value, decrypt ${p.decryptMs.toFixed(1)} ms, key generation ${secs(p.keyGenMs, 1)} s, ${p.ciphertextBytes} B/ciphertext.`,
+    );
+    lines.push("  Extrapolated: n encryptions (value holder) + overlap additions (querier) + one decryption per group; compared with the querier's HE phase.");
   } else if (p) lines.push('', `Paillier baseline FAILED: ${p.error}`);
   const imports = results.sizes.flatMap((s) => s.imports);
   if (imports.length > 0) {
     lines.push('', 'Imports (`mofang import`):');
-    for (const i of imports) lines.push(`  ${i.side.padEnd(5)} ${i.dataset.padEnd(12)} ${label(i.rows).padStart(5)} rows  ${secs(i.wallMs, 1).padStart(7)} s  peak RSS ${mb(i.maxRssKb)} MB`);
+    for (const i of imports)
+      lines.push(
+        `  ${i.side.padEnd(5)} ${i.dataset.padEnd(12)} ${label(i.rows).padStart(5)} rows  ${secs(i.wallMs, 1).padStart(7)} s  peak RSS ${mb(i.maxRssKb)} MB`,
+      );
   }
   if (results.errors.length > 0) lines.push('', 'Errors:', ...results.errors.map((e) => `  ${e}`));
   return lines.join('\n');
@@ -347,7 +502,10 @@ async function runSize(work: string, n: number, limit: LimitMeasurement): Promis
   try {
     pair = await createPair(work, n, overlap, { peerTimeoutMs: opts.peerTimeoutMs, cliTimeoutMs: timeouts.cli() });
     const expected = await addAggregateColumns(pair, n, overlap, opts.groups);
-    for (const [side, file, dataset] of [[pair.bank, pair.bankFile, 'customers'], [pair.telco, pair.partnerFile, 'subscribers']] as const) {
+    for (const [side, file, dataset] of [
+      [pair.bank, pair.bankFile, 'customers'],
+      [pair.telco, pair.partnerFile, 'subscribers'],
+    ] as const) {
       const row = await importDataset(side, file, dataset, n, timeouts.import(n));
       size.imports.push(row);
       log(`  import ${side.name}: ${secs(row.wallMs, 1)} s, peak RSS ${mb(row.maxRssKb)} MB`);
@@ -358,7 +516,11 @@ async function runSize(work: string, n: number, limit: LimitMeasurement): Promis
     const one = await proposeAggregate(pair, `bench-aggregate-1-${n}`);
     const grouped = await proposeAggregate(pair, `bench-aggregate-${opts.groups}-${n}`);
     for (let pass = 1; pass <= opts.passes; pass++) {
-      for (const [kind, agreementId] of [['overlap', one], ['aggregate-1', one], ['aggregate-k', grouped]] as const) {
+      for (const [kind, agreementId] of [
+        ['overlap', one],
+        ['aggregate-1', one],
+        ['aggregate-k', grouped],
+      ] as const) {
         const row = await query(pair, { n, kind, agreementId, pass, expected });
         size.queries.push(row);
         logQuery(row);
@@ -385,7 +547,9 @@ async function main(): Promise<number> {
   installCleanupHandlers();
   keepTempDirs(opts.keep);
   results.machine = await machineInfo(started);
-  log(`Aggregate benchmark: sizes ${opts.sizes.map(label).join(', ')}, ${opts.groups} groups, ${opts.passes} pass(es); ${results.machine.cpuModel}, ${results.machine.nproc} CPUs, Node ${process.version}`);
+  log(
+    `Aggregate benchmark: sizes ${opts.sizes.map(label).join(', ')}, ${opts.groups} groups, ${opts.passes} pass(es); ${results.machine.cpuModel}, ${results.machine.nproc} CPUs, Node ${process.version}`,
+  );
   log('measuring the contention reference: native scalar multiplications per second …');
   const limit = await measureLimit();
   results.limit = limit;
@@ -396,7 +560,9 @@ async function main(): Promise<number> {
     try {
       paillier = await measurePaillier(opts.paillierSubset);
       results.paillier = paillier;
-      log(`  encrypt ${paillier.encryptMsPerValue.toFixed(2)} ms/value, add ${(paillier.addMsPerValue * 1000).toFixed(1)} µs/value, decrypt ${paillier.decryptMs.toFixed(1)} ms`);
+      log(
+        `  encrypt ${paillier.encryptMsPerValue.toFixed(2)} ms/value, add ${(paillier.addMsPerValue * 1000).toFixed(1)} µs/value, decrypt ${paillier.decryptMs.toFixed(1)} ms`,
+      );
     } catch (err) {
       results.paillier = { error: (err as Error).message };
       results.errors.push(`paillier: ${(err as Error).message}`);

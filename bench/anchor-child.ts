@@ -7,16 +7,38 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-interface Input { n: number; m: number; overlap: number; revealIntersection: boolean; fpr: number; anchorDir: string }
+interface Input {
+  n: number;
+  m: number;
+  overlap: number;
+  revealIntersection: boolean;
+  fpr: number;
+  anchorDir: string;
+}
 const input = JSON.parse(process.argv[2]) as Input;
 
 // Distinct 10-digit suffixes: i ↦ i·0x9E3779B1 mod 2^32 is a bijection on 32-bit integers.
 const phone = (i: number) => `+861${String(Math.imul(i, 0x9e3779b1) >>> 0).padStart(10, '0')}`;
 
-interface Message { serializeBinary(): Uint8Array }
+interface Message {
+  serializeBinary(): Uint8Array;
+}
 interface PsiLibrary {
-  server: { createWithNewKey(reveal: boolean): { createSetupMessage(fpr: number, n: number, inputs: string[]): Message; processRequest(r: Message): Message; delete(): void } };
-  client: { createWithNewKey(reveal: boolean): { createRequest(inputs: string[]): Message; getIntersection(s: Message, r: Message): number[]; getIntersectionSize(s: Message, r: Message): number; delete(): void } };
+  server: {
+    createWithNewKey(reveal: boolean): {
+      createSetupMessage(fpr: number, n: number, inputs: string[]): Message;
+      processRequest(r: Message): Message;
+      delete(): void;
+    };
+  };
+  client: {
+    createWithNewKey(reveal: boolean): {
+      createRequest(inputs: string[]): Message;
+      getIntersection(s: Message, r: Message): number[];
+      getIntersectionSize(s: Message, r: Message): number;
+      delete(): void;
+    };
+  };
   serverSetup: { deserializeBinary(b: Uint8Array): Message };
   request: { deserializeBinary(b: Uint8Array): Message };
   response: { deserializeBinary(b: Uint8Array): Message };
@@ -47,10 +69,17 @@ const t4 = performance.now();
 server.delete();
 client.delete();
 
-console.log(JSON.stringify({
-  n, m, revealIntersection: reveal, fpr, result, expected: overlap,
-  totalMs: t4 - t0,
-  phasesMs: { serverSetup: t1 - t0, clientRequest: t2 - t1, serverResponse: t3 - t2, clientResult: t4 - t3 },
-  bytes: { request: request.length, setup: setup.length, response: response.length },
-  maxRssKb: process.resourceUsage().maxRSS,
-}));
+console.log(
+  JSON.stringify({
+    n,
+    m,
+    revealIntersection: reveal,
+    fpr,
+    result,
+    expected: overlap,
+    totalMs: t4 - t0,
+    phasesMs: { serverSetup: t1 - t0, clientRequest: t2 - t1, serverResponse: t3 - t2, clientResult: t4 - t3 },
+    bytes: { request: request.length, setup: setup.length, response: response.length },
+    maxRssKb: process.resourceUsage().maxRSS,
+  }),
+);

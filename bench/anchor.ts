@@ -34,7 +34,11 @@ export async function ensureAnchor(timeoutMs = 300_000): Promise<string> {
   if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).version === ANCHOR_VERSION) return ANCHOR_VERSION;
   console.log(`  installing ${ANCHOR_PACKAGE}@${ANCHOR_VERSION} into bench/.anchor/ (--ignore-scripts) …`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const r = await runCommand(npm, ['install', '--prefix', ANCHOR_DIR, '--ignore-scripts', '--no-save', '--no-audit', '--no-fund', `${ANCHOR_PACKAGE}@${ANCHOR_VERSION}`], { label: 'anchor install', timeoutMs });
+  const r = await runCommand(
+    npm,
+    ['install', '--prefix', ANCHOR_DIR, '--ignore-scripts', '--no-save', '--no-audit', '--no-fund', `${ANCHOR_PACKAGE}@${ANCHOR_VERSION}`],
+    { label: 'anchor install', timeoutMs },
+  );
   if (r.code !== 0 || !existsSync(pkg)) throw new BenchError(`anchor install failed (exit ${r.code}): ${clip(r.stderr || r.stdout)}`);
   return JSON.parse(readFileSync(pkg, 'utf8')).version as string;
 }
@@ -49,9 +53,27 @@ export function anchorFpr(n: number, m: number): number {
 }
 
 export async function runAnchor(o: { n: number; overlap: number; revealIntersection: boolean; timeoutMs: number }): Promise<AnchorResult> {
-  const input = JSON.stringify({ n: o.n, m: o.n, overlap: o.overlap, revealIntersection: o.revealIntersection, fpr: anchorFpr(o.n, o.n), anchorDir: ANCHOR_DIR });
-  const r = await runCommand(process.execPath, ['--max-old-space-size=8192', join(ROOT, 'dist', 'bench', 'anchor-child.js'), input], { label: `psi.js ${o.n}×${o.n} ${o.revealIntersection ? 'intersection' : 'cardinality'}`, timeoutMs: o.timeoutMs });
-  if (r.code !== 0) throw new BenchError(`psi.js run exited ${r.code}: ${clip(r.stderr.split('\n').filter((l) => l.length < 400).join('\n') || r.stdout)}`);
+  const input = JSON.stringify({
+    n: o.n,
+    m: o.n,
+    overlap: o.overlap,
+    revealIntersection: o.revealIntersection,
+    fpr: anchorFpr(o.n, o.n),
+    anchorDir: ANCHOR_DIR,
+  });
+  const r = await runCommand(process.execPath, ['--max-old-space-size=8192', join(ROOT, 'dist', 'bench', 'anchor-child.js'), input], {
+    label: `psi.js ${o.n}×${o.n} ${o.revealIntersection ? 'intersection' : 'cardinality'}`,
+    timeoutMs: o.timeoutMs,
+  });
+  if (r.code !== 0)
+    throw new BenchError(
+      `psi.js run exited ${r.code}: ${clip(
+        r.stderr
+          .split('\n')
+          .filter((l) => l.length < 400)
+          .join('\n') || r.stdout,
+      )}`,
+    );
   const line = r.stdout.trim().split('\n').pop() ?? '';
   const result = JSON.parse(line) as AnchorResult;
   if (result.result !== result.expected) throw new BenchError(`psi.js returned ${result.result}, expected ${result.expected}`);

@@ -86,7 +86,11 @@ export interface CommandResult {
 }
 
 /** Runs a command, kills it after `timeoutMs`; rejects on timeout, resolves with its exit code otherwise. */
-export function runCommand(cmd: string, args: string[], opts: { label: string; timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv }): Promise<CommandResult> {
+export function runCommand(
+  cmd: string,
+  args: string[],
+  opts: { label: string; timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv },
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -112,7 +116,14 @@ export function runCommand(cmd: string, args: string[], opts: { label: string; t
       const stderr = Buffer.concat(err).toString('utf8');
       if (timedOut) return reject(new BenchError(`${opts.label}: timed out after ${(opts.timeoutMs / 1000).toFixed(0)} s (raise --timeout-scale)`));
       const m = RSS_MARK.exec(stderr);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: stderr.replace(RSS_MARK, '').trim(), ms, maxRssKb: m ? Number(m[1]) : null, cpuMs: m ? Number(m[2]) / 1000 : null });
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: stderr.replace(RSS_MARK, '').trim(),
+        ms,
+        maxRssKb: m ? Number(m[1]) : null,
+        cpuMs: m ? Number(m[2]) / 1000 : null,
+      });
     });
   });
 }
@@ -251,12 +262,14 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * the end time and load; returns the path.
  */
 export function writeResults(name: string, started: Date, results: { finishedAt?: string; machine: Record<string, unknown> }, out?: string): string {
-  results.machine.loadEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
+  results.machine.loadEnd = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   results.finishedAt = new Date().toISOString();
   const stamp = started.toISOString().replace(/:/g, '-').replace(/\..*/, 'Z');
   const file = out ?? join(ROOT, 'bench', 'results', `${name}-${stamp}.json`);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   return file;
 }
 

@@ -56,7 +56,10 @@ function sampleIds(count: number, salt: number): string[] {
 function rawHashRate(): number {
   const group = defaultGroup();
   const dst = Buffer.from('mofang/bench/import-raw');
-  group.hashToGroup(dst, sampleIds(500, 0).map((id) => Buffer.from(id))); // warm-up
+  group.hashToGroup(
+    dst,
+    sampleIds(500, 0).map((id) => Buffer.from(id)),
+  ); // warm-up
   let best = 0;
   for (let r = 1; r <= RAW_REPETITIONS; r++) {
     const ids = sampleIds(RAW_BATCH, r).map((id) => Buffer.from(id));
@@ -103,7 +106,11 @@ async function child(file: string, dbFile: string): Promise<ChildResult> {
   const onProgress = (p: { phase?: string }) => {
     if (p.phase === 'hash') hashStart ??= cpu();
   };
-  const { badRows: _b, columns: _c, ...report } = await importDataset(db, { file, dataset: 'bench', idColumn: 'phone', idKind: 'phone', group: defaultGroup(), onProgress });
+  const {
+    badRows: _b,
+    columns: _c,
+    ...report
+  } = await importDataset(db, { file, dataset: 'bench', idColumn: 'phone', idKind: 'phone', group: defaultGroup(), onProgress });
   const end = cpu();
   const used = (from: ReturnType<typeof cpu>, to: ReturnType<typeof cpu>) => (to.cpu - from.cpu) / Math.max(to.wall - from.wall, 1);
   const coresUsed = { read: used(readStart, hashStart ?? end), hash: hashStart ? used(hashStart, end) : 0 };
@@ -206,4 +213,3 @@ if (args[0] === '--child') {
     process.exitCode = 1;
   });
 }
-

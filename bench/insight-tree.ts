@@ -75,7 +75,9 @@ function main(args: string[]): void {
 
   const lines = [
     `Decision-tree benchmark: ${fmt(rows)} rows × ${data.features.length} attributes, maxDepth ${maxDepth}, minLeaf ${minLeaf}, 20 % validation`,
-    `Machine: ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `Machine: ${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
     `Data generated in ${s(generateMs)}; an exact CART's presort alone (index sort of the 5 numeric attributes): ${s(presortMs)}`,
     '',
     '| bins | train (wall) | CPU | leaves | validation accuracy | validation AUC | leaves → rules | score all rows | target < 60 s |',

@@ -44,20 +44,51 @@ const TIERS = ['basic', 'bronze', 'silver', 'gold', 'platinum'];
 const CHANNELS = ['branch', 'app', 'web', 'phone'];
 const CODES = Array.from({ length: 50 }, (_, i) => `c${i}`);
 const COLUMNS = [
-  ['age', 'number'], ['income', 'number'], ['assets', 'number'], ['balance', 'number'], ['tenure_months', 'number'], ['txn_30d', 'number'],
-  ['score', 'number'], ['products', 'number'], ['region', 'string'], ['tier', 'string'], ['channel', 'string'], ['gender', 'string'],
-  ['code', 'string'], ['is_active', 'boolean'], ['has_loan', 'boolean'], ['has_card', 'boolean'], ['churned', 'boolean'],
-  ['opened', 'date'], ['last_txn', 'date'], ['birthday', 'date'],
+  ['age', 'number'],
+  ['income', 'number'],
+  ['assets', 'number'],
+  ['balance', 'number'],
+  ['tenure_months', 'number'],
+  ['txn_30d', 'number'],
+  ['score', 'number'],
+  ['products', 'number'],
+  ['region', 'string'],
+  ['tier', 'string'],
+  ['channel', 'string'],
+  ['gender', 'string'],
+  ['code', 'string'],
+  ['is_active', 'boolean'],
+  ['has_loan', 'boolean'],
+  ['has_card', 'boolean'],
+  ['churned', 'boolean'],
+  ['opened', 'date'],
+  ['last_txn', 'date'],
+  ['birthday', 'date'],
 ] as const;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 function profile(): Record<string, unknown> {
   const age = 18 + Math.floor(rnd() * 70);
   return {
-    age, income: Math.round(rnd() * 200_000), assets: Math.round(rnd() ** 2 * 2_000_000), balance: Math.round(rnd() * 100_000), tenure_months: Math.floor(rnd() * 240),
-    txn_30d: Math.floor(rnd() * 60), score: Math.round(rnd() * 1000) / 10, products: Math.floor(rnd() * 6), region: pick(REGIONS), tier: pick(TIERS),
-    channel: pick(CHANNELS), gender: rnd() < 0.5 ? 'f' : 'm', code: pick(CODES), is_active: rnd() < 0.7, has_loan: rnd() < 0.3, has_card: rnd() < 0.6,
-    churned: rnd() < 0.1, opened: isoDay(NOW - Math.floor(rnd() * 3650) * DAY), last_txn: rnd() < 0.05 ? null : isoDay(NOW - Math.floor(rnd() * 120) * DAY),
+    age,
+    income: Math.round(rnd() * 200_000),
+    assets: Math.round(rnd() ** 2 * 2_000_000),
+    balance: Math.round(rnd() * 100_000),
+    tenure_months: Math.floor(rnd() * 240),
+    txn_30d: Math.floor(rnd() * 60),
+    score: Math.round(rnd() * 1000) / 10,
+    products: Math.floor(rnd() * 6),
+    region: pick(REGIONS),
+    tier: pick(TIERS),
+    channel: pick(CHANNELS),
+    gender: rnd() < 0.5 ? 'f' : 'm',
+    code: pick(CODES),
+    is_active: rnd() < 0.7,
+    has_loan: rnd() < 0.3,
+    has_card: rnd() < 0.6,
+    churned: rnd() < 0.1,
+    opened: isoDay(NOW - Math.floor(rnd() * 3650) * DAY),
+    last_txn: rnd() < 0.05 ? null : isoDay(NOW - Math.floor(rnd() * 120) * DAY),
     birthday: isoDay(NOW - age * 365 * DAY - Math.floor(rnd() * 365) * DAY),
   };
 }
@@ -89,8 +120,15 @@ async function main(): Promise<void> {
       });
       for (let from = 0; from < ROWS; from += 100_000) batch(from, Math.min(ROWS, from + 100_000));
       publishGeneration(db, generation, {
-        name: 'customers', idColumn: 'phone', idKind: 'phone', idOptions: '{}', columns: JSON.stringify(COLUMNS.map(([name, type]) => ({ name, type }))),
-        rowCount: ROWS, rejectedCount: 0, sourceSha256: '0'.repeat(64), groupSuite: 'bench',
+        name: 'customers',
+        idColumn: 'phone',
+        idKind: 'phone',
+        idOptions: '{}',
+        columns: JSON.stringify(COLUMNS.map(([name, type]) => ({ name, type }))),
+        rowCount: ROWS,
+        rejectedCount: 0,
+        sourceSha256: '0'.repeat(64),
+        groupSuite: 'bench',
       });
     });
     results.writeRecordsS = seconds(writeMs);
@@ -99,10 +137,18 @@ async function main(): Promise<void> {
     results.buildProfilesS = seconds(buildMs);
     console.log(`  setup: typed profile table built  ${seconds(buildMs)} s`);
 
-    const rule = { all: [{ attr: 'tier', op: 'in', values: ['gold', 'platinum'] }, { attr: 'assets', op: 'gte', value: 500_000 }, { attr: 'last_txn', op: 'withinLast', days: 30 }] };
+    const rule = {
+      all: [
+        { attr: 'tier', op: 'in', values: ['gold', 'platinum'] },
+        { attr: 'assets', op: 'gte', value: 500_000 },
+        { attr: 'last_txn', op: 'withinLast', days: 30 },
+      ],
+    };
     const [segment, segmentMs] = await timed(() => insight.createSegment({ name: 'affluent-active', dataset: 'customers', rule }, actor));
     results.segmentS = seconds(segmentMs);
-    console.log(`  materialise 3-condition segment   ${seconds(segmentMs)} s  (${segment.latest?.size.toLocaleString()} members; target < ${TARGETS.segmentS} s at 10⁷)`);
+    console.log(
+      `  materialise 3-condition segment   ${seconds(segmentMs)} s  (${segment.latest?.size.toLocaleString()} members; target < ${TARGETS.segmentS} s at 10⁷)`,
+    );
 
     const spec = {
       root: { split: { attr: 'tier', by: 'values' as const }, each: { split: { attr: 'age', by: 'bands' as const, edges: [30, 40, 50, 60] } } },
@@ -113,9 +159,16 @@ async function main(): Promise<void> {
     console.log(`  layering 5 × 5, one metric        ${seconds(layeringMs)} s  (${layering.leaves} leaf cells; target < ${TARGETS.layeringS} s at 10⁷)`);
 
     const segRules = [
-      { attr: 'tier', op: 'eq', value: 'platinum' }, { attr: 'tier', op: 'eq', value: 'gold' }, { attr: 'assets', op: 'gte', value: 1_000_000 },
-      { attr: 'last_txn', op: 'withinLast', days: 7 }, { attr: 'last_txn', op: 'withinLast', days: 30 }, { attr: 'has_loan', op: 'eq', value: true },
-      { attr: 'txn_30d', op: 'gte', value: 30 }, { attr: 'channel', op: 'eq', value: 'app' }, { attr: 'age', op: 'lt', value: 30 }, { attr: 'is_active', op: 'eq', value: true },
+      { attr: 'tier', op: 'eq', value: 'platinum' },
+      { attr: 'tier', op: 'eq', value: 'gold' },
+      { attr: 'assets', op: 'gte', value: 1_000_000 },
+      { attr: 'last_txn', op: 'withinLast', days: 7 },
+      { attr: 'last_txn', op: 'withinLast', days: 30 },
+      { attr: 'has_loan', op: 'eq', value: true },
+      { attr: 'txn_30d', op: 'gte', value: 30 },
+      { attr: 'channel', op: 'eq', value: 'app' },
+      { attr: 'age', op: 'lt', value: 30 },
+      { attr: 'is_active', op: 'eq', value: true },
     ];
     const [, segmentsMs] = await timed(async () => {
       for (const [k, r] of segRules.entries()) await insight.createSegment({ name: `s${k}`, dataset: 'customers', rule: r }, actor);
@@ -130,10 +183,17 @@ async function main(): Promise<void> {
     const [matrix, matrixMs] = await timed(() => insight.transitionMatrix('ten', '2026-03', '2026-04'));
     results.matrixS = seconds(matrixMs);
     results.matrixWithSnapshotsS = seconds(matrixMs + snapAMs + snapBMs);
-    console.log(`  transition matrix 11 × 11         ${seconds(matrixMs)} s  (with both snapshots ${results.matrixWithSnapshotsS} s; target < ${TARGETS.matrixS} s at 10⁷)`);
+    console.log(
+      `  transition matrix 11 × 11         ${seconds(matrixMs)} s  (with both snapshots ${results.matrixWithSnapshotsS} s; target < ${TARGETS.matrixS} s at 10⁷)`,
+    );
     const moved = matrix.counts.reduce((s, row, i) => s + row.reduce((t, c, j) => t + (i === j ? 0 : c), 0), 0);
     console.log(`    ${moved.toLocaleString()} customers changed category`);
-    const report = { rows: ROWS, attributes: COLUMNS.length, results, machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, load: loadavg() } };
+    const report = {
+      rows: ROWS,
+      attributes: COLUMNS.length,
+      results,
+      machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, load: loadavg() },
+    };
     const out = arg('json');
     if (out) writeFileSync(out, JSON.stringify(report, null, 2));
   } finally {

@@ -25,7 +25,9 @@ export async function machineInfo(started: Date): Promise<Record<string, unknown
     node: process.version,
     platform: `${process.platform} ${release()}`,
     date: started.toISOString(),
-    loadStart: loadavg().map((x) => x.toFixed(2)).join(' '),
+    loadStart: loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
     source: { commit, modifiedTrackedFiles: dirty == null ? null : dirty.split('\n').filter(Boolean).length },
   };
 }
@@ -41,7 +43,9 @@ export async function contentionCheck(limit: LimitMeasurement, when: string, log
   try {
     const rate = await allCores(limit.cores);
     const share = rate / limit.limitRate;
-    log(`  all ${limit.cores} cores at once ${when}: ${Math.round(rate).toLocaleString('en-US')} mult/s (${(100 * share).toFixed(0)} % of rate × cores)${share < CONTENDED_SHARE ? ' — CONTENDED: other work is using the CPUs, times are inflated and ratios understated' : ''}`);
+    log(
+      `  all ${limit.cores} cores at once ${when}: ${Math.round(rate).toLocaleString('en-US')} mult/s (${(100 * share).toFixed(0)} % of rate × cores)${share < CONTENDED_SHARE ? ' — CONTENDED: other work is using the CPUs, times are inflated and ratios understated' : ''}`,
+    );
     return rate;
   } catch {
     return null;

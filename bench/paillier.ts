@@ -25,7 +25,7 @@ export async function measurePaillier(subset: number, bits = 2048): Promise<Pail
   const keyStarted = performance.now();
   const { publicKey, privateKey } = await generateRandomKeys(bits, true);
   const keyGenMs = performance.now() - keyStarted;
-  const values = Array.from({ length: subset }, (_, i) => BigInt((Math.imul(i + 1, 2_654_435_761) >>> 0)));
+  const values = Array.from({ length: subset }, (_, i) => BigInt(Math.imul(i + 1, 2_654_435_761) >>> 0));
   const plainSum = values.reduce((a, b) => a + b, 0n);
 
   const encStarted = performance.now();
@@ -47,8 +47,13 @@ export async function measurePaillier(subset: number, bits = 2048): Promise<Pail
   if (decrypted !== plainSum) throw new BenchError(`paillier: decrypted sum ${decrypted} differs from the plain sum ${plainSum}`);
 
   return {
-    package: 'paillier-bigint', bits, subset, keyGenMs,
-    encryptMsPerValue: encryptMs / subset, addMsPerValue: addMs / subset, decryptMs,
+    package: 'paillier-bigint',
+    bits,
+    subset,
+    keyGenMs,
+    encryptMsPerValue: encryptMs / subset,
+    addMsPerValue: addMs / subset,
+    decryptMs,
     ciphertextBytes: Math.ceil((2 * bits) / 8),
   };
 }

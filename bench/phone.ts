@@ -32,4 +32,6 @@ for (let r = 0; r < 5; r++) {
 }
 if (sink !== 5 * 14 * count) throw new Error('a mobile number was not normalised');
 rounds.sort((a, b) => a - b);
-console.log(`${count} Chinese mobiles: median ${rounds[2].toFixed(0)} ms (${((rounds[2] * 1e6) / count).toFixed(0)} ns each), best ${rounds[0].toFixed(0)} ms, node ${process.version}`);
+console.log(
+  `${count} Chinese mobiles: median ${rounds[2].toFixed(0)} ms (${((rounds[2] * 1e6) / count).toFixed(0)} ns each), best ${rounds[0].toFixed(0)} ms, node ${process.version}`,
+);

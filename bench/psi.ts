@@ -20,8 +20,17 @@ import { BenchError, count, installCleanupHandlers, keepTempDirs, registerTempDi
 import { measureLimit, protocolMultiplications, type LimitMeasurement } from './limit.js';
 import { contentionCheck, machineInfo } from './machine.js';
 import {
-  auditDetails, createPair as createNodePair, durationMs, importDataset as importNodeDataset, propose as proposeAgreement, showRun, startPair, stopPair, timedQuery,
-  type ImportRow, type Pair,
+  auditDetails,
+  createPair as createNodePair,
+  durationMs,
+  importDataset as importNodeDataset,
+  propose as proposeAgreement,
+  showRun,
+  startPair,
+  stopPair,
+  timedQuery,
+  type ImportRow,
+  type Pair,
 } from './two-nodes.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -74,7 +83,11 @@ if (args.help) {
 }
 
 function chooseSizes(): number[] {
-  if (args.sizes) return args.sizes.split(',').map((s) => count(s.trim(), '--sizes')).filter((n) => n > 0);
+  if (args.sizes)
+    return args.sizes
+      .split(',')
+      .map((s) => count(s.trim(), '--sizes'))
+      .filter((n) => n > 0);
   if (args.quick) return [10_000, 100_000];
   const max = count(args.max ?? '1e6', '--max');
   const sizes: number[] = [];
@@ -111,7 +124,6 @@ const timeouts = {
 
 // ---------------------------------------------------------------------------------------------
 // Results
-
 
 interface QueryRow {
   kind: 'n×n' | 'unbalanced';
@@ -193,9 +205,11 @@ const log = makeLog();
 // ---------------------------------------------------------------------------------------------
 // Two nodes (bench/two-nodes.ts) with this benchmark's timeouts
 
-const createPair = (root: string, n: number, m: number, overlap: number) => createNodePair(root, n, overlap, { peerTimeoutMs: opts.peerTimeoutMs, cliTimeoutMs: timeouts.cli() }, m);
+const createPair = (root: string, n: number, m: number, overlap: number) =>
+  createNodePair(root, n, overlap, { peerTimeoutMs: opts.peerTimeoutMs, cliTimeoutMs: timeouts.cli() }, m);
 const importDataset = (side: Pair['bank'], file: string, dataset: string, rows: number) => importNodeDataset(side, file, dataset, rows, timeouts.import(rows));
-const propose = (pair: Pair, title: string, dataset: string, operations: string) => proposeAgreement(pair, { title, dataset, operations, timeoutMs: timeouts.cli() });
+const propose = (pair: Pair, title: string, dataset: string, operations: string) =>
+  proposeAgreement(pair, { title, dataset, operations, timeoutMs: timeouts.cli() });
 
 // ---------------------------------------------------------------------------------------------
 // One query
@@ -228,11 +242,18 @@ function senderCachedFlag(...runs: (Record<string, unknown> | null)[]): boolean 
   return null;
 }
 
-async function query(pair: Pair, o: { kind: QueryRow['kind']; agreementId: string; operation: 'overlap' | 'enrich'; n: number; m: number; pass: number; expected: number; limitRate: number }): Promise<QueryRow> {
+async function query(
+  pair: Pair,
+  o: { kind: QueryRow['kind']; agreementId: string; operation: 'overlap' | 'enrich'; n: number; m: number; pass: number; expected: number; limitRate: number },
+): Promise<QueryRow> {
   const base: QueryRow = { kind: o.kind, n: o.n, m: o.m, operation: o.operation, pass: o.pass, status: 'ok', expected: o.expected };
   const loadBefore = loadavg()[0];
   try {
-    const { run, readings } = await timedQuery(pair, [o.operation, '--agreement', o.agreementId], { label: `query ${o.operation} ${label(o.n)}×${label(o.m)}`, timeoutMs: timeouts.query(o.n, o.m), cliTimeoutMs: timeouts.cli() });
+    const { run, readings } = await timedQuery(pair, [o.operation, '--agreement', o.agreementId], {
+      label: `query ${o.operation} ${label(o.n)}×${label(o.m)}`,
+      timeoutMs: timeouts.query(o.n, o.m),
+      cliTimeoutMs: timeouts.cli(),
+    });
     let responder: Record<string, unknown> | null = null;
     try {
       responder = await showRun(pair.telco, run.id, timeouts.cli());
@@ -243,9 +264,22 @@ async function query(pair: Pair, o: { kind: QueryRow['kind']; agreementId: strin
     const multiplications = protocolMultiplications(o.n, o.m, cached === true);
     const limitMs = (multiplications / o.limitRate) * 1000;
     const row: QueryRow = {
-      ...base, wallMs: readings.wallMs, nodeMs: durationMs(run), responderNodeMs: durationMs(responder), resultCount: run.resultCount,
-      bytesBankToTelco: run.bytesSent, bytesTelcoToBank: run.bytesReceived, messages: run.messagesSent + run.messagesReceived,
-      rssKb: readings.rssKb, cpuMs: readings.cpuMs, loadBefore: readings.loadBefore, senderCached: cached, multiplications, limitMs, ratio: limitMs / readings.wallMs, runId: run.id,
+      ...base,
+      wallMs: readings.wallMs,
+      nodeMs: durationMs(run),
+      responderNodeMs: durationMs(responder),
+      resultCount: run.resultCount,
+      bytesBankToTelco: run.bytesSent,
+      bytesTelcoToBank: run.bytesReceived,
+      messages: run.messagesSent + run.messagesReceived,
+      rssKb: readings.rssKb,
+      cpuMs: readings.cpuMs,
+      loadBefore: readings.loadBefore,
+      senderCached: cached,
+      multiplications,
+      limitMs,
+      ratio: limitMs / readings.wallMs,
+      runId: run.id,
     };
     if (run.resultCount !== o.expected) {
       row.status = 'error';
@@ -258,9 +292,14 @@ async function query(pair: Pair, o: { kind: QueryRow['kind']; agreementId: strin
 }
 
 function logQuery(r: QueryRow): void {
-  if (r.status === 'error' && r.wallMs == null) return log(`  ${r.operation.padEnd(7)} pass ${r.pass}: FAILED ${r.error}`);
-  log(`  ${r.operation.padEnd(7)} pass ${r.pass}: ${secs(r.wallMs)} s wall (node ${secs(r.nodeMs)} s), result ${r.resultCount}${r.status === 'error' ? ` — ${r.error}` : ''}, ` +
-    `${mbBytes(r.bytesBankToTelco)}/${mbBytes(r.bytesTelcoToBank)} MB, ${(100 * (r.ratio ?? 0)).toFixed(1)} % of limit`);
+  if (r.status === 'error' && r.wallMs == null) {
+    log(`  ${r.operation.padEnd(7)} pass ${r.pass}: FAILED ${r.error}`);
+    return;
+  }
+  log(
+    `  ${r.operation.padEnd(7)} pass ${r.pass}: ${secs(r.wallMs)} s wall (node ${secs(r.nodeMs)} s), result ${r.resultCount}${r.status === 'error' ? ` — ${r.error}` : ''}, ` +
+      `${mbBytes(r.bytesBankToTelco)}/${mbBytes(r.bytesTelcoToBank)} MB, ${(100 * (r.ratio ?? 0)).toFixed(1)} % of limit`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -308,14 +347,40 @@ async function runUnbalanced(pair: Pair, m: number, overlap: number, limitRate: 
 function renderTables(): string {
   const lines: string[] = [];
   const fmt = (x: number | null | undefined) => (x == null ? '-' : Math.round(x).toLocaleString('en-US'));
-  lines.push(`Machine: ${results.machine.cpuModel}, ${results.machine.nproc} CPUs (availableParallelism ${results.machine.availableParallelism}), Node ${results.machine.node}, ${results.machine.date}; load average at start ${results.machine.loadStart}`);
-  for (const [when, l] of [['start', results.limit], ['end', results.limitEnd]] as const) {
+  lines.push(
+    `Machine: ${results.machine.cpuModel}, ${results.machine.nproc} CPUs (availableParallelism ${results.machine.availableParallelism}), Node ${results.machine.node}, ${results.machine.date}; load average at start ${results.machine.loadStart}`,
+  );
+  for (const [when, l] of [
+    ['start', results.limit],
+    ['end', results.limitEnd],
+  ] as const) {
     if (!l) continue;
-    lines.push(`Limit (${when}): ${fmt(l.perCoreRate)} mult/s per core (${l.backend}, batch ${fmt(l.batch)}, best of ${l.perCoreRuns.length}: ${l.perCoreRuns.map(fmt).join(', ')}) × ${l.cores} cores = ${fmt(l.limitRate)} mult/s; ${l.cores} threads at once measured ${fmt(l.allCoresRate)} mult/s`);
+    lines.push(
+      `Limit (${when}): ${fmt(l.perCoreRate)} mult/s per core (${l.backend}, batch ${fmt(l.batch)}, best of ${l.perCoreRuns.length}: ${l.perCoreRuns.map(fmt).join(', ')}) × ${l.cores} cores = ${fmt(l.limitRate)} mult/s; ${l.cores} threads at once measured ${fmt(l.allCoresRate)} mult/s`,
+    );
   }
   lines.push(`Ratios use ${fmt(results.limitRateUsed)} mult/s (the better of the two).`);
   lines.push('');
-  const head = ['n × m', 'op', 'pass', 'wall s', 'node s', 'n/s', 'MB b→t', 'MB t→b', 'RSS cli', 'RSS bank', 'RSS telco', 'CPU s b/t', 'F(y)', 'mults', 'limit s', '% limit', 'psi.js s', 'speed-up'];
+  const head = [
+    'n × m',
+    'op',
+    'pass',
+    'wall s',
+    'node s',
+    'n/s',
+    'MB b→t',
+    'MB t→b',
+    'RSS cli',
+    'RSS bank',
+    'RSS telco',
+    'CPU s b/t',
+    'F(y)',
+    'mults',
+    'limit s',
+    '% limit',
+    'psi.js s',
+    'speed-up',
+  ];
   const rows: string[][] = [];
   const anchorFor = (n: number, op: string) => {
     const size = results.sizes.find((s) => s.n === n);
@@ -326,22 +391,41 @@ function renderTables(): string {
     const a = q.kind === 'n×n' ? anchorFor(q.n, q.operation) : null;
     const ok = q.wallMs != null;
     rows.push([
-      `${label(q.n)} × ${label(q.m)}`, q.operation, `${q.pass}${q.pass === 1 ? ' cold' : ''}`,
-      ok ? secs(q.wallMs) : 'FAILED', secs(q.nodeMs), ok ? Math.round((q.n / q.wallMs!) * 1000).toLocaleString('en-US') : '-',
-      mbBytes(q.bytesBankToTelco), mbBytes(q.bytesTelcoToBank), mb(q.rssKb?.bankQueryCli), mb(q.rssKb?.bankNode), mb(q.rssKb?.telcoNode),
+      `${label(q.n)} × ${label(q.m)}`,
+      q.operation,
+      `${q.pass}${q.pass === 1 ? ' cold' : ''}`,
+      ok ? secs(q.wallMs) : 'FAILED',
+      secs(q.nodeMs),
+      ok ? Math.round((q.n / q.wallMs!) * 1000).toLocaleString('en-US') : '-',
+      mbBytes(q.bytesBankToTelco),
+      mbBytes(q.bytesTelcoToBank),
+      mb(q.rssKb?.bankQueryCli),
+      mb(q.rssKb?.bankNode),
+      mb(q.rssKb?.telcoNode),
       q.cpuMs ? `${secs((q.cpuMs.bankQueryCli ?? 0) + (q.cpuMs.bankNode ?? 0), 1)}/${secs(q.cpuMs.telcoNode, 1)}` : '-',
       q.senderCached == null ? (ok ? '?' : '-') : q.senderCached ? 'cached' : 'fresh',
-      q.multiplications ? (q.multiplications / 1e6).toFixed(2) + 'M' : '-', secs(q.limitMs), q.ratio != null ? `${(100 * q.ratio).toFixed(1)}` : '-',
-      a ? secs(a.totalMs, 1) : '-', a && ok ? `${(a.totalMs / q.wallMs!).toFixed(1)}×` : '-',
+      q.multiplications ? `${(q.multiplications / 1e6).toFixed(2)}M` : '-',
+      secs(q.limitMs),
+      q.ratio != null ? `${(100 * q.ratio).toFixed(1)}` : '-',
+      a ? secs(a.totalMs, 1) : '-',
+      a && ok ? `${(a.totalMs / q.wallMs!).toFixed(1)}×` : '-',
     ]);
   }
   lines.push(...renderTable(head, rows, 3));
   lines.push('');
-  lines.push('wall = the `mofang --json query` CLI process, start to exit (includes CLI start-up, opening the node, the gRPC/mTLS connection); node = the querier run\'s finishedAt − startedAt.');
-  lines.push('n/s = n / wall. MB b→t / t→b = bytes the bank sent / received (run JSON). RSS in MB: cli = the query CLI process, bank/telco = the `mofang start` processes (VmHWM, reset before each query); the querier computes in the bank node\'s job runner when queries are jobs, in the CLI process before that.');
-  lines.push('F(y): whether the telco reused a cached F(y) (? = the node does not report it: counted as fresh). mults = 3n + m (fresh) or 3n (cached); limit = mults / (rate × cores); % limit = limit / wall.');
+  lines.push(
+    "wall = the `mofang --json query` CLI process, start to exit (includes CLI start-up, opening the node, the gRPC/mTLS connection); node = the querier run's finishedAt − startedAt.",
+  );
+  lines.push(
+    "n/s = n / wall. MB b→t / t→b = bytes the bank sent / received (run JSON). RSS in MB: cli = the query CLI process, bank/telco = the `mofang start` processes (VmHWM, reset before each query); the querier computes in the bank node's job runner when queries are jobs, in the CLI process before that.",
+  );
+  lines.push(
+    'F(y): whether the telco reused a cached F(y) (? = the node does not report it: counted as fresh). mults = 3n + m (fresh) or 3n (cached); limit = mults / (rate × cores); % limit = limit / wall.',
+  );
   lines.push('CPU s b/t = CPU seconds used during the query on the bank side (query CLI + bank node) / by the telco node.');
-  lines.push('psi.js = @openmined/psi.js cardinality (vs overlap) / intersection (vs enrich), client and server in one process, in memory; speed-up = psi.js time / Mofang wall time.');
+  lines.push(
+    'psi.js = @openmined/psi.js cardinality (vs overlap) / intersection (vs enrich), client and server in one process, in memory; speed-up = psi.js time / Mofang wall time.',
+  );
 
   const contended = results.sizes.map((s) => `${label(s.n)}: ${fmt(s.allCoresRate.before)} before, ${fmt(s.allCoresRate.after)} after`);
   lines.push(`Contention check (all cores multiplying at once, nodes idle; compare with rate × cores ${fmt(results.limitRateUsed)}): ${contended.join('; ')}.`);
@@ -349,7 +433,10 @@ function renderTables(): string {
   const imports = results.sizes.flatMap((s) => s.imports);
   if (imports.length > 0) {
     lines.push('', 'Imports (`mofang import`, separate CLI processes):');
-    for (const i of imports) lines.push(`  ${i.side.padEnd(5)} ${i.dataset.padEnd(16)} ${label(i.rows).padStart(5)} rows  ${secs(i.wallMs, 1).padStart(7)} s  ${Math.round(i.rowsPerSecond).toLocaleString('en-US').padStart(8)} rows/s  peak RSS ${mb(i.maxRssKb)} MB`);
+    for (const i of imports)
+      lines.push(
+        `  ${i.side.padEnd(5)} ${i.dataset.padEnd(16)} ${label(i.rows).padStart(5)} rows  ${secs(i.wallMs, 1).padStart(7)} s  ${Math.round(i.rowsPerSecond).toLocaleString('en-US').padStart(8)} rows/s  peak RSS ${mb(i.maxRssKb)} MB`,
+      );
   }
   const anchors = results.sizes.flatMap((s) => s.anchor.map((a) => ({ n: s.n, a })));
   if (anchors.length > 0) {
@@ -357,7 +444,10 @@ function renderTables(): string {
     for (const { n, a } of anchors) {
       const mode = a.revealIntersection ? 'intersection' : 'cardinality ';
       if (!('totalMs' in a)) lines.push(`  ${label(n).padStart(5)} ${mode} FAILED ${a.error}`);
-      else lines.push(`  ${label(n).padStart(5)} ${mode} ${secs(a.totalMs, 1).padStart(7)} s  (setup ${secs(a.phasesMs.serverSetup, 1)}, request ${secs(a.phasesMs.clientRequest, 1)}, response ${secs(a.phasesMs.serverResponse, 1)}, result ${secs(a.phasesMs.clientResult, 1)})  fpr 2^${Math.log2(a.fpr).toFixed(1)}  bytes c→s ${mbBytes(a.bytes.request)} MB, s→c ${mbBytes(a.bytes.setup + a.bytes.response)} MB  peak RSS ${mb(a.maxRssKb)} MB`);
+      else
+        lines.push(
+          `  ${label(n).padStart(5)} ${mode} ${secs(a.totalMs, 1).padStart(7)} s  (setup ${secs(a.phasesMs.serverSetup, 1)}, request ${secs(a.phasesMs.clientRequest, 1)}, response ${secs(a.phasesMs.serverResponse, 1)}, result ${secs(a.phasesMs.clientResult, 1)})  fpr 2^${Math.log2(a.fpr).toFixed(1)}  bytes c→s ${mbBytes(a.bytes.request)} MB, s→c ${mbBytes(a.bytes.setup + a.bytes.response)} MB  peak RSS ${mb(a.maxRssKb)} MB`,
+        );
     }
   }
   if (results.errors.length > 0) lines.push('', 'Errors:', ...results.errors.map((e) => `  ${e}`));
@@ -371,13 +461,17 @@ async function main(): Promise<number> {
   installCleanupHandlers();
   keepTempDirs(opts.keep);
   results.machine = await machineInfo(started);
-  log(`PSI benchmark: sizes ${opts.sizes.map(label).join(', ')}; anchor up to ${opts.anchorMax ? label(opts.anchorMax) : 'never'}; ${results.machine.cpuModel}, ${results.machine.nproc} CPUs, Node ${process.version}`);
+  log(
+    `PSI benchmark: sizes ${opts.sizes.map(label).join(', ')}; anchor up to ${opts.anchorMax ? label(opts.anchorMax) : 'never'}; ${results.machine.cpuModel}, ${results.machine.nproc} CPUs, Node ${process.version}`,
+  );
 
   log('measuring the limit: native scalar multiplications per second …');
   const limit = await measureLimit();
   results.limit = limit;
-  log(`  ${Math.round(limit.perCoreRate).toLocaleString('en-US')} mult/s per core × ${limit.cores} = ${Math.round(limit.limitRate).toLocaleString('en-US')} mult/s` +
-    (limit.allCoresRate ? ` (all threads at once: ${Math.round(limit.allCoresRate).toLocaleString('en-US')})` : ''));
+  log(
+    `  ${Math.round(limit.perCoreRate).toLocaleString('en-US')} mult/s per core × ${limit.cores} = ${Math.round(limit.limitRate).toLocaleString('en-US')} mult/s` +
+      (limit.allCoresRate ? ` (all threads at once: ${Math.round(limit.allCoresRate).toLocaleString('en-US')})` : ''),
+  );
 
   const anchorSizes = opts.sizes.filter((n) => n <= opts.anchorMax);
   if (anchorSizes.length > 0) {
@@ -403,10 +497,15 @@ async function main(): Promise<number> {
     let pair: Pair | null = null;
     try {
       pair = await createPair(work, n, m, overlap);
-      for (const [side, file, dataset] of [[pair.bank, pair.bankFile, 'customers'], [pair.telco, pair.partnerFile, 'subscribers']] as const) {
+      for (const [side, file, dataset] of [
+        [pair.bank, pair.bankFile, 'customers'],
+        [pair.telco, pair.partnerFile, 'subscribers'],
+      ] as const) {
         const row = await importDataset(side, file, dataset, side === pair.bank ? n : m);
         size.imports.push(row);
-        log(`  import ${side.name}: ${secs(row.wallMs, 1)} s, ${Math.round(row.rowsPerSecond).toLocaleString('en-US')} rows/s, peak RSS ${mb(row.maxRssKb)} MB`);
+        log(
+          `  import ${side.name}: ${secs(row.wallMs, 1)} s, ${Math.round(row.rowsPerSecond).toLocaleString('en-US')} rows/s, peak RSS ${mb(row.maxRssKb)} MB`,
+        );
       }
       await startPair(pair);
       size.allCoresRate.before = await contentionCheck(limit, 'before the queries', log);

@@ -11,10 +11,36 @@ import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { writeSyntheticPair } from '../node/demo/synthetic.js';
 import { freePort } from '../node/net/free-port.js';
-import { BenchError, ROOT, cpuTimeMs, mofang, parseJsonOutput, peakRssKb, resetPeakRss, sleep, startNodeProcess, type CommandResult, type NodeProcess } from './harness.js';
+import {
+  BenchError,
+  ROOT,
+  cpuTimeMs,
+  mofang,
+  parseJsonOutput,
+  peakRssKb,
+  resetPeakRss,
+  sleep,
+  startNodeProcess,
+  type CommandResult,
+  type NodeProcess,
+} from './harness.js';
 
-export interface Side { name: 'bank' | 'telco'; dir: string; config: string; httpUrl: string; process?: NodeProcess }
-export interface Pair { dir: string; bank: Side; telco: Side; dataDir: string; bankFile: string; partnerFile: string; expectedOverlap: number }
+export interface Side {
+  name: 'bank' | 'telco';
+  dir: string;
+  config: string;
+  httpUrl: string;
+  process?: NodeProcess;
+}
+export interface Pair {
+  dir: string;
+  bank: Side;
+  telco: Side;
+  dataDir: string;
+  bankFile: string;
+  partnerFile: string;
+  expectedOverlap: number;
+}
 
 export interface PairOptions {
   /** limits.peerTimeoutMs written into both configs: a single-threaded responder can be silent longer than the default 30 s. */
@@ -31,27 +57,66 @@ export async function createPair(root: string, n: number, overlap: number, o: Pa
   const [bg, bh, tg, th] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const init: Record<string, { nodeId: string; certificateFile: string; configFile: string }> = {};
   const sides: Record<'bank' | 'telco', Side> = {} as never;
-  for (const [name, template, g, h] of [['bank', 'bank.yaml', bg, bh], ['telco', 'partner.yaml', tg, th]] as const) {
-    const r = await mofang(null, ['--json', 'init', '--name', name, '--dir', join(dir, name), '--template', join(ROOT, 'config', template), '--grpc', `127.0.0.1:${g}`, '--http', `127.0.0.1:${h}`], { label: `init ${name}`, timeoutMs: o.cliTimeoutMs });
+  for (const [name, template, g, h] of [
+    ['bank', 'bank.yaml', bg, bh],
+    ['telco', 'partner.yaml', tg, th],
+  ] as const) {
+    const r = await mofang(
+      null,
+      [
+        '--json',
+        'init',
+        '--name',
+        name,
+        '--dir',
+        join(dir, name),
+        '--template',
+        join(ROOT, 'config', template),
+        '--grpc',
+        `127.0.0.1:${g}`,
+        '--http',
+        `127.0.0.1:${h}`,
+      ],
+      { label: `init ${name}`, timeoutMs: o.cliTimeoutMs },
+    );
     init[name] = parseJsonOutput(r, `init ${name}`);
     const doc = parseDocument(readFileSync(init[name].configFile, 'utf8'));
     doc.setIn(['limits', 'peerTimeoutMs'], o.peerTimeoutMs);
     writeFileSync(init[name].configFile, doc.toString());
     sides[name] = { name, dir: join(dir, name), config: init[name].configFile, httpUrl: `http://127.0.0.1:${h}` };
   }
-  await mofang(sides.bank.config, ['peers', 'add', '--name', 'telco', '--address', `127.0.0.1:${tg}`, '--certificate', init.telco.certificateFile, '--fingerprint', init.telco.nodeId], { label: 'peers add telco', timeoutMs: o.cliTimeoutMs });
-  await mofang(sides.telco.config, ['peers', 'add', '--name', 'bank', '--address', `127.0.0.1:${bg}`, '--certificate', init.bank.certificateFile, '--fingerprint', init.bank.nodeId], { label: 'peers add bank', timeoutMs: o.cliTimeoutMs });
+  await mofang(
+    sides.bank.config,
+    ['peers', 'add', '--name', 'telco', '--address', `127.0.0.1:${tg}`, '--certificate', init.telco.certificateFile, '--fingerprint', init.telco.nodeId],
+    { label: 'peers add telco', timeoutMs: o.cliTimeoutMs },
+  );
+  await mofang(
+    sides.telco.config,
+    ['peers', 'add', '--name', 'bank', '--address', `127.0.0.1:${bg}`, '--certificate', init.bank.certificateFile, '--fingerprint', init.bank.nodeId],
+    { label: 'peers add bank', timeoutMs: o.cliTimeoutMs },
+  );
 
   const dataDir = join(dir, 'data');
   const data = writeSyntheticPair({ dir: dataDir, bankRows: n, partnerRows: m, overlap, seed: 20261125 + n });
   return { dir, bank: sides.bank, telco: sides.telco, dataDir, bankFile: data.bankFile, partnerFile: data.partnerFile, expectedOverlap: data.expectedOverlap };
 }
 
-export interface ImportRow { side: 'bank' | 'telco'; dataset: string; rows: number; wallMs: number; nodeMs: number | null; rowsPerSecond: number; maxRssKb: number | null }
+export interface ImportRow {
+  side: 'bank' | 'telco';
+  dataset: string;
+  rows: number;
+  wallMs: number;
+  nodeMs: number | null;
+  rowsPerSecond: number;
+  maxRssKb: number | null;
+}
 
 /** `mofang --json import file --dataset name --id phone:phone`; throws unless every row was imported. */
 export async function importDataset(side: Side, file: string, dataset: string, rows: number, timeoutMs: number): Promise<ImportRow> {
-  const r = await mofang(side.config, ['--json', 'import', file, '--dataset', dataset, '--id', 'phone:phone'], { label: `import ${side.name} ${dataset}`, timeoutMs });
+  const r = await mofang(side.config, ['--json', 'import', file, '--dataset', dataset, '--id', 'phone:phone'], {
+    label: `import ${side.name} ${dataset}`,
+    timeoutMs,
+  });
   const report = parseJsonOutput<{ imported: number; durationMs?: number }>(r, `import ${side.name}`);
   if (report.imported !== rows) throw new BenchError(`import ${side.name} ${dataset}: ${report.imported} of ${rows} rows imported`);
   return { side: side.name, dataset, rows, wallMs: r.ms, nodeMs: report.durationMs ?? null, rowsPerSecond: (rows / r.ms) * 1000, maxRssKb: r.maxRssKb };
@@ -70,7 +135,32 @@ export async function stopPair(pair: Pair): Promise<void> {
 
 /** The bank proposes (its `dataset` against the telco's `subscribers`, plus `extra` flags), the telco accepts; the agreement id. */
 export async function propose(pair: Pair, o: { title: string; dataset: string; operations: string; extra?: string[]; timeoutMs: number }): Promise<string> {
-  const r = await mofang(pair.bank.config, ['--json', 'agreements', 'propose', '--peer', 'telco', '--title', o.title, '--dataset', o.dataset, '--peer-dataset', 'subscribers', '--id-kind', 'phone', '--operations', o.operations, '--min-intersection', '10', '--expires', '30d', ...(o.extra ?? [])], { label: `propose ${o.title}`, timeoutMs: o.timeoutMs });
+  const r = await mofang(
+    pair.bank.config,
+    [
+      '--json',
+      'agreements',
+      'propose',
+      '--peer',
+      'telco',
+      '--title',
+      o.title,
+      '--dataset',
+      o.dataset,
+      '--peer-dataset',
+      'subscribers',
+      '--id-kind',
+      'phone',
+      '--operations',
+      o.operations,
+      '--min-intersection',
+      '10',
+      '--expires',
+      '30d',
+      ...(o.extra ?? []),
+    ],
+    { label: `propose ${o.title}`, timeoutMs: o.timeoutMs },
+  );
   const id = parseJsonOutput<{ id: string }>(r, 'propose').id;
   await mofang(pair.telco.config, ['agreements', 'accept', id], { label: `accept ${o.title}`, timeoutMs: o.timeoutMs });
   return id;
@@ -79,7 +169,20 @@ export async function propose(pair: Pair, o: { title: string; dataset: string; o
 // ---------------------------------------------------------------------------------------------
 // Runs
 
-export interface RunJson { id: string; status: string; resultCount: number | null; bytesSent: number; bytesReceived: number; messagesSent: number; messagesReceived: number; startedAt: string; finishedAt: string | null; errorCode?: string | null; errorMessage?: string | null; [k: string]: unknown }
+export interface RunJson {
+  id: string;
+  status: string;
+  resultCount: number | null;
+  bytesSent: number;
+  bytesReceived: number;
+  messagesSent: number;
+  messagesReceived: number;
+  startedAt: string;
+  finishedAt: string | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  [k: string]: unknown;
+}
 
 const isRun = (v: Record<string, unknown>) => typeof v.bytesSent === 'number' && typeof v.startedAt === 'string';
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
@@ -103,8 +206,15 @@ export async function querierRun(pair: Pair, printed: Record<string, unknown>, d
     await sleep(500);
     job = parseJsonOutput(await mofang(pair.bank.config, ['--json', 'jobs', 'show', job.id], { label: 'jobs show', timeoutMs: cliTimeoutMs }), 'jobs show');
   }
-  if (job.status === 'failed' || job.status === 'cancelled') throw new BenchError(`job ${String(job.id)} ${job.status}: ${String(job.errorCode ?? '')} ${String(job.errorMessage ?? '')}`);
-  const runIds = (Array.isArray(job.runIds) ? job.runIds : Array.isArray(job.runs) ? (job.runs as unknown[]).map((r) => (typeof r === 'string' ? r : (r as { id: string }).id)) : [job.runId]).filter((x): x is string => typeof x === 'string');
+  if (job.status === 'failed' || job.status === 'cancelled')
+    throw new BenchError(`job ${String(job.id)} ${job.status}: ${String(job.errorCode ?? '')} ${String(job.errorMessage ?? '')}`);
+  const runIds = (
+    Array.isArray(job.runIds)
+      ? job.runIds
+      : Array.isArray(job.runs)
+        ? (job.runs as unknown[]).map((r) => (typeof r === 'string' ? r : (r as { id: string }).id))
+        : [job.runId]
+  ).filter((x): x is string => typeof x === 'string');
   if (runIds.length === 0) throw new BenchError(`query printed neither a run nor a job naming one: ${JSON.stringify(printed).slice(0, 300)}`);
   return showRun(pair.bank, runIds[0], cliTimeoutMs);
 }
@@ -120,7 +230,7 @@ export async function auditDetails(side: Side, action: string, subject: string, 
     if (!line.includes(subject)) continue;
     const entry = JSON.parse(line) as { subject?: string; details?: string | Record<string, unknown> };
     if (entry.subject !== subject) continue;
-    return typeof entry.details === 'string' ? (JSON.parse(entry.details) as Record<string, unknown>) : entry.details ?? {};
+    return typeof entry.details === 'string' ? (JSON.parse(entry.details) as Record<string, unknown>) : (entry.details ?? {});
   }
   return null;
 }
@@ -142,7 +252,11 @@ export interface QueryReadings {
  * Runs `mofang --json query <args>` on the bank and follows it to the querier's run, with the
  * readings of both node processes around it.
  */
-export async function timedQuery(pair: Pair, args: string[], o: { label: string; timeoutMs: number; cliTimeoutMs: number }): Promise<{ run: RunJson; printed: Record<string, unknown>; cli: CommandResult; readings: QueryReadings }> {
+export async function timedQuery(
+  pair: Pair,
+  args: string[],
+  o: { label: string; timeoutMs: number; cliTimeoutMs: number },
+): Promise<{ run: RunJson; printed: Record<string, unknown>; cli: CommandResult; readings: QueryReadings }> {
   const bankPid = pair.bank.process!.pid;
   const telcoPid = pair.telco.process!.pid;
   const perQuery = resetPeakRss(bankPid) && resetPeakRss(telcoPid);

@@ -46,7 +46,10 @@ describe('node database migrations', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mofang-migrate-'));
     for (const m of NODE_MIGRATIONS.slice(0, -1)) {
       const file = join(dir, `v${m.version}.db`);
-      openDatabase(file, NODE_MIGRATIONS.filter((s) => s.version <= m.version)).close();
+      openDatabase(
+        file,
+        NODE_MIGRATIONS.filter((s) => s.version <= m.version),
+      ).close();
       const db = openNodeDatabase(file);
       expect(master(db), `from version ${m.version}`).toEqual(expected);
       db.close();
@@ -54,8 +57,23 @@ describe('node database migrations', () => {
   });
 
   it('joins the steps that share a version in the order of their owners and refuses a gap', () => {
-    expect(combineMigrations([{ version: 1, sql: 'a' }], [{ version: 1, sql: 'b' }, { version: 2, sql: 'c' }]))
-      .toEqual([{ version: 1, sql: 'a\nb' }, { version: 2, sql: 'c' }]);
-    expect(() => combineMigrations([{ version: 1, sql: 'a' }, { version: 3, sql: 'c' }])).toThrow(/version 2 is missing/);
+    expect(
+      combineMigrations(
+        [{ version: 1, sql: 'a' }],
+        [
+          { version: 1, sql: 'b' },
+          { version: 2, sql: 'c' },
+        ],
+      ),
+    ).toEqual([
+      { version: 1, sql: 'a\nb' },
+      { version: 2, sql: 'c' },
+    ]);
+    expect(() =>
+      combineMigrations([
+        { version: 1, sql: 'a' },
+        { version: 3, sql: 'c' },
+      ]),
+    ).toThrow(/version 2 is missing/);
   });
 });

@@ -5,7 +5,7 @@
  * statuses; a test fails when one is missing there.
  */
 import { SourceError, type SOURCE_ERROR_CODES } from '../adapters/sources/errors.js';
-import { PROTOCOL_ERROR_CODES, ProtocolError } from '../protocols/errors.js';
+import { type PROTOCOL_ERROR_CODES, ProtocolError } from '../protocols/errors.js';
 
 interface ErrorSpec {
   /** HTTP status returned by the API. */
@@ -75,13 +75,23 @@ export const ERRORS = {
   JOB_CANCELLED: { http: 409, summary: 'The job or run was cancelled, by this node or by the peer.' },
   RUN_NOT_FOUND: { http: 404, summary: 'No protocol run with this id.' },
   RUN_FAILED: { http: 500, summary: 'The protocol run failed; the reason is included.' },
-  PRIVACY_BUDGET_EXHAUSTED: { http: 429, summary: "The query would overspend the agreement's privacy budget for the period; agreement, period, spent, requested and total are named." },
-  QUERY_TOO_SIMILAR: { http: 422, summary: 'A group differs from a group released earlier in the budget period (or from another group of the query) by fewer records than the minimum group size.' },
+  PRIVACY_BUDGET_EXHAUSTED: {
+    http: 429,
+    summary: "The query would overspend the agreement's privacy budget for the period; agreement, period, spent, requested and total are named.",
+  },
+  QUERY_TOO_SIMILAR: {
+    http: 422,
+    summary:
+      'A group differs from a group released earlier in the budget period (or from another group of the query) by fewer records than the minimum group size.',
+  },
 
   // Audit
   AUDIT_TAMPERED: { http: 409, summary: 'The audit log failed verification; the first bad entry is named.' },
   AUDIT_EXPORT_FORMAT: { http: 400, summary: 'Unknown audit export format.' },
-  AUDIT_RAW_IDENTIFIER: { http: 422, summary: 'An audit subject or detail looks like a personal identifier (phone, email, ID or card number); nothing was written.' },
+  AUDIT_RAW_IDENTIFIER: {
+    http: 422,
+    summary: 'An audit subject or detail looks like a personal identifier (phone, email, ID or card number); nothing was written.',
+  },
 
   // Protocol (raised by pure code in protocols/, mapped here)
   PSI_INPUT_INVALID: { http: 400, summary: 'A PSI input (element, length or count) is invalid.' },
@@ -102,14 +112,24 @@ export const ERRORS = {
   HE_STATE: { http: 500, summary: 'A homomorphic step was called out of order or after dispose.' },
 
   // Decision trees (insight)
-  TREE_INPUT_INVALID: { http: 422, summary: 'The training input cannot make a tree: target, attribute type, levels, rows or limits; the attribute or limit is named.' },
+  TREE_INPUT_INVALID: {
+    http: 422,
+    summary: 'The training input cannot make a tree: target, attribute type, levels, rows or limits; the attribute or limit is named.',
+  },
   TREE_MODEL_INVALID: { http: 422, summary: 'A serialised tree model is malformed or of an unsupported version.' },
   TREE_NOT_FOUND: { http: 404, summary: 'No tree model with this id.' },
 
   // Insight: organisation units, scoped access, shared segment sets
   UNIT_NOT_FOUND: { http: 404, summary: 'No organisation unit with this id; the field is named.' },
-  UNIT_INVALID: { http: 400, summary: 'A unit or unit attribute does not fit the unit tree or the dataset (duplicate id, second head office, unknown parent, attribute not a string column); the field is named.' },
-  SCOPE_FORBIDDEN: { http: 403, summary: "The caller's unit may not act for, or publish to, the unit named; or a unit-scoped caller used a dataset without a unit attribute." },
+  UNIT_INVALID: {
+    http: 400,
+    summary:
+      'A unit or unit attribute does not fit the unit tree or the dataset (duplicate id, second head office, unknown parent, attribute not a string column); the field is named.',
+  },
+  SCOPE_FORBIDDEN: {
+    http: 403,
+    summary: "The caller's unit may not act for, or publish to, the unit named; or a unit-scoped caller used a dataset without a unit attribute.",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -32,21 +32,22 @@ export interface InitResult {
   tokens: Record<Role, string>;
 }
 
-export { CONFIG_FILE };
-
 export async function initNode(opts: InitOptions): Promise<InitResult> {
   const dir = resolve(opts.dir);
   const configFile = join(dir, CONFIG_FILE);
   if (existsSync(configFile)) throw new MofangError('IDENTITY_EXISTS', `${configFile} already exists; this directory already holds a node`);
   const base = opts.template ? (parse(readFileSync(opts.template, 'utf8')) as Partial<NodeConfig>) : {};
-  const config: NodeConfig = validateConfig({
-    ...base,
-    node: { name: opts.name, dataDir: './data' },
-    identity: { key: './identity/key.pem', certificate: './identity/cert.pem' },
-    grpc: { listen: opts.grpcListen ?? base.grpc?.listen ?? '127.0.0.1:7443' },
-    http: { listen: opts.httpListen ?? base.http?.listen ?? '127.0.0.1:8080', tokens: './secrets/tokens.json' },
-    peers: [],
-  }, opts.template ?? '--name/--grpc/--http');
+  const config: NodeConfig = validateConfig(
+    {
+      ...base,
+      node: { name: opts.name, dataDir: './data' },
+      identity: { key: './identity/key.pem', certificate: './identity/cert.pem' },
+      grpc: { listen: opts.grpcListen ?? base.grpc?.listen ?? '127.0.0.1:7443' },
+      http: { listen: opts.httpListen ?? base.http?.listen ?? '127.0.0.1:8080', tokens: './secrets/tokens.json' },
+      peers: [],
+    },
+    opts.template ?? '--name/--grpc/--http',
+  );
   mkdirSync(join(dir, 'data'), { recursive: true, mode: 0o700 });
   mkdirSync(join(dir, 'secrets'), { recursive: true, mode: 0o700 });
   mkdirSync(join(dir, 'peers'), { recursive: true });

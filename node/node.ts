@@ -10,7 +10,17 @@ import type { Group } from '../protocols/group/group.js';
 import { AuditLog } from './audit/log.js';
 import { exportAudit, listAudit, verifyAudit } from './audit/index.js';
 import type {
-  Actor, AgreementView, AuditVerifyView, HealthView, ImportInput, ImportReport, NodeServices, ProposeInput, QueryInput, RunView, SubmitJobInput,
+  Actor,
+  AgreementView,
+  AuditVerifyView,
+  HealthView,
+  ImportInput,
+  ImportReport,
+  NodeServices,
+  ProposeInput,
+  QueryInput,
+  RunView,
+  SubmitJobInput,
 } from './api/services.js';
 import { checkAggregateJobOptions } from './jobs/aggregate-options.js';
 import { getScoreSet, listScoreSets, type ScoreSet } from './scores/joint-scores.js';
@@ -19,8 +29,13 @@ import { draftTerms, labelColumnIssues, otherParty } from './agreements/model.js
 import { aggregateColumnIssues } from './agreements/aggregate-terms.js';
 import { signTerms } from './agreements/signing.js';
 import {
-  acceptAgreement, getAgreement, listAgreements, revokeAgreement, saveProposal,
-  type AgreementContext, type StoredAgreement,
+  acceptAgreement,
+  getAgreement,
+  listAgreements,
+  revokeAgreement,
+  saveProposal,
+  type AgreementContext,
+  type StoredAgreement,
 } from './agreements/store.js';
 import { agreementDeliverer, type AgreementDeliverer, type DeliveryTuning } from './agreements/deliverer.js';
 import { deliveryView, getDelivery, enqueueDelivery, type OutboxRow } from './agreements/outbox.js';
@@ -91,7 +106,10 @@ export class MofangNode implements NodeServices {
   private readonly now: () => Date;
   private readonly configFile: string | undefined;
 
-  constructor(readonly config: NodeConfig, private readonly options: NodeOptions = {}) {
+  constructor(
+    readonly config: NodeConfig,
+    private readonly options: NodeOptions = {},
+  ) {
     this.logger = options.logger ?? createLogger({ level: options.quietLogs ? 'warn' : (config.log.level as 'info'), name: config.node.name });
     this.now = options.now ?? (() => new Date());
     this.configFile = options.configFile;
@@ -101,7 +119,10 @@ export class MofangNode implements NodeServices {
     const metrics = options.metrics === false ? uncountedMetrics : createMetrics({ jobCounts: () => jobCounts(this.db) });
     this.metrics = metrics;
     onRunFinished(this.db, (run) => metrics.runFinished({ ...run, peer: this.peers.byNodeId(run.peerNodeId)?.name ?? 'unpinned' }));
-    this.audit = new AuditLog(this.db, this.identity, { headFile: join(config.node.dataDir, 'audit-head.json'), onAppend: (action) => metrics.auditAppended(action) });
+    this.audit = new AuditLog(this.db, this.identity, {
+      headFile: join(config.node.dataDir, 'audit-head.json'),
+      onAppend: (action) => metrics.auditAppended(action),
+    });
     this.senderCache = new SenderCache(join(config.node.dataDir, 'oprf'), this.group, this.audit);
     this.insight = new Insight({ db: this.db, audit: this.audit, now: this.now, logger: this.logger });
     this.trees = treeService({ db: this.db, audit: this.audit, insight: this.insight, now: this.now });
@@ -140,8 +161,15 @@ export class MofangNode implements NodeServices {
 
   sessionEnv(peer: Peer): SessionEnv {
     return {
-      db: this.db, group: this.group, multiply: this.multiply, senderCache: this.senderCache, identity: this.identity,
-      audit: this.audit, limits: this.config.limits, peer, now: this.now,
+      db: this.db,
+      group: this.group,
+      multiply: this.multiply,
+      senderCache: this.senderCache,
+      identity: this.identity,
+      audit: this.audit,
+      limits: this.config.limits,
+      peer,
+      now: this.now,
     };
   }
 
@@ -162,14 +190,26 @@ export class MofangNode implements NodeServices {
       certPem: this.identity.certPem,
       limits: this.config.limits,
       onPinMismatch: (presented) =>
-        this.audit.append({ actor, action: 'peer.refused', subject: peer.nodeId, details: { peer: peer.name, reason: 'server certificate not pinned', presented, direction: 'outbound' } }),
+        this.audit.append({
+          actor,
+          action: 'peer.refused',
+          subject: peer.nodeId,
+          details: { peer: peer.name, reason: 'server certificate not pinned', presented, direction: 'outbound' },
+        }),
     });
     try {
       const res = await client.handshake({
-        nodeId: this.identity.nodeId, nodeName: this.config.node.name, protocolVersion: PROTOCOL_VERSION, suites: [this.group.suite], software: `mofang/${packageVersion()}`,
+        nodeId: this.identity.nodeId,
+        nodeName: this.config.node.name,
+        protocolVersion: PROTOCOL_VERSION,
+        suites: [this.group.suite],
+        software: `mofang/${packageVersion()}`,
       });
       if (res.protocolVersion !== PROTOCOL_VERSION || res.nodeId !== peer.nodeId || res.suite !== this.group.suite) {
-        throw new MofangError('PEER_VERSION_MISMATCH', `peer ${peer.name} answered protocol ${res.protocolVersion}, suite ${res.suite || 'none'}; this node needs protocol ${PROTOCOL_VERSION}, suite ${this.group.suite}`);
+        throw new MofangError(
+          'PEER_VERSION_MISMATCH',
+          `peer ${peer.name} answered protocol ${res.protocolVersion}, suite ${res.suite || 'none'}; this node needs protocol ${PROTOCOL_VERSION}, suite ${this.group.suite}`,
+        );
       }
       this.agreementDelivery.peerReachable(peer.nodeId);
       return { peer, client };
@@ -177,7 +217,12 @@ export class MofangNode implements NodeServices {
       client.close();
       const e = err instanceof MofangError ? err : new MofangError('PEER_UNREACHABLE', String(err));
       if (e.code === 'PEER_VERSION_MISMATCH') {
-        this.audit.append({ actor, action: 'peer.handshake_refused', subject: peer.nodeId, details: { peer: peer.name, code: e.code, reason: e.message, direction: 'outbound' } });
+        this.audit.append({
+          actor,
+          action: 'peer.handshake_refused',
+          subject: peer.nodeId,
+          details: { peer: peer.name, code: e.code, reason: e.message, direction: 'outbound' },
+        });
       }
       throw e;
     }
@@ -194,7 +239,10 @@ export class MofangNode implements NodeServices {
   async health(): Promise<HealthView> {
     const peers = await Promise.all(this.peers.list().map(async (p) => ({ name: p.name, nodeId: p.nodeId, address: p.address, ...(await this.probe(p)) })));
     return {
-      status: 'ok', nodeId: this.identity.nodeId, name: this.config.node.name, version: packageVersion(),
+      status: 'ok',
+      nodeId: this.identity.nodeId,
+      name: this.config.node.name,
+      version: packageVersion(),
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
       peers,
     };
@@ -207,13 +255,19 @@ export class MofangNode implements NodeServices {
   private async probe(peer: Peer): Promise<{ reachable: boolean; error?: string }> {
     const { PeerClient } = await peerClientModule();
     const client = new PeerClient({
-      peer, keyPem: this.identity.keyPem, certPem: this.identity.certPem,
+      peer,
+      keyPem: this.identity.keyPem,
+      certPem: this.identity.certPem,
       limits: { ...this.config.limits, peerTimeoutMs: Math.min(HEALTH_PROBE_TIMEOUT_MS, this.config.limits.peerTimeoutMs) },
       onPinMismatch: () => this.logger.warn({ peer: peer.name }, 'health probe: the peer presented a certificate other than the pinned one'),
     });
     try {
       const res = await client.handshake({
-        nodeId: this.identity.nodeId, nodeName: this.config.node.name, protocolVersion: PROTOCOL_VERSION, suites: [this.group.suite], software: `mofang/${packageVersion()}`,
+        nodeId: this.identity.nodeId,
+        nodeName: this.config.node.name,
+        protocolVersion: PROTOCOL_VERSION,
+        suites: [this.group.suite],
+        software: `mofang/${packageVersion()}`,
       });
       return res.nodeId === peer.nodeId ? { reachable: true } : { reachable: false, error: 'PEER_NOT_PINNED' };
     } catch (err) {
@@ -238,16 +292,34 @@ export class MofangNode implements NodeServices {
     return [...(this.configFile ? [dirname(this.configFile)] : []), node.dataDir, dirname(identity.key), dirname(identity.certificate), dirname(http.tokens)];
   }
 
-  async importDataset(input: ImportInput, actor: Actor, onProgress?: (p: { rowsRead: number; bytesRead: number; totalBytes: number }) => void): Promise<ImportReport> {
+  async importDataset(
+    input: ImportInput,
+    actor: Actor,
+    onProgress?: (p: { rowsRead: number; bytesRead: number; totalBytes: number }) => void,
+  ): Promise<ImportReport> {
     const { origin, encoding, ...options } = input;
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {
-      const checked = origin === 'request' ? checkImportPath(input.file, { allowedDirs: this.config.imports.allowedDirs, nodeDirs: this.nodeDirs }) : { file: input.file };
+      const checked =
+        origin === 'request' ? checkImportPath(input.file, { allowedDirs: this.config.imports.allowedDirs, nodeDirs: this.nodeDirs }) : { file: input.file };
       const report = await importDataset(this.db, { ...options, ...checked, encoding, group: this.group, pool: this.cryptoPool, onProgress });
       this.metrics.importFinished('succeeded', report.imported, seconds());
       const { badRows, ...summary } = report;
-      this.audit.append({ actor: actor.id, action: 'dataset.imported', subject: input.dataset, details: { ...summary, origin, encoding: encoding ?? null, badRows: badRows.slice(0, 20), idColumn: input.idColumn, idKind: input.idKind, skipBad: !!input.skipBad } });
+      this.audit.append({
+        actor: actor.id,
+        action: 'dataset.imported',
+        subject: input.dataset,
+        details: {
+          ...summary,
+          origin,
+          encoding: encoding ?? null,
+          badRows: badRows.slice(0, 20),
+          idColumn: input.idColumn,
+          idKind: input.idKind,
+          skipBad: !!input.skipBad,
+        },
+      });
       return report;
     } catch (err) {
       this.metrics.importFinished('failed', 0, seconds());
@@ -274,7 +346,11 @@ export class MofangNode implements NodeServices {
   /** Tells peers of our acceptances and revocations until they acknowledge; `mofang start` runs it. */
   get agreementDelivery(): AgreementDeliverer {
     this.deliverer ??= agreementDeliverer({
-      db: this.db, audit: this.audit, logger: this.logger, now: this.now, ...this.options.delivery,
+      db: this.db,
+      audit: this.audit,
+      logger: this.logger,
+      now: this.now,
+      ...this.options.delivery,
       send: (row) => this.sendDelivery(row),
       probe: async (peerNodeId) => {
         const peer = this.peers.byNodeId(peerNodeId);
@@ -295,9 +371,10 @@ export class MofangNode implements NodeServices {
     const wireSig = { signer: sig.signer, signature: Buffer.from(sig.signature, 'base64'), at: sig.at };
     const { client } = await this.connect(this.peerOfAgreement(a).name, 'system:delivery');
     try {
-      const ack = row.action === 'accept'
-        ? await client.acceptAgreement({ agreementId: a.id, termsHash: a.termsHash, acceptorSignature: wireSig })
-        : await client.revokeAgreement({ agreementId: a.id, reason: a.revokedReason!, revokerSignature: wireSig });
+      const ack =
+        row.action === 'accept'
+          ? await client.acceptAgreement({ agreementId: a.id, termsHash: a.termsHash, acceptorSignature: wireSig })
+          : await client.revokeAgreement({ agreementId: a.id, reason: a.revokedReason!, revokerSignature: wireSig });
       return ack.status;
     } finally {
       client.close();
@@ -310,7 +387,12 @@ export class MofangNode implements NodeServices {
       const local = getDataset(this.db, input.localDataset);
       const aggregate = input.operations.includes('aggregate') ? input.aggregate : undefined;
       if (input.operations.includes('aggregate') !== (input.aggregate !== undefined)) {
-        throw new MofangError('AGREEMENT_INVALID', input.aggregate ? "aggregate: the section needs 'aggregate' in operations" : "aggregate: is required when 'aggregate' is allowed (columns, mechanism, ε, budget, group limits)");
+        throw new MofangError(
+          'AGREEMENT_INVALID',
+          input.aggregate
+            ? "aggregate: the section needs 'aggregate' in operations"
+            : "aggregate: is required when 'aggregate' is allowed (columns, mechanism, ε, budget, group limits)",
+        );
       }
       if (aggregate?.valueHolder === 'proposer') {
         // We would hold the values: our own dataset must be able to deliver them.
@@ -320,32 +402,43 @@ export class MofangNode implements NodeServices {
       if (local.idKind !== input.idKind) {
         throw new MofangError('AGREEMENT_INVALID', `idKind: dataset ${input.localDataset} is keyed by ${local.idKind}, not ${input.idKind}`);
       }
-      const terms = draftTerms({
-        title: input.title,
-        expiresAt: input.expiresAt,
-        parties: {
-          proposer: { nodeId: this.identity.nodeId, name: this.config.node.name, dataset: input.localDataset, columns: [local.idColumn] },
-          acceptor: { nodeId: peer.nodeId, name: peer.name, dataset: input.peerDataset, columns: [input.peerIdColumn ?? local.idColumn, ...(input.labels ?? []).map((l) => l.column)] },
+      const terms = draftTerms(
+        {
+          title: input.title,
+          expiresAt: input.expiresAt,
+          parties: {
+            proposer: { nodeId: this.identity.nodeId, name: this.config.node.name, dataset: input.localDataset, columns: [local.idColumn] },
+            acceptor: {
+              nodeId: peer.nodeId,
+              name: peer.name,
+              dataset: input.peerDataset,
+              columns: [input.peerIdColumn ?? local.idColumn, ...(input.labels ?? []).map((l) => l.column)],
+            },
+          },
+          operations: input.operations,
+          // The proposer is the querier and receives what it asks; membership never goes to the partner.
+          outputs: {
+            overlap: !input.operations.includes('overlap') ? [] : input.shareOverlapWithAcceptor ? ['proposer', 'acceptor'] : ['proposer'],
+            enrich: input.operations.includes('enrich') ? ['proposer'] : [],
+            // Aggregates go to the party that holds the groups, never to the value holder.
+            ...(aggregate ? { aggregate: [otherParty(aggregate.valueHolder ?? 'acceptor')] } : {}),
+          },
+          minIntersection: input.minIntersection,
+          ...(input.maxQueriesPerDay ? { maxQueriesPerDay: input.maxQueriesPerDay } : {}),
+          idKind: input.idKind as never,
+          ...(input.operations.includes('enrich') ? { enrichAttribute: input.enrichAttribute ?? `partner:${peer.name}:member` } : {}),
+          ...(input.labels?.length ? { labels: input.labels } : {}),
+          ...(input.oprfKeyEpochDays ? { oprfKeyEpochDays: input.oprfKeyEpochDays } : {}),
+          ...(aggregate ? { aggregate } : {}),
         },
-        operations: input.operations,
-        // The proposer is the querier and receives what it asks; membership never goes to the partner.
-        outputs: {
-          overlap: !input.operations.includes('overlap') ? [] : input.shareOverlapWithAcceptor ? ['proposer', 'acceptor'] : ['proposer'],
-          enrich: input.operations.includes('enrich') ? ['proposer'] : [],
-          // Aggregates go to the party that holds the groups, never to the value holder.
-          ...(aggregate ? { aggregate: [otherParty(aggregate.valueHolder ?? 'acceptor')] } : {}),
-        },
-        minIntersection: input.minIntersection,
-        ...(input.maxQueriesPerDay ? { maxQueriesPerDay: input.maxQueriesPerDay } : {}),
-        idKind: input.idKind as never,
-        ...(input.operations.includes('enrich') ? { enrichAttribute: input.enrichAttribute ?? `partner:${peer.name}:member` } : {}),
-        ...(input.labels?.length ? { labels: input.labels } : {}),
-        ...(input.oprfKeyEpochDays ? { oprfKeyEpochDays: input.oprfKeyEpochDays } : {}),
-        ...(aggregate ? { aggregate } : {}),
-      }, this.now());
+        this.now(),
+      );
       const proposerSignature = signTerms(terms, this.identity, this.now());
       // The peer stores it first: a proposal the peer never received must not sit here as sent.
-      await client.proposeAgreement({ termsJson: JSON.stringify(terms), proposerSignature: { signer: proposerSignature.signer, signature: Buffer.from(proposerSignature.signature, 'base64'), at: proposerSignature.at } });
+      await client.proposeAgreement({
+        termsJson: JSON.stringify(terms),
+        proposerSignature: { signer: proposerSignature.signer, signature: Buffer.from(proposerSignature.signature, 'base64'), at: proposerSignature.at },
+      });
       return this.view(saveProposal(this.agreementContext, { terms, proposerSignature }));
     } finally {
       client.close();
@@ -379,7 +472,9 @@ export class MofangNode implements NodeServices {
     const dataset = getDataset(this.db, ours.dataset);
     const issues = [
       ...(dataset.idKind !== a.terms.idKind ? [`idKind: dataset ${ours.dataset} is keyed by ${dataset.idKind}, not ${a.terms.idKind}`] : []),
-      ...(dataset.idColumn !== ours.columns[0] ? [`parties.${a.localParty}.columns[0]: dataset ${ours.dataset} is keyed by column ${dataset.idColumn}, not ${ours.columns[0]}`] : []),
+      ...(dataset.idColumn !== ours.columns[0]
+        ? [`parties.${a.localParty}.columns[0]: dataset ${ours.dataset} is keyed by column ${dataset.idColumn}, not ${ours.columns[0]}`]
+        : []),
       ...labelColumnIssues(a.terms.labels ?? [], dataset.columns),
       ...(a.terms.aggregate?.valueHolder === a.localParty ? aggregateColumnIssues(a.terms.aggregate.columns, dataset.columns) : []),
     ];
@@ -396,9 +491,13 @@ export class MofangNode implements NodeServices {
   /** Queues a joint query as a job; a running node's runner (or `awaitJob`) executes it. */
   submitJob(input: SubmitJobInput, actor: Actor): JobView {
     if (input.agreementIds.length === 0 || (input.kind !== 'intersect' && input.agreementIds.length !== 1)) {
-      throw new MofangError('REQUEST_INVALID', `agreementIds: ${input.kind} takes ${input.kind === 'intersect' ? 'two or more agreements' : 'exactly one agreement'}`);
+      throw new MofangError(
+        'REQUEST_INVALID',
+        `agreementIds: ${input.kind} takes ${input.kind === 'intersect' ? 'two or more agreements' : 'exactly one agreement'}`,
+      );
     }
-    if (input.kind === 'intersect' && input.agreementIds.length < 2) throw new MofangError('REQUEST_INVALID', 'agreementIds: intersect takes two or more agreements');
+    if (input.kind === 'intersect' && input.agreementIds.length < 2)
+      throw new MofangError('REQUEST_INVALID', 'agreementIds: intersect takes two or more agreements');
     checkAggregateJobOptions(input.kind, input.aggregate);
     for (const id of input.agreementIds) getAgreement(this.db, id);
     const options = { ...(input.attribute ? { attribute: input.attribute } : {}), ...(input.aggregate ? { aggregate: input.aggregate } : {}) };
@@ -432,8 +531,13 @@ export class MofangNode implements NodeServices {
 
   jobRunner(): JobRunner {
     this.runner ??= new JobRunner({
-      db: this.db, audit: this.audit, logger: this.logger, execute: jobExecutor(this),
-      maxAttempts: this.config.jobs.maxAttempts, retryDelayMs: this.config.jobs.retryDelayMs, leaseMs: this.config.jobs.leaseMs,
+      db: this.db,
+      audit: this.audit,
+      logger: this.logger,
+      execute: jobExecutor(this),
+      maxAttempts: this.config.jobs.maxAttempts,
+      retryDelayMs: this.config.jobs.retryDelayMs,
+      leaseMs: this.config.jobs.leaseMs,
     });
     return this.runner;
   }
@@ -507,7 +611,8 @@ export class MofangNode implements NodeServices {
         const { client } = await this.connect(p.name, 'system:verify');
         try {
           const cp = await client.getCheckpoint();
-          if (cp.seq > 0) out.push({ nodeId: cp.nodeId, seq: cp.seq, hash: cp.hash, at: cp.at, signature: cp.signature.toString('base64'), source: `peer ${p.name}` });
+          if (cp.seq > 0)
+            out.push({ nodeId: cp.nodeId, seq: cp.seq, hash: cp.hash, at: cp.at, signature: cp.signature.toString('base64'), source: `peer ${p.name}` });
         } finally {
           client.close();
         }
@@ -537,8 +642,14 @@ function importFailure(err: unknown, input: ImportInput): Record<string, unknown
   }
   const reason = e?.details?.reason;
   return {
-    code: e?.code ?? 'INTERNAL', ...counts, ...(typeof reason === 'string' && /^[a-z-]{1,40}$/.test(reason) ? { reason } : {}),
-    origin: input.origin, format: input.format ?? null, encoding: input.encoding === undefined ? null : untrustedText(input.encoding, 16),
-    idColumn: untrustedText(input.idColumn, 64), idKind: untrustedText(input.idKind, 32), skipBad: !!input.skipBad,
+    code: e?.code ?? 'INTERNAL',
+    ...counts,
+    ...(typeof reason === 'string' && /^[a-z-]{1,40}$/.test(reason) ? { reason } : {}),
+    origin: input.origin,
+    format: input.format ?? null,
+    encoding: input.encoding === undefined ? null : untrustedText(input.encoding, 16),
+    idColumn: untrustedText(input.idColumn, 64),
+    idKind: untrustedText(input.idKind, 32),
+    skipBad: !!input.skipBad,
   };
 }

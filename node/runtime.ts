@@ -79,7 +79,11 @@ function loadApiTls(tls: NonNullable<MofangNode['config']['http']['tls']>): NonN
   } catch (err) {
     // OpenSSL's reason (e.g. "key values mismatch"), never the PEM text.
     const reason = (err as { reason?: string; code?: string }).reason ?? (err as { code?: string }).code ?? 'unusable';
-    throw new MofangError('TLS_INVALID', `http.tls: the certificate ${tls.certificate}, key ${tls.key}${ca ? ` or client CA ${tls.clientCa}` : ''} cannot be used: ${reason}`, { field: 'http.tls' });
+    throw new MofangError(
+      'TLS_INVALID',
+      `http.tls: the certificate ${tls.certificate}, key ${tls.key}${ca ? ` or client CA ${tls.clientCa}` : ''} cannot be used: ${reason}`,
+      { field: 'http.tls' },
+    );
   }
   return { cert, key, ...(ca ? { ca } : {}) };
 }
@@ -101,14 +105,25 @@ function planStart(node: MofangNode, options: StartOptions): StartPlan {
   if (!tls && !isLoopback(http.host)) {
     // Bearer tokens would cross the network in clear.
     if (!allowInsecure) {
-      throw new MofangError('CONFIG_INVALID', `http.listen: ${http.host} is not a loopback address and http.tls is not set; configure http.tls (certificate and key) or set http.allowInsecure: true`, { field: 'http.listen' });
+      throw new MofangError(
+        'CONFIG_INVALID',
+        `http.listen: ${http.host} is not a loopback address and http.tls is not set; configure http.tls (certificate and key) or set http.allowInsecure: true`,
+        { field: 'http.listen' },
+      );
     }
-    node.logger.warn({ host: http.host }, 'serving the HTTP API without TLS on a non-loopback address (http.allowInsecure: true): tokens cross the network in clear');
+    node.logger.warn(
+      { host: http.host },
+      'serving the HTTP API without TLS on a non-loopback address (http.allowInsecure: true): tokens cross the network in clear',
+    );
   }
   const metrics = node.config.metrics.listen ? parseListen('metrics.listen', node.config.metrics.listen) : undefined;
   // Served without a token: the series name partners and show activity, so only this host may read them.
   if (metrics && !isLoopback(metrics.host)) {
-    throw new MofangError('CONFIG_INVALID', `metrics.listen: ${metrics.host} is not a loopback address; scrape from another host through GET /metrics on the API, with a token`, { field: 'metrics.listen' });
+    throw new MofangError(
+      'CONFIG_INVALID',
+      `metrics.listen: ${metrics.host} is not a loopback address; scrape from another host through GET /metrics on the API, with a token`,
+      { field: 'metrics.listen' },
+    );
   }
   const tokens = tokenFileSource(node.config.http.tokens);
   return { grpc, http, tokens, ...(metrics ? { metrics } : {}), ...(tls ? { tls: loadApiTls(tls) } : {}) };
@@ -131,7 +146,9 @@ function bindError(field: string, address: string, err: unknown): MofangError {
     return new MofangError('ADDRESS_IN_USE', `${field}: ${address} is already in use by another process`, { field, address });
   }
   if (err instanceof MofangError) return err;
-  return new MofangError('CONFIG_INVALID', `${field}: cannot listen on ${address}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { field });
+  return new MofangError('CONFIG_INVALID', `${field}: cannot listen on ${address}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, {
+    field,
+  });
 }
 
 export async function startNode(node: MofangNode, options: StartOptions = {}): Promise<RunningNode> {
@@ -139,15 +156,21 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
   sweepStagedUploads(node.config.node.dataDir); // uploads a crash or kill -9 left behind hold customer identifiers
   warnAboutExposedFiles(node, options.configFile);
   const orphaned = failOrphanedResponderRuns(node.db);
-  if (orphaned > 0) node.audit.append({ actor: 'system', action: 'run.orphans_failed', details: { runs: orphaned, reason: 'interrupted: the node restarted' } });
+  if (orphaned > 0)
+    node.audit.append({ actor: 'system', action: 'run.orphans_failed', details: { runs: orphaned, reason: 'interrupted: the node restarted' } });
 
   const handlers = node.peerHandlers();
   const opened: { grpc: PeerServer | null; metrics: MetricsServer | null } = { grpc: null, metrics: null };
   const tokenFile = node.config.http.tokens;
   const usage = new TokenUsageRecorder(tokenFile);
   const app = buildApp({
-    services: node, tokens: plan.tokens, logger: node.logger, version: packageVersion(), metrics: node.metrics,
-    tokenAdmin: tokenAdmin(tokenFile, (e) => node.audit.append(e)), onTokenUse: (id) => usage.touch(id),
+    services: node,
+    tokens: plan.tokens,
+    logger: node.logger,
+    version: packageVersion(),
+    metrics: node.metrics,
+    tokenAdmin: tokenAdmin(tokenFile, (e) => node.audit.append(e)),
+    onTokenUse: (id) => usage.touch(id),
     ...(plan.tls ? { tls: plan.tls } : {}),
     readiness: () => ({ database: node.db.open, peerServerListening: opened.grpc !== null }),
   });
@@ -155,8 +178,12 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
   try {
     try {
       opened.grpc = await startPeerServer({
-        listen: plan.grpc.listen, keyPem: node.identity.keyPem, certPem: node.identity.certPem,
-        peers: node.peers, limits: node.config.limits, handlers,
+        listen: plan.grpc.listen,
+        keyPem: node.identity.keyPem,
+        certPem: node.identity.certPem,
+        peers: node.peers,
+        limits: node.config.limits,
+        handlers,
       });
     } catch (err) {
       throw bindError('grpc.listen', plan.grpc.listen, err);
@@ -197,7 +224,12 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
   };
   try {
     // The start entry first: a log that refuses appends (tampered anchor) must not leave servers up.
-    node.audit.append({ actor: 'system', action: 'node.started', subject: node.identity.nodeId, details: { grpcPort: peerServer.port, httpPort, version: packageVersion(), tls: !!plan.tls } });
+    node.audit.append({
+      actor: 'system',
+      action: 'node.started',
+      subject: node.identity.nodeId,
+      details: { grpcPort: peerServer.port, httpPort, version: packageVersion(), tls: !!plan.tls },
+    });
     node.metrics.start();
     runner.start();
     node.insight.startScheduler();

@@ -24,8 +24,12 @@ function csv(file: string): Record<string, string>[] {
 
 const AGGREGATE: AggregateProposal = {
   columns: [{ column: 'monthly_spend', min: 0, max: 500, scale: 2, buckets: [100, 300] }],
-  mechanism: 'discrete-laplace', epsilonPerQuery: 1, budget: { epsilon: 3, periodDays: 30 },
-  minGroupSize: 5, minInputSize: 40, maxGroups: 16,
+  mechanism: 'discrete-laplace',
+  epsilonPerQuery: 1,
+  budget: { epsilon: 3, periodDays: 30 },
+  minGroupSize: 5,
+  minInputSize: 40,
+  maxGroups: 16,
 };
 
 /** Both nodes draw zero noise: the test can compare released numbers with exact ones. */
@@ -57,16 +61,32 @@ describe('aggregate queries between a bank and a telco node', () => {
   }, 60_000);
   afterAll(() => nodes?.stop());
 
-  const run = async (agreementId: string, aggregate: { columns: string[]; histogram?: boolean; groupBy?: string; score?: string }, kind: 'aggregate' | 'score' = 'aggregate') =>
-    nodes.bank.awaitJob(nodes.bank.submitJob({ kind, agreementIds: [agreementId], aggregate }, operator).id);
+  const run = async (
+    agreementId: string,
+    aggregate: { columns: string[]; histogram?: boolean; groupBy?: string; score?: string },
+    kind: 'aggregate' | 'score' = 'aggregate',
+  ) => nodes.bank.awaitJob(nodes.bank.submitJob({ kind, agreementIds: [agreementId], aggregate }, operator).id);
 
   it('releases exact per-city counts, sums, means and histograms when the noise is zero', async () => {
     const agreementId = await agree(nodes, { operations: ['overlap', 'aggregate'], aggregate: AGGREGATE });
-    const job = await nodes.bank.awaitJob(nodes.bank.submitJob({ kind: 'aggregate', agreementIds: [agreementId], aggregate: { columns: ['monthly_spend'], histogram: true, groupBy: 'city' } }, operator).id);
+    const job = await nodes.bank.awaitJob(
+      nodes.bank.submitJob(
+        { kind: 'aggregate', agreementIds: [agreementId], aggregate: { columns: ['monthly_spend'], histogram: true, groupBy: 'city' } },
+        operator,
+      ).id,
+    );
     expect(job.error).toBeNull();
     expect(job.status).toBe('succeeded');
     const set = nodes.bank.getScoreSet(job.result!.scores!);
-    expect(set).toMatchObject({ agreementId, grouping: 'group-by:city', columns: ['monthly_spend'], histogram: true, epsilon: '1', membership: false, mechanism: 'discrete-laplace' });
+    expect(set).toMatchObject({
+      agreementId,
+      grouping: 'group-by:city',
+      columns: ['monthly_spend'],
+      histogram: true,
+      epsilon: '1',
+      membership: false,
+      mechanism: 'discrete-laplace',
+    });
     expect(set.groups.map((g) => g.label).sort()).toEqual([...truth.byCity.keys()].sort());
     for (const g of set.groups) {
       const t = truth.byCity.get(g.label)!;
@@ -85,7 +105,13 @@ describe('aggregate queries between a bank and a telco node', () => {
     // Only this test removed the noise: a node's own session environment never carries a noise source.
     expect(MofangNode.prototype.sessionEnv.call(nodes.bank, nodes.bank.peers.byName('telco')).noise).toBeUndefined();
     const telcoRun = nodes.telco.getRun(set.runId);
-    expect(telcoRun).toMatchObject({ operation: 'aggregate', role: 'responder', status: 'succeeded', resultCount: null, transcriptHash: nodes.bank.getRun(set.runId).transcriptHash });
+    expect(telcoRun).toMatchObject({
+      operation: 'aggregate',
+      role: 'responder',
+      status: 'succeeded',
+      resultCount: null,
+      transcriptHash: nodes.bank.getRun(set.runId).transcriptHash,
+    });
     for (const node of [nodes.bank, nodes.telco]) {
       expect(node.privacyBudget(agreementId)).toMatchObject({ period: 0, spent: { epsilon: '1' }, total: { epsilon: '3' }, queriesLeft: 2 });
       expect(node.listAudit({ limit: 1000, action: 'privacy.spend' }).map((e) => e.subject)).toContain(set.runId);
@@ -98,7 +124,10 @@ describe('aggregate queries between a bank and a telco node', () => {
     await nodes.bank.insight.createSegment({ name: 'agg-young', dataset: 'customers', rule: { attr: 'age', op: 'lte', value: 40 } }, actor);
     await nodes.bank.insight.createSegment({ name: 'agg-older', dataset: 'customers', rule: { attr: 'age', op: 'gt', value: 40 } }, actor);
     const spendOf = new Map(csv(nodes.data.partnerFile).map((r) => [normaliseIdentifier('phone', r.phone), Number(r.monthly_spend)]));
-    const expected = new Map([['agg-young', { count: 0, spend: 0 }], ['agg-older', { count: 0, spend: 0 }]]);
+    const expected = new Map([
+      ['agg-young', { count: 0, spend: 0 }],
+      ['agg-older', { count: 0, spend: 0 }],
+    ]);
     for (const r of csv(nodes.data.bankFile)) {
       const spend = spendOf.get(normaliseIdentifier('phone', r.phone));
       if (spend === undefined || r.age === '') continue;
@@ -106,7 +135,12 @@ describe('aggregate queries between a bank and a telco node', () => {
       e.count++;
       e.spend += Math.round(spend * 100);
     }
-    const job = await nodes.bank.awaitJob(nodes.bank.submitJob({ kind: 'aggregate', agreementIds: [agreementId], aggregate: { columns: ['monthly_spend'], segments: ['agg-young', 'agg-older'] } }, operator).id);
+    const job = await nodes.bank.awaitJob(
+      nodes.bank.submitJob(
+        { kind: 'aggregate', agreementIds: [agreementId], aggregate: { columns: ['monthly_spend'], segments: ['agg-young', 'agg-older'] } },
+        operator,
+      ).id,
+    );
     expect(job.error).toBeNull();
     const set = nodes.bank.getScoreSet(job.result!.scores!);
     expect(set.grouping).toBe('segments:agg-young,agg-older');
@@ -116,7 +150,12 @@ describe('aggregate queries between a bank and a telco node', () => {
       expect(g.count!.value, g.label).toBe(e.count);
       expect(Math.round(g.columns[0].sum.value * 100), g.label).toBe(e.spend);
     }
-    const unknown = await nodes.bank.awaitJob(nodes.bank.submitJob({ kind: 'aggregate', agreementIds: [agreementId], aggregate: { columns: ['monthly_spend'], segments: ['no-such-segment'] } }, operator).id);
+    const unknown = await nodes.bank.awaitJob(
+      nodes.bank.submitJob(
+        { kind: 'aggregate', agreementIds: [agreementId], aggregate: { columns: ['monthly_spend'], segments: ['no-such-segment'] } },
+        operator,
+      ).id,
+    );
     expect(unknown.status).toBe('failed');
     expect(unknown.error).toMatchObject({ code: 'INSIGHT_NOT_FOUND' });
   }, 120_000);
@@ -163,11 +202,23 @@ describe('aggregate queries between a bank and a telco node', () => {
     const wrongColumn = await run(agreementId, { columns: ['plan'] });
     expect(wrongColumn.error).toMatchObject({ code: 'OPERATION_NOT_ALLOWED', message: expect.stringContaining("column 'plan' is not an aggregate column") });
     const tooMany = await run(agreementId, { columns: ['monthly_spend'], groupBy: 'city' });
-    expect(tooMany.error).toMatchObject({ code: 'OPERATION_NOT_ALLOWED', message: expect.stringMatching(/\d+ groups requested; aggregate.maxGroups allows 4/) });
-    const histogramNotAgreed = await agree(nodes, { operations: ['overlap', 'aggregate'], aggregate: { ...AGGREGATE, columns: [{ column: 'monthly_spend', min: 0, max: 500 }] } });
-    expect((await run(histogramNotAgreed, { columns: ['monthly_spend'], histogram: true })).error).toMatchObject({ code: 'OPERATION_NOT_ALLOWED', message: expect.stringContaining('no agreed histogram buckets') });
+    expect(tooMany.error).toMatchObject({
+      code: 'OPERATION_NOT_ALLOWED',
+      message: expect.stringMatching(/\d+ groups requested; aggregate.maxGroups allows 4/),
+    });
+    const histogramNotAgreed = await agree(nodes, {
+      operations: ['overlap', 'aggregate'],
+      aggregate: { ...AGGREGATE, columns: [{ column: 'monthly_spend', min: 0, max: 500 }] },
+    });
+    expect((await run(histogramNotAgreed, { columns: ['monthly_spend'], histogram: true })).error).toMatchObject({
+      code: 'OPERATION_NOT_ALLOWED',
+      message: expect.stringContaining('no agreed histogram buckets'),
+    });
     const small = await agree(nodes, { operations: ['overlap', 'aggregate'], aggregate: { ...AGGREGATE, minInputSize: 1000 } });
-    expect((await run(small, { columns: ['monthly_spend'], groupBy: 'city' })).error).toMatchObject({ code: 'INPUT_BELOW_MINIMUM', message: expect.stringContaining('aggregate.minInputSize of 1000') });
+    expect((await run(small, { columns: ['monthly_spend'], groupBy: 'city' })).error).toMatchObject({
+      code: 'INPUT_BELOW_MINIMUM',
+      message: expect.stringContaining('aggregate.minInputSize of 1000'),
+    });
     expect(nodes.telco.listRuns({ limit: 1000 })).toHaveLength(before);
   }, 120_000);
 
@@ -176,21 +227,41 @@ describe('aggregate queries between a bank and a telco node', () => {
     const { client } = await nodes.bank.connect('telco', 'test');
     try {
       const link = client.openRun();
-      const start: RunFrame = { frame: 'start', start: {
-        runId: '5a0c6c1e-8c1a-4a59-9a43-5f4a3c2d1e0f', agreementId, operation: 'aggregate', receiverSetSize: 300, suite: nodes.bank.group.suite, maxBatch: 64, labelColumns: [],
-        aggregate: { columns: ['monthly_spend'], histogram: false, groupSizes: [100, 100, 100], membership: false, maxGroupsPerRecord: 1, unionSize: 0 },
-      } };
+      const start: RunFrame = {
+        frame: 'start',
+        start: {
+          runId: '5a0c6c1e-8c1a-4a59-9a43-5f4a3c2d1e0f',
+          agreementId,
+          operation: 'aggregate',
+          receiverSetSize: 300,
+          suite: nodes.bank.group.suite,
+          maxBatch: 64,
+          labelColumns: [],
+          aggregate: { columns: ['monthly_spend'], histogram: false, groupSizes: [100, 100, 100], membership: false, maxGroupsPerRecord: 1, unionSize: 0 },
+        },
+      };
       await link.send(start);
       const answer = await link.receive();
-      expect(answer).toMatchObject({ frame: 'abort', abort: { code: 'OPERATION_NOT_ALLOWED', message: expect.stringContaining('3 groups requested; aggregate.maxGroups allows 2') } });
+      expect(answer).toMatchObject({
+        frame: 'abort',
+        abort: { code: 'OPERATION_NOT_ALLOWED', message: expect.stringContaining('3 groups requested; aggregate.maxGroups allows 2') },
+      });
     } finally {
       client.close();
     }
-    expect(nodes.telco.listAudit({ limit: 1000, action: 'run.refused' }).at(-1)?.details).toMatchObject({ operation: 'aggregate', code: 'OPERATION_NOT_ALLOWED' });
+    expect(nodes.telco.listAudit({ limit: 1000, action: 'run.refused' }).at(-1)?.details).toMatchObject({
+      operation: 'aggregate',
+      code: 'OPERATION_NOT_ALLOWED',
+    });
   }, 60_000);
 
   it('refuses a query whose sums could overflow the plain modulus, before any data is exchanged', async () => {
-    const huge: AggregateProposal = { ...AGGREGATE, columns: [{ column: 'monthly_spend', min: -(2 ** 47), max: 2 ** 47 }], epsilonPerQuery: 0.000001, budget: { epsilon: 1, periodDays: 30 } };
+    const huge: AggregateProposal = {
+      ...AGGREGATE,
+      columns: [{ column: 'monthly_spend', min: -(2 ** 47), max: 2 ** 47 }],
+      epsilonPerQuery: 0.000001,
+      budget: { epsilon: 1, periodDays: 30 },
+    };
     const agreementId = await agree(nodes, { operations: ['overlap', 'aggregate'], aggregate: huge });
     const job = await run(agreementId, { columns: ['monthly_spend'] });
     expect(job.error).toMatchObject({ code: 'HE_OVERFLOW', message: expect.stringContaining('column monthly_spend') });
@@ -204,7 +275,9 @@ describe('aggregate queries between a bank and a telco node', () => {
     for (let i = 0; i < 2; i++) expect((await run(agreementId, { columns: ['monthly_spend'] })).error).toBeNull();
     const refused = await run(agreementId, { columns: ['monthly_spend'] });
     expect(refused.error).toMatchObject({ code: 'PRIVACY_BUDGET_EXHAUSTED' });
-    expect(refused.error!.message).toMatch(new RegExp(`agreement ${agreementId}: privacy budget period 0 .*epsilon: 2 spent \\+ 1 requested = 3 exceeds the period's budget of 2`));
+    expect(refused.error!.message).toMatch(
+      new RegExp(`agreement ${agreementId}: privacy budget period 0 .*epsilon: 2 spent \\+ 1 requested = 3 exceeds the period's budget of 2`),
+    );
     expect(refused.runIds).toHaveLength(1);
     // Refused by the bank's own ledger: the telco never saw the run.
     expect(() => nodes.telco.getRun(refused.runIds[0])).toThrow(/no run with id/);
@@ -219,7 +292,10 @@ describe('aggregate queries between a bank and a telco node', () => {
     nodes.telco = telco;
     nodes.bank.db.prepare('DELETE FROM privacy_spends WHERE agreement_id = ?').run(agreementId);
     const byTelco = await run(agreementId, { columns: ['monthly_spend'] });
-    expect(byTelco.error).toMatchObject({ code: 'PRIVACY_BUDGET_EXHAUSTED', message: expect.stringMatching(/^peer telco: agreement .*epsilon: 2 spent \+ 1 requested/) });
+    expect(byTelco.error).toMatchObject({
+      code: 'PRIVACY_BUDGET_EXHAUSTED',
+      message: expect.stringMatching(/^peer telco: agreement .*epsilon: 2 spent \+ 1 requested/),
+    });
     expect(nodes.bank.privacyBudget(agreementId).spent.epsilon).toBe('0');
     expect(telco.listAudit({ limit: 1000, action: 'privacy.refused' }).at(-1)?.details).toMatchObject({ agreementId, role: 'responder' });
   }, 180_000);
@@ -230,18 +306,37 @@ describe('aggregate queries between a bank and a telco node', () => {
     const attempt = async (tamper: (link: Link) => Link) => {
       const { client, peer } = await nodes.bank.connect('telco', 'test');
       try {
-        return await runAggregateQuerier(nodes.bank.sessionEnv(peer), tamper(client.openRun()), query).then(() => null, (err) => err);
+        return await runAggregateQuerier(nodes.bank.sessionEnv(peer), tamper(client.openRun()), query).then(
+          () => null,
+          (err) => err,
+        );
       } finally {
         client.close();
       }
     };
     const garbage = (frame: RunFrame, kind: number): RunFrame =>
-      frame.frame === 'heChunk' && frame.heChunk.kind === kind ? { frame: 'heChunk', heChunk: { ...frame.heChunk, data: Buffer.alloc(frame.heChunk.data.length, 7) } } : frame;
+      frame.frame === 'heChunk' && frame.heChunk.kind === kind
+        ? { frame: 'heChunk', heChunk: { ...frame.heChunk, data: Buffer.alloc(frame.heChunk.data.length, 7) } }
+        : frame;
     // Our result ciphertexts corrupted on the way out: the telco refuses them.
-    const outgoing = await attempt((link) => ({ ...link, stats: link.stats, send: (f) => link.send(garbage(f, 4)), receive: () => link.receive(), end: () => link.end(), closed: () => link.closed() }));
+    const outgoing = await attempt((link) => ({
+      ...link,
+      stats: link.stats,
+      send: (f) => link.send(garbage(f, 4)),
+      receive: () => link.receive(),
+      end: () => link.end(),
+      closed: () => link.closed(),
+    }));
     expect(outgoing).toMatchObject({ code: 'PEER_MESSAGE_INVALID', message: expect.stringContaining('peer telco: result') });
     // The telco's ciphertexts corrupted on the way in: the bank refuses them.
-    const incoming = await attempt((link) => ({ ...link, stats: link.stats, send: (f) => link.send(f), receive: async () => garbage(await link.receive(), 3), end: () => link.end(), closed: () => link.closed() }));
+    const incoming = await attempt((link) => ({
+      ...link,
+      stats: link.stats,
+      send: (f) => link.send(f),
+      receive: async () => garbage(await link.receive(), 3),
+      end: () => link.end(),
+      closed: () => link.closed(),
+    }));
     expect(incoming).toMatchObject({ code: 'PEER_MESSAGE_INVALID', message: expect.stringContaining('ciphertext[0]') });
     const failed = nodes.telco.listRuns({ limit: 2 });
     expect(failed.every((r) => r.status === 'failed')).toBe(true);

@@ -31,10 +31,19 @@ describe('agreement delivery when the other node is down', () => {
     nodes = await startTwoNodes({ bankRows: 60, partnerRows: 40, overlap: 20 });
     telco = nodes.telco;
     running = { ...nodes.running };
-    const proposed = await nodes.bank.proposeAgreement({
-      peer: 'telco', title: 'delivery', localDataset: 'customers', peerDataset: 'subscribers', idKind: 'phone',
-      operations: ['overlap'], minIntersection: 5, expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
-    }, admin);
+    const proposed = await nodes.bank.proposeAgreement(
+      {
+        peer: 'telco',
+        title: 'delivery',
+        localDataset: 'customers',
+        peerDataset: 'subscribers',
+        idKind: 'phone',
+        operations: ['overlap'],
+        minIntersection: 5,
+        expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      },
+      admin,
+    );
     id = proposed.id;
   });
   afterAll(async () => {

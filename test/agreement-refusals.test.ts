@@ -10,10 +10,27 @@ import { admin, agree, operator, startTwoNodes, type TwoNodes } from './support/
 
 /** Sends a start frame for `agreementId` straight to the telco and returns its answer. */
 async function rawStart(from: MofangNode, agreementId: string): Promise<RunFrame> {
-  const client = new PeerClient({ peer: from.peers.byName('telco'), keyPem: from.identity.keyPem, certPem: from.identity.certPem, limits: from.config.limits, onPinMismatch: () => {} });
+  const client = new PeerClient({
+    peer: from.peers.byName('telco'),
+    keyPem: from.identity.keyPem,
+    certPem: from.identity.certPem,
+    limits: from.config.limits,
+    onPinMismatch: () => {},
+  });
   try {
     const link = client.openRun();
-    await link.send({ frame: 'start', start: { runId: crypto.randomUUID(), agreementId, operation: 'overlap', receiverSetSize: 1500, suite: from.group.suite, maxBatch: 4096, labelColumns: [] } });
+    await link.send({
+      frame: 'start',
+      start: {
+        runId: crypto.randomUUID(),
+        agreementId,
+        operation: 'overlap',
+        receiverSetSize: 1500,
+        suite: from.group.suite,
+        maxBatch: 4096,
+        labelColumns: [],
+      },
+    });
     return await link.receive();
   } finally {
     client.close();
@@ -36,10 +53,19 @@ describe('agreement enforcement on both nodes', () => {
   });
 
   it('refuses a proposed but not yet accepted agreement, on both sides', async () => {
-    const proposed = await nodes.bank.proposeAgreement({
-      peer: 'telco', title: 'pending-one', localDataset: 'customers', peerDataset: 'subscribers', idKind: 'phone',
-      operations: ['overlap'], minIntersection: 10, expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
-    }, admin);
+    const proposed = await nodes.bank.proposeAgreement(
+      {
+        peer: 'telco',
+        title: 'pending-one',
+        localDataset: 'customers',
+        peerDataset: 'subscribers',
+        idKind: 'phone',
+        operations: ['overlap'],
+        minIntersection: 10,
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+      admin,
+    );
     await expect(nodes.bank.runQuery({ operation: 'overlap', agreementId: proposed.id }, operator)).rejects.toMatchObject({ code: 'AGREEMENT_NOT_ACCEPTED' });
     expect(await rawStart(nodes.bank, proposed.id)).toMatchObject({ frame: 'abort', abort: { code: 'AGREEMENT_NOT_ACCEPTED' } });
   });

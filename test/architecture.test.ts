@@ -31,16 +31,21 @@ function target(file: string, spec: string): string | null {
   return existsSync(ts) ? rel(ts) : null;
 }
 
-interface Edge { from: string; to: string }
+interface Edge {
+  from: string;
+  to: string;
+}
 
 /** Every import between shipped files of the repository, as paths from its root. */
 const edges: Edge[] = ['node', 'protocols', 'adapters'].flatMap((dir) =>
   sourceFiles(join(root, dir))
     .filter((file) => !TEST_SUPPORT.test(rel(file)))
-    .flatMap((file) => specifiers(file).flatMap((spec) => {
-      const to = target(file, spec);
-      return to ? [{ from: rel(file), to }] : [];
-    })),
+    .flatMap((file) =>
+      specifiers(file).flatMap((spec) => {
+        const to = target(file, spec);
+        return to ? [{ from: rel(file), to }] : [];
+      }),
+    ),
 );
 
 // node/errors.ts and node/paths.ts are the shared kernel: anyone may import them, they import no
@@ -126,12 +131,16 @@ function offenders(from: (file: string) => boolean, to: (file: string) => boolea
 
 /** The files `tsc -p tsconfig.json` compiles into dist/: the code that ships. */
 function buildFiles(): string[] {
-  const config = ts.getParsedCommandLineOfConfigFile(join(packageRoot(), 'tsconfig.json'), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => {
-      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(packageRoot(), 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
     },
-  });
+  );
   if (!config) throw new Error('tsconfig.json could not be read');
   return config.fileNames.map((f) => resolve(f));
 }
@@ -160,27 +169,52 @@ describe('repository structure', () => {
   });
 
   it('adapters/ imports nothing from node/', () => {
-    expect(offenders((f) => f.startsWith('adapters/'), (f) => f.startsWith('node/'))).toEqual([]);
+    expect(
+      offenders(
+        (f) => f.startsWith('adapters/'),
+        (f) => f.startsWith('node/'),
+      ),
+    ).toEqual([]);
   });
 
   it('the shared kernel (node/errors.ts, node/paths.ts) imports no module of node/', () => {
-    expect(offenders((f) => KERNEL.has(f), (f) => f.startsWith('node/') && !KERNEL.has(f))).toEqual([]);
+    expect(
+      offenders(
+        (f) => KERNEL.has(f),
+        (f) => f.startsWith('node/') && !KERNEL.has(f),
+      ),
+    ).toEqual([]);
   });
 
   it('store/ imports no feature: it runs the migrations it is handed', () => {
-    expect(offenders((f) => f.startsWith('node/store/'), (f) => f.startsWith('node/') && !f.startsWith('node/store/') && !KERNEL.has(f))).toEqual([]);
+    expect(
+      offenders(
+        (f) => f.startsWith('node/store/'),
+        (f) => f.startsWith('node/') && !f.startsWith('node/store/') && !KERNEL.has(f),
+      ),
+    ).toEqual([]);
   });
 
   it('session/ imports nothing from api/ or insight/', () => {
-    expect(offenders((f) => f.startsWith('node/session/'), (f) => f.startsWith('node/api/') || f.startsWith('node/insight/'))).toEqual([]);
+    expect(
+      offenders(
+        (f) => f.startsWith('node/session/'),
+        (f) => f.startsWith('node/api/') || f.startsWith('node/insight/'),
+      ),
+    ).toEqual([]);
   });
 
   it('node.ts and runtime.ts are imported only by the CLI and the other root files', () => {
     // The demo starts real nodes in one process, as the CLI does; jobs and peer are the known back
     // edges listed in KNOWN_BACK_EDGES.
-    const allowed = (f: string) => f.startsWith('node/cli/') || f.split('/').length === 2 || f === 'node/demo/demo.ts'
-      || f === 'node/jobs/execute.ts' || f === 'node/peer/handlers.ts';
-    expect(offenders((f) => !allowed(f), (f) => f === 'node/node.ts' || f === 'node/runtime.ts')).toEqual([]);
+    const allowed = (f: string) =>
+      f.startsWith('node/cli/') || f.split('/').length === 2 || f === 'node/demo/demo.ts' || f === 'node/jobs/execute.ts' || f === 'node/peer/handlers.ts';
+    expect(
+      offenders(
+        (f) => !allowed(f),
+        (f) => f === 'node/node.ts' || f === 'node/runtime.ts',
+      ),
+    ).toEqual([]);
   });
 
   it('the top-level modules of node/ import each other without cycles (beyond the known back edges)', () => {

@@ -20,12 +20,27 @@ describe('mofang administration commands', () => {
   const init: Record<'bank' | 'telco', { nodeId: string; certificateFile: string; tokens: Record<string, string> }> = {} as never;
   const ports: Record<string, number> = {};
   let child: ChildProcess | null = null;
-  const audit = (action: string) => JSON.parse(mofang(cfg.bank, '--json', 'audit', 'list', '--action', action).out) as { actor: string; subject: string; details: Record<string, unknown> }[];
+  const audit = (action: string) =>
+    JSON.parse(mofang(cfg.bank, '--json', 'audit', 'list', '--action', action).out) as { actor: string; subject: string; details: Record<string, unknown> }[];
 
   beforeAll(async () => {
     for (const k of ['bankGrpc', 'bankHttp', 'telcoGrpc', 'telcoHttp', 'nowhere']) ports[k] = await freePort();
     for (const name of ['bank', 'telco'] as const) {
-      const r = mofang(null, '--json', 'init', '--name', name, '--dir', join(dir, name), '--template', join(packageRoot(), 'config', 'bank.yaml'), '--grpc', `127.0.0.1:${ports[`${name}Grpc`]}`, '--http', `127.0.0.1:${ports[`${name}Http`]}`);
+      const r = mofang(
+        null,
+        '--json',
+        'init',
+        '--name',
+        name,
+        '--dir',
+        join(dir, name),
+        '--template',
+        join(packageRoot(), 'config', 'bank.yaml'),
+        '--grpc',
+        `127.0.0.1:${ports[`${name}Grpc`]}`,
+        '--http',
+        `127.0.0.1:${ports[`${name}Http`]}`,
+      );
       expect(r.code, r.err).toBe(0);
       init[name] = JSON.parse(r.out);
     }
@@ -40,7 +55,13 @@ describe('mofang administration commands', () => {
     const r = mofang(cfg.bank, '--json', 'node', 'show');
     expect(r.code, r.err).toBe(0);
     const view = JSON.parse(r.out);
-    expect(view).toMatchObject({ name: 'bank', nodeId: init.bank.nodeId, fingerprint: init.bank.nodeId, grpcListen: `127.0.0.1:${ports.bankGrpc}`, httpListen: `127.0.0.1:${ports.bankHttp}` });
+    expect(view).toMatchObject({
+      name: 'bank',
+      nodeId: init.bank.nodeId,
+      fingerprint: init.bank.nodeId,
+      grpcListen: `127.0.0.1:${ports.bankGrpc}`,
+      httpListen: `127.0.0.1:${ports.bankHttp}`,
+    });
     expect(view.version).toBe(JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version);
     expect(mofang(cfg.bank, 'node', 'show').out).toContain(init.bank.nodeId);
   });
@@ -52,10 +73,34 @@ describe('mofang administration commands', () => {
   });
 
   it('peers add names the flag that is wrong, and a fingerprint without sha256: says so', () => {
-    const noPrefix = mofang(cfg.bank, 'peers', 'add', '--name', 'telco', '--address', `127.0.0.1:${ports.telcoGrpc}`, '--certificate', init.telco.certificateFile, '--fingerprint', init.telco.nodeId.slice('sha256:'.length));
+    const noPrefix = mofang(
+      cfg.bank,
+      'peers',
+      'add',
+      '--name',
+      'telco',
+      '--address',
+      `127.0.0.1:${ports.telcoGrpc}`,
+      '--certificate',
+      init.telco.certificateFile,
+      '--fingerprint',
+      init.telco.nodeId.slice('sha256:'.length),
+    );
     expect(noPrefix.code).toBe(1);
     expect(noPrefix.err).toContain('fingerprint must start with sha256:');
-    const badAddress = mofang(cfg.bank, 'peers', 'add', '--name', 'telco', '--address', 'nowhere', '--certificate', init.telco.certificateFile, '--fingerprint', init.telco.nodeId);
+    const badAddress = mofang(
+      cfg.bank,
+      'peers',
+      'add',
+      '--name',
+      'telco',
+      '--address',
+      'nowhere',
+      '--certificate',
+      init.telco.certificateFile,
+      '--fingerprint',
+      init.telco.nodeId,
+    );
     expect(badAddress.code).toBe(1);
     expect(badAddress.err).toMatch(/CONFIG_INVALID: --address: .*host:port/);
     expect(badAddress.err).not.toContain('peers[');
@@ -64,7 +109,21 @@ describe('mofang administration commands', () => {
 
   it('peers add, update and remove change the config and are audited with the --as operator', () => {
     // Pinned at a port where nothing listens: the refusal below must name the peer and the fix.
-    const add = mofang(cfg.bank, '--as', 'alice', 'peers', 'add', '--name', 'telco', '--address', `127.0.0.1:${ports.nowhere}`, '--certificate', init.telco.certificateFile, '--fingerprint', init.telco.nodeId);
+    const add = mofang(
+      cfg.bank,
+      '--as',
+      'alice',
+      'peers',
+      'add',
+      '--name',
+      'telco',
+      '--address',
+      `127.0.0.1:${ports.nowhere}`,
+      '--certificate',
+      init.telco.certificateFile,
+      '--fingerprint',
+      init.telco.nodeId,
+    );
     expect(add.code, add.err).toBe(0);
     expect(audit('peer.pinned')).toEqual([expect.objectContaining({ actor: 'cli:alice', subject: init.telco.nodeId })]);
 
@@ -84,8 +143,15 @@ describe('mofang administration commands', () => {
 
     const update = mofang(cfg.bank, '--as', 'bob', 'peers', 'update', '--name', 'telco', '--address', `127.0.0.1:${ports.telcoGrpc}`);
     expect(update.code, update.err).toBe(0);
-    expect(JSON.parse(mofang(cfg.bank, '--json', 'peers', 'list').out)).toEqual([expect.objectContaining({ name: 'telco', address: `127.0.0.1:${ports.telcoGrpc}`, fingerprint: init.telco.nodeId })]);
-    expect(audit('peer.updated')).toEqual([expect.objectContaining({ actor: 'cli:bob', details: expect.objectContaining({ address: `127.0.0.1:${ports.telcoGrpc}`, previousAddress: `127.0.0.1:${ports.nowhere}` }) })]);
+    expect(JSON.parse(mofang(cfg.bank, '--json', 'peers', 'list').out)).toEqual([
+      expect.objectContaining({ name: 'telco', address: `127.0.0.1:${ports.telcoGrpc}`, fingerprint: init.telco.nodeId }),
+    ]);
+    expect(audit('peer.updated')).toEqual([
+      expect.objectContaining({
+        actor: 'cli:bob',
+        details: expect.objectContaining({ address: `127.0.0.1:${ports.telcoGrpc}`, previousAddress: `127.0.0.1:${ports.nowhere}` }),
+      }),
+    ]);
 
     const remove = mofang(cfg.bank, '--as', 'carol', 'peers', 'remove', '--name', 'telco');
     expect(remove.code, remove.err).toBe(0);
@@ -115,7 +181,9 @@ describe('mofang administration commands', () => {
     expect(mofang(cfg.bank, 'import', csv, '--dataset', 'customers', '--id', 'phone:phone').code).toBe(0);
     const run = (spec: unknown) => mofang(cfg.bank, 'layering', 'run', '--dataset', 'customers', '--spec', JSON.stringify(spec));
     const split = { attr: 'age', by: 'bands', edges: [30] };
-    expect(run({ root: { split: { ...split, by: 'bandz' } } }).err).toContain('INSIGHT_INVALID: --spec: root.split.by: must be one of: values, bands, dateBands');
+    expect(run({ root: { split: { ...split, by: 'bandz' } } }).err).toContain(
+      'INSIGHT_INVALID: --spec: root.split.by: must be one of: values, bands, dateBands',
+    );
     const noAttr = run({ root: { split }, metrics: [{ fn: 'mean' }] });
     expect(noAttr.err).toContain('--spec: metrics[0].attr: is required');
     expect(noAttr.err).not.toContain('undefined');
@@ -151,7 +219,12 @@ describe('mofang administration commands', () => {
     const soon = new Date(Date.now() + 10_000).toISOString();
     const short = mofang(cfg.bank, 'token', 'create', '--name', 'short', '--role', 'operator', '--expires', soon).out.trim();
     expect((await get('/v1/datasets', short)).status).toBe(200);
-    const listed = JSON.parse(mofang(cfg.bank, '--json', 'token', 'list').out) as { id: string; status: string; expiresAt: string | null; lastUsedAt: string | null }[];
+    const listed = JSON.parse(mofang(cfg.bank, '--json', 'token', 'list').out) as {
+      id: string;
+      status: string;
+      expiresAt: string | null;
+      lastUsedAt: string | null;
+    }[];
     const row = listed.find((t) => t.id === 'ops-2')!;
     expect(row.status).toBe('active');
     expect(Date.parse(row.expiresAt!) - Date.now()).toBeGreaterThan(29 * 86_400_000);
@@ -173,11 +246,19 @@ describe('mofang administration commands', () => {
 
     // The admin API: operators may not use it; an admin creates and revokes.
     expect((await get('/v1/tokens', init.bank.tokens.operator)).status).toBe(403);
-    const post = await fetch(`${url}/v1/tokens`, { method: 'POST', headers: { authorization: `Bearer ${init.bank.tokens.admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'api-1', role: 'compliance' }) });
+    const post = await fetch(`${url}/v1/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${init.bank.tokens.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'api-1', role: 'compliance' }),
+    });
     expect(post.status).toBe(201);
     const { token: api1 } = await post.json();
     expect((await get('/v1/audit', api1)).status).toBe(200);
-    const bad = await fetch(`${url}/v1/tokens`, { method: 'POST', headers: { authorization: `Bearer ${init.bank.tokens.admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'api-2', role: 'root' }) });
+    const bad = await fetch(`${url}/v1/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${init.bank.tokens.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'api-2', role: 'root' }),
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.message).toContain('must be one of: admin, operator, compliance');
     expect(((await (await get('/v1/tokens', init.bank.tokens.admin)).json()).tokens as { id: string }[]).map((t) => t.id)).toContain('api-1');

@@ -16,10 +16,16 @@ const HOOK = pathToFileURL(join(import.meta.dirname, 'support', 'module-log.mjs'
 /** The packages (under node_modules) a `mofang` command loaded, and its result. */
 function packagesLoadedBy(config: string | null, ...args: string[]) {
   const log = join(dir, `modules-${args[0]}.txt`);
-  const r = spawnSync(process.execPath, ['--import', HOOK, BIN, ...(config ? ['--config', config] : []), ...args], { encoding: 'utf8', env: { ...process.env, MODULE_LOG: log }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', HOOK, BIN, ...(config ? ['--config', config] : []), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, MODULE_LOG: log },
+    timeout: 120_000,
+  });
   const files = readFileSync(log, 'utf8').split('\n');
   // ajv's compiler; the generated config validator needs only its runtime helpers (ajv/dist/runtime).
-  const packages = new Set(files.flatMap((f) => (/node_modules\/ajv\/dist\/runtime\//.test(f) ? [] : f.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1] ?? [])));
+  const packages = new Set(
+    files.flatMap((f) => (/node_modules\/ajv\/dist\/runtime\//.test(f) ? [] : (f.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1] ?? []))),
+  );
   return { code: r.status, err: r.stderr, packages };
 }
 
@@ -43,7 +49,8 @@ describe('mofang start-up loads what the command needs', () => {
   it('a local read (datasets) loads neither gRPC nor the node services', () => {
     const r = packagesLoadedBy(config, 'datasets');
     expect(r.code, r.err).toBe(0);
-    for (const p of ['@grpc/grpc-js', 'ajv', '@sinclair/typebox', 'prom-client', 'libphonenumber-js', 'node-seal', 'fastify']) expect(r.packages).not.toContain(p);
+    for (const p of ['@grpc/grpc-js', 'ajv', '@sinclair/typebox', 'prom-client', 'libphonenumber-js', 'node-seal', 'fastify'])
+      expect(r.packages).not.toContain(p);
   });
 
   it('opening the node for a query compiles no schema and loads no gRPC, metrics, phone or HE library', () => {
@@ -55,7 +62,8 @@ describe('mofang start-up loads what the command needs', () => {
     // gRPC: only a process that talks to a peer (the running node's runner does); ajv: the config
     // is checked by generated code; prom-client: nothing in a one-shot process serves /metrics;
     // libphonenumber-js: only an import of foreign numbers needs it.
-    for (const p of ['@grpc/grpc-js', '@grpc/proto-loader', 'ajv', 'prom-client', 'libphonenumber-js', 'node-seal', 'fastify']) expect(r.packages).not.toContain(p);
+    for (const p of ['@grpc/grpc-js', '@grpc/proto-loader', 'ajv', 'prom-client', 'libphonenumber-js', 'node-seal', 'fastify'])
+      expect(r.packages).not.toContain(p);
   });
 
   it('the generated config validator still names the field and its expected form', () => {

@@ -24,8 +24,25 @@ describe('mofang CLI with two node processes', () => {
 
   beforeAll(async () => {
     ports = [await freePort(), await freePort(), await freePort(), await freePort()];
-    for (const [name, template, g, h] of [['bank', 'bank.yaml', ports[0], ports[1]], ['telco', 'partner.yaml', ports[2], ports[3]]] as const) {
-      const r = mofang(null, '--json', 'init', '--name', name, '--dir', join(dir, name), '--template', join(packageRoot(), 'config', template), '--grpc', `127.0.0.1:${g}`, '--http', `127.0.0.1:${h}`);
+    for (const [name, template, g, h] of [
+      ['bank', 'bank.yaml', ports[0], ports[1]],
+      ['telco', 'partner.yaml', ports[2], ports[3]],
+    ] as const) {
+      const r = mofang(
+        null,
+        '--json',
+        'init',
+        '--name',
+        name,
+        '--dir',
+        join(dir, name),
+        '--template',
+        join(packageRoot(), 'config', template),
+        '--grpc',
+        `127.0.0.1:${g}`,
+        '--http',
+        `127.0.0.1:${h}`,
+      );
       expect(r.code, r.err).toBe(0);
       init[name] = JSON.parse(r.out);
     }
@@ -50,12 +67,52 @@ describe('mofang CLI with two node processes', () => {
   });
 
   it('peers add refuses a fingerprint that does not match the certificate, then pins the right one', () => {
-    const wrong = mofang(cfg.bank, 'peers', 'add', '--name', 'telco', '--address', `127.0.0.1:${ports[2]}`, '--certificate', init.telco.certificateFile, '--fingerprint', init.bank.nodeId);
+    const wrong = mofang(
+      cfg.bank,
+      'peers',
+      'add',
+      '--name',
+      'telco',
+      '--address',
+      `127.0.0.1:${ports[2]}`,
+      '--certificate',
+      init.telco.certificateFile,
+      '--fingerprint',
+      init.bank.nodeId,
+    );
     expect(wrong.code).toBe(1);
     expect(wrong.err).toContain('PEER_NOT_PINNED');
     expect(readFileSync(cfg.bank, 'utf8')).not.toContain('telco');
-    expect(mofang(cfg.bank, 'peers', 'add', '--name', 'telco', '--address', `127.0.0.1:${ports[2]}`, '--certificate', init.telco.certificateFile, '--fingerprint', init.telco.nodeId).code).toBe(0);
-    expect(mofang(cfg.telco, 'peers', 'add', '--name', 'bank', '--address', `127.0.0.1:${ports[0]}`, '--certificate', init.bank.certificateFile, '--fingerprint', init.bank.nodeId).code).toBe(0);
+    expect(
+      mofang(
+        cfg.bank,
+        'peers',
+        'add',
+        '--name',
+        'telco',
+        '--address',
+        `127.0.0.1:${ports[2]}`,
+        '--certificate',
+        init.telco.certificateFile,
+        '--fingerprint',
+        init.telco.nodeId,
+      ).code,
+    ).toBe(0);
+    expect(
+      mofang(
+        cfg.telco,
+        'peers',
+        'add',
+        '--name',
+        'bank',
+        '--address',
+        `127.0.0.1:${ports[0]}`,
+        '--certificate',
+        init.bank.certificateFile,
+        '--fingerprint',
+        init.bank.nodeId,
+      ).code,
+    ).toBe(0);
   });
 
   it('a config with a wrong field names the field and the expected form, and the node does not start', () => {
@@ -85,7 +142,26 @@ describe('mofang CLI with two node processes', () => {
     await waitForHealth(`http://127.0.0.1:${ports[1]}`);
     await waitForHealth(`http://127.0.0.1:${ports[3]}`);
 
-    const proposed = mofang(cfg.bank, '--json', 'agreements', 'propose', '--peer', 'telco', '--title', 'cli-test', '--dataset', 'customers', '--peer-dataset', 'subscribers', '--id-kind', 'phone', '--min-intersection', '50', '--expires', '30d');
+    const proposed = mofang(
+      cfg.bank,
+      '--json',
+      'agreements',
+      'propose',
+      '--peer',
+      'telco',
+      '--title',
+      'cli-test',
+      '--dataset',
+      'customers',
+      '--peer-dataset',
+      'subscribers',
+      '--id-kind',
+      'phone',
+      '--min-intersection',
+      '50',
+      '--expires',
+      '30d',
+    );
     expect(proposed.code, proposed.err).toBe(0);
     agreementId = JSON.parse(proposed.out).id;
     expect(JSON.parse(mofang(cfg.telco, '--json', 'agreements', 'list', '--status', 'pending').out).map((a: { id: string }) => a.id)).toEqual([agreementId]);
@@ -100,7 +176,11 @@ describe('mofang CLI with two node processes', () => {
     const url = `http://127.0.0.1:${ports[1]}/v1/queries`;
     const body = JSON.stringify({ operation: 'enrich', agreementId });
     const asRole = (role: string | null) =>
-      fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...(role ? { authorization: `Bearer ${init.bank.tokens[role]}` } : {}) } });
+      fetch(url, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...(role ? { authorization: `Bearer ${init.bank.tokens[role]}` } : {}) },
+      });
     expect((await asRole(null)).status).toBe(401);
     const forbidden = await asRole('compliance');
     expect(forbidden.status).toBe(403);
@@ -111,16 +191,70 @@ describe('mofang CLI with two node processes', () => {
   });
 
   it('an aggregate agreement from propose flags, then a grouped aggregate query and the budget, from the CLI', () => {
-    const bad = mofang(cfg.bank, 'agreements', 'propose', '--peer', 'telco', '--title', 'spend', '--dataset', 'customers', '--peer-dataset', 'subscribers', '--id-kind', 'phone',
-      '--operations', 'overlap,aggregate', '--aggregate-column', 'monthly_spend:0:x', '--epsilon-per-query', '1', '--budget-epsilon', '5');
+    const bad = mofang(
+      cfg.bank,
+      'agreements',
+      'propose',
+      '--peer',
+      'telco',
+      '--title',
+      'spend',
+      '--dataset',
+      'customers',
+      '--peer-dataset',
+      'subscribers',
+      '--id-kind',
+      'phone',
+      '--operations',
+      'overlap,aggregate',
+      '--aggregate-column',
+      'monthly_spend:0:x',
+      '--epsilon-per-query',
+      '1',
+      '--budget-epsilon',
+      '5',
+    );
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('AGREEMENT_INVALID: --aggregate-column: max must be a number, got "x"');
-    const proposed = mofang(cfg.bank, '--json', 'agreements', 'propose', '--peer', 'telco', '--title', 'spend', '--dataset', 'customers', '--peer-dataset', 'subscribers', '--id-kind', 'phone',
-      '--operations', 'overlap,aggregate', '--min-intersection', '10', '--aggregate-column', 'monthly_spend:0:500:2:100,300', '--epsilon-per-query', '1', '--budget-epsilon', '5',
-      '--min-group-size', '5', '--min-input-size', '40', '--max-groups', '16');
+    const proposed = mofang(
+      cfg.bank,
+      '--json',
+      'agreements',
+      'propose',
+      '--peer',
+      'telco',
+      '--title',
+      'spend',
+      '--dataset',
+      'customers',
+      '--peer-dataset',
+      'subscribers',
+      '--id-kind',
+      'phone',
+      '--operations',
+      'overlap,aggregate',
+      '--min-intersection',
+      '10',
+      '--aggregate-column',
+      'monthly_spend:0:500:2:100,300',
+      '--epsilon-per-query',
+      '1',
+      '--budget-epsilon',
+      '5',
+      '--min-group-size',
+      '5',
+      '--min-input-size',
+      '40',
+      '--max-groups',
+      '16',
+    );
     expect(proposed.code, proposed.err).toBe(0);
     const terms = JSON.parse(proposed.out).terms;
-    expect(terms).toMatchObject({ version: 3, outputs: { aggregate: ['proposer'] }, aggregate: { valueHolder: 'acceptor', columns: [{ column: 'monthly_spend', min: 0, max: 500, scale: 2, buckets: [100, 300] }] } });
+    expect(terms).toMatchObject({
+      version: 3,
+      outputs: { aggregate: ['proposer'] },
+      aggregate: { valueHolder: 'acceptor', columns: [{ column: 'monthly_spend', min: 0, max: 500, scale: 2, buckets: [100, 300] }] },
+    });
     expect(mofang(cfg.telco, 'agreements', 'accept', terms.id).code).toBe(0);
 
     const query = mofang(cfg.bank, '--json', 'query', 'aggregate', '--agreement', terms.id, '--column', 'monthly_spend', '--histogram', '--group-by', 'city');
@@ -138,7 +272,9 @@ describe('mofang CLI with two node processes', () => {
     const csv = 'phone,plan\n13900000001,a\n13900000002,b\nbad-phone,c\n';
     const upload = (role: string, skipBad: boolean) =>
       fetch(`http://127.0.0.1:${ports[1]}/v1/datasets/uploaded/import?id=phone:phone${skipBad ? '&skipBad=true' : ''}`, {
-        method: 'POST', body: csv, headers: { 'content-type': 'text/csv', authorization: `Bearer ${init.bank.tokens[role]}` },
+        method: 'POST',
+        body: csv,
+        headers: { 'content-type': 'text/csv', authorization: `Bearer ${init.bank.tokens[role]}` },
       });
     expect((await upload('operator', true)).status).toBe(403);
     const refused = await upload('admin', false);
@@ -147,7 +283,10 @@ describe('mofang CLI with two node processes', () => {
     const ok = await upload('admin', true);
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ dataset: 'uploaded', imported: 2, rejected: 1 });
-    const imports = JSON.parse(mofang(cfg.bank, '--json', 'audit', 'list', '--action', 'dataset.imported', '--limit', '1000').out) as { subject: string; actor: string }[];
+    const imports = JSON.parse(mofang(cfg.bank, '--json', 'audit', 'list', '--action', 'dataset.imported', '--limit', '1000').out) as {
+      subject: string;
+      actor: string;
+    }[];
     expect(imports.some((e) => e.subject === 'uploaded' && e.actor.startsWith('token:'))).toBe(true);
   });
 
@@ -169,8 +308,9 @@ describe('mofang CLI with two node processes', () => {
     cpSync(join(dir, 'bank'), copy, { recursive: true });
     const db = new Database(join(copy, 'data', 'mofang.db'));
     db.exec('DROP TRIGGER IF EXISTS audit_log_no_update');
-    for (const t of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'").pluck().all() as string[]) db.exec(`DROP TRIGGER "${t}"`);
-    db.prepare("UPDATE audit_log SET details = '{\"rowsRead\":1}' WHERE seq = 2").run();
+    for (const t of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'").pluck().all() as string[])
+      db.exec(`DROP TRIGGER "${t}"`);
+    db.prepare('UPDATE audit_log SET details = \'{"rowsRead":1}\' WHERE seq = 2').run();
     db.close();
     const r = mofang(join(copy, 'mofang.yaml'), 'audit', 'verify');
     expect(r.code).toBe(3);

@@ -39,8 +39,14 @@ it('refuses sizes its agreements would refuse half-way, up front, naming the min
     code: 'REQUEST_INVALID',
     message: expect.stringContaining(`--bank-rows 300: the demo needs at least ${DEMO_MIN_BANK_ROWS}`),
   });
-  await expect(run(1000, 50, 40)).rejects.toMatchObject({ code: 'REQUEST_INVALID', message: expect.stringContaining('--partner-rows 50: the demo needs at least 100') });
-  await expect(run(1000, 500, 99)).rejects.toMatchObject({ code: 'REQUEST_INVALID', message: expect.stringContaining('--overlap 99: the demo needs at least 100') });
+  await expect(run(1000, 50, 40)).rejects.toMatchObject({
+    code: 'REQUEST_INVALID',
+    message: expect.stringContaining('--partner-rows 50: the demo needs at least 100'),
+  });
+  await expect(run(1000, 500, 99)).rejects.toMatchObject({
+    code: 'REQUEST_INVALID',
+    message: expect.stringContaining('--overlap 99: the demo needs at least 100'),
+  });
   expect(existsSync(join(dir, 'demo'))).toBe(false);
 });
 

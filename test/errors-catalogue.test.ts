@@ -21,11 +21,17 @@ const codes = Object.keys(ERRORS) as ErrorCode[];
 describe('docs/errors.md', () => {
   it('lists every code in the catalogue', () => {
     const documented = new Set(rows.map((r) => r.code));
-    expect(codes.filter((c) => !documented.has(c)), 'in node/errors.ts but not in docs/errors.md').toEqual([]);
+    expect(
+      codes.filter((c) => !documented.has(c)),
+      'in node/errors.ts but not in docs/errors.md',
+    ).toEqual([]);
   });
 
   it('lists no code that is not in the catalogue, and none twice', () => {
-    expect(rows.filter((r) => !(r.code in ERRORS)).map((r) => r.code), 'in docs/errors.md but not in node/errors.ts').toEqual([]);
+    expect(
+      rows.filter((r) => !(r.code in ERRORS)).map((r) => r.code),
+      'in docs/errors.md but not in node/errors.ts',
+    ).toEqual([]);
     expect(rows.length).toBe(new Set(rows.map((r) => r.code)).size);
   });
 

@@ -18,7 +18,12 @@ import { freePort } from '../node/net/free-port.js';
 import { packageRoot } from '../node/paths.js';
 import { startNode } from '../node/runtime.js';
 
-interface Pem { cert: string; key: string; certFile: string; keyFile: string }
+interface Pem {
+  cert: string;
+  key: string;
+  certFile: string;
+  keyFile: string;
+}
 
 async function identity(dir: string, name: string): Promise<Pem> {
   await createIdentity(dir, name);
@@ -31,7 +36,16 @@ async function identity(dir: string, name: string): Promise<Pem> {
 function get(port: number, path: string, tls: { ca: string; cert?: string; key?: string }, token?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path, servername: 'localhost', ca: tls.ca, cert: tls.cert, key: tls.key, headers: token ? { authorization: `Bearer ${token}` } : {} },
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        servername: 'localhost',
+        ca: tls.ca,
+        cert: tls.cert,
+        key: tls.key,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      },
       (res) => {
         let body = '';
         res.on('data', (d) => (body += d));
@@ -72,7 +86,13 @@ describe('HTTP API over TLS', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'mofang-tls-'));
     grpcPort = await freePort();
-    init = await initNode({ dir: join(dir, 'bank'), name: 'bank', template: join(packageRoot(), 'config', 'bank.yaml'), grpcListen: `127.0.0.1:${grpcPort}`, httpListen: `127.0.0.1:${await freePort()}` });
+    init = await initNode({
+      dir: join(dir, 'bank'),
+      name: 'bank',
+      template: join(packageRoot(), 'config', 'bank.yaml'),
+      grpcListen: `127.0.0.1:${grpcPort}`,
+      httpListen: `127.0.0.1:${await freePort()}`,
+    });
     server = await identity(join(dir, 'api'), 'localhost');
     client = await identity(join(dir, 'client'), 'monitoring');
     stranger = await identity(join(dir, 'stranger'), 'stranger');
@@ -120,7 +140,10 @@ describe('HTTP API over TLS', () => {
     const refusal = async (http: Record<string, unknown>) => {
       const { node } = openWith(http);
       try {
-        return await startNode(node).then(async (r) => (await r.stop(), null), (err) => err);
+        return await startNode(node).then(
+          async (r) => (await r.stop(), null),
+          (err) => err,
+        );
       } finally {
         node.close();
       }

@@ -11,10 +11,26 @@ describe('mofang flows schedule', () => {
   const cfg = join(dir, 'bank', 'mofang.yaml');
 
   beforeAll(() => {
-    const init = mofang(null, 'init', '--name', 'bank', '--dir', join(dir, 'bank'), '--template', join(packageRoot(), 'config', 'bank.yaml'), '--grpc', '127.0.0.1:0', '--http', '127.0.0.1:0');
+    const init = mofang(
+      null,
+      'init',
+      '--name',
+      'bank',
+      '--dir',
+      join(dir, 'bank'),
+      '--template',
+      join(packageRoot(), 'config', 'bank.yaml'),
+      '--grpc',
+      '127.0.0.1:0',
+      '--http',
+      '127.0.0.1:0',
+    );
     expect(init.code, init.err).toBe(0);
     const file = join(dir, 'customers.csv');
-    writeFileSync(file, `${['phone,tier', ...Array.from({ length: 30 }, (_, i) => `1390000${String(i).padStart(4, '0')},${i % 2 ? 'gold' : 'basic'}`)].join('\n')}\n`);
+    writeFileSync(
+      file,
+      `${['phone,tier', ...Array.from({ length: 30 }, (_, i) => `1390000${String(i).padStart(4, '0')},${i % 2 ? 'gold' : 'basic'}`)].join('\n')}\n`,
+    );
     const imported = mofang(cfg, 'import', file, '--dataset', 'customers', '--id', 'phone:phone');
     expect(imported.code, imported.err).toBe(0);
     const segment = mofang(cfg, 'segments', 'create', 'gold', '--dataset', 'customers', '--rule', '{"attr":"tier","op":"eq","value":"gold"}');
@@ -24,7 +40,10 @@ describe('mofang flows schedule', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('sets a schedule at creation, changes and clears it, each change audited', () => {
-    expect(mofangJson(cfg, 'flows', 'create', 'tiers', '--dataset', 'customers', '--segments', 'gold', '--every', 'week')).toMatchObject({ name: 'tiers', every: 'week' });
+    expect(mofangJson(cfg, 'flows', 'create', 'tiers', '--dataset', 'customers', '--segments', 'gold', '--every', 'week')).toMatchObject({
+      name: 'tiers',
+      every: 'week',
+    });
     expect(mofangJson(cfg, 'flows', 'update', 'tiers', '--every', 'month')).toMatchObject({ every: 'month' });
     const listed = mofang(cfg, 'flows', 'list');
     expect(listed.out).toMatch(/tiers\s+customers\s+every month/);
@@ -32,7 +51,9 @@ describe('mofang flows schedule', () => {
     const snapshot = mofang(cfg, 'flows', 'snapshot', 'tiers', '--period', '2026-W48');
     expect(snapshot.code, snapshot.err).toBe(0);
     expect(mofang(cfg, 'flows', 'trend', 'tiers').out).toMatch(/^2026-W48\s+none of these=15\s+gold=15/m);
-    const actions = mofangJson<{ action: string }[]>(cfg, 'audit', 'list', '--limit', '1000').map((e) => e.action).filter((a) => a.startsWith('flow.'));
+    const actions = mofangJson<{ action: string }[]>(cfg, 'audit', 'list', '--limit', '1000')
+      .map((e) => e.action)
+      .filter((a) => a.startsWith('flow.'));
     expect(actions).toEqual(['flow.created', 'flow.schedule_set', 'flow.schedule_set', 'flow.snapshot']);
   });
 

@@ -13,10 +13,26 @@ describe('mofang tree', () => {
   const rows = 1500;
 
   beforeAll(() => {
-    const init = mofang(null, 'init', '--name', 'bank', '--dir', join(dir, 'bank'), '--template', join(packageRoot(), 'config', 'bank.yaml'), '--grpc', '127.0.0.1:0', '--http', '127.0.0.1:0');
+    const init = mofang(
+      null,
+      'init',
+      '--name',
+      'bank',
+      '--dir',
+      join(dir, 'bank'),
+      '--template',
+      join(packageRoot(), 'config', 'bank.yaml'),
+      '--grpc',
+      '127.0.0.1:0',
+      '--http',
+      '127.0.0.1:0',
+    );
     expect(init.code, init.err).toBe(0);
     const file = join(dir, 'customers.csv');
-    writeFileSync(file, `${['phone,age,tier,income,joined,churned', ...Array.from({ length: rows }, (_, i) => Object.values(customer(i)).join(','))].join('\n')}\n`);
+    writeFileSync(
+      file,
+      `${['phone,age,tier,income,joined,churned', ...Array.from({ length: rows }, (_, i) => Object.values(customer(i)).join(','))].join('\n')}\n`,
+    );
     const imported = mofang(cfg, 'import', file, '--dataset', 'customers', '--id', 'phone:phone');
     expect(imported.code, imported.err).toBe(0);
   });
@@ -24,7 +40,23 @@ describe('mofang tree', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('trains, shows, scores and saves a leaf, each change in the audit log', () => {
-    const tree = mofangJson(cfg, 'tree', 'train', '--dataset', 'customers', '--target', 'churned', '--attributes', 'age,tier,income,joined', '--max-depth', '3', '--min-leaf', '10', '--min-impurity-decrease', '0.001');
+    const tree = mofangJson(
+      cfg,
+      'tree',
+      'train',
+      '--dataset',
+      'customers',
+      '--target',
+      'churned',
+      '--attributes',
+      'age,tier,income,joined',
+      '--max-depth',
+      '3',
+      '--min-leaf',
+      '10',
+      '--min-impurity-decrease',
+      '0.001',
+    );
     expect(tree.model.metrics.validation.accuracy).toBe(1);
     const shown = mofang(cfg, 'tree', 'show', tree.id);
     expect(shown.code, shown.err).toBe(0);

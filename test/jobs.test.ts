@@ -9,7 +9,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeSyntheticPair } from '../node/demo/synthetic.js';
 import { agreeByCli, createNodes, mofang, mofangJson, type NodeProcess } from './support/node-processes.js';
 
-type Job = { id: string; status: string; attempt: number; progress: { done: number; total: number }; result: { count: number | null } | null; error: { code: string; message: string } | null; runIds: string[] };
+type Job = {
+  id: string;
+  status: string;
+  attempt: number;
+  progress: { done: number; total: number };
+  result: { count: number | null } | null;
+  error: { code: string; message: string } | null;
+  runIds: string[];
+};
 
 async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 90_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -45,12 +53,19 @@ describe('jobs survive crashes, can be cancelled from either side, and time out 
   const job = (id: string) => mofangJson<Job>(bank.config, 'jobs', 'show', id);
   const submit = (op: 'overlap' | 'enrich') => mofangJson<Job>(bank.config, 'query', op, '--agreement', agreement, '--detach').id;
   // In the exchange proper: the responder has accepted (its own set is evaluated), points are flowing.
-  const running = (id: string) => until(`job ${id} to make progress`, () =>
-    peek<{ id: string }>(bank, `SELECT id FROM jobs WHERE id = ? AND status = 'running' AND phase = 'exchange' AND done > 0`, id));
-  const finished = (id: string, timeoutMs?: number) => until(`job ${id} to finish`, () => {
-    const j = job(id);
-    return ['succeeded', 'failed', 'cancelled'].includes(j.status) && j;
-  }, timeoutMs);
+  const running = (id: string) =>
+    until(`job ${id} to make progress`, () =>
+      peek<{ id: string }>(bank, `SELECT id FROM jobs WHERE id = ? AND status = 'running' AND phase = 'exchange' AND done > 0`, id),
+    );
+  const finished = (id: string, timeoutMs?: number) =>
+    until(
+      `job ${id} to finish`,
+      () => {
+        const j = job(id);
+        return ['succeeded', 'failed', 'cancelled'].includes(j.status) && j;
+      },
+      timeoutMs,
+    );
 
   beforeAll(async () => {
     env = await createNodes(['bank', 'telco'], (doc) => {
@@ -114,14 +129,14 @@ describe('jobs survive crashes, can be cancelled from either side, and time out 
     expect(responderRun.errorCode, responderRun.errorMessage).toBe('JOB_CANCELLED');
   });
 
-  it('the responder cancels its side: the querier\'s job ends cancelled with the reason', async () => {
+  it("the responder cancels its side: the querier's job ends cancelled with the reason", async () => {
     const id = submit('enrich');
     await running(id);
     const run = await until('the run of this job', () => peek<{ id: string }>(bank, `SELECT id FROM runs WHERE job_id = ? AND status = 'running'`, id));
     // Hold the querier still so the run cannot finish before the operator's cancel lands (a CLI
     // process can take seconds on a loaded machine); it reads the responder's abort on resuming.
     await bank.kill('SIGSTOP');
-    let cancelled;
+    let cancelled: ReturnType<typeof mofang>;
     try {
       cancelled = mofang(telco.config, 'runs', 'cancel', run.id);
     } finally {

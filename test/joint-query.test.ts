@@ -51,7 +51,8 @@ describe('joint queries between a bank and a telco node', () => {
     expect(run.resultCount).toBe(expected.size);
     const marked = nodes.bank.db
       .prepare("SELECT id_norm FROM joint_attributes WHERE dataset = 'customers' AND name = 'partner:telco:active' AND value = 'true'")
-      .pluck().all() as string[];
+      .pluck()
+      .all() as string[];
     expect(new Set(marked)).toEqual(expected);
     const partnerSide = nodes.telco.getRun(run.id);
     expect(partnerSide.resultCount).toBeNull();
@@ -60,11 +61,17 @@ describe('joint queries between a bank and a telco node', () => {
 
   it('enrich marks every other customer of the input set false; segments and profile columns read false as "not a partner customer"', async () => {
     const bankPhones = phonesOf(nodes.data.bankFile);
-    const values = new Map(nodes.bank.db.prepare("SELECT id_norm, value FROM joint_attributes WHERE dataset = 'customers' AND name = 'partner:telco:active'").raw().all() as [string, string][]);
+    const values = new Map(
+      nodes.bank.db.prepare("SELECT id_norm, value FROM joint_attributes WHERE dataset = 'customers' AND name = 'partner:telco:active'").raw().all() as [
+        string,
+        string,
+      ][],
+    );
     expect(values.size).toBe(bankPhones.size);
     for (const phone of bankPhones) expect(values.get(phone)).toBe(expected.has(phone) ? 'true' : 'false');
 
-    const segment = async (name: string, rule: object) => (await nodes.bank.insight.createSegment({ name, dataset: 'customers', rule: rule as never }, operator)).latest?.size;
+    const segment = async (name: string, rule: object) =>
+      (await nodes.bank.insight.createSegment({ name, dataset: 'customers', rule: rule as never }, operator)).latest?.size;
     expect(await segment('partner', { attr: 'partner:telco:active', op: 'eq', value: true })).toBe(expected.size);
     expect(await segment('not-partner', { attr: 'partner:telco:active', op: 'eq', value: false })).toBe(bankPhones.size - expected.size);
     expect(await segment('unknown', { attr: 'partner:telco:active', op: 'isNotSet' })).toBe(0);
@@ -74,7 +81,7 @@ describe('joint queries between a bank and a telco node', () => {
     expect(column.filter((v) => v === 0).length).toBe(bankPhones.size - expected.size);
   });
 
-  it('both nodes hold each other\'s signed receipt and their audit logs verify, including peer-held checkpoints', async () => {
+  it("both nodes hold each other's signed receipt and their audit logs verify, including peer-held checkpoints", async () => {
     const runs = nodes.bank.listRuns({});
     for (const run of runs) {
       const bankReceipts = nodes.bank.db.prepare('SELECT signer FROM receipts WHERE run_id = ?').pluck().all(run.id);
@@ -91,16 +98,29 @@ describe('joint queries between a bank and a telco node', () => {
   });
 
   it('the partner evaluates its set once per key epoch for enrich, but draws a fresh key for every overlap-only query', async () => {
-    const completed = () => nodes.telco.listAudit({ limit: 1000, action: 'run.completed' }).map((e) => e.details as { operation: string; keyEpoch: number; fyCached: boolean; agreementId: string });
+    const completed = () =>
+      nodes.telco
+        .listAudit({ limit: 1000, action: 'run.completed' })
+        .map((e) => e.details as { operation: string; keyEpoch: number; fyCached: boolean; agreementId: string });
     const enrichAgreement = await agree(nodes, { operations: ['enrich'] });
     await nodes.bank.runQuery({ operation: 'enrich', agreementId: enrichAgreement }, operator);
     await nodes.bank.runQuery({ operation: 'enrich', agreementId: enrichAgreement }, operator);
     const enrichRuns = completed().filter((d) => d.agreementId === enrichAgreement);
-    expect(enrichRuns.map((d) => [d.keyEpoch, d.fyCached])).toEqual([[1, false], [1, true]]);
+    expect(enrichRuns.map((d) => [d.keyEpoch, d.fyCached])).toEqual([
+      [1, false],
+      [1, true],
+    ]);
     const overlapOnly = await agree(nodes, { operations: ['overlap'] });
     await nodes.bank.runQuery({ operation: 'overlap', agreementId: overlapOnly }, operator);
     await nodes.bank.runQuery({ operation: 'overlap', agreementId: overlapOnly }, operator);
-    expect(completed().filter((d) => d.agreementId === overlapOnly).map((d) => [d.keyEpoch, d.fyCached])).toEqual([[0, false], [0, false]]);
+    expect(
+      completed()
+        .filter((d) => d.agreementId === overlapOnly)
+        .map((d) => [d.keyEpoch, d.fyCached]),
+    ).toEqual([
+      [0, false],
+      [0, false],
+    ]);
   });
 
   it('no raw identifier appears in either audit log', () => {
@@ -124,13 +144,22 @@ describe('joint queries between a bank and a telco node', () => {
     const extended = join(dirname(nodes.data.bankFile), 'bank-extended.csv');
     const [header, ...lines] = readFileSync(nodes.data.bankFile, 'utf8').trim().split('\n');
     const width = header.split(',').length;
-    const extra = ['+86 199 0000 0001', '+86 199 0000 0002'].map((phone) => header.split(',').map((c, i) => (c === 'phone' ? phone : i === 0 ? `N${phone.slice(-1)}` : lines[0].split(',')[i])).slice(0, width).join(','));
-    writeFileSync(extended, [header, ...lines, ...extra].join('\n') + '\n');
+    const extra = ['+86 199 0000 0001', '+86 199 0000 0002'].map((phone) =>
+      header
+        .split(',')
+        .map((c, i) => (c === 'phone' ? phone : i === 0 ? `N${phone.slice(-1)}` : lines[0].split(',')[i]))
+        .slice(0, width)
+        .join(','),
+    );
+    writeFileSync(extended, `${[header, ...lines, ...extra].join('\n')}\n`);
     await nodes.bank.importDataset({ file: extended, origin: 'operator', dataset: 'customers', idColumn: 'phone', idKind: 'phone' }, admin);
     const column = await profileValues(nodes.bank, 'partner:telco:active');
     expect(column.filter((v) => Number.isNaN(v)).length).toBe(2);
     expect(column.filter((v) => v === 0).length).toBe(bankPhones.size - expected.size);
-    const unknown = await nodes.bank.insight.createSegment({ name: 'unknown-after-reimport', dataset: 'customers', rule: { attr: 'partner:telco:active', op: 'isNotSet' } }, operator);
+    const unknown = await nodes.bank.insight.createSegment(
+      { name: 'unknown-after-reimport', dataset: 'customers', rule: { attr: 'partner:telco:active', op: 'isNotSet' } },
+      operator,
+    );
     expect(unknown.latest?.size).toBe(2);
   });
 });
@@ -145,24 +174,43 @@ describe('enrich with partner labels', () => {
   const partnerRows = () => {
     const [header, ...lines] = readFileSync(nodes.data.partnerFile, 'utf8').trim().split('\n');
     const cols = header.split(',');
-    return new Map(lines.map((l) => {
-      const f = l.split(',');
-      const get = (c: string) => f[cols.indexOf(c)];
-      return [normaliseIdentifier('phone', get('phone')), { plan: get('plan'), active: get('active') === 'true', spend: Number(get('monthly_spend')) }];
-    }));
+    return new Map(
+      lines.map((l) => {
+        const f = l.split(',');
+        const get = (c: string) => f[cols.indexOf(c)];
+        return [normaliseIdentifier('phone', get('phone')), { plan: get('plan'), active: get('active') === 'true', spend: Number(get('monthly_spend')) }];
+      }),
+    );
   };
 
   it('delivers the agreed labels of matched customers only, as local attributes', async () => {
-    const proposed = await nodes.bank.proposeAgreement({
-      peer: 'telco', title: 'labels', localDataset: 'customers', peerDataset: 'subscribers', idKind: 'phone', operations: ['enrich'],
-      minIntersection: 10, expiresAt: new Date(Date.now() + 86_400_000).toISOString(), enrichAttribute: 'partner:telco',
-      labels: [{ column: 'plan', type: 'category', maxBytes: 24 }, { column: 'active', type: 'boolean' }, { column: 'monthly_spend', type: 'number' }],
-    }, admin);
+    const proposed = await nodes.bank.proposeAgreement(
+      {
+        peer: 'telco',
+        title: 'labels',
+        localDataset: 'customers',
+        peerDataset: 'subscribers',
+        idKind: 'phone',
+        operations: ['enrich'],
+        minIntersection: 10,
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+        enrichAttribute: 'partner:telco',
+        labels: [
+          { column: 'plan', type: 'category', maxBytes: 24 },
+          { column: 'active', type: 'boolean' },
+          { column: 'monthly_spend', type: 'number' },
+        ],
+      },
+      admin,
+    );
     await nodes.telco.acceptAgreement(proposed.id, admin);
     const run = await nodes.bank.runQuery({ operation: 'enrich', agreementId: proposed.id }, operator);
     expect(run.resultCount).toBe(nodes.data.expectedOverlap);
     const truth = partnerRows();
-    const read = (name: string) => new Map(nodes.bank.db.prepare("SELECT id_norm, value FROM joint_attributes WHERE dataset = 'customers' AND name = ?").raw().all(name) as [string, string][]);
+    const read = (name: string) =>
+      new Map(
+        nodes.bank.db.prepare("SELECT id_norm, value FROM joint_attributes WHERE dataset = 'customers' AND name = ?").raw().all(name) as [string, string][],
+      );
     const plans = read('partner:telco.plan');
     const active = read('partner:telco.active');
     const spend = read('partner:telco.monthly_spend');
@@ -175,17 +223,28 @@ describe('enrich with partner labels', () => {
   });
 
   it('refuses a label column that is not in the agreement, on both sides', async () => {
-    const proposed = await nodes.bank.proposeAgreement({
-      peer: 'telco', title: 'labels2', localDataset: 'customers', peerDataset: 'subscribers', idKind: 'phone', operations: ['enrich'],
-      minIntersection: 10, expiresAt: new Date(Date.now() + 86_400_000).toISOString(), labels: [{ column: 'active', type: 'boolean' }],
-    }, admin);
+    const proposed = await nodes.bank.proposeAgreement(
+      {
+        peer: 'telco',
+        title: 'labels2',
+        localDataset: 'customers',
+        peerDataset: 'subscribers',
+        idKind: 'phone',
+        operations: ['enrich'],
+        minIntersection: 10,
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+        labels: [{ column: 'active', type: 'boolean' }],
+      },
+      admin,
+    );
     await nodes.telco.acceptAgreement(proposed.id, admin);
     const agreement = nodes.bank.getAgreement(proposed.id);
     const { runQuerier } = await import('../node/session/psi-querier.js');
     const { client, peer } = await nodes.bank.connect('telco', 'test');
     try {
-      await expect(runQuerier(nodes.bank.sessionEnv(peer), client.openRun(), { agreementId: agreement.id, operation: 'enrich', actor: 'test', labels: ['monthly_spend'] }))
-        .rejects.toMatchObject({ code: 'OPERATION_NOT_ALLOWED', message: expect.stringContaining('monthly_spend') });
+      await expect(
+        runQuerier(nodes.bank.sessionEnv(peer), client.openRun(), { agreementId: agreement.id, operation: 'enrich', actor: 'test', labels: ['monthly_spend'] }),
+      ).rejects.toMatchObject({ code: 'OPERATION_NOT_ALLOWED', message: expect.stringContaining('monthly_spend') });
     } finally {
       client.close();
     }

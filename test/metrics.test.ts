@@ -43,7 +43,13 @@ describe('GET /metrics', () => {
     await fetch(`${nodes.running.bank.httpUrl}/health`);
     // An unpinned caller knocks on the bank's peer port once.
     const mallory = await createIdentity(join(mkdtempSync(join(tmpdir(), 'mallory-')), 'identity'), 'mallory');
-    const intruder = new PeerClient({ peer: nodes.telco.peers.byName('bank'), keyPem: mallory.keyPem, certPem: mallory.certPem, limits: nodes.telco.config.limits, onPinMismatch: () => {} });
+    const intruder = new PeerClient({
+      peer: nodes.telco.peers.byName('bank'),
+      keyPem: mallory.keyPem,
+      certPem: mallory.certPem,
+      limits: nodes.telco.config.limits,
+      onPinMismatch: () => {},
+    });
     await intruder.handshake({ nodeId: mallory.nodeId, nodeName: 'mallory', protocolVersion: PROTOCOL_VERSION, suites: [], software: 'test' }).catch(() => {});
     intruder.close();
     const bank = await scrape(nodes.running.bank.httpUrl, nodes.bankInit.tokens.compliance);
@@ -102,7 +108,13 @@ describe('metrics.listen: token-less /metrics on loopback only', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const nodeWithMetricsAt = async (name: string, host: string) => {
-    const init = await initNode({ dir: join(dir, name), name, template: join(packageRoot(), 'config', 'bank.yaml'), grpcListen: `127.0.0.1:${await freePort()}`, httpListen: `127.0.0.1:${await freePort()}` });
+    const init = await initNode({
+      dir: join(dir, name),
+      name,
+      template: join(packageRoot(), 'config', 'bank.yaml'),
+      grpcListen: `127.0.0.1:${await freePort()}`,
+      httpListen: `127.0.0.1:${await freePort()}`,
+    });
     const port = await freePort();
     const doc = parseDocument(readFileSync(init.configFile, 'utf8'));
     doc.setIn(['metrics', 'listen'], `${host}:${port}`);

@@ -114,12 +114,18 @@ describe('mofang start: all or nothing', () => {
     try {
       const p = startProcess(node.config);
       await waitForHealth(node.httpUrl);
-      const lines = p.out().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const lines = p
+        .out()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       const warnings = lines.filter((l) => l.level === 'warn' && l.fix);
-      expect(warnings).toEqual(expect.arrayContaining([
-        expect.objectContaining({ file: db, mode: '0644', fix: `chmod 600 ${db}` }),
-        expect.objectContaining({ file: node.config, mode: '0640', fix: `chmod 600 ${node.config}` }),
-      ]));
+      expect(warnings).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ file: db, mode: '0644', fix: `chmod 600 ${db}` }),
+          expect.objectContaining({ file: node.config, mode: '0640', fix: `chmod 600 ${node.config}` }),
+        ]),
+      );
       p.child.kill('SIGTERM');
       expect(await exitWithin(p, 30_000)).toBe(0);
       expect(p.out()).toMatch(/"signal":"SIGTERM".*"msg":"shutting down"/);
@@ -138,7 +144,8 @@ describe('mofang start: all or nothing', () => {
     await waitForHealth(node.httpUrl);
     // An upload that never finishes: the graceful stop waits for in-flight requests.
     const upload = request(`${node.httpUrl}/v1/datasets/slow/import?id=phone:phone`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', 'content-length': '1000000' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', 'content-length': '1000000' },
     });
     upload.on('error', () => {});
     upload.write('phone\n13800138000\n');

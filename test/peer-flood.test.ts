@@ -24,16 +24,26 @@ describe('a flood of refused calls or connections', () => {
   let mallory: Identity;
   let server: PeerServer;
 
-  const clientAs = (identity: Identity, port = server.port) => new PeerClient({
-    peer: { ...nodes.bank.peers.byName('telco'), address: `127.0.0.1:${port}` },
-    keyPem: identity.keyPem, certPem: identity.certPem, limits: nodes.bank.config.limits, onPinMismatch: () => {},
-  });
+  const clientAs = (identity: Identity, port = server.port) =>
+    new PeerClient({
+      peer: { ...nodes.bank.peers.byName('telco'), address: `127.0.0.1:${port}` },
+      keyPem: identity.keyPem,
+      certPem: identity.certPem,
+      limits: nodes.bank.config.limits,
+      onPinMismatch: () => {},
+    });
   const refusals = () => nodes.telco.listAudit({ limit: 1000, action: 'peer.refused' });
   /** The pinned bank's handshake: the node id that answered. */
   const bankHandshake = async (port: number) => {
     const bank = clientAs(nodes.bank.identity, port);
     try {
-      const res = await bank.handshake({ nodeId: nodes.bank.identity.nodeId, nodeName: 'bank', protocolVersion: PROTOCOL_VERSION, suites: [nodes.bank.group.suite], software: 'test' });
+      const res = await bank.handshake({
+        nodeId: nodes.bank.identity.nodeId,
+        nodeName: 'bank',
+        protocolVersion: PROTOCOL_VERSION,
+        suites: [nodes.bank.group.suite],
+        software: 'test',
+      });
       return res.nodeId;
     } finally {
       bank.close();
@@ -46,9 +56,14 @@ describe('a flood of refused calls or connections', () => {
     // The telco's own server code and handlers, with a window longer than the test and no refill,
     // so what is counted does not depend on how fast the machine is.
     server = await startPeerServer({
-      listen: '127.0.0.1:0', keyPem: nodes.telco.identity.keyPem, certPem: nodes.telco.identity.certPem, peers: nodes.telco.peers,
-      limits: nodes.telco.config.limits, handlers: nodes.telco.peerHandlers(),
-      callLimits: { unpinned: { burst: 10, perSecond: 0 } }, refusalWindowMs: 3_600_000,
+      listen: '127.0.0.1:0',
+      keyPem: nodes.telco.identity.keyPem,
+      certPem: nodes.telco.identity.certPem,
+      peers: nodes.telco.peers,
+      limits: nodes.telco.config.limits,
+      handlers: nodes.telco.peerHandlers(),
+      callLimits: { unpinned: { burst: 10, perSecond: 0 } },
+      refusalWindowMs: 3_600_000,
     });
   });
   afterAll(async () => {
@@ -62,7 +77,14 @@ describe('a flood of refused calls or connections', () => {
     const codes = new Map<string, number>();
     try {
       for (let sent = 0; sent < FLOOD; sent += 100) {
-        const errors = await Promise.all(Array.from({ length: 100 }, () => client.getCheckpoint().then(() => 'ANSWERED', (e: { code: string }) => e.code)));
+        const errors = await Promise.all(
+          Array.from({ length: 100 }, () =>
+            client.getCheckpoint().then(
+              () => 'ANSWERED',
+              (e: { code: string }) => e.code,
+            ),
+          ),
+        );
         for (const code of errors) codes.set(code, (codes.get(code) ?? 0) + 1);
       }
     } finally {
@@ -79,7 +101,11 @@ describe('a flood of refused calls or connections', () => {
     expect(entries).toHaveLength(2);
     expect(entries.map((e) => e.details.count)).toEqual([1, FLOOD - 1]);
     expect(entries[1].details).toMatchObject({
-      reason: REFUSAL_REASONS.noCertificate, rateLimited: FLOOD - 10, methods: { GetCheckpoint: FLOOD - 1 }, address: '127.0.0.1', direction: 'inbound',
+      reason: REFUSAL_REASONS.noCertificate,
+      rateLimited: FLOOD - 10,
+      methods: { GetCheckpoint: FLOOD - 1 },
+      address: '127.0.0.1',
+      direction: 'inbound',
     });
 
     expect(await bankHandshake(server.port)).toBe(nodes.telco.identity.nodeId);
@@ -89,22 +115,36 @@ describe('a flood of refused calls or connections', () => {
     // Another loopback address plays the stranger, so the pinned bank (127.0.0.1) is a source of its own.
     const stranger = '127.0.0.2';
     const limited = await startPeerServer({
-      listen: '127.0.0.1:0', keyPem: nodes.telco.identity.keyPem, certPem: nodes.telco.identity.certPem, peers: nodes.telco.peers,
-      limits: nodes.telco.config.limits, handlers: nodes.telco.peerHandlers(),
+      listen: '127.0.0.1:0',
+      keyPem: nodes.telco.identity.keyPem,
+      certPem: nodes.telco.identity.certPem,
+      peers: nodes.telco.peers,
+      limits: nodes.telco.config.limits,
+      handlers: nodes.telco.peerHandlers(),
       // No refill: what is admitted does not depend on how fast the machine is.
-      connectionLimits: { perAddress: 8, newBurst: 12, newPerSecond: 0 }, refusalWindowMs: 3_600_000,
+      connectionLimits: { perAddress: 8, newBurst: 12, newPerSecond: 0 },
+      refusalWindowMs: 3_600_000,
     });
     const opened: TLSSocket[] = [];
     /** A TCP connection and a TLS handshake: resolves whether TLS completed (admitted) or the server hung up first. */
-    const open = () => new Promise<boolean>((resolve) => {
-      // localAddress reaches net.connect (the typings omit it): the stranger's own loopback address.
-      const options: ConnectionOptions & { localAddress: string } = { host: '127.0.0.1', port: limited.port, localAddress: stranger, key: mallory.keyPem, cert: mallory.certPem, rejectUnauthorized: false, ALPNProtocols: ['h2'] };
-      const socket = connect(options);
-      opened.push(socket);
-      socket.once('secureConnect', () => resolve(true));
-      socket.once('error', () => resolve(false));
-      socket.once('close', () => resolve(false));
-    });
+    const open = () =>
+      new Promise<boolean>((resolve) => {
+        // localAddress reaches net.connect (the typings omit it): the stranger's own loopback address.
+        const options: ConnectionOptions & { localAddress: string } = {
+          host: '127.0.0.1',
+          port: limited.port,
+          localAddress: stranger,
+          key: mallory.keyPem,
+          cert: mallory.certPem,
+          rejectUnauthorized: false,
+          ALPNProtocols: ['h2'],
+        };
+        const socket = connect(options);
+        opened.push(socket);
+        socket.once('secureConnect', () => resolve(true));
+        socket.once('error', () => resolve(false));
+        socket.once('close', () => resolve(false));
+      });
     const strangerEntries = () => refusals().filter((e) => e.details.address === stranger);
     try {
       const before = refusals().length;
@@ -129,10 +169,14 @@ describe('a flood of refused calls or connections', () => {
       limited.flushRefusals();
       const entries = strangerEntries().slice(-4);
       expect(refusals().length - before).toBe(4);
-      expect(entries.map((e) => [e.details.reason, e.details.count]).sort()).toEqual([
-        [CONNECTION_REFUSALS.tooManyNew, 1], [CONNECTION_REFUSALS.tooManyNew, 6],
-        [CONNECTION_REFUSALS.tooManyOpen, 1], [CONNECTION_REFUSALS.tooManyOpen, 191 + waiting],
-      ].sort());
+      expect(entries.map((e) => [e.details.reason, e.details.count]).sort()).toEqual(
+        [
+          [CONNECTION_REFUSALS.tooManyNew, 1],
+          [CONNECTION_REFUSALS.tooManyNew, 6],
+          [CONNECTION_REFUSALS.tooManyOpen, 1],
+          [CONNECTION_REFUSALS.tooManyOpen, 191 + waiting],
+        ].sort(),
+      );
       expect(entries.every((e) => e.details.rateLimited === e.details.count && Object.keys(e.details.methods as object).join() === 'connection')).toBe(true);
 
       // Afterwards too: the bank is served.

@@ -30,7 +30,19 @@ describe('peer boundary', () => {
     const client = clientFor(nodes.bank);
     try {
       const link = client.openRun();
-      await link.send({ frame: 'start', start: { runId: crypto.randomUUID(), agreementId, operation: 'overlap', receiverSetSize: 1500, suite: nodes.bank.group.suite, maxBatch: 4096, labelColumns: [], ...start } });
+      await link.send({
+        frame: 'start',
+        start: {
+          runId: crypto.randomUUID(),
+          agreementId,
+          operation: 'overlap',
+          receiverSetSize: 1500,
+          suite: nodes.bank.group.suite,
+          maxBatch: 4096,
+          labelColumns: [],
+          ...start,
+        },
+      });
       let answer = await link.receive();
       for (const f of frames) {
         if (answer.frame === 'abort') break;
@@ -77,8 +89,9 @@ describe('peer boundary', () => {
   it('refuses a protocol version mismatch with a clear error', async () => {
     const client = clientFor(nodes.bank);
     try {
-      await expect(client.handshake({ nodeId: nodes.bank.identity.nodeId, nodeName: 'bank', protocolVersion: 99, suites: [nodes.bank.group.suite], software: 'x' }))
-        .rejects.toMatchObject({ code: 'PEER_VERSION_MISMATCH', message: expect.stringContaining('protocol version 99') });
+      await expect(
+        client.handshake({ nodeId: nodes.bank.identity.nodeId, nodeName: 'bank', protocolVersion: 99, suites: [nodes.bank.group.suite], software: 'x' }),
+      ).rejects.toMatchObject({ code: 'PEER_VERSION_MISMATCH', message: expect.stringContaining('protocol version 99') });
     } finally {
       client.close();
     }
@@ -115,12 +128,19 @@ describe('peer boundary', () => {
   it('serves the standard gRPC health service to pinned peers', async () => {
     const Health = grpc.makeGenericClientConstructor(healthService, 'Health');
     const telco = nodes.bank.peers.byName('telco');
-    const creds = clientCredentials(nodes.bank.identity.keyPem, nodes.bank.identity.certPem, { certificatePem: telco.certPem, fingerprint: telco.nodeId }, () => {});
+    const creds = clientCredentials(
+      nodes.bank.identity.keyPem,
+      nodes.bank.identity.certPem,
+      { certificatePem: telco.certPem, fingerprint: telco.nodeId },
+      () => {},
+    );
     const client = new Health(telco.address, creds, { 'grpc.ssl_target_name_override': 'localhost' }) as unknown as grpc.Client & {
       Check(req: object, cb: (err: Error | null, res: { status: string }) => void): void;
     };
     try {
-      const res = await new Promise<{ status: string }>((resolve, reject) => client.Check({ service: 'mofang.v1.Peer' }, (err, r) => (err ? reject(err) : resolve(r))));
+      const res = await new Promise<{ status: string }>((resolve, reject) =>
+        client.Check({ service: 'mofang.v1.Peer' }, (err, r) => (err ? reject(err) : resolve(r))),
+      );
       expect(res.status).toBe('SERVING');
     } finally {
       client.close();

@@ -22,7 +22,13 @@ describe('text from a pinned peer', () => {
   let agreementId: string;
 
   const bankClient = (peer: Peer = nodes.bank.peers.byName('telco')) =>
-    new PeerClient({ peer, keyPem: nodes.bank.identity.keyPem, certPem: nodes.bank.identity.certPem, limits: nodes.bank.config.limits, onPinMismatch: () => {} });
+    new PeerClient({
+      peer,
+      keyPem: nodes.bank.identity.keyPem,
+      certPem: nodes.bank.identity.certPem,
+      limits: nodes.bank.config.limits,
+      onPinMismatch: () => {},
+    });
   const auditOf = (node: TwoNodes['bank'], subject: string) => node.listAudit({ limit: 1000 }).filter((e) => e.subject === subject);
 
   beforeAll(async () => {
@@ -36,7 +42,10 @@ describe('text from a pinned peer', () => {
     const client = bankClient();
     try {
       const link = client.openRun();
-      await link.send({ frame: 'start', start: { runId, agreementId, operation: 'overlap', receiverSetSize: 1500, suite: nodes.bank.group.suite, maxBatch: 4096, labelColumns: [] } });
+      await link.send({
+        frame: 'start',
+        start: { runId, agreementId, operation: 'overlap', receiverSetSize: 1500, suite: nodes.bank.group.suite, maxBatch: 4096, labelColumns: [] },
+      });
       expect((await link.receive()).frame).toBe('accept');
       await link.send({ frame: 'abort', abort: { code: 'PEER_GAVE_UP', message: HOSTILE } });
       link.end();
@@ -62,7 +71,18 @@ describe('text from a pinned peer', () => {
     let abort: RunFrame | undefined;
     try {
       const link = client.openRun();
-      await link.send({ frame: 'start', start: { runId: crypto.randomUUID(), agreementId: PHONE, operation: 'overlap', receiverSetSize: 1500, suite: nodes.bank.group.suite, maxBatch: 4096, labelColumns: [] } });
+      await link.send({
+        frame: 'start',
+        start: {
+          runId: crypto.randomUUID(),
+          agreementId: PHONE,
+          operation: 'overlap',
+          receiverSetSize: 1500,
+          suite: nodes.bank.group.suite,
+          maxBatch: 4096,
+          labelColumns: [],
+        },
+      });
       abort = await link.receive();
     } finally {
       client.close();
@@ -78,11 +98,25 @@ describe('text from a pinned peer', () => {
   it("a responder's abort with a phone number: the querier's run fails with the peer's code, stored and audited redacted", async () => {
     // A hostile telco: the real server code with the telco's pinned identity, answering every run with the abort.
     const handlers: PeerHandlers = {
-      handshake: () => ({ nodeId: nodes.telco.identity.nodeId, nodeName: 'telco', protocolVersion: PROTOCOL_VERSION, suite: nodes.telco.group.suite, software: 'hostile' }),
-      proposeAgreement: () => { throw new Error('unused'); },
-      acceptAgreement: () => { throw new Error('unused'); },
-      revokeAgreement: () => { throw new Error('unused'); },
-      getCheckpoint: () => { throw new Error('unused'); },
+      handshake: () => ({
+        nodeId: nodes.telco.identity.nodeId,
+        nodeName: 'telco',
+        protocolVersion: PROTOCOL_VERSION,
+        suite: nodes.telco.group.suite,
+        software: 'hostile',
+      }),
+      proposeAgreement: () => {
+        throw new Error('unused');
+      },
+      acceptAgreement: () => {
+        throw new Error('unused');
+      },
+      revokeAgreement: () => {
+        throw new Error('unused');
+      },
+      getCheckpoint: () => {
+        throw new Error('unused');
+      },
       refused: () => {},
       run: async (_peer, link) => {
         await link.receive();
@@ -92,8 +126,12 @@ describe('text from a pinned peer', () => {
       },
     };
     const hostile = await startPeerServer({
-      listen: '127.0.0.1:0', keyPem: nodes.telco.identity.keyPem, certPem: nodes.telco.identity.certPem,
-      peers: nodes.telco.peers, limits: nodes.telco.config.limits, handlers,
+      listen: '127.0.0.1:0',
+      keyPem: nodes.telco.identity.keyPem,
+      certPem: nodes.telco.identity.certPem,
+      peers: nodes.telco.peers,
+      limits: nodes.telco.config.limits,
+      handlers,
     });
     const client = bankClient({ ...nodes.bank.peers.byName('telco'), address: `127.0.0.1:${hostile.port}` });
     try {
@@ -112,7 +150,7 @@ describe('text from a pinned peer', () => {
     }
   });
 
-  it("a revocation whose signed reason holds a phone number is recorded by both nodes, the reason redacted in the audit", async () => {
+  it('a revocation whose signed reason holds a phone number is recorded by both nodes, the reason redacted in the audit', async () => {
     const id = await agree(nodes);
     await nodes.bank.revokeAgreement(id, `customer ${PHONE} complained`, admin);
     await expect.poll(() => nodes.telco.getAgreement(id).status).toBe('revoked');

@@ -44,7 +44,12 @@ describe('a querier that goes away mid-run', () => {
   it('cancels its Run call while the responder evaluates its own set: the run fails at once, audited, and the work stops', async () => {
     const telcoPeer = nodes.bank.peers.byName('telco');
     const Ctor = grpc.makeGenericClientConstructor(peerServiceDefinition(), 'Peer');
-    const creds = clientCredentials(nodes.bank.identity.keyPem, nodes.bank.identity.certPem, { certificatePem: telcoPeer.certPem, fingerprint: telcoPeer.nodeId }, () => {});
+    const creds = clientCredentials(
+      nodes.bank.identity.keyPem,
+      nodes.bank.identity.certPem,
+      { certificatePem: telcoPeer.certPem, fingerprint: telcoPeer.nodeId },
+      () => {},
+    );
     const client = new Ctor(telcoPeer.address, creds, { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' });
     const multiplied = () => nodes.telco.cryptoPool.elementsComputed().multiply;
     const before = multiplied();
@@ -54,7 +59,16 @@ describe('a querier that goes away mid-run', () => {
       const runId = randomUUID();
       const start: RunFrame = {
         frame: 'start',
-        start: { runId, agreementId, operation: 'overlap', receiverSetSize: 1500, suite: nodes.bank.group.suite, maxBatch: 4096, labelColumns: [], aggregate: null },
+        start: {
+          runId,
+          agreementId,
+          operation: 'overlap',
+          receiverSetSize: 1500,
+          suite: nodes.bank.group.suite,
+          maxBatch: 4096,
+          labelColumns: [],
+          aggregate: null,
+        },
       };
       call.write(start);
       // The responder has recorded the run: it is loading and evaluating its own set now.
@@ -72,7 +86,11 @@ describe('a querier that goes away mid-run', () => {
         return r.status !== 'running' && r;
       });
       // A cancelled HTTP/2 stream usually ends before grpc-js reports the cancellation: either names the peer going away.
-      expect(run).toMatchObject({ status: 'failed', errorCode: 'PEER_UNREACHABLE', errorMessage: expect.stringMatching(/^the peer (closed the stream before the run finished|cancelled the run or its connection was lost)$/) });
+      expect(run).toMatchObject({
+        status: 'failed',
+        errorCode: 'PEER_UNREACHABLE',
+        errorMessage: expect.stringMatching(/^the peer (closed the stream before the run finished|cancelled the run or its connection was lost)$/),
+      });
       const audited = nodes.telco.listAudit({ limit: 1000, action: 'run.failed' }).find((e) => e.subject === runId);
       expect(audited?.details).toMatchObject({ role: 'responder', code: 'PEER_UNREACHABLE', reason: run.errorMessage });
 

@@ -36,7 +36,9 @@ describe('query progress over a real two-node run', () => {
         },
       });
       const run = await runQuerier(nodes.bank.sessionEnv(peer), link, {
-        agreementId, operation: 'overlap', actor: admin.id,
+        agreementId,
+        operation: 'overlap',
+        actor: admin.id,
         job: { jobId: 'progress-test', cancelled: () => null, progress: (phase, done, total) => log.push({ fraction: done / total, phase }) },
       });
       expect(run.resultCount).toBe(1000);

@@ -25,7 +25,13 @@ const listening = (port: number) =>
 
 it('a failure after binding closes the gRPC and HTTP servers again', async () => {
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
-  const init = await initNode({ dir: join(dir, 'bank'), name: 'bank', template: join(packageRoot(), 'config', 'bank.yaml'), grpcListen: `127.0.0.1:${grpcPort}`, httpListen: `127.0.0.1:${httpPort}` });
+  const init = await initNode({
+    dir: join(dir, 'bank'),
+    name: 'bank',
+    template: join(packageRoot(), 'config', 'bank.yaml'),
+    grpcListen: `127.0.0.1:${grpcPort}`,
+    httpListen: `127.0.0.1:${httpPort}`,
+  });
   const node = MofangNode.open(init.configFile, { quietLogs: true });
   try {
     writeFileSync(node.audit.headFile, '{"forged": true}\n', { mode: 0o600 });

@@ -24,7 +24,11 @@ beforeAll(async () => {
   writeFileSync(join(env.dir, 'bank.csv'), csv(range(0, 3000)));
   writeFileSync(join(env.dir, 'telco.csv'), csv(range(1000, 6000).filter((i) => i % 2 === 0)));
   writeFileSync(join(env.dir, 'insurer.csv'), csv(range(0, 4500).filter((i) => i % 3 === 0)));
-  for (const [node, file, dataset] of [[bank, 'bank.csv', 'customers'], [telco, 'telco.csv', 'subscribers'], [insurer, 'insurer.csv', 'policyholders']] as const) {
+  for (const [node, file, dataset] of [
+    [bank, 'bank.csv', 'customers'],
+    [telco, 'telco.csv', 'subscribers'],
+    [insurer, 'insurer.csv', 'policyholders'],
+  ] as const) {
     expect(mofang(node.config, 'import', join(env.dir, file), '--dataset', dataset, '--id', 'phone:phone').code).toBe(0);
   }
   await Promise.all([bank.start(), telco.start(), insurer.start()]);
@@ -35,7 +39,11 @@ it('intersect with two partners equals the plain three-way intersection, compute
   const a1 = agreeByCli(bank, telco, 'customers', 'subscribers', 'enrich');
   const a2 = agreeByCli(bank, insurer, 'customers', 'policyholders', 'enrich');
   const job = mofangJson(bank.config, 'query', 'intersect', '--agreement', a1, a2, '--attribute', 'joint:telco_insurer');
-  const expected = new Set(Array.from({ length: 3000 }, (_, i) => i).filter((i) => i >= 1000 && i % 2 === 0 && i % 3 === 0).map(phone));
+  const expected = new Set(
+    Array.from({ length: 3000 }, (_, i) => i)
+      .filter((i) => i >= 1000 && i % 2 === 0 && i % 3 === 0)
+      .map(phone),
+  );
   expect(job).toMatchObject({ status: 'succeeded', result: { count: expected.size, attribute: 'joint:telco_insurer' } });
   expect(job.runIds).toHaveLength(2);
   const db = new Database(join(env.dir, 'bank', 'data', 'mofang.db'), { readonly: true });

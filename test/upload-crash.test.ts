@@ -31,7 +31,21 @@ const staged = (uploads: string) => (existsSync(uploads) ? readdirSync(uploads, 
 describe('an upload interrupted by kill -9', () => {
   it('leaves its file only inside the data directory, and the next start removes it', async () => {
     const [grpc, http] = [await freePort(), await freePort()];
-    const r = mofang(null, '--json', 'init', '--name', 'bank', '--dir', join(dir, 'bank'), '--template', join(packageRoot(), 'config', 'bank.yaml'), '--grpc', `127.0.0.1:${grpc}`, '--http', `127.0.0.1:${http}`);
+    const r = mofang(
+      null,
+      '--json',
+      'init',
+      '--name',
+      'bank',
+      '--dir',
+      join(dir, 'bank'),
+      '--template',
+      join(packageRoot(), 'config', 'bank.yaml'),
+      '--grpc',
+      `127.0.0.1:${grpc}`,
+      '--http',
+      `127.0.0.1:${http}`,
+    );
     expect(r.code, r.err).toBe(0);
     const init = JSON.parse(r.out) as { configFile: string; tokens: { admin: string } };
     const httpUrl = `http://127.0.0.1:${http}`;
@@ -40,7 +54,8 @@ describe('an upload interrupted by kill -9', () => {
 
     // A streaming upload that never ends: the node is killed while it is being written.
     const req = request(`${httpUrl}/v1/datasets/customers/import?id=phone:phone`, {
-      method: 'POST', headers: { authorization: `Bearer ${init.tokens.admin}`, 'content-type': 'text/csv', 'transfer-encoding': 'chunked' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${init.tokens.admin}`, 'content-type': 'text/csv', 'transfer-encoding': 'chunked' },
     });
     req.on('error', () => undefined); // the connection dies with the node
     req.write('phone,segment\n');

@@ -10,7 +10,7 @@
  */
 import { SourceError } from './errors.js';
 
-export const MAX_COLUMN_NAME = 64;
+const MAX_COLUMN_NAME = 64;
 
 const COLUMN_NAME = /^[\p{L}_][\p{L}\p{M}\p{N}_.-]*(?: [\p{L}\p{M}\p{N}_.-]+)*$/u;
 
@@ -41,7 +41,12 @@ export function checkHeader(file: string, line: number, fields: readonly string[
   }
   const seen = new Set<string>();
   names.forEach((name, i) => {
-    if (seen.has(name)) throw new SourceError('IMPORT_FILE_UNREADABLE', (quote) => `${file}: header field ${i + 1} repeats the column name "${quote(name)}"`, { file, line, field: i + 1 });
+    if (seen.has(name))
+      throw new SourceError('IMPORT_FILE_UNREADABLE', (quote) => `${file}: header field ${i + 1} repeats the column name "${quote(name)}"`, {
+        file,
+        line,
+        field: i + 1,
+      });
     seen.add(name);
   });
   return names;

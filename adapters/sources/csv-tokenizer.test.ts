@@ -72,7 +72,11 @@ describe('CsvTokenizer', () => {
     for (let cut = 0; cut <= malformed.length; cut++) expect(tokenize(split(malformed, [cut]))).toEqual(expectedMalformed);
     expect(tokenize([...malformed])).toEqual(expectedMalformed);
     const crlf = 'a,b\r\n"x\r\ny",2\r\n\r\n3,4\r\n';
-    const expected = [{ line: 1, fields: ['a', 'b'] }, { line: 2, fields: ['x\r\ny', '2'] }, { line: 5, fields: ['3', '4'] }];
+    const expected = [
+      { line: 1, fields: ['a', 'b'] },
+      { line: 2, fields: ['x\r\ny', '2'] },
+      { line: 5, fields: ['3', '4'] },
+    ];
     for (let cut = 0; cut <= crlf.length; cut++) expect(tokenize(split(crlf, [cut]))).toEqual(expected);
     expect(tokenize([...crlf])).toEqual(expected);
   });
@@ -91,7 +95,11 @@ describe('CsvTokenizer', () => {
     expect(tokenize([text], 10)).toEqual(expected);
     expect(tokenize([...text], 10)).toEqual(expected);
     // Within the limit, a quote still open at the end of the input is an unclosed quote.
-    expect(tokenize(['a\n"bc\nd'], 10)).toEqual([{ line: 1, fields: ['a'] }, { line: 2, error: 'unclosed-quote' }, { line: 3, fields: ['d'] }]);
+    expect(tokenize(['a\n"bc\nd'], 10)).toEqual([
+      { line: 1, fields: ['a'] },
+      { line: 2, error: 'unclosed-quote' },
+      { line: 3, fields: ['d'] },
+    ]);
   });
 
   it('keeps a lone CR as data, trailing empty fields, and a final record without a line break', () => {

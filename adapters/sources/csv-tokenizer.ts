@@ -25,7 +25,7 @@ const LF = 10;
 const CR = 13;
 
 /** What parseRecord found at a position. */
-const enum Outcome {
+enum Outcome {
   Record,
   /** The record may continue in text not yet received. */
   Incomplete,

@@ -86,8 +86,14 @@ describe('csvSource', () => {
 
   it('rejects a missing, empty or duplicated header', async () => {
     await expect(readAll(file(''))).rejects.toMatchObject({ code: 'IMPORT_FILE_UNREADABLE', message: expect.stringContaining('header row is required') });
-    await expect(readAll(file('a,,c\n1,2,3\n'))).rejects.toMatchObject({ code: 'IMPORT_FILE_UNREADABLE', message: expect.stringContaining('line 1 does not look like a header: 3 fields, the second has no name') });
-    await expect(readAll(file('a,b,a\n1,2,3\n'))).rejects.toMatchObject({ code: 'IMPORT_FILE_UNREADABLE', message: expect.stringContaining('header field 3 repeats the column name "a"') });
+    await expect(readAll(file('a,,c\n1,2,3\n'))).rejects.toMatchObject({
+      code: 'IMPORT_FILE_UNREADABLE',
+      message: expect.stringContaining('line 1 does not look like a header: 3 fields, the second has no name'),
+    });
+    await expect(readAll(file('a,b,a\n1,2,3\n'))).rejects.toMatchObject({
+      code: 'IMPORT_FILE_UNREADABLE',
+      message: expect.stringContaining('header field 3 repeats the column name "a"'),
+    });
   });
 
   it('reports a missing file as IMPORT_FILE_UNREADABLE', () => {

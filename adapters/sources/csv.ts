@@ -34,7 +34,8 @@ export function csvSource(file: string, { encoding, identity }: SourceOptions = 
     const take = (token: CsvToken) => {
       const { line } = token;
       if (token.error !== undefined) {
-        if (!header) throw new SourceError('IMPORT_FILE_UNREADABLE', `${file}: line ${line}, the header row, is malformed (${REASONS[token.error]})`, { file, line });
+        if (!header)
+          throw new SourceError('IMPORT_FILE_UNREADABLE', `${file}: line ${line}, the header row, is malformed (${REASONS[token.error]})`, { file, line });
         batch.push({ line, error: REASONS[token.error] });
       } else if (!header) {
         header = checkHeader(file, line, token.fields);

@@ -97,7 +97,10 @@ function notEncoded(file: string, line: number, encoding: Decoding): SourceError
       ? '; if the file is GBK/GB18030 import it with encoding gb18030 (--encoding gb18030), if it is Latin-1 with latin1'
       : `; check the file's encoding (given: ${encoding})`;
   return new SourceError('IMPORT_ENCODING_INVALID', `${file}: line ${line} is not valid ${encoding === 'utf-8' ? 'UTF-8' : encoding}${hint}`, {
-    file, line, encoding, valid: SOURCE_ENCODINGS,
+    file,
+    line,
+    encoding,
+    valid: SOURCE_ENCODINGS,
   });
 }
 

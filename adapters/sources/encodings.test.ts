@@ -28,7 +28,10 @@ const readAll = async (f: string, encoding?: SourceEncoding) => {
 };
 /** Every message and detail of the error, for "never quotes the file" checks. */
 const everything = async (p: Promise<unknown>) => {
-  const err = (await p.then(() => undefined, (e: unknown) => e)) as { code: string; message: string; details: unknown };
+  const err = (await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as { code: string; message: string; details: unknown };
   expect(err, 'expected the read to fail').toBeDefined();
   return { err, text: `${err.message} ${JSON.stringify(err.details)}` };
 };
@@ -90,12 +93,12 @@ describe('encodings', () => {
     const rows = 40_000; // ≈ 1.1 MB: several read chunks
     // A character cut short after 1 or 2 of its 3 bytes, and a stray continuation byte, placed
     // so that the bad sequence straddles (or starts right after) the boundary of a 256 KiB read.
-    const head = Buffer.from('phone,name,city\n' + row.repeat(rows));
+    const head = Buffer.from(`phone,name,city\n${row.repeat(rows)}`);
     for (const bad of [[0xe5], [0xe5, 0xbc], [0xbc]]) {
       for (const before of [1, 2, 3, 0]) {
         const boundary = 262_144 * Math.ceil(head.length / 262_144);
-        const pad = Buffer.from('p'.repeat(boundary - before - head.length - 1) + '\n');
-        const f = file(Buffer.concat([head, pad, Buffer.from(bad), Buffer.from('\n' + row)]));
+        const pad = Buffer.from(`${'p'.repeat(boundary - before - head.length - 1)}\n`);
+        const f = file(Buffer.concat([head, pad, Buffer.from(bad), Buffer.from(`\n${row}`)]));
         const { err } = await everything(readAll(f));
         expect(err, `${bad} at boundary - ${before}`).toMatchObject({ code: 'IMPORT_ENCODING_INVALID', details: { line: rows + 3 } });
       }
@@ -106,7 +109,9 @@ describe('encodings', () => {
   });
 
   it('refuses an unknown encoding, listing the valid ones', async () => {
-    expect(() => openSource(file(NAMES), 'csv', { encoding: 'ebcdic' })).toThrow(expect.objectContaining({ code: 'IMPORT_BAD_OPTION', details: expect.objectContaining({ option: 'encoding' }) }));
+    expect(() => openSource(file(NAMES), 'csv', { encoding: 'ebcdic' })).toThrow(
+      expect.objectContaining({ code: 'IMPORT_BAD_OPTION', details: expect.objectContaining({ option: 'encoding' }) }),
+    );
   });
 
   it('firstInvalidUtf8 follows the WHATWG rules (overlongs, surrogates, truncation)', () => {
@@ -152,8 +157,12 @@ describe('headers', () => {
 
 describe('keys that name Object.prototype members', () => {
   it('reads JSONL keys __proto__ and constructor as ordinary columns, without polluting any prototype', async () => {
-    const f = file('{"phone":"+8613800138000","__proto__":"gold","constructor":"x"}\n{"phone":"+8613900139000","__proto__":{"polluted":true}}\n{"phone":"+8613700137000"}\n', 'jsonl');
+    const f = file(
+      '{"phone":"+8613800138000","__proto__":"gold","constructor":"x"}\n{"phone":"+8613900139000","__proto__":{"polluted":true}}\n{"phone":"+8613700137000"}\n',
+      'jsonl',
+    );
     const records = await readAll(f);
+    // biome-ignore lint/complexity/useLiteralKeys lint/suspicious/noProto: reads the data column named __proto__
     expect(records[0].fields?.['__proto__']).toBe('gold');
     expect(Object.keys(records[0].fields ?? {})).toEqual(['phone', '__proto__', 'constructor']);
     expect(records[1]).toEqual({ line: 2, column: '__proto__', error: 'nested objects and arrays are not supported' });
@@ -163,7 +172,9 @@ describe('keys that name Object.prototype members', () => {
 
   it('reads a CSV column named __proto__', async () => {
     const records = await readAll(file('phone,__proto__,constructor\n+8613800138000,gold,x\n'));
+    // biome-ignore lint/complexity/useLiteralKeys lint/suspicious/noProto: reads the data column named __proto__
     expect(records[0].fields?.['__proto__']).toBe('gold');
+    // biome-ignore lint/complexity/useLiteralKeys: reads the data column named constructor, like the line above
     expect(records[0].fields?.['constructor']).toBe('x');
     expect(({} as Record<string, unknown>).gold).toBeUndefined();
   });

@@ -35,7 +35,10 @@ export class FileDigest {
   private readonly identity: FileIdentity;
 
   /** `identity`: the file the path must still name (IMPORT_PATH_FORBIDDEN otherwise). */
-  constructor(readonly file: string, identity?: FileIdentity) {
+  constructor(
+    readonly file: string,
+    identity?: FileIdentity,
+  ) {
     const stat = statFile(file);
     this.totalBytes = Number(stat.size);
     this.identity = { dev: String(stat.dev), ino: String(stat.ino) };
@@ -89,7 +92,10 @@ function statFile(file: string) {
 
 function checkSame(file: string, expected: FileIdentity, actual: FileIdentity): void {
   if (expected.dev !== actual.dev || expected.ino !== actual.ino) {
-    throw new SourceError('IMPORT_PATH_FORBIDDEN', `${file}: the file changed after its path was checked (replaced or re-linked); nothing was imported`, { file, reason: 'file-replaced' });
+    throw new SourceError('IMPORT_PATH_FORBIDDEN', `${file}: the file changed after its path was checked (replaced or re-linked); nothing was imported`, {
+      file,
+      reason: 'file-replaced',
+    });
   }
 }
 

@@ -20,6 +20,8 @@ describe('openSource', () => {
     writeFileSync(f, '{"a":1}\n');
     expect(openSource(f, 'jsonl').format).toBe('jsonl');
     expect(() => openSource(f)).toThrow(expect.objectContaining({ code: 'IMPORT_BAD_OPTION', message: expect.stringContaining('csv, jsonl') }));
-    expect(() => openSource(f, 'xlsx')).toThrow(expect.objectContaining({ code: 'IMPORT_BAD_OPTION', message: expect.stringContaining('unknown format "xlsx"') }));
+    expect(() => openSource(f, 'xlsx')).toThrow(
+      expect.objectContaining({ code: 'IMPORT_BAD_OPTION', message: expect.stringContaining('unknown format "xlsx"') }),
+    );
   });
 });

@@ -20,13 +20,22 @@ export function detectFormat(file: string): SourceFormat | undefined {
 export function openSource(file: string, format?: string, options: { encoding?: string; identity?: FileIdentity } = {}): RecordSource {
   const { encoding, identity } = options;
   if (encoding !== undefined && !isSourceEncoding(encoding)) {
-    throw new SourceError('IMPORT_BAD_OPTION', `unknown encoding; valid encodings: ${SOURCE_ENCODINGS.join(', ')}`, { option: 'encoding', valid: SOURCE_ENCODINGS });
+    throw new SourceError('IMPORT_BAD_OPTION', `unknown encoding; valid encodings: ${SOURCE_ENCODINGS.join(', ')}`, {
+      option: 'encoding',
+      valid: SOURCE_ENCODINGS,
+    });
   }
   const chosen = format ?? detectFormat(file);
   if (chosen === undefined) {
-    throw new SourceError('IMPORT_BAD_OPTION', `cannot tell the format of ${file} from its extension; give one of: ${SOURCE_FORMATS.join(', ')}`, { option: 'format', valid: SOURCE_FORMATS });
+    throw new SourceError('IMPORT_BAD_OPTION', `cannot tell the format of ${file} from its extension; give one of: ${SOURCE_FORMATS.join(', ')}`, {
+      option: 'format',
+      valid: SOURCE_FORMATS,
+    });
   }
   if (chosen === 'csv') return csvSource(file, { encoding, identity });
   if (chosen === 'jsonl') return jsonlSource(file, { encoding, identity });
-  throw new SourceError('IMPORT_BAD_OPTION', `unknown format "${chosen}"; valid formats: ${SOURCE_FORMATS.join(', ')}`, { option: 'format', valid: SOURCE_FORMATS });
+  throw new SourceError('IMPORT_BAD_OPTION', `unknown format "${chosen}"; valid formats: ${SOURCE_FORMATS.join(', ')}`, {
+    option: 'format',
+    valid: SOURCE_FORMATS,
+  });
 }

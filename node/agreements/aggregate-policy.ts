@@ -10,7 +10,8 @@ import type { StoredAgreement } from './store.js';
 /** The aggregate section, or OPERATION_NOT_ALLOWED when the terms have none. */
 export function aggregateTermsOf(agreement: StoredAgreement): AggregateTerms {
   const section = agreement.terms.aggregate;
-  if (!section) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreement.id}: has no aggregate section (terms version ${agreement.terms.version})`);
+  if (!section)
+    throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreement.id}: has no aggregate section (terms version ${agreement.terms.version})`);
   return section;
 }
 
@@ -24,12 +25,17 @@ export function aggregateTermsOf(agreement: StoredAgreement): AggregateTerms {
 export function checkAggregateColumnsAllowed(agreement: StoredAgreement, requested: readonly string[], histogram: boolean): AggregateColumn[] {
   const section = aggregateTermsOf(agreement);
   const allowed = section.columns.map((c) => c.column);
-  if (requested.length === 0) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreement.id}: name at least one column (allowed: ${allowed.join(', ')})`);
+  if (requested.length === 0)
+    throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreement.id}: name at least one column (allowed: ${allowed.join(', ')})`);
   const seen = new Set<string>();
   return requested.map((name) => {
     const column = section.columns.find((c) => c.column === name);
     if (!column) {
-      throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreement.id}: column '${name}' is not an aggregate column of this agreement (allowed: ${allowed.join(', ')}); columns not in the agreement cannot be requested`, { column: name, allowed });
+      throw new MofangError(
+        'OPERATION_NOT_ALLOWED',
+        `agreement ${agreement.id}: column '${name}' is not an aggregate column of this agreement (allowed: ${allowed.join(', ')}); columns not in the agreement cannot be requested`,
+        { column: name, allowed },
+      );
     }
     if (seen.has(name)) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreement.id}: column '${name}' is requested twice`, { column: name });
     seen.add(name);
@@ -62,10 +68,18 @@ export function checkAggregateGroups(agreement: StoredAgreement, groupSizes: rea
   const { maxGroups, minInputSize } = aggregateTermsOf(agreement);
   if (groupSizes.length === 0) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreement.id}: a query needs at least one group`);
   if (groupSizes.length > maxGroups) {
-    throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreement.id}: ${groupSizes.length} groups requested; aggregate.maxGroups allows ${maxGroups}`, { limit: maxGroups, groups: groupSizes.length });
+    throw new MofangError(
+      'OPERATION_NOT_ALLOWED',
+      `agreement ${agreement.id}: ${groupSizes.length} groups requested; aggregate.maxGroups allows ${maxGroups}`,
+      { limit: maxGroups, groups: groupSizes.length },
+    );
   }
   const small = groupSizes.findIndex((size) => size < minInputSize);
   if (small >= 0) {
-    throw new MofangError('INPUT_BELOW_MINIMUM', `group ${small + 1} of ${groupSizes.length} has fewer records than the agreement's aggregate.minInputSize of ${minInputSize}`, { group: small, minimum: minInputSize });
+    throw new MofangError(
+      'INPUT_BELOW_MINIMUM',
+      `group ${small + 1} of ${groupSizes.length} has fewer records than the agreement's aggregate.minInputSize of ${minInputSize}`,
+      { group: small, minimum: minInputSize },
+    );
   }
 }

@@ -16,14 +16,14 @@ import { Type, type Static } from '@sinclair/typebox';
 import { DELTA_DIGITS, EPSILON_DIGITS, scaledInteger } from '../../protocols/dp/index.js';
 import { Name, PartyRoleSchema, StringEnum } from './terms-types.js';
 
-export const MAX_AGGREGATE_COLUMNS = 16;
-export const MAX_BUCKET_EDGES = 32;
-export const MAX_SCALE = 6;
-export const MAX_AGGREGATE_GROUPS = 64;
+const MAX_AGGREGATE_COLUMNS = 16;
+const MAX_BUCKET_EDGES = 32;
+const MAX_SCALE = 6;
+const MAX_AGGREGATE_GROUPS = 64;
 /** Largest (max − min) · 10^scale: keeps per-record integers far inside float64's exact range. */
-export const MAX_SCALED_RANGE = 2 ** 48;
+const MAX_SCALED_RANGE = 2 ** 48;
 
-export const AggregateColumnSchema = Type.Object(
+const AggregateColumnSchema = Type.Object(
   {
     /** A numeric column of the value holder's dataset. */
     column: Name,
@@ -38,7 +38,7 @@ export const AggregateColumnSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const MechanismSchema = StringEnum(['discrete-laplace', 'discrete-gaussian']);
+const MechanismSchema = StringEnum(['discrete-laplace', 'discrete-gaussian']);
 
 export const AggregateTermsSchema = Type.Object(
   {
@@ -71,7 +71,6 @@ export const AggregateTermsSchema = Type.Object(
 
 export type AggregateColumn = Static<typeof AggregateColumnSchema>;
 export type AggregateTerms = Static<typeof AggregateTermsSchema>;
-export type Mechanism = Static<typeof MechanismSchema>;
 
 /** What a proposer writes: `valueHolder` defaults to the acceptor. */
 export type AggregateDraft = Omit<AggregateTerms, 'valueHolder'> & { valueHolder?: AggregateTerms['valueHolder'] };
@@ -123,7 +122,8 @@ export function aggregateSectionIssues(a: AggregateTerms, idColumn: string): str
     issues.push('aggregate.deltaPerQuery: must be a whole number of 1e-9 (budgets count nano-δ)');
   }
   if (a.budget.delta !== undefined && !hasAtMostDecimals(a.budget.delta, DELTA_DIGITS)) issues.push('aggregate.budget.delta: must be a whole number of 1e-9');
-  if (a.epsilonPerQuery > a.budget.epsilon) issues.push(`aggregate.epsilonPerQuery: ${a.epsilonPerQuery} exceeds the whole period's budget.epsilon ${a.budget.epsilon}`);
+  if (a.epsilonPerQuery > a.budget.epsilon)
+    issues.push(`aggregate.epsilonPerQuery: ${a.epsilonPerQuery} exceeds the whole period's budget.epsilon ${a.budget.epsilon}`);
   if (a.deltaPerQuery !== undefined && a.budget.delta !== undefined && a.deltaPerQuery > a.budget.delta) {
     issues.push(`aggregate.deltaPerQuery: ${a.deltaPerQuery} exceeds budget.delta ${a.budget.delta}`);
   }
@@ -143,9 +143,4 @@ export function aggregateColumnIssues(columns: readonly AggregateColumn[], datas
     if (found.type !== 'number') return [`aggregate.columns[${i}].column: dataset column '${c.column}' is ${found.type}; aggregates need a number column`];
     return [];
   });
-}
-
-/** The number of histogram buckets of a column (edges + 1), or 0 without buckets. */
-export function bucketCount(column: AggregateColumn): number {
-  return column.buckets ? column.buckets.length + 1 : 0;
 }

@@ -27,14 +27,19 @@ beforeEach(() => {
 /** The telco's deliverer, talking to the bank's real store in place of the gRPC transport. */
 function telcoDeliverer(over: Partial<DelivererOptions> = {}) {
   return agreementDeliverer({
-    db: telco.db, audit: telco.ctx.audit, logger: createLogger({ level: 'silent', name: 'telco' }), now, random: () => 0.5,
+    db: telco.db,
+    audit: telco.ctx.audit,
+    logger: createLogger({ level: 'silent', name: 'telco' }),
+    now,
+    random: () => 0.5,
     send: async (row: OutboxRow) => {
       sends++;
       if (!bankUp) throw new MofangError('PEER_UNREACHABLE', 'peer bank: connect refused \u202Eby 13800138000');
       const a = getAgreement(telco.db, row.agreementId);
-      const stored = row.action === 'accept'
-        ? recordAcceptance(bank.ctx, a.id, a.acceptorSignature!, telco.identity.certPem)
-        : recordRevocation(bank.ctx, a.id, a.revokedReason!, a.revocationSignature!, telco.identity.certPem);
+      const stored =
+        row.action === 'accept'
+          ? recordAcceptance(bank.ctx, a.id, a.acceptorSignature!, telco.identity.certPem)
+          : recordRevocation(bank.ctx, a.id, a.revokedReason!, a.revocationSignature!, telco.identity.certPem);
       return stored.status;
     },
     probe: async () => bankUp,
@@ -69,7 +74,14 @@ describe('the agreement outbox', () => {
 
   it('queues nothing when the acceptance is rolled back (audit append failed)', () => {
     const id = proposeToTelco();
-    const failing = { ...telco.ctx, audit: { append: () => { throw new Error('disk full'); } } };
+    const failing = {
+      ...telco.ctx,
+      audit: {
+        append: () => {
+          throw new Error('disk full');
+        },
+      },
+    };
     expect(() => acceptAgreement(failing, id, telco.identity)).toThrow('disk full');
     expect(getAgreement(telco.db, id).status).toBe('pending');
     expect(deliveryView(telco.db, id)).toBeUndefined();
@@ -81,7 +93,12 @@ describe('the agreement outbox', () => {
     const deliverer = telcoDeliverer();
     bankUp = false;
     await deliverer.deliver(id, 'accept');
-    expect(deliveryView(telco.db, id)).toMatchObject({ state: 'pending', attempts: 1, lastErrorCode: 'PEER_UNREACHABLE', nextAttemptAt: '2026-01-01T00:00:01.500Z' });
+    expect(deliveryView(telco.db, id)).toMatchObject({
+      state: 'pending',
+      attempts: 1,
+      lastErrorCode: 'PEER_UNREACHABLE',
+      nextAttemptAt: '2026-01-01T00:00:01.500Z',
+    });
     expect(getAgreement(bank.db, id).status).toBe('proposed');
     const failed = telco.auditEntries().find((e) => e.action === 'agreement.delivery_failed')!;
     expect(failed.details).toMatchObject({ delivery: 'accept', attempts: 1, code: 'PEER_UNREACHABLE', nextAttemptAt: '2026-01-01T00:00:01.500Z' });
@@ -95,7 +112,11 @@ describe('the agreement outbox', () => {
     await deliverer.deliver(id, 'accept');
     expect(deliveryView(telco.db, id)).toMatchObject({ state: 'delivered', attempts: 2, deliveredAt: clockNow.toISOString() });
     expect(getAgreement(bank.db, id).status).toBe('accepted');
-    expect(telco.auditEntries().at(-1)).toMatchObject({ action: 'agreement.delivered', subject: id, details: { delivery: 'accept', attempts: 2, peerStatus: 'accepted' } });
+    expect(telco.auditEntries().at(-1)).toMatchObject({
+      action: 'agreement.delivered',
+      subject: id,
+      details: { delivery: 'accept', attempts: 2, peerStatus: 'accepted' },
+    });
     await deliverer.deliver(id, 'accept'); // delivered: nothing more to send
     expect(sends).toBe(2);
   });
@@ -163,8 +184,9 @@ describe('the agreement outbox', () => {
     expect(deliveryView(telco.db, id)).toMatchObject({ action: 'revoke', state: 'delivered' });
     expect(getAgreement(bank.db, id)).toMatchObject({ revokedBy: bank.identity.nodeId, revokedReason: 'bank ended it' });
     // A forged "revocation" of an already revoked agreement is still checked, not waved through.
-    expect(() => recordRevocation(telco.ctx, id, 'bank ended it', { ...fromBank.revocationSignature!, signature: 'AAAA' }, bank.identity.certPem))
-      .toThrow(expect.objectContaining({ code: 'PEER_SIGNATURE_INVALID' }));
+    expect(() => recordRevocation(telco.ctx, id, 'bank ended it', { ...fromBank.revocationSignature!, signature: 'AAAA' }, bank.identity.certPem)).toThrow(
+      expect.objectContaining({ code: 'PEER_SIGNATURE_INVALID' }),
+    );
   });
 });
 

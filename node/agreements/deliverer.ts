@@ -16,8 +16,17 @@ import type { Db } from '../store/db.js';
 import { asMofangError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import {
-  type BackoffOptions, type DeliveryAction, type OutboxRow,
-  DEFAULT_BACKOFF, dueDeliveries, getDelivery, hastenDeliveries, pendingSummary, recordDelivered, recordFailure, retryDelayMs,
+  type BackoffOptions,
+  type DeliveryAction,
+  type OutboxRow,
+  DEFAULT_BACKOFF,
+  dueDeliveries,
+  getDelivery,
+  hastenDeliveries,
+  pendingSummary,
+  recordDelivered,
+  recordFailure,
+  retryDelayMs,
 } from './outbox.js';
 import type { AuditSink } from './store.js';
 
@@ -55,7 +64,13 @@ export interface AgreementDeliverer {
 
 /** Refusals that re-sending the same signed message cannot change. */
 const FINAL_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'AGREEMENT_STATE', 'AGREEMENT_NOT_FOUND', 'AGREEMENT_INVALID', 'AGREEMENT_CONFLICT', 'PEER_SIGNATURE_INVALID', 'PEER_MESSAGE_INVALID', 'OPERATION_NOT_ALLOWED',
+  'AGREEMENT_STATE',
+  'AGREEMENT_NOT_FOUND',
+  'AGREEMENT_INVALID',
+  'AGREEMENT_CONFLICT',
+  'PEER_SIGNATURE_INVALID',
+  'PEER_MESSAGE_INVALID',
+  'OPERATION_NOT_ALLOWED',
 ]);
 
 /**
@@ -88,7 +103,11 @@ export function agreementDeliverer(opts: DelivererOptions): AgreementDeliverer {
       const now = opts.now();
       const next = FINAL_REFUSALS.has(e.code) ? null : new Date(now.getTime() + retryDelayMs(row.attempts + 1, backoff, random));
       recordFailure(opts.db, opts.audit, row, { code: e.code, message: e.message }, next, now);
-      if (report) opts.logger.warn({ agreementId: row.agreementId, delivery: row.action, code: e.code, nextAttemptAt: next?.toISOString() ?? null }, 'agreement delivery failed');
+      if (report)
+        opts.logger.warn(
+          { agreementId: row.agreementId, delivery: row.action, code: e.code, nextAttemptAt: next?.toISOString() ?? null },
+          'agreement delivery failed',
+        );
     } finally {
       inFlight.delete(row.peerNodeId);
     }

@@ -1,19 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { MofangError } from '../errors.js';
-import { type AgreementTerms, type TermsDraft, agreementHash, draftTerms, labelAttribute, labelColumnIssues, oprfKeyEpochAt, oprfKeyEpochDays, oprfKeyEpochForRun, validateTerms } from './model.js';
+import {
+  type AgreementTerms,
+  type TermsDraft,
+  agreementHash,
+  draftTerms,
+  labelAttribute,
+  labelColumnIssues,
+  oprfKeyEpochAt,
+  oprfKeyEpochDays,
+  oprfKeyEpochForRun,
+  validateTerms,
+} from './model.js';
 import { sampleAggregateDraft, sampleDraft, sampleLabelledDraft } from '../../test/support/agreements.js';
 
 const BANK = `sha256:${'b'.repeat(64)}`;
 const TELCO = `sha256:${'7'.repeat(64)}`;
 const NOW = new Date('2026-01-01T00:00:00.000Z');
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests below mutate arbitrary paths of cloned terms to make them invalid
+type Mutable = Record<string, any>;
+
 function terms(over: Partial<TermsDraft> = {}): AgreementTerms {
   return draftTerms(sampleDraft(BANK, TELCO, over), NOW, '0f8fad5b-d9cb-469f-a165-70867728950e');
 }
 
 /** The AGREEMENT_INVALID message `mutate` produces. */
-function invalidMessage(mutate: (t: Record<string, any>) => void): string {
-  const t = structuredClone(terms()) as Record<string, any>;
+function invalidMessage(mutate: (t: Mutable) => void): string {
+  const t = structuredClone(terms()) as Mutable;
   mutate(t);
   try {
     validateTerms(t, NOW);
@@ -26,14 +40,14 @@ function invalidMessage(mutate: (t: Record<string, any>) => void): string {
 }
 
 /** Every issue of the terms `mutate` makes from `base` (the message's first: some mistakes break two rules). */
-function allIssues(base: AgreementTerms, mutate: (t: Record<string, any>) => void): string {
-  const t = structuredClone(base) as Record<string, any>;
+function allIssues(base: AgreementTerms, mutate: (t: Mutable) => void): string {
+  const t = structuredClone(base) as Mutable;
   mutate(t);
   try {
     validateTerms(t, NOW);
   } catch (err) {
     expect((err as MofangError).code).toBe('AGREEMENT_INVALID');
-    return ((err as MofangError).details?.issues as string[]).join('\n');
+    return ((err as MofangError).details!.issues as string[]).join('\n');
   }
   throw new Error('expected AGREEMENT_INVALID');
 }
@@ -45,13 +59,21 @@ describe('agreement terms: validation names the field', () => {
     expect(validateTerms(t, NOW)).toEqual(t);
   });
 
-  it.each<[string, (t: Record<string, any>) => void, string]>([
+  it.each<[string, (t: Mutable) => void, string]>([
     ['past expiry', (t) => (t.expiresAt = '2025-12-31T23:59:59.000Z'), 'expiresAt: must be after createdAt'],
-    ['expiry not in the future', (t) => ((t.createdAt = '2025-06-01T00:00:00.000Z'), (t.expiresAt = '2025-12-31T00:00:00.000Z')), 'expiresAt: must be in the future'],
+    [
+      'expiry not in the future',
+      (t) => ((t.createdAt = '2025-06-01T00:00:00.000Z'), (t.expiresAt = '2025-12-31T00:00:00.000Z')),
+      'expiresAt: must be in the future',
+    ],
     ['same node twice', (t) => (t.parties.acceptor.nodeId = t.parties.proposer.nodeId), 'parties.acceptor.nodeId: must differ from proposer'],
     ['membership to both', (t) => (t.outputs.enrich = ['proposer', 'acceptor']), 'outputs.enrich: only the querying party can receive membership'],
     ['allowed op without receiver', (t) => (t.outputs.overlap = []), "outputs.overlap: must name a receiver because 'overlap' is allowed"],
-    ['receiver for op not allowed', (t) => ((t.operations = ['overlap']), delete t.enrichAttribute), "outputs.enrich: must be empty because 'enrich' is not allowed"],
+    [
+      'receiver for op not allowed',
+      (t) => ((t.operations = ['overlap']), delete t.enrichAttribute),
+      "outputs.enrich: must be empty because 'enrich' is not allowed",
+    ],
     ['enrich without attribute', (t) => delete t.enrichAttribute, "enrichAttribute: is required when 'enrich' is allowed"],
     ['missing field', (t) => delete t.title, 'title: is required'],
     ['unknown field', (t) => (t.budget = 3), 'budget: is not a known field'],
@@ -62,7 +84,11 @@ describe('agreement terms: validation names the field', () => {
     ['fractional minimum', (t) => (t.minIntersection = 1.5), 'minIntersection: must be integer'],
     ['non-UTC timestamp', (t) => (t.expiresAt = '2026-07-01T08:00:00+08:00'), 'expiresAt: must be a UTC timestamp like'],
     ['impossible date', (t) => (t.expiresAt = '2026-02-31T00:00:00.000Z'), 'expiresAt: is not a real date'],
-    ['a column that is not a label', (t) => t.parties.acceptor.columns.push('plan'), "parties.acceptor.columns[1]: 'plan' is not a label column; after the id column, list exactly the columns of labels"],
+    [
+      'a column that is not a label',
+      (t) => t.parties.acceptor.columns.push('plan'),
+      "parties.acceptor.columns[1]: 'plan' is not a label column; after the id column, list exactly the columns of labels",
+    ],
     ['upper-case uuid', (t) => (t.id = t.id.toUpperCase()), 'id: must be a lowercase UUID'],
     ['bad attribute name', (t) => (t.enrichAttribute = 'Partner Telco'), 'enrichAttribute: must be lowercase letters'],
     ['wrong version', (t) => (t.version = 4), 'version: must be one of 1, 2, 3'],
@@ -107,7 +133,7 @@ describe('agreement terms, version 2: labels and the OPRF key epoch', () => {
   function labelled(over: Partial<TermsDraft> = {}): AgreementTerms {
     return draftTerms(sampleLabelledDraft(BANK, TELCO, over), NOW, '0f8fad5b-d9cb-469f-a165-70867728950e');
   }
-  const invalidLabelled = (mutate: (t: Record<string, any>) => void) => allIssues(labelled(), mutate);
+  const invalidLabelled = (mutate: (t: Mutable) => void) => allIssues(labelled(), mutate);
 
   it('accepts label columns that the acceptor lists after its id column, in order', () => {
     const t = labelled();
@@ -137,43 +163,71 @@ describe('agreement terms, version 2: labels and the OPRF key epoch', () => {
     expect(validateTerms({ ...terms(), labels: [] }, NOW).labels).toEqual([]);
   });
 
-  it.each<[string, (t: Record<string, any>) => void, string]>([
+  it.each<[string, (t: Mutable) => void, string]>([
     ['epoch missing', (t) => delete t.oprfKeyEpochDays, 'oprfKeyEpochDays: is required in version 2 terms (1 to 365 days)'],
     ['epoch of 0 days', (t) => (t.oprfKeyEpochDays = 0), 'oprfKeyEpochDays: must be >= 1'],
     ['epoch over a year', (t) => (t.oprfKeyEpochDays = 366), 'oprfKeyEpochDays: must be <= 365'],
     ['fractional epoch', (t) => (t.oprfKeyEpochDays = 1.5), 'oprfKeyEpochDays: must be integer'],
     ['label not in columns', (t) => t.parties.acceptor.columns.pop(), "labels[2].column: 'plan' is not listed in parties.acceptor.columns"],
     ['column not a label', (t) => t.labels.pop(), "parties.acceptor.columns[3]: 'plan' is not a label column"],
-    ['columns in another order', (t) => (t.parties.acceptor.columns = ['msisdn', 'plan', 'score', 'active']), 'parties.acceptor.columns: must list the label columns in the order of labels, after the id column'],
+    [
+      'columns in another order',
+      (t) => (t.parties.acceptor.columns = ['msisdn', 'plan', 'score', 'active']),
+      'parties.acceptor.columns: must list the label columns in the order of labels, after the id column',
+    ],
     ['the id column as a label', (t) => (t.labels[0].column = 'msisdn'), "labels[0].column: 'msisdn' is the id column; it cannot be a label"],
-    ['a label twice', (t) => ((t.labels[1] = { ...t.labels[0] }), (t.parties.acceptor.columns = ['msisdn', 'active', 'plan'])), "labels[1].column: 'active' is listed twice"],
+    [
+      'a label twice',
+      (t) => ((t.labels[1] = { ...t.labels[0] }), (t.parties.acceptor.columns = ['msisdn', 'active', 'plan'])),
+      "labels[1].column: 'active' is listed twice",
+    ],
     ['category without maxBytes', (t) => delete t.labels[2].maxBytes, 'labels[2].maxBytes: is required for a category column (1 to 255 bytes)'],
     ['maxBytes on a number', (t) => (t.labels[1].maxBytes = 8), "labels[1].maxBytes: only a category column has maxBytes ('score' is number)"],
     ['maxBytes over 255', (t) => (t.labels[2].maxBytes = 256), 'labels[2].maxBytes: must be <= 255'],
     ['unknown label type', (t) => (t.labels[0].type = 'date'), "labels[0].type: must be one of 'boolean', 'number', 'category'"],
     ['unknown label field', (t) => (t.labels[0].unit = 'eur'), 'labels[0].unit: is not a known field'],
-    ['labels without enrich', (t) => ((t.operations = ['overlap']), (t.outputs.enrich = []), delete t.enrichAttribute), "labels: need 'enrich' in operations (labels are delivered by enrich)"],
+    [
+      'labels without enrich',
+      (t) => ((t.operations = ['overlap']), (t.outputs.enrich = []), delete t.enrichAttribute),
+      "labels: need 'enrich' in operations (labels are delivered by enrich)",
+    ],
     ['labels to the acceptor', (t) => (t.outputs.enrich = ['acceptor']), "outputs.enrich: must be ['proposer'] when labels are agreed"],
-    ['proposer exposing more than its id', (t) => t.parties.proposer.columns.push('segment'), 'parties.proposer.columns: must list exactly one column, the id column (labels come from the acceptor)'],
-    ['a column that cannot name an attribute', (t) => ((t.labels[2].column = 'plan type'), (t.parties.acceptor.columns[3] = 'plan type')), "labels[2].column: 'plan type' cannot name the querier's attribute 'partner:telco:member.plan type'"],
-    ['too many labels', (t) => {
-      t.labels = Array.from({ length: 33 }, (_, i) => ({ column: `c${i}`, type: 'boolean' }));
-      t.parties.acceptor.columns = ['msisdn', ...t.labels.map((l: { column: string }) => l.column)];
-    }, 'labels: must NOT have more than 32 items'],
-    ['a label record over 1024 bytes', (t) => {
-      t.labels = Array.from({ length: 5 }, (_, i) => ({ column: `c${i}`, type: 'category', maxBytes: 255 }));
-      t.parties.acceptor.columns = ['msisdn', ...t.labels.map((l: { column: string }) => l.column)];
-    }, 'labels: a label record would be 1281 bytes; at most 1024'],
+    [
+      'proposer exposing more than its id',
+      (t) => t.parties.proposer.columns.push('segment'),
+      'parties.proposer.columns: must list exactly one column, the id column (labels come from the acceptor)',
+    ],
+    [
+      'a column that cannot name an attribute',
+      (t) => ((t.labels[2].column = 'plan type'), (t.parties.acceptor.columns[3] = 'plan type')),
+      "labels[2].column: 'plan type' cannot name the querier's attribute 'partner:telco:member.plan type'",
+    ],
+    [
+      'too many labels',
+      (t) => {
+        t.labels = Array.from({ length: 33 }, (_, i) => ({ column: `c${i}`, type: 'boolean' }));
+        t.parties.acceptor.columns = ['msisdn', ...t.labels.map((l: { column: string }) => l.column)];
+      },
+      'labels: must NOT have more than 32 items',
+    ],
+    [
+      'a label record over 1024 bytes',
+      (t) => {
+        t.labels = Array.from({ length: 5 }, (_, i) => ({ column: `c${i}`, type: 'category', maxBytes: 255 }));
+        t.parties.acceptor.columns = ['msisdn', ...t.labels.map((l: { column: string }) => l.column)];
+      },
+      'labels: a label record would be 1281 bytes; at most 1024',
+    ],
   ])('%s', (_, mutate, expected) => {
     expect(invalidLabelled(mutate)).toContain(expected);
   });
 
   it('keeps version 1 terms valid: one column each, no labels, no epoch', () => {
-    const v1 = { ...structuredClone(terms()), version: 1 } as Record<string, any>;
+    const v1 = { ...structuredClone(terms()), version: 1 } as Mutable;
     delete v1.oprfKeyEpochDays;
     expect(validateTerms(v1, NOW)).toEqual(v1);
     expect(() => validateTerms({ ...v1, oprfKeyEpochDays: 30 }, NOW)).toThrow('oprfKeyEpochDays: needs terms version 2');
-    const withLabels = structuredClone(labelled()) as Record<string, any>;
+    const withLabels = structuredClone(labelled()) as Mutable;
     withLabels.version = 1;
     delete withLabels.oprfKeyEpochDays;
     const err = (() => {
@@ -233,13 +287,20 @@ describe('labelColumnIssues', () => {
     { column: 'plan', type: 'category' as const, maxBytes: 16 },
   ];
   it('wants each label column in the dataset with a compatible type (category from string or date)', () => {
-    const fits = [{ name: 'active', type: 'boolean' }, { name: 'score', type: 'number' }, { name: 'plan', type: 'string' }, { name: 'x', type: 'date' }];
+    const fits = [
+      { name: 'active', type: 'boolean' },
+      { name: 'score', type: 'number' },
+      { name: 'plan', type: 'string' },
+      { name: 'x', type: 'date' },
+    ];
     expect(labelColumnIssues(labels, fits)).toEqual([]);
     expect(labelColumnIssues([{ column: 'x', type: 'category', maxBytes: 10 }], fits)).toEqual([]);
-    expect(labelColumnIssues(labels, [{ name: 'active', type: 'string' }, { name: 'score', type: 'number' }])).toEqual([
-      "labels[0].type: dataset column 'active' is string; a boolean label needs boolean",
-      "labels[2].column: the dataset has no column 'plan'",
-    ]);
+    expect(
+      labelColumnIssues(labels, [
+        { name: 'active', type: 'string' },
+        { name: 'score', type: 'number' },
+      ]),
+    ).toEqual(["labels[0].type: dataset column 'active' is string; a boolean label needs boolean", "labels[2].column: the dataset has no column 'plan'"]);
   });
 });
 
@@ -247,7 +308,7 @@ describe('agreement terms, version 3: the aggregate section', () => {
   function aggregate(over: Partial<TermsDraft> = {}): AgreementTerms {
     return draftTerms(sampleAggregateDraft(BANK, TELCO, over), NOW, '0f8fad5b-d9cb-469f-a165-70867728950e');
   }
-  const issuesOf = (mutate: (t: Record<string, any>) => void) => allIssues(aggregate(), mutate);
+  const issuesOf = (mutate: (t: Mutable) => void) => allIssues(aggregate(), mutate);
 
   it('draftTerms writes version 3, the acceptor as default value holder, and keeps the section as drafted', () => {
     const t = aggregate();
@@ -268,19 +329,34 @@ describe('agreement terms, version 3: the aggregate section', () => {
     const base = sampleAggregateDraft(BANK, TELCO).aggregate!;
     const t = aggregate({
       outputs: { overlap: ['proposer'], enrich: [], aggregate: ['acceptor'] },
-      aggregate: { ...base, valueHolder: 'proposer', columns: [{ column: 'balance', min: -1000, max: 1000 }], mechanism: 'discrete-gaussian', deltaPerQuery: 1e-6, budget: { epsilon: 5, delta: 1e-5, periodDays: 7 } },
+      aggregate: {
+        ...base,
+        valueHolder: 'proposer',
+        columns: [{ column: 'balance', min: -1000, max: 1000 }],
+        mechanism: 'discrete-gaussian',
+        deltaPerQuery: 1e-6,
+        budget: { epsilon: 5, delta: 1e-5, periodDays: 7 },
+      },
     });
     expect(t.aggregate).toMatchObject({ valueHolder: 'proposer', mechanism: 'discrete-gaussian', deltaPerQuery: 1e-6 });
   });
 
-  it.each<[string, (t: Record<string, any>) => void, string]>([
+  it.each<[string, (t: Mutable) => void, string]>([
     ['aggregate in version 2', (t) => (t.version = 2), 'aggregate: needs terms version 3'],
-    ['version 3 without a section', (t) => ((t.operations = ['overlap']), delete t.aggregate, delete t.outputs.aggregate), 'aggregate: is required in version 3 terms'],
+    [
+      'version 3 without a section',
+      (t) => ((t.operations = ['overlap']), delete t.aggregate, delete t.outputs.aggregate),
+      'aggregate: is required in version 3 terms',
+    ],
     ['section without the operation', (t) => (t.operations = ['overlap']), "operations: must include 'aggregate' because the terms have an aggregate section"],
     ['aggregates to the value holder', (t) => (t.outputs.aggregate = ['acceptor']), "outputs.aggregate: must be ['proposer']"],
     ['aggregates to both', (t) => (t.outputs.aggregate = ['proposer', 'acceptor']), "outputs.aggregate: must be ['proposer']"],
     ['no columns', (t) => (t.aggregate.columns = []), 'aggregate.columns: must NOT have fewer than 1 items'],
-    ['17 columns', (t) => (t.aggregate.columns = Array.from({ length: 17 }, (_, i) => ({ column: `c${i}`, min: 0, max: 1 }))), 'aggregate.columns: must NOT have more than 16 items'],
+    [
+      '17 columns',
+      (t) => (t.aggregate.columns = Array.from({ length: 17 }, (_, i) => ({ column: `c${i}`, min: 0, max: 1 }))),
+      'aggregate.columns: must NOT have more than 16 items',
+    ],
     ['min not below max', (t) => (t.aggregate.columns[1].max = 0), 'aggregate.columns[1].max: must be greater than min (0)'],
     ['a column twice', (t) => (t.aggregate.columns[1].column = 'spend'), "aggregate.columns[1].column: 'spend' is listed twice"],
     ['the id column', (t) => (t.aggregate.columns[1].column = 'msisdn'), "aggregate.columns[1].column: 'msisdn' is the id column"],
@@ -288,8 +364,16 @@ describe('agreement terms, version 3: the aggregate section', () => {
     ['decimals beyond the scale', (t) => (t.aggregate.columns[1].max = 600.5), 'aggregate.columns[1].max: 600.5 has more decimal digits than scale 0 keeps'],
     ['a range too wide', (t) => (t.aggregate.columns[0].max = 1e13), 'aggregate.columns[0]: (max − min) · 10^scale must be at most 2^48'],
     ['descending buckets', (t) => (t.aggregate.columns[0].buckets = [1000, 100]), 'aggregate.columns[0].buckets[1]: edges must be strictly ascending'],
-    ['a bucket edge outside the range', (t) => (t.aggregate.columns[0].buckets = [0, 100]), 'aggregate.columns[0].buckets[0]: 0 must lie in (min, max] = (0, 5000]'],
-    ['33 bucket edges', (t) => (t.aggregate.columns[0].buckets = Array.from({ length: 33 }, (_, i) => i + 1)), 'aggregate.columns[0].buckets: must NOT have more than 32 items'],
+    [
+      'a bucket edge outside the range',
+      (t) => (t.aggregate.columns[0].buckets = [0, 100]),
+      'aggregate.columns[0].buckets[0]: 0 must lie in (min, max] = (0, 5000]',
+    ],
+    [
+      '33 bucket edges',
+      (t) => (t.aggregate.columns[0].buckets = Array.from({ length: 33 }, (_, i) => i + 1)),
+      'aggregate.columns[0].buckets: must NOT have more than 32 items',
+    ],
     ['unknown mechanism', (t) => (t.aggregate.mechanism = 'laplace'), "aggregate.mechanism: must be one of 'discrete-laplace', 'discrete-gaussian'"],
     ['ε of 0', (t) => (t.aggregate.epsilonPerQuery = 0), 'aggregate.epsilonPerQuery: must be > 0'],
     ['ε over 10', (t) => (t.aggregate.epsilonPerQuery = 11), 'aggregate.epsilonPerQuery: must be <= 10'],
@@ -297,7 +381,11 @@ describe('agreement terms, version 3: the aggregate section', () => {
     ['ε per query over the budget', (t) => (t.aggregate.budget.epsilon = 0.5), "aggregate.epsilonPerQuery: 1 exceeds the whole period's budget.epsilon 0.5"],
     ['δ with Laplace', (t) => (t.aggregate.deltaPerQuery = 1e-6), 'aggregate.deltaPerQuery: only discrete-gaussian spends δ'],
     ['Gaussian without δ', (t) => (t.aggregate.mechanism = 'discrete-gaussian'), 'aggregate.deltaPerQuery: is required for discrete-gaussian'],
-    ['δ of 1e-3', (t) => ((t.aggregate.mechanism = 'discrete-gaussian'), (t.aggregate.deltaPerQuery = 1e-3), (t.aggregate.budget.delta = 0.01)), 'aggregate.deltaPerQuery: must be < 0.001'],
+    [
+      'δ of 1e-3',
+      (t) => ((t.aggregate.mechanism = 'discrete-gaussian'), (t.aggregate.deltaPerQuery = 1e-3), (t.aggregate.budget.delta = 0.01)),
+      'aggregate.deltaPerQuery: must be < 0.001',
+    ],
     ['period of 367 days', (t) => (t.aggregate.budget.periodDays = 367), 'aggregate.budget.periodDays: must be <= 366'],
     ['min group size 0', (t) => (t.aggregate.minGroupSize = 0), 'aggregate.minGroupSize: must be >= 1'],
     ['min input size 1.5', (t) => (t.aggregate.minInputSize = 1.5), 'aggregate.minInputSize: must be integer'],
@@ -309,7 +397,7 @@ describe('agreement terms, version 3: the aggregate section', () => {
   });
 
   it('keeps the aggregate operation and outputs out of version 2 terms', () => {
-    const v2 = structuredClone(terms()) as Record<string, any>;
+    const v2 = structuredClone(terms()) as Mutable;
     v2.operations = ['overlap', 'enrich', 'aggregate'];
     v2.outputs.aggregate = ['proposer'];
     const err = (() => {
@@ -325,7 +413,11 @@ describe('agreement terms, version 3: the aggregate section', () => {
   it('uses a fresh OPRF key per aggregate run unless the querier is granted membership', () => {
     const LATER = new Date('2026-02-15T00:00:00.000Z');
     expect(oprfKeyEpochForRun(aggregate(), 'aggregate', 'proposer', LATER)).toBeNull();
-    const withEnrich = aggregate({ operations: ['enrich', 'aggregate'], outputs: { overlap: [], enrich: ['proposer'], aggregate: ['proposer'] }, enrichAttribute: 'partner:telco' });
+    const withEnrich = aggregate({
+      operations: ['enrich', 'aggregate'],
+      outputs: { overlap: [], enrich: ['proposer'], aggregate: ['proposer'] },
+      enrichAttribute: 'partner:telco',
+    });
     expect(oprfKeyEpochForRun(withEnrich, 'aggregate', 'proposer', LATER)).toBe(1);
   });
 });

@@ -13,31 +13,29 @@ import { createHash, randomUUID } from 'node:crypto';
 import { labelLength } from '../../protocols/psi/label-encoding.js';
 import { canonicalJson } from '../encoding/canonical-json.js';
 import { MofangError } from '../errors.js';
-import { type AggregateDraft, type AggregateTerms, AggregateTermsSchema, aggregateSectionIssues } from './aggregate-terms.js';
+import { type AggregateDraft, AggregateTermsSchema, aggregateSectionIssues } from './aggregate-terms.js';
 import { Name, NodeId, PartyRoleSchema, StringEnum, Timestamp } from './terms-types.js';
 
-export { PartyRoleSchema };
-
-export const OperationSchema = StringEnum(['overlap', 'enrich', 'aggregate']);
-export const IdKindSchema = StringEnum(['phone', 'email', 'national-id', 'raw']);
-export const LabelTypeSchema = StringEnum(['boolean', 'number', 'category']);
+const OperationSchema = StringEnum(['overlap', 'enrich', 'aggregate']);
+const IdKindSchema = StringEnum(['phone', 'email', 'national-id', 'raw']);
+const LabelTypeSchema = StringEnum(['boolean', 'number', 'category']);
 
 /**
  * The version `draftTerms` writes without an aggregate section; with one it writes
  * AGGREGATE_TERMS_VERSION. Version 1 terms (no labels, no key epoch) remain valid.
  */
-export const TERMS_VERSION = 2;
+const TERMS_VERSION = 2;
 /** Terms with an `aggregate` section. */
-export const AGGREGATE_TERMS_VERSION = 3;
+const AGGREGATE_TERMS_VERSION = 3;
 /** At most this many label columns per agreement. */
-export const MAX_LABELS = 32;
+const MAX_LABELS = 32;
 /** At most this many bytes per encoded label record (protocols/psi/label-encoding.ts). */
-export const MAX_LABEL_RECORD_BYTES = 1024;
+const MAX_LABEL_RECORD_BYTES = 1024;
 /** What `draftTerms` fills in when the draft names no key epoch. */
-export const DEFAULT_OPRF_KEY_EPOCH_DAYS = 30;
+const DEFAULT_OPRF_KEY_EPOCH_DAYS = 30;
 const DAY_MS = 86_400_000;
 
-export const PartyTermsSchema = Type.Object(
+const PartyTermsSchema = Type.Object(
   {
     /** 'sha256:' + hex of the party's certificate DER (its pinned identity). */
     nodeId: NodeId,
@@ -55,7 +53,7 @@ export const PartyTermsSchema = Type.Object(
 );
 
 /** One column of the acceptor's dataset that enrich may deliver to the querier as a label. */
-export const LabelTermSchema = Type.Object(
+const LabelTermSchema = Type.Object(
   {
     column: Name,
     /** boolean (1 byte), number (float64), category (a string of at most `maxBytes` UTF-8 bytes). */
@@ -66,7 +64,7 @@ export const LabelTermSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const AgreementTermsSchema = Type.Object(
+const AgreementTermsSchema = Type.Object(
   {
     id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', 'x-hint': 'a lowercase UUID' }),
     version: Type.Unsafe<1 | 2 | 3>({ type: 'integer', enum: [1, 2, 3] }),
@@ -94,9 +92,7 @@ export const AgreementTermsSchema = Type.Object(
      * not, e.g. `partner:telco:member`. New terms may not use `.` in it: it separates the attribute
      * from a label column (`labelAttribute`).
      */
-    enrichAttribute: Type.Optional(
-      Type.String({ pattern: '^[a-z0-9][a-z0-9_.:-]{0,127}$', 'x-hint': 'lowercase letters, digits and _ . : - (at most 128)' }),
-    ),
+    enrichAttribute: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_.:-]{0,127}$', 'x-hint': 'lowercase letters, digits and _ . : - (at most 128)' })),
     /** Kind of identifier both datasets are keyed by; both sides normalise it the same way. */
     idKind: IdKindSchema,
     /**
@@ -117,7 +113,6 @@ export const AgreementTermsSchema = Type.Object(
 
 export type PartyRole = Static<typeof PartyRoleSchema>;
 export type Operation = Static<typeof OperationSchema>;
-export type PartyTerms = Static<typeof PartyTermsSchema>;
 export type AgreementTerms = Static<typeof AgreementTermsSchema>;
 export type LabelTerm = Static<typeof LabelTermSchema>;
 /**
@@ -125,7 +120,6 @@ export type LabelTerm = Static<typeof LabelTermSchema>;
  * key epoch when `oprfKeyEpochDays` is absent.
  */
 export type TermsDraft = Omit<AgreementTerms, 'id' | 'version' | 'createdAt' | 'aggregate'> & { aggregate?: AggregateDraft };
-export type { AggregateTerms };
 
 const validateSchema = lazyValidator<AgreementTerms>(AgreementTermsSchema, { allErrors: true, verbose: true, strict: true }, (ajv) => ajv.addKeyword('x-hint'));
 
@@ -302,7 +296,8 @@ function semanticIssues(t: AgreementTerms, now: Date): string[] {
   if (!enrich && t.enrichAttribute !== undefined) issues.push("enrichAttribute: must be absent because 'enrich' is not allowed");
   // `.` separates a label column from the attribute; in the attribute itself it would let one
   // agreement's membership flag and another's label share a name, and overwrite each other.
-  if (t.enrichAttribute?.includes('.')) issues.push(`enrichAttribute: '${t.enrichAttribute}' must not contain '.', which separates the attribute from a label column (<enrichAttribute>.<column>)`);
+  if (t.enrichAttribute?.includes('.'))
+    issues.push(`enrichAttribute: '${t.enrichAttribute}' must not contain '.', which separates the attribute from a label column (<enrichAttribute>.<column>)`);
 
   if (t.parties.proposer.columns.length !== 1) {
     issues.push('parties.proposer.columns: must list exactly one column, the id column (labels come from the acceptor)');
@@ -354,7 +349,8 @@ function labelIssues(t: AgreementTerms): string[] {
   const seen = new Set<string>();
   labels.forEach((label, i) => {
     if (label.type === 'category' && label.maxBytes === undefined) issues.push(`labels[${i}].maxBytes: is required for a category column (1 to 255 bytes)`);
-    if (label.type !== 'category' && label.maxBytes !== undefined) issues.push(`labels[${i}].maxBytes: only a category column has maxBytes ('${label.column}' is ${label.type})`);
+    if (label.type !== 'category' && label.maxBytes !== undefined)
+      issues.push(`labels[${i}].maxBytes: only a category column has maxBytes ('${label.column}' is ${label.type})`);
     if (seen.has(label.column)) issues.push(`labels[${i}].column: '${label.column}' is listed twice`);
     seen.add(label.column);
     if (label.column === idColumn) issues.push(`labels[${i}].column: '${label.column}' is the id column; it cannot be a label`);
@@ -381,10 +377,14 @@ function labelIssues(t: AgreementTerms): string[] {
     labels.forEach((label, i) => {
       const attribute = labelAttribute(t, label.column);
       if (!ATTRIBUTE_NAME.test(attribute)) {
-        issues.push(`labels[${i}].column: '${label.column}' cannot name the querier's attribute '${attribute}': use letters, digits and _ . : - (at most 128 characters with enrichAttribute)`);
+        issues.push(
+          `labels[${i}].column: '${label.column}' cannot name the querier's attribute '${attribute}': use letters, digits and _ . : - (at most 128 characters with enrichAttribute)`,
+        );
       } else if (label.column === lastPart) {
         // The flag means "matched"; a label of the same name would read as the same thing.
-        issues.push(`labels[${i}].column: '${label.column}' repeats the last part of enrichAttribute '${t.enrichAttribute}' (the label would be stored as '${attribute}'): name the membership attribute for membership, e.g. 'partner:<peer>:member'`);
+        issues.push(
+          `labels[${i}].column: '${label.column}' repeats the last part of enrichAttribute '${t.enrichAttribute}' (the label would be stored as '${attribute}'): name the membership attribute for membership, e.g. 'partner:<peer>:member'`,
+        );
       }
     });
   }

@@ -10,7 +10,7 @@ import { untrustedText } from '../text/untrusted.js';
 import type { AuditSink } from './store.js';
 
 export type DeliveryAction = 'accept' | 'revoke';
-export type DeliveryState = 'pending' | 'delivered' | 'refused';
+type DeliveryState = 'pending' | 'delivered' | 'refused';
 
 /** What `agreements show`, list and the HTTP API report about telling the peer. */
 export interface DeliveryView {
@@ -124,7 +124,9 @@ export function recordDelivered(db: Db, audit: AuditSink, row: OutboxRow, peerSt
       .run(at, at, row.agreementId, row.action).changes;
     if (changed === 0) return; // another process delivered it first, or a revocation superseded it
     audit.append({
-      actor: 'system:delivery', action: 'agreement.delivered', subject: row.agreementId,
+      actor: 'system:delivery',
+      action: 'agreement.delivered',
+      subject: row.agreementId,
       details: { delivery: row.action, peerNodeId: row.peerNodeId, attempts: row.attempts + 1, peerStatus: untrustedText(peerStatus, 32) },
     });
   }).immediate();
@@ -134,9 +136,7 @@ export function recordDelivered(db: Db, audit: AuditSink, row: OutboxRow, peerSt
  * A failed attempt. `nextAttemptAt` null means the peer refused for good (the row becomes
  * `refused`); otherwise it stays pending until then. The peer's message is outsider text.
  */
-export function recordFailure(
-  db: Db, audit: AuditSink, row: OutboxRow, error: { code: string; message: string }, nextAttemptAt: Date | null, now: Date,
-): void {
+export function recordFailure(db: Db, audit: AuditSink, row: OutboxRow, error: { code: string; message: string }, nextAttemptAt: Date | null, now: Date): void {
   db.transaction(() => {
     const at = now.toISOString();
     const reason = untrustedText(error.message);
@@ -145,14 +145,26 @@ export function recordFailure(
         `UPDATE agreement_outbox SET state = ?, attempts = attempts + 1, next_attempt_at = ?, last_error_code = ?, last_error = ?, updated_at = ?
          WHERE agreement_id = ? AND action = ? AND state = 'pending'`,
       )
-      .run(nextAttemptAt ? 'pending' : 'refused', nextAttemptAt?.toISOString() ?? null, untrustedText(error.code, 64), reason, at, row.agreementId, row.action).changes;
+      .run(
+        nextAttemptAt ? 'pending' : 'refused',
+        nextAttemptAt?.toISOString() ?? null,
+        untrustedText(error.code, 64),
+        reason,
+        at,
+        row.agreementId,
+        row.action,
+      ).changes;
     if (changed === 0) return;
     audit.append({
       actor: 'system:delivery',
       action: nextAttemptAt ? 'agreement.delivery_failed' : 'agreement.delivery_refused',
       subject: row.agreementId,
       details: {
-        delivery: row.action, peerNodeId: row.peerNodeId, attempts: row.attempts + 1, code: untrustedText(error.code, 64), reason,
+        delivery: row.action,
+        peerNodeId: row.peerNodeId,
+        attempts: row.attempts + 1,
+        code: untrustedText(error.code, 64),
+        reason,
         nextAttemptAt: nextAttemptAt?.toISOString() ?? null,
       },
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MofangError } from '../errors.js';
+import type { MofangError } from '../errors.js';
 import { type PartyRole, type TermsDraft, agreementHash, draftTerms } from './model.js';
 import { type QueryRequest, checkDailyQueryLimit, checkLabelColumnsAvailable, checkLabelsAllowed, checkQueryAllowed, checkResultReleasable } from './policy.js';
 import type { AgreementStatus, StoredAgreement } from './store.js';
@@ -62,7 +62,14 @@ describe('checkQueryAllowed', () => {
     ['proposed', 'proposed', {}, 'overlap', {}, /^AGREEMENT_NOT_ACCEPTED: .* is proposed/],
     ['revoked', 'revoked', {}, 'overlap', {}, /^AGREEMENT_REVOKED: .* revoked by Telco \(sha256:7{64}\): contract ended$/],
     ['expired', 'accepted', {}, 'overlap', { now: new Date('2026-07-01T00:00:00.000Z') }, /^AGREEMENT_EXPIRED: .* expired at 2026-07-01T00:00:00.000Z$/],
-    ['operation not agreed', 'accepted', { operations: ['overlap'], outputs: { overlap: ['proposer'], enrich: [] }, enrichAttribute: undefined }, 'enrich', {}, /^OPERATION_NOT_ALLOWED: .*'enrich' is not allowed/],
+    [
+      'operation not agreed',
+      'accepted',
+      { operations: ['overlap'], outputs: { overlap: ['proposer'], enrich: [] }, enrichAttribute: undefined },
+      'enrich',
+      {},
+      /^OPERATION_NOT_ALLOWED: .*'enrich' is not allowed/,
+    ],
     ['unknown operation', 'accepted', {}, 'sum', {}, /^OPERATION_NOT_ALLOWED: .*'sum' is unknown/],
   ])('refuses on both sides: %s', (_, status, over, op, reqOver, expected) => {
     const req = bankQueries(op, reqOver);
@@ -88,8 +95,12 @@ describe('checkQueryAllowed', () => {
     for (const op of ['overlap', 'enrich']) {
       const asQuerier = { operation: op, localRole: 'querier' as const, peerNodeId: BANK, localDataset: 'subscribers', now: DURING };
       const asResponder = { operation: op, localRole: 'responder' as const, peerNodeId: TELCO, localDataset: 'customers', now: DURING };
-      expect(decide(stored('acceptor', 'accepted', over), asQuerier)).toMatch(new RegExp(`^OPERATION_NOT_ALLOWED: .*outputs.${op}: the querying party \\(acceptor, Telco\\)`));
-      expect(decide(stored('proposer', 'accepted', over), asResponder)).toMatch(new RegExp(`^OPERATION_NOT_ALLOWED: .*outputs.${op}: the querying party \\(acceptor, Telco\\)`));
+      expect(decide(stored('acceptor', 'accepted', over), asQuerier)).toMatch(
+        new RegExp(`^OPERATION_NOT_ALLOWED: .*outputs.${op}: the querying party \\(acceptor, Telco\\)`),
+      );
+      expect(decide(stored('proposer', 'accepted', over), asResponder)).toMatch(
+        new RegExp(`^OPERATION_NOT_ALLOWED: .*outputs.${op}: the querying party \\(acceptor, Telco\\)`),
+      );
     }
   });
 
@@ -173,13 +184,22 @@ describe('checkLabelsAllowed', () => {
     }
     // The id column is exposed for matching, never delivered as a label.
     expect(refusal(() => checkLabelsAllowed(labelled('acceptor'), ['msisdn']))).toMatch(/column 'msisdn' is not a label column/);
-    expect(refusal(() => checkLabelsAllowed(stored('acceptor'), ['active']))).toMatch(/column 'active' is not a label column of this agreement \(allowed: none\)/);
+    expect(refusal(() => checkLabelsAllowed(stored('acceptor'), ['active']))).toMatch(
+      /column 'active' is not a label column of this agreement \(allowed: none\)/,
+    );
     expect(refusal(() => checkLabelsAllowed(labelled('acceptor'), ['plan', 'plan']))).toMatch(/^OPERATION_NOT_ALLOWED: .*column 'plan' is requested twice$/);
   });
 
   it('checkLabelColumnsAvailable refuses a dataset that cannot deliver an agreed label', () => {
     const a = labelled('acceptor');
-    expect(refusal(() => checkLabelColumnsAvailable(a, [{ name: 'active', type: 'boolean' }, { name: 'plan', type: 'string' }]))).toBe('allowed');
+    expect(
+      refusal(() =>
+        checkLabelColumnsAvailable(a, [
+          { name: 'active', type: 'boolean' },
+          { name: 'plan', type: 'string' },
+        ]),
+      ),
+    ).toBe('allowed');
     expect(refusal(() => checkLabelColumnsAvailable(a, [{ name: 'active', type: 'boolean' }]))).toMatch(
       /^OPERATION_NOT_ALLOWED: agreement .*: labels\[1\]\.column: the dataset has no column 'plan'$/,
     );

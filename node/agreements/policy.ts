@@ -30,8 +30,7 @@ export interface QueryRequest {
  */
 export function checkQueryAllowed(agreement: StoredAgreement, request: QueryRequest): void {
   const { id, terms } = agreement;
-  const notAllowed = (why: string, details?: Record<string, unknown>) =>
-    new MofangError('OPERATION_NOT_ALLOWED', `agreement ${id}: ${why}`, details);
+  const notAllowed = (why: string, details?: Record<string, unknown>) => new MofangError('OPERATION_NOT_ALLOWED', `agreement ${id}: ${why}`, details);
 
   // First, so a node that is not a party learns nothing about the agreement's state or terms.
   if (request.peerNodeId !== agreement.peerNodeId) throw notAllowed(`peer ${request.peerNodeId} is not the counter-party`);

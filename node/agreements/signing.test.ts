@@ -1,12 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type AgreementTerms, draftTerms } from './model.js';
-import {
-  signRevocation,
-  signTerms,
-  termsSignaturePayload,
-  verifyRevocationSignature,
-  verifyTermsSignature,
-} from './signing.js';
+import { signRevocation, signTerms, termsSignaturePayload, verifyRevocationSignature, verifyTermsSignature } from './signing.js';
 import { type TestIdentity, makeTestIdentity, sampleDraft, verifySignature } from '../../test/support/agreements.js';
 
 let bank: TestIdentity;
@@ -57,9 +51,7 @@ describe('terms signatures', () => {
     const boom = () => {
       throw new Error('bad DER');
     };
-    expect(() => verifyTermsSignature(terms, signTerms(terms, bank), bank.certPem, boom)).toThrow(
-      expect.objectContaining({ code: 'PEER_SIGNATURE_INVALID' }),
-    );
+    expect(() => verifyTermsSignature(terms, signTerms(terms, bank), bank.certPem, boom)).toThrow(expect.objectContaining({ code: 'PEER_SIGNATURE_INVALID' }));
   });
 });
 

@@ -47,11 +47,8 @@ export function termsSignaturePayload(terms: AgreementTerms, party: PartyRole, s
 }
 
 /** The exact bytes a party signs to revoke the agreement, reason included. */
-export function revocationPayload(terms: AgreementTerms, reason: string, party: PartyRole, signer: string, at: string): Uint8Array {
-  return Buffer.from(
-    canonicalJson({ context: REVOCATION_CONTEXT, agreementId: terms.id, termsHash: agreementHash(terms), party, signer, at, reason }),
-    'utf8',
-  );
+function revocationPayload(terms: AgreementTerms, reason: string, party: PartyRole, signer: string, at: string): Uint8Array {
+  return Buffer.from(canonicalJson({ context: REVOCATION_CONTEXT, agreementId: terms.id, termsHash: agreementHash(terms), party, signer, at, reason }), 'utf8');
 }
 
 type Payload = (party: PartyRole, signer: string, at: string) => Uint8Array;
@@ -82,13 +79,7 @@ export function signRevocation(terms: AgreementTerms, reason: string, signer: Te
 }
 
 /** As verifyTermsSignature, for a revocation with `reason`. */
-export function verifyRevocationSignature(
-  terms: AgreementTerms,
-  reason: string,
-  sig: TermsSignature,
-  certPem: string,
-  verify: VerifyFn,
-): PartyRole {
+export function verifyRevocationSignature(terms: AgreementTerms, reason: string, sig: TermsSignature, certPem: string, verify: VerifyFn): PartyRole {
   return verifyAs(terms, sig, certPem, verify, (p, s, at) => revocationPayload(terms, reason, p, s, at));
 }
 

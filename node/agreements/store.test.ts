@@ -1,16 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type AgreementTerms, type TermsDraft, draftTerms } from './model.js';
 import { type SignedAgreement, signTerms } from './signing.js';
-import {
-  acceptAgreement,
-  getAgreement,
-  listAgreements,
-  receiveProposal,
-  recordAcceptance,
-  recordRevocation,
-  revokeAgreement,
-  saveProposal,
-} from './store.js';
+import { acceptAgreement, getAgreement, listAgreements, receiveProposal, recordAcceptance, recordRevocation, revokeAgreement, saveProposal } from './store.js';
 import { type TestNode, makeTestIdentity, makeTestNode, sampleDraft } from '../../test/support/agreements.js';
 
 let clockNow: Date;
@@ -24,8 +15,7 @@ beforeEach(() => {
   telco = makeTestNode('telco', now);
 });
 
-const code = (c: string, message?: string) =>
-  expect.objectContaining({ code: c, ...(message ? { message: expect.stringContaining(message) } : {}) });
+const code = (c: string, message?: string) => expect.objectContaining({ code: c, ...(message ? { message: expect.stringContaining(message) } : {}) });
 
 function propose(over: Partial<TermsDraft> = {}): SignedAgreement {
   const terms = draftTerms(sampleDraft(bank.identity.nodeId, telco.identity.nodeId, over), clockNow);
@@ -136,7 +126,11 @@ describe('receiving a proposal checks who sent it and what it says', () => {
 describe('illegal transitions are refused, name the state, and leave no audit entry', () => {
   it.each<[string, (id: string) => unknown, string]>([
     ['accept our own proposal', (id) => acceptAgreement(bank.ctx, id, bank.identity), 'it is proposed'],
-    ['record an acceptance for a proposal we received', (id) => recordAcceptance(telco.ctx, id, signTerms(getAgreement(telco.db, id).terms, telco.identity), bank.identity.certPem), 'it is pending'],
+    [
+      'record an acceptance for a proposal we received',
+      (id) => recordAcceptance(telco.ctx, id, signTerms(getAgreement(telco.db, id).terms, telco.identity), bank.identity.certPem),
+      'it is pending',
+    ],
   ])('%s', (_, act, expected) => {
     const signed = propose();
     receiveProposal(telco.ctx, signed, bank.identity.certPem);
@@ -190,7 +184,11 @@ describe('revocation', () => {
     recordRevocation(telco.ctx, id, revoked.revokedReason!, revoked.revocationSignature!, bank.identity.certPem);
     recordRevocation(telco.ctx, id, revoked.revokedReason!, revoked.revocationSignature!, bank.identity.certPem); // re-sent
     expect(getAgreement(telco.db, id)).toMatchObject({ status: 'revoked', revokedBy: bank.identity.nodeId, revokedReason: 'campaign ended' });
-    expect(telco.auditEntries().at(-1)).toMatchObject({ actor: bank.identity.nodeId, action: 'agreement.revoked', details: { from: 'accepted', reason: 'campaign ended' } });
+    expect(telco.auditEntries().at(-1)).toMatchObject({
+      actor: bank.identity.nodeId,
+      action: 'agreement.revoked',
+      details: { from: 'accepted', reason: 'campaign ended' },
+    });
     expect(telco.auditEntries()).toHaveLength(3);
   });
 
@@ -236,7 +234,14 @@ describe('state and audit cannot diverge', () => {
   it('a failing audit append rolls the transition back', () => {
     const signed = propose();
     receiveProposal(telco.ctx, signed, bank.identity.certPem);
-    const failing = { ...telco.ctx, audit: { append: () => { throw new Error('disk full'); } } };
+    const failing = {
+      ...telco.ctx,
+      audit: {
+        append: () => {
+          throw new Error('disk full');
+        },
+      },
+    };
     expect(() => acceptAgreement(failing, signed.terms.id, telco.identity)).toThrow('disk full');
     expect(getAgreement(telco.db, signed.terms.id).status).toBe('pending');
   });
@@ -272,7 +277,10 @@ describe('with the node identity module', () => {
     const { fingerprintOf, identityFromPem, verifySignature } = await import('../identity/identity.js');
     const [b, t] = [bank, telco].map((n) => identityFromPem(n.identity.keyPem, n.identity.certPem));
     expect([b.nodeId, t.nodeId]).toEqual([bank.identity.nodeId, fingerprintOf(telco.identity.certPem)]);
-    const [bankCtx, telcoCtx] = [{ ...bank.ctx, verify: verifySignature }, { ...telco.ctx, verify: verifySignature }];
+    const [bankCtx, telcoCtx] = [
+      { ...bank.ctx, verify: verifySignature },
+      { ...telco.ctx, verify: verifySignature },
+    ];
 
     const terms = draftTerms(sampleDraft(b.nodeId, t.nodeId), clockNow);
     saveProposal(bankCtx, { terms, proposerSignature: signTerms(terms, b, clockNow) });

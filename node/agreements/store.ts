@@ -147,7 +147,12 @@ export function acceptAgreement(ctx: AgreementContext, id: string, signer: Terms
       .prepare(`UPDATE agreements SET status = 'accepted', acceptor_signature = ?, updated_at = ? WHERE id = ?`)
       .run(canonicalJson(signature), now.toISOString(), id);
     enqueueDelivery(ctx.db, id, a.peerNodeId, 'accept', now);
-    appendAudit(ctx, { actor: ctx.localNodeId, action: 'agreement.accepted', subject: id, details: { ...transitionDetails(a, 'accepted'), delivery: 'pending' } });
+    appendAudit(ctx, {
+      actor: ctx.localNodeId,
+      action: 'agreement.accepted',
+      subject: id,
+      details: { ...transitionDetails(a, 'accepted'), delivery: 'pending' },
+    });
     return signature;
   });
 }
@@ -158,12 +163,7 @@ export function acceptAgreement(ctx: AgreementContext, id: string, signer: Terms
  *
  * @example recordAcceptance(ctx, id, message.acceptorSignature, peerCertPem)
  */
-export function recordAcceptance(
-  ctx: AgreementContext,
-  id: string,
-  acceptorSignature: TermsSignature,
-  peerCertPem: string,
-): StoredAgreement {
+export function recordAcceptance(ctx: AgreementContext, id: string, acceptorSignature: TermsSignature, peerCertPem: string): StoredAgreement {
   if (!isSignatureShape(acceptorSignature)) {
     throw new MofangError('PEER_SIGNATURE_INVALID', `agreement ${id}: acceptorSignature must be { signer, signature (base64), at }`);
   }
@@ -222,13 +222,7 @@ export function revokeAgreement(ctx: AgreementContext, id: string, by: TermsSign
  *
  * @example recordRevocation(ctx, msg.agreementId, msg.reason, msg.revokerSignature, peerCertPem)
  */
-export function recordRevocation(
-  ctx: AgreementContext,
-  id: string,
-  reason: string,
-  revocationSignature: TermsSignature,
-  peerCertPem: string,
-): StoredAgreement {
+export function recordRevocation(ctx: AgreementContext, id: string, reason: string, revocationSignature: TermsSignature, peerCertPem: string): StoredAgreement {
   const why = checkReason(reason);
   return transaction(ctx, () => {
     const a = getAgreement(ctx.db, id);
@@ -323,9 +317,7 @@ function insertProposal(ctx: AgreementContext, terms: AgreementTerms, sig: Terms
 
 function markRevoked(ctx: AgreementContext, a: StoredAgreement, by: string, reason: string, sig?: TermsSignature): StoredAgreement {
   ctx.db
-    .prepare(
-      `UPDATE agreements SET status = 'revoked', revoked_by = ?, revoked_reason = ?, revocation_signature = ?, updated_at = ? WHERE id = ?`,
-    )
+    .prepare(`UPDATE agreements SET status = 'revoked', revoked_by = ?, revoked_reason = ?, revocation_signature = ?, updated_at = ? WHERE id = ?`)
     .run(by, reason, sig ? canonicalJson(sig) : null, clock(ctx).toISOString(), a.id);
   dropPendingAcceptance(ctx.db, a.id);
   appendAudit(ctx, {

@@ -2,8 +2,7 @@
 import { Type } from '@sinclair/typebox';
 
 /** A string enum that Ajv reports as "must be one of …" (a Union of Literals reports per branch). */
-export const StringEnum = <T extends string[]>(values: [...T]) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: values });
+export const StringEnum = <T extends string[]>(values: [...T]) => Type.Unsafe<T[number]>({ type: 'string', enum: values });
 
 // `x-hint` says in words what a pattern means; it replaces the regex in error messages.
 export const NodeId = Type.String({ pattern: '^sha256:[0-9a-f]{64}$', 'x-hint': "'sha256:' and 64 lowercase hex digits" });

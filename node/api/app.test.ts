@@ -21,8 +21,14 @@ interface RouteCase {
 }
 
 const propose = {
-  peer: 'telco', title: 'Overlap study', localDataset: 'customers', peerDataset: 'subscribers', idKind: 'phone',
-  operations: ['overlap'], minIntersection: 100, expiresAt: '2026-12-31T00:00:00.000Z',
+  peer: 'telco',
+  title: 'Overlap study',
+  localDataset: 'customers',
+  peerDataset: 'subscribers',
+  idKind: 'phone',
+  operations: ['overlap'],
+  minIntersection: 100,
+  expiresAt: '2026-12-31T00:00:00.000Z',
 };
 
 // Every protected route, with the roles allowed. Checked below against the registered routes.
@@ -30,14 +36,25 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', url: '/v1/health', route: '/v1/health', roles: ['admin', 'operator', 'compliance'], status: 200 },
   { method: 'GET', url: '/v1/datasets', route: '/v1/datasets', roles: ['admin', 'operator'], status: 200 },
   {
-    method: 'POST', url: '/v1/datasets/customers/import', route: '/v1/datasets/:name/import', roles: ['admin'], status: 200,
+    method: 'POST',
+    url: '/v1/datasets/customers/import',
+    route: '/v1/datasets/:name/import',
+    roles: ['admin'],
+    status: 200,
     payload: { path: '/srv/in/customers.csv', idColumn: 'msisdn', idKind: 'phone' },
   },
   { method: 'GET', url: '/v1/agreements', route: '/v1/agreements', roles: ['admin', 'operator', 'compliance'], status: 200 },
   { method: 'GET', url: `/v1/agreements/${AGREEMENT_ID}`, route: '/v1/agreements/:id', roles: ['admin', 'operator', 'compliance'], status: 200 },
   { method: 'POST', url: '/v1/agreements', route: '/v1/agreements', roles: ['admin'], status: 201, payload: propose },
   { method: 'POST', url: `/v1/agreements/${AGREEMENT_ID}/accept`, route: '/v1/agreements/:id/accept', roles: ['admin'], status: 200 },
-  { method: 'POST', url: `/v1/agreements/${AGREEMENT_ID}/revoke`, route: '/v1/agreements/:id/revoke', roles: ['admin'], status: 200, payload: { reason: 'contract ended' } },
+  {
+    method: 'POST',
+    url: `/v1/agreements/${AGREEMENT_ID}/revoke`,
+    route: '/v1/agreements/:id/revoke',
+    roles: ['admin'],
+    status: 200,
+    payload: { reason: 'contract ended' },
+  },
   { method: 'POST', url: '/v1/queries', route: '/v1/queries', roles: ['operator'], status: 201, payload: { operation: 'overlap', agreementId: AGREEMENT_ID } },
   { method: 'GET', url: '/v1/runs', route: '/v1/runs', roles: ['operator', 'compliance'], status: 200 },
   { method: 'GET', url: '/v1/runs/run-1', route: '/v1/runs/:id', roles: ['operator', 'compliance'], status: 200 },
@@ -76,7 +93,10 @@ describe('authentication', () => {
 
   it('does not call services or read the body before authenticating an upload', async () => {
     const res = await t.app.inject({
-      method: 'POST', url: '/v1/datasets/customers/import?id=msisdn:phone', payload: 'msisdn\n+8613800138000\n', headers: { 'content-type': 'text/csv' },
+      method: 'POST',
+      url: '/v1/datasets/customers/import?id=msisdn:phone',
+      payload: 'msisdn\n+8613800138000\n',
+      headers: { 'content-type': 'text/csv' },
     });
     expect(res.statusCode).toBe(401);
     expect(t.services.imported).toEqual([]);
@@ -125,7 +145,10 @@ describe('services are called with the actor and the validated input', () => {
     await t.app.inject({ method: 'POST', url: '/v1/queries', payload: { operation: 'overlap', agreementId: AGREEMENT_ID }, headers: t.as('operator') });
     expect(t.services.calls[0]).toEqual({
       method: 'runQuery',
-      args: [{ operation: 'overlap', agreementId: AGREEMENT_ID }, { id: 'token:operator-1', role: 'operator' }],
+      args: [
+        { operation: 'overlap', agreementId: AGREEMENT_ID },
+        { id: 'token:operator-1', role: 'operator' },
+      ],
     });
   });
 
@@ -208,7 +231,10 @@ describe('errors', () => {
 
   it('400 REQUEST_INVALID for malformed JSON without quoting the body', async () => {
     const res = await t.app.inject({
-      method: 'POST', url: '/v1/queries', payload: '{"agreementId": "+8613800138000"', headers: { ...t.as('operator'), 'content-type': 'application/json' },
+      method: 'POST',
+      url: '/v1/queries',
+      payload: '{"agreementId": "+8613800138000"',
+      headers: { ...t.as('operator'), 'content-type': 'application/json' },
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('REQUEST_INVALID');
@@ -216,14 +242,22 @@ describe('errors', () => {
   });
 
   it('415 MEDIA_TYPE_UNSUPPORTED for a body type the route does not take', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/queries', payload: 'operation=overlap', headers: { ...t.as('operator'), 'content-type': 'text/plain' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/queries',
+      payload: 'operation=overlap',
+      headers: { ...t.as('operator'), 'content-type': 'text/plain' },
+    });
     expect(res.statusCode).toBe(415);
     expect(res.json().error.code).toBe('MEDIA_TYPE_UNSUPPORTED');
   });
 
   it('413 LIMIT_EXCEEDED for a JSON body over the limit', async () => {
     const res = await t.app.inject({
-      method: 'POST', url: `/v1/agreements/${AGREEMENT_ID}/revoke`, payload: { reason: 'x'.repeat(2 * 1024 ** 2) }, headers: t.as('admin'),
+      method: 'POST',
+      url: `/v1/agreements/${AGREEMENT_ID}/revoke`,
+      payload: { reason: 'x'.repeat(2 * 1024 ** 2) },
+      headers: t.as('admin'),
     });
     expect(res.statusCode).toBe(413);
     expect(res.json().error).toMatchObject({ code: 'LIMIT_EXCEEDED', details: { limit: 1024 ** 2 } });
@@ -260,7 +294,7 @@ describe('errors', () => {
     expect(res.body).not.toMatch(/SQLITE|srv|8613800138000/);
     expect(error.message).toContain(res.headers['x-request-id']);
     const logged = t.log.lines().find((l) => l.msg === 'unexpected error');
-    expect((logged?.err as { message: string }).message).toContain('SQLITE_CORRUPT');
+    expect((logged!.err as { message: string }).message).toContain('SQLITE_CORRUPT');
   });
 
   it('an INTERNAL MofangError (e.g. from asMofangError) is not echoed either', async () => {
@@ -335,7 +369,12 @@ describe('public routes', () => {
 
 describe('request log', () => {
   it('one line per request: method, route pattern, status, duration, actor — no token, body or ids from the URL', async () => {
-    await t.app.inject({ method: 'POST', url: `/v1/agreements/${AGREEMENT_ID}/revoke`, payload: { reason: 'phone +8613800138000 leaked' }, headers: t.as('admin') });
+    await t.app.inject({
+      method: 'POST',
+      url: `/v1/agreements/${AGREEMENT_ID}/revoke`,
+      payload: { reason: 'phone +8613800138000 leaked' },
+      headers: t.as('admin'),
+    });
     await t.app.inject({ url: '/v1/audit', headers: t.as('admin') });
     const lines = t.log.lines().filter((l) => l.msg === 'request');
     expect(lines[0]).toMatchObject({ method: 'POST', route: '/v1/agreements/:id/revoke', status: 200, actor: 'token:admin-1', durationMs: expect.any(Number) });

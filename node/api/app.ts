@@ -54,8 +54,8 @@ export interface AppOptions {
   onTokenUse?: (id: string) => void;
 }
 
-export const DEFAULT_IMPORT_BODY_LIMIT = 2 * 1024 ** 3;
-export const DEFAULT_JSON_BODY_LIMIT = 1024 ** 2;
+const DEFAULT_IMPORT_BODY_LIMIT = 2 * 1024 ** 3;
+const DEFAULT_JSON_BODY_LIMIT = 1024 ** 2;
 
 const ERROR_REF = { $ref: 'ErrorResponse#' };
 

@@ -20,7 +20,12 @@ describe('GET /v1/audit/export', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/x-ndjson');
     expect(res.headers['content-disposition']).toBe('attachment; filename="audit.jsonl"');
-    expect(res.body.trim().split('\n').map((l) => JSON.parse(l))).toEqual(sampleAudit);
+    expect(
+      res.body
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual(sampleAudit);
     expect(t.services.calls[0].args[0]).toBe('jsonl');
     expect(t.services.calls[0].args[2]).toEqual({ from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z', action: 'dataset.import' });
   });

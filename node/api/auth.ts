@@ -28,7 +28,7 @@ declare module 'fastify' {
  */
 export function authHook(tokens: TokenSource, onUse: (id: string) => void = () => {}): onRequestHookHandler {
   return async (request, reply) => {
-    let entries;
+    let entries: ReturnType<TokenSource>;
     try {
       entries = tokens();
     } catch (err) {

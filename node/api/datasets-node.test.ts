@@ -117,7 +117,12 @@ describe('POST /v1/datasets/:name/import — a path on the node', () => {
   });
 
   it('the CLI path (operator) may read outside allowedDirs, but its errors never echo the file either', async () => {
-    const err = await node.importDataset({ file: join(outside, 'shadow'), origin: 'operator', format: 'csv', dataset: 'x', idColumn: 'phone', idKind: 'phone' }, { id: 'cli:test', role: 'admin' }).catch((e: Error & { details?: unknown }) => e);
+    const err = await node
+      .importDataset(
+        { file: join(outside, 'shadow'), origin: 'operator', format: 'csv', dataset: 'x', idColumn: 'phone', idKind: 'phone' },
+        { id: 'cli:test', role: 'admin' },
+      )
+      .catch((e: Error & { details?: unknown }) => e);
     expect(err).toMatchObject({ code: 'IMPORT_FILE_UNREADABLE' });
     expectNoSecrets(`${(err as Error).message} ${JSON.stringify((err as { details?: unknown }).details)}`);
   });

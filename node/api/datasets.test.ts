@@ -26,13 +26,25 @@ describe('POST /v1/datasets/:name/import — upload', () => {
       return importDataset(input, actor);
     };
     const res = await t.app.inject({
-      method: 'POST', url: `${url}?id=msisdn:phone&skipBad=true`, payload: csv, headers: { ...t.as('admin'), 'content-type': 'text/csv; charset=utf-8' },
+      method: 'POST',
+      url: `${url}?id=msisdn:phone&skipBad=true`,
+      payload: csv,
+      headers: { ...t.as('admin'), 'content-type': 'text/csv; charset=utf-8' },
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ dataset: 'customers', imported: 2 });
     const [call] = t.services.calls;
     expect(call.method).toBe('importDataset');
-    expect(call.args[0]).toEqual({ file: expect.stringMatching(/upload\.csv$/), origin: 'upload', encoding: undefined, format: 'csv', dataset: 'customers', idColumn: 'msisdn', idKind: 'phone', skipBad: true });
+    expect(call.args[0]).toEqual({
+      file: expect.stringMatching(/upload\.csv$/),
+      origin: 'upload',
+      encoding: undefined,
+      format: 'csv',
+      dataset: 'customers',
+      idColumn: 'msisdn',
+      idKind: 'phone',
+      skipBad: true,
+    });
     expect(call.args[1]).toEqual({ id: 'token:admin-1', role: 'admin' });
     expect(t.services.imported[0].content).toBe(csv);
     expect(mode).toBe(0o600);
@@ -43,7 +55,12 @@ describe('POST /v1/datasets/:name/import — upload', () => {
   it('streams NDJSON to a .jsonl file', async () => {
     t = await testApp();
     const ndjson = '{"email":"a@example.com"}\n{"email":"b@example.com"}\n';
-    const res = await t.app.inject({ method: 'POST', url: `${url}?id=email:email`, payload: ndjson, headers: { ...t.as('admin'), 'content-type': 'application/x-ndjson' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `${url}?id=email:email`,
+      payload: ndjson,
+      headers: { ...t.as('admin'), 'content-type': 'application/x-ndjson' },
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(t.services.calls[0].args[0]).toMatchObject({ format: 'jsonl', idColumn: 'email', idKind: 'email', file: expect.stringMatching(/upload\.jsonl$/) });
     expect(t.services.imported[0].content).toBe(ndjson);
@@ -53,7 +70,10 @@ describe('POST /v1/datasets/:name/import — upload', () => {
     t = await testApp({ jsonBodyLimit: 1024 });
     const row = '+8613800138000,gold\n';
     const res = await t.app.inject({
-      method: 'POST', url: `${url}?id=msisdn:phone`, payload: chunked(row, 5000), headers: { ...t.as('admin'), 'content-type': 'text/csv' },
+      method: 'POST',
+      url: `${url}?id=msisdn:phone`,
+      payload: chunked(row, 5000),
+      headers: { ...t.as('admin'), 'content-type': 'text/csv' },
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(t.services.imported[0].content).toHaveLength(row.length * 5000);
@@ -63,7 +83,10 @@ describe('POST /v1/datasets/:name/import — upload', () => {
   it('413 LIMIT_EXCEEDED once a streamed upload passes the limit; nothing imported or left behind', async () => {
     t = await testApp({ importBodyLimit: 10_000 });
     const res = await t.app.inject({
-      method: 'POST', url: `${url}?id=msisdn:phone`, payload: chunked('x'.repeat(1000), 50), headers: { ...t.as('admin'), 'content-type': 'text/csv' },
+      method: 'POST',
+      url: `${url}?id=msisdn:phone`,
+      payload: chunked('x'.repeat(1000), 50),
+      headers: { ...t.as('admin'), 'content-type': 'text/csv' },
     });
     expect(res.statusCode).toBe(413);
     expect(res.json().error).toMatchObject({ code: 'LIMIT_EXCEEDED', details: { limit: 10_000 } });
@@ -73,7 +96,12 @@ describe('POST /v1/datasets/:name/import — upload', () => {
 
   it('413 LIMIT_EXCEEDED at once when Content-Length is over the limit', async () => {
     t = await testApp({ importBodyLimit: 100 });
-    const res = await t.app.inject({ method: 'POST', url: `${url}?id=msisdn:phone`, payload: 'x'.repeat(101), headers: { ...t.as('admin'), 'content-type': 'text/csv' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `${url}?id=msisdn:phone`,
+      payload: 'x'.repeat(101),
+      headers: { ...t.as('admin'), 'content-type': 'text/csv' },
+    });
     expect(res.statusCode).toBe(413);
     expect(leftovers()).toEqual([]);
   });
@@ -106,10 +134,22 @@ describe('POST /v1/datasets/:name/import — file on the node', () => {
   it('passes the path and options from a JSON body', async () => {
     t = await testApp();
     const res = await t.app.inject({
-      method: 'POST', url, payload: { path: '/srv/in/customers.jsonl', idColumn: 'email', idKind: 'email', format: 'jsonl', skipBad: false }, headers: t.as('admin'),
+      method: 'POST',
+      url,
+      payload: { path: '/srv/in/customers.jsonl', idColumn: 'email', idKind: 'email', format: 'jsonl', skipBad: false },
+      headers: t.as('admin'),
     });
     expect(res.statusCode, res.body).toBe(200);
-    expect(t.services.calls[0].args[0]).toEqual({ file: '/srv/in/customers.jsonl', origin: 'request', encoding: undefined, format: 'jsonl', dataset: 'customers', idColumn: 'email', idKind: 'email', skipBad: false });
+    expect(t.services.calls[0].args[0]).toEqual({
+      file: '/srv/in/customers.jsonl',
+      origin: 'request',
+      encoding: undefined,
+      format: 'jsonl',
+      dataset: 'customers',
+      idColumn: 'email',
+      idKind: 'email',
+      skipBad: false,
+    });
   });
 
   it('400 REQUEST_INVALID naming the missing field', async () => {
@@ -122,7 +162,12 @@ describe('POST /v1/datasets/:name/import — file on the node', () => {
   it('415 MEDIA_TYPE_UNSUPPORTED for other body types or none', async () => {
     t = await testApp();
     for (const headers of [{ 'content-type': 'text/plain' }, { 'content-type': 'application/octet-stream' }, {}]) {
-      const res = await t.app.inject({ method: 'POST', url: `${url}?id=msisdn:phone`, payload: headers['content-type'] ? csv : undefined, headers: { ...t.as('admin'), ...headers } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `${url}?id=msisdn:phone`,
+        payload: headers['content-type'] ? csv : undefined,
+        headers: { ...t.as('admin'), ...headers },
+      });
       expect(res.statusCode, JSON.stringify(headers)).toBe(415);
       expect(res.json().error.code).toBe('MEDIA_TYPE_UNSUPPORTED');
     }

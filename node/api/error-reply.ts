@@ -17,7 +17,7 @@ interface ValidationIssue {
 
 type AnyError = Partial<FastifyError> & { validation?: ValidationIssue[]; validationContext?: string };
 
-export function toMofangError(err: unknown, request: FastifyRequest): MofangError {
+function toMofangError(err: unknown, request: FastifyRequest): MofangError {
   if (err instanceof MofangError || err instanceof ProtocolError) return asMofangError(err);
   const e = (err ?? {}) as AnyError;
   if (Array.isArray(e.validation) && e.validation.length > 0) return fromValidation(e.validation[0], e.validationContext ?? 'request', e.validation);
@@ -29,7 +29,10 @@ export function toMofangError(err: unknown, request: FastifyRequest): MofangErro
           limit: request.routeOptions.bodyLimit,
         });
       case 415:
-        return new MofangError('MEDIA_TYPE_UNSUPPORTED', `Content-Type ${JSON.stringify((request.headers['content-type'] ?? '').slice(0, 100))} is not accepted by this endpoint`);
+        return new MofangError(
+          'MEDIA_TYPE_UNSUPPORTED',
+          `Content-Type ${JSON.stringify((request.headers['content-type'] ?? '').slice(0, 100))} is not accepted by this endpoint`,
+        );
       case 404:
         return new MofangError('NOT_FOUND', e.message ?? 'not found');
       default:
@@ -65,7 +68,11 @@ function fromValidation(issue: ValidationIssue, where: string, all: readonly Val
     issue.keyword === 'required' ? issue.params.missingProperty : issue.keyword === 'additionalProperties' ? issue.params.additionalProperty : undefined;
   const field = [base, child].filter(Boolean).join('.');
   const why =
-    issue.keyword === 'required' ? 'is required' : issue.keyword === 'additionalProperties' ? 'unknown field (check its spelling)' : issue.message ?? 'is invalid';
+    issue.keyword === 'required'
+      ? 'is required'
+      : issue.keyword === 'additionalProperties'
+        ? 'unknown field (check its spelling)'
+        : (issue.message ?? 'is invalid');
   const oneOf = oneOfMessage(all, issue);
   if (oneOf) return new MofangError('REQUEST_INVALID', `${field ? `${where}.${field}` : where}: ${oneOf}`, field ? { in: where, field } : { in: where });
   const allowed = issue.keyword === 'enum' ? `: ${(issue.params.allowedValues as unknown[]).join(', ')}` : '';

@@ -49,7 +49,12 @@ describe('decision-tree API roles', () => {
   });
 });
 
-const train = { dataset: 'customers', target: 'churned', attributes: ['age', 'tier', 'income'], options: { maxDepth: 3, minLeaf: 10, minImpurityDecrease: 0.001 } };
+const train = {
+  dataset: 'customers',
+  target: 'churned',
+  attributes: ['age', 'tier', 'income'],
+  options: { maxDepth: 3, minLeaf: 10, minImpurityDecrease: 0.001 },
+};
 
 describe('/v1/insight/trees', () => {
   let id: string;
@@ -64,7 +69,12 @@ describe('/v1/insight/trees', () => {
     expect(body.model.metrics.validation.auc).toBe(1);
     const risky = body.leaves.filter((l: { positiveRate: number }) => l.positiveRate === 1);
     expect(risky).toHaveLength(1);
-    expect(risky[0].rule.all).toEqual(expect.arrayContaining([{ attr: 'age', op: 'lte', value: 29 }, { attr: 'tier', op: 'in', values: ['basic'] }]));
+    expect(risky[0].rule.all).toEqual(
+      expect.arrayContaining([
+        { attr: 'age', op: 'lte', value: 29 },
+        { attr: 'tier', op: 'in', values: ['basic'] },
+      ]),
+    );
     expect(store.treeActions()).toEqual(['insight.tree.trained']);
   });
 
@@ -87,7 +97,12 @@ describe('/v1/insight/trees', () => {
   it('saves a leaf as a segment', async () => {
     const tree = (await t.app.inject({ method: 'GET', url: `/v1/insight/trees/${id}`, headers: t.as('operator') })).json();
     const leaf = tree.leaves.find((l: { positiveRate: number }) => l.positiveRate === 1);
-    const res = await t.app.inject({ method: 'POST', url: `/v1/insight/trees/${id}/leaves/${leaf.leaf}/segment`, payload: { name: 'young-basic' }, headers: t.as('operator') });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/v1/insight/trees/${id}/leaves/${leaf.leaf}/segment`,
+      payload: { name: 'young-basic' },
+      headers: t.as('operator'),
+    });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({ name: 'young-basic', dataset: 'customers', version: 1, rule: leaf.rule, size: leaf.size + leaf.validation.size });
     expect(store.treeActions()).toEqual(['insight.tree.trained', 'insight.tree.scored', 'insight.tree.leaf_saved']);

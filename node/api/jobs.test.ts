@@ -19,8 +19,15 @@ describe('POST /v1/jobs', () => {
     expect(res.statusCode, res.body).toBe(202);
     const job = res.json();
     expect(job).toMatchObject({
-      id: JOB_ID, kind: 'overlap', agreementIds: [AGREEMENT_ID], status: 'queued', createdBy: 'token:operator-1',
-      progress: { done: 0, total: 0, rate: null, etaSeconds: null }, result: null, error: null, runIds: [],
+      id: JOB_ID,
+      kind: 'overlap',
+      agreementIds: [AGREEMENT_ID],
+      status: 'queued',
+      createdBy: 'token:operator-1',
+      progress: { done: 0, total: 0, rate: null, etaSeconds: null },
+      result: null,
+      error: null,
+      runIds: [],
     });
     expect(res.headers.location).toBe(`/v1/jobs/${JOB_ID}`);
     expect(t.services.calls).toEqual([{ method: 'submitJob', args: [{ kind: 'overlap', agreementIds: [AGREEMENT_ID] }, OPERATOR] }]);
@@ -65,7 +72,12 @@ describe('POST /v1/jobs', () => {
   });
 
   it('gives the bounds for the agreement count of intersect', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', payload: { kind: 'intersect', agreementIds: [AGREEMENT_ID] }, headers: t.as('operator') });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/jobs',
+      payload: { kind: 'intersect', agreementIds: [AGREEMENT_ID] },
+      headers: t.as('operator'),
+    });
     expect(res.json().error.details).toEqual({ in: 'body', field: 'agreementIds', min: 2, max: 10 });
   });
 
@@ -87,7 +99,10 @@ describe('GET /v1/jobs and /v1/jobs/:id', () => {
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual({ jobs: [sampleJob] });
     }
-    expect(t.services.calls.map((c) => c.args[0])).toEqual([{ status: 'running', limit: 5 }, { status: undefined, limit: 100 }]);
+    expect(t.services.calls.map((c) => c.args[0])).toEqual([
+      { status: 'running', limit: 5 },
+      { status: undefined, limit: 100 },
+    ]);
   });
 
   it.each([
@@ -114,8 +129,19 @@ describe('GET /v1/jobs and /v1/jobs/:id', () => {
   });
 
   it('serves a finished job with its result, a failed one with its error', async () => {
-    const succeeded = { ...sampleJob, kind: 'intersect' as const, status: 'succeeded' as const, result: { count: 420, attribute: 'joint:x' }, finishedAt: sampleJob.createdAt };
-    const failed = { ...sampleJob, status: 'failed' as const, error: { code: 'PEER_UNREACHABLE', message: 'telco did not answer' }, finishedAt: sampleJob.createdAt };
+    const succeeded = {
+      ...sampleJob,
+      kind: 'intersect' as const,
+      status: 'succeeded' as const,
+      result: { count: 420, attribute: 'joint:x' },
+      finishedAt: sampleJob.createdAt,
+    };
+    const failed = {
+      ...sampleJob,
+      status: 'failed' as const,
+      error: { code: 'PEER_UNREACHABLE', message: 'telco did not answer' },
+      finishedAt: sampleJob.createdAt,
+    };
     for (const job of [succeeded, failed]) {
       t.services.getJob = () => job;
       const res = await t.app.inject({ url: `/v1/jobs/${JOB_ID}`, headers: t.as('operator') });
@@ -222,7 +248,7 @@ describe('OpenAPI', () => {
 });
 
 describe('router-level errors', () => {
-  it('an over-long path parameter gets the catalogued JSON error, not the framework\'s own', async () => {
+  it("an over-long path parameter gets the catalogued JSON error, not the framework's own", async () => {
     const api = await testApp();
     try {
       const res = await api.app.inject({ method: 'GET', url: `/v1/jobs/${'a'.repeat(300)}`, headers: api.as('operator') });
@@ -251,9 +277,17 @@ describe('aggregate and score jobs', () => {
   it.each([
     ['aggregate without options', { kind: 'aggregate', agreementIds: [AGREEMENT_ID] }, /body.aggregate: aggregate jobs need aggregate options/],
     ['score without a formula', { kind: 'score', agreementIds: [AGREEMENT_ID], aggregate }, /body.aggregate.score: score jobs need a formula/],
-    ['a formula on another column', { kind: 'score', agreementIds: [AGREEMENT_ID], aggregate: { ...aggregate, score: 'weighted:tenure=1' } }, /column 'tenure' is not among the job's columns/],
+    [
+      'a formula on another column',
+      { kind: 'score', agreementIds: [AGREEMENT_ID], aggregate: { ...aggregate, score: 'weighted:tenure=1' } },
+      /column 'tenure' is not among the job's columns/,
+    ],
     ['an unknown formula', { kind: 'score', agreementIds: [AGREEMENT_ID], aggregate: { ...aggregate, score: 'best' } }, /unknown formula 'best'/],
-    ['groupBy and segments', { kind: 'aggregate', agreementIds: [AGREEMENT_ID], aggregate: { ...aggregate, segments: ['vip'] } }, /body.aggregate.segments: give groupBy or segments, not both/],
+    [
+      'groupBy and segments',
+      { kind: 'aggregate', agreementIds: [AGREEMENT_ID], aggregate: { ...aggregate, segments: ['vip'] } },
+      /body.aggregate.segments: give groupBy or segments, not both/,
+    ],
     ['aggregate options on overlap', { kind: 'overlap', agreementIds: [AGREEMENT_ID], aggregate }, /only aggregate and score jobs take aggregate options/],
     ['no columns', { kind: 'aggregate', agreementIds: [AGREEMENT_ID], aggregate: { columns: [] } }, /fewer than 1/],
   ] as const)('400 REQUEST_INVALID for %s', async (_name, payload, message) => {
@@ -265,7 +299,10 @@ describe('aggregate and score jobs', () => {
   it('serves released scores and the budget to operators and compliance, every number with its noise and interval', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/v1/scores/run-agg-1', headers: t.as('compliance') });
     expect(res.statusCode, res.body).toBe(200);
-    expect(res.json().groups[0]).toMatchObject({ label: 'north', count: { value: 120, noiseScale: { mechanism: 'discrete-laplace' }, ci95: { low: 114, high: 126 } } });
+    expect(res.json().groups[0]).toMatchObject({
+      label: 'north',
+      count: { value: 120, noiseScale: { mechanism: 'discrete-laplace' }, ci95: { low: 114, high: 126 } },
+    });
     const budget = await t.app.inject({ method: 'GET', url: `/v1/agreements/${AGREEMENT_ID}/budget`, headers: t.as('operator') });
     expect(budget.json()).toMatchObject({ spent: { epsilon: '1' }, total: { epsilon: '10' }, queriesLeft: 9 });
   });

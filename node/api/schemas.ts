@@ -43,9 +43,15 @@ export const HealthView = Type.Object({
   name: Type.String(),
   version: Type.String(),
   uptimeSeconds: Type.Number(),
-  peers: Type.Array(Type.Object({
-    name: Type.String(), nodeId: Type.String(), address: Type.String(), reachable: Type.Boolean(), error: Type.Optional(Type.String()),
-  })),
+  peers: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      nodeId: Type.String(),
+      address: Type.String(),
+      reachable: Type.Boolean(),
+      error: Type.Optional(Type.String()),
+    }),
+  ),
 });
 
 /** Public readiness: only booleans, nothing about the node's identity or partners. */
@@ -90,7 +96,12 @@ const ImportEncoding = Enum(
 
 export const ImportFromPath = Type.Object(
   {
-    path: Type.String({ minLength: 1, maxLength: 4096, description: "Absolute path on the node's filesystem, inside a directory listed in the node's imports.allowedDirs (none by default: path imports are refused)." }),
+    path: Type.String({
+      minLength: 1,
+      maxLength: 4096,
+      description:
+        "Absolute path on the node's filesystem, inside a directory listed in the node's imports.allowedDirs (none by default: path imports are refused).",
+    }),
     idColumn: Type.String({ minLength: 1, maxLength: 200 }),
     idKind: IdKind,
     format: Type.Optional(Enum(['csv', 'jsonl'] as const)),
@@ -113,7 +124,7 @@ export const ImportQuery = Type.Object(
 export const AgreementStatus = Enum(['proposed', 'pending', 'accepted', 'revoked'] as const);
 
 /** Shapes only; the node checks the rules (ranges, buckets, ε units) and names the field (docs/agreements.md). */
-export const AggregateProposal = Type.Object(
+const AggregateProposal = Type.Object(
   {
     columns: Type.Array(
       Type.Object(
@@ -133,7 +144,11 @@ export const AggregateProposal = Type.Object(
     epsilonPerQuery: Type.Number({ exclusiveMinimum: 0, maximum: 10 }),
     deltaPerQuery: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     budget: Type.Object(
-      { epsilon: Type.Number({ exclusiveMinimum: 0 }), delta: Type.Optional(Type.Number({ exclusiveMinimum: 0 })), periodDays: Type.Integer({ minimum: 1, maximum: 366 }) },
+      {
+        epsilon: Type.Number({ exclusiveMinimum: 0 }),
+        delta: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        periodDays: Type.Integer({ minimum: 1, maximum: 366 }),
+      },
       { additionalProperties: false },
     ),
     minGroupSize: Type.Integer({ minimum: 1 }),
@@ -176,14 +191,19 @@ export const AgreementView = Type.Object({
   acceptorSignature: Type.Optional(Signature),
   revokedBy: Type.Optional(Type.String()),
   revokedReason: Type.Optional(Type.String()),
-  delivery: Type.Optional(Type.Object({
-    action: Enum(['accept', 'revoke'] as const),
-    state: Enum(['pending', 'delivered', 'refused'] as const),
-    attempts: Type.Integer(),
-    nextAttemptAt: Nullable(Timestamp),
-    lastErrorCode: Nullable(Type.String()),
-    deliveredAt: Nullable(Timestamp),
-  }, { description: 'Whether the peer has been told of our acceptance or revocation; absent when there is nothing to tell.' })),
+  delivery: Type.Optional(
+    Type.Object(
+      {
+        action: Enum(['accept', 'revoke'] as const),
+        state: Enum(['pending', 'delivered', 'refused'] as const),
+        attempts: Type.Integer(),
+        nextAttemptAt: Nullable(Timestamp),
+        lastErrorCode: Nullable(Type.String()),
+        deliveredAt: Nullable(Timestamp),
+      },
+      { description: 'Whether the peer has been told of our acceptance or revocation; absent when there is nothing to tell.' },
+    ),
+  ),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -202,7 +222,9 @@ export const RevokeInput = Type.Object(
 export const QueryRequest = Type.Object(
   {
     kind: Type.Optional({ ...Operation, description: 'overlap or enrich (as kind in POST /v1/jobs).' }),
-    agreementIds: Type.Optional(Type.Array(AgreementId, { minItems: 1, maxItems: 1, description: 'Exactly one agreement (as agreementIds in POST /v1/jobs).' })),
+    agreementIds: Type.Optional(
+      Type.Array(AgreementId, { minItems: 1, maxItems: 1, description: 'Exactly one agreement (as agreementIds in POST /v1/jobs).' }),
+    ),
     operation: Type.Optional({ ...Operation, deprecated: true, description: 'Deprecated alias of kind.' }),
     agreementId: Type.Optional({ ...AgreementId, deprecated: true, description: 'Deprecated alias of agreementIds: [id].' }),
   },
@@ -234,8 +256,8 @@ export const RunView = Type.Object({
 });
 
 // --- Jobs -------------------------------------------------------------------------------------
-export const JobKind = Enum(['overlap', 'enrich', 'intersect', 'aggregate', 'score'] as const);
-export const JobStatus = Enum(['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const);
+const JobKind = Enum(['overlap', 'enrich', 'intersect', 'aggregate', 'score'] as const);
+const JobStatus = Enum(['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const);
 /** Most agreements one intersect job may combine. */
 export const MAX_JOB_AGREEMENTS = 10;
 
@@ -246,12 +268,19 @@ export const MAX_JOB_AGREEMENTS = 10;
 const ColumnName = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]+$' });
 
 /** Aggregate and score jobs: what to release, and how the querier's records are grouped. */
-export const AggregateJobOptions = Type.Object(
+const AggregateJobOptions = Type.Object(
   {
     columns: Type.Array(ColumnName, { minItems: 1, maxItems: 16, uniqueItems: true, description: "Agreed aggregate columns of the partner's dataset." }),
     histogram: Type.Optional(Type.Boolean({ description: "Also release each column's agreed histogram." })),
     groupBy: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'A categorical attribute of our dataset: one group per value.' })),
-    segments: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 64, uniqueItems: true, description: 'Named segments of our dataset, one group each.' })),
+    segments: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+        minItems: 1,
+        maxItems: 64,
+        uniqueItems: true,
+        description: 'Named segments of our dataset, one group each.',
+      }),
+    ),
     score: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'Score jobs: size-x-mean:<column> or weighted:<column>=<weight>,…' })),
   },
   { additionalProperties: false },
@@ -267,7 +296,12 @@ export const SubmitJobInput = Type.Object(
       description: `Exactly one for overlap and enrich; 2 to ${MAX_JOB_AGREEMENTS} (one per partner, same local dataset) for intersect.`,
     }),
     attribute: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 128, pattern: '\\S', description: 'Intersect only: the local attribute the combined audience is marked with. Default joint:<job id>.' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        pattern: '\\S',
+        description: 'Intersect only: the local attribute the combined audience is marked with. Default joint:<job id>.',
+      }),
     ),
     aggregate: Type.Optional(AggregateJobOptions),
   },
@@ -431,10 +465,7 @@ export const AuditExportQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const ListLimit = Type.Object(
-  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) },
-  { additionalProperties: false },
-);
+export const ListLimit = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) }, { additionalProperties: false });
 
 // --- Drift checks: a compile error here means a schema no longer matches services.ts ---------
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -455,7 +486,20 @@ const drift: {
   scoreSet: Same<Static<typeof ScoreSet>, S.ScoreSet>;
   budget: Same<Static<typeof BudgetView>, S.BudgetView>;
 } = {
-  health: true, dataset: true, report: true, propose: true, agreement: true, run: true, audit: true, verify: true, role: true,
-  job: true, jobKind: true, jobStatus: true, submitJob: true, scoreSet: true, budget: true,
+  health: true,
+  dataset: true,
+  report: true,
+  propose: true,
+  agreement: true,
+  run: true,
+  audit: true,
+  verify: true,
+  role: true,
+  job: true,
+  jobKind: true,
+  jobStatus: true,
+  submitJob: true,
+  scoreSet: true,
+  budget: true,
 };
 void drift;

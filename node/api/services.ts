@@ -12,7 +12,7 @@ import type { RunView } from '../session/runs.js';
 
 export type { ScoreSet, BudgetView, RunView };
 
-export type { AggregateJobOptions, JobKind, JobResult, JobStatus, JobView } from '../jobs/store.js';
+export type { JobKind, JobStatus, JobView } from '../jobs/store.js';
 
 export type Role = 'admin' | 'operator' | 'compliance';
 
@@ -24,7 +24,10 @@ export interface Actor {
   unit?: string;
 }
 
-export interface DatasetColumn { name: string; type: 'number' | 'string' | 'boolean' | 'date' }
+interface DatasetColumn {
+  name: string;
+  type: 'number' | 'string' | 'boolean' | 'date';
+}
 
 export interface DatasetInfo {
   name: string;

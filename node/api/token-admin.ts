@@ -37,8 +37,13 @@ export function tokenAdmin(file: string, audit: AuditAppend, now: () => Date = (
     const used = readTokenUsage(file);
     const t = now().getTime();
     return loadTokens(file).map((e) => ({
-      id: e.id, role: e.role, unit: e.unit ?? null, createdAt: e.createdAt ?? null, expiresAt: e.expiresAt ?? null, revokedAt: e.revokedAt ?? null,
-      lastUsedAt: e.revokedAt === undefined ? used[e.id] ?? null : null,
+      id: e.id,
+      role: e.role,
+      unit: e.unit ?? null,
+      createdAt: e.createdAt ?? null,
+      expiresAt: e.expiresAt ?? null,
+      revokedAt: e.revokedAt ?? null,
+      lastUsedAt: e.revokedAt === undefined ? (used[e.id] ?? null) : null,
       status: e.revokedAt !== undefined ? 'revoked' : e.expiresAt !== undefined && Date.parse(e.expiresAt) <= t ? 'expired' : 'active',
     }));
   };
@@ -47,13 +52,20 @@ export function tokenAdmin(file: string, audit: AuditAppend, now: () => Date = (
     list,
     create(input, actor) {
       const token = createToken(file, { ...input, now: now() });
-      audit({ actor: actor.id, action: 'token.created', subject: input.id, details: { role: input.role, unit: input.unit ?? null, expiresAt: input.expiresAt ?? null } });
+      audit({
+        actor: actor.id,
+        action: 'token.created',
+        subject: input.id,
+        details: { role: input.role, unit: input.unit ?? null, expiresAt: input.expiresAt ?? null },
+      });
       return { token, view: live(input.id)! };
     },
     revoke(id, actor) {
       if (!revokeToken(file, id, now())) throw new MofangError('NOT_FOUND', `no live token named "${id}" (see mofang token list)`, { id });
       audit({ actor: actor.id, action: 'token.revoked', subject: id, details: {} });
-      return list().filter((v) => v.id === id).at(-1)!;
+      return list()
+        .filter((v) => v.id === id)
+        .at(-1)!;
     },
   };
 }

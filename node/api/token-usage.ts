@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 
-export const USAGE_FLUSH_MS = 60_000;
+const USAGE_FLUSH_MS = 60_000;
 
 /** `secrets/tokens.json` → `secrets/tokens.last-used.json`. */
 export function usageFileOf(tokenFile: string): string {
@@ -20,7 +20,10 @@ export function readTokenUsage(tokenFile: string): Record<string, string> {
   if (!existsSync(file)) return {};
   try {
     const doc = JSON.parse(readFileSync(file, 'utf8')) as { lastUsed?: Record<string, unknown> };
-    return Object.fromEntries(Object.entries(doc.lastUsed ?? {}).filter(([, v]) => typeof v === 'string' && !Number.isNaN(Date.parse(v)))) as Record<string, string>;
+    return Object.fromEntries(Object.entries(doc.lastUsed ?? {}).filter(([, v]) => typeof v === 'string' && !Number.isNaN(Date.parse(v)))) as Record<
+      string,
+      string
+    >;
   } catch {
     return {};
   }
@@ -36,7 +39,11 @@ export class TokenUsageRecorder {
   private lastFlush = 0;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly tokenFile: string, private readonly now: () => number = Date.now, private readonly flushMs = USAGE_FLUSH_MS) {}
+  constructor(
+    private readonly tokenFile: string,
+    private readonly now: () => number = Date.now,
+    private readonly flushMs = USAGE_FLUSH_MS,
+  ) {}
 
   touch(id: string): void {
     this.pending.set(id, new Date(this.now()).toISOString());

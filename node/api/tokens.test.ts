@@ -170,7 +170,12 @@ describe('revocation, expiry and the lock', () => {
     const ops = createToken(file, { id: 'ops-1', role: 'operator', now });
     const temp = createToken(file, { id: 'temp', role: 'operator', expiresAt: '2026-01-31T00:00:00Z', now });
     expect(checkToken(loadTokens(file), `Bearer ${temp}`, new Date('2026-01-30T23:59:59Z')).ok).toBe(true);
-    expect(checkToken(loadTokens(file), `Bearer ${temp}`, new Date('2026-01-31T00:00:00Z'))).toEqual({ ok: false, reason: 'expired', id: 'temp', at: '2026-01-31T00:00:00.000Z' });
+    expect(checkToken(loadTokens(file), `Bearer ${temp}`, new Date('2026-01-31T00:00:00Z'))).toEqual({
+      ok: false,
+      reason: 'expired',
+      id: 'temp',
+      at: '2026-01-31T00:00:00.000Z',
+    });
     expect(revokeToken(file, 'ops-1', new Date('2026-01-02T00:00:00Z'))).toBe(true);
     expect(checkToken(loadTokens(file), `Bearer ${ops}`, now)).toEqual({ ok: false, reason: 'revoked', id: 'ops-1', at: '2026-01-02T00:00:00.000Z' });
     expect(checkToken(loadTokens(file), `Bearer mfg_operator_${'A'.repeat(43)}`).ok).toBe(false);

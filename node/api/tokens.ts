@@ -16,7 +16,7 @@ import { MofangError } from '../errors.js';
 import { assertSecretFileMode, writeFileAtomic } from '../fs/atomic-write.js';
 import type { Role } from './services.js';
 
-export const ROLES = ['admin', 'operator', 'compliance'] as const satisfies readonly Role[];
+const ROLES = ['admin', 'operator', 'compliance'] as const satisfies readonly Role[];
 
 export interface TokenEntry {
   /** The token's name: who holds it (e.g. `ops-1`); appears in the audit log as `token:<id>`. */
@@ -118,7 +118,9 @@ export function createToken(file: string, input: CreateTokenInput): string {
   }
   const now = input.now ?? new Date();
   if (input.expiresAt !== undefined && !(Date.parse(input.expiresAt) > now.getTime())) {
-    throw new MofangError('REQUEST_INVALID', `expiresAt: must be an ISO date-time in the future (got ${JSON.stringify(input.expiresAt)})`, { field: 'expiresAt' });
+    throw new MofangError('REQUEST_INVALID', `expiresAt: must be an ISO date-time in the future (got ${JSON.stringify(input.expiresAt)})`, {
+      field: 'expiresAt',
+    });
   }
   return withTokenFileLock(file, () => {
     const entries = existsSync(file) ? loadTokens(file) : [];
@@ -127,7 +129,9 @@ export function createToken(file: string, input: CreateTokenInput): string {
     }
     const token = `mfg_${input.role}_${randomBytes(32).toString('base64url')}`;
     const entry: TokenEntry = {
-      id: input.id, role: input.role, sha256: sha256Hex(token),
+      id: input.id,
+      role: input.role,
+      sha256: sha256Hex(token),
       ...(input.unit !== undefined ? { unit: input.unit } : {}),
       createdAt: now.toISOString(),
       ...(input.expiresAt !== undefined ? { expiresAt: new Date(input.expiresAt).toISOString() } : {}),
@@ -146,7 +150,10 @@ export function revokeToken(file: string, id: string, now = new Date()): boolean
     const entries = loadTokens(file);
     const i = entries.findIndex((e) => e.id === id && e.revokedAt === undefined);
     if (i < 0) return false;
-    writeTokens(file, entries.map((e, j) => (j === i ? { ...e, revokedAt: now.toISOString() } : e)));
+    writeTokens(
+      file,
+      entries.map((e, j) => (j === i ? { ...e, revokedAt: now.toISOString() } : e)),
+    );
     return true;
   });
 }
@@ -215,7 +222,9 @@ export function withTokenFileLock<T>(file: string, fn: () => T): T {
       continue;
     }
     if (Date.now() > deadline) {
-      throw new MofangError('TOKEN_FILE_LOCKED', `${file}: another process holds ${lock}; retry, or delete the lock file if no mofang command is running`, { file });
+      throw new MofangError('TOKEN_FILE_LOCKED', `${file}: another process holds ${lock}; retry, or delete the lock file if no mofang command is running`, {
+        file,
+      });
     }
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
   }

@@ -12,7 +12,7 @@ describe('staged uploads', () => {
   it('are staged under <dataDir>/uploads (0700) as 0600 files, and removed after use', async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'mofang-data-'));
     const staged = await stageUpload(Readable.from([Buffer.from('phone\n+8613800138000\n')]), { dir: uploadDir(dataDir), extension: 'csv', limit: 1000 });
-    expect(staged.file.startsWith(join(dataDir, 'uploads') + '/')).toBe(true);
+    expect(staged.file.startsWith(`${join(dataDir, 'uploads')}/`)).toBe(true);
     expect(statSync(join(dataDir, 'uploads')).mode & 0o777).toBe(0o700);
     expect(statSync(staged.file).mode & 0o777).toBe(0o600);
     await staged.remove();

@@ -24,7 +24,7 @@ export interface AuditCheckpoint {
 
 const CHECKPOINT_CONTEXT = 'mofang/audit-checkpoint/v1';
 
-export function checkpointPayload(cp: Omit<AuditCheckpoint, 'signature'>): Buffer {
+function checkpointPayload(cp: Omit<AuditCheckpoint, 'signature'>): Buffer {
   return Buffer.from(canonicalJson({ context: CHECKPOINT_CONTEXT, nodeId: cp.nodeId, seq: cp.seq, hash: cp.hash, at: cp.at }), 'utf8');
 }
 
@@ -38,7 +38,7 @@ export function checkpointSignatureValid(verify: (data: Uint8Array, sig: Uint8Ar
 }
 
 const NODE_ID = /^sha256:[0-9a-f]{64}$/;
-export const HASH_HEX = /^[0-9a-f]{64}$/;
+const HASH_HEX = /^[0-9a-f]{64}$/;
 export const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 // 64 bytes in canonical base64: 86 characters and '=='.
 const SIGNATURE_B64 = /^[A-Za-z0-9+/]{85}[AQgw]==$/;

@@ -66,7 +66,12 @@ describe('exportAudit', () => {
     expect(window.length).toBeGreaterThan(1);
     const { text, count } = await exported('jsonl', { from: '2025-03-02T08:00:00+08:00', to: '2025-03-02T00:00:05Z' });
     expect(count).toBe(window.length);
-    expect(text.trimEnd().split('\n').map((l) => JSON.parse(l).seq)).toEqual(window.map((r) => r.seq));
+    expect(
+      text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).seq),
+    ).toEqual(window.map((r) => r.seq));
     await expect(exported('jsonl', { from: 'yesterday' })).rejects.toMatchObject({ code: 'REQUEST_INVALID', details: { field: 'filter.from' } });
   });
 
@@ -104,7 +109,9 @@ describe('listAudit', () => {
   });
 
   it('validates limit and afterSeq', () => {
-    expect(() => listAudit(db, { limit: 0 })).toThrow(expect.objectContaining({ code: 'REQUEST_INVALID', details: expect.objectContaining({ field: 'limit' }) }));
+    expect(() => listAudit(db, { limit: 0 })).toThrow(
+      expect.objectContaining({ code: 'REQUEST_INVALID', details: expect.objectContaining({ field: 'limit' }) }),
+    );
     expect(() => listAudit(db, { limit: 1001 })).toThrow(expect.objectContaining({ code: 'REQUEST_INVALID' }));
     expect(() => listAudit(db, { afterSeq: -1 })).toThrow(expect.objectContaining({ code: 'REQUEST_INVALID', details: { field: 'afterSeq' } }));
   });

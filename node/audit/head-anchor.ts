@@ -16,10 +16,7 @@ export function writeHeadFile(file: string, cp: AuditCheckpoint): void {
   writeFileAtomic(file, `${JSON.stringify(cp, null, 2)}\n`, { mode: 0o600 });
 }
 
-export type HeadFileState =
-  | { kind: 'missing' }
-  | { kind: 'invalid'; reason: string }
-  | { kind: 'valid'; checkpoint: AuditCheckpoint };
+export type HeadFileState = { kind: 'missing' } | { kind: 'invalid'; reason: string } | { kind: 'valid'; checkpoint: AuditCheckpoint };
 
 /** Reads and authenticates the head file against the owner's verifier and node id. */
 export function readHeadFile(file: string, nodeId: string, verify: (data: Uint8Array, sig: Uint8Array) => boolean): HeadFileState {

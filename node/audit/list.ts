@@ -13,7 +13,7 @@ export interface ListAuditOptions {
   action?: string;
 }
 
-export const LIST_LIMIT_MAX = 1000;
+const LIST_LIMIT_MAX = 1000;
 
 /** @example listAudit(db, { afterSeq: 200, limit: 50, action: 'run.completed' }) */
 export function listAudit(db: Db, options: ListAuditOptions = {}): AuditEntry[] {
@@ -28,9 +28,7 @@ export function listAudit(db: Db, options: ListAuditOptions = {}): AuditEntry[] 
     throw new MofangError('REQUEST_INVALID', 'action: must be a string', { field: 'action' });
   }
   const rows = db
-    .prepare<unknown[], AuditRow>(
-      'SELECT * FROM audit_log WHERE seq > @afterSeq AND (@action IS NULL OR action = @action) ORDER BY seq LIMIT @limit',
-    )
+    .prepare<unknown[], AuditRow>('SELECT * FROM audit_log WHERE seq > @afterSeq AND (@action IS NULL OR action = @action) ORDER BY seq LIMIT @limit')
     .all({ afterSeq, action: action ?? null, limit });
   return rows.map(rowToEntry);
 }

@@ -59,10 +59,10 @@ describe('AuditLog.append', () => {
   it('validates its input and names the field', async () => {
     const { audit } = await node();
     expect(() => audit.append({ actor: '', action: 'x' })).toThrow(expect.objectContaining({ code: 'REQUEST_INVALID', details: { field: 'actor' } }));
-    expect(() => audit.append({ actor: 'a', action: 'Run Started' })).toThrow(expect.objectContaining({ code: 'REQUEST_INVALID', details: { field: 'action' } }));
-    expect(() => audit.append({ actor: 'a', action: 'x', details: { big: 'x'.repeat(17_000) } })).toThrow(
-      expect.objectContaining({ code: 'LIMIT_EXCEEDED' }),
+    expect(() => audit.append({ actor: 'a', action: 'Run Started' })).toThrow(
+      expect.objectContaining({ code: 'REQUEST_INVALID', details: { field: 'action' } }),
     );
+    expect(() => audit.append({ actor: 'a', action: 'x', details: { big: 'x'.repeat(17_000) } })).toThrow(expect.objectContaining({ code: 'LIMIT_EXCEEDED' }));
     expect(() => audit.append({ actor: 'a', action: 'x', details: { n: Number.NaN } })).toThrow(expect.objectContaining({ code: 'REQUEST_INVALID' }));
     expect(audit.head().seq).toBe(0);
   });
@@ -85,7 +85,9 @@ describe('AuditLog.append', () => {
   it("writes outsider fields capped and redacted instead of refusing them, and still refuses the node's own fields", async () => {
     const { audit, db, identity, headFile } = await node();
     const entry = audit.append({
-      actor: 'peer:bank', action: 'run.refused', subject: '13800138000',
+      actor: 'peer:bank',
+      action: 'run.refused',
+      subject: '13800138000',
       details: { agreementId: 'zhang.wei@example.com', reason: `bad ${'x'.repeat(100_000)} 13800138000`, contact: 13912345678, code: 'AGREEMENT_NOT_FOUND' },
       outsider: ['subject', 'agreementId', 'reason', 'contact'],
     });
@@ -95,8 +97,9 @@ describe('AuditLog.append', () => {
     expect(JSON.stringify(entry)).not.toMatch(/13800138000|13912345678|zhang\.wei/);
     expect((await verifyAudit(db, identity.certPem, { headFile })).ok).toBe(true);
     // Only the named fields are outsider text: the same phone number elsewhere is this node's bug.
-    expect(() => audit.append({ actor: 'peer:bank', action: 'run.refused', details: { reason: 'x', note: '13800138000' }, outsider: ['reason'] }))
-      .toThrow(expect.objectContaining({ code: 'AUDIT_RAW_IDENTIFIER', details: { field: 'details.note', kind: 'mobile phone number' } }));
+    expect(() => audit.append({ actor: 'peer:bank', action: 'run.refused', details: { reason: 'x', note: '13800138000' }, outsider: ['reason'] })).toThrow(
+      expect.objectContaining({ code: 'AUDIT_RAW_IDENTIFIER', details: { field: 'details.note', kind: 'mobile phone number' } }),
+    );
   });
 
   it('audits a run of 13 GB: an 11-digit byte count is a number, not a phone number', async () => {
@@ -165,7 +168,10 @@ describe('transactions and the head anchor', () => {
     expect(entry).toMatchObject({ seq: 4, action: 'audit.reanchored', details: { previous: { seq: 5 } } });
     audit.append({ actor: 'alice', action: 'b' });
     // The chain verifies again; the dropped trigger still fails verification until it is restored.
-    expect((await verifyAudit(db, identity.certPem, { headFile })).firstBad).toEqual({ seq: 0, reason: 'append-only trigger audit_log_no_delete missing (dropped outside the node)' });
+    expect((await verifyAudit(db, identity.certPem, { headFile })).firstBad).toEqual({
+      seq: 0,
+      reason: 'append-only trigger audit_log_no_delete missing (dropped outside the node)',
+    });
     db.exec(AUDIT_SCHEMA_V1.match(/CREATE TRIGGER audit_log_no_delete[\s\S]*?END;/)![0]);
     expect((await verifyAudit(db, identity.certPem, { headFile })).ok).toBe(true);
   });

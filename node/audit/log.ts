@@ -232,7 +232,9 @@ function validate(input: AppendInput): Required<Omit<AppendInput, 'outsider'>> {
     throw new MofangError('REQUEST_INVALID', `audit.actor: must be 1–${LIMITS.actor} characters`, { field: 'actor' });
   }
   if (typeof action !== 'string' || action.length > LIMITS.action || !ACTION.test(action)) {
-    throw new MofangError('REQUEST_INVALID', `audit.action: must be dotted lower case ('run.started'), at most ${LIMITS.action} characters`, { field: 'action' });
+    throw new MofangError('REQUEST_INVALID', `audit.action: must be dotted lower case ('run.started'), at most ${LIMITS.action} characters`, {
+      field: 'action',
+    });
   }
   if (typeof details !== 'object' || details === null || Array.isArray(details)) {
     throw new MofangError('REQUEST_INVALID', 'audit.details: must be a JSON object', { field: 'details' });

@@ -10,7 +10,7 @@
 import { untrustedText } from '../text/untrusted.js';
 import { firstRawIdentifier } from './privacy-guard.js';
 
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 // Subjects are ids; the audit log refuses subjects over 200 characters.
 const SUBJECT_MAX = 128;
 

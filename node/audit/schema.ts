@@ -42,6 +42,4 @@ BEGIN SELECT RAISE(ABORT, 'peer_checkpoints is append-only'); END;
 `;
 
 /** The audit tables' migration steps (see node/store/migrations.ts). */
-export const AUDIT_MIGRATIONS: readonly Migration[] = [
-  { version: 1, sql: AUDIT_SCHEMA_V1 },
-];
+export const AUDIT_MIGRATIONS: readonly Migration[] = [{ version: 1, sql: AUDIT_SCHEMA_V1 }];

@@ -85,14 +85,16 @@ describe('verifyAudit on an intact log', () => {
     db = openNodeDatabase(dbFile);
     expect(await verify()).toMatchObject({ ok: true, entries: 0 });
   });
-
 });
 
 describe('verifyAudit fails on a table changed outside the node, with sound entries', () => {
   it('dropped append-only triggers: fails naming them, and lists no passing line for them', async () => {
     tamper('SELECT 1', { keepDropped: true });
     const report = await verify();
-    expect(report).toMatchObject({ ok: false, firstBad: { seq: 0, reason: 'append-only triggers audit_log_no_update, audit_log_no_delete missing (dropped outside the node)' } });
+    expect(report).toMatchObject({
+      ok: false,
+      firstBad: { seq: 0, reason: 'append-only triggers audit_log_no_update, audit_log_no_delete missing (dropped outside the node)' },
+    });
     expect(report.checked.join('\n')).not.toMatch(/trigger/);
   });
 
@@ -100,16 +102,27 @@ describe('verifyAudit fails on a table changed outside the node, with sound entr
     const raw = new Database(dbFile);
     raw.exec('DROP TRIGGER peer_checkpoints_no_delete');
     raw.close();
-    expect(await verify()).toMatchObject({ ok: false, firstBad: { seq: 0, reason: expect.stringMatching(/^append-only trigger peer_checkpoints_no_delete missing/) } });
+    expect(await verify()).toMatchObject({
+      ok: false,
+      firstBad: { seq: 0, reason: expect.stringMatching(/^append-only trigger peer_checkpoints_no_delete missing/) },
+    });
   });
 
   it.each([0, -5])('a row inserted with seq %i, outside the chain: fails naming it', async (seq) => {
     const row = db.prepare('SELECT * FROM audit_log WHERE seq = 1').get() as Record<string, unknown>;
     const raw = new Database(dbFile);
-    raw.prepare('INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash, signature) VALUES (@seq, @at, @actor, @action, @subject, @details, @prev_hash, @hash, @signature)').run({ ...row, seq });
+    raw
+      .prepare(
+        'INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash, signature) VALUES (@seq, @at, @actor, @action, @subject, @details, @prev_hash, @hash, @signature)',
+      )
+      .run({ ...row, seq });
     raw.close();
     const report = await verify();
-    expect(report).toMatchObject({ ok: false, entries: ENTRIES, firstBad: { seq, reason: `unexpected row with seq ${seq}: the log starts at seq 1 (inserted outside the node)` } });
+    expect(report).toMatchObject({
+      ok: false,
+      entries: ENTRIES,
+      firstBad: { seq, reason: `unexpected row with seq ${seq}: the log starts at seq 1 (inserted outside the node)` },
+    });
   });
 });
 

@@ -15,14 +15,7 @@ import { canonicalJson } from '../encoding/canonical-json.js';
 import { fingerprintOf, signatureVerifier } from '../identity/identity.js';
 import type { Db } from '../store/db.js';
 import { entryHash, entrySignaturePayload, GENESIS_HASH, type AuditRow } from './chain.js';
-import {
-  checkpointContradiction,
-  checkpointSignatureValid,
-  ISO_INSTANT,
-  parseCheckpoint,
-  type AuditCheckpoint,
-  type LogView,
-} from './checkpoint.js';
+import { checkpointContradiction, checkpointSignatureValid, ISO_INSTANT, parseCheckpoint, type AuditCheckpoint, type LogView } from './checkpoint.js';
 import { headFileContradiction, readHeadFile } from './head-anchor.js';
 import { AUDIT_SCHEMA_V1 } from './schema.js';
 
@@ -107,7 +100,9 @@ export async function verifyAudit(db: Db, certPem: string, options: VerifyOption
   if (headProblem) problems.push(headProblem);
   else if (headState.kind === 'valid') {
     const lag = log.lastSeq - headState.checkpoint.seq;
-    checked.push(`head anchor ${options.headFile}: seq ${headState.checkpoint.seq} present and unchanged${lag > 0 ? ` (lags the log by ${lag}: appended inside a transaction, not yet flushed)` : ''}`);
+    checked.push(
+      `head anchor ${options.headFile}: seq ${headState.checkpoint.seq} present and unchanged${lag > 0 ? ` (lags the log by ${lag}: appended inside a transaction, not yet flushed)` : ''}`,
+    );
   } else checked.push(`head anchor ${options.headFile}: absent, log empty`);
 
   for (const { cp, source } of checkpoints) {
@@ -122,8 +117,11 @@ export async function verifyAudit(db: Db, certPem: string, options: VerifyOption
 
   // Stable sort: at equal seq the chain's own finding (more specific) comes first. A missing
   // trigger is named only when the entries themselves are sound: a changed entry matters more.
-  const firstBad = [...problems].sort((a, b) => a.seq - b.seq)[0]
-    ?? (missing.length > 0 ? { seq: 0, reason: `append-only trigger${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing (dropped outside the node)` } : undefined);
+  const firstBad =
+    [...problems].sort((a, b) => a.seq - b.seq)[0] ??
+    (missing.length > 0
+      ? { seq: 0, reason: `append-only trigger${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing (dropped outside the node)` }
+      : undefined);
   return { ok: !firstBad, entries: walk.count, ...(walk.head ? { head: walk.head } : {}), ...(firstBad ? { firstBad } : {}), checked };
 }
 

@@ -33,9 +33,17 @@ describe('aggregate flags', () => {
 
   it('fill defaults for the rest', () => {
     expect(aggregateFromFlags({ aggregateColumn: ['spend:0:10'], epsilonPerQuery: '0.5', budgetEpsilon: '5' })).toEqual({
-      columns: [{ column: 'spend', min: 0, max: 10 }], valueHolder: 'acceptor', mechanism: 'discrete-laplace', epsilonPerQuery: 0.5,
-      budget: { epsilon: 5, periodDays: 30 }, minGroupSize: 20, minInputSize: 100, maxGroups: 16,
+      columns: [{ column: 'spend', min: 0, max: 10 }],
+      valueHolder: 'acceptor',
+      mechanism: 'discrete-laplace',
+      epsilonPerQuery: 0.5,
+      budget: { epsilon: 5, periodDays: 30 },
+      minGroupSize: 20,
+      minInputSize: 100,
+      maxGroups: 16,
     });
-    expect(() => aggregateFromFlags({ aggregateColumn: ['spend:0:10'], epsilonPerQuery: '1', budgetEpsilon: '5', mechanism: 'gauss' })).toThrow(/--mechanism: must be/);
+    expect(() => aggregateFromFlags({ aggregateColumn: ['spend:0:10'], epsilonPerQuery: '1', budgetEpsilon: '5', mechanism: 'gauss' })).toThrow(
+      /--mechanism: must be/,
+    );
   });
 });

@@ -61,7 +61,8 @@ export function aggregateFromFlags(o: AggregateFlags): AggregateProposal | undef
   };
   const optional = (flag: string, text: string | undefined) => (text === undefined ? undefined : number(flag, text, 'the value'));
   const mechanism = o.mechanism ?? 'discrete-laplace';
-  if (mechanism !== 'discrete-laplace' && mechanism !== 'discrete-gaussian') throw bad('--mechanism', `must be discrete-laplace or discrete-gaussian, got "${mechanism}"`);
+  if (mechanism !== 'discrete-laplace' && mechanism !== 'discrete-gaussian')
+    throw bad('--mechanism', `must be discrete-laplace or discrete-gaussian, got "${mechanism}"`);
   const valueHolder = o.valueHolder ?? 'acceptor';
   if (valueHolder !== 'acceptor' && valueHolder !== 'proposer') throw bad('--value-holder', `must be acceptor or proposer, got "${valueHolder}"`);
   const delta = optional('--delta-per-query', o.deltaPerQuery);
@@ -72,7 +73,11 @@ export function aggregateFromFlags(o: AggregateFlags): AggregateProposal | undef
     mechanism,
     epsilonPerQuery: required('--epsilon-per-query', o.epsilonPerQuery),
     ...(delta !== undefined ? { deltaPerQuery: delta } : {}),
-    budget: { epsilon: required('--budget-epsilon', o.budgetEpsilon), ...(budgetDelta !== undefined ? { delta: budgetDelta } : {}), periodDays: number('--budget-period-days', o.budgetPeriodDays ?? '30', 'the value') },
+    budget: {
+      epsilon: required('--budget-epsilon', o.budgetEpsilon),
+      ...(budgetDelta !== undefined ? { delta: budgetDelta } : {}),
+      periodDays: number('--budget-period-days', o.budgetPeriodDays ?? '30', 'the value'),
+    },
     minGroupSize: number('--min-group-size', o.minGroupSize ?? '20', 'the value'),
     minInputSize: number('--min-input-size', o.minInputSize ?? '100', 'the value'),
     maxGroups: number('--max-groups', o.maxGroups ?? '16', 'the value'),

@@ -14,7 +14,14 @@ export function argText(value: string, option: string): string {
     return readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : `cannot read it (${code ?? 'error'})`;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'is a directory'
+            : `cannot read it (${code ?? 'error'})`;
     throw new MofangError('REQUEST_INVALID', `${option}: ${file}: ${why}; give the value inline or as @<readable file>`, { field: option });
   }
 }

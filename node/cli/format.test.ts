@@ -32,14 +32,25 @@ describe('agreements show: every term, for review before accepting', () => {
       /groups: +minGroupSize 20 .*minInputSize 50, maxGroups 8/,
       /column: +spend clamped to \[0, 5000\], scale 2, histogram edges 100, 1000/,
       /column: +tenure clamped to \[0, 600\], scale 0/,
-    ]) expect(out).toMatch(expected);
+    ])
+      expect(out).toMatch(expected);
   });
 
   it('prints a rate limit, labels, an enrich attribute and δ when the terms have them', () => {
-    const a = view({}, {
-      maxQueriesPerDay: 50, enrichAttribute: 'partner:telco:active', labels: [{ column: 'plan', type: 'category', maxBytes: 16 }],
-      aggregate: { ...(view().terms.aggregate as object), mechanism: 'discrete-gaussian', deltaPerQuery: 1e-7, budget: { epsilon: 10, delta: 1e-6, periodDays: 30 } },
-    });
+    const a = view(
+      {},
+      {
+        maxQueriesPerDay: 50,
+        enrichAttribute: 'partner:telco:active',
+        labels: [{ column: 'plan', type: 'category', maxBytes: 16 }],
+        aggregate: {
+          ...(view().terms.aggregate as object),
+          mechanism: 'discrete-gaussian',
+          deltaPerQuery: 1e-7,
+          budget: { epsilon: 10, delta: 1e-6, periodDays: 30 },
+        },
+      },
+    );
     const out = text(a);
     expect(out).toMatch(/rate limit: +50 queries per party per rolling 24 hours/);
     expect(out).toMatch(/enrich attribute: +partner:telco:active/);
@@ -49,15 +60,37 @@ describe('agreements show: every term, for review before accepting', () => {
   });
 
   it('a title or party name from the proposer cannot hide text behind bidi controls', () => {
-    const out = text(view({}, { title: 'Harmless\u202E lla erahs', parties: { ...(view().terms.parties as object), proposer: { nodeId: `sha256:${'b'.repeat(64)}`, name: 'Bank\u2066x', dataset: 'customers', columns: ['phone'] } } }));
+    const out = text(
+      view(
+        {},
+        {
+          title: 'Harmless\u202E lla erahs',
+          parties: {
+            ...(view().terms.parties as object),
+            proposer: { nodeId: `sha256:${'b'.repeat(64)}`, name: 'Bank\u2066x', dataset: 'customers', columns: ['phone'] },
+          },
+        },
+      ),
+    );
     expect(out).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
   });
 
   it('says whether the peer has been told, and the accept/revoke commands say so in words', () => {
-    const pending = view({ delivery: { action: 'accept', state: 'pending', attempts: 3, nextAttemptAt: '2026-01-01T00:00:08.000Z', lastErrorCode: 'PEER_UNREACHABLE', deliveredAt: null } });
+    const pending = view({
+      delivery: {
+        action: 'accept',
+        state: 'pending',
+        attempts: 3,
+        nextAttemptAt: '2026-01-01T00:00:08.000Z',
+        lastErrorCode: 'PEER_UNREACHABLE',
+        deliveredAt: null,
+      },
+    });
     expect(text(pending)).toMatch(/delivery: +pending \(acceptance, attempts 3, next at 2026-01-01T00:00:08.000Z, last error PEER_UNREACHABLE\)/);
     expect(deliveryNotice(pending)).toBe('accepted locally; delivery to bank pending (will retry while the node runs) — last error PEER_UNREACHABLE');
-    const delivered = view({ delivery: { action: 'revoke', state: 'delivered', attempts: 1, nextAttemptAt: null, lastErrorCode: null, deliveredAt: '2026-01-01T00:00:01.000Z' } });
+    const delivered = view({
+      delivery: { action: 'revoke', state: 'delivered', attempts: 1, nextAttemptAt: null, lastErrorCode: null, deliveredAt: '2026-01-01T00:00:01.000Z' },
+    });
     expect(text(delivered)).toMatch(/delivery: +delivered \(revocation, 2026-01-01T00:00:01.000Z\)/);
     expect(deliveryNotice(delivered)).toBeNull();
     expect(text(view())).not.toMatch(/delivery:/);

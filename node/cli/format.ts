@@ -66,7 +66,7 @@ export function agreementLines(a: AgreementView): string[] {
     const p = t.parties[role];
     return `${txt(p.name)} (node ${p.nodeId}), dataset ${txt(p.dataset)}, columns ${p.columns.map(txt).join(', ')}`;
   };
-  const receivers = (op: string, to: string[] | undefined) => `${op} → ${to && to.length ? to.join(' + ') : 'nobody'}`;
+  const receivers = (op: string, to: string[] | undefined) => `${op} → ${to?.length ? to.join(' + ') : 'nobody'}`;
   const lines = [
     `Agreement ${a.id} — ${txt(t.title)}`,
     `  status:           ${a.status} (this node is the ${a.localParty}${a.peerName ? `; peer ${a.peerName}` : ''})`,
@@ -95,7 +95,10 @@ export function agreementLines(a: AgreementView): string[] {
       `    mechanism:      ${g.mechanism}, ε ${g.epsilonPerQuery}${delta(g.deltaPerQuery)} per query`,
       `    budget:         ε ${g.budget.epsilon}${delta(g.budget.delta)} per ${g.budget.periodDays} days`,
       `    groups:         minGroupSize ${g.minGroupSize} (smaller noisy counts suppressed), minInputSize ${g.minInputSize}, maxGroups ${g.maxGroups}`,
-      ...g.columns.map((c) => `    column:         ${txt(c.column)} clamped to [${c.min}, ${c.max}], scale ${c.scale ?? 0}${c.buckets?.length ? `, histogram edges ${c.buckets.join(', ')}` : ''}`),
+      ...g.columns.map(
+        (c) =>
+          `    column:         ${txt(c.column)} clamped to [${c.min}, ${c.max}], scale ${c.scale ?? 0}${c.buckets?.length ? `, histogram edges ${c.buckets.join(', ')}` : ''}`,
+      ),
     );
   } else {
     lines.push('  aggregate:        not allowed');
@@ -115,13 +118,17 @@ export function deliveryNotice(a: AgreementView): string | null {
   if (!d || d.state === 'delivered') return null;
   const done = d.action === 'accept' ? 'accepted' : 'revoked';
   const peer = a.peerName ?? a.peerNodeId;
-  if (d.state === 'refused') return `${done} locally; ${peer} refused the ${d.action === 'accept' ? 'acceptance' : 'revocation'} (${d.lastErrorCode}); it will not be re-sent`;
+  if (d.state === 'refused')
+    return `${done} locally; ${peer} refused the ${d.action === 'accept' ? 'acceptance' : 'revocation'} (${d.lastErrorCode}); it will not be re-sent`;
   return `${done} locally; delivery to ${peer} pending (will retry while the node runs)${d.lastErrorCode ? ` — last error ${d.lastErrorCode}` : ''}`;
 }
 
 export function printRun(r: RunView): void {
   console.log(`Run ${r.id} — ${r.operation} as ${r.role}: ${r.status}`);
-  if (r.resultCount !== null) console.log(`  result:     ${r.resultCount}${r.attribute ? ` matched customers marked ${r.attribute} = true, the rest of the input set false` : ' customers in common'}`);
+  if (r.resultCount !== null)
+    console.log(
+      `  result:     ${r.resultCount}${r.attribute ? ` matched customers marked ${r.attribute} = true, the rest of the input set false` : ' customers in common'}`,
+    );
   console.log(`  sets:       ${r.localSize ?? '?'} here, ${r.peerSize ?? '?'} at the peer`);
   console.log(`  traffic:    sent ${r.messagesSent} messages / ${fmtBytes(r.bytesSent)}, received ${r.messagesReceived} / ${fmtBytes(r.bytesReceived)}`);
   if (r.transcriptHash) console.log(`  transcript: ${r.transcriptHash}`);
@@ -141,7 +148,10 @@ export function fmtBytes(n: number): string {
 export function printJob(j: JobView): void {
   console.log(`Job ${j.id} — ${j.kind} (${j.agreementIds.join(', ')}): ${j.status}, attempt ${j.attempt}`);
   if (j.result?.scores) console.log(`  result:     joint segment scores of run ${j.result.scores} (mofang scores show ${j.result.scores})`);
-  else if (j.result) console.log(`  result:     ${j.result.count ?? '(not a receiver of the count)'}${j.result.attribute ? `; matched customers marked ${j.result.attribute} = true, the others false` : ''}`);
+  else if (j.result)
+    console.log(
+      `  result:     ${j.result.count ?? '(not a receiver of the count)'}${j.result.attribute ? `; matched customers marked ${j.result.attribute} = true, the others false` : ''}`,
+    );
   if (!['succeeded', 'failed', 'cancelled'].includes(j.status)) {
     const eta = j.progress.etaSeconds === null ? '?' : `${Math.round(j.progress.etaSeconds)} s`;
     console.log(`  progress:   ${j.phase ?? '-'} ${j.progress.done}/${j.progress.total} records, ${Math.round(j.progress.rate ?? 0)}/s, ETA ${eta}`);
@@ -153,7 +163,9 @@ export function printJob(j: JobView): void {
 /** Joint segment scores: one block per group, every number with its 95 % interval and noise. */
 export function printScoreSet(s: ScoreSet): void {
   console.log(`Joint segment scores of run ${s.runId} — agreement ${s.agreementId}, ${s.grouping}${s.formula ? `, ranked by ${s.formula}` : ''}`);
-  console.log(`  privacy:    ${s.mechanism}, ε ${s.epsilon}${s.delta !== '0' ? `, δ ${s.delta}` : ''} spent; membership ${s.membership ? 'revealed to us' : 'not revealed'}`);
+  console.log(
+    `  privacy:    ${s.mechanism}, ε ${s.epsilon}${s.delta !== '0' ? `, δ ${s.delta}` : ''} spent; membership ${s.membership ? 'revealed to us' : 'not revealed'}`,
+  );
   const n = (r: { value: number; ci95: { low: number; high: number } }) => `${fmtNumber(r.value)} [95% ${fmtNumber(r.ci95.low)} … ${fmtNumber(r.ci95.high)}]`;
   const groups = [...s.groups].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.index - b.index);
   for (const g of groups) {
@@ -168,7 +180,9 @@ export function printScoreSet(s: ScoreSet): void {
       console.log(`      ${c.column}: sum ${n(c.sum)}, mean ${n(c.mean)}  noise ${c.sum.noiseScale.parameter} ${fmtNumber(c.sum.noiseScale.value)}`);
       if (c.histogram) {
         const edges = c.histogram.edges;
-        c.histogram.counts.forEach((b, i) => console.log(`        ${i === 0 ? `< ${edges[0]}` : i === edges.length ? `≥ ${edges[i - 1]}` : `[${edges[i - 1]}, ${edges[i]})`}: ${n(b)}`));
+        c.histogram.counts.forEach((b, i) =>
+          console.log(`        ${i === 0 ? `< ${edges[0]}` : i === edges.length ? `≥ ${edges[i - 1]}` : `[${edges[i - 1]}, ${edges[i]})`}: ${n(b)}`),
+        );
       }
     }
   }
@@ -176,7 +190,9 @@ export function printScoreSet(s: ScoreSet): void {
 
 export function printBudget(b: BudgetView): void {
   console.log(`Privacy budget of agreement ${b.agreementId}, period ${b.period} (${b.periodStart} to ${b.periodEnd})`);
-  console.log(`  ε spent ${b.spent.epsilon} of ${b.total.epsilon}${b.total.delta !== '0' ? `; δ spent ${b.spent.delta} of ${b.total.delta}` : ''}; ${b.queriesLeft} more queries at ε ${b.perQuery.epsilon} each`);
+  console.log(
+    `  ε spent ${b.spent.epsilon} of ${b.total.epsilon}${b.total.delta !== '0' ? `; δ spent ${b.spent.delta} of ${b.total.delta}` : ''}; ${b.queriesLeft} more queries at ε ${b.perQuery.epsilon} each`,
+  );
 }
 
 function fmtNumber(x: number): string {

@@ -32,17 +32,30 @@ function printLeaves(leaves: CandidateSegment[]): void {
   console.log('leaf     size  positive   lift  validation  rule');
   for (const l of [...leaves].sort((a, b) => b.lift - a.lift)) {
     const v = l.validation ? `${String(l.validation.size).padStart(6)} ${pct(l.validation.positiveRate).padStart(7)}` : ''.padStart(14);
-    console.log(`${String(l.leaf).padStart(4)} ${String(l.size).padStart(8)} ${pct(l.positiveRate).padStart(9)} ${l.lift.toFixed(2).padStart(6)} ${v}  ${JSON.stringify(l.rule)}`);
+    console.log(
+      `${String(l.leaf).padStart(4)} ${String(l.size).padStart(8)} ${pct(l.positiveRate).padStart(9)} ${l.lift.toFixed(2).padStart(6)} ${v}  ${JSON.stringify(l.rule)}`,
+    );
   }
 }
 
 function printTree(t: StoredTree): void {
   const { model } = t;
   console.log(`Tree ${t.id} on ${t.dataset} (generation ${t.generation}), target ${t.target}, trained by ${t.createdBy} at ${t.createdAt} in ${t.trainMs} ms`);
-  console.log(`Rows: ${model.rows.train} training, ${model.rows.validation} validation, ${model.rows.excluded} without a target; base rate ${pct(model.baseRate)}`);
+  console.log(
+    `Rows: ${model.rows.train} training, ${model.rows.validation} validation, ${model.rows.excluded} without a target; base rate ${pct(model.baseRate)}`,
+  );
   const v = model.metrics.validation;
-  console.log(`Training: accuracy ${num(model.metrics.train.accuracy)}, AUC ${num(model.metrics.train.auc)}; validation: accuracy ${num(v?.accuracy)}, AUC ${num(v?.auc)}`);
-  console.log(`Importance: ${model.importance.filter((i) => i.importance > 0).map((i) => `${i.attr} ${pct(i.importance)}`).join(', ') || 'none (a single leaf)'}`);
+  console.log(
+    `Training: accuracy ${num(model.metrics.train.accuracy)}, AUC ${num(model.metrics.train.auc)}; validation: accuracy ${num(v?.accuracy)}, AUC ${num(v?.auc)}`,
+  );
+  console.log(
+    `Importance: ${
+      model.importance
+        .filter((i) => i.importance > 0)
+        .map((i) => `${i.attr} ${pct(i.importance)}`)
+        .join(', ') || 'none (a single leaf)'
+    }`,
+  );
   printLeaves(t.leaves);
 }
 
@@ -52,7 +65,8 @@ function printTree(t: StoredTree): void {
 export function registerTreeCommands(program: Command, ctx: TreeCommandContext): void {
   const tree = program.command('tree').description('decision trees on profiles: candidate segments and churn-risk scores');
 
-  tree.command('train')
+  tree
+    .command('train')
     .description('train a CART tree for a boolean target on candidate attributes')
     .requiredOption('--dataset <name>')
     .requiredOption('--target <attribute>', 'a boolean attribute, e.g. churned')
@@ -75,25 +89,37 @@ export function registerTreeCommands(program: Command, ctx: TreeCommandContext):
             maxBins: numberOption('--max-bins', o.maxBins),
           }).filter(([, v]) => v !== undefined),
         );
-        const attributes = String(o.attributes).split(',').map((a) => a.trim()).filter(Boolean);
+        const attributes = String(o.attributes)
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean);
         const t = await node.trees.train({ dataset: o.dataset, target: o.target, attributes, options }, ctx.actor());
         return ctx.json() ? printJson(t) : printTree(t);
       }),
     );
 
-  tree.command('list').option('--dataset <name>').option('--limit <n>', 'how many', '20').action((o) =>
-    ctx.withNode((node) => {
-      const list = node.trees.list({ dataset: o.dataset, limit: numberOption('--limit', o.limit) });
-      if (ctx.json()) return printJson(list);
-      for (const t of list) console.log(`${t.id}  ${t.dataset.padEnd(16)} ${t.target.padEnd(16)} ${String(t.leafCount).padStart(4)} leaves  AUC ${num(t.validationAuc)}  ${t.createdAt}`);
-    }),
-  );
+  tree
+    .command('list')
+    .option('--dataset <name>')
+    .option('--limit <n>', 'how many', '20')
+    .action((o) =>
+      ctx.withNode((node) => {
+        const list = node.trees.list({ dataset: o.dataset, limit: numberOption('--limit', o.limit) });
+        if (ctx.json()) return printJson(list);
+        for (const t of list)
+          console.log(
+            `${t.id}  ${t.dataset.padEnd(16)} ${t.target.padEnd(16)} ${String(t.leafCount).padStart(4)} leaves  AUC ${num(t.validationAuc)}  ${t.createdAt}`,
+          );
+      }),
+    );
 
-  tree.command('show <id>').description('model, metrics and leaves (candidate segments)').action((id) =>
-    ctx.withNode((node) => (ctx.json() ? printJson(node.trees.get(id)) : printTree(node.trees.get(id)))),
-  );
+  tree
+    .command('show <id>')
+    .description('model, metrics and leaves (candidate segments)')
+    .action((id) => ctx.withNode((node) => (ctx.json() ? printJson(node.trees.get(id)) : printTree(node.trees.get(id)))));
 
-  tree.command('score <id>')
+  tree
+    .command('score <id>')
     .description("write the model's probability for every profile as an attribute")
     .requiredOption('--attribute <name>', 'the score attribute, e.g. churn_risk')
     .action((id, o) =>
@@ -104,7 +130,8 @@ export function registerTreeCommands(program: Command, ctx: TreeCommandContext):
       }),
     );
 
-  tree.command('save-leaf <id> <leaf>')
+  tree
+    .command('save-leaf <id> <leaf>')
     .description('save a leaf as a segment (and materialise it)')
     .requiredOption('--name <segment>')
     .option('--description <text>')

@@ -11,9 +11,16 @@ export function jobProgress(stream: NodeJS.WritableStream & { isTTY?: boolean } 
   return {
     update(job) {
       if (!stream.isTTY || job.progress.total === 0) return;
-      const fields = { phase: job.phase ?? job.status, rate: Math.round(job.progress.rate ?? 0), eta: job.progress.etaSeconds === null ? '?' : `${Math.round(job.progress.etaSeconds)}s` };
+      const fields = {
+        phase: job.phase ?? job.status,
+        rate: Math.round(job.progress.rate ?? 0),
+        eta: job.progress.etaSeconds === null ? '?' : `${Math.round(job.progress.etaSeconds)}s`,
+      };
       if (!bar) {
-        bar = new cliProgress.SingleBar({ stream, format: `${job.kind} {bar} {percentage}% | {value}/{total} records | {rate}/s | ETA {eta} | {phase}`, hideCursor: true }, cliProgress.Presets.shades_classic);
+        bar = new cliProgress.SingleBar(
+          { stream, format: `${job.kind} {bar} {percentage}% | {value}/{total} records | {rate}/s | ETA {eta} | {phase}`, hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        );
         bar.start(job.progress.total, job.progress.done, fields);
       }
       bar.setTotal(job.progress.total);

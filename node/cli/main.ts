@@ -59,7 +59,8 @@ async function withDatabase<T>(fn: (db: Db) => Promise<T> | T): Promise<T> {
   }
 }
 
-program.command('init')
+program
+  .command('init')
   .description('create a node identity, config file and data directory')
   .requiredOption('--name <name>', 'node name, e.g. bank')
   .option('--dir <dir>', 'node directory', '.')
@@ -70,17 +71,20 @@ program.command('init')
     const { initNode } = await import('../init.js');
     const r = await initNode({ dir: o.dir, name: o.name, template: o.template, grpcListen: o.grpc, httpListen: o.http });
     if (json()) return printJson(r);
-    console.log(`Created node "${o.name}"\n  config:      ${r.configFile}\n  node id:     ${r.nodeId}\n  certificate: ${r.certificateFile} (give it and the node id to your partners)`);
+    console.log(
+      `Created node "${o.name}"\n  config:      ${r.configFile}\n  node id:     ${r.nodeId}\n  certificate: ${r.certificateFile} (give it and the node id to your partners)`,
+    );
     console.log('API tokens (shown once; only their hashes are stored):');
     for (const [role, token] of Object.entries(r.tokens)) console.log(`  ${role.padEnd(10)} ${token}`);
   });
 
-program.command('start')
+program
+  .command('start')
   .description('run the peer gRPC server and the HTTP API until interrupted')
   .action(async () => {
     const [{ MofangNode }, { startNode }] = await Promise.all([import('../node.js'), import('../runtime.js')]);
     const node = MofangNode.open(configFile());
-    let running;
+    let running: Awaited<ReturnType<typeof startNode>>;
     try {
       running = await startNode(node, { configFile: configFile() });
     } catch (err) {
@@ -115,20 +119,33 @@ program.command('start')
 
 registerNodeCommands(program, { configFile, withNode, json, actor: cliActor });
 
-program.command('import <file>')
+program
+  .command('import <file>')
   .description('import a CSV or JSONL file as a dataset (all-or-nothing unless --skip-bad)')
   .requiredOption('--dataset <name>')
   .requiredOption('--id <column:kind>', 'identifier column and kind (phone, email, national-id, raw)')
   .addOption(new Option('--format <format>').choices(['csv', 'jsonl']))
   .option('--skip-bad', 'skip bad rows (reported) instead of rolling back')
-  .addOption(new Option('--encoding <encoding>', 'text encoding of the file (default utf-8; a byte-order mark decides by itself)').choices(['utf-8', 'gb18030', 'gbk', 'latin1', 'utf-16le']))
+  .addOption(
+    new Option('--encoding <encoding>', 'text encoding of the file (default utf-8; a byte-order mark decides by itself)').choices([
+      'utf-8',
+      'gb18030',
+      'gbk',
+      'latin1',
+      'utf-16le',
+    ]),
+  )
   .action((file, o) =>
     withNode(async (node) => {
       const [idColumn, idKind] = splitIdOption(o.id);
       const { progressReporter } = await import('../datasets/progress.js');
       const progress = progressReporter();
       try {
-        const r = await node.importDataset({ file: resolve(file), origin: 'operator', dataset: o.dataset, idColumn, idKind, format: o.format, encoding: o.encoding, skipBad: o.skipBad }, cliActor(), progress.update);
+        const r = await node.importDataset(
+          { file: resolve(file), origin: 'operator', dataset: o.dataset, idColumn, idKind, format: o.format, encoding: o.encoding, skipBad: o.skipBad },
+          cliActor(),
+          progress.update,
+        );
         progress.done();
         if (json()) return printJson(r);
         console.log(`Dataset ${r.dataset}: ${r.rowsRead} rows read, ${r.imported} imported, ${r.rejected} rejected (${(r.durationMs / 1000).toFixed(1)} s)`);
@@ -154,20 +171,27 @@ function splitIdOption(value: string): [string, string] {
   return [value.slice(0, i), value.slice(i + 1)];
 }
 
-program.command('datasets').description('list datasets').action(() =>
-  withDatabase(async (db) => {
-    const { listDatasets } = await import('../datasets/store.js');
-    const list = listDatasets(db);
-    if (json()) return printJson(list);
-    for (const d of list) console.log(`${d.name.padEnd(16)} ${String(d.rowCount).padStart(10)} rows  id=${d.idColumn}:${d.idKind}  imported ${d.importedAt}`);
-  }),
-);
+program
+  .command('datasets')
+  .description('list datasets')
+  .action(() =>
+    withDatabase(async (db) => {
+      const { listDatasets } = await import('../datasets/store.js');
+      const list = listDatasets(db);
+      if (json()) return printJson(list);
+      for (const d of list) console.log(`${d.name.padEnd(16)} ${String(d.rowCount).padStart(10)} rows  id=${d.idColumn}:${d.idKind}  imported ${d.importedAt}`);
+    }),
+  );
 
 const agreements = program.command('agreements').description('collaboration agreements');
-agreements.command('propose')
-  .requiredOption('--peer <name>').requiredOption('--title <title>')
-  .requiredOption('--dataset <name>', 'our dataset').requiredOption('--peer-dataset <name>', "the partner's dataset")
-  .requiredOption('--id-kind <kind>').option('--operations <list>', 'comma-separated: overlap,enrich,aggregate', 'overlap,enrich')
+agreements
+  .command('propose')
+  .requiredOption('--peer <name>')
+  .requiredOption('--title <title>')
+  .requiredOption('--dataset <name>', 'our dataset')
+  .requiredOption('--peer-dataset <name>', "the partner's dataset")
+  .requiredOption('--id-kind <kind>')
+  .option('--operations <list>', 'comma-separated: overlap,enrich,aggregate', 'overlap,enrich')
   .option('--min-intersection <n>', 'results below this are withheld', '100')
   .option('--max-queries-per-day <n>', 'rate limit: queries per party per rolling 24 hours')
   .option('--expires <when>', 'ISO date-time, or a duration like 90d', '90d')
@@ -175,49 +199,78 @@ agreements.command('propose')
   .option('--enrich-attribute <name>', 'local attribute enrich writes (true if matched, false if not), e.g. partner:telco:member; no "."')
   .option('--peer-id-column <name>', "identifier column of the partner's dataset (default: ours)")
   .option('--label <spec...>', 'partner column enrich may deliver: <column>:boolean, <column>:number or <column>:category:<maxBytes>')
-  .option('--key-epoch-days <n>', 'days one OPRF key and the partner\'s cached evaluated set last', '30')
-  .option('--aggregate-column <spec...>', "<column>:<min>:<max>[:<scale>][:<edge,edge,…>]: partner column aggregate may sum, clamped to [min, max], with histogram edges (needs 'aggregate' in --operations)")
+  .option('--key-epoch-days <n>', "days one OPRF key and the partner's cached evaluated set last", '30')
+  .option(
+    '--aggregate-column <spec...>',
+    "<column>:<min>:<max>[:<scale>][:<edge,edge,…>]: partner column aggregate may sum, clamped to [min, max], with histogram edges (needs 'aggregate' in --operations)",
+  )
   .option('--value-holder <party>', 'whose dataset holds the aggregate columns: acceptor (default) or proposer')
   .option('--mechanism <name>', 'discrete-laplace (default) or discrete-gaussian')
-  .option('--epsilon-per-query <ε>', 'ε one aggregate query spends').option('--delta-per-query <δ>', 'δ per query (discrete-gaussian only)')
-  .option('--budget-epsilon <ε>', 'ε all queries of one period may spend').option('--budget-delta <δ>', 'δ per period (discrete-gaussian only)')
+  .option('--epsilon-per-query <ε>', 'ε one aggregate query spends')
+  .option('--delta-per-query <δ>', 'δ per query (discrete-gaussian only)')
+  .option('--budget-epsilon <ε>', 'ε all queries of one period may spend')
+  .option('--budget-delta <δ>', 'δ per period (discrete-gaussian only)')
   .option('--budget-period-days <n>', 'length of a budget period (default 30)')
   .option('--min-group-size <n>', 'numbers of groups below this noisy size are suppressed (default 20)')
   .option('--min-input-size <n>', 'smallest group a query may name (default 100)')
   .option('--max-groups <n>', 'most groups per query (default 16)')
   .action((o) =>
     withNode(async (node) => {
-      const a = await node.proposeAgreement({
-        peer: o.peer, title: o.title, localDataset: o.dataset, peerDataset: o.peerDataset, idKind: o.idKind,
-        operations: String(o.operations).split(',').map((s: string) => s.trim()) as ('overlap' | 'enrich' | 'aggregate')[],
-        minIntersection: Number(o.minIntersection), maxQueriesPerDay: o.maxQueriesPerDay === undefined ? undefined : Number(o.maxQueriesPerDay), expiresAt: parseExpiry(o.expires), shareOverlapWithAcceptor: !!o.shareOverlap,
-        enrichAttribute: o.enrichAttribute, peerIdColumn: o.peerIdColumn, labels: (o.label ?? []).map(parseLabelOption),
-        oprfKeyEpochDays: Number(o.keyEpochDays), aggregate: aggregateFromFlags(o),
-      }, cliActor());
+      const a = await node.proposeAgreement(
+        {
+          peer: o.peer,
+          title: o.title,
+          localDataset: o.dataset,
+          peerDataset: o.peerDataset,
+          idKind: o.idKind,
+          operations: String(o.operations)
+            .split(',')
+            .map((s: string) => s.trim()) as ('overlap' | 'enrich' | 'aggregate')[],
+          minIntersection: Number(o.minIntersection),
+          maxQueriesPerDay: o.maxQueriesPerDay === undefined ? undefined : Number(o.maxQueriesPerDay),
+          expiresAt: parseExpiry(o.expires),
+          shareOverlapWithAcceptor: !!o.shareOverlap,
+          enrichAttribute: o.enrichAttribute,
+          peerIdColumn: o.peerIdColumn,
+          labels: (o.label ?? []).map(parseLabelOption),
+          oprfKeyEpochDays: Number(o.keyEpochDays),
+          aggregate: aggregateFromFlags(o),
+        },
+        cliActor(),
+      );
       json() ? printJson(a) : printAgreement(a);
     }),
   );
-agreements.command('list').option('--status <status>').action((o) =>
-  withNode((node) => {
-    const list = node.listAgreements({ status: o.status });
-    if (json()) return printJson(list);
-    for (const a of list) {
-      console.log(`${a.id}  ${a.status.padEnd(9)} ${a.localParty.padEnd(9)} ${String(a.peerName ?? a.peerNodeId).padEnd(12)} ${(a.terms as { title: string }).title}${a.delivery ? `  delivery ${deliveryText(a.delivery)}` : ''}`);
-    }
-  }),
-);
+agreements
+  .command('list')
+  .option('--status <status>')
+  .action((o) =>
+    withNode((node) => {
+      const list = node.listAgreements({ status: o.status });
+      if (json()) return printJson(list);
+      for (const a of list) {
+        console.log(
+          `${a.id}  ${a.status.padEnd(9)} ${a.localParty.padEnd(9)} ${String(a.peerName ?? a.peerNodeId).padEnd(12)} ${(a.terms as { title: string }).title}${a.delivery ? `  delivery ${deliveryText(a.delivery)}` : ''}`,
+        );
+      }
+    }),
+  );
 agreements.command('show <id>').action((id) => withNode((node) => (json() ? printJson(node.getAgreement(id)) : printAgreement(node.getAgreement(id)))));
 /** Prints an accepted or revoked agreement, saying so when the peer has not been told yet. */
 function printTransition(a: Awaited<ReturnType<MofangNode['acceptAgreement']>>): void {
-  if (json()) return printJson(a);
+  if (json()) {
+    printJson(a);
+    return;
+  }
   printAgreement(a);
   const notice = deliveryNotice(a);
   if (notice) console.log(notice);
 }
 agreements.command('accept <id>').action((id) => withNode(async (node) => printTransition(await node.acceptAgreement(id, cliActor()))));
-agreements.command('revoke <id>').requiredOption('--reason <text>').action((id, o) =>
-  withNode(async (node) => printTransition(await node.revokeAgreement(id, o.reason, cliActor()))),
-);
+agreements
+  .command('revoke <id>')
+  .requiredOption('--reason <text>')
+  .action((id, o) => withNode(async (node) => printTransition(await node.revokeAgreement(id, o.reason, cliActor()))));
 
 const query = program.command('query').description('joint-audience queries with partners (run as jobs)');
 /** Submits a job and follows it to its end (or returns at once with --detach). */
@@ -229,7 +282,8 @@ function followJob(submit: (node: MofangNode) => JobView, detach: boolean) {
     const progress = jobProgress();
     const job = await node.awaitJob(submitted.id, progress.update);
     progress.done(job);
-    if (job.status === 'succeeded' && job.result?.scores) json() ? printJson(node.getScoreSet(job.result.scores)) : printScoreSet(node.getScoreSet(job.result.scores));
+    if (job.status === 'succeeded' && job.result?.scores)
+      json() ? printJson(node.getScoreSet(job.result.scores)) : printScoreSet(node.getScoreSet(job.result.scores));
     else if (json()) printJson(job.status === 'succeeded' && job.kind !== 'intersect' ? node.getRun(job.runIds[job.runIds.length - 1]) : job);
     else printJob(job);
     if (job.status !== 'succeeded') process.exitCode = 1;
@@ -237,21 +291,28 @@ function followJob(submit: (node: MofangNode) => JobView, detach: boolean) {
 }
 const operatorActor = (): Actor => ({ ...cliActor(), role: 'operator' });
 for (const operation of ['overlap', 'enrich'] as const) {
-  query.command(operation).requiredOption('--agreement <id>').option('--detach', 'queue the job and return')
+  query
+    .command(operation)
+    .requiredOption('--agreement <id>')
+    .option('--detach', 'queue the job and return')
     .action((o) => followJob((node) => node.submitJob({ kind: operation, agreementIds: [o.agreement] }, operatorActor()), !!o.detach));
 }
-query.command('intersect')
-  .description('customers in every partner\'s set (enrich with each, combined here)')
+query
+  .command('intersect')
+  .description("customers in every partner's set (enrich with each, combined here)")
   .requiredOption('--agreement <id...>', 'two or more agreements, one per partner')
   .option('--attribute <name>', 'local attribute for the combined audience')
   .option('--detach', 'queue the job and return')
   .action((o) => followJob((node) => node.submitJob({ kind: 'intersect', agreementIds: o.agreement, attribute: o.attribute }, operatorActor()), !!o.detach));
 
 for (const kind of ['aggregate', 'score'] as const) {
-  const command = query.command(kind)
-    .description(kind === 'aggregate'
-      ? "noisy count, sum, mean (and histogram) of the partner's agreed columns over the joint audience, per group of our records"
-      : 'the same, ranking the groups by a formula')
+  const command = query
+    .command(kind)
+    .description(
+      kind === 'aggregate'
+        ? "noisy count, sum, mean (and histogram) of the partner's agreed columns over the joint audience, per group of our records"
+        : 'the same, ranking the groups by a formula',
+    )
     .requiredOption('--agreement <id>')
     .requiredOption('--column <name...>', "agreed aggregate column of the partner's dataset (repeatable)")
     .option('--histogram', "also the columns' agreed histograms")
@@ -259,60 +320,101 @@ for (const kind of ['aggregate', 'score'] as const) {
     .option('--segment <name...>', 'one group per named segment of our dataset')
     .option('--detach', 'queue the job and return');
   if (kind === 'score') command.requiredOption('--score <formula>', 'size-x-mean:<column> or weighted:<column>=<weight>,…');
-  command.action((o) => followJob((node) => node.submitJob({
-    kind, agreementIds: [o.agreement],
-    aggregate: { columns: o.column, histogram: !!o.histogram, ...(o.groupBy ? { groupBy: o.groupBy } : {}), ...(o.segment ? { segments: o.segment } : {}), ...(o.score ? { score: o.score } : {}) },
-  }, operatorActor()), !!o.detach));
+  command.action((o) =>
+    followJob(
+      (node) =>
+        node.submitJob(
+          {
+            kind,
+            agreementIds: [o.agreement],
+            aggregate: {
+              columns: o.column,
+              histogram: !!o.histogram,
+              ...(o.groupBy ? { groupBy: o.groupBy } : {}),
+              ...(o.segment ? { segments: o.segment } : {}),
+              ...(o.score ? { score: o.score } : {}),
+            },
+          },
+          operatorActor(),
+        ),
+      !!o.detach,
+    ),
+  );
 }
 
 const scores = program.command('scores').description('joint segment scores released by aggregate and score jobs');
-scores.command('list').option('--agreement <id>').option('--limit <n>', 'how many', '20').action((o) =>
-  withNode((node) => {
-    const list = node.listScoreSets({ agreementId: o.agreement, limit: Number(o.limit) });
-    if (json()) return printJson(list);
-    for (const s of list) console.log(`${s.runId}  ${s.createdAt}  ${s.grouping.padEnd(20)} ${s.columns.join(',').padEnd(20)} ε ${s.epsilon}  ${s.groups.length} groups`);
-  }),
-);
+scores
+  .command('list')
+  .option('--agreement <id>')
+  .option('--limit <n>', 'how many', '20')
+  .action((o) =>
+    withNode((node) => {
+      const list = node.listScoreSets({ agreementId: o.agreement, limit: Number(o.limit) });
+      if (json()) return printJson(list);
+      for (const s of list)
+        console.log(`${s.runId}  ${s.createdAt}  ${s.grouping.padEnd(20)} ${s.columns.join(',').padEnd(20)} ε ${s.epsilon}  ${s.groups.length} groups`);
+    }),
+  );
 scores.command('show <runId>').action((id) => withNode((node) => (json() ? printJson(node.getScoreSet(id)) : printScoreSet(node.getScoreSet(id)))));
-agreements.command('budget <id>').description("the agreement's privacy budget in the current period").action((id) =>
-  withNode((node) => (json() ? printJson(node.privacyBudget(id)) : printBudget(node.privacyBudget(id)))),
-);
+agreements
+  .command('budget <id>')
+  .description("the agreement's privacy budget in the current period")
+  .action((id) => withNode((node) => (json() ? printJson(node.privacyBudget(id)) : printBudget(node.privacyBudget(id)))));
 
 const jobs = program.command('jobs').description('joint-query jobs: progress, results, cancellation');
-jobs.command('list').option('--status <status>').option('--limit <n>', 'how many', '20').action((o) =>
-  withNode((node) => {
-    const list = node.listJobs({ status: o.status, limit: Number(o.limit) });
-    if (json()) return printJson(list);
-    for (const j of list) console.log(`${j.id}  ${j.kind.padEnd(9)} ${j.status.padEnd(9)} ${String(j.progress.done).padStart(9)}/${j.progress.total} result=${j.result?.count ?? '-'}  ${j.createdAt}`);
-  }),
-);
+jobs
+  .command('list')
+  .option('--status <status>')
+  .option('--limit <n>', 'how many', '20')
+  .action((o) =>
+    withNode((node) => {
+      const list = node.listJobs({ status: o.status, limit: Number(o.limit) });
+      if (json()) return printJson(list);
+      for (const j of list)
+        console.log(
+          `${j.id}  ${j.kind.padEnd(9)} ${j.status.padEnd(9)} ${String(j.progress.done).padStart(9)}/${j.progress.total} result=${j.result?.count ?? '-'}  ${j.createdAt}`,
+        );
+    }),
+  );
 jobs.command('show <id>').action((id) => withNode((node) => (json() ? printJson(node.getJob(id)) : printJob(node.getJob(id)))));
-jobs.command('cancel <id>').option('--reason <text>', 'why', 'cancelled by operator').action((id, o) =>
-  withNode((node) => (json() ? printJson(node.cancelJob(id, o.reason, operatorActor())) : printJob(node.cancelJob(id, o.reason, operatorActor())))),
-);
+jobs
+  .command('cancel <id>')
+  .option('--reason <text>', 'why', 'cancelled by operator')
+  .action((id, o) =>
+    withNode((node) => (json() ? printJson(node.cancelJob(id, o.reason, operatorActor())) : printJob(node.cancelJob(id, o.reason, operatorActor())))),
+  );
 
 const runs = program.command('runs').description('protocol runs');
-runs.command('list').option('--limit <n>', 'how many', '20').action((o) =>
-  withNode((node) => {
-    const list = node.listRuns({ limit: Number(o.limit) });
-    if (json()) return printJson(list);
-    for (const r of list) console.log(`${r.id}  ${r.operation.padEnd(7)} ${r.role.padEnd(9)} ${r.status.padEnd(9)} result=${r.resultCount ?? '-'}  ${r.startedAt}`);
-  }),
-);
-runs.command('cancel <id>').description('stop a run at its next batch (either party may)').action((id) =>
-  withNode((node) => (json() ? printJson(node.cancelRun(id, operatorActor())) : printRun(node.cancelRun(id, operatorActor())))),
-);
+runs
+  .command('list')
+  .option('--limit <n>', 'how many', '20')
+  .action((o) =>
+    withNode((node) => {
+      const list = node.listRuns({ limit: Number(o.limit) });
+      if (json()) return printJson(list);
+      for (const r of list)
+        console.log(`${r.id}  ${r.operation.padEnd(7)} ${r.role.padEnd(9)} ${r.status.padEnd(9)} result=${r.resultCount ?? '-'}  ${r.startedAt}`);
+    }),
+  );
+runs
+  .command('cancel <id>')
+  .description('stop a run at its next batch (either party may)')
+  .action((id) => withNode((node) => (json() ? printJson(node.cancelRun(id, operatorActor())) : printRun(node.cancelRun(id, operatorActor())))));
 runs.command('show <id>').action((id) => withNode((node) => (json() ? printJson(node.getRun(id)) : printRun(node.getRun(id)))));
 
 const audit = program.command('audit').description('the signed, hash-chained audit log');
-audit.command('verify').option('--peers', 'also check the checkpoints of our log that peers hold').action((o) =>
-  withNode(async (node) => {
-    const report = await node.verifyAudit({ withPeers: !!o.peers });
-    json() ? printJson(report) : printVerify(report);
-    if (!report.ok) process.exitCode = 3;
-  }),
-);
-audit.command('list')
+audit
+  .command('verify')
+  .option('--peers', 'also check the checkpoints of our log that peers hold')
+  .action((o) =>
+    withNode(async (node) => {
+      const report = await node.verifyAudit({ withPeers: !!o.peers });
+      json() ? printJson(report) : printVerify(report);
+      if (!report.ok) process.exitCode = 3;
+    }),
+  );
+audit
+  .command('list')
   .description('browse entries, oldest first')
   .option('--after <seq>', 'only entries after this sequence number', '0')
   .option('--limit <n>', 'how many (1 to 1000)', '50')
@@ -321,18 +423,26 @@ audit.command('list')
     withNode((node) => {
       if (o.action !== undefined) {
         // A misspelt action would otherwise look like "nothing happened".
-        const known = (node.db.prepare('SELECT DISTINCT action FROM audit_log ORDER BY action').pluck().all() as string[]);
-        if (!known.includes(o.action)) throw new MofangError('REQUEST_INVALID', `--action: no entry in this log has action ${JSON.stringify(String(o.action).slice(0, 64))}; actions in the log: ${known.join(', ')}`, { field: '--action', actions: known });
+        const known = node.db.prepare('SELECT DISTINCT action FROM audit_log ORDER BY action').pluck().all() as string[];
+        if (!known.includes(o.action))
+          throw new MofangError(
+            'REQUEST_INVALID',
+            `--action: no entry in this log has action ${JSON.stringify(String(o.action).slice(0, 64))}; actions in the log: ${known.join(', ')}`,
+            { field: '--action', actions: known },
+          );
       }
       const entries = node.listAudit({ afterSeq: Number(o.after), limit: Number(o.limit), action: o.action });
       if (json()) return printJson(entries);
       for (const e of entries) console.log(`${String(e.seq).padStart(6)}  ${e.at}  ${e.actor.padEnd(22)} ${e.action.padEnd(24)} ${e.subject ?? ''}`);
     }),
   );
-audit.command('export')
+audit
+  .command('export')
   .addOption(new Option('--format <format>').choices(['jsonl', 'csv']).default('jsonl'))
   .option('--out <file>', 'write to a file instead of stdout')
-  .option('--from <iso>').option('--to <iso>').option('--action <action>')
+  .option('--from <iso>')
+  .option('--to <iso>')
+  .option('--action <action>')
   .action((o) =>
     withNode(async (node) => {
       const { createWriteStream } = await import('node:fs');
@@ -346,7 +456,8 @@ registerTokenCommands(program, { withNode, json, actor: cliActor });
 
 registerTreeCommands(program, { withNode, json, actor: cliActor });
 
-program.command('demo')
+program
+  .command('demo')
   .description('start a bank and a partner node on loopback and run overlap and enrich between them')
   .option('--dir <dir>', 'where to put the two node directories', '.mofang-demo')
   .option('--bank-rows <n>', 'bank customers', '100000')

@@ -19,17 +19,29 @@ export function registerNodeCommands(program: Command, ctx: NodeCommandContext):
   const audit = (action: string, subject: string, details: Record<string, unknown>) =>
     ctx.withNode((node) => node.audit.append({ actor: ctx.actor().id, action, subject, details }));
 
-  program.command('node').description('this node').command('show')
+  program
+    .command('node')
+    .description('this node')
+    .command('show')
     .description("this node's id (certificate fingerprint), name, listen addresses and version")
     .action(async () => {
       const [{ loadConfig }, { fingerprintOf }, { readFileSync }, { packageVersion }] = await Promise.all([
-        import('../config/load.js'), import('../identity/identity.js'), import('node:fs'), import('../paths.js'),
+        import('../config/load.js'),
+        import('../identity/identity.js'),
+        import('node:fs'),
+        import('../paths.js'),
       ]);
       const c = loadConfig(ctx.configFile());
       const nodeId = fingerprintOf(readFileSync(c.identity.certificate, 'utf8'));
       const view = {
-        name: c.node.name, nodeId, fingerprint: nodeId, certificate: c.identity.certificate,
-        grpcListen: c.grpc.listen, httpListen: c.http.listen, peers: c.peers.length, version: packageVersion(),
+        name: c.node.name,
+        nodeId,
+        fingerprint: nodeId,
+        certificate: c.identity.certificate,
+        grpcListen: c.grpc.listen,
+        httpListen: c.http.listen,
+        peers: c.peers.length,
+        version: packageVersion(),
       };
       if (ctx.json()) return printJson(view);
       console.log(`Node ${view.name} (mofang ${view.version})`);
@@ -39,8 +51,10 @@ export function registerNodeCommands(program: Command, ctx: NodeCommandContext):
     });
 
   const peers = program.command('peers').description('pinned partner nodes');
-  peers.command('add')
-    .requiredOption('--name <name>').requiredOption('--address <host:port>')
+  peers
+    .command('add')
+    .requiredOption('--name <name>')
+    .requiredOption('--address <host:port>')
     .requiredOption('--certificate <file>', "the partner's certificate (PEM)")
     .requiredOption('--fingerprint <sha256:hex>', 'the fingerprint the partner told you over a second channel')
     .action(async (o) => {
@@ -49,7 +63,8 @@ export function registerNodeCommands(program: Command, ctx: NodeCommandContext):
       await audit('peer.pinned', r.fingerprint, { name: o.name, address: o.address });
       console.log(`Pinned ${o.name} at ${o.address} (${r.fingerprint}). Restart the node to apply.`);
     });
-  peers.command('update')
+  peers
+    .command('update')
     .description("change a pinned peer's address and/or certificate")
     .requiredOption('--name <name>')
     .option('--address <host:port>', 'the new gRPC address')
@@ -59,13 +74,16 @@ export function registerNodeCommands(program: Command, ctx: NodeCommandContext):
       const { updatePeer } = await import('../config/add-peer.js');
       const { before, after } = updatePeer(ctx.configFile(), { name: o.name, address: o.address, certificateFile: o.certificate, fingerprint: o.fingerprint });
       await audit('peer.updated', after.fingerprint, {
-        name: o.name, address: after.address, previousAddress: before.address,
+        name: o.name,
+        address: after.address,
+        previousAddress: before.address,
         ...(before.fingerprint !== after.fingerprint ? { previousFingerprint: before.fingerprint } : {}),
       });
       if (ctx.json()) return printJson(after);
       console.log(`Updated ${o.name}: ${after.address} (${after.fingerprint}). Restart the node to apply.`);
     });
-  peers.command('remove')
+  peers
+    .command('remove')
     .description('unpin a peer: the node stops accepting it and talking to it after a restart')
     .requiredOption('--name <name>')
     .action(async (o) => {

@@ -11,7 +11,12 @@ const OPERATOR = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
  */
 export function operatorName(as: string | undefined): string {
   if (as !== undefined) {
-    if (!OPERATOR.test(as)) throw new MofangError('REQUEST_INVALID', `--as: expected a name of letters, digits, _ . @ - (up to 64, e.g. alice), got ${JSON.stringify(as.slice(0, 80))}`, { field: '--as' });
+    if (!OPERATOR.test(as))
+      throw new MofangError(
+        'REQUEST_INVALID',
+        `--as: expected a name of letters, digits, _ . @ - (up to 64, e.g. alice), got ${JSON.stringify(as.slice(0, 80))}`,
+        { field: '--as' },
+      );
     return as;
   }
   let user: string | undefined;

@@ -16,7 +16,8 @@ export interface TokenCommandContext {
 }
 
 function printToken(t: TokenView): void {
-  const when = t.status === 'revoked' ? `revoked ${t.revokedAt}` : t.expiresAt ? `${t.status === 'expired' ? 'expired' : 'expires'} ${t.expiresAt}` : 'no expiry';
+  const when =
+    t.status === 'revoked' ? `revoked ${t.revokedAt}` : t.expiresAt ? `${t.status === 'expired' ? 'expired' : 'expires'} ${t.expiresAt}` : 'no expiry';
   console.log(`${t.id.padEnd(16)} ${t.role.padEnd(10)} ${t.status.padEnd(8)} ${(t.unit ?? '-').padEnd(8)} last used ${t.lastUsedAt ?? 'never'}  ${when}`);
 }
 
@@ -24,11 +25,15 @@ export function registerTokenCommands(program: Command, ctx: TokenCommandContext
   const withAdmin = <T>(fn: (admin: TokenAdmin, node: MofangNode) => T) =>
     ctx.withNode(async (node) => {
       const { tokenAdmin } = await import('../api/token-admin.js');
-      return fn(tokenAdmin(node.config.http.tokens, (e) => node.audit.append(e)), node);
+      return fn(
+        tokenAdmin(node.config.http.tokens, (e) => node.audit.append(e)),
+        node,
+      );
     });
 
   const token = program.command('token').description('API tokens: create (printed once), list, revoke');
-  token.command('create')
+  token
+    .command('create')
     .option('--name <name>', 'who holds the token, e.g. ops-1 (audited as token:<name>)')
     .option('--id <name>', 'same as --name')
     .addOption(new Option('--role <role>').choices(['admin', 'operator', 'compliance']).makeOptionMandatory())
@@ -45,19 +50,25 @@ export function registerTokenCommands(program: Command, ctx: TokenCommandContext
         console.log(r.token);
       });
     });
-  token.command('list').description('tokens with role, status, expiry and last use (never the tokens or their hashes)').action(() =>
-    withAdmin((admin) => {
-      const list = admin.list();
-      if (ctx.json()) return printJson(list);
-      if (list.length === 0) console.log('no tokens; create one with mofang token create --name <name> --role <role>');
-      for (const t of list) printToken(t);
-    }),
-  );
-  token.command('revoke <name>').description('refuse the token from now on (401 "revoked"); a running node notices without restart').action((name) =>
-    withAdmin((admin) => {
-      const t = admin.revoke(name, ctx.actor());
-      if (ctx.json()) return printJson(t);
-      console.log(`Revoked ${t.id} (${t.role}) at ${t.revokedAt}.`);
-    }),
-  );
+  token
+    .command('list')
+    .description('tokens with role, status, expiry and last use (never the tokens or their hashes)')
+    .action(() =>
+      withAdmin((admin) => {
+        const list = admin.list();
+        if (ctx.json()) return printJson(list);
+        if (list.length === 0) console.log('no tokens; create one with mofang token create --name <name> --role <role>');
+        for (const t of list) printToken(t);
+      }),
+    );
+  token
+    .command('revoke <name>')
+    .description('refuse the token from now on (401 "revoked"); a running node notices without restart')
+    .action((name) =>
+      withAdmin((admin) => {
+        const t = admin.revoke(name, ctx.actor());
+        if (ctx.json()) return printJson(t);
+        console.log(`Revoked ${t.id} (${t.role}) at ${t.revokedAt}.`);
+      }),
+    );
 }

@@ -42,16 +42,25 @@ const FLAG_OF: Record<string, string> = { name: '--name', address: '--address', 
 export function addPeer(configFile: string, input: AddPeerInput): { fingerprint: string } {
   const fingerprint = checkedFingerprint(input.certificateFile, input.fingerprint);
   return changePeers(configFile, (peers) => {
-    if (peers.some((p) => p.name === input.name)) throw new MofangError('CONFIG_INVALID', `--name: a peer named "${input.name}" already exists; use mofang peers update`, { field: '--name' });
+    if (peers.some((p) => p.name === input.name))
+      throw new MofangError('CONFIG_INVALID', `--name: a peer named "${input.name}" already exists; use mofang peers update`, { field: '--name' });
     const certificate = `./peers/${input.name}.pem`;
-    return { peers: [...peers, { name: input.name, address: input.address, fingerprint, certificate }], copy: { from: input.certificateFile, to: certificate }, result: { fingerprint } };
+    return {
+      peers: [...peers, { name: input.name, address: input.address, fingerprint, certificate }],
+      copy: { from: input.certificateFile, to: certificate },
+      result: { fingerprint },
+    };
   });
 }
 
 /** Changes a pinned peer's address and/or certificate; returns the peer before and after. */
 export function updatePeer(configFile: string, input: UpdatePeerInput): { before: StoredPeer; after: StoredPeer } {
   if ((input.certificateFile === undefined) !== (input.fingerprint === undefined)) {
-    throw new MofangError('CONFIG_INVALID', '--certificate and --fingerprint go together: a new certificate is pinned only with the fingerprint the partner told you', { field: input.certificateFile ? '--fingerprint' : '--certificate' });
+    throw new MofangError(
+      'CONFIG_INVALID',
+      '--certificate and --fingerprint go together: a new certificate is pinned only with the fingerprint the partner told you',
+      { field: input.certificateFile ? '--fingerprint' : '--certificate' },
+    );
   }
   if (input.address === undefined && input.certificateFile === undefined) {
     throw new MofangError('CONFIG_INVALID', 'nothing to update: give --address, or --certificate with --fingerprint', { field: '--address' });
@@ -91,7 +100,11 @@ function indexOf(peers: StoredPeer[], name: string): number {
 
 function checkedFingerprint(certificateFile: string, given: string): string {
   if (!given.toLowerCase().startsWith('sha256:')) {
-    throw new MofangError('CONFIG_INVALID', `--fingerprint: fingerprint must start with sha256: (the form is sha256:<64 hex digits>, as mofang node show prints it)`, { field: '--fingerprint' });
+    throw new MofangError(
+      'CONFIG_INVALID',
+      `--fingerprint: fingerprint must start with sha256: (the form is sha256:<64 hex digits>, as mofang node show prints it)`,
+      { field: '--fingerprint' },
+    );
   }
   let actual: string;
   try {
@@ -100,7 +113,9 @@ function checkedFingerprint(certificateFile: string, given: string): string {
     throw new MofangError('CONFIG_INVALID', `--certificate: ${certificateFile} is not a readable PEM certificate`, { field: '--certificate' });
   }
   if (actual !== given.toLowerCase()) {
-    throw new MofangError('PEER_NOT_PINNED', `--fingerprint: the certificate's fingerprint is ${actual}, not ${given}; check with the partner before pinning`, { field: '--fingerprint' });
+    throw new MofangError('PEER_NOT_PINNED', `--fingerprint: the certificate's fingerprint is ${actual}, not ${given}; check with the partner before pinning`, {
+      field: '--fingerprint',
+    });
   }
   return actual;
 }

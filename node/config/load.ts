@@ -37,14 +37,18 @@ export function validateConfig(raw: unknown, source = 'config'): NodeConfig {
   }
   const names = new Set<string>();
   value.peers.forEach((p, i) => {
-    if (names.has(p.name)) throw new MofangError('CONFIG_INVALID', `${source}: peers[${i}].name: duplicate peer name "${p.name}"`, { field: `peers[${i}].name` });
+    if (names.has(p.name))
+      throw new MofangError('CONFIG_INVALID', `${source}: peers[${i}].name: duplicate peer name "${p.name}"`, { field: `peers[${i}].name` });
     names.add(p.name);
   });
   return value;
 }
 
 function fieldPath(e: ErrorObject): string {
-  const base = e.instancePath.replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replace(/\//g, '.');
+  const base = e.instancePath
+    .replace(/^\//, '')
+    .replace(/\/(\d+)(?=\/|$)/g, '[$1]')
+    .replace(/\//g, '.');
   if (e.keyword === 'required') return [base, e.params.missingProperty].filter(Boolean).join('.');
   if (e.keyword === 'additionalProperties') return [base, e.params.additionalProperty].filter(Boolean).join('.');
   return base || '(root)';
@@ -61,7 +65,8 @@ function describe(e: ErrorObject, all: readonly ErrorObject[]): string {
     case 'additionalProperties':
       return `${field}: unknown field (check its spelling)`;
     case 'pattern': {
-      if (field.endsWith('fingerprint') && typeof e.data === 'string' && !e.data.startsWith('sha256:')) return `${field}: fingerprint must start with sha256: (sha256:<64 lowercase hex>)`;
+      if (field.endsWith('fingerprint') && typeof e.data === 'string' && !e.data.startsWith('sha256:'))
+        return `${field}: fingerprint must start with sha256: (sha256:<64 lowercase hex>)`;
       const example = schema?.examples?.[0] !== undefined ? `, e.g. ${JSON.stringify(schema.examples[0])}` : '';
       return `${field}: has the wrong form — ${schema?.description ?? ''} Expected ${formOf(field, e.params.pattern)}${example}`;
     }
@@ -86,12 +91,15 @@ function resolvePaths(config: NodeConfig, base: string): NodeConfig {
     http: {
       ...config.http,
       tokens: abs(config.http.tokens),
-      ...(config.http.tls ? {
-        tls: {
-          certificate: abs(config.http.tls.certificate), key: abs(config.http.tls.key),
-          ...(config.http.tls.clientCa ? { clientCa: abs(config.http.tls.clientCa) } : {}),
-        },
-      } : {}),
+      ...(config.http.tls
+        ? {
+            tls: {
+              certificate: abs(config.http.tls.certificate),
+              key: abs(config.http.tls.key),
+              ...(config.http.tls.clientCa ? { clientCa: abs(config.http.tls.clientCa) } : {}),
+            },
+          }
+        : {}),
     },
     imports: { ...config.imports, allowedDirs: config.imports.allowedDirs.map(abs) },
     peers: config.peers.map((p) => ({ ...p, certificate: abs(p.certificate) })),

@@ -10,11 +10,10 @@ const HOST_PORT = '^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$';
 const FINGERPRINT = '^sha256:[0-9a-f]{64}$';
 
 const Name = (description: string) => Type.String({ pattern: NAME, description, examples: ['bank'] });
-const HostPort = (description: string) =>
-  Type.String({ pattern: HOST_PORT, description, examples: ['127.0.0.1:7443'] });
+const HostPort = (description: string) => Type.String({ pattern: HOST_PORT, description, examples: ['127.0.0.1:7443'] });
 const FilePath = (description: string) => Type.String({ minLength: 1, description });
 
-export const PeerConfigSchema = Type.Object(
+const PeerConfigSchema = Type.Object(
   {
     name: Name('Local name for the peer, used on the CLI and in agreements.'),
     address: HostPort('host:port of the peer gRPC endpoint.'),
@@ -31,7 +30,7 @@ export const ConfigSchema = Type.Object(
   {
     node: Type.Object(
       {
-        name: Name('This node\'s name.'),
+        name: Name("This node's name."),
         dataDir: FilePath('Directory holding the SQLite database and the audit head anchor.'),
       },
       { additionalProperties: false },
@@ -43,22 +42,21 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    grpc: Type.Object(
-      { listen: HostPort('Address the peer gRPC server listens on (mutual TLS).') },
-      { additionalProperties: false },
-    ),
+    grpc: Type.Object({ listen: HostPort('Address the peer gRPC server listens on (mutual TLS).') }, { additionalProperties: false }),
     http: Type.Object(
       {
         listen: HostPort('Address the HTTP API listens on. A non-loopback address needs `tls` (or `allowInsecure: true`).'),
         tokens: FilePath('Path to the API token file (hashes with roles, mode 0600).'),
-        tls: Type.Optional(Type.Object(
-          {
-            certificate: FilePath('Server certificate chain (PEM) the API presents.'),
-            key: FilePath('Private key of the server certificate (PEM, mode 0600).'),
-            clientCa: Type.Optional(FilePath('CA certificates (PEM): when set, every client must present a certificate issued by one of them (mutual TLS).')),
-          },
-          { additionalProperties: false, description: 'Serve the API over HTTPS.' },
-        )),
+        tls: Type.Optional(
+          Type.Object(
+            {
+              certificate: FilePath('Server certificate chain (PEM) the API presents.'),
+              key: FilePath('Private key of the server certificate (PEM, mode 0600).'),
+              clientCa: Type.Optional(FilePath('CA certificates (PEM): when set, every client must present a certificate issued by one of them (mutual TLS).')),
+            },
+            { additionalProperties: false, description: 'Serve the API over HTTPS.' },
+          ),
+        ),
         allowInsecure: Type.Boolean({
           default: false,
           description: 'Allow plain HTTP on a non-loopback address (tokens then cross the network in clear). Logged as a warning at start.',
@@ -68,24 +66,47 @@ export const ConfigSchema = Type.Object(
     ),
     metrics: Type.Object(
       {
-        listen: Type.Optional(HostPort('Also serve GET /metrics without a token on this loopback address (for a local Prometheus agent). The API serves /metrics with a token either way.')),
+        listen: Type.Optional(
+          HostPort(
+            'Also serve GET /metrics without a token on this loopback address (for a local Prometheus agent). The API serves /metrics with a token either way.',
+          ),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
     peers: Type.Array(PeerConfigSchema, { description: 'Partner nodes this node may talk to.' }),
     limits: Type.Object(
       {
-        maxMessageBytes: Type.Integer({ minimum: 65_536, maximum: 67_108_864, default: 4_194_304, description: 'Largest gRPC message accepted from a peer, in bytes.' }),
+        maxMessageBytes: Type.Integer({
+          minimum: 65_536,
+          maximum: 67_108_864,
+          default: 4_194_304,
+          description: 'Largest gRPC message accepted from a peer, in bytes.',
+        }),
         maxBatch: Type.Integer({ minimum: 1, maximum: 65_536, default: 4096, description: 'Largest batch of group elements in one peer message.' }),
         maxSetSize: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 50_000_000, description: 'Largest set a peer may announce for one run.' }),
         peerTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000, description: 'A peer silent for this long fails the run.' }),
         connections: Type.Object(
           {
-            perAddress: Type.Integer({ minimum: 1, maximum: 65_536, default: 32, description: 'Connections one remote address may hold open to the peer port; more are closed before TLS.' }),
-            newPerSecond: Type.Integer({ minimum: 1, maximum: 100_000, default: 10, description: 'New connections an address may open per second, after its burst.' }),
+            perAddress: Type.Integer({
+              minimum: 1,
+              maximum: 65_536,
+              default: 32,
+              description: 'Connections one remote address may hold open to the peer port; more are closed before TLS.',
+            }),
+            newPerSecond: Type.Integer({
+              minimum: 1,
+              maximum: 100_000,
+              default: 10,
+              description: 'New connections an address may open per second, after its burst.',
+            }),
             newBurst: Type.Integer({ minimum: 1, maximum: 100_000, default: 20, description: 'New connections an address may open at once.' }),
           },
-          { additionalProperties: false, default: {}, description: 'Connections to the peer gRPC port per remote address (docs/peering.md, Security hardening).' },
+          {
+            additionalProperties: false,
+            default: {},
+            description: 'Connections to the peer gRPC port per remote address (docs/peering.md, Security hardening).',
+          },
         ),
       },
       { additionalProperties: false, default: {} },
@@ -93,9 +114,19 @@ export const ConfigSchema = Type.Object(
     jobs: Type.Object(
       {
         maxAttempts: Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'Attempts of a job whose peer is unreachable before it fails.' }),
-        retryDelayMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 2000, description: 'Delay before the first retry; doubles with each attempt.' }),
+        retryDelayMs: Type.Integer({
+          minimum: 100,
+          maximum: 3_600_000,
+          default: 2000,
+          description: 'Delay before the first retry; doubles with each attempt.',
+        }),
         threads: Type.Integer({ minimum: 0, maximum: 256, default: 0, description: 'Worker threads for the group operations; 0 = one per core.' }),
-        leaseMs: Type.Integer({ minimum: 500, maximum: 600_000, default: 15_000, description: 'A running job whose runner is silent this long is taken over (restarted) by another runner.' }),
+        leaseMs: Type.Integer({
+          minimum: 500,
+          maximum: 600_000,
+          default: 15_000,
+          description: 'A running job whose runner is silent this long is taken over (restarted) by another runner.',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

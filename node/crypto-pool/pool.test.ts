@@ -83,7 +83,11 @@ describe('CryptoPool', () => {
 
   it('reports an invalid point with its index in the whole batch, as the inline call does', async () => {
     const scalar = group.randomScalar(rng);
-    for (const [index, bad] of [[30, new Uint8Array(32)], [6, new Uint8Array(32).fill(0xff)], [0, new Uint8Array(32)]] as const) {
+    for (const [index, bad] of [
+      [30, new Uint8Array(32)],
+      [6, new Uint8Array(32).fill(0xff)],
+      [0, new Uint8Array(32)],
+    ] as const) {
       const points = group.hashToGroup(dst, idsOf(40));
       points.set(bad, index * 32);
       const inline = thrown(() => group.multiply(scalar, points));
@@ -104,7 +108,10 @@ describe('CryptoPool', () => {
       const expected = thrown(inline);
       expect(await rejection(call())).toMatchObject({ name: expected.name, message: expected.message });
     }
-    await expect(pool.hashToGroup(dst, new Uint8Array(4), Uint32Array.of(0, 3, 2))).rejects.toMatchObject({ code: 'PSI_INPUT_INVALID', message: expect.stringContaining('offsets[2]') });
+    await expect(pool.hashToGroup(dst, new Uint8Array(4), Uint32Array.of(0, 3, 2))).rejects.toMatchObject({
+      code: 'PSI_INPUT_INVALID',
+      message: expect.stringContaining('offsets[2]'),
+    });
     await expect(pool.hashToGroup(dst, new Uint8Array(4), Uint32Array.of(0, 5))).rejects.toMatchObject({ code: 'PSI_INPUT_INVALID' });
     expect(await pool.hashToGroup(dst, new Uint8Array(0), new Uint32Array(1))).toEqual(new Uint8Array(0));
   });
@@ -168,7 +175,10 @@ describe('CryptoPool', () => {
   it('names a missing compiled worker script and the command that builds it', () => {
     expect(compiledScript('node/crypto-pool/worker.ts')).toMatch(/dist\/node\/crypto-pool\/worker\.js$/);
     expect(() => compiledScript('node/crypto-pool/missing.ts')).toThrow(
-      expect.objectContaining({ code: 'INTERNAL', message: expect.stringMatching(/dist\/node\/crypto-pool\/missing\.js is missing: build the package first \(npm run build\)/) }),
+      expect.objectContaining({
+        code: 'INTERNAL',
+        message: expect.stringMatching(/dist\/node\/crypto-pool\/missing\.js is missing: build the package first \(npm run build\)/),
+      }),
     );
   });
 

@@ -44,9 +44,9 @@ export interface CryptoPoolOptions {
  * machine they barely win at all (128 ids: 11.6 ms pooled, 12.1 ms inline). At these sizes the
  * hand-off is under 10 % of the inline cost, so small batches lose little either way.
  */
-export const INLINE_BELOW: Readonly<Record<PoolOperation, number>> = Object.freeze({ hashToGroup: 16, multiply: 48 });
+const INLINE_BELOW: Readonly<Record<PoolOperation, number>> = Object.freeze({ hashToGroup: 16, multiply: 48 });
 /** Jobs of ≈ 0.1–0.2 s: long enough that messaging is noise, short enough to balance the cores. */
-export const JOB_ELEMENTS: Readonly<Record<PoolOperation, number>> = Object.freeze({ hashToGroup: 2048, multiply: 4096 });
+const JOB_ELEMENTS: Readonly<Record<PoolOperation, number>> = Object.freeze({ hashToGroup: 2048, multiply: 4096 });
 
 const WORKER_SCRIPT = 'node/crypto-pool/worker.ts';
 
@@ -129,10 +129,15 @@ export class CryptoPool {
     const n = points.length / this.pointBytes;
     if (!Number.isInteger(n) || this.runsInline('multiply', n)) return this.inline('multiply', n, () => this.group.multiply(scalar, points));
     const size = this.pointBytes;
-    return this.submit('multiply', n, (id, start, end) => {
-      const slice = copy(points, start * size, end * size);
-      return { job: { type: 'multiply', id, scalar: copy(scalar), points: slice }, transfer: [slice.buffer] };
-    }, signal);
+    return this.submit(
+      'multiply',
+      n,
+      (id, start, end) => {
+        const slice = copy(points, start * size, end * size);
+        return { job: { type: 'multiply', id, scalar: copy(scalar), points: slice }, transfer: [slice.buffer] };
+      },
+      signal,
+    );
   }
 
   /**
@@ -265,7 +270,9 @@ export class CryptoPool {
     if (m.type === 'ready') {
       slot.ready = true;
       if (m.suite !== this.suite) {
-        this.breakPool(new Error(`crypto pool: the worker runs group suite ${m.suite}, this process ${this.suite}: dist/ is stale, rebuild it (npm run build)`));
+        this.breakPool(
+          new Error(`crypto pool: the worker runs group suite ${m.suite}, this process ${this.suite}: dist/ is stale, rebuild it (npm run build)`),
+        );
       }
       return;
     }
@@ -297,7 +304,12 @@ export class CryptoPool {
       return;
     }
     if (lost) {
-      this.fail(lost.call, new Error(`crypto pool: worker ${slot.index} exited (code ${code}) during a ${lost.call.operation} batch; the call was abandoned and the worker replaced`));
+      this.fail(
+        lost.call,
+        new Error(
+          `crypto pool: worker ${slot.index} exited (code ${code}) during a ${lost.call.operation} batch; the call was abandoned and the worker replaced`,
+        ),
+      );
     }
     this.slots[slot.index] = this.spawn(slot.index);
     this.dispatch();

@@ -13,10 +13,7 @@ export type Job =
 /** A job, or the test-only order to die (crash recovery is tested with it). */
 export type ToWorker = Job | { type: 'exitForTestsOnly'; code: number };
 
-export type FromWorker =
-  | { type: 'ready'; suite: string }
-  | { type: 'done'; id: number; out: Uint8Array }
-  | { type: 'failed'; id: number; error: WireError };
+export type FromWorker = { type: 'ready'; suite: string } | { type: 'done'; id: number; out: Uint8Array } | { type: 'failed'; id: number; error: WireError };
 
 export interface WireError {
   name: string;

@@ -16,7 +16,7 @@ export interface DatasetColumn {
 /** Rows read before attribute types are inferred. */
 export const INFERENCE_SAMPLE_ROWS = 1000;
 /** Longest string attribute, in UTF-16 code units. */
-export const ATTRIBUTE_MAX_LENGTH = 4096;
+const ATTRIBUTE_MAX_LENGTH = 4096;
 /** Integers above 2^53 lose precision as JSON numbers: digit strings longer than this stay strings. */
 const MAX_SIGNIFICANT_DIGITS = 15;
 

@@ -15,7 +15,7 @@ import type { Db } from '../store/db.js';
  * A staging generation whose heartbeat is older than this belongs to an import that died. Batches
  * beat every ~2k rows, so a live import never comes close.
  */
-export const STALE_AFTER_MS = 10 * 60_000;
+const STALE_AFTER_MS = 10 * 60_000;
 /** Rows deleted per transaction when reclaiming, so reclaiming never blocks writers for long. */
 const DELETE_CHUNK = 20_000;
 
@@ -33,9 +33,7 @@ export interface DatasetMeta {
 
 export function beginGeneration(db: Db, dataset: string, now = new Date()): number {
   const at = now.toISOString();
-  const { lastInsertRowid } = db
-    .prepare("INSERT INTO generations (dataset, state, created_at, heartbeat_at) VALUES (?, 'staging', ?, ?)")
-    .run(dataset, at, at);
+  const { lastInsertRowid } = db.prepare("INSERT INTO generations (dataset, state, created_at, heartbeat_at) VALUES (?, 'staging', ?, ?)").run(dataset, at, at);
   return Number(lastInsertRowid);
 }
 

@@ -13,7 +13,7 @@ import type { Db } from '../store/db.js';
 import { heartbeat } from './generations.js';
 
 /** Rows read, hashed and written back together (one write transaction per chunk). */
-export const CHUNK_ROWS = 8192;
+const CHUNK_ROWS = 8192;
 /** Chunks being hashed at once. */
 const IN_FLIGHT = 3;
 
@@ -43,7 +43,8 @@ export async function hashPass(db: Db, options: HashPassOptions): Promise<number
     beat();
     for (let i = 0; i < count; i++) {
       const point = Buffer.from(points.buffer, points.byteOffset + i * size, size);
-      if (update.run(point, generation, rows[i]).changes !== 1) throw new MofangError('INTERNAL', `generation ${generation}: row ${rows[i]} vanished during the hash pass`);
+      if (update.run(point, generation, rows[i]).changes !== 1)
+        throw new MofangError('INTERNAL', `generation ${generation}: row ${rows[i]} vanished during the hash pass`);
     }
   }).immediate;
 

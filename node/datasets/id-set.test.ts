@@ -22,15 +22,19 @@ describe('IdSet', () => {
   const ids = fc.array(fc.string({ maxLength: 4 }), { maxLength: 300 });
 
   it('finds exactly the duplicates, and the row each one repeats', () => {
-    fc.assert(fc.property(ids, (xs) => {
-      expect(firstRows(xs)).toEqual(reference(xs));
-    }));
+    fc.assert(
+      fc.property(ids, (xs) => {
+        expect(firstRows(xs)).toEqual(reference(xs));
+      }),
+    );
   });
 
   it('never takes different identifiers with the same hash for duplicates', () => {
-    fc.assert(fc.property(ids, (xs) => {
-      expect(firstRows(xs, (id) => idHash(id.slice(0, 1)))).toEqual(reference(xs));
-    }));
+    fc.assert(
+      fc.property(ids, (xs) => {
+        expect(firstRows(xs, (id) => idHash(id.slice(0, 1)))).toEqual(reference(xs));
+      }),
+    );
     expect(firstRows(['a', 'b', 'a', 'c', 'b'], () => 42)).toEqual([undefined, undefined, 0, undefined, 1]);
   });
 
@@ -42,9 +46,11 @@ describe('IdSet', () => {
   });
 
   it('hashes to non-zero 32-bit values', () => {
-    fc.assert(fc.property(fc.string(), (s) => {
-      const h = idHash(s);
-      expect(Number.isInteger(h) && h > 0 && h < 2 ** 32).toBe(true);
-    }));
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        const h = idHash(s);
+        expect(Number.isInteger(h) && h > 0 && h < 2 ** 32).toBe(true);
+      }),
+    );
   });
 });

@@ -34,14 +34,19 @@ describe('checkImportPath', () => {
     expect(checkImportPath(join(allowed, 'bank.csv'), policy).file).toBe(join(allowed, 'bank.csv'));
     expect(checkImportPath(join(allowed, 'sub', 'more.csv'), policy).file).toBe(join(allowed, 'sub', 'more.csv'));
     // An allowed directory reached through a link of its own is still that directory.
-    expect(checkImportPath(join(root, 'exports-link', 'bank.csv'), { ...policy, allowedDirs: [join(root, 'exports-link')] }).file).toBe(join(allowed, 'bank.csv'));
+    expect(checkImportPath(join(root, 'exports-link', 'bank.csv'), { ...policy, allowedDirs: [join(root, 'exports-link')] }).file).toBe(
+      join(allowed, 'bank.csv'),
+    );
     // The path itself must name an allowed directory (as listed, or its real path): other routes
     // in are refused before the filesystem is looked at.
     expect(refused(join(root, 'exports-link', 'bank.csv'))).toMatchObject({ code: 'IMPORT_PATH_FORBIDDEN', details: { reason: 'outside-allowed-dirs' } });
   });
 
   it('refuses every path when no directory is allowed (the default)', () => {
-    expect(refused(join(allowed, 'bank.csv'), { allowedDirs: [], nodeDirs: [] })).toMatchObject({ code: 'IMPORT_PATH_FORBIDDEN', details: { reason: 'no-allowed-dirs' } });
+    expect(refused(join(allowed, 'bank.csv'), { allowedDirs: [], nodeDirs: [] })).toMatchObject({
+      code: 'IMPORT_PATH_FORBIDDEN',
+      details: { reason: 'no-allowed-dirs' },
+    });
   });
 
   it('refuses files outside, /etc/shadow and /proc/self/environ among them, and dot-dot escapes', () => {
@@ -76,7 +81,9 @@ describe('checkImportPath', () => {
     let checked = checkImportPath(path, policy);
     symlinkSync(join(outside, 'shadow'), `${path}.tmp`);
     renameSync(`${path}.tmp`, path); // atomically replaced by a link out
-    expect(() => openSource(checked.file, 'csv', { identity: checked.identity })).toThrow(expect.objectContaining({ code: 'IMPORT_PATH_FORBIDDEN', details: expect.objectContaining({ reason: 'file-replaced' }) }));
+    expect(() => openSource(checked.file, 'csv', { identity: checked.identity })).toThrow(
+      expect.objectContaining({ code: 'IMPORT_PATH_FORBIDDEN', details: expect.objectContaining({ reason: 'file-replaced' }) }),
+    );
 
     rmSync(path);
     writeFileSync(path, 'phone\n+8613800138000\n');

@@ -29,7 +29,9 @@ export interface ImportPathPolicy {
  */
 export function checkImportPath(path: string, policy: ImportPathPolicy): { file: string; identity: FileIdentity } {
   if (policy.allowedDirs.length === 0) {
-    throw new MofangError('IMPORT_PATH_FORBIDDEN', 'imports by path are disabled on this node (imports.allowedDirs is empty); upload the file instead', { reason: 'no-allowed-dirs' });
+    throw new MofangError('IMPORT_PATH_FORBIDDEN', 'imports by path are disabled on this node (imports.allowedDirs is empty); upload the file instead', {
+      reason: 'no-allowed-dirs',
+    });
   }
   if (!isAbsolute(path)) throw new MofangError('IMPORT_PATH_FORBIDDEN', 'path must be absolute', { reason: 'not-absolute' });
   const allowed = policy.allowedDirs.flatMap((dir) => [resolve(dir), realOrNull(dir)]).filter((d): d is string => d !== null);
@@ -47,13 +49,21 @@ export function checkImportPath(path: string, policy: ImportPathPolicy): { file:
   if (!realAllowed.some((dir) => isInside(real, dir))) throw outside();
   const own = policy.nodeDirs.flatMap((dir) => [resolve(dir), realOrNull(dir)]).filter((d): d is string => d !== null);
   if (own.some((dir) => isInside(real, dir))) {
-    throw new MofangError('IMPORT_PATH_FORBIDDEN', "the path is inside the node's own directories (configuration, data, identity, secrets), which are never imported by path", { reason: 'node-dir' });
+    throw new MofangError(
+      'IMPORT_PATH_FORBIDDEN',
+      "the path is inside the node's own directories (configuration, data, identity, secrets), which are never imported by path",
+      { reason: 'node-dir' },
+    );
   }
   return { file: real, identity };
 }
 
 function outside(): MofangError {
-  return new MofangError('IMPORT_PATH_FORBIDDEN', 'the path is not inside a directory listed in imports.allowedDirs (symbolic links are followed before the check)', { reason: 'outside-allowed-dirs' });
+  return new MofangError(
+    'IMPORT_PATH_FORBIDDEN',
+    'the path is not inside a directory listed in imports.allowedDirs (symbolic links are followed before the check)',
+    { reason: 'outside-allowed-dirs' },
+  );
 }
 
 function isInside(path: string, dir: string): boolean {

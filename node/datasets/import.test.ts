@@ -63,8 +63,18 @@ describe.each([false, true])('importDataset (reading in a worker thread: %s)', (
   it('imports a CSV: normalised ids, typed attributes, points hashed once', async () => {
     const report = await run(join(FIXTURES, 'customers.csv'));
     expect(report).toMatchObject({
-      dataset: 'customers', generation: expect.any(Number), previousGeneration: null, format: 'csv', idColumn: 'phone', idKind: 'phone',
-      rowsRead: 4, imported: 4, rejected: 0, badRows: [], sourceSha256: expect.stringMatching(/^[0-9a-f]{64}$/), groupSuite: group.suite,
+      dataset: 'customers',
+      generation: expect.any(Number),
+      previousGeneration: null,
+      format: 'csv',
+      idColumn: 'phone',
+      idKind: 'phone',
+      rowsRead: 4,
+      imported: 4,
+      rejected: 0,
+      badRows: [],
+      sourceSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      groupSuite: group.suite,
     });
     expect(report.columns).toEqual([
       { name: 'customer_id', type: 'string' },
@@ -74,14 +84,26 @@ describe.each([false, true])('importDataset (reading in a worker thread: %s)', (
       { name: 'opened', type: 'date' },
     ]);
     const rows = db.prepare('SELECT row, id_norm, attrs FROM records ORDER BY row').all() as { row: number; id_norm: string; attrs: string }[];
-    expect(rows.map((r) => [r.row, r.id_norm])).toEqual([[2, '+8613800138000'], [3, '+8613900139000'], [4, '+8613700137000'], [5, '+8613600136000']]);
+    expect(rows.map((r) => [r.row, r.id_norm])).toEqual([
+      [2, '+8613800138000'],
+      [3, '+8613900139000'],
+      [4, '+8613700137000'],
+      [5, '+8613600136000'],
+    ]);
     expect(JSON.parse(rows[2].attrs)).toEqual({ customer_id: 'C003', age: 28, city: 'Guangzhou, GD', vip: true, opened: '2021-06-30' });
     expect(JSON.parse(rows[3].attrs)).toMatchObject({ age: null, city: '深圳' });
 
     const { points, rows: pointRows } = datasetPoints(db, 'customers');
     expect(Array.from(pointRows)).toEqual([2, 3, 4, 5]);
-    expect(points).toEqual(group.hashToGroup(pointDst('phone'), rows.map((r) => Buffer.from(r.id_norm))));
-    expect(listDatasets(db)).toEqual([expect.objectContaining({ name: 'customers', rowCount: 4, rejectedCount: 0, idKind: 'phone', generation: report.generation })]);
+    expect(points).toEqual(
+      group.hashToGroup(
+        pointDst('phone'),
+        rows.map((r) => Buffer.from(r.id_norm)),
+      ),
+    );
+    expect(listDatasets(db)).toEqual([
+      expect.objectContaining({ name: 'customers', rowCount: 4, rejectedCount: 0, idKind: 'phone', generation: report.generation }),
+    ]);
   });
 
   it('imports JSONL with native types, and takes declared types over inferred ones', async () => {
@@ -125,7 +147,10 @@ describe.each([false, true])('importDataset (reading in a worker thread: %s)', (
     const report = await run(f, { encoding: 'gb18030' });
     expect(report.columns.map((c) => c.name)).toEqual(['姓名', 'city']);
     const attrs = db.prepare('SELECT attrs FROM records ORDER BY row').pluck().all() as string[];
-    expect(attrs.map((a) => JSON.parse(a))).toEqual([{ 姓名: '张三', city: '北京' }, { 姓名: '李四', city: '上海' }]);
+    expect(attrs.map((a) => JSON.parse(a))).toEqual([
+      { 姓名: '张三', city: '北京' },
+      { 姓名: '李四', city: '上海' },
+    ]);
   });
 
   it('imports JSONL keys __proto__ and constructor as ordinary columns, without polluting Object.prototype', async () => {
@@ -133,7 +158,16 @@ describe.each([false, true])('importDataset (reading in a worker thread: %s)', (
     const report = await run(f);
     expect(report.columns.map((c) => c.name)).toEqual(['__proto__', 'constructor']);
     const attrs = db.prepare('SELECT attrs FROM records ORDER BY row').pluck().all() as string[];
-    expect(attrs.map((a) => Object.entries(JSON.parse(a)))).toEqual([[['__proto__', 'gold'], ['constructor', 'a']], [['__proto__', 'silver'], ['constructor', null]]]);
+    expect(attrs.map((a) => Object.entries(JSON.parse(a)))).toEqual([
+      [
+        ['__proto__', 'gold'],
+        ['constructor', 'a'],
+      ],
+      [
+        ['__proto__', 'silver'],
+        ['constructor', null],
+      ],
+    ]);
     expect(Object.getPrototypeOf({})).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).gold).toBeUndefined();
   });
@@ -152,7 +186,11 @@ describe.each([false, true])('importDataset (reading in a worker thread: %s)', (
       ['unclosed quote', `${csv(phones(3))}"13900009999,40\n`, { line: 5, reason: 'malformed CSV: unclosed quote' }],
       ['stray quote', `${csv(phones(3))}139000"09999,40\n`, { line: 5, reason: 'malformed CSV: a quote inside an unquoted field' }],
       ['bad type', `${csv(phones(3))}13900009999,forty\n`, { line: 5, column: 'age', reason: expect.stringContaining('not a number') }],
-      ['bad id', `${csv(phones(3))}+86 139 0000 999,40\n`, { line: 5, column: 'phone', reason: 'not a valid phone number (11 digits expected after country code 86)' }],
+      [
+        'bad id',
+        `${csv(phones(3))}+86 139 0000 999,40\n`,
+        { line: 5, column: 'phone', reason: 'not a valid phone number (11 digits expected after country code 86)' },
+      ],
       ['empty id', `${csv(phones(3))},40\n`, { line: 5, column: 'phone', reason: 'empty identifier' }],
     ];
     it.each(cases)('%s', async (_label, content, details) => {
@@ -298,10 +336,13 @@ describe.each([false, true])('importDataset (reading in a worker thread: %s)', (
   });
 
   it('imports e-mail, national-id and raw identifiers', async () => {
-    const f = write('ids.jsonl', [
-      '{"email":" Alice@Example.COM ","nid":"11010519491231002x","ref":" Cafe\u0301 "}',
-      '{"email":"bob@example.org","nid":"110105194912310029","ref":"42"}',
-    ].join('\n'));
+    const f = write(
+      'ids.jsonl',
+      [
+        '{"email":" Alice@Example.COM ","nid":"11010519491231002x","ref":" Cafe\u0301 "}',
+        '{"email":"bob@example.org","nid":"110105194912310029","ref":"42"}',
+      ].join('\n'),
+    );
     for (const [idColumn, idKind, expected] of [
       ['email', 'email', ['alice@example.com', 'bob@example.org']],
       ['nid', 'national-id', ['11010519491231002X']],
@@ -328,7 +369,12 @@ describe('importDataset: the hash pass', () => {
       expect(report.hashPerSecond).toBeGreaterThan(0);
       expect(report.parseRowsPerSecond).toBeGreaterThan(0);
       const ids = db.prepare('SELECT id_norm FROM records WHERE generation = ? ORDER BY row').pluck().all(report.generation) as string[];
-      expect(datasetPoints(db, 'customers').points).toEqual(group.hashToGroup(pointDst('phone'), ids.map((id) => Buffer.from(id))));
+      expect(datasetPoints(db, 'customers').points).toEqual(
+        group.hashToGroup(
+          pointDst('phone'),
+          ids.map((id) => Buffer.from(id)),
+        ),
+      );
     } finally {
       await pool.close();
     }
@@ -357,7 +403,12 @@ describe('importDataset: the hash pass', () => {
     const before = snapshot();
     const file = write('next.csv', csv(phones(20_000)));
     const stop = new Error('operator cancelled');
-    const cancelled = run(file, { pool: new CryptoPool({ threads: 0 }), onProgress: (p) => { if (p.phase === 'hash' && (p.hashed ?? 0) > 0) throw stop; } });
+    const cancelled = run(file, {
+      pool: new CryptoPool({ threads: 0 }),
+      onProgress: (p) => {
+        if (p.phase === 'hash' && (p.hashed ?? 0) > 0) throw stop;
+      },
+    });
     await expect(cancelled).rejects.toBe(stop);
     expect(snapshot()).toEqual(before);
 

@@ -31,16 +31,13 @@ import { RecordWriter } from './record-writer.js';
 import type { BadRow } from './row-reader.js';
 import { pointDst } from './store.js';
 
-export type { BadRow };
-export { MAX_COLUMNS } from './read-rows.js';
-
-export const DATASET_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+const DATASET_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 /** SQLite page cache during an import: room for one commit's dirty pages (64k rows ≈ 10 MB). */
 const IMPORT_CACHE_BYTES = 32 << 20;
 /** onProgress is called every this many rows (and at the end of each phase). */
 const PROGRESS_EVERY = 2048;
 /** Files from this size up are parsed in a worker thread (below, starting the thread costs more than it saves). */
-export const READ_WORKER_MIN_BYTES = 4 << 20;
+const READ_WORKER_MIN_BYTES = 4 << 20;
 /** Imports of fewer rows hash in this thread when no pool is given (starting workers costs more). */
 const OWN_POOL_MIN_ROWS = 2048;
 
@@ -125,7 +122,16 @@ export async function importDataset(db: Db, options: ImportOptions): Promise<Imp
   const { dataset, idColumn, group } = options;
   const idKind = checkOptions(options);
   if (db.inTransaction) throw new MofangError('INTERNAL', 'importDataset must not run inside a transaction');
-  const spec: ReadSpec = { file: options.file, format: options.format, encoding: options.encoding, identity: options.identity, idColumn, idKind, idOptions: options.idOptions ?? {}, attributeTypes: options.attributeTypes ?? {} };
+  const spec: ReadSpec = {
+    file: options.file,
+    format: options.format,
+    encoding: options.encoding,
+    identity: options.identity,
+    idColumn,
+    idKind,
+    idOptions: options.idOptions ?? {},
+    attributeTypes: options.attributeTypes ?? {},
+  };
   const events = (readInWorker(options) ? readRowsInWorker : readRows)(spec);
   const restoreCache = raiseCacheSize(db);
   let ownPool: CryptoPool | undefined;
@@ -140,15 +146,26 @@ export async function importDataset(db: Db, options: ImportOptions): Promise<Imp
     let readMs: number;
     let hash: { ms: number; threads: number };
     try {
-      read = await stageRows(db, { ...options, idKind, generation, columns: start.columns, totalBytes: start.totalBytes, pointBytes: group.pointBytes }, events);
+      read = await stageRows(
+        db,
+        { ...options, idKind, generation, columns: start.columns, totalBytes: start.totalBytes, pointBytes: group.pointBytes },
+        events,
+      );
       // The read phase runs from the start (opening the file, the sample) to the last row stored.
       readMs = performance.now() - started - reclaimMs;
       const pool = options.pool ?? (ownPool = new CryptoPool(read.imported < OWN_POOL_MIN_ROWS ? { threads: 0 } : {}));
       if (pool.suite !== group.suite) throw new MofangError('INTERNAL', `the crypto pool runs suite ${pool.suite}, the import's group ${group.suite}`);
       hash = await hashRows(db, { ...options, idKind, generation, pool, read, totalBytes: start.totalBytes });
       previousGeneration = publishGeneration(db, generation, {
-        name: dataset, idColumn, idKind, idOptions: JSON.stringify(options.idOptions ?? {}), columns: JSON.stringify(start.columns),
-        rowCount: read.imported, rejectedCount: read.rejected, sourceSha256: read.sha256, groupSuite: group.suite,
+        name: dataset,
+        idColumn,
+        idKind,
+        idOptions: JSON.stringify(options.idOptions ?? {}),
+        columns: JSON.stringify(start.columns),
+        rowCount: read.imported,
+        rejectedCount: read.rejected,
+        sourceSha256: read.sha256,
+        groupSuite: group.suite,
       });
     } catch (err) {
       await dropGeneration(db, generation).catch(() => undefined);
@@ -158,10 +175,22 @@ export async function importDataset(db: Db, options: ImportOptions): Promise<Imp
     if (previousGeneration !== null) await dropGeneration(db, previousGeneration).catch(() => undefined);
     const { sha256, ...counts } = read;
     return {
-      dataset, generation, previousGeneration, format: start.format, idColumn, idKind, ...counts, columns: start.columns,
-      sourceSha256: sha256, groupSuite: group.suite, durationMs: Math.round(performance.now() - started),
-      readMs: Math.round(readMs), hashMs: Math.round(hash.ms), parseRowsPerSecond: perSecond(read.rowsRead, readMs),
-      hashPerSecond: perSecond(read.imported, hash.ms), hashThreads: hash.threads,
+      dataset,
+      generation,
+      previousGeneration,
+      format: start.format,
+      idColumn,
+      idKind,
+      ...counts,
+      columns: start.columns,
+      sourceSha256: sha256,
+      groupSuite: group.suite,
+      durationMs: Math.round(performance.now() - started),
+      readMs: Math.round(readMs),
+      hashMs: Math.round(hash.ms),
+      parseRowsPerSecond: perSecond(read.rowsRead, readMs),
+      hashPerSecond: perSecond(read.imported, hash.ms),
+      hashThreads: hash.threads,
     };
   } finally {
     restoreCache();
@@ -276,11 +305,18 @@ function checkOptions(options: ImportOptions): IdKind {
     throw new MofangError('IMPORT_BAD_OPTION', `dataset name must match ${DATASET_NAME}`, { option: 'dataset' });
   }
   if (!isIdKind(options.idKind)) {
-    throw new MofangError('IMPORT_BAD_OPTION', `unknown identifier kind "${options.idKind}"; valid kinds: ${ID_KINDS.join(', ')}`, { option: 'idKind', valid: ID_KINDS });
+    throw new MofangError('IMPORT_BAD_OPTION', `unknown identifier kind "${options.idKind}"; valid kinds: ${ID_KINDS.join(', ')}`, {
+      option: 'idKind',
+      valid: ID_KINDS,
+    });
   }
   for (const [column, type] of Object.entries(options.attributeTypes ?? {})) {
     if (!isAttributeType(type)) {
-      throw new MofangError('IMPORT_BAD_OPTION', `column ${column}: unknown type "${type}"; valid types: ${ATTRIBUTE_TYPES.join(', ')}`, { option: 'attributeTypes', column, valid: ATTRIBUTE_TYPES });
+      throw new MofangError('IMPORT_BAD_OPTION', `column ${column}: unknown type "${type}"; valid types: ${ATTRIBUTE_TYPES.join(', ')}`, {
+        option: 'attributeTypes',
+        column,
+        valid: ATTRIBUTE_TYPES,
+      });
     }
     if (column === options.idColumn) {
       throw new MofangError('IMPORT_BAD_OPTION', `column ${column} is the identifier column and has no attribute type`, { option: 'attributeTypes', column });

@@ -97,7 +97,10 @@ describe('phone', () => {
   });
 
   it('+ and 00 spell the same international number (property)', () => {
-    const cc = fc.integer({ min: 1, max: 999 }).map(String).filter((c) => !c.startsWith('86'));
+    const cc = fc
+      .integer({ min: 1, max: 999 })
+      .map(String)
+      .filter((c) => !c.startsWith('86'));
     const rest = fc.stringMatching(/^\d{7,12}$/);
     fc.assert(
       fc.property(cc, rest, (c, r) => {
@@ -157,7 +160,11 @@ describe('national-id', () => {
   it('accepts every id whose check character is computed by MOD 11-2 (property)', () => {
     const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const body = fc
-      .tuple(fc.stringMatching(/^[1-8]\d{5}$/), fc.date({ min: new Date('1900-01-01'), max: new Date('2020-12-31'), noInvalidDate: true }), fc.stringMatching(/^\d{3}$/))
+      .tuple(
+        fc.stringMatching(/^[1-8]\d{5}$/),
+        fc.date({ min: new Date('1900-01-01'), max: new Date('2020-12-31'), noInvalidDate: true }),
+        fc.stringMatching(/^\d{3}$/),
+      )
       .map(([region, birth, seq]) => region + birth.toISOString().slice(0, 10).replaceAll('-', '') + seq);
     fc.assert(
       fc.property(body, fc.boolean(), (b, lower) => {

@@ -23,7 +23,7 @@ export interface NormaliseOptions {
 export type Normalised = { value: string } | { reason: string };
 
 /** Longest raw identifier, in UTF-8 bytes. */
-export const RAW_ID_MAX_BYTES = 256;
+const RAW_ID_MAX_BYTES = 256;
 /** RFC 5321 §4.5.3.1.3: a path is at most 256 octets, so an address at most 254. */
 const EMAIL_MAX_BYTES = 254;
 

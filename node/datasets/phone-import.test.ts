@@ -38,7 +38,10 @@ it('a UK number with and without its trunk 0 is one customer: the second is a du
 
 it('refuses a number outside its country plan as a bad row naming line and column, without the number', async () => {
   const err = await importPhones(['13800138000', '+44 7700 900123']).catch((e) => e);
-  expect(err).toMatchObject({ code: 'IMPORT_BAD_ROW', message: expect.stringMatching(/^line 3: column phone: not a valid phone number \(not in the numbering plan of its country\)/) });
+  expect(err).toMatchObject({
+    code: 'IMPORT_BAD_ROW',
+    message: expect.stringMatching(/^line 3: column phone: not a valid phone number \(not in the numbering plan of its country\)/),
+  });
   expect(JSON.stringify(err.toJSON())).not.toMatch(/7700|900123/);
 });
 

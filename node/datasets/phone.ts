@@ -31,7 +31,7 @@ let library: typeof import('libphonenumber-js/max') | undefined;
 const phoneLibrary = () => (library ??= createRequire(import.meta.url)('libphonenumber-js/max') as typeof import('libphonenumber-js/max'));
 
 /** The region of numbers written without `+`/`00` and a country code. */
-export const DEFAULT_PHONE_REGION: CountryCode = 'CN';
+const DEFAULT_PHONE_REGION: CountryCode = 'CN';
 
 /** China mobile numbers: 11 digits, 13x–19x (MIIT numbering plan). */
 const CN_MOBILE = /^1[3-9]\d{9}$/;
@@ -77,8 +77,6 @@ export function normalisePhone(raw: string): { value: string } | { reason: strin
   const length = validatePhoneNumberLength(text, DEFAULT_PHONE_REGION);
   if (length) return invalid(LENGTH_REASONS[length] ?? 'not a phone number');
   return invalid(
-    international !== null
-      ? 'not in the numbering plan of its country'
-      : 'not a Chinese number; write other countries with + or 00 and the country code',
+    international !== null ? 'not in the numbering plan of its country' : 'not a Chinese number; write other countries with + or 00 and the country code',
   );
 }

@@ -32,9 +32,10 @@ export function progressReporter(options: { stream?: NodeJS.WritableStream & { i
 
   const startBar = (phase: 'read' | 'hash', total: number) => {
     bar?.stop();
-    const format = phase === 'read'
-      ? `${label} {bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}`
-      : `${label} hash {bar} {percentage}% | {value}/{total} ids | {rate} ids/s | ETA {eta_formatted}`;
+    const format =
+      phase === 'read'
+        ? `${label} {bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}`
+        : `${label} hash {bar} {percentage}% | {value}/{total} ids | {rate} ids/s | ETA {eta_formatted}`;
     bar = new cliProgress.SingleBar({ stream, format, hideCursor: true, etaBuffer: 50 }, cliProgress.Presets.shades_classic);
     bar.start(Math.max(total, 1), 0, { rows: 0, rate: 0 });
     barPhase = phase;

@@ -22,7 +22,10 @@ type Inbox = ReaderMessage | { type: 'exit'; code: number } | { type: 'crash'; m
  * @example for await (const event of readRowsInWorker(spec)) …  // breaking out terminates the worker
  */
 export async function* readRowsInWorker(spec: ReadSpec): AsyncGenerator<ReadEvent> {
-  const worker = new Worker(compiledScript('node/datasets/read-worker.ts'), { workerData: spec, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+  const worker = new Worker(compiledScript('node/datasets/read-worker.ts'), {
+    workerData: spec,
+    resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+  });
   const inbox: Inbox[] = [];
   let wake: (() => void) | undefined;
   const deliver = (m: Inbox) => {

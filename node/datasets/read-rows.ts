@@ -19,9 +19,9 @@ import { idHash } from './id-set.js';
 import type { IdKind, NormaliseOptions } from './normalise.js';
 import { RowReader, type BadRow } from './row-reader.js';
 
-export const MAX_COLUMNS = 256;
+const MAX_COLUMNS = 256;
 /** Good rows per batch. */
-export const BATCH_ROWS = 4096;
+const BATCH_ROWS = 4096;
 
 /** What to read; plain data, so it can be handed to a worker. */
 export interface ReadSpec {
@@ -76,7 +76,7 @@ export async function* readRows(spec: ReadSpec): AsyncGenerator<ReadEvent> {
  * A source's error as the node reports it: the same code, details and message, with the file's
  * own text (a column name) passed through the outsider-text filter.
  */
-export function fromSourceError(err: unknown): unknown {
+function fromSourceError(err: unknown): unknown {
   return err instanceof SourceError ? new MofangError(err.code, err.describe(untrustedText), err.details) : err;
 }
 
@@ -165,15 +165,22 @@ function planColumns(source: RecordSource, sample: readonly SourceRecord[], idCo
     // Names are listed only because the source checked them (column-name.ts); still outsider text.
     const available = [...names].map((name) => untrustedText(name));
     const column = untrustedText(idColumn);
-    throw new MofangError('IMPORT_BAD_OPTION', `id column "${column}" is not in the file; available columns: ${available.join(', ') || '(none)'}`, { option: 'idColumn', column, available });
+    throw new MofangError('IMPORT_BAD_OPTION', `id column "${column}" is not in the file; available columns: ${available.join(', ') || '(none)'}`, {
+      option: 'idColumn',
+      column,
+      available,
+    });
   }
   for (const name of Object.keys(given)) {
     const column = untrustedText(name);
-    if (!names.has(name)) throw new MofangError('IMPORT_BAD_OPTION', `attributeTypes: column "${column}" is not in the file`, { option: 'attributeTypes', column });
+    if (!names.has(name))
+      throw new MofangError('IMPORT_BAD_OPTION', `attributeTypes: column "${column}" is not in the file`, { option: 'attributeTypes', column });
   }
   if (names.size > MAX_COLUMNS) throw new MofangError('LIMIT_EXCEEDED', `${names.size} columns; at most ${MAX_COLUMNS} are supported`, { limit: MAX_COLUMNS });
-  return [...names]
-    .filter((name) => name !== idColumn)
-    // Own keys only: a column named `constructor` must not pick up Object.prototype's.
-    .map((name) => ({ name, type: (Object.hasOwn(given, name) ? given[name] : undefined) ?? inferAttributeType(good.map((f) => fieldOf(f, name) ?? null)) }));
+  return (
+    [...names]
+      .filter((name) => name !== idColumn)
+      // Own keys only: a column named `constructor` must not pick up Object.prototype's.
+      .map((name) => ({ name, type: (Object.hasOwn(given, name) ? given[name] : undefined) ?? inferAttributeType(good.map((f) => fieldOf(f, name) ?? null)) }))
+  );
 }

@@ -22,7 +22,7 @@ port.on('message', () => {
 });
 
 const transferables = (e: ReadEvent): ArrayBuffer[] =>
-  e.type === 'rows' ? [e.batch.lines.buffer, e.batch.ends.buffer, e.batch.hashes.buffer] as ArrayBuffer[] : [];
+  e.type === 'rows' ? ([e.batch.lines.buffer, e.batch.ends.buffer, e.batch.hashes.buffer] as ArrayBuffer[]) : [];
 
 try {
   for await (const event of readRows(workerData as ReadSpec)) {

@@ -16,7 +16,7 @@ import { heartbeat } from './generations.js';
 import type { RowBatch } from './read-rows.js';
 
 /** Rows per write transaction. */
-export const COMMIT_ROWS = 1 << 16;
+const COMMIT_ROWS = 1 << 16;
 
 interface Queued {
   batch: RowBatch;

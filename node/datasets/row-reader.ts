@@ -48,9 +48,10 @@ export class RowReader {
     }
     if (this.checkUnknownKeys) {
       for (const key in fields) {
-        if (!this.known.has(key)) return { line, column: key, reason: `column not seen in the first ${INFERENCE_SAMPLE_ROWS} rows (declare it in attributeTypes)` };
+        if (!this.known.has(key))
+          return { line, column: key, reason: `column not seen in the first ${INFERENCE_SAMPLE_ROWS} rows (declare it in attributeTypes)` };
       }
     }
-    return { id: id.value, attrs: attrs + '}' };
+    return { id: id.value, attrs: `${attrs}}` };
   }
 }

@@ -7,7 +7,7 @@
  * that is reclaimed later.
  */
 import type { Migration } from '../store/db.js';
-export const DATASET_SCHEMA_V1 = `
+const DATASET_SCHEMA_V1 = `
 -- AUTOINCREMENT: generation ids are never reused, so a stale id can't name a newer generation.
 CREATE TABLE generations (
   id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -66,7 +66,7 @@ CREATE INDEX joint_attributes_name ON joint_attributes (dataset, name, value);
  * an index on the identifier takes inserts in random order, which held 10 M-row imports to
  * ≈ 60,000 rows/s. Lookups by identifier join from joint_attributes, whose key leads with it.
  */
-export const DATASET_SCHEMA_V3 = `
+const DATASET_SCHEMA_V3 = `
 DROP INDEX IF EXISTS records_id_norm;
 `;
 

@@ -64,12 +64,22 @@ describe('dataset store', () => {
     const base = { dataset: 'customers', generation: generation(), name: 'partner:telco:active', agreementId: 'agr-1', runId: 'run-1' };
     writeJointAttribute(db, { ...base, rows: [2], value: 'true' });
     expect(() => writeJointAttribute(db, { ...base, rows: [3, 99], value: 'true' })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
-    expect(() => writeJointAttribute(db, { ...base, name: 'bad name', rows: [3], value: 'true' })).toThrow(expect.objectContaining({ code: 'REQUEST_INVALID' }));
+    expect(() => writeJointAttribute(db, { ...base, name: 'bad name', rows: [3], value: 'true' })).toThrow(
+      expect.objectContaining({ code: 'REQUEST_INVALID' }),
+    );
     expect(countJointAttribute(db, 'customers', 'partner:telco:active')).toBe(1);
   });
 
   it('joint attributes follow the identifier across a re-import', async () => {
-    writeJointAttribute(db, { dataset: 'customers', generation: generation(), name: 'partner:telco:active', rows: [2, 3], value: 'true', agreementId: 'a', runId: 'r' });
+    writeJointAttribute(db, {
+      dataset: 'customers',
+      generation: generation(),
+      name: 'partner:telco:active',
+      rows: [2, 3],
+      value: 'true',
+      agreementId: 'a',
+      runId: 'r',
+    });
     await importPhones(['13600136000', '+86 139-0013-9000']); // keeps one of the two
     expect(countJointAttribute(db, 'customers', 'partner:telco:active')).toBe(1);
   });
@@ -77,7 +87,16 @@ describe('dataset store', () => {
   it('refuses to write rows of a generation that is no longer live (a re-import during the run)', async () => {
     const before = generation();
     await importPhones(['13600136000', '+86 139-0013-9000']);
-    const write = () => writeJointAttribute(db, { dataset: 'customers', generation: before, name: 'partner:telco:member', rows: [2], value: 'true', agreementId: 'a', runId: 'r' });
+    const write = () =>
+      writeJointAttribute(db, {
+        dataset: 'customers',
+        generation: before,
+        name: 'partner:telco:member',
+        rows: [2],
+        value: 'true',
+        agreementId: 'a',
+        runId: 'r',
+      });
     expect(write).toThrow(expect.objectContaining({ code: 'RUN_FAILED', message: expect.stringContaining('re-imported during the run') }));
     expect(countJointAttribute(db, 'customers', 'partner:telco:member')).toBe(0);
   });

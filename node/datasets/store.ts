@@ -94,10 +94,12 @@ export function datasetPoints(db: Db, name: string): { points: Uint8Array; rows:
     const chunk = (ordered: boolean) => {
       // Without ORDER BY in the aggregates SQLite concatenates in the subquery's order (checked below).
       const order = ordered ? ' ORDER BY row' : '';
-      return db.prepare(
-        `SELECT count(*), max(row), group_concat(row, ','${order}), group_concat(hex(point), ''${order})
+      return db
+        .prepare(
+          `SELECT count(*), max(row), group_concat(row, ','${order}), group_concat(hex(point), ''${order})
          FROM (SELECT row, point FROM records WHERE generation = ? AND row > ? ORDER BY row LIMIT ?)`,
-      ).raw();
+        )
+        .raw();
     };
     const fast = chunk(false);
     let sorted: ReturnType<typeof chunk> | undefined;
@@ -204,6 +206,9 @@ export function countJointAttribute(db: Db, dataset: string, name: string, value
     const sql = `SELECT count(*) FROM joint_attributes j JOIN records r ON r.generation = ? AND r.id_norm = j.id_norm
                  WHERE j.dataset = ? AND j.name = ?${value === undefined ? '' : ' AND j.value = ?'}`;
     const params = value === undefined ? [generation, dataset, name] : [generation, dataset, name, value];
-    return db.prepare(sql).pluck().get(...params) as number;
+    return db
+      .prepare(sql)
+      .pluck()
+      .get(...params) as number;
   })();
 }

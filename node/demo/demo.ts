@@ -57,7 +57,7 @@ const MIN_INPUT_SIZE = 100;
 export const DEMO_MIN_BANK_ROWS = 500;
 
 /** Refuses sizes the demo's agreements would refuse half-way, naming the minimum. */
-export function checkDemoSizes(opts: Pick<DemoOptions, 'bankRows' | 'partnerRows' | 'overlap'>): void {
+function checkDemoSizes(opts: Pick<DemoOptions, 'bankRows' | 'partnerRows' | 'overlap'>): void {
   const minimums = [
     ['bank-rows', opts.bankRows, DEMO_MIN_BANK_ROWS, `each of the two age segments the demo scores needs ${MIN_INPUT_SIZE} customers (aggregate.minInputSize)`],
     ['partner-rows', opts.partnerRows, MIN_INTERSECTION, `the agreement's minIntersection is ${MIN_INTERSECTION}`],
@@ -83,7 +83,11 @@ export function prepareDemoDir(dir: string): void {
     if (!statSync(dir).isDirectory()) throw new MofangError('REQUEST_INVALID', `--dir ${dir}: exists and is not a directory`, { field: 'dir' });
     const entries = readdirSync(dir);
     if (entries.length > 0 && !entries.includes(DEMO_MARKER)) {
-      throw new MofangError('REQUEST_INVALID', `--dir ${dir}: the directory is not empty and was not created by mofang demo (no ${DEMO_MARKER} file); nothing was deleted — choose an empty or new directory`, { field: 'dir' });
+      throw new MofangError(
+        'REQUEST_INVALID',
+        `--dir ${dir}: the directory is not empty and was not created by mofang demo (no ${DEMO_MARKER} file); nothing was deleted — choose an empty or new directory`,
+        { field: 'dir' },
+      );
     }
     for (const entry of entries) rmSync(join(dir, entry), { recursive: true, force: true });
   }
@@ -103,22 +107,43 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   step('Creating two nodes: "bank" and "telco" (identity, certificate, config, SQLite)');
   const [bankGrpc, bankHttp, telcoGrpc, telcoHttp] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const configDir = join(packageRoot(), 'config');
-  const bankInit = await initNode({ dir: join(opts.dir, 'bank'), name: 'bank', template: join(configDir, 'bank.yaml'), grpcListen: `127.0.0.1:${bankGrpc}`, httpListen: `127.0.0.1:${bankHttp}` });
-  const telcoInit = await initNode({ dir: join(opts.dir, 'telco'), name: 'telco', template: join(configDir, 'partner.yaml'), grpcListen: `127.0.0.1:${telcoGrpc}`, httpListen: `127.0.0.1:${telcoHttp}` });
+  const bankInit = await initNode({
+    dir: join(opts.dir, 'bank'),
+    name: 'bank',
+    template: join(configDir, 'bank.yaml'),
+    grpcListen: `127.0.0.1:${bankGrpc}`,
+    httpListen: `127.0.0.1:${bankHttp}`,
+  });
+  const telcoInit = await initNode({
+    dir: join(opts.dir, 'telco'),
+    name: 'telco',
+    template: join(configDir, 'partner.yaml'),
+    grpcListen: `127.0.0.1:${telcoGrpc}`,
+    httpListen: `127.0.0.1:${telcoHttp}`,
+  });
   print(`  bank  ${bankInit.nodeId}\n  telco ${telcoInit.nodeId}`);
   // Each administrator pins the other's certificate and fingerprint, received out of band.
   addPeer(bankInit.configFile, { name: 'telco', address: `127.0.0.1:${telcoGrpc}`, certificateFile: telcoInit.certificateFile, fingerprint: telcoInit.nodeId });
   addPeer(telcoInit.configFile, { name: 'bank', address: `127.0.0.1:${bankGrpc}`, certificateFile: bankInit.certificateFile, fingerprint: bankInit.nodeId });
 
   step(`Generating synthetic customers: bank ${opts.bankRows}, telco ${opts.partnerRows}, ${opts.overlap} in common`);
-  const data = writeSyntheticPair({ dir: join(opts.dir, 'data'), bankRows: opts.bankRows, partnerRows: opts.partnerRows, overlap: opts.overlap, seed: opts.seed ?? 20261125 });
+  const data = writeSyntheticPair({
+    dir: join(opts.dir, 'data'),
+    bankRows: opts.bankRows,
+    partnerRows: opts.partnerRows,
+    overlap: opts.overlap,
+    seed: opts.seed ?? 20261125,
+  });
 
   const bank = MofangNode.open(bankInit.configFile, { quietLogs: true });
   const telco = MofangNode.open(telcoInit.configFile, { quietLogs: true });
   const running: RunningNode[] = [];
   try {
     step('Importing (identifiers normalised and hashed to the group once, at import)');
-    for (const [node, file, dataset] of [[bank, data.bankFile, 'customers'], [telco, data.partnerFile, 'subscribers']] as const) {
+    for (const [node, file, dataset] of [
+      [bank, data.bankFile, 'customers'],
+      [telco, data.partnerFile, 'subscribers'],
+    ] as const) {
       const progress = progressReporter();
       const r = await node.importDataset({ file, origin: 'operator', dataset, idColumn: 'phone', idKind: 'phone' }, admin, progress.update);
       progress.done();
@@ -130,54 +155,101 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     print(`  bank  gRPC :${running[0].grpcPort}  HTTP ${running[0].httpUrl}\n  telco gRPC :${running[1].grpcPort}  HTTP ${running[1].httpUrl}`);
 
     step('The bank proposes an agreement; the telco reviews and accepts it');
-    const proposed = await bank.proposeAgreement({
-      peer: 'telco', title: 'joint-audience-q4', localDataset: 'customers', peerDataset: 'subscribers', idKind: 'phone',
-      operations: ['overlap', 'enrich'], shareOverlapWithAcceptor: true, minIntersection: MIN_INTERSECTION,
-      expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(), enrichAttribute: 'partner:telco:member',
-    }, admin);
+    const proposed = await bank.proposeAgreement(
+      {
+        peer: 'telco',
+        title: 'joint-audience-q4',
+        localDataset: 'customers',
+        peerDataset: 'subscribers',
+        idKind: 'phone',
+        operations: ['overlap', 'enrich'],
+        shareOverlapWithAcceptor: true,
+        minIntersection: MIN_INTERSECTION,
+        expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        enrichAttribute: 'partner:telco:member',
+      },
+      admin,
+    );
     print(`  proposed ${proposed.id} (status on bank: ${proposed.status}, on telco: ${telco.getAgreement(proposed.id).status})`);
     const accepted = await telco.acceptAgreement(proposed.id, admin);
     print(`  accepted (telco: ${accepted.status}, bank: ${bank.getAgreement(proposed.id).status}); both hold both signatures`);
 
     step('Overlap query: how many bank customers are telco subscribers? (count only)');
     const overlap = await bank.runQuery({ operation: 'overlap', agreementId: proposed.id }, operator);
-    print(`  overlap = ${overlap.resultCount} (expected ${data.expectedOverlap}); ${overlap.messagesSent + overlap.messagesReceived} messages, ${fmtBytes(overlap.bytesSent)} sent, ${fmtBytes(overlap.bytesReceived)} received`);
+    print(
+      `  overlap = ${overlap.resultCount} (expected ${data.expectedOverlap}); ${overlap.messagesSent + overlap.messagesReceived} messages, ${fmtBytes(overlap.bytesSent)} sent, ${fmtBytes(overlap.bytesReceived)} received`,
+    );
 
     step('Enrich query: which bank customers are telco subscribers? (bank only; stored as a local attribute)');
     const enrich = await bank.runQuery({ operation: 'enrich', agreementId: proposed.id }, operator);
-    print(`  ${enrich.resultCount} customers marked ${enrich.attribute} = true, ${countJointAttribute(bank.db, 'customers', enrich.attribute!, 'false')} = false`);
-    print(`  the telco learned: bank set size ${telco.getRun(enrich.id).peerSize}, membership nothing; overlap count ${telco.getRun(overlap.id).resultCount} (shared by the agreement)`);
+    print(
+      `  ${enrich.resultCount} customers marked ${enrich.attribute} = true, ${countJointAttribute(bank.db, 'customers', enrich.attribute!, 'false')} = false`,
+    );
+    print(
+      `  the telco learned: bank set size ${telco.getRun(enrich.id).peerSize}, membership nothing; overlap count ${telco.getRun(overlap.id).resultCount} (shared by the agreement)`,
+    );
 
     step('Insight: the bank saves two candidate segments of its own customers (rules compiled to SQL)');
-    for (const [name, op] of [['under-40', 'lt'], ['age-40-plus', 'gte']] as const) {
+    for (const [name, op] of [
+      ['under-40', 'lt'],
+      ['age-40-plus', 'gte'],
+    ] as const) {
       const segment = await bank.insight.createSegment({ name, dataset: 'customers', rule: { attr: 'age', op, value: 40 } }, operator);
       const size = segment.latest?.size ?? 0;
       print(`  ${name.padEnd(12)} age ${op === 'lt' ? '<' : '≥'} 40: ${size} customers`);
       // checkDemoSizes makes this all but impossible; say what to change rather than fail in the job.
       if (size < MIN_INPUT_SIZE) {
-        throw new MofangError('REQUEST_INVALID', `segment ${name} has ${size} customers; the score agreement needs at least ${MIN_INPUT_SIZE} per segment: raise --bank-rows`, { field: 'bank-rows', minimum: MIN_INPUT_SIZE });
+        throw new MofangError(
+          'REQUEST_INVALID',
+          `segment ${name} has ${size} customers; the score agreement needs at least ${MIN_INPUT_SIZE} per segment: raise --bank-rows`,
+          { field: 'bank-rows', minimum: MIN_INPUT_SIZE },
+        );
       }
     }
 
     step("Joint segment scores: the telco's monthly spend summed per segment, encrypted (BGV), with noise");
-    const spend = await bank.proposeAgreement({
-      peer: 'telco', title: 'segment-scores-q4', localDataset: 'customers', peerDataset: 'subscribers', idKind: 'phone',
-      operations: ['overlap', 'aggregate'], minIntersection: MIN_INTERSECTION, expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
-      aggregate: {
-        columns: [{ column: 'monthly_spend', min: 0, max: 500, scale: 2 }], mechanism: 'discrete-laplace',
-        epsilonPerQuery: 1, budget: { epsilon: 4, periodDays: 30 }, minGroupSize: 20, minInputSize: MIN_INPUT_SIZE, maxGroups: 8,
+    const spend = await bank.proposeAgreement(
+      {
+        peer: 'telco',
+        title: 'segment-scores-q4',
+        localDataset: 'customers',
+        peerDataset: 'subscribers',
+        idKind: 'phone',
+        operations: ['overlap', 'aggregate'],
+        minIntersection: MIN_INTERSECTION,
+        expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        aggregate: {
+          columns: [{ column: 'monthly_spend', min: 0, max: 500, scale: 2 }],
+          mechanism: 'discrete-laplace',
+          epsilonPerQuery: 1,
+          budget: { epsilon: 4, periodDays: 30 },
+          minGroupSize: 20,
+          minInputSize: MIN_INPUT_SIZE,
+          maxGroups: 8,
+        },
       },
-    }, admin);
+      admin,
+    );
     await telco.acceptAgreement(spend.id, admin);
-    const job = await bank.awaitJob(bank.submitJob({
-      kind: 'score', agreementIds: [spend.id],
-      aggregate: { columns: ['monthly_spend'], segments: ['under-40', 'age-40-plus'], score: 'size-x-mean:monthly_spend' },
-    }, operator).id);
+    const job = await bank.awaitJob(
+      bank.submitJob(
+        {
+          kind: 'score',
+          agreementIds: [spend.id],
+          aggregate: { columns: ['monthly_spend'], segments: ['under-40', 'age-40-plus'], score: 'size-x-mean:monthly_spend' },
+        },
+        operator,
+      ).id,
+    );
     // Keep the job's own code: wrapped in a plain Error the CLI could only say INTERNAL.
-    if (job.status !== 'succeeded') throw new MofangError((job.error?.code ?? 'RUN_FAILED') as ErrorCode, `the score job ${job.status}: ${job.error?.message ?? ''}`, { jobId: job.id });
+    if (job.status !== 'succeeded')
+      throw new MofangError((job.error?.code ?? 'RUN_FAILED') as ErrorCode, `the score job ${job.status}: ${job.error?.message ?? ''}`, { jobId: job.id });
     const set = bank.getScoreSet(job.result!.scores!);
     const scores = set.groups.map((g) => ({
-      label: g.label, rank: g.rank ?? null, count: g.suppressed ? null : g.count!.value, meanSpend: g.suppressed ? null : g.columns[0].mean.value,
+      label: g.label,
+      rank: g.rank ?? null,
+      count: g.suppressed ? null : g.count!.value,
+      meanSpend: g.suppressed ? null : g.columns[0].mean.value,
     }));
     for (const g of [...set.groups].sort((a, b) => (a.rank ?? 99) - (b.rank ?? 99))) {
       if (g.suppressed) {
@@ -185,20 +257,27 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         continue;
       }
       const mean = g.columns[0].mean;
-      print(`  #${g.rank} ${g.label.padEnd(11)} matched ≈ ${g.count!.value} [${g.count!.ci95.low}, ${g.count!.ci95.high}], mean spend ≈ ${mean.value.toFixed(2)} [${mean.ci95.low.toFixed(2)}, ${mean.ci95.high.toFixed(2)}] (95 %)`);
+      print(
+        `  #${g.rank} ${g.label.padEnd(11)} matched ≈ ${g.count!.value} [${g.count!.ci95.low}, ${g.count!.ci95.high}], mean spend ≈ ${mean.value.toFixed(2)} [${mean.ci95.low.toFixed(2)}, ${mean.ci95.high.toFixed(2)}] (95 %)`,
+      );
     }
     const budget = bank.privacyBudget(spend.id);
     print(`  privacy budget of the agreement: ε ${budget.spent.epsilon} of ${budget.total.epsilon} spent this period; the telco decrypted only blinded totals`);
 
     step('Audit trail on both nodes');
     const auditOk = { bank: false, partner: false };
-    for (const [label, node] of [['bank', bank], ['telco', telco]] as const) {
+    for (const [label, node] of [
+      ['bank', bank],
+      ['telco', telco],
+    ] as const) {
       const byAction = Object.entries(countAuditByAction(node.db));
       const total = byAction.reduce((sum, [, n]) => sum + n, 0);
       const report = await node.verifyAudit({ withPeers: true });
       auditOk[label === 'bank' ? 'bank' : 'partner'] = report.ok;
       print(`  ${label}: ${total} entries — ${byAction.map(([a, n]) => `${a}×${n}`).join(', ')}`);
-      print(`  ${label}: verify ${report.ok ? `OK — chain, hashes, signatures, head anchor and ${report.checked.filter((c) => c.includes('from peer')).length} peer-held checkpoint(s)` : `FAILED at ${report.firstBad?.seq}: ${report.firstBad?.reason}`}`);
+      print(
+        `  ${label}: verify ${report.ok ? `OK — chain, hashes, signatures, head anchor and ${report.checked.filter((c) => c.includes('from peer')).length} peer-held checkpoint(s)` : `FAILED at ${report.firstBad?.seq}: ${report.firstBad?.reason}`}`,
+      );
     }
     step(`Done. Node directories are in ${opts.dir}; try: bin/mofang --config ${join(opts.dir, 'bank', 'mofang.yaml')} audit verify`);
     return { expectedOverlap: data.expectedOverlap, overlapCount: overlap.resultCount, enrichCount: enrich.resultCount, scores, auditOk };

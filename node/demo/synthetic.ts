@@ -118,11 +118,11 @@ function writeCsv(file: string, header: string, order: Uint32Array, row: (i: num
     for (const i of order) {
       lines.push(row(i).map(csvField).join(','));
       if (lines.length >= WRITE_EVERY) {
-        writeSync(fd, lines.join('\n') + '\n');
+        writeSync(fd, `${lines.join('\n')}\n`);
         lines = [];
       }
     }
-    if (lines.length > 0) writeSync(fd, lines.join('\n') + '\n');
+    if (lines.length > 0) writeSync(fd, `${lines.join('\n')}\n`);
   } finally {
     closeSync(fd);
   }

@@ -22,7 +22,7 @@ export function exposedPaths(paths: readonly string[]): ExposedPath[] {
   if (process.platform === 'win32') return [];
   const out: ExposedPath[] = [];
   for (const path of paths) {
-    let st;
+    let st: ReturnType<typeof statSync>;
     try {
       st = statSync(path);
     } catch {

@@ -10,8 +10,8 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { identityFromPem, type Identity } from './identity.js';
 import { NODE_KEY_ALGORITHM, selfSignedCertificate } from './self-signed-cert.js';
 
-export const KEY_FILE = 'key.pem';
-export const CERT_FILE = 'cert.pem';
+const KEY_FILE = 'key.pem';
+const CERT_FILE = 'cert.pem';
 
 // The name is also a DNS SAN, so it must be a host name (RFC 1123 §2.1 labels, 253 chars at most).
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;

@@ -21,7 +21,7 @@ export interface Identity {
   sign(data: Uint8Array): Buffer;
 }
 
-export const SIGNATURE_BYTES = 64;
+const SIGNATURE_BYTES = 64;
 
 /** @example fingerprintOf(certPem) // 'sha256:3f1c…' (64 hex digits) */
 export function fingerprintOf(certPem: string): string {

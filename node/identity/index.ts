@@ -1,2 +1,2 @@
-export { createIdentity, KEY_FILE, CERT_FILE } from './create-identity.js';
-export { fingerprintOf, identityFromPem, loadIdentity, signatureVerifier, verifySignature, SIGNATURE_BYTES, type Identity } from './identity.js';
+export { createIdentity } from './create-identity.js';
+export type { Identity } from './identity.js';

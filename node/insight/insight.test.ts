@@ -12,16 +12,39 @@ const REVOKED = '1b9f0c1e-8c1a-4a59-9a43-5f4a3c2d1e0f';
 
 function storeAgreement(id: string, status: 'accepted' | 'revoked') {
   const terms = {
-    id, version: 2, title: 'Bank x Telco', createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2027-01-01T00:00:00.000Z',
-    parties: { proposer: { nodeId: 'sha256:a', name: 'bank', dataset: 'customers', columns: ['id'] }, acceptor: { nodeId: 'sha256:b', name: 'telco', dataset: 'subs', columns: ['id', 'plan'] } },
-    operations: ['enrich'], outputs: { overlap: [], enrich: ['proposer'] }, minIntersection: 1, enrichAttribute: `partner:${status}:active`, idKind: 'raw',
-    labels: [{ column: 'plan', type: 'category', maxBytes: 8 }], oprfKeyEpochDays: 30,
+    id,
+    version: 2,
+    title: 'Bank x Telco',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    expiresAt: '2027-01-01T00:00:00.000Z',
+    parties: {
+      proposer: { nodeId: 'sha256:a', name: 'bank', dataset: 'customers', columns: ['id'] },
+      acceptor: { nodeId: 'sha256:b', name: 'telco', dataset: 'subs', columns: ['id', 'plan'] },
+    },
+    operations: ['enrich'],
+    outputs: { overlap: [], enrich: ['proposer'] },
+    minIntersection: 1,
+    enrichAttribute: `partner:${status}:active`,
+    idKind: 'raw',
+    labels: [{ column: 'plan', type: 'category', maxBytes: 8 }],
+    oprfKeyEpochDays: 30,
   };
   const sig = JSON.stringify({ signer: 'x', signature: 'y', at: '2026-01-01T00:00:00.000Z' });
-  fx.db.prepare(
-    `INSERT INTO agreements (id, terms, terms_hash, local_party, peer_node_id, status, proposer_signature, acceptor_signature, revoked_by, revoked_reason, created_at, updated_at)
+  fx.db
+    .prepare(
+      `INSERT INTO agreements (id, terms, terms_hash, local_party, peer_node_id, status, proposer_signature, acceptor_signature, revoked_by, revoked_reason, created_at, updated_at)
      VALUES (?, ?, ?, 'proposer', 'sha256:b', ?, ?, ?, ?, ?, '2026-01-01', '2026-01-01')`,
-  ).run(id, JSON.stringify(terms), agreementHash(terms as never), status, sig, sig, status === 'revoked' ? 'sha256:b' : null, status === 'revoked' ? 'ended' : null);
+    )
+    .run(
+      id,
+      JSON.stringify(terms),
+      agreementHash(terms as never),
+      status,
+      sig,
+      sig,
+      status === 'revoked' ? 'sha256:b' : null,
+      status === 'revoked' ? 'ended' : null,
+    );
 }
 
 beforeAll(async () => {
@@ -30,14 +53,20 @@ beforeAll(async () => {
   await fx.importRows(
     'customers',
     Array.from({ length: N }, (_, i) => ({
-      id: `cust-${i}`, age: i % 13 === 0 ? '' : String(18 + (i % 60)), tier: tiers[i % 4], assets: String((i * 37) % 1000),
-      churned: i % 5 === 0 ? 'true' : 'false', last_seen: new Date(Date.parse('2026-03-01T00:00:00Z') - (i % 90) * 86_400_000).toISOString().slice(0, 10),
+      id: `cust-${i}`,
+      age: i % 13 === 0 ? '' : String(18 + (i % 60)),
+      tier: tiers[i % 4],
+      assets: String((i * 37) % 1000),
+      churned: i % 5 === 0 ? 'true' : 'false',
+      last_seen: new Date(Date.parse('2026-03-01T00:00:00Z') - (i % 90) * 86_400_000).toISOString().slice(0, 10),
     })),
     { age: 'number', assets: 'number', churned: 'boolean', last_seen: 'date' },
   );
   storeAgreement(AGREEMENT, 'accepted');
   storeAgreement(REVOKED, 'revoked');
-  const put = fx.db.prepare("INSERT INTO joint_attributes (dataset, id_norm, name, value, agreement_id, run_id, created_at) VALUES ('customers', ?, ?, ?, ?, 'run-1', '2026-02-01T00:00:00.000Z')");
+  const put = fx.db.prepare(
+    "INSERT INTO joint_attributes (dataset, id_norm, name, value, agreement_id, run_id, created_at) VALUES ('customers', ?, ?, ?, ?, 'run-1', '2026-02-01T00:00:00.000Z')",
+  );
   for (let i = 0; i < N; i += 3) {
     put.run(`cust-${i}`, 'partner:accepted:active', 'true', AGREEMENT);
     put.run(`cust-${i}`, 'partner:accepted:active.plan', JSON.stringify(i % 2 ? 'unlimited' : 'prepaid'), AGREEMENT);
@@ -58,7 +87,11 @@ describe('profiles', () => {
     const byName = Object.fromEntries(cat.attributes.map((a) => [a.name, a]));
     expect(byName.tier).toMatchObject({ type: 'enum', values: ['basic', 'bronze', 'gold', 'silver'], source: 'dataset' });
     expect(byName.last_seen.type).toBe('date');
-    expect(byName['partner:accepted:active']).toMatchObject({ type: 'boolean', source: 'joint', joint: { agreementIds: [AGREEMENT], runId: 'run-1', count: 134 } });
+    expect(byName['partner:accepted:active']).toMatchObject({
+      type: 'boolean',
+      source: 'joint',
+      joint: { agreementIds: [AGREEMENT], runId: 'run-1', count: 134 },
+    });
     expect(byName['partner:accepted:active.plan'].type).toBe('string');
     expect(byName['partner:revoked:active']).toBeUndefined();
     expect(cat.withheld).toEqual([{ name: 'partner:revoked:active', agreementIds: [REVOKED], reason: `agreement ${REVOKED} is revoked` }]);
@@ -90,7 +123,13 @@ describe('profiles', () => {
 });
 
 describe('segments', () => {
-  const rule = { all: [{ attr: 'tier', op: 'in', values: ['gold', 'silver'] }, { attr: 'assets', op: 'gte', value: 500 }, { attr: 'partner:accepted:active', op: 'eq', value: true }] };
+  const rule = {
+    all: [
+      { attr: 'tier', op: 'in', values: ['gold', 'silver'] },
+      { attr: 'assets', op: 'gte', value: 500 },
+      { attr: 'partner:accepted:active', op: 'eq', value: true },
+    ],
+  };
 
   it('previews, saves (materialised), versions and refreshes; members match the preview', async () => {
     const preview = await fx.insight.preview('customers', rule, 3);
@@ -118,11 +157,20 @@ describe('segments', () => {
 
   it('resolves segment membership and refuses cycles, naming them', async () => {
     await fx.insight.createSegment({ name: 'young', dataset: 'customers', rule: { attr: 'age', op: 'lt', value: 30 } }, op);
-    const both = await fx.insight.createSegment({ name: 'young-gold', dataset: 'customers', rule: { all: [{ segment: 'young' }, { attr: 'tier', op: 'eq', value: 'gold' }] } }, op);
-    const direct = await fx.insight.preview('customers', { all: [{ attr: 'age', op: 'lt', value: 30 }, { attr: 'tier', op: 'eq', value: 'gold' }] });
+    const both = await fx.insight.createSegment(
+      { name: 'young-gold', dataset: 'customers', rule: { all: [{ segment: 'young' }, { attr: 'tier', op: 'eq', value: 'gold' }] } },
+      op,
+    );
+    const direct = await fx.insight.preview('customers', {
+      all: [
+        { attr: 'age', op: 'lt', value: 30 },
+        { attr: 'tier', op: 'eq', value: 'gold' },
+      ],
+    });
     expect(both.latest?.size).toBe(direct.size);
     await expect(fx.insight.updateSegment('young', { rule: { not: { segment: 'young-gold' } } }, op)).rejects.toMatchObject({
-      code: 'SEGMENT_CYCLE', details: { cycle: ['young', 'young-gold', 'young'] },
+      code: 'SEGMENT_CYCLE',
+      details: { cycle: ['young', 'young-gold', 'young'] },
     });
     expect(fx.insight.getSegment('young').version).toBe(1);
     expect(() => fx.insight.deleteSegment('young', op)).toThrow(expect.objectContaining({ code: 'INSIGHT_INVALID' }));
@@ -157,7 +205,11 @@ describe('layering', () => {
       },
     });
     sumChildren(r.root);
-    expect(r.root.children.map((c) => [c.label, c.size])).toEqual([['true', 134], ['false', 0], ['not set', N - 134]]);
+    expect(r.root.children.map((c) => [c.label, c.size])).toEqual([
+      ['true', 134],
+      ['false', 0],
+      ['not set', N - 134],
+    ]);
     expect(r.root.children[0].children.map((c) => c.label)).toEqual(['within 7 days', '7–30 days', 'older than 30 days']);
     expect(r.root.children[2].children.map((c) => c.label)).toEqual(['true', 'false']);
   });
@@ -172,10 +224,14 @@ describe('flows', () => {
     expect(a.sizes.reduce((s, x) => s + x, 0)).toBe(N);
     // Re-import: customers move tiers, 50 leave, 30 arrive.
     const tiers = ['gold', 'silver'];
-    await fx.importRows('customers', Array.from({ length: N - 50 + 30 }, (_, k) => {
-      const i = k + 50;
-      return { id: `cust-${i}`, age: '40', tier: tiers[i % 2], assets: String((i * 53) % 1000), churned: 'false', last_seen: '2026-02-20' };
-    }), { age: 'number', assets: 'number', churned: 'boolean', last_seen: 'date' });
+    await fx.importRows(
+      'customers',
+      Array.from({ length: N - 50 + 30 }, (_, k) => {
+        const i = k + 50;
+        return { id: `cust-${i}`, age: '40', tier: tiers[i % 2], assets: String((i * 53) % 1000), churned: 'false', last_seen: '2026-02-20' };
+      }),
+      { age: 'number', assets: 'number', churned: 'boolean', last_seen: 'date' },
+    );
     const b = await fx.insight.takeSnapshot('value', '2026-03', op);
     expect(b.population).toBe(N - 20);
     const m = fx.insight.transitionMatrix('value', '2026-02', '2026-03');

@@ -32,13 +32,36 @@ import type { ProfileAttribute, WithheldAttribute } from './profiles/types.js';
 import { attributeValueSql } from './profiles/value-sql.js';
 import type { Rule } from './rules/rule.js';
 import {
-  createFlow, getFlow, listFlows, listSnapshots, takeSnapshot, transitionMatrix,
-  type Category, type FlowSource, type FlowView, type SnapshotView, type TransitionMatrix,
+  createFlow,
+  getFlow,
+  listFlows,
+  listSnapshots,
+  takeSnapshot,
+  transitionMatrix,
+  type Category,
+  type FlowSource,
+  type FlowView,
+  type SnapshotView,
+  type TransitionMatrix,
 } from './flows/flows.js';
 import { checkEvery, dueFlows, setFlowEvery, type FlowEvery } from './flows/schedule.js';
 import {
-  compileForDataset, createSegment, deleteSegment, dueSegments, getSegment, listSegments, materialise, segmentVersions, storedMembers, updateSegment,
-  type MaterialisationView, type MaterialiseTrigger, type SegmentChange, type SegmentInput, type SegmentVersionView, type SegmentView,
+  compileForDataset,
+  createSegment,
+  deleteSegment,
+  dueSegments,
+  getSegment,
+  listSegments,
+  materialise,
+  segmentVersions,
+  storedMembers,
+  updateSegment,
+  type MaterialisationView,
+  type MaterialiseTrigger,
+  type SegmentChange,
+  type SegmentInput,
+  type SegmentVersionView,
+  type SegmentView,
 } from './segments/store.js';
 
 export type { InsightActor } from './units/scope.js';
@@ -79,10 +102,10 @@ export interface SegmentMembers {
   rows: Uint32Array;
 }
 
-export const PREVIEW_SAMPLE_MAX = 50;
+const PREVIEW_SAMPLE_MAX = 50;
 const SYSTEM: InsightActor = { id: 'system:insight' };
 
-export const ruleHash = (rule: unknown) => createHash('sha256').update(canonicalJson(rule)).digest('hex');
+const ruleHash = (rule: unknown) => createHash('sha256').update(canonicalJson(rule)).digest('hex');
 
 export class Insight implements SegmentPort {
   private readonly db: Db;
@@ -125,11 +148,13 @@ export class Insight implements SegmentPort {
   // ---- organisation units --------------------------------------------------------------------
 
   addUnit(input: { id: string; name: string; parent?: string | null }, actor: InsightActor): UnitView {
-    return this.db.transaction(() => {
-      const u = addUnit(this.db, input, actor.id, this.now());
-      this.audit.append({ actor: actor.id, action: 'unit.added', subject: u.id, details: { name: u.name, parent: u.parent } });
-      return u;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const u = addUnit(this.db, input, actor.id, this.now());
+        this.audit.append({ actor: actor.id, action: 'unit.added', subject: u.id, details: { name: u.name, parent: u.parent } });
+        return u;
+      })
+      .immediate();
   }
 
   listUnits(): UnitView[] {
@@ -139,12 +164,14 @@ export class Insight implements SegmentPort {
   /** Names the string column of `dataset` that holds each customer's unit id. */
   async setUnitAttribute(dataset: string, attribute: string, actor: InsightActor): Promise<UnitAttributeView> {
     unitColumn(await this.catalogue(dataset, actor, null), attribute);
-    return this.db.transaction(() => {
-      const previous = getUnitAttribute(this.db, dataset)?.attribute ?? null;
-      const v = setUnitAttribute(this.db, dataset, attribute, actor.id, this.now());
-      this.audit.append({ actor: actor.id, action: 'unit_attribute.set', subject: dataset, details: { attribute, previous } });
-      return v;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const previous = getUnitAttribute(this.db, dataset)?.attribute ?? null;
+        const v = setUnitAttribute(this.db, dataset, attribute, actor.id, this.now());
+        this.audit.append({ actor: actor.id, action: 'unit_attribute.set', subject: dataset, details: { attribute, previous } });
+        return v;
+      })
+      .immediate();
   }
 
   getUnitAttribute(dataset: string): UnitAttributeView | null {
@@ -180,19 +207,36 @@ export class Insight implements SegmentPort {
   }
 
   private auditBuilt(p: ProfileTableInfo, actor: InsightActor): void {
-    this.audit.append({ actor: actor.id, action: 'profiles.built', subject: p.dataset, details: { generation: p.generation, rows: p.rowCount, attributes: p.columns.length, buildMs: p.buildMs } });
+    this.audit.append({
+      actor: actor.id,
+      action: 'profiles.built',
+      subject: p.dataset,
+      details: { generation: p.generation, rows: p.rowCount, attributes: p.columns.length, buildMs: p.buildMs },
+    });
   }
 
   async attributes(dataset: string, actor: InsightActor = SYSTEM): Promise<AttributeCatalogueView> {
     const c = await this.catalogue(dataset, actor);
-    return { dataset, generation: c.generation, rowCount: c.rowCount, builtAt: c.profiles.builtAt, attributes: [...c.attributes.values()], withheld: c.withheld };
+    return {
+      dataset,
+      generation: c.generation,
+      rowCount: c.rowCount,
+      builtAt: c.profiles.builtAt,
+      attributes: [...c.attributes.values()],
+      withheld: c.withheld,
+    };
   }
 
   /** One customer by identifier; the lookup is audited (dataset and actor, never the identifier). */
   async showProfile(dataset: string, id: string, actor: InsightActor): Promise<ProfileView> {
     const c = await this.catalogue(dataset, actor);
     const view = lookupProfile(this.db, c, id);
-    this.audit.append({ actor: actor.id, action: 'profile.viewed', subject: dataset, details: { generation: c.generation, attributes: view.attributes.length, withheld: view.withheld.length } });
+    this.audit.append({
+      actor: actor.id,
+      action: 'profile.viewed',
+      subject: dataset,
+      details: { generation: c.generation, attributes: view.attributes.length, withheld: view.withheld.length },
+    });
     return view;
   }
 
@@ -212,7 +256,10 @@ export class Insight implements SegmentPort {
     const shown = compiled.attributes.map((a) => c.attributes.get(a)!).filter((a) => a.source !== 'joint');
     const values = shown.map((a) => attributeValueSql(c, a));
     return this.db.transaction(() => {
-      const size = this.db.prepare(`SELECT count(*) FROM ${c.table} p WHERE ${compiled.sql}`).pluck().get(...compiled.params) as number;
+      const size = this.db
+        .prepare(`SELECT count(*) FROM ${c.table} p WHERE ${compiled.sql}`)
+        .pluck()
+        .get(...compiled.params) as number;
       const rows = this.db
         .prepare(`SELECT p.id_norm${values.map((v) => `, ${v.sql}`).join('')} FROM ${c.table} p WHERE ${compiled.sql} ORDER BY p.row LIMIT ?`)
         .raw()
@@ -238,8 +285,19 @@ export class Insight implements SegmentPort {
     const compiled = createSegment(this.db, input, c, actor.id, now);
     const m = materialise(this.db, input.name, c, 'save', now);
     this.audit.append({
-      actor: actor.id, action: 'segment.created', subject: input.name,
-      details: { dataset: c.dataset, unit: c.scope?.unit ?? null, version: 1, ruleSha256: ruleHash(compiled.rule), size: m.size, population: m.population, generation: m.generation, refreshEveryMinutes: input.refreshEveryMinutes ?? null },
+      actor: actor.id,
+      action: 'segment.created',
+      subject: input.name,
+      details: {
+        dataset: c.dataset,
+        unit: c.scope?.unit ?? null,
+        version: 1,
+        ruleSha256: ruleHash(compiled.rule),
+        size: m.size,
+        population: m.population,
+        generation: m.generation,
+        refreshEveryMinutes: input.refreshEveryMinutes ?? null,
+      },
     });
   }
 
@@ -258,8 +316,17 @@ export class Insight implements SegmentPort {
     const m = ruleChanged ? materialise(this.db, name, c, 'save', now) : null;
     const s = getSegment(this.db, name);
     this.audit.append({
-      actor: actor.id, action: 'segment.updated', subject: name,
-      details: { version, ruleChanged, ruleSha256: ruleHash(s.rule), size: m?.size ?? null, refreshEveryMinutes: s.refreshEveryMinutes, descriptionChanged: change.description !== undefined },
+      actor: actor.id,
+      action: 'segment.updated',
+      subject: name,
+      details: {
+        version,
+        ruleChanged,
+        ruleSha256: ruleHash(s.rule),
+        size: m?.size ?? null,
+        refreshEveryMinutes: s.refreshEveryMinutes,
+        descriptionChanged: change.description !== undefined,
+      },
     });
     return { ruleChanged, version };
   }
@@ -268,21 +335,31 @@ export class Insight implements SegmentPort {
     const s = this.getSegment(name, actor);
     const c = await this.catalogue(s.dataset, actor, s.unit);
     const now = this.now();
-    return this.db.transaction(() => {
-      const m = materialise(this.db, name, c, trigger, now);
-      this.audit.append({ actor: actor.id, action: 'segment.refreshed', subject: name, details: { version: m.version, size: m.size, population: m.population, generation: m.generation, trigger, durationMs: m.durationMs } });
-      return m;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const m = materialise(this.db, name, c, trigger, now);
+        this.audit.append({
+          actor: actor.id,
+          action: 'segment.refreshed',
+          subject: name,
+          details: { version: m.version, size: m.size, population: m.population, generation: m.generation, trigger, durationMs: m.durationMs },
+        });
+        return m;
+      })
+      .immediate();
   }
 
   deleteSegment(name: string, actor: InsightActor): void {
-    this.db.transaction(() => {
-      const flows = listFlows(this.db).filter((f) => 'segments' in f.source && f.source.segments.includes(name));
-      const s = this.getSegment(name, actor);
-      if (flows.length > 0) throw new MofangError('INSIGHT_INVALID', `segment ${name} is used by flow ${flows[0].name}`, { segment: name, usedBy: flows.map((f) => f.name) });
-      deleteSegment(this.db, name);
-      this.audit.append({ actor: actor.id, action: 'segment.deleted', subject: name, details: { dataset: s.dataset, version: s.version } });
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const flows = listFlows(this.db).filter((f) => 'segments' in f.source && f.source.segments.includes(name));
+        const s = this.getSegment(name, actor);
+        if (flows.length > 0)
+          throw new MofangError('INSIGHT_INVALID', `segment ${name} is used by flow ${flows[0].name}`, { segment: name, usedBy: flows.map((f) => f.name) });
+        deleteSegment(this.db, name);
+        this.audit.append({ actor: actor.id, action: 'segment.deleted', subject: name, details: { dataset: s.dataset, version: s.version } });
+      })
+      .immediate();
   }
 
   getSegment(name: string, actor: InsightActor = SYSTEM): SegmentView {
@@ -335,7 +412,12 @@ export class Insight implements SegmentPort {
     if (this.timer) return;
     this.timer = setInterval(() => {
       if (this.ticking) return;
-      this.ticking = this.tick().then(() => undefined, () => undefined).finally(() => (this.ticking = null));
+      this.ticking = this.tick()
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .finally(() => (this.ticking = null));
     }, everyMs);
     this.timer.unref();
   }
@@ -349,20 +431,36 @@ export class Insight implements SegmentPort {
   // ---- layering ------------------------------------------------------------------------------
 
   /** Computes a layering over the customers in the scope of `unit` (default: the actor's). */
-  async computeLayering(dataset: string, spec: LayeringSpec, actor: InsightActor = SYSTEM, unit: string | null | undefined = actor.unit): Promise<LayeringResult> {
+  async computeLayering(
+    dataset: string,
+    spec: LayeringSpec,
+    actor: InsightActor = SYSTEM,
+    unit: string | null | undefined = actor.unit,
+  ): Promise<LayeringResult> {
     const c = await this.catalogue(dataset, actor, unit);
     return computeLayering(this.db, spec, c, this.now());
   }
 
   /** Saves (or with `replace`, changes) a layering; its spec is checked by computing it. */
-  async saveLayering(input: { name: string; dataset: string; spec: LayeringSpec }, actor: InsightActor, replace = false): Promise<{ layering: LayeringView; result: LayeringResult }> {
+  async saveLayering(
+    input: { name: string; dataset: string; spec: LayeringSpec },
+    actor: InsightActor,
+    replace = false,
+  ): Promise<{ layering: LayeringView; result: LayeringResult }> {
     const unit = replace ? this.getLayering(input.name, actor).unit : (actor.unit ?? null);
     const result = await this.computeLayering(input.dataset, input.spec, actor, unit);
-    const layering = this.db.transaction(() => {
-      const l = saveLayering(this.db, { ...input, unit }, actor.id, this.now(), replace);
-      this.audit.append({ actor: actor.id, action: replace ? 'layering.updated' : 'layering.created', subject: input.name, details: { dataset: input.dataset, specSha256: ruleHash(input.spec), leaves: result.leaves } });
-      return l;
-    }).immediate();
+    const layering = this.db
+      .transaction(() => {
+        const l = saveLayering(this.db, { ...input, unit }, actor.id, this.now(), replace);
+        this.audit.append({
+          actor: actor.id,
+          action: replace ? 'layering.updated' : 'layering.created',
+          subject: input.name,
+          details: { dataset: input.dataset, specSha256: ruleHash(input.spec), leaves: result.leaves },
+        });
+        return l;
+      })
+      .immediate();
     return { layering, result };
   }
 
@@ -381,11 +479,13 @@ export class Insight implements SegmentPort {
   }
 
   deleteLayering(name: string, actor: InsightActor): void {
-    this.db.transaction(() => {
-      this.getLayering(name, actor);
-      deleteLayering(this.db, name);
-      this.audit.append({ actor: actor.id, action: 'layering.deleted', subject: name, details: {} });
-    }).immediate();
+    this.db
+      .transaction(() => {
+        this.getLayering(name, actor);
+        deleteLayering(this.db, name);
+        this.audit.append({ actor: actor.id, action: 'layering.deleted', subject: name, details: {} });
+      })
+      .immediate();
   }
 
   /** Saves the cell at `path` of a saved layering as a segment (its rule: the path's conditions). */
@@ -399,26 +499,30 @@ export class Insight implements SegmentPort {
 
   createFlow(input: { name: string; dataset: string; source: FlowSource; every?: FlowEvery | null }, actor: InsightActor): FlowView {
     const every = input.every === undefined ? null : checkEvery(input.every, 'every');
-    return this.db.transaction(() => {
-      getDataset(this.db, input.dataset);
-      // Its categories must be visible to the creator; the flow then belongs to the creator's unit.
-      if ('segments' in input.source) input.source.segments.forEach((s) => this.getSegment(s, actor));
-      else this.getLayering(input.source.layering, actor);
-      const f = createFlow(this.db, { ...input, unit: actor.unit ?? null, every }, actor.id, this.now());
-      this.audit.append({ actor: actor.id, action: 'flow.created', subject: input.name, details: { dataset: input.dataset, source: input.source, every } });
-      return f;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        getDataset(this.db, input.dataset);
+        // Its categories must be visible to the creator; the flow then belongs to the creator's unit.
+        if ('segments' in input.source) input.source.segments.forEach((s) => this.getSegment(s, actor));
+        else this.getLayering(input.source.layering, actor);
+        const f = createFlow(this.db, { ...input, unit: actor.unit ?? null, every }, actor.id, this.now());
+        this.audit.append({ actor: actor.id, action: 'flow.created', subject: input.name, details: { dataset: input.dataset, source: input.source, every } });
+        return f;
+      })
+      .immediate();
   }
 
   /** Sets or clears (null) the flow's snapshot schedule. */
   updateFlow(name: string, change: { every: FlowEvery | null }, actor: InsightActor): FlowView {
     const every = checkEvery(change.every, 'every');
-    return this.db.transaction(() => {
-      const previous = this.getFlow(name, actor).every;
-      setFlowEvery(this.db, name, every);
-      this.audit.append({ actor: actor.id, action: 'flow.schedule_set', subject: name, details: { every, previous } });
-      return this.getFlow(name, actor);
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const previous = this.getFlow(name, actor).every;
+        setFlowEvery(this.db, name, every);
+        this.audit.append({ actor: actor.id, action: 'flow.schedule_set', subject: name, details: { every, previous } });
+        return this.getFlow(name, actor);
+      })
+      .immediate();
   }
 
   listFlows(actor: InsightActor = SYSTEM): FlowView[] {
@@ -436,8 +540,19 @@ export class Insight implements SegmentPort {
     const c = await this.catalogue(f.dataset, actor, f.unit);
     const categories = await this.categories(f.source, f.dataset, f.unit);
     return takeSnapshot(this.db, {
-      flow, period: period ?? this.now().toISOString().slice(0, 10), categories, catalogue: c, by: actor.id, now: this.now(),
-      stored: (s) => this.audit.append({ actor: actor.id, action: 'flow.snapshot', subject: flow, details: { period: s.period, snapshot: s.id, population: s.population, sizes: s.sizes, generation: s.generation, trigger } }),
+      flow,
+      period: period ?? this.now().toISOString().slice(0, 10),
+      categories,
+      catalogue: c,
+      by: actor.id,
+      now: this.now(),
+      stored: (s) =>
+        this.audit.append({
+          actor: actor.id,
+          action: 'flow.snapshot',
+          subject: flow,
+          details: { period: s.period, snapshot: s.id, population: s.population, sizes: s.sizes, generation: s.generation, trigger },
+        }),
     });
   }
 
@@ -455,7 +570,12 @@ export class Insight implements SegmentPort {
       } catch (err) {
         if ((err as MofangError).code === 'INSIGHT_EXISTS') continue;
         this.logger?.warn({ flow: due.flow, period: due.period, err: (err as Error).message }, 'scheduled flow snapshot failed');
-        this.audit.append({ actor: SYSTEM.id, action: 'flow.snapshot_failed', subject: due.flow, details: { period: due.period, every: due.every, code: (err as MofangError).code ?? 'INTERNAL' } });
+        this.audit.append({
+          actor: SYSTEM.id,
+          action: 'flow.snapshot_failed',
+          subject: due.flow,
+          details: { period: due.period, every: due.every, code: (err as MofangError).code ?? 'INTERNAL' },
+        });
       }
     }
     return n;
@@ -466,7 +586,8 @@ export class Insight implements SegmentPort {
     const l = getLayering(this.db, source.layering);
     const result = await this.computeLayering(l.dataset, l.spec, SYSTEM, unit);
     const leaves: Category[] = [];
-    const walk = (cell: LayeringResult['root']) => (cell.children.length === 0 ? leaves.push({ label: cell.path.join(' / '), rule: cell.rule }) : cell.children.forEach(walk));
+    const walk = (cell: LayeringResult['root']) =>
+      cell.children.length === 0 ? leaves.push({ label: cell.path.join(' / '), rule: cell.rule }) : cell.children.forEach(walk);
     result.root.children.forEach(walk);
     if (result.dataset !== dataset) throw new MofangError('INTERNAL', 'layering and flow datasets differ');
     return leaves;
@@ -482,4 +603,3 @@ export class Insight implements SegmentPort {
     return transitionMatrix(this.db, flow, from, to);
   }
 }
-

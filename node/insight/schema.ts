@@ -16,7 +16,7 @@ import type { Migration } from '../store/db.js';
 import { FLOW_SCHEDULE_SCHEMA_V8 } from './flows/schedule.js';
 import { SHARED_SETS_SCHEMA_V7 } from './shared/schema.js';
 import { TREE_SCHEMA_V6 } from './tree/schema.js';
-export const INSIGHT_SCHEMA_V4 = `
+const INSIGHT_SCHEMA_V4 = `
 CREATE TABLE insight_profile_tables (
   dataset     TEXT PRIMARY KEY,
   generation  INTEGER NOT NULL,

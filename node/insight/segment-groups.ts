@@ -19,10 +19,16 @@ export function segmentGroups(insight: Insight, names: string[]): GroupSource {
       for (const name of names) {
         const members = await insight.segmentMembers(name);
         if (members.dataset !== dataset) {
-          throw new MofangError('REQUEST_INVALID', `segment '${name}' is defined on dataset ${members.dataset}; this agreement uses dataset ${dataset}`, { field: 'segments' });
+          throw new MofangError('REQUEST_INVALID', `segment '${name}' is defined on dataset ${members.dataset}; this agreement uses dataset ${dataset}`, {
+            field: 'segments',
+          });
         }
         if (members.generation !== generation) {
-          throw new MofangError('REQUEST_INVALID', `segment '${name}' is materialised on generation ${members.generation} of ${dataset}, the run reads generation ${generation}; refresh it and retry`, { field: 'segments' });
+          throw new MofangError(
+            'REQUEST_INVALID',
+            `segment '${name}' is materialised on generation ${members.generation} of ${dataset}, the run reads generation ${generation}; refresh it and retry`,
+            { field: 'segments' },
+          );
         }
         groups.push({ label: name, rows: members.rows });
       }

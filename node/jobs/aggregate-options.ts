@@ -21,7 +21,7 @@ export function checkAggregateJobOptions(kind: JobKind, options: AggregateJobOpt
   if (options.groupBy !== undefined && options.segments !== undefined) throw bad('aggregate.segments', 'give groupBy or segments, not both');
   if (kind === 'score') {
     if (options.score === undefined) throw bad('aggregate.score', 'score jobs need a formula: size-x-mean:<column> or weighted:<column>=<weight>,…');
-    let formula;
+    let formula: ReturnType<typeof parseScoreFormula>;
     try {
       formula = parseScoreFormula(options.score);
     } catch (err) {

@@ -25,7 +25,9 @@ export function jobExecutor(node: MofangNode): JobExecutor {
     try {
       const link = client.openRun();
       return await runQuerier(node.sessionEnv(peer), link, {
-        agreementId, operation, actor: actor(job),
+        agreementId,
+        operation,
+        actor: actor(job),
         job: {
           jobId: job.id,
           progress: (phase, done, total) => ctx.progress(`${label}${phase}`, done, total),
@@ -45,8 +47,13 @@ export function jobExecutor(node: MofangNode): JobExecutor {
     const { client } = await node.connect(peer.name, actor(job));
     try {
       return await runAggregateQuerier(node.sessionEnv(peer), client.openRun(), {
-        agreementId: agreement.id, columns: options.columns, histogram: !!options.histogram, groups: groupSourceFor(options, node.segmentSource),
-        actor: actor(job), formula: formula ? formatScoreFormula(formula) : null, rank: formula ? (groups) => rankGroups(groups, formula) : undefined,
+        agreementId: agreement.id,
+        columns: options.columns,
+        histogram: !!options.histogram,
+        groups: groupSourceFor(options, node.segmentSource),
+        actor: actor(job),
+        formula: formula ? formatScoreFormula(formula) : null,
+        rank: formula ? (groups) => rankGroups(groups, formula) : undefined,
         job: { jobId: job.id, progress: ctx.progress, cancelled: ctx.cancelled },
       });
     } finally {
@@ -65,7 +72,8 @@ export function jobExecutor(node: MofangNode): JobExecutor {
     }
     const agreements = job.agreementIds.map((id) => getAgreement(node.db, id));
     const datasets = new Set(agreements.map((a) => a.terms.parties[a.localParty].dataset));
-    if (datasets.size !== 1) throw new MofangError('OPERATION_NOT_ALLOWED', `intersect: the agreements name different local datasets (${[...datasets].join(', ')})`);
+    if (datasets.size !== 1)
+      throw new MofangError('OPERATION_NOT_ALLOWED', `intersect: the agreements name different local datasets (${[...datasets].join(', ')})`);
     const [dataset] = datasets;
     const runs: RunView[] = [];
     for (const [i, a] of agreements.entries()) {
@@ -78,17 +86,22 @@ export function jobExecutor(node: MofangNode): JobExecutor {
       // at least one → false; seen by only some runs and matched by those (a re-import between
       // runs) → no value, unknown.
       const params = runs.flatMap((r) => [r.attribute!, r.id]);
-      const verdicts = node.db.prepare(
-        `SELECT id_norm, CASE WHEN sum(value = 'true') = ? THEN 'true' WHEN sum(value = 'false') > 0 THEN 'false' END AS verdict
+      const verdicts = node.db
+        .prepare(
+          `SELECT id_norm, CASE WHEN sum(value = 'true') = ? THEN 'true' WHEN sum(value = 'false') > 0 THEN 'false' END AS verdict
          FROM joint_attributes WHERE dataset = ? AND (${runs.map(() => '(name = ? AND run_id = ?)').join(' OR ')})
          GROUP BY id_norm`,
-      ).raw().all(runs.length, dataset, ...params) as [string, 'true' | 'false' | null][];
+        )
+        .raw()
+        .all(runs.length, dataset, ...params) as [string, 'true' | 'false' | null][];
       const known = verdicts.filter((v): v is [string, 'true' | 'false'] => v[1] !== null);
       const matched = known.filter(([, v]) => v === 'true').length;
       // Every agreement's minimum applies to the combined result too.
       for (const a of agreements) checkResultReleasable(a, matched);
       node.db.prepare('DELETE FROM joint_attributes WHERE dataset = ? AND name = ?').run(dataset, attribute);
-      const insert = node.db.prepare('INSERT INTO joint_attributes (dataset, id_norm, name, value, agreement_id, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      const insert = node.db.prepare(
+        'INSERT INTO joint_attributes (dataset, id_norm, name, value, agreement_id, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
       const at = new Date().toISOString();
       for (const [id, verdict] of known) insert.run(dataset, id, attribute, verdict, job.agreementIds.join(','), job.id, at);
       return matched;

@@ -4,7 +4,10 @@ export class ProgressMeter {
   private lastWrite = 0;
   private phase = '';
 
-  constructor(private readonly write: (p: { phase: string; done: number; total: number; rate: number | null; etaSeconds: number | null }) => void, private readonly everyMs = 500) {}
+  constructor(
+    private readonly write: (p: { phase: string; done: number; total: number; rate: number | null; etaSeconds: number | null }) => void,
+    private readonly everyMs = 500,
+  ) {}
 
   report(phase: string, done: number, total: number, force = false): void {
     if (phase !== this.phase) {

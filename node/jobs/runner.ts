@@ -12,10 +12,7 @@ import { asMofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { failInterruptedRuns } from '../session/runs.js';
 import { ProgressMeter } from './meter.js';
-import {
-  beatRunner, claimJob, finishJob, getJob, recordProgress, removeRunner, renewLease, requeueJob,
-  type JobResult, type JobView,
-} from './store.js';
+import { beatRunner, claimJob, finishJob, getJob, recordProgress, removeRunner, renewLease, requeueJob, type JobResult, type JobView } from './store.js';
 
 /** What a job needs while it runs. */
 export interface JobContext {
@@ -66,7 +63,13 @@ export class JobRunner {
         beatRunner(this.o.db, this.owner);
         lastBeat = Date.now();
       }
-      if (!this.busy) this.busy = this.runNext().then(() => undefined, (err) => this.o.logger.error({ err }, 'job runner failed')).finally(() => (this.busy = null));
+      if (!this.busy)
+        this.busy = this.runNext()
+          .then(
+            () => undefined,
+            (err) => this.o.logger.error({ err }, 'job runner failed'),
+          )
+          .finally(() => (this.busy = null));
     }, this.o.pollMs ?? 100);
   }
 
@@ -90,7 +93,12 @@ export class JobRunner {
     const { db, audit } = this.o;
     // Runs of an earlier attempt still marked running belong to a process that died.
     if (job.attempt > 1) failInterruptedRuns(db, job.id, 'interrupted: its job was restarted');
-    audit.append({ actor: this.owner, action: 'job.started', subject: job.id, details: { kind: job.kind, attempt: job.attempt, agreementIds: job.agreementIds } });
+    audit.append({
+      actor: this.owner,
+      action: 'job.started',
+      subject: job.id,
+      details: { kind: job.kind, attempt: job.attempt, agreementIds: job.agreementIds },
+    });
     let lost = false;
     const lease = setInterval(() => {
       if (!renewLease(db, job.id, this.owner, this.leaseMs)) lost = true;
@@ -100,7 +108,10 @@ export class JobRunner {
       progress: (phase, done, total) => meter.report(phase, done, total),
       cancelled: () => {
         if (lost) return 'another runner took the job over';
-        const current = db.prepare('SELECT cancel_requested, cancel_reason FROM jobs WHERE id = ?').get(job.id) as { cancel_requested: number; cancel_reason: string | null };
+        const current = db.prepare('SELECT cancel_requested, cancel_reason FROM jobs WHERE id = ?').get(job.id) as {
+          cancel_requested: number;
+          cancel_reason: string | null;
+        };
         if (current.cancel_requested) return current.cancel_reason ?? 'cancelled';
         // `mofang runs cancel` on this node targets the run rather than the job.
         const run = db.prepare(`SELECT 1 FROM runs WHERE job_id = ? AND status = 'running' AND cancel_requested = 1`).get(job.id);
@@ -119,7 +130,12 @@ export class JobRunner {
       } else if (RETRYABLE.has(e.code) && job.attempt < this.o.maxAttempts) {
         const delay = this.o.retryDelayMs * 2 ** (job.attempt - 1);
         requeueJob(db, job.id, e.code, `${e.message} (attempt ${job.attempt} of ${this.o.maxAttempts}; retrying in ${Math.round(delay / 1000)} s)`, delay);
-        audit.append({ actor: this.owner, action: 'job.retrying', subject: job.id, details: { code: e.code, reason: e.message, attempt: job.attempt, delayMs: delay } });
+        audit.append({
+          actor: this.owner,
+          action: 'job.retrying',
+          subject: job.id,
+          details: { code: e.code, reason: e.message, attempt: job.attempt, delayMs: delay },
+        });
       } else {
         const message = RETRYABLE.has(e.code) ? `${e.message} (gave up after ${job.attempt} attempts)` : e.message;
         finishJob(db, job.id, { status: 'failed', code: e.code, message });

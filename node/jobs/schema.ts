@@ -3,7 +3,7 @@
  * a CLI process) claim a job, and lets another runner take over a job whose owner died.
  */
 import type { Migration } from '../store/db.js';
-export const JOB_SCHEMA_V2 = `
+const JOB_SCHEMA_V2 = `
 CREATE TABLE jobs (
   id TEXT PRIMARY KEY,
   kind TEXT NOT NULL CHECK (kind IN ('overlap', 'enrich', 'intersect')),
@@ -43,7 +43,7 @@ CREATE TABLE runners (
 `;
 
 /** Migration 5: aggregate and score jobs (the CHECK constraint needs a rebuild of the table). */
-export const JOB_SCHEMA_V5 = `
+const JOB_SCHEMA_V5 = `
 CREATE TABLE jobs_v5 (
   id TEXT PRIMARY KEY,
   kind TEXT NOT NULL CHECK (kind IN ('overlap', 'enrich', 'intersect', 'aggregate', 'score')),

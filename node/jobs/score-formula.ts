@@ -9,9 +9,7 @@
 import { MofangError } from '../errors.js';
 import type { GroupRelease } from '../scores/joint-scores.js';
 
-export type ScoreFormula =
-  | { kind: 'size-x-mean'; column: string }
-  | { kind: 'weighted'; weights: { column: string; weight: number }[] };
+export type ScoreFormula = { kind: 'size-x-mean'; column: string } | { kind: 'weighted'; weights: { column: string; weight: number }[] };
 
 const invalid = (why: string) => new MofangError('REQUEST_INVALID', `score: ${why}`, { field: 'score' });
 
@@ -62,16 +60,21 @@ export function rankGroups(groups: readonly GroupRelease[], f: ScoreFormula): Gr
   if (f.kind === 'size-x-mean') {
     for (const g of released) score.set(g.index, g.count!.value * meanOf(g, f.column));
   } else {
-    const range = new Map(f.weights.map((w) => {
-      const means = released.map((g) => meanOf(g, w.column));
-      return [w.column, { lo: Math.min(...means), hi: Math.max(...means) }];
-    }));
+    const range = new Map(
+      f.weights.map((w) => {
+        const means = released.map((g) => meanOf(g, w.column));
+        return [w.column, { lo: Math.min(...means), hi: Math.max(...means) }];
+      }),
+    );
     for (const g of released) {
-      score.set(g.index, f.weights.reduce((sum, w) => {
-        const { lo, hi } = range.get(w.column)!;
-        const normalised = hi > lo ? (meanOf(g, w.column) - lo) / (hi - lo) : 0.5;
-        return sum + w.weight * normalised;
-      }, 0));
+      score.set(
+        g.index,
+        f.weights.reduce((sum, w) => {
+          const { lo, hi } = range.get(w.column)!;
+          const normalised = hi > lo ? (meanOf(g, w.column) - lo) / (hi - lo) : 0.5;
+          return sum + w.weight * normalised;
+        }, 0),
+      );
     }
   }
   const order = [...score.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([index]) => index);

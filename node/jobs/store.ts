@@ -50,10 +50,27 @@ export interface JobView {
 }
 
 interface JobRow {
-  id: string; kind: JobKind; agreement_ids: string; options: string; status: JobStatus; attempt: number; phase: string | null;
-  done: number; total: number; rate: number | null; eta_seconds: number | null; result: string | null; run_ids: string | null;
-  error_code: string | null; error_message: string | null; cancel_requested: number; created_by: string; created_at: string;
-  started_at: string | null; updated_at: string; finished_at: string | null;
+  id: string;
+  kind: JobKind;
+  agreement_ids: string;
+  options: string;
+  status: JobStatus;
+  attempt: number;
+  phase: string | null;
+  done: number;
+  total: number;
+  rate: number | null;
+  eta_seconds: number | null;
+  result: string | null;
+  run_ids: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  cancel_requested: number;
+  created_by: string;
+  created_at: string;
+  started_at: string | null;
+  updated_at: string;
+  finished_at: string | null;
 }
 
 const TERMINAL: JobStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -63,20 +80,38 @@ const iso = (t = Date.now()) => new Date(t).toISOString();
 
 function toView(r: JobRow): JobView {
   return {
-    id: r.id, kind: r.kind, agreementIds: JSON.parse(r.agreement_ids), options: JSON.parse(r.options), status: r.status,
-    attempt: r.attempt, phase: r.phase, progress: { done: r.done, total: r.total, rate: r.rate, etaSeconds: r.eta_seconds },
-    result: r.result ? JSON.parse(r.result) : null, runIds: r.run_ids ? r.run_ids.split(',') : [],
-    error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null, cancelRequested: r.cancel_requested === 1,
-    createdBy: r.created_by, createdAt: r.created_at, startedAt: r.started_at, updatedAt: r.updated_at, finishedAt: r.finished_at,
+    id: r.id,
+    kind: r.kind,
+    agreementIds: JSON.parse(r.agreement_ids),
+    options: JSON.parse(r.options),
+    status: r.status,
+    attempt: r.attempt,
+    phase: r.phase,
+    progress: { done: r.done, total: r.total, rate: r.rate, etaSeconds: r.eta_seconds },
+    result: r.result ? JSON.parse(r.result) : null,
+    runIds: r.run_ids ? r.run_ids.split(',') : [],
+    error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
+    cancelRequested: r.cancel_requested === 1,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    updatedAt: r.updated_at,
+    finishedAt: r.finished_at,
   };
 }
 
 export function createJob(db: Db, job: { kind: JobKind; agreementIds: string[]; options?: JobView['options']; createdBy: string }): JobView {
   const id = randomUUID();
   const now = iso();
-  db.prepare(
-    `INSERT INTO jobs (id, kind, agreement_ids, options, status, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`,
-  ).run(id, job.kind, JSON.stringify(job.agreementIds), JSON.stringify(job.options ?? {}), job.createdBy, now, now);
+  db.prepare(`INSERT INTO jobs (id, kind, agreement_ids, options, status, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`).run(
+    id,
+    job.kind,
+    JSON.stringify(job.agreementIds),
+    JSON.stringify(job.options ?? {}),
+    job.createdBy,
+    now,
+    now,
+  );
   return getJob(db, id);
 }
 
@@ -98,18 +133,22 @@ export function listJobs(db: Db, filter: { status?: JobStatus; limit?: number } 
  * died, so the job is resumed by restarting its run. Atomic across processes.
  */
 export function claimJob(db: Db, owner: string, leaseMs: number, only?: string, now = Date.now()): JobView | null {
-  return db.transaction(() => {
-    const row = db.prepare(
-      `SELECT id FROM jobs WHERE ((status = 'queued' AND (not_before IS NULL OR not_before <= ?))
+  return db
+    .transaction(() => {
+      const row = db
+        .prepare(
+          `SELECT id FROM jobs WHERE ((status = 'queued' AND (not_before IS NULL OR not_before <= ?))
           OR (status = 'running' AND lease_until < ?)) AND (? IS NULL OR id = ?) ORDER BY created_at LIMIT 1`,
-    ).get(iso(now), iso(now), only ?? null, only ?? null) as { id: string } | undefined;
-    if (!row) return null;
-    db.prepare(
-      `UPDATE jobs SET status = 'running', attempt = attempt + 1, lease_owner = ?, lease_until = ?, started_at = coalesce(started_at, ?),
+        )
+        .get(iso(now), iso(now), only ?? null, only ?? null) as { id: string } | undefined;
+      if (!row) return null;
+      db.prepare(
+        `UPDATE jobs SET status = 'running', attempt = attempt + 1, lease_owner = ?, lease_until = ?, started_at = coalesce(started_at, ?),
          updated_at = ?, error_code = NULL, error_message = NULL WHERE id = ?`,
-    ).run(owner, iso(now + leaseMs), iso(now), iso(now), row.id);
-    return getJob(db, row.id);
-  }).immediate();
+      ).run(owner, iso(now + leaseMs), iso(now), iso(now), row.id);
+      return getJob(db, row.id);
+    })
+    .immediate();
 }
 
 /** Extends the lease; false when another runner has taken the job over (we must stop). */
@@ -119,40 +158,57 @@ export function renewLease(db: Db, id: string, owner: string, leaseMs: number): 
 }
 
 export function recordProgress(db: Db, id: string, p: { phase: string; done: number; total: number; rate: number | null; etaSeconds: number | null }): void {
-  db.prepare('UPDATE jobs SET phase = ?, done = ?, total = ?, rate = ?, eta_seconds = ?, updated_at = ? WHERE id = ?')
-    .run(p.phase, p.done, p.total, p.rate, p.etaSeconds, iso(), id);
+  db.prepare('UPDATE jobs SET phase = ?, done = ?, total = ?, rate = ?, eta_seconds = ?, updated_at = ? WHERE id = ?').run(
+    p.phase,
+    p.done,
+    p.total,
+    p.rate,
+    p.etaSeconds,
+    iso(),
+    id,
+  );
 }
 
-export function finishJob(db: Db, id: string, outcome: { status: 'succeeded'; result: JobResult } | { status: 'failed' | 'cancelled'; code: string; message: string }): void {
+export function finishJob(
+  db: Db,
+  id: string,
+  outcome: { status: 'succeeded'; result: JobResult } | { status: 'failed' | 'cancelled'; code: string; message: string },
+): void {
   const now = iso();
   if (outcome.status === 'succeeded') {
-    db.prepare(`UPDATE jobs SET status = 'succeeded', result = ?, lease_owner = NULL, lease_until = NULL, eta_seconds = 0, updated_at = ?, finished_at = ? WHERE id = ?`)
-      .run(JSON.stringify(outcome.result), now, now, id);
+    db.prepare(
+      `UPDATE jobs SET status = 'succeeded', result = ?, lease_owner = NULL, lease_until = NULL, eta_seconds = 0, updated_at = ?, finished_at = ? WHERE id = ?`,
+    ).run(JSON.stringify(outcome.result), now, now, id);
   } else {
-    db.prepare(`UPDATE jobs SET status = ?, error_code = ?, error_message = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?, finished_at = ? WHERE id = ?`)
-      .run(outcome.status, outcome.code, outcome.message, now, now, id);
+    db.prepare(
+      `UPDATE jobs SET status = ?, error_code = ?, error_message = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?, finished_at = ? WHERE id = ?`,
+    ).run(outcome.status, outcome.code, outcome.message, now, now, id);
   }
 }
 
 /** Puts a job back in the queue after a retryable failure, not before `delayMs`. */
 export function requeueJob(db: Db, id: string, code: string, message: string, delayMs: number): void {
-  db.prepare(`UPDATE jobs SET status = 'queued', error_code = ?, error_message = ?, lease_owner = NULL, lease_until = NULL, not_before = ?, updated_at = ? WHERE id = ?`)
-    .run(code, message, iso(Date.now() + delayMs), iso(), id);
+  db.prepare(
+    `UPDATE jobs SET status = 'queued', error_code = ?, error_message = ?, lease_owner = NULL, lease_until = NULL, not_before = ?, updated_at = ? WHERE id = ?`,
+  ).run(code, message, iso(Date.now() + delayMs), iso(), id);
 }
 
 /** A queued job is cancelled at once; a running one at its next batch. */
 export function requestCancel(db: Db, id: string, reason: string): JobView {
-  return db.transaction(() => {
-    const job = getJob(db, id);
-    if (TERMINAL.includes(job.status)) throw new MofangError('JOB_STATE', `job ${id} has already ${job.status === 'cancelled' ? 'been cancelled' : job.status}`);
-    if (job.status === 'queued') {
-      finishJob(db, id, { status: 'cancelled', code: 'JOB_CANCELLED', message: reason });
-    } else {
-      db.prepare('UPDATE jobs SET cancel_requested = 1, cancel_reason = ?, updated_at = ? WHERE id = ?').run(reason, iso(), id);
-      db.prepare(`UPDATE runs SET cancel_requested = 1 WHERE job_id = ? AND status = 'running'`).run(id);
-    }
-    return getJob(db, id);
-  }).immediate();
+  return db
+    .transaction(() => {
+      const job = getJob(db, id);
+      if (TERMINAL.includes(job.status))
+        throw new MofangError('JOB_STATE', `job ${id} has already ${job.status === 'cancelled' ? 'been cancelled' : job.status}`);
+      if (job.status === 'queued') {
+        finishJob(db, id, { status: 'cancelled', code: 'JOB_CANCELLED', message: reason });
+      } else {
+        db.prepare('UPDATE jobs SET cancel_requested = 1, cancel_reason = ?, updated_at = ? WHERE id = ?').run(reason, iso(), id);
+        db.prepare(`UPDATE runs SET cancel_requested = 1 WHERE job_id = ? AND status = 'running'`).run(id);
+      }
+      return getJob(db, id);
+    })
+    .immediate();
 }
 
 /** How many jobs there are of each kind and status (for metrics). */
@@ -166,8 +222,11 @@ export function isTerminal(status: JobStatus): boolean {
 
 /** Runners announce themselves so a CLI can tell whether a node will pick its job up. */
 export function beatRunner(db: Db, owner: string): void {
-  db.prepare('INSERT INTO runners (owner, pid, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO UPDATE SET heartbeat_at = excluded.heartbeat_at')
-    .run(owner, process.pid, iso());
+  db.prepare('INSERT INTO runners (owner, pid, heartbeat_at) VALUES (?, ?, ?) ON CONFLICT (owner) DO UPDATE SET heartbeat_at = excluded.heartbeat_at').run(
+    owner,
+    process.pid,
+    iso(),
+  );
 }
 
 export function removeRunner(db: Db, owner: string): void {

@@ -21,15 +21,35 @@ export interface LoggerOptions {
  * Paths censored on every line. `*.x` matches one level down (e.g. `headers.authorization`,
  * `input.email`); deeper structures must not be logged at all.
  */
-export const REDACT_PATHS: readonly string[] = Object.freeze([
+const REDACT_PATHS: readonly string[] = Object.freeze([
   // Secrets
-  'authorization', '*.authorization', 'req.headers.authorization', 'req.headers.cookie',
-  'token', '*.token', 'secret', '*.secret', 'password', '*.password',
+  'authorization',
+  '*.authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'token',
+  '*.token',
+  'secret',
+  '*.secret',
+  'password',
+  '*.password',
   // Identifiers of data subjects
-  'id', 'identifier', '*.identifier', 'identifiers', '*.identifiers',
-  'phone', '*.phone', 'email', '*.email',
+  'id',
+  'identifier',
+  '*.identifier',
+  'identifiers',
+  '*.identifiers',
+  'phone',
+  '*.phone',
+  'email',
+  '*.email',
   // Bodies can hold any of the above
-  'body', '*.body', 'req.body', 'request.body', 'payload', '*.payload',
+  'body',
+  '*.body',
+  'req.body',
+  'request.body',
+  'payload',
+  '*.payload',
 ]);
 
 export const REDACTED = '[redacted]';

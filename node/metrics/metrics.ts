@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import type * as PromClient from 'prom-client';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
-export interface RunMetric {
+interface RunMetric {
   /** The peer's configured name (not its node id: shorter, and what operators use). */
   peer: string;
   operation: string;
@@ -62,33 +62,59 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
   let loop: IntervalHistogram | null = null;
 
   const http = new Histogram({
-    name: 'mofang_http_request_duration_seconds', help: 'HTTP API request latency by method, route pattern and status.',
-    labelNames: ['method', 'route', 'status'], buckets: SECONDS_BUCKETS, registers: [registry],
+    name: 'mofang_http_request_duration_seconds',
+    help: 'HTTP API request latency by method, route pattern and status.',
+    labelNames: ['method', 'route', 'status'],
+    buckets: SECONDS_BUCKETS,
+    registers: [registry],
   });
   new Gauge({
-    name: 'mofang_jobs', help: 'Jobs in the database by kind and status.', labelNames: ['kind', 'status'], registers: [registry],
+    name: 'mofang_jobs',
+    help: 'Jobs in the database by kind and status.',
+    labelNames: ['kind', 'status'],
+    registers: [registry],
     collect() {
       this.reset();
       for (const r of sources.jobCounts?.() ?? []) this.set({ kind: r.kind, status: r.status }, r.count);
     },
   });
   const runs = new Counter({
-    name: 'mofang_runs_total', help: 'Finished protocol runs by peer, operation, role and status.',
-    labelNames: ['peer', 'operation', 'role', 'status'], registers: [registry],
+    name: 'mofang_runs_total',
+    help: 'Finished protocol runs by peer, operation, role and status.',
+    labelNames: ['peer', 'operation', 'role', 'status'],
+    registers: [registry],
   });
   const runBytes = new Counter({
-    name: 'mofang_run_bytes_total', help: 'Bytes exchanged with each peer in finished runs.', labelNames: ['peer', 'direction'], registers: [registry],
+    name: 'mofang_run_bytes_total',
+    help: 'Bytes exchanged with each peer in finished runs.',
+    labelNames: ['peer', 'direction'],
+    registers: [registry],
   });
   const runDuration = new Histogram({
-    name: 'mofang_run_duration_seconds', help: 'Duration of finished protocol runs by peer and operation.',
-    labelNames: ['peer', 'operation'], buckets: RUN_BUCKETS, registers: [registry],
+    name: 'mofang_run_duration_seconds',
+    help: 'Duration of finished protocol runs by peer and operation.',
+    labelNames: ['peer', 'operation'],
+    buckets: RUN_BUCKETS,
+    registers: [registry],
   });
   const imports = new Counter({ name: 'mofang_imports_total', help: 'Dataset imports by outcome.', labelNames: ['status'], registers: [registry] });
   const importRows = new Counter({ name: 'mofang_import_rows_total', help: 'Rows imported into datasets.', registers: [registry] });
-  const importDuration = new Histogram({ name: 'mofang_import_duration_seconds', help: 'Duration of dataset imports.', buckets: RUN_BUCKETS, registers: [registry] });
-  const audit = new Counter({ name: 'mofang_audit_appends_total', help: 'Audit log entries appended by this process, by action.', labelNames: ['action'], registers: [registry] });
+  const importDuration = new Histogram({
+    name: 'mofang_import_duration_seconds',
+    help: 'Duration of dataset imports.',
+    buckets: RUN_BUCKETS,
+    registers: [registry],
+  });
+  const audit = new Counter({
+    name: 'mofang_audit_appends_total',
+    help: 'Audit log entries appended by this process, by action.',
+    labelNames: ['action'],
+    registers: [registry],
+  });
   new Counter({
-    name: 'mofang_peer_refused_calls_total', help: 'Peer calls refused (unpinned caller or over its rate limit).', registers: [registry],
+    name: 'mofang_peer_refused_calls_total',
+    help: 'Peer calls refused (unpinned caller or over its rate limit).',
+    registers: [registry],
     collect() {
       this.reset();
       const counts = sources.peerCalls?.();
@@ -96,14 +122,18 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
     },
   });
   new Counter({
-    name: 'mofang_peer_rate_limited_calls_total', help: 'Peer calls answered RESOURCE_EXHAUSTED by the per-source rate limit.', registers: [registry],
+    name: 'mofang_peer_rate_limited_calls_total',
+    help: 'Peer calls answered RESOURCE_EXHAUSTED by the per-source rate limit.',
+    registers: [registry],
     collect() {
       this.reset();
       this.inc(sources.peerCalls?.().rateLimitedCalls ?? 0);
     },
   });
   new Counter({
-    name: 'mofang_peer_refused_connections_total', help: 'Connections to the peer port closed before TLS by the per-address connection limit.', registers: [registry],
+    name: 'mofang_peer_refused_connections_total',
+    help: 'Connections to the peer port closed before TLS by the per-address connection limit.',
+    registers: [registry],
     collect() {
       this.reset();
       const counts = sources.peerCalls?.();
@@ -111,7 +141,10 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
     },
   });
   new Gauge({
-    name: 'mofang_event_loop_lag_seconds', help: 'Event-loop delay since the previous scrape (mean, p99, max).', labelNames: ['stat'], registers: [registry],
+    name: 'mofang_event_loop_lag_seconds',
+    help: 'Event-loop delay since the previous scrape (mean, p99, max).',
+    labelNames: ['stat'],
+    registers: [registry],
     collect() {
       this.reset();
       if (!loop || loop.count === 0) return;

@@ -30,10 +30,11 @@ export function startMetricsServer(metrics: Metrics, address: { host: string; po
       const bound = server.address();
       resolve({
         port: typeof bound === 'object' && bound ? bound.port : address.port,
-        close: () => new Promise<void>((done) => {
-          server.close(() => done());
-          server.closeAllConnections();
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
       });
     });
   });

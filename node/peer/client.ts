@@ -16,8 +16,13 @@ import { fromGrpcError } from './status.js';
 import { untrustedText } from '../text/untrusted.js';
 import {
   peerServiceDefinition,
-  type AgreementAcceptance, type AgreementAck, type AgreementProposal, type AgreementRevocation,
-  type CheckpointMsg, type HandshakeRequest, type HandshakeResponse,
+  type AgreementAcceptance,
+  type AgreementAck,
+  type AgreementProposal,
+  type AgreementRevocation,
+  type CheckpointMsg,
+  type HandshakeRequest,
+  type HandshakeResponse,
 } from './wire.js';
 
 type UnaryMethod = (req: unknown, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
@@ -41,10 +46,16 @@ export function connectionError(peer: { name: string; address: string }, err: { 
   const text = `${err.details ?? ''} ${err.message ?? ''}`;
   const where = `peer ${peer.name} (${peer.address})`;
   if (/ENOTFOUND|EAI_AGAIN|DNS resolution failed|Name resolution failed/i.test(text)) {
-    return new MofangError('PEER_UNREACHABLE', `${where}: its host name does not resolve; check the address (mofang peers update --name ${peer.name} --address <host:port>)`, { peer: peer.name });
+    return new MofangError(
+      'PEER_UNREACHABLE',
+      `${where}: its host name does not resolve; check the address (mofang peers update --name ${peer.name} --address <host:port>)`,
+      { peer: peer.name },
+    );
   }
   if (/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/i.test(text)) {
-    return new MofangError('PEER_UNREACHABLE', `${where} is not reachable over the network: check the address and any firewall between the nodes`, { peer: peer.name });
+    return new MofangError('PEER_UNREACHABLE', `${where} is not reachable over the network: check the address and any firewall between the nodes`, {
+      peer: peer.name,
+    });
   }
   if (/ECONNREFUSED|ECONNRESET|No connection established|Connection dropped/i.test(text)) {
     return new MofangError('PEER_UNREACHABLE', `${where} refused the connection: is \`mofang start\` running there?`, { peer: peer.name });
@@ -83,7 +94,11 @@ export class PeerClient {
         if (!answered && (this.pinMismatch || /certificate|unable to verify|self.signed/i.test(err.details ?? ''))) {
           this.pinMismatch ??= 'a certificate other than the pinned one';
           if (!/^sha256:/.test(this.pinMismatch)) this.opts.onPinMismatch(this.pinMismatch);
-          return reject(new MofangError('PEER_NOT_PINNED', `peer ${this.opts.peer.name} presented ${this.pinMismatch}, not the pinned ${this.opts.peer.nodeId}`, { peer: this.opts.peer.name }));
+          return reject(
+            new MofangError('PEER_NOT_PINNED', `peer ${this.opts.peer.name} presented ${this.pinMismatch}, not the pinned ${this.opts.peer.nodeId}`, {
+              peer: this.opts.peer.name,
+            }),
+          );
         }
         reject(connectionError(this.opts.peer, err) ?? fromGrpcError(this.opts.peer.name, err));
       });
@@ -92,7 +107,13 @@ export class PeerClient {
 
   async handshake(req: HandshakeRequest): Promise<HandshakeResponse> {
     const res = await this.call<HandshakeResponse>('Handshake', req);
-    return { ...res, nodeId: untrustedText(res.nodeId, 80), nodeName: untrustedText(res.nodeName, 64), suite: untrustedText(res.suite, 64), software: untrustedText(res.software, 64) };
+    return {
+      ...res,
+      nodeId: untrustedText(res.nodeId, 80),
+      nodeName: untrustedText(res.nodeName, 64),
+      suite: untrustedText(res.suite, 64),
+      software: untrustedText(res.software, 64),
+    };
   }
   proposeAgreement(req: AgreementProposal): Promise<AgreementAck> {
     return this.ack('ProposeAgreement', req);

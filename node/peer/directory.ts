@@ -25,10 +25,14 @@ export class PeerDirectory {
           certPem = readFileSync(p.certificate, 'utf8');
           actual = fingerprintOfPem(certPem);
         } catch (err) {
-          throw new MofangError('CONFIG_INVALID', `peers[${i}].certificate: cannot read a PEM certificate at ${p.certificate} (${(err as Error).message})`, { field: `peers[${i}].certificate` });
+          throw new MofangError('CONFIG_INVALID', `peers[${i}].certificate: cannot read a PEM certificate at ${p.certificate} (${(err as Error).message})`, {
+            field: `peers[${i}].certificate`,
+          });
         }
         if (actual !== p.fingerprint) {
-          throw new MofangError('CONFIG_INVALID', `peers[${i}].fingerprint: the certificate file has fingerprint ${actual}, not the pinned ${p.fingerprint}`, { field: `peers[${i}].fingerprint` });
+          throw new MofangError('CONFIG_INVALID', `peers[${i}].fingerprint: the certificate file has fingerprint ${actual}, not the pinned ${p.fingerprint}`, {
+            field: `peers[${i}].fingerprint`,
+          });
         }
         return { name: p.name, address: p.address, nodeId: p.fingerprint, certPem };
       }),
@@ -41,7 +45,8 @@ export class PeerDirectory {
 
   byName(name: string): Peer {
     const peer = this.peers.find((p) => p.name === name);
-    if (!peer) throw new MofangError('PEER_UNKNOWN', `no peer named "${name}" in the configuration (known: ${this.peers.map((p) => p.name).join(', ') || 'none'})`);
+    if (!peer)
+      throw new MofangError('PEER_UNKNOWN', `no peer named "${name}" in the configuration (known: ${this.peers.map((p) => p.name).join(', ') || 'none'})`);
     return peer;
   }
 

@@ -14,8 +14,14 @@ import type { RefusalSummary } from './refusals.js';
 import type { PeerHandlers as Handlers } from './server.js';
 import {
   PROTOCOL_VERSION,
-  type AgreementAcceptance, type AgreementAck, type AgreementProposal, type AgreementRevocation,
-  type CheckpointMsg, type HandshakeRequest, type HandshakeResponse, type SignatureMsg,
+  type AgreementAcceptance,
+  type AgreementAck,
+  type AgreementProposal,
+  type AgreementRevocation,
+  type CheckpointMsg,
+  type HandshakeRequest,
+  type HandshakeResponse,
+  type SignatureMsg,
 } from './wire.js';
 
 const MAX_TERMS_JSON = 64 * 1024;
@@ -42,15 +48,27 @@ export class PeerHandlers implements Handlers {
 
   handshake = (peer: Peer, req: HandshakeRequest): HandshakeResponse => {
     const refuse = (reason: string) => {
-      this.node.audit.append({ actor: this.actor(peer), action: 'peer.handshake_refused', subject: peer.nodeId, details: { peer: peer.name, reason, direction: 'inbound' } });
+      this.node.audit.append({
+        actor: this.actor(peer),
+        action: 'peer.handshake_refused',
+        subject: peer.nodeId,
+        details: { peer: peer.name, reason, direction: 'inbound' },
+      });
       return new MofangError('PEER_VERSION_MISMATCH', reason);
     };
-    if (req.protocolVersion !== PROTOCOL_VERSION) throw refuse(`protocol version ${req.protocolVersion} is not supported; this node speaks ${PROTOCOL_VERSION}`);
+    if (req.protocolVersion !== PROTOCOL_VERSION)
+      throw refuse(`protocol version ${req.protocolVersion} is not supported; this node speaks ${PROTOCOL_VERSION}`);
     if (req.nodeId !== peer.nodeId) throw refuse('the node id sent does not match the certificate presented');
     if (!Array.isArray(req.suites) || !req.suites.includes(this.node.group.suite)) throw refuse(`no common suite; this node needs ${this.node.group.suite}`);
     // The peer is back: whatever acceptance or revocation we still owe it is due now.
     this.node.agreementDelivery.peerReachable(peer.nodeId);
-    return { nodeId: this.node.identity.nodeId, nodeName: this.node.config.node.name, protocolVersion: PROTOCOL_VERSION, suite: this.node.group.suite, software: `mofang/${packageVersion()}` };
+    return {
+      nodeId: this.node.identity.nodeId,
+      nodeName: this.node.config.node.name,
+      protocolVersion: PROTOCOL_VERSION,
+      suite: this.node.group.suite,
+      software: `mofang/${packageVersion()}`,
+    };
   };
 
   proposeAgreement = (peer: Peer, req: AgreementProposal): AgreementAck => {
@@ -100,7 +118,16 @@ export class PeerHandlers implements Handlers {
 
   refused = (s: RefusalSummary): void => {
     const peer = s.fingerprint ? this.node.peers.byNodeId(s.fingerprint) : undefined;
-    const details = { reason: s.reason, count: s.count, rateLimited: s.rateLimited, methods: s.methods, address: s.host, firstAt: s.firstAt, lastAt: s.lastAt, direction: 'inbound' };
+    const details = {
+      reason: s.reason,
+      count: s.count,
+      rateLimited: s.rateLimited,
+      methods: s.methods,
+      address: s.host,
+      firstAt: s.firstAt,
+      lastAt: s.lastAt,
+      direction: 'inbound',
+    };
     this.node.logger.warn({ fingerprint: s.fingerprint, address: s.host, reason: s.reason, count: s.count }, 'refused inbound calls or connections');
     try {
       this.node.audit.append({ actor: peer ? this.actor(peer) : 'peer:unknown', action: 'peer.refused', subject: s.fingerprint ?? undefined, details });

@@ -27,9 +27,7 @@ export function tokenBuckets(options: TokenBucketsOptions): { take(source: strin
     take(source) {
       const t = now();
       const held = buckets.get(source);
-      const bucket = held
-        ? { tokens: Math.min(burst, held.tokens + ((t - held.at) / 1000) * perSecond), at: t }
-        : { tokens: burst, at: t };
+      const bucket = held ? { tokens: Math.min(burst, held.tokens + ((t - held.at) / 1000) * perSecond), at: t } : { tokens: burst, at: t };
       // Re-inserting keeps the Map in order of last use, so the first key is the one to forget.
       buckets.delete(source);
       if (buckets.size >= maxSources) buckets.delete(buckets.keys().next().value!);

@@ -11,7 +11,14 @@ function setup(maxSources?: number) {
   windows.push(window);
   return { reported, window };
 }
-const call = (host: string, method = 'GetCheckpoint', rateLimited = false, fingerprint: string | null = null) => ({ source: host, fingerprint, host, method, reason: 'not pinned', rateLimited });
+const call = (host: string, method = 'GetCheckpoint', rateLimited = false, fingerprint: string | null = null) => ({
+  source: host,
+  fingerprint,
+  host,
+  method,
+  reason: 'not pinned',
+  rateLimited,
+});
 
 describe('refusalWindow', () => {
   it('reports the first refusal of a source at once and the rest as one summary when the window closes', () => {
@@ -22,8 +29,14 @@ describe('refusalWindow', () => {
     expect(reported).toHaveLength(1);
     window.flush();
     expect(reported[1]).toEqual({
-      fingerprint: null, host: '10.0.0.9', reason: 'not pinned', count: 999, rateLimited: 990, methods: { GetCheckpoint: 999 },
-      firstAt: '2026-01-01T00:00:02.000Z', lastAt: '2026-01-01T00:16:40.000Z',
+      fingerprint: null,
+      host: '10.0.0.9',
+      reason: 'not pinned',
+      count: 999,
+      rateLimited: 990,
+      methods: { GetCheckpoint: 999 },
+      firstAt: '2026-01-01T00:00:02.000Z',
+      lastAt: '2026-01-01T00:16:40.000Z',
     });
     expect(window.counters()).toEqual({ refusedCalls: { 'not pinned': 1000 }, rateLimitedCalls: 0, refusedConnections: {} });
     window.flush();

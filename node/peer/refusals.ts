@@ -97,7 +97,16 @@ export function refusalWindow(options: RefusalWindowOptions) {
       const held = open.get(key);
       if (!held) {
         open.set(key, { fingerprint, host, reason: call.reason, count: 0, rateLimited: 0, methods: {}, firstAt: '', lastAt: '' });
-        report({ fingerprint, host, reason: call.reason, count: 1, rateLimited: call.rateLimited ? 1 : 0, methods: { [call.method]: 1 }, firstAt: at, lastAt: at });
+        report({
+          fingerprint,
+          host,
+          reason: call.reason,
+          count: 1,
+          rateLimited: call.rateLimited ? 1 : 0,
+          methods: { [call.method]: 1 },
+          firstAt: at,
+          lastAt: at,
+        });
         return;
       }
       held.count++;

@@ -27,9 +27,15 @@ import { tokenBuckets, type RateLimit } from './rate-limit.js';
 import { refusalWindow, type RefusalCounters, type RefusalSummary } from './refusals.js';
 import { toGrpcStatus } from './status.js';
 import {
-  PEER_SERVICE_NAME, peerServiceDefinition,
-  type AgreementAcceptance, type AgreementAck, type AgreementProposal, type AgreementRevocation,
-  type CheckpointMsg, type HandshakeRequest, type HandshakeResponse,
+  PEER_SERVICE_NAME,
+  peerServiceDefinition,
+  type AgreementAcceptance,
+  type AgreementAck,
+  type AgreementProposal,
+  type AgreementRevocation,
+  type CheckpointMsg,
+  type HandshakeRequest,
+  type HandshakeResponse,
 } from './wire.js';
 
 export interface PeerHandlers {
@@ -47,7 +53,7 @@ export interface PeerHandlers {
 }
 
 /** Calls per source: pinned peers by certificate, everyone else by remote host. */
-export interface CallLimits {
+interface CallLimits {
   pinned: RateLimit;
   unpinned: RateLimit;
 }
@@ -56,7 +62,7 @@ export interface CallLimits {
  * A pinned peer's job makes two calls per run (Handshake, Run); agreements add a few more. An
  * unpinned caller can only ever be refused, so it gets just enough to read why.
  */
-export const DEFAULT_CALL_LIMITS: Readonly<CallLimits> = Object.freeze({
+const DEFAULT_CALL_LIMITS: Readonly<CallLimits> = Object.freeze({
   pinned: Object.freeze({ burst: 200, perSecond: 50 }),
   unpinned: Object.freeze({ burst: 10, perSecond: 1 }),
 });
@@ -115,22 +121,40 @@ export async function startPeerServer(opts: PeerServerOptions): Promise<PeerServ
       if (pinnedCalls.take(peer.nodeId)) return peer;
       refusals.countRateLimited();
       refusals.record({ source: peer.nodeId, fingerprint, host, method, reason: REFUSAL_REASONS.rateLimited, rateLimited: true });
-      throw new MofangError('PEER_RATE_LIMITED', `more than ${limits.pinned.burst} calls at once or ${limits.pinned.perSecond} a second from peer ${peer.name}; try again later`, { limit: limits.pinned.perSecond });
+      throw new MofangError(
+        'PEER_RATE_LIMITED',
+        `more than ${limits.pinned.burst} calls at once or ${limits.pinned.perSecond} a second from peer ${peer.name}; try again later`,
+        { limit: limits.pinned.perSecond },
+      );
     }
     const limited = !unpinnedCalls.take(host);
     if (limited) refusals.countRateLimited();
-    refusals.record({ source: host, fingerprint, host, method, reason: fingerprint ? REFUSAL_REASONS.notPinned : REFUSAL_REASONS.noCertificate, rateLimited: limited });
+    refusals.record({
+      source: host,
+      fingerprint,
+      host,
+      method,
+      reason: fingerprint ? REFUSAL_REASONS.notPinned : REFUSAL_REASONS.noCertificate,
+      rateLimited: limited,
+    });
     if (limited) throw new MofangError('PEER_RATE_LIMITED', 'too many refused calls from this address; try again later', { limit: limits.unpinned.perSecond });
     // grpc-js only exposes certificates that verified against the pinned ones, so an unknown
     // certificate arrives here as "none": refused either way.
-    throw new MofangError('PEER_NOT_PINNED', fingerprint ? `certificate ${fingerprint} is not pinned on this node` : 'the client certificate is not one this node has pinned');
+    throw new MofangError(
+      'PEER_NOT_PINNED',
+      fingerprint ? `certificate ${fingerprint} is not pinned on this node` : 'the client certificate is not one this node has pinned',
+    );
   };
 
-  const unary = <Req, Res>(method: string, fn: (peer: Peer, req: Req) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> =>
+  const unary =
+    <Req, Res>(method: string, fn: (peer: Peer, req: Req) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> =>
     (call, callback) => {
       Promise.resolve()
         .then(() => fn(authorize(call, method), call.request))
-        .then((res) => callback(null, res), (err) => callback(toGrpcStatus(err) as grpc.ServiceError));
+        .then(
+          (res) => callback(null, res),
+          (err) => callback(toGrpcStatus(err) as grpc.ServiceError),
+        );
     };
 
   server.addService(peerServiceDefinition(), {
@@ -155,7 +179,13 @@ export async function startPeerServer(opts: PeerServerOptions): Promise<PeerServ
   const health = new HealthImplementation({ '': 'SERVING', [PEER_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
 
-  const injector = server.createConnectionInjector(serverCredentials(opts.keyPem, opts.certPem, peers.list().map((p) => p.certPem)));
+  const injector = server.createConnectionInjector(
+    serverCredentials(
+      opts.keyPem,
+      opts.certPem,
+      peers.list().map((p) => p.certPem),
+    ),
+  );
   const connectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...opts.limits.connections, ...opts.connectionLimits };
   const gate = connectionGate(connectionLimits);
   const sockets = new Set<Socket>();
@@ -223,5 +253,8 @@ function listen(front: NetServer, address: string): Promise<number> {
 
 /** 'ipv4:127.0.0.1:5000', '[::1]:5000' → the host: a new connection must not make a new source. */
 function hostOf(peer: string): string {
-  return peer.replace(/^ipv[46]:/, '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  return peer
+    .replace(/^ipv[46]:/, '')
+    .replace(/:\d+$/, '')
+    .replace(/^\[(.*)\]$/, '$1');
 }

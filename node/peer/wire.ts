@@ -11,28 +11,122 @@ import { packageRoot } from '../paths.js';
 /** Bumped on any incompatible change of the wire contract or the protocol flow. */
 export const PROTOCOL_VERSION = 1;
 
-export interface SignatureMsg { signer: string; signature: Buffer; at: string }
-export interface HandshakeRequest { nodeId: string; nodeName: string; protocolVersion: number; suites: string[]; software: string }
-export interface HandshakeResponse { nodeId: string; nodeName: string; protocolVersion: number; suite: string; software: string }
-export interface AgreementProposal { termsJson: string; proposerSignature: SignatureMsg | null }
-export interface AgreementAcceptance { agreementId: string; termsHash: string; acceptorSignature: SignatureMsg | null }
-export interface AgreementRevocation { agreementId: string; reason: string; revokerSignature: SignatureMsg | null }
-export interface AgreementAck { agreementId: string; status: string }
-export interface CheckpointMsg { nodeId: string; seq: number; hash: string; at: string; signature: Buffer }
+export interface SignatureMsg {
+  signer: string;
+  signature: Buffer;
+  at: string;
+}
+export interface HandshakeRequest {
+  nodeId: string;
+  nodeName: string;
+  protocolVersion: number;
+  suites: string[];
+  software: string;
+}
+export interface HandshakeResponse {
+  nodeId: string;
+  nodeName: string;
+  protocolVersion: number;
+  suite: string;
+  software: string;
+}
+export interface AgreementProposal {
+  termsJson: string;
+  proposerSignature: SignatureMsg | null;
+}
+export interface AgreementAcceptance {
+  agreementId: string;
+  termsHash: string;
+  acceptorSignature: SignatureMsg | null;
+}
+export interface AgreementRevocation {
+  agreementId: string;
+  reason: string;
+  revokerSignature: SignatureMsg | null;
+}
+export interface AgreementAck {
+  agreementId: string;
+  status: string;
+}
+export interface CheckpointMsg {
+  nodeId: string;
+  seq: number;
+  hash: string;
+  at: string;
+  signature: Buffer;
+}
 
-export interface AggregateRequestMsg { columns: string[]; histogram: boolean; groupSizes: number[]; membership: boolean; maxGroupsPerRecord: number; unionSize: number }
-export interface RunStart { runId: string; agreementId: string; operation: string; receiverSetSize: number; suite: string; maxBatch: number; labelColumns: string[]; aggregate?: AggregateRequestMsg | null }
-export interface RunAccept { senderSetSize: number; digestLength: number; keyEpoch: number }
-export interface PointBatch { index: number; points: Buffer; group?: number }
-export interface DigestBatch { index: number; digests: Buffer; last: boolean; labels: Buffer }
-export interface RunFinish { released: boolean; count: number; transcriptHash: string }
-export interface ReceiptMsg { runId: string; transcriptHash: string; head: CheckpointMsg | null; signature: SignatureMsg | null }
-export interface RunAbort { code: string; message: string }
-export interface RunProgress { phase: string; done: number; total: number }
-export interface AggregateSettingsMsg { digest: string }
-export interface HeSetupMsg { planDigest: string; publicKeyBytes: number; galoisKeysBytes: number }
-export interface HeChunkMsg { kind: number; index: number; data: Buffer; last: boolean }
-export interface NoisyValuesMsg { values: Buffer }
+export interface AggregateRequestMsg {
+  columns: string[];
+  histogram: boolean;
+  groupSizes: number[];
+  membership: boolean;
+  maxGroupsPerRecord: number;
+  unionSize: number;
+}
+export interface RunStart {
+  runId: string;
+  agreementId: string;
+  operation: string;
+  receiverSetSize: number;
+  suite: string;
+  maxBatch: number;
+  labelColumns: string[];
+  aggregate?: AggregateRequestMsg | null;
+}
+export interface RunAccept {
+  senderSetSize: number;
+  digestLength: number;
+  keyEpoch: number;
+}
+interface PointBatch {
+  index: number;
+  points: Buffer;
+  group?: number;
+}
+interface DigestBatch {
+  index: number;
+  digests: Buffer;
+  last: boolean;
+  labels: Buffer;
+}
+interface RunFinish {
+  released: boolean;
+  count: number;
+  transcriptHash: string;
+}
+export interface ReceiptMsg {
+  runId: string;
+  transcriptHash: string;
+  head: CheckpointMsg | null;
+  signature: SignatureMsg | null;
+}
+interface RunAbort {
+  code: string;
+  message: string;
+}
+export interface RunProgress {
+  phase: string;
+  done: number;
+  total: number;
+}
+interface AggregateSettingsMsg {
+  digest: string;
+}
+interface HeSetupMsg {
+  planDigest: string;
+  publicKeyBytes: number;
+  galoisKeysBytes: number;
+}
+interface HeChunkMsg {
+  kind: number;
+  index: number;
+  data: Buffer;
+  last: boolean;
+}
+interface NoisyValuesMsg {
+  values: Buffer;
+}
 
 /** One frame of a Run stream: exactly one member is set, named by `frame`. */
 export type RunFrame =

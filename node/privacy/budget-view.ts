@@ -20,8 +20,13 @@ export function budgetView(db: Db, agreement: StoredAgreement, now: Date): Budge
   const q = perQueryLoss(agreement);
   const left = (total: number, spent: number, per: number) => (per === 0 ? Infinity : Math.floor(Math.max(0, total - spent) / per));
   return {
-    agreementId: s.agreementId, period: s.period, periodStart: s.periodStart, periodEnd: s.periodEnd,
-    spent: lossView(s.spent), total: lossView(s.total), perQuery: lossView(q),
+    agreementId: s.agreementId,
+    period: s.period,
+    periodStart: s.periodStart,
+    periodEnd: s.periodEnd,
+    spent: lossView(s.spent),
+    total: lossView(s.total),
+    perQuery: lossView(q),
     queriesLeft: Math.min(left(s.total.epsilonMicro, s.spent.epsilonMicro, q.epsilonMicro), left(s.total.deltaNano, s.spent.deltaNano, q.deltaNano)),
   };
 }

@@ -14,23 +14,27 @@ const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, 
 
 describe('record-set codec', () => {
   it('round-trips any sorted set of 48-bit values, in about 4 bytes per record for random fingerprints', () => {
-    fc.assert(fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 2 ** 48 - 1 }), { maxLength: 300 }), (values) => {
-      const sorted = Float64Array.from(values).sort();
-      expect(decodeSet(encodeSet(sorted))).toEqual(sorted);
-    }));
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 2 ** 48 - 1 }), { maxLength: 300 }), (values) => {
+        const sorted = Float64Array.from(values).sort();
+        expect(decodeSet(encodeSet(sorted))).toEqual(sorted);
+      }),
+    );
     const members = fingerprints(key, ids(0, 100_000));
     expect(members.length).toBe(100_000);
     expect(encodeSet(members).length / members.length).toBeLessThan(5);
   });
 
   it('counts the symmetric difference, capped at the limit', () => {
-    fc.assert(fc.property(fc.uniqueArray(fc.nat(1000)), fc.uniqueArray(fc.nat(1000)), (a, b) => {
-      const A = Float64Array.from(a).sort();
-      const B = Float64Array.from(b).sort();
-      const exact = a.filter((x) => !b.includes(x)).length + b.filter((x) => !a.includes(x)).length;
-      expect(symmetricDifference(A, B)).toBe(exact);
-      expect(symmetricDifference(A, B, 5)).toBe(Math.min(5, exact));
-    }));
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.nat(1000)), fc.uniqueArray(fc.nat(1000)), (a, b) => {
+        const A = Float64Array.from(a).sort();
+        const B = Float64Array.from(b).sort();
+        const exact = a.filter((x) => !b.includes(x)).length + b.filter((x) => !a.includes(x)).length;
+        expect(symmetricDifference(A, B)).toBe(exact);
+        expect(symmetricDifference(A, B, 5)).toBe(Math.min(5, exact));
+      }),
+    );
   });
 
   it('is keyed: the same identifiers under another node key give other fingerprints', () => {
@@ -54,8 +58,9 @@ describe('differencing guard (minGroupSize 20)', () => {
   it('refuses a group that differs from one released earlier in the period by 1 to 19 records, and allows the same group or a far one', () => {
     const db = openNodeDatabase(join(mkdtempSync(join(tmpdir(), 'mofang-guard-')), 'mofang.db'));
     recordReleasedGroups(db, agreement, 'run-1', [{ index: 0, ...group('north', 0, 500) }], now);
-    expect(refusal(() => checkDifferencing(db, agreement, [group('north+1', 0, 501)], now)))
-      .toBe("QUERY_TOO_SIMILAR: group 1 ('north+1') differs from group 'north' released by run run-1 in budget period 0 by fewer than the agreement's minGroupSize of 20 records; the difference of the two results could single out those records");
+    expect(refusal(() => checkDifferencing(db, agreement, [group('north+1', 0, 501)], now))).toBe(
+      "QUERY_TOO_SIMILAR: group 1 ('north+1') differs from group 'north' released by run run-1 in budget period 0 by fewer than the agreement's minGroupSize of 20 records; the difference of the two results could single out those records",
+    );
     expect(refusal(() => checkDifferencing(db, agreement, [group('north-19', 19, 500)], now))).toMatch(/^QUERY_TOO_SIMILAR/);
     expect(refusal(() => checkDifferencing(db, agreement, [group('north again', 0, 500)], now))).toBe('allowed');
     expect(refusal(() => checkDifferencing(db, agreement, [group('north-20', 20, 500)], now))).toBe('allowed');
@@ -66,8 +71,9 @@ describe('differencing guard (minGroupSize 20)', () => {
 
   it('refuses two groups of one query that nearly coincide', () => {
     const db = openNodeDatabase(join(mkdtempSync(join(tmpdir(), 'mofang-guard-')), 'mofang.db'));
-    expect(refusal(() => checkDifferencing(db, agreement, [group('a', 0, 300), group('b', 300, 600), group('a+x', 0, 301)], now)))
-      .toMatch(/^QUERY_TOO_SIMILAR: group 3 \('a\+x'\) differs from group 1 \('a'\) of the same query/);
+    expect(refusal(() => checkDifferencing(db, agreement, [group('a', 0, 300), group('b', 300, 600), group('a+x', 0, 301)], now))).toMatch(
+      /^QUERY_TOO_SIMILAR: group 3 \('a\+x'\) differs from group 1 \('a'\) of the same query/,
+    );
     db.close();
   });
 });

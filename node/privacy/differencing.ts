@@ -35,11 +35,16 @@ export function checkDifferencing(db: Db, agreement: StoredAgreement, groups: re
     return d > 0 && d < minGroupSize;
   };
   const refuse = (g: number, other: string) =>
-    new MofangError('QUERY_TOO_SIMILAR', `group ${g + 1} ('${groups[g].label}') differs from ${other} by fewer than the agreement's minGroupSize of ${minGroupSize} records; the difference of the two results could single out those records`, { group: g, minimum: minGroupSize });
+    new MofangError(
+      'QUERY_TOO_SIMILAR',
+      `group ${g + 1} ('${groups[g].label}') differs from ${other} by fewer than the agreement's minGroupSize of ${minGroupSize} records; the difference of the two results could single out those records`,
+      { group: g, minimum: minGroupSize },
+    );
   groups.forEach((group, g) => {
     for (let h = 0; h < g; h++) if (tooClose(group.members, groups[h].members)) throw refuse(g, `group ${h + 1} ('${groups[h].label}') of the same query`);
   });
-  const earlier = db.prepare('SELECT run_id, label, members FROM released_groups WHERE agreement_id = ? AND period = ?')
+  const earlier = db
+    .prepare('SELECT run_id, label, members FROM released_groups WHERE agreement_id = ? AND period = ?')
     .iterate(agreement.id, period) as IterableIterator<{ run_id: string; label: string; members: Buffer }>;
   for (const row of earlier) {
     const released = decodeSet(row.members);
@@ -50,9 +55,17 @@ export function checkDifferencing(db: Db, agreement: StoredAgreement, groups: re
 }
 
 /** Remembers the groups whose numbers a run released, for later checks in the same period. */
-export function recordReleasedGroups(db: Db, agreement: StoredAgreement, runId: string, groups: readonly (GuardedGroup & { index: number })[], now: Date): void {
+export function recordReleasedGroups(
+  db: Db,
+  agreement: StoredAgreement,
+  runId: string,
+  groups: readonly (GuardedGroup & { index: number })[],
+  now: Date,
+): void {
   const period = budgetPeriod(agreement, now).index;
-  const insert = db.prepare('INSERT OR REPLACE INTO released_groups (agreement_id, period, run_id, group_index, label, size, members, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT OR REPLACE INTO released_groups (agreement_id, period, run_id, group_index, label, size, members, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   db.transaction(() => {
     for (const g of groups) insert.run(agreement.id, period, runId, g.index, g.label, g.members.length, encodeSet(g.members), now.toISOString());
   })();

@@ -50,9 +50,18 @@ describe('privacy budget ledger', () => {
     const err = refusal(() => reserve(node, 'run-10'));
     expect(err.code).toBe('PRIVACY_BUDGET_EXHAUSTED');
     expect(err.message).toContain(`agreement ${agreement.id}: privacy budget period 0 (2026-01-01T00:00:00.000Z to 2026-01-31T00:00:00.000Z)`);
-    expect(err.message).toContain('epsilon: 10 spent + 1 requested = 11 exceeds the period\'s budget of 10');
-    expect(err.details).toMatchObject({ agreementId: agreement.id, period: 0, spent: { epsilon: '10' }, requested: { epsilon: '1' }, total: { epsilon: '10' } });
-    const log = node.db.prepare("SELECT action, subject FROM audit_log WHERE action LIKE 'privacy.%' ORDER BY seq").all() as { action: string; subject: string }[];
+    expect(err.message).toContain("epsilon: 10 spent + 1 requested = 11 exceeds the period's budget of 10");
+    expect(err.details).toMatchObject({
+      agreementId: agreement.id,
+      period: 0,
+      spent: { epsilon: '10' },
+      requested: { epsilon: '1' },
+      total: { epsilon: '10' },
+    });
+    const log = node.db.prepare("SELECT action, subject FROM audit_log WHERE action LIKE 'privacy.%' ORDER BY seq").all() as {
+      action: string;
+      subject: string;
+    }[];
     expect(log.filter((e) => e.action === 'privacy.spend')).toHaveLength(10);
     expect(log.at(-1)).toEqual({ action: 'privacy.refused', subject: 'run-10' });
   });
@@ -86,7 +95,13 @@ describe('privacy budget ledger', () => {
   it('counts δ for the Gaussian mechanism', () => {
     const node = open(mkdtempSync(join(tmpdir(), 'mofang-ledger-')));
     const base = agreement.terms.aggregate!;
-    const gaussian = storedAggregateAgreement('proposer', { aggregate: { ...base, mechanism: 'discrete-gaussian', epsilonPerQuery: 0.1, deltaPerQuery: 4e-7, budget: { epsilon: 10, delta: 1e-6, periodDays: 30 } } }, '1f8fad5b-d9cb-469f-a165-70867728950e');
+    const gaussian = storedAggregateAgreement(
+      'proposer',
+      {
+        aggregate: { ...base, mechanism: 'discrete-gaussian', epsilonPerQuery: 0.1, deltaPerQuery: 4e-7, budget: { epsilon: 10, delta: 1e-6, periodDays: 30 } },
+      },
+      '1f8fad5b-d9cb-469f-a165-70867728950e',
+    );
     const r = (id: string) => reserveBudget(node.db, node.audit, { agreement: gaussian, runId: id, role: 'responder', actor: 'peer:bank', now: IN_PERIOD_0 });
     r('g1');
     r('g2');

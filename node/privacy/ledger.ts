@@ -53,12 +53,18 @@ export function budgetPeriod(agreement: StoredAgreement, now: Date): { index: nu
 export function budgetState(db: Db, agreement: StoredAgreement, now: Date): BudgetState {
   const policy = budgetPolicy(aggregateTermsOf(agreement).budget);
   const period = budgetPeriod(agreement, now);
-  const row = db.prepare(
-    'SELECT coalesce(sum(micro_epsilon), 0) AS e, coalesce(sum(nano_delta), 0) AS d FROM privacy_spends WHERE agreement_id = ? AND period = ? AND refunded = 0',
-  ).get(agreement.id, period.index) as { e: number; d: number };
+  const row = db
+    .prepare(
+      'SELECT coalesce(sum(micro_epsilon), 0) AS e, coalesce(sum(nano_delta), 0) AS d FROM privacy_spends WHERE agreement_id = ? AND period = ? AND refunded = 0',
+    )
+    .get(agreement.id, period.index) as { e: number; d: number };
   return {
-    agreementId: agreement.id, period: period.index, periodStart: period.start, periodEnd: period.end,
-    spent: { epsilonMicro: row.e, deltaNano: row.d }, total: policy.total,
+    agreementId: agreement.id,
+    period: period.index,
+    periodStart: period.start,
+    periodEnd: period.end,
+    spent: { epsilonMicro: row.e, deltaNano: row.d },
+    total: policy.total,
   };
 }
 
@@ -72,17 +78,29 @@ export function budgetState(db: Db, agreement: StoredAgreement, now: Date): Budg
 export function reserveBudget(db: Db, audit: AuditSink, r: Reservation): BudgetState {
   const policy = budgetPolicy(aggregateTermsOf(r.agreement).budget);
   const request = perQueryLoss(r.agreement);
-  const outcome = db.transaction(() => {
-    const state = budgetState(db, r.agreement, r.now);
-    if (db.prepare('SELECT 1 FROM privacy_spends WHERE run_id = ?').get(r.runId)) return { state, check: null };
-    const check = checkSpend(policy, state.spent, request);
-    if (!check.ok) return { state, check };
-    db.prepare('INSERT INTO privacy_spends (run_id, agreement_id, period, role, micro_epsilon, nano_delta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(r.runId, r.agreement.id, state.period, r.role, request.epsilonMicro, request.deltaNano, r.now.toISOString());
-    const after: BudgetState = { ...state, spent: { epsilonMicro: state.spent.epsilonMicro + request.epsilonMicro, deltaNano: state.spent.deltaNano + request.deltaNano } };
-    audit.append({ actor: r.actor, action: 'privacy.spend', subject: r.runId, details: { ...describe(after), role: r.role, requested: lossView(request) } });
-    return { state: after, check };
-  }).immediate();
+  const outcome = db
+    .transaction(() => {
+      const state = budgetState(db, r.agreement, r.now);
+      if (db.prepare('SELECT 1 FROM privacy_spends WHERE run_id = ?').get(r.runId)) return { state, check: null };
+      const check = checkSpend(policy, state.spent, request);
+      if (!check.ok) return { state, check };
+      db.prepare('INSERT INTO privacy_spends (run_id, agreement_id, period, role, micro_epsilon, nano_delta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        r.runId,
+        r.agreement.id,
+        state.period,
+        r.role,
+        request.epsilonMicro,
+        request.deltaNano,
+        r.now.toISOString(),
+      );
+      const after: BudgetState = {
+        ...state,
+        spent: { epsilonMicro: state.spent.epsilonMicro + request.epsilonMicro, deltaNano: state.spent.deltaNano + request.deltaNano },
+      };
+      audit.append({ actor: r.actor, action: 'privacy.spend', subject: r.runId, details: { ...describe(after), role: r.role, requested: lossView(request) } });
+      return { state: after, check };
+    })
+    .immediate();
   if (outcome.check === null || outcome.check.ok) return outcome.state;
 
   const s = outcome.state;

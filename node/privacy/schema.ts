@@ -11,7 +11,7 @@
  * sorted keyed 48-bit fingerprints, delta-encoded (set-codec.ts), for the differencing guard.
  */
 import type { Migration } from '../store/db.js';
-export const PRIVACY_SCHEMA_V5 = `
+const PRIVACY_SCHEMA_V5 = `
 CREATE TABLE privacy_spends (
   run_id        TEXT PRIMARY KEY,
   agreement_id  TEXT NOT NULL,
@@ -39,6 +39,4 @@ CREATE INDEX released_groups_period ON released_groups (agreement_id, period);
 `;
 
 /** The privacy domain's migration steps (see node/store/migrations.ts). */
-export const PRIVACY_MIGRATIONS: readonly Migration[] = [
-  { version: 5, sql: PRIVACY_SCHEMA_V5 },
-];
+export const PRIVACY_MIGRATIONS: readonly Migration[] = [{ version: 5, sql: PRIVACY_SCHEMA_V5 }];

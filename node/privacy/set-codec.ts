@@ -60,9 +60,9 @@ export function symmetricDifference(a: Float64Array, b: Float64Array, limit = In
   let j = 0;
   let d = 0;
   while (i < a.length && j < b.length && d < limit) {
-    if (a[i] === b[j]) (i++, j++);
-    else if (a[i] < b[j]) (i++, d++);
-    else (j++, d++);
+    if (a[i] === b[j]) i++, j++;
+    else if (a[i] < b[j]) i++, d++;
+    else j++, d++;
   }
   return Math.min(limit, d + (a.length - i) + (b.length - j));
 }

@@ -12,19 +12,19 @@ import { MofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
 
 /** One released number with what an operator needs to read it. */
-export interface ReleasedNumber {
+interface ReleasedNumber {
   value: number;
   noiseScale: NoiseScale;
   ci95: Interval;
 }
 
-export interface ReleasedMeanView {
+interface ReleasedMeanView {
   value: number;
   noiseScale: { sum: NoiseScale; count: NoiseScale };
   ci95: Interval;
 }
 
-export interface ColumnRelease {
+interface ColumnRelease {
   column: string;
   sum: ReleasedNumber;
   mean: ReleasedMeanView;
@@ -69,7 +69,21 @@ export function saveScoreSet(db: Db, set: Omit<ScoreSet, 'id'>): ScoreSet {
     db.prepare(
       `INSERT INTO joint_score_sets (id, agreement_id, job_id, dataset, grouping, columns, histogram, formula, mechanism, epsilon, delta, membership, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(set.runId, set.agreementId, set.jobId, set.dataset, set.grouping, JSON.stringify(set.columns), set.histogram ? 1 : 0, set.formula, set.mechanism, set.epsilon, set.delta, set.membership ? 1 : 0, set.createdAt);
+    ).run(
+      set.runId,
+      set.agreementId,
+      set.jobId,
+      set.dataset,
+      set.grouping,
+      JSON.stringify(set.columns),
+      set.histogram ? 1 : 0,
+      set.formula,
+      set.mechanism,
+      set.epsilon,
+      set.delta,
+      set.membership ? 1 : 0,
+      set.createdAt,
+    );
     const insert = db.prepare('INSERT INTO joint_segment_scores (set_id, group_index, label, suppressed, score, rank, released) VALUES (?, ?, ?, ?, ?, ?, ?)');
     for (const g of set.groups) insert.run(set.runId, g.index, g.label, g.suppressed ? 1 : 0, g.score, g.rank, JSON.stringify(g));
   })();
@@ -77,16 +91,41 @@ export function saveScoreSet(db: Db, set: Omit<ScoreSet, 'id'>): ScoreSet {
 }
 
 interface SetRow {
-  id: string; agreement_id: string; job_id: string | null; dataset: string; grouping: string; columns: string; histogram: number;
-  formula: string | null; mechanism: string; epsilon: string; delta: string; membership: number; created_at: string;
+  id: string;
+  agreement_id: string;
+  job_id: string | null;
+  dataset: string;
+  grouping: string;
+  columns: string;
+  histogram: number;
+  formula: string | null;
+  mechanism: string;
+  epsilon: string;
+  delta: string;
+  membership: number;
+  created_at: string;
 }
 
 function toSet(db: Db, row: SetRow): ScoreSet {
-  const groups = (db.prepare('SELECT released FROM joint_segment_scores WHERE set_id = ? ORDER BY group_index').pluck().all(row.id) as string[]).map((r) => JSON.parse(r) as GroupRelease);
+  const groups = (db.prepare('SELECT released FROM joint_segment_scores WHERE set_id = ? ORDER BY group_index').pluck().all(row.id) as string[]).map(
+    (r) => JSON.parse(r) as GroupRelease,
+  );
   return {
-    id: row.id, runId: row.id, agreementId: row.agreement_id, jobId: row.job_id, dataset: row.dataset, grouping: row.grouping,
-    columns: JSON.parse(row.columns), histogram: row.histogram === 1, formula: row.formula, mechanism: row.mechanism,
-    epsilon: row.epsilon, delta: row.delta, membership: row.membership === 1, createdAt: row.created_at, groups,
+    id: row.id,
+    runId: row.id,
+    agreementId: row.agreement_id,
+    jobId: row.job_id,
+    dataset: row.dataset,
+    grouping: row.grouping,
+    columns: JSON.parse(row.columns),
+    histogram: row.histogram === 1,
+    formula: row.formula,
+    mechanism: row.mechanism,
+    epsilon: row.epsilon,
+    delta: row.delta,
+    membership: row.membership === 1,
+    createdAt: row.created_at,
+    groups,
   };
 }
 
@@ -99,7 +138,8 @@ export function getScoreSet(db: Db, id: string): ScoreSet {
 
 /** Newest first. */
 export function listScoreSets(db: Db, filter: { agreementId?: string; limit?: number } = {}): ScoreSet[] {
-  const rows = db.prepare('SELECT * FROM joint_score_sets WHERE (? IS NULL OR agreement_id = ?) ORDER BY created_at DESC LIMIT ?')
+  const rows = db
+    .prepare('SELECT * FROM joint_score_sets WHERE (? IS NULL OR agreement_id = ?) ORDER BY created_at DESC LIMIT ?')
     .all(filter.agreementId ?? null, filter.agreementId ?? null, filter.limit ?? 50) as SetRow[];
   return rows.map((r) => toSet(db, r));
 }

@@ -7,7 +7,15 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  type NoiseParams, countSensitivity, describeNoise, histogramSensitivity, noiseScale, planNoise, rationalFromDecimal, scaledBound, sumSensitivity,
+  type NoiseParams,
+  countSensitivity,
+  describeNoise,
+  histogramSensitivity,
+  noiseScale,
+  planNoise,
+  rationalFromDecimal,
+  scaledBound,
+  sumSensitivity,
 } from '../../protocols/dp/index.js';
 import { type AggregationPlan, planAggregation, planDigest } from '../../protocols/he/index.js';
 import type { AggregateColumn } from '../agreements/aggregate-terms.js';
@@ -77,25 +85,36 @@ export function aggregateSetup(
   const sumNoise = columns.map((_, c) => noise[1 + c]);
   const encrypted: EncryptedColumn[] = columns.flatMap((c, i) => [
     { source: i, bucket: null, ...bounds[i], noise: sumNoise[i] },
-    ...(request.histogram ? Array.from({ length: c.buckets!.length + 1 }, (_, b) => ({ source: i, bucket: b, min: 0n, max: 1n, noise: noise[1 + columns.length + i] })) : []),
+    ...(request.histogram
+      ? Array.from({ length: c.buckets!.length + 1 }, (_, b) => ({ source: i, bucket: b, min: 0n, max: 1n, noise: noise[1 + columns.length + i] }))
+      : []),
   ]);
   const plan = planAggregation({
     setSize: Math.max(1, setSize),
     groups: request.groupSizes.length,
-    columns: encrypted.map((e) => ({ name: e.bucket === null ? columns[e.source].column : `${columns[e.source].column}[bucket ${e.bucket}]`, min: e.min, max: e.max })),
+    columns: encrypted.map((e) => ({
+      name: e.bucket === null ? columns[e.source].column : `${columns[e.source].column}[bucket ${e.bucket}]`,
+      min: e.min,
+      max: e.max,
+    })),
+    // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
     noiseBound: encrypted.reduce((max, e) => (noiseBound(e.noise) > max ? noiseBound(e.noise) : max), 0n),
   });
-  const digest = createHash('sha256').update(canonicalJson({
-    context: 'mofang/v1/aggregate-settings',
-    agreementId: agreement.id,
-    termsHash: agreement.termsHash,
-    runId: run.runId,
-    psiSuite: run.psiSuite,
-    request,
-    setSize,
-    plan: planDigest(plan),
-    noise: [describeNoise(noise[0]), ...encrypted.map((e) => describeNoise(e.noise))],
-  })).digest('hex');
+  const digest = createHash('sha256')
+    .update(
+      canonicalJson({
+        context: 'mofang/v1/aggregate-settings',
+        agreementId: agreement.id,
+        termsHash: agreement.termsHash,
+        runId: run.runId,
+        psiSuite: run.psiSuite,
+        request,
+        setSize,
+        plan: planDigest(plan),
+        noise: [describeNoise(noise[0]), ...encrypted.map((e) => describeNoise(e.noise))],
+      }),
+    )
+    .digest('hex');
   return { columns: [...columns], encrypted, countNoise: noise[0], sumNoise, plan, digest };
 }
 

@@ -44,7 +44,11 @@ async function oprfBatches(ctx: StepContext, points: Uint8Array, group: number, 
       const batch = await expectFrame(link, 'evaluated', env.peer.name);
       transcript.add('responder', { frame: 'evaluated', evaluated: batch });
       requireField(batch.index === index && (batch.group ?? 0) === group, 'evaluated.index', `must be batch ${index} of group ${group}`);
-      requireField(batch.points.length > 0 && batch.points.length % POINT_BYTES === 0 && batch.points.length <= maxBatch * POINT_BYTES, 'evaluated.points', `must hold 1 to ${maxBatch} points of ${POINT_BYTES} bytes`);
+      requireField(
+        batch.points.length > 0 && batch.points.length % POINT_BYTES === 0 && batch.points.length <= maxBatch * POINT_BYTES,
+        'evaluated.points',
+        `must hold 1 to ${maxBatch} points of ${POINT_BYTES} bytes`,
+      );
       requireField(offset + batch.points.length <= fx.length, 'evaluated.points', `more points than the ${fx.length / POINT_BYTES} sent`);
       fx.set(await receiver.finalize(batch.points), offset);
       offset += batch.points.length;
@@ -63,7 +67,11 @@ async function receiveSenderDigests(ctx: StepContext, m: number, length: number)
     const batch = await expectFrame(ctx.link, 'senderDigests', ctx.env.peer.name);
     ctx.transcript.add('responder', { frame: 'senderDigests', senderDigests: batch });
     requireField(batch.index === index, 'senderDigests.index', `must be ${index}`);
-    requireField(batch.digests.length % length === 0 && batch.digests.length <= ctx.maxBatch * length, 'senderDigests.digests', `must hold at most ${ctx.maxBatch} digests of ${length} bytes`);
+    requireField(
+      batch.digests.length % length === 0 && batch.digests.length <= ctx.maxBatch * length,
+      'senderDigests.digests',
+      `must hold at most ${ctx.maxBatch} digests of ${length} bytes`,
+    );
     requireField(offset + batch.digests.length <= all.length, 'senderDigests.digests', `more digests than the announced ${m}`);
     requireField(batch.labels.length === 0, 'senderDigests.labels', 'an aggregate run carries no labels');
     all.set(batch.digests, offset);
@@ -184,7 +192,10 @@ export async function responderPsi(ctx: StepContext, input: ResponderPsiInput): 
   if (digestBatches.length === 0) digestBatches.push({ index: 0, bytes: Buffer.alloc(0) });
   for (const b of digestBatches) {
     ctx.checkCancelled();
-    await ctx.send({ frame: 'senderDigests', senderDigests: { index: b.index, digests: b.bytes, last: b.index === digestBatches.length - 1, labels: Buffer.alloc(0) } });
+    await ctx.send({
+      frame: 'senderDigests',
+      senderDigests: { index: b.index, digests: b.bytes, last: b.index === digestBatches.length - 1, labels: Buffer.alloc(0) },
+    });
   }
   return sorted.order;
 }

@@ -60,23 +60,32 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
   const columns = checkAggregateColumnsAllowed(agreement, q.columns, q.histogram);
   const own = ownSet(env.db, env.group, dataset);
   const groups = await q.groups.groups(env.db, dataset, own.generation);
-  checkAggregateGroups(agreement, groups.map((g) => g.rows.length));
+  checkAggregateGroups(
+    agreement,
+    groups.map((g) => g.rows.length),
+  );
   const membership = terms.outputs.enrich.includes(agreement.localParty);
 
   // Rows → positions in our point array.
   const position = new Map<number, number>();
   own.rows.forEach((row, i) => position.set(row, i));
-  const indices = groups.map((g) => Uint32Array.from(g.rows, (row) => {
-    const i = position.get(row);
-    if (i === undefined) throw new MofangError('INTERNAL', `group '${g.label}': row ${row} is not in dataset ${dataset}`);
-    return i;
-  }));
+  const indices = groups.map((g) =>
+    Uint32Array.from(g.rows, (row) => {
+      const i = position.get(row);
+      if (i === undefined) throw new MofangError('INTERNAL', `group '${g.label}': row ${row} is not in dataset ${dataset}`);
+      return i;
+    }),
+  );
   const all = union(indices);
   const maxGroupsPerRecord = maxMultiplicity(indices, own.rows.length);
   if (!membership && maxGroupsPerRecord > 1) {
-    throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreement.id}: the groups overlap; without membership (outputs.enrich) an aggregate query needs disjoint groups`);
+    throw new MofangError(
+      'OPERATION_NOT_ALLOWED',
+      `agreement ${agreement.id}: the groups overlap; without membership (outputs.enrich) an aggregate query needs disjoint groups`,
+    );
   }
-  if (all.length < terms.minIntersection) throw new MofangError('INPUT_BELOW_MINIMUM', `the groups hold fewer records than the agreement's minimum of ${terms.minIntersection}`);
+  if (all.length < terms.minIntersection)
+    throw new MofangError('INPUT_BELOW_MINIMUM', `the groups hold fewer records than the agreement's minimum of ${terms.minIntersection}`);
 
   // Differencing guard, before anything is spent or sent.
   const key = fingerprintKey(env.identity.keyPem);
@@ -85,28 +94,72 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
 
   const runId = randomUUID();
   const sent = membership ? all.length : indices.reduce((n, g) => n + g.length, 0);
-  insertRun(env.db, { id: runId, jobId: q.job?.jobId, agreementId: agreement.id, operation: 'aggregate', role: 'querier', peerNodeId: env.peer.nodeId, dataset, localSize: all.length });
+  insertRun(env.db, {
+    id: runId,
+    jobId: q.job?.jobId,
+    agreementId: agreement.id,
+    operation: 'aggregate',
+    role: 'querier',
+    peerNodeId: env.peer.nodeId,
+    dataset,
+    localSize: all.length,
+  });
   try {
     reserveBudget(env.db, env.audit, { agreement, runId, role: 'querier', actor: q.actor, now });
   } catch (err) {
     finishRun(env.db, runId, { status: 'failed', errorCode: asMofangError(err).code, errorMessage: asMofangError(err).message, stats: link.stats });
     throw err;
   }
-  env.audit.append({ actor: q.actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation: 'aggregate', role: 'querier', peer: env.peer.nodeId, dataset, localSize: all.length, groups: groups.length, grouping: q.groups.grouping, columns: q.columns, histogram: q.histogram, membership, jobId: q.job?.jobId ?? null } });
+  env.audit.append({
+    actor: q.actor,
+    action: 'run.started',
+    subject: runId,
+    details: {
+      agreementId: agreement.id,
+      operation: 'aggregate',
+      role: 'querier',
+      peer: env.peer.nodeId,
+      dataset,
+      localSize: all.length,
+      groups: groups.length,
+      grouping: q.groups.grouping,
+      columns: q.columns,
+      histogram: q.histogram,
+      membership,
+      jobId: q.job?.jobId ?? null,
+    },
+  });
 
   const transcript = new Transcript();
   const clock = phaseClock(link);
   const send = transcribedSend(link, transcript, 'querier');
   const checkCancelled = querierCancelCheck(q.job);
   const request: AggregateRequestMsg = {
-    columns: q.columns, histogram: q.histogram, groupSizes: indices.map((g) => g.length), membership, maxGroupsPerRecord, unionSize: membership ? all.length : 0,
+    columns: q.columns,
+    histogram: q.histogram,
+    groupSizes: indices.map((g) => g.length),
+    membership,
+    maxGroupsPerRecord,
+    unionSize: membership ? all.length : 0,
   };
   let aggregator: Aggregator | null = null;
   let accepted = false;
   let peerSize: number | null = null;
   try {
     const maxBatch = env.limits.maxBatch;
-    await send({ frame: 'start', start: { runId, agreementId: agreement.id, operation: 'aggregate', receiverSetSize: sent, suite: env.group.suite, maxBatch, labelColumns: [], aggregate: request } });
+    await send({
+      frame: 'start',
+      start: {
+        runId,
+        agreementId: agreement.id,
+        operation: 'aggregate',
+        receiverSetSize: sent,
+        suite: env.group.suite,
+        maxBatch,
+        labelColumns: [],
+        aggregate: request,
+      },
+    });
     const expectedEpoch = wireEpoch(oprfKeyEpochForRun(terms, 'aggregate', agreement.localParty, now));
     const { accept, m, length } = await receiveAccept(link, env, transcript, { sent, minSetSize: 1, expectedEpoch });
     accepted = true;
@@ -116,7 +169,11 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
     await send({ frame: 'aggregateSettings', aggregateSettings: { digest: setup.digest } });
     const theirs = await expectFrame(link, 'aggregateSettings', env.peer.name);
     transcript.add('responder', { frame: 'aggregateSettings', aggregateSettings: theirs });
-    requireField(theirs.digest === setup.digest, 'aggregateSettings.digest', 'differs from the settings this node derived from the agreement, the query and the partner set size');
+    requireField(
+      theirs.digest === setup.digest,
+      'aggregateSettings.digest',
+      'differs from the settings this node derived from the agreement, the query and the partner set size',
+    );
 
     const masks = await querierPsi(
       { env, link, transcript, send, maxBatch, checkCancelled, progress: (done, total) => q.job?.progress('exchange', done, total) },
@@ -131,16 +188,32 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
     const heSetup = await expectFrame(link, 'heSetup', env.peer.name);
     transcript.add('responder', { frame: 'heSetup', heSetup });
     requireField(heSetup.planDigest === planHash(setup.plan), 'heSetup.planDigest', 'is not the plan this node derived');
-    requireField(Number.isSafeInteger(heSetup.publicKeyBytes) && heSetup.publicKeyBytes >= 1 && heSetup.publicKeyBytes <= setup.plan.bytes.publicKeyMax, 'heSetup.publicKeyBytes', `must be 1 to ${setup.plan.bytes.publicKeyMax}`);
+    requireField(
+      Number.isSafeInteger(heSetup.publicKeyBytes) && heSetup.publicKeyBytes >= 1 && heSetup.publicKeyBytes <= setup.plan.bytes.publicKeyMax,
+      'heSetup.publicKeyBytes',
+      `must be 1 to ${setup.plan.bytes.publicKeyMax}`,
+    );
     requireField(heSetup.galoisKeysBytes === 0, 'heSetup.galoisKeysBytes', 'must be 0: this plan needs no Galois keys');
     const peer = { name: env.peer.name, sender: 'responder' as const };
-    const publicKey = await receiveHeObject(link, peer, transcript, { kind: HE_KIND.publicKey, index: 0, maxBytes: heSetup.publicKeyBytes, what: 'the public key' });
+    const publicKey = await receiveHeObject(link, peer, transcript, {
+      kind: HE_KIND.publicKey,
+      index: 0,
+      maxBytes: heSetup.publicKeyBytes,
+      what: 'the public key',
+    });
     requireField(publicKey.length === heSetup.publicKeyBytes, 'heChunk', `the public key must be the announced ${heSetup.publicKeyBytes} bytes`);
     try {
       aggregator = await createAggregator({ plan: setup.plan, publicKey, masks });
       for (let i = 0; i < setup.plan.ciphertexts; i++) {
         checkCancelled();
-        aggregator.absorb(await receiveHeObject(link, peer, transcript, { kind: HE_KIND.ciphertext, index: i, maxBytes: setup.plan.bytes.ciphertextMax, what: `ciphertext ${i}` }));
+        aggregator.absorb(
+          await receiveHeObject(link, peer, transcript, {
+            kind: HE_KIND.ciphertext,
+            index: i,
+            maxBytes: setup.plan.bytes.ciphertextMax,
+            what: `ciphertext ${i}`,
+          }),
+        );
         q.job?.progress('aggregating', i + 1, setup.plan.ciphertexts);
       }
     } catch (err) {
@@ -160,7 +233,12 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
     }
     const totals = unblind(setup.plan, blinding, values, counts);
     let released = releaseGroups({
-      setup, groups: groups.map((g) => ({ label: g.label, inputSize: g.rows.length })), counts, totals, minGroupSize: section.minGroupSize, countNoise,
+      setup,
+      groups: groups.map((g) => ({ label: g.label, inputSize: g.rows.length })),
+      counts,
+      totals,
+      minGroupSize: section.minGroupSize,
+      countNoise,
     });
     if (q.rank) released = q.rank(released);
     checkCancelled();
@@ -172,16 +250,49 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
     const spent = lossView(perQueryLoss(agreement));
     const set = env.db.transaction(() => {
       const stored = saveScoreSet(env.db, {
-        runId, agreementId: agreement.id, jobId: q.job?.jobId ?? null, dataset, grouping: q.groups.grouping, columns: q.columns, histogram: q.histogram,
-        formula: q.formula ?? null, mechanism: section.mechanism, epsilon: spent.epsilon, delta: spent.delta, membership, createdAt: now.toISOString(), groups: released,
+        runId,
+        agreementId: agreement.id,
+        jobId: q.job?.jobId ?? null,
+        dataset,
+        grouping: q.groups.grouping,
+        columns: q.columns,
+        histogram: q.histogram,
+        formula: q.formula ?? null,
+        mechanism: section.mechanism,
+        epsilon: spent.epsilon,
+        delta: spent.delta,
+        membership,
+        createdAt: now.toISOString(),
+        groups: released,
       });
-      recordReleasedGroups(env.db, agreement, runId, released.filter((g) => !g.suppressed).map((g) => ({ index: g.index, ...guarded[g.index] })), now);
+      recordReleasedGroups(
+        env.db,
+        agreement,
+        runId,
+        released.filter((g) => !g.suppressed).map((g) => ({ index: g.index, ...guarded[g.index] })),
+        now,
+      );
       finishRun(env.db, runId, { status: 'succeeded', peerSize, resultCount: null, transcriptHash, stats: link.stats });
       return stored;
     })();
     env.audit.append({
-      actor: q.actor, action: 'run.completed', subject: runId,
-      details: { agreementId: agreement.id, operation: 'aggregate', role: 'querier', groups: groups.length, suppressed: released.filter((g) => g.suppressed).length, epsilon: spent.epsilon, delta: spent.delta, mechanism: section.mechanism, keyEpoch: accept.keyEpoch, transcriptHash, ...link.stats, phases: clock.phases() },
+      actor: q.actor,
+      action: 'run.completed',
+      subject: runId,
+      details: {
+        agreementId: agreement.id,
+        operation: 'aggregate',
+        role: 'querier',
+        groups: groups.length,
+        suppressed: released.filter((g) => g.suppressed).length,
+        epsilon: spent.epsilon,
+        delta: spent.delta,
+        mechanism: section.mechanism,
+        keyEpoch: accept.keyEpoch,
+        transcriptHash,
+        ...link.stats,
+        phases: clock.phases(),
+      },
     });
     await link.send({ frame: 'receipt', receipt: makeReceipt(env.identity, env.audit, runId, transcriptHash) });
     link.end();
@@ -197,7 +308,13 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
       finishRun(env.db, runId, { status: 'failed', peerSize, errorCode: e.code, errorMessage: e.message, stats: link.stats });
       // Stopped before the value holder accepted: nothing of its data was exchanged, nothing released.
       if (!accepted) refundReservation(env.db, env.audit, runId, q.actor, `the run stopped before ${env.peer.name} accepted it: ${e.code}`);
-      env.audit.append({ actor: q.actor, action: e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed', subject: runId, details: { agreementId: agreement.id, operation: 'aggregate', role: 'querier', code: e.code, reason: e.message, ...link.stats }, outsider: ['reason'] });
+      env.audit.append({
+        actor: q.actor,
+        action: e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed',
+        subject: runId,
+        details: { agreementId: agreement.id, operation: 'aggregate', role: 'querier', code: e.code, reason: e.message, ...link.stats },
+        outsider: ['reason'],
+      });
     }
     throw e;
   }

@@ -44,7 +44,9 @@ export function releaseGroups(r: ReleaseInput): GroupRelease[] {
         column: column.column,
         sum: release({ noisy: noisySum }, spec.noise, { decimals }),
         mean: releaseMean({ noisySum, sumNoise: spec.noise, noisyCount, countNoise: setup.countNoise, min: spec.min, max: spec.max, decimals }),
-        ...(buckets.length > 0 ? { histogram: { edges: [...column.buckets!], counts: buckets.map(({ e, i }) => release({ noisy: total(i, g) }, e.noise)) } } : {}),
+        ...(buckets.length > 0
+          ? { histogram: { edges: [...column.buckets!], counts: buckets.map(({ e, i }) => release({ noisy: total(i, g) }, e.noise)) } }
+          : {}),
       };
     });
     return { index: g, label: group.label, inputSize: group.inputSize, suppressed: false, count, columns, score: null, rank: null };

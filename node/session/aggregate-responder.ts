@@ -49,19 +49,43 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
     requireField(start.suite === env.group.suite, 'start.suite', `must be ${env.group.suite}`);
     requireField(Number.isInteger(start.maxBatch) && start.maxBatch >= 1, 'start.maxBatch', 'must be a positive integer');
     requireField(req != null, 'start.aggregate', 'is required for an aggregate run');
-    requireField(Array.isArray(req!.columns) && req!.columns.length >= 1 && req!.columns.length <= MAX_COLUMNS_REQUEST, 'start.aggregate.columns', `must list 1 to ${MAX_COLUMNS_REQUEST} columns`);
-    requireField(Array.isArray(req!.groupSizes) && req!.groupSizes.length >= 1 && req!.groupSizes.length <= MAX_GROUPS_REQUEST, 'start.aggregate.groupSizes', `must list 1 to ${MAX_GROUPS_REQUEST} groups`);
-    requireField(req!.groupSizes.every((n) => Number.isSafeInteger(n) && n >= 1 && n <= env.limits.maxSetSize), 'start.aggregate.groupSizes', `each must be an integer from 1 to ${env.limits.maxSetSize}`);
+    requireField(
+      Array.isArray(req!.columns) && req!.columns.length >= 1 && req!.columns.length <= MAX_COLUMNS_REQUEST,
+      'start.aggregate.columns',
+      `must list 1 to ${MAX_COLUMNS_REQUEST} columns`,
+    );
+    requireField(
+      Array.isArray(req!.groupSizes) && req!.groupSizes.length >= 1 && req!.groupSizes.length <= MAX_GROUPS_REQUEST,
+      'start.aggregate.groupSizes',
+      `must list 1 to ${MAX_GROUPS_REQUEST} groups`,
+    );
+    requireField(
+      req!.groupSizes.every((n) => Number.isSafeInteger(n) && n >= 1 && n <= env.limits.maxSetSize),
+      'start.aggregate.groupSizes',
+      `each must be an integer from 1 to ${env.limits.maxSetSize}`,
+    );
     const request = req!;
     const k = request.groupSizes.length;
-    requireField(Number.isInteger(request.maxGroupsPerRecord) && request.maxGroupsPerRecord >= 1 && request.maxGroupsPerRecord <= k, 'start.aggregate.maxGroupsPerRecord', `must be an integer from 1 to ${k}`);
+    requireField(
+      Number.isInteger(request.maxGroupsPerRecord) && request.maxGroupsPerRecord >= 1 && request.maxGroupsPerRecord <= k,
+      'start.aggregate.maxGroupsPerRecord',
+      `must be an integer from 1 to ${k}`,
+    );
     const sent = request.groupSizes.reduce((a, b) => a + b, 0);
     if (request.membership) {
-      requireField(Number.isSafeInteger(request.unionSize) && request.unionSize >= Math.max(...request.groupSizes) && request.unionSize <= sent, 'start.aggregate.unionSize', `must be from the largest group to the sum of the group sizes (${sent})`);
+      requireField(
+        Number.isSafeInteger(request.unionSize) && request.unionSize >= Math.max(...request.groupSizes) && request.unionSize <= sent,
+        'start.aggregate.unionSize',
+        `must be from the largest group to the sum of the group sizes (${sent})`,
+      );
       requireField(start.receiverSetSize === request.unionSize, 'start.receiverSetSize', 'must equal aggregate.unionSize in membership mode');
     } else {
       // Disjoint groups: a record in two groups would reveal whether it matched (aggregate-psi.ts).
-      requireField(request.maxGroupsPerRecord === 1 && request.unionSize === 0, 'start.aggregate', 'shuffled mode needs disjoint groups (maxGroupsPerRecord 1, unionSize 0)');
+      requireField(
+        request.maxGroupsPerRecord === 1 && request.unionSize === 0,
+        'start.aggregate',
+        'shuffled mode needs disjoint groups (maxGroupsPerRecord 1, unionSize 0)',
+      );
       requireField(start.receiverSetSize === sent, 'start.receiverSetSize', 'must equal the sum of the group sizes');
     }
     requireField(start.receiverSetSize <= env.limits.maxSetSize, 'start.receiverSetSize', `must be at most ${env.limits.maxSetSize}`);
@@ -73,25 +97,57 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
     checkDailyQueryLimit(agreement, runsInLastDay(env.db, agreement.id, now));
     const querier = otherParty(agreement.localParty);
     const membership = terms.outputs.enrich.includes(querier);
-    requireField(request.membership === membership, 'start.aggregate.membership', `must be ${membership}: the agreement ${membership ? 'grants' : 'does not grant'} the querier membership`);
+    requireField(
+      request.membership === membership,
+      'start.aggregate.membership',
+      `must be ${membership}: the agreement ${membership ? 'grants' : 'does not grant'} the querier membership`,
+    );
     const columns = checkAggregateColumnsAllowed(agreement, request.columns, request.histogram);
     const info = getDataset(env.db, dataset);
     checkAggregateColumnsAvailable(agreement, info.columns);
     checkAggregateGroups(agreement, request.groupSizes);
-    if (start.receiverSetSize < terms.minIntersection) throw new MofangError('INPUT_BELOW_MINIMUM', `the querier's set is smaller than the agreement's minimum of ${terms.minIntersection}`);
+    if (start.receiverSetSize < terms.minIntersection)
+      throw new MofangError('INPUT_BELOW_MINIMUM', `the querier's set is smaller than the agreement's minimum of ${terms.minIntersection}`);
     const own = ownSetInfo(env.db, env.group, dataset);
     const m = own.size;
-    if (m < terms.minIntersection) throw new MofangError('INPUT_BELOW_MINIMUM', `the value holder's dataset is smaller than the agreement's minimum of ${terms.minIntersection}`);
+    if (m < terms.minIntersection)
+      throw new MofangError('INPUT_BELOW_MINIMUM', `the value holder's dataset is smaller than the agreement's minimum of ${terms.minIntersection}`);
     // The plan (and its overflow bound) before anything is reserved or sent: HE_OVERFLOW refuses here.
     const setup = aggregateSetup(agreement, request, columns, m, { runId: start.runId, psiSuite: env.group.suite });
     const maxBatch = Math.min(start.maxBatch, env.limits.maxBatch);
     const keyEpoch = wireEpoch(oprfKeyEpochForRun(terms, 'aggregate', querier, now));
 
-    insertRun(env.db, { id: start.runId, agreementId: agreement.id, operation: 'aggregate', role: 'responder', peerNodeId: env.peer.nodeId, dataset, localSize: m });
+    insertRun(env.db, {
+      id: start.runId,
+      agreementId: agreement.id,
+      operation: 'aggregate',
+      role: 'responder',
+      peerNodeId: env.peer.nodeId,
+      dataset,
+      localSize: m,
+    });
     runId = start.runId;
     // Both nodes keep a ledger: ours is charged before any of our data is touched.
     reserveBudget(env.db, env.audit, { agreement, runId, role: 'responder', actor, now });
-    env.audit.append({ actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation: 'aggregate', role: 'responder', peer: env.peer.nodeId, dataset, localSize: m, peerSize: start.receiverSetSize, groups: k, columns: request.columns, histogram: request.histogram, membership, keyEpoch } });
+    env.audit.append({
+      actor,
+      action: 'run.started',
+      subject: runId,
+      details: {
+        agreementId: agreement.id,
+        operation: 'aggregate',
+        role: 'responder',
+        peer: env.peer.nodeId,
+        dataset,
+        localSize: m,
+        peerSize: start.receiverSetSize,
+        groups: k,
+        columns: request.columns,
+        histogram: request.histogram,
+        membership,
+        keyEpoch,
+      },
+    });
 
     const clock = phaseClock(link);
     const send = transcribedSend(link, transcript, 'responder');
@@ -99,19 +155,37 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
     const heartbeat = beat(link, env.limits);
     const length = digestLength(start.receiverSetSize, m);
     const evaluated = await env.senderCache.evaluatedSet({
-      agreementId: agreement.id, runId, epoch: keyEpoch, generation: own.generation, size: m, points: own.points, multiply: env.multiply,
-      onProgress: (done, total) => heartbeat('own-set', done, total), signal: link.signal,
+      agreementId: agreement.id,
+      runId,
+      epoch: keyEpoch,
+      generation: own.generation,
+      size: m,
+      points: own.points,
+      multiply: env.multiply,
+      onProgress: (done, total) => heartbeat('own-set', done, total),
+      signal: link.signal,
     });
     await send({ frame: 'accept', accept: { senderSetSize: m, digestLength: length, keyEpoch } });
 
     // Both sides derived the same settings, or neither goes on.
     const theirs = await expectFrame(link, 'aggregateSettings', env.peer.name);
     transcript.add('querier', { frame: 'aggregateSettings', aggregateSettings: theirs });
-    requireField(theirs.digest === setup.digest, 'aggregateSettings.digest', 'differs from the settings this node derived from the agreement, the query and its set size');
+    requireField(
+      theirs.digest === setup.digest,
+      'aggregateSettings.digest',
+      'differs from the settings this node derived from the agreement, the query and its set size',
+    );
     await send({ frame: 'aggregateSettings', aggregateSettings: { digest: setup.digest } });
 
     const ctx = { env, link, transcript, send, maxBatch, checkCancelled };
-    const order = await responderPsi(ctx, { evaluated, groupSizes: request.groupSizes, membership, unionSize: request.unionSize, digestLength: length, heartbeat });
+    const order = await responderPsi(ctx, {
+      evaluated,
+      groupSizes: request.groupSizes,
+      membership,
+      unionSize: request.unionSize,
+      digestLength: length,
+      heartbeat,
+    });
     clock.psiDone();
 
     const values = encryptedValues(readColumns(env.db, own.generation, columns), columns, setup.encrypted, order);
@@ -128,7 +202,12 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
     // the reply (docs/privacy.md), and goes on before the querier can see any total.
     const noise = env.noise ?? secureNoise;
     const eta = setup.encrypted.flatMap((e) => request.groupSizes.map(() => boundedSample(noise, e.noise)));
-    const result = await receiveHeObject(link, { name: env.peer.name, sender: 'querier' }, transcript, { kind: HE_KIND.result, index: 0, maxBytes: setup.plan.bytes.resultMax, what: 'the result ciphertexts' });
+    const result = await receiveHeObject(link, { name: env.peer.name, sender: 'querier' }, transcript, {
+      kind: HE_KIND.result,
+      index: 0,
+      maxBytes: setup.plan.bytes.resultMax,
+      what: 'the result ciphertexts',
+    });
     let blinded: bigint[];
     try {
       blinded = holder.decrypt(result);
@@ -144,7 +223,25 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
     const transcriptHash = transcript.digest();
     requireField(finish.transcriptHash === transcriptHash, 'finish.transcriptHash', 'does not match the transcript this node saw');
     finishRun(env.db, runId, { status: 'succeeded', peerSize: start.receiverSetSize, resultCount: null, transcriptHash, stats: link.stats });
-    env.audit.append({ actor, action: 'run.completed', subject: runId, details: { agreementId: agreement.id, operation: 'aggregate', role: 'responder', groups: k, columns: request.columns, histogram: request.histogram, membership, keyEpoch, fyCached: evaluated.cached, transcriptHash, ...link.stats, phases: clock.phases() } });
+    env.audit.append({
+      actor,
+      action: 'run.completed',
+      subject: runId,
+      details: {
+        agreementId: agreement.id,
+        operation: 'aggregate',
+        role: 'responder',
+        groups: k,
+        columns: request.columns,
+        histogram: request.histogram,
+        membership,
+        keyEpoch,
+        fyCached: evaluated.cached,
+        transcriptHash,
+        ...link.stats,
+        phases: clock.phases(),
+      },
+    });
     await responderReceipts(link, env, runId, transcriptHash);
     link.end();
   } catch (err) {
@@ -155,7 +252,13 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
     if (runId && getRun(env.db, runId).status === 'running') {
       finishRun(env.db, runId, { status: 'failed', errorCode: e.code, errorMessage: e.message, stats: link.stats });
     }
-    env.audit.append({ actor, action: !runId ? 'run.refused' : e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed', subject: runId ?? agreementId, details: { agreementId, operation: 'aggregate', role: 'responder', code: e.code, reason: e.message, ...link.stats }, outsider: RESPONDER_OUTSIDER_FIELDS });
+    env.audit.append({
+      actor,
+      action: !runId ? 'run.refused' : e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed',
+      subject: runId ?? agreementId,
+      details: { agreementId, operation: 'aggregate', role: 'responder', code: e.code, reason: e.message, ...link.stats },
+      outsider: RESPONDER_OUTSIDER_FIELDS,
+    });
   }
 }
 

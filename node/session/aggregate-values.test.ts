@@ -6,7 +6,7 @@ import { bucketOf, encryptedValues } from './aggregate-values.js';
 
 const noise = { mechanism: 'discrete-laplace' as const, scale: rational(1n) };
 
-describe('the value holder\'s encrypted values', () => {
+describe("the value holder's encrypted values", () => {
   it('puts a value in the bucket whose lower edge it reaches', () => {
     expect([5, 100, 299.99, 300, 9000].map((v) => bucketOf(v, [100, 300]))).toEqual([0, 1, 1, 2, 2]);
   });

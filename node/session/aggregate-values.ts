@@ -26,7 +26,12 @@ export function readColumns(db: Db, generation: number, columns: readonly Aggreg
  * The integers to encrypt, one array per encrypted column, gathered into order π (`order[k]` is
  * the row index of the k-th sorted digest).
  */
-export function encryptedValues(raw: readonly Float64Array[], columns: readonly AggregateColumn[], encrypted: readonly EncryptedColumn[], order: Uint32Array): Float64Array[] {
+export function encryptedValues(
+  raw: readonly Float64Array[],
+  columns: readonly AggregateColumn[],
+  encrypted: readonly EncryptedColumn[],
+  order: Uint32Array,
+): Float64Array[] {
   return encrypted.map((e) => {
     const column = columns[e.source];
     const values = raw[e.source];

@@ -4,18 +4,14 @@ import { fromPeerCode } from '../peer/status.js';
 import type { FrameKind, RunFrame, RunProgress } from '../peer/wire.js';
 import type { Link } from './link.js';
 
-export type FrameBody<K extends FrameKind> = Extract<RunFrame, { frame: K }> extends infer F
-  ? F extends Record<K, infer B> ? B : never
-  : never;
+export type FrameBody<K extends FrameKind> = Extract<RunFrame, { frame: K }> extends infer F ? (F extends Record<K, infer B> ? B : never) : never;
 
 /**
  * The next frame, which must be of `kind`; an abort from the peer becomes PEER_REFUSED with its reason.
  * Progress frames in between prove the peer is alive (they reset the receive timeout) and are
  * passed to `onProgress`, if given, for display.
  */
-export async function expectFrame<K extends FrameKind>(
-  link: Link, kind: K, peerName: string, onProgress?: (p: RunProgress) => void,
-): Promise<FrameBody<K>> {
+export async function expectFrame<K extends FrameKind>(link: Link, kind: K, peerName: string, onProgress?: (p: RunProgress) => void): Promise<FrameBody<K>> {
   let frame = await link.receive();
   while (frame.frame === 'progress' && kind !== 'progress') {
     onProgress?.(frame.progress);

@@ -23,7 +23,7 @@ export interface GroupSource {
 }
 
 /** One group: every record of the dataset. */
-export function allRecords(): GroupSource {
+function allRecords(): GroupSource {
   return {
     grouping: 'all',
     groups(db, dataset, generation) {
@@ -47,7 +47,11 @@ export function groupByAttribute(attribute: string): GroupSource {
       const column = getDataset(db, dataset).columns.find((c) => c.name === attribute);
       if (!column) throw new MofangError('REQUEST_INVALID', `group-by: dataset ${dataset} has no attribute '${attribute}'`, { field: 'groupBy' });
       if (column.type === 'number') {
-        throw new MofangError('REQUEST_INVALID', `group-by: attribute '${attribute}' is a number column, not a category; group by a string, boolean or date attribute`, { field: 'groupBy' });
+        throw new MofangError(
+          'REQUEST_INVALID',
+          `group-by: attribute '${attribute}' is a number column, not a category; group by a string, boolean or date attribute`,
+          { field: 'groupBy' },
+        );
       }
       const byValue = new Map<string, number[]>();
       const select = db.prepare(`SELECT row, json_extract(attrs, ?) AS value FROM records WHERE generation = ? ORDER BY row`).raw();

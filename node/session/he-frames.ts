@@ -18,7 +18,13 @@ export function heChunkBytes(maxMessageBytes: number): number {
   return Math.max(16 * 1024, maxMessageBytes - FRAME_OVERHEAD);
 }
 
-export async function sendHeObject(send: (frame: RunFrame) => Promise<void>, kind: number, index: number, bytes: Uint8Array, chunkBytes: number): Promise<void> {
+export async function sendHeObject(
+  send: (frame: RunFrame) => Promise<void>,
+  kind: number,
+  index: number,
+  bytes: Uint8Array,
+  chunkBytes: number,
+): Promise<void> {
   for (let offset = 0; ; offset += chunkBytes) {
     const end = Math.min(offset + chunkBytes, bytes.length);
     const piece = bytes.subarray(offset, end);
@@ -28,14 +34,21 @@ export async function sendHeObject(send: (frame: RunFrame) => Promise<void>, kin
 }
 
 export async function receiveHeObject(
-  link: Link, peer: { name: string; sender: 'querier' | 'responder' }, transcript: Transcript, expected: { kind: number; index: number; maxBytes: number; what: string },
+  link: Link,
+  peer: { name: string; sender: 'querier' | 'responder' },
+  transcript: Transcript,
+  expected: { kind: number; index: number; maxBytes: number; what: string },
 ): Promise<Uint8Array> {
   const pieces: Buffer[] = [];
   let size = 0;
   for (;;) {
     const chunk = await expectFrame(link, 'heChunk', peer.name);
     transcript.add(peer.sender, { frame: 'heChunk', heChunk: chunk });
-    requireField(chunk.kind === expected.kind && chunk.index === expected.index, 'heChunk', `expected ${expected.what} (kind ${expected.kind}, index ${expected.index}), got kind ${chunk.kind} index ${chunk.index}`);
+    requireField(
+      chunk.kind === expected.kind && chunk.index === expected.index,
+      'heChunk',
+      `expected ${expected.what} (kind ${expected.kind}, index ${expected.index}), got kind ${chunk.kind} index ${chunk.index}`,
+    );
     requireField(Buffer.isBuffer(chunk.data) && chunk.data.length > 0, 'heChunk.data', 'must not be empty');
     size += chunk.data.length;
     requireField(size <= expected.maxBytes, 'heChunk.data', `${expected.what} exceeds the plan's bound of ${expected.maxBytes} bytes`);

@@ -6,7 +6,7 @@
  */
 import type { Link, LinkStats } from './link.js';
 
-export interface PhaseStats {
+interface PhaseStats {
   ms: number;
   bytesSent: number;
   bytesReceived: number;

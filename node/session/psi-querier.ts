@@ -4,8 +4,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  LABEL_TAG_BYTES, createAsyncReceiver, decodeLabel, decryptLabels, digests, labelContext, labelLength, matchCount, matchPairs,
-  type LabelColumn, type LabelValue, type MatchPairs,
+  LABEL_TAG_BYTES,
+  createAsyncReceiver,
+  decodeLabel,
+  decryptLabels,
+  digests,
+  labelContext,
+  labelLength,
+  matchCount,
+  matchPairs,
+  type LabelColumn,
+  type LabelValue,
+  type MatchPairs,
 } from '../../protocols/psi/index.js';
 import { labelAttribute, oprfKeyEpochForRun } from '../agreements/model.js';
 import { checkDailyQueryLimit, checkLabelsAllowed, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
@@ -49,8 +59,30 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
   }
   const maxBatch = env.limits.maxBatch;
   const runId = randomUUID();
-  insertRun(env.db, { id: runId, jobId: req.job?.jobId, agreementId: agreement.id, operation: req.operation, role: 'querier', peerNodeId: env.peer.nodeId, dataset, localSize: n });
-  env.audit.append({ actor: req.actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation: req.operation, role: 'querier', peer: env.peer.nodeId, dataset, localSize: n, jobId: req.job?.jobId ?? null } });
+  insertRun(env.db, {
+    id: runId,
+    jobId: req.job?.jobId,
+    agreementId: agreement.id,
+    operation: req.operation,
+    role: 'querier',
+    peerNodeId: env.peer.nodeId,
+    dataset,
+    localSize: n,
+  });
+  env.audit.append({
+    actor: req.actor,
+    action: 'run.started',
+    subject: runId,
+    details: {
+      agreementId: agreement.id,
+      operation: req.operation,
+      role: 'querier',
+      peer: env.peer.nodeId,
+      dataset,
+      localSize: n,
+      jobId: req.job?.jobId ?? null,
+    },
+  });
 
   const transcript = new Transcript();
   const send = transcribedSend(link, transcript, 'querier');
@@ -58,7 +90,18 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
   const progress = psiProgress(req.job, n);
   let peerSize: number | null = null;
   try {
-    await send({ frame: 'start', start: { runId, agreementId: agreement.id, operation: req.operation, receiverSetSize: n, suite: env.group.suite, maxBatch, labelColumns: columns.map((c) => c.column) } });
+    await send({
+      frame: 'start',
+      start: {
+        runId,
+        agreementId: agreement.id,
+        operation: req.operation,
+        receiverSetSize: n,
+        suite: env.group.suite,
+        maxBatch,
+        labelColumns: columns.map((c) => c.column),
+      },
+    });
     const { accept, m, length } = await receiveAccept(link, env, transcript, { sent: n, minSetSize: 0, expectedEpoch, onProgress: progress.peer });
     peerSize = m;
     progress.accepted(m);
@@ -77,7 +120,11 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
         const batch = await expectFrame(link, 'evaluated', env.peer.name, progress.peer);
         transcript.add('responder', { frame: 'evaluated', evaluated: batch });
         requireField(batch.index === index, 'evaluated.index', `must be ${index}`);
-        requireField(batch.points.length > 0 && batch.points.length % POINT_BYTES === 0 && batch.points.length <= maxBatch * POINT_BYTES, 'evaluated.points', `must hold 1 to ${maxBatch} points of ${POINT_BYTES} bytes`);
+        requireField(
+          batch.points.length > 0 && batch.points.length % POINT_BYTES === 0 && batch.points.length <= maxBatch * POINT_BYTES,
+          'evaluated.points',
+          `must hold 1 to ${maxBatch} points of ${POINT_BYTES} bytes`,
+        );
         requireField(offset + batch.points.length <= fx.length, 'evaluated.points', `more points than the ${n} sent`);
         fx.set(await receiver.finalize(batch.points), offset);
         offset += batch.points.length;
@@ -96,9 +143,17 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
       const batch = await expectFrame(link, 'senderDigests', env.peer.name, progress.peer);
       transcript.add('responder', { frame: 'senderDigests', senderDigests: batch });
       requireField(batch.index === index, 'senderDigests.index', `must be ${index}`);
-      requireField(batch.digests.length % length === 0 && batch.digests.length <= maxBatch * length, 'senderDigests.digests', `must hold at most ${maxBatch} digests of ${length} bytes`);
+      requireField(
+        batch.digests.length % length === 0 && batch.digests.length <= maxBatch * length,
+        'senderDigests.digests',
+        `must hold at most ${maxBatch} digests of ${length} bytes`,
+      );
       requireField(offset + batch.digests.length <= senderDigests.length, 'senderDigests.digests', `more digests than the announced ${m}`);
-      requireField(batch.labels.length === (batch.digests.length / length) * sealedLength, 'senderDigests.labels', `must hold one sealed label of ${sealedLength} bytes per digest`);
+      requireField(
+        batch.labels.length === (batch.digests.length / length) * sealedLength,
+        'senderDigests.labels',
+        `must hold one sealed label of ${sealedLength} bytes per digest`,
+      );
       senderDigests.set(batch.digests, offset);
       sealed.set(batch.labels, (offset / length) * sealedLength);
       offset += batch.digests.length;
@@ -130,7 +185,10 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
         // Labels that do not open mean a broken or cheating partner. We fail here, but finish the
         // run normally with the partner: an abort now would tell it which of its labels (and so
         // which of its records) matched ours.
-        withheld = new MofangError('PEER_MESSAGE_INVALID', `sealed labels from ${env.peer.name} do not open: ${asMofangError(err).message}; nothing was stored`);
+        withheld = new MofangError(
+          'PEER_MESSAGE_INVALID',
+          `sealed labels from ${env.peer.name} do not open: ${asMofangError(err).message}; nothing was stored`,
+        );
       }
       if (!withheld) {
         try {
@@ -144,12 +202,31 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
     const peerReceipt = await expectFrame(link, 'receipt', env.peer.name);
     acceptReceipt(env.db, env.audit, env.peer, { runId, transcriptHash }, peerReceipt);
     finishRun(env.db, runId, {
-      status: withheld ? 'failed' : 'succeeded', peerSize, resultCount: withheld ? null : count,
-      attribute: withheld ? null : attribute, transcriptHash, errorCode: withheld?.code, errorMessage: withheld?.message, stats: link.stats,
+      status: withheld ? 'failed' : 'succeeded',
+      peerSize,
+      resultCount: withheld ? null : count,
+      attribute: withheld ? null : attribute,
+      transcriptHash,
+      errorCode: withheld?.code,
+      errorMessage: withheld?.message,
+      stats: link.stats,
     });
     env.audit.append({
-      actor: req.actor, action: withheld ? 'run.withheld' : 'run.completed', subject: runId,
-      details: { agreementId: agreement.id, operation: req.operation, role: 'querier', released: !withheld, resultCount: withheld ? null : count, attribute: withheld ? null : attribute, labels: columns.map((c) => c.column), keyEpoch: accept.keyEpoch, transcriptHash, ...link.stats },
+      actor: req.actor,
+      action: withheld ? 'run.withheld' : 'run.completed',
+      subject: runId,
+      details: {
+        agreementId: agreement.id,
+        operation: req.operation,
+        role: 'querier',
+        released: !withheld,
+        resultCount: withheld ? null : count,
+        attribute: withheld ? null : attribute,
+        labels: columns.map((c) => c.column),
+        keyEpoch: accept.keyEpoch,
+        transcriptHash,
+        ...link.stats,
+      },
     });
     await link.send({ frame: 'receipt', receipt: makeReceipt(env.identity, env.audit, runId, transcriptHash) });
     link.end();
@@ -164,14 +241,27 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
       // Let the abort reach the peer before the caller closes the channel.
       await link.closed();
       finishRun(env.db, runId, { status: 'failed', peerSize, errorCode: e.code, errorMessage: e.message, stats: link.stats });
-      env.audit.append({ actor: req.actor, action: e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed', subject: runId, details: { agreementId: agreement.id, operation: req.operation, role: 'querier', code: e.code, reason: e.message, ...link.stats }, outsider: ['reason'] });
+      env.audit.append({
+        actor: req.actor,
+        action: e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed',
+        subject: runId,
+        details: { agreementId: agreement.id, operation: req.operation, role: 'querier', code: e.code, reason: e.message, ...link.stats },
+        outsider: ['reason'],
+      });
     }
     throw e;
   }
 }
 
 /** The matched records' labels, opened only after `finish` was sent (docs/protocol-psi.md, Labels). */
-function openLabels(o: { agreement: ReturnType<typeof getAgreement>; runId: string; columns: LabelColumn[]; fx: Uint8Array; pairs: MatchPairs; sealed: Uint8Array }): LabelValue[][] {
+function openLabels(o: {
+  agreement: ReturnType<typeof getAgreement>;
+  runId: string;
+  columns: LabelColumn[];
+  fx: Uint8Array;
+  pairs: MatchPairs;
+  sealed: Uint8Array;
+}): LabelValue[][] {
   if (o.columns.length === 0) return [];
   const width = labelLength(o.columns);
   const labels = decryptLabels(o.fx, o.pairs, o.sealed, width, labelContext(labelRunContext(o.agreement.id, o.runId), o.columns));
@@ -187,8 +277,14 @@ function openLabels(o: { agreement: ReturnType<typeof getAgreement>; runId: stri
 function storeEnrichResult(
   env: SessionEnv,
   o: {
-    dataset: string; own: { rows: Uint32Array; generation: number }; matched: ArrayLike<number>; attribute: string;
-    agreement: ReturnType<typeof getAgreement>; runId: string; columns: LabelColumn[]; labels: LabelValue[][];
+    dataset: string;
+    own: { rows: Uint32Array; generation: number };
+    matched: ArrayLike<number>;
+    attribute: string;
+    agreement: ReturnType<typeof getAgreement>;
+    runId: string;
+    columns: LabelColumn[];
+    labels: LabelValue[][];
   },
 ): void {
   const isMatched = new Uint8Array(o.own.rows.length);
@@ -198,7 +294,12 @@ function storeEnrichResult(
     const base = { dataset: o.dataset, generation: o.own.generation, agreementId: o.agreement.id, runId: o.runId };
     writeJointAttribute(env.db, { ...base, rows: o.own.rows, name: o.attribute, value: Array.from(isMatched, (m) => (m ? 'true' : 'false')) });
     o.columns.forEach((column, c) => {
-      writeJointAttribute(env.db, { ...base, rows: matchedRows, name: labelAttribute(o.agreement.terms, column.column), value: o.labels.map((d) => JSON.stringify(d[c])) });
+      writeJointAttribute(env.db, {
+        ...base,
+        rows: matchedRows,
+        name: labelAttribute(o.agreement.terms, column.column),
+        value: o.labels.map((d) => JSON.stringify(d[c])),
+      });
     });
   })();
 }

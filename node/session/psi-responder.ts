@@ -7,8 +7,17 @@
  * violation aborts the run with a catalogued code, never a crash.
  */
 import {
-  LABEL_TAG_BYTES, assertDistinctF, createAsyncSender, digestLength, encodeLabels, encryptLabels, gather,
-  labelContext, labelLength, shuffle, type LabelColumn,
+  LABEL_TAG_BYTES,
+  assertDistinctF,
+  createAsyncSender,
+  digestLength,
+  encodeLabels,
+  encryptLabels,
+  gather,
+  labelContext,
+  labelLength,
+  shuffle,
+  type LabelColumn,
 } from '../../protocols/psi/index.js';
 import { otherParty, oprfKeyEpochForRun } from '../agreements/model.js';
 import { checkDailyQueryLimit, checkLabelColumnsAvailable, checkLabelsAllowed, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
@@ -44,10 +53,18 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     if (start.operation === 'aggregate') return await runAggregateResponder(env, link, start, transcript);
     requireField(UUID.test(start.runId), 'start.runId', 'must be a lower-case UUID');
     requireField(start.operation === 'overlap' || start.operation === 'enrich', 'start.operation', 'must be overlap or enrich');
-    requireField(Number.isSafeInteger(start.receiverSetSize) && start.receiverSetSize >= 1 && start.receiverSetSize <= env.limits.maxSetSize, 'start.receiverSetSize', `must be an integer from 1 to ${env.limits.maxSetSize}`);
+    requireField(
+      Number.isSafeInteger(start.receiverSetSize) && start.receiverSetSize >= 1 && start.receiverSetSize <= env.limits.maxSetSize,
+      'start.receiverSetSize',
+      `must be an integer from 1 to ${env.limits.maxSetSize}`,
+    );
     requireField(start.suite === env.group.suite, 'start.suite', `must be ${env.group.suite}`);
     requireField(Number.isInteger(start.maxBatch) && start.maxBatch >= 1, 'start.maxBatch', 'must be a positive integer');
-    requireField(Array.isArray(start.labelColumns) && start.labelColumns.length <= MAX_LABEL_REQUEST, 'start.labelColumns', `must list at most ${MAX_LABEL_REQUEST} columns`);
+    requireField(
+      Array.isArray(start.labelColumns) && start.labelColumns.length <= MAX_LABEL_REQUEST,
+      'start.labelColumns',
+      `must list at most ${MAX_LABEL_REQUEST} columns`,
+    );
     operation = start.operation as 'overlap' | 'enrich';
     // Peer text until the agreement is found: made safe before it is looked up, echoed or audited.
     agreementId = untrustedText(start.agreementId, 64);
@@ -74,15 +91,37 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     const keyEpoch = wireEpoch(oprfKeyEpochForRun(terms, operation, otherParty(agreement.localParty), now));
     insertRun(env.db, { id: start.runId, agreementId: agreement.id, operation, role: 'responder', peerNodeId: env.peer.nodeId, dataset, localSize: m });
     runId = start.runId;
-    env.audit.append({ actor, action: 'run.started', subject: runId, details: { agreementId: agreement.id, operation, role: 'responder', peer: env.peer.nodeId, dataset, localSize: m, peerSize: n, keyEpoch, labels: columns.map((c) => c.column) } });
+    env.audit.append({
+      actor,
+      action: 'run.started',
+      subject: runId,
+      details: {
+        agreementId: agreement.id,
+        operation,
+        role: 'responder',
+        peer: env.peer.nodeId,
+        dataset,
+        localSize: m,
+        peerSize: n,
+        keyEpoch,
+        labels: columns.map((c) => c.column),
+      },
+    });
 
     const send = transcribedSend(link, transcript, 'responder');
     const checkCancelled = responderCancelCheck(env, runId);
     const heartbeat = beat(link, env.limits);
     const length = digestLength(n, m);
     const evaluated = await env.senderCache.evaluatedSet({
-      agreementId: agreement.id, runId, epoch: keyEpoch, generation: own.generation, size: m, points: own.points, multiply: env.multiply,
-      onProgress: (done, total) => heartbeat('own-set', done, total), signal: link.signal,
+      agreementId: agreement.id,
+      runId,
+      epoch: keyEpoch,
+      generation: own.generation,
+      size: m,
+      points: own.points,
+      multiply: env.multiply,
+      onProgress: (done, total) => heartbeat('own-set', done, total),
+      signal: link.signal,
     });
     await send({ frame: 'accept', accept: { senderSetSize: m, digestLength: length, keyEpoch } });
 
@@ -127,7 +166,15 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     if (digestBatches.length === 0) digestBatches.push({ index: 0, bytes: Buffer.alloc(0) });
     for (const b of digestBatches) {
       checkCancelled();
-      await send({ frame: 'senderDigests', senderDigests: { index: b.index, digests: b.bytes, last: b.index === digestBatches.length - 1, labels: labelBatches[b.index]?.bytes ?? Buffer.alloc(0) } });
+      await send({
+        frame: 'senderDigests',
+        senderDigests: {
+          index: b.index,
+          digests: b.bytes,
+          last: b.index === digestBatches.length - 1,
+          labels: labelBatches[b.index]?.bytes ?? Buffer.alloc(0),
+        },
+      });
     }
 
     const finish = await expectFrame(link, 'finish', env.peer.name);
@@ -141,7 +188,11 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     if (!finish.released) {
       withheld = new MofangError('RESULT_BELOW_MINIMUM', `the querier withheld the result: it is below the agreement's minimum of ${terms.minIntersection}`);
     } else if (weReceive) {
-      requireField(Number.isSafeInteger(finish.count) && finish.count >= 0 && finish.count <= Math.min(n, m), 'finish.count', `must be an integer from 0 to ${Math.min(n, m)}`);
+      requireField(
+        Number.isSafeInteger(finish.count) && finish.count >= 0 && finish.count <= Math.min(n, m),
+        'finish.count',
+        `must be an integer from 0 to ${Math.min(n, m)}`,
+      );
       try {
         checkResultReleasable(agreement, finish.count);
         resultCount = finish.count;
@@ -149,8 +200,32 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
         withheld = asMofangError(err);
       }
     }
-    finishRun(env.db, runId, { status: withheld ? 'failed' : 'succeeded', peerSize: n, resultCount, transcriptHash, errorCode: withheld?.code, errorMessage: withheld?.message, stats: link.stats });
-    env.audit.append({ actor, action: withheld ? 'run.withheld' : 'run.completed', subject: runId, details: { agreementId: agreement.id, operation, role: 'responder', released: !withheld, resultCount, keyEpoch, fyCached: evaluated.cached, labels: columns.map((c) => c.column), transcriptHash, ...link.stats } });
+    finishRun(env.db, runId, {
+      status: withheld ? 'failed' : 'succeeded',
+      peerSize: n,
+      resultCount,
+      transcriptHash,
+      errorCode: withheld?.code,
+      errorMessage: withheld?.message,
+      stats: link.stats,
+    });
+    env.audit.append({
+      actor,
+      action: withheld ? 'run.withheld' : 'run.completed',
+      subject: runId,
+      details: {
+        agreementId: agreement.id,
+        operation,
+        role: 'responder',
+        released: !withheld,
+        resultCount,
+        keyEpoch,
+        fyCached: evaluated.cached,
+        labels: columns.map((c) => c.column),
+        transcriptHash,
+        ...link.stats,
+      },
+    });
     await responderReceipts(link, env, runId, transcriptHash);
     link.end();
   } catch (err) {
@@ -161,6 +236,12 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
       finishRun(env.db, runId, { status: 'failed', errorCode: e.code, errorMessage: e.message, stats: link.stats });
     }
     // Refusals are audited too: a query outside an agreement is evidence compliance wants.
-    env.audit.append({ actor, action: !runId ? 'run.refused' : e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed', subject: runId ?? agreementId ?? undefined, details: { agreementId, operation, role: 'responder', code: e.code, reason: e.message, ...link.stats }, outsider: RESPONDER_OUTSIDER_FIELDS });
+    env.audit.append({
+      actor,
+      action: !runId ? 'run.refused' : e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed',
+      subject: runId ?? agreementId ?? undefined,
+      details: { agreementId, operation, role: 'responder', code: e.code, reason: e.message, ...link.stats },
+      outsider: RESPONDER_OUTSIDER_FIELDS,
+    });
   }
 }

@@ -50,10 +50,19 @@ export function acceptReceipt(
     throw new MofangError('PEER_SIGNATURE_INVALID', 'receipt: signature does not verify');
   }
   db.transaction(() => {
-    db.prepare('INSERT OR REPLACE INTO receipts (run_id, signer, body, signature, received_at) VALUES (?, ?, ?, ?, ?)')
-      .run(receipt.runId, sig.signer, body, sig.signature.toString('base64'), new Date().toISOString());
+    db.prepare('INSERT OR REPLACE INTO receipts (run_id, signer, body, signature, received_at) VALUES (?, ?, ?, ?, ?)').run(
+      receipt.runId,
+      sig.signer,
+      body,
+      sig.signature.toString('base64'),
+      new Date().toISOString(),
+    );
     audit.recordPeerCheckpoint(peer.certPem, {
-      nodeId: head.nodeId, seq: head.seq, hash: head.hash, at: head.at, signature: head.signature.toString('base64'),
+      nodeId: head.nodeId,
+      seq: head.seq,
+      hash: head.hash,
+      at: head.at,
+      signature: head.signature.toString('base64'),
     });
   })();
 }

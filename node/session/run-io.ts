@@ -53,10 +53,11 @@ export function querierCancelCheck(job: JobHooks | undefined): () => void {
 }
 
 /** The responder's clock may sit across an epoch boundary from ours: one epoch either way. */
-export function checkKeyEpoch(announced: number, expected: number): void {
+function checkKeyEpoch(announced: number, expected: number): void {
   requireField(
     expected === 0 ? announced === 0 : Number.isInteger(announced) && announced >= 1 && Math.abs(announced - expected) <= 1,
-    'accept.keyEpoch', expected === 0 ? 'must be 0: this query needs a key of its own' : `must be within one of epoch ${expected}`,
+    'accept.keyEpoch',
+    expected === 0 ? 'must be 0: this query needs a key of its own' : `must be within one of epoch ${expected}`,
   );
 }
 
@@ -65,13 +66,19 @@ export function checkKeyEpoch(announced: number, expected: number): void {
  * two sizes, and its key epoch; returns the size and the digest length.
  */
 export async function receiveAccept(
-  link: Link, env: SessionEnv, transcript: Transcript,
+  link: Link,
+  env: SessionEnv,
+  transcript: Transcript,
   o: { sent: number; minSetSize: number; expectedEpoch: number; onProgress?: (p: RunProgress) => void },
 ): Promise<{ accept: RunAccept; m: number; length: number }> {
   const accept = await expectFrame(link, 'accept', env.peer.name, o.onProgress);
   transcript.add('responder', { frame: 'accept', accept });
   const m = accept.senderSetSize;
-  requireField(Number.isSafeInteger(m) && m >= o.minSetSize && m <= env.limits.maxSetSize, 'accept.senderSetSize', `must be an integer from ${o.minSetSize} to ${env.limits.maxSetSize}`);
+  requireField(
+    Number.isSafeInteger(m) && m >= o.minSetSize && m <= env.limits.maxSetSize,
+    'accept.senderSetSize',
+    `must be an integer from ${o.minSetSize} to ${env.limits.maxSetSize}`,
+  );
   const length = digestLength(o.sent, m);
   requireField(accept.digestLength === length, 'accept.digestLength', `must be ${length} bytes for sets of ${o.sent} and ${m}`);
   checkKeyEpoch(accept.keyEpoch, o.expectedEpoch);

@@ -92,36 +92,83 @@ export function finishRun(db: Db, id: string, o: RunOutcome): void {
        error_code = ?, error_message = ?, messages_sent = ?, messages_received = ?, bytes_sent = ?, bytes_received = ?,
        finished_at = ? WHERE id = ?`,
   ).run(
-    o.status, o.peerSize ?? null, o.resultCount ?? null, o.attribute ?? null, o.transcriptHash ?? null,
-    o.errorCode ?? null, o.errorMessage ?? null, o.stats.messagesSent, o.stats.messagesReceived,
-    o.stats.bytesSent, o.stats.bytesReceived, finishedAt.toISOString(), id,
+    o.status,
+    o.peerSize ?? null,
+    o.resultCount ?? null,
+    o.attribute ?? null,
+    o.transcriptHash ?? null,
+    o.errorCode ?? null,
+    o.errorMessage ?? null,
+    o.stats.messagesSent,
+    o.stats.messagesReceived,
+    o.stats.bytesSent,
+    o.stats.bytesReceived,
+    finishedAt.toISOString(),
+    id,
   );
   const listener = finishListeners.get(db);
-  const row = listener && (db.prepare('SELECT peer_node_id, operation, role, started_at FROM runs WHERE id = ?').get(id) as
-    Pick<RunRow, 'peer_node_id' | 'operation' | 'role' | 'started_at'> | undefined);
+  const row =
+    listener &&
+    (db.prepare('SELECT peer_node_id, operation, role, started_at FROM runs WHERE id = ?').get(id) as
+      | Pick<RunRow, 'peer_node_id' | 'operation' | 'role' | 'started_at'>
+      | undefined);
   if (!listener || !row) return;
   listener({
-    peerNodeId: row.peer_node_id, operation: row.operation, role: row.role, status: o.status,
-    bytesSent: o.stats.bytesSent, bytesReceived: o.stats.bytesReceived,
+    peerNodeId: row.peer_node_id,
+    operation: row.operation,
+    role: row.role,
+    status: o.status,
+    bytesSent: o.stats.bytesSent,
+    bytesReceived: o.stats.bytesReceived,
     durationSeconds: Math.max(0, (finishedAt.getTime() - Date.parse(row.started_at)) / 1000),
   });
 }
 
 interface RunRow {
-  id: string; agreement_id: string; operation: 'overlap' | 'enrich' | 'aggregate'; role: 'querier' | 'responder';
-  peer_node_id: string; status: RunView['status']; dataset: string; local_size: number | null; peer_size: number | null;
-  result_count: number | null; attribute: string | null; messages_sent: number; messages_received: number;
-  bytes_sent: number; bytes_received: number; transcript_hash: string | null; error_code: string | null;
-  error_message: string | null; started_at: string; finished_at: string | null;
+  id: string;
+  agreement_id: string;
+  operation: 'overlap' | 'enrich' | 'aggregate';
+  role: 'querier' | 'responder';
+  peer_node_id: string;
+  status: RunView['status'];
+  dataset: string;
+  local_size: number | null;
+  peer_size: number | null;
+  result_count: number | null;
+  attribute: string | null;
+  messages_sent: number;
+  messages_received: number;
+  bytes_sent: number;
+  bytes_received: number;
+  transcript_hash: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  started_at: string;
+  finished_at: string | null;
 }
 
 function toView(r: RunRow): RunView {
   return {
-    id: r.id, agreementId: r.agreement_id, operation: r.operation, role: r.role, peerNodeId: r.peer_node_id,
-    status: r.status, dataset: r.dataset, localSize: r.local_size, peerSize: r.peer_size, resultCount: r.result_count,
-    attribute: r.attribute, messagesSent: r.messages_sent, messagesReceived: r.messages_received,
-    bytesSent: r.bytes_sent, bytesReceived: r.bytes_received, transcriptHash: r.transcript_hash,
-    errorCode: r.error_code, errorMessage: r.error_message, startedAt: r.started_at, finishedAt: r.finished_at,
+    id: r.id,
+    agreementId: r.agreement_id,
+    operation: r.operation,
+    role: r.role,
+    peerNodeId: r.peer_node_id,
+    status: r.status,
+    dataset: r.dataset,
+    localSize: r.local_size,
+    peerSize: r.peer_size,
+    resultCount: r.result_count,
+    attribute: r.attribute,
+    messagesSent: r.messages_sent,
+    messagesReceived: r.messages_received,
+    bytesSent: r.bytes_sent,
+    bytesReceived: r.bytes_received,
+    transcriptHash: r.transcript_hash,
+    errorCode: r.error_code,
+    errorMessage: r.error_message,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
   };
 }
 
@@ -154,8 +201,11 @@ export function runCancelRequested(db: Db, id: string): boolean {
 
 /** Runs left `running` by a process that died: they can never finish. */
 export function failInterruptedRuns(db: Db, jobId: string, reason: string): void {
-  db.prepare(`UPDATE runs SET status = 'failed', error_code = 'RUN_FAILED', error_message = ?, finished_at = ? WHERE job_id = ? AND status = 'running'`)
-    .run(reason, new Date().toISOString(), jobId);
+  db.prepare(`UPDATE runs SET status = 'failed', error_code = 'RUN_FAILED', error_message = ?, finished_at = ? WHERE job_id = ? AND status = 'running'`).run(
+    reason,
+    new Date().toISOString(),
+    jobId,
+  );
 }
 
 /**
@@ -163,6 +213,9 @@ export function failInterruptedRuns(db: Db, jobId: string, reason: string): void
  * node process serves peers), so they can never finish.
  */
 export function failOrphanedResponderRuns(db: Db): number {
-  return db.prepare(`UPDATE runs SET status = 'failed', error_code = 'RUN_FAILED', error_message = 'interrupted: the node restarted', finished_at = ? WHERE role = 'responder' AND status = 'running'`)
+  return db
+    .prepare(
+      `UPDATE runs SET status = 'failed', error_code = 'RUN_FAILED', error_message = 'interrupted: the node restarted', finished_at = ? WHERE role = 'responder' AND status = 'running'`,
+    )
     .run(new Date().toISOString()).changes;
 }

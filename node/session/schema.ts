@@ -1,6 +1,6 @@
 /** Protocol runs (one row per joint query, on each party) and the receipts both parties sign. */
 import type { Migration } from '../store/db.js';
-export const RUN_SCHEMA_V1 = `
+const RUN_SCHEMA_V1 = `
 CREATE TABLE runs (
   id TEXT PRIMARY KEY,
   agreement_id TEXT NOT NULL,
@@ -39,7 +39,7 @@ CREATE TABLE receipts (
  * Migration 5: runs may be aggregate runs. SQLite cannot change a CHECK constraint in place, so
  * the table is rebuilt with the same columns (including migration 2's job_id and cancel_requested).
  */
-export const RUN_SCHEMA_V5 = `
+const RUN_SCHEMA_V5 = `
 CREATE TABLE runs_v5 (
   id TEXT PRIMARY KEY,
   agreement_id TEXT NOT NULL,

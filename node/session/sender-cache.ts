@@ -55,7 +55,11 @@ interface Entry {
 export class SenderCache {
   private readonly memory = new Map<string, Entry>();
 
-  constructor(private readonly dir: string, private readonly group: Group, private readonly audit: AuditLog) {
+  constructor(
+    private readonly dir: string,
+    private readonly group: Group,
+    private readonly audit: AuditLog,
+  ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
@@ -86,7 +90,9 @@ export class SenderCache {
 
   private view(key: ScalarBytes, entry: Entry, cached: boolean, context: Uint8Array): EvaluatedSet {
     return {
-      key, fy: entry.fy, cached,
+      key,
+      fy: entry.fy,
+      cached,
       sorted: (length) => {
         let s = entry.sorted.get(length);
         if (!s) {

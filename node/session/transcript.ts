@@ -19,10 +19,14 @@ export class Transcript {
       case 'start': {
         const s = frame.start;
         const aggregate = s.operation === 'aggregate' && s.aggregate ? { aggregate: s.aggregate } : {};
-        return void h.update(`start:${canonicalJson({ runId: s.runId, agreementId: s.agreementId, operation: s.operation, receiverSetSize: s.receiverSetSize, suite: s.suite, maxBatch: s.maxBatch, labelColumns: s.labelColumns ?? [], ...aggregate })}`);
+        return void h.update(
+          `start:${canonicalJson({ runId: s.runId, agreementId: s.agreementId, operation: s.operation, receiverSetSize: s.receiverSetSize, suite: s.suite, maxBatch: s.maxBatch, labelColumns: s.labelColumns ?? [], ...aggregate })}`,
+        );
       }
       case 'accept':
-        return void h.update(`accept:${canonicalJson({ senderSetSize: frame.accept.senderSetSize, digestLength: frame.accept.digestLength, keyEpoch: frame.accept.keyEpoch })}`);
+        return void h.update(
+          `accept:${canonicalJson({ senderSetSize: frame.accept.senderSetSize, digestLength: frame.accept.digestLength, keyEpoch: frame.accept.keyEpoch })}`,
+        );
       case 'blinded':
       case 'evaluated': {
         const batch = frame.frame === 'blinded' ? frame.blinded : frame.evaluated;
@@ -50,7 +54,9 @@ export class Transcript {
       case 'aggregateSettings':
         return void h.update(`aggregate-settings:${frame.aggregateSettings.digest}`);
       case 'heSetup':
-        return void h.update(`he-setup:${canonicalJson({ planDigest: frame.heSetup.planDigest, publicKeyBytes: frame.heSetup.publicKeyBytes, galoisKeysBytes: frame.heSetup.galoisKeysBytes })}`);
+        return void h.update(
+          `he-setup:${canonicalJson({ planDigest: frame.heSetup.planDigest, publicKeyBytes: frame.heSetup.publicKeyBytes, galoisKeysBytes: frame.heSetup.galoisKeysBytes })}`,
+        );
       case 'heChunk': {
         const c = frame.heChunk;
         header.writeUInt8(c.last ? 6 : 5, 0);

@@ -6,14 +6,15 @@
  * anything that looks like a personal identifier redacted rather than refused, so an outsider can
  * never make an audit append fail by writing a phone number.
  */
-import { identifierKind, redactIdentifiers } from './identifiers.js';
+import { redactIdentifiers } from './identifiers.js';
 
 /** The default cap, in characters, of one piece of outsider text. */
 export const UNTRUSTED_TEXT_MAX = 256;
 
 // C0 and C1 controls (tab and newline included: one line per value keeps logs unambiguous), the
 // Unicode bidi embeddings/overrides/isolates and marks, zero-width characters, and lone surrogates.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * Makes outsider text safe to store and show. Never throws: a non-string becomes its type name.
@@ -29,9 +30,4 @@ export function untrustedText(value: unknown, max = UNTRUSTED_TEXT_MAX): string 
   const truncated = value.length > max * 4 || text.length > max;
   if (text.length > max) text = text.slice(0, max - 1);
   return truncated ? `${text}…` : text;
-}
-
-/** True when the text would be changed by redaction (a hint for callers that prefer to drop it). */
-export function looksLikeIdentifier(value: string): boolean {
-  return identifierKind(value) !== null;
 }

@@ -29,7 +29,7 @@ export function oneOfMessage(errors: readonly Issue[], first: Issue): string | n
 }
 
 /** `/root/split/by` → `root.split.by`; `/metrics/0/attr` → `metrics[0].attr`. */
-export function fieldOfPath(instancePath: string, child?: unknown): string {
+function fieldOfPath(instancePath: string, child?: unknown): string {
   const parts = instancePath.split('/').filter(Boolean);
   if (typeof child === 'string') parts.push(child);
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') || '(root)';
@@ -47,7 +47,7 @@ export function describeIssues(errors: readonly (Issue & { message?: string; sch
   const isConst = (e: Issue) => e.keyword === 'const' || e.keyword === 'enum';
   for (const u of errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').sort((a, b) => depth(b) - depth(a))) {
     const prefix = `${u.schemaPath}/`;
-    const branches = new Map<string, typeof errors[number][]>();
+    const branches = new Map<string, (typeof errors)[number][]>();
     for (const e of errors) {
       if (!e.schemaPath?.startsWith(prefix) || !e.instancePath.startsWith(u.instancePath)) continue;
       const n = e.schemaPath.slice(prefix.length).split('/')[0];

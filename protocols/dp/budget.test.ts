@@ -64,7 +64,11 @@ describe('checkSpend (basic composition: ε and δ add up)', () => {
 
   it('refuses on δ alone when ε still fits', () => {
     const result = checkSpend(gaussianPolicy, { epsilonMicro: 0, deltaNano: 999 }, privacyLoss(0.5, 2e-9));
-    expect(result).toMatchObject({ ok: false, exceeded: 'delta', reason: "delta: 0.000000999 spent + 0.000000002 requested = 0.000001001 exceeds the period's budget of 0.000001 (0.000000001 left)" });
+    expect(result).toMatchObject({
+      ok: false,
+      exceeded: 'delta',
+      reason: "delta: 0.000000999 spent + 0.000000002 requested = 0.000001001 exceeds the period's budget of 0.000001 (0.000000001 left)",
+    });
     expect(checkSpend(gaussianPolicy, { epsilonMicro: 0, deltaNano: 999 }, privacyLoss(0.5, 1e-9))).toEqual({
       ok: true,
       remaining: { epsilonMicro: 1_500_000, deltaNano: 0 },
@@ -78,7 +82,9 @@ describe('checkSpend (basic composition: ε and δ add up)', () => {
   });
 
   it('refuses negative or fractional amounts', () => {
-    expect(() => checkSpend(laplacePolicy, { epsilonMicro: -1, deltaNano: 0 }, privacyLoss(0.1))).toThrow('spent.epsilonMicro: must be a non-negative safe integer, got -1');
+    expect(() => checkSpend(laplacePolicy, { epsilonMicro: -1, deltaNano: 0 }, privacyLoss(0.1))).toThrow(
+      'spent.epsilonMicro: must be a non-negative safe integer, got -1',
+    );
     expect(() => checkSpend(laplacePolicy, privacyLoss(0), { epsilonMicro: 0.5, deltaNano: 0 })).toThrow(/request.epsilonMicro/);
     expect(() => privacyLoss(-0.1)).toThrow('epsilon: must not be negative, got -0.1');
   });

@@ -89,7 +89,12 @@ export function periodOf(policy: { periodDays: number }, agreementCreatedAt: str
  * remainder is allowed; one unit more is refused.
  */
 export function checkSpend(policy: BudgetPolicy, spentInPeriod: PrivacyLoss, request: PrivacyLoss): SpendCheck {
-  for (const [name, loss] of [['total', policy.total], ['spent', spentInPeriod], ['request', request]] as const) checkLoss(name, loss);
+  for (const [name, loss] of [
+    ['total', policy.total],
+    ['spent', spentInPeriod],
+    ['request', request],
+  ] as const)
+    checkLoss(name, loss);
   const after = addLoss(spentInPeriod, request);
   const overEpsilon = after.epsilonMicro > policy.total.epsilonMicro;
   const overDelta = after.deltaNano > policy.total.deltaNano;

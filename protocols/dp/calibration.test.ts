@@ -92,7 +92,11 @@ describe('gaussianSigma2 (CKS 2020 Thm 4 + Bun–Steinke 2016 Prop 1.3)', () => 
   });
 
   it('is within 5 % of the classical σ = Δ√(2 ln(1.25/δ))/ε where that applies', () => {
-    for (const [eps, delta] of [[0.5, 1e-6], [0.1, 1e-5], [0.9, 1e-9]]) {
+    for (const [eps, delta] of [
+      [0.5, 1e-6],
+      [0.1, 1e-5],
+      [0.9, 1e-9],
+    ]) {
       const classical = Math.sqrt(2 * Math.log(1.25 / delta)) / eps;
       const ours = Math.sqrt(toNumber(gaussianSigma2(1n, rationalFromDecimal(eps), rationalFromDecimal(delta))));
       expect(Math.abs(ours / classical - 1), `ε ${eps}, δ ${delta}`).toBeLessThan(0.05);
@@ -162,7 +166,12 @@ describe('planNoise: ε split evenly over the released statistics', () => {
   });
 
   it('splits δ too for the Gaussian', () => {
-    const [one] = planNoise({ mechanism: 'discrete-gaussian', epsilonPerQuery: rational(2n), deltaPerQuery: rational(2n, 1_000_000n), sensitivities: [1n, 1n] });
+    const [one] = planNoise({
+      mechanism: 'discrete-gaussian',
+      epsilonPerQuery: rational(2n),
+      deltaPerQuery: rational(2n, 1_000_000n),
+      sensitivities: [1n, 1n],
+    });
     expect(one).toEqual(calibrate('discrete-gaussian', 1n, rational(1n), rational(1n, 1_000_000n)));
   });
 

@@ -10,7 +10,7 @@ import { ProtocolError } from '../errors.js';
 import { bernoulliExp } from './bernoulli.js';
 import { sampleDiscreteLaplace } from './discrete-laplace.js';
 import { type Rational, floor, rational } from './rational.js';
-import { type RandomBytes } from './uniform.js';
+import type { RandomBytes } from './uniform.js';
 
 /** ⌊√n⌋ for n ≥ 0, by Newton's method on bigints. */
 export function isqrt(n: bigint): bigint {

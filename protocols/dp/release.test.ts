@@ -17,7 +17,13 @@ function coverage(pmf: (x: number) => number, k: number): number {
 
 describe('confidenceHalfWidth', () => {
   it('discrete Laplace: the least k with P[|X| > k] ≤ 5 % (closed form)', () => {
-    for (const [num, den] of [[10n, 1n], [1n, 2n], [9n, 2n], [1000n, 1n], [1n, 100n]] as const) {
+    for (const [num, den] of [
+      [10n, 1n],
+      [1n, 2n],
+      [9n, 2n],
+      [1000n, 1n],
+      [1n, 100n],
+    ] as const) {
       const k = Number(confidenceHalfWidth(laplace(num, den)));
       const pmf = laplacePmf(Number(num) / Number(den));
       expect(coverage(pmf, k), `scale ${num}/${den}, k ${k}`).toBeGreaterThanOrEqual(0.95);
@@ -30,7 +36,13 @@ describe('confidenceHalfWidth', () => {
   it('discrete Gaussian: ⌈1.96σ⌉, covers ≥ 95 % and is at most one unit above the least such k', () => {
     expect(confidenceHalfWidth(gaussian(9n))).toBe(6n); // ⌈1.96 × 3⌉
     expect(confidenceHalfWidth(gaussian(10n ** 18n))).toBe(1_959_963_985n); // σ = 10⁹
-    for (const [num, den] of [[1n, 4n], [1n, 1n], [7n, 2n], [100n, 1n], [12345n, 7n]] as const) {
+    for (const [num, den] of [
+      [1n, 4n],
+      [1n, 1n],
+      [7n, 2n],
+      [100n, 1n],
+      [12345n, 7n],
+    ] as const) {
       const k = Number(confidenceHalfWidth(gaussian(num, den)));
       const pmf = gaussianPmf(Number(num) / Number(den));
       expect(coverage(pmf, k), `σ² ${num}/${den}`).toBeGreaterThanOrEqual(0.95);
@@ -54,7 +66,10 @@ describe('confidenceHalfWidth', () => {
         if (r.ci95.low <= 1000 && 1000 <= r.ci95.high) hits++;
       }
       // Nominal ≥ 95 %; 3 binomial sd below that is 94.0 % at 4000 trials.
-      expect(hits / trials, JSON.stringify(noise, (_, v) => (typeof v === 'bigint' ? `${v}` : v))).toBeGreaterThan(0.95 - 3 * Math.sqrt(0.95 * 0.05 / trials));
+      expect(
+        hits / trials,
+        JSON.stringify(noise, (_, v) => (typeof v === 'bigint' ? `${v}` : v)),
+      ).toBeGreaterThan(0.95 - 3 * Math.sqrt((0.95 * 0.05) / trials));
     }
   });
 });
@@ -72,7 +87,11 @@ describe('release', () => {
     for (let x = -2000; x <= 2000; x++) variance += x * x * pmf(x);
     expect(noiseScale(laplace(10n)).standardDeviation).toBeCloseTo(Math.sqrt(variance), 9);
     expect(noiseScale(laplace(10n)).standardDeviation).toBeCloseTo(14.1362, 4);
-    expect(release({ noisy: -3n }, gaussian(9n))).toMatchObject({ value: -3, noiseScale: { parameter: 'sigma', value: 3, standardDeviation: 3 }, ci95: { low: -9, high: 3 } });
+    expect(release({ noisy: -3n }, gaussian(9n))).toMatchObject({
+      value: -3,
+      noiseScale: { parameter: 'sigma', value: 3, standardDeviation: 3 },
+      ci95: { low: -9, high: 3 },
+    });
   });
 
   it('reports in column units when the integers carry decimals', () => {
@@ -122,7 +141,7 @@ describe('releaseMean', () => {
       const { ci95 } = releaseMean({ ...input, noisySum, noisyCount });
       if (ci95.low <= 50 && 50 <= ci95.high) hits++;
     }
-    expect(hits / trials).toBeGreaterThan(0.95 - 3 * Math.sqrt(0.95 * 0.05 / trials));
+    expect(hits / trials).toBeGreaterThan(0.95 - 3 * Math.sqrt((0.95 * 0.05) / trials));
   });
 
   it('refuses a group whose noisy count is below 1', () => {

@@ -45,7 +45,11 @@ describe('uniformBelow', () => {
         return x >= 0n && x < n;
       }),
     );
-    expect(uniformBelow(1n, () => { throw new Error('no bytes needed'); })).toBe(0n);
+    expect(
+      uniformBelow(1n, () => {
+        throw new Error('no bytes needed');
+      }),
+    ).toBe(0n);
   });
 
   it('refuses an empty range and a short-reading rng', () => {
@@ -69,7 +73,12 @@ describe('bernoulli and bernoulliExp (CKS 2020 Algorithm 1)', () => {
 
   it('Bernoulli(exp(−γ)) hits exp(−γ) for γ below, at and above 1', () => {
     const rng = seededRandomBytesForTestsOnly('dp/bernoulli-exp');
-    for (const [num, den] of [[1n, 3n], [1n, 1n], [5n, 2n], [7n, 2n]] as const) {
+    for (const [num, den] of [
+      [1n, 3n],
+      [1n, 1n],
+      [5n, 2n],
+      [7n, 2n],
+    ] as const) {
       let successes = 0;
       for (let i = 0; i < N; i++) if (bernoulliExp(rational(num, den), rng)) successes++;
       const p = Math.exp(-Number(num) / Number(den));
@@ -129,7 +138,10 @@ describe('discrete Laplace (CKS 2020 Algorithm 2)', () => {
 });
 
 describe('discrete Gaussian (CKS 2020 Algorithm 3)', () => {
-  for (const [num, den] of [[7n, 2n], [100n, 1n]] as const) {
+  for (const [num, den] of [
+    [7n, 2n],
+    [100n, 1n],
+  ] as const) {
     const sigma2 = Number(num) / Number(den);
     describe(`σ² = ${num}/${den}`, () => {
       let samples: number[] = [];

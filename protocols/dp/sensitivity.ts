@@ -32,8 +32,10 @@ export function countSensitivity(maxGroupsPerRecord = 1): bigint {
  */
 export function sumSensitivity(min: bigint, max: bigint, maxGroupsPerRecord = 1): bigint {
   if (min > max) throw new ProtocolError('DP_INPUT_INVALID', `bounds: min ${min} is above max ${max}`);
+  // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
   const add = abs(min) > abs(max) ? abs(min) : abs(max);
   const change = max - min;
+  // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
   const per = add > change ? add : change;
   if (per === 0n) throw new ProtocolError('DP_INPUT_INVALID', 'bounds: min = max = 0 releases nothing; sensitivity would be 0');
   return per * groups(maxGroupsPerRecord);

@@ -18,12 +18,9 @@ export const UNIFORM_BYTES = 32;
 export const HASH_BYTES = 2 * UNIFORM_BYTES;
 
 /** Number of points in a batch; the batch must be whole points. */
-export function pointCount(points: Uint8Array, field = 'points'): number {
+function pointCount(points: Uint8Array, field = 'points'): number {
   if (!(points instanceof Uint8Array) || points.length % POINT_BYTES !== 0) {
-    throw new ProtocolError(
-      'PSI_INPUT_INVALID',
-      `${field}: length ${points?.length} is not a multiple of ${POINT_BYTES}`,
-    );
+    throw new ProtocolError('PSI_INPUT_INVALID', `${field}: length ${points?.length} is not a multiple of ${POINT_BYTES}`);
   }
   return points.length / POINT_BYTES;
 }
@@ -34,7 +31,7 @@ export function pointCount(points: Uint8Array, field = 'points'): number {
  * because an honest peer only ever sends canonical encodings, and one encoding per point keeps
  * digests and caches unambiguous.
  */
-export function assertCanonicalPoint(points: Uint8Array, index: number): void {
+function assertCanonicalPoint(points: Uint8Array, index: number): void {
   const o = index * POINT_BYTES;
   const top = points[o + 31];
   if (top & 0x80) throw nonCanonical(index, 'top bit set');
@@ -50,7 +47,7 @@ function nonCanonical(index: number, why: string): ProtocolError {
   return new ProtocolError('PSI_POINT_INVALID', `point ${index} of batch is not canonical (${why}; RFC 7748 §5)`);
 }
 
-export function lowOrder(index: number): ProtocolError {
+function lowOrder(index: number): ProtocolError {
   return new ProtocolError('PSI_POINT_INVALID', `point ${index} of batch is of low order`);
 }
 

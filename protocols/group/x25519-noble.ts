@@ -15,15 +15,7 @@ import { bytesToNumberLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import type { Group } from './group.js';
 import { defaultRandomBytes } from './random.js';
-import {
-  HASH_BYTES,
-  POINT_BYTES,
-  UNIFORM_BYTES,
-  X25519_SUITE,
-  hashInputWriter,
-  identityHash,
-  multiplyBatch,
-} from './x25519-encoding.js';
+import { HASH_BYTES, POINT_BYTES, UNIFORM_BYTES, X25519_SUITE, hashInputWriter, identityHash, multiplyBatch } from './x25519-encoding.js';
 import { SCALAR_BYTES, assertScalar, randomInvertibleScalar, randomScalar } from './x25519-scalar.js';
 
 const { Point } = ed25519;

@@ -40,15 +40,19 @@ describe('clamped representatives', () => {
   });
 
   it('round-trips through the 32-byte little-endian encoding', () => {
-    fc.assert(fc.property(fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }), (k) => {
-      expect(scalarToBigInt(bigIntToScalar(k))).toBe(k);
-    }));
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }), (k) => {
+        expect(scalarToBigInt(bigIntToScalar(k))).toBe(k);
+      }),
+    );
   });
 
   it('invertModL inverts', () => {
-    fc.assert(fc.property(residue, (r) => {
-      expect((r * invertModL(r)) % L).toBe(1n);
-    }));
+    fc.assert(
+      fc.property(residue, (r) => {
+        expect((r * invertModL(r)) % L).toBe(1n);
+      }),
+    );
   });
 });
 

@@ -40,10 +40,7 @@ export function isClampInvariant(scalar: Uint8Array): boolean {
 /** Entry check for every multiply: a non-invariant scalar would be clamped into a different residue. */
 export function assertScalar(scalar: ScalarBytes, field = 'scalar'): void {
   if (!(scalar instanceof Uint8Array) || !isClampInvariant(scalar)) {
-    throw new ProtocolError(
-      'PSI_INPUT_INVALID',
-      `${field}: expected ${SCALAR_BYTES} bytes of a clamped X25519 representative (8 | k, 2^254 ≤ k < 2^255)`,
-    );
+    throw new ProtocolError('PSI_INPUT_INVALID', `${field}: expected ${SCALAR_BYTES} bytes of a clamped X25519 representative (8 | k, 2^254 ≤ k < 2^255)`);
   }
 }
 

@@ -5,15 +5,7 @@
 import type { Group } from './group.js';
 import { defaultRandomBytes } from './random.js';
 import { sodium } from './sodium.js';
-import {
-  HASH_BYTES,
-  POINT_BYTES,
-  UNIFORM_BYTES,
-  X25519_SUITE,
-  hashInputWriter,
-  identityHash,
-  multiplyBatch,
-} from './x25519-encoding.js';
+import { HASH_BYTES, POINT_BYTES, UNIFORM_BYTES, X25519_SUITE, hashInputWriter, identityHash, multiplyBatch } from './x25519-encoding.js';
 import { SCALAR_BYTES, assertScalar, randomInvertibleScalar, randomScalar } from './x25519-scalar.js';
 
 // Scratch for uniformToPoint: every call is synchronous, so calls never interleave.

@@ -113,15 +113,18 @@ describe('querier receiving ciphertexts', () => {
   it('never fails other than with a ProtocolError on random corruption of a valid ciphertext', async () => {
     const raw = brotliDecompressSync(ciphertext);
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.record({ at: fc.nat(raw.length - 1), xor: fc.integer({ min: 1, max: 255 }) }), { minLength: 1, maxLength: 4 }), async (flips) => {
-        const bad = Uint8Array.from(raw);
-        for (const { at, xor } of flips) bad[at] ^= xor;
-        const a = await aggregator();
-        const code = await codeOf(() => a.absorb(packSeal(bad)));
-        // A flip inside the coefficient data still gives a well-formed ciphertext (of other values).
-        expect([undefined, 'HE_MESSAGE_INVALID']).toContain(code);
-        a.dispose();
-      }),
+      fc.asyncProperty(
+        fc.array(fc.record({ at: fc.nat(raw.length - 1), xor: fc.integer({ min: 1, max: 255 }) }), { minLength: 1, maxLength: 4 }),
+        async (flips) => {
+          const bad = Uint8Array.from(raw);
+          for (const { at, xor } of flips) bad[at] ^= xor;
+          const a = await aggregator();
+          const code = await codeOf(() => a.absorb(packSeal(bad)));
+          // A flip inside the coefficient data still gives a well-formed ciphertext (of other values).
+          expect([undefined, 'HE_MESSAGE_INVALID']).toContain(code);
+          a.dispose();
+        },
+      ),
       { numRuns: 10, seed: 4 },
     );
   });
@@ -178,7 +181,13 @@ describe('dispose', () => {
   it('deletes every owned WASM object, newest first, even when one delete throws', () => {
     const order: number[] = [];
     const scope = new Scope();
-    for (const i of [1, 2, 3]) scope.own({ delete: () => { order.push(i); if (i === 2) throw new Error('already deleted'); } });
+    for (const i of [1, 2, 3])
+      scope.own({
+        delete: () => {
+          order.push(i);
+          if (i === 2) throw new Error('already deleted');
+        },
+      });
     scope.dispose();
     expect(order).toEqual([3, 2, 1]);
     expect(scope.size).toBe(0);

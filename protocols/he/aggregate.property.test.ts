@@ -67,7 +67,15 @@ describe('intersection-sum', () => {
 
   it('applies the value holder noise once per (column, group), also for a column split into limbs', async () => {
     const setSize = 50;
-    const plan = planAggregation({ setSize, columns: [{ min: 0, max: 9 }, { min: 0n, max: 2n ** 62n }], groups: 2, noiseBound: 1000 });
+    const plan = planAggregation({
+      setSize,
+      columns: [
+        { min: 0, max: 9 },
+        { min: 0n, max: 2n ** 62n },
+      ],
+      groups: 2,
+      noiseBound: 1000,
+    });
     expect(plan.columns[1].limbs).toBeGreaterThan(1);
     const columns = [Array.from({ length: setSize }, (_, i) => i % 10), Array.from({ length: setSize }, (_, i) => 2n ** 62n - BigInt(i))];
     const masks = [new Uint8Array(setSize).fill(1), new Uint8Array(setSize).map((_, i) => i % 2)];

@@ -154,7 +154,8 @@ export async function createAggregator({ plan, publicKey, masks, rng = defaultRa
       },
       absorb(bytes) {
         if (state !== 'absorbing') throw new ProtocolError('HE_STATE', `aggregator: absorb after ${state}`);
-        if (absorbed >= plan.ciphertexts) throw new ProtocolError('HE_MESSAGE_INVALID', `ciphertext[${absorbed}]: the plan has only ${plan.ciphertexts} ciphertexts`);
+        if (absorbed >= plan.ciphertexts)
+          throw new ProtocolError('HE_MESSAGE_INVALID', `ciphertext[${absorbed}]: the plan has only ${plan.ciphertexts} ciphertexts`);
         try {
           absorbNext(bytes);
         } catch (error) {

@@ -17,15 +17,15 @@ import { batchingPrime } from './prime.js';
 export const HE_SUITE = 'mofang-he-bgv-n8192-v1';
 export const POLY_MODULUS_DEGREE = 8192;
 /** Batching slots per ciphertext (= N). */
-export const SLOTS = POLY_MODULUS_DEGREE;
+const SLOTS = POLY_MODULUS_DEGREE;
 /**
  * The bit sizes of `CoeffModulus.BFVDefault(8192)`: four data primes and the special prime.
  * The context checks the primes SEAL returns have exactly these sizes.
  */
 export const COEFF_MODULUS_BITS = [43, 43, 44, 44, 44] as const;
-export const MIN_PLAIN_BITS = 20;
+const MIN_PLAIN_BITS = 20;
 /** SEAL's limit for one modulus. */
-export const MAX_PLAIN_BITS = 60;
+const MAX_PLAIN_BITS = 60;
 /**
  * At most this many plain-modulus bits leave the result at one 43-bit prime; above it, two.
  * Measured (docs/protocol-aggregate.md): the noise budget left after the switch is about
@@ -199,7 +199,10 @@ export function planAggregation(input: PlanInput): AggregationPlan {
 
   const lanes: Lane[] = columns.flatMap((c) => Array.from({ length: c.limbs }, (_, limb) => ({ column: c.index, limb }))).map((l, index) => ({ index, ...l }));
   if (lanes.length > MAX_LANES) {
-    throw new ProtocolError('HE_OVERFLOW', `${lanes.length} lanes (columns × limbs) exceed the limit of ${MAX_LANES}: narrow the column ranges or the set size ${setSize}`);
+    throw new ProtocolError(
+      'HE_OVERFLOW',
+      `${lanes.length} lanes (columns × limbs) exceed the limit of ${MAX_LANES}: narrow the column ranges or the set size ${setSize}`,
+    );
   }
   const results: ResultSlot[] = lanes.flatMap((lane) =>
     Array.from({ length: groups }, (_, group) => ({ index: lane.index * groups + group, lane: lane.index, column: lane.column, group, limb: lane.limb })),

@@ -21,7 +21,7 @@ function powMod(base: bigint, exponent: bigint, modulus: bigint): bigint {
   return result;
 }
 
-export function isPrime(n: bigint): boolean {
+function isPrime(n: bigint): boolean {
   if (n < 2n) return false;
   for (const p of BASES) {
     if (n === p) return true;

@@ -28,16 +28,20 @@ let instance: Promise<SEALLibrary> | undefined;
 export function loadSeal(): Promise<SEALLibrary> {
   // Imported on first use: parsing the 1.4 MB module costs every process that merely links this
   // file (each CLI command) a quarter of a second, and only aggregation needs it.
-  instance ??= import('node-seal').then((sealModule) => {
-    // The package's CommonJS main exports the factory itself; its types describe an ES default
-    // export. Accept both shapes rather than depend on how the bundler wrapped it.
-    const m = sealModule as unknown as { default: unknown };
-    const factory = (typeof m === 'function' ? m : typeof m.default === 'function' ? m.default : (m.default as { default: unknown }).default) as () => Promise<SEALLibrary>;
-    return factory();
-  }).catch((error: unknown) => {
-    instance = undefined;
-    throw error;
-  });
+  instance ??= import('node-seal')
+    .then((sealModule) => {
+      // The package's CommonJS main exports the factory itself; its types describe an ES default
+      // export. Accept both shapes rather than depend on how the bundler wrapped it.
+      const m = sealModule as unknown as { default: unknown };
+      const factory = (
+        typeof m === 'function' ? m : typeof m.default === 'function' ? m.default : (m.default as { default: unknown }).default
+      ) as () => Promise<SEALLibrary>;
+      return factory();
+    })
+    .catch((error: unknown) => {
+      instance = undefined;
+      throw error;
+    });
   return instance;
 }
 

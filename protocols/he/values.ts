@@ -23,7 +23,8 @@ export function assertColumns(plan: AggregationPlan, columns: readonly ColumnVal
       const v = values[i];
       const ok = (typeof v === 'bigint' || Number.isSafeInteger(v)) && v >= spec.min && v <= spec.max;
       // The value itself stays out of the message: it is a customer's data and messages reach logs.
-      if (!ok) throw new ProtocolError('HE_INPUT_INVALID', `column ${spec.name}, row ${i}: not an integer in [${spec.min}, ${spec.max}] (clamp before encrypting)`);
+      if (!ok)
+        throw new ProtocolError('HE_INPUT_INVALID', `column ${spec.name}, row ${i}: not an integer in [${spec.min}, ${spec.max}] (clamp before encrypting)`);
     }
   });
 }

@@ -1,7 +1,7 @@
 /** Digest length bound, digest domain separation, canonical sort, and matching contracts. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ProtocolError } from '../errors.js';
+import type { ProtocolError } from '../errors.js';
 import { defaultGroup } from '../group/index.js';
 import { seededRandomBytesForTestsOnly } from '../group/testing.js';
 import { digestLength, digests, sortDigests } from './digest.js';
@@ -83,7 +83,10 @@ describe('sortDigests', () => {
 });
 
 describe('matching contracts', () => {
-  const sorted = sortDigests(Uint8Array.from({ length: 40 }, (_, i) => (i * 37) % 251), 8);
+  const sorted = sortDigests(
+    Uint8Array.from({ length: 40 }, (_, i) => (i * 37) % 251),
+    8,
+  );
 
   it('empty inputs match nothing', () => {
     expect(matchMembership(new Uint8Array(0), sorted, 8)).toEqual(new Uint32Array(0));

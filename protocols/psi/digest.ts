@@ -25,7 +25,10 @@ const F_BYTES = 32;
  * digestLength(1_000_000, 1_000_000); // 10
  */
 export function digestLength(receiverSize: number, senderSize: number): number {
-  for (const [field, size] of [['receiverSize', receiverSize], ['senderSize', senderSize]] as const) {
+  for (const [field, size] of [
+    ['receiverSize', receiverSize],
+    ['senderSize', senderSize],
+  ] as const) {
     if (!Number.isSafeInteger(size) || size < 0) {
       throw new ProtocolError('PSI_INPUT_INVALID', `${field}: expected a non-negative integer, got ${size}`);
     }
@@ -39,10 +42,7 @@ export function digestLength(receiverSize: number, senderSize: number): number {
 
 export function assertDigestLength(length: number): void {
   if (!Number.isInteger(length) || length < MIN_DIGEST_BYTES || length > MAX_DIGEST_BYTES) {
-    throw new ProtocolError(
-      'PSI_INPUT_INVALID',
-      `length: expected an integer in [${MIN_DIGEST_BYTES}, ${MAX_DIGEST_BYTES}], got ${length}`,
-    );
+    throw new ProtocolError('PSI_INPUT_INVALID', `length: expected an integer in [${MIN_DIGEST_BYTES}, ${MAX_DIGEST_BYTES}], got ${length}`);
   }
 }
 

@@ -131,11 +131,14 @@ describe('labelled PSI', () => {
 
   it('a matching F(x) opens its label in this run only: another run context fails', () => {
     fc.assert(
-      fc.property(sets.filter((s) => s.xs.some((x) => s.ys.includes(x))), ({ xs, ys, rows, seed }) => {
-        const { fx, pairs, ciphertexts } = run(xs, ys, rows, seed);
-        const otherRun = labelContext(utf8('mofang/v1/psi-label|agreement|run-2'), COLUMNS);
-        expect(tagFails(fx, pairs.receiverIndices[0], ciphertexts, pairs.senderIndices[0], otherRun)).toBe(true);
-      }),
+      fc.property(
+        sets.filter((s) => s.xs.some((x) => s.ys.includes(x))),
+        ({ xs, ys, rows, seed }) => {
+          const { fx, pairs, ciphertexts } = run(xs, ys, rows, seed);
+          const otherRun = labelContext(utf8('mofang/v1/psi-label|agreement|run-2'), COLUMNS);
+          expect(tagFails(fx, pairs.receiverIndices[0], ciphertexts, pairs.senderIndices[0], otherRun)).toBe(true);
+        },
+      ),
       { numRuns: 10 },
     );
   });

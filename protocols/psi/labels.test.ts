@@ -40,7 +40,11 @@ describe('label encoding', () => {
   it('has a fixed length per column list: bitmap + 1 per boolean + 8 per number + 1 + maxBytes per category', () => {
     expect(labelLength(TELCO)).toBe(1 + 1 + 8 + 17);
     expect(labelLength(Array.from({ length: 9 }, (_, i) => ({ column: `c${i}`, type: 'boolean' as const })))).toBe(2 + 9);
-    for (const values of [[true, 0.5, 'gold'], [null, null, null], [false, -1e300, '']] as LabelValue[][]) {
+    for (const values of [
+      [true, 0.5, 'gold'],
+      [null, null, null],
+      [false, -1e300, ''],
+    ] as LabelValue[][]) {
       expect(encodeLabel(TELCO, values)).toHaveLength(27);
     }
   });
@@ -66,7 +70,12 @@ describe('label encoding', () => {
   });
 
   it.each<[string, LabelColumn[], LabelValue[], RegExp]>([
-    ['a category longer than maxBytes, in UTF-8 bytes', TELCO, [true, 1, '金金金金金金'], /^label column 'plan' \(category, at most 16 bytes\): the value is 18 UTF-8 bytes, longer than 16$/],
+    [
+      'a category longer than maxBytes, in UTF-8 bytes',
+      TELCO,
+      [true, 1, '金金金金金金'],
+      /^label column 'plan' \(category, at most 16 bytes\): the value is 18 UTF-8 bytes, longer than 16$/,
+    ],
     ['a lone surrogate', TELCO, [true, 1, '\ud800'], /^label column 'plan' .*lone surrogate/],
     ['NaN', TELCO, [true, Number.NaN, 'a'], /^label column 'score' \(number\): expected a finite number/],
     ['Infinity', TELCO, [true, Number.POSITIVE_INFINITY, 'a'], /^label column 'score' \(number\): expected a finite number/],
@@ -83,10 +92,20 @@ describe('label encoding', () => {
   });
 
   it('names the row in a batch', () => {
-    expect(protocolError(() => encodeLabels(TELCO, [[true, 1, 'a'], [true, 1, 'x'.repeat(17)]])).message).toMatch(/^rows\[1\]: label column 'plan'/);
-    expect(encodeLabels(TELCO, [[true, 1, 'a'], [null, 2, 'b']])).toEqual(
-      Uint8Array.from([...encodeLabel(TELCO, [true, 1, 'a']), ...encodeLabel(TELCO, [null, 2, 'b'])]),
-    );
+    expect(
+      protocolError(() =>
+        encodeLabels(TELCO, [
+          [true, 1, 'a'],
+          [true, 1, 'x'.repeat(17)],
+        ]),
+      ).message,
+    ).toMatch(/^rows\[1\]: label column 'plan'/);
+    expect(
+      encodeLabels(TELCO, [
+        [true, 1, 'a'],
+        [null, 2, 'b'],
+      ]),
+    ).toEqual(Uint8Array.from([...encodeLabel(TELCO, [true, 1, 'a']), ...encodeLabel(TELCO, [null, 2, 'b'])]));
   });
 
   it.each<[string, unknown, RegExp]>([
@@ -95,7 +114,14 @@ describe('label encoding', () => {
     ['category maxBytes 256', [{ column: 'plan', type: 'category', maxBytes: 256 }], /^columns\[0\]\.maxBytes/],
     ['maxBytes on a boolean', [{ column: 'vip', type: 'boolean', maxBytes: 3 }], /^columns\[0\]\.maxBytes: only a category column has maxBytes/],
     ['unknown type', [{ column: 'd', type: 'date' }], /^columns\[0\]\.type: 'date' is not one of boolean, number, category$/],
-    ['a column twice', [{ column: 'a', type: 'number' }, { column: 'a', type: 'boolean' }], /^columns\[1\]\.column: 'a' is listed twice$/],
+    [
+      'a column twice',
+      [
+        { column: 'a', type: 'number' },
+        { column: 'a', type: 'boolean' },
+      ],
+      /^columns\[1\]\.column: 'a' is listed twice$/,
+    ],
     ['an unnamed column', [{ column: '', type: 'number' }], /^columns\[0\]\.column: expected a non-empty name$/],
   ])('refuses a column list with %s', (_, columns, expected) => {
     expect(protocolError(() => createLabelCodec(columns as LabelColumn[])).message).toMatch(expected);
@@ -132,19 +158,30 @@ describe('label keys and ciphertexts: fixed vectors', () => {
     expect(hex(plaintext)).toBe(v.plaintext);
     expect(hex(labelKey(bytes(v.f), context))).toBe(v.key);
     expect(hex(encryptLabels(bytes(v.f), plaintext, plaintext.length, context))).toBe(v.ciphertext);
-    const decrypted = decryptLabels(bytes(v.f), { receiverIndices: Uint32Array.of(0), senderIndices: Uint32Array.of(0) }, bytes(v.ciphertext), plaintext.length, context);
+    const decrypted = decryptLabels(
+      bytes(v.f),
+      { receiverIndices: Uint32Array.of(0), senderIndices: Uint32Array.of(0) },
+      bytes(v.ciphertext),
+      plaintext.length,
+      context,
+    );
     decodeLabel(columns, decrypted).forEach((d, i) => expect(Object.is(d, values[i])).toBe(true));
   });
 
   it('matches an independent derivation on random inputs (@noble/hashes BLAKE2b, OpenSSL ChaCha20-Poly1305)', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 100 }), fc.uint8Array({ minLength: 1, maxLength: 64 }), (f, context, plaintext) => {
-        const key = blake2b(Uint8Array.from([...lengthPrefixed(utf8(LABEL_KEY_LABEL), context), ...f]), { dkLen: 32 });
-        expect(hex(labelKey(f, context))).toBe(hex(key));
-        const cipher = createCipheriv('chacha20-poly1305', key, Buffer.alloc(12), { authTagLength: 16 });
-        const expected = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-        expect(hex(encryptLabels(f, plaintext, plaintext.length, context))).toBe(expected.toString('hex'));
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 100 }),
+        fc.uint8Array({ minLength: 1, maxLength: 64 }),
+        (f, context, plaintext) => {
+          const key = blake2b(Uint8Array.from([...lengthPrefixed(utf8(LABEL_KEY_LABEL), context), ...f]), { dkLen: 32 });
+          expect(hex(labelKey(f, context))).toBe(hex(key));
+          const cipher = createCipheriv('chacha20-poly1305', key, Buffer.alloc(12), { authTagLength: 16 });
+          const expected = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+          expect(hex(encryptLabels(f, plaintext, plaintext.length, context))).toBe(expected.toString('hex'));
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -167,7 +204,11 @@ describe('label keys and ciphertexts: fixed vectors', () => {
 
 describe('encryptLabels / decryptLabels checks', () => {
   const fy = Uint8Array.from([...sha('y0'), ...sha('y1'), ...sha('y2')]);
-  const labels = encodeLabels(TELCO, [[true, 1, 'a'], [false, 2, 'b'], [null, 3, 'c']]);
+  const labels = encodeLabels(TELCO, [
+    [true, 1, 'a'],
+    [false, 2, 'b'],
+    [null, 3, 'c'],
+  ]);
   const context = labelContext(RUN, TELCO);
   const L = labelLength(TELCO);
 
@@ -190,7 +231,9 @@ describe('encryptLabels / decryptLabels checks', () => {
     const sealed = encryptLabels(fy, labels, L, context);
     const pairs = (r: number[], s: number[]) => ({ receiverIndices: Uint32Array.from(r), senderIndices: Uint32Array.from(s) });
     expect(protocolError(() => decryptLabels(fy, pairs([3], [0]), sealed, L, context)).message).toBe('pairs.receiverIndices[0]: 3 is out of range (3 records)');
-    expect(protocolError(() => decryptLabels(fy, pairs([0], [3]), sealed, L, context)).message).toBe('pairs.senderIndices[0]: 3 is out of range (3 ciphertexts)');
+    expect(protocolError(() => decryptLabels(fy, pairs([0], [3]), sealed, L, context)).message).toBe(
+      'pairs.senderIndices[0]: 3 is out of range (3 ciphertexts)',
+    );
     expect(protocolError(() => decryptLabels(fy, pairs([0, 1], [0]), sealed, L, context)).message).toMatch(/^pairs: expected/);
     expect(protocolError(() => decryptLabels(fy, pairs([0], [0]), sealed.subarray(1), L, context)).message).toMatch(/^ciphertexts: length/);
   });
@@ -204,6 +247,8 @@ describe('encryptLabels / decryptLabels checks', () => {
     const expected = 'ciphertexts[2]: the label for receiver record 2 does not authenticate (a false digest match or a cheating sender)';
     expect(protocolError(() => decryptLabels(fy, pair(2, 2), tampered, L, context)).message).toBe(expected);
     expect(protocolError(() => decryptLabels(fy, pair(2, 2), sealed, L, labelContext(utf8('another run'), TELCO))).message).toBe(expected);
-    expect(protocolError(() => decryptLabels(fy, pair(1, 2), sealed, L, context)).message).toMatch(/^ciphertexts\[2\]: the label for receiver record 1 does not authenticate/);
+    expect(protocolError(() => decryptLabels(fy, pair(1, 2), sealed, L, context)).message).toMatch(
+      /^ciphertexts\[2\]: the label for receiver record 1 does not authenticate/,
+    );
   });
 });

@@ -45,7 +45,7 @@ import { labelSodium as sodium } from './label-sodium.js';
 export const LABEL_KEY_LABEL = 'mofang/v1/psi-label';
 /** Poly1305 tag appended to every label ciphertext. */
 export const LABEL_TAG_BYTES = 16;
-export const LABEL_KEY_BYTES = 32;
+const LABEL_KEY_BYTES = 32;
 /** Largest label plaintext the cipher functions take (the agreement sets a much lower limit). */
 export const MAX_LABEL_BYTES = 0xffff;
 
@@ -81,10 +81,7 @@ export function labelContext(run: Uint8Array, columns: readonly LabelColumn[]): 
   const codec = createLabelCodec(columns);
   const utf8 = new TextEncoder();
   const spec = lengthPrefixed(
-    ...codec.columns.flatMap((c) => [
-      utf8.encode(c.column),
-      Uint8Array.of(c.type === 'boolean' ? 1 : c.type === 'number' ? 2 : 3, c.maxBytes ?? 0),
-    ]),
+    ...codec.columns.flatMap((c) => [utf8.encode(c.column), Uint8Array.of(c.type === 'boolean' ? 1 : c.type === 'number' ? 2 : 3, c.maxBytes ?? 0)]),
   );
   return lengthPrefixed(run, spec);
 }
@@ -149,13 +146,7 @@ export function encryptLabels(fy: Uint8Array, labels: Uint8Array, labelLength: n
  * const plain = decryptLabels(fx, pairs, ciphertextsFromS, labelLength(columns), labelCtx);
  * const values = createLabelCodec(columns).decode(plain, k * labelLength(columns));
  */
-export function decryptLabels(
-  fx: Uint8Array,
-  pairs: MatchPairs,
-  ciphertexts: Uint8Array,
-  labelLength: number,
-  context: Uint8Array,
-): Uint8Array {
+export function decryptLabels(fx: Uint8Array, pairs: MatchPairs, ciphertexts: Uint8Array, labelLength: number, context: Uint8Array): Uint8Array {
   assertLabelLength(labelLength);
   const n = itemCount(fx, F_BYTES, 'fx');
   const sealed = labelLength + LABEL_TAG_BYTES;

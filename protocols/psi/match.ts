@@ -25,12 +25,7 @@ export function matchCount(receiverDigests: Uint8Array, senderDigestsSorted: Uin
 }
 
 /** Calls `onMatch(i, k)` for the k-th matching receiver index i; returns the number of matches. */
-function scan(
-  receiver: Uint8Array,
-  sender: Uint8Array,
-  length: number,
-  onMatch: (i: number, k: number) => void,
-): number {
+function scan(receiver: Uint8Array, sender: Uint8Array, length: number, onMatch: (i: number, k: number) => void): number {
   assertDigestLength(length);
   const n = itemCount(receiver, length, 'receiverDigests');
   const m = itemCount(sender, length, 'senderDigestsSorted');

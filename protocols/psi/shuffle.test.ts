@@ -49,7 +49,10 @@ describe('cardinality mode', () => {
   it("evaluateShuffled answers with the same points as evaluate, not in R's order", () => {
     const group = defaultGroup();
     const sender = createSender({ group, rng: seededRandomBytesForTestsOnly('order') });
-    const points = group.hashToGroup(new TextEncoder().encode('d'), Array.from({ length: 2000 }, (_, i) => Uint8Array.of(i >> 8, i & 255)));
+    const points = group.hashToGroup(
+      new TextEncoder().encode('d'),
+      Array.from({ length: 2000 }, (_, i) => Uint8Array.of(i >> 8, i & 255)),
+    );
     const ordered = rows(sender.evaluate(points), 32);
     const shuffled = rows(sender.evaluateShuffled(points), 32);
     expect(shuffled).not.toEqual(ordered);

@@ -29,10 +29,11 @@ export function makeTestIdentity(name: string): TestIdentity {
   const dir = mkdtempSync(join(tmpdir(), 'mofang-id-'));
   const key = join(dir, 'key.pem');
   const cert = join(dir, 'cert.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-    '-keyout', key, '-out', cert, '-subj', `/CN=${name}`, '-days', '2',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-subj', `/CN=${name}`, '-days', '2'],
+    { stdio: 'ignore' },
+  );
   const certPem = readFileSync(cert, 'utf8');
   const keyPem = readFileSync(key, 'utf8');
   return { name, nodeId: nodeIdOfCert(certPem)!, certPem, keyPem, sign: (data) => cryptoSign('sha256', data, keyPem) };
@@ -72,8 +73,7 @@ export function makeTestNode(name: string, now?: () => Date): TestNode {
     identity,
     db,
     ctx: { db, localNodeId: identity.nodeId, audit, verify: verifySignature, ...(now ? { now } : {}) },
-    auditEntries: () =>
-      (db.prepare('SELECT entry FROM test_audit ORDER BY seq').all() as { entry: string }[]).map((r) => JSON.parse(r.entry)),
+    auditEntries: () => (db.prepare('SELECT entry FROM test_audit ORDER BY seq').all() as { entry: string }[]).map((r) => JSON.parse(r.entry)),
   };
 }
 
@@ -143,14 +143,26 @@ export function sampleAggregateDraft(proposerId: string, acceptorId: string, ove
  * An accepted aggregate agreement between fixed bank and telco ids as stored on `side`, created
  * 2026-01-01 (no database needed: for policy and ledger tests).
  */
-export function storedAggregateAgreement(side: 'proposer' | 'acceptor', over: Partial<TermsDraft> = {}, id = '0f8fad5b-d9cb-469f-a165-70867728950e'): StoredAgreement {
+export function storedAggregateAgreement(
+  side: 'proposer' | 'acceptor',
+  over: Partial<TermsDraft> = {},
+  id = '0f8fad5b-d9cb-469f-a165-70867728950e',
+): StoredAgreement {
   const bank = `sha256:${'b'.repeat(64)}`;
   const telco = `sha256:${'7'.repeat(64)}`;
   const created = '2026-01-01T00:00:00.000Z';
   const terms = draftTerms(sampleAggregateDraft(bank, telco, over), new Date(created), id);
   const sig = { signer: bank, signature: 'AA==', at: created };
   return {
-    id: terms.id, terms, termsHash: agreementHash(terms), localParty: side, peerNodeId: side === 'proposer' ? telco : bank, status: 'accepted',
-    proposerSignature: sig, acceptorSignature: { ...sig, signer: telco }, createdAt: created, updatedAt: created,
+    id: terms.id,
+    terms,
+    termsHash: agreementHash(terms),
+    localParty: side,
+    peerNodeId: side === 'proposer' ? telco : bank,
+    status: 'accepted',
+    proposerSignature: sig,
+    acceptorSignature: { ...sig, signer: telco },
+    createdAt: created,
+    updatedAt: created,
   };
 }

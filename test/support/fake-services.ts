@@ -20,7 +20,7 @@ function notProvided<T extends object>(service: string): T {
   });
 }
 
-export interface Call {
+interface Call {
   method: keyof S.NodeServices;
   args: unknown[];
 }
@@ -28,7 +28,7 @@ export interface Call {
 const T0 = '2026-01-01T00:00:00.000Z';
 export const AGREEMENT_ID = '0b9f0c1e-8c1a-4a59-9a43-5f4a3c2d1e0f';
 
-export const sampleAgreement: S.AgreementView = {
+const sampleAgreement: S.AgreementView = {
   id: AGREEMENT_ID,
   status: 'accepted',
   localParty: 'proposer',
@@ -43,21 +43,52 @@ export const sampleAgreement: S.AgreementView = {
 };
 
 const noise = { mechanism: 'discrete-laplace' as const, parameter: 'scale' as const, value: 2, standardDeviation: 2.8 };
-export const sampleScoreSet: S.ScoreSet = {
-  id: 'run-agg-1', runId: 'run-agg-1', agreementId: AGREEMENT_ID, jobId: null, dataset: 'customers', grouping: 'group-by:city',
-  columns: ['monthly_spend'], histogram: false, formula: null, mechanism: 'discrete-laplace', epsilon: '1', delta: '0', membership: false, createdAt: T0,
-  groups: [{
-    index: 0, label: 'north', inputSize: 500, suppressed: false, count: { value: 120, noiseScale: noise, ci95: { low: 114, high: 126 } },
-    columns: [{ column: 'monthly_spend', sum: { value: 24000, noiseScale: noise, ci95: { low: 23000, high: 25000 } }, mean: { value: 200, noiseScale: { sum: noise, count: noise }, ci95: { low: 180, high: 220 } } }],
-    score: null, rank: null,
-  }],
+const sampleScoreSet: S.ScoreSet = {
+  id: 'run-agg-1',
+  runId: 'run-agg-1',
+  agreementId: AGREEMENT_ID,
+  jobId: null,
+  dataset: 'customers',
+  grouping: 'group-by:city',
+  columns: ['monthly_spend'],
+  histogram: false,
+  formula: null,
+  mechanism: 'discrete-laplace',
+  epsilon: '1',
+  delta: '0',
+  membership: false,
+  createdAt: T0,
+  groups: [
+    {
+      index: 0,
+      label: 'north',
+      inputSize: 500,
+      suppressed: false,
+      count: { value: 120, noiseScale: noise, ci95: { low: 114, high: 126 } },
+      columns: [
+        {
+          column: 'monthly_spend',
+          sum: { value: 24000, noiseScale: noise, ci95: { low: 23000, high: 25000 } },
+          mean: { value: 200, noiseScale: { sum: noise, count: noise }, ci95: { low: 180, high: 220 } },
+        },
+      ],
+      score: null,
+      rank: null,
+    },
+  ],
 };
-export const sampleBudget: S.BudgetView = {
-  agreementId: AGREEMENT_ID, period: 0, periodStart: T0, periodEnd: '2026-01-31T00:00:00.000Z',
-  spent: { epsilon: '1', delta: '0' }, total: { epsilon: '10', delta: '0' }, perQuery: { epsilon: '1', delta: '0' }, queriesLeft: 9,
+const sampleBudget: S.BudgetView = {
+  agreementId: AGREEMENT_ID,
+  period: 0,
+  periodStart: T0,
+  periodEnd: '2026-01-31T00:00:00.000Z',
+  spent: { epsilon: '1', delta: '0' },
+  total: { epsilon: '10', delta: '0' },
+  perQuery: { epsilon: '1', delta: '0' },
+  queriesLeft: 9,
 };
 
-export const sampleRun: S.RunView = {
+const sampleRun: S.RunView = {
   id: 'run-1',
   agreementId: AGREEMENT_ID,
   operation: 'overlap',
@@ -146,7 +177,11 @@ export function fakeServices(): FakeServices {
     async health() {
       record('health');
       return {
-        status: 'ok', nodeId: `sha256:${'a'.repeat(64)}`, name: 'bank', version: '0.1.0', uptimeSeconds: 12,
+        status: 'ok',
+        nodeId: `sha256:${'a'.repeat(64)}`,
+        name: 'bank',
+        version: '0.1.0',
+        uptimeSeconds: 12,
         peers: [{ name: 'telco', nodeId: `sha256:${'b'.repeat(64)}`, address: '10.0.0.7:7443', reachable: false, error: 'PEER_UNREACHABLE' }],
       };
     },
@@ -154,8 +189,15 @@ export function fakeServices(): FakeServices {
       record('listDatasets');
       return [
         {
-          name: 'customers', idColumn: 'msisdn', idKind: 'phone', columns: [{ name: 'msisdn', type: 'string' }],
-          rowCount: 1000, rejectedCount: 0, generation: 1, sourceSha256: 'e'.repeat(64), importedAt: T0,
+          name: 'customers',
+          idColumn: 'msisdn',
+          idKind: 'phone',
+          columns: [{ name: 'msisdn', type: 'string' }],
+          rowCount: 1000,
+          rejectedCount: 0,
+          generation: 1,
+          sourceSha256: 'e'.repeat(64),
+          importedAt: T0,
         },
       ];
     },
@@ -163,8 +205,15 @@ export function fakeServices(): FakeServices {
       record('importDataset', input, actor);
       imported.push({ file: input.file, content: existsSync(input.file) ? readFileSync(input.file, 'utf8') : null });
       return {
-        dataset: input.dataset, generation: 2, rowsRead: 2, imported: 2, rejected: 0, badRows: [],
-        columns: [{ name: input.idColumn, type: 'string' }], sourceSha256: 'f'.repeat(64), durationMs: 3,
+        dataset: input.dataset,
+        generation: 2,
+        rowsRead: 2,
+        imported: 2,
+        rejected: 0,
+        badRows: [],
+        columns: [{ name: input.idColumn, type: 'string' }],
+        sourceSha256: 'f'.repeat(64),
+        durationMs: 3,
       };
     },
     listAgreements(filter) {
@@ -194,10 +243,17 @@ export function fakeServices(): FakeServices {
     submitJob(input, actor) {
       record('submitJob', input, actor);
       return {
-        ...sampleJob, kind: input.kind, agreementIds: input.agreementIds,
+        ...sampleJob,
+        kind: input.kind,
+        agreementIds: input.agreementIds,
         options: { ...(input.attribute ? { attribute: input.attribute } : {}), ...(input.aggregate ? { aggregate: input.aggregate } : {}) },
-        status: 'queued', attempt: 0, phase: null, progress: { done: 0, total: 0, rate: null, etaSeconds: null }, runIds: [],
-        createdBy: actor.id, startedAt: null,
+        status: 'queued',
+        attempt: 0,
+        phase: null,
+        progress: { done: 0, total: 0, rate: null, etaSeconds: null },
+        runIds: [],
+        createdBy: actor.id,
+        startedAt: null,
       };
     },
     getJob(id) {

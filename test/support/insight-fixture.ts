@@ -34,12 +34,16 @@ export async function insightFixture(): Promise<InsightFixture> {
   const insight = new Insight({ db, audit, now: () => clock.now });
   let files = 0;
   return {
-    dir, db, audit, insight, clock,
+    dir,
+    db,
+    audit,
+    insight,
+    clock,
     async importRows(dataset, rows, attributeTypes) {
       const columns = Object.keys(rows[0]);
       const cell = (v: string) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
       const file = join(dir, `import-${files++}.csv`);
-      writeFileSync(file, [columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c] ?? '')).join(','))].join('\n') + '\n');
+      writeFileSync(file, `${[columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c] ?? '')).join(','))].join('\n')}\n`);
       await importDataset(db, { file, dataset, idColumn: 'id', idKind: 'raw', group: defaultGroup(), attributeTypes, readInWorker: false });
     },
     close() {

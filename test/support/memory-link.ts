@@ -27,8 +27,5 @@ export function memoryLinkPair(timeoutMs = 5_000, names: [string, string] = ['a'
   a = make(() => b);
   b = make(() => a);
   // Each link is named after the party at its far end.
-  return [
-    duplexLink(a, { timeoutMs, sizeOf: codec.sizeOf, peerName: names[1] }),
-    duplexLink(b, { timeoutMs, sizeOf: codec.sizeOf, peerName: names[0] }),
-  ];
+  return [duplexLink(a, { timeoutMs, sizeOf: codec.sizeOf, peerName: names[1] }), duplexLink(b, { timeoutMs, sizeOf: codec.sizeOf, peerName: names[0] })];
 }

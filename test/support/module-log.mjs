@@ -18,5 +18,13 @@ if (isMainThread) {
   writeFileSync(process.env.MODULE_LOG, '');
   register(import.meta.url);
   const cache = createRequire(import.meta.url).cache;
-  process.on('exit', () => appendFileSync(process.env.MODULE_LOG, Object.keys(cache).filter((f) => !isBuiltin(f)).map((f) => `${f}\n`).join('')));
+  process.on('exit', () =>
+    appendFileSync(
+      process.env.MODULE_LOG,
+      Object.keys(cache)
+        .filter((f) => !isBuiltin(f))
+        .map((f) => `${f}\n`)
+        .join(''),
+    ),
+  );
 }

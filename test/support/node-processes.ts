@@ -17,6 +17,7 @@ export function mofang(config: string | null, ...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: each caller names the shape of the CLI's JSON it reads
 export function mofangJson<T = any>(config: string, ...args: string[]): T {
   const r = mofang(config, '--json', ...args);
   if (r.code !== 0) throw new Error(`mofang ${args.join(' ')} failed: ${r.err}`);
@@ -53,15 +54,34 @@ export async function createNodes(names: string[], tweak: (doc: ReturnType<typeo
   const nodes: NodeProcess[] = [];
   for (const name of names) {
     const [grpcPort, httpPort] = [await freePort(), await freePort()];
-    const r = mofang(null, '--json', 'init', '--name', name, '--dir', join(dir, name), '--template', join(packageRoot(), 'config', 'bank.yaml'), '--grpc', `127.0.0.1:${grpcPort}`, '--http', `127.0.0.1:${httpPort}`);
+    const r = mofang(
+      null,
+      '--json',
+      'init',
+      '--name',
+      name,
+      '--dir',
+      join(dir, name),
+      '--template',
+      join(packageRoot(), 'config', 'bank.yaml'),
+      '--grpc',
+      `127.0.0.1:${grpcPort}`,
+      '--http',
+      `127.0.0.1:${httpPort}`,
+    );
     if (r.code !== 0) throw new Error(r.err);
     const init = JSON.parse(r.out);
     const doc = parseDocument(readFileSync(init.configFile, 'utf8'));
     tweak(doc);
     writeFileSync(init.configFile, doc.toString());
     const node: NodeProcess = {
-      name, config: init.configFile, nodeId: init.nodeId, certificateFile: init.certificateFile,
-      httpUrl: `http://127.0.0.1:${httpPort}`, grpcAddress: `127.0.0.1:${grpcPort}`, child: null,
+      name,
+      config: init.configFile,
+      nodeId: init.nodeId,
+      certificateFile: init.certificateFile,
+      httpUrl: `http://127.0.0.1:${httpPort}`,
+      grpcAddress: `127.0.0.1:${grpcPort}`,
+      child: null,
       async start() {
         this.child = spawn(process.execPath, [BIN, '--config', this.config, 'start'], { stdio: 'ignore' });
         await waitForHealth(this.httpUrl);
@@ -77,11 +97,12 @@ export async function createNodes(names: string[], tweak: (doc: ReturnType<typeo
     nodes.push(node);
   }
   // Everyone pins everyone.
-  for (const a of nodes) for (const b of nodes) {
-    if (a === b) continue;
-    const r = mofang(a.config, 'peers', 'add', '--name', b.name, '--address', b.grpcAddress, '--certificate', b.certificateFile, '--fingerprint', b.nodeId);
-    if (r.code !== 0) throw new Error(r.err);
-  }
+  for (const a of nodes)
+    for (const b of nodes) {
+      if (a === b) continue;
+      const r = mofang(a.config, 'peers', 'add', '--name', b.name, '--address', b.grpcAddress, '--certificate', b.certificateFile, '--fingerprint', b.nodeId);
+      if (r.code !== 0) throw new Error(r.err);
+    }
   return {
     dir,
     nodes,
@@ -99,9 +120,29 @@ export async function createNodes(names: string[], tweak: (doc: ReturnType<typeo
 
 /** Bank proposes, partner accepts, via the CLI; returns the agreement id. */
 export function agreeByCli(bank: NodeProcess, partner: NodeProcess, bankDataset: string, partnerDataset: string, operations = 'overlap,enrich'): string {
-  const a = mofangJson(bank.config, 'agreements', 'propose', '--peer', partner.name, '--title', `with-${partner.name}`, '--dataset', bankDataset,
-    '--peer-dataset', partnerDataset, '--id-kind', 'phone', '--operations', operations, '--min-intersection', '10', '--expires', '30d',
-    '--enrich-attribute', `partner:${partner.name}:member`);
+  const a = mofangJson(
+    bank.config,
+    'agreements',
+    'propose',
+    '--peer',
+    partner.name,
+    '--title',
+    `with-${partner.name}`,
+    '--dataset',
+    bankDataset,
+    '--peer-dataset',
+    partnerDataset,
+    '--id-kind',
+    'phone',
+    '--operations',
+    operations,
+    '--min-intersection',
+    '10',
+    '--expires',
+    '30d',
+    '--enrich-attribute',
+    `partner:${partner.name}:member`,
+  );
   const r = mofang(partner.config, 'agreements', 'accept', a.id);
   if (r.code !== 0) throw new Error(r.err);
   return a.id;

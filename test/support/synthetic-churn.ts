@@ -12,7 +12,7 @@ export interface SyntheticChurn {
   features: FeatureColumn[];
 }
 
-export const SYNTHETIC_TIERS = ['basic', 'silver', 'gold', 'platinum'];
+const SYNTHETIC_TIERS = ['basic', 'silver', 'gold', 'platinum'];
 
 /**
  * @param missing share of rows with `balance` and `region` unset (they carry no signal)
@@ -35,7 +35,10 @@ export function syntheticChurn(o: { rows: number; seed: number; noise: number; m
   const lastLogin = num('last_login', 'date');
   const txns = num('txn_count');
   const tier = cat('tier', SYNTHETIC_TIERS);
-  const region = cat('region', Array.from({ length: 30 }, (_, i) => `R${String(i).padStart(2, '0')}`));
+  const region = cat(
+    'region',
+    Array.from({ length: 30 }, (_, i) => `R${String(i).padStart(2, '0')}`),
+  );
   const channel = cat('channel', ['branch', 'web', 'app', 'phone', 'partner']);
   const card = cat('has_card', [false, true], 'boolean');
   const app = cat('uses_app', [false, true], 'boolean');

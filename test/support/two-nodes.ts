@@ -21,7 +21,7 @@ export const admin: Actor = { id: 'test:admin', role: 'admin' };
 export const operator: Actor = { id: 'test:operator', role: 'operator' };
 
 /** A clock the test can move; both nodes read it for agreement expiry. */
-export class TestClock {
+class TestClock {
   offsetMs = 0;
   now = (): Date => new Date(Date.now() + this.offsetMs);
 }
@@ -42,8 +42,20 @@ export async function startTwoNodes(sizes = { bankRows: 1500, partnerRows: 800, 
   const dir = mkdtempSync(join(tmpdir(), 'mofang-it-'));
   const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
   const config = (f: string) => join(packageRoot(), 'config', f);
-  const bankInit = await initNode({ dir: join(dir, 'bank'), name: 'bank', template: config('bank.yaml'), grpcListen: `127.0.0.1:${ports[0]}`, httpListen: `127.0.0.1:${ports[1]}` });
-  const telcoInit = await initNode({ dir: join(dir, 'telco'), name: 'telco', template: config('partner.yaml'), grpcListen: `127.0.0.1:${ports[2]}`, httpListen: `127.0.0.1:${ports[3]}` });
+  const bankInit = await initNode({
+    dir: join(dir, 'bank'),
+    name: 'bank',
+    template: config('bank.yaml'),
+    grpcListen: `127.0.0.1:${ports[0]}`,
+    httpListen: `127.0.0.1:${ports[1]}`,
+  });
+  const telcoInit = await initNode({
+    dir: join(dir, 'telco'),
+    name: 'telco',
+    template: config('partner.yaml'),
+    grpcListen: `127.0.0.1:${ports[2]}`,
+    httpListen: `127.0.0.1:${ports[3]}`,
+  });
   addPeer(bankInit.configFile, { name: 'telco', address: `127.0.0.1:${ports[2]}`, certificateFile: telcoInit.certificateFile, fingerprint: telcoInit.nodeId });
   addPeer(telcoInit.configFile, { name: 'bank', address: `127.0.0.1:${ports[0]}`, certificateFile: bankInit.certificateFile, fingerprint: bankInit.nodeId });
   const data = writeSyntheticPair({ dir: join(dir, 'data'), ...sizes, seed: 7 });
@@ -54,7 +66,14 @@ export async function startTwoNodes(sizes = { bankRows: 1500, partnerRows: 800, 
   await telco.importDataset({ file: data.partnerFile, origin: 'operator', dataset: 'subscribers', idColumn: 'phone', idKind: 'phone' }, admin);
   const running = { bank: await startNode(bank), telco: await startNode(telco) };
   return {
-    dir, clock, bank, telco, bankInit, telcoInit, running, data,
+    dir,
+    clock,
+    bank,
+    telco,
+    bankInit,
+    telcoInit,
+    running,
+    data,
     async stop() {
       await running.bank.stop();
       await running.telco.stop();
@@ -68,17 +87,31 @@ export async function startTwoNodes(sizes = { bankRows: 1500, partnerRows: 800, 
 /** Proposes on the bank and accepts on the telco; returns the agreement id. */
 export async function agree(
   nodes: TwoNodes,
-  overrides: { minIntersection?: number; operations?: ('overlap' | 'enrich' | 'aggregate')[]; expiresInDays?: number; aggregate?: AggregateProposal; maxQueriesPerDay?: number } = {},
+  overrides: {
+    minIntersection?: number;
+    operations?: ('overlap' | 'enrich' | 'aggregate')[];
+    expiresInDays?: number;
+    aggregate?: AggregateProposal;
+    maxQueriesPerDay?: number;
+  } = {},
 ): Promise<string> {
-  const proposed = await nodes.bank.proposeAgreement({
-    peer: 'telco', title: 'it-agreement', localDataset: 'customers', peerDataset: 'subscribers', idKind: 'phone',
-    operations: overrides.operations ?? ['overlap', 'enrich'], shareOverlapWithAcceptor: true,
-    minIntersection: overrides.minIntersection ?? 10,
-    expiresAt: new Date(nodes.clock.now().getTime() + (overrides.expiresInDays ?? 30) * 86_400_000).toISOString(),
-    ...((overrides.operations ?? ['enrich']).includes('enrich') ? { enrichAttribute: 'partner:telco:active' } : {}),
-    ...(overrides.aggregate ? { aggregate: overrides.aggregate } : {}),
-    ...(overrides.maxQueriesPerDay ? { maxQueriesPerDay: overrides.maxQueriesPerDay } : {}),
-  }, admin);
+  const proposed = await nodes.bank.proposeAgreement(
+    {
+      peer: 'telco',
+      title: 'it-agreement',
+      localDataset: 'customers',
+      peerDataset: 'subscribers',
+      idKind: 'phone',
+      operations: overrides.operations ?? ['overlap', 'enrich'],
+      shareOverlapWithAcceptor: true,
+      minIntersection: overrides.minIntersection ?? 10,
+      expiresAt: new Date(nodes.clock.now().getTime() + (overrides.expiresInDays ?? 30) * 86_400_000).toISOString(),
+      ...((overrides.operations ?? ['enrich']).includes('enrich') ? { enrichAttribute: 'partner:telco:active' } : {}),
+      ...(overrides.aggregate ? { aggregate: overrides.aggregate } : {}),
+      ...(overrides.maxQueriesPerDay ? { maxQueriesPerDay: overrides.maxQueriesPerDay } : {}),
+    },
+    admin,
+  );
   await nodes.telco.acceptAgreement(proposed.id, admin);
   return proposed.id;
 }

@@ -67,7 +67,16 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRouteOptions> = async (app
       const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       if (mediaType === 'application/json') {
         const b = request.body as Static<typeof ImportFromPath>;
-        const input: ImportInput = { file: b.path, origin: 'request', format: b.format, encoding: b.encoding, dataset, idColumn: b.idColumn, idKind: b.idKind, skipBad: b.skipBad };
+        const input: ImportInput = {
+          file: b.path,
+          origin: 'request',
+          format: b.format,
+          encoding: b.encoding,
+          dataset,
+          idColumn: b.idColumn,
+          idKind: b.idKind,
+          skipBad: b.skipBad,
+        };
         return services.importDataset(input, actor);
       }
       if (!Object.hasOwn(UPLOAD_TYPES, mediaType)) {
@@ -75,7 +84,8 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRouteOptions> = async (app
       }
       const id = request.query.id;
       // Refuse before reading a byte of the upload.
-      if (!id) throw new MofangError('REQUEST_INVALID', 'querystring.id: is required for uploads, as <id column>:<id kind>', { in: 'querystring', field: 'id' });
+      if (!id)
+        throw new MofangError('REQUEST_INVALID', 'querystring.id: is required for uploads, as <id column>:<id kind>', { in: 'querystring', field: 'id' });
       const declared = Number(request.headers['content-length'] ?? 0);
       if (declared > importBodyLimit) throw tooLarge(importBodyLimit);
       const cut = id.lastIndexOf(':');
@@ -83,7 +93,16 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRouteOptions> = async (app
       const staged = await stageUpload(request.body as Readable, { dir: uploadDir, extension: format, limit: importBodyLimit });
       try {
         return await services.importDataset(
-          { file: staged.file, origin: 'upload', format, encoding: request.query.encoding, dataset, idColumn: id.slice(0, cut), idKind: id.slice(cut + 1), skipBad: request.query.skipBad },
+          {
+            file: staged.file,
+            origin: 'upload',
+            format,
+            encoding: request.query.encoding,
+            dataset,
+            idColumn: id.slice(0, cut),
+            idKind: id.slice(cut + 1),
+            skipBad: request.query.skipBad,
+          },
           actor,
         );
       } finally {

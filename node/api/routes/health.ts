@@ -17,7 +17,11 @@ export const publicHealthRoutes: FastifyPluginAsync<{ readiness: () => Record<st
     '/health/ready',
     {
       config: { public: true },
-      schema: { tags: ['health'], summary: 'Readiness: database open and servers listening (503 when not)', response: { 200: ReadinessView, 503: ReadinessView } },
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: database open and servers listening (503 when not)',
+        response: { 200: ReadinessView, 503: ReadinessView },
+      },
     },
     async (_request, reply) => {
       const checks = { ...readiness(), httpListening: app.server.listening };

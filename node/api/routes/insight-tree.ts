@@ -19,7 +19,11 @@ const TrainInput = Type.Object(
   {
     dataset: DatasetName,
     target: Type.String({ minLength: 1, maxLength: 200, description: 'A boolean profile attribute, e.g. churned.' }),
-    attributes: Type.Array(AttributeName, { minItems: 1, maxItems: MAX_TREE_ATTRIBUTES, description: 'Candidate attributes (dataset columns or usable joint attributes).' }),
+    attributes: Type.Array(AttributeName, {
+      minItems: 1,
+      maxItems: MAX_TREE_ATTRIBUTES,
+      description: 'Candidate attributes (dataset columns or usable joint attributes).',
+    }),
     options: Type.Optional(Type.Partial(TreeOptionsSchema, { additionalProperties: false })),
   },
   { additionalProperties: false },
@@ -131,7 +135,8 @@ export const insightTreeRoutes: FastifyPluginAsync<{ services: NodeServices }> =
       schema: {
         tags,
         summary: 'Score every profile into an attribute',
-        description: "Writes the model's probability of the target for every profile of the dataset's live generation as the attribute, replacing its previous values.",
+        description:
+          "Writes the model's probability of the target for every profile of the dataset's live generation as the attribute, replacing its previous values.",
         params: ById,
         body: ScoreInput,
         response: { 200: ScoreReport },
@@ -149,7 +154,13 @@ export const insightTreeRoutes: FastifyPluginAsync<{ services: NodeServices }> =
     async (request, reply) => {
       const s = await trees.saveLeaf(request.params.id, request.params.leaf, request.body, actorOf(request));
       return reply.code(201).send({
-        name: s.name, dataset: s.dataset, version: s.version, description: s.description, rule: s.rule, size: s.latest?.size ?? null, materialisedAt: s.latest?.at ?? null,
+        name: s.name,
+        dataset: s.dataset,
+        version: s.version,
+        description: s.description,
+        rule: s.rule,
+        size: s.latest?.size ?? null,
+        materialisedAt: s.latest?.at ?? null,
       });
     },
   );

@@ -12,7 +12,11 @@ export const metricsRoutes: FastifyPluginAsync<{ metrics: Metrics }> = async (ap
     '/metrics',
     {
       config: { roles: ['admin', 'operator', 'compliance'] },
-      schema: { tags: ['metrics'], summary: 'Prometheus metrics of this node', response: { 200: Type.String({ description: 'Prometheus text format 0.0.4' }) } },
+      schema: {
+        tags: ['metrics'],
+        summary: 'Prometheus metrics of this node',
+        response: { 200: Type.String({ description: 'Prometheus text format 0.0.4' }) },
+      },
     },
     async (_request, reply) => {
       const { contentType, body } = await metrics.render();

@@ -73,7 +73,7 @@ export const runRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (
 };
 
 /** One name per field: the current one or its deprecated alias, never both, never neither. */
-export function resolveQueryRequest(body: Static<typeof QueryRequest>): { input: QueryInput; deprecated: boolean } {
+function resolveQueryRequest(body: Static<typeof QueryRequest>): { input: QueryInput; deprecated: boolean } {
   const pick = <T>(field: string, current: T | undefined, alias: string, old: T | undefined): T => {
     if (current !== undefined && old !== undefined) {
       throw new MofangError('REQUEST_INVALID', `body.${field}: give ${field} or its deprecated alias ${alias}, not both`, { in: 'body', field });

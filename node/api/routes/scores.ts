@@ -15,7 +15,12 @@ export const scoreRoutes: FastifyPluginAsync<{ services: NodeServices }> = async
     '/scores',
     {
       config: { roles: ['operator', 'compliance'] },
-      schema: { tags, summary: 'List released joint segment scores, newest first', querystring: ScoreSetQuery, response: { 200: Type.Object({ scores: Type.Array(ScoreSet) }) } },
+      schema: {
+        tags,
+        summary: 'List released joint segment scores, newest first',
+        querystring: ScoreSetQuery,
+        response: { 200: Type.Object({ scores: Type.Array(ScoreSet) }) },
+      },
     },
     async (request) => ({ scores: services.listScoreSets({ agreementId: request.query.agreementId, limit: request.query.limit }) }),
   );
@@ -33,7 +38,12 @@ export const scoreRoutes: FastifyPluginAsync<{ services: NodeServices }> = async
     '/agreements/:id/budget',
     {
       config: { roles: ['operator', 'compliance'] },
-      schema: { tags, summary: "The agreement's privacy budget in the current period", params: Type.Object({ id: AgreementId }), response: { 200: BudgetView } },
+      schema: {
+        tags,
+        summary: "The agreement's privacy budget in the current period",
+        params: Type.Object({ id: AgreementId }),
+        response: { 200: BudgetView },
+      },
     },
     async (request) => services.privacyBudget(request.params.id),
   );

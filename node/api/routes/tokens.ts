@@ -43,7 +43,12 @@ export const tokenRoutes: FastifyPluginAsync<{ tokens: TokenAdmin }> = async (ap
     '/tokens',
     {
       config: { roles },
-      schema: { tags, summary: 'Create a token; the reply is the only place it appears in clear', body: CreateBody, response: { 201: Type.Object({ token: Type.String(), info: TokenView }) } },
+      schema: {
+        tags,
+        summary: 'Create a token; the reply is the only place it appears in clear',
+        body: CreateBody,
+        response: { 201: Type.Object({ token: Type.String(), info: TokenView }) },
+      },
     },
     async (request, reply) => {
       const r = tokens.create(request.body, actorOf(request));
@@ -53,7 +58,15 @@ export const tokenRoutes: FastifyPluginAsync<{ tokens: TokenAdmin }> = async (ap
 
   app.delete<{ Params: { id: string } }>(
     '/tokens/:id',
-    { config: { roles }, schema: { tags, summary: 'Revoke a token (its holder gets 401 "revoked" from then on)', params: Type.Object({ id: TokenName }), response: { 200: TokenView } } },
+    {
+      config: { roles },
+      schema: {
+        tags,
+        summary: 'Revoke a token (its holder gets 401 "revoked" from then on)',
+        params: Type.Object({ id: TokenName }),
+        response: { 200: TokenView },
+      },
+    },
     async (request) => tokens.revoke(request.params.id, actorOf(request)),
   );
 };

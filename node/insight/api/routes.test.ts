@@ -9,7 +9,11 @@ let t: TestApp;
 
 beforeAll(async () => {
   fx = await insightFixture();
-  await fx.importRows('customers', Array.from({ length: 50 }, (_, i) => ({ id: `c${i}`, age: String(20 + i), tier: i % 2 ? 'gold' : 'basic' })), { age: 'number' });
+  await fx.importRows(
+    'customers',
+    Array.from({ length: 50 }, (_, i) => ({ id: `c${i}`, age: String(20 + i), tier: i % 2 ? 'gold' : 'basic' })),
+    { age: 'number' },
+  );
   t = await testApp({ services: { ...fakeServices(), insight: fx.insight } });
 });
 afterAll(async () => {
@@ -63,14 +67,21 @@ describe('insight API roles', () => {
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
     );
     // Decision-tree routes (/v1/insight/trees) are tested in node/api/insight-tree.test.ts.
-    expect(documented.filter((d) => d.includes(' /v1/insight/') && !d.includes(' /v1/insight/trees')).sort()).toEqual(ROUTES.map(([m, r]) => `${m} ${r}`).sort());
+    expect(documented.filter((d) => d.includes(' /v1/insight/') && !d.includes(' /v1/insight/trees')).sort()).toEqual(
+      ROUTES.map(([m, r]) => `${m} ${r}`).sort(),
+    );
   });
 
   it.each(ROUTES)('%s %s: 401 without a token, 403 for every other role', async (method, _route, url, roles) => {
     const res = await t.app.inject({ method: method as 'GET', url, payload: method === 'GET' || method === 'DELETE' ? undefined : {} });
     expect(res.statusCode).toBe(401);
     for (const role of (['admin', 'operator', 'compliance'] as const).filter((r) => !roles.includes(r))) {
-      const denied = await t.app.inject({ method: method as 'GET', url, headers: t.as(role), payload: method === 'GET' || method === 'DELETE' ? undefined : {} });
+      const denied = await t.app.inject({
+        method: method as 'GET',
+        url,
+        headers: t.as(role),
+        payload: method === 'GET' || method === 'DELETE' ? undefined : {},
+      });
       expect(denied.statusCode, role).toBe(403);
       expect(denied.json().error).toMatchObject({ code: 'FORBIDDEN_ROLE', details: { allowed: roles, role } });
     }
@@ -98,34 +109,79 @@ describe('insight API', () => {
   });
 
   it('reports rule errors with the rule path, and reads previews, layerings and profiles', async () => {
-    const bad = await t.app.inject({ method: 'POST', url: '/v1/insight/segments/preview', headers: t.as('compliance'), payload: { dataset: 'customers', rule: { attr: 'age', op: 'eq', value: 'x' } } });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/v1/insight/segments/preview',
+      headers: t.as('compliance'),
+      payload: { dataset: 'customers', rule: { attr: 'age', op: 'eq', value: 'x' } },
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toMatchObject({ code: 'RULE_INVALID', details: { path: 'rule.value', attr: 'age', op: 'eq' } });
-    const preview = await t.app.inject({ method: 'POST', url: '/v1/insight/segments/preview', headers: t.as('compliance'), payload: { dataset: 'customers', rule: { attr: 'tier', op: 'eq', value: 'gold' }, sample: 2 } });
+    const preview = await t.app.inject({
+      method: 'POST',
+      url: '/v1/insight/segments/preview',
+      headers: t.as('compliance'),
+      payload: { dataset: 'customers', rule: { attr: 'tier', op: 'eq', value: 'gold' }, sample: 2 },
+    });
     expect(preview.json()).toMatchObject({ size: 25, population: 50 });
     expect(preview.json().sample[0].idMasked).toMatch(/^•+$/);
     const layering = await t.app.inject({
-      method: 'POST', url: '/v1/insight/layerings/run', headers: t.as('operator'),
-      payload: { dataset: 'customers', spec: { root: { split: { attr: 'tier', by: 'values' }, each: { split: { attr: 'age', by: 'bands', edges: [30, 50] } } }, metrics: [{ fn: 'mean', attr: 'age' }] } },
+      method: 'POST',
+      url: '/v1/insight/layerings/run',
+      headers: t.as('operator'),
+      payload: {
+        dataset: 'customers',
+        spec: {
+          root: { split: { attr: 'tier', by: 'values' }, each: { split: { attr: 'age', by: 'bands', edges: [30, 50] } } },
+          metrics: [{ fn: 'mean', attr: 'age' }],
+        },
+      },
     });
     expect(layering.statusCode).toBe(200);
     expect(layering.json().root.children.map((c: { size: number }) => c.size)).toEqual([25, 25]);
-    const profile = await t.app.inject({ method: 'POST', url: '/v1/insight/datasets/customers/profiles/lookup', headers: t.as('operator'), payload: { id: 'c7' } });
+    const profile = await t.app.inject({
+      method: 'POST',
+      url: '/v1/insight/datasets/customers/profiles/lookup',
+      headers: t.as('operator'),
+      payload: { id: 'c7' },
+    });
     expect(profile.json().attributes).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'age', value: 27 })]));
   });
 
   it('flows: operators snapshot, compliance reads the matrix', async () => {
-    expect((await t.app.inject({ method: 'POST', url: '/v1/insight/flows', headers: t.as('operator'), payload: { name: 'age-flow', dataset: 'customers', source: { segments: ['older'] } } })).statusCode).toBe(201);
-    expect((await t.app.inject({ method: 'POST', url: '/v1/insight/flows/age-flow/snapshots', headers: t.as('compliance'), payload: { period: 'p1' } })).statusCode).toBe(403);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/v1/insight/flows',
+          headers: t.as('operator'),
+          payload: { name: 'age-flow', dataset: 'customers', source: { segments: ['older'] } },
+        })
+      ).statusCode,
+    ).toBe(201);
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/v1/insight/flows/age-flow/snapshots', headers: t.as('compliance'), payload: { period: 'p1' } })).statusCode,
+    ).toBe(403);
     for (const period of ['p1', 'p2']) {
-      expect((await t.app.inject({ method: 'POST', url: '/v1/insight/flows/age-flow/snapshots', headers: t.as('operator'), payload: { period } })).statusCode).toBe(201);
+      expect(
+        (await t.app.inject({ method: 'POST', url: '/v1/insight/flows/age-flow/snapshots', headers: t.as('operator'), payload: { period } })).statusCode,
+      ).toBe(201);
     }
     const m = await t.app.inject({ method: 'GET', url: '/v1/insight/flows/age-flow/matrix?from=p1&to=p2', headers: t.as('compliance') });
-    expect(m.json().counts).toEqual([[40, 0], [0, 10]]);
+    expect(m.json().counts).toEqual([
+      [40, 0],
+      [0, 10],
+    ]);
   });
 
   it('flows: a schedule is set at creation or later; a wrong one is refused naming the field', async () => {
-    const create = (every: unknown) => t.app.inject({ method: 'POST', url: '/v1/insight/flows', headers: t.as('operator'), payload: { name: 'weekly', dataset: 'customers', source: { segments: ['older'] }, every } });
+    const create = (every: unknown) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/insight/flows',
+        headers: t.as('operator'),
+        payload: { name: 'weekly', dataset: 'customers', source: { segments: ['older'] }, every },
+      });
     const bad = await create('hourly');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error).toMatchObject({ code: 'REQUEST_INVALID', details: { field: 'every' } });
@@ -138,8 +194,16 @@ describe('insight API', () => {
     const missing = await patch({});
     expect(missing.statusCode).toBe(400);
     expect(missing.json().error.details.field).toBe('every');
-    expect((await t.app.inject({ method: 'PATCH', url: '/v1/insight/flows/weekly', headers: t.as('compliance'), payload: { every: 'day' } })).statusCode).toBe(403);
-    const audit = listAudit(fx.db, { limit: 1000 }).filter((e) => e.subject === 'weekly').map((e) => [e.action, e.details]);
-    expect(audit).toEqual([['flow.created', expect.objectContaining({ every: 'week' })], ['flow.schedule_set', { every: 'month', previous: 'week' }], ['flow.schedule_set', { every: null, previous: 'month' }]]);
+    expect((await t.app.inject({ method: 'PATCH', url: '/v1/insight/flows/weekly', headers: t.as('compliance'), payload: { every: 'day' } })).statusCode).toBe(
+      403,
+    );
+    const audit = listAudit(fx.db, { limit: 1000 })
+      .filter((e) => e.subject === 'weekly')
+      .map((e) => [e.action, e.details]);
+    expect(audit).toEqual([
+      ['flow.created', expect.objectContaining({ every: 'week' })],
+      ['flow.schedule_set', { every: 'month', previous: 'week' }],
+      ['flow.schedule_set', { every: null, previous: 'month' }],
+    ]);
   });
 });

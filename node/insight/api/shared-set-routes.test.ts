@@ -13,9 +13,18 @@ const bearer: Record<string, { authorization: string }> = {};
 
 beforeAll(async () => {
   fx = await insightFixture();
-  await fx.importRows('customers', Array.from({ length: 30 }, (_, i) => ({ id: `c${i}`, age: String(20 + i), branch: BRANCHES[i % 3] })), { age: 'number' });
+  await fx.importRows(
+    'customers',
+    Array.from({ length: 30 }, (_, i) => ({ id: `c${i}`, age: String(20 + i), branch: BRANCHES[i % 3] })),
+    { age: 'number' },
+  );
   t = await testApp({ services: { ...fakeServices(), insight: fx.insight } });
-  for (const [id, unit] of [['hq-1', 'hq'], ['gd-1', 'gd'], ['sz-1', 'gd-sz'], ['gz-1', 'gd-gz']]) {
+  for (const [id, unit] of [
+    ['hq-1', 'hq'],
+    ['gd-1', 'gd'],
+    ['sz-1', 'gd-sz'],
+    ['gz-1', 'gd-gz'],
+  ]) {
     bearer[unit] = { authorization: `Bearer ${createToken(join(t.dir, 'tokens.json'), { id, role: 'operator', unit })}` };
   }
 });
@@ -24,11 +33,19 @@ afterAll(async () => {
   fx.close();
 });
 
-const call = (method: 'GET' | 'POST' | 'PUT', url: string, headers: { authorization: string }, payload?: unknown) => t.app.inject({ method, url, headers, payload: payload as object });
+const call = (method: 'GET' | 'POST' | 'PUT', url: string, headers: { authorization: string }, payload?: unknown) =>
+  t.app.inject({ method, url, headers, payload: payload as object });
 
 describe('units API', () => {
   it('admins build the tree and set the unit attribute; operators cannot; audited', async () => {
-    for (const [id, parent] of [['hq', undefined], ['gd', 'hq'], ['zj', 'hq'], ['gd-sz', 'gd'], ['gd-gz', 'gd'], ['zj-hz', 'zj']]) {
+    for (const [id, parent] of [
+      ['hq', undefined],
+      ['gd', 'hq'],
+      ['zj', 'hq'],
+      ['gd-sz', 'gd'],
+      ['gd-gz', 'gd'],
+      ['zj-hz', 'zj'],
+    ]) {
       expect((await call('POST', '/v1/insight/units', t.as('admin'), { id, name: id, ...(parent ? { parent } : {}) })).statusCode).toBe(201);
     }
     expect((await call('POST', '/v1/insight/units', t.as('operator'), { id: 'x', name: 'x', parent: 'hq' })).statusCode).toBe(403);
@@ -41,18 +58,29 @@ describe('units API', () => {
 });
 
 describe('unit-scoped tokens', () => {
-  it('a branch token never sees another branch\'s customers: lookup, preview, layering, segments', async () => {
+  it("a branch token never sees another branch's customers: lookup, preview, layering, segments", async () => {
     const lookup = (unit: string, id: string) => call('POST', '/v1/insight/datasets/customers/profiles/lookup', bearer[unit], { id });
     expect((await lookup('gd-sz', 'c0')).statusCode).toBe(200);
     expect((await lookup('gd-sz', 'c1')).json().error.code).toBe('INSIGHT_NOT_FOUND');
     expect((await lookup('gd', 'c1')).statusCode).toBe(200);
     expect((await lookup('gd', 'c2')).statusCode).toBe(404);
-    const preview = await call('POST', '/v1/insight/segments/preview', bearer['gd-sz'], { dataset: 'customers', rule: { attr: 'age', op: 'gte', value: 0 }, sample: 50 });
+    const preview = await call('POST', '/v1/insight/segments/preview', bearer['gd-sz'], {
+      dataset: 'customers',
+      rule: { attr: 'age', op: 'gte', value: 0 },
+      sample: 50,
+    });
     expect(preview.json()).toMatchObject({ size: 10, population: 10 });
     expect(preview.json().sample.every((s: { values: { age: number } }) => (s.values.age - 20) % 3 === 0)).toBe(true);
-    const layering = await call('POST', '/v1/insight/layerings/run', bearer['gd-gz'], { dataset: 'customers', spec: { root: { split: { attr: 'age', by: 'bands', edges: [30] } } } });
+    const layering = await call('POST', '/v1/insight/layerings/run', bearer['gd-gz'], {
+      dataset: 'customers',
+      spec: { root: { split: { attr: 'age', by: 'bands', edges: [30] } } },
+    });
     expect(layering.json().root.size).toBe(10);
-    const created = await call('POST', '/v1/insight/segments', bearer['gd-sz'], { name: 'sz-all', dataset: 'customers', rule: { attr: 'age', op: 'gte', value: 0 } });
+    const created = await call('POST', '/v1/insight/segments', bearer['gd-sz'], {
+      name: 'sz-all',
+      dataset: 'customers',
+      rule: { attr: 'age', op: 'gte', value: 0 },
+    });
     expect(created.json()).toMatchObject({ unit: 'gd-sz', latest: { size: 10 } });
     expect((await call('GET', '/v1/insight/segments/sz-all', bearer['gd-gz'])).statusCode).toBe(404);
     expect((await call('GET', '/v1/insight/segments/sz-all/versions', bearer['gd-gz'])).statusCode).toBe(404);
@@ -60,8 +88,12 @@ describe('unit-scoped tokens', () => {
     expect((await call('GET', '/v1/insight/segments/sz-all', bearer.gd)).json().latest.size).toBe(10);
     expect((await call('GET', '/v1/insight/segments/sz-all', t.as('operator'))).statusCode).toBe(200);
     // Flows: the other branch cannot build on it nor read its snapshots.
-    expect((await call('POST', '/v1/insight/flows', bearer['gd-gz'], { name: 'f', dataset: 'customers', source: { segments: ['sz-all'] } })).statusCode).toBe(404);
-    expect((await call('POST', '/v1/insight/flows', bearer['gd-sz'], { name: 'f', dataset: 'customers', source: { segments: ['sz-all'] } })).statusCode).toBe(201);
+    expect((await call('POST', '/v1/insight/flows', bearer['gd-gz'], { name: 'f', dataset: 'customers', source: { segments: ['sz-all'] } })).statusCode).toBe(
+      404,
+    );
+    expect((await call('POST', '/v1/insight/flows', bearer['gd-sz'], { name: 'f', dataset: 'customers', source: { segments: ['sz-all'] } })).statusCode).toBe(
+      201,
+    );
     expect((await call('POST', '/v1/insight/flows/f/snapshots', bearer['gd-sz'], { period: 'p1' })).json()).toMatchObject({ population: 10 });
     expect((await call('GET', '/v1/insight/flows/f', bearer['gd-gz'])).statusCode).toBe(404);
     expect((await call('GET', '/v1/insight/flows/f/matrix?from=p1&to=p1', bearer['gd-gz'])).statusCode).toBe(404);

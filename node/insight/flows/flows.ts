@@ -23,7 +23,7 @@ import type { FlowEvery } from './schedule.js';
 const SNAPSHOT_CHUNK = 1 << 16;
 /** Entries per stored blob (8 MB). */
 const STORE_CHUNK = 1 << 20;
-export const PERIOD = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+const PERIOD = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
 export type FlowSource = { segments: string[] } | { layering: string };
 
@@ -85,7 +85,15 @@ interface FlowRow {
   created_at: string;
 }
 
-const toFlow = (r: FlowRow): FlowView => ({ name: r.name, dataset: r.dataset, source: JSON.parse(r.source) as FlowSource, unit: r.unit, every: r.every, createdBy: r.created_by, createdAt: r.created_at });
+const toFlow = (r: FlowRow): FlowView => ({
+  name: r.name,
+  dataset: r.dataset,
+  source: JSON.parse(r.source) as FlowSource,
+  unit: r.unit,
+  every: r.every,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+});
 
 export function getFlow(db: Db, name: string): FlowView & { salt: Uint32Array } {
   const r = db.prepare('SELECT * FROM insight_flows WHERE name = ?').get(name) as FlowRow | undefined;
@@ -97,9 +105,15 @@ export function listFlows(db: Db): FlowView[] {
   return (db.prepare('SELECT * FROM insight_flows ORDER BY name').all() as FlowRow[]).map(toFlow);
 }
 
-export function createFlow(db: Db, input: { name: string; dataset: string; source: FlowSource; unit?: string | null; every?: FlowEvery | null }, by: string, now: Date): FlowView {
+export function createFlow(
+  db: Db,
+  input: { name: string; dataset: string; source: FlowSource; unit?: string | null; every?: FlowEvery | null },
+  by: string,
+  now: Date,
+): FlowView {
   checkSegmentName(input.name);
-  if (db.prepare('SELECT 1 FROM insight_flows WHERE name = ?').get(input.name)) throw new MofangError('INSIGHT_EXISTS', `a flow named ${input.name} already exists`, { flow: input.name });
+  if (db.prepare('SELECT 1 FROM insight_flows WHERE name = ?').get(input.name))
+    throw new MofangError('INSIGHT_EXISTS', `a flow named ${input.name} already exists`, { flow: input.name });
   if ('segments' in input.source) {
     const names = input.source.segments;
     if (names.length < 1 || names.length > MAX_CATEGORIES - 1 || new Set(names).size !== names.length) {
@@ -107,16 +121,28 @@ export function createFlow(db: Db, input: { name: string; dataset: string; sourc
     }
     for (const s of names) {
       const seg = getSegment(db, s);
-      if (seg.dataset !== input.dataset) throw new MofangError('INSIGHT_INVALID', `source.segments: segment ${s} is on dataset ${seg.dataset}, not ${input.dataset}`, { field: 'source.segments' });
+      if (seg.dataset !== input.dataset)
+        throw new MofangError('INSIGHT_INVALID', `source.segments: segment ${s} is on dataset ${seg.dataset}, not ${input.dataset}`, {
+          field: 'source.segments',
+        });
     }
   } else {
     const l = db.prepare('SELECT dataset FROM insight_layerings WHERE name = ?').pluck().get(input.source.layering) as string | undefined;
-    if (!l) throw new MofangError('INSIGHT_NOT_FOUND', `source.layering: no layering named ${JSON.stringify(input.source.layering)}`, { field: 'source.layering' });
-    if (l !== input.dataset) throw new MofangError('INSIGHT_INVALID', `source.layering: layering ${input.source.layering} is on dataset ${l}`, { field: 'source.layering' });
+    if (!l)
+      throw new MofangError('INSIGHT_NOT_FOUND', `source.layering: no layering named ${JSON.stringify(input.source.layering)}`, { field: 'source.layering' });
+    if (l !== input.dataset)
+      throw new MofangError('INSIGHT_INVALID', `source.layering: layering ${input.source.layering} is on dataset ${l}`, { field: 'source.layering' });
   }
   const at = now.toISOString();
   db.prepare('INSERT INTO insight_flows (name, dataset, source, unit, salt, every, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-    input.name, input.dataset, JSON.stringify(input.source), input.unit ?? null, randomBytes(8), input.every ?? null, by, at,
+    input.name,
+    input.dataset,
+    JSON.stringify(input.source),
+    input.unit ?? null,
+    randomBytes(8),
+    input.every ?? null,
+    by,
+    at,
   );
   return { name: input.name, dataset: input.dataset, source: input.source, unit: input.unit ?? null, every: input.every ?? null, createdBy: by, createdAt: at };
 }
@@ -135,9 +161,16 @@ interface SnapshotRow {
 }
 
 const toSnapshot = (r: SnapshotRow): SnapshotView => ({
-  id: r.id, flow: r.flow, period: r.period, generation: r.generation, population: r.population,
-  labels: ['none of these', ...(JSON.parse(r.categories) as Category[]).map((c) => c.label)], sizes: JSON.parse(r.sizes) as number[],
-  collisions: r.collisions, takenAt: r.taken_at, takenBy: r.taken_by,
+  id: r.id,
+  flow: r.flow,
+  period: r.period,
+  generation: r.generation,
+  population: r.population,
+  labels: ['none of these', ...(JSON.parse(r.categories) as Category[]).map((c) => c.label)],
+  sizes: JSON.parse(r.sizes) as number[],
+  collisions: r.collisions,
+  takenAt: r.taken_at,
+  takenBy: r.taken_by,
 });
 
 export function listSnapshots(db: Db, flow: string): SnapshotView[] {
@@ -145,7 +178,7 @@ export function listSnapshots(db: Db, flow: string): SnapshotView[] {
   return (db.prepare('SELECT * FROM insight_snapshots WHERE flow = ? ORDER BY taken_at, id').all(flow) as SnapshotRow[]).map(toSnapshot);
 }
 
-export function getSnapshot(db: Db, flow: string, period: string): SnapshotView {
+function getSnapshot(db: Db, flow: string, period: string): SnapshotView {
   const r = db.prepare('SELECT * FROM insight_snapshots WHERE flow = ? AND period = ?').get(flow, period) as SnapshotRow | undefined;
   if (!r) throw new MofangError('INSIGHT_NOT_FOUND', `flow ${flow} has no snapshot for period ${JSON.stringify(period)}`, { flow, period });
   return toSnapshot(r);
@@ -170,7 +203,8 @@ export async function takeSnapshot(
   const { flow: name, period, categories, catalogue, now } = input;
   const flow = getFlow(db, name);
   if (!PERIOD.test(period)) throw new MofangError('REQUEST_INVALID', `period: must match ${PERIOD}`, { field: 'period' });
-  if (categories.length === 0 || categories.length >= MAX_CATEGORIES) throw new MofangError('INSIGHT_INVALID', `a flow has 1 to ${MAX_CATEGORIES - 1} categories`);
+  if (categories.length === 0 || categories.length >= MAX_CATEGORIES)
+    throw new MofangError('INSIGHT_INVALID', `a flow has 1 to ${MAX_CATEGORIES - 1} categories`);
   snapshotExists(db, name, period);
   const compiled = categories.map((c) => compileForDataset(db, c.rule, catalogue, now));
   const cat = `CASE ${compiled.map((c, i) => `WHEN ${c.sql} THEN ${i + 1}`).join(' ')} ELSE 0 END`;
@@ -185,10 +219,12 @@ export async function takeSnapshot(
   // One read transaction: every chunk sees the same profiles and joint attributes.
   let n = 0;
   db.transaction(() => {
-    const chunk = db.prepare(
-      `SELECT count(*), max(row), group_concat(id_norm, char(31)), group_concat(char(cat + 32), '')
+    const chunk = db
+      .prepare(
+        `SELECT count(*), max(row), group_concat(id_norm, char(31)), group_concat(char(cat + 32), '')
        FROM (SELECT p.row, p.id_norm, ${cat} AS cat FROM ${catalogue.table} p WHERE ${within}p.row > ? ORDER BY p.row LIMIT ${SNAPSHOT_CHUNK})`,
-    ).raw();
+      )
+      .raw();
     const slow = db.prepare(`SELECT p.id_norm, ${cat} AS cat FROM ${catalogue.table} p WHERE ${within}p.row > ? ORDER BY p.row LIMIT ${SNAPSHOT_CHUNK}`).raw();
     for (let after = -1; ; ) {
       const [count, last, ids, cats] = chunk.get(...params, ...scopeParams, after) as [number, number, string, string];
@@ -196,9 +232,10 @@ export async function takeSnapshot(
       if (n + count > entries.length) throw new MofangError('INTERNAL', 'more profiles than the profile table recorded');
       const parts = ids.split('\x1f');
       // An identifier holding the separator: read this chunk row by row.
-      const pairs: [string, number][] = parts.length === count && cats.length === count
-        ? parts.map((id, i) => [id, cats.charCodeAt(i) - 32])
-        : (slow.all(...params, ...scopeParams, after) as [string, number][]);
+      const pairs: [string, number][] =
+        parts.length === count && cats.length === count
+          ? parts.map((id, i) => [id, cats.charCodeAt(i) - 32])
+          : (slow.all(...params, ...scopeParams, after) as [string, number][]);
       for (const [id, c] of pairs) {
         writeEntry(words, n++, id, c, flow.salt);
         sizes[c]++;
@@ -208,28 +245,35 @@ export async function takeSnapshot(
   })();
   const collisions = sortEntries(entries.subarray(0, n));
   const at = now.toISOString();
-  return db.transaction(() => {
-    snapshotExists(db, name, period);
-    const id = Number(
-      db.prepare(
-        'INSERT INTO insight_snapshots (flow, period, generation, population, categories, sizes, collisions, taken_at, taken_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(name, period, catalogue.generation, n, JSON.stringify(categories), JSON.stringify(sizes), collisions, at, input.by).lastInsertRowid,
-    );
-    const insert = db.prepare('INSERT INTO insight_snapshot_chunks (snapshot, chunk, entries) VALUES (?, ?, ?)');
-    for (let c = 0, i = 0; i < n; c++, i += STORE_CHUNK) {
-      const part = entries.subarray(i, Math.min(n, i + STORE_CHUNK));
-      insert.run(id, c, Buffer.from(part.buffer, part.byteOffset, part.byteLength));
-    }
-    const snapshot = getSnapshot(db, name, period);
-    input.stored?.(snapshot);
-    return snapshot;
-  }).immediate();
+  return db
+    .transaction(() => {
+      snapshotExists(db, name, period);
+      const id = Number(
+        db
+          .prepare(
+            'INSERT INTO insight_snapshots (flow, period, generation, population, categories, sizes, collisions, taken_at, taken_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(name, period, catalogue.generation, n, JSON.stringify(categories), JSON.stringify(sizes), collisions, at, input.by).lastInsertRowid,
+      );
+      const insert = db.prepare('INSERT INTO insight_snapshot_chunks (snapshot, chunk, entries) VALUES (?, ?, ?)');
+      for (let c = 0, i = 0; i < n; c++, i += STORE_CHUNK) {
+        const part = entries.subarray(i, Math.min(n, i + STORE_CHUNK));
+        insert.run(id, c, Buffer.from(part.buffer, part.byteOffset, part.byteLength));
+      }
+      const snapshot = getSnapshot(db, name, period);
+      input.stored?.(snapshot);
+      return snapshot;
+    })
+    .immediate();
 }
 
 function loadEntries(db: Db, snapshot: SnapshotView): Uint32Array {
   const out = new Uint32Array(snapshot.population * 2);
   let at = 0;
-  for (const blob of db.prepare('SELECT entries FROM insight_snapshot_chunks WHERE snapshot = ? ORDER BY chunk').pluck().iterate(snapshot.id) as Iterable<Buffer>) {
+  for (const blob of db
+    .prepare('SELECT entries FROM insight_snapshot_chunks WHERE snapshot = ? ORDER BY chunk')
+    .pluck()
+    .iterate(snapshot.id) as Iterable<Buffer>) {
     if (blob.length % 8 !== 0 || at + blob.length / 4 > out.length) throw new MofangError('INTERNAL', `snapshot ${snapshot.id} is corrupt`);
     out.set(new Uint32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.length)), at);
     at += blob.length / 4;

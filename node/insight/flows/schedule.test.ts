@@ -60,7 +60,10 @@ describe('scheduled snapshots', () => {
     expect(periods('weekly')).toEqual(['2026-W53', '2027-W01', '2027-W02']);
     expect(fx.insight.listSnapshots('weekly').every((s) => s.takenBy === 'system:insight' && s.sizes.reduce((a, b) => a + b, 0) === 60)).toBe(true);
     expect(audit('weekly').map((e) => [e.action, e.details.period ?? null, e.details.trigger ?? null])).toEqual([
-      ['flow.created', null, null], ['flow.snapshot', '2026-W53', 'schedule'], ['flow.snapshot', '2027-W01', 'schedule'], ['flow.snapshot', '2027-W02', 'schedule'],
+      ['flow.created', null, null],
+      ['flow.snapshot', '2026-W53', 'schedule'],
+      ['flow.snapshot', '2027-W01', 'schedule'],
+      ['flow.snapshot', '2027-W02', 'schedule'],
     ]);
     fx.insight.updateFlow('weekly', { every: null }, op);
   });
@@ -79,7 +82,14 @@ describe('scheduled snapshots', () => {
     at('2027-04-01T00:00:00Z');
     expect(await fx.insight.snapshotDue()).toBe(0);
     expect(periods('monthly')).toEqual(['2027-02', '2027-02-10', '2027-03']);
-    expect(audit('monthly').filter((e) => e.action === 'flow.schedule_set').map((e) => e.details)).toEqual([{ every: 'month', previous: null }, { every: null, previous: 'month' }]);
+    expect(
+      audit('monthly')
+        .filter((e) => e.action === 'flow.schedule_set')
+        .map((e) => e.details),
+    ).toEqual([
+      { every: 'month', previous: null },
+      { every: null, previous: 'month' },
+    ]);
   });
 
   it('a failed scheduled snapshot stores nothing, is audited, and is retried next tick', async () => {
@@ -93,7 +103,8 @@ describe('scheduled snapshots', () => {
     expect([count('insight_snapshots'), count('insight_snapshot_chunks')]).toEqual(before);
     const failed = audit('daily').filter((e) => e.action === 'flow.snapshot_failed');
     expect(failed.map((e) => e.details)).toEqual([
-      expect.objectContaining({ period: '2027-05-05', every: 'day' }), expect.objectContaining({ period: '2027-05-05', every: 'day' }),
+      expect.objectContaining({ period: '2027-05-05', every: 'day' }),
+      expect.objectContaining({ period: '2027-05-05', every: 'day' }),
     ]);
     expect(failed[0].details.code).toMatch(/^[A-Z_]+$/);
     await fx.importRows('customers', rows(40), TYPES);
@@ -102,8 +113,9 @@ describe('scheduled snapshots', () => {
   });
 
   it('refuses an unknown schedule, naming the field', async () => {
-    expect(() => fx.insight.createFlow({ name: 'hourly', dataset: 'customers', source: { segments: ['rich'] }, every: 'hour' as never }, op))
-      .toThrow(expect.objectContaining({ code: 'INSIGHT_INVALID', details: { field: 'every' } }));
+    expect(() => fx.insight.createFlow({ name: 'hourly', dataset: 'customers', source: { segments: ['rich'] }, every: 'hour' as never }, op)).toThrow(
+      expect.objectContaining({ code: 'INSIGHT_INVALID', details: { field: 'every' } }),
+    );
     expect(() => fx.insight.updateFlow('daily', { every: 'fortnight' as never }, op)).toThrow(/every: must be one of day, week, month or none/);
     expect(() => fx.insight.getFlow('hourly')).toThrow(expect.objectContaining({ code: 'INSIGHT_NOT_FOUND' }));
   });

@@ -53,7 +53,7 @@ interface Shape {
   params: unknown[];
 }
 
-export const metricName = (m: Metric) => (m.fn === 'count' ? 'count' : `${m.fn}(${m.attr})`);
+const metricName = (m: Metric) => (m.fn === 'count' ? 'count' : `${m.fn}(${m.attr})`);
 
 export function computeLayering(db: Db, spec: LayeringSpec, catalogue: ProfileCatalogue, now: Date): LayeringResult {
   const started = performance.now();
@@ -62,18 +62,31 @@ export function computeLayering(db: Db, spec: LayeringSpec, catalogue: ProfileCa
   const metricCols = metrics.map((m, i) => {
     if (m.fn === 'count') return null;
     const a = catalogue.attributes.get(m.attr);
-    if (m.attr === undefined) throw new MofangError('INSIGHT_INVALID', `metrics[${i}].attr: is required: ${m.fn} needs a number attribute of the dataset or a score attribute`, { field: `metrics[${i}].attr` });
+    if (m.attr === undefined)
+      throw new MofangError('INSIGHT_INVALID', `metrics[${i}].attr: is required: ${m.fn} needs a number attribute of the dataset or a score attribute`, {
+        field: `metrics[${i}].attr`,
+      });
     if (!a || a.source === 'joint' || a.type !== 'number') {
-      throw new MofangError('INSIGHT_INVALID', `metrics[${i}].attr: ${m.fn} needs a number attribute of the dataset or a score attribute; ${JSON.stringify(m.attr)} is not one`, { field: `metrics[${i}].attr` });
+      throw new MofangError(
+        'INSIGHT_INVALID',
+        `metrics[${i}].attr: ${m.fn} needs a number attribute of the dataset or a score attribute; ${JSON.stringify(m.attr)} is not one`,
+        { field: `metrics[${i}].attr` },
+      );
     }
     return attributeValueSql(catalogue, a);
   });
 
   const shape = (node: LayerNode, path: string, depth: number): Shape => {
-    if (depth > MAX_LAYER_DEPTH) throw new MofangError('INSIGHT_INVALID', `${path}: layerings are at most ${MAX_LAYER_DEPTH} levels deep`, { field: path, limit: MAX_LAYER_DEPTH });
+    if (depth > MAX_LAYER_DEPTH)
+      throw new MofangError('INSIGHT_INVALID', `${path}: layerings are at most ${MAX_LAYER_DEPTH} levels deep`, { field: path, limit: MAX_LAYER_DEPTH });
     const split = splitCells(node.split, catalogue, `${path}.split`);
     for (const label of Object.keys(node.branches ?? {})) {
-      if (!split.some((c) => c.label === label)) throw new MofangError('INSIGHT_INVALID', `${path}.branches: no cell labelled ${JSON.stringify(label)}; cells: ${split.map((c) => c.label).join(', ')}`, { field: `${path}.branches` });
+      if (!split.some((c) => c.label === label))
+        throw new MofangError(
+          'INSIGHT_INVALID',
+          `${path}.branches: no cell labelled ${JSON.stringify(label)}; cells: ${split.map((c) => c.label).join(', ')}`,
+          { field: `${path}.branches` },
+        );
     }
     const conds = split.map((c) => compile(c.rule));
     const uniform = !node.branches || Object.keys(node.branches).length === 0;
@@ -131,7 +144,13 @@ export function computeLayering(db: Db, spec: LayeringSpec, catalogue: ProfileCa
   }
 
   const numericCount = metricCols.filter(Boolean).length;
-  const empty = (): Agg => ({ size: 0, sums: Array(numericCount).fill(0), counts: Array(numericCount).fill(0), mins: Array(numericCount).fill(null), maxs: Array(numericCount).fill(null) });
+  const empty = (): Agg => ({
+    size: 0,
+    sums: Array(numericCount).fill(0),
+    counts: Array(numericCount).fill(0),
+    mins: Array(numericCount).fill(null),
+    maxs: Array(numericCount).fill(null),
+  });
   const add = (into: Agg, a: Agg) => {
     into.size += a.size;
     for (let m = 0; m < numericCount; m++) {
@@ -170,7 +189,15 @@ export function computeLayering(db: Db, spec: LayeringSpec, catalogue: ProfileCa
       }
       add(total, agg);
       if (c.optional && agg.size === 0) return;
-      cells.push({ label: c.label, path: [...path, c.label], rule: cellRules.length === 1 ? cellRules[0] : { all: cellRules }, size: agg.size, shareOfParent: 0, metrics: metricValues(agg), children });
+      cells.push({
+        label: c.label,
+        path: [...path, c.label],
+        rule: cellRules.length === 1 ? cellRules[0] : { all: cellRules },
+        size: agg.size,
+        shareOfParent: 0,
+        metrics: metricValues(agg),
+        children,
+      });
     });
     return { cells, agg: total };
   };
@@ -182,10 +209,30 @@ export function computeLayering(db: Db, spec: LayeringSpec, catalogue: ProfileCa
     }
   };
   const attr = spec.root.split.attr;
-  const everyone: Rule = { any: [{ attr, op: 'isSet' }, { attr, op: 'isNotSet' }] };
-  const root: LayerCell = { label: 'all', path: [], rule: spec.base ?? everyone, size: agg.size, shareOfParent: 1, metrics: metricValues(agg), children: cells };
+  const everyone: Rule = {
+    any: [
+      { attr, op: 'isSet' },
+      { attr, op: 'isNotSet' },
+    ],
+  };
+  const root: LayerCell = {
+    label: 'all',
+    path: [],
+    rule: spec.base ?? everyone,
+    size: agg.size,
+    shareOfParent: 1,
+    metrics: metricValues(agg),
+    children: cells,
+  };
   setShares(root);
-  return { dataset: catalogue.dataset, generation: catalogue.generation, at: now.toISOString(), root, leaves: top.width, durationMs: Math.round(performance.now() - started) };
+  return {
+    dataset: catalogue.dataset,
+    generation: catalogue.generation,
+    at: now.toISOString(),
+    root,
+    leaves: top.width,
+    durationMs: Math.round(performance.now() - started),
+  };
 }
 
 /** The cell at `path` (labels from the root), or INSIGHT_NOT_FOUND. */
@@ -193,7 +240,10 @@ export function cellAt(result: LayeringResult, path: string[]): LayerCell {
   let cell = result.root;
   for (const [i, label] of path.entries()) {
     const next = cell.children.find((c) => c.label === label);
-    if (!next) throw new MofangError('INSIGHT_NOT_FOUND', `path[${i}]: no cell ${JSON.stringify(label)} under ${cell.path.join(' / ') || 'the root'}`, { field: `path[${i}]` });
+    if (!next)
+      throw new MofangError('INSIGHT_NOT_FOUND', `path[${i}]: no cell ${JSON.stringify(label)} under ${cell.path.join(' / ') || 'the root'}`, {
+        field: `path[${i}]`,
+      });
     cell = next;
   }
   return cell;

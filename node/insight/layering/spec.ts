@@ -15,14 +15,27 @@ import type { ProfileCatalogue } from '../profiles/catalogue.js';
 import { RuleSchema, type Rule } from '../rules/rule.js';
 
 export const MAX_LAYER_DEPTH = 4;
-export const MAX_SPLIT_CELLS = 50;
+const MAX_SPLIT_CELLS = 50;
 export const MAX_LEAVES = 5000;
 
 const Attr = Type.String({ minLength: 1, maxLength: 200 });
-export const SplitSchema = Type.Union([
-  Type.Object({ attr: Attr, by: Type.Literal('values'), values: Type.Optional(Type.Array(Type.Union([Type.String({ maxLength: 4096 }), Type.Number()]), { minItems: 1, maxItems: MAX_SPLIT_CELLS })) }, { additionalProperties: false }),
-  Type.Object({ attr: Attr, by: Type.Literal('bands'), edges: Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_SPLIT_CELLS }) }, { additionalProperties: false }),
-  Type.Object({ attr: Attr, by: Type.Literal('dateBands'), days: Type.Array(Type.Number({ minimum: 0, maximum: 36_600 }), { minItems: 1, maxItems: MAX_SPLIT_CELLS }) }, { additionalProperties: false }),
+const SplitSchema = Type.Union([
+  Type.Object(
+    {
+      attr: Attr,
+      by: Type.Literal('values'),
+      values: Type.Optional(Type.Array(Type.Union([Type.String({ maxLength: 4096 }), Type.Number()]), { minItems: 1, maxItems: MAX_SPLIT_CELLS })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { attr: Attr, by: Type.Literal('bands'), edges: Type.Array(Type.Number(), { minItems: 1, maxItems: MAX_SPLIT_CELLS }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { attr: Attr, by: Type.Literal('dateBands'), days: Type.Array(Type.Number({ minimum: 0, maximum: 36_600 }), { minItems: 1, maxItems: MAX_SPLIT_CELLS }) },
+    { additionalProperties: false },
+  ),
 ]);
 export type Split = Static<typeof SplitSchema>;
 
@@ -31,14 +44,21 @@ export interface LayerNode {
   each?: LayerNode;
   branches?: Record<string, LayerNode>;
 }
-export const LayerNodeSchema = Type.Recursive(
-  (Self) => Type.Object({ split: SplitSchema, each: Type.Optional(Self), branches: Type.Optional(Type.Record(Type.String({ maxLength: 200 }), Self)) }, { additionalProperties: false }),
+const LayerNodeSchema = Type.Recursive(
+  (Self) =>
+    Type.Object(
+      { split: SplitSchema, each: Type.Optional(Self), branches: Type.Optional(Type.Record(Type.String({ maxLength: 200 }), Self)) },
+      { additionalProperties: false },
+    ),
   { $id: 'LayerNode' },
 );
 
-export const MetricSchema = Type.Union([
+const MetricSchema = Type.Union([
   Type.Object({ fn: Type.Literal('count') }, { additionalProperties: false }),
-  Type.Object({ fn: Type.Unsafe<'mean' | 'sum' | 'min' | 'max'>({ type: 'string', enum: ['mean', 'sum', 'min', 'max'] }), attr: Attr }, { additionalProperties: false }),
+  Type.Object(
+    { fn: Type.Unsafe<'mean' | 'sum' | 'min' | 'max'>({ type: 'string', enum: ['mean', 'sum', 'min', 'max'] }), attr: Attr },
+    { additionalProperties: false },
+  ),
 ]);
 export type Metric = Static<typeof MetricSchema>;
 
@@ -76,7 +96,12 @@ export function splitCells(split: Split, catalogue: ProfileCatalogue, path: stri
   const ascending = (xs: number[]) => xs.every((x, i) => Number.isFinite(x) && (i === 0 || x > xs[i - 1]));
   switch (split.by) {
     case 'values': {
-      if (a.type === 'boolean') return [{ label: 'true', rule: { attr, op: 'eq', value: true }, optional: false }, { label: 'false', rule: { attr, op: 'eq', value: false }, optional: false }, notSet];
+      if (a.type === 'boolean')
+        return [
+          { label: 'true', rule: { attr, op: 'eq', value: true }, optional: false },
+          { label: 'false', rule: { attr, op: 'eq', value: false }, optional: false },
+          notSet,
+        ];
       const values = split.values ?? a.values ?? bad(`attribute ${attr} (${a.type}) has no known list of values: give split.values`);
       if (new Set(values).size !== values.length) bad('split.values: values repeat');
       const kind = a.type === 'number' ? 'number' : 'string';
@@ -94,7 +119,16 @@ export function splitCells(split: Split, catalogue: ProfileCatalogue, path: stri
       if (!ascending(e)) bad('split.edges: expected finite numbers in ascending order');
       return [
         { label: `< ${e[0]}`, rule: { attr, op: 'lt', value: e[0] }, optional: false },
-        ...e.slice(1).map((hi, i) => ({ label: `[${e[i]}, ${hi})`, rule: { all: [{ attr, op: 'gte', value: e[i] }, { attr, op: 'lt', value: hi }] } as Rule, optional: false })),
+        ...e.slice(1).map((hi, i) => ({
+          label: `[${e[i]}, ${hi})`,
+          rule: {
+            all: [
+              { attr, op: 'gte', value: e[i] },
+              { attr, op: 'lt', value: hi },
+            ],
+          } as Rule,
+          optional: false,
+        })),
         { label: `≥ ${e[e.length - 1]}`, rule: { attr, op: 'gte', value: e[e.length - 1] }, optional: false },
         notSet,
       ];
@@ -107,7 +141,12 @@ export function splitCells(split: Split, catalogue: ProfileCatalogue, path: stri
         { label: `within ${d[0]} days`, rule: { attr, op: 'withinLast', days: d[0] }, optional: false },
         ...d.slice(1).map((hi, i) => ({
           label: `${d[i]}–${hi} days`,
-          rule: { all: [{ attr, op: 'withinLast', days: hi }, { attr, op: 'notWithinLast', days: d[i] }] } as Rule,
+          rule: {
+            all: [
+              { attr, op: 'withinLast', days: hi },
+              { attr, op: 'notWithinLast', days: d[i] },
+            ],
+          } as Rule,
           optional: false,
         })),
         { label: `older than ${d[d.length - 1]} days`, rule: { attr, op: 'notWithinLast', days: d[d.length - 1] }, optional: false },

@@ -25,7 +25,15 @@ interface Row {
   updated_at: string;
 }
 
-const toView = (r: Row): LayeringView => ({ name: r.name, dataset: r.dataset, spec: JSON.parse(r.spec) as LayeringSpec, unit: r.unit, createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at });
+const toView = (r: Row): LayeringView => ({
+  name: r.name,
+  dataset: r.dataset,
+  spec: JSON.parse(r.spec) as LayeringSpec,
+  unit: r.unit,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
 
 export function getLayering(db: Db, name: string): LayeringView {
   const r = db.prepare('SELECT * FROM insight_layerings WHERE name = ?').get(name) as Row | undefined;
@@ -38,14 +46,35 @@ export function listLayerings(db: Db): LayeringView[] {
 }
 
 /** Creates or replaces (`replace`) a layering; the spec is checked by the caller (computeLayering). */
-export function saveLayering(db: Db, input: { name: string; dataset: string; spec: LayeringSpec; unit?: string | null }, by: string, now: Date, replace: boolean): LayeringView {
+export function saveLayering(
+  db: Db,
+  input: { name: string; dataset: string; spec: LayeringSpec; unit?: string | null },
+  by: string,
+  now: Date,
+  replace: boolean,
+): LayeringView {
   checkSegmentName(input.name);
   const at = now.toISOString();
   const existing = db.prepare('SELECT 1 FROM insight_layerings WHERE name = ?').get(input.name);
   if (existing && !replace) throw new MofangError('INSIGHT_EXISTS', `a layering named ${input.name} already exists`, { layering: input.name });
   if (!existing && replace) throw new MofangError('INSIGHT_NOT_FOUND', `no layering named ${input.name}`, { layering: input.name });
-  if (existing) db.prepare('UPDATE insight_layerings SET dataset = ?, spec = ?, updated_at = ? WHERE name = ?').run(input.dataset, JSON.stringify(input.spec), at, input.name);
-  else db.prepare('INSERT INTO insight_layerings (name, dataset, spec, unit, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(input.name, input.dataset, JSON.stringify(input.spec), input.unit ?? null, by, at, at);
+  if (existing)
+    db.prepare('UPDATE insight_layerings SET dataset = ?, spec = ?, updated_at = ? WHERE name = ?').run(
+      input.dataset,
+      JSON.stringify(input.spec),
+      at,
+      input.name,
+    );
+  else
+    db.prepare('INSERT INTO insight_layerings (name, dataset, spec, unit, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      input.name,
+      input.dataset,
+      JSON.stringify(input.spec),
+      input.unit ?? null,
+      by,
+      at,
+      at,
+    );
   return getLayering(db, input.name);
 }
 

@@ -43,11 +43,19 @@ interface PointerRow {
 export function profileTablePointer(db: Db, dataset: string): ProfileTableInfo | undefined {
   const r = db.prepare('SELECT * FROM insight_profile_tables WHERE dataset = ?').get(dataset) as PointerRow | undefined;
   if (!r) return undefined;
-  return { dataset, generation: r.generation, table: checkedTable(r.table_name), columns: JSON.parse(r.attributes) as ProfileColumn[], rowCount: r.row_count, builtAt: r.built_at, buildMs: r.build_ms };
+  return {
+    dataset,
+    generation: r.generation,
+    table: checkedTable(r.table_name),
+    columns: JSON.parse(r.attributes) as ProfileColumn[],
+    rowCount: r.row_count,
+    builtAt: r.built_at,
+    buildMs: r.build_ms,
+  };
 }
 
 /** Quotes a profile table name after checking it is one we generated. */
-export function checkedTable(name: string): string {
+function checkedTable(name: string): string {
   if (!PROFILE_TABLE.test(name)) throw new MofangError('INTERNAL', 'profile table name failed validation');
   return name;
 }
@@ -81,7 +89,9 @@ export async function buildProfileTable(db: Db, dataset: string, now: () => Date
   const table = checkedTable(`insight_profiles_${info.generation}_${randomBytes(6).toString('hex')}`);
   const columns: ProfileColumn[] = info.columns.map((c: DatasetColumn, i) => ({ name: c.name, type: c.type, column: `a${i}` }));
   const sqlType = { number: 'REAL', string: 'TEXT', boolean: 'INTEGER', date: 'INTEGER', enum: 'TEXT' } as const;
-  db.exec(`CREATE TABLE ${table} (row INTEGER PRIMARY KEY, id_norm TEXT NOT NULL${columns.map((c) => `, ${checkedColumn(c.column)} ${sqlType[c.type]}`).join('')})`);
+  db.exec(
+    `CREATE TABLE ${table} (row INTEGER PRIMARY KEY, id_norm TEXT NOT NULL${columns.map((c) => `, ${checkedColumn(c.column)} ${sqlType[c.type]}`).join('')})`,
+  );
   try {
     // Dates the SQL date functions cannot read (e.g. an offset without a colon) go through JS.
     db.function('insight_iso_ms', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? isoToEpochMs(v) : null));
@@ -108,23 +118,28 @@ export async function buildProfileTable(db: Db, dataset: string, now: () => Date
     db.exec(`CREATE INDEX ${table}_id ON ${table} (id_norm)`);
     for (const c of columns) {
       if (c.type !== 'string') continue;
-      const values = db.prepare(`SELECT DISTINCT ${checkedColumn(c.column)} FROM ${table} WHERE ${checkedColumn(c.column)} IS NOT NULL LIMIT ${ENUM_MAX_VALUES + 1}`).pluck().all() as string[];
+      const values = db
+        .prepare(`SELECT DISTINCT ${checkedColumn(c.column)} FROM ${table} WHERE ${checkedColumn(c.column)} IS NOT NULL LIMIT ${ENUM_MAX_VALUES + 1}`)
+        .pluck()
+        .all() as string[];
       if (values.length > 0 && values.length <= ENUM_MAX_VALUES) Object.assign(c, { type: 'enum', values: values.sort() });
     }
     const builtAt = now().toISOString();
     const buildMs = Math.round(performance.now() - started);
-    const published = db.transaction(() => {
-      const live = db.prepare('SELECT generation FROM datasets WHERE name = ?').pluck().get(dataset);
-      if (live !== info.generation || copied !== info.rowCount) return false;
-      const previous = db.prepare('SELECT table_name FROM insight_profile_tables WHERE dataset = ?').pluck().get(dataset) as string | undefined;
-      db.prepare(
-        `INSERT INTO insight_profile_tables (dataset, generation, table_name, attributes, row_count, built_at, build_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
+    const published = db
+      .transaction(() => {
+        const live = db.prepare('SELECT generation FROM datasets WHERE name = ?').pluck().get(dataset);
+        if (live !== info.generation || copied !== info.rowCount) return false;
+        const previous = db.prepare('SELECT table_name FROM insight_profile_tables WHERE dataset = ?').pluck().get(dataset) as string | undefined;
+        db.prepare(
+          `INSERT INTO insight_profile_tables (dataset, generation, table_name, attributes, row_count, built_at, build_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (dataset) DO UPDATE SET generation = excluded.generation, table_name = excluded.table_name, attributes = excluded.attributes,
            row_count = excluded.row_count, built_at = excluded.built_at, build_ms = excluded.build_ms`,
-      ).run(dataset, info.generation, table, JSON.stringify(columns), copied, builtAt, buildMs);
-      if (previous) db.exec(`DROP TABLE IF EXISTS ${checkedTable(previous)}`);
-      return true;
-    }).immediate();
+        ).run(dataset, info.generation, table, JSON.stringify(columns), copied, builtAt, buildMs);
+        if (previous) db.exec(`DROP TABLE IF EXISTS ${checkedTable(previous)}`);
+        return true;
+      })
+      .immediate();
     if (!published) {
       db.exec(`DROP TABLE IF EXISTS ${table}`);
       return undefined;

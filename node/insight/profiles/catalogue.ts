@@ -30,7 +30,7 @@ export async function profileCatalogue(db: Db, dataset: string, now: Date): Prom
   return catalogueOf(db, profiles, now);
 }
 
-export function catalogueOf(db: Db, profiles: ProfileTableInfo, now: Date): ProfileCatalogue {
+function catalogueOf(db: Db, profiles: ProfileTableInfo, now: Date): ProfileCatalogue {
   const attributes = new Map<string, ProfileAttribute>();
   for (const c of profiles.columns) {
     attributes.set(c.name, { name: c.name, type: c.type, source: 'dataset', column: c.column, ...(c.values ? { values: c.values } : {}) });
@@ -68,7 +68,12 @@ export function catalogueOf(db: Db, profiles: ProfileTableInfo, now: Date): Prof
       withheldScore(stale);
       continue;
     }
-    attributes.set(s.attribute, { name: s.attribute, type: 'number', source: 'score', score: { modelId: s.modelId, generation: s.generation, scoredAt: s.scoredAt } });
+    attributes.set(s.attribute, {
+      name: s.attribute,
+      type: 'number',
+      source: 'score',
+      score: { modelId: s.modelId, generation: s.generation, scoredAt: s.scoredAt },
+    });
   }
   return { dataset: profiles.dataset, generation: profiles.generation, table: profiles.table, rowCount: profiles.rowCount, attributes, withheld, profiles };
 }

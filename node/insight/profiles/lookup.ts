@@ -52,20 +52,37 @@ export function lookupProfile(db: Db, catalogue: ProfileCatalogue, rawId: string
     .raw()
     .get(...where.params) as unknown[] | undefined;
   if (!record) throw new MofangError('INSIGHT_NOT_FOUND', `dataset ${catalogue.dataset} has no customer with this identifier`, { dataset: catalogue.dataset });
-  const source: AttributeSource = { kind: 'dataset', dataset: info.name, generation: catalogue.generation, importedAt: info.importedAt, sourceSha256: info.sourceSha256 };
+  const source: AttributeSource = {
+    kind: 'dataset',
+    dataset: info.name,
+    generation: catalogue.generation,
+    importedAt: info.importedAt,
+    sourceSha256: info.sourceSha256,
+  };
   const attributes: ProfileValue[] = dataset.map((c, i) => ({ name: c.name, type: c.type, value: displayValue(c.type, record[i + 1]), source }));
   const withheld: WithheldAttribute[] = [];
-  const joint = db.prepare('SELECT name, value, agreement_id, run_id, created_at FROM joint_attributes WHERE dataset = ? AND id_norm = ? ORDER BY name').all(catalogue.dataset, id) as {
-    name: string; value: string; agreement_id: string; run_id: string; created_at: string;
+  const joint = db
+    .prepare('SELECT name, value, agreement_id, run_id, created_at FROM joint_attributes WHERE dataset = ? AND id_norm = ? ORDER BY name')
+    .all(catalogue.dataset, id) as {
+    name: string;
+    value: string;
+    agreement_id: string;
+    run_id: string;
+    created_at: string;
   }[];
   for (const j of joint) {
     const a = catalogue.attributes.get(j.name);
-    if (!a || a.source !== 'joint') {
+    if (a?.source !== 'joint') {
       const reason = catalogue.withheld.find((w) => w.name === j.name)?.reason ?? 'not allowed by its agreement';
       withheld.push({ name: j.name, agreementIds: j.agreement_id.split(','), reason });
       continue;
     }
-    attributes.push({ name: j.name, type: a.type, value: jointValue(a.type, j.value), source: { kind: 'joint', agreementIds: j.agreement_id.split(','), runId: j.run_id, at: j.created_at } });
+    attributes.push({
+      name: j.name,
+      type: a.type,
+      value: jointValue(a.type, j.value),
+      source: { kind: 'joint', agreementIds: j.agreement_id.split(','), runId: j.run_id, at: j.created_at },
+    });
   }
   // Score attributes of the live generation, keyed by this customer's row; stale ones are withheld.
   const score = db.prepare('SELECT score FROM insight_tree_scores WHERE dataset = ? AND attribute = ? AND row = ?').pluck();

@@ -36,7 +36,9 @@ export function readProfileColumns(db: Db, catalogue: ProfileCatalogue, names: r
     const a = catalogue.attributes.get(name);
     if (!a) {
       const withheld = catalogue.withheld.find((w) => w.name === name);
-      const why = withheld ? `attribute ${name} is withheld: ${withheld.reason}` : `dataset ${catalogue.dataset} has no usable attribute ${JSON.stringify(name)}`;
+      const why = withheld
+        ? `attribute ${name} is withheld: ${withheld.reason}`
+        : `dataset ${catalogue.dataset} has no usable attribute ${JSON.stringify(name)}`;
       throw new MofangError('RULE_INVALID', `attributes[${i}]: ${why}`, { field: `attributes[${i}]`, attr: name });
     }
     const value = attributeValueSql(catalogue, a);
@@ -71,7 +73,12 @@ export function readProfileColumns(db: Db, catalogue: ProfileCatalogue, names: r
       after = part[part.length - 1][0] as number;
     }
   })();
-  return { dataset: catalogue.dataset, generation: catalogue.generation, rows: Uint32Array.from(rows), columns: names.map((name, c) => typed(name, types[c], raw[c])) };
+  return {
+    dataset: catalogue.dataset,
+    generation: catalogue.generation,
+    rows: Uint32Array.from(rows),
+    columns: names.map((name, c) => typed(name, types[c], raw[c])),
+  };
 }
 
 function typed(name: string, type: ProfileType, values: unknown[]): TypedColumn {

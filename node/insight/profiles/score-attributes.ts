@@ -20,9 +20,23 @@ export interface ScoreAttribute {
 /** The score attributes stored for a dataset, by name (any generation). */
 export function scoreAttributes(db: Db, dataset: string): ScoreAttribute[] {
   const rows = db.prepare('SELECT * FROM insight_tree_score_attributes WHERE dataset = ? ORDER BY attribute').all(dataset) as {
-    dataset: string; attribute: string; model_id: string; generation: number; row_count: number; scored_by: string; scored_at: string;
+    dataset: string;
+    attribute: string;
+    model_id: string;
+    generation: number;
+    row_count: number;
+    scored_by: string;
+    scored_at: string;
   }[];
-  return rows.map((r) => ({ dataset: r.dataset, attribute: r.attribute, modelId: r.model_id, generation: r.generation, rowCount: r.row_count, scoredBy: r.scored_by, scoredAt: r.scored_at }));
+  return rows.map((r) => ({
+    dataset: r.dataset,
+    attribute: r.attribute,
+    modelId: r.model_id,
+    generation: r.generation,
+    rowCount: r.row_count,
+    scoredBy: r.scored_by,
+    scoredAt: r.scored_at,
+  }));
 }
 
 /** Why a stored score attribute is not usable on `generation`, or null when it is. */

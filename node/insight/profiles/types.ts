@@ -13,7 +13,7 @@ export interface ProfileColumn {
 }
 
 /** Where a joint attribute came from (joint_attributes). */
-export interface JointProvenance {
+interface JointProvenance {
   /** One agreement for enrich; several for a combined (intersect) audience. */
   agreementIds: string[];
   /** The run (or intersect job) that wrote the current values. */
@@ -25,7 +25,7 @@ export interface JointProvenance {
 }
 
 /** Where a score attribute came from (insight_tree_score_attributes): the model and when it scored. */
-export interface ScoreProvenance {
+interface ScoreProvenance {
   /** The decision tree (model) that wrote the scores. */
   modelId: string;
   /** The generation it scored: always the live one for a usable score attribute. */

@@ -13,8 +13,14 @@ export function attributeValueSql(c: ProfileCatalogue, a: ProfileAttribute, alia
     case 'dataset':
       return { sql: `${alias}.${checkedColumn(a.column!)}`, params: [] };
     case 'joint':
-      return { sql: `(SELECT ${jointValueSql('j', a.type)} FROM joint_attributes j WHERE j.dataset = ? AND j.id_norm = ${alias}.id_norm AND j.name = ?)`, params: [c.dataset, a.name] };
+      return {
+        sql: `(SELECT ${jointValueSql('j', a.type)} FROM joint_attributes j WHERE j.dataset = ? AND j.id_norm = ${alias}.id_norm AND j.name = ?)`,
+        params: [c.dataset, a.name],
+      };
     case 'score':
-      return { sql: `(SELECT s.score FROM insight_tree_scores s WHERE s.dataset = ? AND s.attribute = ? AND s.row = ${alias}.row)`, params: [c.dataset, a.name] };
+      return {
+        sql: `(SELECT s.score FROM insight_tree_scores s WHERE s.dataset = ? AND s.attribute = ? AND s.row = ${alias}.row)`,
+        params: [c.dataset, a.name],
+      };
   }
 }

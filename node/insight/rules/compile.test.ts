@@ -7,7 +7,14 @@ import { insightFixture, type InsightFixture } from '../../../test/support/insig
 import type { Rule } from './rule.js';
 
 /** Random customers: every attribute type, with unset values. */
-interface Customer { id: string; age: number | null; tier: string | null; name: string | null; active: boolean | null; since: string | null }
+interface Customer {
+  id: string;
+  age: number | null;
+  tier: string | null;
+  name: string | null;
+  active: boolean | null;
+  since: string | null;
+}
 const TIERS = ['gold', 'silver', 'bronze'];
 const NAMES = ['ann', 'bob', "o'neil", 'zoë', 'x"y'];
 const customerArb = fc.record({
@@ -15,7 +22,10 @@ const customerArb = fc.record({
   tier: fc.option(fc.constantFrom(...TIERS), { nil: null }),
   name: fc.option(fc.constantFrom(...NAMES), { nil: null }),
   active: fc.option(fc.boolean(), { nil: null }),
-  since: fc.option(fc.integer({ min: 0, max: 400 }).map((d) => new Date(Date.parse('2026-03-01T00:00:00Z') - d * DAY_MS).toISOString().slice(0, 10)), { nil: null }),
+  since: fc.option(
+    fc.integer({ min: 0, max: 400 }).map((d) => new Date(Date.parse('2026-03-01T00:00:00Z') - d * DAY_MS).toISOString().slice(0, 10)),
+    { nil: null },
+  ),
 });
 
 let fx: InsightFixture;
@@ -31,7 +41,14 @@ beforeAll(async () => {
   for (const c of customers) Object.assign(c, { tier: c.tier ?? '', name: c.name ?? '' });
   await fx.importRows(
     'customers',
-    customers.map((c) => ({ id: c.id, age: c.age?.toString() ?? '', tier: c.tier ?? '', name: c.name ?? '', active: c.active?.toString() ?? '', since: c.since ?? '' })),
+    customers.map((c) => ({
+      id: c.id,
+      age: c.age?.toString() ?? '',
+      tier: c.tier ?? '',
+      name: c.name ?? '',
+      active: c.active?.toString() ?? '',
+      since: c.since ?? '',
+    })),
     { age: 'number', tier: 'string', name: 'string', active: 'boolean', since: 'date' },
   );
   catalogue = await fx.insight.catalogue('customers');
@@ -41,7 +58,10 @@ afterAll(() => fx.close());
 const NOW = new Date('2026-03-01T12:00:00Z');
 const count = (rule: unknown) => {
   const { sql, params } = compileForDataset(fx.db, rule, catalogue, NOW);
-  return fx.db.prepare(`SELECT count(*) FROM ${catalogue.table} p WHERE ${sql}`).pluck().get(...params) as number;
+  return fx.db
+    .prepare(`SELECT count(*) FROM ${catalogue.table} p WHERE ${sql}`)
+    .pluck()
+    .get(...params) as number;
 };
 
 /** The plain in-memory reading of a rule (docs/insight.md, "Semantics"). */
@@ -57,17 +77,28 @@ function evaluate(rule: Rule, c: Customer): boolean {
   if (rule.op === 'isNotSet') return v === null;
   if (v === null) return false;
   switch (rule.op) {
-    case 'eq': return v === conv(rule.value);
-    case 'ne': return v !== conv(rule.value);
-    case 'lt': return v < conv(rule.value);
-    case 'lte': return v <= conv(rule.value);
-    case 'gt': return v > conv(rule.value);
-    case 'gte': return v >= conv(rule.value);
-    case 'between': return v >= conv(rule.min) && v <= conv(rule.max);
-    case 'in': return rule.values.map(conv).includes(v);
-    case 'notIn': return !rule.values.map(conv).includes(v);
-    case 'withinLast': return (v as number) >= NOW.getTime() - rule.days * DAY_MS;
-    case 'notWithinLast': return (v as number) < NOW.getTime() - rule.days * DAY_MS;
+    case 'eq':
+      return v === conv(rule.value);
+    case 'ne':
+      return v !== conv(rule.value);
+    case 'lt':
+      return v < conv(rule.value);
+    case 'lte':
+      return v <= conv(rule.value);
+    case 'gt':
+      return v > conv(rule.value);
+    case 'gte':
+      return v >= conv(rule.value);
+    case 'between':
+      return v >= conv(rule.min) && v <= conv(rule.max);
+    case 'in':
+      return rule.values.map(conv).includes(v);
+    case 'notIn':
+      return !rule.values.map(conv).includes(v);
+    case 'withinLast':
+      return (v as number) >= NOW.getTime() - rule.days * DAY_MS;
+    case 'notWithinLast':
+      return (v as number) < NOW.getTime() - rule.days * DAY_MS;
   }
 }
 
@@ -75,7 +106,11 @@ const date = fc.integer({ min: 0, max: 400 }).map((d) => new Date(Date.parse('20
 const leafArb: fc.Arbitrary<Rule> = fc.oneof(
   fc.record({ attr: fc.constant('age'), op: fc.constantFrom('eq', 'ne', 'lt', 'lte', 'gt', 'gte' as const), value: fc.integer({ min: -5, max: 105 }) }),
   fc.record({ attr: fc.constant('age'), op: fc.constant('between' as const), min: fc.integer({ min: 0, max: 50 }), max: fc.integer({ min: 50, max: 99 }) }),
-  fc.record({ attr: fc.constant('age'), op: fc.constantFrom('in', 'notIn' as const), values: fc.array(fc.integer({ min: 0, max: 99 }), { minLength: 1, maxLength: 5 }) }),
+  fc.record({
+    attr: fc.constant('age'),
+    op: fc.constantFrom('in', 'notIn' as const),
+    values: fc.array(fc.integer({ min: 0, max: 99 }), { minLength: 1, maxLength: 5 }),
+  }),
   fc.record({ attr: fc.constant('tier'), op: fc.constantFrom('eq', 'ne' as const), value: fc.constantFrom(...TIERS) }),
   fc.record({ attr: fc.constant('tier'), op: fc.constantFrom('in', 'notIn' as const), values: fc.subarray(TIERS, { minLength: 1 }) }),
   fc.record({ attr: fc.constant('name'), op: fc.constantFrom('eq', 'ne', 'lt', 'gte' as const), value: fc.constantFrom(...NAMES) }),
@@ -131,7 +166,13 @@ describe('rule compiler', () => {
     [{ attr: 'tier', op: 'gt', value: 3 }, 'rule.value', 'tier', 'gt', 'a string'],
     [{ attr: 'since', op: 'eq', value: '01/02/2026' }, 'rule.value', 'since', 'eq', 'an ISO-8601 date (YYYY-MM-DD, optionally with a time)'],
     [{ attr: 'age', op: 'withinLast', days: 3 }, 'rule.op', 'age', 'withinLast', undefined],
-    [{ all: [{ attr: 'age', op: 'gt', value: 1 }, { not: { attr: 'name', op: 'in', values: ['ann', 7] } }] }, 'rule.all[1].not.values[1]', 'name', 'in', 'a string'],
+    [
+      { all: [{ attr: 'age', op: 'gt', value: 1 }, { not: { attr: 'name', op: 'in', values: ['ann', 7] } }] },
+      'rule.all[1].not.values[1]',
+      'name',
+      'in',
+      'a string',
+    ],
     [{ attr: 'age', op: 'between', min: 9, max: 3 }, 'rule', 'age', 'between', undefined],
     [{ attr: 'age', op: 'eq', value: 1, extra: 2 }, 'rule', 'age', 'eq', undefined],
     [{ attr: 'nope', op: 'isSet' }, 'rule.attr', 'nope', 'isSet', undefined],
@@ -149,7 +190,12 @@ describe('rule compiler', () => {
   });
 
   it('rejects shapes that are not rules, naming where', () => {
-    for (const [rule, path] of [[null, 'rule'], [{ all: [] }, 'rule.all'], [{ any: [{ not: 5 }] }, 'rule.any[0].not'], [{ foo: 1 }, 'rule']] as const) {
+    for (const [rule, path] of [
+      [null, 'rule'],
+      [{ all: [] }, 'rule.all'],
+      [{ any: [{ not: 5 }] }, 'rule.any[0].not'],
+      [{ foo: 1 }, 'rule'],
+    ] as const) {
       expect(() => count(rule)).toThrow(expect.objectContaining({ code: 'RULE_INVALID', details: expect.objectContaining({ path }) }));
     }
   });
@@ -166,9 +212,21 @@ describe('rule compiler', () => {
 
   it('never puts attribute names into SQL: injection attempts are unknown attributes', () => {
     for (const attr of ['age" OR 1=1 --', 'a0', '"a0"', 'row', 'id_norm', 'p.row', '1); DROP TABLE records; --', '__proto__', 'constructor']) {
-      expect(() => count({ attr, op: 'isSet' })).toThrow(expect.objectContaining({ code: 'RULE_INVALID', details: expect.objectContaining({ attr, path: 'rule.attr' }) }));
+      expect(() => count({ attr, op: 'isSet' })).toThrow(
+        expect.objectContaining({ code: 'RULE_INVALID', details: expect.objectContaining({ attr, path: 'rule.attr' }) }),
+      );
     }
-    const { sql } = compileForDataset(fx.db, { all: [{ attr: 'age', op: 'gt', value: 1 }, { attr: 'tier', op: 'eq', value: "x' --" }] }, catalogue, NOW);
+    const { sql } = compileForDataset(
+      fx.db,
+      {
+        all: [
+          { attr: 'age', op: 'gt', value: 1 },
+          { attr: 'tier', op: 'eq', value: "x' --" },
+        ],
+      },
+      catalogue,
+      NOW,
+    );
     expect(sql).not.toContain('age');
     expect(sql).not.toContain("x'");
     expect(sql).toMatch(/p\."a0"/);

@@ -56,7 +56,7 @@ const ATTR_KEYS: Record<string, readonly string[]> = {
 };
 const SQL_OP = { eq: '=', ne: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' } as const;
 /** Operators each type supports. */
-export const OPS_BY_TYPE: Record<ProfileType, readonly string[]> = {
+const OPS_BY_TYPE: Record<ProfileType, readonly string[]> = {
   number: [...COMPARISON_OPS, 'between', ...LIST_OPS, ...PRESENCE_OPS],
   string: [...COMPARISON_OPS, 'between', ...LIST_OPS, ...PRESENCE_OPS],
   // An enum is a string column with few values (its values are listed for layering).
@@ -90,7 +90,8 @@ export function compileRule(rule: unknown, ctx: CompileContext): CompiledRule {
   const walk = (node: unknown, path: string, depth: number, stack: string[]): string => {
     if (++nodes > MAX_RULE_NODES) fail(path, `the rule has more than ${MAX_RULE_NODES} nodes (including the segments it refers to)`, { limit: MAX_RULE_NODES });
     if (depth > MAX_RULE_DEPTH) fail(path, `the rule is nested deeper than ${MAX_RULE_DEPTH} levels`, { limit: MAX_RULE_DEPTH });
-    if (typeof node !== 'object' || node === null || Array.isArray(node)) fail(path, 'expected an object: { all }, { any }, { not }, { attr, op, … } or { segment }');
+    if (typeof node !== 'object' || node === null || Array.isArray(node))
+      fail(path, 'expected an object: { all }, { any }, { not }, { attr, op, … } or { segment }');
     const n = node as Record<string, unknown>;
     const keys = Object.keys(n);
     if ('all' in n || 'any' in n) {
@@ -117,7 +118,8 @@ export function compileRule(rule: unknown, ctx: CompileContext): CompiledRule {
       }
       const target = ctx.segmentRule?.(segment);
       if (!target) throw new MofangError('INSIGHT_NOT_FOUND', `${path}.segment: no segment named ${JSON.stringify(segment)}`, { path, segment });
-      if (target.dataset !== ctx.catalogue.dataset) fail(`${path}.segment`, `segment ${segment} is defined on dataset ${target.dataset}, not ${ctx.catalogue.dataset}`, { segment });
+      if (target.dataset !== ctx.catalogue.dataset)
+        fail(`${path}.segment`, `segment ${segment} is defined on dataset ${target.dataset}, not ${ctx.catalogue.dataset}`, { segment });
       segments.add(segment);
       return walk(target.rule, `${path}<${segment}>`, depth + 1, [...stack, segment]);
     }
@@ -144,10 +146,18 @@ export function compileRule(rule: unknown, ctx: CompileContext): CompiledRule {
     const at = a as ProfileAttribute;
     attributes.add(name);
     if (!OPS_BY_TYPE[at.type].includes(o)) {
-      fail(`${path}.op`, `operator ${o} does not apply to ${at.type} attribute ${name}; use one of ${OPS_BY_TYPE[at.type].join(', ')}`, { attr: name, op: o, type: at.type });
+      fail(`${path}.op`, `operator ${o} does not apply to ${at.type} attribute ${name}; use one of ${OPS_BY_TYPE[at.type].join(', ')}`, {
+        attr: name,
+        op: o,
+        type: at.type,
+      });
     }
     const bind = (field: string, v: unknown, type: ProfileType = at.type): string => {
-      params.push(sqlValue(v, type, () => fail(`${path}.${field}`, `${o} on ${at.type} attribute ${name} expects ${EXPECTED[type]}`, { attr: name, op: o, expected: EXPECTED[type] })));
+      params.push(
+        sqlValue(v, type, () =>
+          fail(`${path}.${field}`, `${o} on ${at.type} attribute ${name} expects ${EXPECTED[type]}`, { attr: name, op: o, expected: EXPECTED[type] }),
+        ),
+      );
       return '?';
     };
     let cond: (x: string) => string;
@@ -209,11 +219,6 @@ export function compileRule(rule: unknown, ctx: CompileContext): CompiledRule {
   // A scoped catalogue: every compiled rule selects only customers of the caller's unit scope.
   const scoped = withScope(ctx.catalogue, { sql: body, params })!;
   return { sql: scoped.sql, params: scoped.params, rule: rule as Rule, segments: [...segments], attributes: [...attributes] };
-}
-
-/** Validates without compiling for use (same errors). */
-export function validateRule(rule: unknown, ctx: CompileContext): Rule {
-  return compileRule(rule, ctx).rule;
 }
 
 function countMarks(sql: string): number {

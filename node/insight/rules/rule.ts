@@ -52,10 +52,10 @@ const ruleShapes = <S extends TSchema>(Self: S) => [
 /** JSON Schema of a rule (recursive; `$id: 'Rule'`), for the HTTP API and `validateRuleShape`. */
 export const RuleSchema = Type.Recursive((Self) => Type.Union(ruleShapes(Self)), { $id: 'Rule' });
 
-export type ComparisonOp = (typeof COMPARISON_OPS)[number];
-export type ListOp = (typeof LIST_OPS)[number];
-export type PresenceOp = (typeof PRESENCE_OPS)[number];
-export type RelativeDateOp = (typeof RELATIVE_DATE_OPS)[number];
+type ComparisonOp = (typeof COMPARISON_OPS)[number];
+type ListOp = (typeof LIST_OPS)[number];
+type PresenceOp = (typeof PRESENCE_OPS)[number];
+type RelativeDateOp = (typeof RELATIVE_DATE_OPS)[number];
 
 export type Rule =
   | { all: Rule[] }
@@ -67,9 +67,6 @@ export type Rule =
   | { attr: string; op: PresenceOp }
   | { attr: string; op: RelativeDateOp; days: number }
   | { segment: string };
-
-/** A leaf that tests one attribute. */
-export type AttrRule = Extract<Rule, { attr: string }>;
 
 // The TypeBox schema and the hand-written type must describe the same trees.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

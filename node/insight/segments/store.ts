@@ -80,7 +80,14 @@ interface MaterialisationRow {
 }
 
 const toMaterialisation = (r: MaterialisationRow): MaterialisationView => ({
-  id: r.id, version: r.version, generation: r.generation, size: r.size, population: r.population, at: r.at, trigger: r.trigger, durationMs: r.duration_ms,
+  id: r.id,
+  version: r.version,
+  generation: r.generation,
+  size: r.size,
+  population: r.population,
+  at: r.at,
+  trigger: r.trigger,
+  durationMs: r.duration_ms,
 });
 
 export function checkSegmentName(name: string, field = 'name'): void {
@@ -90,7 +97,9 @@ export function checkSegmentName(name: string, field = 'name'): void {
 function checkRefresh(minutes: number | null | undefined): void {
   if (minutes === null || minutes === undefined) return;
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_REFRESH_MINUTES) {
-    throw new MofangError('REQUEST_INVALID', `refreshEveryMinutes: expected an integer from 1 to ${MAX_REFRESH_MINUTES}, or null`, { field: 'refreshEveryMinutes' });
+    throw new MofangError('REQUEST_INVALID', `refreshEveryMinutes: expected an integer from 1 to ${MAX_REFRESH_MINUTES}, or null`, {
+      field: 'refreshEveryMinutes',
+    });
   }
 }
 
@@ -102,9 +111,18 @@ function latestOf(db: Db, name: string): MaterialisationView | null {
 }
 
 const toView = (db: Db, r: SegmentRow): SegmentView => ({
-  name: r.name, dataset: r.dataset, version: r.version, rule: JSON.parse(r.rule) as Rule, description: r.description, unit: r.unit,
-  refreshEveryMinutes: r.refresh_every_minutes, nextRefreshAt: r.next_refresh_at, createdBy: r.created_by, createdAt: r.created_at,
-  updatedAt: r.updated_at, latest: latestOf(db, r.name),
+  name: r.name,
+  dataset: r.dataset,
+  version: r.version,
+  rule: JSON.parse(r.rule) as Rule,
+  description: r.description,
+  unit: r.unit,
+  refreshEveryMinutes: r.refresh_every_minutes,
+  nextRefreshAt: r.next_refresh_at,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  latest: latestOf(db, r.name),
 });
 
 /** @throws INSIGHT_NOT_FOUND */
@@ -115,15 +133,19 @@ export function getSegment(db: Db, name: string): SegmentView {
 }
 
 export function listSegments(db: Db, filter: { dataset?: string } = {}): SegmentView[] {
-  const rows = (filter.dataset === undefined
-    ? db.prepare(`${SELECT_SEGMENT} ORDER BY s.name`).all()
-    : db.prepare(`${SELECT_SEGMENT} WHERE s.dataset = ? ORDER BY s.name`).all(filter.dataset)) as SegmentRow[];
+  const rows = (
+    filter.dataset === undefined
+      ? db.prepare(`${SELECT_SEGMENT} ORDER BY s.name`).all()
+      : db.prepare(`${SELECT_SEGMENT} WHERE s.dataset = ? ORDER BY s.name`).all(filter.dataset)
+  ) as SegmentRow[];
   return rows.map((r) => toView(db, r));
 }
 
 /** The lookup compileRule uses for `{ segment }` rules: each segment's current rule. */
-export function segmentRuleLookup(db: Db, viewer?: string | null): (name: string) => { dataset: string; rule: Rule } | undefined {
-  const select = db.prepare(`SELECT s.dataset, s.unit, v.rule FROM insight_segments s JOIN insight_segment_versions v ON v.segment = s.name AND v.version = s.version WHERE s.name = ?`);
+function segmentRuleLookup(db: Db, viewer?: string | null): (name: string) => { dataset: string; rule: Rule } | undefined {
+  const select = db.prepare(
+    `SELECT s.dataset, s.unit, v.rule FROM insight_segments s JOIN insight_segment_versions v ON v.segment = s.name AND v.version = s.version WHERE s.name = ?`,
+  );
   return (name) => {
     const r = select.get(name) as { dataset: string; unit: string | null; rule: string } | undefined;
     // A scoped caller resolves only segments within its scope (others do not exist for it).
@@ -160,7 +182,12 @@ export function createSegment(db: Db, input: SegmentInput, catalogue: ProfileCat
     `INSERT INTO insight_segments (name, dataset, version, description, unit, refresh_every_minutes, next_refresh_at, created_by, created_at, updated_at)
      VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(input.name, catalogue.dataset, input.description ?? '', catalogue.scope?.unit ?? null, minutes, nextRefresh(now, minutes), by, at, at);
-  db.prepare('INSERT INTO insight_segment_versions (segment, version, rule, created_by, created_at) VALUES (?, 1, ?, ?, ?)').run(input.name, JSON.stringify(compiled.rule), by, at);
+  db.prepare('INSERT INTO insight_segment_versions (segment, version, rule, created_by, created_at) VALUES (?, 1, ?, ?, ?)').run(
+    input.name,
+    JSON.stringify(compiled.rule),
+    by,
+    at,
+  );
   return compiled;
 }
 
@@ -171,7 +198,14 @@ export interface SegmentChange {
 }
 
 /** Applies an edit; a new rule becomes a new version. Returns whether the rule changed. */
-export function updateSegment(db: Db, name: string, change: SegmentChange, catalogue: ProfileCatalogue, by: string, now: Date): { ruleChanged: boolean; version: number } {
+export function updateSegment(
+  db: Db,
+  name: string,
+  change: SegmentChange,
+  catalogue: ProfileCatalogue,
+  by: string,
+  now: Date,
+): { ruleChanged: boolean; version: number } {
   const current = getSegment(db, name);
   checkRefresh(change.refreshEveryMinutes);
   const at = now.toISOString();
@@ -182,12 +216,23 @@ export function updateSegment(db: Db, name: string, change: SegmentChange, catal
     ruleChanged = JSON.stringify(compiled.rule) !== JSON.stringify(current.rule);
     if (ruleChanged) {
       version += 1;
-      db.prepare('INSERT INTO insight_segment_versions (segment, version, rule, created_by, created_at) VALUES (?, ?, ?, ?, ?)').run(name, version, JSON.stringify(compiled.rule), by, at);
+      db.prepare('INSERT INTO insight_segment_versions (segment, version, rule, created_by, created_at) VALUES (?, ?, ?, ?, ?)').run(
+        name,
+        version,
+        JSON.stringify(compiled.rule),
+        by,
+        at,
+      );
     }
   }
   const minutes = change.refreshEveryMinutes === undefined ? current.refreshEveryMinutes : change.refreshEveryMinutes;
   db.prepare('UPDATE insight_segments SET version = ?, description = ?, refresh_every_minutes = ?, next_refresh_at = ?, updated_at = ? WHERE name = ?').run(
-    version, change.description ?? current.description, minutes, nextRefresh(now, minutes), at, name,
+    version,
+    change.description ?? current.description,
+    minutes,
+    nextRefresh(now, minutes),
+    at,
+    name,
   );
   return { ruleChanged, version };
 }
@@ -197,7 +242,10 @@ export function deleteSegment(db: Db, name: string): void {
   getSegment(db, name);
   const users = listSegments(db).filter((s) => s.name !== name && JSON.stringify(s.rule).includes(`"segment":${JSON.stringify(name)}`));
   if (users.length > 0) {
-    throw new MofangError('INSIGHT_INVALID', `segment ${name} is used by segment ${users[0].name}; change that rule first`, { segment: name, usedBy: users.map((u) => u.name) });
+    throw new MofangError('INSIGHT_INVALID', `segment ${name} is used by segment ${users[0].name}; change that rule first`, {
+      segment: name,
+      usedBy: users.map((u) => u.name),
+    });
   }
   db.prepare('DELETE FROM insight_segment_members WHERE materialisation IN (SELECT id FROM insight_materialisations WHERE segment = ?)').run(name);
   db.prepare('DELETE FROM insight_materialisations WHERE segment = ?').run(name);
@@ -218,12 +266,19 @@ export function materialise(db: Db, name: string, catalogue: ProfileCatalogue, t
   const { sql, params } = compileForDataset(db, segment.rule, catalogue, now, name);
   const at = now.toISOString();
   const id = Number(
-    db.prepare(
-      `INSERT INTO insight_materialisations (segment, version, dataset, generation, size, population, at, trigger, duration_ms) VALUES (?, ?, ?, ?, 0, ?, ?, ?, 0)`,
-    ).run(name, segment.version, catalogue.dataset, catalogue.generation, catalogue.rowCount, at, trigger).lastInsertRowid,
+    db
+      .prepare(
+        `INSERT INTO insight_materialisations (segment, version, dataset, generation, size, population, at, trigger, duration_ms) VALUES (?, ?, ?, ?, 0, ?, ?, ?, 0)`,
+      )
+      .run(name, segment.version, catalogue.dataset, catalogue.generation, catalogue.rowCount, at, trigger).lastInsertRowid,
   );
-  const size = db.prepare(`INSERT INTO insight_segment_members (materialisation, row) SELECT ?, p.row FROM ${catalogue.table} p WHERE ${sql} ORDER BY p.row`).run(id, ...params).changes;
-  db.prepare('DELETE FROM insight_segment_members WHERE materialisation IN (SELECT id FROM insight_materialisations WHERE segment = ? AND id < ?)').run(name, id);
+  const size = db
+    .prepare(`INSERT INTO insight_segment_members (materialisation, row) SELECT ?, p.row FROM ${catalogue.table} p WHERE ${sql} ORDER BY p.row`)
+    .run(id, ...params).changes;
+  db.prepare('DELETE FROM insight_segment_members WHERE materialisation IN (SELECT id FROM insight_materialisations WHERE segment = ? AND id < ?)').run(
+    name,
+    id,
+  );
   const durationMs = Math.round(performance.now() - started);
   db.prepare('UPDATE insight_materialisations SET size = ?, duration_ms = ? WHERE id = ?').run(size, durationMs, id);
   db.prepare('UPDATE insight_segments SET next_refresh_at = ? WHERE name = ?').run(nextRefresh(now, segment.refreshEveryMinutes), name);
@@ -233,9 +288,20 @@ export function materialise(db: Db, name: string, catalogue: ProfileCatalogue, t
 /** Versions, newest first, each with the sizes it had. */
 export function segmentVersions(db: Db, name: string): SegmentVersionView[] {
   getSegment(db, name);
-  const versions = db.prepare('SELECT * FROM insight_segment_versions WHERE segment = ? ORDER BY version DESC').all(name) as { version: number; rule: string; created_by: string; created_at: string }[];
+  const versions = db.prepare('SELECT * FROM insight_segment_versions WHERE segment = ? ORDER BY version DESC').all(name) as {
+    version: number;
+    rule: string;
+    created_by: string;
+    created_at: string;
+  }[];
   const sizes = (db.prepare('SELECT * FROM insight_materialisations WHERE segment = ? ORDER BY id').all(name) as MaterialisationRow[]).map(toMaterialisation);
-  return versions.map((v) => ({ version: v.version, rule: JSON.parse(v.rule) as Rule, createdBy: v.created_by, createdAt: v.created_at, sizes: sizes.filter((s) => s.version === v.version) }));
+  return versions.map((v) => ({
+    version: v.version,
+    rule: JSON.parse(v.rule) as Rule,
+    createdBy: v.created_by,
+    createdAt: v.created_at,
+    sizes: sizes.filter((s) => s.version === v.version),
+  }));
 }
 
 /** Member rows (ascending) of the latest materialisation, and which generation they index. */
@@ -248,7 +314,10 @@ export function storedMembers(db: Db, name: string): { materialisation: Material
 
 /** Segments whose scheduled refresh is due. */
 export function dueSegments(db: Db, now: Date): string[] {
-  return db.prepare('SELECT name FROM insight_segments WHERE next_refresh_at IS NOT NULL AND next_refresh_at <= ? ORDER BY next_refresh_at').pluck().all(now.toISOString()) as string[];
+  return db
+    .prepare('SELECT name FROM insight_segments WHERE next_refresh_at IS NOT NULL AND next_refresh_at <= ? ORDER BY next_refresh_at')
+    .pluck()
+    .all(now.toISOString()) as string[];
 }
 
 function nextRefresh(now: Date, minutes: number | null): string | null {

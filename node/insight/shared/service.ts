@@ -26,8 +26,20 @@ import type { Rule } from '../rules/rule.js';
 import { compileForDataset, SEGMENT_NAME } from '../segments/store.js';
 import { getUnit, isWithin, scopeOf } from '../units/units.js';
 import {
-  getImport, getSet, findSet, listImports, listSets, setVersion, setVersions, storeImport, storeVersion,
-  type Audience, type SetImportView, type SharedSegment, type SharedSetVersionView, type SharedSetView,
+  getImport,
+  getSet,
+  findSet,
+  listImports,
+  listSets,
+  setVersion,
+  setVersions,
+  storeImport,
+  storeVersion,
+  type Audience,
+  type SetImportView,
+  type SharedSegment,
+  type SharedSetVersionView,
+  type SharedSetView,
 } from './sets.js';
 
 export const MAX_SET_SEGMENTS = 50;
@@ -97,7 +109,8 @@ export class SharedSets {
       throw new MofangError('REQUEST_INVALID', `segments: 1 to ${MAX_SET_SEGMENTS} distinct segment names`, { field: 'segments' });
     }
     const strategy = input.strategy ?? '';
-    if (strategy.length > MAX_STRATEGY_CHARS) throw new MofangError('REQUEST_INVALID', `strategy: at most ${MAX_STRATEGY_CHARS} characters`, { field: 'strategy' });
+    if (strategy.length > MAX_STRATEGY_CHARS)
+      throw new MofangError('REQUEST_INVALID', `strategy: at most ${MAX_STRATEGY_CHARS} characters`, { field: 'strategy' });
     // A unit-bound caller shares only segments its unit can see; a whole-organisation caller (an
     // administrator's token, the CLI) publishing on behalf of a unit may also share the
     // organisation-wide segments it sees. Either way receivers evaluate the rules in their own scope.
@@ -105,21 +118,31 @@ export class SharedSets {
     const segments = names.map((n) => this.insight.getSegment(n, as));
     const dataset = segments[0].dataset;
     segments.forEach((s, i) => {
-      if (s.dataset !== dataset) throw new MofangError('INSIGHT_INVALID', `segments[${i}]: segment ${s.name} is on dataset ${s.dataset}, not ${dataset}`, { field: `segments[${i}]` });
+      if (s.dataset !== dataset)
+        throw new MofangError('INSIGHT_INVALID', `segments[${i}]: segment ${s.name} is on dataset ${s.dataset}, not ${dataset}`, { field: `segments[${i}]` });
     });
     const audience = this.audience(publisher, input.to);
     const shared: SharedSegment[] = segments.map((s) => ({ name: s.name, description: s.description, rule: this.inline(s.rule, as) }));
     const sha = contentHash({ dataset, segments: shared, strategy, audience });
-    return this.db.transaction(() => {
-      const existing = findSet(this.db, publisher, input.name);
-      if (existing?.latest.contentSha256 === sha) return { set: existing, changed: false };
-      const set = storeVersion(this.db, { publisher, name: input.name, dataset, segments: shared, strategy, audience, contentSha256: sha }, actor.id, this.now());
-      this.audit.append({
-        actor: actor.id, action: 'shared_set.published', subject: `${publisher}/${input.name}`,
-        details: { set: set.id, version: set.version, dataset, segments: names, audience: 'all' in audience ? 'all' : audience.units, contentSha256: sha },
-      });
-      return { set, changed: true };
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const existing = findSet(this.db, publisher, input.name);
+        if (existing?.latest.contentSha256 === sha) return { set: existing, changed: false };
+        const set = storeVersion(
+          this.db,
+          { publisher, name: input.name, dataset, segments: shared, strategy, audience, contentSha256: sha },
+          actor.id,
+          this.now(),
+        );
+        this.audit.append({
+          actor: actor.id,
+          action: 'shared_set.published',
+          subject: `${publisher}/${input.name}`,
+          details: { set: set.id, version: set.version, dataset, segments: names, audience: 'all' in audience ? 'all' : audience.units, contentSha256: sha },
+        });
+        return { set, changed: true };
+      })
+      .immediate();
   }
 
   /** Sets published by units in the caller's scope, and sets published to `unit` (default: the caller's). */
@@ -154,24 +177,33 @@ export class SharedSets {
     const c = await this.insight.catalogue(set.dataset, as, unit);
     const previous = getImport(this.db, id, unit);
     const provenance = `from shared set ${set.publisher}/${set.name} v${set.version}`;
-    this.db.transaction(() => {
-      const mapping = set.latest.segments.map((s, i) => {
-        const earlier = previous?.segments.find((m) => m.source === s.name)?.segment;
-        const segment = earlier ?? `${prefix}-${s.name}`;
-        if (!SEGMENT_NAME.test(segment)) throw new MofangError('REQUEST_INVALID', `prefix: segment name ${segment} (for set segment ${i}) must match ${SEGMENT_NAME}; choose a shorter prefix`, { field: 'prefix' });
-        const description = `${s.description ? `${s.description} ` : ''}(${provenance})`;
-        // A segment an earlier import created (and the unit kept) gets a new version; else a new segment.
-        const kept = earlier !== undefined && this.db.prepare('SELECT 1 FROM insight_segments WHERE name = ? AND unit = ?').get(segment, unit) !== undefined;
-        if (kept) this.insight.updateSegmentIn(c, segment, { rule: s.rule, description }, as);
-        else this.insight.createSegmentIn(c, { name: segment, rule: s.rule, description }, as);
-        return { source: s.name, segment };
-      });
-      const stored = storeImport(this.db, id, { unit, version: set.version, segments: mapping }, actor.id, this.now());
-      this.audit.append({
-        actor: actor.id, action: 'shared_set.imported', subject: `${set.publisher}/${set.name}`,
-        details: { set: id, version: set.version, unit, previousVersion: previous?.version ?? null, segments: stored.segments.map((m) => m.segment) },
-      });
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const mapping = set.latest.segments.map((s, i) => {
+          const earlier = previous?.segments.find((m) => m.source === s.name)?.segment;
+          const segment = earlier ?? `${prefix}-${s.name}`;
+          if (!SEGMENT_NAME.test(segment))
+            throw new MofangError(
+              'REQUEST_INVALID',
+              `prefix: segment name ${segment} (for set segment ${i}) must match ${SEGMENT_NAME}; choose a shorter prefix`,
+              { field: 'prefix' },
+            );
+          const description = `${s.description ? `${s.description} ` : ''}(${provenance})`;
+          // A segment an earlier import created (and the unit kept) gets a new version; else a new segment.
+          const kept = earlier !== undefined && this.db.prepare('SELECT 1 FROM insight_segments WHERE name = ? AND unit = ?').get(segment, unit) !== undefined;
+          if (kept) this.insight.updateSegmentIn(c, segment, { rule: s.rule, description }, as);
+          else this.insight.createSegmentIn(c, { name: segment, rule: s.rule, description }, as);
+          return { source: s.name, segment };
+        });
+        const stored = storeImport(this.db, id, { unit, version: set.version, segments: mapping }, actor.id, this.now());
+        this.audit.append({
+          actor: actor.id,
+          action: 'shared_set.imported',
+          subject: `${set.publisher}/${set.name}`,
+          details: { set: id, version: set.version, unit, previousVersion: previous?.version ?? null, segments: stored.segments.map((m) => m.segment) },
+        });
+      })
+      .immediate();
     return this.receivedView(getSet(this.db, id), unit);
   }
 
@@ -192,8 +224,15 @@ export class SharedSets {
         .raw()
         .get(...each.flatMap((e) => e.params), ...any.params) as number[];
       imports.push({
-        unit: imp.unit, version: imp.version, upToDate: imp.version === set.version, importedAt: imp.importedAt, importedBy: imp.importedBy, segments: imp.segments,
-        covered: row[0], population: c.rowCount, bySegment: Object.fromEntries(rules.map((r, i) => [r.name, row[i + 1]])),
+        unit: imp.unit,
+        version: imp.version,
+        upToDate: imp.version === set.version,
+        importedAt: imp.importedAt,
+        importedBy: imp.importedBy,
+        segments: imp.segments,
+        covered: row[0],
+        population: c.rowCount,
+        bySegment: Object.fromEntries(rules.map((r, i) => [r.name, row[i + 1]])),
       });
     }
     return { set, imports };
@@ -220,10 +259,16 @@ export class SharedSets {
       if (below.size === 0) throw new MofangError('SCOPE_FORBIDDEN', `to: unit ${publisher} has no units below it to publish to`, { field: 'to', publisher });
       return { all: true };
     }
-    if (!Array.isArray(to) || to.length === 0 || new Set(to).size !== to.length) throw new MofangError('REQUEST_INVALID', "to: 'all' or a list of distinct unit ids", { field: 'to' });
+    if (!Array.isArray(to) || to.length === 0 || new Set(to).size !== to.length)
+      throw new MofangError('REQUEST_INVALID', "to: 'all' or a list of distinct unit ids", { field: 'to' });
     to.forEach((u, i) => {
       getUnit(this.db, u, `to[${i}]`);
-      if (!below.has(u)) throw new MofangError('SCOPE_FORBIDDEN', `to[${i}]: unit ${u} is not below publisher ${publisher}; a unit publishes only to units below it`, { field: `to[${i}]`, unit: u, publisher });
+      if (!below.has(u))
+        throw new MofangError('SCOPE_FORBIDDEN', `to[${i}]: unit ${u} is not below publisher ${publisher}; a unit publishes only to units below it`, {
+          field: `to[${i}]`,
+          unit: u,
+          publisher,
+        });
     });
     return { units: [...to].sort() };
   }

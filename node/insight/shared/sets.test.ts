@@ -15,8 +15,20 @@ const hz: InsightActor = { id: 'token:ops-hz', unit: 'zj-hz' };
 /** 60 customers: branch BRANCHES[i % 3], age 20 + i, tier gold for even i. */
 beforeAll(async () => {
   fx = await insightFixture();
-  await fx.importRows('customers', Array.from({ length: 60 }, (_, i) => ({ id: `c${i}`, age: String(20 + i), tier: i % 2 ? 'basic' : 'gold', branch: BRANCHES[i % 3] })), { age: 'number' });
-  for (const [id, parent] of [['hq', null], ['gd', 'hq'], ['zj', 'hq'], ['gd-sz', 'gd'], ['gd-gz', 'gd'], ['zj-hz', 'zj']] as const) fx.insight.addUnit({ id, name: id, parent }, admin);
+  await fx.importRows(
+    'customers',
+    Array.from({ length: 60 }, (_, i) => ({ id: `c${i}`, age: String(20 + i), tier: i % 2 ? 'basic' : 'gold', branch: BRANCHES[i % 3] })),
+    { age: 'number' },
+  );
+  for (const [id, parent] of [
+    ['hq', null],
+    ['gd', 'hq'],
+    ['zj', 'hq'],
+    ['gd-sz', 'gd'],
+    ['gd-gz', 'gd'],
+    ['zj-hz', 'zj'],
+  ] as const)
+    fx.insight.addUnit({ id, name: id, parent }, admin);
   await fx.insight.setUnitAttribute('customers', 'branch', admin);
   await fx.insight.createSegment({ name: 'gold', dataset: 'customers', rule: { attr: 'tier', op: 'eq', value: 'gold' } }, hq);
   await fx.insight.createSegment({ name: 'old-gold', dataset: 'customers', rule: { all: [{ segment: 'gold' }, { attr: 'age', op: 'gte', value: 60 }] } }, hq);
@@ -30,8 +42,16 @@ describe('publishing', () => {
     const { set, changed } = sets().publish({ name: 'vip', segments: ['gold', 'old-gold'], strategy: 'Call them.', to: 'all' }, hq);
     expect(changed).toBe(true);
     expect(set).toMatchObject({ publisher: 'hq', name: 'vip', dataset: 'customers', version: 1, latest: { strategy: 'Call them.', audience: { all: true } } });
-    expect(set.latest.segments[1].rule).toEqual({ all: [{ attr: 'tier', op: 'eq', value: 'gold' }, { attr: 'age', op: 'gte', value: 60 }] });
-    expect(sets().publish({ name: 'vip', segments: ['gold', 'old-gold'], strategy: 'Call them.', to: 'all' }, hq)).toMatchObject({ changed: false, set: { version: 1 } });
+    expect(set.latest.segments[1].rule).toEqual({
+      all: [
+        { attr: 'tier', op: 'eq', value: 'gold' },
+        { attr: 'age', op: 'gte', value: 60 },
+      ],
+    });
+    expect(sets().publish({ name: 'vip', segments: ['gold', 'old-gold'], strategy: 'Call them.', to: 'all' }, hq)).toMatchObject({
+      changed: false,
+      set: { version: 1 },
+    });
     const entries = listAudit(fx.db, { action: 'shared_set.published' });
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ subject: 'hq/vip', details: { version: 1, segments: ['gold', 'old-gold'], audience: 'all' } });
@@ -39,16 +59,22 @@ describe('publishing', () => {
 
   it('refuses audiences out of reach: a unit publishes only to units below it', async () => {
     await fx.insight.createSegment({ name: 'gd-young', dataset: 'customers', rule: { attr: 'age', op: 'lt', value: 30 } }, gd);
-    expect(() => sets().publish({ name: 'p', segments: ['gd-young'], to: ['zj-hz'] }, gd)).toThrow(expect.objectContaining({ code: 'SCOPE_FORBIDDEN', details: expect.objectContaining({ field: 'to[0]', unit: 'zj-hz' }) }));
+    expect(() => sets().publish({ name: 'p', segments: ['gd-young'], to: ['zj-hz'] }, gd)).toThrow(
+      expect.objectContaining({ code: 'SCOPE_FORBIDDEN', details: expect.objectContaining({ field: 'to[0]', unit: 'zj-hz' }) }),
+    );
     expect(() => sets().publish({ name: 'p', segments: ['gd-young'], to: ['hq'] }, gd)).toThrow(expect.objectContaining({ code: 'SCOPE_FORBIDDEN' }));
     expect(() => sets().publish({ name: 'p', segments: ['gd-young'], to: ['gd'] }, gd)).toThrow(expect.objectContaining({ code: 'SCOPE_FORBIDDEN' }));
     expect(() => sets().publish({ name: 'p', segments: ['gd-young'], to: ['nope'] }, gd)).toThrow(expect.objectContaining({ code: 'UNIT_NOT_FOUND' }));
     // A branch has no one below it; nor may it publish for its province.
     await fx.insight.createSegment({ name: 'sz-young', dataset: 'customers', rule: { attr: 'age', op: 'lt', value: 30 } }, sz);
     expect(() => sets().publish({ name: 'p', segments: ['sz-young'], to: 'all' }, sz)).toThrow(expect.objectContaining({ code: 'SCOPE_FORBIDDEN' }));
-    expect(() => sets().publish({ name: 'p', publisher: 'gd', segments: ['gd-young'], to: 'all' }, sz)).toThrow(expect.objectContaining({ code: 'SCOPE_FORBIDDEN' }));
+    expect(() => sets().publish({ name: 'p', publisher: 'gd', segments: ['gd-young'], to: 'all' }, sz)).toThrow(
+      expect.objectContaining({ code: 'SCOPE_FORBIDDEN' }),
+    );
     // Nor share a segment it cannot see.
-    expect(() => sets().publish({ name: 'p', segments: ['sz-young'], to: ['gd-gz'] }, { id: 'x', unit: 'zj' })).toThrow(expect.objectContaining({ code: 'INSIGHT_NOT_FOUND' }));
+    expect(() => sets().publish({ name: 'p', segments: ['sz-young'], to: ['gd-gz'] }, { id: 'x', unit: 'zj' })).toThrow(
+      expect.objectContaining({ code: 'INSIGHT_NOT_FOUND' }),
+    );
     // A province publishes to its branches.
     expect(sets().publish({ name: 'young', segments: ['gd-young'], to: ['gd-gz'] }, gd).set.latest.audience).toEqual({ units: ['gd-gz'] });
   });
@@ -56,21 +82,35 @@ describe('publishing', () => {
 
 describe('receiving and importing', () => {
   it('receivers list what was published to them; others do not see it', () => {
-    const vip = (actor: InsightActor) => sets().list(actor).received.map((s) => `${s.publisher}/${s.name}`);
+    const vip = (actor: InsightActor) =>
+      sets()
+        .list(actor)
+        .received.map((s) => `${s.publisher}/${s.name}`);
     expect(vip(sz)).toEqual(['hq/vip']);
     expect(vip(gz)).toEqual(['hq/vip', 'gd/young']);
     expect(vip(hz)).toEqual(['hq/vip']);
     expect(sets().list(hz).published).toEqual([]);
-    expect(sets().list(gd).published.map((s) => s.name)).toEqual(['young']);
+    expect(
+      sets()
+        .list(gd)
+        .published.map((s) => s.name),
+    ).toEqual(['young']);
     const young = sets().list(gz).received[1];
     expect(() => sets().get(young.id, hz)).toThrow(expect.objectContaining({ code: 'INSIGHT_NOT_FOUND' }));
     expect(sets().get(young.id, gz).versions).toHaveLength(1);
   });
 
-  it('import creates the unit\'s own segments, evaluated in its scope, with provenance; audited', async () => {
+  it("import creates the unit's own segments, evaluated in its scope, with provenance; audited", async () => {
     const id = sets().list(sz).received[0].id;
     const r = await sets().import(id, sz);
-    expect(r.imported).toMatchObject({ unit: 'gd-sz', version: 1, segments: [{ source: 'gold', segment: 'gd-sz-gold' }, { source: 'old-gold', segment: 'gd-sz-old-gold' }] });
+    expect(r.imported).toMatchObject({
+      unit: 'gd-sz',
+      version: 1,
+      segments: [
+        { source: 'gold', segment: 'gd-sz-gold' },
+        { source: 'old-gold', segment: 'gd-sz-old-gold' },
+      ],
+    });
     const s = fx.insight.getSegment('gd-sz-gold', sz);
     expect(s).toMatchObject({ unit: 'gd-sz', latest: { size: 10, population: 20 } });
     expect(s.description).toContain('from shared set hq/vip v1');
@@ -85,7 +125,7 @@ describe('receiving and importing', () => {
     await expect(sets().import(id, gz, { unit: 'gd-sz' })).rejects.toMatchObject({ code: 'SCOPE_FORBIDDEN' });
   });
 
-  it('the publisher sees who imported and the coverage in each importing unit\'s scope', async () => {
+  it("the publisher sees who imported and the coverage in each importing unit's scope", async () => {
     const id = sets().list(sz).received[0].id;
     const status = await sets().status(id, hq);
     expect(status.imports.map((c) => [c.unit, c.covered, c.population, c.bySegment])).toEqual([
@@ -99,7 +139,18 @@ describe('receiving and importing', () => {
   });
 
   it('republishing changed content makes a new version; importers see an update and importing it versions their segments', async () => {
-    await fx.insight.updateSegment('gold', { rule: { all: [{ attr: 'tier', op: 'eq', value: 'gold' }, { attr: 'age', op: 'gte', value: 40 }] } }, hq);
+    await fx.insight.updateSegment(
+      'gold',
+      {
+        rule: {
+          all: [
+            { attr: 'tier', op: 'eq', value: 'gold' },
+            { attr: 'age', op: 'gte', value: 40 },
+          ],
+        },
+      },
+      hq,
+    );
     const { set, changed } = sets().publish({ name: 'vip', segments: ['gold', 'old-gold'], strategy: 'Call them.', to: 'all' }, hq);
     expect([changed, set.version]).toEqual([true, 2]);
     const mine = sets().list(sz).received[0];

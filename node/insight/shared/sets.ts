@@ -50,17 +50,48 @@ export interface SetImportView {
   importedAt: string;
 }
 
-interface SetRow { id: number; name: string; publisher: string; dataset: string; version: number; created_by: string; created_at: string }
-interface VersionRow { version: number; segments: string; strategy: string; audience: string; content_sha256: string; published_by: string; published_at: string }
-interface ImportRow { unit: string; version: number; segments: string; imported_by: string; imported_at: string }
+interface SetRow {
+  id: number;
+  name: string;
+  publisher: string;
+  dataset: string;
+  version: number;
+  created_by: string;
+  created_at: string;
+}
+interface VersionRow {
+  version: number;
+  segments: string;
+  strategy: string;
+  audience: string;
+  content_sha256: string;
+  published_by: string;
+  published_at: string;
+}
+interface ImportRow {
+  unit: string;
+  version: number;
+  segments: string;
+  imported_by: string;
+  imported_at: string;
+}
 
 const toVersion = (r: VersionRow): SharedSetVersionView => ({
-  version: r.version, segments: JSON.parse(r.segments) as SharedSegment[], strategy: r.strategy, audience: JSON.parse(r.audience) as Audience,
-  contentSha256: r.content_sha256, publishedBy: r.published_by, publishedAt: r.published_at,
+  version: r.version,
+  segments: JSON.parse(r.segments) as SharedSegment[],
+  strategy: r.strategy,
+  audience: JSON.parse(r.audience) as Audience,
+  contentSha256: r.content_sha256,
+  publishedBy: r.published_by,
+  publishedAt: r.published_at,
 });
 
 const toImport = (r: ImportRow): SetImportView => ({
-  unit: r.unit, version: r.version, segments: JSON.parse(r.segments) as SetImportView['segments'], importedBy: r.imported_by, importedAt: r.imported_at,
+  unit: r.unit,
+  version: r.version,
+  segments: JSON.parse(r.segments) as SetImportView['segments'],
+  importedBy: r.imported_by,
+  importedAt: r.imported_at,
 });
 
 export function setVersion(db: Db, id: number, version: number): SharedSetVersionView {
@@ -70,7 +101,13 @@ export function setVersion(db: Db, id: number, version: number): SharedSetVersio
 }
 
 const toSet = (db: Db, r: SetRow): SharedSetView => ({
-  id: r.id, name: r.name, publisher: r.publisher, dataset: r.dataset, version: r.version, createdBy: r.created_by, createdAt: r.created_at,
+  id: r.id,
+  name: r.name,
+  publisher: r.publisher,
+  dataset: r.dataset,
+  version: r.version,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
   latest: setVersion(db, r.id, r.version),
 });
 
@@ -111,11 +148,15 @@ export function storeVersion(
     db.prepare('UPDATE shared_sets SET version = ?, dataset = ? WHERE id = ?').run(version, input.dataset, id);
   } else {
     version = 1;
-    id = Number(db.prepare('INSERT INTO shared_sets (publisher, name, dataset, version, created_by, created_at) VALUES (?, ?, ?, 1, ?, ?)').run(input.publisher, input.name, input.dataset, by, at).lastInsertRowid);
+    id = Number(
+      db
+        .prepare('INSERT INTO shared_sets (publisher, name, dataset, version, created_by, created_at) VALUES (?, ?, ?, 1, ?, ?)')
+        .run(input.publisher, input.name, input.dataset, by, at).lastInsertRowid,
+    );
   }
-  db.prepare('INSERT INTO shared_set_versions (set_id, version, segments, strategy, audience, content_sha256, published_by, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-    id, version, JSON.stringify(input.segments), input.strategy, JSON.stringify(input.audience), input.contentSha256, by, at,
-  );
+  db.prepare(
+    'INSERT INTO shared_set_versions (set_id, version, segments, strategy, audience, content_sha256, published_by, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run(id, version, JSON.stringify(input.segments), input.strategy, JSON.stringify(input.audience), input.contentSha256, by, at);
   return getSet(db, id);
 }
 

@@ -13,7 +13,7 @@ import { MofangError } from '../../errors.js';
 import { isNumeric, type FeatureColumn } from './columns.js';
 
 /** Most levels of a categorical attribute: a split's level list becomes an `in` list of a rule (rules/rule.ts caps those at 1000). */
-export const MAX_LEVELS = 1000;
+const MAX_LEVELS = 1000;
 
 export interface BinnedFeature {
   column: FeatureColumn;

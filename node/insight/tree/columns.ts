@@ -52,7 +52,7 @@ export function isoOfMillis(ms: number): string {
  * for (const r of rows) age.push(r.age ?? null);
  * const column = age.finish();
  */
-export function columnBuilder(name: string, type: AttributeType, capacity = 1024) {
+function columnBuilder(name: string, type: AttributeType, capacity = 1024) {
   let size = 0;
   let missing = new Uint8Array(Math.max(capacity, 16));
   const numeric = type === 'number' || type === 'date';

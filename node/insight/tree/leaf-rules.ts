@@ -18,7 +18,7 @@ export type LeafCondition =
   | { attr: string; op: 'isSet' | 'isNotSet' }
   | { all: LeafCondition[] }
   | { any: LeafCondition[] };
-export type LeafRule = { all: LeafCondition[] };
+type LeafRule = { all: LeafCondition[] };
 
 export interface CandidateSegment {
   leaf: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MofangError } from '../../errors.js';
+import type { MofangError } from '../../errors.js';
 import { parseModel, type TreeModel } from './model.js';
 import { syntheticChurn } from '../../../test/support/synthetic-churn.js';
 import { trainTree } from './train.js';

@@ -11,7 +11,7 @@ import { MofangError } from '../../errors.js';
 export const MODEL_FORMAT = 'mofang.insight.tree';
 export const MODEL_VERSION = 1;
 /** Deepest tree accepted: 2^16 leaves is already far past what an operator can read as segments. */
-export const MAX_DEPTH = 16;
+const MAX_DEPTH = 16;
 
 const Count = Type.Integer({ minimum: 0 });
 const Missing = Type.Union([Type.Literal('left'), Type.Literal('right')], {
@@ -51,7 +51,10 @@ const NumericSplit = Type.Object(
 const CategoricalSplit = Type.Object(
   {
     attr: Type.String(),
-    in: Type.Array(Type.Union([Type.String(), Type.Boolean()]), { minItems: 1, description: 'Rows with one of these values go left; every other value goes right.' }),
+    in: Type.Array(Type.Union([Type.String(), Type.Boolean()]), {
+      minItems: 1,
+      description: 'Rows with one of these values go left; every other value goes right.',
+    }),
     missing: Missing,
   },
   { additionalProperties: false },
@@ -84,7 +87,10 @@ export const TreeModelSchema = Type.Object(
     version: Type.Literal(MODEL_VERSION),
     target: Type.String({ minLength: 1 }),
     features: Type.Array(
-      Type.Object({ attr: Type.String({ minLength: 1 }), type: Type.Unsafe<(typeof ATTRIBUTE_TYPES)[number]>({ type: 'string', enum: [...ATTRIBUTE_TYPES] }) }, { additionalProperties: false }),
+      Type.Object(
+        { attr: Type.String({ minLength: 1 }), type: Type.Unsafe<(typeof ATTRIBUTE_TYPES)[number]>({ type: 'string', enum: [...ATTRIBUTE_TYPES] }) },
+        { additionalProperties: false },
+      ),
       { minItems: 1 },
     ),
     options: TreeOptionsSchema,
@@ -101,7 +107,7 @@ export const TreeModelSchema = Type.Object(
 
 export type TreeModel = Static<typeof TreeModelSchema>;
 export type TreeNode = TreeModel['nodes'][number];
-export type SplitNode = Static<typeof SplitNodeSchema>;
+type SplitNode = Static<typeof SplitNodeSchema>;
 export type LeafNode = Static<typeof LeafNodeSchema>;
 export type Split = SplitNode['split'];
 export type TreeMetrics = Static<typeof MetricsSchema>;
@@ -120,7 +126,9 @@ const validateShape = lazyValidator<TreeModel>(TreeModelSchema, { allErrors: fal
 export function parseModel(json: unknown): TreeModel {
   const bad = (message: string, details?: Record<string, unknown>) => new MofangError('TREE_MODEL_INVALID', message, details);
   if (typeof json === 'object' && json !== null && 'version' in json && (json as { version: unknown }).version !== MODEL_VERSION) {
-    throw bad(`model version ${String((json as { version: unknown }).version)} is not supported (this node reads version ${MODEL_VERSION})`, { field: 'version' });
+    throw bad(`model version ${String((json as { version: unknown }).version)} is not supported (this node reads version ${MODEL_VERSION})`, {
+      field: 'version',
+    });
   }
   if (!validateShape(json)) {
     const e = validateShape.errors?.[0];

@@ -70,7 +70,7 @@ export function leafOfRows(model: TreeModel, columns: readonly FeatureColumn[], 
 }
 
 /** Training positive rate of each leaf, by leaf number. */
-export function leafRates(model: TreeModel): Float64Array {
+function leafRates(model: TreeModel): Float64Array {
   const rates = new Float64Array(model.nodes.length);
   let leaves = 0;
   for (const node of model.nodes) {

@@ -33,7 +33,10 @@ beforeAll(async () => {
   // A shallow tree, so leaves have rates strictly between 0 and 1.
   tree = await trees.train({ dataset: 'customers', target: 'churned', attributes: ['age', 'income'], options: { maxDepth: 2, minLeaf: 20 } }, ops);
   await trees.score(tree.id, { attribute: 'churn_risk' }, ops);
-  const typed = await store.insight.readAttributes('customers', tree.model.features.map((f) => f.attr));
+  const typed = await store.insight.readAttributes(
+    'customers',
+    tree.model.features.map((f) => f.attr),
+  );
   const scores = scoreRows(tree.model, typed.columns.map(featureColumn));
   expected = new Map(Array.from(typed.rows, (row, i) => [row, scores[i]]));
   const distinct = [...new Set(scores)].sort((a, b) => a - b);
@@ -49,12 +52,20 @@ describe('a score attribute of the live generation', () => {
   it('is a number attribute in the catalogue, its source the model and the time it scored', async () => {
     const c = await store.insight.attributes('customers');
     const a = c.attributes.find((x) => x.name === 'churn_risk');
-    expect(a).toEqual({ name: 'churn_risk', type: 'number', source: 'score', score: { modelId: tree.id, generation: c.generation, scoredAt: expect.any(String) } });
+    expect(a).toEqual({
+      name: 'churn_risk',
+      type: 'number',
+      source: 'score',
+      score: { modelId: tree.id, generation: c.generation, scoredAt: expect.any(String) },
+    });
     expect(c.withheld).toEqual([]);
   });
 
   it('selects in a segment exactly the customers whose in-memory score matches', async () => {
-    const segment = await store.insight.createSegment({ dataset: 'customers', name: 'at-risk', rule: { attr: 'churn_risk', op: 'gte', value: threshold } }, ops);
+    const segment = await store.insight.createSegment(
+      { dataset: 'customers', name: 'at-risk', rule: { attr: 'churn_risk', op: 'gte', value: threshold } },
+      ops,
+    );
     expect(segment.latest?.size).toBe(countAtLeast(threshold));
     expect(segment.latest?.size).toBeGreaterThan(0);
     const members = await store.insight.segmentMembers('at-risk');
@@ -62,7 +73,16 @@ describe('a score attribute of the live generation', () => {
     // Combined with dataset columns, negated, and the presence operators (every row is scored).
     const preview = (rule: object) => store.insight.preview('customers', rule, 3);
     const young = (row: number) => customer(row - 2).age < 40;
-    expect((await preview({ all: [{ attr: 'churn_risk', op: 'gte', value: threshold }, { attr: 'age', op: 'lt', value: 40 }] })).size).toBe(countAtLeast(threshold, young));
+    expect(
+      (
+        await preview({
+          all: [
+            { attr: 'churn_risk', op: 'gte', value: threshold },
+            { attr: 'age', op: 'lt', value: 40 },
+          ],
+        })
+      ).size,
+    ).toBe(countAtLeast(threshold, young));
     expect((await preview({ not: { attr: 'churn_risk', op: 'gte', value: threshold } })).size).toBe(ROWS - countAtLeast(threshold));
     expect((await preview({ attr: 'churn_risk', op: 'isNotSet' })).size).toBe(0);
     const sample = await preview({ attr: 'churn_risk', op: 'between', min: threshold, max: 1 });
@@ -70,11 +90,17 @@ describe('a score attribute of the live generation', () => {
   });
 
   it('refuses a value of the wrong type, naming the rule path', async () => {
-    await expect(store.insight.preview('customers', { attr: 'churn_risk', op: 'gte', value: 'high' })).rejects.toMatchObject({ code: 'RULE_INVALID', details: { path: 'rule.value', attr: 'churn_risk' } });
+    await expect(store.insight.preview('customers', { attr: 'churn_risk', op: 'gte', value: 'high' })).rejects.toMatchObject({
+      code: 'RULE_INVALID',
+      details: { path: 'rule.value', attr: 'churn_risk' },
+    });
   });
 
   it('splits and measures a layering', async () => {
-    const r = await store.insight.computeLayering('customers', { root: { split: { attr: 'churn_risk', by: 'bands', edges: [threshold] } }, metrics: [{ fn: 'count' }, { fn: 'mean', attr: 'churn_risk' }, { fn: 'max', attr: 'age' }] });
+    const r = await store.insight.computeLayering('customers', {
+      root: { split: { attr: 'churn_risk', by: 'bands', edges: [threshold] } },
+      metrics: [{ fn: 'count' }, { fn: 'mean', attr: 'churn_risk' }, { fn: 'max', attr: 'age' }],
+    });
     const high = r.root.children.find((c) => c.label === `≥ ${threshold}`)!;
     expect(high.size).toBe(countAtLeast(threshold));
     expect(r.root.children.reduce((n, c) => n + c.size, 0)).toBe(ROWS);
@@ -90,7 +116,9 @@ describe('a score attribute of the live generation', () => {
     typed.rows.forEach((row, i) => expect(values[i]).toBe(expected.get(row)));
     const view = await store.insight.showProfile('customers', customer(5).phone, ops);
     expect(view.attributes.find((a) => a.name === 'churn_risk')).toEqual({
-      name: 'churn_risk', type: 'number', value: expected.get(view.row),
+      name: 'churn_risk',
+      type: 'number',
+      value: expected.get(view.row),
       source: { kind: 'score', modelId: tree.id, generation: view.generation, scoredAt: expect.any(String) },
     });
   });
@@ -99,9 +127,24 @@ describe('a score attribute of the live generation', () => {
     const t = await testApp({ services: { ...fakeServices(), insight: store.insight } });
     try {
       const c = await t.app.inject({ method: 'GET', url: '/v1/insight/datasets/customers/attributes', headers: t.as('compliance') });
-      expect(c.json().attributes).toContainEqual({ name: 'churn_risk', type: 'number', source: 'score', score: { modelId: tree.id, generation: 1, scoredAt: expect.any(String) } });
-      const p = await t.app.inject({ method: 'POST', url: '/v1/insight/datasets/customers/profiles/lookup', headers: t.as('operator'), payload: { id: customer(5).phone } });
-      expect(p.json().attributes).toContainEqual({ name: 'churn_risk', type: 'number', value: expected.get(7), source: { kind: 'score', modelId: tree.id, generation: 1, scoredAt: expect.any(String) } });
+      expect(c.json().attributes).toContainEqual({
+        name: 'churn_risk',
+        type: 'number',
+        source: 'score',
+        score: { modelId: tree.id, generation: 1, scoredAt: expect.any(String) },
+      });
+      const p = await t.app.inject({
+        method: 'POST',
+        url: '/v1/insight/datasets/customers/profiles/lookup',
+        headers: t.as('operator'),
+        payload: { id: customer(5).phone },
+      });
+      expect(p.json().attributes).toContainEqual({
+        name: 'churn_risk',
+        type: 'number',
+        value: expected.get(7),
+        source: { kind: 'score', modelId: tree.id, generation: 1, scoredAt: expect.any(String) },
+      });
     } finally {
       await t.close();
     }
@@ -121,9 +164,19 @@ describe('a score attribute of the live generation', () => {
   });
 
   it('refuses at score time a name of a dataset column or of a joint attribute, usable or withheld', async () => {
-    await expect(trees.score(tree.id, { attribute: 'income' }, ops)).rejects.toMatchObject({ code: 'REQUEST_INVALID', message: expect.stringContaining('income is a column of dataset customers') });
-    store.db.prepare("INSERT INTO joint_attributes (dataset, id_norm, name, value, agreement_id, run_id, created_at) VALUES ('customers', 'x', 'partner:a:active', 'true', 'nope', 'r1', '2025-01-01T00:00:00Z')").run();
-    await expect(trees.score(tree.id, { attribute: 'partner:a:active' }, ops)).rejects.toMatchObject({ code: 'REQUEST_INVALID', message: expect.stringContaining('is a joint attribute of dataset customers') });
+    await expect(trees.score(tree.id, { attribute: 'income' }, ops)).rejects.toMatchObject({
+      code: 'REQUEST_INVALID',
+      message: expect.stringContaining('income is a column of dataset customers'),
+    });
+    store.db
+      .prepare(
+        "INSERT INTO joint_attributes (dataset, id_norm, name, value, agreement_id, run_id, created_at) VALUES ('customers', 'x', 'partner:a:active', 'true', 'nope', 'r1', '2025-01-01T00:00:00Z')",
+      )
+      .run();
+    await expect(trees.score(tree.id, { attribute: 'partner:a:active' }, ops)).rejects.toMatchObject({
+      code: 'REQUEST_INVALID',
+      message: expect.stringContaining('is a joint attribute of dataset customers'),
+    });
     // Scoring an existing score attribute again replaces it.
     await expect(trees.score(tree.id, { attribute: 'churn_risk' }, ops)).resolves.toMatchObject({ attribute: 'churn_risk', rowCount: ROWS });
   });
@@ -144,11 +197,19 @@ describe('after a re-import', () => {
     expect(w!.reason).toMatch(/scored generation \d+ .* re-imported since \(generation \d+\): score again/);
 
     const rule = { attr: 'churn_risk', op: 'gte', value: threshold };
-    await expect(store.insight.preview('customers', rule)).rejects.toMatchObject({ code: 'RULE_INVALID', message: expect.stringContaining('churn_risk is withheld') });
+    await expect(store.insight.preview('customers', rule)).rejects.toMatchObject({
+      code: 'RULE_INVALID',
+      message: expect.stringContaining('churn_risk is withheld'),
+    });
     // The segment saved on the old generation fails its refresh loudly rather than reading old rows.
     await expect(store.insight.segmentMembers('at-risk')).rejects.toMatchObject({ code: 'RULE_INVALID' });
-    await expect(store.insight.readAttributes('customers', ['churn_risk'])).rejects.toMatchObject({ code: 'RULE_INVALID', message: expect.stringContaining('withheld') });
-    await expect(store.insight.computeLayering('customers', { root: { split: { attr: 'age', by: 'bands', edges: [30] } }, metrics: [{ fn: 'mean', attr: 'churn_risk' }] })).rejects.toMatchObject({ code: 'INSIGHT_INVALID' });
+    await expect(store.insight.readAttributes('customers', ['churn_risk'])).rejects.toMatchObject({
+      code: 'RULE_INVALID',
+      message: expect.stringContaining('withheld'),
+    });
+    await expect(
+      store.insight.computeLayering('customers', { root: { split: { attr: 'age', by: 'bands', edges: [30] } }, metrics: [{ fn: 'mean', attr: 'churn_risk' }] }),
+    ).rejects.toMatchObject({ code: 'INSIGHT_INVALID' });
     const view = await store.insight.showProfile('customers', customer(5).phone, ops);
     expect(view.attributes.some((a) => a.name === 'churn_risk')).toBe(false);
     expect(view.withheld).toContainEqual(expect.objectContaining({ name: 'churn_risk', modelId: tree.id }));

@@ -24,7 +24,12 @@ describe('treeService on a real dataset', () => {
 
   it('trains on profile attributes, stores the model and audits it', async () => {
     const tree = await trees.train(
-      { dataset: 'customers', target: 'churned', attributes: ['age', 'tier', 'income', 'joined'], options: { maxDepth: 3, minLeaf: 20, minImpurityDecrease: 0.001 } },
+      {
+        dataset: 'customers',
+        target: 'churned',
+        attributes: ['age', 'tier', 'income', 'joined'],
+        options: { maxDepth: 3, minLeaf: 20, minImpurityDecrease: 0.001 },
+      },
       actor,
     );
     id = tree.id;
@@ -42,7 +47,10 @@ describe('treeService on a real dataset', () => {
   it('scores every profile into a score attribute', async () => {
     const report = await trees.score(id, { attribute: 'churn_risk' }, actor);
     expect(report).toMatchObject({ dataset: 'customers', attribute: 'churn_risk', modelId: id, rowCount: ROWS, min: 0, max: 1 });
-    const scores = db.prepare("SELECT row, score FROM insight_tree_scores WHERE dataset = 'customers' AND attribute = 'churn_risk' ORDER BY row").all() as { row: number; score: number }[];
+    const scores = db.prepare("SELECT row, score FROM insight_tree_scores WHERE dataset = 'customers' AND attribute = 'churn_risk' ORDER BY row").all() as {
+      row: number;
+      score: number;
+    }[];
     expect(scores).toHaveLength(ROWS);
     // Rows are the CSV lines (the header is line 1): customer i is on line i + 2.
     for (const { row, score } of scores) expect(score).toBe(customer(row - 2).churned ? 1 : 0);

@@ -51,10 +51,17 @@ export const MAX_TREE_ATTRIBUTES = 100;
 function refuseNameClash(catalogue: ProfileCatalogue, attribute: string): void {
   const a = catalogue.attributes.get(attribute);
   const what =
-    a?.source === 'dataset' ? 'a column' :
-    a?.source === 'joint' || catalogue.withheld.some((w) => w.name === attribute && w.modelId === undefined) ? 'a joint attribute' : null;
+    a?.source === 'dataset'
+      ? 'a column'
+      : a?.source === 'joint' || catalogue.withheld.some((w) => w.name === attribute && w.modelId === undefined)
+        ? 'a joint attribute'
+        : null;
   if (what) {
-    throw new MofangError('REQUEST_INVALID', `attribute: ${attribute} is ${what} of dataset ${catalogue.dataset}; a score attribute may not shadow it, choose another name`, { field: 'attribute', attribute });
+    throw new MofangError(
+      'REQUEST_INVALID',
+      `attribute: ${attribute} is ${what} of dataset ${catalogue.dataset}; a score attribute may not shadow it, choose another name`,
+      { field: 'attribute', attribute },
+    );
   }
 }
 
@@ -83,24 +90,42 @@ export function treeService({ db, audit, insight, now = () => new Date() }: Tree
   return {
     async train(req: TrainRequest, actor: { id: string }): Promise<StoredTree> {
       if (req.attributes.length === 0 || req.attributes.length > MAX_TREE_ATTRIBUTES) {
-        throw new MofangError('TREE_INPUT_INVALID', `attributes: give 1 to ${MAX_TREE_ATTRIBUTES} candidate attributes`, { field: 'attributes', limit: MAX_TREE_ATTRIBUTES });
+        throw new MofangError('TREE_INPUT_INVALID', `attributes: give 1 to ${MAX_TREE_ATTRIBUTES} candidate attributes`, {
+          field: 'attributes',
+          limit: MAX_TREE_ATTRIBUTES,
+        });
       }
       const catalogue = await insight.catalogue(req.dataset, actor);
       checkAttributes(catalogue, [req.target], 'target');
       checkAttributes(catalogue, req.attributes, 'attributes');
       const target = catalogue.attributes.get(req.target)!;
       if (target.type !== 'boolean') {
-        throw new MofangError('TREE_INPUT_INVALID', `target: ${req.target} is ${target.type}; a tree needs a boolean target`, { field: 'target', attribute: req.target });
+        throw new MofangError('TREE_INPUT_INVALID', `target: ${req.target} is ${target.type}; a tree needs a boolean target`, {
+          field: 'target',
+          attribute: req.target,
+        });
       }
       if (req.attributes.includes(req.target)) {
-        throw new MofangError('TREE_INPUT_INVALID', `attributes: the target ${req.target} cannot also be a candidate`, { field: 'attributes', attribute: req.target });
+        throw new MofangError('TREE_INPUT_INVALID', `attributes: the target ${req.target} cannot also be a candidate`, {
+          field: 'attributes',
+          attribute: req.target,
+        });
       }
       const typed = readProfileColumns(db, catalogue, [req.target, ...req.attributes]);
       const [targetColumn, ...features] = typed.columns.map(featureColumn);
       const started = performance.now();
       const model = trainTree({ target: targetColumn, features }, req.options);
       const trainMs = Math.round(performance.now() - started);
-      const stored = { id: randomUUID(), dataset: req.dataset, generation: typed.generation, target: req.target, trainMs, createdBy: actor.id, createdAt: now().toISOString(), model };
+      const stored = {
+        id: randomUUID(),
+        dataset: req.dataset,
+        generation: typed.generation,
+        target: req.target,
+        trainMs,
+        createdBy: actor.id,
+        createdAt: now().toISOString(),
+        model,
+      };
       db.transaction(() => {
         insertTree(db, stored);
         audit.append({
@@ -108,8 +133,14 @@ export function treeService({ db, audit, insight, now = () => new Date() }: Tree
           action: 'insight.tree.trained',
           subject: stored.id,
           details: {
-            dataset: req.dataset, generation: typed.generation, target: req.target, attributes: req.attributes, options: model.options,
-            rows: model.rows, nodes: model.nodes.length, validation: model.metrics.validation,
+            dataset: req.dataset,
+            generation: typed.generation,
+            target: req.target,
+            attributes: req.attributes,
+            options: model.options,
+            rows: model.rows,
+            nodes: model.nodes.length,
+            validation: model.metrics.validation,
           },
         });
       }).immediate();
@@ -136,7 +167,11 @@ export function treeService({ db, audit, insight, now = () => new Date() }: Tree
       }
       // Scores cover the whole dataset, so a caller who sees one unit's customers cannot write them.
       if (actor.unit) {
-        throw new MofangError('SCOPE_FORBIDDEN', `attribute: a score attribute covers every customer of dataset ${tree.dataset}; caller bound to unit ${actor.unit} sees only its scope`, { field: 'attribute', unit: actor.unit });
+        throw new MofangError(
+          'SCOPE_FORBIDDEN',
+          `attribute: a score attribute covers every customer of dataset ${tree.dataset}; caller bound to unit ${actor.unit} sees only its scope`,
+          { field: 'attribute', unit: actor.unit },
+        );
       }
       const catalogue = await insight.catalogue(tree.dataset, actor);
       refuseNameClash(catalogue, attribute);
@@ -145,7 +180,15 @@ export function treeService({ db, audit, insight, now = () => new Date() }: Tree
       const typed = readProfileColumns(db, catalogue, used);
       const scores = scoreRows(tree.model, typed.columns.map(featureColumn));
       const scoredAt = now().toISOString();
-      const a: ScoreAttribute = { dataset: tree.dataset, attribute, modelId: id, generation: typed.generation, rowCount: scores.length, scoredBy: actor.id, scoredAt };
+      const a: ScoreAttribute = {
+        dataset: tree.dataset,
+        attribute,
+        modelId: id,
+        generation: typed.generation,
+        rowCount: scores.length,
+        scoredBy: actor.id,
+        scoredAt,
+      };
       let sum = 0;
       let min = Infinity;
       let max = -Infinity;
@@ -172,7 +215,10 @@ export function treeService({ db, audit, insight, now = () => new Date() }: Tree
       const tree = getTree(db, id);
       const candidate = tree.leaves.find((l) => l.leaf === leaf);
       if (!candidate) {
-        throw new MofangError('REQUEST_INVALID', `leaf: tree ${id} has leaves 0 to ${tree.leaves.length - 1}`, { field: 'leaf', limit: tree.leaves.length - 1 });
+        throw new MofangError('REQUEST_INVALID', `leaf: tree ${id} has leaves 0 to ${tree.leaves.length - 1}`, {
+          field: 'leaf',
+          limit: tree.leaves.length - 1,
+        });
       }
       if (!candidate.rule) throw new MofangError('REQUEST_INVALID', 'leaf: the tree is a single leaf (everyone); there is no rule to save', { field: 'leaf' });
       const description =

@@ -26,7 +26,6 @@ export interface StoredTree {
 
 export type TreeSummary = Omit<StoredTree, 'model' | 'leaves'> & { leafCount: number; validationAuc: number | null };
 
-
 interface ModelRow {
   id: string;
   dataset: string;
@@ -41,14 +40,28 @@ interface ModelRow {
 const toStored = (r: ModelRow): StoredTree => {
   const model = parseModel(JSON.parse(r.model));
   return {
-    id: r.id, dataset: r.dataset, generation: r.generation, target: r.target, trainMs: r.train_ms, createdBy: r.created_by, createdAt: r.created_at,
-    model, leaves: candidateSegments(model),
+    id: r.id,
+    dataset: r.dataset,
+    generation: r.generation,
+    target: r.target,
+    trainMs: r.train_ms,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    model,
+    leaves: candidateSegments(model),
   };
 };
 
 export function insertTree(db: Db, t: Omit<StoredTree, 'leaves'>): void {
   db.prepare('INSERT INTO insight_tree_models (id, dataset, generation, target, model, train_ms, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
-    t.id, t.dataset, t.generation, t.target, JSON.stringify(t.model), t.trainMs, t.createdBy, t.createdAt,
+    t.id,
+    t.dataset,
+    t.generation,
+    t.target,
+    JSON.stringify(t.model),
+    t.trainMs,
+    t.createdBy,
+    t.createdAt,
   );
 }
 
@@ -62,9 +75,11 @@ export function getTree(db: Db, id: string): StoredTree {
 /** Newest first. */
 export function listTrees(db: Db, filter: { dataset?: string; limit?: number } = {}): TreeSummary[] {
   const limit = filter.limit ?? 100;
-  const rows = (filter.dataset === undefined
-    ? db.prepare('SELECT * FROM insight_tree_models ORDER BY created_at DESC, id LIMIT ?').all(limit)
-    : db.prepare('SELECT * FROM insight_tree_models WHERE dataset = ? ORDER BY created_at DESC, id LIMIT ?').all(filter.dataset, limit)) as ModelRow[];
+  const rows = (
+    filter.dataset === undefined
+      ? db.prepare('SELECT * FROM insight_tree_models ORDER BY created_at DESC, id LIMIT ?').all(limit)
+      : db.prepare('SELECT * FROM insight_tree_models WHERE dataset = ? ORDER BY created_at DESC, id LIMIT ?').all(filter.dataset, limit)
+  ) as ModelRow[];
   return rows.map((r) => {
     const { model, leaves, ...rest } = toStored(r);
     return { ...rest, leafCount: leaves.length, validationAuc: model.metrics.validation?.auc ?? null };

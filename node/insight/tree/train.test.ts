@@ -49,7 +49,12 @@ describe('trainTree on data from a known rule', () => {
     const risky = segments.filter((s) => s.positiveRate > 0.5);
     expect(risky).toHaveLength(1);
     expect(conditionSet(risky[0].rule)).toEqual(
-      conditionSet({ all: [{ attr: 'tier', op: 'in', values: ['basic'] }, { attr: 'age', op: 'lte', value: 29 }] }),
+      conditionSet({
+        all: [
+          { attr: 'tier', op: 'in', values: ['basic'] },
+          { attr: 'age', op: 'lte', value: 29 },
+        ],
+      }),
     );
     expect(risky[0].positiveRate).toBeGreaterThan(1 - 2 * noise);
     for (const s of segments.filter((x) => x !== risky[0])) expect(s.positiveRate).toBeLessThan(2 * noise);
@@ -198,7 +203,16 @@ describe('trainTree with missing values', () => {
     expect(risky).toHaveLength(1);
     const incomes = rows.map((r) => r.income).filter((x): x is number => x !== null);
     const below = Math.max(...incomes.filter((x) => x < 1000));
-    expect(risky[0].rule).toEqual({ all: [{ any: [{ attr: 'income', op: 'lte', value: below }, { attr: 'income', op: 'isNotSet' }] }] });
+    expect(risky[0].rule).toEqual({
+      all: [
+        {
+          any: [
+            { attr: 'income', op: 'lte', value: below },
+            { attr: 'income', op: 'isNotSet' },
+          ],
+        },
+      ],
+    });
     expect(model.metrics.validation!.accuracy).toBe(1);
     expect(model.metrics.validation!.auc).toBe(1);
   });

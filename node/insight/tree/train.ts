@@ -8,16 +8,7 @@ import { binFeature } from './binning.js';
 import type { FeatureColumn } from './columns.js';
 import { growTree } from './grow.js';
 import { accuracyOfGroups, aucOfGroups, type ScoreGroup } from './metrics.js';
-import {
-  DEFAULT_TREE_OPTIONS,
-  isLeaf,
-  MODEL_FORMAT,
-  MODEL_VERSION,
-  TreeOptionsSchema,
-  type TreeMetrics,
-  type TreeModel,
-  type TreeOptions,
-} from './model.js';
+import { DEFAULT_TREE_OPTIONS, isLeaf, MODEL_FORMAT, MODEL_VERSION, TreeOptionsSchema, type TreeMetrics, type TreeModel, type TreeOptions } from './model.js';
 import { leafOfRows } from './route.js';
 import { stratifiedSplit } from './validation-split.js';
 

@@ -11,12 +11,7 @@ import { mulberry32 } from '../../random/seeded.js';
  * @example
  * const { train, validation } = stratifiedSplit(rows, labels, 0.2, 7);
  */
-export function stratifiedSplit(
-  rows: Uint32Array,
-  labels: Uint8Array,
-  fraction: number,
-  seed: number,
-): { train: Uint32Array; validation: Uint32Array } {
+export function stratifiedSplit(rows: Uint32Array, labels: Uint8Array, fraction: number, seed: number): { train: Uint32Array; validation: Uint32Array } {
   const random = mulberry32(seed);
   const byClass = [0, 1].map((label) => rows.filter((r) => labels[r] === label));
   const held: Uint32Array[] = [];

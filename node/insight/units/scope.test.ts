@@ -34,7 +34,9 @@ const everyone = { attr: 'age', op: 'gte', value: 0 } as const;
 describe('organisation units', () => {
   it('form one tree: one head office, parents must exist, ids are unique; audited', () => {
     expect(fx.insight.listUnits().map((u) => u.id)).toEqual(['hq', 'gd', 'zj', 'gd-gz', 'gd-sz', 'zj-hz']);
-    expect(() => fx.insight.addUnit({ id: 'hq2', name: 'Second head office' }, admin)).toThrow(expect.objectContaining({ code: 'UNIT_INVALID', details: expect.objectContaining({ field: 'parent' }) }));
+    expect(() => fx.insight.addUnit({ id: 'hq2', name: 'Second head office' }, admin)).toThrow(
+      expect.objectContaining({ code: 'UNIT_INVALID', details: expect.objectContaining({ field: 'parent' }) }),
+    );
     expect(() => fx.insight.addUnit({ id: 'x', name: 'X', parent: 'nope' }, admin)).toThrow(expect.objectContaining({ code: 'UNIT_NOT_FOUND' }));
     expect(() => fx.insight.addUnit({ id: 'gd', name: 'Again', parent: 'hq' }, admin)).toThrow(expect.objectContaining({ code: 'UNIT_INVALID' }));
     expect(() => fx.insight.addUnit({ id: 'Bad Id', name: 'X', parent: 'hq' }, admin)).toThrow(expect.objectContaining({ code: 'REQUEST_INVALID' }));
@@ -52,7 +54,9 @@ describe('organisation units', () => {
 
 describe('scoped reads', () => {
   it('lookup: a branch finds its own customers only; another branch\'s customer is "not found"', async () => {
-    expect((await fx.insight.showProfile('customers', 'c0', sz)).attributes).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'branch', value: 'gd-sz' })]));
+    expect((await fx.insight.showProfile('customers', 'c0', sz)).attributes).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'branch', value: 'gd-sz' })]),
+    );
     await expect(fx.insight.showProfile('customers', 'c1', sz)).rejects.toMatchObject({ code: 'INSIGHT_NOT_FOUND' });
     await expect(fx.insight.showProfile('customers', 'c0', gz)).rejects.toMatchObject({ code: 'INSIGHT_NOT_FOUND' });
     await expect(fx.insight.showProfile('customers', 'u0', { id: 'x', unit: 'hq' })).rejects.toMatchObject({ code: 'INSIGHT_NOT_FOUND' });
@@ -78,13 +82,17 @@ describe('scoped reads', () => {
     expect((await fx.insight.attributes('customers', sz)).rowCount).toBe(20);
   });
 
-  it('segments: materialised in their unit\'s scope; members, sizes and versions invisible to other branches', async () => {
+  it("segments: materialised in their unit's scope; members, sizes and versions invisible to other branches", async () => {
     const s = await fx.insight.createSegment({ name: 'sz-older', dataset: 'customers', rule: { attr: 'age', op: 'gte', value: 50 } }, sz);
     expect(s).toMatchObject({ unit: 'gd-sz', latest: { size: 10, population: 20 } });
     const members = await fx.insight.segmentMembers('sz-older', sz);
     const ids = (await fx.insight.readAttributes('customers', ['branch'], members.rows)).columns[0];
     expect(ids.type === 'enum' || ids.type === 'string' ? ids.dictionary : []).toEqual(['gd-sz']);
-    for (const call of [() => fx.insight.getSegment('sz-older', gz), () => fx.insight.segmentVersions('sz-older', gz), () => fx.insight.getSegment('sz-older', hz)]) {
+    for (const call of [
+      () => fx.insight.getSegment('sz-older', gz),
+      () => fx.insight.segmentVersions('sz-older', gz),
+      () => fx.insight.getSegment('sz-older', hz),
+    ]) {
       expect(call).toThrow(expect.objectContaining({ code: 'INSIGHT_NOT_FOUND' }));
     }
     await expect(fx.insight.segmentMembers('sz-older', gz)).rejects.toMatchObject({ code: 'INSIGHT_NOT_FOUND' });
@@ -103,7 +111,12 @@ describe('scoped reads', () => {
 
   it('layering: cells count the scope only (enum cells of other units are listed, empty)', async () => {
     const spec = { root: { split: { attr: 'branch', by: 'values' as const } } };
-    const sizes = async (actor: InsightActor) => Object.fromEntries((await fx.insight.computeLayering('customers', spec, actor)).root.children.filter((c: LayerCell) => c.size > 0).map((c: LayerCell) => [c.label, c.size]));
+    const sizes = async (actor: InsightActor) =>
+      Object.fromEntries(
+        (await fx.insight.computeLayering('customers', spec, actor)).root.children
+          .filter((c: LayerCell) => c.size > 0)
+          .map((c: LayerCell) => [c.label, c.size]),
+      );
     expect(await sizes(sz)).toEqual({ 'gd-sz': 20 });
     expect(await sizes(gd)).toEqual({ 'gd-gz': 20, 'gd-sz': 20 });
     expect((await fx.insight.computeLayering('customers', { ...spec, base: { attr: 'age', op: 'lt', value: 50 } }, hz)).root.size).toBe(10);
@@ -115,15 +128,20 @@ describe('scoped reads', () => {
     expect((await fx.insight.runLayering('sz-branch', gd)).root.size).toBe(20);
   });
 
-  it('flows: snapshots count the flow\'s unit scope; other branches cannot read them', async () => {
+  it("flows: snapshots count the flow's unit scope; other branches cannot read them", async () => {
     fx.insight.createFlow({ name: 'sz-flow', dataset: 'customers', source: { segments: ['sz-older'] } }, sz);
-    expect(() => fx.insight.createFlow({ name: 'gz-flow', dataset: 'customers', source: { segments: ['sz-older'] } }, gz)).toThrow(expect.objectContaining({ code: 'INSIGHT_NOT_FOUND' }));
+    expect(() => fx.insight.createFlow({ name: 'gz-flow', dataset: 'customers', source: { segments: ['sz-older'] } }, gz)).toThrow(
+      expect.objectContaining({ code: 'INSIGHT_NOT_FOUND' }),
+    );
     const s1 = await fx.insight.takeSnapshot('sz-flow', 'p1', sz);
     expect(s1).toMatchObject({ population: 20, sizes: [10, 10] });
     fx.clock.now = new Date('2026-03-02T12:00:00Z');
     const s2 = await fx.insight.takeSnapshot('sz-flow', 'p2', gd);
     expect(s2.population).toBe(20);
-    expect(fx.insight.transitionMatrix('sz-flow', 'p1', 'p2', sz).counts).toEqual([[10, 0], [0, 10]]);
+    expect(fx.insight.transitionMatrix('sz-flow', 'p1', 'p2', sz).counts).toEqual([
+      [10, 0],
+      [0, 10],
+    ]);
     expect(() => fx.insight.transitionMatrix('sz-flow', 'p1', 'p2', gz)).toThrow(expect.objectContaining({ code: 'INSIGHT_NOT_FOUND' }));
     expect(() => fx.insight.listSnapshots('sz-flow', hz)).toThrow(expect.objectContaining({ code: 'INSIGHT_NOT_FOUND' }));
     expect(fx.insight.listFlows(gz)).toEqual([]);

@@ -47,8 +47,11 @@ export function withScope(c: ProfileCatalogue, rest?: { sql: string; params: unk
 /** Checks that `attribute` can carry units on this catalogue: a string (or enum) column of the dataset. */
 export function unitColumn(c: ProfileCatalogue, attribute: string, field = 'attribute'): ProfileAttribute {
   const a = c.attributes.get(attribute);
-  if (!a || a.source !== 'dataset' || (a.type !== 'string' && a.type !== 'enum')) {
-    throw new MofangError('UNIT_INVALID', `${field}: dataset ${c.dataset} has no string column ${JSON.stringify(attribute)} to hold unit ids`, { field, dataset: c.dataset });
+  if (a?.source !== 'dataset' || (a.type !== 'string' && a.type !== 'enum')) {
+    throw new MofangError('UNIT_INVALID', `${field}: dataset ${c.dataset} has no string column ${JSON.stringify(attribute)} to hold unit ids`, {
+      field,
+      dataset: c.dataset,
+    });
   }
   return a;
 }
@@ -62,19 +65,27 @@ export function scopedCatalogue(db: Db, c: ProfileCatalogue, unit: string): Prof
   getUnit(db, unit);
   const setting = getUnitAttribute(db, c.dataset);
   if (!setting) {
-    throw new MofangError('SCOPE_FORBIDDEN', `dataset ${c.dataset} names no unit attribute, so a caller scoped to unit ${unit} sees none of its customers; an admin sets one (mofang units attribute)`, { dataset: c.dataset, unit });
+    throw new MofangError(
+      'SCOPE_FORBIDDEN',
+      `dataset ${c.dataset} names no unit attribute, so a caller scoped to unit ${unit} sees none of its customers; an admin sets one (mofang units attribute)`,
+      { dataset: c.dataset, unit },
+    );
   }
   const column = unitColumn(c, setting.attribute, 'unit attribute').column!;
   const scoped: ProfileCatalogue = { ...c, scope: { unit, column } };
   const where = scopeCondition(scoped)!;
-  const rowCount = db.prepare(`SELECT count(*) FROM ${c.table} p WHERE ${where.sql}`).pluck().get(...where.params) as number;
+  const rowCount = db
+    .prepare(`SELECT count(*) FROM ${c.table} p WHERE ${where.sql}`)
+    .pluck()
+    .get(...where.params) as number;
   const counts = new Map(
-    (db.prepare(
-      `SELECT j.name, count(*) FROM joint_attributes j JOIN ${c.table} p ON p.id_norm = j.id_norm WHERE j.dataset = ? AND ${where.sql} GROUP BY j.name`,
-    ).raw().all(c.dataset, ...where.params) as [string, number][]),
+    db
+      .prepare(
+        `SELECT j.name, count(*) FROM joint_attributes j JOIN ${c.table} p ON p.id_norm = j.id_norm WHERE j.dataset = ? AND ${where.sql} GROUP BY j.name`,
+      )
+      .raw()
+      .all(c.dataset, ...where.params) as [string, number][],
   );
-  const attributes = new Map(
-    [...c.attributes].map(([name, a]) => [name, a.joint ? { ...a, joint: { ...a.joint, count: counts.get(name) ?? 0 } } : a]),
-  );
+  const attributes = new Map([...c.attributes].map(([name, a]) => [name, a.joint ? { ...a, joint: { ...a.joint, count: counts.get(name) ?? 0 } } : a]));
   return { ...scoped, rowCount, attributes };
 }

@@ -8,7 +8,7 @@ import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
 
 /** Lower-case; starts with a letter so `<unit>-<segment>` is a valid segment name. */
-export const UNIT_ID = /^[a-z][a-z0-9-]{0,23}$/;
+const UNIT_ID = /^[a-z][a-z0-9-]{0,23}$/;
 
 export interface UnitView {
   id: string;
@@ -19,13 +19,19 @@ export interface UnitView {
   createdAt: string;
 }
 
-interface UnitRow { id: string; name: string; parent: string | null; created_by: string; created_at: string }
+interface UnitRow {
+  id: string;
+  name: string;
+  parent: string | null;
+  created_by: string;
+  created_at: string;
+}
 const toUnit = (r: UnitRow): UnitView => ({ id: r.id, name: r.name, parent: r.parent, createdBy: r.created_by, createdAt: r.created_at });
 
 /** SQL (one bound parameter: the unit id) selecting the ids of a unit's scope: itself and all below. */
 export const SCOPE_IDS_SQL = 'WITH RECURSIVE scope(id) AS (SELECT ? UNION SELECT u.id FROM org_units u JOIN scope s ON u.parent = s.id) SELECT id FROM scope';
 
-export function checkUnitId(id: unknown, field: string): string {
+function checkUnitId(id: unknown, field: string): string {
   if (typeof id !== 'string' || !UNIT_ID.test(id)) throw new MofangError('REQUEST_INVALID', `${field}: a unit id must match ${UNIT_ID}`, { field });
   return id;
 }
@@ -39,10 +45,12 @@ export function getUnit(db: Db, id: string, field = 'unit'): UnitView {
 
 /** Every unit, parents before children (breadth first), then by id. */
 export function listUnits(db: Db): UnitView[] {
-  const rows = db.prepare(
-    `WITH RECURSIVE t(id, depth) AS (SELECT id, 0 FROM org_units WHERE parent IS NULL UNION ALL SELECT u.id, t.depth + 1 FROM org_units u JOIN t ON u.parent = t.id)
+  const rows = db
+    .prepare(
+      `WITH RECURSIVE t(id, depth) AS (SELECT id, 0 FROM org_units WHERE parent IS NULL UNION ALL SELECT u.id, t.depth + 1 FROM org_units u JOIN t ON u.parent = t.id)
      SELECT o.* FROM org_units o JOIN t ON t.id = o.id ORDER BY t.depth, o.id`,
-  ).all() as UnitRow[];
+    )
+    .all() as UnitRow[];
   return rows.map(toUnit);
 }
 
@@ -55,12 +63,19 @@ export function addUnit(db: Db, input: { id: string; name: string; parent?: stri
   if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 200) {
     throw new MofangError('REQUEST_INVALID', 'name: 1 to 200 characters', { field: 'name' });
   }
-  if (db.prepare('SELECT 1 FROM org_units WHERE id = ?').get(input.id)) throw new MofangError('UNIT_INVALID', `id: unit ${input.id} already exists`, { field: 'id', unit: input.id });
+  if (db.prepare('SELECT 1 FROM org_units WHERE id = ?').get(input.id))
+    throw new MofangError('UNIT_INVALID', `id: unit ${input.id} already exists`, { field: 'id', unit: input.id });
   const root = db.prepare('SELECT id FROM org_units WHERE parent IS NULL').pluck().get() as string | undefined;
   const parent = input.parent ?? null;
   if (parent === null && root) throw new MofangError('UNIT_INVALID', `parent: required; the head office is ${root}`, { field: 'parent' });
   if (parent !== null) getUnit(db, parent, 'parent');
-  db.prepare('INSERT INTO org_units (id, name, parent, created_by, created_at) VALUES (?, ?, ?, ?, ?)').run(input.id, input.name.trim(), parent, by, now.toISOString());
+  db.prepare('INSERT INTO org_units (id, name, parent, created_by, created_at) VALUES (?, ?, ?, ?, ?)').run(
+    input.id,
+    input.name.trim(),
+    parent,
+    by,
+    now.toISOString(),
+  );
   return getUnit(db, input.id);
 }
 
@@ -81,10 +96,17 @@ export function isWithin(db: Db, owner: string | null, viewer: string | null | u
 
 // ---- which attribute carries a customer's unit, per dataset ----------------------------------
 
-export interface UnitAttributeView { dataset: string; attribute: string; setBy: string; setAt: string }
+export interface UnitAttributeView {
+  dataset: string;
+  attribute: string;
+  setBy: string;
+  setAt: string;
+}
 
 export function getUnitAttribute(db: Db, dataset: string): UnitAttributeView | undefined {
-  const r = db.prepare('SELECT * FROM insight_unit_attributes WHERE dataset = ?').get(dataset) as { dataset: string; attribute: string; set_by: string; set_at: string } | undefined;
+  const r = db.prepare('SELECT * FROM insight_unit_attributes WHERE dataset = ?').get(dataset) as
+    | { dataset: string; attribute: string; set_by: string; set_at: string }
+    | undefined;
   return r && { dataset: r.dataset, attribute: r.attribute, setBy: r.set_by, setAt: r.set_at };
 }
 
