@@ -21,7 +21,7 @@ import { insightTreeRoutes } from './routes/insight-tree.js';
 import { jobRoutes } from './routes/jobs.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { runRoutes } from './routes/runs.js';
-import { insightRoutes } from '../insight/api/routes.js';
+import { insightRoutes } from './routes/insight.js';
 import { scoreRoutes } from './routes/scores.js';
 import { ErrorResponse } from './schemas.js';
 import type { NodeServices } from './services.js';

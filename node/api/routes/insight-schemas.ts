@@ -1,9 +1,9 @@
 /** Wire shapes of the insight API (TypeBox → JSON Schema; responses are serialised through them). */
 import { Type, type TSchema } from '@sinclair/typebox';
-import { LayeringSpecSchema } from '../layering/spec.js';
-import { PROFILE_TYPES } from '../profiles/types.js';
-import { MAX_REFRESH_MINUTES } from '../segments/store.js';
-import { FLOW_EVERY } from '../flows/schedule.js';
+import { LayeringSpecSchema } from '../../insight/layering/spec.js';
+import { PROFILE_TYPES } from '../../insight/profiles/types.js';
+import { MAX_REFRESH_MINUTES } from '../../insight/segments/store.js';
+import { FLOW_EVERY } from '../../insight/flows/schedule.js';
 
 const Timestamp = Type.String({ format: 'date-time' });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);

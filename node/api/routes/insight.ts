@@ -6,13 +6,13 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { actorOf } from '../../api/auth.js';
-import type { Insight } from '../insight.js';
-import type { LayeringSpec } from '../layering/spec.js';
-import type { FlowSource } from '../flows/flows.js';
-import * as S from './schemas.js';
-import { sharedSetRoutes } from './shared-set-routes.js';
-import { unitRoutes } from './unit-routes.js';
+import { actorOf } from '../auth.js';
+import type { Insight } from '../../insight/insight.js';
+import type { LayeringSpec } from '../../insight/layering/spec.js';
+import type { FlowSource } from '../../insight/flows/flows.js';
+import * as S from './insight-schemas.js';
+import { sharedSetRoutes } from './insight-shared-sets.js';
+import { unitRoutes } from './insight-units.js';
 
 type P<T> = { Params: T };
 const READ = { roles: ['operator', 'compliance'] as const };

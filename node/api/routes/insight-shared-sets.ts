@@ -1,14 +1,14 @@
 /**
  * HTTP API of shared segment sets under /v1/insight/shared-sets. Operators publish and import;
  * operators and compliance read. Which units a caller may act for, publish to, list and see the
- * status of is decided by the service from the token's unit (shared/service.ts).
+ * status of is decided by the service from the token's unit (insight/shared/service.ts).
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { actorOf } from '../../api/auth.js';
-import type { Insight } from '../insight.js';
-import { MAX_SET_SEGMENTS, MAX_STRATEGY_CHARS } from '../shared/service.js';
-import { Name, UnitId } from './schemas.js';
+import { actorOf } from '../auth.js';
+import type { Insight } from '../../insight/insight.js';
+import { MAX_SET_SEGMENTS, MAX_STRATEGY_CHARS } from '../../insight/shared/service.js';
+import { Name, UnitId } from './insight-schemas.js';
 
 const READ = { roles: ['operator', 'compliance'] as const };
 const WRITE = { roles: ['operator'] as const };

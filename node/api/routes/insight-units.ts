@@ -5,9 +5,9 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { actorOf } from '../../api/auth.js';
-import type { Insight } from '../insight.js';
-import { DatasetParam, UnitId } from './schemas.js';
+import { actorOf } from '../auth.js';
+import type { Insight } from '../../insight/insight.js';
+import { DatasetParam, UnitId } from './insight-schemas.js';
 
 const ADMIN = { roles: ['admin'] as const };
 const ANY = { roles: ['admin', 'operator', 'compliance'] as const };
