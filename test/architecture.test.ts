@@ -73,8 +73,6 @@ const KNOWN_BACK_EDGES: Record<string, string> = {
   // the session runner, while the gRPC link implements session's Link: the wire types move to
   // code generated from proto/.
   'session -> peer': 'session uses peer/wire.ts, peer/codec.ts and peer/status.ts',
-  // The demo prints with the CLI's formatters while the CLI runs the demo.
-  'demo -> cli': 'demo/demo.ts imports cli/format.ts',
 };
 
 function moduleGraph(): Map<string, Map<string, string[]>> {

@@ -2,6 +2,7 @@
 import type { AgreementView, AuditVerifyView, BudgetView, RunView, ScoreSet } from '../api/services.js';
 import type { JobView } from '../jobs/store.js';
 import { MofangError, type ErrorCode } from '../errors.js';
+import { fmtBytes } from '../text/format-units.js';
 import { untrustedText } from '../text/untrusted.js';
 
 export function printJson(value: unknown): void {
@@ -139,10 +140,6 @@ export function printVerify(v: AuditVerifyView): void {
   if (v.ok) console.log(`Audit log OK: ${v.entries} entries, head ${v.head?.seq} ${v.head?.hash.slice(0, 16)}…`);
   else console.log(`Audit log FAILED verification at entry ${v.firstBad?.seq}: ${v.firstBad?.reason}`);
   for (const c of v.checked) console.log(`  ✓ ${c}`);
-}
-
-export function fmtBytes(n: number): string {
-  return n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`;
 }
 
 export function printJob(j: JobView): void {

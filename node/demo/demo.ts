@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } f
 import { join } from 'node:path';
 import type { Actor } from '../api/services.js';
 import { addPeer } from '../config/add-peer.js';
-import { fmtBytes } from '../cli/format.js';
+import { fmtBytes } from '../text/format-units.js';
 import { progressReporter } from '../datasets/progress.js';
 import { countAuditByAction } from '../audit/index.js';
 import { countJointAttribute } from '../datasets/store.js';
