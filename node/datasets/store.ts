@@ -73,6 +73,16 @@ export function getDataset(db: Db, name: string): DatasetInfo {
   return toInfo(row);
 }
 
+/** The live generation of dataset `name`, or undefined when there is no such dataset. */
+export function liveGeneration(db: Db, name: string): number | undefined {
+  return db.prepare('SELECT generation FROM datasets WHERE name = ?').pluck().get(name) as number | undefined;
+}
+
+/** The live generation of every dataset. */
+export function liveGenerations(db: Db): number[] {
+  return db.prepare('SELECT generation FROM datasets').pluck().all() as number[];
+}
+
 /** Records read per query by datasetPoints. */
 const POINTS_CHUNK = 65536;
 
