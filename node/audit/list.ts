@@ -48,3 +48,8 @@ export function countAuditByAction(db: Db): Record<string, number> {
   const rows = db.prepare('SELECT action, count(*) AS n FROM audit_log GROUP BY action ORDER BY min(seq)').all() as { action: string; n: number }[];
   return Object.fromEntries(rows.map((r) => [r.action, r.n]));
 }
+
+/** Every action the log holds an entry of, sorted. */
+export function auditActions(db: Db): string[] {
+  return db.prepare('SELECT DISTINCT action FROM audit_log ORDER BY action').pluck().all() as string[];
+}

@@ -9,6 +9,7 @@
 import { Command, Option } from 'commander';
 import { join, resolve } from 'node:path';
 import type { Actor } from '../api/services.js';
+import { auditActions } from '../audit/list.js';
 import { asMofangError, MofangError } from '../errors.js';
 import type { JobView } from '../jobs/store.js';
 import type { MofangNode } from '../node.js';
@@ -423,7 +424,7 @@ audit
     withNode((node) => {
       if (o.action !== undefined) {
         // A misspelt action would otherwise look like "nothing happened".
-        const known = node.db.prepare('SELECT DISTINCT action FROM audit_log ORDER BY action').pluck().all() as string[];
+        const known = auditActions(node.db);
         if (!known.includes(o.action))
           throw new MofangError(
             'REQUEST_INVALID',

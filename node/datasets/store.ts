@@ -73,6 +73,16 @@ export function getDataset(db: Db, name: string): DatasetInfo {
   return toInfo(row);
 }
 
+/** The live generation of dataset `name`, or undefined when there is no such dataset. */
+export function liveGeneration(db: Db, name: string): number | undefined {
+  return db.prepare('SELECT generation FROM datasets WHERE name = ?').pluck().get(name) as number | undefined;
+}
+
+/** The live generation of every dataset. */
+export function liveGenerations(db: Db): number[] {
+  return db.prepare('SELECT generation FROM datasets').pluck().all() as number[];
+}
+
 /** Records read per query by datasetPoints. */
 const POINTS_CHUNK = 65536;
 
@@ -194,6 +204,41 @@ export function writeJointAttribute(
       return ids.length;
     })
     .immediate();
+}
+
+/**
+ * Per identifier (id_norm) seen by the given runs' attributes: 'true' when every run matched it,
+ * 'false' when at least one did not, null when only some runs saw it and those matched it (a
+ * re-import between runs: unknown).
+ */
+export function jointVerdicts(db: Db, dataset: string, runs: readonly { name: string; runId: string }[]): [idNorm: string, verdict: 'true' | 'false' | null][] {
+  const params = runs.flatMap((r) => [r.name, r.runId]);
+  return db
+    .prepare(
+      `SELECT id_norm, CASE WHEN sum(value = 'true') = ? THEN 'true' WHEN sum(value = 'false') > 0 THEN 'false' END AS verdict
+         FROM joint_attributes WHERE dataset = ? AND (${runs.map(() => '(name = ? AND run_id = ?)').join(' OR ')})
+         GROUP BY id_norm`,
+    )
+    .raw()
+    .all(runs.length, dataset, ...params) as [string, 'true' | 'false' | null][];
+}
+
+/**
+ * Sets attribute `name` by identifier (id_norm) rather than by row, replacing every previous value
+ * of that attribute for the dataset. Runs in the caller's transaction when there is one (as a
+ * savepoint), so a caller can read, check and write atomically.
+ */
+export function replaceJointAttributeByIdNorm(
+  db: Db,
+  input: { dataset: string; name: string; values: readonly (readonly [idNorm: string, value: string])[]; agreementId: string; runId: string },
+): void {
+  const { dataset, name, values, agreementId, runId } = input;
+  db.transaction(() => {
+    db.prepare('DELETE FROM joint_attributes WHERE dataset = ? AND name = ?').run(dataset, name);
+    const insert = db.prepare('INSERT INTO joint_attributes (dataset, id_norm, name, value, agreement_id, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const at = new Date().toISOString();
+    for (const [id, value] of values) insert.run(dataset, id, name, value, agreementId, runId, at);
+  })();
 }
 
 /**

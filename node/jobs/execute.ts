@@ -6,6 +6,7 @@
 import { getAgreement } from '../agreements/store.js';
 import { checkResultReleasable } from '../agreements/policy.js';
 import type { RunView } from '../session/runs.js';
+import { jointVerdicts, replaceJointAttributeByIdNorm } from '../datasets/store.js';
 import { MofangError } from '../errors.js';
 import type { MofangNode } from '../node.js';
 import { runQuerier } from '../session/psi-querier.js';
@@ -85,25 +86,16 @@ export function jobExecutor(node: MofangNode): JobExecutor {
       // Per customer (on the normalised identifier): matched by every run → true; unmatched by
       // at least one → false; seen by only some runs and matched by those (a re-import between
       // runs) → no value, unknown.
-      const params = runs.flatMap((r) => [r.attribute!, r.id]);
-      const verdicts = node.db
-        .prepare(
-          `SELECT id_norm, CASE WHEN sum(value = 'true') = ? THEN 'true' WHEN sum(value = 'false') > 0 THEN 'false' END AS verdict
-         FROM joint_attributes WHERE dataset = ? AND (${runs.map(() => '(name = ? AND run_id = ?)').join(' OR ')})
-         GROUP BY id_norm`,
-        )
-        .raw()
-        .all(runs.length, dataset, ...params) as [string, 'true' | 'false' | null][];
+      const verdicts = jointVerdicts(
+        node.db,
+        dataset,
+        runs.map((r) => ({ name: r.attribute!, runId: r.id })),
+      );
       const known = verdicts.filter((v): v is [string, 'true' | 'false'] => v[1] !== null);
       const matched = known.filter(([, v]) => v === 'true').length;
       // Every agreement's minimum applies to the combined result too.
       for (const a of agreements) checkResultReleasable(a, matched);
-      node.db.prepare('DELETE FROM joint_attributes WHERE dataset = ? AND name = ?').run(dataset, attribute);
-      const insert = node.db.prepare(
-        'INSERT INTO joint_attributes (dataset, id_norm, name, value, agreement_id, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      );
-      const at = new Date().toISOString();
-      for (const [id, verdict] of known) insert.run(dataset, id, attribute, verdict, job.agreementIds.join(','), job.id, at);
+      replaceJointAttributeByIdNorm(node.db, { dataset, name: attribute, values: known, agreementId: job.agreementIds.join(','), runId: job.id });
       return matched;
     })();
     return { count, attribute };

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/log.js';
 import { asMofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
-import { failInterruptedRuns } from '../session/runs.js';
+import { failInterruptedRuns, jobRunCancelRequested } from '../session/runs.js';
 import { ProgressMeter } from './meter.js';
 import { beatRunner, claimJob, finishJob, getJob, recordProgress, removeRunner, renewLease, requeueJob, type JobResult, type JobView } from './store.js';
 
@@ -114,8 +114,7 @@ export class JobRunner {
         };
         if (current.cancel_requested) return current.cancel_reason ?? 'cancelled';
         // `mofang runs cancel` on this node targets the run rather than the job.
-        const run = db.prepare(`SELECT 1 FROM runs WHERE job_id = ? AND status = 'running' AND cancel_requested = 1`).get(job.id);
-        return run ? 'the run was cancelled on this node' : null;
+        return jobRunCancelRequested(db, job.id) ? 'the run was cancelled on this node' : null;
       },
     };
     try {

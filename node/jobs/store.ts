@@ -1,6 +1,7 @@
 /** The jobs table: create, claim with a lease, report progress, finish, cancel. */
 import { randomUUID } from 'node:crypto';
 import { MofangError } from '../errors.js';
+import { requestJobRunsCancel } from '../session/runs.js';
 import type { Db } from '../store/db.js';
 
 export type JobKind = 'overlap' | 'enrich' | 'intersect' | 'aggregate' | 'score';
@@ -204,7 +205,7 @@ export function requestCancel(db: Db, id: string, reason: string): JobView {
         finishJob(db, id, { status: 'cancelled', code: 'JOB_CANCELLED', message: reason });
       } else {
         db.prepare('UPDATE jobs SET cancel_requested = 1, cancel_reason = ?, updated_at = ? WHERE id = ?').run(reason, iso(), id);
-        db.prepare(`UPDATE runs SET cancel_requested = 1 WHERE job_id = ? AND status = 'running'`).run(id);
+        requestJobRunsCancel(db, id);
       }
       return getJob(db, id);
     })

@@ -5,14 +5,14 @@
  * no record's presence depends on its value being filled in.
  */
 import type { AggregateColumn } from '../agreements/aggregate-terms.js';
+import { recordAttrsInRowOrder } from '../datasets/records.js';
 import type { Db } from '../store/db.js';
 import type { EncryptedColumn } from './aggregate-plan.js';
 
 /** Raw values per requested column, in record row order (NaN where missing). */
 export function readColumns(db: Db, generation: number, columns: readonly AggregateColumn[]): Float64Array[] {
   const out = columns.map(() => [] as number[]);
-  const select = db.prepare('SELECT attrs FROM records WHERE generation = ? ORDER BY row').pluck();
-  for (const attrs of select.iterate(generation) as IterableIterator<string>) {
+  for (const attrs of recordAttrsInRowOrder(db, generation)) {
     const record = JSON.parse(attrs) as Record<string, unknown>;
     columns.forEach((c, i) => {
       const v = record[c.column];

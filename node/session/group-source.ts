@@ -4,6 +4,7 @@
  * record row of the dataset generation the run reads. `groupByAttribute` groups by a categorical
  * attribute of the dataset; segments from the insight store plug in as another source.
  */
+import { recordAttributeValues, recordRows } from '../datasets/records.js';
 import { getDataset } from '../datasets/store.js';
 import { MofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
@@ -27,8 +28,7 @@ function allRecords(): GroupSource {
   return {
     grouping: 'all',
     groups(db, dataset, generation) {
-      const rows = db.prepare('SELECT row FROM records WHERE generation = ? ORDER BY row').pluck().all(generation) as number[];
-      return [{ label: dataset, rows: Uint32Array.from(rows) }];
+      return [{ label: dataset, rows: Uint32Array.from(recordRows(db, generation)) }];
     },
   };
 }
@@ -54,8 +54,7 @@ export function groupByAttribute(attribute: string): GroupSource {
         );
       }
       const byValue = new Map<string, number[]>();
-      const select = db.prepare(`SELECT row, json_extract(attrs, ?) AS value FROM records WHERE generation = ? ORDER BY row`).raw();
-      for (const [row, value] of select.iterate(`$."${attribute.replaceAll('"', '""')}"`, generation) as IterableIterator<[number, unknown]>) {
+      for (const [row, value] of recordAttributeValues(db, generation, attribute)) {
         if (value === null || value === undefined) continue;
         // JSON true/false come back from SQLite as 1/0.
         const key = column.type === 'boolean' ? String(value === 1 || value === true) : String(value);

@@ -199,6 +199,16 @@ export function runCancelRequested(db: Db, id: string): boolean {
   return (db.prepare('SELECT cancel_requested FROM runs WHERE id = ?').pluck().get(id) as number | undefined) === 1;
 }
 
+/** Whether an operator asked a running run of job `jobId` to stop (`mofang runs cancel`). */
+export function jobRunCancelRequested(db: Db, jobId: string): boolean {
+  return db.prepare(`SELECT 1 FROM runs WHERE job_id = ? AND status = 'running' AND cancel_requested = 1`).get(jobId) !== undefined;
+}
+
+/** Asks every running run of job `jobId` to stop at its next batch. */
+export function requestJobRunsCancel(db: Db, jobId: string): void {
+  db.prepare(`UPDATE runs SET cancel_requested = 1 WHERE job_id = ? AND status = 'running'`).run(jobId);
+}
+
 /** Runs left `running` by a process that died: they can never finish. */
 export function failInterruptedRuns(db: Db, jobId: string, reason: string): void {
   db.prepare(`UPDATE runs SET status = 'failed', error_code = 'RUN_FAILED', error_message = ?, finished_at = ? WHERE job_id = ? AND status = 'running'`).run(

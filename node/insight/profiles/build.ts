@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DatasetColumn } from '../../datasets/attributes.js';
-import { getDataset } from '../../datasets/store.js';
+import { getDataset, liveGeneration, liveGenerations } from '../../datasets/store.js';
 import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
 import { isoToEpochMs } from './dates.js';
@@ -128,7 +128,7 @@ export async function buildProfileTable(db: Db, dataset: string, now: () => Date
     const buildMs = Math.round(performance.now() - started);
     const published = db
       .transaction(() => {
-        const live = db.prepare('SELECT generation FROM datasets WHERE name = ?').pluck().get(dataset);
+        const live = liveGeneration(db, dataset);
         if (live !== info.generation || copied !== info.rowCount) return false;
         const previous = db.prepare('SELECT table_name FROM insight_profile_tables WHERE dataset = ?').pluck().get(dataset) as string | undefined;
         db.prepare(
@@ -159,7 +159,7 @@ export async function buildProfileTable(db: Db, dataset: string, now: () => Date
 async function dropOrphanTables(db: Db): Promise<void> {
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'insight\\_profiles\\_%' ESCAPE '\\'").pluck().all() as string[];
   const used = new Set(db.prepare('SELECT table_name FROM insight_profile_tables').pluck().all() as string[]);
-  const live = new Set(db.prepare('SELECT generation FROM datasets').pluck().all() as number[]);
+  const live = new Set(liveGenerations(db));
   for (const t of tables) {
     if (!PROFILE_TABLE.test(t) || used.has(t)) continue;
     if (!live.has(Number(t.split('_')[2]))) db.exec(`DROP TABLE IF EXISTS ${t}`);
