@@ -12,7 +12,7 @@ import type { StoredAgreement } from '../agreements/store.js';
 import { asMofangError, type MofangError } from '../errors.js';
 import type { NewRun } from './runs.js';
 
-export interface MatchedGroup {
+interface MatchedGroup {
   label: string;
   /** Records of ours the group put into the run. */
   inputSize: number;
