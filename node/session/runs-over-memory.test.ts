@@ -137,6 +137,22 @@ describe('runs of every kind between two session environments over the memory li
     expect(pair.telco.entries('run.completed', result!.id)[0].details).toMatchObject({ labels: ['active', 'plan'], resultCount: null });
   }, 60_000);
 
+  it('a matched count below the minimum is withheld at release: both runs finish with receipts, failed, nothing stored', async () => {
+    const agreementId = pair.agree(psiTerms(250));
+    const { error } = await pair.run((env, link) => runQuerier(env, link, { agreementId, operation: 'enrich', actor: 'test:operator', labels: ['active'] }));
+    expect(codeOf(error)).toBe('RESULT_BELOW_MINIMUM');
+    const run = pair.bank.runs().find((r) => r.agreementId === agreementId)!;
+    for (const [node, other] of [
+      [pair.bank, pair.telco],
+      [pair.telco, pair.bank],
+    ] as const) {
+      expect(getRun(node.db, run.id)).toMatchObject({ status: 'failed', errorCode: 'RESULT_BELOW_MINIMUM', resultCount: null, attribute: null });
+      expect(node.entries('run.withheld', run.id)[0].details).toMatchObject({ released: false, resultCount: null });
+      expect(receiptSigners(node, run.id)).toEqual([other.identity.nodeId]);
+    }
+    expect(pair.bank.db.prepare('SELECT count(*) FROM joint_attributes WHERE run_id = ?').pluck().get(run.id)).toBe(0);
+  }, 60_000);
+
   it('aggregate: per-city counts, sums and histograms equal the plain ones (zero noise); both ledgers are charged', async () => {
     const agreementId = pair.agree(aggregateTerms);
     const truth = matchedSpendByCity(pair.data);
