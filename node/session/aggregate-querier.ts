@@ -6,9 +6,9 @@
  * and — from the value holder's noisy, blinded answer — releases counts (noised here), sums,
  * means and histograms with noise scales and 95 % intervals, suppressing small groups.
  *
- * Phases as for every run kind (docs/architecture.md, Protocol runs): admit and close are
- * run-admission.ts and run-close.ts; exchange (the PSI step), match and release (the HE step,
- * noise and suppression) are here.
+ * Phases as for every run kind (docs/architecture.md, "How a protocol run is organised"): admit and
+ * close are run-admission.ts and run-close.ts; exchange (the PSI step), match and release (the HE
+ * step, noise and suppression) are here.
  */
 import { randomUUID } from 'node:crypto';
 import { createAggregator, decodeResultValues, maskCount, unblind, type Aggregator, type GroupTotal } from '../../protocols/he/index.js';

@@ -6,9 +6,10 @@
  * never a result: what it decrypts is uniformly blinded. Every field the querier sends is checked
  * before use; a violation aborts the run with a catalogued code, never a crash.
  *
- * Phases as for every run kind (docs/architecture.md, Protocol runs): admit and close are
- * run-admission.ts and run-close.ts; the exchange (PSI step, then HE step) and the release (the
- * querier's finish) are here. The value holder matches nothing: it never learns which records matched.
+ * Phases as for every run kind (docs/architecture.md, "How a protocol run is organised"): admit and
+ * close are run-admission.ts and run-close.ts; the exchange (PSI step, then HE step) and the
+ * release (the querier's finish) are here. The value holder matches nothing: it never learns which
+ * records matched.
  */
 import { addNoise, createValueHolder, encodeResultValues } from '../../protocols/he/index.js';
 import { digestLength } from '../../protocols/psi/index.js';

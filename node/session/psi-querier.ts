@@ -1,8 +1,9 @@
 /**
- * The querier's side of a joint PSI query (overlap or enrich): it is the PSI receiver and the
- * party that learns the result. Flow and what each side learns: docs/protocol-psi.md. The run
- * goes through the phases every run kind shares (docs/architecture.md, Protocol runs): admit and
- * close are run-admission.ts and run-close.ts; exchange, match and release are here.
+ * The querier's side of a joint PSI query (overlap or enrich): it is the PSI receiver and the party
+ * that learns the result. Flow and what each side learns: docs/protocol-psi.md. The run goes
+ * through the phases every run kind shares (docs/architecture.md, "How a protocol run is
+ * organised"): admit and close are run-admission.ts and run-close.ts; exchange, match and release
+ * are here.
  */
 import { randomUUID } from 'node:crypto';
 import {

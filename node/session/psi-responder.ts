@@ -6,9 +6,9 @@
  * querier sends is checked against the agreement and the node's limits before it is used; any
  * violation aborts the run with a catalogued code, never a crash.
  *
- * Phases as for every run kind (docs/architecture.md, Protocol runs): admit and close are
- * run-admission.ts and run-close.ts; exchange and release are here (the responder matches nothing:
- * it never learns which records matched).
+ * Phases as for every run kind (docs/architecture.md, "How a protocol run is organised"): admit and
+ * close are run-admission.ts and run-close.ts; exchange and release are here (the responder matches
+ * nothing: it never learns which records matched).
  */
 import {
   LABEL_TAG_BYTES,
