@@ -4,7 +4,6 @@
  * grouped results, histograms, suppression, budget refusals (also after a restart), overflow and
  * policy refusals, and hostile homomorphic frames.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AggregateProposal } from '../node/api/services.js';
 import { normaliseIdentifier } from '../node/datasets/normalise.js';
@@ -14,13 +13,8 @@ import { startNode } from '../node/runtime.js';
 import { runAggregateQuerier } from '../node/session/aggregate-querier.js';
 import { groupByAttribute } from '../node/session/group-source.js';
 import type { Link } from '../node/session/link.js';
+import { matchedSpendByCity, readCsv, type CityTruth } from './support/synthetic-truth.js';
 import { agree, operator, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
-
-function csv(file: string): Record<string, string>[] {
-  const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
-  const cols = header.split(',');
-  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v.replace(/^"|"$/g, '')])));
-}
 
 const AGGREGATE: AggregateProposal = {
   columns: [{ column: 'monthly_spend', min: 0, max: 500, scale: 2, buckets: [100, 300] }],
@@ -40,24 +34,13 @@ function withoutNoise(node: MofangNode): void {
 
 describe('aggregate queries between a bank and a telco node', () => {
   let nodes: TwoNodes;
-  let truth: { byCity: Map<string, { count: number; spend: number; buckets: number[] }> };
+  let truth: { byCity: Map<string, CityTruth> };
 
   beforeAll(async () => {
     nodes = await startTwoNodes({ bankRows: 1200, partnerRows: 700, overlap: 400 });
     withoutNoise(nodes.bank);
     withoutNoise(nodes.telco);
-    const spendOf = new Map(csv(nodes.data.partnerFile).map((r) => [normaliseIdentifier('phone', r.phone), Number(r.monthly_spend)]));
-    const byCity = new Map<string, { count: number; spend: number; buckets: number[] }>();
-    for (const r of csv(nodes.data.bankFile)) {
-      const spend = spendOf.get(normaliseIdentifier('phone', r.phone));
-      const city = byCity.get(r.city) ?? { count: 0, spend: 0, buckets: [0, 0, 0] };
-      byCity.set(r.city, city);
-      if (spend === undefined) continue;
-      city.count++;
-      city.spend += Math.round(spend * 100);
-      city.buckets[spend < 100 ? 0 : spend < 300 ? 1 : 2]++;
-    }
-    truth = { byCity };
+    truth = { byCity: matchedSpendByCity(nodes.data) };
   }, 60_000);
   afterAll(() => nodes?.stop());
 
@@ -123,12 +106,12 @@ describe('aggregate queries between a bank and a telco node', () => {
     const actor = { id: 'test:operator' };
     await nodes.bank.insight.createSegment({ name: 'agg-young', dataset: 'customers', rule: { attr: 'age', op: 'lte', value: 40 } }, actor);
     await nodes.bank.insight.createSegment({ name: 'agg-older', dataset: 'customers', rule: { attr: 'age', op: 'gt', value: 40 } }, actor);
-    const spendOf = new Map(csv(nodes.data.partnerFile).map((r) => [normaliseIdentifier('phone', r.phone), Number(r.monthly_spend)]));
+    const spendOf = new Map(readCsv(nodes.data.partnerFile).map((r) => [normaliseIdentifier('phone', r.phone), Number(r.monthly_spend)]));
     const expected = new Map([
       ['agg-young', { count: 0, spend: 0 }],
       ['agg-older', { count: 0, spend: 0 }],
     ]);
-    for (const r of csv(nodes.data.bankFile)) {
+    for (const r of readCsv(nodes.data.bankFile)) {
       const spend = spendOf.get(normaliseIdentifier('phone', r.phone));
       if (spend === undefined || r.age === '') continue;
       const e = expected.get(Number(r.age) <= 40 ? 'agg-young' : 'agg-older')!;

@@ -5,36 +5,40 @@
  * folds the value holder's ciphertexts under those masks, blinds and re-randomises the totals,
  * and — from the value holder's noisy, blinded answer — releases counts (noised here), sums,
  * means and histograms with noise scales and 95 % intervals, suppressing small groups.
+ *
+ * Phases as for every run kind (docs/architecture.md, "How a protocol run is organised"): admit and
+ * close are run-admission.ts and run-close.ts; exchange (the PSI step), match and release (the HE
+ * step, noise and suppression) are here.
  */
 import { randomUUID } from 'node:crypto';
-import { createAggregator, decodeResultValues, maskCount, unblind, type Aggregator } from '../../protocols/he/index.js';
+import { createAggregator, decodeResultValues, maskCount, unblind, type Aggregator, type GroupTotal } from '../../protocols/he/index.js';
 import { aggregateTermsOf, checkAggregateColumnsAllowed, checkAggregateGroups } from '../agreements/aggregate-policy.js';
+import type { AggregateColumn, AggregateTerms } from '../agreements/aggregate-terms.js';
 import { oprfKeyEpochForRun } from '../agreements/model.js';
-import { checkDailyQueryLimit, checkQueryAllowed } from '../agreements/policy.js';
-import { getAgreement } from '../agreements/store.js';
 import { idNormsForRows } from '../datasets/store.js';
-import { asMofangError, MofangError } from '../errors.js';
+import { MofangError } from '../errors.js';
 import { saveScoreSet, type GroupRelease, type ScoreSet } from '../scores/joint-scores.js';
-import type { AggregateRequestMsg } from '../peer/wire.js';
+import type { AggregateRequestMsg, RunAccept, RunFrame } from '../peer/wire.js';
 import { checkDifferencing, recordReleasedGroups, type GuardedGroup } from '../privacy/differencing.js';
 import { lossView, perQueryLoss, refundReservation, reserveBudget } from '../privacy/ledger.js';
 import { fingerprintKey, fingerprints } from '../privacy/set-codec.js';
 import { asPeerError } from './aggregate-errors.js';
-import { aggregateSetup, planHash } from './aggregate-plan.js';
+import { aggregateSetup, planHash, type AggregateSetup } from './aggregate-plan.js';
 import { querierPsi, union } from './aggregate-psi.js';
 import { releaseGroups, secureNoise } from './aggregate-release.js';
 import type { JobHooks, SessionEnv } from './env.js';
-import { expectFrame, requireField, sendAbort } from './frames.js';
+import { expectFrame, requireField } from './frames.js';
 import type { GroupSource } from './group-source.js';
 import { heChunkBytes, HE_KIND, receiveHeObject, sendHeObject } from './he-frames.js';
 import type { Link } from './link.js';
-import { ownSet } from './own-set.js';
-import { acceptReceipt, makeReceipt } from './receipts.js';
-import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
+import { ownSet, type OwnSet } from './own-set.js';
 import { wireEpoch } from './sender-cache.js';
 import { Transcript } from './transcript.js';
 import { querierCancelCheck, receiveAccept, transcribedSend } from './run-io.js';
 import { phaseClock } from './phases.js';
+import { admitAgreement, requireInputMinimum, startRun, type AdmittedAgreement } from './run-admission.js';
+import { closeQuerierRun, failQuerierRun, runState, type Released, type RunState } from './run-close.js';
+import { releaseVerdict, type Matched } from './release-gate.js';
 
 export interface AggregateQuery {
   agreementId: string;
@@ -49,13 +53,50 @@ export interface AggregateQuery {
   rank?: (groups: GroupRelease[]) => GroupRelease[];
 }
 
+/** admit → exchange → match → release → close; a failure in any phase closes the run as failed. */
 export async function runAggregateQuerier(env: SessionEnv, link: Link, q: AggregateQuery): Promise<ScoreSet> {
+  const run = runState('querier', q.actor, { agreementId: q.agreementId, operation: 'aggregate' });
+  const a = await admit(env, link, run, q);
+  try {
+    const exchanged = await exchange(env, link, a);
+    const matched = match(a, exchanged);
+    const released = await release(env, link, a, exchanged, matched);
+    return (await closeQuerierRun(env, link, run, released))!;
+  } catch (err) {
+    throw await failQuerierRun(env, link, run, err, (e) => {
+      // Stopped before the value holder accepted: nothing of its data was exchanged, nothing released.
+      if (!a.accepted) refundReservation(env.db, env.audit, a.runId, q.actor, `the run stopped before ${env.peer.name} accepted it: ${e.code}`);
+    });
+  }
+}
+
+/** What admission established, and the run's transcript and hooks. */
+interface Admitted extends AdmittedAgreement {
+  run: RunState;
+  runId: string;
+  query: AggregateQuery;
+  now: Date;
+  section: AggregateTerms;
+  columns: AggregateColumn[];
+  own: OwnSet;
+  groups: { label: string; rows: ArrayLike<number> }[];
+  /** Per group, positions in our point array. */
+  indices: Uint32Array[];
+  membership: boolean;
+  request: AggregateRequestMsg;
+  guarded: GuardedGroup[];
+  transcript: Transcript;
+  send: (frame: RunFrame) => Promise<void>;
+  checkCancelled: () => void;
+  clock: ReturnType<typeof phaseClock>;
+  /** The value holder accepted: its data is in play, the budget is no longer refunded. */
+  accepted: boolean;
+}
+
+async function admit(env: SessionEnv, link: Link, run: RunState, q: AggregateQuery): Promise<Admitted> {
   const now = env.now?.() ?? new Date();
-  const agreement = getAgreement(env.db, q.agreementId);
-  const terms = agreement.terms;
-  const dataset = terms.parties[agreement.localParty].dataset;
-  checkQueryAllowed(agreement, { operation: 'aggregate', localRole: 'querier', peerNodeId: env.peer.nodeId, localDataset: dataset, now });
-  checkDailyQueryLimit(agreement, runsInLastDay(env.db, agreement.id, now));
+  const admitted = admitAgreement(env, run, now);
+  const { agreement, terms, dataset } = admitted;
   const section = aggregateTermsOf(agreement);
   const columns = checkAggregateColumnsAllowed(agreement, q.columns, q.histogram);
   const own = ownSet(env.db, env.group, dataset);
@@ -84,8 +125,7 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
       `agreement ${agreement.id}: the groups overlap; without membership (outputs.enrich) an aggregate query needs disjoint groups`,
     );
   }
-  if (all.length < terms.minIntersection)
-    throw new MofangError('INPUT_BELOW_MINIMUM', `the groups hold fewer records than the agreement's minimum of ${terms.minIntersection}`);
+  requireInputMinimum(all.length, terms, 'the groups hold fewer records than');
 
   // Differencing guard, before anything is spent or sent.
   const key = fingerprintKey(env.identity.keyPem);
@@ -93,119 +133,202 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
   checkDifferencing(env.db, agreement, guarded, now);
 
   const runId = randomUUID();
-  const sent = membership ? all.length : indices.reduce((n, g) => n + g.length, 0);
-  insertRun(env.db, {
+  startRun(env, link, run, {
     id: runId,
     jobId: q.job?.jobId,
-    agreementId: agreement.id,
-    operation: 'aggregate',
-    role: 'querier',
-    peerNodeId: env.peer.nodeId,
     dataset,
     localSize: all.length,
+    details: { groups: groups.length, grouping: q.groups.grouping, columns: q.columns, histogram: q.histogram, membership },
+    reserve: () => reserveBudget(env.db, env.audit, { agreement, runId, role: 'querier', actor: q.actor, now }),
   });
-  try {
-    reserveBudget(env.db, env.audit, { agreement, runId, role: 'querier', actor: q.actor, now });
-  } catch (err) {
-    finishRun(env.db, runId, { status: 'failed', errorCode: asMofangError(err).code, errorMessage: asMofangError(err).message, stats: link.stats });
-    throw err;
-  }
-  env.audit.append({
-    actor: q.actor,
-    action: 'run.started',
-    subject: runId,
-    details: {
-      agreementId: agreement.id,
-      operation: 'aggregate',
-      role: 'querier',
-      peer: env.peer.nodeId,
-      dataset,
-      localSize: all.length,
-      groups: groups.length,
-      grouping: q.groups.grouping,
+  const transcript = new Transcript();
+  return {
+    ...admitted,
+    run,
+    runId,
+    query: q,
+    now,
+    section,
+    columns,
+    own,
+    groups,
+    indices,
+    membership,
+    request: {
       columns: q.columns,
       histogram: q.histogram,
+      groupSizes: indices.map((g) => g.length),
       membership,
-      jobId: q.job?.jobId ?? null,
+      maxGroupsPerRecord,
+      unionSize: membership ? all.length : 0,
+    },
+    guarded,
+    transcript,
+    clock: phaseClock(link),
+    send: transcribedSend(link, transcript, 'querier'),
+    checkCancelled: querierCancelCheck(q.job),
+    accepted: false,
+  };
+}
+
+interface Exchanged {
+  accept: RunAccept;
+  setup: AggregateSetup;
+  /** Per group, one byte per value-holder record in its digest order: 1 where it matched. */
+  masks: Uint8Array[];
+}
+
+/** start/accept, the shared settings' digest both ways, then the PSI step. */
+async function exchange(env: SessionEnv, link: Link, a: Admitted): Promise<Exchanged> {
+  const { send, transcript, request, membership } = a;
+  const maxBatch = env.limits.maxBatch;
+  const sent = membership ? request.unionSize : request.groupSizes.reduce((n, g) => n + g, 0);
+  await send({
+    frame: 'start',
+    start: {
+      runId: a.runId,
+      agreementId: a.agreement.id,
+      operation: 'aggregate',
+      receiverSetSize: sent,
+      suite: env.group.suite,
+      maxBatch,
+      labelColumns: [],
+      aggregate: request,
     },
   });
+  const expectedEpoch = wireEpoch(oprfKeyEpochForRun(a.terms, 'aggregate', a.agreement.localParty, a.now));
+  const { accept, m, length } = await receiveAccept(link, env, transcript, { sent, minSetSize: 1, expectedEpoch });
+  a.accepted = true;
+  a.run.peerSize = m;
 
-  const transcript = new Transcript();
-  const clock = phaseClock(link);
-  const send = transcribedSend(link, transcript, 'querier');
-  const checkCancelled = querierCancelCheck(q.job);
-  const request: AggregateRequestMsg = {
-    columns: q.columns,
-    histogram: q.histogram,
-    groupSizes: indices.map((g) => g.length),
-    membership,
-    maxGroupsPerRecord,
-    unionSize: membership ? all.length : 0,
+  const setup = aggregateSetup(a.agreement, request, a.columns, m, { runId: a.runId, psiSuite: env.group.suite });
+  await send({ frame: 'aggregateSettings', aggregateSettings: { digest: setup.digest } });
+  const theirs = await expectFrame(link, 'aggregateSettings', env.peer.name);
+  transcript.add('responder', { frame: 'aggregateSettings', aggregateSettings: theirs });
+  requireField(
+    theirs.digest === setup.digest,
+    'aggregateSettings.digest',
+    'differs from the settings this node derived from the agreement, the query and the partner set size',
+  );
+
+  const masks = await querierPsi(
+    { env, link, transcript, send, maxBatch, checkCancelled: a.checkCancelled, progress: (done, total) => a.query.job?.progress('exchange', done, total) },
+    { points: a.own.points, groups: a.indices, membership, m, digestLength: length, keyEpoch: accept.keyEpoch, agreementId: a.agreement.id, runId: a.runId },
+  );
+  a.clock.psiDone();
+  return { accept, setup, masks };
+}
+
+/** Each group's matched records of the value holder (its masks) and their count. */
+function match(a: Admitted, x: Exchanged): Matched {
+  return {
+    agreement: a.agreement,
+    runId: a.runId,
+    operation: 'aggregate',
+    dataset: a.dataset,
+    groups: a.groups.map((g, i) => ({ label: g.label, inputSize: g.rows.length, count: maskCount(x.masks[i]), ownIndices: null, partnerMask: x.masks[i] })),
   };
-  let aggregator: Aggregator | null = null;
-  let accepted = false;
-  let peerSize: number | null = null;
-  try {
-    const maxBatch = env.limits.maxBatch;
-    await send({
-      frame: 'start',
-      start: {
-        runId,
+}
+
+/**
+ * The gate on the matched groups, then the HE step (the value holder's ciphertexts folded under
+ * the masks, its noisy blinded answer) and the released numbers: noised counts, sums, means,
+ * histograms, small groups suppressed. Stores nothing itself: close commits the score set.
+ */
+async function release(env: SessionEnv, link: Link, a: Admitted, x: Exchanged, matched: Matched): Promise<Released<ScoreSet>> {
+  const refused = releaseVerdict(matched);
+  if (refused) throw refused;
+  const { agreement, section } = a;
+  const { setup } = x;
+  const counts = matched.groups.map((g) => g.count);
+  // Drawn now, not when the reply arrives: the sampler's time must not depend on it.
+  const noise = env.noise ?? secureNoise;
+  const countNoise = counts.map(() => noise(setup.countNoise));
+  const totals = await heTotals(env, link, a, x, counts);
+  let released = releaseGroups({
+    setup,
+    groups: a.groups.map((g) => ({ label: g.label, inputSize: g.rows.length })),
+    counts,
+    totals,
+    minGroupSize: section.minGroupSize,
+    countNoise,
+  });
+  if (a.query.rank) released = a.query.rank(released);
+  a.checkCancelled();
+
+  const transcriptHash = a.transcript.digest();
+  await link.send({ frame: 'finish', finish: { released: true, count: 0, transcriptHash } });
+  const spent = lossView(perQueryLoss(agreement));
+  const q = a.query;
+  return {
+    transcriptHash,
+    withheld: null,
+    resultCount: null,
+    details: {
+      groups: a.groups.length,
+      suppressed: released.filter((g) => g.suppressed).length,
+      epsilon: spent.epsilon,
+      delta: spent.delta,
+      mechanism: section.mechanism,
+      keyEpoch: x.accept.keyEpoch,
+    },
+    phases: a.clock.phases,
+    commit: () => {
+      const stored = saveScoreSet(env.db, {
+        runId: a.runId,
         agreementId: agreement.id,
-        operation: 'aggregate',
-        receiverSetSize: sent,
-        suite: env.group.suite,
-        maxBatch,
-        labelColumns: [],
-        aggregate: request,
-      },
-    });
-    const expectedEpoch = wireEpoch(oprfKeyEpochForRun(terms, 'aggregate', agreement.localParty, now));
-    const { accept, m, length } = await receiveAccept(link, env, transcript, { sent, minSetSize: 1, expectedEpoch });
-    accepted = true;
-    peerSize = m;
+        jobId: q.job?.jobId ?? null,
+        dataset: a.dataset,
+        grouping: q.groups.grouping,
+        columns: q.columns,
+        histogram: q.histogram,
+        formula: q.formula ?? null,
+        mechanism: section.mechanism,
+        epsilon: spent.epsilon,
+        delta: spent.delta,
+        membership: a.membership,
+        createdAt: a.now.toISOString(),
+        groups: released,
+      });
+      recordReleasedGroups(
+        env.db,
+        agreement,
+        a.runId,
+        released.filter((g) => !g.suppressed).map((g) => ({ index: g.index, ...a.guarded[g.index] })),
+        a.now,
+      );
+      return stored;
+    },
+  };
+}
 
-    const setup = aggregateSetup(agreement, request, columns, m, { runId, psiSuite: env.group.suite });
-    await send({ frame: 'aggregateSettings', aggregateSettings: { digest: setup.digest } });
-    const theirs = await expectFrame(link, 'aggregateSettings', env.peer.name);
-    transcript.add('responder', { frame: 'aggregateSettings', aggregateSettings: theirs });
-    requireField(
-      theirs.digest === setup.digest,
-      'aggregateSettings.digest',
-      'differs from the settings this node derived from the agreement, the query and the partner set size',
-    );
-
-    const masks = await querierPsi(
-      { env, link, transcript, send, maxBatch, checkCancelled, progress: (done, total) => q.job?.progress('exchange', done, total) },
-      { points: own.points, groups: indices, membership, m, digestLength: length, keyEpoch: accept.keyEpoch, agreementId: agreement.id, runId },
-    );
-    clock.psiDone();
-    const counts = masks.map(maskCount);
-    // Drawn now, not when the reply arrives: the sampler's time must not depend on it.
-    const noise = env.noise ?? secureNoise;
-    const countNoise = counts.map(() => noise(setup.countNoise));
-
-    const heSetup = await expectFrame(link, 'heSetup', env.peer.name);
-    transcript.add('responder', { frame: 'heSetup', heSetup });
-    requireField(heSetup.planDigest === planHash(setup.plan), 'heSetup.planDigest', 'is not the plan this node derived');
-    requireField(
-      Number.isSafeInteger(heSetup.publicKeyBytes) && heSetup.publicKeyBytes >= 1 && heSetup.publicKeyBytes <= setup.plan.bytes.publicKeyMax,
-      'heSetup.publicKeyBytes',
-      `must be 1 to ${setup.plan.bytes.publicKeyMax}`,
-    );
-    requireField(heSetup.galoisKeysBytes === 0, 'heSetup.galoisKeysBytes', 'must be 0: this plan needs no Galois keys');
-    const peer = { name: env.peer.name, sender: 'responder' as const };
-    const publicKey = await receiveHeObject(link, peer, transcript, {
-      kind: HE_KIND.publicKey,
-      index: 0,
-      maxBytes: heSetup.publicKeyBytes,
-      what: 'the public key',
-    });
-    requireField(publicKey.length === heSetup.publicKeyBytes, 'heChunk', `the public key must be the announced ${heSetup.publicKeyBytes} bytes`);
+/** The HE step: fold the value holder's ciphertexts under our masks, send the blinded result, unblind its noisy reply. */
+async function heTotals(env: SessionEnv, link: Link, a: Admitted, x: Exchanged, counts: number[]): Promise<GroupTotal[]> {
+  const { setup } = x;
+  const { transcript } = a;
+  const heSetup = await expectFrame(link, 'heSetup', env.peer.name);
+  transcript.add('responder', { frame: 'heSetup', heSetup });
+  requireField(heSetup.planDigest === planHash(setup.plan), 'heSetup.planDigest', 'is not the plan this node derived');
+  requireField(
+    Number.isSafeInteger(heSetup.publicKeyBytes) && heSetup.publicKeyBytes >= 1 && heSetup.publicKeyBytes <= setup.plan.bytes.publicKeyMax,
+    'heSetup.publicKeyBytes',
+    `must be 1 to ${setup.plan.bytes.publicKeyMax}`,
+  );
+  requireField(heSetup.galoisKeysBytes === 0, 'heSetup.galoisKeysBytes', 'must be 0: this plan needs no Galois keys');
+  const peer = { name: env.peer.name, sender: 'responder' as const };
+  const publicKey = await receiveHeObject(link, peer, transcript, {
+    kind: HE_KIND.publicKey,
+    index: 0,
+    maxBytes: heSetup.publicKeyBytes,
+    what: 'the public key',
+  });
+  requireField(publicKey.length === heSetup.publicKeyBytes, 'heChunk', `the public key must be the announced ${heSetup.publicKeyBytes} bytes`);
+  let aggregator: Aggregator | null = null;
+  try {
     try {
-      aggregator = await createAggregator({ plan: setup.plan, publicKey, masks });
+      aggregator = await createAggregator({ plan: setup.plan, publicKey, masks: x.masks });
       for (let i = 0; i < setup.plan.ciphertexts; i++) {
-        checkCancelled();
+        a.checkCancelled();
         aggregator.absorb(
           await receiveHeObject(link, peer, transcript, {
             kind: HE_KIND.ciphertext,
@@ -214,7 +337,7 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
             what: `ciphertext ${i}`,
           }),
         );
-        q.job?.progress('aggregating', i + 1, setup.plan.ciphertexts);
+        a.query.job?.progress('aggregating', i + 1, setup.plan.ciphertexts);
       }
     } catch (err) {
       throw asPeerError(err);
@@ -222,7 +345,7 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
     const { result, blinding } = aggregator.finish();
     aggregator.dispose();
     aggregator = null;
-    await sendHeObject(send, HE_KIND.result, 0, result, heChunkBytes(env.limits.maxMessageBytes));
+    await sendHeObject(a.send, HE_KIND.result, 0, result, heChunkBytes(env.limits.maxMessageBytes));
     const reply = await expectFrame(link, 'noisyValues', env.peer.name);
     transcript.add('responder', { frame: 'noisyValues', noisyValues: reply });
     let values: bigint[];
@@ -231,92 +354,9 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
     } catch (err) {
       throw asPeerError(err);
     }
-    const totals = unblind(setup.plan, blinding, values, counts);
-    let released = releaseGroups({
-      setup,
-      groups: groups.map((g) => ({ label: g.label, inputSize: g.rows.length })),
-      counts,
-      totals,
-      minGroupSize: section.minGroupSize,
-      countNoise,
-    });
-    if (q.rank) released = q.rank(released);
-    checkCancelled();
-
-    const transcriptHash = transcript.digest();
-    await link.send({ frame: 'finish', finish: { released: true, count: 0, transcriptHash } });
-    const peerReceipt = await expectFrame(link, 'receipt', env.peer.name);
-    acceptReceipt(env.db, env.audit, env.peer, { runId, transcriptHash }, peerReceipt);
-    const spent = lossView(perQueryLoss(agreement));
-    const set = env.db.transaction(() => {
-      const stored = saveScoreSet(env.db, {
-        runId,
-        agreementId: agreement.id,
-        jobId: q.job?.jobId ?? null,
-        dataset,
-        grouping: q.groups.grouping,
-        columns: q.columns,
-        histogram: q.histogram,
-        formula: q.formula ?? null,
-        mechanism: section.mechanism,
-        epsilon: spent.epsilon,
-        delta: spent.delta,
-        membership,
-        createdAt: now.toISOString(),
-        groups: released,
-      });
-      recordReleasedGroups(
-        env.db,
-        agreement,
-        runId,
-        released.filter((g) => !g.suppressed).map((g) => ({ index: g.index, ...guarded[g.index] })),
-        now,
-      );
-      finishRun(env.db, runId, { status: 'succeeded', peerSize, resultCount: null, transcriptHash, stats: link.stats });
-      return stored;
-    })();
-    env.audit.append({
-      actor: q.actor,
-      action: 'run.completed',
-      subject: runId,
-      details: {
-        agreementId: agreement.id,
-        operation: 'aggregate',
-        role: 'querier',
-        groups: groups.length,
-        suppressed: released.filter((g) => g.suppressed).length,
-        epsilon: spent.epsilon,
-        delta: spent.delta,
-        mechanism: section.mechanism,
-        keyEpoch: accept.keyEpoch,
-        transcriptHash,
-        ...link.stats,
-        phases: clock.phases(),
-      },
-    });
-    await link.send({ frame: 'receipt', receipt: makeReceipt(env.identity, env.audit, runId, transcriptHash) });
-    link.end();
-    await link.closed();
-    return set;
-  } catch (err) {
-    const e = asMofangError(err);
+    return unblind(setup.plan, blinding, values, counts);
+  } finally {
     aggregator?.dispose();
-    if (getRun(env.db, runId).status === 'running') {
-      await sendAbort(link, e);
-      link.end();
-      await link.closed();
-      finishRun(env.db, runId, { status: 'failed', peerSize, errorCode: e.code, errorMessage: e.message, stats: link.stats });
-      // Stopped before the value holder accepted: nothing of its data was exchanged, nothing released.
-      if (!accepted) refundReservation(env.db, env.audit, runId, q.actor, `the run stopped before ${env.peer.name} accepted it: ${e.code}`);
-      env.audit.append({
-        actor: q.actor,
-        action: e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed',
-        subject: runId,
-        details: { agreementId: agreement.id, operation: 'aggregate', role: 'querier', code: e.code, reason: e.message, ...link.stats },
-        outsider: ['reason'],
-      });
-    }
-    throw e;
   }
 }
 

@@ -1,6 +1,9 @@
 /**
- * The querier's side of a joint PSI query (overlap or enrich): it is the PSI receiver and the
- * party that learns the result. Flow and what each side learns: docs/protocol-psi.md.
+ * The querier's side of a joint PSI query (overlap or enrich): it is the PSI receiver and the party
+ * that learns the result. Flow and what each side learns: docs/protocol-psi.md. The run goes
+ * through the phases every run kind shares (docs/architecture.md, "How a protocol run is
+ * organised"): admit and close are run-admission.ts and run-close.ts; exchange, match and release
+ * are here.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -18,21 +21,24 @@ import {
   type MatchPairs,
 } from '../../protocols/psi/index.js';
 import { labelAttribute, oprfKeyEpochForRun } from '../agreements/model.js';
-import { checkDailyQueryLimit, checkLabelsAllowed, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
-import { getAgreement } from '../agreements/store.js';
+import { checkLabelsAllowed } from '../agreements/policy.js';
+import type { getAgreement } from '../agreements/store.js';
 import { writeJointAttribute } from '../datasets/store.js';
 import { asMofangError, MofangError } from '../errors.js';
+import type { RunAccept, RunFrame } from '../peer/wire.js';
 import type { RunView } from './runs.js';
-import { expectFrame, requireField, sendAbort } from './frames.js';
+import { expectFrame, requireField } from './frames.js';
 import { batches, digestContext, labelRunContext, POINT_BYTES, type JobHooks, type SessionEnv } from './env.js';
 import { wireEpoch } from './sender-cache.js';
 import type { Link } from './link.js';
-import { ownSet } from './own-set.js';
-import { acceptReceipt, makeReceipt } from './receipts.js';
-import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
+import { ownSet, type OwnSet } from './own-set.js';
+import { getRun } from './runs.js';
 import { Transcript } from './transcript.js';
 import { querierCancelCheck, receiveAccept, transcribedSend } from './run-io.js';
-import { psiProgress } from './psi-progress.js';
+import { psiProgress, type PsiProgress } from './psi-progress.js';
+import { admitAgreement, requireInputMinimum, startRun, type AdmittedAgreement } from './run-admission.js';
+import { closeQuerierRun, failQuerierRun, runState, type Released, type RunState } from './run-close.js';
+import { releaseVerdict, type Matched } from './release-gate.js';
 
 export interface QueryRequest {
   agreementId: string;
@@ -43,214 +49,222 @@ export interface QueryRequest {
   job?: JobHooks;
 }
 
+/** admit → exchange → match → release → close; a failure in any phase closes the run as failed. */
 export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest): Promise<RunView> {
+  const run = runState('querier', req.actor, { agreementId: req.agreementId, operation: req.operation });
+  const q = admit(env, link, run, req);
+  try {
+    const exchanged = await exchange(env, link, q);
+    const matched = match(q, exchanged);
+    const released = await release(env, link, q, exchanged, matched);
+    await closeQuerierRun(env, link, run, released);
+    return getRun(env.db, q.runId);
+  } catch (err) {
+    throw await failQuerierRun(env, link, run, err);
+  }
+}
+
+/** What admission established, and the run's transcript and hooks. */
+interface Query extends AdmittedAgreement {
+  run: RunState;
+  runId: string;
+  operation: QueryRequest['operation'];
+  columns: LabelColumn[];
+  expectedEpoch: number;
+  own: OwnSet;
+  transcript: Transcript;
+  send: (frame: RunFrame) => Promise<void>;
+  checkCancelled: () => void;
+  progress: PsiProgress;
+}
+
+function admit(env: SessionEnv, link: Link, run: RunState, req: QueryRequest): Query {
   const now = env.now?.() ?? new Date();
-  const agreement = getAgreement(env.db, req.agreementId);
-  const terms = agreement.terms;
-  const dataset = terms.parties[agreement.localParty].dataset;
-  checkQueryAllowed(agreement, { operation: req.operation, localRole: 'querier', peerNodeId: env.peer.nodeId, localDataset: dataset, now });
-  checkDailyQueryLimit(agreement, runsInLastDay(env.db, agreement.id, now));
+  const admitted = admitAgreement(env, run, now);
+  const { agreement, terms, dataset } = admitted;
   const columns = req.operation === 'enrich' ? checkLabelsAllowed(agreement, req.labels ?? (terms.labels ?? []).map((l) => l.column)) : [];
   const expectedEpoch = wireEpoch(oprfKeyEpochForRun(terms, req.operation, agreement.localParty, now));
   const own = ownSet(env.db, env.group, dataset);
   const n = own.rows.length;
-  if (n < terms.minIntersection) {
-    throw new MofangError('INPUT_BELOW_MINIMUM', `dataset ${dataset} has fewer records than the agreement's minimum of ${terms.minIntersection}`);
-  }
-  const maxBatch = env.limits.maxBatch;
+  requireInputMinimum(n, terms, `dataset ${dataset} has fewer records than`);
   const runId = randomUUID();
-  insertRun(env.db, {
-    id: runId,
-    jobId: req.job?.jobId,
-    agreementId: agreement.id,
+  startRun(env, link, run, { id: runId, jobId: req.job?.jobId, dataset, localSize: n, details: {} });
+  const transcript = new Transcript();
+  return {
+    ...admitted,
+    run,
+    runId,
     operation: req.operation,
-    role: 'querier',
-    peerNodeId: env.peer.nodeId,
-    dataset,
-    localSize: n,
-  });
-  env.audit.append({
-    actor: req.actor,
-    action: 'run.started',
-    subject: runId,
-    details: {
-      agreementId: agreement.id,
-      operation: req.operation,
-      role: 'querier',
-      peer: env.peer.nodeId,
-      dataset,
-      localSize: n,
-      jobId: req.job?.jobId ?? null,
+    columns,
+    expectedEpoch,
+    own,
+    transcript,
+    send: transcribedSend(link, transcript, 'querier'),
+    checkCancelled: querierCancelCheck(req.job),
+    progress: psiProgress(req.job, n),
+  };
+}
+
+interface Exchanged {
+  accept: RunAccept;
+  m: number;
+  length: number;
+  /** F(x) of our points, in our row order. */
+  fx: Uint8Array;
+  senderDigests: Uint8Array;
+  /** Enrich with labels: one sealed label per responder digest. */
+  sealed: Uint8Array;
+}
+
+/** start/accept, the OPRF of our points, then the responder's sorted digests (and sealed labels). */
+async function exchange(env: SessionEnv, link: Link, q: Query): Promise<Exchanged> {
+  const { send, progress, checkCancelled, transcript } = q;
+  const n = q.own.rows.length;
+  const maxBatch = env.limits.maxBatch;
+  await send({
+    frame: 'start',
+    start: {
+      runId: q.runId,
+      agreementId: q.agreement.id,
+      operation: q.operation,
+      receiverSetSize: n,
+      suite: env.group.suite,
+      maxBatch,
+      labelColumns: q.columns.map((c) => c.column),
     },
   });
+  const { accept, m, length } = await receiveAccept(link, env, transcript, {
+    sent: n,
+    minSetSize: 0,
+    expectedEpoch: q.expectedEpoch,
+    onProgress: progress.peer,
+  });
+  q.run.peerSize = m;
+  progress.accepted(m);
 
-  const transcript = new Transcript();
-  const send = transcribedSend(link, transcript, 'querier');
-  const checkCancelled = querierCancelCheck(req.job);
-  const progress = psiProgress(req.job, n);
-  let peerSize: number | null = null;
-  try {
-    await send({
-      frame: 'start',
-      start: {
-        runId,
-        agreementId: agreement.id,
-        operation: req.operation,
-        receiverSetSize: n,
-        suite: env.group.suite,
-        maxBatch,
-        labelColumns: columns.map((c) => c.column),
-      },
-    });
-    const { accept, m, length } = await receiveAccept(link, env, transcript, { sent: n, minSetSize: 0, expectedEpoch, onProgress: progress.peer });
-    peerSize = m;
-    progress.accepted(m);
-
-    const receiver = createAsyncReceiver({ group: env.group, multiply: env.multiply });
-    const fx = new Uint8Array(n * POINT_BYTES);
-    const sendBlinded = async () => {
-      for (const b of batches(own.points, POINT_BYTES, maxBatch)) {
-        checkCancelled();
-        await send({ frame: 'blinded', blinded: { index: b.index, points: Buffer.from(await receiver.blind(b.bytes)) } });
-        progress.blinded(b.bytes.length / POINT_BYTES);
-      }
-    };
-    const receiveEvaluated = async () => {
-      for (let offset = 0, index = 0; offset < fx.length; index++) {
-        const batch = await expectFrame(link, 'evaluated', env.peer.name, progress.peer);
-        transcript.add('responder', { frame: 'evaluated', evaluated: batch });
-        requireField(batch.index === index, 'evaluated.index', `must be ${index}`);
-        requireField(
-          batch.points.length > 0 && batch.points.length % POINT_BYTES === 0 && batch.points.length <= maxBatch * POINT_BYTES,
-          'evaluated.points',
-          `must hold 1 to ${maxBatch} points of ${POINT_BYTES} bytes`,
-        );
-        requireField(offset + batch.points.length <= fx.length, 'evaluated.points', `more points than the ${n} sent`);
-        fx.set(await receiver.finalize(batch.points), offset);
-        offset += batch.points.length;
-        progress.unblinded(batch.points.length / POINT_BYTES);
-      }
-    };
-    // Send and receive concurrently: the responder answers enrich batches as they arrive, and
-    // flow control would stall both sides if we only read after sending everything.
-    await Promise.all([sendBlinded(), receiveEvaluated()]);
-
-    const senderDigests = new Uint8Array(m * length);
-    const sealedLength = columns.length > 0 ? labelLength(columns) + LABEL_TAG_BYTES : 0;
-    const sealed = new Uint8Array(m * sealedLength);
-    for (let offset = 0, index = 0, last = false; !last; index++) {
+  const receiver = createAsyncReceiver({ group: env.group, multiply: env.multiply });
+  const fx = new Uint8Array(n * POINT_BYTES);
+  const sendBlinded = async () => {
+    for (const b of batches(q.own.points, POINT_BYTES, maxBatch)) {
       checkCancelled();
-      const batch = await expectFrame(link, 'senderDigests', env.peer.name, progress.peer);
-      transcript.add('responder', { frame: 'senderDigests', senderDigests: batch });
-      requireField(batch.index === index, 'senderDigests.index', `must be ${index}`);
-      requireField(
-        batch.digests.length % length === 0 && batch.digests.length <= maxBatch * length,
-        'senderDigests.digests',
-        `must hold at most ${maxBatch} digests of ${length} bytes`,
-      );
-      requireField(offset + batch.digests.length <= senderDigests.length, 'senderDigests.digests', `more digests than the announced ${m}`);
-      requireField(
-        batch.labels.length === (batch.digests.length / length) * sealedLength,
-        'senderDigests.labels',
-        `must hold one sealed label of ${sealedLength} bytes per digest`,
-      );
-      senderDigests.set(batch.digests, offset);
-      sealed.set(batch.labels, (offset / length) * sealedLength);
-      offset += batch.digests.length;
-      last = batch.last;
-      if (last) requireField(offset === senderDigests.length, 'senderDigests.last', `only ${offset / length} of ${m} digests arrived`);
-      progress.digests(batch.digests.length / length);
+      await send({ frame: 'blinded', blinded: { index: b.index, points: Buffer.from(await receiver.blind(b.bytes)) } });
+      progress.blinded(b.bytes.length / POINT_BYTES);
     }
+  };
+  const receiveEvaluated = async () => {
+    for (let offset = 0, index = 0; offset < fx.length; index++) {
+      const batch = await expectFrame(link, 'evaluated', env.peer.name, progress.peer);
+      transcript.add('responder', { frame: 'evaluated', evaluated: batch });
+      requireField(batch.index === index, 'evaluated.index', `must be ${index}`);
+      requireField(
+        batch.points.length > 0 && batch.points.length % POINT_BYTES === 0 && batch.points.length <= maxBatch * POINT_BYTES,
+        'evaluated.points',
+        `must hold 1 to ${maxBatch} points of ${POINT_BYTES} bytes`,
+      );
+      requireField(offset + batch.points.length <= fx.length, 'evaluated.points', `more points than the ${n} sent`);
+      fx.set(await receiver.finalize(batch.points), offset);
+      offset += batch.points.length;
+      progress.unblinded(batch.points.length / POINT_BYTES);
+    }
+  };
+  // Send and receive concurrently: the responder answers enrich batches as they arrive, and
+  // flow control would stall both sides if we only read after sending everything.
+  await Promise.all([sendBlinded(), receiveEvaluated()]);
 
-    const mine = digests(fx, digestContext(agreement.id, accept.keyEpoch, runId), length);
-    const pairs = req.operation === 'enrich' ? matchPairs(mine, senderDigests, length) : null;
-    const count = pairs ? pairs.receiverIndices.length : matchCount(mine, senderDigests, length);
-    let withheld: MofangError | null = null;
-    try {
-      checkResultReleasable(agreement, count);
-    } catch (err) {
-      withheld = asMofangError(err);
-    }
+  const senderDigests = new Uint8Array(m * length);
+  const sealedLength = q.columns.length > 0 ? labelLength(q.columns) + LABEL_TAG_BYTES : 0;
+  const sealed = new Uint8Array(m * sealedLength);
+  for (let offset = 0, index = 0, last = false; !last; index++) {
     checkCancelled();
-    const responderReceives = req.operation === 'overlap' && terms.outputs.overlap.includes(agreement.localParty === 'proposer' ? 'acceptor' : 'proposer');
-    const transcriptHash = transcript.digest();
-    await link.send({ frame: 'finish', finish: { released: !withheld, count: responderReceives && !withheld ? count : 0, transcriptHash } });
+    const batch = await expectFrame(link, 'senderDigests', env.peer.name, progress.peer);
+    transcript.add('responder', { frame: 'senderDigests', senderDigests: batch });
+    requireField(batch.index === index, 'senderDigests.index', `must be ${index}`);
+    requireField(
+      batch.digests.length % length === 0 && batch.digests.length <= maxBatch * length,
+      'senderDigests.digests',
+      `must hold at most ${maxBatch} digests of ${length} bytes`,
+    );
+    requireField(offset + batch.digests.length <= senderDigests.length, 'senderDigests.digests', `more digests than the announced ${m}`);
+    requireField(
+      batch.labels.length === (batch.digests.length / length) * sealedLength,
+      'senderDigests.labels',
+      `must hold one sealed label of ${sealedLength} bytes per digest`,
+    );
+    senderDigests.set(batch.digests, offset);
+    sealed.set(batch.labels, (offset / length) * sealedLength);
+    offset += batch.digests.length;
+    last = batch.last;
+    if (last) requireField(offset === senderDigests.length, 'senderDigests.last', `only ${offset / length} of ${m} digests arrived`);
+    progress.digests(batch.digests.length / length);
+  }
+  return { accept, m, length, fx, senderDigests, sealed };
+}
 
-    const attribute = req.operation === 'enrich' ? terms.enrichAttribute! : null;
-    if (pairs && !withheld) {
-      let labels: LabelValue[][] = [];
+/** Our digests against the responder's: the count, and for enrich which of our records matched. */
+function match(q: Query, x: Exchanged): Matched & { pairs: MatchPairs | null } {
+  const mine = digests(x.fx, digestContext(q.agreement.id, x.accept.keyEpoch, q.runId), x.length);
+  const pairs = q.operation === 'enrich' ? matchPairs(mine, x.senderDigests, x.length) : null;
+  const count = pairs ? pairs.receiverIndices.length : matchCount(mine, x.senderDigests, x.length);
+  const group = { label: q.dataset, inputSize: q.own.rows.length, count, ownIndices: pairs?.receiverIndices ?? null, partnerMask: null };
+  return { agreement: q.agreement, runId: q.runId, operation: q.operation, dataset: q.dataset, groups: [group], pairs };
+}
+
+/**
+ * The gate on the matched result, then `finish` (released or withheld, and the count if the
+ * responder receives it); enrich opens and stores the labels only after that.
+ */
+async function release(env: SessionEnv, link: Link, q: Query, x: Exchanged, matched: ReturnType<typeof match>): Promise<Released> {
+  const { agreement, terms, columns } = q;
+  const count = matched.groups[0].count;
+  let withheld = releaseVerdict(matched);
+  q.checkCancelled();
+  const responderReceives = q.operation === 'overlap' && terms.outputs.overlap.includes(agreement.localParty === 'proposer' ? 'acceptor' : 'proposer');
+  const transcriptHash = q.transcript.digest();
+  await link.send({ frame: 'finish', finish: { released: !withheld, count: responderReceives && !withheld ? count : 0, transcriptHash } });
+
+  const attribute = q.operation === 'enrich' ? terms.enrichAttribute! : null;
+  const { pairs } = matched;
+  if (pairs && !withheld) {
+    let labels: LabelValue[][] = [];
+    try {
+      labels = openLabels({ agreement, runId: q.runId, columns, fx: x.fx, pairs, sealed: x.sealed });
+    } catch (err) {
+      // Labels that do not open mean a broken or cheating partner. We fail here, but finish the
+      // run normally with the partner: an abort now would tell it which of its labels (and so
+      // which of its records) matched ours.
+      withheld = new MofangError('PEER_MESSAGE_INVALID', `sealed labels from ${env.peer.name} do not open: ${asMofangError(err).message}; nothing was stored`);
+    }
+    if (!withheld) {
       try {
-        labels = openLabels({ agreement, runId, columns, fx, pairs, sealed });
+        storeEnrichResult(env, {
+          dataset: q.dataset,
+          own: q.own,
+          matched: pairs.receiverIndices,
+          attribute: attribute!,
+          agreement,
+          runId: q.runId,
+          columns,
+          labels,
+        });
       } catch (err) {
-        // Labels that do not open mean a broken or cheating partner. We fail here, but finish the
-        // run normally with the partner: an abort now would tell it which of its labels (and so
-        // which of its records) matched ours.
-        withheld = new MofangError(
-          'PEER_MESSAGE_INVALID',
-          `sealed labels from ${env.peer.name} do not open: ${asMofangError(err).message}; nothing was stored`,
-        );
-      }
-      if (!withheld) {
-        try {
-          storeEnrichResult(env, { dataset, own, matched: pairs.receiverIndices, attribute: attribute!, agreement, runId, columns, labels });
-        } catch (err) {
-          // E.g. a re-import during the run: finish with the partner all the same, store nothing.
-          withheld = asMofangError(err);
-        }
+        // E.g. a re-import during the run: finish with the partner all the same, store nothing.
+        withheld = asMofangError(err);
       }
     }
-    const peerReceipt = await expectFrame(link, 'receipt', env.peer.name);
-    acceptReceipt(env.db, env.audit, env.peer, { runId, transcriptHash }, peerReceipt);
-    finishRun(env.db, runId, {
-      status: withheld ? 'failed' : 'succeeded',
-      peerSize,
+  }
+  return {
+    transcriptHash,
+    withheld,
+    resultCount: withheld ? null : count,
+    attribute: withheld ? null : attribute,
+    details: {
+      released: !withheld,
       resultCount: withheld ? null : count,
       attribute: withheld ? null : attribute,
-      transcriptHash,
-      errorCode: withheld?.code,
-      errorMessage: withheld?.message,
-      stats: link.stats,
-    });
-    env.audit.append({
-      actor: req.actor,
-      action: withheld ? 'run.withheld' : 'run.completed',
-      subject: runId,
-      details: {
-        agreementId: agreement.id,
-        operation: req.operation,
-        role: 'querier',
-        released: !withheld,
-        resultCount: withheld ? null : count,
-        attribute: withheld ? null : attribute,
-        labels: columns.map((c) => c.column),
-        keyEpoch: accept.keyEpoch,
-        transcriptHash,
-        ...link.stats,
-      },
-    });
-    await link.send({ frame: 'receipt', receipt: makeReceipt(env.identity, env.audit, runId, transcriptHash) });
-    link.end();
-    await link.closed();
-    if (withheld) throw withheld;
-    return getRun(env.db, runId);
-  } catch (err) {
-    const e = asMofangError(err);
-    if (getRun(env.db, runId).status === 'running') {
-      await sendAbort(link, e);
-      link.end();
-      // Let the abort reach the peer before the caller closes the channel.
-      await link.closed();
-      finishRun(env.db, runId, { status: 'failed', peerSize, errorCode: e.code, errorMessage: e.message, stats: link.stats });
-      env.audit.append({
-        actor: req.actor,
-        action: e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed',
-        subject: runId,
-        details: { agreementId: agreement.id, operation: req.operation, role: 'querier', code: e.code, reason: e.message, ...link.stats },
-        outsider: ['reason'],
-      });
-    }
-    throw e;
-  }
+      labels: columns.map((c) => c.column),
+      keyEpoch: x.accept.keyEpoch,
+    },
+  };
 }
 
 /** The matched records' labels, opened only after `finish` was sent (docs/protocol-psi.md, Labels). */

@@ -1,0 +1,99 @@
+/**
+ * The admit phase of every run kind, both roles: the agreement allows this query now (state, role,
+ * peer, dataset, expiry, daily limit), each input meets the agreement's minimum and — once the run
+ * kind's own checks passed — the run row is inserted, its budget reserved and `run.started`
+ * audited. A querier sends nothing before its run is admitted; a responder's refusal is its answer.
+ */
+import type { AgreementTerms } from '../agreements/model.js';
+import { checkDailyQueryLimit, checkQueryAllowed } from '../agreements/policy.js';
+import { getAgreement, type StoredAgreement } from '../agreements/store.js';
+import { asMofangError, MofangError } from '../errors.js';
+import type { SessionEnv } from './env.js';
+import type { Link } from './link.js';
+import type { RunState } from './run-close.js';
+import { finishRun, insertRun, runsInLastDay } from './runs.js';
+
+export interface AdmittedAgreement {
+  agreement: StoredAgreement;
+  terms: AgreementTerms;
+  /** Our dataset under the agreement. */
+  dataset: string;
+}
+
+/**
+ * Loads the run's agreement and checks that it allows this run now; records the agreement id on
+ * the run.
+ *
+ * @example const { agreement, dataset } = admitAgreement(env, run, now);
+ */
+export function admitAgreement(env: SessionEnv, run: RunState, now: Date): AdmittedAgreement {
+  const agreement = getAgreement(env.db, run.agreementId!);
+  const terms = agreement.terms;
+  const dataset = terms.parties[agreement.localParty].dataset;
+  checkQueryAllowed(agreement, { operation: run.operation!, localRole: run.role, peerNodeId: env.peer.nodeId, localDataset: dataset, now });
+  checkDailyQueryLimit(agreement, runsInLastDay(env.db, agreement.id, now));
+  run.agreementId = agreement.id;
+  return { agreement, terms, dataset };
+}
+
+/**
+ * Refuses an input smaller than the agreement's minimum intersection: no result could be released.
+ * `what` completes "… the agreement's minimum of N", e.g. "the querier's set is smaller than".
+ */
+export function requireInputMinimum(size: number, terms: AgreementTerms, what: string): void {
+  if (size < terms.minIntersection) throw new MofangError('INPUT_BELOW_MINIMUM', `${what} the agreement's minimum of ${terms.minIntersection}`);
+}
+
+export interface RunStart {
+  id: string;
+  jobId?: string;
+  dataset: string;
+  localSize: number;
+  /** The run kind's facts for `run.started`, after the common ones. */
+  details: Record<string, unknown>;
+  /** Charges the run's privacy budget, after the row exists (the ledger refers to the run). */
+  reserve?: () => void;
+}
+
+/**
+ * Inserts the run row, reserves the budget and audits `run.started`. If the reservation is
+ * refused, a querier's row is failed here (its partner has heard nothing yet); a responder's is
+ * failed by its close phase, after the abort that tells the querier.
+ */
+export function startRun(env: SessionEnv, link: Link, run: RunState, s: RunStart): void {
+  insertRun(env.db, {
+    id: s.id,
+    jobId: s.jobId,
+    agreementId: run.agreementId!,
+    operation: run.operation!,
+    role: run.role,
+    peerNodeId: env.peer.nodeId,
+    dataset: s.dataset,
+    localSize: s.localSize,
+  });
+  run.id = s.id;
+  try {
+    s.reserve?.();
+  } catch (err) {
+    if (run.role === 'querier') {
+      const e = asMofangError(err);
+      finishRun(env.db, s.id, { status: 'failed', errorCode: e.code, errorMessage: e.message, stats: link.stats });
+    }
+    throw err;
+  }
+  env.audit.append({
+    actor: run.actor,
+    action: 'run.started',
+    subject: s.id,
+    details: {
+      agreementId: run.agreementId,
+      operation: run.operation,
+      role: run.role,
+      peer: env.peer.nodeId,
+      dataset: s.dataset,
+      localSize: s.localSize,
+      ...s.details,
+      ...(run.role === 'querier' ? { jobId: s.jobId ?? null } : {}),
+    },
+  });
+}
