@@ -1,7 +1,7 @@
 /**
  * The node's database: the store opened with every domain's migration steps, in the order that
  * gives each shipped version its exact SQL (version 1: audit, datasets, agreements, runs;
- * version 5: runs, jobs, privacy, joint scores). Add a domain's steps here, never a version twice.
+ * version 2: runs, jobs; version 5: runs, jobs, privacy, joint scores). Add a domain's steps here, never a version twice.
  */
 import { AGREEMENT_MIGRATIONS } from './agreements/schema.js';
 import { AUDIT_MIGRATIONS } from './audit/schema.js';

@@ -32,9 +32,6 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_status ON jobs (status, created_at);
 
-ALTER TABLE runs ADD COLUMN job_id TEXT;
-ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
-
 CREATE TABLE runners (
   owner TEXT PRIMARY KEY,
   pid INTEGER NOT NULL,

@@ -1,7 +1,7 @@
 /** The jobs table: create, claim with a lease, report progress, finish, cancel. */
 import { randomUUID } from 'node:crypto';
 import { MofangError } from '../errors.js';
-import { requestJobRunsCancel } from '../session/runs.js';
+import { requestJobRunsCancel, runIdsOfJobs } from '../session/runs.js';
 import type { Db } from '../store/db.js';
 
 export type JobKind = 'overlap' | 'enrich' | 'intersect' | 'aggregate' | 'score';
@@ -63,7 +63,6 @@ interface JobRow {
   rate: number | null;
   eta_seconds: number | null;
   result: string | null;
-  run_ids: string | null;
   error_code: string | null;
   error_message: string | null;
   cancel_requested: number;
@@ -75,11 +74,18 @@ interface JobRow {
 }
 
 const TERMINAL: JobStatus[] = ['succeeded', 'failed', 'cancelled'];
-/** A job's runs, oldest first, derived from the runs table (each run row names its job). */
-const RUN_IDS = `(SELECT group_concat(id) FROM (SELECT id FROM runs WHERE runs.job_id = jobs.id ORDER BY started_at)) AS run_ids`;
 const iso = (t = Date.now()) => new Date(t).toISOString();
 
-function toView(r: JobRow): JobView {
+/** Jobs as operators see them, each with its runs (oldest first) as session/ records them. */
+function toViews(db: Db, rows: readonly JobRow[]): JobView[] {
+  const runIds = runIdsOfJobs(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => toView(r, runIds.get(r.id) ?? []));
+}
+
+function toView(r: JobRow, runIds: string[]): JobView {
   return {
     id: r.id,
     kind: r.kind,
@@ -90,7 +96,7 @@ function toView(r: JobRow): JobView {
     phase: r.phase,
     progress: { done: r.done, total: r.total, rate: r.rate, etaSeconds: r.eta_seconds },
     result: r.result ? JSON.parse(r.result) : null,
-    runIds: r.run_ids ? r.run_ids.split(',') : [],
+    runIds,
     error: r.error_code ? { code: r.error_code, message: r.error_message ?? '' } : null,
     cancelRequested: r.cancel_requested === 1,
     createdBy: r.created_by,
@@ -117,16 +123,16 @@ export function createJob(db: Db, job: { kind: JobKind; agreementIds: string[]; 
 }
 
 export function getJob(db: Db, id: string): JobView {
-  const row = db.prepare(`SELECT *, ${RUN_IDS} FROM jobs WHERE id = ?`).get(id) as JobRow | undefined;
+  const row = db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
   if (!row) throw new MofangError('JOB_NOT_FOUND', `no job with id ${id}`);
-  return toView(row);
+  return toViews(db, [row])[0];
 }
 
 export function listJobs(db: Db, filter: { status?: JobStatus; limit?: number } = {}): JobView[] {
   const rows = filter.status
-    ? db.prepare(`SELECT *, ${RUN_IDS} FROM jobs WHERE status = ? ORDER BY created_at DESC LIMIT ?`).all(filter.status, filter.limit ?? 50)
-    : db.prepare(`SELECT *, ${RUN_IDS} FROM jobs ORDER BY created_at DESC LIMIT ?`).all(filter.limit ?? 50);
-  return (rows as JobRow[]).map(toView);
+    ? db.prepare('SELECT * FROM jobs WHERE status = ? ORDER BY created_at DESC LIMIT ?').all(filter.status, filter.limit ?? 50)
+    : db.prepare('SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?').all(filter.limit ?? 50);
+  return toViews(db, rows as JobRow[]);
 }
 
 /**

@@ -199,6 +199,22 @@ export function runCancelRequested(db: Db, id: string): boolean {
   return (db.prepare('SELECT cancel_requested FROM runs WHERE id = ?').pluck().get(id) as number | undefined) === 1;
 }
 
+/**
+ * The ids of each job's runs, oldest first; a job without runs is absent from the map. One scan of
+ * runs for a whole page of jobs, however long the page.
+ * @example runIdsOfJobs(db, ['3f…']).get('3f…') // ['run-a', 'run-b']
+ */
+export function runIdsOfJobs(db: Db, jobIds: readonly string[]): Map<string, string[]> {
+  const byJob = new Map<string, string[]>();
+  if (jobIds.length === 0) return byJob;
+  const rows = db
+    .prepare('SELECT job_id, id FROM runs WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY started_at')
+    .raw()
+    .all(JSON.stringify(jobIds)) as [string, string][];
+  for (const [job, run] of rows) byJob.set(job, [...(byJob.get(job) ?? []), run]);
+  return byJob;
+}
+
 /** Whether an operator asked a running run of job `jobId` to stop (`mofang runs cancel`). */
 export function jobRunCancelRequested(db: Db, jobId: string): boolean {
   return db.prepare(`SELECT 1 FROM runs WHERE job_id = ? AND status = 'running' AND cancel_requested = 1`).get(jobId) !== undefined;

@@ -36,6 +36,15 @@ CREATE TABLE receipts (
 `;
 
 /**
+ * Migration 2: a run started by a job names it, and can be asked to stop. Shipped in the jobs
+ * domain's step of the same version; session owns runs, so the step is here now (same effect).
+ */
+const RUN_SCHEMA_V2 = `
+ALTER TABLE runs ADD COLUMN job_id TEXT;
+ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+`;
+
+/**
  * Migration 5: runs may be aggregate runs. SQLite cannot change a CHECK constraint in place, so
  * the table is rebuilt with the same columns (including migration 2's job_id and cancel_requested).
  */
@@ -77,5 +86,6 @@ CREATE INDEX runs_started ON runs (started_at);
 /** The runs and receipts' migration steps (see node/store/migrations.ts). */
 export const RUN_MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: RUN_SCHEMA_V1 },
+  { version: 2, sql: RUN_SCHEMA_V2 },
   { version: 5, sql: RUN_SCHEMA_V5 },
 ];

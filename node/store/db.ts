@@ -4,8 +4,8 @@
  * The store knows no feature: each domain owns its tables and exports its migration steps next to
  * its schema, and the caller hands the ordered list in (see `node/database.ts`). Pending
  * migrations run in one transaction, so a failed migration leaves the previous schema intact.
- * Declaring a table does not yet make a domain its only user: some tables are also queried from
- * other folders (`records` from node/session/, for one).
+ * Only the owner's folder names a table in SQL; other domains call its functions, or compose the
+ * SQL fragments it exports (test/architecture.test.ts checks this).
  */
 import Database from 'better-sqlite3';
 import { closeSync, mkdirSync, openSync } from 'node:fs';

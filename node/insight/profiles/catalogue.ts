@@ -3,6 +3,7 @@
  * attributes its agreements allow and the score attributes of the live generation. Rules, layering and lookups resolve attribute names only
  * through this catalogue, so a name never reaches SQL text.
  */
+import { jointAttributeSummaries } from '../../datasets/joint-attributes.js';
 import type { Db } from '../../store/db.js';
 import type { CatalogueScope } from '../units/scope.js';
 import { ensureProfileTable, type ProfileTableInfo } from './build.js';
@@ -36,25 +37,18 @@ function catalogueOf(db: Db, profiles: ProfileTableInfo, now: Date): ProfileCata
     attributes.set(c.name, { name: c.name, type: c.type, source: 'dataset', column: c.column, ...(c.values ? { values: c.values } : {}) });
   }
   const withheld: WithheldAttribute[] = [];
-  const joint = db
-    .prepare(
-      `SELECT name, agreement_id, run_id, max(created_at) AS at, count(*) AS count FROM joint_attributes
-       WHERE dataset = ? GROUP BY name, agreement_id, run_id ORDER BY name`,
-    )
-    .all(profiles.dataset) as { name: string; agreement_id: string; run_id: string; at: string; count: number }[];
-  for (const j of joint) {
+  for (const { name, agreementIds, runId, at, count } of jointAttributeSummaries(db, profiles.dataset)) {
     // A dataset column of the same name keeps its meaning; the joint one is reachable by no rule.
-    if (attributes.has(j.name)) {
-      withheld.push({ name: j.name, agreementIds: j.agreement_id.split(','), reason: 'a dataset column has the same name' });
+    if (attributes.has(name)) {
+      withheld.push({ name, agreementIds, reason: 'a dataset column has the same name' });
       continue;
     }
-    const agreementIds = j.agreement_id.split(',');
-    const policy = jointAttributePolicy(db, j.name, agreementIds, now);
+    const policy = jointAttributePolicy(db, name, agreementIds, now);
     if (!policy.allowed) {
-      withheld.push({ name: j.name, agreementIds, reason: policy.reason });
+      withheld.push({ name, agreementIds, reason: policy.reason });
       continue;
     }
-    attributes.set(j.name, { name: j.name, type: policy.type, source: 'joint', joint: { agreementIds, runId: j.run_id, at: j.at, count: j.count } });
+    attributes.set(name, { name, type: policy.type, source: 'joint', joint: { agreementIds, runId, at, count } });
   }
   for (const s of scoreAttributes(db, profiles.dataset)) {
     const withheldScore = (reason: string) => withheld.push({ name: s.attribute, agreementIds: [], reason, modelId: s.modelId });

@@ -40,11 +40,10 @@ export function jointAttributePolicy(db: Db, name: string, agreementIds: readonl
 }
 
 /**
- * The SQL expression for a stored joint value (`joint_attributes.value`, text) as its type:
- * flags are 'true' or 'false', labels JSON (true/false, a number, a JSON string for categories).
+ * The SQL expression for a stored joint value `v` (text; `jointAttributeRows(…).columns.value`) as
+ * its type: flags are 'true' or 'false', labels JSON (true/false, a number, a JSON string for categories).
  */
-export function jointValueSql(alias: string, type: ProfileType): string {
-  const v = `${alias}.value`;
+export function jointValueSql(v: string, type: ProfileType): string {
   switch (type) {
     case 'boolean':
       return `CASE ${v} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END`;

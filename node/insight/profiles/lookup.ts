@@ -3,6 +3,7 @@
  * every attribute with its source. Joint attributes their agreement does not allow, and score
  * attributes of an older generation, are listed as withheld — by name and reason, never with their value.
  */
+import { customerJointAttributes } from '../../datasets/joint-attributes.js';
 import { getDataset } from '../../datasets/store.js';
 import { normaliseIdentifier } from '../../datasets/normalise.js';
 import { MofangError } from '../../errors.js';
@@ -61,27 +62,18 @@ export function lookupProfile(db: Db, catalogue: ProfileCatalogue, rawId: string
   };
   const attributes: ProfileValue[] = dataset.map((c, i) => ({ name: c.name, type: c.type, value: displayValue(c.type, record[i + 1]), source }));
   const withheld: WithheldAttribute[] = [];
-  const joint = db
-    .prepare('SELECT name, value, agreement_id, run_id, created_at FROM joint_attributes WHERE dataset = ? AND id_norm = ? ORDER BY name')
-    .all(catalogue.dataset, id) as {
-    name: string;
-    value: string;
-    agreement_id: string;
-    run_id: string;
-    created_at: string;
-  }[];
-  for (const j of joint) {
+  for (const j of customerJointAttributes(db, catalogue.dataset, id)) {
     const a = catalogue.attributes.get(j.name);
     if (a?.source !== 'joint') {
       const reason = catalogue.withheld.find((w) => w.name === j.name)?.reason ?? 'not allowed by its agreement';
-      withheld.push({ name: j.name, agreementIds: j.agreement_id.split(','), reason });
+      withheld.push({ name: j.name, agreementIds: j.agreementIds, reason });
       continue;
     }
     attributes.push({
       name: j.name,
       type: a.type,
       value: jointValue(a.type, j.value),
-      source: { kind: 'joint', agreementIds: j.agreement_id.split(','), runId: j.run_id, at: j.created_at },
+      source: { kind: 'joint', agreementIds: j.agreementIds, runId: j.runId, at: j.createdAt },
     });
   }
   // Score attributes of the live generation, keyed by this customer's row; stale ones are withheld.

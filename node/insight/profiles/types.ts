@@ -12,7 +12,7 @@ export interface ProfileColumn {
   values?: string[];
 }
 
-/** Where a joint attribute came from (joint_attributes). */
+/** Where a joint attribute came from (datasets/joint-attributes.ts). */
 interface JointProvenance {
   /** One agreement for enrich; several for a combined (intersect) audience. */
   agreementIds: string[];

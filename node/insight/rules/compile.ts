@@ -15,6 +15,7 @@
  * Scope: on a unit-scoped catalogue the compiled condition is ANDed with the unit-scope condition
  * (units/scope.ts), so whatever runs a compiled rule sees only that unit's customers.
  */
+import { jointAttributeRows } from '../../datasets/joint-attributes.js';
 import { MofangError } from '../../errors.js';
 import { checkedColumn } from '../profiles/build.js';
 import type { ProfileCatalogue } from '../profiles/catalogue.js';
@@ -206,12 +207,16 @@ export function compileRule(rule: unknown, ctx: CompileContext): CompiledRule {
     }
     // Joint and score attributes: the rows whose customer carries a matching value (one set, built once).
     const leafParams = params.splice(params.length - countMarks(cond('x')));
-    params.push(ctx.catalogue.dataset, name, ...leafParams);
-    const set =
-      at.source === 'joint'
-        ? `SELECT q.row FROM joint_attributes j JOIN ${ctx.catalogue.table} q ON q.id_norm = j.id_norm
-      WHERE j.dataset = ? AND j.name = ? AND ${cond(`(${jointValueSql('j', at.type)})`)}`
-        : `SELECT s.row FROM insight_tree_scores s WHERE s.dataset = ? AND s.attribute = ? AND ${cond('s.score')}`;
+    let set: string;
+    if (at.source === 'joint') {
+      const j = jointAttributeRows({ dataset: ctx.catalogue.dataset, name, alias: 'j' });
+      params.push(...j.params, ...leafParams);
+      set = `SELECT q.row FROM ${j.from} JOIN ${ctx.catalogue.table} q ON q.id_norm = ${j.columns.idNorm}
+      WHERE ${j.where} AND ${cond(`(${jointValueSql(j.columns.value, at.type)})`)}`;
+    } else {
+      params.push(ctx.catalogue.dataset, name, ...leafParams);
+      set = `SELECT s.row FROM insight_tree_scores s WHERE s.dataset = ? AND s.attribute = ? AND ${cond('s.score')}`;
+    }
     return `(p.row ${o === 'isNotSet' ? 'NOT IN' : 'IN'} (${set}))`;
   };
 

@@ -9,6 +9,7 @@
  * statement, so it sees the tree as of that statement. Customers whose unit attribute is unset or
  * names no unit are in no unit's scope: only whole-organisation callers see them.
  */
+import { jointAttributeRows } from '../../datasets/joint-attributes.js';
 import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
 import { checkedColumn } from '../profiles/build.js';
@@ -78,13 +79,14 @@ export function scopedCatalogue(db: Db, c: ProfileCatalogue, unit: string): Prof
     .prepare(`SELECT count(*) FROM ${c.table} p WHERE ${where.sql}`)
     .pluck()
     .get(...where.params) as number;
+  const j = jointAttributeRows({ dataset: c.dataset, alias: 'j' });
   const counts = new Map(
     db
       .prepare(
-        `SELECT j.name, count(*) FROM joint_attributes j JOIN ${c.table} p ON p.id_norm = j.id_norm WHERE j.dataset = ? AND ${where.sql} GROUP BY j.name`,
+        `SELECT ${j.columns.name}, count(*) FROM ${j.from} JOIN ${c.table} p ON p.id_norm = ${j.columns.idNorm} WHERE ${j.where} AND ${where.sql} GROUP BY ${j.columns.name}`,
       )
       .raw()
-      .all(c.dataset, ...where.params) as [string, number][],
+      .all(...j.params, ...where.params) as [string, number][],
   );
   const attributes = new Map([...c.attributes].map(([name, a]) => [name, a.joint ? { ...a, joint: { ...a.joint, count: counts.get(name) ?? 0 } } : a]));
   return { ...scoped, rowCount, attributes };
