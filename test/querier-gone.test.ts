@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clientCredentials } from '../node/peer/credentials.js';
-import { peerServiceDefinition, type RunFrame } from '../node/peer/wire.js';
+import { peerServiceDefinition } from '../node/wire/contract.js';
+import type { RunFrame } from '../node/wire/messages.js';
 import { getRun } from '../node/session/runs.js';
 import { agree, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 

@@ -15,7 +15,7 @@ import { getAgreement } from '../agreements/store.js';
 import { idNormsForRows } from '../datasets/store.js';
 import { asMofangError, MofangError } from '../errors.js';
 import { saveScoreSet, type GroupRelease, type ScoreSet } from '../scores/joint-scores.js';
-import type { AggregateRequestMsg } from '../peer/wire.js';
+import type { AggregateRequestMsg } from '../wire/messages.js';
 import { checkDifferencing, recordReleasedGroups, type GuardedGroup } from '../privacy/differencing.js';
 import { lossView, perQueryLoss, refundReservation, reserveBudget } from '../privacy/ledger.js';
 import { fingerprintKey, fingerprints } from '../privacy/set-codec.js';

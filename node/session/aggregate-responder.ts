@@ -15,7 +15,7 @@ import { getAgreement } from '../agreements/store.js';
 import { getDataset } from '../datasets/store.js';
 import { asMofangError, MofangError } from '../errors.js';
 import { untrustedText } from '../text/untrusted.js';
-import type { RunStart } from '../peer/wire.js';
+import type { RunStart } from '../wire/messages.js';
 import { reserveBudget } from '../privacy/ledger.js';
 import { aggregateSetup, noiseBound, planHash } from './aggregate-plan.js';
 import { responderPsi } from './aggregate-psi.js';
