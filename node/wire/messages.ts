@@ -70,7 +70,6 @@ export type AgreementProposal = Message<'AgreementProposal'>;
 export type AgreementAcceptance = Message<'AgreementAcceptance'>;
 export type AgreementRevocation = Message<'AgreementRevocation'>;
 export type AgreementAck = Message<'AgreementAck'>;
-export type CheckpointRequest = Message<'CheckpointRequest'>;
 export type CheckpointMsg = Message<'Checkpoint'>;
 export type AggregateRequestMsg = Message<'AggregateRequest'>;
 export type RunStart = Omittable<Message<'RunStart'>, 'aggregate'>;
