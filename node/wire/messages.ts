@@ -16,14 +16,15 @@ export const PROTOCOL_VERSION = 1;
  */
 export const LOADER_OPTIONS = {
   keepCase: false, // camelCase field names, as the generated declarations have them
-  longs: Number, // 64-bit integers as numbers (counts and sizes, far below 2^53)
-  enums: String,
+  longs: Number, // 64-bit integers as numbers: exact below 2^53, and a peer's counts are checked against the limits
+  enums: String, // the contract has no enums yet: one added needs its mapping below
   bytes: Buffer,
   defaults: true, // every field present: scalars as their default, messages as null, lists as []
   oneofs: true, // a oneof's name holds the name of the member that is set (RunFrame.frame)
 } as const satisfies ProtoLoader.Options & {
   keepCase: false;
   longs: NumberConstructor;
+  enums: StringConstructor;
   bytes: BufferConstructor;
   defaults: true;
   oneofs: true;
