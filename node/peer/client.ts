@@ -79,7 +79,7 @@ export class PeerClient {
     });
   }
 
-  /** One unary call, as the generated client of grpc-js makes it (same path and codec). */
+  /** One unary call, made as grpc-js's generic client made it (same path, codec and options). */
   private call<Req, Res>(method: grpc.MethodDefinition<Req, Res>, req: Req): Promise<Res> {
     const deadline = new Date(Date.now() + this.opts.limits.peerTimeoutMs);
     return new Promise<Res>((resolve, reject) => {
