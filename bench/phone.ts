@@ -1,7 +1,7 @@
 /**
  * Phone normalisation on its hot path: 10⁶ Chinese mobile numbers in the spellings the demo data
  * uses (bare, +86, spaced, dashed), normalised five times; prints the median and best rounds.
- * Run: tsc -p tsconfig.json && tsc -p bench/tsconfig.json && node dist/bench/phone.js [count]
+ * Run: npm run build && tsc -p bench/tsconfig.json && node dist/bench/phone.js [count]
  * Results: docs/benchmarks.md, "Phone normalisation".
  */
 import { normalisePhone } from '../node/datasets/phone.js';

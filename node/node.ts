@@ -53,7 +53,7 @@ import { packageVersion } from './paths.js';
 import type { PeerClient } from './peer/client.js';
 import { PeerDirectory, type Peer } from './peer/directory.js';
 import { PeerHandlers } from './peer/handlers.js';
-import { PROTOCOL_VERSION } from './peer/wire.js';
+import { PROTOCOL_VERSION } from './wire/messages.js';
 import { getRun, listRuns, onRunFinished, requestRunCancel } from './session/runs.js';
 import { createMetrics, uncountedMetrics, type Metrics } from './metrics/metrics.js';
 import { SenderCache } from './session/sender-cache.js';

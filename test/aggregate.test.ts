@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AggregateProposal } from '../node/api/services.js';
 import { normaliseIdentifier } from '../node/datasets/normalise.js';
 import { MofangNode } from '../node/node.js';
-import type { RunFrame } from '../node/peer/wire.js';
+import type { RunFrame } from '../node/wire/messages.js';
 import { startNode } from '../node/runtime.js';
 import { runAggregateQuerier } from '../node/session/aggregate-querier.js';
 import { groupByAttribute } from '../node/session/group-source.js';

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MofangNode } from '../node/node.js';
 import { PeerClient } from '../node/peer/client.js';
-import type { RunFrame } from '../node/peer/wire.js';
+import type { RunFrame } from '../node/wire/messages.js';
 import { admin, agree, operator, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
 /** Sends a start frame for `agreementId` straight to the telco and returns its answer. */

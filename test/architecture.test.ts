@@ -106,10 +106,6 @@ const KNOWN_BACK_EDGES: Record<string, string> = {
   // composition root.
   'jobs -> node.ts': 'jobs/execute.ts takes the whole MofangNode',
   'peer -> node.ts': 'peer/handlers.ts takes the whole MofangNode',
-  // The hand-written mirror of peer.proto (peer/wire.ts), its codec and status mapping are used by
-  // the session runner, while the gRPC link implements session's Link: the wire types move to
-  // code generated from proto/.
-  'session -> peer': 'session uses peer/wire.ts, peer/codec.ts and peer/status.ts',
 };
 
 function moduleGraph(): Map<string, Map<string, string[]>> {
@@ -232,6 +228,24 @@ describe('repository structure', () => {
       offenders(
         (f) => f.startsWith('node/session/'),
         (f) => f.startsWith('node/api/') || f.startsWith('node/insight/'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('session/ imports nothing from peer/: the wire contract is in wire/, gRPC errors are mapped by the gRPC link', () => {
+    expect(
+      offenders(
+        (f) => f.startsWith('node/session/'),
+        (f) => f.startsWith('node/peer/'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('wire/ (the typed contract shared by session/ and peer/) imports neither of them', () => {
+    expect(
+      offenders(
+        (f) => f.startsWith('node/wire/'),
+        (f) => f.startsWith('node/session/') || f.startsWith('node/peer/'),
       ),
     ).toEqual([]);
   });

@@ -14,7 +14,7 @@ import { packageRoot } from '../node/paths.js';
 import { startNode } from '../node/runtime.js';
 import { createIdentity } from '../node/identity/index.js';
 import { PeerClient } from '../node/peer/client.js';
-import { PROTOCOL_VERSION } from '../node/peer/wire.js';
+import { PROTOCOL_VERSION } from '../node/wire/messages.js';
 import { agree, operator, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
 /** The value of one series, e.g. `mofang_runs_total{peer="telco",…}`; undefined when absent. */

@@ -14,7 +14,7 @@ import { createIdentity, type Identity } from '../node/identity/index.js';
 import { PeerClient } from '../node/peer/client.js';
 import { CONNECTION_REFUSALS } from '../node/peer/connection-limit.js';
 import { REFUSAL_REASONS, startPeerServer, type PeerServer } from '../node/peer/server.js';
-import { PROTOCOL_VERSION } from '../node/peer/wire.js';
+import { PROTOCOL_VERSION } from '../node/wire/messages.js';
 import { startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
 const FLOOD = 10_000;

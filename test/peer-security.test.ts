@@ -12,7 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { PeerClient } from '../node/peer/client.js';
 import { clientCredentials } from '../node/peer/credentials.js';
-import { PROTOCOL_VERSION, type RunFrame } from '../node/peer/wire.js';
+import { PROTOCOL_VERSION, type RunFrame } from '../node/wire/messages.js';
 import { agree, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
 describe('peer boundary', () => {

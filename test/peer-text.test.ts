@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Peer } from '../node/peer/directory.js';
 import { PeerClient } from '../node/peer/client.js';
 import { startPeerServer, type PeerHandlers } from '../node/peer/server.js';
-import { PROTOCOL_VERSION, type RunFrame } from '../node/peer/wire.js';
+import { PROTOCOL_VERSION, type RunFrame } from '../node/wire/messages.js';
 import { runQuerier } from '../node/session/psi-querier.js';
 import { UNTRUSTED_TEXT_MAX } from '../node/text/untrusted.js';
 import { admin, agree, startTwoNodes, type TwoNodes } from './support/two-nodes.js';

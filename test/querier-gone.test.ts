@@ -6,10 +6,10 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
-import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clientCredentials } from '../node/peer/credentials.js';
-import { peerServiceDefinition, type RunFrame } from '../node/peer/wire.js';
+import { peerServiceDefinition } from '../node/wire/contract.js';
+import type { RunFrame } from '../node/wire/messages.js';
 import { getRun } from '../node/session/runs.js';
 import { agree, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
@@ -43,18 +43,18 @@ describe('a querier that goes away mid-run', () => {
 
   it('cancels its Run call while the responder evaluates its own set: the run fails at once, audited, and the work stops', async () => {
     const telcoPeer = nodes.bank.peers.byName('telco');
-    const Ctor = grpc.makeGenericClientConstructor(peerServiceDefinition(), 'Peer');
     const creds = clientCredentials(
       nodes.bank.identity.keyPem,
       nodes.bank.identity.certPem,
       { certificatePem: telcoPeer.certPem, fingerprint: telcoPeer.nodeId },
       () => {},
     );
-    const client = new Ctor(telcoPeer.address, creds, { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' });
+    const client = new grpc.Client(telcoPeer.address, creds, { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' });
     const multiplied = () => nodes.telco.cryptoPool.elementsComputed().multiply;
     const before = multiplied();
     try {
-      const call = (client as unknown as { Run: (opts: grpc.CallOptions) => Duplex & { cancel(): void } }).Run({});
+      const rpc = peerServiceDefinition().Run;
+      const call = client.makeBidiStreamRequest(rpc.path, rpc.requestSerialize, rpc.responseDeserialize, {});
       call.on('error', () => {}); // the cancellation itself
       const runId = randomUUID();
       const start: RunFrame = {

@@ -5,27 +5,24 @@
  * stores or quotes them (errors are made safe in status.ts).
  */
 import * as grpc from '@grpc/grpc-js';
-import type { Duplex } from 'node:stream';
 import type { NodeConfig } from '../config/schema.js';
 import { MofangError } from '../errors.js';
 import { duplexLink, type Link } from '../session/link.js';
-import { runFrameCodec } from './codec.js';
+import { untrustedText } from '../text/untrusted.js';
+import { runFrameCodec } from '../wire/codec.js';
+import { type PeerService, peerServiceDefinition } from '../wire/contract.js';
+import type {
+  AgreementAcceptance,
+  AgreementAck,
+  AgreementProposal,
+  AgreementRevocation,
+  CheckpointMsg,
+  HandshakeRequest,
+  HandshakeResponse,
+} from '../wire/messages.js';
 import { clientCredentials } from './credentials.js';
 import type { Peer } from './directory.js';
 import { fromGrpcError } from './status.js';
-import { untrustedText } from '../text/untrusted.js';
-import {
-  peerServiceDefinition,
-  type AgreementAcceptance,
-  type AgreementAck,
-  type AgreementProposal,
-  type AgreementRevocation,
-  type CheckpointMsg,
-  type HandshakeRequest,
-  type HandshakeResponse,
-} from './wire.js';
-
-type UnaryMethod = (req: unknown, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
 
 export interface PeerClientOptions {
   peer: Peer;
@@ -64,29 +61,31 @@ export function connectionError(peer: { name: string; address: string }, err: { 
 }
 
 export class PeerClient {
-  private readonly client: grpc.Client & Record<string, UnaryMethod>;
+  private readonly client: grpc.Client;
+  private readonly service: PeerService = peerServiceDefinition();
   private pinMismatch: string | null = null;
 
   constructor(private readonly opts: PeerClientOptions) {
-    const Ctor = grpc.makeGenericClientConstructor(peerServiceDefinition(), 'Peer');
     const creds = clientCredentials(opts.keyPem, opts.certPem, { certificatePem: opts.peer.certPem, fingerprint: opts.peer.nodeId }, (presented) => {
       this.pinMismatch = presented;
       opts.onPinMismatch(presented);
     });
-    this.client = new Ctor(opts.peer.address, creds, {
+    this.client = new grpc.Client(opts.peer.address, creds, {
       'grpc.max_receive_message_length': opts.limits.maxMessageBytes,
       'grpc.max_send_message_length': opts.limits.maxMessageBytes,
       // Our own certificate names carry no authority; the pin check replaces host name checks.
       'grpc.ssl_target_name_override': 'localhost',
       'grpc.default_authority': 'localhost',
-    }) as unknown as grpc.Client & Record<string, UnaryMethod>;
+    });
   }
 
-  private call<Res>(method: string, req: unknown): Promise<Res> {
+  /** One unary call, made as grpc-js's generic client made it (same path, codec and options). */
+  private call<Req, Res>(method: grpc.MethodDefinition<Req, Res>, req: Req): Promise<Res> {
     const deadline = new Date(Date.now() + this.opts.limits.peerTimeoutMs);
     return new Promise<Res>((resolve, reject) => {
-      this.client[method].call(this.client, req, { deadline }, (err, res) => {
-        if (!err) return resolve(res as Res);
+      this.client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, req, { deadline }, (err, res) => {
+        // grpc-js calls back with a value exactly when there is no error.
+        if (!err) return resolve(res!);
         // A server certificate that does not chain to the pinned one fails TLS verification
         // before the fingerprint check runs: it is the same refusal. A coded answer came from
         // the server itself, past TLS, even when its text mentions a certificate.
@@ -106,7 +105,7 @@ export class PeerClient {
   }
 
   async handshake(req: HandshakeRequest): Promise<HandshakeResponse> {
-    const res = await this.call<HandshakeResponse>('Handshake', req);
+    const res = await this.call(this.service.Handshake, req);
     return {
       ...res,
       nodeId: untrustedText(res.nodeId, 80),
@@ -116,26 +115,33 @@ export class PeerClient {
     };
   }
   proposeAgreement(req: AgreementProposal): Promise<AgreementAck> {
-    return this.ack('ProposeAgreement', req);
+    return this.ack(this.service.ProposeAgreement, req);
   }
   acceptAgreement(req: AgreementAcceptance): Promise<AgreementAck> {
-    return this.ack('AcceptAgreement', req);
+    return this.ack(this.service.AcceptAgreement, req);
   }
   revokeAgreement(req: AgreementRevocation): Promise<AgreementAck> {
-    return this.ack('RevokeAgreement', req);
+    return this.ack(this.service.RevokeAgreement, req);
   }
 
-  private async ack(method: string, req: unknown): Promise<AgreementAck> {
-    const res = await this.call<AgreementAck>(method, req);
+  private async ack<Req>(method: grpc.MethodDefinition<Req, AgreementAck>, req: Req): Promise<AgreementAck> {
+    const res = await this.call(method, req);
     return { agreementId: untrustedText(res.agreementId, 64), status: untrustedText(res.status, 32) };
   }
   getCheckpoint(): Promise<CheckpointMsg> {
-    return this.call('GetCheckpoint', {});
+    return this.call(this.service.GetCheckpoint, {});
   }
 
   openRun(): Link {
-    const stream = (this.client as unknown as { Run: (opts: grpc.CallOptions) => Duplex }).Run({});
-    return duplexLink(stream, { timeoutMs: this.opts.limits.peerTimeoutMs, sizeOf: runFrameCodec().sizeOf, peerName: this.opts.peer.name });
+    const run = this.service.Run;
+    const stream = this.client.makeBidiStreamRequest(run.path, run.requestSerialize, run.responseDeserialize, {});
+    const peerName = this.opts.peer.name;
+    return duplexLink(stream, {
+      timeoutMs: this.opts.limits.peerTimeoutMs,
+      sizeOf: runFrameCodec().sizeOf,
+      peerName,
+      streamError: (err) => fromGrpcError(peerName, err),
+    });
   }
 
   close(): void {

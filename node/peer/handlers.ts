@@ -22,7 +22,7 @@ import {
   type HandshakeRequest,
   type HandshakeResponse,
   type SignatureMsg,
-} from './wire.js';
+} from '../wire/messages.js';
 
 const MAX_TERMS_JSON = 64 * 1024;
 const MAX_REASON = 500;

@@ -15,28 +15,27 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { NodeConfig } from '../config/schema.js';
 import { MofangError } from '../errors.js';
 import { duplexLink, type Link } from '../session/link.js';
-import { runFrameCodec } from './codec.js';
+import { runFrameCodec } from '../wire/codec.js';
+import { PEER_SERVICE_NAME, peerServiceDefinition } from '../wire/contract.js';
+import type {
+  AgreementAcceptance,
+  AgreementAck,
+  AgreementProposal,
+  AgreementRevocation,
+  CheckpointMsg,
+  HandshakeRequest,
+  HandshakeResponse,
+  RunFrame,
+} from '../wire/messages.js';
 import { connectionGate, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from './connection-limit.js';
 import { callerFingerprint, serverCredentials } from './credentials.js';
 import type { Peer, PeerDirectory } from './directory.js';
 import { tokenBuckets, type RateLimit } from './rate-limit.js';
 import { refusalWindow, type RefusalCounters, type RefusalSummary } from './refusals.js';
-import { toGrpcStatus } from './status.js';
-import {
-  PEER_SERVICE_NAME,
-  peerServiceDefinition,
-  type AgreementAcceptance,
-  type AgreementAck,
-  type AgreementProposal,
-  type AgreementRevocation,
-  type CheckpointMsg,
-  type HandshakeRequest,
-  type HandshakeResponse,
-} from './wire.js';
+import { fromGrpcError, toGrpcStatus } from './status.js';
 
 export interface PeerHandlers {
   handshake(peer: Peer, req: HandshakeRequest): HandshakeResponse;
@@ -114,7 +113,7 @@ export async function startPeerServer(opts: PeerServerOptions): Promise<PeerServ
 
   // Everything here is in memory: a refused or rate-limited call costs no database or signing work.
   const authorize = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>, method: string): Peer => {
-    const fingerprint = callerFingerprint(call as never);
+    const fingerprint = callerFingerprint(call);
     const peer = fingerprint ? peers.byNodeId(fingerprint) : undefined;
     const host = hostOf(call.getPeer());
     if (peer) {
@@ -153,7 +152,7 @@ export async function startPeerServer(opts: PeerServerOptions): Promise<PeerServ
         .then(() => fn(authorize(call, method), call.request))
         .then(
           (res) => callback(null, res),
-          (err) => callback(toGrpcStatus(err) as grpc.ServiceError),
+          (err) => callback(toGrpcStatus(err)),
         );
     };
 
@@ -163,7 +162,7 @@ export async function startPeerServer(opts: PeerServerOptions): Promise<PeerServ
     AcceptAgreement: unary('AcceptAgreement', handlers.acceptAgreement),
     RevokeAgreement: unary('RevokeAgreement', handlers.revokeAgreement),
     GetCheckpoint: unary('GetCheckpoint', (peer: Peer) => handlers.getCheckpoint(peer)),
-    Run: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+    Run: (call: grpc.ServerDuplexStream<RunFrame, RunFrame>) => {
       let peer: Peer;
       try {
         peer = authorize(call, 'Run');
@@ -171,7 +170,12 @@ export async function startPeerServer(opts: PeerServerOptions): Promise<PeerServ
         call.emit('error', toGrpcStatus(err));
         return;
       }
-      const link = duplexLink(call as unknown as Duplex, { timeoutMs: opts.limits.peerTimeoutMs, sizeOf: runFrameCodec().sizeOf, peerName: peer.name });
+      const link = duplexLink(call, {
+        timeoutMs: opts.limits.peerTimeoutMs,
+        sizeOf: runFrameCodec().sizeOf,
+        peerName: peer.name,
+        streamError: (err) => fromGrpcError(peer.name, err),
+      });
       // runResponder reports its own failures to the peer and the audit log; nothing escapes.
       handlers.run(peer, link).catch(() => call.end());
     },

@@ -3,17 +3,15 @@
  * details start with our stable code (`AGREEMENT_REVOKED: …`), so the calling node can report
  * the peer's reason with the same code.
  *
- * What a peer says about why it stopped is its text, not ours: every message and unknown code
- * from a peer enters the node here, through `untrustedText`, before it can be stored as a run's
- * error, served by the API or quoted in an audit entry.
+ * What a peer says about why it stopped is its text, not ours: a coded reason goes through
+ * `fromPeerCode` (wire/peer-code.ts), any other text through `untrustedText`, before it can be
+ * stored as a run's error, served by the API or quoted in an audit entry.
  */
 import type { ServiceError, StatusObject } from '@grpc/grpc-js';
-import { ERRORS, MofangError, asMofangError, type ErrorCode } from '../errors.js';
-import { GrpcStatus } from './grpc-status.js';
+import { MofangError, asMofangError, type ErrorCode } from '../errors.js';
 import { untrustedText } from '../text/untrusted.js';
-
-/** A peer's own code, when it is not one of ours, is kept only if it looks like a code. */
-const PEER_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
+import { fromPeerCode } from '../wire/peer-code.js';
+import { GrpcStatus } from './grpc-status.js';
 
 /** The gRPC status a peer receives with each code of the catalogue (node/errors.ts). */
 export const GRPC_STATUS = {
@@ -117,14 +115,6 @@ export const GRPC_STATUS = {
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {
   const e = asMofangError(err);
   return { code: GRPC_STATUS[e.code], details: `${e.code}: ${e.message}` };
-}
-
-/** Turns a peer's coded message into our error; prefixing which peer said it. */
-export function fromPeerCode(peerName: string, code: unknown, message: unknown): MofangError {
-  const text = `peer ${peerName}: ${untrustedText(message)}`;
-  if (typeof code === 'string' && Object.hasOwn(ERRORS, code)) return new MofangError(code as ErrorCode, text, { peer: peerName });
-  const peerCode = typeof code === 'string' && PEER_CODE.test(code) ? code : untrustedText(code, 64);
-  return new MofangError('PEER_REFUSED', text, { peer: peerName, peerCode });
 }
 
 export function fromGrpcError(peerName: string, err: ServiceError | Error): MofangError {

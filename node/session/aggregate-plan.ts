@@ -22,7 +22,7 @@ import type { AggregateColumn } from '../agreements/aggregate-terms.js';
 import { aggregateTermsOf } from '../agreements/aggregate-policy.js';
 import type { StoredAgreement } from '../agreements/store.js';
 import { canonicalJson } from '../encoding/canonical-json.js';
-import type { AggregateRequestMsg } from '../peer/wire.js';
+import type { AggregateRequestMsg } from '../wire/messages.js';
 
 /** One encrypted column: a requested column's scaled values, or one bucket's 0/1 indicator. */
 export interface EncryptedColumn {

@@ -11,7 +11,7 @@
  *     (a record in two groups would show as the same F(x) in both, revealing whether it matched).
  */
 import { createAsyncReceiver, createAsyncSender, digests, matchPairs, shuffle } from '../../protocols/psi/index.js';
-import type { RunFrame } from '../peer/wire.js';
+import type { RunFrame } from '../wire/messages.js';
 import { batches, digestContext, POINT_BYTES, type SessionEnv } from './env.js';
 import { expectFrame, requireField } from './frames.js';
 import type { Link } from './link.js';

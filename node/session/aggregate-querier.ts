@@ -18,7 +18,7 @@ import { oprfKeyEpochForRun } from '../agreements/model.js';
 import { idNormsForRows } from '../datasets/store.js';
 import { MofangError } from '../errors.js';
 import { saveScoreSet, type GroupRelease, type ScoreSet } from '../scores/joint-scores.js';
-import type { AggregateRequestMsg, RunAccept, RunFrame } from '../peer/wire.js';
+import type { AggregateRequestMsg, RunAccept, RunFrame } from '../wire/messages.js';
 import { checkDifferencing, recordReleasedGroups, type GuardedGroup } from '../privacy/differencing.js';
 import { lossView, perQueryLoss, refundReservation, reserveBudget } from '../privacy/ledger.js';
 import { fingerprintKey, fingerprints } from '../privacy/set-codec.js';

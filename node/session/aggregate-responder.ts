@@ -18,7 +18,7 @@ import type { AggregateColumn } from '../agreements/aggregate-terms.js';
 import { otherParty, oprfKeyEpochForRun } from '../agreements/model.js';
 import { getDataset } from '../datasets/store.js';
 import { untrustedText } from '../text/untrusted.js';
-import type { AggregateRequestMsg, RunFrame, RunStart } from '../peer/wire.js';
+import type { AggregateRequestMsg, RunFrame, RunStart } from '../wire/messages.js';
 import { reserveBudget } from '../privacy/ledger.js';
 import { aggregateSetup, noiseBound, planHash, type AggregateSetup } from './aggregate-plan.js';
 import { responderPsi } from './aggregate-psi.js';

@@ -1,10 +1,8 @@
 /** Reading frames from a peer: every frame is checked for its kind before its fields are used. */
 import { MofangError } from '../errors.js';
-import { fromPeerCode } from '../peer/status.js';
-import type { FrameKind, RunFrame, RunProgress } from '../peer/wire.js';
+import { fromPeerCode } from '../wire/peer-code.js';
+import { type FrameBody, type FrameKind, frameBody, type RunProgress } from '../wire/messages.js';
 import type { Link } from './link.js';
-
-export type FrameBody<K extends FrameKind> = Extract<RunFrame, { frame: K }> extends infer F ? (F extends Record<K, infer B> ? B : never) : never;
 
 /**
  * The next frame, which must be of `kind`; an abort from the peer becomes PEER_REFUSED with its reason.
@@ -18,11 +16,9 @@ export async function expectFrame<K extends FrameKind>(link: Link, kind: K, peer
     frame = await link.receive();
   }
   if (frame.frame === 'abort') throw fromPeerCode(peerName, frame.abort.code, frame.abort.message);
-  const body = (frame as unknown as Record<string, unknown>)[kind];
-  if (frame.frame !== kind || body == null) {
-    throw new MofangError('PEER_MESSAGE_INVALID', `expected a ${kind} frame, got ${String(frame.frame)}`);
-  }
-  return body as FrameBody<K>;
+  const body = frameBody(frame, kind);
+  if (body == null) throw new MofangError('PEER_MESSAGE_INVALID', `expected a ${kind} frame, got ${String(frame.frame)}`);
+  return body;
 }
 
 /** Tells the peer why we stop; never throws (the link may already be gone). */

@@ -4,7 +4,7 @@
  * The receiver checks kind, index and the running size against the plan's bound before it keeps a
  * byte: a peer cannot make us buffer more than the plan allows.
  */
-import type { RunFrame } from '../peer/wire.js';
+import type { RunFrame } from '../wire/messages.js';
 import { expectFrame, requireField } from './frames.js';
 import type { Link } from './link.js';
 import type { Transcript } from './transcript.js';

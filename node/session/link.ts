@@ -3,10 +3,10 @@
  * sees this interface; the gRPC stream is one implementation, an in-memory pair serves tests.
  * Both count messages and wire bytes for the audit record of the run.
  */
-import type { Duplex } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { MofangError } from '../errors.js';
-import { fromGrpcError, fromPeerCode } from '../peer/status.js';
-import type { RunFrame } from '../peer/wire.js';
+import type { RunFrame } from '../wire/messages.js';
+import { fromPeerCode } from '../wire/peer-code.js';
 
 export interface LinkStats {
   messagesSent: number;
@@ -39,10 +39,19 @@ export interface LinkOptions {
   highWaterMark?: number;
   /** For error messages: which peer said or did what. */
   peerName: string;
+  /** Our error for one the stream emits (the gRPC link reads the peer's status and coded details). */
+  streamError: (err: Error) => MofangError;
 }
 
+/** What a Link uses of an object-mode duplex stream of frames (a gRPC bidi call, either side). */
+export type FrameStream = Pick<Readable, 'on' | 'off' | 'pause' | 'resume' | 'isPaused'> &
+  Pick<Writable, 'writableEnded'> & {
+    write(frame: RunFrame): boolean;
+    end(): void;
+  };
+
 /** Adapts an object-mode duplex stream (a gRPC bidi call, either side) to a Link. */
-export function duplexLink(stream: Duplex, options: LinkOptions): Link {
+export function duplexLink(stream: FrameStream, options: LinkOptions): Link {
   const queue: RunFrame[] = [];
   const waiters: { resolve: (f: RunFrame) => void; reject: (e: Error) => void }[] = [];
   const highWaterMark = options.highWaterMark ?? 64;
@@ -75,7 +84,7 @@ export function duplexLink(stream: Duplex, options: LinkOptions): Link {
   // first, which fails the link as a hang-up.
   stream.on('cancelled', () => fail(new MofangError('PEER_UNREACHABLE', 'the peer cancelled the run or its connection was lost')));
   stream.on('end', () => fail(new MofangError('PEER_UNREACHABLE', 'the peer closed the stream before the run finished')));
-  stream.on('error', (err: Error) => fail(fromGrpcError(options.peerName, err)));
+  stream.on('error', (err: Error) => fail(options.streamError(err)));
   stream.on('close', () => fail(new MofangError('PEER_UNREACHABLE', 'the stream to the peer closed')));
 
   return {
@@ -120,7 +129,7 @@ export function duplexLink(stream: Duplex, options: LinkOptions): Link {
  * Waits until the peer reads again. No timer of its own: a silent peer is caught by the receive
  * timeout (a run always waits on a frame from the peer while it sends), which ends the stream.
  */
-function onceDrained(stream: Duplex, why: () => Error | null): Promise<void> {
+function onceDrained(stream: FrameStream, why: () => Error | null): Promise<void> {
   return new Promise((resolve, reject) => {
     const onDrain = () => (cleanup(), resolve());
     // The link's own close handler ran first: it knows whether the peer aborted, and why.

@@ -10,7 +10,7 @@
  * `progress` frames. Those are the peer's claims, used for display only, and only as numbers:
  * clamped to what we know (never beyond our n), phase names never taken from the peer.
  */
-import type { RunProgress } from '../peer/wire.js';
+import type { RunProgress } from '../wire/messages.js';
 import type { JobHooks } from './env.js';
 
 export interface PsiProgress {

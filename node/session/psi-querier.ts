@@ -25,7 +25,7 @@ import { checkLabelsAllowed } from '../agreements/policy.js';
 import type { getAgreement } from '../agreements/store.js';
 import { writeJointAttribute } from '../datasets/store.js';
 import { asMofangError, MofangError } from '../errors.js';
-import type { RunAccept, RunFrame } from '../peer/wire.js';
+import type { RunAccept, RunFrame } from '../wire/messages.js';
 import type { RunView } from './runs.js';
 import { expectFrame, requireField } from './frames.js';
 import { batches, digestContext, labelRunContext, POINT_BYTES, type JobHooks, type SessionEnv } from './env.js';

@@ -28,7 +28,7 @@ import { checkLabelColumnsAvailable, checkLabelsAllowed, checkResultReleasable }
 import { getDataset } from '../datasets/store.js';
 import { asMofangError, MofangError } from '../errors.js';
 import { untrustedText } from '../text/untrusted.js';
-import type { RunFrame, RunStart } from '../peer/wire.js';
+import type { RunFrame, RunStart } from '../wire/messages.js';
 import { expectFrame, requireField } from './frames.js';
 import { batches, labelRunContext, POINT_BYTES, type SessionEnv } from './env.js';
 import { labelValues } from './label-source.js';

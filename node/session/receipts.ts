@@ -8,7 +8,7 @@ import { canonicalJson } from '../encoding/canonical-json.js';
 import { MofangError } from '../errors.js';
 import { verifySignature, type Identity } from '../identity/identity.js';
 import type { AuditLog } from '../audit/log.js';
-import type { CheckpointMsg, ReceiptMsg } from '../peer/wire.js';
+import type { CheckpointMsg, ReceiptMsg } from '../wire/messages.js';
 import type { Db } from '../store/db.js';
 
 function receiptBody(runId: string, transcriptHash: string, head: CheckpointMsg): string {

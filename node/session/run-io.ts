@@ -5,7 +5,7 @@
  */
 import { MofangError } from '../errors.js';
 import { digestLength } from '../../protocols/psi/index.js';
-import type { RunAccept, RunFrame, RunProgress } from '../peer/wire.js';
+import type { RunAccept, RunFrame, RunProgress } from '../wire/messages.js';
 import { acceptReceipt, makeReceipt } from './receipts.js';
 import type { JobHooks, SessionEnv } from './env.js';
 import { expectFrame, requireField } from './frames.js';

@@ -5,7 +5,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { canonicalJson } from '../encoding/canonical-json.js';
-import type { RunFrame } from '../peer/wire.js';
+import type { RunFrame } from '../wire/messages.js';
 
 export class Transcript {
   private readonly fromQuerier: Hash = createHash('sha256');

@@ -4,8 +4,9 @@
  * the wire.
  */
 import { Duplex } from 'node:stream';
-import { runFrameCodec } from '../../node/peer/codec.js';
+import { fromGrpcError } from '../../node/peer/status.js';
 import { duplexLink, type Link } from '../../node/session/link.js';
+import { runFrameCodec } from '../../node/wire/codec.js';
 
 export function memoryLinkPair(timeoutMs = 5_000, names: [string, string] = ['a', 'b']): [Link, Link] {
   const codec = runFrameCodec();
@@ -27,5 +28,8 @@ export function memoryLinkPair(timeoutMs = 5_000, names: [string, string] = ['a'
   a = make(() => b);
   b = make(() => a);
   // Each link is named after the party at its far end.
-  return [duplexLink(a, { timeoutMs, sizeOf: codec.sizeOf, peerName: names[1] }), duplexLink(b, { timeoutMs, sizeOf: codec.sizeOf, peerName: names[0] })];
+  const link = (stream: Duplex, peerName: string) =>
+    // Errors are read as the gRPC link reads them, so a test sees what a real run would report.
+    duplexLink(stream, { timeoutMs, sizeOf: codec.sizeOf, peerName, streamError: (err) => fromGrpcError(peerName, err) });
+  return [link(a, names[1]), link(b, names[0])];
 }

@@ -1,5 +1,6 @@
 /** The RunFrame codec taken from the loaded proto, for byte accounting and in-memory links. */
-import { peerServiceDefinition, type RunFrame } from './wire.js';
+import { peerServiceDefinition } from './contract.js';
+import type { RunFrame } from './messages.js';
 
 export interface FrameCodec {
   encode(frame: RunFrame): Buffer;
@@ -15,7 +16,7 @@ export function runFrameCodec(): FrameCodec {
   const encode = (frame: RunFrame) => run.requestSerialize(frame);
   codec = {
     encode,
-    decode: (bytes) => run.requestDeserialize(bytes) as RunFrame,
+    decode: (bytes) => run.requestDeserialize(bytes),
     sizeOf: (frame) => encode(frame).length,
   };
   return codec;
