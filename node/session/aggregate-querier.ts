@@ -1,8 +1,8 @@
 /**
  * The querier's side of an aggregate run (docs/aggregate.md): it holds the groups (its candidate
- * segments), checks the query against the agreement and the differencing guard, reserves its
- * privacy budget, runs the PSI step to get one mask per group over the value holder's records,
- * folds the value holder's ciphertexts under those masks, blinds and re-randomises the totals,
+ * segments), checks the query against the agreement, reserves its privacy budget, runs the PSI
+ * step to get one mask per group over the value holder's records, checks the matched sets against
+ * the differencing guard (refunding its reservation when the guard refuses: nothing was released), folds the value holder's ciphertexts under those masks, blinds and re-randomises the totals,
  * and — from the value holder's noisy, blinded answer — releases counts (noised here), sums,
  * means and histograms with noise scales and 95 % intervals, suppressing small groups.
  */
@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createAggregator, decodeResultValues, maskCount, unblind, type Aggregator } from '../../protocols/he/index.js';
 import { aggregateTermsOf, checkAggregateColumnsAllowed, checkAggregateGroups } from '../agreements/aggregate-policy.js';
 import { oprfKeyEpochForRun } from '../agreements/model.js';
-import { checkDailyQueryLimit, checkQueryAllowed } from '../agreements/policy.js';
+import { checkQueryAllowed } from '../agreements/policy.js';
 import { getAgreement } from '../agreements/store.js';
 import { idNormsForRows } from '../datasets/store.js';
 import { asMofangError, MofangError } from '../errors.js';
@@ -18,7 +18,7 @@ import { saveScoreSet, type GroupRelease, type ScoreSet } from '../scores/joint-
 import type { AggregateRequestMsg } from '../peer/wire.js';
 import { checkDifferencing, recordReleasedGroups, type GuardedGroup } from '../privacy/differencing.js';
 import { lossView, perQueryLoss, refundReservation, reserveBudget } from '../privacy/ledger.js';
-import { fingerprintKey, fingerprints } from '../privacy/set-codec.js';
+import { fingerprints } from '../privacy/set-codec.js';
 import { asPeerError } from './aggregate-errors.js';
 import { aggregateSetup, planHash } from './aggregate-plan.js';
 import { querierPsi, union } from './aggregate-psi.js';
@@ -30,7 +30,7 @@ import { heChunkBytes, HE_KIND, receiveHeObject, sendHeObject } from './he-frame
 import type { Link } from './link.js';
 import { ownSet } from './own-set.js';
 import { acceptReceipt, makeReceipt } from './receipts.js';
-import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
+import { checkRunRateLimits, finishRun, getRun, insertRun } from './runs.js';
 import { wireEpoch } from './sender-cache.js';
 import { Transcript } from './transcript.js';
 import { querierCancelCheck, receiveAccept, transcribedSend } from './run-io.js';
@@ -55,7 +55,7 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
   const terms = agreement.terms;
   const dataset = terms.parties[agreement.localParty].dataset;
   checkQueryAllowed(agreement, { operation: 'aggregate', localRole: 'querier', peerNodeId: env.peer.nodeId, localDataset: dataset, now });
-  checkDailyQueryLimit(agreement, runsInLastDay(env.db, agreement.id, now));
+  checkRunRateLimits(env.db, agreement, env.limits, now);
   const section = aggregateTermsOf(agreement);
   const columns = checkAggregateColumnsAllowed(agreement, q.columns, q.histogram);
   const own = ownSet(env.db, env.group, dataset);
@@ -87,10 +87,9 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
   if (all.length < terms.minIntersection)
     throw new MofangError('INPUT_BELOW_MINIMUM', `the groups hold fewer records than the agreement's minimum of ${terms.minIntersection}`);
 
-  // Differencing guard, before anything is spent or sent.
-  const key = fingerprintKey(env.identity.keyPem);
-  const guarded: GuardedGroup[] = groups.map((g) => ({ label: g.label, members: fingerprints(key, idNormsForRows(env.db, dataset, g.rows)) }));
-  checkDifferencing(env.db, agreement, guarded, now);
+  // The differencing guard compares matched sets, known after the PSI step (checked there).
+  const key = env.guardKey();
+  const inputs = groups.map((g) => fingerprints(key, idNormsForRows(env.db, dataset, g.rows)));
 
   const runId = randomUUID();
   const sent = membership ? all.length : indices.reduce((n, g) => n + g.length, 0);
@@ -144,6 +143,7 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
   };
   let aggregator: Aggregator | null = null;
   let accepted = false;
+  let guardRefused = false;
   let peerSize: number | null = null;
   try {
     const maxBatch = env.limits.maxBatch;
@@ -175,12 +175,39 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
       'differs from the settings this node derived from the agreement, the query and the partner set size',
     );
 
-    const masks = await querierPsi(
+    const { masks, matched } = await querierPsi(
       { env, link, transcript, send, maxBatch, checkCancelled, progress: (done, total) => q.job?.progress('exchange', done, total) },
       { points: own.points, groups: indices, membership, m, digestLength: length, keyEpoch: accept.keyEpoch, agreementId: agreement.id, runId },
     );
     clock.psiDone();
     const counts = masks.map(maskCount);
+    // Groups below minIntersection are withheld (releaseGroups); the others must pass the guard.
+    const guarded: GuardedGroup[] = groups.map((g, i) => ({
+      label: g.label,
+      input: inputs[i],
+      matched: matched
+        ? fingerprints(
+            key,
+            idNormsForRows(
+              env.db,
+              dataset,
+              Array.from(matched[i], (p) => own.rows[p]),
+            ),
+          )
+        : null,
+      count: counts[i],
+    }));
+    try {
+      checkDifferencing(
+        env.db,
+        agreement,
+        guarded.filter((g) => g.count >= terms.minIntersection),
+        now,
+      );
+    } catch (err) {
+      guardRefused = true;
+      throw err;
+    }
     // Drawn now, not when the reply arrives: the sampler's time must not depend on it.
     const noise = env.noise ?? secureNoise;
     const countNoise = counts.map(() => noise(setup.countNoise));
@@ -238,6 +265,7 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
       counts,
       totals,
       minGroupSize: section.minGroupSize,
+      minIntersection: terms.minIntersection,
       countNoise,
     });
     if (q.rank) released = q.rank(released);
@@ -306,8 +334,14 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
       link.end();
       await link.closed();
       finishRun(env.db, runId, { status: 'failed', peerSize, errorCode: e.code, errorMessage: e.message, stats: link.stats });
-      // Stopped before the value holder accepted: nothing of its data was exchanged, nothing released.
-      if (!accepted) refundReservation(env.db, env.audit, runId, q.actor, `the run stopped before ${env.peer.name} accepted it: ${e.code}`);
+      // Stopped before the value holder accepted (nothing of its data was exchanged), or refused by
+      // the guard before anything was released: this node spent nothing.
+      if (!accepted || guardRefused) {
+        const reason = guardRefused
+          ? 'the differencing guard refused the groups before anything was released'
+          : `the run stopped before ${env.peer.name} accepted it`;
+        refundReservation(env.db, env.audit, runId, q.actor, `${reason}: ${e.code}`);
+      }
       env.audit.append({
         actor: q.actor,
         action: e.code === 'JOB_CANCELLED' ? 'run.cancelled' : 'run.failed',

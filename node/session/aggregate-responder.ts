@@ -10,7 +10,7 @@ import { addNoise, createValueHolder, encodeResultValues, type ValueHolder } fro
 import { digestLength } from '../../protocols/psi/index.js';
 import { checkAggregateColumnsAllowed, checkAggregateColumnsAvailable, checkAggregateGroups } from '../agreements/aggregate-policy.js';
 import { otherParty, oprfKeyEpochForRun } from '../agreements/model.js';
-import { checkDailyQueryLimit, checkQueryAllowed } from '../agreements/policy.js';
+import { checkQueryAllowed } from '../agreements/policy.js';
 import { getAgreement } from '../agreements/store.js';
 import { getDataset } from '../datasets/store.js';
 import { asMofangError, MofangError } from '../errors.js';
@@ -26,7 +26,7 @@ import { expectFrame, requireField, sendAbort } from './frames.js';
 import { heChunkBytes, HE_KIND, receiveHeObject, sendHeObject } from './he-frames.js';
 import type { Link } from './link.js';
 import { ownSetInfo } from './own-set.js';
-import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
+import { checkRunRateLimits, finishRun, getRun, insertRun } from './runs.js';
 import { heartbeat as beat, responderCancelCheck, responderReceipts, RESPONDER_OUTSIDER_FIELDS, transcribedSend } from './run-io.js';
 import { wireEpoch } from './sender-cache.js';
 import type { Transcript } from './transcript.js';
@@ -94,7 +94,7 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
     const terms = agreement.terms;
     const dataset = terms.parties[agreement.localParty].dataset;
     checkQueryAllowed(agreement, { operation: 'aggregate', localRole: 'responder', peerNodeId: env.peer.nodeId, localDataset: dataset, now });
-    checkDailyQueryLimit(agreement, runsInLastDay(env.db, agreement.id, now));
+    checkRunRateLimits(env.db, agreement, env.limits, now);
     const querier = otherParty(agreement.localParty);
     const membership = terms.outputs.enrich.includes(querier);
     requireField(

@@ -18,7 +18,7 @@ import {
   type MatchPairs,
 } from '../../protocols/psi/index.js';
 import { labelAttribute, oprfKeyEpochForRun } from '../agreements/model.js';
-import { checkDailyQueryLimit, checkLabelsAllowed, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
+import { checkLabelsAllowed, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
 import { getAgreement } from '../agreements/store.js';
 import { writeJointAttribute } from '../datasets/store.js';
 import { asMofangError, MofangError } from '../errors.js';
@@ -29,7 +29,7 @@ import { wireEpoch } from './sender-cache.js';
 import type { Link } from './link.js';
 import { ownSet } from './own-set.js';
 import { acceptReceipt, makeReceipt } from './receipts.js';
-import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
+import { checkRunRateLimits, finishRun, getRun, insertRun } from './runs.js';
 import { Transcript } from './transcript.js';
 import { querierCancelCheck, receiveAccept, transcribedSend } from './run-io.js';
 import { psiProgress } from './psi-progress.js';
@@ -49,7 +49,7 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
   const terms = agreement.terms;
   const dataset = terms.parties[agreement.localParty].dataset;
   checkQueryAllowed(agreement, { operation: req.operation, localRole: 'querier', peerNodeId: env.peer.nodeId, localDataset: dataset, now });
-  checkDailyQueryLimit(agreement, runsInLastDay(env.db, agreement.id, now));
+  checkRunRateLimits(env.db, agreement, env.limits, now);
   const columns = req.operation === 'enrich' ? checkLabelsAllowed(agreement, req.labels ?? (terms.labels ?? []).map((l) => l.column)) : [];
   const expectedEpoch = wireEpoch(oprfKeyEpochForRun(terms, req.operation, agreement.localParty, now));
   const own = ownSet(env.db, env.group, dataset);

@@ -20,7 +20,7 @@ import {
   type LabelColumn,
 } from '../../protocols/psi/index.js';
 import { otherParty, oprfKeyEpochForRun } from '../agreements/model.js';
-import { checkDailyQueryLimit, checkLabelColumnsAvailable, checkLabelsAllowed, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
+import { checkLabelColumnsAvailable, checkLabelsAllowed, checkQueryAllowed, checkResultReleasable } from '../agreements/policy.js';
 import { getAgreement } from '../agreements/store.js';
 import { getDataset } from '../datasets/store.js';
 import { asMofangError, MofangError } from '../errors.js';
@@ -30,7 +30,7 @@ import { batches, labelRunContext, POINT_BYTES, type SessionEnv } from './env.js
 import { labelValues } from './label-source.js';
 import type { Link } from './link.js';
 import { ownSetInfo } from './own-set.js';
-import { finishRun, getRun, insertRun, runsInLastDay } from './runs.js';
+import { checkRunRateLimits, finishRun, getRun, insertRun } from './runs.js';
 import { heartbeat as beat, responderCancelCheck, responderReceipts, RESPONDER_OUTSIDER_FIELDS, transcribedSend } from './run-io.js';
 import { wireEpoch } from './sender-cache.js';
 import { Transcript } from './transcript.js';
@@ -73,7 +73,7 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     const terms = agreement.terms;
     const dataset = terms.parties[agreement.localParty].dataset;
     checkQueryAllowed(agreement, { operation, localRole: 'responder', peerNodeId: env.peer.nodeId, localDataset: dataset, now });
-    checkDailyQueryLimit(agreement, runsInLastDay(env.db, agreement.id, now));
+    checkRunRateLimits(env.db, agreement, env.limits, now);
     if (operation !== 'enrich' && start.labelColumns.length > 0) throw new MofangError('OPERATION_NOT_ALLOWED', 'labels are delivered by enrich only');
     const columns: LabelColumn[] = checkLabelsAllowed(agreement, start.labelColumns);
     if (columns.length > 0) checkLabelColumnsAvailable(agreement, getDataset(env.db, dataset).columns);
