@@ -55,9 +55,12 @@ describe('privacy budget ledger', () => {
     const err = refusal(() => reserve(node, 'run-10'));
     expect(err.code).toBe('PRIVACY_BUDGET_EXHAUSTED');
     expect(err.message).toContain(
-      `agreement ${agreement.id}: privacy budget period 682 (2026-01-07T00:00:00.000Z to 2026-02-06T00:00:00.000Z) of data pair (peer ${agreement.peerNodeId}, our dataset customers, their dataset subscribers)`,
+      `agreement ${agreement.id}: privacy budget period 682 (2026-01-07T00:00:00.000Z to 2026-02-06T00:00:00.000Z) cannot pay for this query`,
     );
     expect(err.message).toContain("epsilon: 10 spent + 1 requested = 11 exceeds the period's budget of 10");
+    expect(err.message).toContain(
+      `Spent counts every agreement over data pair (peer ${agreement.peerNodeId}, our dataset customers, their dataset subscribers)`,
+    );
     expect(err.details).toMatchObject({
       agreementId: agreement.id,
       pair: { peerNodeId: agreement.peerNodeId, localDataset: 'customers', peerDataset: 'subscribers' },

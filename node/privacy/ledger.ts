@@ -121,7 +121,7 @@ export function reserveBudget(db: Db, audit: AuditSink, r: Reservation): BudgetS
   audit.append({ actor: r.actor, action: 'privacy.refused', subject: r.runId, details: { ...describe(s), role: r.role, requested: lossView(request) } });
   throw new MofangError(
     'PRIVACY_BUDGET_EXHAUSTED',
-    `agreement ${r.agreement.id}: privacy budget period ${s.period} (${s.periodStart} to ${s.periodEnd}) of data pair ${describePair(s.pair)} cannot pay for this query: ${outcome.check.reason}, counting what every agreement over the pair spent (this one ${lossView(s.agreementSpent).epsilon}); the next period starts ${s.periodEnd}`,
+    `agreement ${r.agreement.id}: privacy budget period ${s.period} (${s.periodStart} to ${s.periodEnd}) cannot pay for this query: ${outcome.check.reason}; the next period starts ${s.periodEnd}. Spent counts every agreement over data pair ${describePair(s.pair)} (this one: ε ${lossView(s.agreementSpent).epsilon})`,
     {
       agreementId: r.agreement.id,
       pair: s.pair,

@@ -102,6 +102,7 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
     peerNodeId: env.peer.nodeId,
     dataset,
     localSize: all.length,
+    startedAt: now,
   });
   try {
     reserveBudget(env.db, env.audit, { agreement, runId, role: 'querier', actor: q.actor, now });

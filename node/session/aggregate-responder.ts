@@ -125,6 +125,7 @@ export async function runAggregateResponder(env: SessionEnv, link: Link, start: 
       peerNodeId: env.peer.nodeId,
       dataset,
       localSize: m,
+      startedAt: now,
     });
     runId = start.runId;
     // Both nodes keep a ledger: ours is charged before any of our data is touched.

@@ -68,6 +68,7 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
     peerNodeId: env.peer.nodeId,
     dataset,
     localSize: n,
+    startedAt: now,
   });
   env.audit.append({
     actor: req.actor,
