@@ -89,7 +89,16 @@ export async function runResponder(env: SessionEnv, link: Link): Promise<void> {
     const maxBatch = Math.min(start.maxBatch, env.limits.maxBatch);
     // A cached epoch key only where the querier may learn membership anyway (docs/protocol-psi.md).
     const keyEpoch = wireEpoch(oprfKeyEpochForRun(terms, operation, otherParty(agreement.localParty), now));
-    insertRun(env.db, { id: start.runId, agreementId: agreement.id, operation, role: 'responder', peerNodeId: env.peer.nodeId, dataset, localSize: m, startedAt: now });
+    insertRun(env.db, {
+      id: start.runId,
+      agreementId: agreement.id,
+      operation,
+      role: 'responder',
+      peerNodeId: env.peer.nodeId,
+      dataset,
+      localSize: m,
+      startedAt: now,
+    });
     runId = start.runId;
     env.audit.append({
       actor,

@@ -50,7 +50,17 @@ export function insertRun(db: Db, run: NewRun): void {
     db.prepare(
       `INSERT INTO runs (id, job_id, agreement_id, operation, role, peer_node_id, status, dataset, local_size, started_at)
        VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
-    ).run(run.id, run.jobId ?? null, run.agreementId, run.operation, run.role, run.peerNodeId, run.dataset, run.localSize, (run.startedAt ?? new Date()).toISOString());
+    ).run(
+      run.id,
+      run.jobId ?? null,
+      run.agreementId,
+      run.operation,
+      run.role,
+      run.peerNodeId,
+      run.dataset,
+      run.localSize,
+      (run.startedAt ?? new Date()).toISOString(),
+    );
   } catch (err) {
     if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
       throw new MofangError('PEER_MESSAGE_INVALID', `run id ${run.id} was already used`);
