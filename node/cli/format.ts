@@ -118,7 +118,7 @@ export function printAgreement(a: AgreementView): void {
  * The data pair block of `agreements show` and `accept`: budget, released-group memory and the rate
  * limit are shared with every other agreement over the same two datasets, so the reviewer sees them.
  */
-function pairLines(a: AgreementView): string[] {
+export function pairLines(a: AgreementView): string[] {
   const p = a.pair;
   if (!p) return [];
   const lines = [
