@@ -113,6 +113,10 @@ describe('one privacy ledger per data pair, and a guard on matched sets', () => 
     expect(await refusal(query(second, { 'S+T': [...S, target] }))).toMatch(
       new RegExp(`^QUERY_TOO_SIMILAR: group 1 \\('S\\+T'\\) differs from group 'S' released by run \\S+ under agreement ${first}`),
     );
+    // The telco learns that the guard refused, not the bank's group labels.
+    const atTelco = nodes.telco.listRuns({ limit: 1 })[0];
+    expect(atTelco).toMatchObject({ status: 'failed', errorCode: 'QUERY_TOO_SIMILAR' });
+    expect(atTelco.errorMessage).not.toContain('S+T');
     // Refused before anything was released: the bank's ledger spent nothing on it.
     expect(nodes.bank.privacyBudget(second).spent.epsilon).toBe('1');
     expect(nodes.bank.listAudit({ limit: 1000, action: 'privacy.refunded' }).at(-1)?.details).toMatchObject({

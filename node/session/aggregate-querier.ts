@@ -331,7 +331,8 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
     const e = asMofangError(err);
     aggregator?.dispose();
     if (getRun(env.db, runId).status === 'running') {
-      await sendAbort(link, e);
+      // The guard's message names our group labels, which never go to the partner.
+      await sendAbort(link, guardRefused ? new MofangError(e.code, "the querier's differencing guard refused the groups; nothing was released") : e);
       link.end();
       await link.closed();
       finishRun(env.db, runId, { status: 'failed', peerSize, errorCode: e.code, errorMessage: e.message, stats: link.stats });
