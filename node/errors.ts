@@ -67,7 +67,10 @@ export const ERRORS = {
 
   // Queries
   RESULT_BELOW_MINIMUM: { http: 422, summary: "The result is below the agreement's minimum intersection size and is withheld." },
-  QUERY_LIMIT_REACHED: { http: 429, summary: "The agreement's daily query limit is reached." },
+  QUERY_LIMIT_REACHED: {
+    http: 429,
+    summary: "The agreement's daily query limit (counted over every agreement on its data pair) or the node's cap per peer is reached.",
+  },
   INPUT_BELOW_MINIMUM: { http: 422, summary: "An input set is smaller than the agreement's minimum." },
   LIMIT_EXCEEDED: { http: 413, summary: 'A size or count limit was exceeded.' },
   JOB_NOT_FOUND: { http: 404, summary: 'No job with this id.' },
@@ -77,12 +80,13 @@ export const ERRORS = {
   RUN_FAILED: { http: 500, summary: 'The protocol run failed; the reason is included.' },
   PRIVACY_BUDGET_EXHAUSTED: {
     http: 429,
-    summary: "The query would overspend the agreement's privacy budget for the period; agreement, period, spent, requested and total are named.",
+    summary:
+      "The query would overspend the agreement's privacy budget for the period, counting what every agreement over the same data pair spent; agreement, period, pair, spent, requested and total are named.",
   },
   QUERY_TOO_SIMILAR: {
     http: 422,
     summary:
-      'A group differs from a group released earlier in the budget period (or from another group of the query) by fewer records than the minimum group size.',
+      "A group's matched records differ, or may differ, from a group released earlier on the data pair in the budget period, from a union of such groups, or from another group of the query, by fewer records than the minimum group size.",
   },
 
   // Audit

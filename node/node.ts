@@ -24,7 +24,8 @@ import type {
 } from './api/services.js';
 import { checkAggregateJobOptions } from './jobs/aggregate-options.js';
 import { getScoreSet, listScoreSets, type ScoreSet } from './scores/joint-scores.js';
-import { budgetView, type BudgetView } from './privacy/budget-view.js';
+import { budgetView, pairSummary, type BudgetView } from './privacy/budget-view.js';
+import { guardKey } from './privacy/guard-key.js';
 import { draftTerms, labelColumnIssues, otherParty } from './agreements/model.js';
 import { aggregateColumnIssues } from './agreements/aggregate-terms.js';
 import { signTerms } from './agreements/signing.js';
@@ -168,6 +169,7 @@ export class MofangNode implements NodeServices {
       identity: this.identity,
       audit: this.audit,
       limits: this.config.limits,
+      guardKey: () => guardKey(join(this.config.node.dataDir, 'privacy-guard.key'), this.db, this.identity.keyPem),
       peer,
       now: this.now,
     };
@@ -333,7 +335,8 @@ export class MofangNode implements NodeServices {
   }
 
   getAgreement(id: string): AgreementView {
-    return this.view(getAgreement(this.db, id));
+    const a = getAgreement(this.db, id);
+    return { ...this.view(a), pair: pairSummary(this.db, a, this.now()) };
   }
 
   private view(a: StoredAgreement): AgreementView {

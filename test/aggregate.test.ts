@@ -4,7 +4,7 @@
  * grouped results, histograms, suppression, budget refusals (also after a restart), overflow and
  * policy refusals, and hostile homomorphic frames.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AggregateProposal } from '../node/api/services.js';
 import { normaliseIdentifier } from '../node/datasets/normalise.js';
 import { MofangNode } from '../node/node.js';
@@ -15,6 +15,8 @@ import { groupByAttribute } from '../node/session/group-source.js';
 import type { Link } from '../node/session/link.js';
 import { matchedSpendByCity, readCsv, type CityTruth } from './support/synthetic-truth.js';
 import { agree, operator, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
+
+const DAY_MS = 86_400_000;
 
 const AGGREGATE: AggregateProposal = {
   columns: [{ column: 'monthly_spend', min: 0, max: 500, scale: 2, buckets: [100, 300] }],
@@ -43,6 +45,11 @@ describe('aggregate queries between a bank and a telco node', () => {
     truth = { byCity: matchedSpendByCity(nodes.data) };
   }, 60_000);
   afterAll(() => nodes?.stop());
+  // Every test's agreements share the bank–telco data pair, whose budget, released groups and rate
+  // limit carry over between agreements: each test starts in a fresh budget period of the pair.
+  beforeEach(() => {
+    nodes.clock.offsetMs += 31 * DAY_MS;
+  });
 
   const run = async (
     agreementId: string,
@@ -96,7 +103,13 @@ describe('aggregate queries between a bank and a telco node', () => {
       transcriptHash: nodes.bank.getRun(set.runId).transcriptHash,
     });
     for (const node of [nodes.bank, nodes.telco]) {
-      expect(node.privacyBudget(agreementId)).toMatchObject({ period: 0, spent: { epsilon: '1' }, total: { epsilon: '3' }, queriesLeft: 2 });
+      // Periods are counted from the epoch for every agreement over the pair (docs/privacy.md).
+      expect(node.privacyBudget(agreementId)).toMatchObject({
+        period: Math.floor(nodes.clock.now().getTime() / (30 * DAY_MS)),
+        spent: { epsilon: '1' },
+        total: { epsilon: '3' },
+        queriesLeft: 2,
+      });
       expect(node.listAudit({ limit: 1000, action: 'privacy.spend' }).map((e) => e.subject)).toContain(set.runId);
     }
   }, 120_000);
@@ -259,7 +272,9 @@ describe('aggregate queries between a bank and a telco node', () => {
     const refused = await run(agreementId, { columns: ['monthly_spend'] });
     expect(refused.error).toMatchObject({ code: 'PRIVACY_BUDGET_EXHAUSTED' });
     expect(refused.error!.message).toMatch(
-      new RegExp(`agreement ${agreementId}: privacy budget period 0 .*epsilon: 2 spent \\+ 1 requested = 3 exceeds the period's budget of 2`),
+      new RegExp(
+        `agreement ${agreementId}: privacy budget period ${Math.floor(nodes.clock.now().getTime() / (30 * DAY_MS))} .*epsilon: 2 spent \\+ 1 requested = 3 exceeds the period's budget of 2`,
+      ),
     );
     expect(refused.runIds).toHaveLength(1);
     // Refused by the bank's own ledger: the telco never saw the run.

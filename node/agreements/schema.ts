@@ -57,6 +57,20 @@ CREATE TABLE agreement_outbox (
 CREATE INDEX agreement_outbox_due ON agreement_outbox (state, next_attempt_at);
 `;
 
+/**
+ * SET assignments of a row's data pair — peer node id, our dataset, their dataset — from the
+ * agreement whose id is `agreementIdColumn`: the one place where SQL outside this folder (a data
+ * migration of the privacy ledger) learns how a pair is read from the agreements table.
+ */
+export function agreementPairAssignments(agreementIdColumn: string): string {
+  const of = (expr: string) => `(SELECT ${expr} FROM agreements a WHERE a.id = ${agreementIdColumn})`;
+  return [
+    `  peer_node_id  = coalesce(${of('a.peer_node_id')}, ''),`,
+    `  local_dataset = coalesce(${of("json_extract(a.terms, '$.parties.' || a.local_party || '.dataset')")}, ''),`,
+    `  peer_dataset  = coalesce(${of("json_extract(a.terms, '$.parties.' || CASE a.local_party WHEN 'proposer' THEN 'acceptor' ELSE 'proposer' END || '.dataset')")}, '')`,
+  ].join('\n');
+}
+
 /** The agreements domain's migration steps (see node/store/migrations.ts). */
 export const AGREEMENT_MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: AGREEMENT_SCHEMA_V1 },

@@ -178,6 +178,20 @@ export const ProposeInput = Type.Object(
 
 const Signature = Type.Object({ signer: Type.String(), signature: Type.String(), at: Timestamp });
 
+const DataPair = Type.Object(
+  { peerNodeId: Type.String(), localDataset: Type.String(), peerDataset: Type.String() },
+  { description: "The data pair seen from this node: the peer, this node's dataset, the peer's dataset (docs/privacy.md, The pair ledger)." },
+);
+const PairLoss = Type.Object({ epsilon: Type.String(), delta: Type.String() });
+const PairSummary = Type.Object(
+  {
+    pair: DataPair,
+    others: Type.Array(Type.Object({ id: Type.String(), title: Type.String(), status: AgreementStatus, createdAt: Timestamp })),
+    budget: Nullable(Type.Object({ periodStart: Timestamp, periodEnd: Timestamp, spent: PairLoss, total: PairLoss })),
+  },
+  { description: "The other agreements over the same data pair and the pair's spend in the current period (GET /v1/agreements/:id only)." },
+);
+
 export const AgreementView = Type.Object({
   id: Type.String(),
   status: AgreementStatus,
@@ -204,6 +218,7 @@ export const AgreementView = Type.Object({
       { description: 'Whether the peer has been told of our acceptance or revocation; absent when there is nothing to tell.' },
     ),
   ),
+  pair: Type.Optional(PairSummary),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -413,10 +428,12 @@ export const ScoreSetQuery = Type.Object(
 const Loss = Type.Object({ epsilon: Type.String(), delta: Type.String() });
 export const BudgetView = Type.Object({
   agreementId: Type.String(),
+  pair: DataPair,
   period: Type.Integer(),
   periodStart: Timestamp,
   periodEnd: Timestamp,
   spent: Loss,
+  agreementSpent: Loss,
   total: Loss,
   perQuery: Loss,
   queriesLeft: Type.Number(),

@@ -7,7 +7,7 @@ import type { TreeService } from '../insight/tree/service.js';
 import type { Insight } from '../insight/insight.js';
 import type { AggregateJobOptions, JobKind, JobStatus, JobView } from '../jobs/store.js';
 import type { ScoreSet } from '../scores/joint-scores.js';
-import type { BudgetView } from '../privacy/budget-view.js';
+import type { BudgetView, PairSummary } from '../privacy/budget-view.js';
 import type { RunView } from '../session/runs.js';
 
 export type { ScoreSet, BudgetView, RunView };
@@ -130,6 +130,8 @@ export interface AgreementView {
     lastErrorCode: string | null;
     deliveredAt: string | null;
   };
+  /** The other agreements and the spend on the same data pair (single-agreement reads only). */
+  pair?: PairSummary;
   createdAt: string;
   updatedAt: string;
 }

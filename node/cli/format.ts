@@ -111,6 +111,28 @@ export function agreementLines(a: AgreementView): string[] {
 
 export function printAgreement(a: AgreementView): void {
   for (const line of agreementLines(a)) console.log(line);
+  for (const line of pairLines(a)) console.log(line);
+}
+
+/**
+ * The data pair block of `agreements show` and `accept`: budget, released-group memory and the rate
+ * limit are shared with every other agreement over the same two datasets, so the reviewer sees them.
+ */
+export function pairLines(a: AgreementView): string[] {
+  const p = a.pair;
+  if (!p) return [];
+  const lines = [
+    `Data pair (shared by every agreement between these two datasets):`,
+    `  pair:             peer ${p.pair.peerNodeId}, our dataset ${untrustedText(p.pair.localDataset)}, their dataset ${untrustedText(p.pair.peerDataset)}`,
+    `  other agreements: ${p.others.length === 0 ? 'none' : p.others.length}`,
+    ...p.others.map((o) => `    ${o.id} ${o.status} (created ${o.createdAt}) — ${untrustedText(o.title)}`),
+  ];
+  if (p.budget) {
+    lines.push(
+      `  spent this period: ε ${p.budget.spent.epsilon}, δ ${p.budget.spent.delta} of this agreement's ε ${p.budget.total.epsilon}, δ ${p.budget.total.delta} (${p.budget.periodStart} to ${p.budget.periodEnd})`,
+    );
+  }
+  return lines;
 }
 
 /** What `accept` / `revoke` add when the peer has not (yet) been told. */
@@ -189,6 +211,9 @@ export function printBudget(b: BudgetView): void {
   console.log(`Privacy budget of agreement ${b.agreementId}, period ${b.period} (${b.periodStart} to ${b.periodEnd})`);
   console.log(
     `  ε spent ${b.spent.epsilon} of ${b.total.epsilon}${b.total.delta !== '0' ? `; δ spent ${b.spent.delta} of ${b.total.delta}` : ''}; ${b.queriesLeft} more queries at ε ${b.perQuery.epsilon} each`,
+  );
+  console.log(
+    `  spent on data pair (peer ${b.pair.peerNodeId}, our dataset ${untrustedText(b.pair.localDataset)}, their dataset ${untrustedText(b.pair.peerDataset)}) by every agreement over it; this agreement ε ${b.agreementSpent.epsilon}`,
   );
 }
 

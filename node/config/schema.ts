@@ -86,6 +86,13 @@ export const ConfigSchema = Type.Object(
         maxBatch: Type.Integer({ minimum: 1, maximum: 65_536, default: 4096, description: 'Largest batch of group elements in one peer message.' }),
         maxSetSize: Type.Integer({ minimum: 1, maximum: 1_000_000_000, default: 50_000_000, description: 'Largest set a peer may announce for one run.' }),
         peerTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000, description: 'A peer silent for this long fails the run.' }),
+        peerQueriesPerDay: Type.Integer({
+          minimum: 1,
+          maximum: 1_000_000,
+          default: 1000,
+          description:
+            'Runs this node takes part in with any one peer per rolling 24 hours, over every agreement and dataset and in either role (docs/privacy.md, The pair ledger).',
+        }),
         connections: Type.Object(
           {
             perAddress: Type.Integer({

@@ -50,6 +50,11 @@ export const DEMO_MARKER = '.mofang-demo';
 const MIN_INTERSECTION = 100;
 const MIN_INPUT_SIZE = 100;
 /**
+ * The score agreement's minIntersection: every scored segment's matched customers must reach it
+ * (not only their union), and the smaller age segment holds about a third of the overlap.
+ */
+const SCORE_MIN_INTERSECTION = 20;
+/**
  * Smallest bank file whose two age segments (under 40: 22 of the 68 synthetic ages, ≈ 32 %) both
  * reach MIN_INPUT_SIZE: at 500 rows the smaller expects ≈ 162 customers, 6 standard deviations
  * above 100.
@@ -216,7 +221,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         peerDataset: 'subscribers',
         idKind: 'phone',
         operations: ['overlap', 'aggregate'],
-        minIntersection: MIN_INTERSECTION,
+        minIntersection: SCORE_MIN_INTERSECTION,
         expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
         aggregate: {
           columns: [{ column: 'monthly_spend', min: 0, max: 500, scale: 2 }],

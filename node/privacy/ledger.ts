@@ -1,8 +1,16 @@
 /**
- * The privacy-budget ledger of one node. Each agreement with an aggregate section has a budget
- * (ε, and δ for the Gaussian mechanism) per period of `budget.periodDays` days from its createdAt.
+ * The privacy-budget ledger of one node, kept per data pair (pair.ts): every agreement with an
+ * aggregate section spends from the budget of its pair — the peer, our dataset, their dataset —
+ * so a second agreement over the same two datasets starts with what the first has spent.
+ *
+ * Periods are fixed UTC windows of the agreement's `budget.periodDays` days counted from the Unix
+ * epoch (1970-01-01T00:00:00Z), not from an agreement's creation: creating an agreement never
+ * starts a fresh period. A run's spend must fit the current agreement's budget counted over
+ * everything the pair spent in that window, by every agreement (the pair's spend is never less
+ * than the agreement's own, so this is the stricter of the two checks).
+ *
  * Both nodes keep their own ledger and reserve before a run, in one IMMEDIATE transaction that
- * reads the period's spend, checks it, and writes the reservation and its audit entry — so two
+ * reads the window's spend, checks it, and writes the reservation and its audit entry — so two
  * concurrent runs cannot both pass the check, and state and audit cannot diverge.
  *
  * Amounts are exact integers: micro-ε (ε · 10⁶) and nano-δ (δ · 10⁹); the terms only admit values
@@ -13,15 +21,22 @@ import { aggregateTermsOf } from '../agreements/aggregate-policy.js';
 import type { AuditSink, StoredAgreement } from '../agreements/store.js';
 import { MofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
+import { type DataPair, PAIR_WHERE, dataPair, describePair, pairParams } from './pair.js';
+
+/** Where every pair's periods are counted from. */
+const PERIOD_ORIGIN = '1970-01-01T00:00:00.000Z';
 
 export interface BudgetState {
   agreementId: string;
-  /** Period index from the agreement's createdAt, and its bounds. */
+  pair: DataPair;
+  /** Period index from the epoch in periods of the agreement's periodDays, and its bounds. */
   period: number;
   periodStart: string;
   periodEnd: string;
-  /** Reserved in this period so far (refunds excluded), and the period's budget. */
+  /** Reserved on the pair in this period so far, by every agreement (refunds excluded), and the period's budget. */
   spent: PrivacyLoss;
+  /** The part of `spent` reserved under this agreement. */
+  agreementSpent: PrivacyLoss;
   total: PrivacyLoss;
 }
 
@@ -40,37 +55,43 @@ export function perQueryLoss(agreement: StoredAgreement): PrivacyLoss {
   return privacyLoss(section.epsilonPerQuery, section.deltaPerQuery ?? 0);
 }
 
-/** The budget period of the agreement containing `now` (protocols/dp periodOf). */
+/** The budget period containing `now`: a window of the agreement's periodDays from the epoch. */
 export function budgetPeriod(agreement: StoredAgreement, now: Date): { index: number; start: string; end: string } {
-  return periodOf(aggregateTermsOf(agreement).budget, agreement.terms.createdAt, now);
+  return periodOf(aggregateTermsOf(agreement).budget, PERIOD_ORIGIN, now);
 }
 
 /**
- * The agreement's budget in the period containing `now`.
+ * The pair's spend against the agreement's budget in the period containing `now`.
  *
  * @example budgetState(db, agreement, new Date()).spent.epsilonMicro
  */
 export function budgetState(db: Db, agreement: StoredAgreement, now: Date): BudgetState {
   const policy = budgetPolicy(aggregateTermsOf(agreement).budget);
   const period = budgetPeriod(agreement, now);
+  const pair = dataPair(agreement);
   const row = db
     .prepare(
-      'SELECT coalesce(sum(micro_epsilon), 0) AS e, coalesce(sum(nano_delta), 0) AS d FROM privacy_spends WHERE agreement_id = ? AND period = ? AND refunded = 0',
+      `SELECT coalesce(sum(micro_epsilon), 0) AS e, coalesce(sum(nano_delta), 0) AS d,
+              coalesce(sum(CASE WHEN agreement_id = ? THEN micro_epsilon END), 0) AS ae,
+              coalesce(sum(CASE WHEN agreement_id = ? THEN nano_delta END), 0) AS ad
+       FROM privacy_spends WHERE ${PAIR_WHERE} AND created_at >= ? AND created_at < ? AND refunded = 0`,
     )
-    .get(agreement.id, period.index) as { e: number; d: number };
+    .get(agreement.id, agreement.id, ...pairParams(pair), period.start, period.end) as { e: number; d: number; ae: number; ad: number };
   return {
     agreementId: agreement.id,
+    pair,
     period: period.index,
     periodStart: period.start,
     periodEnd: period.end,
     spent: { epsilonMicro: row.e, deltaNano: row.d },
+    agreementSpent: { epsilonMicro: row.ae, deltaNano: row.ad },
     total: policy.total,
   };
 }
 
 /**
- * Reserves the agreement's per-query ε (and δ) for `runId`, or throws PRIVACY_BUDGET_EXHAUSTED
- * naming the agreement, period, spent, requested and total. Both outcomes are audited
+ * Reserves the agreement's per-query ε (and δ) for `runId` on the agreement's data pair, or throws
+ * PRIVACY_BUDGET_EXHAUSTED naming the agreement, pair, period, spent, requested and total. Both outcomes are audited
  * (`privacy.spend`, `privacy.refused`). Reserving the same run twice is a no-op.
  *
  * @example reserveBudget(db, audit, { agreement, runId, role: 'querier', actor, now })
@@ -84,19 +105,12 @@ export function reserveBudget(db: Db, audit: AuditSink, r: Reservation): BudgetS
       if (db.prepare('SELECT 1 FROM privacy_spends WHERE run_id = ?').get(r.runId)) return { state, check: null };
       const check = checkSpend(policy, state.spent, request);
       if (!check.ok) return { state, check };
-      db.prepare('INSERT INTO privacy_spends (run_id, agreement_id, period, role, micro_epsilon, nano_delta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-        r.runId,
-        r.agreement.id,
-        state.period,
-        r.role,
-        request.epsilonMicro,
-        request.deltaNano,
-        r.now.toISOString(),
-      );
-      const after: BudgetState = {
-        ...state,
-        spent: { epsilonMicro: state.spent.epsilonMicro + request.epsilonMicro, deltaNano: state.spent.deltaNano + request.deltaNano },
-      };
+      db.prepare(
+        `INSERT INTO privacy_spends (run_id, agreement_id, period, role, micro_epsilon, nano_delta, created_at, peer_node_id, local_dataset, peer_dataset)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(r.runId, r.agreement.id, state.period, r.role, request.epsilonMicro, request.deltaNano, r.now.toISOString(), ...pairParams(state.pair));
+      const add = (a: PrivacyLoss): PrivacyLoss => ({ epsilonMicro: a.epsilonMicro + request.epsilonMicro, deltaNano: a.deltaNano + request.deltaNano });
+      const after: BudgetState = { ...state, spent: add(state.spent), agreementSpent: add(state.agreementSpent) };
       audit.append({ actor: r.actor, action: 'privacy.spend', subject: r.runId, details: { ...describe(after), role: r.role, requested: lossView(request) } });
       return { state: after, check };
     })
@@ -107,8 +121,17 @@ export function reserveBudget(db: Db, audit: AuditSink, r: Reservation): BudgetS
   audit.append({ actor: r.actor, action: 'privacy.refused', subject: r.runId, details: { ...describe(s), role: r.role, requested: lossView(request) } });
   throw new MofangError(
     'PRIVACY_BUDGET_EXHAUSTED',
-    `agreement ${r.agreement.id}: privacy budget period ${s.period} (${s.periodStart} to ${s.periodEnd}) cannot pay for this query: ${outcome.check.reason}; the next period starts ${s.periodEnd}`,
-    { agreementId: r.agreement.id, period: s.period, periodEnd: s.periodEnd, spent: lossView(s.spent), requested: lossView(request), total: lossView(s.total) },
+    `agreement ${r.agreement.id}: privacy budget period ${s.period} (${s.periodStart} to ${s.periodEnd}) cannot pay for this query: ${outcome.check.reason}; the next period starts ${s.periodEnd}. Spent counts every agreement over data pair ${describePair(s.pair)} (this one: ε ${lossView(s.agreementSpent).epsilon})`,
+    {
+      agreementId: r.agreement.id,
+      pair: s.pair,
+      period: s.period,
+      periodEnd: s.periodEnd,
+      spent: lossView(s.spent),
+      agreementSpent: lossView(s.agreementSpent),
+      requested: lossView(request),
+      total: lossView(s.total),
+    },
   );
 }
 
@@ -129,5 +152,13 @@ export function refundReservation(db: Db, audit: AuditSink, runId: string, actor
 }
 
 function describe(s: BudgetState): Record<string, unknown> {
-  return { agreementId: s.agreementId, period: s.period, periodEnd: s.periodEnd, spent: lossView(s.spent), total: lossView(s.total) };
+  return {
+    agreementId: s.agreementId,
+    pair: s.pair,
+    period: s.period,
+    periodEnd: s.periodEnd,
+    spent: lossView(s.spent),
+    agreementSpent: lossView(s.agreementSpent),
+    total: lossView(s.total),
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * Tables owned by the privacy domain (migration 5).
+ * Tables owned by the privacy domain (migrations 5 and 10).
  *
  * `privacy_spends`: one row per aggregate run that reserved budget on this node, in exact integer
  * units (micro-ε, nano-δ), so a period's spend is an integer SUM and never drifts. A row is written
@@ -10,6 +10,7 @@
  * `released_groups`: the querier's record set of every group whose numbers it released, as
  * sorted keyed 48-bit fingerprints, delta-encoded (set-codec.ts), for the differencing guard.
  */
+import { agreementPairAssignments } from '../agreements/schema.js';
 import type { Migration } from '../store/db.js';
 const PRIVACY_SCHEMA_V5 = `
 CREATE TABLE privacy_spends (
@@ -38,5 +39,37 @@ CREATE TABLE released_groups (
 CREATE INDEX released_groups_period ON released_groups (agreement_id, period);
 `;
 
+/**
+ * Version 10: one ledger per data pair (pair.ts). Both tables gain the pair — peer node id, our
+ * dataset, their dataset — filled for existing rows from their agreement, so what earlier
+ * agreements spent and released counts for every agreement over the same pair. Spends and
+ * released groups are then summed per pair over a time window (created_at), not per period index.
+ *
+ * `released_groups` also gains what the guard compares after the PSI step: `matched`, the keyed
+ * fingerprints of the group's matched records where this node may know them (the agreement grants
+ * it membership), and `matched_count`, the exact number of matched records. Rows written before
+ * version 10 have neither and are compared by their input sets, as then.
+ */
+const PRIVACY_SCHEMA_V10 = `
+ALTER TABLE privacy_spends ADD COLUMN peer_node_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE privacy_spends ADD COLUMN local_dataset TEXT NOT NULL DEFAULT '';
+ALTER TABLE privacy_spends ADD COLUMN peer_dataset TEXT NOT NULL DEFAULT '';
+UPDATE privacy_spends SET
+${agreementPairAssignments('privacy_spends.agreement_id')};
+CREATE INDEX privacy_spends_pair ON privacy_spends (peer_node_id, local_dataset, peer_dataset, created_at);
+
+ALTER TABLE released_groups ADD COLUMN peer_node_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE released_groups ADD COLUMN local_dataset TEXT NOT NULL DEFAULT '';
+ALTER TABLE released_groups ADD COLUMN peer_dataset TEXT NOT NULL DEFAULT '';
+ALTER TABLE released_groups ADD COLUMN matched BLOB;
+ALTER TABLE released_groups ADD COLUMN matched_count INTEGER;
+UPDATE released_groups SET
+${agreementPairAssignments('released_groups.agreement_id')};
+CREATE INDEX released_groups_pair ON released_groups (peer_node_id, local_dataset, peer_dataset, created_at);
+`;
+
 /** The privacy domain's migration steps (see node/store/migrations.ts). */
-export const PRIVACY_MIGRATIONS: readonly Migration[] = [{ version: 5, sql: PRIVACY_SCHEMA_V5 }];
+export const PRIVACY_MIGRATIONS: readonly Migration[] = [
+  { version: 5, sql: PRIVACY_SCHEMA_V5 },
+  { version: 10, sql: PRIVACY_SCHEMA_V10 },
+];

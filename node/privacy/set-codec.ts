@@ -7,7 +7,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 
-/** A node-local key derived from its private key: stable across restarts, never stored. */
+/** The key earlier versions derived from the node's private key; guard-key.ts keeps it for their rows. */
 export function fingerprintKey(nodeKeyPem: string): Buffer {
   return createHash('sha256').update('mofang/v1/differencing-guard\n').update(nodeKeyPem).digest();
 }
@@ -65,4 +65,34 @@ export function symmetricDifference(a: Float64Array, b: Float64Array, limit = In
     else j++, d++;
   }
   return Math.min(limit, d + (a.length - i) + (b.length - j));
+}
+
+/** |a ∖ b| of two sorted sets, counting no further than `limit`. */
+export function differenceSize(a: Float64Array, b: Float64Array, limit = Infinity): number {
+  let j = 0;
+  let d = 0;
+  for (let i = 0; i < a.length && d < limit; i++) {
+    while (j < b.length && b[j] < a[i]) j++;
+    if (j >= b.length || b[j] !== a[i]) d++;
+  }
+  return Math.min(limit, d);
+}
+
+/** |a ∩ b| of two sorted sets. */
+export function intersectionSize(a: Float64Array, b: Float64Array): number {
+  return a.length - differenceSize(a, b);
+}
+
+/** a ∪ b of two sorted sets, sorted. */
+export function unionOf(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i] < b[j])) out[n++] = a[i++];
+    else if (i >= a.length || b[j] < a[i]) out[n++] = b[j++];
+    else (out[n++] = a[i++]), j++;
+  }
+  return out.subarray(0, n);
 }

@@ -95,8 +95,15 @@ export interface QuerierPsiInput {
   runId: string;
 }
 
-/** Runs the querier's PSI step; returns one mask of m bytes per group. */
-export async function querierPsi(ctx: StepContext, input: QuerierPsiInput): Promise<Uint8Array[]> {
+export interface QuerierPsiResult {
+  /** One mask of m bytes per group. */
+  masks: Uint8Array[];
+  /** Membership mode only: per group, the indices into `points` of its records that matched. */
+  matched: Uint32Array[] | null;
+}
+
+/** Runs the querier's PSI step. */
+export async function querierPsi(ctx: StepContext, input: QuerierPsiInput): Promise<QuerierPsiResult> {
   const { m, digestLength: length } = input;
   const context = digestContext(input.agreementId, input.keyEpoch, input.runId);
   const gatherPoints = (indices: Uint32Array) => {
@@ -119,13 +126,14 @@ export async function querierPsi(ctx: StepContext, input: QuerierPsiInput): Prom
     pairs.receiverIndices.forEach((u, k) => (matched[u] = pairs.senderIndices[k]));
     const position = new Map<number, number>();
     all.forEach((i, u) => position.set(i, u));
-    input.groups.forEach((group, g) => {
-      for (const i of group) {
+    const matchedOwn = input.groups.map((group, g) =>
+      group.filter((i) => {
         const s = matched[position.get(i)!];
         if (s >= 0) masks[g][s] = 1;
-      }
-    });
-    return masks;
+        return s >= 0;
+      }),
+    );
+    return { masks, matched: matchedOwn };
   }
   const perGroup: Uint8Array[] = [];
   for (const [g, group] of input.groups.entries()) perGroup.push(await oprfBatches(ctx, gatherPoints(group), g, onDone));
@@ -133,7 +141,7 @@ export async function querierPsi(ctx: StepContext, input: QuerierPsiInput): Prom
   perGroup.forEach((fx, g) => {
     for (const s of matchPairs(digests(fx, context, length), senderDigests, length).senderIndices) masks[g][s] = 1;
   });
-  return masks;
+  return { masks, matched: null };
 }
 
 /** Ascending distinct indices of all groups. */

@@ -1,7 +1,8 @@
 /**
  * The querier's side of an aggregate run (docs/aggregate.md): it holds the groups (its candidate
- * segments), checks the query against the agreement and the differencing guard, reserves its
- * privacy budget, runs the PSI step to get one mask per group over the value holder's records,
+ * segments), checks the query against the agreement, reserves its privacy budget, runs the PSI
+ * step to get one mask per group over the value holder's records, checks the matched sets against
+ * the differencing guard (refunding its reservation when the guard refuses: nothing was released),
  * folds the value holder's ciphertexts under those masks, blinds and re-randomises the totals,
  * and — from the value holder's noisy, blinded answer — releases counts (noised here), sums,
  * means and histograms with noise scales and 95 % intervals, suppressing small groups.
@@ -21,7 +22,7 @@ import { saveScoreSet, type GroupRelease, type ScoreSet } from '../scores/joint-
 import type { AggregateRequestMsg, RunAccept, RunFrame } from '../wire/messages.js';
 import { checkDifferencing, recordReleasedGroups, type GuardedGroup } from '../privacy/differencing.js';
 import { lossView, perQueryLoss, refundReservation, reserveBudget } from '../privacy/ledger.js';
-import { fingerprintKey, fingerprints } from '../privacy/set-codec.js';
+import { fingerprints } from '../privacy/set-codec.js';
 import { asPeerError } from './aggregate-errors.js';
 import { aggregateSetup, planHash, type AggregateSetup } from './aggregate-plan.js';
 import { querierPsi, union } from './aggregate-psi.js';
@@ -63,10 +64,24 @@ export async function runAggregateQuerier(env: SessionEnv, link: Link, q: Aggreg
     const released = await release(env, link, a, exchanged, matched);
     return (await closeQuerierRun(env, link, run, released))!;
   } catch (err) {
-    throw await failQuerierRun(env, link, run, err, (e) => {
-      // Stopped before the value holder accepted: nothing of its data was exchanged, nothing released.
-      if (!a.accepted) refundReservation(env.db, env.audit, a.runId, q.actor, `the run stopped before ${env.peer.name} accepted it: ${e.code}`);
-    });
+    throw await failQuerierRun(
+      env,
+      link,
+      run,
+      err,
+      (e) => {
+        // Stopped before the value holder accepted (nothing of its data was exchanged), or refused by
+        // the guard before anything was released: this node spent nothing.
+        if (!a.accepted || a.guardRefused) {
+          const reason = a.guardRefused
+            ? 'the differencing guard refused the groups before anything was released'
+            : `the run stopped before ${env.peer.name} accepted it`;
+          refundReservation(env.db, env.audit, a.runId, q.actor, `${reason}: ${e.code}`);
+        }
+      },
+      // The guard's message names our group labels, which never go to the partner.
+      (e) => (a.guardRefused ? new MofangError(e.code, "the querier's differencing guard refused the groups; nothing was released") : e),
+    );
   }
 }
 
@@ -84,7 +99,11 @@ interface Admitted extends AdmittedAgreement {
   indices: Uint32Array[];
   membership: boolean;
   request: AggregateRequestMsg;
+  /** Per group, the keyed fingerprints of its input records (the guard's memory, never identifiers). */
+  inputs: Float64Array[];
+  /** Filled by release: what the guard checked, recorded for later runs on the pair. */
   guarded: GuardedGroup[];
+  guardRefused: boolean;
   transcript: Transcript;
   send: (frame: RunFrame) => Promise<void>;
   checkCancelled: () => void;
@@ -127,10 +146,8 @@ async function admit(env: SessionEnv, link: Link, run: RunState, q: AggregateQue
   }
   requireInputMinimum(all.length, terms, 'the groups hold fewer records than');
 
-  // Differencing guard, before anything is spent or sent.
-  const key = fingerprintKey(env.identity.keyPem);
-  const guarded: GuardedGroup[] = groups.map((g) => ({ label: g.label, members: fingerprints(key, idNormsForRows(env.db, dataset, g.rows)) }));
-  checkDifferencing(env.db, agreement, guarded, now);
+  // The differencing guard compares matched sets, known after the PSI step (checked at release).
+  const inputs = groups.map((g) => fingerprints(env.guardKey(), idNormsForRows(env.db, dataset, g.rows)));
 
   const runId = randomUUID();
   startRun(env, link, run, {
@@ -162,7 +179,9 @@ async function admit(env: SessionEnv, link: Link, run: RunState, q: AggregateQue
       maxGroupsPerRecord,
       unionSize: membership ? all.length : 0,
     },
-    guarded,
+    inputs,
+    guarded: [],
+    guardRefused: false,
     transcript,
     clock: phaseClock(link),
     send: transcribedSend(link, transcript, 'querier'),
@@ -176,6 +195,8 @@ interface Exchanged {
   setup: AggregateSetup;
   /** Per group, one byte per value-holder record in its digest order: 1 where it matched. */
   masks: Uint8Array[];
+  /** Membership mode only: per group, the positions in our point array of its records that matched. */
+  matchedOwn: Uint32Array[] | null;
 }
 
 /** start/accept, the shared settings' digest both ways, then the PSI step. */
@@ -211,12 +232,12 @@ async function exchange(env: SessionEnv, link: Link, a: Admitted): Promise<Excha
     'differs from the settings this node derived from the agreement, the query and the partner set size',
   );
 
-  const masks = await querierPsi(
+  const { masks, matched } = await querierPsi(
     { env, link, transcript, send, maxBatch, checkCancelled: a.checkCancelled, progress: (done, total) => a.query.job?.progress('exchange', done, total) },
     { points: a.own.points, groups: a.indices, membership, m, digestLength: length, keyEpoch: accept.keyEpoch, agreementId: a.agreement.id, runId: a.runId },
   );
   a.clock.psiDone();
-  return { accept, setup, masks };
+  return { accept, setup, masks, matchedOwn: matched };
 }
 
 /** Each group's matched records of the value holder (its masks) and their count. */
@@ -226,7 +247,13 @@ function match(a: Admitted, x: Exchanged): Matched {
     runId: a.runId,
     operation: 'aggregate',
     dataset: a.dataset,
-    groups: a.groups.map((g, i) => ({ label: g.label, inputSize: g.rows.length, count: maskCount(x.masks[i]), ownIndices: null, partnerMask: x.masks[i] })),
+    groups: a.groups.map((g, i) => ({
+      label: g.label,
+      inputSize: g.rows.length,
+      count: maskCount(x.masks[i]),
+      ownIndices: x.matchedOwn?.[i] ?? null,
+      partnerMask: x.masks[i],
+    })),
   };
 }
 
@@ -239,6 +266,7 @@ async function release(env: SessionEnv, link: Link, a: Admitted, x: Exchanged, m
   const refused = releaseVerdict(matched);
   if (refused) throw refused;
   const { agreement, section } = a;
+  guardMatchedSets(env, a, matched);
   const { setup } = x;
   const counts = matched.groups.map((g) => g.count);
   // Drawn now, not when the reply arrives: the sampler's time must not depend on it.
@@ -251,6 +279,7 @@ async function release(env: SessionEnv, link: Link, a: Admitted, x: Exchanged, m
     counts,
     totals,
     minGroupSize: section.minGroupSize,
+    minIntersection: a.terms.minIntersection,
     countNoise,
   });
   if (a.query.rank) released = a.query.rank(released);
@@ -300,6 +329,40 @@ async function release(env: SessionEnv, link: Link, a: Admitted, x: Exchanged, m
       return stored;
     },
   };
+}
+
+/**
+ * The differencing guard on the matched sets, before anything is spent or released: groups below
+ * minIntersection are withheld anyway (releaseGroups), every other one must differ enough from
+ * what the pair released before.
+ */
+function guardMatchedSets(env: SessionEnv, a: Admitted, matched: Matched): void {
+  a.guarded = matched.groups.map((g, i) => ({
+    label: g.label,
+    input: a.inputs[i],
+    matched: g.ownIndices
+      ? fingerprints(
+          env.guardKey(),
+          idNormsForRows(
+            env.db,
+            a.dataset,
+            Array.from(g.ownIndices, (p) => a.own.rows[p]),
+          ),
+        )
+      : null,
+    count: g.count,
+  }));
+  try {
+    checkDifferencing(
+      env.db,
+      a.agreement,
+      a.guarded.filter((g) => g.count >= a.terms.minIntersection),
+      a.now,
+    );
+  } catch (err) {
+    a.guardRefused = true;
+    throw err;
+  }
 }
 
 /** The HE step: fold the value holder's ciphertexts under our masks, send the blinded result, unblind its noisy reply. */

@@ -2,7 +2,8 @@
  * The querier's last step: from exact counts (its masks), the value holder's noisy sums (already
  * unblinded) and the agreed noise, the numbers it may release — each with its noise scale and 95 %
  * interval. The querier adds the count noise itself; a group whose noisy count is below
- * minGroupSize is suppressed (only that fact is released).
+ * minGroupSize, or whose exact count is below the agreement's minIntersection (withheld, as every
+ * smaller result is), is suppressed (only that fact is released).
  */
 import { type NoiseParams, release, releaseMean, sampleNoise, suppress } from '../../protocols/dp/index.js';
 import type { GroupTotal } from '../../protocols/he/index.js';
@@ -21,6 +22,8 @@ export interface ReleaseInput {
   /** unblind()'s totals: encrypted column × group, noise of the value holder included. */
   totals: GroupTotal[];
   minGroupSize: number;
+  /** Every group, not only the union of the groups, is withheld below it. */
+  minIntersection: number;
   /** The querier's count noise, one sample per group, drawn before the value holder's reply arrived. */
   countNoise: bigint[];
 }
@@ -31,7 +34,7 @@ export function releaseGroups(r: ReleaseInput): GroupRelease[] {
   return r.groups.map((group, g) => {
     const noisyCount = BigInt(r.counts[g]) + r.countNoise[g];
     const count = release({ noisy: noisyCount }, setup.countNoise);
-    if (suppress(noisyCount, r.minGroupSize)) {
+    if (suppress(noisyCount, r.minGroupSize) || r.counts[g] < r.minIntersection) {
       return { index: g, label: group.label, inputSize: group.inputSize, suppressed: true, count: null, columns: [], score: null, rank: null };
     }
     const columns = setup.columns.map((column, c) => {

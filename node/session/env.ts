@@ -17,6 +17,8 @@ export interface SessionEnv {
   identity: Identity;
   audit: AuditLog;
   limits: NodeConfig['limits'];
+  /** The key of the differencing guard's fingerprints (node/privacy/guard-key.ts), read on first use. */
+  guardKey: () => Buffer;
   /** The counter-party, authenticated by mutual TLS before the session starts. */
   peer: { nodeId: string; name: string; certPem: string };
   now?: () => Date;

@@ -5,13 +5,13 @@
  * audited. A querier sends nothing before its run is admitted; a responder's refusal is its answer.
  */
 import type { AgreementTerms } from '../agreements/model.js';
-import { checkDailyQueryLimit, checkQueryAllowed } from '../agreements/policy.js';
+import { checkQueryAllowed } from '../agreements/policy.js';
 import { getAgreement, type StoredAgreement } from '../agreements/store.js';
 import { asMofangError, MofangError } from '../errors.js';
 import type { SessionEnv } from './env.js';
 import type { Link } from './link.js';
 import type { RunState } from './run-close.js';
-import { finishRun, insertRun, runsInLastDay } from './runs.js';
+import { checkRunRateLimits, finishRun, insertRun } from './runs.js';
 
 export interface AdmittedAgreement {
   agreement: StoredAgreement;
@@ -31,7 +31,7 @@ export function admitAgreement(env: SessionEnv, run: RunState, now: Date): Admit
   const terms = agreement.terms;
   const dataset = terms.parties[agreement.localParty].dataset;
   checkQueryAllowed(agreement, { operation: run.operation!, localRole: run.role, peerNodeId: env.peer.nodeId, localDataset: dataset, now });
-  checkDailyQueryLimit(agreement, runsInLastDay(env.db, agreement.id, now));
+  checkRunRateLimits(env.db, agreement, env.limits, now);
   run.agreementId = agreement.id;
   return { agreement, terms, dataset };
 }
@@ -70,6 +70,8 @@ export function startRun(env: SessionEnv, link: Link, run: RunState, s: RunStart
     peerNodeId: env.peer.nodeId,
     dataset: s.dataset,
     localSize: s.localSize,
+    // The session clock: tests move it, and the pair's rate limits count runs by it.
+    startedAt: env.now?.() ?? new Date(),
   });
   run.id = s.id;
   try {

@@ -128,10 +128,18 @@ function appendOutcome(env: SessionEnv, link: Link, run: RunState, r: Released<u
  * runs between the row and the audit entry (the aggregate querier's refund). Returns the error
  * for the caller to throw.
  */
-export async function failQuerierRun(env: SessionEnv, link: Link, run: RunState, err: unknown, onFailed?: (e: MofangError) => void): Promise<MofangError> {
+export async function failQuerierRun(
+  env: SessionEnv,
+  link: Link,
+  run: RunState,
+  err: unknown,
+  onFailed?: (e: MofangError) => void,
+  /** What the partner is told, where the local reason names what it must not learn. */
+  toPeer: (e: MofangError) => MofangError = (e) => e,
+): Promise<MofangError> {
   const e = asMofangError(err);
   if (run.id && getRun(env.db, run.id).status === 'running') {
-    await sendAbort(link, e);
+    await sendAbort(link, toPeer(e));
     link.end();
     // Let the abort reach the peer before the caller closes the channel.
     await link.closed();

@@ -1,5 +1,8 @@
 /** The runs table: one row per joint query on each party, from start to its final state. */
+import { checkDailyQueryLimit } from '../agreements/policy.js';
+import type { StoredAgreement } from '../agreements/store.js';
 import { MofangError } from '../errors.js';
+import { agreementsOnPair, dataPair } from '../privacy/pair.js';
 import type { Db } from '../store/db.js';
 import type { LinkStats } from './link.js';
 
@@ -38,6 +41,8 @@ export interface NewRun {
   peerNodeId: string;
   dataset: string;
   localSize: number;
+  /** The session's clock, which the rate limits count with (default: now). */
+  startedAt?: Date;
 }
 
 export function insertRun(db: Db, run: NewRun): void {
@@ -45,7 +50,17 @@ export function insertRun(db: Db, run: NewRun): void {
     db.prepare(
       `INSERT INTO runs (id, job_id, agreement_id, operation, role, peer_node_id, status, dataset, local_size, started_at)
        VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
-    ).run(run.id, run.jobId ?? null, run.agreementId, run.operation, run.role, run.peerNodeId, run.dataset, run.localSize, new Date().toISOString());
+    ).run(
+      run.id,
+      run.jobId ?? null,
+      run.agreementId,
+      run.operation,
+      run.role,
+      run.peerNodeId,
+      run.dataset,
+      run.localSize,
+      (run.startedAt ?? new Date()).toISOString(),
+    );
   } catch (err) {
     if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
       throw new MofangError('PEER_MESSAGE_INVALID', `run id ${run.id} was already used`);
@@ -182,10 +197,28 @@ export function listRuns(db: Db, limit = 100): RunView[] {
   return (db.prepare('SELECT * FROM runs ORDER BY started_at DESC LIMIT ?').all(limit) as RunRow[]).map(toView);
 }
 
-/** Runs under an agreement started in the 24 hours before `now`, for the agreement's daily limit. */
-export function runsInLastDay(db: Db, agreementId: string, now: Date): number {
+/**
+ * The rate limits a run must pass before it starts, on either side: the agreement's
+ * maxQueriesPerDay counted over every agreement on its data pair (a new agreement does not reset
+ * it), then the node's cap on runs with any one peer (`limits.peerQueriesPerDay`). Both count runs
+ * started in the 24 hours before `now`, in either role; QUERY_LIMIT_REACHED names the limit.
+ */
+export function checkRunRateLimits(db: Db, agreement: StoredAgreement, limits: { peerQueriesPerDay: number }, now: Date): void {
   const since = new Date(now.getTime() - 86_400_000).toISOString();
-  return db.prepare('SELECT count(*) FROM runs WHERE agreement_id = ? AND started_at > ?').pluck().get(agreementId, since) as number;
+  const ids = agreementsOnPair(db, dataPair(agreement)).map((a) => a.id);
+  const onPair = db
+    .prepare(`SELECT count(*) FROM runs WHERE agreement_id IN (SELECT value FROM json_each(?)) AND started_at > ?`)
+    .pluck()
+    .get(JSON.stringify(ids), since) as number;
+  checkDailyQueryLimit(agreement, onPair);
+  const withPeer = db.prepare('SELECT count(*) FROM runs WHERE peer_node_id = ? AND started_at > ?').pluck().get(agreement.peerNodeId, since) as number;
+  if (withPeer >= limits.peerQueriesPerDay) {
+    throw new MofangError(
+      'QUERY_LIMIT_REACHED',
+      `this node allows ${limits.peerQueriesPerDay} runs per 24 hours with peer ${agreement.peerNodeId} over all agreements (limits.peerQueriesPerDay); the limit is reached`,
+      { limit: limits.peerQueriesPerDay, peerNodeId: agreement.peerNodeId },
+    );
+  }
 }
 
 /** Asks a running run to stop at its next batch (either party's operator may). */

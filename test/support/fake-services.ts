@@ -79,10 +79,12 @@ const sampleScoreSet: S.ScoreSet = {
 };
 const sampleBudget: S.BudgetView = {
   agreementId: AGREEMENT_ID,
+  pair: { peerNodeId: `sha256:${'7'.repeat(64)}`, localDataset: 'customers', peerDataset: 'subscribers' },
   period: 0,
   periodStart: T0,
   periodEnd: '2026-01-31T00:00:00.000Z',
   spent: { epsilon: '1', delta: '0' },
+  agreementSpent: { epsilon: '1', delta: '0' },
   total: { epsilon: '10', delta: '0' },
   perQuery: { epsilon: '1', delta: '0' },
   queriesLeft: 9,

@@ -13,6 +13,7 @@ import { signTerms } from '../../node/agreements/signing.js';
 import { acceptAgreement, type AgreementContext, receiveProposal, recordAcceptance, saveProposal } from '../../node/agreements/store.js';
 import type { AuditEntry } from '../../node/audit/chain.js';
 import { listAudit } from '../../node/audit/list.js';
+import { guardKey } from '../../node/privacy/guard-key.js';
 import { AuditLog } from '../../node/audit/log.js';
 import { loadConfig } from '../../node/config/load.js';
 import { openNodeDatabase } from '../../node/database.js';
@@ -90,6 +91,7 @@ export async function sessionPair(sizes = { bankRows: 600, partnerRows: 400, ove
         limits,
         peer: { nodeId: peer.identity.nodeId, name: peer.name, certPem: peer.identity.certPem },
         now: clock.now,
+        guardKey: () => guardKey(join(home, 'privacy-guard.key'), db, identity.keyPem),
         // Zero noise, so released aggregates can be compared with exact ones.
         noise: () => 0n,
       }),
