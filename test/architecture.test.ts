@@ -65,10 +65,6 @@ function moduleOf(file: string): string | null {
  * list may only shrink: a cycle through any other edge fails the test.
  */
 const KNOWN_BACK_EDGES: Record<string, string> = {
-  // jobs/execute.ts and peer/handlers.ts take the whole node: they get narrow ports from the
-  // composition root.
-  'jobs -> node.ts': 'jobs/execute.ts takes the whole MofangNode',
-  'peer -> node.ts': 'peer/handlers.ts takes the whole MofangNode',
   // The hand-written mirror of peer.proto (peer/wire.ts), its codec and status mapping are used by
   // the session runner, while the gRPC link implements session's Link: the wire types move to
   // code generated from proto/.
@@ -200,16 +196,40 @@ describe('repository structure', () => {
   });
 
   it('node.ts and runtime.ts are imported only by the CLI and the other root files', () => {
-    // The demo starts real nodes in one process, as the CLI does; jobs and peer are the known back
-    // edges listed in KNOWN_BACK_EDGES.
-    const allowed = (f: string) =>
-      f.startsWith('node/cli/') || f.split('/').length === 2 || f === 'node/demo/demo.ts' || f === 'node/jobs/execute.ts' || f === 'node/peer/handlers.ts';
+    // The demo starts real nodes in one process, as the CLI does.
+    const allowed = (f: string) => f.startsWith('node/cli/') || f.split('/').length === 2 || f === 'node/demo/demo.ts';
     expect(
       offenders(
         (f) => !allowed(f),
         (f) => f === 'node/node.ts' || f === 'node/runtime.ts',
       ),
     ).toEqual([]);
+  });
+
+  it('the composition root only wires: node/node.ts stays under 200 lines', () => {
+    expect(
+      readFileSync(join(root, 'node', 'node.ts'), 'utf8')
+        .trimEnd()
+        .split('\n').length,
+    ).toBeLessThan(200);
+  });
+
+  it('nothing outside the root opens the database or appends through the AuditLog: api/, cli/, demo/ and runtime.ts call services', () => {
+    const outside = (f: string) => /^node\/(api|cli|demo)\//.test(f) || f === 'node/runtime.ts';
+    expect(offenders(outside, (f) => f === 'node/store/db.ts' || f === 'node/audit/log.ts')).toEqual([]);
+    const reaching = sourceFiles(join(root, 'node'))
+      .filter((file) => outside(rel(file)) && !TEST_SUPPORT.test(rel(file)))
+      .flatMap((file) =>
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .flatMap((line, i) =>
+            // A node's connection (`node.db`, `services.db`) or an append that bypasses `audit.record`.
+            /\b(node|services|bank|telco|partner)\.db\b|\.audit\.append\(|openNodeDatabase\(|new AuditLog\(/.test(line)
+              ? [`${rel(file)}:${i + 1}: ${line.trim()}`]
+              : [],
+          ),
+      );
+    expect(reaching).toEqual([]);
   });
 
   it('the top-level modules of node/ import each other without cycles (beyond the known back edges)', () => {
