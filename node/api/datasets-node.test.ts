@@ -149,7 +149,7 @@ describe('POST /v1/datasets/:name/import — uploads', () => {
   it('stages uploads in a 0700 directory inside the data directory, and leaves nothing there', async () => {
     const staging = join(node.config.node.dataDir, 'uploads');
     let seen: { dir: string; dirMode: number; fileMode: number } | undefined;
-    const original = node.datasets.import.bind(node);
+    const original = node.datasets.import.bind(node.datasets);
     node.datasets.import = async (input, actor) => {
       seen = { dir: dirname(dirname(input.file)), dirMode: statSync(staging).mode & 0o777, fileMode: statSync(input.file).mode & 0o777 };
       return original(input, actor);
