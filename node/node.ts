@@ -150,6 +150,7 @@ export class MofangNode implements NodeServices {
         suite: group.suite,
         audit: log,
         agreements: this.agreements.context,
+        agreement: (id) => this.agreements.stored(id),
         peerReachable,
         sessionEnv,
         peerByNodeId: (nodeId) => peers.byNodeId(nodeId),

@@ -3,7 +3,7 @@
  * state change and every refusal is audited with the peer's node id.
  */
 import type { AuditLog } from '../audit/log.js';
-import { getAgreement, receiveProposal, recordAcceptance, recordRevocation, type AgreementContext } from '../agreements/store.js';
+import { receiveProposal, recordAcceptance, recordRevocation, type AgreementContext, type StoredAgreement } from '../agreements/store.js';
 import { MofangError } from '../errors.js';
 import { untrustedText } from '../text/untrusted.js';
 import type { Logger } from '../log/logger.js';
@@ -50,6 +50,8 @@ export interface PeerHandlerPorts {
   audit: Pick<AuditLog, 'append' | 'latestPeerCheckpoint'>;
   /** Where peers' proposals, acceptances and revocations are recorded. */
   agreements: AgreementContext;
+  /** The stored agreement with this id; AGREEMENT_NOT_FOUND if there is none. */
+  agreement(id: string): StoredAgreement;
   /** The peer called us: whatever acceptance or revocation we owe it is due now. */
   peerReachable(peerNodeId: string): void;
   /** What a protocol session with `peer` runs on. */
@@ -109,7 +111,7 @@ export class PeerHandlers implements Handlers {
   acceptAgreement = (peer: Peer, req: AgreementAcceptance): AgreementAck => {
     const sig = requireSignature(req.acceptorSignature, 'acceptorSignature');
     const agreementId = peerAgreementId(req.agreementId);
-    const current = getAgreement(this.ports.agreements.db, agreementId);
+    const current = this.ports.agreement(agreementId);
     if (current.peerNodeId !== peer.nodeId) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreementId} is not with this peer`);
     if (req.termsHash !== current.termsHash) throw new MofangError('PEER_MESSAGE_INVALID', 'termsHash: the peer accepted different terms');
     const stored = recordAcceptance(this.ports.agreements, agreementId, toTermsSignature(sig), peer.certPem);
@@ -122,7 +124,7 @@ export class PeerHandlers implements Handlers {
       throw new MofangError('PEER_MESSAGE_INVALID', `reason: must be 1 to ${MAX_REASON} characters`);
     }
     const agreementId = peerAgreementId(req.agreementId);
-    const current = getAgreement(this.ports.agreements.db, agreementId);
+    const current = this.ports.agreement(agreementId);
     if (current.peerNodeId !== peer.nodeId) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreementId} is not with this peer`);
     const stored = recordRevocation(this.ports.agreements, agreementId, req.reason, toTermsSignature(sig), peer.certPem);
     return { agreementId: stored.id, status: stored.status };
