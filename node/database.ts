@@ -3,6 +3,7 @@
  * gives each shipped version its exact SQL (version 1: audit, datasets, agreements, runs;
  * version 2: runs, jobs; version 5: runs, jobs, privacy, joint scores). Add a domain's steps here, never a version twice.
  */
+import { join } from 'node:path';
 import { AGREEMENT_MIGRATIONS } from './agreements/schema.js';
 import { AUDIT_MIGRATIONS } from './audit/schema.js';
 import { DATASET_MIGRATIONS } from './datasets/schema.js';
@@ -11,6 +12,9 @@ import { JOB_MIGRATIONS } from './jobs/schema.js';
 import { PRIVACY_MIGRATIONS } from './privacy/schema.js';
 import { JOINT_SCORES_MIGRATIONS } from './scores/schema.js';
 import { RUN_MIGRATIONS } from './session/schema.js';
+import { loadConfig } from './config/load.js';
+import { listDatasets } from './datasets/store.js';
+import type { DatasetInfo } from './datasets/service.js';
 import { openDatabase, type Db } from './store/db.js';
 import { combineMigrations } from './store/migrations.js';
 
@@ -28,4 +32,17 @@ export const NODE_MIGRATIONS = combineMigrations(
 /** @example const db = openNodeDatabase(join(config.node.dataDir, 'mofang.db')); */
 export function openNodeDatabase(file: string): Db {
   return openDatabase(file, NODE_MIGRATIONS);
+}
+
+/**
+ * The datasets of the node configured in `configFile`, read without building its services (the
+ * CLI's `mofang datasets`, which would otherwise pay for loading them).
+ */
+export function datasetsOf(configFile: string): DatasetInfo[] {
+  const db = openNodeDatabase(join(loadConfig(configFile).node.dataDir, 'mofang.db'));
+  try {
+    return listDatasets(db);
+  } finally {
+    db.close();
+  }
 }

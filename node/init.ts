@@ -62,7 +62,7 @@ export async function initNode(opts: InitOptions): Promise<InitResult> {
   // The log starts with the node's birth: its id and who may call its API.
   const node = MofangNode.open(configFile, { quietLogs: true });
   try {
-    node.audit.append({ actor: 'cli:init', action: 'node.initialized', subject: identity.nodeId, details: { name: opts.name, tokens: Object.keys(tokens) } });
+    node.audit.record({ actor: 'cli:init', action: 'node.initialized', subject: identity.nodeId, details: { name: opts.name, tokens: Object.keys(tokens) } });
   } finally {
     node.close();
   }

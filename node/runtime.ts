@@ -20,7 +20,6 @@ import type { MofangNode } from './node.js';
 import { packageVersion } from './paths.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import { startPeerServer, type PeerServer } from './peer/server.js';
-import { failOrphanedResponderRuns } from './session/runs.js';
 
 export interface RunningNode {
   grpcPort: number;
@@ -133,7 +132,7 @@ function planStart(node: MofangNode, options: StartOptions): StartPlan {
 function warnAboutExposedFiles(node: MofangNode, configFile: string | undefined): void {
   const dataDir = node.config.node.dataDir;
   const db = join(dataDir, 'mofang.db');
-  const paths = [...(configFile ? [configFile] : []), dataDir, db, `${db}-wal`, `${db}-shm`, node.audit.headFile];
+  const paths = [...(configFile ? [configFile] : []), dataDir, db, `${db}-wal`, `${db}-shm`, node.auditHeadFile];
   for (const e of exposedPaths(paths)) {
     node.logger.warn({ file: e.path, mode: e.mode, fix: e.fix }, `${e.path} has mode ${e.mode}: other users can read node data; run ${e.fix}`);
   }
@@ -155,9 +154,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
   const plan = planStart(node, options);
   sweepStagedUploads(node.config.node.dataDir); // uploads a crash or kill -9 left behind hold customer identifiers
   warnAboutExposedFiles(node, options.configFile);
-  const orphaned = failOrphanedResponderRuns(node.db);
-  if (orphaned > 0)
-    node.audit.append({ actor: 'system', action: 'run.orphans_failed', details: { runs: orphaned, reason: 'interrupted: the node restarted' } });
+  node.runs.failOrphaned();
 
   const handlers = node.peerHandlers();
   const opened: { grpc: PeerServer | null; metrics: MetricsServer | null } = { grpc: null, metrics: null };
@@ -169,10 +166,10 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     logger: node.logger,
     version: packageVersion(),
     metrics: node.metrics,
-    tokenAdmin: tokenAdmin(tokenFile, (e) => node.audit.append(e)),
+    tokenAdmin: tokenAdmin(tokenFile, (e) => node.audit.record(e)),
     onTokenUse: (id) => usage.touch(id),
     ...(plan.tls ? { tls: plan.tls } : {}),
-    readiness: () => ({ database: node.db.open, peerServerListening: opened.grpc !== null }),
+    readiness: () => ({ database: node.databaseOpen(), peerServerListening: opened.grpc !== null }),
   });
   const httpAddress = `${plan.http.host}:${plan.http.port}`;
   try {
@@ -211,10 +208,10 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
   const address = app.server.address();
   const httpPort = typeof address === 'object' && address ? address.port : plan.http.port;
   node.metrics.setSources({ peerCalls: () => peerServer.counters() });
-  const runner = node.jobRunner();
+  const runner = node.jobs.runner();
   const shutdown = async () => {
     await runner.stop();
-    await node.agreementDelivery.stop();
+    await node.agreements.deliverer.stop();
     await node.insight.stopScheduler();
     await app.close();
     usage.close();
@@ -224,7 +221,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
   };
   try {
     // The start entry first: a log that refuses appends (tampered anchor) must not leave servers up.
-    node.audit.append({
+    node.audit.record({
       actor: 'system',
       action: 'node.started',
       subject: node.identity.nodeId,
@@ -233,7 +230,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     node.metrics.start();
     runner.start();
     node.insight.startScheduler();
-    node.agreementDelivery.start();
+    node.agreements.deliverer.start();
   } catch (err) {
     await shutdown();
     throw err;
@@ -247,7 +244,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
     async stop() {
       await shutdown();
-      node.audit.append({ actor: 'system', action: 'node.stopped', subject: node.identity.nodeId, details: {} });
+      node.audit.record({ actor: 'system', action: 'node.stopped', subject: node.identity.nodeId, details: {} });
     },
   };
 }

@@ -15,6 +15,7 @@ import { groupByAttribute } from '../node/session/group-source.js';
 import type { Link } from '../node/session/link.js';
 import { matchedSpendByCity, readCsv, type CityTruth } from './support/synthetic-truth.js';
 import { agree, operator, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
+import { nodeDb } from './support/node-db.js';
 
 const DAY_MS = 86_400_000;
 
@@ -55,19 +56,19 @@ describe('aggregate queries between a bank and a telco node', () => {
     agreementId: string,
     aggregate: { columns: string[]; histogram?: boolean; groupBy?: string; score?: string },
     kind: 'aggregate' | 'score' = 'aggregate',
-  ) => nodes.bank.awaitJob(nodes.bank.submitJob({ kind, agreementIds: [agreementId], aggregate }, operator).id);
+  ) => nodes.bank.jobs.wait(nodes.bank.jobs.submit({ kind, agreementIds: [agreementId], aggregate }, operator).id);
 
   it('releases exact per-city counts, sums, means and histograms when the noise is zero', async () => {
     const agreementId = await agree(nodes, { operations: ['overlap', 'aggregate'], aggregate: AGGREGATE });
-    const job = await nodes.bank.awaitJob(
-      nodes.bank.submitJob(
+    const job = await nodes.bank.jobs.wait(
+      nodes.bank.jobs.submit(
         { kind: 'aggregate', agreementIds: [agreementId], aggregate: { columns: ['monthly_spend'], histogram: true, groupBy: 'city' } },
         operator,
       ).id,
     );
     expect(job.error).toBeNull();
     expect(job.status).toBe('succeeded');
-    const set = nodes.bank.getScoreSet(job.result!.scores!);
+    const set = nodes.bank.scores.get(job.result!.scores!);
     expect(set).toMatchObject({
       agreementId,
       grouping: 'group-by:city',
@@ -94,23 +95,23 @@ describe('aggregate queries between a bank and a telco node', () => {
     }
     // Only this test removed the noise: a node's own session environment never carries a noise source.
     expect(MofangNode.prototype.sessionEnv.call(nodes.bank, nodes.bank.peers.byName('telco')).noise).toBeUndefined();
-    const telcoRun = nodes.telco.getRun(set.runId);
+    const telcoRun = nodes.telco.runs.get(set.runId);
     expect(telcoRun).toMatchObject({
       operation: 'aggregate',
       role: 'responder',
       status: 'succeeded',
       resultCount: null,
-      transcriptHash: nodes.bank.getRun(set.runId).transcriptHash,
+      transcriptHash: nodes.bank.runs.get(set.runId).transcriptHash,
     });
     for (const node of [nodes.bank, nodes.telco]) {
       // Periods are counted from the epoch for every agreement over the pair (docs/privacy.md).
-      expect(node.privacyBudget(agreementId)).toMatchObject({
+      expect(node.privacy.budget(agreementId)).toMatchObject({
         period: Math.floor(nodes.clock.now().getTime() / (30 * DAY_MS)),
         spent: { epsilon: '1' },
         total: { epsilon: '3' },
         queriesLeft: 2,
       });
-      expect(node.listAudit({ limit: 1000, action: 'privacy.spend' }).map((e) => e.subject)).toContain(set.runId);
+      expect(node.audit.list({ limit: 1000, action: 'privacy.spend' }).map((e) => e.subject)).toContain(set.runId);
     }
   }, 120_000);
 
@@ -131,14 +132,14 @@ describe('aggregate queries between a bank and a telco node', () => {
       e.count++;
       e.spend += Math.round(spend * 100);
     }
-    const job = await nodes.bank.awaitJob(
-      nodes.bank.submitJob(
+    const job = await nodes.bank.jobs.wait(
+      nodes.bank.jobs.submit(
         { kind: 'aggregate', agreementIds: [agreementId], aggregate: { columns: ['monthly_spend'], segments: ['agg-young', 'agg-older'] } },
         operator,
       ).id,
     );
     expect(job.error).toBeNull();
-    const set = nodes.bank.getScoreSet(job.result!.scores!);
+    const set = nodes.bank.scores.get(job.result!.scores!);
     expect(set.grouping).toBe('segments:agg-young,agg-older');
     expect(set.groups.map((g) => g.label)).toEqual(['agg-young', 'agg-older']);
     for (const g of set.groups) {
@@ -146,8 +147,8 @@ describe('aggregate queries between a bank and a telco node', () => {
       expect(g.count!.value, g.label).toBe(e.count);
       expect(Math.round(g.columns[0].sum.value * 100), g.label).toBe(e.spend);
     }
-    const unknown = await nodes.bank.awaitJob(
-      nodes.bank.submitJob(
+    const unknown = await nodes.bank.jobs.wait(
+      nodes.bank.jobs.submit(
         { kind: 'aggregate', agreementIds: [agreementId], aggregate: { columns: ['monthly_spend'], segments: ['no-such-segment'] } },
         operator,
       ).id,
@@ -158,7 +159,7 @@ describe('aggregate queries between a bank and a telco node', () => {
 
   it('rate limit: an agreement allowing one query per 24 hours refuses the second aggregate query', async () => {
     const agreementId = await agree(nodes, { operations: ['overlap', 'aggregate'], aggregate: AGGREGATE, maxQueriesPerDay: 1 });
-    expect(nodes.telco.getAgreement(agreementId).terms.maxQueriesPerDay).toBe(1);
+    expect(nodes.telco.agreements.get(agreementId).terms.maxQueriesPerDay).toBe(1);
     expect((await run(agreementId, { columns: ['monthly_spend'] })).status).toBe('succeeded');
     const second = await run(agreementId, { columns: ['monthly_spend'] });
     expect(second.status).toBe('failed');
@@ -169,7 +170,7 @@ describe('aggregate queries between a bank and a telco node', () => {
     const agreementId = await agree(nodes, { operations: ['enrich', 'aggregate'], aggregate: AGGREGATE });
     const job = await run(agreementId, { columns: ['monthly_spend'], groupBy: 'city', score: 'size-x-mean:monthly_spend' }, 'score');
     expect(job.error).toBeNull();
-    const set = nodes.bank.getScoreSet(job.result!.scores!);
+    const set = nodes.bank.scores.get(job.result!.scores!);
     expect(set).toMatchObject({ membership: true, formula: 'size-x-mean:monthly_spend' });
     const released = set.groups.filter((g) => !g.suppressed);
     for (const g of released) expect(Math.round(g.columns[0].sum.value * 100)).toBe(truth.byCity.get(g.label)!.spend);
@@ -183,7 +184,7 @@ describe('aggregate queries between a bank and a telco node', () => {
     const counts = [...truth.byCity.values()].map((c) => c.count).sort((a, b) => a - b);
     const threshold = counts[Math.floor(counts.length / 2)];
     const agreementId = await agree(nodes, { operations: ['overlap', 'aggregate'], aggregate: { ...AGGREGATE, minGroupSize: threshold } });
-    const set = nodes.bank.getScoreSet((await run(agreementId, { columns: ['monthly_spend'], groupBy: 'city' })).result!.scores!);
+    const set = nodes.bank.scores.get((await run(agreementId, { columns: ['monthly_spend'], groupBy: 'city' })).result!.scores!);
     for (const g of set.groups) {
       const below = truth.byCity.get(g.label)!.count < threshold;
       expect(g.suppressed, g.label).toBe(below);
@@ -194,7 +195,7 @@ describe('aggregate queries between a bank and a telco node', () => {
 
   it('refuses columns and groups the agreement does not allow, before anything is sent', async () => {
     const agreementId = await agree(nodes, { operations: ['overlap', 'aggregate'], aggregate: { ...AGGREGATE, maxGroups: 4 } });
-    const before = nodes.telco.listRuns({ limit: 1000 }).length;
+    const before = nodes.telco.runs.list({ limit: 1000 }).length;
     const wrongColumn = await run(agreementId, { columns: ['plan'] });
     expect(wrongColumn.error).toMatchObject({ code: 'OPERATION_NOT_ALLOWED', message: expect.stringContaining("column 'plan' is not an aggregate column") });
     const tooMany = await run(agreementId, { columns: ['monthly_spend'], groupBy: 'city' });
@@ -215,7 +216,7 @@ describe('aggregate queries between a bank and a telco node', () => {
       code: 'INPUT_BELOW_MINIMUM',
       message: expect.stringContaining('aggregate.minInputSize of 1000'),
     });
-    expect(nodes.telco.listRuns({ limit: 1000 })).toHaveLength(before);
+    expect(nodes.telco.runs.list({ limit: 1000 })).toHaveLength(before);
   }, 120_000);
 
   it('the value holder enforces the agreement itself: a querier that skips its checks is refused at start', async () => {
@@ -245,7 +246,7 @@ describe('aggregate queries between a bank and a telco node', () => {
     } finally {
       client.close();
     }
-    expect(nodes.telco.listAudit({ limit: 1000, action: 'run.refused' }).at(-1)?.details).toMatchObject({
+    expect(nodes.telco.audit.list({ limit: 1000, action: 'run.refused' }).at(-1)?.details).toMatchObject({
       operation: 'aggregate',
       code: 'OPERATION_NOT_ALLOWED',
     });
@@ -262,8 +263,8 @@ describe('aggregate queries between a bank and a telco node', () => {
     const job = await run(agreementId, { columns: ['monthly_spend'] });
     expect(job.error).toMatchObject({ code: 'HE_OVERFLOW', message: expect.stringContaining('column monthly_spend') });
     // Refused at its start: the bank refunds its reservation, the telco never reserved.
-    expect(nodes.bank.privacyBudget(agreementId).spent.epsilon).toBe('0');
-    expect(nodes.telco.privacyBudget(agreementId).spent.epsilon).toBe('0');
+    expect(nodes.bank.privacy.budget(agreementId).spent.epsilon).toBe('0');
+    expect(nodes.telco.privacy.budget(agreementId).spent.epsilon).toBe('0');
   }, 60_000);
 
   it('refuses the query that would overspend the budget, on either node, also after the value holder restarts', async () => {
@@ -278,7 +279,7 @@ describe('aggregate queries between a bank and a telco node', () => {
     );
     expect(refused.runIds).toHaveLength(1);
     // Refused by the bank's own ledger: the telco never saw the run.
-    expect(() => nodes.telco.getRun(refused.runIds[0])).toThrow(/no run with id/);
+    expect(() => nodes.telco.runs.get(refused.runIds[0])).toThrow(/no run with id/);
 
     // Restart the telco: its ledger is in its database and still refuses, even if the bank's
     // ledger were wiped.
@@ -288,14 +289,14 @@ describe('aggregate queries between a bank and a telco node', () => {
     withoutNoise(telco);
     nodes.running.telco = await startNode(telco);
     nodes.telco = telco;
-    nodes.bank.db.prepare('DELETE FROM privacy_spends WHERE agreement_id = ?').run(agreementId);
+    nodeDb(nodes.bank).prepare('DELETE FROM privacy_spends WHERE agreement_id = ?').run(agreementId);
     const byTelco = await run(agreementId, { columns: ['monthly_spend'] });
     expect(byTelco.error).toMatchObject({
       code: 'PRIVACY_BUDGET_EXHAUSTED',
       message: expect.stringMatching(/^peer telco: agreement .*epsilon: 2 spent \+ 1 requested/),
     });
-    expect(nodes.bank.privacyBudget(agreementId).spent.epsilon).toBe('0');
-    expect(telco.listAudit({ limit: 1000, action: 'privacy.refused' }).at(-1)?.details).toMatchObject({ agreementId, role: 'responder' });
+    expect(nodes.bank.privacy.budget(agreementId).spent.epsilon).toBe('0');
+    expect(telco.audit.list({ limit: 1000, action: 'privacy.refused' }).at(-1)?.details).toMatchObject({ agreementId, role: 'responder' });
   }, 180_000);
 
   it('a hostile homomorphic frame fails the run with PEER_MESSAGE_INVALID, and both nodes keep serving', async () => {
@@ -336,7 +337,7 @@ describe('aggregate queries between a bank and a telco node', () => {
       closed: () => link.closed(),
     }));
     expect(incoming).toMatchObject({ code: 'PEER_MESSAGE_INVALID', message: expect.stringContaining('ciphertext[0]') });
-    const failed = nodes.telco.listRuns({ limit: 2 });
+    const failed = nodes.telco.runs.list({ limit: 2 });
     expect(failed.every((r) => r.status === 'failed')).toBe(true);
     // Still serving: a clean run succeeds.
     const { client, peer } = await nodes.bank.connect('telco', 'test');

@@ -31,7 +31,7 @@ describe('agreement delivery when the other node is down', () => {
     nodes = await startTwoNodes({ bankRows: 60, partnerRows: 40, overlap: 20 });
     telco = nodes.telco;
     running = { ...nodes.running };
-    const proposed = await nodes.bank.proposeAgreement(
+    const proposed = await nodes.bank.agreements.propose(
       {
         peer: 'telco',
         title: 'delivery',
@@ -64,12 +64,12 @@ describe('agreement delivery when the other node is down', () => {
 
   it('accepting while the proposer is stopped leaves the acceptance pending, not lost', async () => {
     await stopBank();
-    const accepted = await telco.acceptAgreement(id, admin);
+    const accepted = await telco.agreements.accept(id, admin);
     expect(accepted.status).toBe('accepted');
     expect(accepted.delivery).toMatchObject({ action: 'accept', state: 'pending', lastErrorCode: 'PEER_UNREACHABLE' });
     expect(accepted.delivery!.attempts).toBeGreaterThanOrEqual(1);
-    expect(nodes.bank.getAgreement(id).status).toBe('proposed');
-    expect(telco.listAudit({ limit: 1000, action: 'agreement.delivery_failed' }).map((e) => e.subject)).toContain(id);
+    expect(nodes.bank.agreements.get(id).status).toBe('proposed');
+    expect(telco.audit.list({ limit: 1000, action: 'agreement.delivery_failed' }).map((e) => e.subject)).toContain(id);
   });
 
   it('the pending delivery survives a restart of the acceptor', async () => {
@@ -77,16 +77,16 @@ describe('agreement delivery when the other node is down', () => {
     telco.close();
     // Short poll and probe intervals so the test does not wait the production 30 s for the probe.
     telco = MofangNode.open(nodes.telcoInit.configFile, { quietLogs: true, now: nodes.clock.now, delivery: { pollMs: 100, probeMs: 200 } });
-    expect(telco.getAgreement(id).delivery).toMatchObject({ action: 'accept', state: 'pending' });
+    expect(telco.agreements.get(id).delivery).toMatchObject({ action: 'accept', state: 'pending' });
     running.telco = await startNode(telco);
   });
 
   it('once the proposer is back, it becomes accepted on both sides without operator action', async () => {
     await startBank();
-    await until('the acceptance to be delivered', () => telco.getAgreement(id).delivery?.state === 'delivered');
-    expect(nodes.bank.getAgreement(id).status).toBe('accepted');
-    expect(telco.getAgreement(id)).toMatchObject({ status: 'accepted', delivery: { action: 'accept', state: 'delivered' } });
-    expect(telco.listAudit({ limit: 1000, action: 'agreement.delivered' }).map((e) => e.subject)).toContain(id);
+    await until('the acceptance to be delivered', () => telco.agreements.get(id).delivery?.state === 'delivered');
+    expect(nodes.bank.agreements.get(id).status).toBe('accepted');
+    expect(telco.agreements.get(id)).toMatchObject({ status: 'accepted', delivery: { action: 'accept', state: 'delivered' } });
+    expect(telco.audit.list({ limit: 1000, action: 'agreement.delivered' }).map((e) => e.subject)).toContain(id);
     const res = await fetch(`${running.telco!.httpUrl}/v1/agreements/${id}`, { headers: { authorization: `Bearer ${nodes.telcoInit.tokens.operator}` } });
     expect(res.status).toBe(200);
     expect((await res.json()).delivery).toMatchObject({ action: 'accept', state: 'delivered', lastErrorCode: 'PEER_UNREACHABLE' });
@@ -100,11 +100,11 @@ describe('agreement delivery when the other node is down', () => {
     expect(r.out).toContain('revoked locally; delivery to bank pending (will retry while the node runs)');
     const shown = JSON.parse(mofang(nodes.telcoInit.configFile, '--json', 'agreements', 'show', id).out) as AgreementView;
     expect(shown).toMatchObject({ status: 'revoked', delivery: { action: 'revoke', state: 'pending', lastErrorCode: 'PEER_UNREACHABLE' } });
-    expect(nodes.bank.getAgreement(id).status).toBe('accepted');
+    expect(nodes.bank.agreements.get(id).status).toBe('accepted');
 
     await startBank();
-    await until('the revocation to be delivered', () => telco.getAgreement(id).delivery?.state === 'delivered');
-    expect(nodes.bank.getAgreement(id)).toMatchObject({ status: 'revoked', revokedBy: telco.identity.nodeId, revokedReason: 'campaign ended' });
+    await until('the revocation to be delivered', () => telco.agreements.get(id).delivery?.state === 'delivered');
+    expect(nodes.bank.agreements.get(id)).toMatchObject({ status: 'revoked', revokedBy: telco.identity.nodeId, revokedReason: 'campaign ended' });
     const text = mofang(nodes.telcoInit.configFile, 'agreements', 'show', id).out;
     expect(text).toMatch(/delivery: +delivered \(revocation/);
   });

@@ -46,14 +46,14 @@ describe('agreement enforcement on both nodes', () => {
 
   it('refuses a query without any agreement, on both sides', async () => {
     const missing = crypto.randomUUID();
-    await expect(nodes.bank.runQuery({ operation: 'overlap', agreementId: missing }, operator)).rejects.toMatchObject({ code: 'AGREEMENT_NOT_FOUND' });
+    await expect(nodes.bank.jobs.runQuery({ operation: 'overlap', agreementId: missing }, operator)).rejects.toMatchObject({ code: 'AGREEMENT_NOT_FOUND' });
     const answer = await rawStart(nodes.bank, missing);
     expect(answer).toMatchObject({ frame: 'abort', abort: { code: 'AGREEMENT_NOT_FOUND' } });
-    expect(nodes.telco.listAudit({ limit: 1000 }).some((e) => e.action === 'run.refused')).toBe(true);
+    expect(nodes.telco.audit.list({ limit: 1000 }).some((e) => e.action === 'run.refused')).toBe(true);
   });
 
   it('refuses a proposed but not yet accepted agreement, on both sides', async () => {
-    const proposed = await nodes.bank.proposeAgreement(
+    const proposed = await nodes.bank.agreements.propose(
       {
         peer: 'telco',
         title: 'pending-one',
@@ -66,20 +66,22 @@ describe('agreement enforcement on both nodes', () => {
       },
       admin,
     );
-    await expect(nodes.bank.runQuery({ operation: 'overlap', agreementId: proposed.id }, operator)).rejects.toMatchObject({ code: 'AGREEMENT_NOT_ACCEPTED' });
+    await expect(nodes.bank.jobs.runQuery({ operation: 'overlap', agreementId: proposed.id }, operator)).rejects.toMatchObject({
+      code: 'AGREEMENT_NOT_ACCEPTED',
+    });
     expect(await rawStart(nodes.bank, proposed.id)).toMatchObject({ frame: 'abort', abort: { code: 'AGREEMENT_NOT_ACCEPTED' } });
   });
 
   it('refuses an operation the agreement does not allow', async () => {
     const id = await agree(nodes, { operations: ['overlap'] });
-    await expect(nodes.bank.runQuery({ operation: 'enrich', agreementId: id }, operator)).rejects.toMatchObject({ code: 'OPERATION_NOT_ALLOWED' });
+    await expect(nodes.bank.jobs.runQuery({ operation: 'enrich', agreementId: id }, operator)).rejects.toMatchObject({ code: 'OPERATION_NOT_ALLOWED' });
   });
 
   it('refuses an expired agreement, on both sides', async () => {
     const id = await agree(nodes, { expiresInDays: 1 });
     nodes.clock.offsetMs = 2 * 86_400_000;
     try {
-      await expect(nodes.bank.runQuery({ operation: 'overlap', agreementId: id }, operator)).rejects.toMatchObject({ code: 'AGREEMENT_EXPIRED' });
+      await expect(nodes.bank.jobs.runQuery({ operation: 'overlap', agreementId: id }, operator)).rejects.toMatchObject({ code: 'AGREEMENT_EXPIRED' });
       expect(await rawStart(nodes.bank, id)).toMatchObject({ frame: 'abort', abort: { code: 'AGREEMENT_EXPIRED' } });
     } finally {
       nodes.clock.offsetMs = 0;
@@ -88,12 +90,12 @@ describe('agreement enforcement on both nodes', () => {
 
   it('a revocation by the partner reaches the bank, and both refuse', async () => {
     const id = await agree(nodes);
-    await nodes.telco.revokeAgreement(id, 'campaign ended', admin);
-    expect(nodes.bank.getAgreement(id).status).toBe('revoked');
-    await expect(nodes.bank.runQuery({ operation: 'overlap', agreementId: id }, operator)).rejects.toMatchObject({ code: 'AGREEMENT_REVOKED' });
+    await nodes.telco.agreements.revoke(id, 'campaign ended', admin);
+    expect(nodes.bank.agreements.get(id).status).toBe('revoked');
+    await expect(nodes.bank.jobs.runQuery({ operation: 'overlap', agreementId: id }, operator)).rejects.toMatchObject({ code: 'AGREEMENT_REVOKED' });
     expect(await rawStart(nodes.bank, id)).toMatchObject({ frame: 'abort', abort: { code: 'AGREEMENT_REVOKED' } });
     for (const node of [nodes.bank, nodes.telco]) {
-      expect(node.listAudit({ limit: 1000 }).some((e) => e.action.startsWith('agreement.revoked') && e.subject === id)).toBe(true);
+      expect(node.audit.list({ limit: 1000 }).some((e) => e.action.startsWith('agreement.revoked') && e.subject === id)).toBe(true);
     }
   });
 });

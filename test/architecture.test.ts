@@ -97,17 +97,6 @@ const shippedNodeFiles = sourceFiles(join(root, 'node'))
   .map(rel)
   .filter((file) => !TEST_SUPPORT.test(file) && moduleOf(file) !== null);
 
-/**
- * Module edges that close a cycle today, each to be removed by the work named beside it. This
- * list may only shrink: a cycle through any other edge fails the test.
- */
-const KNOWN_BACK_EDGES: Record<string, string> = {
-  // jobs/execute.ts and peer/handlers.ts take the whole node: they get narrow ports from the
-  // composition root.
-  'jobs -> node.ts': 'jobs/execute.ts takes the whole MofangNode',
-  'peer -> node.ts': 'peer/handlers.ts takes the whole MofangNode',
-};
-
 function moduleGraph(): Map<string, Map<string, string[]>> {
   const graph = new Map<string, Map<string, string[]>>();
   for (const { from, to } of edges) {
@@ -122,7 +111,7 @@ function moduleGraph(): Map<string, Map<string, string[]>> {
 }
 
 /** Strongly connected components with more than one module (Tarjan): each holds at least one cycle. */
-function cycles(graph: Map<string, Map<string, string[]>>, skip: (edge: string) => boolean): string[][] {
+function cycles(graph: Map<string, Map<string, string[]>>): string[][] {
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const stack: string[] = [];
@@ -132,7 +121,6 @@ function cycles(graph: Map<string, Map<string, string[]>>, skip: (edge: string) 
     low.set(v, index.get(v)!);
     stack.push(v);
     for (const w of graph.get(v)?.keys() ?? []) {
-      if (skip(`${v} -> ${w}`)) continue;
       if (!index.has(w)) {
         visit(w);
         low.set(v, Math.min(low.get(v)!, low.get(w)!));
@@ -251,10 +239,8 @@ describe('repository structure', () => {
   });
 
   it('node.ts and runtime.ts are imported only by the CLI and the other root files', () => {
-    // The demo starts real nodes in one process, as the CLI does; jobs and peer are the known back
-    // edges listed in KNOWN_BACK_EDGES.
-    const allowed = (f: string) =>
-      f.startsWith('node/cli/') || f.split('/').length === 2 || f === 'node/demo/demo.ts' || f === 'node/jobs/execute.ts' || f === 'node/peer/handlers.ts';
+    // The demo starts real nodes in one process, as the CLI does.
+    const allowed = (f: string) => f.startsWith('node/cli/') || f.split('/').length === 2 || f === 'node/demo/demo.ts';
     expect(
       offenders(
         (f) => !allowed(f),
@@ -263,9 +249,35 @@ describe('repository structure', () => {
     ).toEqual([]);
   });
 
-  it('the top-level modules of node/ import each other without cycles (beyond the known back edges)', () => {
+  it('the composition root only wires: node/node.ts stays under 200 lines', () => {
+    expect(
+      readFileSync(join(root, 'node', 'node.ts'), 'utf8')
+        .trimEnd()
+        .split('\n').length,
+    ).toBeLessThan(200);
+  });
+
+  it('nothing outside the root opens the database or appends through the AuditLog: api/, cli/, demo/ and runtime.ts call services', () => {
+    const outside = (f: string) => /^node\/(api|cli|demo)\//.test(f) || f === 'node/runtime.ts';
+    expect(offenders(outside, (f) => f === 'node/store/db.ts' || f === 'node/audit/log.ts')).toEqual([]);
+    const reaching = sourceFiles(join(root, 'node'))
+      .filter((file) => outside(rel(file)) && !TEST_SUPPORT.test(rel(file)))
+      .flatMap((file) =>
+        readFileSync(file, 'utf8')
+          .split('\n')
+          .flatMap((line, i) =>
+            // A node's connection (`node.db`, `services.db`) or an append that bypasses `audit.record`.
+            /\b(node|services|bank|telco|partner)\.db\b|\.audit\.append\(|openNodeDatabase\(|new AuditLog\(/.test(line)
+              ? [`${rel(file)}:${i + 1}: ${line.trim()}`]
+              : [],
+          ),
+      );
+    expect(reaching).toEqual([]);
+  });
+
+  it('the top-level modules of node/ import each other without cycles', () => {
     const graph = moduleGraph();
-    const found = cycles(graph, (edge) => Object.hasOwn(KNOWN_BACK_EDGES, edge));
+    const found = cycles(graph);
     const report = found.map((component) => ({
       modules: component,
       imports: component.flatMap((a) => component.flatMap((b) => graph.get(a)?.get(b) ?? [])),

@@ -7,6 +7,7 @@ import type { MofangNode } from '../node/node.js';
 import { profileCatalogue } from '../node/insight/profiles/catalogue.js';
 import { readProfileColumns } from '../node/insight/profiles/read.js';
 import { admin, agree, operator, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
+import { nodeDb } from './support/node-db.js';
 
 function phonesOf(csvFile: string): Set<string> {
   const [header, ...lines] = readFileSync(csvFile, 'utf8').trim().split('\n');
@@ -16,8 +17,8 @@ function phonesOf(csvFile: string): Set<string> {
 
 /** One attribute's profile column, as the decision tree reads it (1 true, 0 false, NaN unset). */
 async function profileValues(node: MofangNode, name: string): Promise<number[]> {
-  const catalogue = await profileCatalogue(node.db, 'customers', new Date());
-  const [column] = readProfileColumns(node.db, catalogue, [name]).columns;
+  const catalogue = await profileCatalogue(nodeDb(node), 'customers', new Date());
+  const [column] = readProfileColumns(nodeDb(node), catalogue, [name]).columns;
   if (column.type !== 'boolean') throw new Error(`${name} is ${column.type}`);
   return Array.from(column.values);
 }
@@ -37,24 +38,24 @@ describe('joint queries between a bank and a telco node', () => {
 
   it('overlap returns exactly the size of the intersection, to both parties as agreed', async () => {
     expect(expected.size).toBe(nodes.data.expectedOverlap);
-    const run = await nodes.bank.runQuery({ operation: 'overlap', agreementId }, operator);
+    const run = await nodes.bank.jobs.runQuery({ operation: 'overlap', agreementId }, operator);
     expect(run.status).toBe('succeeded');
     expect(run.resultCount).toBe(expected.size);
-    const partnerSide = nodes.telco.getRun(run.id);
+    const partnerSide = nodes.telco.runs.get(run.id);
     expect(partnerSide).toMatchObject({ role: 'responder', status: 'succeeded', resultCount: expected.size, transcriptHash: run.transcriptHash });
     expect(run.messagesSent).toBeGreaterThan(0);
     expect(run.bytesReceived).toBeGreaterThan(0);
   });
 
   it('enrich marks exactly the matched bank customers; the telco learns no count', async () => {
-    const run = await nodes.bank.runQuery({ operation: 'enrich', agreementId }, operator);
+    const run = await nodes.bank.jobs.runQuery({ operation: 'enrich', agreementId }, operator);
     expect(run.resultCount).toBe(expected.size);
-    const marked = nodes.bank.db
+    const marked = nodeDb(nodes.bank)
       .prepare("SELECT id_norm FROM joint_attributes WHERE dataset = 'customers' AND name = 'partner:telco:active' AND value = 'true'")
       .pluck()
       .all() as string[];
     expect(new Set(marked)).toEqual(expected);
-    const partnerSide = nodes.telco.getRun(run.id);
+    const partnerSide = nodes.telco.runs.get(run.id);
     expect(partnerSide.resultCount).toBeNull();
     expect(partnerSide.peerSize).toBe(phonesOf(nodes.data.bankFile).size);
   });
@@ -62,7 +63,7 @@ describe('joint queries between a bank and a telco node', () => {
   it('enrich marks every other customer of the input set false; segments and profile columns read false as "not a partner customer"', async () => {
     const bankPhones = phonesOf(nodes.data.bankFile);
     const values = new Map(
-      nodes.bank.db.prepare("SELECT id_norm, value FROM joint_attributes WHERE dataset = 'customers' AND name = 'partner:telco:active'").raw().all() as [
+      nodeDb(nodes.bank).prepare("SELECT id_norm, value FROM joint_attributes WHERE dataset = 'customers' AND name = 'partner:telco:active'").raw().all() as [
         string,
         string,
       ][],
@@ -82,37 +83,37 @@ describe('joint queries between a bank and a telco node', () => {
   });
 
   it("both nodes hold each other's signed receipt and their audit logs verify, including peer-held checkpoints", async () => {
-    const runs = nodes.bank.listRuns({});
+    const runs = nodes.bank.runs.list({});
     for (const run of runs) {
-      const bankReceipts = nodes.bank.db.prepare('SELECT signer FROM receipts WHERE run_id = ?').pluck().all(run.id);
-      const telcoReceipts = nodes.telco.db.prepare('SELECT signer FROM receipts WHERE run_id = ?').pluck().all(run.id);
+      const bankReceipts = nodeDb(nodes.bank).prepare('SELECT signer FROM receipts WHERE run_id = ?').pluck().all(run.id);
+      const telcoReceipts = nodeDb(nodes.telco).prepare('SELECT signer FROM receipts WHERE run_id = ?').pluck().all(run.id);
       expect(bankReceipts).toEqual([nodes.telco.identity.nodeId]);
       expect(telcoReceipts).toEqual([nodes.bank.identity.nodeId]);
     }
     for (const node of [nodes.bank, nodes.telco]) {
-      const report = await node.verifyAudit({ withPeers: true });
+      const report = await node.audit.verify({ withPeers: true });
       expect(report.ok, JSON.stringify(report.firstBad)).toBe(true);
-      const actions = node.listAudit({ limit: 1000 }).map((e) => e.action);
+      const actions = node.audit.list({ limit: 1000 }).map((e) => e.action);
       expect(actions).toEqual(expect.arrayContaining(['dataset.imported', 'run.started', 'run.completed']));
     }
   });
 
   it('the partner evaluates its set once per key epoch for enrich, but draws a fresh key for every overlap-only query', async () => {
     const completed = () =>
-      nodes.telco
-        .listAudit({ limit: 1000, action: 'run.completed' })
+      nodes.telco.audit
+        .list({ limit: 1000, action: 'run.completed' })
         .map((e) => e.details as { operation: string; keyEpoch: number; fyCached: boolean; agreementId: string });
     const enrichAgreement = await agree(nodes, { operations: ['enrich'] });
-    await nodes.bank.runQuery({ operation: 'enrich', agreementId: enrichAgreement }, operator);
-    await nodes.bank.runQuery({ operation: 'enrich', agreementId: enrichAgreement }, operator);
+    await nodes.bank.jobs.runQuery({ operation: 'enrich', agreementId: enrichAgreement }, operator);
+    await nodes.bank.jobs.runQuery({ operation: 'enrich', agreementId: enrichAgreement }, operator);
     const enrichRuns = completed().filter((d) => d.agreementId === enrichAgreement);
     expect(enrichRuns.map((d) => [d.keyEpoch, d.fyCached])).toEqual([
       [1, false],
       [1, true],
     ]);
     const overlapOnly = await agree(nodes, { operations: ['overlap'] });
-    await nodes.bank.runQuery({ operation: 'overlap', agreementId: overlapOnly }, operator);
-    await nodes.bank.runQuery({ operation: 'overlap', agreementId: overlapOnly }, operator);
+    await nodes.bank.jobs.runQuery({ operation: 'overlap', agreementId: overlapOnly }, operator);
+    await nodes.bank.jobs.runQuery({ operation: 'overlap', agreementId: overlapOnly }, operator);
     expect(
       completed()
         .filter((d) => d.agreementId === overlapOnly)
@@ -126,17 +127,17 @@ describe('joint queries between a bank and a telco node', () => {
   it('no raw identifier appears in either audit log', () => {
     const sample = [...expected].slice(0, 20);
     for (const node of [nodes.bank, nodes.telco]) {
-      const text = JSON.stringify(node.listAudit({ limit: 1000 }));
+      const text = JSON.stringify(node.audit.list({ limit: 1000 }));
       for (const phone of sample) expect(text).not.toContain(phone.replace('+', ''));
     }
   });
 
   it('a result below the agreement minimum is withheld on both sides', async () => {
     const strict = await agree(nodes, { minIntersection: expected.size + 1 });
-    await expect(nodes.bank.runQuery({ operation: 'overlap', agreementId: strict }, operator)).rejects.toMatchObject({ code: 'RESULT_BELOW_MINIMUM' });
-    const [bankRun] = nodes.bank.listRuns({ limit: 1 });
+    await expect(nodes.bank.jobs.runQuery({ operation: 'overlap', agreementId: strict }, operator)).rejects.toMatchObject({ code: 'RESULT_BELOW_MINIMUM' });
+    const [bankRun] = nodes.bank.runs.list({ limit: 1 });
     expect(bankRun).toMatchObject({ status: 'failed', resultCount: null, errorCode: 'RESULT_BELOW_MINIMUM' });
-    expect(nodes.telco.getRun(bankRun.id)).toMatchObject({ status: 'failed', resultCount: null, errorCode: 'RESULT_BELOW_MINIMUM' });
+    expect(nodes.telco.runs.get(bankRun.id)).toMatchObject({ status: 'failed', resultCount: null, errorCode: 'RESULT_BELOW_MINIMUM' });
   });
 
   it('customers added by a later re-import have no enrich value (unknown), not false', async () => {
@@ -152,7 +153,7 @@ describe('joint queries between a bank and a telco node', () => {
         .join(','),
     );
     writeFileSync(extended, `${[header, ...lines, ...extra].join('\n')}\n`);
-    await nodes.bank.importDataset({ file: extended, origin: 'operator', dataset: 'customers', idColumn: 'phone', idKind: 'phone' }, admin);
+    await nodes.bank.datasets.import({ file: extended, origin: 'operator', dataset: 'customers', idColumn: 'phone', idKind: 'phone' }, admin);
     const column = await profileValues(nodes.bank, 'partner:telco:active');
     expect(column.filter((v) => Number.isNaN(v)).length).toBe(2);
     expect(column.filter((v) => v === 0).length).toBe(bankPhones.size - expected.size);
@@ -184,7 +185,7 @@ describe('enrich with partner labels', () => {
   };
 
   it('delivers the agreed labels of matched customers only, as local attributes', async () => {
-    const proposed = await nodes.bank.proposeAgreement(
+    const proposed = await nodes.bank.agreements.propose(
       {
         peer: 'telco',
         title: 'labels',
@@ -203,13 +204,16 @@ describe('enrich with partner labels', () => {
       },
       admin,
     );
-    await nodes.telco.acceptAgreement(proposed.id, admin);
-    const run = await nodes.bank.runQuery({ operation: 'enrich', agreementId: proposed.id }, operator);
+    await nodes.telco.agreements.accept(proposed.id, admin);
+    const run = await nodes.bank.jobs.runQuery({ operation: 'enrich', agreementId: proposed.id }, operator);
     expect(run.resultCount).toBe(nodes.data.expectedOverlap);
     const truth = partnerRows();
     const read = (name: string) =>
       new Map(
-        nodes.bank.db.prepare("SELECT id_norm, value FROM joint_attributes WHERE dataset = 'customers' AND name = ?").raw().all(name) as [string, string][],
+        nodeDb(nodes.bank).prepare("SELECT id_norm, value FROM joint_attributes WHERE dataset = 'customers' AND name = ?").raw().all(name) as [
+          string,
+          string,
+        ][],
       );
     const plans = read('partner:telco.plan');
     const active = read('partner:telco.active');
@@ -223,7 +227,7 @@ describe('enrich with partner labels', () => {
   });
 
   it('refuses a label column that is not in the agreement, on both sides', async () => {
-    const proposed = await nodes.bank.proposeAgreement(
+    const proposed = await nodes.bank.agreements.propose(
       {
         peer: 'telco',
         title: 'labels2',
@@ -237,8 +241,8 @@ describe('enrich with partner labels', () => {
       },
       admin,
     );
-    await nodes.telco.acceptAgreement(proposed.id, admin);
-    const agreement = nodes.bank.getAgreement(proposed.id);
+    await nodes.telco.agreements.accept(proposed.id, admin);
+    const agreement = nodes.bank.agreements.get(proposed.id);
     const { runQuerier } = await import('../node/session/psi-querier.js');
     const { client, peer } = await nodes.bank.connect('telco', 'test');
     try {

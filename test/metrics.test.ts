@@ -38,7 +38,7 @@ describe('GET /metrics', () => {
   beforeAll(async () => {
     nodes = await startTwoNodes();
     const agreementId = await agree(nodes, { operations: ['overlap'] });
-    const job = await nodes.bank.awaitJob(nodes.bank.submitJob({ kind: 'overlap', agreementIds: [agreementId] }, operator).id);
+    const job = await nodes.bank.jobs.wait(nodes.bank.jobs.submit({ kind: 'overlap', agreementIds: [agreementId] }, operator).id);
     expect(job.status).toBe('succeeded');
     await fetch(`${nodes.running.bank.httpUrl}/health`);
     // An unpinned caller knocks on the bank's peer port once.

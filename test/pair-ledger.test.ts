@@ -104,22 +104,22 @@ describe('one privacy ledger per data pair, and a guard on matched sets', () => 
 
     const second = await agree(nodes, { operations: ['overlap', 'aggregate'], aggregate: AGGREGATE });
     // The telco's operator sees, before and after accepting, that the pair is shared and what it spent.
-    const onTelco = nodes.telco.getAgreement(second).pair!;
+    const onTelco = nodes.telco.agreements.get(second).pair!;
     expect(onTelco.others.map((o) => [o.id, o.status])).toContainEqual([first, 'accepted']);
     // The telco's ledger keeps the refused run too: its data went through the PSI step.
     expect(onTelco.budget).toMatchObject({ spent: { epsilon: '2' }, total: { epsilon: '10' } });
-    expect(nodes.bank.privacyBudget(second)).toMatchObject({ spent: { epsilon: '1' }, agreementSpent: { epsilon: '0' } });
+    expect(nodes.bank.privacy.budget(second)).toMatchObject({ spent: { epsilon: '1' }, agreementSpent: { epsilon: '0' } });
 
     expect(await refusal(query(second, { 'S+T': [...S, target] }))).toMatch(
       new RegExp(`^QUERY_TOO_SIMILAR: group 1 \\('S\\+T'\\) differs from group 'S' released by run \\S+ under agreement ${first}`),
     );
     // The telco learns that the guard refused, not the bank's group labels.
-    const atTelco = nodes.telco.listRuns({ limit: 1 })[0];
+    const atTelco = nodes.telco.runs.list({ limit: 1 })[0];
     expect(atTelco).toMatchObject({ status: 'failed', errorCode: 'QUERY_TOO_SIMILAR' });
     expect(atTelco.errorMessage).not.toContain('S+T');
     // Refused before anything was released: the bank's ledger spent nothing on it.
-    expect(nodes.bank.privacyBudget(second).spent.epsilon).toBe('1');
-    expect(nodes.bank.listAudit({ limit: 1000, action: 'privacy.refunded' }).at(-1)?.details).toMatchObject({
+    expect(nodes.bank.privacy.budget(second).spent.epsilon).toBe('1');
+    expect(nodes.bank.audit.list({ limit: 1000, action: 'privacy.refunded' }).at(-1)?.details).toMatchObject({
       reason: expect.stringContaining('the differencing guard refused'),
     });
   }, 120_000);

@@ -32,7 +32,7 @@ describe('a flood of refused calls or connections', () => {
       limits: nodes.bank.config.limits,
       onPinMismatch: () => {},
     });
-  const refusals = () => nodes.telco.listAudit({ limit: 1000, action: 'peer.refused' });
+  const refusals = () => nodes.telco.audit.list({ limit: 1000, action: 'peer.refused' });
   /** The pinned bank's handshake: the node id that answered. */
   const bankHandshake = async (port: number) => {
     const bank = clientAs(nodes.bank.identity, port);

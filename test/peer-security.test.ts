@@ -70,7 +70,7 @@ describe('peer boundary', () => {
     } finally {
       client.close();
     }
-    const refusal = nodes.telco.listAudit({ limit: 1000 }).find((e) => e.action === 'peer.refused');
+    const refusal = nodes.telco.audit.list({ limit: 1000 }).find((e) => e.action === 'peer.refused');
     // The first refusal from a source is audited at once; more within the minute are summed (peer-flood.test.ts).
     expect(refusal?.details).toMatchObject({ count: 1, methods: { Handshake: 1 }, direction: 'inbound', address: '127.0.0.1' });
   });
@@ -148,7 +148,7 @@ describe('peer boundary', () => {
   });
 
   it('still answers a normal query after all of that', async () => {
-    const run = await nodes.bank.runQuery({ operation: 'overlap', agreementId }, { id: 'test', role: 'operator' });
+    const run = await nodes.bank.jobs.runQuery({ operation: 'overlap', agreementId }, { id: 'test', role: 'operator' });
     expect(run.resultCount).toBe(nodes.data.expectedOverlap);
   });
 });

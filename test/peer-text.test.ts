@@ -29,7 +29,7 @@ describe('text from a pinned peer', () => {
       limits: nodes.bank.config.limits,
       onPinMismatch: () => {},
     });
-  const auditOf = (node: TwoNodes['bank'], subject: string) => node.listAudit({ limit: 1000 }).filter((e) => e.subject === subject);
+  const auditOf = (node: TwoNodes['bank'], subject: string) => node.audit.list({ limit: 1000 }).filter((e) => e.subject === subject);
 
   beforeAll(async () => {
     nodes = await startTwoNodes();
@@ -53,8 +53,8 @@ describe('text from a pinned peer', () => {
     } finally {
       client.close();
     }
-    await expect.poll(() => nodes.telco.getRun(runId).status).toBe('failed');
-    const run = nodes.telco.getRun(runId);
+    await expect.poll(() => nodes.telco.runs.get(runId).status).toBe('failed');
+    const run = nodes.telco.runs.get(runId);
     expect(run.errorCode).toBe('PEER_REFUSED');
     expect(run.errorMessage!.length).toBeLessThanOrEqual(UNTRUSTED_TEXT_MAX + 'peer bank: '.length);
     expect(run.errorMessage).toContain('[redacted mobile phone number]');
@@ -88,7 +88,7 @@ describe('text from a pinned peer', () => {
       client.close();
     }
     expect(abort).toMatchObject({ frame: 'abort', abort: { code: 'AGREEMENT_NOT_FOUND' } });
-    const refusal = () => nodes.telco.listAudit({ limit: 1000 }).find((e) => e.action === 'run.refused' && e.details.code === 'AGREEMENT_NOT_FOUND');
+    const refusal = () => nodes.telco.audit.list({ limit: 1000 }).find((e) => e.action === 'run.refused' && e.details.code === 'AGREEMENT_NOT_FOUND');
     await expect.poll(refusal).toBeDefined();
     const entry = refusal()!;
     expect(entry.subject).toBe('[redacted mobile phone number]');
@@ -138,7 +138,7 @@ describe('text from a pinned peer', () => {
       const env = nodes.bank.sessionEnv(nodes.bank.peers.byName('telco'));
       const error = await runQuerier(env, client.openRun(), { agreementId, operation: 'overlap', actor: 'test:operator' }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'PEER_REFUSED', details: { peerCode: 'NOT_TODAY' } });
-      const run = nodes.bank.listRuns({ limit: 5 }).find((r) => r.errorCode === 'PEER_REFUSED' && r.role === 'querier')!;
+      const run = nodes.bank.runs.list({ limit: 5 }).find((r) => r.errorCode === 'PEER_REFUSED' && r.role === 'querier')!;
       expect(run.status).toBe('failed');
       expect(run.errorMessage!.length).toBeLessThanOrEqual(UNTRUSTED_TEXT_MAX + 'peer telco: '.length);
       expect(run.errorMessage).not.toContain(PHONE);
@@ -152,8 +152,8 @@ describe('text from a pinned peer', () => {
 
   it('a revocation whose signed reason holds a phone number is recorded by both nodes, the reason redacted in the audit', async () => {
     const id = await agree(nodes);
-    await nodes.bank.revokeAgreement(id, `customer ${PHONE} complained`, admin);
-    await expect.poll(() => nodes.telco.getAgreement(id).status).toBe('revoked');
+    await nodes.bank.agreements.revoke(id, `customer ${PHONE} complained`, admin);
+    await expect.poll(() => nodes.telco.agreements.get(id).status).toBe('revoked');
     for (const node of [nodes.bank, nodes.telco]) {
       const entry = auditOf(node, id).find((e) => e.action === 'agreement.revoked');
       expect(entry?.details).toMatchObject({ reason: 'customer [redacted mobile phone number] complained' });

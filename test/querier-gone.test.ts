@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clientCredentials } from '../node/peer/credentials.js';
 import { peerServiceDefinition } from '../node/wire/contract.js';
 import type { RunFrame } from '../node/wire/messages.js';
-import { getRun } from '../node/session/runs.js';
 import { agree, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
 // Import and evaluation on a shared 2-core machine: generous limits; nothing asserts a duration.
@@ -74,7 +73,7 @@ describe('a querier that goes away mid-run', () => {
       // The responder has recorded the run: it is loading and evaluating its own set now.
       await until('the responder to start the run', () => {
         try {
-          return getRun(nodes.telco.db, runId);
+          return nodes.telco.runs.get(runId);
         } catch {
           return undefined;
         }
@@ -82,7 +81,7 @@ describe('a querier that goes away mid-run', () => {
       call.cancel();
 
       const run = await until('the responder run to end', () => {
-        const r = getRun(nodes.telco.db, runId);
+        const r = nodes.telco.runs.get(runId);
         return r.status !== 'running' && r;
       });
       // A cancelled HTTP/2 stream usually ends before grpc-js reports the cancellation: either names the peer going away.
@@ -91,7 +90,7 @@ describe('a querier that goes away mid-run', () => {
         errorCode: 'PEER_UNREACHABLE',
         errorMessage: expect.stringMatching(/^the peer (closed the stream before the run finished|cancelled the run or its connection was lost)$/),
       });
-      const audited = nodes.telco.listAudit({ limit: 1000, action: 'run.failed' }).find((e) => e.subject === runId);
+      const audited = nodes.telco.audit.list({ limit: 1000, action: 'run.failed' }).find((e) => e.subject === runId);
       expect(audited?.details).toMatchObject({ role: 'responder', code: 'PEER_UNREACHABLE', reason: run.errorMessage });
 
       // The evaluation was abandoned part-way: the jobs in the workers when the call went away

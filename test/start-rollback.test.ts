@@ -34,7 +34,7 @@ it('a failure after binding closes the gRPC and HTTP servers again', async () =>
   });
   const node = MofangNode.open(init.configFile, { quietLogs: true });
   try {
-    writeFileSync(node.audit.headFile, '{"forged": true}\n', { mode: 0o600 });
+    writeFileSync(node.auditHeadFile, '{"forged": true}\n', { mode: 0o600 });
     await expect(startNode(node)).rejects.toMatchObject({ code: 'AUDIT_TAMPERED' });
     expect(await listening(grpcPort)).toBe(false);
     expect(await listening(httpPort)).toBe(false);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AGREEMENT_ID } from '../../test/support/fake-services.js';
 import { testApp, type TestApp } from '../../test/support/test-app.js';
-import type { PairSummary } from '../privacy/budget-view.js';
+import type { PairSummary } from '../agreements/pair-summary.js';
 
 describe('GET /v1/agreements/:id: the data pair', () => {
   let t: TestApp;
@@ -21,8 +21,8 @@ describe('GET /v1/agreements/:id: the data pair', () => {
         total: { epsilon: '10', delta: '0' },
       },
     };
-    const original = t.services.getAgreement.bind(t.services);
-    t.services.getAgreement = (id) => ({ ...original(id), pair });
+    const original = t.services.agreements.get;
+    t.services.agreements.get = (id) => ({ ...original(id), pair });
     const res = await t.app.inject({ url: `/v1/agreements/${AGREEMENT_ID}`, headers: t.as('compliance') });
     expect(res.statusCode).toBe(200);
     expect(res.json().pair).toEqual(pair);

@@ -144,7 +144,7 @@ describe('services are called with the actor and the validated input', () => {
   it('passes token:<id> and the role as the actor', async () => {
     await t.app.inject({ method: 'POST', url: '/v1/queries', payload: { operation: 'overlap', agreementId: AGREEMENT_ID }, headers: t.as('operator') });
     expect(t.services.calls[0]).toEqual({
-      method: 'runQuery',
+      method: 'jobs.runQuery',
       args: [
         { operation: 'overlap', agreementId: AGREEMENT_ID },
         { id: 'token:operator-1', role: 'operator' },
@@ -193,9 +193,9 @@ describe('services are called with the actor and the validated input', () => {
   });
 
   it('serves responses through their schema: fields not in the schema are not disclosed', async () => {
-    const run = t.services.getRun('run-1');
+    const run = t.services.runs.get('run-1');
     t.services.calls.length = 0;
-    t.services.getRun = () => ({ ...run, localIdentifiers: ['+8613800138000'] }) as typeof run;
+    t.services.runs.get = () => ({ ...run, localIdentifiers: ['+8613800138000'] }) as typeof run;
     const res = await t.app.inject({ url: '/v1/runs/run-1', headers: t.as('operator') });
     expect(res.statusCode).toBe(200);
     expect(res.body).not.toContain('8613800138000');
@@ -278,14 +278,14 @@ describe('errors', () => {
     ['PEER_UNREACHABLE', 502],
     ['RESULT_BELOW_MINIMUM', 422],
   ] as const)('a MofangError %s from services keeps its code and catalogued status %i', async (code, status) => {
-    t.services.failNext('getAgreement', new MofangError(code, `${code} happened`, { field: 'x' }));
+    t.services.failNext('agreements.get', new MofangError(code, `${code} happened`, { field: 'x' }));
     const res = await t.app.inject({ url: `/v1/agreements/${AGREEMENT_ID}`, headers: t.as('operator') });
     expect(res.statusCode).toBe(status);
     expect(res.json()).toEqual({ error: { code, message: `${code} happened`, details: { field: 'x' } } });
   });
 
   it('an unknown error becomes 500 INTERNAL with a generic message; the details go to the log only', async () => {
-    t.services.failNext('listRuns', new Error('SQLITE_CORRUPT at /srv/mofang/node.db while reading +8613800138000'));
+    t.services.failNext('runs.list', new Error('SQLITE_CORRUPT at /srv/mofang/node.db while reading +8613800138000'));
     const res = await t.app.inject({ url: '/v1/runs', headers: t.as('operator') });
     expect(res.statusCode).toBe(500);
     const { error } = res.json();
@@ -298,7 +298,7 @@ describe('errors', () => {
   });
 
   it('an INTERNAL MofangError (e.g. from asMofangError) is not echoed either', async () => {
-    t.services.failNext('listDatasets', new MofangError('INTERNAL', 'EACCES /secret/path'));
+    t.services.failNext('datasets.list', new MofangError('INTERNAL', 'EACCES /secret/path'));
     const res = await t.app.inject({ url: '/v1/datasets', headers: t.as('operator') });
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('secret');

@@ -138,7 +138,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(datasetRoutes, {
         services,
         importBodyLimit: options.importBodyLimit ?? DEFAULT_IMPORT_BODY_LIMIT,
-        uploadDir: options.uploadDir ?? services.uploadDir,
+        uploadDir: options.uploadDir ?? services.datasets.uploadDir,
       });
       v1.register(agreementRoutes, { services });
       v1.register(runRoutes, { services });

@@ -41,7 +41,7 @@ describe('GET /v1/audit/export', () => {
   it('sends the first entries before the export has finished', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    t.services.exportAudit = async (_format, out) => {
+    t.services.audit.export = async (_format, out) => {
       out.write('{"seq":1}\n');
       await gate; // held until the client has seen the first line
       out.write('{"seq":2}\n');
@@ -63,14 +63,14 @@ describe('GET /v1/audit/export', () => {
   });
 
   it('an error before any output is a normal catalogued error reply', async () => {
-    t.services.failNext('exportAudit', new MofangError('AUDIT_TAMPERED', 'entry 2: hash mismatch', { seq: 2 }));
+    t.services.failNext('audit.export', new MofangError('AUDIT_TAMPERED', 'entry 2: hash mismatch', { seq: 2 }));
     const res = await t.app.inject({ url: '/v1/audit/export', headers: t.as('compliance') });
     expect(res.statusCode).toBe(409);
     expect(res.json().error).toEqual({ code: 'AUDIT_TAMPERED', message: 'entry 2: hash mismatch', details: { seq: 2 } });
   });
 
   it('an error after output began aborts the connection, so a partial export cannot pass as complete', async () => {
-    t.services.exportAudit = async (_format, out) => {
+    t.services.audit.export = async (_format, out) => {
       out.write('{"seq":1}\n');
       await new Promise((r) => setImmediate(r));
       throw new Error('disk read failed');

@@ -57,7 +57,7 @@ afterAll(async () => {
 const admin = () => ({ authorization: `Bearer ${init.tokens.admin}` });
 const importPath = (path: string, extra: Record<string, unknown> = {}) =>
   app.inject({ method: 'POST', url: '/v1/datasets/customers/import', payload: { path, idColumn: 'phone', idKind: 'phone', ...extra }, headers: admin() });
-const failures = () => node.listAudit({ action: 'dataset.import_failed', limit: 1000 });
+const failures = () => node.audit.list({ action: 'dataset.import_failed', limit: 1000 });
 const expectNoSecrets = (text: string) => {
   for (const secret of SECRETS) expect(text).not.toContain(secret);
 };
@@ -87,7 +87,7 @@ describe('POST /v1/datasets/:name/import — a path on the node', () => {
       expect(res.json().error).toMatchObject({ code: 'IMPORT_PATH_FORBIDDEN', details: { reason: 'node-dir' } });
       expectNoSecrets(res.body);
     }
-    expect(await node.listDatasets()).toEqual([]);
+    expect(await node.datasets.list()).toEqual([]);
   });
 
   it('400 for an allowed file whose first line is not a header, without quoting a byte of it', async () => {
@@ -117,8 +117,8 @@ describe('POST /v1/datasets/:name/import — a path on the node', () => {
   });
 
   it('the CLI path (operator) may read outside allowedDirs, but its errors never echo the file either', async () => {
-    const err = await node
-      .importDataset(
+    const err = await node.datasets
+      .import(
         { file: join(outside, 'shadow'), origin: 'operator', format: 'csv', dataset: 'x', idColumn: 'phone', idKind: 'phone' },
         { id: 'cli:test', role: 'admin' },
       )
@@ -149,8 +149,8 @@ describe('POST /v1/datasets/:name/import — uploads', () => {
   it('stages uploads in a 0700 directory inside the data directory, and leaves nothing there', async () => {
     const staging = join(node.config.node.dataDir, 'uploads');
     let seen: { dir: string; dirMode: number; fileMode: number } | undefined;
-    const original = node.importDataset.bind(node);
-    node.importDataset = async (input, actor) => {
+    const original = node.datasets.import.bind(node.datasets);
+    node.datasets.import = async (input, actor) => {
       seen = { dir: dirname(dirname(input.file)), dirMode: statSync(staging).mode & 0o777, fileMode: statSync(input.file).mode & 0o777 };
       return original(input, actor);
     };
@@ -158,7 +158,7 @@ describe('POST /v1/datasets/:name/import — uploads', () => {
       const res = await upload('', 'phone,segment\n+8613800138000,gold\n'.replace('phone', '手机'));
       expect(res.statusCode, res.body).toBe(200);
     } finally {
-      node.importDataset = original;
+      node.datasets.import = original;
     }
     expect(seen).toEqual({ dir: staging, dirMode: 0o700, fileMode: 0o600 });
     expect(readdirSync(staging)).toEqual([]);

@@ -20,8 +20,8 @@ describe('POST /v1/datasets/:name/import — upload', () => {
   it('streams a CSV upload to a private temp file, imports it, then deletes it', async () => {
     t = await testApp();
     let mode = 0;
-    const importDataset = t.services.importDataset.bind(t.services);
-    t.services.importDataset = async (input, actor) => {
+    const importDataset = t.services.datasets.import.bind(t.services);
+    t.services.datasets.import = async (input, actor) => {
       mode = statSync(input.file).mode & 0o777;
       return importDataset(input, actor);
     };
@@ -34,7 +34,7 @@ describe('POST /v1/datasets/:name/import — upload', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ dataset: 'customers', imported: 2 });
     const [call] = t.services.calls;
-    expect(call.method).toBe('importDataset');
+    expect(call.method).toBe('datasets.import');
     expect(call.args[0]).toEqual({
       file: expect.stringMatching(/upload\.csv$/),
       origin: 'upload',
@@ -118,7 +118,7 @@ describe('POST /v1/datasets/:name/import — upload', () => {
 
   it('deletes the temp file when the import fails, and keeps the catalogued error', async () => {
     t = await testApp();
-    t.services.importDataset = async (input) => {
+    t.services.datasets.import = async (input) => {
       t.services.imported.push({ file: input.file, content: null });
       throw new MofangError('IMPORT_BAD_ROW', 'line 2: msisdn: not a phone number', { line: 2, column: 'msisdn' });
     };

@@ -30,7 +30,7 @@ describe('POST /v1/jobs', () => {
       runIds: [],
     });
     expect(res.headers.location).toBe(`/v1/jobs/${JOB_ID}`);
-    expect(t.services.calls).toEqual([{ method: 'submitJob', args: [{ kind: 'overlap', agreementIds: [AGREEMENT_ID] }, OPERATOR] }]);
+    expect(t.services.calls).toEqual([{ method: 'jobs.submit', args: [{ kind: 'overlap', agreementIds: [AGREEMENT_ID] }, OPERATOR, 'body'] }]);
   });
 
   it('takes 2 to 10 agreements and an attribute for intersect', async () => {
@@ -85,7 +85,7 @@ describe('POST /v1/jobs', () => {
     ['AGREEMENT_NOT_FOUND', 404],
     ['REQUEST_INVALID', 400],
   ] as const)('a refusal from the node (%s) keeps its code and status %i', async (code, status) => {
-    t.services.failNext('submitJob', new MofangError(code, `${code} happened`));
+    t.services.failNext('jobs.submit', new MofangError(code, `${code} happened`));
     const res = await t.app.inject({ method: 'POST', url: '/v1/jobs', payload: { kind: 'enrich', agreementIds: [AGREEMENT_ID] }, headers: t.as('operator') });
     expect(res.statusCode).toBe(status);
     expect(res.json().error.code).toBe(code);
@@ -125,7 +125,7 @@ describe('GET /v1/jobs and /v1/jobs/:id', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual(sampleJob);
     expect(res.json()).toMatchObject({ status: 'running', phase: 'exchange', progress: { done: 3000, total: 6000, rate: 1500, etaSeconds: 2 } });
-    expect(t.services.calls).toEqual([{ method: 'getJob', args: [JOB_ID] }]);
+    expect(t.services.calls).toEqual([{ method: 'jobs.get', args: [JOB_ID] }]);
   });
 
   it('serves a finished job with its result, a failed one with its error', async () => {
@@ -143,14 +143,14 @@ describe('GET /v1/jobs and /v1/jobs/:id', () => {
       finishedAt: sampleJob.createdAt,
     };
     for (const job of [succeeded, failed]) {
-      t.services.getJob = () => job;
+      t.services.jobs.get = () => job;
       const res = await t.app.inject({ url: `/v1/jobs/${JOB_ID}`, headers: t.as('operator') });
       expect(res.json()).toEqual(job);
     }
   });
 
   it('serves jobs through their schema: fields not in the schema are not disclosed', async () => {
-    t.services.getJob = () => ({ ...sampleJob, leaseOwner: 'runner:4242:secret', cancelReason: '+8613800138000' }) as typeof sampleJob;
+    t.services.jobs.get = () => ({ ...sampleJob, leaseOwner: 'runner:4242:secret', cancelReason: '+8613800138000' }) as typeof sampleJob;
     const res = await t.app.inject({ url: `/v1/jobs/${JOB_ID}`, headers: t.as('compliance') });
     expect(res.statusCode).toBe(200);
     expect(res.body).not.toMatch(/runner:4242|8613800138000/);
@@ -158,7 +158,7 @@ describe('GET /v1/jobs and /v1/jobs/:id', () => {
   });
 
   it('404 JOB_NOT_FOUND for an unknown job', async () => {
-    t.services.failNext('getJob', new MofangError('JOB_NOT_FOUND', `no job with id ${JOB_ID}`));
+    t.services.failNext('jobs.get', new MofangError('JOB_NOT_FOUND', `no job with id ${JOB_ID}`));
     const res = await t.app.inject({ url: `/v1/jobs/${JOB_ID}`, headers: t.as('operator') });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ error: { code: 'JOB_NOT_FOUND', message: `no job with id ${JOB_ID}` } });
@@ -170,7 +170,7 @@ describe('POST /v1/jobs/:id/cancel', () => {
     const res = await t.app.inject({ method: 'POST', url: `/v1/jobs/${JOB_ID}/cancel`, payload: { reason: 'wrong agreement' }, headers: t.as('operator') });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id: JOB_ID, status: 'running', cancelRequested: true });
-    expect(t.services.calls).toEqual([{ method: 'cancelJob', args: [JOB_ID, 'wrong agreement', OPERATOR] }]);
+    expect(t.services.calls).toEqual([{ method: 'jobs.cancel', args: [JOB_ID, 'wrong agreement', OPERATOR] }]);
   });
 
   it.each([
@@ -191,7 +191,7 @@ describe('POST /v1/jobs/:id/cancel', () => {
     ['JOB_NOT_FOUND', 404],
     ['JOB_STATE', 409],
   ] as const)('%s from the node → %i', async (code, status) => {
-    t.services.failNext('cancelJob', new MofangError(code, `${code}: job ${JOB_ID} has already succeeded`));
+    t.services.failNext('jobs.cancel', new MofangError(code, `${code}: job ${JOB_ID} has already succeeded`));
     const res = await t.app.inject({ method: 'POST', url: `/v1/jobs/${JOB_ID}/cancel`, payload: { reason: 'too late' }, headers: t.as('operator') });
     expect(res.statusCode).toBe(status);
     expect(res.json().error.code).toBe(code);
@@ -203,14 +203,14 @@ describe('POST /v1/runs/:id/cancel', () => {
     const res = await t.app.inject({ method: 'POST', url: '/v1/runs/run-7/cancel', headers: t.as('operator') });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id: 'run-7', role: 'responder', status: 'running' });
-    expect(t.services.calls).toEqual([{ method: 'cancelRun', args: ['run-7', OPERATOR] }]);
+    expect(t.services.calls).toEqual([{ method: 'runs.cancel', args: ['run-7', OPERATOR] }]);
   });
 
   it.each([
     ['RUN_NOT_FOUND', 404],
     ['JOB_STATE', 409],
   ] as const)('%s from the node → %i', async (code, status) => {
-    t.services.failNext('cancelRun', new MofangError(code, `${code} for run-1`));
+    t.services.failNext('runs.cancel', new MofangError(code, `${code} for run-1`));
     const res = await t.app.inject({ method: 'POST', url: '/v1/runs/run-1/cancel', headers: t.as('operator') });
     expect(res.statusCode).toBe(status);
     expect(res.json().error.code).toBe(code);

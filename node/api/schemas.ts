@@ -7,6 +7,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { SOURCE_ENCODINGS } from '../../adapters/sources/decode.js';
 import { ERRORS } from '../errors.js';
+import { MAX_JOB_AGREEMENTS } from '../jobs/service.js';
 import type * as S from './services.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -273,12 +274,9 @@ export const RunView = Type.Object({
 // --- Jobs -------------------------------------------------------------------------------------
 const JobKind = Enum(['overlap', 'enrich', 'intersect', 'aggregate', 'score'] as const);
 const JobStatus = Enum(['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const);
-/** Most agreements one intersect job may combine. */
-export const MAX_JOB_AGREEMENTS = 10;
-
 /**
  * The per-kind rules (one agreement for overlap and enrich, at least two for intersect;
- * `attribute` for intersect only) are checked by the route, so its errors can say why.
+ * `attribute` for intersect only) are checked by the jobs service (node/jobs/service.ts), so its errors can say why.
  */
 const ColumnName = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]+$' });
 

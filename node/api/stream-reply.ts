@@ -7,7 +7,7 @@
 import { Transform, type Readable } from 'node:stream';
 
 /**
- * @example reply.type('text/csv').send(await streamFrom((out) => services.exportAudit('csv', out, {}), log))
+ * @example reply.type('text/csv').send(await streamFrom((out) => services.audit.export('csv', out, {}), log))
  */
 export function streamFrom(produce: (out: NodeJS.WritableStream) => Promise<void>, onLateError: (err: unknown) => void): Promise<Readable> {
   return new Promise((resolve, reject) => {

@@ -29,7 +29,7 @@ export interface TokenAdmin {
 type AuditAppend = (entry: { actor: string; action: string; subject?: string; details: Record<string, unknown> }) => unknown;
 
 /**
- * @example const admin = tokenAdmin(config.http.tokens, (e) => node.audit.append(e)); admin.revoke('ops-1', actor)
+ * @example const admin = tokenAdmin(config.http.tokens, (e) => node.audit.record(e)); admin.revoke('ops-1', actor)
  */
 export function tokenAdmin(file: string, audit: AuditAppend, now: () => Date = () => new Date()): TokenAdmin {
   const list = (): TokenView[] => {

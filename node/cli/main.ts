@@ -7,13 +7,11 @@
  * (`await import(…)`), so `--version`, `--help` and local reads do not pay for gRPC, HTTP or HE.
  */
 import { Command, Option } from 'commander';
-import { join, resolve } from 'node:path';
-import type { Actor } from '../api/services.js';
-import { auditActions } from '../audit/list.js';
+import { resolve } from 'node:path';
+import type { Actor, AgreementView } from '../api/services.js';
 import { asMofangError, MofangError } from '../errors.js';
 import type { JobView } from '../jobs/store.js';
 import type { MofangNode } from '../node.js';
-import type { Db } from '../store/db.js';
 import { CONFIG_FILE, packageVersion } from '../paths.js';
 import { aggregateFromFlags } from './aggregate-options.js';
 import { operatorName } from './operator.js';
@@ -43,20 +41,6 @@ async function withNode<T>(fn: (node: MofangNode) => Promise<T> | T): Promise<T>
     return await fn(node);
   } finally {
     node.close();
-  }
-}
-
-/**
- * For reads that need only the database: the config and SQLite, without loading the node's
- * services (agreements, sessions, insight) — a third of the start-up of `withNode`.
- */
-async function withDatabase<T>(fn: (db: Db) => Promise<T> | T): Promise<T> {
-  const [{ loadConfig }, { openNodeDatabase }] = await Promise.all([import('../config/load.js'), import('../database.js')]);
-  const db = openNodeDatabase(join(loadConfig(configFile()).node.dataDir, 'mofang.db'));
-  try {
-    return await fn(db);
-  } finally {
-    db.close();
   }
 }
 
@@ -142,7 +126,7 @@ program
       const { progressReporter } = await import('../datasets/progress.js');
       const progress = progressReporter();
       try {
-        const r = await node.importDataset(
+        const r = await node.datasets.import(
           { file: resolve(file), origin: 'operator', dataset: o.dataset, idColumn, idKind, format: o.format, encoding: o.encoding, skipBad: o.skipBad },
           cliActor(),
           progress.update,
@@ -175,14 +159,13 @@ function splitIdOption(value: string): [string, string] {
 program
   .command('datasets')
   .description('list datasets')
-  .action(() =>
-    withDatabase(async (db) => {
-      const { listDatasets } = await import('../datasets/store.js');
-      const list = listDatasets(db);
-      if (json()) return printJson(list);
-      for (const d of list) console.log(`${d.name.padEnd(16)} ${String(d.rowCount).padStart(10)} rows  id=${d.idColumn}:${d.idKind}  imported ${d.importedAt}`);
-    }),
-  );
+  .action(async () => {
+    // Only the config and SQLite, without the node's services: a third of the start-up of `withNode`.
+    const { datasetsOf } = await import('../database.js');
+    const list = datasetsOf(configFile());
+    if (json()) return printJson(list);
+    for (const d of list) console.log(`${d.name.padEnd(16)} ${String(d.rowCount).padStart(10)} rows  id=${d.idColumn}:${d.idKind}  imported ${d.importedAt}`);
+  });
 
 const agreements = program.command('agreements').description('collaboration agreements');
 agreements
@@ -217,7 +200,7 @@ agreements
   .option('--max-groups <n>', 'most groups per query (default 16)')
   .action((o) =>
     withNode(async (node) => {
-      const a = await node.proposeAgreement(
+      const a = await node.agreements.propose(
         {
           peer: o.peer,
           title: o.title,
@@ -247,7 +230,7 @@ agreements
   .option('--status <status>')
   .action((o) =>
     withNode((node) => {
-      const list = node.listAgreements({ status: o.status });
+      const list = node.agreements.list({ status: o.status });
       if (json()) return printJson(list);
       for (const a of list) {
         console.log(
@@ -256,9 +239,9 @@ agreements
       }
     }),
   );
-agreements.command('show <id>').action((id) => withNode((node) => (json() ? printJson(node.getAgreement(id)) : printAgreement(node.getAgreement(id)))));
+agreements.command('show <id>').action((id) => withNode((node) => (json() ? printJson(node.agreements.get(id)) : printAgreement(node.agreements.get(id)))));
 /** Prints an accepted or revoked agreement, saying so when the peer has not been told yet. */
-function printTransition(a: Awaited<ReturnType<MofangNode['acceptAgreement']>>): void {
+function printTransition(a: AgreementView): void {
   if (json()) {
     printJson(a);
     return;
@@ -267,11 +250,11 @@ function printTransition(a: Awaited<ReturnType<MofangNode['acceptAgreement']>>):
   const notice = deliveryNotice(a);
   if (notice) console.log(notice);
 }
-agreements.command('accept <id>').action((id) => withNode(async (node) => printTransition(await node.acceptAgreement(id, cliActor()))));
+agreements.command('accept <id>').action((id) => withNode(async (node) => printTransition(await node.agreements.accept(id, cliActor()))));
 agreements
   .command('revoke <id>')
   .requiredOption('--reason <text>')
-  .action((id, o) => withNode(async (node) => printTransition(await node.revokeAgreement(id, o.reason, cliActor()))));
+  .action((id, o) => withNode(async (node) => printTransition(await node.agreements.revoke(id, o.reason, cliActor()))));
 
 const query = program.command('query').description('joint-audience queries with partners (run as jobs)');
 /** Submits a job and follows it to its end (or returns at once with --detach). */
@@ -281,11 +264,11 @@ function followJob(submit: (node: MofangNode) => JobView, detach: boolean) {
     if (detach) return json() ? printJson(submitted) : console.log(`job ${submitted.id} queued`);
     const { jobProgress } = await import('./job-progress.js');
     const progress = jobProgress();
-    const job = await node.awaitJob(submitted.id, progress.update);
+    const job = await node.jobs.wait(submitted.id, progress.update);
     progress.done(job);
     if (job.status === 'succeeded' && job.result?.scores)
-      json() ? printJson(node.getScoreSet(job.result.scores)) : printScoreSet(node.getScoreSet(job.result.scores));
-    else if (json()) printJson(job.status === 'succeeded' && job.kind !== 'intersect' ? node.getRun(job.runIds[job.runIds.length - 1]) : job);
+      json() ? printJson(node.scores.get(job.result.scores)) : printScoreSet(node.scores.get(job.result.scores));
+    else if (json()) printJson(job.status === 'succeeded' && job.kind !== 'intersect' ? node.runs.get(job.runIds[job.runIds.length - 1]) : job);
     else printJob(job);
     if (job.status !== 'succeeded') process.exitCode = 1;
   });
@@ -296,7 +279,7 @@ for (const operation of ['overlap', 'enrich'] as const) {
     .command(operation)
     .requiredOption('--agreement <id>')
     .option('--detach', 'queue the job and return')
-    .action((o) => followJob((node) => node.submitJob({ kind: operation, agreementIds: [o.agreement] }, operatorActor()), !!o.detach));
+    .action((o) => followJob((node) => node.jobs.submit({ kind: operation, agreementIds: [o.agreement] }, operatorActor()), !!o.detach));
 }
 query
   .command('intersect')
@@ -304,7 +287,7 @@ query
   .requiredOption('--agreement <id...>', 'two or more agreements, one per partner')
   .option('--attribute <name>', 'local attribute for the combined audience')
   .option('--detach', 'queue the job and return')
-  .action((o) => followJob((node) => node.submitJob({ kind: 'intersect', agreementIds: o.agreement, attribute: o.attribute }, operatorActor()), !!o.detach));
+  .action((o) => followJob((node) => node.jobs.submit({ kind: 'intersect', agreementIds: o.agreement, attribute: o.attribute }, operatorActor()), !!o.detach));
 
 for (const kind of ['aggregate', 'score'] as const) {
   const command = query
@@ -324,7 +307,7 @@ for (const kind of ['aggregate', 'score'] as const) {
   command.action((o) =>
     followJob(
       (node) =>
-        node.submitJob(
+        node.jobs.submit(
           {
             kind,
             agreementIds: [o.agreement],
@@ -350,17 +333,17 @@ scores
   .option('--limit <n>', 'how many', '20')
   .action((o) =>
     withNode((node) => {
-      const list = node.listScoreSets({ agreementId: o.agreement, limit: Number(o.limit) });
+      const list = node.scores.list({ agreementId: o.agreement, limit: Number(o.limit) });
       if (json()) return printJson(list);
       for (const s of list)
         console.log(`${s.runId}  ${s.createdAt}  ${s.grouping.padEnd(20)} ${s.columns.join(',').padEnd(20)} ε ${s.epsilon}  ${s.groups.length} groups`);
     }),
   );
-scores.command('show <runId>').action((id) => withNode((node) => (json() ? printJson(node.getScoreSet(id)) : printScoreSet(node.getScoreSet(id)))));
+scores.command('show <runId>').action((id) => withNode((node) => (json() ? printJson(node.scores.get(id)) : printScoreSet(node.scores.get(id)))));
 agreements
   .command('budget <id>')
   .description("the agreement's privacy budget in the current period")
-  .action((id) => withNode((node) => (json() ? printJson(node.privacyBudget(id)) : printBudget(node.privacyBudget(id)))));
+  .action((id) => withNode((node) => (json() ? printJson(node.privacy.budget(id)) : printBudget(node.privacy.budget(id)))));
 
 const jobs = program.command('jobs').description('joint-query jobs: progress, results, cancellation');
 jobs
@@ -369,7 +352,7 @@ jobs
   .option('--limit <n>', 'how many', '20')
   .action((o) =>
     withNode((node) => {
-      const list = node.listJobs({ status: o.status, limit: Number(o.limit) });
+      const list = node.jobs.list({ status: o.status, limit: Number(o.limit) });
       if (json()) return printJson(list);
       for (const j of list)
         console.log(
@@ -377,12 +360,12 @@ jobs
         );
     }),
   );
-jobs.command('show <id>').action((id) => withNode((node) => (json() ? printJson(node.getJob(id)) : printJob(node.getJob(id)))));
+jobs.command('show <id>').action((id) => withNode((node) => (json() ? printJson(node.jobs.get(id)) : printJob(node.jobs.get(id)))));
 jobs
   .command('cancel <id>')
   .option('--reason <text>', 'why', 'cancelled by operator')
   .action((id, o) =>
-    withNode((node) => (json() ? printJson(node.cancelJob(id, o.reason, operatorActor())) : printJob(node.cancelJob(id, o.reason, operatorActor())))),
+    withNode((node) => (json() ? printJson(node.jobs.cancel(id, o.reason, operatorActor())) : printJob(node.jobs.cancel(id, o.reason, operatorActor())))),
   );
 
 const runs = program.command('runs').description('protocol runs');
@@ -391,7 +374,7 @@ runs
   .option('--limit <n>', 'how many', '20')
   .action((o) =>
     withNode((node) => {
-      const list = node.listRuns({ limit: Number(o.limit) });
+      const list = node.runs.list({ limit: Number(o.limit) });
       if (json()) return printJson(list);
       for (const r of list)
         console.log(`${r.id}  ${r.operation.padEnd(7)} ${r.role.padEnd(9)} ${r.status.padEnd(9)} result=${r.resultCount ?? '-'}  ${r.startedAt}`);
@@ -400,8 +383,8 @@ runs
 runs
   .command('cancel <id>')
   .description('stop a run at its next batch (either party may)')
-  .action((id) => withNode((node) => (json() ? printJson(node.cancelRun(id, operatorActor())) : printRun(node.cancelRun(id, operatorActor())))));
-runs.command('show <id>').action((id) => withNode((node) => (json() ? printJson(node.getRun(id)) : printRun(node.getRun(id)))));
+  .action((id) => withNode((node) => (json() ? printJson(node.runs.cancel(id, operatorActor())) : printRun(node.runs.cancel(id, operatorActor())))));
+runs.command('show <id>').action((id) => withNode((node) => (json() ? printJson(node.runs.get(id)) : printRun(node.runs.get(id)))));
 
 const audit = program.command('audit').description('the signed, hash-chained audit log');
 audit
@@ -409,7 +392,7 @@ audit
   .option('--peers', 'also check the checkpoints of our log that peers hold')
   .action((o) =>
     withNode(async (node) => {
-      const report = await node.verifyAudit({ withPeers: !!o.peers });
+      const report = await node.audit.verify({ withPeers: !!o.peers });
       json() ? printJson(report) : printVerify(report);
       if (!report.ok) process.exitCode = 3;
     }),
@@ -424,7 +407,7 @@ audit
     withNode((node) => {
       if (o.action !== undefined) {
         // A misspelt action would otherwise look like "nothing happened".
-        const known = auditActions(node.db);
+        const known = node.audit.actions();
         if (!known.includes(o.action))
           throw new MofangError(
             'REQUEST_INVALID',
@@ -432,7 +415,7 @@ audit
             { field: '--action', actions: known },
           );
       }
-      const entries = node.listAudit({ afterSeq: Number(o.after), limit: Number(o.limit), action: o.action });
+      const entries = node.audit.list({ afterSeq: Number(o.after), limit: Number(o.limit), action: o.action });
       if (json()) return printJson(entries);
       for (const e of entries) console.log(`${String(e.seq).padStart(6)}  ${e.at}  ${e.actor.padEnd(22)} ${e.action.padEnd(24)} ${e.subject ?? ''}`);
     }),
@@ -448,7 +431,7 @@ audit
     withNode(async (node) => {
       const { createWriteStream } = await import('node:fs');
       const out = o.out ? createWriteStream(o.out) : process.stdout;
-      await node.exportAudit(o.format, out, { from: o.from, to: o.to, action: o.action });
+      await node.audit.export(o.format, out, { from: o.from, to: o.to, action: o.action });
       if (o.out) await new Promise<void>((r) => (out as NodeJS.WritableStream).end(r));
     }),
   );

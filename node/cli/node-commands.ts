@@ -17,7 +17,7 @@ export interface NodeCommandContext {
 
 export function registerNodeCommands(program: Command, ctx: NodeCommandContext): void {
   const audit = (action: string, subject: string, details: Record<string, unknown>) =>
-    ctx.withNode((node) => node.audit.append({ actor: ctx.actor().id, action, subject, details }));
+    ctx.withNode((node) => node.audit.record({ actor: ctx.actor().id, action, subject, details }));
 
   program
     .command('node')

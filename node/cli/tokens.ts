@@ -26,7 +26,7 @@ export function registerTokenCommands(program: Command, ctx: TokenCommandContext
     ctx.withNode(async (node) => {
       const { tokenAdmin } = await import('../api/token-admin.js');
       return fn(
-        tokenAdmin(node.config.http.tokens, (e) => node.audit.append(e)),
+        tokenAdmin(node.config.http.tokens, (e) => node.audit.record(e)),
         node,
       );
     });

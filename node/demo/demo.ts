@@ -11,8 +11,6 @@ import type { Actor } from '../api/services.js';
 import { addPeer } from '../config/add-peer.js';
 import { fmtBytes } from '../text/format-units.js';
 import { progressReporter } from '../datasets/progress.js';
-import { countAuditByAction } from '../audit/index.js';
-import { countJointAttribute } from '../datasets/store.js';
 import { MofangError, type ErrorCode } from '../errors.js';
 import { initNode } from '../init.js';
 import { MofangNode } from '../node.js';
@@ -150,7 +148,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       [telco, data.partnerFile, 'subscribers'],
     ] as const) {
       const progress = progressReporter();
-      const r = await node.importDataset({ file, origin: 'operator', dataset, idColumn: 'phone', idKind: 'phone' }, admin, progress.update);
+      const r = await node.datasets.import({ file, origin: 'operator', dataset, idColumn: 'phone', idKind: 'phone' }, admin, progress.update);
       progress.done();
       print(`  ${node.config.node.name.padEnd(5)} ${dataset}: ${r.imported} imported, ${r.rejected} rejected in ${(r.durationMs / 1000).toFixed(1)} s`);
     }
@@ -160,7 +158,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     print(`  bank  gRPC :${running[0].grpcPort}  HTTP ${running[0].httpUrl}\n  telco gRPC :${running[1].grpcPort}  HTTP ${running[1].httpUrl}`);
 
     step('The bank proposes an agreement; the telco reviews and accepts it');
-    const proposed = await bank.proposeAgreement(
+    const proposed = await bank.agreements.propose(
       {
         peer: 'telco',
         title: 'joint-audience-q4',
@@ -175,23 +173,23 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       },
       admin,
     );
-    print(`  proposed ${proposed.id} (status on bank: ${proposed.status}, on telco: ${telco.getAgreement(proposed.id).status})`);
-    const accepted = await telco.acceptAgreement(proposed.id, admin);
-    print(`  accepted (telco: ${accepted.status}, bank: ${bank.getAgreement(proposed.id).status}); both hold both signatures`);
+    print(`  proposed ${proposed.id} (status on bank: ${proposed.status}, on telco: ${telco.agreements.get(proposed.id).status})`);
+    const accepted = await telco.agreements.accept(proposed.id, admin);
+    print(`  accepted (telco: ${accepted.status}, bank: ${bank.agreements.get(proposed.id).status}); both hold both signatures`);
 
     step('Overlap query: how many bank customers are telco subscribers? (count only)');
-    const overlap = await bank.runQuery({ operation: 'overlap', agreementId: proposed.id }, operator);
+    const overlap = await bank.jobs.runQuery({ operation: 'overlap', agreementId: proposed.id }, operator);
     print(
       `  overlap = ${overlap.resultCount} (expected ${data.expectedOverlap}); ${overlap.messagesSent + overlap.messagesReceived} messages, ${fmtBytes(overlap.bytesSent)} sent, ${fmtBytes(overlap.bytesReceived)} received`,
     );
 
     step('Enrich query: which bank customers are telco subscribers? (bank only; stored as a local attribute)');
-    const enrich = await bank.runQuery({ operation: 'enrich', agreementId: proposed.id }, operator);
+    const enrich = await bank.jobs.runQuery({ operation: 'enrich', agreementId: proposed.id }, operator);
     print(
-      `  ${enrich.resultCount} customers marked ${enrich.attribute} = true, ${countJointAttribute(bank.db, 'customers', enrich.attribute!, 'false')} = false`,
+      `  ${enrich.resultCount} customers marked ${enrich.attribute} = true, ${bank.datasets.countJointAttribute('customers', enrich.attribute!, 'false')} = false`,
     );
     print(
-      `  the telco learned: bank set size ${telco.getRun(enrich.id).peerSize}, membership nothing; overlap count ${telco.getRun(overlap.id).resultCount} (shared by the agreement)`,
+      `  the telco learned: bank set size ${telco.runs.get(enrich.id).peerSize}, membership nothing; overlap count ${telco.runs.get(overlap.id).resultCount} (shared by the agreement)`,
     );
 
     step('Insight: the bank saves two candidate segments of its own customers (rules compiled to SQL)');
@@ -213,7 +211,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     }
 
     step("Joint segment scores: the telco's monthly spend summed per segment, encrypted (BGV), with noise");
-    const spend = await bank.proposeAgreement(
+    const spend = await bank.agreements.propose(
       {
         peer: 'telco',
         title: 'segment-scores-q4',
@@ -235,9 +233,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       },
       admin,
     );
-    await telco.acceptAgreement(spend.id, admin);
-    const job = await bank.awaitJob(
-      bank.submitJob(
+    await telco.agreements.accept(spend.id, admin);
+    const job = await bank.jobs.wait(
+      bank.jobs.submit(
         {
           kind: 'score',
           agreementIds: [spend.id],
@@ -249,7 +247,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     // Keep the job's own code: wrapped in a plain Error the CLI could only say INTERNAL.
     if (job.status !== 'succeeded')
       throw new MofangError((job.error?.code ?? 'RUN_FAILED') as ErrorCode, `the score job ${job.status}: ${job.error?.message ?? ''}`, { jobId: job.id });
-    const set = bank.getScoreSet(job.result!.scores!);
+    const set = bank.scores.get(job.result!.scores!);
     const scores = set.groups.map((g) => ({
       label: g.label,
       rank: g.rank ?? null,
@@ -266,7 +264,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         `  #${g.rank} ${g.label.padEnd(11)} matched ≈ ${g.count!.value} [${g.count!.ci95.low}, ${g.count!.ci95.high}], mean spend ≈ ${mean.value.toFixed(2)} [${mean.ci95.low.toFixed(2)}, ${mean.ci95.high.toFixed(2)}] (95 %)`,
       );
     }
-    const budget = bank.privacyBudget(spend.id);
+    const budget = bank.privacy.budget(spend.id);
     print(`  privacy budget of the agreement: ε ${budget.spent.epsilon} of ${budget.total.epsilon} spent this period; the telco decrypted only blinded totals`);
 
     step('Audit trail on both nodes');
@@ -275,9 +273,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       ['bank', bank],
       ['telco', telco],
     ] as const) {
-      const byAction = Object.entries(countAuditByAction(node.db));
+      const byAction = Object.entries(node.audit.countByAction());
       const total = byAction.reduce((sum, [, n]) => sum + n, 0);
-      const report = await node.verifyAudit({ withPeers: true });
+      const report = await node.audit.verify({ withPeers: true });
       auditOk[label === 'bank' ? 'bank' : 'partner'] = report.ok;
       print(`  ${label}: ${total} entries — ${byAction.map(([a, n]) => `${a}×${n}`).join(', ')}`);
       print(

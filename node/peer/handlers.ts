@@ -2,12 +2,14 @@
  * What this node does when a pinned peer calls it. Every request is validated before use; every
  * state change and every refusal is audited with the peer's node id.
  */
-import { getAgreement, receiveProposal, recordAcceptance, recordRevocation } from '../agreements/store.js';
+import type { AuditLog } from '../audit/log.js';
+import { receiveProposal, recordAcceptance, recordRevocation, type AgreementContext, type StoredAgreement } from '../agreements/store.js';
 import { MofangError } from '../errors.js';
 import { untrustedText } from '../text/untrusted.js';
-import type { MofangNode } from '../node.js';
+import type { Logger } from '../log/logger.js';
 import { packageVersion } from '../paths.js';
 import { runResponder } from '../session/psi-responder.js';
+import type { SessionEnv } from '../session/env.js';
 import type { Link } from '../session/link.js';
 import type { Peer } from './directory.js';
 import type { RefusalSummary } from './refusals.js';
@@ -39,8 +41,28 @@ const peerAgreementId = (id: unknown): string => untrustedText(id, 64);
 
 const toTermsSignature = (sig: SignatureMsg) => ({ signer: sig.signer, signature: sig.signature.toString('base64'), at: sig.at });
 
+/** What answering peers needs from the node, wired by the composition root. */
+export interface PeerHandlerPorts {
+  nodeId: string;
+  nodeName: string;
+  /** The group suite this node runs protocols in. */
+  suite: string;
+  audit: Pick<AuditLog, 'append' | 'latestPeerCheckpoint'>;
+  /** Where peers' proposals, acceptances and revocations are recorded. */
+  agreements: AgreementContext;
+  /** The stored agreement with this id; AGREEMENT_NOT_FOUND if there is none. */
+  agreement(id: string): StoredAgreement;
+  /** The peer called us: whatever acceptance or revocation we owe it is due now. */
+  peerReachable(peerNodeId: string): void;
+  /** What a protocol session with `peer` runs on. */
+  sessionEnv(peer: Peer): SessionEnv;
+  /** The pinned peer with this node id (certificate fingerprint), if any. */
+  peerByNodeId(nodeId: string): Peer | undefined;
+  logger: Logger;
+}
+
 export class PeerHandlers implements Handlers {
-  constructor(private readonly node: MofangNode) {}
+  constructor(private readonly ports: PeerHandlerPorts) {}
 
   private actor(peer: Peer): string {
     return `peer:${peer.name}`;
@@ -48,7 +70,7 @@ export class PeerHandlers implements Handlers {
 
   handshake = (peer: Peer, req: HandshakeRequest): HandshakeResponse => {
     const refuse = (reason: string) => {
-      this.node.audit.append({
+      this.ports.audit.append({
         actor: this.actor(peer),
         action: 'peer.handshake_refused',
         subject: peer.nodeId,
@@ -59,14 +81,14 @@ export class PeerHandlers implements Handlers {
     if (req.protocolVersion !== PROTOCOL_VERSION)
       throw refuse(`protocol version ${req.protocolVersion} is not supported; this node speaks ${PROTOCOL_VERSION}`);
     if (req.nodeId !== peer.nodeId) throw refuse('the node id sent does not match the certificate presented');
-    if (!Array.isArray(req.suites) || !req.suites.includes(this.node.group.suite)) throw refuse(`no common suite; this node needs ${this.node.group.suite}`);
+    if (!Array.isArray(req.suites) || !req.suites.includes(this.ports.suite)) throw refuse(`no common suite; this node needs ${this.ports.suite}`);
     // The peer is back: whatever acceptance or revocation we still owe it is due now.
-    this.node.agreementDelivery.peerReachable(peer.nodeId);
+    this.ports.peerReachable(peer.nodeId);
     return {
-      nodeId: this.node.identity.nodeId,
-      nodeName: this.node.config.node.name,
+      nodeId: this.ports.nodeId,
+      nodeName: this.ports.nodeName,
       protocolVersion: PROTOCOL_VERSION,
-      suite: this.node.group.suite,
+      suite: this.ports.suite,
       software: `mofang/${packageVersion()}`,
     };
   };
@@ -82,17 +104,17 @@ export class PeerHandlers implements Handlers {
       throw new MofangError('PEER_MESSAGE_INVALID', 'termsJson: not valid JSON');
     }
     const sig = requireSignature(req.proposerSignature, 'proposerSignature');
-    const stored = receiveProposal(this.node.agreementContext, { terms: terms as never, proposerSignature: toTermsSignature(sig) }, peer.certPem);
+    const stored = receiveProposal(this.ports.agreements, { terms: terms as never, proposerSignature: toTermsSignature(sig) }, peer.certPem);
     return { agreementId: stored.id, status: stored.status };
   };
 
   acceptAgreement = (peer: Peer, req: AgreementAcceptance): AgreementAck => {
     const sig = requireSignature(req.acceptorSignature, 'acceptorSignature');
     const agreementId = peerAgreementId(req.agreementId);
-    const current = getAgreement(this.node.db, agreementId);
+    const current = this.ports.agreement(agreementId);
     if (current.peerNodeId !== peer.nodeId) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreementId} is not with this peer`);
     if (req.termsHash !== current.termsHash) throw new MofangError('PEER_MESSAGE_INVALID', 'termsHash: the peer accepted different terms');
-    const stored = recordAcceptance(this.node.agreementContext, agreementId, toTermsSignature(sig), peer.certPem);
+    const stored = recordAcceptance(this.ports.agreements, agreementId, toTermsSignature(sig), peer.certPem);
     return { agreementId: stored.id, status: stored.status };
   };
 
@@ -102,22 +124,22 @@ export class PeerHandlers implements Handlers {
       throw new MofangError('PEER_MESSAGE_INVALID', `reason: must be 1 to ${MAX_REASON} characters`);
     }
     const agreementId = peerAgreementId(req.agreementId);
-    const current = getAgreement(this.node.db, agreementId);
+    const current = this.ports.agreement(agreementId);
     if (current.peerNodeId !== peer.nodeId) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreementId} is not with this peer`);
-    const stored = recordRevocation(this.node.agreementContext, agreementId, req.reason, toTermsSignature(sig), peer.certPem);
+    const stored = recordRevocation(this.ports.agreements, agreementId, req.reason, toTermsSignature(sig), peer.certPem);
     return { agreementId: stored.id, status: stored.status };
   };
 
   getCheckpoint = (peer: Peer): CheckpointMsg => {
-    const cp = this.node.audit.latestPeerCheckpoint(peer.nodeId);
+    const cp = this.ports.audit.latestPeerCheckpoint(peer.nodeId);
     if (!cp) return { nodeId: peer.nodeId, seq: 0, hash: '', at: '', signature: Buffer.alloc(0) };
     return { nodeId: cp.nodeId, seq: cp.seq, hash: cp.hash, at: cp.at, signature: Buffer.from(cp.signature, 'base64') };
   };
 
-  run = (peer: Peer, link: Link): Promise<void> => runResponder(this.node.sessionEnv(peer), link);
+  run = (peer: Peer, link: Link): Promise<void> => runResponder(this.ports.sessionEnv(peer), link);
 
   refused = (s: RefusalSummary): void => {
-    const peer = s.fingerprint ? this.node.peers.byNodeId(s.fingerprint) : undefined;
+    const peer = s.fingerprint ? this.ports.peerByNodeId(s.fingerprint) : undefined;
     const details = {
       reason: s.reason,
       count: s.count,
@@ -128,12 +150,12 @@ export class PeerHandlers implements Handlers {
       lastAt: s.lastAt,
       direction: 'inbound',
     };
-    this.node.logger.warn({ fingerprint: s.fingerprint, address: s.host, reason: s.reason, count: s.count }, 'refused inbound calls or connections');
+    this.ports.logger.warn({ fingerprint: s.fingerprint, address: s.host, reason: s.reason, count: s.count }, 'refused inbound calls or connections');
     try {
-      this.node.audit.append({ actor: peer ? this.actor(peer) : 'peer:unknown', action: 'peer.refused', subject: s.fingerprint ?? undefined, details });
+      this.ports.audit.append({ actor: peer ? this.actor(peer) : 'peer:unknown', action: 'peer.refused', subject: s.fingerprint ?? undefined, details });
     } catch (err) {
       // Runs on the call path and from a timer: a failing audit log must not take the server down.
-      this.node.logger.error({ err, address: s.host }, 'could not audit refused calls');
+      this.ports.logger.error({ err, address: s.host }, 'could not audit refused calls');
     }
   };
 }

@@ -1,8 +1,9 @@
 /** The privacy budget of an agreement's data pair as shown to operators and compliance (exact decimals). */
-import type { AgreementStatus, StoredAgreement } from '../agreements/store.js';
+import type { DataPair, PairSummary } from '../agreements/pair-summary.js';
+import type { StoredAgreement } from '../agreements/store.js';
 import type { Db } from '../store/db.js';
 import { budgetState, lossView, perQueryLoss } from './ledger.js';
-import { type DataPair, agreementsOnPair, dataPair } from './pair.js';
+import { agreementsOnPair, dataPair } from './pair.js';
 
 export interface BudgetView {
   agreementId: string;
@@ -39,14 +40,6 @@ export function budgetView(db: Db, agreement: StoredAgreement, now: Date): Budge
 }
 
 /** What else shares an agreement's data pair: shown before accepting and in `agreements show`. */
-export interface PairSummary {
-  pair: DataPair;
-  /** The other agreements of this node over the same pair, newest first. */
-  others: { id: string; title: string; status: AgreementStatus; createdAt: string }[];
-  /** The pair's spend in the current period of this agreement's budget (null without an aggregate section). */
-  budget: { periodStart: string; periodEnd: string; spent: { epsilon: string; delta: string }; total: { epsilon: string; delta: string } } | null;
-}
-
 /** @example pairSummary(db, getAgreement(db, id), new Date()).others.length */
 export function pairSummary(db: Db, agreement: StoredAgreement, now: Date): PairSummary {
   const pair = dataPair(agreement);

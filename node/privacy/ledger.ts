@@ -21,7 +21,8 @@ import { aggregateTermsOf } from '../agreements/aggregate-policy.js';
 import type { AuditSink, StoredAgreement } from '../agreements/store.js';
 import { MofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
-import { type DataPair, PAIR_WHERE, dataPair, describePair, pairParams } from './pair.js';
+import type { DataPair } from '../agreements/pair-summary.js';
+import { PAIR_WHERE, dataPair, describePair, pairParams } from './pair.js';
 
 /** Where every pair's periods are counted from. */
 const PERIOD_ORIGIN = '1970-01-01T00:00:00.000Z';

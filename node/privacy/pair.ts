@@ -5,15 +5,10 @@
  * ones spent and released instead of starting afresh.
  */
 import { otherParty } from '../agreements/model.js';
+import type { DataPair } from '../agreements/pair-summary.js';
 import { listAgreements, type AgreementStatus, type StoredAgreement } from '../agreements/store.js';
 import type { Db } from '../store/db.js';
 import { untrustedText } from '../text/untrusted.js';
-
-export interface DataPair {
-  peerNodeId: string;
-  localDataset: string;
-  peerDataset: string;
-}
 
 export function dataPair(agreement: StoredAgreement): DataPair {
   const { parties } = agreement.terms;

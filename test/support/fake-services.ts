@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type * as S from '../../node/api/services.js';
+import { checkJobInput } from '../../node/jobs/service.js';
 
 /** A service this double does not provide: reading any member throws and names the service. */
 function notProvided<T extends object>(service: string): T {
@@ -20,8 +21,19 @@ function notProvided<T extends object>(service: string): T {
   });
 }
 
+/** A service method as calls name it: `health`, or group and member (`jobs.submit`). */
+type Method =
+  | 'health'
+  | `datasets.${'list' | 'import'}`
+  | `agreements.${keyof S.AgreementsApi}`
+  | `jobs.${keyof S.JobsApi}`
+  | `runs.${keyof S.RunsApi}`
+  | `scores.${keyof S.ScoresApi}`
+  | `privacy.${keyof S.PrivacyApi}`
+  | `audit.${keyof S.AuditApi}`;
+
 interface Call {
-  method: keyof S.NodeServices;
+  method: Method;
   args: unknown[];
 }
 
@@ -150,17 +162,17 @@ export const sampleAudit: S.AuditEntryView[] = [1, 2, 3].map((seq) => ({
 
 export interface FakeServices extends S.NodeServices {
   calls: Call[];
-  /** Content of each file passed to importDataset, read during the call (null: no such file). */
+  /** Content of each file passed to `datasets.import`, read during the call (null: no such file). */
   imported: { file: string; content: string | null }[];
   /** Makes the next call of `method` throw `err`. */
-  failNext(method: keyof S.NodeServices, err: unknown): void;
+  failNext(method: Method, err: unknown): void;
 }
 
 export function fakeServices(): FakeServices {
   const calls: Call[] = [];
   const imported: { file: string; content: string | null }[] = [];
   const failures = new Map<string, unknown>();
-  const record = (method: keyof S.NodeServices, ...args: unknown[]) => {
+  const record = (method: Method, ...args: unknown[]) => {
     calls.push({ method, args });
     if (failures.has(method)) {
       const err = failures.get(method);
@@ -172,8 +184,6 @@ export function fakeServices(): FakeServices {
     calls,
     imported,
     failNext: (method, err) => void failures.set(method, err),
-    // testApp passes its own upload directory.
-    uploadDir: tmpdir(),
     insight: notProvided<S.NodeServices['insight']>('insight'),
     trees: notProvided<S.NodeServices['trees']>('trees'),
     async health() {
@@ -187,129 +197,154 @@ export function fakeServices(): FakeServices {
         peers: [{ name: 'telco', nodeId: `sha256:${'b'.repeat(64)}`, address: '10.0.0.7:7443', reachable: false, error: 'PEER_UNREACHABLE' }],
       };
     },
-    listDatasets() {
-      record('listDatasets');
-      return [
-        {
-          name: 'customers',
-          idColumn: 'msisdn',
-          idKind: 'phone',
-          columns: [{ name: 'msisdn', type: 'string' }],
-          rowCount: 1000,
-          rejectedCount: 0,
-          generation: 1,
-          sourceSha256: 'e'.repeat(64),
-          importedAt: T0,
-        },
-      ];
+    datasets: {
+      // testApp passes its own upload directory.
+      uploadDir: tmpdir(),
+      list() {
+        record('datasets.list');
+        return [
+          {
+            name: 'customers',
+            idColumn: 'msisdn',
+            idKind: 'phone',
+            columns: [{ name: 'msisdn', type: 'string' }],
+            rowCount: 1000,
+            rejectedCount: 0,
+            generation: 1,
+            sourceSha256: 'e'.repeat(64),
+            importedAt: T0,
+          },
+        ];
+      },
+      async import(input, actor) {
+        record('datasets.import', input, actor);
+        imported.push({ file: input.file, content: existsSync(input.file) ? readFileSync(input.file, 'utf8') : null });
+        return {
+          dataset: input.dataset,
+          generation: 2,
+          rowsRead: 2,
+          imported: 2,
+          rejected: 0,
+          badRows: [],
+          columns: [{ name: input.idColumn, type: 'string' }],
+          sourceSha256: 'f'.repeat(64),
+          durationMs: 3,
+        };
+      },
     },
-    async importDataset(input, actor) {
-      record('importDataset', input, actor);
-      imported.push({ file: input.file, content: existsSync(input.file) ? readFileSync(input.file, 'utf8') : null });
-      return {
-        dataset: input.dataset,
-        generation: 2,
-        rowsRead: 2,
-        imported: 2,
-        rejected: 0,
-        badRows: [],
-        columns: [{ name: input.idColumn, type: 'string' }],
-        sourceSha256: 'f'.repeat(64),
-        durationMs: 3,
-      };
+    agreements: {
+      list(filter) {
+        record('agreements.list', filter);
+        return [sampleAgreement];
+      },
+      get(id) {
+        record('agreements.get', id);
+        return sampleAgreement;
+      },
+      async propose(input, actor) {
+        record('agreements.propose', input, actor);
+        return { ...sampleAgreement, status: 'proposed' };
+      },
+      async accept(id, actor) {
+        record('agreements.accept', id, actor);
+        return sampleAgreement;
+      },
+      async revoke(id, reason, actor) {
+        record('agreements.revoke', id, reason, actor);
+        return { ...sampleAgreement, status: 'revoked', revokedBy: actor.id, revokedReason: reason };
+      },
     },
-    listAgreements(filter) {
-      record('listAgreements', filter);
-      return [sampleAgreement];
+    jobs: {
+      async runQuery(input, actor) {
+        record('jobs.runQuery', input, actor);
+        return sampleRun;
+      },
+      submit(input, actor, origin) {
+        // The real input rules: they live in the jobs service, which the route leaves them to.
+        checkJobInput(input, origin);
+        record('jobs.submit', input, actor, origin);
+        return {
+          ...sampleJob,
+          kind: input.kind,
+          agreementIds: input.agreementIds,
+          options: { ...(input.attribute ? { attribute: input.attribute } : {}), ...(input.aggregate ? { aggregate: input.aggregate } : {}) },
+          status: 'queued',
+          attempt: 0,
+          phase: null,
+          progress: { done: 0, total: 0, rate: null, etaSeconds: null },
+          runIds: [],
+          createdBy: actor.id,
+          startedAt: null,
+        };
+      },
+      async wait(id) {
+        record('jobs.wait', id);
+        return sampleJob;
+      },
+      get(id) {
+        record('jobs.get', id);
+        return sampleJob;
+      },
+      list(filter) {
+        record('jobs.list', filter);
+        return [sampleJob];
+      },
+      cancel(id, reason, actor) {
+        record('jobs.cancel', id, reason, actor);
+        return { ...sampleJob, cancelRequested: true };
+      },
     },
-    getAgreement(id) {
-      record('getAgreement', id);
-      return sampleAgreement;
+    runs: {
+      cancel(id, actor) {
+        record('runs.cancel', id, actor);
+        return { ...sampleRun, id, role: 'responder', status: 'running', resultCount: null, finishedAt: null };
+      },
+      list(filter) {
+        record('runs.list', filter);
+        return [sampleRun];
+      },
+      get(id) {
+        record('runs.get', id);
+        return sampleRun;
+      },
     },
-    async proposeAgreement(input, actor) {
-      record('proposeAgreement', input, actor);
-      return { ...sampleAgreement, status: 'proposed' };
+    scores: {
+      list(filter) {
+        record('scores.list', filter);
+        return [sampleScoreSet];
+      },
+      get(id) {
+        record('scores.get', id);
+        return { ...sampleScoreSet, id, runId: id };
+      },
     },
-    async acceptAgreement(id, actor) {
-      record('acceptAgreement', id, actor);
-      return sampleAgreement;
+    privacy: {
+      budget(agreementId) {
+        record('privacy.budget', agreementId);
+        return { ...sampleBudget, agreementId };
+      },
     },
-    async revokeAgreement(id, reason, actor) {
-      record('revokeAgreement', id, reason, actor);
-      return { ...sampleAgreement, status: 'revoked', revokedBy: actor.id, revokedReason: reason };
-    },
-    async runQuery(input, actor) {
-      record('runQuery', input, actor);
-      return sampleRun;
-    },
-    submitJob(input, actor) {
-      record('submitJob', input, actor);
-      return {
-        ...sampleJob,
-        kind: input.kind,
-        agreementIds: input.agreementIds,
-        options: { ...(input.attribute ? { attribute: input.attribute } : {}), ...(input.aggregate ? { aggregate: input.aggregate } : {}) },
-        status: 'queued',
-        attempt: 0,
-        phase: null,
-        progress: { done: 0, total: 0, rate: null, etaSeconds: null },
-        runIds: [],
-        createdBy: actor.id,
-        startedAt: null,
-      };
-    },
-    getJob(id) {
-      record('getJob', id);
-      return sampleJob;
-    },
-    listJobs(filter) {
-      record('listJobs', filter);
-      return [sampleJob];
-    },
-    cancelJob(id, reason, actor) {
-      record('cancelJob', id, reason, actor);
-      return { ...sampleJob, cancelRequested: true };
-    },
-    cancelRun(id, actor) {
-      record('cancelRun', id, actor);
-      return { ...sampleRun, id, role: 'responder', status: 'running', resultCount: null, finishedAt: null };
-    },
-    listRuns(filter) {
-      record('listRuns', filter);
-      return [sampleRun];
-    },
-    getRun(id) {
-      record('getRun', id);
-      return sampleRun;
-    },
-    listScoreSets(filter) {
-      record('listScoreSets', filter);
-      return [sampleScoreSet];
-    },
-    getScoreSet(id) {
-      record('getScoreSet', id);
-      return { ...sampleScoreSet, id, runId: id };
-    },
-    privacyBudget(agreementId) {
-      record('privacyBudget', agreementId);
-      return { ...sampleBudget, agreementId };
-    },
-    listAudit(filter) {
-      record('listAudit', filter);
-      return sampleAudit;
-    },
-    async verifyAudit() {
-      record('verifyAudit');
-      return { ok: true, entries: 3, head: { seq: 3, hash: '3'.repeat(64) }, checked: ['chain', 'signatures'] };
-    },
-    async exportAudit(format, out, filter) {
-      record('exportAudit', format, out, filter);
-      for (const e of sampleAudit) {
-        out.write(format === 'jsonl' ? `${JSON.stringify(e)}\n` : `${e.seq},${e.at},${e.actor},${e.action}\n`);
-        // Yield between entries, like a real export reading from the database in pages.
-        await new Promise((r) => setImmediate(r));
-      }
-      out.end();
+    audit: {
+      list(filter) {
+        record('audit.list', filter);
+        return sampleAudit;
+      },
+      async verify() {
+        record('audit.verify');
+        return { ok: true, entries: 3, head: { seq: 3, hash: '3'.repeat(64) }, checked: ['chain', 'signatures'] };
+      },
+      async export(format, out, filter) {
+        record('audit.export', format, out, filter);
+        for (const e of sampleAudit) {
+          out.write(format === 'jsonl' ? `${JSON.stringify(e)}\n` : `${e.seq},${e.at},${e.actor},${e.action}\n`);
+          // Yield between entries, like a real export reading from the database in pages.
+          await new Promise((r) => setImmediate(r));
+        }
+        out.end();
+      },
+      record(entry) {
+        record('audit.record', entry);
+      },
     },
   };
 }

@@ -62,8 +62,8 @@ export async function startTwoNodes(sizes = { bankRows: 1500, partnerRows: 800, 
   const clock = new TestClock();
   const bank = MofangNode.open(bankInit.configFile, { quietLogs: true, now: clock.now });
   const telco = MofangNode.open(telcoInit.configFile, { quietLogs: true, now: clock.now });
-  await bank.importDataset({ file: data.bankFile, origin: 'operator', dataset: 'customers', idColumn: 'phone', idKind: 'phone' }, admin);
-  await telco.importDataset({ file: data.partnerFile, origin: 'operator', dataset: 'subscribers', idColumn: 'phone', idKind: 'phone' }, admin);
+  await bank.datasets.import({ file: data.bankFile, origin: 'operator', dataset: 'customers', idColumn: 'phone', idKind: 'phone' }, admin);
+  await telco.datasets.import({ file: data.partnerFile, origin: 'operator', dataset: 'subscribers', idColumn: 'phone', idKind: 'phone' }, admin);
   const running = { bank: await startNode(bank), telco: await startNode(telco) };
   return {
     dir,
@@ -95,7 +95,7 @@ export async function agree(
     maxQueriesPerDay?: number;
   } = {},
 ): Promise<string> {
-  const proposed = await nodes.bank.proposeAgreement(
+  const proposed = await nodes.bank.agreements.propose(
     {
       peer: 'telco',
       title: 'it-agreement',
@@ -112,6 +112,6 @@ export async function agree(
     },
     admin,
   );
-  await nodes.telco.acceptAgreement(proposed.id, admin);
+  await nodes.telco.agreements.accept(proposed.id, admin);
   return proposed.id;
 }

@@ -26,7 +26,7 @@ export const agreementRoutes: FastifyPluginAsync<{ services: NodeServices }> = a
         response: { 200: Type.Object({ agreements: Type.Array(AgreementView) }) },
       },
     },
-    async (request) => ({ agreements: await services.listAgreements({ status: request.query.status }) }),
+    async (request) => ({ agreements: await services.agreements.list({ status: request.query.status }) }),
   );
 
   app.get<ById>(
@@ -35,7 +35,7 @@ export const agreementRoutes: FastifyPluginAsync<{ services: NodeServices }> = a
       config: { roles: ['admin', 'operator', 'compliance'] },
       schema: { tags, summary: 'Get one agreement', params: ById, response: { 200: AgreementView } },
     },
-    async (request) => services.getAgreement(request.params.id),
+    async (request) => services.agreements.get(request.params.id),
   );
 
   app.post<{ Body: Static<typeof ProposeInput> }>(
@@ -44,7 +44,7 @@ export const agreementRoutes: FastifyPluginAsync<{ services: NodeServices }> = a
       config: { roles: ['admin'] },
       schema: { tags, summary: 'Propose an agreement to a peer', body: ProposeInput, response: { 201: AgreementView } },
     },
-    async (request, reply) => reply.code(201).send(await services.proposeAgreement(request.body, actorOf(request))),
+    async (request, reply) => reply.code(201).send(await services.agreements.propose(request.body, actorOf(request))),
   );
 
   app.post<ById>(
@@ -53,7 +53,7 @@ export const agreementRoutes: FastifyPluginAsync<{ services: NodeServices }> = a
       config: { roles: ['admin'] },
       schema: { tags, summary: "Accept a peer's proposal", params: ById, response: { 200: AgreementView } },
     },
-    async (request) => services.acceptAgreement(request.params.id, actorOf(request)),
+    async (request) => services.agreements.accept(request.params.id, actorOf(request)),
   );
 
   app.post<ById & { Body: Static<typeof RevokeInput> }>(
@@ -62,6 +62,6 @@ export const agreementRoutes: FastifyPluginAsync<{ services: NodeServices }> = a
       config: { roles: ['admin'] },
       schema: { tags, summary: 'Revoke an agreement (both sides stop querying)', params: ById, body: RevokeInput, response: { 200: AgreementView } },
     },
-    async (request) => services.revokeAgreement(request.params.id, request.body.reason, actorOf(request)),
+    async (request) => services.agreements.revoke(request.params.id, request.body.reason, actorOf(request)),
   );
 };

@@ -20,13 +20,13 @@ export const auditRoutes: FastifyPluginAsync<{ services: NodeServices }> = async
       config: { roles },
       schema: { tags, summary: 'List audit entries', querystring: AuditQuery, response: { 200: Type.Object({ entries: Type.Array(AuditEntryView) }) } },
     },
-    async (request) => ({ entries: await services.listAudit(request.query) }),
+    async (request) => ({ entries: await services.audit.list(request.query) }),
   );
 
   app.post(
     '/audit/verify',
     { config: { roles }, schema: { tags, summary: 'Verify the audit hash chain and signatures', response: { 200: AuditVerifyView } } },
-    async () => services.verifyAudit(),
+    async () => services.audit.verify(),
   );
 
   app.get<{ Querystring: Static<typeof AuditExportQuery> }>(
@@ -51,7 +51,7 @@ export const auditRoutes: FastifyPluginAsync<{ services: NodeServices }> = async
     async (request, reply) => {
       const { format = 'jsonl', ...filter } = request.query;
       const body = await streamFrom(
-        (out) => services.exportAudit(format, out, filter),
+        (out) => services.audit.export(format, out, filter),
         (err) => request.log.error({ err }, 'audit export failed after it started; connection aborted'),
       );
       return reply.type(CONTENT_TYPES[format]).header('content-disposition', `attachment; filename="audit.${format}"`).send(body);

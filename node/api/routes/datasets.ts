@@ -33,7 +33,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRouteOptions> = async (app
       config: { roles: ['admin', 'operator'] },
       schema: { tags: ['datasets'], summary: 'List datasets', response: { 200: Type.Object({ datasets: Type.Array(DatasetInfo) }) } },
     },
-    async () => ({ datasets: await services.listDatasets() }),
+    async () => ({ datasets: await services.datasets.list() }),
   );
 
   app.post<{ Params: { name: string }; Querystring: Static<typeof ImportQuery>; Body: Readable | Static<typeof ImportFromPath> }>(
@@ -77,7 +77,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRouteOptions> = async (app
           idKind: b.idKind,
           skipBad: b.skipBad,
         };
-        return services.importDataset(input, actor);
+        return services.datasets.import(input, actor);
       }
       if (!Object.hasOwn(UPLOAD_TYPES, mediaType)) {
         throw new MofangError('MEDIA_TYPE_UNSUPPORTED', 'send the file as text/csv or application/x-ndjson, or JSON { path, idColumn, idKind }');
@@ -92,7 +92,7 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRouteOptions> = async (app
       const format = UPLOAD_TYPES[mediaType as UploadType];
       const staged = await stageUpload(request.body as Readable, { dir: uploadDir, extension: format, limit: importBodyLimit });
       try {
-        return await services.importDataset(
+        return await services.datasets.import(
           {
             file: staged.file,
             origin: 'upload',

@@ -5,11 +5,10 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import { MofangError } from '../../errors.js';
 import { actorOf } from '../auth.js';
-import { checkAggregateJobOptions } from '../../jobs/aggregate-options.js';
 import type { NodeServices } from '../services.js';
-import { CancelJobInput, JobId, JobListQuery, JobView, MAX_JOB_AGREEMENTS, SubmitJobInput } from '../schemas.js';
+import { MAX_JOB_AGREEMENTS } from '../../jobs/service.js';
+import { CancelJobInput, JobId, JobListQuery, JobView, SubmitJobInput } from '../schemas.js';
 
 const ById = Type.Object({ id: JobId });
 type ById = { Params: Static<typeof ById> };
@@ -32,8 +31,7 @@ export const jobRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (
       },
     },
     async (request, reply) => {
-      checkKindRules(request.body);
-      const job = services.submitJob(request.body, actorOf(request));
+      const job = services.jobs.submit(request.body, actorOf(request), 'body');
       return reply.code(202).header('location', `/v1/jobs/${job.id}`).send(job);
     },
   );
@@ -49,7 +47,7 @@ export const jobRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (
         response: { 200: Type.Object({ jobs: Type.Array(JobView) }) },
       },
     },
-    async (request) => ({ jobs: services.listJobs({ status: request.query.status, limit: request.query.limit }) }),
+    async (request) => ({ jobs: services.jobs.list({ status: request.query.status, limit: request.query.limit }) }),
   );
 
   app.get<ById>(
@@ -64,7 +62,7 @@ export const jobRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (
         response: { 200: JobView },
       },
     },
-    async (request) => services.getJob(request.params.id),
+    async (request) => services.jobs.get(request.params.id),
   );
 
   app.post<ById & { Body: Static<typeof CancelJobInput> }>(
@@ -82,32 +80,6 @@ export const jobRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (
         response: { 200: JobView },
       },
     },
-    async (request) => services.cancelJob(request.params.id, request.body.reason, actorOf(request)),
+    async (request) => services.jobs.cancel(request.params.id, request.body.reason, actorOf(request)),
   );
 };
-
-/** The rules that depend on `kind`; the schema has already checked the shape and the 1..10 bound. */
-function checkKindRules(body: Static<typeof SubmitJobInput>): void {
-  const n = body.agreementIds.length;
-  if (body.kind === 'intersect' && n < 2) {
-    throw new MofangError('REQUEST_INVALID', `body.agreementIds: intersect takes 2 to ${MAX_JOB_AGREEMENTS} agreements, one per partner; got ${n}`, {
-      in: 'body',
-      field: 'agreementIds',
-      min: 2,
-      max: MAX_JOB_AGREEMENTS,
-    });
-  }
-  if (body.kind !== 'intersect' && n !== 1) {
-    throw new MofangError('REQUEST_INVALID', `body.agreementIds: ${body.kind} takes exactly one agreement; got ${n}`, {
-      in: 'body',
-      field: 'agreementIds',
-      min: 1,
-      max: 1,
-    });
-  }
-  checkAggregateJobOptions(body.kind, body.aggregate, 'body.');
-  if (body.kind !== 'intersect' && body.attribute !== undefined) {
-    const why = body.kind === 'enrich' ? "enrich writes the agreement's enrichAttribute" : `${body.kind} writes no attribute`;
-    throw new MofangError('REQUEST_INVALID', `body.attribute: only intersect jobs take an attribute; ${why}`, { in: 'body', field: 'attribute' });
-  }
-}

@@ -32,7 +32,7 @@ export const runRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (
     async (request, reply) => {
       const { input, deprecated } = resolveQueryRequest(request.body);
       if (deprecated) reply.header('deprecation', DEPRECATED_QUERY_NAMES);
-      return reply.code(201).send(await services.runQuery(input, actorOf(request)));
+      return reply.code(201).send(await services.jobs.runQuery(input, actorOf(request)));
     },
   );
 
@@ -42,7 +42,7 @@ export const runRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (
       config: { roles: ['operator', 'compliance'] },
       schema: { tags: ['runs'], summary: 'List recent runs', querystring: ListLimit, response: { 200: Type.Object({ runs: Type.Array(RunView) }) } },
     },
-    async (request) => ({ runs: await services.listRuns({ limit: request.query.limit }) }),
+    async (request) => ({ runs: await services.runs.list({ limit: request.query.limit }) }),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -51,7 +51,7 @@ export const runRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (
       config: { roles: ['operator', 'compliance'] },
       schema: { tags: ['runs'], summary: 'Get one run', params: Type.Object({ id: RunId }), response: { 200: RunView } },
     },
-    async (request) => services.getRun(request.params.id),
+    async (request) => services.runs.get(request.params.id),
   );
 
   app.post<{ Params: { id: string } }>(
@@ -68,7 +68,7 @@ export const runRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (
         response: { 200: RunView },
       },
     },
-    async (request) => services.cancelRun(request.params.id, actorOf(request)),
+    async (request) => services.runs.cancel(request.params.id, actorOf(request)),
   );
 };
 

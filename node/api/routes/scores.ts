@@ -22,7 +22,7 @@ export const scoreRoutes: FastifyPluginAsync<{ services: NodeServices }> = async
         response: { 200: Type.Object({ scores: Type.Array(ScoreSet) }) },
       },
     },
-    async (request) => ({ scores: services.listScoreSets({ agreementId: request.query.agreementId, limit: request.query.limit }) }),
+    async (request) => ({ scores: services.scores.list({ agreementId: request.query.agreementId, limit: request.query.limit }) }),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -31,7 +31,7 @@ export const scoreRoutes: FastifyPluginAsync<{ services: NodeServices }> = async
       config: { roles: ['operator', 'compliance'] },
       schema: { tags, summary: "One run's joint segment scores, with provenance", params: Type.Object({ id: RunId }), response: { 200: ScoreSet } },
     },
-    async (request) => services.getScoreSet(request.params.id),
+    async (request) => services.scores.get(request.params.id),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -45,6 +45,6 @@ export const scoreRoutes: FastifyPluginAsync<{ services: NodeServices }> = async
         response: { 200: BudgetView },
       },
     },
-    async (request) => services.privacyBudget(request.params.id),
+    async (request) => services.privacy.budget(request.params.id),
   );
 };
