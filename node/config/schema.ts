@@ -140,6 +140,56 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {}, description: 'Dataset imports (docs/import.md).' },
     ),
+    policy: Type.Object(
+      {
+        maxEpsilonPerQuery: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 10,
+          default: 1,
+          description: 'Largest aggregate.epsilonPerQuery this node proposes or accepts.',
+        }),
+        maxEpsilonPerPeriod: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 1000,
+          default: 10,
+          description: 'Largest aggregate.budget.epsilon (all queries of one period together) this node proposes or accepts.',
+        }),
+        minPeriodDays: Type.Integer({
+          minimum: 1,
+          maximum: 366,
+          default: 30,
+          description: 'Shortest aggregate.budget.periodDays: a shorter period refills the budget sooner.',
+        }),
+        minGroupSize: Type.Integer({
+          minimum: 1,
+          maximum: 1_000_000_000,
+          default: 10,
+          description: 'Smallest aggregate.minGroupSize: released groups at least this large keep one member hidden in the crowd.',
+        }),
+        minIntersection: Type.Integer({
+          minimum: 1,
+          maximum: 1_000_000_000,
+          default: 10,
+          description: "Smallest minIntersection; aggregate.minInputSize must also reach the agreement's minIntersection.",
+        }),
+        maxQueriesPerDay: Type.Integer({
+          minimum: 1,
+          maximum: 1_000_000,
+          default: 20,
+          description: 'Largest maxQueriesPerDay; terms without a rate limit are below policy.',
+        }),
+        allowExactCounts: Type.Boolean({
+          default: false,
+          description: 'Whether this node proposes or accepts terms with exactCounts: true (overlap counts released without noise).',
+        }),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        description:
+          'Floors every agreement this node proposes or accepts must meet; weaker terms need an explicit, audited override (docs/privacy.md, Policy floors).',
+      },
+    ),
     log: Type.Object(
       {
         level: Type.Union(

@@ -1,0 +1,72 @@
+/**
+ * Policy floors: the weakest terms a node proposes or accepts, from `policy` in its config. The
+ * schema bounds each field loosely (ε up to 10 per query, groups of 1), so that a deployment can
+ * choose; the floors are where an operator's "safe" is written down. Each node checks the terms
+ * against its own policy — the proposer before sending, the acceptor before signing — and weaker
+ * terms go through only with an explicit override that is audited and, on the proposer's side,
+ * signed into the terms (`proposerPolicyOverride`) for the acceptor to read.
+ *
+ * Why each floor exists (docs/privacy.md, "Policy floors"):
+ *   - ε per query and per period bound what one query and one period of queries may reveal about
+ *     one record; a short period refills the budget sooner, so it has a floor too.
+ *   - A released group smaller than `minGroupSize` 10, or an intersection below `minIntersection`,
+ *     says a lot about each of its few members.
+ *   - `minInputSize` below `minIntersection` lets a group too small to be released as an overlap
+ *     count feed an aggregate.
+ *   - Without a rate limit, repeated queries turn any leak per query into a leak per record.
+ *   - Exact overlap counts let two queries that differ by one record reveal that record.
+ */
+import type { AgreementTerms } from './model.js';
+
+/** `policy` of the node configuration (node/config/schema.ts), where each default is documented. */
+export interface PolicyFloors {
+  maxEpsilonPerQuery: number;
+  maxEpsilonPerPeriod: number;
+  minPeriodDays: number;
+  minGroupSize: number;
+  minIntersection: number;
+  maxQueriesPerDay: number;
+  allowExactCounts: boolean;
+}
+
+/** The fields the floors read; anything terms-shaped will do. */
+type FloorTerms = Pick<AgreementTerms, 'minIntersection' | 'maxQueriesPerDay' | 'exactCounts' | 'aggregate'>;
+
+/**
+ * Every floor the terms fall below, one message each, naming the term, its value, the policy
+ * field and its limit. Empty when the terms meet the policy. Pure.
+ *
+ * @example checkTermsAgainstPolicy(terms, config.policy)
+ * // ["aggregate.epsilonPerQuery 10 exceeds this node's policy.maxEpsilonPerQuery 1"]
+ */
+export function checkTermsAgainstPolicy(terms: FloorTerms, policy: PolicyFloors): string[] {
+  const issues: string[] = [];
+  const atMost = (field: string, value: number, limit: keyof PolicyFloors) => {
+    if (value > (policy[limit] as number)) issues.push(`${field} ${value} exceeds this node's policy.${limit} ${policy[limit]}`);
+  };
+  const atLeast = (field: string, value: number, limit: keyof PolicyFloors) => {
+    if (value < (policy[limit] as number)) issues.push(`${field} ${value} is below this node's policy.${limit} ${policy[limit]}`);
+  };
+
+  atLeast('minIntersection', terms.minIntersection, 'minIntersection');
+  if (terms.maxQueriesPerDay === undefined) {
+    issues.push(`maxQueriesPerDay none (no rate limit): this node's policy.maxQueriesPerDay requires a limit of at most ${policy.maxQueriesPerDay}`);
+  } else {
+    atMost('maxQueriesPerDay', terms.maxQueriesPerDay, 'maxQueriesPerDay');
+  }
+  if (terms.exactCounts === true && !policy.allowExactCounts) issues.push("exactCounts true is not allowed by this node's policy.allowExactCounts false");
+
+  const g = terms.aggregate;
+  if (g) {
+    atMost('aggregate.epsilonPerQuery', g.epsilonPerQuery, 'maxEpsilonPerQuery');
+    atMost('aggregate.budget.epsilon', g.budget.epsilon, 'maxEpsilonPerPeriod');
+    atLeast('aggregate.budget.periodDays', g.budget.periodDays, 'minPeriodDays');
+    atLeast('aggregate.minGroupSize', g.minGroupSize, 'minGroupSize');
+    if (g.minInputSize < terms.minIntersection) {
+      issues.push(
+        `aggregate.minInputSize ${g.minInputSize} is below the terms' minIntersection ${terms.minIntersection} (this node's policy requires minInputSize ≥ minIntersection)`,
+      );
+    }
+  }
+  return issues;
+}
