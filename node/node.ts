@@ -27,6 +27,8 @@ import { getScoreSet, listScoreSets, type ScoreSet } from './scores/joint-scores
 import { budgetView, type BudgetView } from './privacy/budget-view.js';
 import { draftTerms, labelColumnIssues, otherParty } from './agreements/model.js';
 import { aggregateColumnIssues } from './agreements/aggregate-terms.js';
+import { checkTermsAgainstPolicy, enforcePolicyFloors, policyOverrideEntry } from './agreements/floors.js';
+import { disclosureOf } from './agreements/disclosure.js';
 import { signTerms } from './agreements/signing.js';
 import {
   acceptAgreement,
@@ -338,7 +340,14 @@ export class MofangNode implements NodeServices {
 
   private view(a: StoredAgreement): AgreementView {
     const delivery = deliveryView(this.db, a.id);
-    return { ...a, terms: a.terms as unknown as Record<string, unknown>, peerName: this.peers.byNodeId(a.peerNodeId)?.name, ...(delivery ? { delivery } : {}) };
+    return {
+      ...a,
+      terms: a.terms as unknown as Record<string, unknown>,
+      peerName: this.peers.byNodeId(a.peerNodeId)?.name,
+      ...(delivery ? { delivery } : {}),
+      policyIssues: checkTermsAgainstPolicy(a.terms, this.config.policy),
+      disclosure: disclosureOf(a.terms),
+    };
   }
 
   private deliverer: AgreementDeliverer | null = null;
@@ -402,6 +411,7 @@ export class MofangNode implements NodeServices {
       if (local.idKind !== input.idKind) {
         throw new MofangError('AGREEMENT_INVALID', `idKind: dataset ${input.localDataset} is keyed by ${local.idKind}, not ${input.idKind}`);
       }
+      const overridden = enforcePolicyFloors({ ...input, aggregate }, this.config.policy, input.overridePolicy === true, 'propose');
       const terms = draftTerms(
         {
           title: input.title,
@@ -430,6 +440,8 @@ export class MofangNode implements NodeServices {
           ...(input.labels?.length ? { labels: input.labels } : {}),
           ...(input.oprfKeyEpochDays ? { oprfKeyEpochDays: input.oprfKeyEpochDays } : {}),
           ...(aggregate ? { aggregate } : {}),
+          ...(input.exactCounts !== undefined ? { exactCounts: input.exactCounts } : {}),
+          ...(overridden.length > 0 ? { proposerPolicyOverride: overridden } : {}),
         },
         this.now(),
       );
@@ -439,7 +451,12 @@ export class MofangNode implements NodeServices {
         termsJson: JSON.stringify(terms),
         proposerSignature: { signer: proposerSignature.signer, signature: Buffer.from(proposerSignature.signature, 'base64'), at: proposerSignature.at },
       });
-      return this.view(saveProposal(this.agreementContext, { terms, proposerSignature }));
+      const saved = this.db.transaction(() => {
+        const stored = saveProposal(this.agreementContext, { terms, proposerSignature });
+        if (overridden.length > 0) this.audit.append(policyOverrideEntry(actor.id, terms.id, 'proposer', overridden));
+        return stored;
+      })();
+      return this.view(saved);
     } finally {
       client.close();
     }
@@ -451,13 +468,16 @@ export class MofangNode implements NodeServices {
    * and a running node keeps retrying. Accepting an accepted agreement tries an undelivered
    * acceptance again.
    */
-  async acceptAgreement(id: string, _actor: Actor): Promise<AgreementView> {
+  async acceptAgreement(id: string, actor: Actor, options: { overridePolicy?: boolean } = {}): Promise<AgreementView> {
     const current = getAgreement(this.db, id);
     if (current.localParty !== 'acceptor') throw new MofangError('AGREEMENT_STATE', `agreement ${id}: only the acceptor accepts; this node proposed it`);
     this.peerOfAgreement(current);
     if (current.status !== 'accepted') {
-      if (current.status === 'pending') this.checkOurSide(current);
-      acceptAgreement(this.agreementContext, id, this.identity); // refuses a revoked one, naming the state
+      const overridden = current.status === 'pending' ? this.checkOurSide(current, options.overridePolicy === true) : [];
+      this.db.transaction(() => {
+        acceptAgreement(this.agreementContext, id, this.identity); // refuses a revoked one, naming the state
+        if (overridden.length > 0) this.audit.append(policyOverrideEntry(actor.id, id, 'acceptor', overridden));
+      })();
     } else if (!getDelivery(this.db, id, 'accept')) {
       // Accepted before deliveries were tracked: whether the proposer heard is unknown, so send again.
       this.db.transaction(() => enqueueDelivery(this.db, id, current.peerNodeId, 'accept', this.now())).immediate();
@@ -466,8 +486,11 @@ export class MofangNode implements NodeServices {
     return this.getAgreement(id);
   }
 
-  /** Before accepting: the dataset the terms name on our side exists and can deliver what they promise. */
-  private checkOurSide(a: StoredAgreement): void {
+  /**
+   * Before accepting: the dataset the terms name on our side exists and can deliver what they
+   * promise, and the terms meet our policy floors (or the operator overrides: the issues returned).
+   */
+  private checkOurSide(a: StoredAgreement, overridePolicy: boolean): string[] {
     const ours = a.terms.parties[a.localParty];
     const dataset = getDataset(this.db, ours.dataset);
     const issues = [
@@ -479,6 +502,7 @@ export class MofangNode implements NodeServices {
       ...(a.terms.aggregate?.valueHolder === a.localParty ? aggregateColumnIssues(a.terms.aggregate.columns, dataset.columns) : []),
     ];
     if (issues.length > 0) throw new MofangError('AGREEMENT_INVALID', `agreement ${a.id} cannot be accepted: ${issues[0]}`, { issues });
+    return enforcePolicyFloors(a.terms, this.config.policy, overridePolicy, 'accept');
   }
 
   /** Revokes here at once (queueing the signed revocation for the peer), then tries once to deliver it. */

@@ -1,19 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sampleAggregateDraft } from '../../test/support/agreements.js';
-import { checkTermsAgainstPolicy, type PolicyFloors } from './floors.js';
+import { checkTermsAgainstPolicy, DEFAULT_POLICY, type PolicyFloors } from './floors.js';
 import { draftTerms } from './model.js';
 
-/** The defaults of `policy` in node/config/schema.ts. */
-const DEFAULTS: PolicyFloors = {
-  maxEpsilonPerQuery: 1,
-  maxEpsilonPerPeriod: 10,
-  minPeriodDays: 30,
-  minGroupSize: 10,
-  minIntersection: 10,
-  maxQueriesPerDay: 20,
-  allowExactCounts: false,
-};
+const DEFAULTS = DEFAULT_POLICY;
 
 const bank = `sha256:${'b'.repeat(64)}`;
 const telco = `sha256:${'7'.repeat(64)}`;

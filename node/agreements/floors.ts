@@ -16,7 +16,9 @@
  *   - Without a rate limit, repeated queries turn any leak per query into a leak per record.
  *   - Exact overlap counts let two queries that differ by one record reveal that record.
  */
-import type { AgreementTerms } from './model.js';
+import { MofangError } from '../errors.js';
+import type { AggregateTerms } from './aggregate-terms.js';
+import type { AuditEntry } from './store.js';
 
 /** `policy` of the node configuration (node/config/schema.ts), where each default is documented. */
 export interface PolicyFloors {
@@ -29,8 +31,27 @@ export interface PolicyFloors {
   allowExactCounts: boolean;
 }
 
-/** The fields the floors read; anything terms-shaped will do. */
-type FloorTerms = Pick<AgreementTerms, 'minIntersection' | 'maxQueriesPerDay' | 'exactCounts' | 'aggregate'>;
+/**
+ * The defaults of `policy` (node/config/schema.ts reads them from here): what this project calls
+ * safe when an operator has not decided otherwise.
+ */
+export const DEFAULT_POLICY: Readonly<PolicyFloors> = Object.freeze({
+  maxEpsilonPerQuery: 1,
+  maxEpsilonPerPeriod: 10,
+  minPeriodDays: 30,
+  minGroupSize: 10,
+  minIntersection: 10,
+  maxQueriesPerDay: 20,
+  allowExactCounts: false,
+});
+
+/** The fields the floors read: terms, or a proposal before it becomes terms. */
+interface FloorTerms {
+  minIntersection: number;
+  maxQueriesPerDay?: number;
+  exactCounts?: boolean;
+  aggregate?: Pick<AggregateTerms, 'epsilonPerQuery' | 'budget' | 'minGroupSize' | 'minInputSize'>;
+}
 
 /**
  * Every floor the terms fall below, one message each, naming the term, its value, the policy
@@ -69,4 +90,32 @@ export function checkTermsAgainstPolicy(terms: FloorTerms, policy: PolicyFloors)
     }
   }
   return issues;
+}
+
+/**
+ * What a node does with the floor issues of terms its operator proposes or accepts: none → [];
+ * some, without `override` → throws AGREEMENT_BELOW_POLICY naming the first (all in
+ * `details.issues`); some, with `override` → the issues, which the caller audits
+ * (`policyOverrideEntry`) and shows.
+ *
+ * @example const overridden = enforcePolicyFloors(terms, config.policy, input.overridePolicy === true, 'accept');
+ */
+export function enforcePolicyFloors(terms: FloorTerms, policy: PolicyFloors, override: boolean, action: 'propose' | 'accept'): string[] {
+  const issues = checkTermsAgainstPolicy(terms, policy);
+  if (issues.length === 0 || override) return issues;
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+  throw new MofangError(
+    'AGREEMENT_BELOW_POLICY',
+    `cannot ${action}: ${issues[0]}${more}; strengthen the terms, or ${action} with --override-policy (HTTP: overridePolicy: true), which is audited`,
+    { issues },
+  );
+}
+
+/**
+ * The audit entry of an override, written on the node that overrode, in the transaction that
+ * stores the proposal or the acceptance. The issues are this node's own text (numbers and field
+ * names), never the peer's.
+ */
+export function policyOverrideEntry(actor: string, agreementId: string, party: 'proposer' | 'acceptor', issues: readonly string[]): AuditEntry {
+  return { actor, action: 'agreement.policy_overridden', subject: agreementId, details: { party, issues: [...issues] } };
 }

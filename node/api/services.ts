@@ -93,6 +93,10 @@ export interface ProposeInput {
   oprfKeyEpochDays?: number;
   /** With 'aggregate' in operations: the aggregate section (version 3 terms, docs/agreements.md). */
   aggregate?: AggregateProposal;
+  /** Release overlap counts without noise; the policy of both nodes must allow it. Default false. */
+  exactCounts?: boolean;
+  /** Propose terms below this node's policy floors anyway: audited, and signed into the terms. */
+  overridePolicy?: boolean;
 }
 
 /** The aggregate section as proposed; `valueHolder` defaults to the acceptor (the partner). */
@@ -132,6 +136,10 @@ export interface AgreementView {
   };
   createdAt: string;
   updatedAt: string;
+  /** The floors of this node's policy the terms fall below (empty: they meet it). */
+  policyIssues: string[];
+  /** What each side learns per operation, and warnings for weak terms (agreements/disclosure.ts). */
+  disclosure: { operations: { operation: 'overlap' | 'enrich' | 'aggregate'; learns: string[] }[]; warnings: string[] };
 }
 
 export interface QueryInput {
@@ -192,7 +200,8 @@ export interface NodeServices {
   listAgreements(filter: { status?: AgreementView['status'] }): AgreementView[];
   getAgreement(id: string): AgreementView;
   proposeAgreement(input: ProposeInput, actor: Actor): Promise<AgreementView>;
-  acceptAgreement(id: string, actor: Actor): Promise<AgreementView>;
+  /** `overridePolicy` accepts terms below this node's policy floors, audited. */
+  acceptAgreement(id: string, actor: Actor, options?: { overridePolicy?: boolean }): Promise<AgreementView>;
   revokeAgreement(id: string, reason: string, actor: Actor): Promise<AgreementView>;
   /** Queues a query and waits for its job to end; long queries should use `submitJob`. */
   runQuery(input: QueryInput, actor: Actor): Promise<RunView>;

@@ -33,6 +33,8 @@ interface TermsForReview {
   enrichAttribute?: string;
   labels?: { column: string; type: string; maxBytes?: number }[];
   oprfKeyEpochDays?: number;
+  exactCounts?: boolean;
+  proposerPolicyOverride?: string[];
   aggregate?: {
     columns: { column: string; min: number; max: number; scale?: number; buckets?: number[] }[];
     valueHolder: string;
@@ -87,6 +89,7 @@ export function agreementLines(a: AgreementView): string[] {
     `  enrich attribute: ${t.enrichAttribute ? txt(t.enrichAttribute) : 'none'}`,
     `  labels:           ${t.labels?.length ? t.labels.map((l) => `${txt(l.column)} (${l.type}${l.maxBytes ? `, at most ${l.maxBytes} bytes` : ''})`).join(', ') : 'none (membership only)'}`,
     `  OPRF key epoch:   ${t.oprfKeyEpochDays ? `${t.oprfKeyEpochDays} days` : 'none (a fresh key every run)'}`,
+    `  exact counts:     ${t.exactCounts ? 'yes (overlap counts released without noise)' : 'no'}`,
   );
   const g = t.aggregate;
   if (g) {
@@ -106,7 +109,32 @@ export function agreementLines(a: AgreementView): string[] {
   }
   lines.push(`  signatures:       proposer ${a.proposerSignature.at}${a.acceptorSignature ? `, acceptor ${a.acceptorSignature.at}` : ', acceptor —'}`);
   if (a.revokedReason) lines.push(`  revoked:          by ${a.revokedBy}: ${txt(a.revokedReason)}`);
+  return [...lines, ...policyLines(a), ...disclosureLines(a)];
+}
+
+/**
+ * The policy floors: what the proposer overrode against its own policy (signed into the terms, so
+ * it is the proposer's text) and where the terms fall below this node's policy.
+ */
+function policyLines(a: AgreementView): string[] {
+  const overrode = (a.terms as unknown as TermsForReview).proposerPolicyOverride ?? [];
+  const lines = overrode.length > 0 ? ['  proposer overrode its policy floors:', ...overrode.map((issue) => `    - ${untrustedText(issue, 500)}`)] : [];
+  if (a.policyIssues.length === 0) return [...lines, "  policy:           meets this node's policy floors"];
+  lines.push("  below this node's policy:", ...a.policyIssues.map((issue) => `    - ${issue}`));
+  if (a.localParty === 'acceptor' && a.status === 'pending') lines.push('    accepting needs --override-policy (audited)');
   return lines;
+}
+
+/** "What the other side can learn", from the terms (agreements/disclosure.ts). */
+function disclosureLines(a: AgreementView): string[] {
+  const { operations, warnings } = a.disclosure;
+  return [
+    '  what each side can learn:',
+    ...operations.flatMap((op) =>
+      op.learns.map((sentence, i) => `    ${i === 0 ? `${op.operation}:`.padEnd(11) : ' '.repeat(11)}${untrustedText(sentence, 1000)}`),
+    ),
+    ...(warnings.length > 0 ? ['  warnings:', ...warnings.map((w) => `    ! ${untrustedText(w, 1000)}`)] : []),
+  ];
 }
 
 export function printAgreement(a: AgreementView): void {

@@ -215,6 +215,8 @@ agreements
   .option('--min-group-size <n>', 'numbers of groups below this noisy size are suppressed (default 20)')
   .option('--min-input-size <n>', 'smallest group a query may name (default 100)')
   .option('--max-groups <n>', 'most groups per query (default 16)')
+  .option('--exact-counts', "release overlap counts without noise (both nodes' policy must allow it)")
+  .option('--override-policy', "propose even if the terms fall below this node's policy floors (audited; the acceptor sees it)")
   .action((o) =>
     withNode(async (node) => {
       const a = await node.proposeAgreement(
@@ -236,6 +238,8 @@ agreements
           labels: (o.label ?? []).map(parseLabelOption),
           oprfKeyEpochDays: Number(o.keyEpochDays),
           aggregate: aggregateFromFlags(o),
+          ...(o.exactCounts ? { exactCounts: true } : {}),
+          overridePolicy: !!o.overridePolicy,
         },
         cliActor(),
       );
@@ -267,7 +271,10 @@ function printTransition(a: Awaited<ReturnType<MofangNode['acceptAgreement']>>):
   const notice = deliveryNotice(a);
   if (notice) console.log(notice);
 }
-agreements.command('accept <id>').action((id) => withNode(async (node) => printTransition(await node.acceptAgreement(id, cliActor()))));
+agreements
+  .command('accept <id>')
+  .option('--override-policy', "accept even if the terms fall below this node's policy floors (audited)")
+  .action((id, o) => withNode(async (node) => printTransition(await node.acceptAgreement(id, cliActor(), { overridePolicy: !!o.overridePolicy }))));
 agreements
   .command('revoke <id>')
   .requiredOption('--reason <text>')

@@ -49,6 +49,8 @@ export const DEMO_MARKER = '.mofang-demo';
  */
 const MIN_INTERSECTION = 100;
 const MIN_INPUT_SIZE = 100;
+/** The demo's rate limit: a few queries, well under the default policy's maxQueriesPerDay. */
+const QUERIES_PER_DAY = 10;
 /**
  * Smallest bank file whose two age segments (under 40: 22 of the 68 synthetic ages, ≈ 32 %) both
  * reach MIN_INPUT_SIZE: at 500 rows the smaller expects ≈ 162 customers, 6 standard deviations
@@ -165,6 +167,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         operations: ['overlap', 'enrich'],
         shareOverlapWithAcceptor: true,
         minIntersection: MIN_INTERSECTION,
+        maxQueriesPerDay: QUERIES_PER_DAY,
         expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
         enrichAttribute: 'partner:telco:member',
       },
@@ -217,6 +220,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         idKind: 'phone',
         operations: ['overlap', 'aggregate'],
         minIntersection: MIN_INTERSECTION,
+        maxQueriesPerDay: QUERIES_PER_DAY,
         expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
         aggregate: {
           columns: [{ column: 'monthly_spend', min: 0, max: 500, scale: 2 }],

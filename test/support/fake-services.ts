@@ -40,6 +40,8 @@ const sampleAgreement: S.AgreementView = {
   acceptorSignature: { signer: `sha256:${'b'.repeat(64)}`, signature: 'sig-b', at: T0 },
   createdAt: T0,
   updatedAt: T0,
+  policyIssues: [],
+  disclosure: { operations: [{ operation: 'overlap', learns: ['the proposer learns the exact number of records in common'] }], warnings: [] },
 };
 
 const noise = { mechanism: 'discrete-laplace' as const, parameter: 'scale' as const, value: 2, standardDeviation: 2.8 };
@@ -228,8 +230,8 @@ export function fakeServices(): FakeServices {
       record('proposeAgreement', input, actor);
       return { ...sampleAgreement, status: 'proposed' };
     },
-    async acceptAgreement(id, actor) {
-      record('acceptAgreement', id, actor);
+    async acceptAgreement(id, actor, options) {
+      record('acceptAgreement', id, actor, options);
       return sampleAgreement;
     },
     async revokeAgreement(id, reason, actor) {

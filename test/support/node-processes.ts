@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { packageRoot } from '../../node/paths.js';
+import { permitWeakTerms, TEST_QUERIES_PER_DAY } from './policy.js';
 import { freePort } from './two-nodes.js';
 
 export const BIN = join(packageRoot(), 'bin', 'mofang');
@@ -71,6 +72,7 @@ export async function createNodes(names: string[], tweak: (doc: ReturnType<typeo
     );
     if (r.code !== 0) throw new Error(r.err);
     const init = JSON.parse(r.out);
+    permitWeakTerms(init.configFile);
     const doc = parseDocument(readFileSync(init.configFile, 'utf8'));
     tweak(doc);
     writeFileSync(init.configFile, doc.toString());
@@ -138,6 +140,8 @@ export function agreeByCli(bank: NodeProcess, partner: NodeProcess, bankDataset:
     operations,
     '--min-intersection',
     '10',
+    '--max-queries-per-day',
+    String(TEST_QUERIES_PER_DAY),
     '--expires',
     '30d',
     '--enrich-attribute',
