@@ -391,6 +391,13 @@ export class MofangNode implements NodeServices {
   }
 
   async proposeAgreement(input: ProposeInput, actor: Actor): Promise<AgreementView> {
+    // Before connecting: terms this node's policy refuses never reach the peer.
+    const overridden = enforcePolicyFloors(
+      input.operations.includes('aggregate') ? input : { ...input, aggregate: undefined },
+      this.config.policy,
+      input.overridePolicy === true,
+      'propose',
+    );
     const { peer, client } = await this.connect(input.peer, actor.id);
     try {
       const local = getDataset(this.db, input.localDataset);
@@ -411,7 +418,6 @@ export class MofangNode implements NodeServices {
       if (local.idKind !== input.idKind) {
         throw new MofangError('AGREEMENT_INVALID', `idKind: dataset ${input.localDataset} is keyed by ${local.idKind}, not ${input.idKind}`);
       }
-      const overridden = enforcePolicyFloors({ ...input, aggregate }, this.config.policy, input.overridePolicy === true, 'propose');
       const terms = draftTerms(
         {
           title: input.title,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sampleAggregateDraft } from '../../test/support/agreements.js';
-import { checkTermsAgainstPolicy, DEFAULT_POLICY, type PolicyFloors } from './floors.js';
+import { checkTermsAgainstPolicy, DEFAULT_POLICY, enforcePolicyFloors, type PolicyFloors, policyOverrideEntry } from './floors.js';
 import { draftTerms } from './model.js';
 
 const DEFAULTS = DEFAULT_POLICY;
@@ -131,5 +131,30 @@ describe('checkTermsAgainstPolicy', () => {
         },
       ),
     );
+  });
+});
+
+describe('enforcePolicyFloors', () => {
+  const weak = { minIntersection: 1, maxQueriesPerDay: 5 };
+  it('passes terms that meet the policy, with nothing to audit', () => {
+    expect(enforcePolicyFloors({ minIntersection: 10, maxQueriesPerDay: 5 }, DEFAULT_POLICY, false, 'accept')).toEqual([]);
+  });
+  it('refuses weaker terms with AGREEMENT_BELOW_POLICY naming each limit and the way to override', () => {
+    expect(() => enforcePolicyFloors(weak, DEFAULT_POLICY, false, 'propose')).toThrow(
+      expect.objectContaining({
+        code: 'AGREEMENT_BELOW_POLICY',
+        message: expect.stringMatching(/^cannot propose: minIntersection 1 is below this node's policy\.minIntersection 10\. .*--override-policy/),
+        details: { issues: ["minIntersection 1 is below this node's policy.minIntersection 10"] },
+      }),
+    );
+  });
+  it('with the override, returns the issues for the audit entry', () => {
+    const issues = enforcePolicyFloors(weak, DEFAULT_POLICY, true, 'accept');
+    expect(policyOverrideEntry('cli:alice', 'id-1', 'acceptor', issues)).toEqual({
+      actor: 'cli:alice',
+      action: 'agreement.policy_overridden',
+      subject: 'id-1',
+      details: { party: 'acceptor', issues: ["minIntersection 1 is below this node's policy.minIntersection 10"] },
+    });
   });
 });

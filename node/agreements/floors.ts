@@ -94,7 +94,7 @@ export function checkTermsAgainstPolicy(terms: FloorTerms, policy: PolicyFloors)
 
 /**
  * What a node does with the floor issues of terms its operator proposes or accepts: none → [];
- * some, without `override` → throws AGREEMENT_BELOW_POLICY naming the first (all in
+ * some, without `override` → throws AGREEMENT_BELOW_POLICY naming each (also in
  * `details.issues`); some, with `override` → the issues, which the caller audits
  * (`policyOverrideEntry`) and shows.
  *
@@ -103,10 +103,9 @@ export function checkTermsAgainstPolicy(terms: FloorTerms, policy: PolicyFloors)
 export function enforcePolicyFloors(terms: FloorTerms, policy: PolicyFloors, override: boolean, action: 'propose' | 'accept'): string[] {
   const issues = checkTermsAgainstPolicy(terms, policy);
   if (issues.length === 0 || override) return issues;
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
   throw new MofangError(
     'AGREEMENT_BELOW_POLICY',
-    `cannot ${action}: ${issues[0]}${more}; strengthen the terms, or ${action} with --override-policy (HTTP: overridePolicy: true), which is audited`,
+    `cannot ${action}: ${issues.join('; ')}. Strengthen the terms, or ${action} with --override-policy (HTTP: overridePolicy: true), which is audited`,
     { issues },
   );
 }

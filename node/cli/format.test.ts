@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AgreementView } from '../api/services.js';
 import { storedAggregateAgreement } from '../../test/support/agreements.js';
-import { agreementLines, deliveryNotice } from './format.js';
+import { agreementLines, deliveryNotice, membershipText } from './format.js';
+import type { ScoreSet } from '../scores/joint-scores.js';
 import { disclosureOf } from '../agreements/disclosure.js';
 import { checkTermsAgainstPolicy, DEFAULT_POLICY } from '../agreements/floors.js';
 import type { AgreementTerms } from '../agreements/model.js';
@@ -149,5 +150,53 @@ describe('agreements show: every term, for review before accepting', () => {
     expect(out).toContain('! aggregate.minGroupSize 1 is below the default policy.minGroupSize 10: groups this small are released');
     expect(out).toContain('! maxQueriesPerDay none (no rate limit)');
     expect(out).toContain('! exactCounts is off, but this version still releases overlap counts exactly');
+  });
+});
+
+describe('scores: the membership wording follows what the numbers can reveal', () => {
+  const noise = (sd: number) => ({ mechanism: 'discrete-laplace' as const, parameter: 'scale' as const, value: sd / Math.SQRT2, standardDeviation: sd });
+  const group = (label: string, count: number, sd: number, suppressed = false) => ({
+    index: 0,
+    label,
+    inputSize: 100,
+    suppressed,
+    count: suppressed ? null : { value: count, noiseScale: noise(sd), ci95: { low: count - 3 * sd, high: count + 3 * sd } },
+    columns: [],
+    score: null,
+    rank: null,
+  });
+  const set = (groups: ScoreSet['groups'], membership = false): ScoreSet => ({
+    id: 'r',
+    runId: 'r',
+    agreementId: 'a',
+    jobId: null,
+    dataset: 'customers',
+    grouping: 'segments',
+    columns: [],
+    histogram: false,
+    formula: null,
+    mechanism: 'discrete-laplace',
+    epsilon: '1',
+    delta: '0',
+    membership,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    groups,
+  });
+
+  it('says "not revealed" only when every released group is large and its count noisy', () => {
+    expect(membershipText(set([group('big', 140, 1.4), group('tiny', 0, 1.4, true)]))).toBe('membership not revealed');
+  });
+
+  it('names a released one-member group, or a count without noise, and what it reveals', () => {
+    const text = membershipText(set([group('big', 140, 1.4), group('one-member', 1, 0.14)]));
+    expect(text).not.toContain('not revealed');
+    expect(text).toBe(
+      "membership can be inferred for one-member (count 1, noise sd 0.140): fewer than 10 matched or noise below one record tells which of the group's records the partner holds",
+    );
+    expect(membershipText(set([group('exact', 500, 0.14)]))).toMatch(/^membership can be inferred for exact \(count 500, noise sd 0\.140\)/);
+  });
+
+  it('says so when the agreement grants membership', () => {
+    expect(membershipText(set([group('big', 140, 1.4)], true))).toBe('membership revealed to us');
   });
 });

@@ -4,6 +4,7 @@ import type { JobView } from '../jobs/store.js';
 import { MofangError, type ErrorCode } from '../errors.js';
 import { fmtBytes } from '../text/format-units.js';
 import { untrustedText } from '../text/untrusted.js';
+import { DEFAULT_POLICY } from '../agreements/floors.js';
 
 export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, null, 2));
@@ -188,9 +189,7 @@ export function printJob(j: JobView): void {
 /** Joint segment scores: one block per group, every number with its 95 % interval and noise. */
 export function printScoreSet(s: ScoreSet): void {
   console.log(`Joint segment scores of run ${s.runId} — agreement ${s.agreementId}, ${s.grouping}${s.formula ? `, ranked by ${s.formula}` : ''}`);
-  console.log(
-    `  privacy:    ${s.mechanism}, ε ${s.epsilon}${s.delta !== '0' ? `, δ ${s.delta}` : ''} spent; membership ${s.membership ? 'revealed to us' : 'not revealed'}`,
-  );
+  console.log(`  privacy:    ${s.mechanism}, ε ${s.epsilon}${s.delta !== '0' ? `, δ ${s.delta}` : ''} spent; ${membershipText(s)}`);
   const n = (r: { value: number; ci95: { low: number; high: number } }) => `${fmtNumber(r.value)} [95% ${fmtNumber(r.ci95.low)} … ${fmtNumber(r.ci95.high)}]`;
   const groups = [...s.groups].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.index - b.index);
   for (const g of groups) {
@@ -211,6 +210,21 @@ export function printScoreSet(s: ScoreSet): void {
       }
     }
   }
+}
+
+/**
+ * What the released numbers say about membership. "Not revealed" holds only while every released
+ * group is a crowd (at least the default policy's minGroupSize matched, by its noisy count) and the
+ * count noise can hide one record (standard deviation ≥ 1): a count of 1 with noise ±0.1 says
+ * which of a group's few records the partner holds, whatever the agreement allowed.
+ */
+export function membershipText(s: ScoreSet): string {
+  if (s.membership) return 'membership revealed to us';
+  const crowd = DEFAULT_POLICY.minGroupSize;
+  const revealing = s.groups.filter((g) => !g.suppressed && g.count && (g.count.value < crowd || g.count.noiseScale.standardDeviation < 1));
+  if (revealing.length === 0) return 'membership not revealed';
+  const which = revealing.map((g) => `${g.label} (count ${fmtNumber(g.count!.value)}, noise sd ${fmtNumber(g.count!.noiseScale.standardDeviation)})`);
+  return `membership can be inferred for ${which.join(', ')}: fewer than ${crowd} matched or noise below one record tells which of the group's records the partner holds`;
 }
 
 export function printBudget(b: BudgetView): void {

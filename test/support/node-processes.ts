@@ -18,6 +18,20 @@ export function mofang(config: string | null, ...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/** As `mofang`, without blocking this process: for commands that talk to a node running in it. */
+export function mofangAsync(config: string | null, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [BIN, ...(config ? ['--config', config] : []), ...args]);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: each caller names the shape of the CLI's JSON it reads
 export function mofangJson<T = any>(config: string, ...args: string[]): T {
   const r = mofang(config, '--json', ...args);
