@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 
 /** Every floor at the loosest value the config schema admits. */
-export const PERMISSIVE_POLICY = {
+const PERMISSIVE_POLICY = {
   maxEpsilonPerQuery: 10,
   maxEpsilonPerPeriod: 1000,
   minPeriodDays: 1,
