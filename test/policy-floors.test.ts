@@ -108,6 +108,7 @@ describe('policy floors and the acceptor’s review, two nodes with the default 
 
     const accepted = await mofangAsync(telco, 'agreements', 'accept', id, '--override-policy');
     expect(accepted.code, accepted.err).toBe(0);
+    expect(accepted.out).toContain("accepted below this node's policy (5 floor issues overridden; audited as agreement.policy_overridden)");
     expect(nodes.telco.getAgreement(id).status).toBe('accepted');
     expect(overrides(nodes.telco)).toEqual([expect.objectContaining({ subject: id, details: { party: 'acceptor', issues: FLOOR_ISSUES } })]);
     // The acceptor's override is its own: nothing about it is written into the signed terms.

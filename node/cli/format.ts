@@ -110,6 +110,8 @@ export function agreementLines(a: AgreementView): string[] {
   }
   lines.push(`  signatures:       proposer ${a.proposerSignature.at}${a.acceptorSignature ? `, acceptor ${a.acceptorSignature.at}` : ', acceptor —'}`);
   if (a.revokedReason) lines.push(`  revoked:          by ${a.revokedBy}: ${txt(a.revokedReason)}`);
+  // One block per concern, in review order. A block about the agreement's surroundings (e.g. the
+  // other agreements over the same pair of datasets) goes after the disclosure.
   return [...lines, ...policyLines(a), ...disclosureLines(a)];
 }
 

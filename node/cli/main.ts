@@ -274,7 +274,14 @@ function printTransition(a: Awaited<ReturnType<MofangNode['acceptAgreement']>>):
 agreements
   .command('accept <id>')
   .option('--override-policy', "accept even if the terms fall below this node's policy floors (audited)")
-  .action((id, o) => withNode(async (node) => printTransition(await node.acceptAgreement(id, cliActor(), { overridePolicy: !!o.overridePolicy }))));
+  .action((id, o) =>
+    withNode(async (node) => {
+      const a = await node.acceptAgreement(id, cliActor(), { overridePolicy: !!o.overridePolicy });
+      printTransition(a);
+      if (!json() && o.overridePolicy && a.policyIssues.length > 0)
+        console.log(`accepted below this node's policy (${a.policyIssues.length} floor issues overridden; audited as agreement.policy_overridden)`);
+    }),
+  );
 agreements
   .command('revoke <id>')
   .requiredOption('--reason <text>')
