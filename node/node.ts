@@ -457,11 +457,13 @@ export class MofangNode implements NodeServices {
         termsJson: JSON.stringify(terms),
         proposerSignature: { signer: proposerSignature.signer, signature: Buffer.from(proposerSignature.signature, 'base64'), at: proposerSignature.at },
       });
-      const saved = this.db.transaction(() => {
-        const stored = saveProposal(this.agreementContext, { terms, proposerSignature });
-        if (overridden.length > 0) this.audit.append(policyOverrideEntry(actor.id, terms.id, 'proposer', overridden));
-        return stored;
-      })();
+      const saved = this.db
+        .transaction(() => {
+          const stored = saveProposal(this.agreementContext, { terms, proposerSignature });
+          if (overridden.length > 0) this.audit.append(policyOverrideEntry(actor.id, terms.id, 'proposer', overridden));
+          return stored;
+        })
+        .immediate();
       return this.view(saved);
     } finally {
       client.close();
@@ -480,10 +482,12 @@ export class MofangNode implements NodeServices {
     this.peerOfAgreement(current);
     if (current.status !== 'accepted') {
       const overridden = current.status === 'pending' ? this.checkOurSide(current, options.overridePolicy === true) : [];
-      this.db.transaction(() => {
-        acceptAgreement(this.agreementContext, id, this.identity); // refuses a revoked one, naming the state
-        if (overridden.length > 0) this.audit.append(policyOverrideEntry(actor.id, id, 'acceptor', overridden));
-      })();
+      this.db
+        .transaction(() => {
+          acceptAgreement(this.agreementContext, id, this.identity); // refuses a revoked one, naming the state
+          if (overridden.length > 0) this.audit.append(policyOverrideEntry(actor.id, id, 'acceptor', overridden));
+        })
+        .immediate();
     } else if (!getDelivery(this.db, id, 'accept')) {
       // Accepted before deliveries were tracked: whether the proposer heard is unknown, so send again.
       this.db.transaction(() => enqueueDelivery(this.db, id, current.peerNodeId, 'accept', this.now())).immediate();

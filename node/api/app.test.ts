@@ -152,6 +152,15 @@ describe('services are called with the actor and the validated input', () => {
     });
   });
 
+  it('GET an agreement carries the floor issues and the disclosure summary that agreements show prints', async () => {
+    const res = await t.app.inject({ url: `/v1/agreements/${AGREEMENT_ID}`, headers: t.as('compliance') });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      policyIssues: [],
+      disclosure: { operations: [{ operation: 'overlap', learns: ['the proposer learns the exact number of records in common'] }], warnings: [] },
+    });
+  });
+
   it('POST accept takes an optional body whose overridePolicy reaches the service; anything else in it is refused', async () => {
     const accept = (payload?: object) => t.app.inject({ method: 'POST', url: `/v1/agreements/${AGREEMENT_ID}/accept`, payload, headers: t.as('admin') });
     expect((await accept()).statusCode).toBe(200);
