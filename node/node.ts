@@ -124,6 +124,7 @@ export class MofangNode implements NodeServices {
       peerOfAgreement,
       peerName,
       pairSummary: (a) => pairSummary(db, a, now()),
+      policy: config.policy,
       delivery: options.delivery,
     });
     const nodeDirs = [config.node.dataDir, dirname(config.identity.key), dirname(config.identity.certificate), dirname(config.http.tokens)];
