@@ -11,6 +11,8 @@ import { startPeerServer, type PeerHandlers } from '../node/peer/server.js';
 import { PROTOCOL_VERSION, type RunFrame } from '../node/wire/messages.js';
 import { runQuerier } from '../node/session/psi-querier.js';
 import { UNTRUSTED_TEXT_MAX } from '../node/text/untrusted.js';
+import { signTerms } from '../node/agreements/signing.js';
+import { TEST_QUERIES_PER_DAY } from './support/policy.js';
 import { admin, agree, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 
 const PHONE = '13800138000';
@@ -158,5 +160,53 @@ describe('text from a pinned peer', () => {
       const entry = auditOf(node, id).find((e) => e.action === 'agreement.revoked');
       expect(entry?.details).toMatchObject({ reason: 'customer [redacted mobile phone number] complained' });
     }
+  });
+
+  it('an acceptance whose override list is hostile: too many entries are refused; each entry is capped and redacted before it is stored, audited or shown', async () => {
+    const proposed = await nodes.bank.agreements.propose(
+      {
+        peer: 'telco',
+        title: 'override-text',
+        localDataset: 'customers',
+        peerDataset: 'subscribers',
+        idKind: 'phone',
+        operations: ['overlap'],
+        minIntersection: 10,
+        maxQueriesPerDay: TEST_QUERIES_PER_DAY,
+        expiresAt: new Date(nodes.clock.now().getTime() + 30 * 86_400_000).toISOString(),
+      },
+      admin,
+    );
+    const terms = nodes.telco.agreements.stored(proposed.id).terms;
+    const sig = signTerms(terms, nodes.telco.identity, nodes.clock.now());
+    const telcoClient = new PeerClient({
+      peer: nodes.telco.peers.byName('bank'),
+      keyPem: nodes.telco.identity.keyPem,
+      certPem: nodes.telco.identity.certPem,
+      limits: nodes.telco.config.limits,
+      onPinMismatch: () => {},
+    });
+    const acceptance = (acceptorPolicyOverride: string[]) =>
+      telcoClient.acceptAgreement({
+        agreementId: proposed.id,
+        termsHash: proposed.termsHash,
+        acceptorSignature: { signer: sig.signer, signature: Buffer.from(sig.signature, 'base64'), at: sig.at },
+        acceptorPolicyOverride,
+      });
+    try {
+      await expect(acceptance(Array.from({ length: 33 }, () => 'x'))).rejects.toMatchObject({ code: 'PEER_MESSAGE_INVALID' });
+      expect(nodes.bank.agreements.get(proposed.id).status).toBe('proposed');
+      await acceptance([HOSTILE]);
+    } finally {
+      telcoClient.close();
+    }
+    const stored = nodes.bank.agreements.get(proposed.id);
+    expect(stored.status).toBe('accepted');
+    const [issue] = stored.acceptorPolicyOverride!;
+    expect(issue.length).toBeLessThanOrEqual(UNTRUSTED_TEXT_MAX);
+    expect(issue).not.toContain(PHONE);
+    expect(issue).not.toMatch(/[\u202E\n]/);
+    const entry = auditOf(nodes.bank, proposed.id).find((e) => e.action === 'agreement.accepted');
+    expect(JSON.stringify(entry?.details)).not.toContain(PHONE);
   });
 });

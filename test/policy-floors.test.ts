@@ -111,8 +111,16 @@ describe('policy floors and the acceptor’s review, two nodes with the default 
     expect(accepted.out).toContain("accepted below this node's policy (5 floor issues overridden; audited as agreement.policy_overridden)");
     expect(nodes.telco.agreements.get(id).status).toBe('accepted');
     expect(overrides(nodes.telco)).toEqual([expect.objectContaining({ subject: id, details: { party: 'acceptor', issues: FLOOR_ISSUES } })]);
-    // The acceptor's override is its own: nothing about it is written into the signed terms.
+    // The acceptor's override is not written into the signed terms, but both sides see it: the
+    // acceptance message carries it to the proposer, which records and prints it.
     expect(nodes.telco.agreements.get(id).termsHash).toBe(nodes.bank.agreements.get(id).termsHash);
+    expect(nodes.telco.agreements.get(id).acceptorPolicyOverride).toEqual(FLOOR_ISSUES);
+    expect(nodes.bank.agreements.get(id)).toMatchObject({ status: 'accepted', acceptorPolicyOverride: FLOOR_ISSUES });
+    const onProposer = mofang(bank, 'agreements', 'show', id);
+    expect(onProposer.out).toContain('acceptor overrode its policy floors:');
+    expect(onProposer.out).toContain(EPSILON_ISSUE);
+    const recorded = nodes.bank.audit.list({ limit: 1000, action: 'agreement.accepted' }).find((e) => e.subject === id);
+    expect(recorded?.details).toMatchObject({ acceptorPolicyOverride: FLOOR_ISSUES });
   });
 
   it('terms within the floors need no override, and agreements show prints every term and what each side learns (human and --json)', async () => {

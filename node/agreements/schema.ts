@@ -6,7 +6,7 @@
  * review; `accepted` and `revoked` mean the same on both nodes. `revoked` is terminal.
  */
 import type { Migration } from '../store/db.js';
-export const AGREEMENT_SCHEMA_V1 = `
+const AGREEMENT_SCHEMA_V1 = `
 CREATE TABLE agreements (
   id                   TEXT PRIMARY KEY,
   terms                TEXT NOT NULL,                        -- canonical JSON of AgreementTerms
@@ -38,7 +38,7 @@ CREATE INDEX agreements_status ON agreements (status);
  * `pending` = not yet acknowledged by the peer; `delivered` = the peer acknowledged it;
  * `refused` = the peer answered with a refusal that re-sending cannot change (e.g. it had revoked).
  */
-export const AGREEMENT_OUTBOX_SCHEMA_V9 = `
+const AGREEMENT_OUTBOX_SCHEMA_V9 = `
 CREATE TABLE agreement_outbox (
   agreement_id    TEXT NOT NULL REFERENCES agreements (id),
   action          TEXT NOT NULL CHECK (action IN ('accept', 'revoke')),
@@ -71,8 +71,17 @@ export function agreementPairAssignments(agreementIdColumn: string): string {
   ].join('\n');
 }
 
+/**
+ * Version 11: the floors of its own policy the acceptor overrode, on both nodes: the acceptor
+ * records its own, the proposer what the acceptance message said (JSON array; NULL: none).
+ */
+const AGREEMENT_ACCEPTOR_OVERRIDE_V11 = `
+ALTER TABLE agreements ADD COLUMN acceptor_policy_override TEXT;
+`;
+
 /** The agreements domain's migration steps (see node/store/migrations.ts). */
 export const AGREEMENT_MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: AGREEMENT_SCHEMA_V1 },
   { version: 9, sql: AGREEMENT_OUTBOX_SCHEMA_V9 },
+  { version: 11, sql: AGREEMENT_ACCEPTOR_OVERRIDE_V11 },
 ];

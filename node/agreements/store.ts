@@ -69,11 +69,15 @@ export interface StoredAgreement {
   revokedReason?: string;
   /** The revoker's signature over the terms hash and reason (see signRevocation); absent if revoked by bare node id. */
   revocationSignature?: TermsSignature;
+  /** The floors of its own policy the acceptor overrode to accept (on the proposer: as the acceptor said). */
+  acceptorPolicyOverride?: string[];
   createdAt: string;
   updatedAt: string;
 }
 
 const MAX_REASON = 500;
+
+const overrideJson = (issues: readonly string[]): string | null => (issues.length > 0 ? JSON.stringify(issues) : null);
 
 /**
  * Stores a proposal this node made and signed; status `proposed`. Re-saving identical terms
@@ -128,7 +132,7 @@ export function receiveProposal(ctx: AgreementContext, signed: SignedAgreement, 
  *
  * @example const acceptorSignature = acceptAgreement(ctx, id, identity);
  */
-export function acceptAgreement(ctx: AgreementContext, id: string, signer: TermsSigner): TermsSignature {
+export function acceptAgreement(ctx: AgreementContext, id: string, signer: TermsSigner, policyOverride: readonly string[] = []): TermsSignature {
   if (signer.nodeId !== ctx.localNodeId) {
     throw new MofangError('OPERATION_NOT_ALLOWED', `signer: ${signer.nodeId} is not this node (${ctx.localNodeId})`);
   }
@@ -144,8 +148,8 @@ export function acceptAgreement(ctx: AgreementContext, id: string, signer: Terms
     }
     const signature = signTerms(a.terms, signer, now);
     ctx.db
-      .prepare(`UPDATE agreements SET status = 'accepted', acceptor_signature = ?, updated_at = ? WHERE id = ?`)
-      .run(canonicalJson(signature), now.toISOString(), id);
+      .prepare(`UPDATE agreements SET status = 'accepted', acceptor_signature = ?, acceptor_policy_override = ?, updated_at = ? WHERE id = ?`)
+      .run(canonicalJson(signature), overrideJson(policyOverride), now.toISOString(), id);
     enqueueDelivery(ctx.db, id, a.peerNodeId, 'accept', now);
     appendAudit(ctx, {
       actor: ctx.localNodeId,
@@ -163,7 +167,13 @@ export function acceptAgreement(ctx: AgreementContext, id: string, signer: Terms
  *
  * @example recordAcceptance(ctx, id, message.acceptorSignature, peerCertPem)
  */
-export function recordAcceptance(ctx: AgreementContext, id: string, acceptorSignature: TermsSignature, peerCertPem: string): StoredAgreement {
+export function recordAcceptance(
+  ctx: AgreementContext,
+  id: string,
+  acceptorSignature: TermsSignature,
+  peerCertPem: string,
+  acceptorPolicyOverride: readonly string[] = [],
+): StoredAgreement {
   if (!isSignatureShape(acceptorSignature)) {
     throw new MofangError('PEER_SIGNATURE_INVALID', `agreement ${id}: acceptorSignature must be { signer, signature (base64), at }`);
   }
@@ -179,9 +189,15 @@ export function recordAcceptance(ctx: AgreementContext, id: string, acceptorSign
     }
     const now = clock(ctx).toISOString();
     ctx.db
-      .prepare(`UPDATE agreements SET status = 'accepted', acceptor_signature = ?, updated_at = ? WHERE id = ?`)
-      .run(canonicalJson(acceptorSignature), now, id);
-    appendAudit(ctx, { actor: a.peerNodeId, action: 'agreement.accepted', subject: id, details: transitionDetails(a, 'accepted') });
+      .prepare(`UPDATE agreements SET status = 'accepted', acceptor_signature = ?, acceptor_policy_override = ?, updated_at = ? WHERE id = ?`)
+      .run(canonicalJson(acceptorSignature), overrideJson(acceptorPolicyOverride), now, id);
+    appendAudit(ctx, {
+      actor: a.peerNodeId,
+      action: 'agreement.accepted',
+      subject: id,
+      details: { ...transitionDetails(a, 'accepted'), ...(acceptorPolicyOverride.length > 0 ? { acceptorPolicyOverride } : {}) },
+      outsider: ['acceptorPolicyOverride'],
+    });
     return getAgreement(ctx.db, id);
   });
 }
@@ -269,6 +285,7 @@ interface AgreementRow {
   revoked_by: string | null;
   revoked_reason: string | null;
   revocation_signature: string | null;
+  acceptor_policy_override: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -388,6 +405,7 @@ function fromRow(row: AgreementRow): StoredAgreement {
     ...(row.revoked_by !== null ? { revokedBy: row.revoked_by } : {}),
     ...(row.revoked_reason !== null ? { revokedReason: row.revoked_reason } : {}),
     ...(row.revocation_signature !== null ? { revocationSignature: JSON.parse(row.revocation_signature) as TermsSignature } : {}),
+    ...(row.acceptor_policy_override !== null ? { acceptorPolicyOverride: JSON.parse(row.acceptor_policy_override) as string[] } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

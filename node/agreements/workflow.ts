@@ -84,6 +84,8 @@ export interface AgreementView {
   acceptorSignature?: { signer: string; signature: string; at: string };
   revokedBy?: string;
   revokedReason?: string;
+  /** The floors of its own policy the acceptor overrode to accept (on the proposer: as the acceptor's node said). */
+  acceptorPolicyOverride?: string[];
   /** Whether the peer has been told of our acceptance or revocation (absent: nothing to tell). */
   delivery?: {
     action: 'accept' | 'revoke';
@@ -123,7 +125,12 @@ interface WireSignature {
 /** The calls of a peer client this workflow makes (node/peer/client.ts implements them). */
 interface AgreementPeerClient {
   proposeAgreement(req: { termsJson: string; proposerSignature: WireSignature }): Promise<unknown>;
-  acceptAgreement(req: { agreementId: string; termsHash: string; acceptorSignature: WireSignature }): Promise<{ status: string }>;
+  acceptAgreement(req: {
+    agreementId: string;
+    termsHash: string;
+    acceptorSignature: WireSignature;
+    acceptorPolicyOverride: string[];
+  }): Promise<{ status: string }>;
   revokeAgreement(req: { agreementId: string; reason: string; revokerSignature: WireSignature }): Promise<{ status: string }>;
   close(): void;
 }
@@ -193,7 +200,12 @@ export function agreementWorkflow(ports: AgreementPorts): AgreementWorkflow {
     try {
       const ack =
         row.action === 'accept'
-          ? await client.acceptAgreement({ agreementId: a.id, termsHash: a.termsHash, acceptorSignature: wireSig })
+          ? await client.acceptAgreement({
+              agreementId: a.id,
+              termsHash: a.termsHash,
+              acceptorSignature: wireSig,
+              acceptorPolicyOverride: a.acceptorPolicyOverride ?? [],
+            })
           : await client.revokeAgreement({ agreementId: a.id, reason: a.revokedReason!, revokerSignature: wireSig });
       return ack.status;
     } finally {
@@ -333,7 +345,7 @@ export function agreementWorkflow(ports: AgreementPorts): AgreementWorkflow {
     if (current.status !== 'accepted') {
       const overridden = current.status === 'pending' ? checkOurSide(current, options.overridePolicy === true) : [];
       db.transaction(() => {
-        acceptAgreement(context, id, identity); // refuses a revoked one, naming the state
+        acceptAgreement(context, id, identity, overridden); // refuses a revoked one, naming the state
         if (overridden.length > 0) ports.audit.append(policyOverrideEntry(actor.id, id, 'acceptor', overridden));
       }).immediate();
     } else if (!getDelivery(db, id, 'accept')) {

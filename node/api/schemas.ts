@@ -222,6 +222,9 @@ export const AgreementView = Type.Object({
   acceptorSignature: Type.Optional(Signature),
   revokedBy: Type.Optional(Type.String()),
   revokedReason: Type.Optional(Type.String()),
+  acceptorPolicyOverride: Type.Optional(
+    Type.Array(Type.String(), { description: "The floors of its own policy the acceptor overrode to accept (on the proposer: as the acceptor's node said)." }),
+  ),
   delivery: Type.Optional(
     Type.Object(
       {

@@ -122,6 +122,9 @@ export function agreementLines(a: AgreementView): string[] {
 function policyLines(a: AgreementView): string[] {
   const overrode = (a.terms as unknown as TermsForReview).proposerPolicyOverride ?? [];
   const lines = overrode.length > 0 ? ['  proposer overrode its policy floors:', ...overrode.map((issue) => `    - ${untrustedText(issue, 500)}`)] : [];
+  const acceptorOverrode = a.acceptorPolicyOverride ?? [];
+  if (acceptorOverrode.length > 0)
+    lines.push('  acceptor overrode its policy floors:', ...acceptorOverrode.map((issue) => `    - ${untrustedText(issue, 500)}`));
   if (a.policyIssues.length === 0) return [...lines, "  policy:           meets this node's policy floors"];
   lines.push("  below this node's policy:", ...a.policyIssues.map((issue) => `    - ${issue}`));
   if (a.localParty === 'acceptor' && a.status === 'pending') lines.push('    accepting needs --override-policy (audited)');

@@ -39,6 +39,16 @@ function requireSignature(sig: SignatureMsg | null, field: string): SignatureMsg
 /** An agreement id from a peer is its text until found: made safe before it is looked up or echoed. */
 const peerAgreementId = (id: unknown): string => untrustedText(id, 64);
 
+const MAX_OVERRIDE_ISSUES = 32;
+
+/** The floors the acceptor says it overrode: its text, so counted, capped and made safe before it is stored. */
+function peerOverrideIssues(issues: unknown): string[] {
+  if (!Array.isArray(issues) || issues.length > MAX_OVERRIDE_ISSUES) {
+    throw new MofangError('PEER_MESSAGE_INVALID', `acceptorPolicyOverride: at most ${MAX_OVERRIDE_ISSUES} entries`);
+  }
+  return issues.map((issue) => untrustedText(issue));
+}
+
 const toTermsSignature = (sig: SignatureMsg) => ({ signer: sig.signer, signature: sig.signature.toString('base64'), at: sig.at });
 
 /** What answering peers needs from the node, wired by the composition root. */
@@ -114,7 +124,7 @@ export class PeerHandlers implements Handlers {
     const current = this.ports.agreement(agreementId);
     if (current.peerNodeId !== peer.nodeId) throw new MofangError('OPERATION_NOT_ALLOWED', `agreement ${agreementId} is not with this peer`);
     if (req.termsHash !== current.termsHash) throw new MofangError('PEER_MESSAGE_INVALID', 'termsHash: the peer accepted different terms');
-    const stored = recordAcceptance(this.ports.agreements, agreementId, toTermsSignature(sig), peer.certPem);
+    const stored = recordAcceptance(this.ports.agreements, agreementId, toTermsSignature(sig), peer.certPem, peerOverrideIssues(req.acceptorPolicyOverride));
     return { agreementId: stored.id, status: stored.status };
   };
 

@@ -92,7 +92,12 @@ describe('the wire contract: generated types against the runtime loader', () => 
     const hello: HandshakeRequest = { nodeId: 'sha256:ab', nodeName: 'bank', protocolVersion: 1, suites: ['x25519', 'p256'], software: 'mofang/0.1.0' };
     const helloBack: HandshakeResponse = { nodeId: 'sha256:cd', nodeName: 'partner', protocolVersion: 1, suite: 'x25519', software: 'mofang/0.1.0' };
     const proposal: AgreementProposal = { termsJson: '{"a":1}', proposerSignature: signature };
-    const acceptance: AgreementAcceptance = { agreementId: 'agr-1', termsHash: 'a'.repeat(64), acceptorSignature: signature };
+    const acceptance: AgreementAcceptance = {
+      agreementId: 'agr-1',
+      termsHash: 'a'.repeat(64),
+      acceptorSignature: signature,
+      acceptorPolicyOverride: ['policy.minGroupSize: 1 is below 10'],
+    };
     const revocation: AgreementRevocation = { agreementId: 'agr-1', reason: 'ended', revokerSignature: signature };
     const ack: AgreementAck = { agreementId: 'agr-1', status: 'pending_review' };
 

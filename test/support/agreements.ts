@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { sanitizeOutsiderFields } from '../../node/audit/outsider-fields.js';
 import type { Db } from '../../node/store/db.js';
 import { type TermsDraft, agreementHash, draftTerms } from '../../node/agreements/model.js';
-import { AGREEMENT_OUTBOX_SCHEMA_V9, AGREEMENT_SCHEMA_V1 } from '../../node/agreements/schema.js';
+import { AGREEMENT_MIGRATIONS } from '../../node/agreements/schema.js';
 import { nodeIdOfCert } from '../../node/agreements/signing.js';
 import type { AgreementContext, AuditEntry, StoredAgreement } from '../../node/agreements/store.js';
 
@@ -59,8 +59,8 @@ export interface TestNode {
 export function makeTestNode(name: string, now?: () => Date): TestNode {
   const identity = makeTestIdentity(name);
   const db = new Database(join(mkdtempSync(join(tmpdir(), 'mofang-agreements-')), `${name}.db`));
-  db.exec(AGREEMENT_SCHEMA_V1);
-  db.exec(AGREEMENT_OUTBOX_SCHEMA_V9);
+  // The agreements domain's own steps, in order: its tables as a node has them, nothing else.
+  for (const step of AGREEMENT_MIGRATIONS) db.exec(step.sql);
   db.exec('CREATE TABLE test_audit (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL)');
   // Outsider fields are made safe as the real audit log makes them, so tests see what it stores.
   const audit = {
