@@ -16,6 +16,7 @@ import type { NodeConfig } from './config/schema.js';
 import { loadConfig } from './config/load.js';
 import { CryptoPool } from './crypto-pool/pool.js';
 import { openNodeDatabase } from './database.js';
+import { querierWatch } from './privacy/probing-watch.js';
 import { jointAttributeWriter } from './datasets/joint-attribute-writer.js';
 import { datasetService, type DatasetService } from './datasets/service.js';
 import { loadIdentity, type Identity } from './identity/identity.js';
@@ -105,7 +106,12 @@ export class MofangNode implements NodeServices {
     /** Batch scalar multiplication for protocol runs, spread over all cores. */
     const multiply: BatchMultiply = (scalar, points, signal) => this.cryptoPool.multiply(scalar, points, signal);
     const guard = () => guardKey(join(config.node.dataDir, 'privacy-guard.key'), db, identity.keyPem);
-    this.session = { db, group, multiply, senderCache, identity, audit: log, limits: config.limits, now, guardKey: guard };
+    const watch = querierWatch({
+      audit: log,
+      maxReimportsPerDay: config.policy.maxQuerierReimportsPerDay,
+      suspected: (peer) => metrics.probingSuspected(peer),
+    });
+    this.session = { db, group, multiply, senderCache, identity, audit: log, limits: config.limits, now, guardKey: guard, querierWatch: watch };
     const sessionEnv = (peer: Peer) => this.sessionEnv(peer);
     this.connect = connector.connect;
     this.health = connector.health;

@@ -6,6 +6,7 @@ import type { Group } from '../../protocols/group/group.js';
 import type { BatchMultiply } from '../../protocols/psi/index.js';
 import type { Db } from '../store/db.js';
 import type { SenderCache } from './sender-cache.js';
+import type { QuerierWatch } from '../privacy/probing-watch.js';
 import type { NoiseSource } from './aggregate-release.js';
 
 export interface SessionEnv {
@@ -19,6 +20,8 @@ export interface SessionEnv {
   limits: NodeConfig['limits'];
   /** The key of the differencing guard's fingerprints (node/privacy/guard-key.ts), read on first use. */
   guardKey: () => Buffer;
+  /** The responder's watch on the querier's re-imports and on probing (node/privacy/probing-watch.ts). */
+  querierWatch: QuerierWatch;
   /** The counter-party, authenticated by mutual TLS before the session starts. */
   peer: { nodeId: string; name: string; certPem: string };
   now?: () => Date;

@@ -11,6 +11,8 @@ import { asMofangError, MofangError } from '../errors.js';
 import type { SessionEnv } from './env.js';
 import type { Link } from './link.js';
 import type { RunState } from './run-close.js';
+import { dataPair } from '../privacy/pair.js';
+import { checkReimport, pairObservations, reimportCounts } from './querier-generation.js';
 import { checkRunRateLimits, finishRun, insertRun } from './runs.js';
 
 export interface AdmittedAgreement {
@@ -53,6 +55,8 @@ export interface RunStart {
   details: Record<string, unknown>;
   /** Charges the run's privacy budget, after the row exists (the ledger refers to the run). */
   reserve?: () => void;
+  /** A responder's run: what the querier's start said about its set (querier-generation.ts). */
+  querier?: { agreement: StoredAgreement; size: number; generation: string | null };
 }
 
 /**
@@ -61,18 +65,28 @@ export interface RunStart {
  * failed by its close phase, after the abort that tells the querier.
  */
 export function startRun(env: SessionEnv, link: Link, run: RunState, s: RunStart): void {
-  insertRun(env.db, {
-    id: s.id,
-    jobId: s.jobId,
-    agreementId: run.agreementId!,
-    operation: run.operation!,
-    role: run.role,
-    peerNodeId: env.peer.nodeId,
-    dataset: s.dataset,
-    localSize: s.localSize,
-    // The session clock: tests move it, and the pair's rate limits count runs by it.
-    startedAt: env.now?.() ?? new Date(),
-  });
+  // The session clock: tests move it, and the pair's rate limits count runs by it.
+  const now = env.now?.() ?? new Date();
+  const q = s.querier;
+  // Checked and recorded in one write transaction: two runs at once cannot both pass the cap.
+  const reimport = env.db
+    .transaction(() => {
+      const changed = q ? checkReimport(env.db, q.agreement, q.generation, env.querierWatch.maxReimportsPerDay, now) : false;
+      insertRun(env.db, {
+        id: s.id,
+        jobId: s.jobId,
+        agreementId: run.agreementId!,
+        operation: run.operation!,
+        role: run.role,
+        peerNodeId: env.peer.nodeId,
+        dataset: s.dataset,
+        localSize: s.localSize,
+        startedAt: now,
+        ...(q ? { peerSize: q.size, querierGeneration: q.generation, querierReimport: changed } : {}),
+      });
+      return changed;
+    })
+    .immediate();
   run.id = s.id;
   try {
     s.reserve?.();
@@ -95,7 +109,35 @@ export function startRun(env: SessionEnv, link: Link, run: RunState, s: RunStart
       dataset: s.dataset,
       localSize: s.localSize,
       ...s.details,
+      ...(q ? { querierGeneration: q.generation === null ? 'unknown' : reimport ? 'changed' : 'same' } : {}),
       ...(run.role === 'querier' ? { jobId: s.jobId ?? null } : {}),
     },
+  });
+  if (q) watchQuerier(env, run, q, reimport, now);
+}
+
+/** Audits a re-import with the counts it brings, then lets the probing detector see the pair's runs. */
+function watchQuerier(env: SessionEnv, run: RunState, q: NonNullable<RunStart['querier']>, reimport: boolean, now: Date): void {
+  if (reimport) {
+    const counts = reimportCounts(env.db, q.agreement, now);
+    env.audit.append({
+      actor: run.actor,
+      action: 'run.querier_reimport',
+      subject: run.id!,
+      details: {
+        agreementId: q.agreement.id,
+        peer: env.peer.nodeId,
+        querierSize: q.size,
+        reimportsLast24h: { agreement: counts.agreement, pair: counts.pair },
+        limit: env.querierWatch.maxReimportsPerDay,
+      },
+    });
+  }
+  env.querierWatch.observe({
+    pair: dataPair(q.agreement),
+    peer: { nodeId: env.peer.nodeId, name: env.peer.name },
+    runs: pairObservations(env.db, q.agreement, now),
+    minIntersection: q.agreement.terms.minIntersection,
+    now,
   });
 }
