@@ -17,6 +17,7 @@ import { loadConfig } from './config/load.js';
 import { CryptoPool } from './crypto-pool/pool.js';
 import { openNodeDatabase } from './database.js';
 import { querierWatch } from './privacy/probing-watch.js';
+import { reimportCounts } from './session/querier-generation.js';
 import { jointAttributeWriter } from './datasets/joint-attribute-writer.js';
 import { datasetService, type DatasetService } from './datasets/service.js';
 import { loadIdentity, type Identity } from './identity/identity.js';
@@ -131,6 +132,7 @@ export class MofangNode implements NodeServices {
       peerOfAgreement,
       peerName,
       pairSummary: (a) => pairSummary(db, a, now()),
+      querierReimports: (a) => ({ ...reimportCounts(db, a, now()), limit: config.policy.maxQuerierReimportsPerDay }),
       delivery: options.delivery,
     });
     const nodeDirs = [config.node.dataDir, dirname(config.identity.key), dirname(config.identity.certificate), dirname(config.http.tokens)];

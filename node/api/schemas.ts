@@ -236,6 +236,15 @@ export const AgreementView = Type.Object({
     ),
   ),
   pair: Type.Optional(PairSummary),
+  querierReimports: Type.Optional(
+    Type.Object(
+      { since: Timestamp, agreement: Type.Integer(), pair: Type.Integer(), limit: Type.Integer() },
+      {
+        description:
+          "Re-imports of the querier's dataset this node saw as responder in the last 24 hours, on this agreement and on its data pair, and this node's cap (policy.maxQuerierReimportsPerDay); GET /v1/agreements/:id only (docs/privacy.md, Re-imports and probing).",
+      },
+    ),
+  ),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   policyIssues: Type.Array(Type.String(), { description: "The floors of this node's policy the terms fall below; empty when they meet it." }),
