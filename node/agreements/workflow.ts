@@ -106,7 +106,7 @@ export interface AgreementView {
 }
 
 /** Generation changes the querier announced in the last 24 hours, on this agreement and its data pair. */
-export interface QuerierReimports {
+interface QuerierReimports {
   since: string;
   agreement: number;
   pair: number;

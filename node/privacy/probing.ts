@@ -33,7 +33,7 @@ export interface ProbingThresholds {
   reimports: number;
 }
 
-export const DEFAULT_PROBING_THRESHOLDS: Readonly<ProbingThresholds> = Object.freeze({
+const DEFAULT_PROBING_THRESHOLDS: Readonly<ProbingThresholds> = Object.freeze({
   tinyFactor: 2,
   tinyRuns: 3,
   nearSizeRecords: 2,
@@ -42,7 +42,7 @@ export const DEFAULT_PROBING_THRESHOLDS: Readonly<ProbingThresholds> = Object.fr
   reimports: 3,
 });
 
-export type ProbingReason = 'tiny-sets' | 'near-identical-after-reimport' | 'frequent-reimports';
+type ProbingReason = 'tiny-sets' | 'near-identical-after-reimport' | 'frequent-reimports';
 
 /** Counts only: what the audit entry carries. */
 export interface ProbingVerdict {
