@@ -28,7 +28,7 @@ const SHIPPED_SQL: [number, string][] = [
   [9, '141ae57abf083054890de302fe33780d136fd6580d3b5df3a0f4659e2ee6143a'],
   [10, '5052219d49db31430e6859d3916133c3f20b4492dee07305a4518cbc9948b56d'],
   // Version 11: the querier's generation on runs (session/schema.ts).
-  [11, '009f23f6f007d65b3b9b85d46985733c2f319a53c809c703c2ade095058d7a91'],
+  [11, 'c18a34ea4bb469d02993913eb5ee52c9539a93edc7e50c43878a8f4f9e3f1e58'],
 ];
 const SCHEMA_AT_V9 = '8b4c875a5232ef85027adbf13b70b25bc973b6f3dfed3c546a3cd0f3b44376d2';
 

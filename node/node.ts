@@ -16,8 +16,6 @@ import type { NodeConfig } from './config/schema.js';
 import { loadConfig } from './config/load.js';
 import { CryptoPool } from './crypto-pool/pool.js';
 import { openNodeDatabase } from './database.js';
-import { querierWatch } from './privacy/probing-watch.js';
-import { reimportCounts } from './session/querier-generation.js';
 import { jointAttributeWriter } from './datasets/joint-attribute-writer.js';
 import { datasetService, type DatasetService } from './datasets/service.js';
 import { loadIdentity, type Identity } from './identity/identity.js';
@@ -107,12 +105,7 @@ export class MofangNode implements NodeServices {
     /** Batch scalar multiplication for protocol runs, spread over all cores. */
     const multiply: BatchMultiply = (scalar, points, signal) => this.cryptoPool.multiply(scalar, points, signal);
     const guard = () => guardKey(join(config.node.dataDir, 'privacy-guard.key'), db, identity.keyPem);
-    const watch = querierWatch({
-      audit: log,
-      maxReimportsPerDay: config.policy.maxQuerierReimportsPerDay,
-      suspected: (peer) => metrics.probingSuspected(peer),
-    });
-    this.session = { db, group, multiply, senderCache, identity, audit: log, limits: config.limits, now, guardKey: guard, querierWatch: watch };
+    this.session = { db, group, multiply, senderCache, identity, audit: log, limits: config.limits, now, guardKey: guard, policy: config.policy, metrics };
     const sessionEnv = (peer: Peer) => this.sessionEnv(peer);
     this.connect = connector.connect;
     this.health = connector.health;
@@ -131,8 +124,7 @@ export class MofangNode implements NodeServices {
       connect,
       peerOfAgreement,
       peerName,
-      pairSummary: (a) => pairSummary(db, a, now()),
-      querierReimports: (a) => ({ ...reimportCounts(db, a, now()), limit: config.policy.maxQuerierReimportsPerDay }),
+      pairSummary: (a) => ({ ...pairSummary(db, a, now()), querierReimports: this.runs.querierReimports(a) }),
       delivery: options.delivery,
     });
     const nodeDirs = [config.node.dataDir, dirname(config.identity.key), dirname(config.identity.certificate), dirname(config.http.tokens)];
@@ -160,7 +152,7 @@ export class MofangNode implements NodeServices {
         jointAttributes: jointAttributeWriter(db),
       },
     });
-    this.runs = runService({ db, audit: log });
+    this.runs = runService({ db, audit: log, now, policy: config.policy });
     this.scores = scoreService(db);
     this.privacy = privacyService(db, now);
     this.audit = auditService({ db, log, certPem: identity.certPem, peerCheckpoints: connector.checkpointsHeldByPeers });

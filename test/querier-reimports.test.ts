@@ -67,7 +67,7 @@ describe("the responder sees the querier's re-imports and probing", () => {
     expect(shown.code).toBe(0);
     expect(shown.out).toContain('this agreement: 1; data pair: 1 of 1 allowed (policy.maxQuerierReimportsPerDay)');
     const json = JSON.parse(mofang(nodes.telcoInit.configFile, '--json', 'agreements', 'show', agreementId).out);
-    expect(json.querierReimports).toMatchObject({ agreement: 1, pair: 1, limit: 1 });
+    expect(json.pair.querierReimports).toMatchObject({ agreement: 1, pair: 1, limit: 1 });
 
     await reimport('customers', nodes.data.bankFile);
     const refused = await overlap(agreementId).catch((e: unknown) => e);

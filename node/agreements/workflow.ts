@@ -95,23 +95,12 @@ export interface AgreementView {
   };
   /** The other agreements and the spend on the same data pair (single-agreement reads only). */
   pair?: PairSummary;
-  /** Re-imports of the querier's dataset this node saw as responder (single-agreement reads only). */
-  querierReimports?: QuerierReimports;
   createdAt: string;
   updatedAt: string;
   /** The floors of this node's policy the terms fall below (empty: they meet it). */
   policyIssues: string[];
   /** What each side learns per operation, and warnings for weak terms (agreements/disclosure.ts). */
   disclosure: { operations: { operation: 'overlap' | 'enrich' | 'aggregate'; learns: string[] }[]; warnings: string[] };
-}
-
-/** Generation changes the querier announced in the last 24 hours, on this agreement and its data pair. */
-interface QuerierReimports {
-  since: string;
-  agreement: number;
-  pair: number;
-  /** `policy.maxQuerierReimportsPerDay`: runs after this many re-imports on the pair are refused. */
-  limit: number;
 }
 
 /** What the HTTP API and the CLI ask of agreements. */
@@ -156,8 +145,6 @@ export interface AgreementPorts {
   peerName(peerNodeId: string): string | undefined;
   /** The other agreements and the privacy spend on the agreement's data pair (node/privacy). */
   pairSummary(a: StoredAgreement): PairSummary;
-  /** The querier's re-imports seen on the agreement and its pair as responder (node/session). */
-  querierReimports(a: StoredAgreement): QuerierReimports;
   /** Retry timing of deliveries; tests shorten it. */
   delivery?: Partial<DeliveryTuning>;
 }
@@ -193,7 +180,7 @@ export function agreementWorkflow(ports: AgreementPorts): AgreementWorkflow {
   };
   const get = (id: string) => {
     const a = getAgreement(db, id);
-    return { ...view(a), pair: ports.pairSummary(a), querierReimports: ports.querierReimports(a) };
+    return { ...view(a), pair: ports.pairSummary(a) };
   };
 
   /** Sends one outbox entry: the acceptor signature or the signed revocation stored with the agreement. */

@@ -148,7 +148,7 @@ export function printAgreement(a: AgreementView): void {
 
 /** What this node saw of the querier's re-imports as responder (kept apart from the terms). */
 export function reimportLines(a: AgreementView): string[] {
-  const r = a.querierReimports;
+  const r = a.pair?.querierReimports;
   if (!r) return [];
   return [
     `Querier re-imports seen as responder (last 24 hours, since ${r.since}):`,

@@ -4,7 +4,8 @@
  * between runs (so each run carries a new set) with nearly the same size. The responder never sees
  * the querier's records — only, per run, the set size, the agreement's minimum and whether the
  * querier's dataset generation changed. This module looks for the patterns in those facts; it is
- * pure: the session feeds it the pair's runs of the window, the caller audits and counts.
+ * pure: the session feeds it the pair's runs of the window (whether one already raised the alert
+ * included, so there is one alert per pair and window), and audits and counts what it finds.
  *
  * Thresholds are deliberately above steady use: a querier re-importing once a day and running a
  * few queries of ordinary size never trips them (the property tests pin that).
@@ -16,6 +17,8 @@ export interface RunObservation {
   querierSize: number;
   /** The querier's dataset generation differed from the one it announced before on the pair. */
   reimport: boolean;
+  /** This run raised the pair's probing alert. */
+  alerted: boolean;
 }
 
 export interface ProbingThresholds {
@@ -47,6 +50,8 @@ type ProbingReason = 'tiny-sets' | 'near-identical-after-reimport' | 'frequent-r
 /** Counts only: what the audit entry carries. */
 export interface ProbingVerdict {
   suspected: boolean;
+  /** Suspected, and no run of the window raised the alert yet: one alert per pair and window. */
+  raise: boolean;
   reasons: ProbingReason[];
   runs: number;
   tinyRuns: number;
@@ -75,22 +80,6 @@ export function detectProbing(runs: readonly RunObservation[], minIntersection: 
     ...(nearIdenticalReimports >= t.nearIdenticalReimports ? (['near-identical-after-reimport'] as const) : []),
     ...(reimports >= t.reimports ? (['frequent-reimports'] as const) : []),
   ];
-  return { suspected: reasons.length > 0, reasons, runs: runs.length, tinyRuns, reimports, nearIdenticalReimports };
-}
-
-/**
- * One alert per pair and window: remembers when each pair last raised one. In memory, as the
- * refusal windows are (node/peer/refusals.ts): a restart may raise one more entry, never fewer.
- * Bounded: beyond `maxPairs` the oldest alerts are forgotten.
- */
-export function alertWindow(windowMs: number, maxPairs = 4096): (pairKey: string, now: Date) => boolean {
-  const last = new Map<string, number>();
-  return (pairKey, now) => {
-    const at = last.get(pairKey);
-    if (at !== undefined && now.getTime() - at < windowMs) return false;
-    last.delete(pairKey);
-    last.set(pairKey, now.getTime());
-    if (last.size > maxPairs) last.delete(last.keys().next().value as string);
-    return true;
-  };
+  const suspected = reasons.length > 0;
+  return { suspected, raise: suspected && !runs.some((r) => r.alerted), reasons, runs: runs.length, tinyRuns, reimports, nearIdenticalReimports };
 }

@@ -6,7 +6,6 @@ import type { Group } from '../../protocols/group/group.js';
 import type { BatchMultiply } from '../../protocols/psi/index.js';
 import type { Db } from '../store/db.js';
 import type { SenderCache } from './sender-cache.js';
-import type { QuerierWatch } from '../privacy/probing-watch.js';
 import type { NoiseSource } from './aggregate-release.js';
 
 export interface SessionEnv {
@@ -20,8 +19,10 @@ export interface SessionEnv {
   limits: NodeConfig['limits'];
   /** The key of the differencing guard's fingerprints (node/privacy/guard-key.ts), read on first use. */
   guardKey: () => Buffer;
-  /** The responder's watch on the querier's re-imports and on probing (node/privacy/probing-watch.ts). */
-  querierWatch: QuerierWatch;
+  /** `maxQuerierReimportsPerDay`: as responder, re-imports per data pair and 24 hours before runs are refused. */
+  policy: Pick<NodeConfig['policy'], 'maxQuerierReimportsPerDay'>;
+  /** Where a responder reports suspected probing (the node's metrics: `mofang_probing_suspected_total`). */
+  metrics: { probingSuspected(peerName: string): void };
   /** The counter-party, authenticated by mutual TLS before the session starts. */
   peer: { nodeId: string; name: string; certPem: string };
   now?: () => Date;

@@ -8,10 +8,11 @@
  * feeds the pair's recent runs to the probing detector (node/privacy/probing.ts).
  */
 import { createHmac } from 'node:crypto';
+import type { QuerierReimports } from '../agreements/pair-summary.js';
 import type { StoredAgreement } from '../agreements/store.js';
 import { MofangError } from '../errors.js';
 import { agreementsOnPair, dataPair } from '../privacy/pair.js';
-import type { RunObservation } from '../privacy/probing.js';
+import { detectProbing, type ProbingVerdict, type RunObservation } from '../privacy/probing.js';
 import type { Db } from '../store/db.js';
 import { requireField } from './frames.js';
 
@@ -82,14 +83,36 @@ export function checkReimport(db: Db, agreement: StoredAgreement, tag: string | 
 }
 
 /** The pair's responder runs of the last 24 hours, oldest first, for the probing detector. */
-export function pairObservations(db: Db, agreement: StoredAgreement, now: Date): RunObservation[] {
+function pairObservations(db: Db, agreement: StoredAgreement, now: Date): RunObservation[] {
   const since = new Date(now.getTime() - DAY_MS).toISOString();
   const rows = db
     .prepare(
-      `SELECT peer_size, querier_reimport FROM runs WHERE role = 'responder' AND peer_size IS NOT NULL AND started_at > ?
+      `SELECT peer_size, querier_reimport, probing_alert FROM runs WHERE role = 'responder' AND peer_size IS NOT NULL AND started_at > ?
        AND agreement_id IN (SELECT value FROM json_each(?)) ORDER BY started_at, rowid`,
     )
     .raw()
-    .all(since, pairIds(db, agreement)) as [number, number][];
-  return rows.map(([querierSize, reimport]) => ({ querierSize, reimport: reimport === 1 }));
+    .all(since, pairIds(db, agreement)) as [number, number, number][];
+  return rows.map(([querierSize, reimport, alerted]) => ({ querierSize, reimport: reimport === 1, alerted: alerted === 1 }));
+}
+
+/**
+ * Runs the probing detector over the pair's runs of the window, the new run `runId` included. When
+ * it raises the alert, marks the run (so the window holds one alert, across restarts too) and
+ * returns the verdict for the caller to audit; one write transaction, so two runs at once cannot
+ * both raise it.
+ */
+export function probingVerdict(db: Db, agreement: StoredAgreement, runId: string, now: Date): ProbingVerdict | null {
+  return db
+    .transaction(() => {
+      const verdict = detectProbing(pairObservations(db, agreement, now), agreement.terms.minIntersection);
+      if (!verdict.raise) return null;
+      db.prepare('UPDATE runs SET probing_alert = 1 WHERE id = ?').run(runId);
+      return verdict;
+    })
+    .immediate();
+}
+
+/** What `agreements show` prints: the re-imports of the last 24 hours against this node's cap. */
+export function querierReimports(db: Db, agreement: StoredAgreement, now: Date, limit: number): QuerierReimports {
+  return { ...reimportCounts(db, agreement, now), limit };
 }

@@ -8,11 +8,12 @@ import type { AgreementTerms } from '../agreements/model.js';
 import { checkQueryAllowed } from '../agreements/policy.js';
 import { getAgreement, type StoredAgreement } from '../agreements/store.js';
 import { asMofangError, MofangError } from '../errors.js';
+import { untrustedText } from '../text/untrusted.js';
 import type { SessionEnv } from './env.js';
 import type { Link } from './link.js';
 import type { RunState } from './run-close.js';
 import { dataPair } from '../privacy/pair.js';
-import { checkReimport, pairObservations, reimportCounts } from './querier-generation.js';
+import { checkReimport, probingVerdict, reimportCounts } from './querier-generation.js';
 import { checkRunRateLimits, finishRun, insertRun } from './runs.js';
 
 export interface AdmittedAgreement {
@@ -71,7 +72,7 @@ export function startRun(env: SessionEnv, link: Link, run: RunState, s: RunStart
   // Checked and recorded in one write transaction: two runs at once cannot both pass the cap.
   const reimport = env.db
     .transaction(() => {
-      const changed = q ? checkReimport(env.db, q.agreement, q.generation, env.querierWatch.maxReimportsPerDay, now) : false;
+      const changed = q ? checkReimport(env.db, q.agreement, q.generation, env.policy.maxQuerierReimportsPerDay, now) : false;
       insertRun(env.db, {
         id: s.id,
         jobId: s.jobId,
@@ -129,15 +130,27 @@ function watchQuerier(env: SessionEnv, run: RunState, q: NonNullable<RunStart['q
         peer: env.peer.nodeId,
         querierSize: q.size,
         reimportsLast24h: { agreement: counts.agreement, pair: counts.pair },
-        limit: env.querierWatch.maxReimportsPerDay,
+        limit: env.policy.maxQuerierReimportsPerDay,
       },
     });
   }
-  env.querierWatch.observe({
-    pair: dataPair(q.agreement),
-    peer: { nodeId: env.peer.nodeId, name: env.peer.name },
-    runs: pairObservations(env.db, q.agreement, now),
-    minIntersection: q.agreement.terms.minIntersection,
-    now,
+  const verdict = probingVerdict(env.db, q.agreement, run.id!, now);
+  if (!verdict) return;
+  const { suspected: _s, raise: _r, ...counts } = verdict;
+  const pair = dataPair(q.agreement);
+  env.audit.append({
+    actor: 'system:probing',
+    action: 'peer.probing_suspected',
+    subject: env.peer.nodeId,
+    // Counts and dataset names: nothing about single records or single runs.
+    details: {
+      peer: env.peer.name,
+      localDataset: pair.localDataset,
+      peerDataset: untrustedText(pair.peerDataset, 64),
+      windowHours: 24,
+      minIntersection: q.agreement.terms.minIntersection,
+      ...counts,
+    },
   });
+  env.metrics.probingSuspected(env.peer.name);
 }

@@ -85,12 +85,14 @@ CREATE INDEX runs_started ON runs (started_at);
 
 /**
  * Migration 11: on a responder's run, the querier's dataset generation as it announced it (a keyed
- * digest, hex; null when the querier's node predates the field, and on our own queries), and
- * whether it differs from the one last announced on the same data pair (a re-import).
+ * digest, hex; null when the querier's node predates the field, and on our own queries), whether
+ * it differs from the one last announced on the same data pair (a re-import), and whether the run
+ * raised the pair's probing alert (one per pair and window, kept across restarts).
  */
 const RUN_SCHEMA_V11 = `
 ALTER TABLE runs ADD COLUMN querier_generation TEXT;
 ALTER TABLE runs ADD COLUMN querier_reimport INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN probing_alert INTEGER NOT NULL DEFAULT 0;
 `;
 
 /** The runs and receipts' migration steps (see node/store/migrations.ts). */

@@ -14,7 +14,6 @@ import { acceptAgreement, type AgreementContext, receiveProposal, recordAcceptan
 import type { AuditEntry } from '../../node/audit/chain.js';
 import { listAudit } from '../../node/audit/list.js';
 import { guardKey } from '../../node/privacy/guard-key.js';
-import { querierWatch } from '../../node/privacy/probing-watch.js';
 import { AuditLog } from '../../node/audit/log.js';
 import { loadConfig } from '../../node/config/load.js';
 import { openNodeDatabase } from '../../node/database.js';
@@ -75,8 +74,6 @@ export async function sessionPair(sizes = { bankRows: 600, partnerRows: 400, ove
     const db = openNodeDatabase(join(home, 'mofang.db'));
     const audit = new AuditLog(db, identity, { headFile: join(home, 'audit-head.json') });
     const senderCache = new SenderCache(join(home, 'oprf'), group, audit);
-    // The node's watch, with a cap no session test reaches (two-node tests cover the cap).
-    const watch = querierWatch({ audit, maxReimportsPerDay: 1000, suspected: () => {} });
     await importDataset(db, { file, dataset, idColumn: 'phone', idKind: 'phone', group });
     return {
       name,
@@ -95,7 +92,9 @@ export async function sessionPair(sizes = { bankRows: 600, partnerRows: 400, ove
         peer: { nodeId: peer.identity.nodeId, name: peer.name, certPem: peer.identity.certPem },
         now: clock.now,
         guardKey: () => guardKey(join(home, 'privacy-guard.key'), db, identity.keyPem),
-        querierWatch: watch,
+        // A re-import cap no session test reaches (two-node tests cover the cap and the alert's metric).
+        policy: { maxQuerierReimportsPerDay: 1000 },
+        metrics: { probingSuspected: () => {} },
         // Zero noise, so released aggregates can be compared with exact ones.
         noise: () => 0n,
       }),
