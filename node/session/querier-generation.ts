@@ -97,17 +97,18 @@ function pairObservations(db: Db, agreement: StoredAgreement, now: Date): RunObs
 
 /**
  * Runs the probing detector over the pair's runs of the window, the new run `runId` included. When
- * it raises the alert, marks the run (so the window holds one alert, across restarts too) and
- * returns the verdict for the caller to audit; one write transaction, so two runs at once cannot
- * both raise it.
+ * it raises the alert, marks the run (so the window holds one alert, across restarts too) and calls
+ * `raise` (which audits) in the same write transaction: two runs at once cannot both raise it, and
+ * a mark never exists without its entry.
  */
-export function probingVerdict(db: Db, agreement: StoredAgreement, runId: string, now: Date): ProbingVerdict | null {
+export function raiseProbingAlert(db: Db, agreement: StoredAgreement, runId: string, now: Date, raise: (verdict: ProbingVerdict) => void): boolean {
   return db
     .transaction(() => {
       const verdict = detectProbing(pairObservations(db, agreement, now), agreement.terms.minIntersection);
-      if (!verdict.raise) return null;
+      if (!verdict.raise) return false;
       db.prepare('UPDATE runs SET probing_alert = 1 WHERE id = ?').run(runId);
-      return verdict;
+      raise(verdict);
+      return true;
     })
     .immediate();
 }

@@ -13,7 +13,7 @@ import type { SessionEnv } from './env.js';
 import type { Link } from './link.js';
 import type { RunState } from './run-close.js';
 import { dataPair } from '../privacy/pair.js';
-import { checkReimport, probingVerdict, reimportCounts } from './querier-generation.js';
+import { checkReimport, raiseProbingAlert, reimportCounts } from './querier-generation.js';
 import { checkRunRateLimits, finishRun, insertRun } from './runs.js';
 
 export interface AdmittedAgreement {
@@ -134,23 +134,22 @@ function watchQuerier(env: SessionEnv, run: RunState, q: NonNullable<RunStart['q
       },
     });
   }
-  const verdict = probingVerdict(env.db, q.agreement, run.id!, now);
-  if (!verdict) return;
-  const { suspected: _s, raise: _r, ...counts } = verdict;
   const pair = dataPair(q.agreement);
-  env.audit.append({
-    actor: 'system:probing',
-    action: 'peer.probing_suspected',
-    subject: env.peer.nodeId,
-    // Counts and dataset names: nothing about single records or single runs.
-    details: {
-      peer: env.peer.name,
-      localDataset: pair.localDataset,
-      peerDataset: untrustedText(pair.peerDataset, 64),
-      windowHours: 24,
-      minIntersection: q.agreement.terms.minIntersection,
-      ...counts,
-    },
-  });
-  env.metrics.probingSuspected(env.peer.name);
+  const raised = raiseProbingAlert(env.db, q.agreement, run.id!, now, ({ suspected: _s, raise: _r, ...counts }) =>
+    env.audit.append({
+      actor: 'system:probing',
+      action: 'peer.probing_suspected',
+      subject: env.peer.nodeId,
+      // Counts and dataset names: nothing about single records or single runs.
+      details: {
+        peer: env.peer.name,
+        localDataset: pair.localDataset,
+        peerDataset: untrustedText(pair.peerDataset, 64),
+        windowHours: 24,
+        minIntersection: q.agreement.terms.minIntersection,
+        ...counts,
+      },
+    }),
+  );
+  if (raised) env.metrics.probingSuspected(env.peer.name);
 }
