@@ -26,6 +26,10 @@ const SHIPPED_SQL: [number, string][] = [
   [7, 'a187a9e7fbfe4bb16a16b1e106cb42e67f285d0cb8e0d5e2b4e4a39639e87e98'],
   [8, 'ddd04b08a0166f08c6c00b2768669601e26b4a1a1425aac1f2532e1b4d1bc0b9'],
   [9, '141ae57abf083054890de302fe33780d136fd6580d3b5df3a0f4659e2ee6143a'],
+  [10, '5052219d49db31430e6859d3916133c3f20b4492dee07305a4518cbc9948b56d'],
+  // Version 11: the acceptor's policy override on agreements (agreements/schema.ts) and the
+  // querier's generation on runs (session/schema.ts).
+  [11, '37f84200092db9008623286ba1d1a0c7bb939d369c5d2b58413ef9872bc8c522'],
 ];
 const SCHEMA_AT_V9 = '8b4c875a5232ef85027adbf13b70b25bc973b6f3dfed3c546a3cd0f3b44376d2';
 

@@ -71,6 +71,10 @@ export const ERRORS = {
 
   // Queries
   RESULT_BELOW_MINIMUM: { http: 422, summary: "The result is below the agreement's minimum intersection size and is withheld." },
+  QUERIER_REIMPORT_LIMIT: {
+    http: 429,
+    summary: "The querier re-imported its dataset more often on the data pair in 24 hours than the responder's policy.maxQuerierReimportsPerDay allows.",
+  },
   QUERY_LIMIT_REACHED: {
     http: 429,
     summary: "The agreement's daily query limit (counted over every agreement on its data pair) or the node's cap per peer is reached.",

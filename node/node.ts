@@ -105,7 +105,7 @@ export class MofangNode implements NodeServices {
     /** Batch scalar multiplication for protocol runs, spread over all cores. */
     const multiply: BatchMultiply = (scalar, points, signal) => this.cryptoPool.multiply(scalar, points, signal);
     const guard = () => guardKey(join(config.node.dataDir, 'privacy-guard.key'), db, identity.keyPem);
-    this.session = { db, group, multiply, senderCache, identity, audit: log, limits: config.limits, now, guardKey: guard };
+    this.session = { db, group, multiply, senderCache, identity, audit: log, limits: config.limits, now, guardKey: guard, policy: config.policy, metrics };
     const sessionEnv = (peer: Peer) => this.sessionEnv(peer);
     this.connect = connector.connect;
     this.health = connector.health;
@@ -118,13 +118,13 @@ export class MofangNode implements NodeServices {
       audit: log,
       identity,
       nodeName,
+      policy: config.policy,
       now,
       logger,
       connect,
       peerOfAgreement,
       peerName,
-      pairSummary: (a) => pairSummary(db, a, now()),
-      policy: config.policy,
+      pairSummary: (a) => ({ ...pairSummary(db, a, now()), querierReimports: this.runs.querierReimports(a) }),
       delivery: options.delivery,
     });
     const nodeDirs = [config.node.dataDir, dirname(config.identity.key), dirname(config.identity.certificate), dirname(config.http.tokens)];
@@ -152,7 +152,7 @@ export class MofangNode implements NodeServices {
         jointAttributes: jointAttributeWriter(db),
       },
     });
-    this.runs = runService({ db, audit: log });
+    this.runs = runService({ db, audit: log, now, policy: config.policy });
     this.scores = scoreService(db);
     this.privacy = privacyService(db, now);
     this.audit = auditService({ db, log, certPem: identity.certPem, peerCheckpoints: connector.checkpointsHeldByPeers });

@@ -19,4 +19,15 @@ export interface PairSummary {
   others: { id: string; title: string; status: AgreementStatus; createdAt: string }[];
   /** The pair's spend in the current period of this agreement's budget (null without an aggregate section). */
   budget: { periodStart: string; periodEnd: string; spent: { epsilon: string; delta: string }; total: { epsilon: string; delta: string } } | null;
+  /** Re-imports of the querier's dataset this node saw as responder in the last 24 hours (node/session). */
+  querierReimports?: QuerierReimports;
+}
+
+/** Generation changes the querier announced, on this agreement and on its data pair, and the cap. */
+export interface QuerierReimports {
+  since: string;
+  agreement: number;
+  pair: number;
+  /** `policy.maxQuerierReimportsPerDay`: a run after this many re-imports on the pair is refused. */
+  limit: number;
 }

@@ -161,6 +161,12 @@ describe('services are called with the actor and the validated input', () => {
     });
   });
 
+  it("GET an agreement carries the querier's re-imports on the agreement and its pair against the cap", async () => {
+    const res = await t.app.inject({ url: `/v1/agreements/${AGREEMENT_ID}`, headers: t.as('operator') });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().pair.querierReimports).toEqual({ since: '2026-01-01T00:00:00.000Z', agreement: 1, pair: 2, limit: 4 });
+  });
+
   it('POST accept takes an optional body whose overridePolicy reaches the service; anything else in it is refused', async () => {
     const accept = (payload?: object) => t.app.inject({ method: 'POST', url: `/v1/agreements/${AGREEMENT_ID}/accept`, payload, headers: t.as('admin') });
     expect((await accept()).statusCode).toBe(200);

@@ -205,6 +205,15 @@ const PairSummary = Type.Object(
     pair: DataPair,
     others: Type.Array(Type.Object({ id: Type.String(), title: Type.String(), status: AgreementStatus, createdAt: Timestamp })),
     budget: Nullable(Type.Object({ periodStart: Timestamp, periodEnd: Timestamp, spent: PairLoss, total: PairLoss })),
+    querierReimports: Type.Optional(
+      Type.Object(
+        { since: Timestamp, agreement: Type.Integer(), pair: Type.Integer(), limit: Type.Integer() },
+        {
+          description:
+            "Re-imports of the querier's dataset this node saw as responder in the last 24 hours, on this agreement and on its data pair, and this node's cap (policy.maxQuerierReimportsPerDay; docs/privacy.md, Re-imports and probing).",
+        },
+      ),
+    ),
   },
   { description: "The other agreements over the same data pair and the pair's spend in the current period (GET /v1/agreements/:id only)." },
 );

@@ -146,6 +146,17 @@ function disclosureLines(a: AgreementView): string[] {
 export function printAgreement(a: AgreementView): void {
   for (const line of agreementLines(a)) console.log(line);
   for (const line of pairLines(a)) console.log(line);
+  for (const line of reimportLines(a)) console.log(line);
+}
+
+/** What this node saw of the querier's re-imports as responder (kept apart from the terms). */
+export function reimportLines(a: AgreementView): string[] {
+  const r = a.pair?.querierReimports;
+  if (!r) return [];
+  return [
+    `Querier re-imports seen as responder (last 24 hours, since ${r.since}):`,
+    `  this agreement: ${r.agreement}; data pair: ${r.pair} of ${r.limit} allowed (policy.maxQuerierReimportsPerDay)`,
+  ];
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { storedAggregateAgreement } from '../../test/support/agreements.js';
 import type { AgreementView } from '../api/services.js';
-import { pairLines } from './format.js';
+import { pairLines, reimportLines } from './format.js';
 
 describe('agreements show / accept: the data pair block', () => {
   const a = storedAggregateAgreement('acceptor');
@@ -33,5 +33,16 @@ describe('agreements show / accept: the data pair block', () => {
       '  other agreements: none',
     );
     expect(pairLines(base)).toEqual([]);
+  });
+
+  it("prints the querier's re-imports on the agreement and the pair against this node's cap, and nothing without them", () => {
+    const since = '2026-01-06T00:00:00.000Z';
+    const pair = { pair: { peerNodeId: 'p', localDataset: 'a', peerDataset: 'b' }, others: [], budget: null };
+    expect(reimportLines({ ...base, pair: { ...pair, querierReimports: { since, agreement: 1, pair: 2, limit: 4 } } })).toEqual([
+      `Querier re-imports seen as responder (last 24 hours, since ${since}):`,
+      '  this agreement: 1; data pair: 2 of 4 allowed (policy.maxQuerierReimportsPerDay)',
+    ]);
+    expect(reimportLines(base)).toEqual([]);
+    expect(reimportLines({ ...base, pair })).toEqual([]);
   });
 });

@@ -6,6 +6,12 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_POLICY } from '../agreements/floors.js';
 
+/**
+ * Re-imports a querier may make per data pair and day before this node, as responder, refuses its
+ * runs: above a daily refresh with a few corrections, below what a membership probe needs.
+ */
+const DEFAULT_MAX_QUERIER_REIMPORTS_PER_DAY = 4;
+
 const NAME = '^[a-z][a-z0-9_-]{0,63}$';
 const HOST_PORT = '^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$';
 const FINGERPRINT = '^sha256:[0-9a-f]{64}$';
@@ -185,6 +191,13 @@ export const ConfigSchema = Type.Object(
           maximum: 1_000_000,
           default: DEFAULT_POLICY.maxQueriesPerDay,
           description: 'Largest maxQueriesPerDay; terms without a rate limit are below policy.',
+        }),
+        maxQuerierReimportsPerDay: Type.Integer({
+          minimum: 0,
+          maximum: 1_000_000,
+          default: DEFAULT_MAX_QUERIER_REIMPORTS_PER_DAY,
+          description:
+            'As the responder: times a querier may re-import its dataset per data pair and 24 hours; a run after more is refused (QUERIER_REIMPORT_LIMIT). 0 refuses any re-import within 24 hours (docs/privacy.md, Re-imports and probing).',
         }),
         allowExactCounts: Type.Boolean({
           default: DEFAULT_POLICY.allowExactCounts,

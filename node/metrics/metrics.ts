@@ -35,6 +35,8 @@ export interface Metrics {
   runFinished(run: RunMetric): void;
   importFinished(outcome: 'succeeded' | 'failed', rows: number, seconds: number): void;
   auditAppended(action: string): void;
+  /** The responder suspected a peer of probing (node/privacy/probing.ts): an input for alerts. */
+  probingSuspected(peer: string): void;
   /** Late-bound sources (the peer server exists only once the node starts). */
   setSources(sources: MetricsSources): void;
   /** Starts sampling event-loop lag; `stop` ends it. */
@@ -105,6 +107,12 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
     buckets: RUN_BUCKETS,
     registers: [registry],
   });
+  const probing = new Counter({
+    name: 'mofang_probing_suspected_total',
+    help: 'Probing alerts raised as responder (tiny or near-identical querier sets, frequent re-imports), per peer; at most one per data pair and 24 hours.',
+    labelNames: ['peer'],
+    registers: [registry],
+  });
   const audit = new Counter({
     name: 'mofang_audit_appends_total',
     help: 'Audit log entries appended by this process, by action.',
@@ -173,6 +181,9 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
     auditAppended(action) {
       audit.inc({ action });
     },
+    probingSuspected(peer) {
+      probing.inc({ peer });
+    },
     setSources(next) {
       sources = { ...sources, ...next };
     },
@@ -198,6 +209,7 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
 export const uncountedMetrics: Metrics = {
   httpRequest() {},
   runFinished() {},
+  probingSuspected() {},
   importFinished() {},
   auditAppended() {},
   setSources() {},

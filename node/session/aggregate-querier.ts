@@ -38,6 +38,7 @@ import { Transcript } from './transcript.js';
 import { querierCancelCheck, receiveAccept, transcribedSend } from './run-io.js';
 import { phaseClock } from './phases.js';
 import { admitAgreement, requireInputMinimum, startRun, type AdmittedAgreement } from './run-admission.js';
+import { querierGenerationTag } from './querier-generation.js';
 import { closeQuerierRun, failQuerierRun, runState, type Released, type RunState } from './run-close.js';
 import { releaseVerdict, type Matched } from './release-gate.js';
 
@@ -215,6 +216,7 @@ async function exchange(env: SessionEnv, link: Link, a: Admitted): Promise<Excha
       maxBatch,
       labelColumns: [],
       aggregate: request,
+      querierGeneration: querierGenerationTag(env.guardKey(), env.peer.nodeId, a.dataset, a.own.generation),
     },
   });
   const expectedEpoch = wireEpoch(oprfKeyEpochForRun(a.terms, 'aggregate', a.agreement.localParty, a.now));

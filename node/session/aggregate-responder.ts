@@ -35,6 +35,7 @@ import type { Transcript } from './transcript.js';
 import { asPeerError } from './aggregate-errors.js';
 import { phaseClock } from './phases.js';
 import { admitAgreement, requireInputMinimum, startRun, type AdmittedAgreement } from './run-admission.js';
+import { readQuerierGeneration } from './querier-generation.js';
 import { closeResponderRun, failResponderRun, receiveFinish, runState, type RunState } from './run-close.js';
 
 const MAX_COLUMNS_REQUEST = 16;
@@ -167,6 +168,7 @@ function admit(env: SessionEnv, link: Link, run: RunState, start: RunStart, tran
     dataset,
     localSize: own.size,
     details: { peerSize: n, groups: k, columns: request.columns, histogram: request.histogram, membership, keyEpoch },
+    querier: { agreement, size: n, generation: readQuerierGeneration(start.querierGeneration) },
     // Both nodes keep a ledger: ours is charged before any of our data is touched.
     reserve: () => reserveBudget(env.db, env.audit, { agreement, runId, role: 'responder', actor: run.actor, now }),
   });

@@ -19,6 +19,10 @@ export interface SessionEnv {
   limits: NodeConfig['limits'];
   /** The key of the differencing guard's fingerprints (node/privacy/guard-key.ts), read on first use. */
   guardKey: () => Buffer;
+  /** `maxQuerierReimportsPerDay`: as responder, re-imports per data pair and 24 hours before runs are refused. */
+  policy: Pick<NodeConfig['policy'], 'maxQuerierReimportsPerDay'>;
+  /** Where a responder reports suspected probing (the node's metrics: `mofang_probing_suspected_total`). */
+  metrics: { probingSuspected(peerName: string): void };
   /** The counter-party, authenticated by mutual TLS before the session starts. */
   peer: { nodeId: string; name: string; certPem: string };
   now?: () => Date;

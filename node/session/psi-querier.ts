@@ -37,6 +37,7 @@ import { Transcript } from './transcript.js';
 import { querierCancelCheck, receiveAccept, transcribedSend } from './run-io.js';
 import { psiProgress, type PsiProgress } from './psi-progress.js';
 import { admitAgreement, requireInputMinimum, startRun, type AdmittedAgreement } from './run-admission.js';
+import { querierGenerationTag } from './querier-generation.js';
 import { closeQuerierRun, failQuerierRun, runState, type Released, type RunState } from './run-close.js';
 import { releaseVerdict, type Matched } from './release-gate.js';
 
@@ -131,6 +132,7 @@ async function exchange(env: SessionEnv, link: Link, q: Query): Promise<Exchange
       suite: env.group.suite,
       maxBatch,
       labelColumns: q.columns.map((c) => c.column),
+      querierGeneration: querierGenerationTag(env.guardKey(), env.peer.nodeId, q.dataset, q.own.generation),
     },
   });
   const { accept, m, length } = await receiveAccept(link, env, transcript, {

@@ -39,6 +39,7 @@ import { wireEpoch, type EvaluatedSet } from './sender-cache.js';
 import { Transcript } from './transcript.js';
 import { runAggregateResponder } from './aggregate-responder.js';
 import { admitAgreement, requireInputMinimum, startRun, type AdmittedAgreement } from './run-admission.js';
+import { readQuerierGeneration } from './querier-generation.js';
 import { closeResponderRun, failResponderRun, receiveFinish, runState, type Released, type RunState } from './run-close.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -117,6 +118,7 @@ function admit(env: SessionEnv, link: Link, run: RunState, start: RunStart, tran
     dataset,
     localSize: own.size,
     details: { peerSize: n, keyEpoch, labels: columns.map((c) => c.column) },
+    querier: { agreement, size: n, generation: readQuerierGeneration(start.querierGeneration) },
   });
   return {
     ...admitted,

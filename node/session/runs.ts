@@ -43,13 +43,18 @@ export interface NewRun {
   localSize: number;
   /** The session's clock, which the rate limits count with (default: now). */
   startedAt?: Date;
+  /** A responder's run: the querier's set size, known from its start. */
+  peerSize?: number;
+  /** A responder's run: the querier's generation digest (querier-generation.ts), and whether it is a re-import. */
+  querierGeneration?: string | null;
+  querierReimport?: boolean;
 }
 
 export function insertRun(db: Db, run: NewRun): void {
   try {
     db.prepare(
-      `INSERT INTO runs (id, job_id, agreement_id, operation, role, peer_node_id, status, dataset, local_size, started_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
+      `INSERT INTO runs (id, job_id, agreement_id, operation, role, peer_node_id, status, dataset, local_size, started_at, peer_size, querier_generation, querier_reimport)
+       VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?)`,
     ).run(
       run.id,
       run.jobId ?? null,
@@ -60,6 +65,9 @@ export function insertRun(db: Db, run: NewRun): void {
       run.dataset,
       run.localSize,
       (run.startedAt ?? new Date()).toISOString(),
+      run.peerSize ?? null,
+      run.querierGeneration ?? null,
+      run.querierReimport ? 1 : 0,
     );
   } catch (err) {
     if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {

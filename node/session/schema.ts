@@ -83,9 +83,22 @@ ALTER TABLE runs_v5 RENAME TO runs;
 CREATE INDEX runs_started ON runs (started_at);
 `;
 
+/**
+ * Migration 11: on a responder's run, the querier's dataset generation as it announced it (a keyed
+ * digest, hex; null when the querier's node predates the field, and on our own queries), whether
+ * it differs from the one last announced on the same data pair (a re-import), and whether the run
+ * raised the pair's probing alert (one per pair and window, kept across restarts).
+ */
+const RUN_SCHEMA_V11 = `
+ALTER TABLE runs ADD COLUMN querier_generation TEXT;
+ALTER TABLE runs ADD COLUMN querier_reimport INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN probing_alert INTEGER NOT NULL DEFAULT 0;
+`;
+
 /** The runs and receipts' migration steps (see node/store/migrations.ts). */
 export const RUN_MIGRATIONS: readonly Migration[] = [
   { version: 1, sql: RUN_SCHEMA_V1 },
   { version: 2, sql: RUN_SCHEMA_V2 },
   { version: 5, sql: RUN_SCHEMA_V5 },
+  { version: 11, sql: RUN_SCHEMA_V11 },
 ];

@@ -46,6 +46,7 @@ const FRAMES: { [K in FrameKind]: Extract<DecodedRunFrame, { frame: K }> } = {
       maxBatch: 4096,
       labelColumns: ['segment'],
       aggregate: { columns: ['balance'], histogram: true, groupSizes: [BIG, 3], membership: true, maxGroupsPerRecord: 2, unionSize: BIG },
+      querierGeneration: bytes(16, 9),
     },
   },
   accept: { frame: 'accept', accept: { senderSetSize: BIG, digestLength: 12, keyEpoch: 3 } },
@@ -132,6 +133,19 @@ describe('the wire contract: generated types against the runtime loader', () => 
     expect(codec.encode({ frame: 'blinded', blinded: { index: 1, points: Buffer.from([1, 2]) } }).toString('hex')).toBe('1a0608011202' + '0102');
     // RunFrame.abort (field 8) { code (1) = "X", message (2) = "y" }
     expect(codec.encode({ frame: 'abort', abort: { code: 'X', message: 'y' } }).toString('hex')).toBe('4206' + '0a0158' + '120179');
+  });
+
+  it("the querier's generation is field 9 of RunStart: a start from an older node (without it) decodes with empty bytes, unknown", () => {
+    const codec = runFrameCodec();
+    const start = { runId: 'r', agreementId: 'a', operation: 'overlap', receiverSetSize: 5, suite: 's', maxBatch: 1, labelColumns: [] };
+    const old = codec.encode({ frame: 'start', start });
+    const decoded = codec.decode(old);
+    expect(decoded.frame === 'start' && decoded.start.querierGeneration).toStrictEqual(Buffer.alloc(0));
+    const tagged = codec.encode({ frame: 'start', start: { ...start, querierGeneration: bytes(16, 0xab) } });
+    // RunStart's field 9, length-delimited (tag 0x4a), 16 bytes (0x10): appended after the fields an older node writes.
+    expect(tagged.subarray(-18).toString('hex')).toBe(`4a10${'ab'.repeat(16)}`);
+    const again = codec.decode(tagged);
+    expect(again.frame === 'start' && again.start.querierGeneration).toStrictEqual(bytes(16, 0xab));
   });
 
   it('a batch sent without a group keeps its size: an omittable field left out is not written, set to 0 it is', () => {

@@ -60,7 +60,8 @@ type Message<N extends MessageName> = Decoded<InstanceType<V1[N]>>;
 /**
  * Fields a sender may leave out. proto3 scalars have no presence: an absent field decodes as its
  * default, but one set to its default is still written. Runs without groups leave `group` out, so
- * their frames keep their size; PSI runs leave `aggregate` out.
+ * their frames keep their size; PSI runs leave `aggregate` out; a node older than
+ * `querierGeneration` leaves it out.
  */
 type Omittable<M, K extends keyof M> = Omit<M, K> & Partial<Pick<M, K>>;
 
@@ -73,7 +74,7 @@ export type AgreementRevocation = Message<'AgreementRevocation'>;
 export type AgreementAck = Message<'AgreementAck'>;
 export type CheckpointMsg = Message<'Checkpoint'>;
 export type AggregateRequestMsg = Message<'AggregateRequest'>;
-export type RunStart = Omittable<Message<'RunStart'>, 'aggregate'>;
+export type RunStart = Omittable<Message<'RunStart'>, 'aggregate' | 'querierGeneration'>;
 export type RunAccept = Message<'RunAccept'>;
 export type ReceiptMsg = Message<'Receipt'>;
 export type RunProgress = Message<'RunProgress'>;

@@ -56,6 +56,13 @@ const sampleAgreement: S.AgreementView = {
   disclosure: { operations: [{ operation: 'overlap', learns: ['the proposer learns the exact number of records in common'] }], warnings: [] },
 };
 
+const samplePair: NonNullable<S.AgreementView['pair']> = {
+  pair: { peerNodeId: sampleAgreement.peerNodeId, localDataset: 'customers', peerDataset: 'subscribers' },
+  others: [],
+  budget: null,
+  querierReimports: { since: T0, agreement: 1, pair: 2, limit: 4 },
+};
+
 const noise = { mechanism: 'discrete-laplace' as const, parameter: 'scale' as const, value: 2, standardDeviation: 2.8 };
 const sampleScoreSet: S.ScoreSet = {
   id: 'run-agg-1',
@@ -241,7 +248,8 @@ export function fakeServices(): FakeServices {
       },
       get(id) {
         record('agreements.get', id);
-        return sampleAgreement;
+        // A single read carries the pair block, as the node's does.
+        return { ...sampleAgreement, pair: samplePair };
       },
       async propose(input, actor) {
         record('agreements.propose', input, actor);

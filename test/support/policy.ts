@@ -21,6 +21,13 @@ const PERMISSIVE_POLICY = {
 /** The rate limit test agreements carry unless a test sets one: terms without one are below every policy. */
 export const TEST_QUERIES_PER_DAY = 1000;
 
+/** Sets some keys of the node config's policy, keeping the others. */
+export function setPolicy(configFile: string, keys: Record<string, number | boolean>): void {
+  const doc = parseDocument(readFileSync(configFile, 'utf8'));
+  for (const [key, value] of Object.entries(keys)) doc.setIn(['policy', key], value);
+  writeFileSync(configFile, doc.toString());
+}
+
 /** Writes PERMISSIVE_POLICY into the node config file. */
 export function permitWeakTerms(configFile: string): void {
   const doc = parseDocument(readFileSync(configFile, 'utf8'));

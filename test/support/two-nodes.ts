@@ -16,7 +16,7 @@ import { freePort } from '../../node/net/free-port.js';
 export { freePort };
 import { startNode, type RunningNode } from '../../node/runtime.js';
 import { writeSyntheticPair } from '../../node/demo/synthetic.js';
-import { permitWeakTerms, TEST_QUERIES_PER_DAY } from './policy.js';
+import { permitWeakTerms, setPolicy, TEST_QUERIES_PER_DAY } from './policy.js';
 
 export const admin: Actor = { id: 'test:admin', role: 'admin' };
 export const operator: Actor = { id: 'test:operator', role: 'operator' };
@@ -46,6 +46,8 @@ export interface TwoNodes {
 export async function startTwoNodes(
   sizes = { bankRows: 1500, partnerRows: 800, overlap: 300 },
   policy: 'permissive' | 'default' = 'permissive',
+  /** Policy keys set in the telco's config on top of `policy` (e.g. its re-import cap). */
+  telcoPolicy: Record<string, number | boolean> = {},
 ): Promise<TwoNodes> {
   const dir = mkdtempSync(join(tmpdir(), 'mofang-it-'));
   const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
@@ -65,6 +67,7 @@ export async function startTwoNodes(
     httpListen: `127.0.0.1:${ports[3]}`,
   });
   if (policy === 'permissive') for (const init of [bankInit, telcoInit]) permitWeakTerms(init.configFile);
+  if (Object.keys(telcoPolicy).length > 0) setPolicy(telcoInit.configFile, telcoPolicy);
   addPeer(bankInit.configFile, { name: 'telco', address: `127.0.0.1:${ports[2]}`, certificateFile: telcoInit.certificateFile, fingerprint: telcoInit.nodeId });
   addPeer(telcoInit.configFile, { name: 'bank', address: `127.0.0.1:${ports[0]}`, certificateFile: bankInit.certificateFile, fingerprint: bankInit.nodeId });
   const data = writeSyntheticPair({ dir: join(dir, 'data'), ...sizes, seed: 7 });
