@@ -63,6 +63,10 @@ export const ERRORS = {
   AGREEMENT_REVOKED: { http: 409, summary: 'The agreement was revoked.' },
   AGREEMENT_STATE: { http: 409, summary: 'The agreement is not in a state that allows this action.' },
   AGREEMENT_CONFLICT: { http: 409, summary: 'An agreement with this id already exists with different terms.' },
+  AGREEMENT_BELOW_POLICY: {
+    http: 422,
+    summary: "The terms are weaker than this node's policy floors (config `policy`); propose or accept them only with an explicit, audited override.",
+  },
   OPERATION_NOT_ALLOWED: { http: 403, summary: 'The agreement does not allow this operation, dataset or output.' },
 
   // Queries

@@ -118,6 +118,7 @@ export class MofangNode implements NodeServices {
       audit: log,
       identity,
       nodeName,
+      policy: config.policy,
       now,
       logger,
       connect,

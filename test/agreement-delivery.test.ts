@@ -11,6 +11,7 @@ import { MofangNode } from '../node/node.js';
 import { startNode, type RunningNode } from '../node/runtime.js';
 import { mofang } from './support/node-processes.js';
 import { admin, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
+import { TEST_QUERIES_PER_DAY } from './support/policy.js';
 
 async function until(what: string, cond: () => boolean, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
@@ -39,6 +40,7 @@ describe('agreement delivery when the other node is down', () => {
         peerDataset: 'subscribers',
         idKind: 'phone',
         operations: ['overlap'],
+        maxQueriesPerDay: TEST_QUERIES_PER_DAY,
         minIntersection: 5,
         expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
       },

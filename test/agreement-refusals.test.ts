@@ -7,6 +7,7 @@ import type { MofangNode } from '../node/node.js';
 import { PeerClient } from '../node/peer/client.js';
 import type { RunFrame } from '../node/wire/messages.js';
 import { admin, agree, operator, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
+import { TEST_QUERIES_PER_DAY } from './support/policy.js';
 
 /** Sends a start frame for `agreementId` straight to the telco and returns its answer. */
 async function rawStart(from: MofangNode, agreementId: string): Promise<RunFrame> {
@@ -61,6 +62,7 @@ describe('agreement enforcement on both nodes', () => {
         peerDataset: 'subscribers',
         idKind: 'phone',
         operations: ['overlap'],
+        maxQueriesPerDay: TEST_QUERIES_PER_DAY,
         minIntersection: 10,
         expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
       },

@@ -127,7 +127,23 @@ describe('mofang administration commands', () => {
     expect(add.code, add.err).toBe(0);
     expect(audit('peer.pinned')).toEqual([expect.objectContaining({ actor: 'cli:alice', subject: init.telco.nodeId })]);
 
-    const refused = mofang(cfg.bank, 'agreements', 'propose', '--peer', 'telco', '--title', 't', '--dataset', 'x', '--peer-dataset', 'y', '--id-kind', 'phone');
+    const refused = mofang(
+      cfg.bank,
+      'agreements',
+      'propose',
+      '--peer',
+      'telco',
+      '--title',
+      't',
+      '--dataset',
+      'x',
+      '--peer-dataset',
+      'y',
+      '--id-kind',
+      'phone',
+      '--max-queries-per-day',
+      '10',
+    );
     expect(refused.code).toBe(1);
     expect(refused.err).toContain(`PEER_UNREACHABLE: peer telco (127.0.0.1:${ports.nowhere}) refused the connection: is \`mofang start\` running there?`);
     expect(refused.err).not.toContain('Resolution note');

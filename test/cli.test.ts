@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSyntheticPair } from '../node/demo/synthetic.js';
 import { packageRoot } from '../node/paths.js';
 import { BIN, mofang, waitForHealth } from './support/node-processes.js';
+import { permitWeakTerms } from './support/policy.js';
 import { freePort } from './support/two-nodes.js';
 
 describe('mofang CLI with two node processes', () => {
@@ -45,6 +46,7 @@ describe('mofang CLI with two node processes', () => {
       );
       expect(r.code, r.err).toBe(0);
       init[name] = JSON.parse(r.out);
+      permitWeakTerms(cfg[name]);
     }
     const data = writeSyntheticPair({ dir: join(dir, 'data'), bankRows: 1200, partnerRows: 700, overlap: 250, seed: 3 });
     expectedOverlap = data.expectedOverlap;
@@ -159,6 +161,8 @@ describe('mofang CLI with two node processes', () => {
       'phone',
       '--min-intersection',
       '50',
+      '--max-queries-per-day',
+      '1000',
       '--expires',
       '30d',
     );
@@ -235,6 +239,8 @@ describe('mofang CLI with two node processes', () => {
       'overlap,aggregate',
       '--min-intersection',
       '10',
+      '--max-queries-per-day',
+      '1000',
       '--aggregate-column',
       'monthly_spend:0:500:2:100,300',
       '--epsilon-per-query',

@@ -8,6 +8,7 @@ import { profileCatalogue } from '../node/insight/profiles/catalogue.js';
 import { readProfileColumns } from '../node/insight/profiles/read.js';
 import { admin, agree, operator, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
 import { nodeDb } from './support/node-db.js';
+import { TEST_QUERIES_PER_DAY } from './support/policy.js';
 
 function phonesOf(csvFile: string): Set<string> {
   const [header, ...lines] = readFileSync(csvFile, 'utf8').trim().split('\n');
@@ -193,6 +194,7 @@ describe('enrich with partner labels', () => {
         peerDataset: 'subscribers',
         idKind: 'phone',
         operations: ['enrich'],
+        maxQueriesPerDay: TEST_QUERIES_PER_DAY,
         minIntersection: 10,
         expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
         enrichAttribute: 'partner:telco',
@@ -235,6 +237,7 @@ describe('enrich with partner labels', () => {
         peerDataset: 'subscribers',
         idKind: 'phone',
         operations: ['enrich'],
+        maxQueriesPerDay: TEST_QUERIES_PER_DAY,
         minIntersection: 10,
         expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
         labels: [{ column: 'active', type: 'boolean' }],

@@ -34,6 +34,9 @@ const MAX_LABEL_RECORD_BYTES = 1024;
 /** What `draftTerms` fills in when the draft names no key epoch. */
 const DEFAULT_OPRF_KEY_EPOCH_DAYS = 30;
 const DAY_MS = 86_400_000;
+/** checkTermsAgainstPolicy reports at most one issue per floor: far fewer than this. */
+const MAX_POLICY_ISSUES = 32;
+const PolicyIssue = Type.String({ minLength: 1, maxLength: 500, pattern: '^[^\\u0000-\\u001f]+$', 'x-hint': 'free of control characters' });
 
 const PartyTermsSchema = Type.Object(
   {
@@ -107,6 +110,16 @@ const AgreementTermsSchema = Type.Object(
     oprfKeyEpochDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })),
     /** Version 3, required exactly when 'aggregate' is allowed: see aggregate-terms.ts. */
     aggregate: Type.Optional(AggregateTermsSchema),
+    /**
+     * Whether overlap counts may be released without noise. New terms always say it (false unless
+     * asked); each node's `policy.allowExactCounts` decides whether it proposes or accepts true.
+     */
+    exactCounts: Type.Optional(Type.Boolean()),
+    /**
+     * The floor issues the proposer's operator overrode against the proposer's own policy, signed
+     * with the terms so the acceptor reviews them before accepting. Absent: no override.
+     */
+    proposerPolicyOverride: Type.Optional(Type.Array(PolicyIssue, { minItems: 1, maxItems: MAX_POLICY_ISSUES })),
   },
   { additionalProperties: false },
 );
@@ -116,8 +129,8 @@ export type Operation = Static<typeof OperationSchema>;
 export type AgreementTerms = Static<typeof AgreementTermsSchema>;
 export type LabelTerm = Static<typeof LabelTermSchema>;
 /**
- * What a proposer fills in; `draftTerms` adds the id, version and creation time, and the default
- * key epoch when `oprfKeyEpochDays` is absent.
+ * What a proposer fills in; `draftTerms` adds the id, version and creation time, the default key
+ * epoch when `oprfKeyEpochDays` is absent, and `exactCounts: false` when it is.
  */
 export type TermsDraft = Omit<AgreementTerms, 'id' | 'version' | 'createdAt' | 'aggregate'> & { aggregate?: AggregateDraft };
 
@@ -161,6 +174,7 @@ export function draftTerms(draft: TermsDraft, now: Date = new Date(), id: string
       outputs: aggregate !== undefined || (aggregateReceivers?.length ?? 0) > 0 ? outputs : otherOutputs,
       ...(aggregate !== undefined ? { aggregate: { ...aggregate, valueHolder: aggregate.valueHolder ?? 'acceptor' } } : {}),
       oprfKeyEpochDays: draft.oprfKeyEpochDays ?? DEFAULT_OPRF_KEY_EPOCH_DAYS,
+      exactCounts: draft.exactCounts ?? false,
       id,
       version: aggregate !== undefined ? AGGREGATE_TERMS_VERSION : TERMS_VERSION,
       createdAt: now.toISOString(),

@@ -13,6 +13,8 @@ import type { Db } from '../store/db.js';
 import { getDataset } from '../datasets/store.js';
 import { aggregateColumnIssues } from './aggregate-terms.js';
 import { agreementDeliverer, type AgreementDeliverer, type DeliveryTuning } from './deliverer.js';
+import { disclosureOf, type Disclosure } from './disclosure.js';
+import { checkTermsAgainstPolicy, enforcePolicyFloors, policyOverrideEntry, type PolicyFloors } from './floors.js';
 import { draftTerms, labelColumnIssues, otherParty } from './model.js';
 import { deliveryView, enqueueDelivery, getDelivery, type OutboxRow } from './outbox.js';
 import type { PairSummary } from './pair-summary.js';
@@ -50,6 +52,10 @@ export interface ProposeInput {
   oprfKeyEpochDays?: number;
   /** With 'aggregate' in operations: the aggregate section (version 3 terms, docs/agreements.md). */
   aggregate?: AggregateProposal;
+  /** Release overlap counts without noise; the policy of both nodes must allow it. Default false. */
+  exactCounts?: boolean;
+  /** Propose terms below this node's policy floors anyway: audited, and signed into the terms. */
+  overridePolicy?: boolean;
 }
 
 /** The aggregate section as proposed; `valueHolder` defaults to the acceptor (the partner). */
@@ -91,6 +97,10 @@ export interface AgreementView {
   pair?: PairSummary;
   createdAt: string;
   updatedAt: string;
+  /** The floors of this node's policy the terms fall below (empty: they meet it). */
+  policyIssues: string[];
+  /** What each side learns per operation, and warnings for weak terms (agreements/disclosure.ts). */
+  disclosure: Disclosure;
 }
 
 /** What the HTTP API and the CLI ask of agreements. */
@@ -98,7 +108,8 @@ export interface AgreementsApi {
   list(filter: { status?: AgreementView['status'] }): AgreementView[];
   get(id: string): AgreementView;
   propose(input: ProposeInput, actor: Actor): Promise<AgreementView>;
-  accept(id: string, actor: Actor): Promise<AgreementView>;
+  /** `overridePolicy` accepts terms below this node's policy floors, audited. */
+  accept(id: string, actor: Actor, options?: { overridePolicy?: boolean }): Promise<AgreementView>;
   revoke(id: string, reason: string, actor: Actor): Promise<AgreementView>;
 }
 
@@ -122,6 +133,8 @@ export interface AgreementPorts {
   audit: AuditSink;
   identity: Identity;
   nodeName: string;
+  /** This node's policy floors (config `policy`), checked at propose and at accept. */
+  policy: PolicyFloors;
   now: () => Date;
   logger: Logger;
   /** A handshaken client to a pinned peer (node/peer/connector.ts); the caller closes it. */
@@ -147,7 +160,7 @@ export interface AgreementWorkflow extends AgreementsApi {
 
 /**
  * @example
- * const agreements = agreementWorkflow({ db, audit, identity, nodeName, now, logger, connect, peerOfAgreement, peerName, pairSummary });
+ * const agreements = agreementWorkflow({ db, audit, identity, nodeName, policy, now, logger, connect, peerOfAgreement, peerName, pairSummary });
  * await agreements.accept(id, { id: 'cli:alice', role: 'admin' });
  */
 export function agreementWorkflow(ports: AgreementPorts): AgreementWorkflow {
@@ -156,7 +169,14 @@ export function agreementWorkflow(ports: AgreementPorts): AgreementWorkflow {
 
   const view = (a: StoredAgreement): AgreementView => {
     const delivery = deliveryView(db, a.id);
-    return { ...a, terms: a.terms as unknown as Record<string, unknown>, peerName: ports.peerName(a.peerNodeId), ...(delivery ? { delivery } : {}) };
+    return {
+      ...a,
+      terms: a.terms as unknown as Record<string, unknown>,
+      peerName: ports.peerName(a.peerNodeId),
+      ...(delivery ? { delivery } : {}),
+      policyIssues: checkTermsAgainstPolicy(a.terms, ports.policy),
+      disclosure: disclosureOf(a.terms),
+    };
   };
   const get = (id: string) => {
     const a = getAgreement(db, id);
@@ -202,6 +222,13 @@ export function agreementWorkflow(ports: AgreementPorts): AgreementWorkflow {
   };
 
   async function proposeAgreement(input: ProposeInput, actor: Actor): Promise<AgreementView> {
+    // Before connecting: terms this node's policy refuses never reach the peer.
+    const overridden = enforcePolicyFloors(
+      input.operations.includes('aggregate') ? input : { ...input, aggregate: undefined },
+      ports.policy,
+      input.overridePolicy === true,
+      'propose',
+    );
     const { peer, client } = await ports.connect(input.peer, actor.id);
     try {
       const local = getDataset(db, input.localDataset);
@@ -250,6 +277,8 @@ export function agreementWorkflow(ports: AgreementPorts): AgreementWorkflow {
           ...(input.labels?.length ? { labels: input.labels } : {}),
           ...(input.oprfKeyEpochDays ? { oprfKeyEpochDays: input.oprfKeyEpochDays } : {}),
           ...(aggregate ? { aggregate } : {}),
+          ...(input.exactCounts !== undefined ? { exactCounts: input.exactCounts } : {}),
+          ...(overridden.length > 0 ? { proposerPolicyOverride: overridden } : {}),
         },
         now(),
       );
@@ -259,14 +288,24 @@ export function agreementWorkflow(ports: AgreementPorts): AgreementWorkflow {
         termsJson: JSON.stringify(terms),
         proposerSignature: { signer: proposerSignature.signer, signature: Buffer.from(proposerSignature.signature, 'base64'), at: proposerSignature.at },
       });
-      return view(saveProposal(context, { terms, proposerSignature }));
+      const saved = db
+        .transaction(() => {
+          const stored = saveProposal(context, { terms, proposerSignature });
+          if (overridden.length > 0) ports.audit.append(policyOverrideEntry(actor.id, terms.id, 'proposer', overridden));
+          return stored;
+        })
+        .immediate();
+      return view(saved);
     } finally {
       client.close();
     }
   }
 
-  /** Before accepting: the dataset the terms name on our side exists and can deliver what they promise. */
-  function checkOurSide(a: StoredAgreement): void {
+  /**
+   * Before accepting: the dataset the terms name on our side exists and can deliver what they
+   * promise, and the terms meet our policy floors (or the operator overrides: the issues returned).
+   */
+  function checkOurSide(a: StoredAgreement, overridePolicy: boolean): string[] {
     const ours = a.terms.parties[a.localParty];
     const dataset = getDataset(db, ours.dataset);
     const issues = [
@@ -278,6 +317,7 @@ export function agreementWorkflow(ports: AgreementPorts): AgreementWorkflow {
       ...(a.terms.aggregate?.valueHolder === a.localParty ? aggregateColumnIssues(a.terms.aggregate.columns, dataset.columns) : []),
     ];
     if (issues.length > 0) throw new MofangError('AGREEMENT_INVALID', `agreement ${a.id} cannot be accepted: ${issues[0]}`, { issues });
+    return enforcePolicyFloors(a.terms, ports.policy, overridePolicy, 'accept');
   }
 
   /**
@@ -286,13 +326,16 @@ export function agreementWorkflow(ports: AgreementPorts): AgreementWorkflow {
    * and a running node keeps retrying. Accepting an accepted agreement tries an undelivered
    * acceptance again.
    */
-  async function acceptProposal(id: string, _actor: Actor): Promise<AgreementView> {
+  async function acceptProposal(id: string, actor: Actor, options: { overridePolicy?: boolean } = {}): Promise<AgreementView> {
     const current = getAgreement(db, id);
     if (current.localParty !== 'acceptor') throw new MofangError('AGREEMENT_STATE', `agreement ${id}: only the acceptor accepts; this node proposed it`);
     ports.peerOfAgreement(current);
     if (current.status !== 'accepted') {
-      if (current.status === 'pending') checkOurSide(current);
-      acceptAgreement(context, id, identity); // refuses a revoked one, naming the state
+      const overridden = current.status === 'pending' ? checkOurSide(current, options.overridePolicy === true) : [];
+      db.transaction(() => {
+        acceptAgreement(context, id, identity); // refuses a revoked one, naming the state
+        if (overridden.length > 0) ports.audit.append(policyOverrideEntry(actor.id, id, 'acceptor', overridden));
+      }).immediate();
     } else if (!getDelivery(db, id, 'accept')) {
       // Accepted before deliveries were tracked: whether the proposer heard is unknown, so send again.
       db.transaction(() => enqueueDelivery(db, id, current.peerNodeId, 'accept', now())).immediate();

@@ -152,6 +152,25 @@ describe('services are called with the actor and the validated input', () => {
     });
   });
 
+  it('GET an agreement carries the floor issues and the disclosure summary that agreements show prints', async () => {
+    const res = await t.app.inject({ url: `/v1/agreements/${AGREEMENT_ID}`, headers: t.as('compliance') });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      policyIssues: [],
+      disclosure: { operations: [{ operation: 'overlap', learns: ['the proposer learns the exact number of records in common'] }], warnings: [] },
+    });
+  });
+
+  it('POST accept takes an optional body whose overridePolicy reaches the service; anything else in it is refused', async () => {
+    const accept = (payload?: object) => t.app.inject({ method: 'POST', url: `/v1/agreements/${AGREEMENT_ID}/accept`, payload, headers: t.as('admin') });
+    expect((await accept()).statusCode).toBe(200);
+    expect((await accept({ overridePolicy: true })).statusCode).toBe(200);
+    const bad = await accept({ overridePolicy: 'yes' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('REQUEST_INVALID');
+    expect(t.services.calls.map((c) => c.args[2])).toEqual([{ overridePolicy: false }, { overridePolicy: true }]);
+  });
+
   it('POST /v1/queries names the query as POST /v1/jobs does (kind, agreementIds); operation and agreementId are deprecated aliases', async () => {
     const post = (payload: object) => t.app.inject({ method: 'POST', url: '/v1/queries', payload, headers: t.as('operator') });
     const current = await post({ kind: 'enrich', agreementIds: [AGREEMENT_ID] });

@@ -173,6 +173,22 @@ export const ProposeInput = Type.Object(
     expiresAt: Timestamp,
     enrichAttribute: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     aggregate: Type.Optional(AggregateProposal),
+    exactCounts: Type.Optional(
+      Type.Boolean({ description: "Release overlap counts without noise; refused unless both nodes' policy.allowExactCounts. Default false." }),
+    ),
+    overridePolicy: Type.Optional(
+      Type.Boolean({
+        description:
+          "Propose terms below this node's policy floors anyway; audited (agreement.policy_overridden) and signed into the terms for the acceptor to see.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const AcceptInput = Type.Object(
+  {
+    overridePolicy: Type.Optional(Type.Boolean({ description: "Accept terms below this node's policy floors anyway; audited (agreement.policy_overridden)." })),
   },
   { additionalProperties: false },
 );
@@ -222,6 +238,14 @@ export const AgreementView = Type.Object({
   pair: Type.Optional(PairSummary),
   createdAt: Timestamp,
   updatedAt: Timestamp,
+  policyIssues: Type.Array(Type.String(), { description: "The floors of this node's policy the terms fall below; empty when they meet it." }),
+  disclosure: Type.Object(
+    {
+      operations: Type.Array(Type.Object({ operation: Enum(['overlap', 'enrich', 'aggregate'] as const), learns: Type.Array(Type.String()) })),
+      warnings: Type.Array(Type.String()),
+    },
+    { description: 'What each side learns per allowed operation, and what weak terms let a querier infer (docs/privacy.md).' },
+  ),
 });
 
 export const RevokeInput = Type.Object(

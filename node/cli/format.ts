@@ -4,6 +4,7 @@ import type { JobView } from '../jobs/store.js';
 import { MofangError, type ErrorCode } from '../errors.js';
 import { fmtBytes } from '../text/format-units.js';
 import { untrustedText } from '../text/untrusted.js';
+import { DEFAULT_POLICY } from '../agreements/floors.js';
 
 export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, null, 2));
@@ -33,6 +34,8 @@ interface TermsForReview {
   enrichAttribute?: string;
   labels?: { column: string; type: string; maxBytes?: number }[];
   oprfKeyEpochDays?: number;
+  exactCounts?: boolean;
+  proposerPolicyOverride?: string[];
   aggregate?: {
     columns: { column: string; min: number; max: number; scale?: number; buckets?: number[] }[];
     valueHolder: string;
@@ -87,6 +90,7 @@ export function agreementLines(a: AgreementView): string[] {
     `  enrich attribute: ${t.enrichAttribute ? txt(t.enrichAttribute) : 'none'}`,
     `  labels:           ${t.labels?.length ? t.labels.map((l) => `${txt(l.column)} (${l.type}${l.maxBytes ? `, at most ${l.maxBytes} bytes` : ''})`).join(', ') : 'none (membership only)'}`,
     `  OPRF key epoch:   ${t.oprfKeyEpochDays ? `${t.oprfKeyEpochDays} days` : 'none (a fresh key every run)'}`,
+    `  exact counts:     ${t.exactCounts ? 'yes (overlap counts released without noise)' : 'no'}`,
   );
   const g = t.aggregate;
   if (g) {
@@ -106,7 +110,34 @@ export function agreementLines(a: AgreementView): string[] {
   }
   lines.push(`  signatures:       proposer ${a.proposerSignature.at}${a.acceptorSignature ? `, acceptor ${a.acceptorSignature.at}` : ', acceptor —'}`);
   if (a.revokedReason) lines.push(`  revoked:          by ${a.revokedBy}: ${txt(a.revokedReason)}`);
+  // One block per concern, in review order. A block about the agreement's surroundings (e.g. the
+  // other agreements over the same pair of datasets) goes after the disclosure.
+  return [...lines, ...policyLines(a), ...disclosureLines(a)];
+}
+
+/**
+ * The policy floors: what the proposer overrode against its own policy (signed into the terms, so
+ * it is the proposer's text) and where the terms fall below this node's policy.
+ */
+function policyLines(a: AgreementView): string[] {
+  const overrode = (a.terms as unknown as TermsForReview).proposerPolicyOverride ?? [];
+  const lines = overrode.length > 0 ? ['  proposer overrode its policy floors:', ...overrode.map((issue) => `    - ${untrustedText(issue, 500)}`)] : [];
+  if (a.policyIssues.length === 0) return [...lines, "  policy:           meets this node's policy floors"];
+  lines.push("  below this node's policy:", ...a.policyIssues.map((issue) => `    - ${issue}`));
+  if (a.localParty === 'acceptor' && a.status === 'pending') lines.push('    accepting needs --override-policy (audited)');
   return lines;
+}
+
+/** "What the other side can learn", from the terms (agreements/disclosure.ts). */
+function disclosureLines(a: AgreementView): string[] {
+  const { operations, warnings } = a.disclosure;
+  return [
+    '  what each side can learn:',
+    ...operations.flatMap((op) =>
+      op.learns.map((sentence, i) => `    ${i === 0 ? `${op.operation}:`.padEnd(11) : ' '.repeat(11)}${untrustedText(sentence, 1000)}`),
+    ),
+    ...(warnings.length > 0 ? ['  warnings:', ...warnings.map((w) => `    ! ${untrustedText(w, 1000)}`)] : []),
+  ];
 }
 
 export function printAgreement(a: AgreementView): void {
@@ -182,9 +213,7 @@ export function printJob(j: JobView): void {
 /** Joint segment scores: one block per group, every number with its 95 % interval and noise. */
 export function printScoreSet(s: ScoreSet): void {
   console.log(`Joint segment scores of run ${s.runId} — agreement ${s.agreementId}, ${s.grouping}${s.formula ? `, ranked by ${s.formula}` : ''}`);
-  console.log(
-    `  privacy:    ${s.mechanism}, ε ${s.epsilon}${s.delta !== '0' ? `, δ ${s.delta}` : ''} spent; membership ${s.membership ? 'revealed to us' : 'not revealed'}`,
-  );
+  console.log(`  privacy:    ${s.mechanism}, ε ${s.epsilon}${s.delta !== '0' ? `, δ ${s.delta}` : ''} spent; ${membershipText(s)}`);
   const n = (r: { value: number; ci95: { low: number; high: number } }) => `${fmtNumber(r.value)} [95% ${fmtNumber(r.ci95.low)} … ${fmtNumber(r.ci95.high)}]`;
   const groups = [...s.groups].sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.index - b.index);
   for (const g of groups) {
@@ -205,6 +234,21 @@ export function printScoreSet(s: ScoreSet): void {
       }
     }
   }
+}
+
+/**
+ * What the released numbers say about membership. "Not revealed" holds only while every released
+ * group is a crowd (at least the default policy's minGroupSize matched, by its noisy count) and the
+ * count noise can hide one record (standard deviation ≥ 1): a count of 1 with noise ±0.1 says
+ * which of a group's few records the partner holds, whatever the agreement allowed.
+ */
+export function membershipText(s: ScoreSet): string {
+  if (s.membership) return 'membership revealed to us';
+  const crowd = DEFAULT_POLICY.minGroupSize;
+  const revealing = s.groups.filter((g) => !g.suppressed && g.count && (g.count.value < crowd || g.count.noiseScale.standardDeviation < 1));
+  if (revealing.length === 0) return 'membership not revealed';
+  const which = revealing.map((g) => `${g.label} (count ${fmtNumber(g.count!.value)}, noise sd ${fmtNumber(g.count!.noiseScale.standardDeviation)})`);
+  return `membership can be inferred for ${which.join(', ')}: fewer than ${crowd} matched or noise below one record tells which of the group's records the partner holds`;
 }
 
 export function printBudget(b: BudgetView): void {

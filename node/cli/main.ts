@@ -198,6 +198,8 @@ agreements
   .option('--min-group-size <n>', 'numbers of groups below this noisy size are suppressed (default 20)')
   .option('--min-input-size <n>', 'smallest group a query may name (default 100)')
   .option('--max-groups <n>', 'most groups per query (default 16)')
+  .option('--exact-counts', "release overlap counts without noise (both nodes' policy must allow it)")
+  .option('--override-policy', "propose even if the terms fall below this node's policy floors (audited; the acceptor sees it)")
   .action((o) =>
     withNode(async (node) => {
       const a = await node.agreements.propose(
@@ -219,6 +221,8 @@ agreements
           labels: (o.label ?? []).map(parseLabelOption),
           oprfKeyEpochDays: Number(o.keyEpochDays),
           aggregate: aggregateFromFlags(o),
+          ...(o.exactCounts ? { exactCounts: true } : {}),
+          overridePolicy: !!o.overridePolicy,
         },
         cliActor(),
       );
@@ -250,7 +254,17 @@ function printTransition(a: AgreementView): void {
   const notice = deliveryNotice(a);
   if (notice) console.log(notice);
 }
-agreements.command('accept <id>').action((id) => withNode(async (node) => printTransition(await node.agreements.accept(id, cliActor()))));
+agreements
+  .command('accept <id>')
+  .option('--override-policy', "accept even if the terms fall below this node's policy floors (audited)")
+  .action((id, o) =>
+    withNode(async (node) => {
+      const a = await node.agreements.accept(id, cliActor(), { overridePolicy: !!o.overridePolicy });
+      printTransition(a);
+      if (!json() && o.overridePolicy && a.policyIssues.length > 0)
+        console.log(`accepted below this node's policy (${a.policyIssues.length} floor issues overridden; audited as agreement.policy_overridden)`);
+    }),
+  );
 agreements
   .command('revoke <id>')
   .requiredOption('--reason <text>')

@@ -5,7 +5,7 @@ import { pairLines } from './format.js';
 
 describe('agreements show / accept: the data pair block', () => {
   const a = storedAggregateAgreement('acceptor');
-  const base: AgreementView = { ...a, terms: a.terms as unknown as Record<string, unknown> };
+  const base: AgreementView = { ...a, terms: a.terms as unknown as Record<string, unknown>, policyIssues: [], disclosure: { operations: [], warnings: [] } };
 
   it('lists the other agreements over the pair and what the pair spent this period', () => {
     const out = pairLines({

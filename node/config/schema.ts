@@ -4,6 +4,7 @@
  * this file (`npm run config:schema`) for editors and operators.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { DEFAULT_POLICY } from '../agreements/floors.js';
 
 const NAME = '^[a-z][a-z0-9_-]{0,63}$';
 const HOST_PORT = '^(\\[[0-9a-fA-F:]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$';
@@ -146,6 +147,56 @@ export const ConfigSchema = Type.Object(
         }),
       },
       { additionalProperties: false, default: {}, description: 'Dataset imports (docs/import.md).' },
+    ),
+    policy: Type.Object(
+      {
+        maxEpsilonPerQuery: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 10,
+          default: DEFAULT_POLICY.maxEpsilonPerQuery,
+          description: 'Largest aggregate.epsilonPerQuery this node proposes or accepts.',
+        }),
+        maxEpsilonPerPeriod: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 1000,
+          default: DEFAULT_POLICY.maxEpsilonPerPeriod,
+          description: 'Largest aggregate.budget.epsilon (all queries of one period together) this node proposes or accepts.',
+        }),
+        minPeriodDays: Type.Integer({
+          minimum: 1,
+          maximum: 366,
+          default: DEFAULT_POLICY.minPeriodDays,
+          description: 'Shortest aggregate.budget.periodDays: a shorter period refills the budget sooner.',
+        }),
+        minGroupSize: Type.Integer({
+          minimum: 1,
+          maximum: 1_000_000_000,
+          default: DEFAULT_POLICY.minGroupSize,
+          description: 'Smallest aggregate.minGroupSize: released groups at least this large keep one member hidden in the crowd.',
+        }),
+        minIntersection: Type.Integer({
+          minimum: 1,
+          maximum: 1_000_000_000,
+          default: DEFAULT_POLICY.minIntersection,
+          description: "Smallest minIntersection; aggregate.minInputSize must also reach the agreement's minIntersection.",
+        }),
+        maxQueriesPerDay: Type.Integer({
+          minimum: 1,
+          maximum: 1_000_000,
+          default: DEFAULT_POLICY.maxQueriesPerDay,
+          description: 'Largest maxQueriesPerDay; terms without a rate limit are below policy.',
+        }),
+        allowExactCounts: Type.Boolean({
+          default: DEFAULT_POLICY.allowExactCounts,
+          description: 'Whether this node proposes or accepts terms with exactCounts: true (overlap counts released without noise).',
+        }),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        description:
+          'Floors every agreement this node proposes or accepts must meet; weaker terms need an explicit, audited override (docs/privacy.md, Policy floors).',
+      },
     ),
     log: Type.Object(
       {

@@ -47,6 +47,8 @@ export const DEMO_MARKER = '.mofang-demo';
  */
 const MIN_INTERSECTION = 100;
 const MIN_INPUT_SIZE = 100;
+/** The demo's rate limit: a few queries, well under the default policy's maxQueriesPerDay. */
+const QUERIES_PER_DAY = 10;
 /**
  * The score agreement's minIntersection: every scored segment's matched customers must reach it
  * (not only their union), and the smaller age segment holds about a third of the overlap.
@@ -168,6 +170,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         operations: ['overlap', 'enrich'],
         shareOverlapWithAcceptor: true,
         minIntersection: MIN_INTERSECTION,
+        maxQueriesPerDay: QUERIES_PER_DAY,
         expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
         enrichAttribute: 'partner:telco:member',
       },
@@ -220,6 +223,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         idKind: 'phone',
         operations: ['overlap', 'aggregate'],
         minIntersection: SCORE_MIN_INTERSECTION,
+        maxQueriesPerDay: QUERIES_PER_DAY,
         expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
         aggregate: {
           columns: [{ column: 'monthly_spend', min: 0, max: 500, scale: 2 }],

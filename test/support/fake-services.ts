@@ -52,6 +52,8 @@ const sampleAgreement: S.AgreementView = {
   acceptorSignature: { signer: `sha256:${'b'.repeat(64)}`, signature: 'sig-b', at: T0 },
   createdAt: T0,
   updatedAt: T0,
+  policyIssues: [],
+  disclosure: { operations: [{ operation: 'overlap', learns: ['the proposer learns the exact number of records in common'] }], warnings: [] },
 };
 
 const noise = { mechanism: 'discrete-laplace' as const, parameter: 'scale' as const, value: 2, standardDeviation: 2.8 };
@@ -245,8 +247,8 @@ export function fakeServices(): FakeServices {
         record('agreements.propose', input, actor);
         return { ...sampleAgreement, status: 'proposed' };
       },
-      async accept(id, actor) {
-        record('agreements.accept', id, actor);
+      async accept(id, actor, options) {
+        record('agreements.accept', id, actor, options);
         return sampleAgreement;
       },
       async revoke(id, reason, actor) {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { packageRoot } from '../../node/paths.js';
+import { permitWeakTerms, TEST_QUERIES_PER_DAY } from './policy.js';
 import { freePort } from './two-nodes.js';
 
 export const BIN = join(packageRoot(), 'bin', 'mofang');
@@ -15,6 +16,20 @@ export const BIN = join(packageRoot(), 'bin', 'mofang');
 export function mofang(config: string | null, ...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...(config ? ['--config', config] : []), ...args], { encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** As `mofang`, without blocking this process: for commands that talk to a node running in it. */
+export function mofangAsync(config: string | null, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [BIN, ...(config ? ['--config', config] : []), ...args]);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: each caller names the shape of the CLI's JSON it reads
@@ -71,6 +86,7 @@ export async function createNodes(names: string[], tweak: (doc: ReturnType<typeo
     );
     if (r.code !== 0) throw new Error(r.err);
     const init = JSON.parse(r.out);
+    permitWeakTerms(init.configFile);
     const doc = parseDocument(readFileSync(init.configFile, 'utf8'));
     tweak(doc);
     writeFileSync(init.configFile, doc.toString());
@@ -138,6 +154,8 @@ export function agreeByCli(bank: NodeProcess, partner: NodeProcess, bankDataset:
     operations,
     '--min-intersection',
     '10',
+    '--max-queries-per-day',
+    String(TEST_QUERIES_PER_DAY),
     '--expires',
     '30d',
     '--enrich-attribute',

@@ -16,6 +16,7 @@ import { freePort } from '../../node/net/free-port.js';
 export { freePort };
 import { startNode, type RunningNode } from '../../node/runtime.js';
 import { writeSyntheticPair } from '../../node/demo/synthetic.js';
+import { permitWeakTerms, TEST_QUERIES_PER_DAY } from './policy.js';
 
 export const admin: Actor = { id: 'test:admin', role: 'admin' };
 export const operator: Actor = { id: 'test:operator', role: 'operator' };
@@ -38,7 +39,14 @@ export interface TwoNodes {
   stop(): Promise<void>;
 }
 
-export async function startTwoNodes(sizes = { bankRows: 1500, partnerRows: 800, overlap: 300 }): Promise<TwoNodes> {
+/**
+ * `policy: 'default'` keeps the safe default floors of a fresh config; the other tests use
+ * PERMISSIVE_POLICY, for their small sets and many queries.
+ */
+export async function startTwoNodes(
+  sizes = { bankRows: 1500, partnerRows: 800, overlap: 300 },
+  policy: 'permissive' | 'default' = 'permissive',
+): Promise<TwoNodes> {
   const dir = mkdtempSync(join(tmpdir(), 'mofang-it-'));
   const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
   const config = (f: string) => join(packageRoot(), 'config', f);
@@ -56,6 +64,7 @@ export async function startTwoNodes(sizes = { bankRows: 1500, partnerRows: 800, 
     grpcListen: `127.0.0.1:${ports[2]}`,
     httpListen: `127.0.0.1:${ports[3]}`,
   });
+  if (policy === 'permissive') for (const init of [bankInit, telcoInit]) permitWeakTerms(init.configFile);
   addPeer(bankInit.configFile, { name: 'telco', address: `127.0.0.1:${ports[2]}`, certificateFile: telcoInit.certificateFile, fingerprint: telcoInit.nodeId });
   addPeer(telcoInit.configFile, { name: 'bank', address: `127.0.0.1:${ports[0]}`, certificateFile: bankInit.certificateFile, fingerprint: bankInit.nodeId });
   const data = writeSyntheticPair({ dir: join(dir, 'data'), ...sizes, seed: 7 });
@@ -108,7 +117,7 @@ export async function agree(
       expiresAt: new Date(nodes.clock.now().getTime() + (overrides.expiresInDays ?? 30) * 86_400_000).toISOString(),
       ...((overrides.operations ?? ['enrich']).includes('enrich') ? { enrichAttribute: 'partner:telco:active' } : {}),
       ...(overrides.aggregate ? { aggregate: overrides.aggregate } : {}),
-      ...(overrides.maxQueriesPerDay ? { maxQueriesPerDay: overrides.maxQueriesPerDay } : {}),
+      maxQueriesPerDay: overrides.maxQueriesPerDay ?? TEST_QUERIES_PER_DAY,
     },
     admin,
   );

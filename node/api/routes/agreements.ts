@@ -7,7 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { actorOf } from '../auth.js';
 import type { NodeServices } from '../services.js';
-import { AgreementId, AgreementStatus, AgreementView, ProposeInput, RevokeInput } from '../schemas.js';
+import { AcceptInput, AgreementId, AgreementStatus, AgreementView, ProposeInput, RevokeInput } from '../schemas.js';
 
 const ById = Type.Object({ id: AgreementId });
 type ById = { Params: Static<typeof ById> };
@@ -47,13 +47,17 @@ export const agreementRoutes: FastifyPluginAsync<{ services: NodeServices }> = a
     async (request, reply) => reply.code(201).send(await services.agreements.propose(request.body, actorOf(request))),
   );
 
-  app.post<ById>(
+  app.post<ById & { Body: Static<typeof AcceptInput> }>(
     '/agreements/:id/accept',
     {
       config: { roles: ['admin'] },
-      schema: { tags, summary: "Accept a peer's proposal", params: ById, response: { 200: AgreementView } },
+      schema: { tags, summary: "Accept a peer's proposal", params: ById, body: AcceptInput, response: { 200: AgreementView } },
+      // The body is optional: accepting without one (as before overridePolicy existed) means no override.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
-    async (request) => services.agreements.accept(request.params.id, actorOf(request)),
+    async (request) => services.agreements.accept(request.params.id, actorOf(request), { overridePolicy: request.body.overridePolicy === true }),
   );
 
   app.post<ById & { Body: Static<typeof RevokeInput> }>(
