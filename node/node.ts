@@ -105,7 +105,7 @@ export class MofangNode implements NodeServices {
     /** Batch scalar multiplication for protocol runs, spread over all cores. */
     const multiply: BatchMultiply = (scalar, points, signal) => this.cryptoPool.multiply(scalar, points, signal);
     const guard = () => guardKey(join(config.node.dataDir, 'privacy-guard.key'), db, identity.keyPem);
-    this.session = { db, group, multiply, senderCache, identity, audit: log, limits: config.limits, now, guardKey: guard };
+    this.session = { db, group, multiply, senderCache, identity, audit: log, limits: config.limits, policy: config.policy, now, guardKey: guard };
     const sessionEnv = (peer: Peer) => this.sessionEnv(peer);
     this.connect = connector.connect;
     this.health = connector.health;

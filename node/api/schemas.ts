@@ -176,6 +176,21 @@ export const ProposeInput = Type.Object(
     exactCounts: Type.Optional(
       Type.Boolean({ description: "Release overlap counts without noise; refused unless both nodes' policy.allowExactCounts. Default false." }),
     ),
+    countNoise: Type.Optional(
+      Type.Object(
+        {
+          epsilonPerQuery: Type.Number({ exclusiveMinimum: 0, maximum: 10 }),
+          budget: Type.Object(
+            { epsilon: Type.Number({ exclusiveMinimum: 0, maximum: 1000 }), periodDays: Type.Integer({ minimum: 1, maximum: 366 }) },
+            { additionalProperties: false },
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: "Noise and budget of overlap counts when they are not exact; default: this node's policy limits (docs/privacy.md, Counts).",
+        },
+      ),
+    ),
     overridePolicy: Type.Optional(
       Type.Boolean({
         description:

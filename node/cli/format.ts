@@ -35,6 +35,7 @@ interface TermsForReview {
   labels?: { column: string; type: string; maxBytes?: number }[];
   oprfKeyEpochDays?: number;
   exactCounts?: boolean;
+  countNoise?: { epsilonPerQuery: number; budget: { epsilon: number; periodDays: number } };
   proposerPolicyOverride?: string[];
   aggregate?: {
     columns: { column: string; min: number; max: number; scale?: number; buckets?: number[] }[];
@@ -91,6 +92,15 @@ export function agreementLines(a: AgreementView): string[] {
     `  labels:           ${t.labels?.length ? t.labels.map((l) => `${txt(l.column)} (${l.type}${l.maxBytes ? `, at most ${l.maxBytes} bytes` : ''})`).join(', ') : 'none (membership only)'}`,
     `  OPRF key epoch:   ${t.oprfKeyEpochDays ? `${t.oprfKeyEpochDays} days` : 'none (a fresh key every run)'}`,
     `  exact counts:     ${t.exactCounts ? 'yes (overlap counts released without noise)' : 'no'}`,
+    ...(t.operations.includes('overlap') && !t.exactCounts
+      ? [
+          `  count noise:      ${
+            t.countNoise
+              ? `discrete-laplace, ε ${t.countNoise.epsilonPerQuery} per overlap query; budget ε ${t.countNoise.budget.epsilon} per ${t.countNoise.budget.periodDays} days on the data pair`
+              : 'none agreed (overlap queries are refused)'
+          }`,
+        ]
+      : []),
   );
   const g = t.aggregate;
   if (g) {

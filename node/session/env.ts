@@ -17,6 +17,8 @@ export interface SessionEnv {
   identity: Identity;
   audit: AuditLog;
   limits: NodeConfig['limits'];
+  /** This node's policy now: a run of exact-count terms is refused once it disallows them. */
+  policy: Pick<NodeConfig['policy'], 'allowExactCounts'>;
   /** The key of the differencing guard's fingerprints (node/privacy/guard-key.ts), read on first use. */
   guardKey: () => Buffer;
   /** The counter-party, authenticated by mutual TLS before the session starts. */

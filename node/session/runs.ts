@@ -2,6 +2,7 @@
 import { checkDailyQueryLimit } from '../agreements/policy.js';
 import type { StoredAgreement } from '../agreements/store.js';
 import { MofangError } from '../errors.js';
+import { storedCountView, type CountView } from './count-release.js';
 import { agreementsOnPair, dataPair } from '../privacy/pair.js';
 import type { Db } from '../store/db.js';
 import type { LinkStats } from './link.js';
@@ -19,6 +20,8 @@ export interface RunView {
   peerSize: number | null;
   /** The released count, or null when this node is not an output receiver or it was withheld. */
   resultCount: number | null;
+  /** Overlap runs with a released count: whether it is noisy, its noise and 95 % interval (count-release.ts). */
+  count?: CountView;
   /** For enrich: the local attribute the matches were written to. */
   attribute: string | null;
   messagesSent: number;
@@ -160,9 +163,18 @@ interface RunRow {
   error_message: string | null;
   started_at: string;
   finished_at: string | null;
+  /** The agreement's terms (JSON), joined for the count's noise. */
+  agreement_terms: string | null;
 }
 
+/** Rows with their agreement's terms: an overlap count's noise follows from them. */
+const RUNS_WITH_TERMS = 'SELECT runs.*, agreements.terms AS agreement_terms FROM runs LEFT JOIN agreements ON agreements.id = runs.agreement_id';
+
 function toView(r: RunRow): RunView {
+  const count =
+    r.operation === 'overlap' && r.result_count !== null
+      ? storedCountView(r.result_count, r.agreement_terms ? JSON.parse(r.agreement_terms) : null, Math.min(r.local_size ?? Infinity, r.peer_size ?? Infinity))
+      : undefined;
   return {
     id: r.id,
     agreementId: r.agreement_id,
@@ -174,6 +186,7 @@ function toView(r: RunRow): RunView {
     localSize: r.local_size,
     peerSize: r.peer_size,
     resultCount: r.result_count,
+    ...(count ? { count } : {}),
     attribute: r.attribute,
     messagesSent: r.messages_sent,
     messagesReceived: r.messages_received,
@@ -188,13 +201,13 @@ function toView(r: RunRow): RunView {
 }
 
 export function getRun(db: Db, id: string): RunView {
-  const row = db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
+  const row = db.prepare(`${RUNS_WITH_TERMS} WHERE runs.id = ?`).get(id) as RunRow | undefined;
   if (!row) throw new MofangError('RUN_NOT_FOUND', `no run with id ${id}`);
   return toView(row);
 }
 
 export function listRuns(db: Db, limit = 100): RunView[] {
-  return (db.prepare('SELECT * FROM runs ORDER BY started_at DESC LIMIT ?').all(limit) as RunRow[]).map(toView);
+  return (db.prepare(`${RUNS_WITH_TERMS} ORDER BY runs.started_at DESC LIMIT ?`).all(limit) as RunRow[]).map(toView);
 }
 
 /**

@@ -89,6 +89,8 @@ export async function sessionPair(sizes = { bankRows: 600, partnerRows: 400, ove
         identity,
         audit,
         limits,
+        // Permissive like the test nodes' policy (test/support/policy.ts): tests of exact counts name it.
+        policy: { allowExactCounts: true },
         peer: { nodeId: peer.identity.nodeId, name: peer.name, certPem: peer.identity.certPem },
         now: clock.now,
         guardKey: () => guardKey(join(home, 'privacy-guard.key'), db, identity.keyPem),
