@@ -287,6 +287,25 @@ export const QueryRequest = Type.Object(
 );
 
 const Count = Nullable(Type.Integer());
+/** A released overlap count: noisy (with ε, noise scale and 95 % interval) or exact (docs/privacy.md, Counts). */
+const CountRelease = Type.Object(
+  {
+    value: Type.Integer(),
+    exact: Type.Boolean(),
+    epsilon: Type.Optional(Type.Number()),
+    noiseScale: Type.Optional(
+      Type.Object({
+        mechanism: Enum(['discrete-laplace', 'discrete-gaussian'] as const),
+        parameter: Enum(['scale', 'sigma'] as const),
+        value: Type.Number(),
+        standardDeviation: Type.Number(),
+      }),
+    ),
+    margin95: Type.Optional(Type.Integer({ description: 'The ± of "noisy count N (±x at 95 %)".' })),
+    ci95: Type.Optional(Type.Object({ low: Type.Number(), high: Type.Number() })),
+  },
+  { description: 'Overlap runs with a released count: noisy unless the agreement allows exact counts.' },
+);
 export const RunView = Type.Object({
   id: Type.String(),
   agreementId: Type.String(),
@@ -298,6 +317,7 @@ export const RunView = Type.Object({
   localSize: Count,
   peerSize: Count,
   resultCount: Count,
+  count: Type.Optional(CountRelease),
   attribute: Nullable(Type.String()),
   messagesSent: Type.Integer(),
   messagesReceived: Type.Integer(),
@@ -381,6 +401,7 @@ export const JobView = Type.Object({
     Type.Object(
       {
         count: Count,
+        release: Type.Optional(CountRelease),
         attribute: Nullable(Type.String()),
         scores: Type.Optional(Type.String({ description: 'Aggregate and score jobs: the run id of the released joint segment scores (GET /v1/scores/:id).' })),
       },

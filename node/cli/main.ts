@@ -6,6 +6,7 @@
  * Start-up: only commander and small modules load up front; each action imports what it needs
  * (`await import(…)`), so `--version`, `--help` and local reads do not pay for gRPC, HTTP or HE.
  */
+import { describeCount } from '../text/count-wording.js';
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import type { Actor, AgreementView } from '../api/services.js';
@@ -391,7 +392,9 @@ runs
       const list = node.runs.list({ limit: Number(o.limit) });
       if (json()) return printJson(list);
       for (const r of list)
-        console.log(`${r.id}  ${r.operation.padEnd(7)} ${r.role.padEnd(9)} ${r.status.padEnd(9)} result=${r.resultCount ?? '-'}  ${r.startedAt}`);
+        console.log(
+          `${r.id}  ${r.operation.padEnd(7)} ${r.role.padEnd(9)} ${r.status.padEnd(9)} result=${r.count ? describeCount(r.count) : (r.resultCount ?? '-')}  ${r.startedAt}`,
+        );
     }),
   );
 runs
