@@ -165,6 +165,8 @@ describe('mofang CLI with two node processes', () => {
       '1000',
       '--expires',
       '30d',
+      // The exact intersection is the point: exact counts, which the test nodes' policy allows.
+      '--exact-counts',
     );
     expect(proposed.code, proposed.err).toBe(0);
     agreementId = JSON.parse(proposed.out).id;
@@ -175,7 +177,9 @@ describe('mofang CLI with two node processes', () => {
 
     const overlap = mofang(cfg.bank, '--json', 'query', 'overlap', '--agreement', agreementId);
     expect(overlap.code, overlap.err).toBe(0);
-    expect(JSON.parse(overlap.out).resultCount).toBe(expectedOverlap);
+    expect(JSON.parse(overlap.out)).toMatchObject({ resultCount: expectedOverlap, count: { value: expectedOverlap, exact: true } });
+    const shown = mofang(cfg.bank, 'runs', 'show', JSON.parse(overlap.out).id);
+    expect(shown.out).toContain(`result:     exact count ${expectedOverlap} (agreement allows exact counts) customers in common`);
 
     const url = `http://127.0.0.1:${ports[1]}/v1/queries`;
     const body = JSON.stringify({ operation: 'enrich', agreementId });
