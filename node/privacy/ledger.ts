@@ -94,7 +94,7 @@ export function guardPeriod(agreement: StoredAgreement, now: Date): { index: num
 }
 
 /** The budget period containing `now`: a window of the agreement's periodDays from the epoch. */
-export function budgetPeriod(agreement: StoredAgreement, now: Date, operation?: SpendingOperation): { index: number; start: string; end: string } {
+function budgetPeriod(agreement: StoredAgreement, now: Date, operation?: SpendingOperation): { index: number; start: string; end: string } {
   return periodOf(spendTerms(agreement, operation).budget, PERIOD_ORIGIN, now);
 }
 
