@@ -1,6 +1,7 @@
 /** The runs table: one row per joint query on each party, from start to its final state. */
 import { checkDailyQueryLimit } from '../agreements/policy.js';
-import type { StoredAgreement } from '../agreements/store.js';
+import type { AgreementTerms } from '../agreements/model.js';
+import { getAgreement, type StoredAgreement } from '../agreements/store.js';
 import { MofangError } from '../errors.js';
 import { storedCountView, type CountView } from './count-release.js';
 import { agreementsOnPair, dataPair } from '../privacy/pair.js';
@@ -163,17 +164,30 @@ interface RunRow {
   error_message: string | null;
   started_at: string;
   finished_at: string | null;
-  /** The agreement's terms (JSON), joined for the count's noise. */
-  agreement_terms: string | null;
 }
 
-/** Rows with their agreement's terms: an overlap count's noise follows from them. */
-const RUNS_WITH_TERMS = 'SELECT runs.*, agreements.terms AS agreement_terms FROM runs LEFT JOIN agreements ON agreements.id = runs.agreement_id';
+type TermsOf = (agreementId: string) => AgreementTerms | null;
 
-function toView(r: RunRow): RunView {
+/** The terms of the runs' agreements, each read once: an overlap count's noise follows from them. */
+function termsReader(db: Db): TermsOf {
+  const cache = new Map<string, AgreementTerms | null>();
+  return (id) => {
+    if (!cache.has(id)) {
+      try {
+        cache.set(id, getAgreement(db, id).terms);
+      } catch {
+        // A run refused before its agreement was known here names no stored agreement.
+        cache.set(id, null);
+      }
+    }
+    return cache.get(id)!;
+  };
+}
+
+function toView(r: RunRow, termsOf: TermsOf): RunView {
   const count =
     r.operation === 'overlap' && r.result_count !== null
-      ? storedCountView(r.result_count, r.agreement_terms ? JSON.parse(r.agreement_terms) : null, Math.min(r.local_size ?? Infinity, r.peer_size ?? Infinity))
+      ? storedCountView(r.result_count, termsOf(r.agreement_id), Math.min(r.local_size ?? Infinity, r.peer_size ?? Infinity))
       : undefined;
   return {
     id: r.id,
@@ -201,13 +215,14 @@ function toView(r: RunRow): RunView {
 }
 
 export function getRun(db: Db, id: string): RunView {
-  const row = db.prepare(`${RUNS_WITH_TERMS} WHERE runs.id = ?`).get(id) as RunRow | undefined;
+  const row = db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
   if (!row) throw new MofangError('RUN_NOT_FOUND', `no run with id ${id}`);
-  return toView(row);
+  return toView(row, termsReader(db));
 }
 
 export function listRuns(db: Db, limit = 100): RunView[] {
-  return (db.prepare(`${RUNS_WITH_TERMS} ORDER BY runs.started_at DESC LIMIT ?`).all(limit) as RunRow[]).map(toView);
+  const termsOf = termsReader(db);
+  return (db.prepare('SELECT * FROM runs ORDER BY started_at DESC LIMIT ?').all(limit) as RunRow[]).map((r) => toView(r, termsOf));
 }
 
 /**
