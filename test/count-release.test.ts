@@ -170,4 +170,21 @@ describe('noisy and exact counts on the pair', () => {
       nodes.bank.config.policy.allowExactCounts = true;
     }
   }, 120_000);
+
+  it('enrich still tells its receiver which records matched, but a re-import one matched record away from an earlier enrich is refused by the guard', async () => {
+    const id = await propose(nodes, { operations: ['enrich'], shareOverlapWithAcceptor: false, enrichAttribute: 'partner:telco:member' });
+    const enrich = () => nodes.bank.jobs.runQuery({ operation: 'enrich', agreementId: id }, operator);
+    const first = await enrich();
+    expect(first).toMatchObject({ status: 'succeeded', resultCount: nodes.data.expectedOverlap });
+    const partner = new Set(rawPhonesOf(nodes.data.partnerFile).map((p) => normaliseIdentifier('phone', p)));
+    const bank = rawPhonesOf(nodes.data.bankFile);
+    const dropped = bank.find((p) => partner.has(normaliseIdentifier('phone', p)))!;
+    const file = join(nodes.dir, 'minus-one.csv');
+    writeFileSync(file, `phone\n${bank.filter((p) => p !== dropped).join('\n')}\n`);
+    await nodes.bank.datasets.import({ file, origin: 'operator', dataset: 'customers', idColumn: 'phone', idKind: 'phone' }, admin);
+    expect(await outcome(enrich())).toBe('QUERY_TOO_SIMILAR');
+    // Re-importing the original set repeats the first query: the same matched set passes.
+    await nodes.bank.datasets.import({ file: nodes.data.bankFile, origin: 'operator', dataset: 'customers', idColumn: 'phone', idKind: 'phone' }, admin);
+    expect(await enrich()).toMatchObject({ status: 'succeeded', resultCount: nodes.data.expectedOverlap });
+  }, 120_000);
 });
