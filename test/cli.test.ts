@@ -257,11 +257,15 @@ describe('mofang CLI with two node processes', () => {
       '40',
       '--max-groups',
       '16',
+      '--count-epsilon',
+      '0.5',
     );
     expect(proposed.code, proposed.err).toBe(0);
     const terms = JSON.parse(proposed.out).terms;
     expect(terms).toMatchObject({
       version: 3,
+      // The named ε, and the budget from the test nodes' (permissive) policy: ε 1000 per day.
+      countNoise: { epsilonPerQuery: 0.5, budget: { epsilon: 1000, periodDays: 1 } },
       outputs: { aggregate: ['proposer'] },
       aggregate: { valueHolder: 'acceptor', columns: [{ column: 'monthly_spend', min: 0, max: 500, scale: 2, buckets: [100, 300] }] },
     });

@@ -56,15 +56,21 @@ export function countNoiseIssues(t: CountTerms): string[] {
   return issues;
 }
 
+/** What an operator may name of the section at propose; the rest comes from the policy. */
+export interface CountNoiseProposal {
+  epsilonPerQuery?: number;
+  budget?: { epsilon?: number; periodDays?: number };
+}
+
 /**
- * The section a proposal gets when the operator names none: the most this node's policy allows
- * per query and per period, over its shortest period.
+ * The section a proposal gets: what the operator named, and for the rest the most this node's
+ * policy allows per query and per period, over its shortest period.
  *
- * @example defaultCountNoise(config.policy) // { epsilonPerQuery: 1, budget: { epsilon: 10, periodDays: 30 } }
+ * @example proposedCountNoise(undefined, config.policy) // { epsilonPerQuery: 1, budget: { epsilon: 10, periodDays: 30 } }
  */
-export function defaultCountNoise(policy: PolicyFloors): CountNoise {
+export function proposedCountNoise(named: CountNoiseProposal | undefined, policy: PolicyFloors): CountNoise {
   return {
-    epsilonPerQuery: Math.min(policy.maxEpsilonPerQuery, policy.maxEpsilonPerPeriod),
-    budget: { epsilon: policy.maxEpsilonPerPeriod, periodDays: policy.minPeriodDays },
+    epsilonPerQuery: named?.epsilonPerQuery ?? Math.min(policy.maxEpsilonPerQuery, policy.maxEpsilonPerPeriod),
+    budget: { epsilon: named?.budget?.epsilon ?? policy.maxEpsilonPerPeriod, periodDays: named?.budget?.periodDays ?? policy.minPeriodDays },
   };
 }

@@ -13,7 +13,7 @@ import type { Db } from '../store/db.js';
 import { getDataset } from '../datasets/store.js';
 import { aggregateColumnIssues } from './aggregate-terms.js';
 import { agreementDeliverer, type AgreementDeliverer, type DeliveryTuning } from './deliverer.js';
-import { defaultCountNoise, type CountNoise } from './count-noise.js';
+import { proposedCountNoise, type CountNoiseProposal } from './count-noise.js';
 import { disclosureOf, type Disclosure } from './disclosure.js';
 import { checkTermsAgainstPolicy, enforcePolicyFloors, policyOverrideEntry, type PolicyFloors } from './floors.js';
 import { draftTerms, labelColumnIssues, otherParty } from './model.js';
@@ -56,10 +56,10 @@ export interface ProposeInput {
   /** Release overlap counts without noise; the policy of both nodes must allow it. Default false. */
   exactCounts?: boolean;
   /**
-   * Noise and budget of overlap counts when they are not exact; absent: this node's policy limits
-   * (count-noise.ts `defaultCountNoise`).
+   * Noise and budget of overlap counts when they are not exact; what is not named comes from this
+   * node's policy limits (count-noise.ts `proposedCountNoise`).
    */
-  countNoise?: CountNoise;
+  countNoise?: CountNoiseProposal;
   /** Propose terms below this node's policy floors anyway: audited, and signed into the terms. */
   overridePolicy?: boolean;
 }
@@ -229,7 +229,7 @@ export function agreementWorkflow(ports: AgreementPorts): AgreementWorkflow {
 
   async function proposeAgreement(input: ProposeInput, actor: Actor): Promise<AgreementView> {
     // Noisy overlap counts unless the operator asks for exact ones; the noise defaults to the policy's limits.
-    const countNoise = input.operations.includes('overlap') && input.exactCounts !== true ? (input.countNoise ?? defaultCountNoise(ports.policy)) : undefined;
+    const countNoise = input.operations.includes('overlap') && input.exactCounts !== true ? proposedCountNoise(input.countNoise, ports.policy) : undefined;
     // Before connecting: terms this node's policy refuses never reach the peer.
     const overridden = enforcePolicyFloors(
       { ...input, aggregate: input.operations.includes('aggregate') ? input.aggregate : undefined, countNoise },

@@ -179,15 +179,21 @@ export const ProposeInput = Type.Object(
     countNoise: Type.Optional(
       Type.Object(
         {
-          epsilonPerQuery: Type.Number({ exclusiveMinimum: 0, maximum: 10 }),
-          budget: Type.Object(
-            { epsilon: Type.Number({ exclusiveMinimum: 0, maximum: 1000 }), periodDays: Type.Integer({ minimum: 1, maximum: 366 }) },
-            { additionalProperties: false },
+          epsilonPerQuery: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10 })),
+          budget: Type.Optional(
+            Type.Object(
+              {
+                epsilon: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000 })),
+                periodDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })),
+              },
+              { additionalProperties: false },
+            ),
           ),
         },
         {
           additionalProperties: false,
-          description: "Noise and budget of overlap counts when they are not exact; default: this node's policy limits (docs/privacy.md, Counts).",
+          description:
+            "Noise and budget of overlap counts when they are not exact; what is not named comes from this node's policy limits (docs/privacy.md, Counts).",
         },
       ),
     ),
