@@ -82,6 +82,8 @@ export async function createPair(root: string, n: number, overlap: number, o: Pa
     init[name] = parseJsonOutput(r, `init ${name}`);
     const doc = parseDocument(readFileSync(init[name].configFile, 'utf8'));
     doc.setIn(['limits', 'peerTimeoutMs'], o.peerTimeoutMs);
+    // The benchmarks check every overlap result against the planted overlap: exact counts.
+    doc.setIn(['policy', 'allowExactCounts'], true);
     writeFileSync(init[name].configFile, doc.toString());
     sides[name] = { name, dir: join(dir, name), config: init[name].configFile, httpUrl: `http://127.0.0.1:${h}` };
   }
@@ -162,6 +164,7 @@ export async function propose(pair: Pair, o: { title: string; dataset: string; o
       '--max-queries-per-day',
       '1000000',
       '--override-policy',
+      ...(o.operations.split(',').includes('overlap') ? ['--exact-counts'] : []),
       ...(o.extra ?? []),
     ],
     { label: `propose ${o.title}`, timeoutMs: o.timeoutMs },

@@ -165,6 +165,8 @@ describe('mofang CLI with two node processes', () => {
       '1000',
       '--expires',
       '30d',
+      // The exact intersection is the point: exact counts, which the test nodes' policy allows.
+      '--exact-counts',
     );
     expect(proposed.code, proposed.err).toBe(0);
     agreementId = JSON.parse(proposed.out).id;
@@ -175,7 +177,9 @@ describe('mofang CLI with two node processes', () => {
 
     const overlap = mofang(cfg.bank, '--json', 'query', 'overlap', '--agreement', agreementId);
     expect(overlap.code, overlap.err).toBe(0);
-    expect(JSON.parse(overlap.out).resultCount).toBe(expectedOverlap);
+    expect(JSON.parse(overlap.out)).toMatchObject({ resultCount: expectedOverlap, count: { value: expectedOverlap, exact: true } });
+    const shown = mofang(cfg.bank, 'runs', 'show', JSON.parse(overlap.out).id);
+    expect(shown.out).toContain(`result:     exact count ${expectedOverlap} (agreement allows exact counts) customers in common`);
 
     const url = `http://127.0.0.1:${ports[1]}/v1/queries`;
     const body = JSON.stringify({ operation: 'enrich', agreementId });
@@ -253,11 +257,15 @@ describe('mofang CLI with two node processes', () => {
       '40',
       '--max-groups',
       '16',
+      '--count-epsilon',
+      '0.5',
     );
     expect(proposed.code, proposed.err).toBe(0);
     const terms = JSON.parse(proposed.out).terms;
     expect(terms).toMatchObject({
       version: 3,
+      // The named ε, and the budget from the test nodes' (permissive) policy: ε 1000 per day.
+      countNoise: { epsilonPerQuery: 0.5, budget: { epsilon: 1000, periodDays: 1 } },
       outputs: { aggregate: ['proposer'] },
       aggregate: { valueHolder: 'acceptor', columns: [{ column: 'monthly_spend', min: 0, max: 500, scale: 2, buckets: [100, 300] }] },
     });

@@ -12,10 +12,14 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-it('runs the demo end to end at the smallest sizes it accepts: overlap and enrich equal the planted overlap, segments are scored, both audits verify', async () => {
+it('runs the demo end to end at the smallest sizes it accepts: a noisy overlap near the planted one, enrich equal to it, segments are scored, both audits verify', async () => {
   const lines: string[] = [];
   const result = await runDemo({ dir: join(dir, 'demo'), bankRows: DEMO_MIN_BANK_ROWS, partnerRows: 150, overlap: 120, print: (l) => lines.push(l) });
-  expect(result).toMatchObject({ expectedOverlap: 120, overlapCount: 120, enrichCount: 120, auditOk: { bank: true, partner: true } });
+  expect(result).toMatchObject({ expectedOverlap: 120, enrichCount: 120, auditOk: { bank: true, partner: true } });
+  // Noise of scale 1 (ε 1): beyond ±20 with probability below 10⁻⁸; the interval is around the released value.
+  expect(Math.abs(result.overlapCount! - 120)).toBeLessThanOrEqual(20);
+  expect(result.overlapInterval!.low).toBeLessThan(result.overlapCount!);
+  expect(result.overlapInterval!.high).toBeGreaterThan(result.overlapCount!);
   // Two disjoint segments by age cover the 120 matched customers; their noisy counts are near it.
   expect(result.scores.map((s) => s.label).sort()).toEqual(['age-40-plus', 'under-40']);
   expect(result.scores.map((s) => s.rank).sort()).toEqual([1, 2]);
@@ -26,7 +30,10 @@ it('runs the demo end to end at the smallest sizes it accepts: overlap and enric
     expect(s.meanSpend!).toBeLessThan(500);
   }
   const text = lines.join('\n');
-  expect(text).toContain('overlap = 120 (expected 120)');
+  expect(text).toMatch(new RegExp(`overlap: noisy count ${result.overlapCount} \\(±\\d+ at 95 %\\), 95 % interval \\d+…\\d+ \\(planted: 120\\)`));
+  // The telco's copy of the shared count is the same noisy release.
+  expect(text).toContain(`overlap: noisy count ${result.overlapCount} (±`);
+  expect(text).toMatch(new RegExp(`the telco learned: .*overlap: noisy count ${result.overlapCount} \\(±\\d+ at 95 %\\) \\(shared by the agreement\\)`));
   // Enrich marks the other bank customers false, not nothing.
   expect(text).toContain(`120 customers marked partner:telco:member = true, ${DEMO_MIN_BANK_ROWS - 120} = false`);
   // A second run in the same directory may replace what the first one made.

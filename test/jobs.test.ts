@@ -84,7 +84,8 @@ describe('jobs survive crashes, can be cancelled from either side, and time out 
     expect(mofang(telco.config, 'import', data.partnerFile, '--dataset', 'subscribers', '--id', 'phone:phone').code).toBe(0);
     await bank.start();
     await telco.start();
-    agreement = agreeByCli(bank, telco, 'customers', 'subscribers');
+    // The exact result is the point: an exact-count agreement.
+    agreement = agreeByCli(bank, telco, 'customers', 'subscribers', 'overlap,enrich', { exactCounts: true });
   });
   afterAll(() => env?.cleanup());
 

@@ -31,7 +31,8 @@ describe('joint queries between a bank and a telco node', () => {
 
   beforeAll(async () => {
     nodes = await startTwoNodes();
-    agreementId = await agree(nodes);
+    // The exact intersection is the point here: an exact-count agreement, which the test policy allows.
+    agreementId = await agree(nodes, { exactCounts: true });
     const partner = phonesOf(nodes.data.partnerFile);
     expected = new Set([...phonesOf(nodes.data.bankFile)].filter((p) => partner.has(p)));
   });
@@ -42,6 +43,7 @@ describe('joint queries between a bank and a telco node', () => {
     const run = await nodes.bank.jobs.runQuery({ operation: 'overlap', agreementId }, operator);
     expect(run.status).toBe('succeeded');
     expect(run.resultCount).toBe(expected.size);
+    expect(run.count).toEqual({ value: expected.size, exact: true });
     const partnerSide = nodes.telco.runs.get(run.id);
     expect(partnerSide).toMatchObject({ role: 'responder', status: 'succeeded', resultCount: expected.size, transcriptHash: run.transcriptHash });
     expect(run.messagesSent).toBeGreaterThan(0);

@@ -58,7 +58,7 @@ describe('peer boundary', () => {
 
   beforeAll(async () => {
     nodes = await startTwoNodes();
-    agreementId = await agree(nodes);
+    agreementId = await agree(nodes, { exactCounts: true });
     mallory = await createIdentity(join(mkdtempSync(join(tmpdir(), 'mallory-')), 'identity'), 'mallory');
   });
   afterAll(() => nodes?.stop());

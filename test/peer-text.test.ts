@@ -145,7 +145,8 @@ describe('text from a pinned peer', () => {
       expect(run.errorMessage!.length).toBeLessThanOrEqual(UNTRUSTED_TEXT_MAX + 'peer telco: '.length);
       expect(run.errorMessage).not.toContain(PHONE);
       const actions = auditOf(nodes.bank, run.id).map((e) => e.action);
-      expect(actions).toEqual(['run.started', 'run.failed']);
+      // The noisy overlap count's reservation is refunded: the peer refused before accepting.
+      expect(actions).toEqual(['privacy.spend', 'run.started', 'privacy.refunded', 'run.failed']);
     } finally {
       client.close();
       await hostile.close();

@@ -174,6 +174,7 @@ describe('policy floors and the acceptor’s review, two nodes with the default 
       /expires: +\d{4}-/,
       /OPRF key epoch: +30 days/,
       /exact counts: +no/,
+      /count noise: +discrete-laplace, ε 1 per overlap query; budget ε 10 per 30 days on the data pair/,
       /mechanism: +discrete-laplace, ε 0.5 per query/,
       /budget: +ε 4 per 30 days/,
       /groups: +minGroupSize 20 .*minInputSize 100, maxGroups 8/,
@@ -194,12 +195,14 @@ describe('policy floors and the acceptor’s review, two nodes with the default 
       terms: {
         maxQueriesPerDay: 5,
         exactCounts: false,
+        countNoise: { epsilonPerQuery: 1, budget: { epsilon: 10, periodDays: 30 } },
         labels: [{ column: 'plan', type: 'category', maxBytes: 24 }],
         aggregate: { epsilonPerQuery: 0.5, budget: { epsilon: 4, periodDays: 30 }, minGroupSize: 20, minInputSize: 100, maxGroups: 8 },
       },
     });
     expect(json.terms.proposerPolicyOverride).toBeUndefined();
     expect(json.disclosure.operations.map((o: { operation: string }) => o.operation)).toEqual(['overlap', 'enrich', 'aggregate']);
-    expect(json.disclosure.warnings).toEqual(['exactCounts is off, but this version still releases overlap counts exactly, without noise or privacy budget']);
+    // Terms within the default floors, counts noisy by default: nothing to warn of.
+    expect(json.disclosure.warnings).toEqual([]);
   });
 });

@@ -16,7 +16,7 @@ describe('query progress over a real two-node run', () => {
     // Small batches, as an operator may configure: a moderate run then has many chunks.
     nodes.bank.config.limits.maxBatch = 250;
     nodes.telco.config.limits.maxBatch = 250;
-    agreementId = await agree(nodes, { operations: ['overlap'] });
+    agreementId = await agree(nodes, { operations: ['overlap'], exactCounts: true });
   });
   afterAll(() => nodes?.stop());
 

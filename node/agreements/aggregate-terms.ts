@@ -76,7 +76,7 @@ export type AggregateTerms = Static<typeof AggregateTermsSchema>;
 export type AggregateDraft = Omit<AggregateTerms, 'valueHolder'> & { valueHolder?: AggregateTerms['valueHolder'] };
 
 /** Whether `x` has at most `digits` decimals, exactly (its decimal text, not its float value). */
-function hasAtMostDecimals(x: number, digits: number): boolean {
+export function hasAtMostDecimals(x: number, digits: number): boolean {
   try {
     scaledInteger(Math.abs(x), digits);
     return true;

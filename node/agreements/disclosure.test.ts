@@ -25,33 +25,53 @@ describe('disclosureOf: what each side can learn, from the terms', () => {
     expect(d.warnings).toEqual([]);
   });
 
-  it('overlap: who receives the count, and a warning that it is still exact whatever exactCounts says', () => {
-    const d = disclosureOf(
-      draftTerms(
-        {
-          ...sampleLabelledDraft(bank, telco),
-          labels: undefined,
-          parties: sampleAggregateDraft(bank, telco).parties,
-          enrichAttribute: 'partner:telco:member',
-          maxQueriesPerDay: 5,
-        },
-        now,
-      ),
+  const overlapDraft = (over: Parameters<typeof sampleLabelledDraft>[2] = {}) =>
+    draftTerms(
+      {
+        ...sampleLabelledDraft(bank, telco, over),
+        labels: undefined,
+        parties: sampleAggregateDraft(bank, telco).parties,
+        enrichAttribute: 'partner:telco:member',
+        maxQueriesPerDay: 5,
+      },
+      now,
     );
+  const guardSentence =
+    "a query whose input set differs by fewer than minGroupSize records from one released before on the same data pair is refused (the querier's differencing guard)";
+  const sizesSentence =
+    "the querier learns the size of the responder's dataset; the responder learns the size of the querier's input set, not which records matched";
+
+  it('overlap: who receives the count, noisy by default with its ε and budget, and the guard', () => {
+    const d = disclosureOf(overlapDraft());
     expect(d.operations[0]).toEqual({
       operation: 'overlap',
       learns: [
-        'the proposer and the acceptor learn the exact number of records the two datasets have in common; results below minIntersection 100 are withheld from both',
-        "the querier learns the size of the responder's dataset; the responder learns the size of the querier's input set, not which records matched",
+        'the proposer and the acceptor learn a noisy number of records the two datasets have in common (discrete Laplace at ε 1 per query, ε 10 per 30 days on the data pair); results below minIntersection 100 are withheld from both',
+        guardSentence,
+        sizesSentence,
       ],
     });
-    expect(d.warnings).toEqual(['exactCounts is off, but this version still releases overlap counts exactly, without noise or privacy budget']);
+    expect(d.warnings).toEqual([]);
+  });
+
+  it('overlap with exact counts says so, and warns; terms without agreed noise warn that overlap is refused', () => {
+    const exact = disclosureOf(overlapDraft({ exactCounts: true }));
+    expect(exact.operations[0].learns[0]).toBe(
+      "the proposer and the acceptor learn the exact number of records the two datasets have in common (exact counts: both nodes' policy must allow them); results below minIntersection 100 are withheld from both",
+    );
+    expect(exact.warnings).toEqual([
+      'exactCounts true is not allowed by the default policy.allowExactCounts false: overlap counts are exact: two queries whose inputs differ by one record reveal whether the partner holds it',
+    ]);
+    const legacy = disclosureOf(overlapDraft({ countNoise: undefined }));
+    expect(legacy.warnings).toEqual([
+      'overlap counts have no agreed noise (terms from before countNoise): overlap queries are refused; propose a new agreement',
+    ]);
   });
 
   it('aggregate: noisy numbers per group to the querier, the plan to the value holder; weak terms become warnings saying what they reveal', () => {
-    const base = sampleAggregateDraft(bank, telco);
+    const base = sampleAggregateDraft(bank, telco, { exactCounts: true });
     const terms = draftTerms(
-      { ...base, exactCounts: true, aggregate: { ...base.aggregate!, epsilonPerQuery: 10, budget: { epsilon: 1000, periodDays: 1 }, minGroupSize: 1 } },
+      { ...base, aggregate: { ...base.aggregate!, epsilonPerQuery: 10, budget: { epsilon: 1000, periodDays: 1 }, minGroupSize: 1 } },
       now,
     );
     const d = disclosureOf(terms);

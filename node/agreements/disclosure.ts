@@ -23,6 +23,9 @@ const CONSEQUENCE: Record<string, string> = {
   maxQueriesPerDay: 'repeated queries turn what one query reveals into what many reveal',
   exactCounts: 'overlap counts are exact: two queries whose inputs differ by one record reveal whether the partner holds it',
   'aggregate.epsilonPerQuery': 'the noise of one query is too small to hide one record',
+  'countNoise.epsilonPerQuery': 'the noise of one overlap count is too small to hide one record',
+  'countNoise.budget.epsilon': 'a period of overlap queries together can reveal single records',
+  'countNoise.budget.periodDays': 'the budget refills so often that over months it is no limit',
   'aggregate.budget.epsilon': 'a period of queries together can reveal single records',
   'aggregate.budget.periodDays': 'the budget refills so often that over months it is no limit',
   'aggregate.minGroupSize': "groups this small are released: a group's count and sums reveal its few members' membership and values",
@@ -38,19 +41,25 @@ export function disclosureOf(terms: AgreementTerms): Disclosure {
     const field = issue.slice(0, issue.indexOf(' '));
     return `${issue.replace("this node's policy", 'the default policy')}: ${CONSEQUENCE[field]}`;
   });
-  if (terms.operations.includes('overlap') && terms.exactCounts !== true) {
-    // The flag is agreed ahead of the change that adds noise to overlap counts; until then an
-    // operator must not read "exactCounts: no" as "noisy".
-    warnings.push('exactCounts is off, but this version still releases overlap counts exactly, without noise or privacy budget');
+  if (terms.operations.includes('overlap') && terms.exactCounts !== true && !terms.countNoise) {
+    warnings.push('overlap counts have no agreed noise (terms from before countNoise): overlap queries are refused; propose a new agreement');
   }
   return { operations, warnings };
 }
 
 const the = (role: PartyRole) => `the ${role}`;
 
+function overlapCount(t: AgreementTerms): string {
+  if (t.exactCounts === true) return "the exact number of records the two datasets have in common (exact counts: both nodes' policy must allow them)";
+  const c = t.countNoise;
+  if (!c) return 'nothing: these terms agree no noise for overlap counts, so overlap queries are refused';
+  return `a noisy number of records the two datasets have in common (discrete Laplace at ε ${c.epsilonPerQuery} per query, ε ${c.budget.epsilon} per ${c.budget.periodDays} days on the data pair)`;
+}
+
 const LEARNS: Record<Operation, (t: AgreementTerms) => string[]> = {
   overlap: (t) => [
-    `${t.outputs.overlap.map(the).join(' and ')} ${t.outputs.overlap.length > 1 ? 'learn' : 'learns'} the exact number of records the two datasets have in common; results below minIntersection ${t.minIntersection} are withheld from both`,
+    `${t.outputs.overlap.map(the).join(' and ')} ${t.outputs.overlap.length > 1 ? 'learn' : 'learns'} ${overlapCount(t)}; results below minIntersection ${t.minIntersection} are withheld from both`,
+    "a query whose input set differs by fewer than minGroupSize records from one released before on the same data pair is refused (the querier's differencing guard)",
     "the querier learns the size of the responder's dataset; the responder learns the size of the querier's input set, not which records matched",
   ],
   enrich: (t) => {

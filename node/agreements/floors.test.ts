@@ -17,12 +17,11 @@ describe('checkTermsAgainstPolicy', () => {
   });
 
   it("names every floor the issue's weak terms fall below, with the term's value and the limit", () => {
-    const base = sampleAggregateDraft(bank, telco);
+    const base = sampleAggregateDraft(bank, telco, { exactCounts: true });
     const terms = draftTerms(
       {
         ...base,
         minIntersection: 1,
-        exactCounts: true,
         aggregate: { ...base.aggregate!, epsilonPerQuery: 10, budget: { epsilon: 1000, periodDays: 1 }, minGroupSize: 1, minInputSize: 1 },
       },
       now,

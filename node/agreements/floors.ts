@@ -18,6 +18,7 @@
  */
 import { MofangError } from '../errors.js';
 import type { AggregateTerms } from './aggregate-terms.js';
+import type { CountNoise } from './count-noise.js';
 import type { AuditEntry } from './store.js';
 
 /** `policy` of the node configuration (node/config/schema.ts), where each default is documented. */
@@ -51,6 +52,7 @@ interface FloorTerms {
   maxQueriesPerDay?: number;
   exactCounts?: boolean;
   aggregate?: Pick<AggregateTerms, 'epsilonPerQuery' | 'budget' | 'minGroupSize' | 'minInputSize'>;
+  countNoise?: CountNoise;
 }
 
 /**
@@ -76,6 +78,13 @@ export function checkTermsAgainstPolicy(terms: FloorTerms, policy: PolicyFloors)
     atMost('maxQueriesPerDay', terms.maxQueriesPerDay, 'maxQueriesPerDay');
   }
   if (terms.exactCounts === true && !policy.allowExactCounts) issues.push("exactCounts true is not allowed by this node's policy.allowExactCounts false");
+
+  const c = terms.countNoise;
+  if (c) {
+    atMost('countNoise.epsilonPerQuery', c.epsilonPerQuery, 'maxEpsilonPerQuery');
+    atMost('countNoise.budget.epsilon', c.budget.epsilon, 'maxEpsilonPerPeriod');
+    atLeast('countNoise.budget.periodDays', c.budget.periodDays, 'minPeriodDays');
+  }
 
   const g = terms.aggregate;
   if (g) {

@@ -14,6 +14,7 @@ import { labelLength } from '../../protocols/psi/label-encoding.js';
 import { canonicalJson } from '../encoding/canonical-json.js';
 import { MofangError } from '../errors.js';
 import { type AggregateDraft, AggregateTermsSchema, aggregateSectionIssues } from './aggregate-terms.js';
+import { CountNoiseSchema, countNoiseIssues } from './count-noise.js';
 import { Name, NodeId, PartyRoleSchema, StringEnum, Timestamp } from './terms-types.js';
 
 const OperationSchema = StringEnum(['overlap', 'enrich', 'aggregate']);
@@ -115,6 +116,11 @@ const AgreementTermsSchema = Type.Object(
      * asked); each node's `policy.allowExactCounts` decides whether it proposes or accepts true.
      */
     exactCounts: Type.Optional(Type.Boolean()),
+    /**
+     * The noise and budget of overlap counts (count-noise.ts): required to run an overlap query
+     * unless exactCounts is true; new proposals always carry it then.
+     */
+    countNoise: Type.Optional(CountNoiseSchema),
     /**
      * The floor issues the proposer's operator overrode against the proposer's own policy, signed
      * with the terms so the acceptor reviews them before accepting. Absent: no override.
@@ -326,6 +332,7 @@ function semanticIssues(t: AgreementTerms, now: Date): string[] {
     issues.push(...labelIssues(t));
   }
   issues.push(...aggregateIssues(t));
+  issues.push(...countNoiseIssues(t));
   return issues;
 }
 

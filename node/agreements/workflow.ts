@@ -13,10 +13,11 @@ import type { Db } from '../store/db.js';
 import { getDataset } from '../datasets/store.js';
 import { aggregateColumnIssues } from './aggregate-terms.js';
 import { agreementDeliverer, type AgreementDeliverer, type DeliveryTuning } from './deliverer.js';
-import { draftTerms, labelColumnIssues, otherParty } from './model.js';
-import { deliveryView, enqueueDelivery, getDelivery, type OutboxRow } from './outbox.js';
+import { proposedCountNoise, type CountNoiseProposal } from './count-noise.js';
 import { disclosureOf, type Disclosure } from './disclosure.js';
 import { checkTermsAgainstPolicy, enforcePolicyFloors, policyOverrideEntry, type PolicyFloors } from './floors.js';
+import { draftTerms, labelColumnIssues, otherParty } from './model.js';
+import { deliveryView, enqueueDelivery, getDelivery, type OutboxRow } from './outbox.js';
 import type { PairSummary } from './pair-summary.js';
 import { signTerms } from './signing.js';
 import {
@@ -54,6 +55,11 @@ export interface ProposeInput {
   aggregate?: AggregateProposal;
   /** Release overlap counts without noise; the policy of both nodes must allow it. Default false. */
   exactCounts?: boolean;
+  /**
+   * Noise and budget of overlap counts when they are not exact; what is not named comes from this
+   * node's policy limits (count-noise.ts `proposedCountNoise`).
+   */
+  countNoise?: CountNoiseProposal;
   /** Propose terms below this node's policy floors anyway: audited, and signed into the terms. */
   overridePolicy?: boolean;
 }
@@ -140,6 +146,8 @@ export interface AgreementPorts {
   audit: AuditSink;
   identity: Identity;
   nodeName: string;
+  /** This node's policy floors (config `policy`), checked at propose and at accept. */
+  policy: PolicyFloors;
   now: () => Date;
   logger: Logger;
   /** A handshaken client to a pinned peer (node/peer/connector.ts); the caller closes it. */
@@ -148,8 +156,6 @@ export interface AgreementPorts {
   peerOfAgreement(a: StoredAgreement): { name: string };
   /** The name a peer is pinned under, if it is. */
   peerName(peerNodeId: string): string | undefined;
-  /** This node's policy floors, enforced at propose and at accept. */
-  policy: PolicyFloors;
   /** The other agreements and the privacy spend on the agreement's data pair (node/privacy). */
   pairSummary(a: StoredAgreement): PairSummary;
   /** Retry timing of deliveries; tests shorten it. */
@@ -167,7 +173,7 @@ export interface AgreementWorkflow extends AgreementsApi {
 
 /**
  * @example
- * const agreements = agreementWorkflow({ db, audit, identity, nodeName, now, logger, connect, peerOfAgreement, peerName, pairSummary });
+ * const agreements = agreementWorkflow({ db, audit, identity, nodeName, policy, now, logger, connect, peerOfAgreement, peerName, pairSummary });
  * await agreements.accept(id, { id: 'cli:alice', role: 'admin' });
  */
 export function agreementWorkflow(ports: AgreementPorts): AgreementWorkflow {
@@ -234,9 +240,11 @@ export function agreementWorkflow(ports: AgreementPorts): AgreementWorkflow {
   };
 
   async function proposeAgreement(input: ProposeInput, actor: Actor): Promise<AgreementView> {
+    // Noisy overlap counts unless the operator asks for exact ones; the noise defaults to the policy's limits.
+    const countNoise = input.operations.includes('overlap') && input.exactCounts !== true ? proposedCountNoise(input.countNoise, ports.policy) : undefined;
     // Before connecting: terms this node's policy refuses never reach the peer.
     const overridden = enforcePolicyFloors(
-      input.operations.includes('aggregate') ? input : { ...input, aggregate: undefined },
+      { ...input, aggregate: input.operations.includes('aggregate') ? input.aggregate : undefined, countNoise },
       ports.policy,
       input.overridePolicy === true,
       'propose',
@@ -290,6 +298,7 @@ export function agreementWorkflow(ports: AgreementPorts): AgreementWorkflow {
           ...(input.oprfKeyEpochDays ? { oprfKeyEpochDays: input.oprfKeyEpochDays } : {}),
           ...(aggregate ? { aggregate } : {}),
           ...(input.exactCounts !== undefined ? { exactCounts: input.exactCounts } : {}),
+          ...(countNoise ? { countNoise } : {}),
           ...(overridden.length > 0 ? { proposerPolicyOverride: overridden } : {}),
         },
         now(),

@@ -176,6 +176,27 @@ export const ProposeInput = Type.Object(
     exactCounts: Type.Optional(
       Type.Boolean({ description: "Release overlap counts without noise; refused unless both nodes' policy.allowExactCounts. Default false." }),
     ),
+    countNoise: Type.Optional(
+      Type.Object(
+        {
+          epsilonPerQuery: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10 })),
+          budget: Type.Optional(
+            Type.Object(
+              {
+                epsilon: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000 })),
+                periodDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "Noise and budget of overlap counts when they are not exact; what is not named comes from this node's policy limits (docs/privacy.md, Counts).",
+        },
+      ),
+    ),
     overridePolicy: Type.Optional(
       Type.Boolean({
         description:
@@ -284,6 +305,25 @@ export const QueryRequest = Type.Object(
 );
 
 const Count = Nullable(Type.Integer());
+/** A released overlap count: noisy (with ε, noise scale and 95 % interval) or exact (docs/privacy.md, Counts). */
+const CountRelease = Type.Object(
+  {
+    value: Type.Integer(),
+    exact: Type.Boolean(),
+    epsilon: Type.Optional(Type.Number()),
+    noiseScale: Type.Optional(
+      Type.Object({
+        mechanism: Enum(['discrete-laplace', 'discrete-gaussian'] as const),
+        parameter: Enum(['scale', 'sigma'] as const),
+        value: Type.Number(),
+        standardDeviation: Type.Number(),
+      }),
+    ),
+    margin95: Type.Optional(Type.Integer({ description: 'The ± of "noisy count N (±x at 95 %)".' })),
+    ci95: Type.Optional(Type.Object({ low: Type.Number(), high: Type.Number() })),
+  },
+  { description: 'Overlap runs with a released count: noisy unless the agreement allows exact counts.' },
+);
 export const RunView = Type.Object({
   id: Type.String(),
   agreementId: Type.String(),
@@ -295,6 +335,7 @@ export const RunView = Type.Object({
   localSize: Count,
   peerSize: Count,
   resultCount: Count,
+  count: Type.Optional(CountRelease),
   attribute: Nullable(Type.String()),
   messagesSent: Type.Integer(),
   messagesReceived: Type.Integer(),
@@ -378,6 +419,7 @@ export const JobView = Type.Object({
     Type.Object(
       {
         count: Count,
+        release: Type.Optional(CountRelease),
         attribute: Nullable(Type.String()),
         scores: Type.Optional(Type.String({ description: 'Aggregate and score jobs: the run id of the released joint segment scores (GET /v1/scores/:id).' })),
       },

@@ -140,7 +140,7 @@ describe('agreements show: every term, for review before accepting', () => {
     const base = view().terms.aggregate as Record<string, unknown>;
     const out = text(view({}, { aggregate: { ...base, minGroupSize: 1 } }));
     expect(out).toMatch(
-      /what each side can learn:\n +overlap: +the proposer learns the exact number of records the two datasets have in common; results below minIntersection 100 are withheld/,
+      /what each side can learn:\n +overlap: +the proposer learns a noisy number of records the two datasets have in common \(discrete Laplace at ε 1 per query, ε 10 per 30 days on the data pair\); results below minIntersection 100 are withheld/,
     );
     expect(out).toMatch(
       /aggregate: +the proposer learns, per group of its own records \(at most 8 groups of at least 50 records each\), a noisy count .* of the acceptor's spend, tenure/,
@@ -149,7 +149,7 @@ describe('agreements show: every term, for review before accepting', () => {
     expect(out).toMatch(/warnings:\n/);
     expect(out).toContain('! aggregate.minGroupSize 1 is below the default policy.minGroupSize 10: groups this small are released');
     expect(out).toContain('! maxQueriesPerDay none (no rate limit)');
-    expect(out).toContain('! exactCounts is off, but this version still releases overlap counts exactly');
+    expect(out).toMatch(/count noise: +discrete-laplace, ε 1 per overlap query; budget ε 10 per 30 days on the data pair/);
   });
 });
 

@@ -1,4 +1,5 @@
 /** Human-readable output of the CLI; `--json` prints the same objects as JSON instead. */
+import { describeCount } from '../text/count-wording.js';
 import type { AgreementView, AuditVerifyView, BudgetView, RunView, ScoreSet } from '../api/services.js';
 import type { JobView } from '../jobs/store.js';
 import { MofangError, type ErrorCode } from '../errors.js';
@@ -35,6 +36,7 @@ interface TermsForReview {
   labels?: { column: string; type: string; maxBytes?: number }[];
   oprfKeyEpochDays?: number;
   exactCounts?: boolean;
+  countNoise?: { epsilonPerQuery: number; budget: { epsilon: number; periodDays: number } };
   proposerPolicyOverride?: string[];
   aggregate?: {
     columns: { column: string; min: number; max: number; scale?: number; buckets?: number[] }[];
@@ -91,6 +93,15 @@ export function agreementLines(a: AgreementView): string[] {
     `  labels:           ${t.labels?.length ? t.labels.map((l) => `${txt(l.column)} (${l.type}${l.maxBytes ? `, at most ${l.maxBytes} bytes` : ''})`).join(', ') : 'none (membership only)'}`,
     `  OPRF key epoch:   ${t.oprfKeyEpochDays ? `${t.oprfKeyEpochDays} days` : 'none (a fresh key every run)'}`,
     `  exact counts:     ${t.exactCounts ? 'yes (overlap counts released without noise)' : 'no'}`,
+    ...(t.operations.includes('overlap') && !t.exactCounts
+      ? [
+          `  count noise:      ${
+            t.countNoise
+              ? `discrete-laplace, ε ${t.countNoise.epsilonPerQuery} per overlap query; budget ε ${t.countNoise.budget.epsilon} per ${t.countNoise.budget.periodDays} days on the data pair`
+              : 'none agreed (overlap queries are refused)'
+          }`,
+        ]
+      : []),
   );
   const g = t.aggregate;
   if (g) {
@@ -193,7 +204,8 @@ export function deliveryNotice(a: AgreementView): string | null {
 
 export function printRun(r: RunView): void {
   console.log(`Run ${r.id} — ${r.operation} as ${r.role}: ${r.status}`);
-  if (r.resultCount !== null)
+  if (r.count) console.log(`  result:     ${describeCount(r.count)} customers in common`);
+  else if (r.resultCount !== null)
     console.log(
       `  result:     ${r.resultCount}${r.attribute ? ` matched customers marked ${r.attribute} = true, the rest of the input set false` : ' customers in common'}`,
     );
@@ -212,6 +224,7 @@ export function printVerify(v: AuditVerifyView): void {
 export function printJob(j: JobView): void {
   console.log(`Job ${j.id} — ${j.kind} (${j.agreementIds.join(', ')}): ${j.status}, attempt ${j.attempt}`);
   if (j.result?.scores) console.log(`  result:     joint segment scores of run ${j.result.scores} (mofang scores show ${j.result.scores})`);
+  else if (j.result?.release) console.log(`  result:     ${describeCount(j.result.release)} customers in common`);
   else if (j.result)
     console.log(
       `  result:     ${j.result.count ?? '(not a receiver of the count)'}${j.result.attribute ? `; matched customers marked ${j.result.attribute} = true, the others false` : ''}`,

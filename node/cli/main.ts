@@ -6,6 +6,7 @@
  * Start-up: only commander and small modules load up front; each action imports what it needs
  * (`await import(…)`), so `--version`, `--help` and local reads do not pay for gRPC, HTTP or HE.
  */
+import { describeCount } from '../text/count-wording.js';
 import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import type { Actor, AgreementView } from '../api/services.js';
@@ -199,6 +200,9 @@ agreements
   .option('--min-input-size <n>', 'smallest group a query may name (default 100)')
   .option('--max-groups <n>', 'most groups per query (default 16)')
   .option('--exact-counts', "release overlap counts without noise (both nodes' policy must allow it)")
+  .option('--count-epsilon <ε>', "ε per overlap query of noisy counts (default: this node's policy.maxEpsilonPerQuery)")
+  .option('--count-budget-epsilon <ε>', "ε all queries on the data pair may spend per period (default: this node's policy.maxEpsilonPerPeriod)")
+  .option('--count-period-days <days>', "the budget period of noisy counts (default: this node's policy.minPeriodDays)")
   .option('--override-policy', "propose even if the terms fall below this node's policy floors (audited; the acceptor sees it)")
   .action((o) =>
     withNode(async (node) => {
@@ -222,6 +226,13 @@ agreements
           oprfKeyEpochDays: Number(o.keyEpochDays),
           aggregate: aggregateFromFlags(o),
           ...(o.exactCounts ? { exactCounts: true } : {}),
+          countNoise: {
+            epsilonPerQuery: o.countEpsilon === undefined ? undefined : Number(o.countEpsilon),
+            budget: {
+              epsilon: o.countBudgetEpsilon === undefined ? undefined : Number(o.countBudgetEpsilon),
+              periodDays: o.countPeriodDays === undefined ? undefined : Number(o.countPeriodDays),
+            },
+          },
           overridePolicy: !!o.overridePolicy,
         },
         cliActor(),
@@ -391,7 +402,9 @@ runs
       const list = node.runs.list({ limit: Number(o.limit) });
       if (json()) return printJson(list);
       for (const r of list)
-        console.log(`${r.id}  ${r.operation.padEnd(7)} ${r.role.padEnd(9)} ${r.status.padEnd(9)} result=${r.resultCount ?? '-'}  ${r.startedAt}`);
+        console.log(
+          `${r.id}  ${r.operation.padEnd(7)} ${r.role.padEnd(9)} ${r.status.padEnd(9)} result=${r.count ? describeCount(r.count) : (r.resultCount ?? '-')}  ${r.startedAt}`,
+        );
     }),
   );
 runs

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Actor } from '../api/services.js';
 import { addPeer } from '../config/add-peer.js';
 import { fmtBytes } from '../text/format-units.js';
+import { describeCount } from '../text/count-wording.js';
 import { progressReporter } from '../datasets/progress.js';
 import { MofangError, type ErrorCode } from '../errors.js';
 import { initNode } from '../init.js';
@@ -31,7 +32,9 @@ export interface DemoOptions {
 
 export interface DemoResult {
   expectedOverlap: number;
+  /** The released overlap count: noisy (the agreement does not allow exact counts), with its 95 % interval. */
   overlapCount: number | null;
+  overlapInterval: { low: number; high: number } | null;
   enrichCount: number | null;
   /** Ranked joint segment scores: label, noisy count and mean spend (null when suppressed). */
   scores: { label: string; rank: number | null; count: number | null; meanSpend: number | null }[];
@@ -180,20 +183,23 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const accepted = await telco.agreements.accept(proposed.id, admin);
     print(`  accepted (telco: ${accepted.status}, bank: ${bank.agreements.get(proposed.id).status}); both hold both signatures`);
 
-    step('Overlap query: how many bank customers are telco subscribers? (count only)');
+    step('Overlap query: how many bank customers are telco subscribers? (a noisy count, charged to the privacy budget)');
     const overlap = await bank.jobs.runQuery({ operation: 'overlap', agreementId: proposed.id }, operator);
+    const released = overlap.count ? describeCount(overlap.count) : `${overlap.resultCount}`;
+    const interval = overlap.count?.ci95 ? `, 95 % interval ${overlap.count.ci95.low}…${overlap.count.ci95.high}` : '';
     print(
-      `  overlap = ${overlap.resultCount} (expected ${data.expectedOverlap}); ${overlap.messagesSent + overlap.messagesReceived} messages, ${fmtBytes(overlap.bytesSent)} sent, ${fmtBytes(overlap.bytesReceived)} received`,
+      `  overlap: ${released}${interval} (planted: ${data.expectedOverlap}); ${overlap.messagesSent + overlap.messagesReceived} messages, ${fmtBytes(overlap.bytesSent)} sent, ${fmtBytes(overlap.bytesReceived)} received`,
     );
+
+    const telcoRun = telco.runs.get(overlap.id);
+    const telcoCount = telcoRun.count ? describeCount(telcoRun.count) : `${telcoRun.resultCount}`;
 
     step('Enrich query: which bank customers are telco subscribers? (bank only; stored as a local attribute)');
     const enrich = await bank.jobs.runQuery({ operation: 'enrich', agreementId: proposed.id }, operator);
     print(
       `  ${enrich.resultCount} customers marked ${enrich.attribute} = true, ${bank.datasets.countJointAttribute('customers', enrich.attribute!, 'false')} = false`,
     );
-    print(
-      `  the telco learned: bank set size ${telco.runs.get(enrich.id).peerSize}, membership nothing; overlap count ${telco.runs.get(overlap.id).resultCount} (shared by the agreement)`,
-    );
+    print(`  the telco learned: bank set size ${telco.runs.get(enrich.id).peerSize}, membership nothing; overlap: ${telcoCount} (shared by the agreement)`);
 
     step('Insight: the bank saves two candidate segments of its own customers (rules compiled to SQL)');
     for (const [name, op] of [
@@ -287,7 +293,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       );
     }
     step(`Done. Node directories are in ${opts.dir}; try: bin/mofang --config ${join(opts.dir, 'bank', 'mofang.yaml')} audit verify`);
-    return { expectedOverlap: data.expectedOverlap, overlapCount: overlap.resultCount, enrichCount: enrich.resultCount, scores, auditOk };
+    return {
+      expectedOverlap: data.expectedOverlap,
+      overlapCount: overlap.resultCount,
+      overlapInterval: overlap.count?.ci95 ?? null,
+      enrichCount: enrich.resultCount,
+      scores,
+      auditOk,
+    };
   } finally {
     for (const r of running) await r.stop();
     bank.close();

@@ -85,7 +85,7 @@ export function jobExecutor(ports: JobExecutorPorts): JobExecutor {
     }
     if (job.kind !== 'intersect') {
       const run = await runOne(job, ctx, job.agreementIds[0], job.kind);
-      return { count: run.resultCount, attribute: run.attribute };
+      return { count: run.resultCount, attribute: run.attribute, ...(run.count ? { release: run.count } : {}) };
     }
     const agreements = job.agreementIds.map((id) => ports.agreement(id));
     const datasets = new Set(agreements.map((a) => a.terms.parties[a.localParty].dataset));

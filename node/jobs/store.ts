@@ -1,6 +1,7 @@
 /** The jobs table: create, claim with a lease, report progress, finish, cancel. */
 import { randomUUID } from 'node:crypto';
 import { MofangError } from '../errors.js';
+import type { CountView } from '../session/count-release.js';
 import { requestJobRunsCancel, runIdsOfJobs } from '../session/runs.js';
 import type { Db } from '../store/db.js';
 
@@ -10,6 +11,8 @@ export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancell
 export interface JobResult {
   /** The released count, or null where this node receives no count. */
   count: number | null;
+  /** Overlap: how the count was released (noisy with its interval, or exact). */
+  release?: CountView;
   /** For enrich and intersect: the local attribute the matched records were marked with. */
   attribute: string | null;
   /** For aggregate and score: the run id of the joint segment scores it released (GET /v1/scores/:id). */

@@ -44,7 +44,7 @@ export function budgetView(db: Db, agreement: StoredAgreement, now: Date): Budge
 export function pairSummary(db: Db, agreement: StoredAgreement, now: Date): PairSummary {
   const pair = dataPair(agreement);
   const others = agreementsOnPair(db, pair).filter((a) => a.id !== agreement.id);
-  if (!agreement.terms.aggregate) return { pair, others, budget: null };
+  if (!agreement.terms.aggregate && !agreement.terms.countNoise) return { pair, others, budget: null };
   const s = budgetState(db, agreement, now);
   return { pair, others, budget: { periodStart: s.periodStart, periodEnd: s.periodEnd, spent: lossView(s.spent), total: lossView(s.total) } };
 }

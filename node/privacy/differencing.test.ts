@@ -84,7 +84,7 @@ describe('differencing guard on matched sets (minGroupSize 20)', () => {
     const db = openNodeDatabase(':memory:');
     release(db, 'run-1', [known('north', range(0, 600), range(0, 500))]);
     expect(check(db, [known('north+1', range(0, 601), range(0, 501))])).toBe(
-      `QUERY_TOO_SIMILAR: group 1 ('north+1') differs from group 'north' released by run run-1 on this data pair since 2026-01-07T00:00:00.000Z by fewer than the agreement's minGroupSize of 20 matched records, or may; the difference of the results could single out those records`,
+      `QUERY_TOO_SIMILAR: group 1 ('north+1') differs from group 'north' released by run run-1 on this data pair since 2026-01-07T00:00:00.000Z by fewer than 20 matched records (the agreement's minGroupSize, or the default), or may; the difference of the results could single out those records`,
     );
     expect(check(db, [known('north-19', range(19, 600), range(19, 500))])).toMatch(/^QUERY_TOO_SIMILAR/);
     expect(check(db, [known('north again', range(0, 600), range(0, 500))])).toBe('allowed');

@@ -20,11 +20,11 @@
  *
  * What this does not cover is written in docs/privacy.md ("Differencing guard").
  */
-import { aggregateTermsOf } from '../agreements/aggregate-policy.js';
+import { DEFAULT_POLICY } from '../agreements/floors.js';
 import type { StoredAgreement } from '../agreements/store.js';
 import { MofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
-import { budgetPeriod } from './ledger.js';
+import { guardPeriod } from './ledger.js';
 import { PAIR_WHERE, dataPair, pairParams } from './pair.js';
 import { decodeSet, differenceSize, encodeSet, intersectionSize, symmetricDifference, unionOf } from './set-codec.js';
 
@@ -106,17 +106,25 @@ function chainUnion(target: Known, pool: readonly Known[], k: number, forced?: K
 }
 
 /**
+ * How far apart (in matched records) two releases on the pair must be: the aggregate section's
+ * minGroupSize; for terms without one (overlap, enrich) the policy floors' default minGroupSize.
+ */
+function guardDistance(agreement: StoredAgreement): number {
+  return agreement.terms.aggregate?.minGroupSize ?? DEFAULT_POLICY.minGroupSize;
+}
+
+/**
  * Throws QUERY_TOO_SIMILAR naming the group and what it is too close to (an earlier run's group,
  * another group of this query, or a union of such) — by label and run id, never by record.
  *
  * @example checkDifferencing(db, agreement, groups, new Date())
  */
 export function checkDifferencing(db: Db, agreement: StoredAgreement, groups: readonly GuardedGroup[], now: Date): void {
-  const { minGroupSize: k } = aggregateTermsOf(agreement);
+  const k = guardDistance(agreement);
   const refuse = (g: number, other: string) =>
     new MofangError(
       'QUERY_TOO_SIMILAR',
-      `group ${g + 1} ('${groups[g].label}') differs from ${other} by fewer than the agreement's minGroupSize of ${k} matched records, or may; the difference of the results could single out those records`,
+      `group ${g + 1} ('${groups[g].label}') differs from ${other} by fewer than ${k} matched records (the agreement's minGroupSize, or the default), or may; the difference of the results could single out those records`,
       { group: g, minimum: k },
     );
   const pool: Known[] = releasedOnPair(db, agreement, now);
@@ -140,7 +148,7 @@ export function checkDifferencing(db: Db, agreement: StoredAgreement, groups: re
 }
 
 function releasedOnPair(db: Db, agreement: StoredAgreement, now: Date): Known[] {
-  const period = budgetPeriod(agreement, now);
+  const period = guardPeriod(agreement, now);
   const rows = db
     .prepare(
       `SELECT run_id, agreement_id, label, members, matched, matched_count FROM released_groups
@@ -170,7 +178,7 @@ export function recordReleasedGroups(
   groups: readonly (GuardedGroup & { index: number })[],
   now: Date,
 ): void {
-  const period = budgetPeriod(agreement, now).index;
+  const period = guardPeriod(agreement, now).index;
   const insert = db.prepare(
     `INSERT OR REPLACE INTO released_groups (agreement_id, period, run_id, group_index, label, size, members, matched, matched_count, created_at,
        peer_node_id, local_dataset, peer_dataset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -1,6 +1,6 @@
 /**
  * The privacy-budget ledger of one node, kept per data pair (pair.ts): every agreement with an
- * aggregate section spends from the budget of its pair — the peer, our dataset, their dataset —
+ * aggregate or a countNoise section (noisy overlap counts) spends from the budget of its pair — the peer, our dataset, their dataset —
  * so a second agreement over the same two datasets starts with what the first has spent.
  *
  * Periods are fixed UTC windows of the agreement's `budget.periodDays` days counted from the Unix
@@ -18,6 +18,8 @@
  */
 import { type PrivacyLoss, budgetPolicy, checkSpend, formatScaled, periodOf, privacyLoss, DELTA_DIGITS, EPSILON_DIGITS } from '../../protocols/dp/index.js';
 import { aggregateTermsOf } from '../agreements/aggregate-policy.js';
+import type { AggregateTerms } from '../agreements/aggregate-terms.js';
+import { DEFAULT_POLICY } from '../agreements/floors.js';
 import type { AuditSink, StoredAgreement } from '../agreements/store.js';
 import { MofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
@@ -48,17 +50,52 @@ export interface Reservation {
   /** Who asked (for the audit entry). */
   actor: string;
   now: Date;
+  /** Which section's ε and budget the run spends; default aggregate. */
+  operation?: SpendingOperation;
+}
+
+/** The run kinds that spend budget: aggregate queries, and overlap queries with noisy counts. */
+export type SpendingOperation = 'overlap' | 'aggregate';
+
+/** What the ledger reads of a terms section: ε (and δ) per query and the period's budget. */
+type SpendTerms = Pick<AggregateTerms, 'epsilonPerQuery' | 'deltaPerQuery' | 'budget'>;
+
+/**
+ * The section a run of `operation` spends under: `countNoise` for overlap, `aggregate` for
+ * aggregate; without an operation (views of the pair's budget) the aggregate section, else the
+ * countNoise one. OPERATION_NOT_ALLOWED when the terms have no such section.
+ */
+export function spendTerms(agreement: StoredAgreement, operation?: SpendingOperation): SpendTerms {
+  const { aggregate, countNoise } = agreement.terms;
+  if (operation === 'overlap' || (operation === undefined && !aggregate && countNoise)) {
+    if (!countNoise)
+      throw new MofangError(
+        'OPERATION_NOT_ALLOWED',
+        `agreement ${agreement.id}: its terms agree no noise for overlap counts (no countNoise section) and do not allow exact counts; propose a new agreement`,
+      );
+    return countNoise;
+  }
+  return aggregateTermsOf(agreement);
 }
 
 /** The agreement's per-query loss (ε, δ) in exact units. */
-export function perQueryLoss(agreement: StoredAgreement): PrivacyLoss {
-  const section = aggregateTermsOf(agreement);
+export function perQueryLoss(agreement: StoredAgreement, operation?: SpendingOperation): PrivacyLoss {
+  const section = spendTerms(agreement, operation);
   return privacyLoss(section.epsilonPerQuery, section.deltaPerQuery ?? 0);
 }
 
+/**
+ * The window the differencing guard remembers released groups for: the budget period, or — for
+ * terms without a budget (enrich, exact counts) — the policy floors' default minimum period.
+ */
+export function guardPeriod(agreement: StoredAgreement, now: Date): { index: number; start: string; end: string } {
+  const { aggregate, countNoise } = agreement.terms;
+  return aggregate || countNoise ? budgetPeriod(agreement, now) : periodOf({ periodDays: DEFAULT_POLICY.minPeriodDays }, PERIOD_ORIGIN, now);
+}
+
 /** The budget period containing `now`: a window of the agreement's periodDays from the epoch. */
-export function budgetPeriod(agreement: StoredAgreement, now: Date): { index: number; start: string; end: string } {
-  return periodOf(aggregateTermsOf(agreement).budget, PERIOD_ORIGIN, now);
+function budgetPeriod(agreement: StoredAgreement, now: Date, operation?: SpendingOperation): { index: number; start: string; end: string } {
+  return periodOf(spendTerms(agreement, operation).budget, PERIOD_ORIGIN, now);
 }
 
 /**
@@ -66,9 +103,9 @@ export function budgetPeriod(agreement: StoredAgreement, now: Date): { index: nu
  *
  * @example budgetState(db, agreement, new Date()).spent.epsilonMicro
  */
-export function budgetState(db: Db, agreement: StoredAgreement, now: Date): BudgetState {
-  const policy = budgetPolicy(aggregateTermsOf(agreement).budget);
-  const period = budgetPeriod(agreement, now);
+export function budgetState(db: Db, agreement: StoredAgreement, now: Date, operation?: SpendingOperation): BudgetState {
+  const policy = budgetPolicy(spendTerms(agreement, operation).budget);
+  const period = budgetPeriod(agreement, now, operation);
   const pair = dataPair(agreement);
   const row = db
     .prepare(
@@ -98,11 +135,11 @@ export function budgetState(db: Db, agreement: StoredAgreement, now: Date): Budg
  * @example reserveBudget(db, audit, { agreement, runId, role: 'querier', actor, now })
  */
 export function reserveBudget(db: Db, audit: AuditSink, r: Reservation): BudgetState {
-  const policy = budgetPolicy(aggregateTermsOf(r.agreement).budget);
-  const request = perQueryLoss(r.agreement);
+  const policy = budgetPolicy(spendTerms(r.agreement, r.operation).budget);
+  const request = perQueryLoss(r.agreement, r.operation);
   const outcome = db
     .transaction(() => {
-      const state = budgetState(db, r.agreement, r.now);
+      const state = budgetState(db, r.agreement, r.now, r.operation);
       if (db.prepare('SELECT 1 FROM privacy_spends WHERE run_id = ?').get(r.runId)) return { state, check: null };
       const check = checkSpend(policy, state.spent, request);
       if (!check.ok) return { state, check };

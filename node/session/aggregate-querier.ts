@@ -16,13 +16,11 @@ import { createAggregator, decodeResultValues, maskCount, unblind, type Aggregat
 import { aggregateTermsOf, checkAggregateColumnsAllowed, checkAggregateGroups } from '../agreements/aggregate-policy.js';
 import type { AggregateColumn, AggregateTerms } from '../agreements/aggregate-terms.js';
 import { oprfKeyEpochForRun } from '../agreements/model.js';
-import { idNormsForRows } from '../datasets/store.js';
 import { MofangError } from '../errors.js';
 import { saveScoreSet, type GroupRelease, type ScoreSet } from '../scores/joint-scores.js';
 import type { AggregateRequestMsg, RunAccept, RunFrame } from '../wire/messages.js';
-import { checkDifferencing, recordReleasedGroups, type GuardedGroup } from '../privacy/differencing.js';
+import { recordReleasedGroups, type GuardedGroup } from '../privacy/differencing.js';
 import { lossView, perQueryLoss, refundReservation, reserveBudget } from '../privacy/ledger.js';
-import { fingerprints } from '../privacy/set-codec.js';
 import { asPeerError } from './aggregate-errors.js';
 import { aggregateSetup, planHash, type AggregateSetup } from './aggregate-plan.js';
 import { querierPsi, union } from './aggregate-psi.js';
@@ -40,7 +38,7 @@ import { phaseClock } from './phases.js';
 import { admitAgreement, requireInputMinimum, startRun, type AdmittedAgreement } from './run-admission.js';
 import { querierGenerationTag } from './querier-generation.js';
 import { closeQuerierRun, failQuerierRun, runState, type Released, type RunState } from './run-close.js';
-import { releaseVerdict, type Matched } from './release-gate.js';
+import { guardFingerprints, guardMatchedSets, releaseVerdict, type Matched } from './release-gate.js';
 
 export interface AggregateQuery {
   agreementId: string;
@@ -148,7 +146,7 @@ async function admit(env: SessionEnv, link: Link, run: RunState, q: AggregateQue
   requireInputMinimum(all.length, terms, 'the groups hold fewer records than');
 
   // The differencing guard compares matched sets, known after the PSI step (checked at release).
-  const inputs = groups.map((g) => fingerprints(env.guardKey(), idNormsForRows(env.db, dataset, g.rows)));
+  const inputs = groups.map((g) => guardFingerprints(env, dataset, g.rows));
 
   const runId = randomUUID();
   startRun(env, link, run, {
@@ -268,7 +266,12 @@ async function release(env: SessionEnv, link: Link, a: Admitted, x: Exchanged, m
   const refused = releaseVerdict(matched);
   if (refused) throw refused;
   const { agreement, section } = a;
-  guardMatchedSets(env, a, matched);
+  try {
+    a.guarded = guardMatchedSets(env, { dataset: a.dataset, ownRows: a.own.rows, inputs: a.inputs, now: a.now }, matched);
+  } catch (err) {
+    a.guardRefused = true;
+    throw err;
+  }
   const { setup } = x;
   const counts = matched.groups.map((g) => g.count);
   // Drawn now, not when the reply arrives: the sampler's time must not depend on it.
@@ -331,40 +334,6 @@ async function release(env: SessionEnv, link: Link, a: Admitted, x: Exchanged, m
       return stored;
     },
   };
-}
-
-/**
- * The differencing guard on the matched sets, before anything is spent or released: groups below
- * minIntersection are withheld anyway (releaseGroups), every other one must differ enough from
- * what the pair released before.
- */
-function guardMatchedSets(env: SessionEnv, a: Admitted, matched: Matched): void {
-  a.guarded = matched.groups.map((g, i) => ({
-    label: g.label,
-    input: a.inputs[i],
-    matched: g.ownIndices
-      ? fingerprints(
-          env.guardKey(),
-          idNormsForRows(
-            env.db,
-            a.dataset,
-            Array.from(g.ownIndices, (p) => a.own.rows[p]),
-          ),
-        )
-      : null,
-    count: g.count,
-  }));
-  try {
-    checkDifferencing(
-      env.db,
-      a.agreement,
-      a.guarded.filter((g) => g.count >= a.terms.minIntersection),
-      a.now,
-    );
-  } catch (err) {
-    a.guardRefused = true;
-    throw err;
-  }
 }
 
 /** The HE step: fold the value holder's ciphertexts under our masks, send the blinded result, unblind its noisy reply. */

@@ -17,10 +17,14 @@ export interface SessionEnv {
   identity: Identity;
   audit: AuditLog;
   limits: NodeConfig['limits'];
+  /**
+   * This node's policy now: a run of exact-count terms is refused once it disallows them
+   * (`allowExactCounts`); as responder, re-imports per data pair and 24 hours beyond
+   * `maxQuerierReimportsPerDay` are refused.
+   */
+  policy: Pick<NodeConfig['policy'], 'allowExactCounts' | 'maxQuerierReimportsPerDay'>;
   /** The key of the differencing guard's fingerprints (node/privacy/guard-key.ts), read on first use. */
   guardKey: () => Buffer;
-  /** `maxQuerierReimportsPerDay`: as responder, re-imports per data pair and 24 hours before runs are refused. */
-  policy: Pick<NodeConfig['policy'], 'maxQuerierReimportsPerDay'>;
   /** Where a responder reports suspected probing (the node's metrics: `mofang_probing_suspected_total`). */
   metrics: { probingSuspected(peerName: string): void };
   /** The counter-party, authenticated by mutual TLS before the session starts. */

@@ -39,7 +39,11 @@ import { psiProgress, type PsiProgress } from './psi-progress.js';
 import { admitAgreement, requireInputMinimum, startRun, type AdmittedAgreement } from './run-admission.js';
 import { querierGenerationTag } from './querier-generation.js';
 import { closeQuerierRun, failQuerierRun, runState, type Released, type RunState } from './run-close.js';
-import { releaseVerdict, type Matched } from './release-gate.js';
+import { guardFingerprints, guardMatchedSets, releaseVerdict, type Matched } from './release-gate.js';
+import { countMode, describeCountMode, releaseCount, type CountMode } from './count-release.js';
+import { recordReleasedGroups, type GuardedGroup } from '../privacy/differencing.js';
+import { refundReservation, reserveBudget } from '../privacy/ledger.js';
+import { secureNoise } from './aggregate-release.js';
 
 export interface QueryRequest {
   agreementId: string;
@@ -61,7 +65,10 @@ export async function runQuerier(env: SessionEnv, link: Link, req: QueryRequest)
     await closeQuerierRun(env, link, run, released);
     return getRun(env.db, q.runId);
   } catch (err) {
-    throw await failQuerierRun(env, link, run, err);
+    throw await failQuerierRun(env, link, run, err, (e) => {
+      // Stopped before the responder accepted (nothing of its data was exchanged): nothing was spent.
+      if (!q.accepted) refundReservation(env.db, env.audit, q.runId, req.actor, `the run stopped before ${env.peer.name} accepted it: ${e.code}`);
+    });
   }
 }
 
@@ -77,6 +84,13 @@ interface Query extends AdmittedAgreement {
   send: (frame: RunFrame) => Promise<void>;
   checkCancelled: () => void;
   progress: PsiProgress;
+  now: Date;
+  /** Overlap: how the count is released (noisy, charged to the pair's budget, or exact); null for enrich. */
+  counts: CountMode | null;
+  /** The keyed fingerprints of our input set: what the differencing guard compares, never identifiers. */
+  input: Float64Array;
+  /** The responder accepted: its data is in play, a reservation is no longer refunded on failure. */
+  accepted: boolean;
 }
 
 function admit(env: SessionEnv, link: Link, run: RunState, req: QueryRequest): Query {
@@ -88,8 +102,20 @@ function admit(env: SessionEnv, link: Link, run: RunState, req: QueryRequest): Q
   const own = ownSet(env.db, env.group, dataset);
   const n = own.rows.length;
   requireInputMinimum(n, terms, `dataset ${dataset} has fewer records than`);
+  const counts = req.operation === 'overlap' ? countMode(agreement, env.policy) : null;
+  const input = guardFingerprints(env, dataset, own.rows);
   const runId = randomUUID();
-  startRun(env, link, run, { id: runId, jobId: req.job?.jobId, dataset, localSize: n, details: {} });
+  startRun(env, link, run, {
+    id: runId,
+    jobId: req.job?.jobId,
+    dataset,
+    localSize: n,
+    details: counts ? describeCountMode(counts) : {},
+    // Noisy overlap counts spend the pair's budget, reserved before anything is sent.
+    ...(counts && !counts.exact
+      ? { reserve: () => reserveBudget(env.db, env.audit, { agreement, runId, role: 'querier', actor: req.actor, now, operation: 'overlap' }) }
+      : {}),
+  });
   const transcript = new Transcript();
   return {
     ...admitted,
@@ -103,6 +129,10 @@ function admit(env: SessionEnv, link: Link, run: RunState, req: QueryRequest): Q
     send: transcribedSend(link, transcript, 'querier'),
     checkCancelled: querierCancelCheck(req.job),
     progress: psiProgress(req.job, n),
+    now,
+    counts,
+    input,
+    accepted: false,
   };
 }
 
@@ -142,6 +172,7 @@ async function exchange(env: SessionEnv, link: Link, q: Query): Promise<Exchange
     onProgress: progress.peer,
   });
   q.run.peerSize = m;
+  q.accepted = true;
   progress.accepted(m);
 
   const receiver = createAsyncReceiver({ group: env.group, multiply: env.multiply });
@@ -212,17 +243,31 @@ function match(q: Query, x: Exchanged): Matched & { pairs: MatchPairs | null } {
 }
 
 /**
- * The gate on the matched result, then `finish` (released or withheld, and the count if the
- * responder receives it); enrich opens and stores the labels only after that.
+ * The gate on the matched result (the agreement's minimum, then the differencing guard against
+ * what the data pair released before), the count as released (noisy unless the terms and policy
+ * allow exact), then `finish` (released or withheld, and the released count if the responder
+ * receives it); enrich opens and stores the labels only after that.
  */
 async function release(env: SessionEnv, link: Link, q: Query, x: Exchanged, matched: ReturnType<typeof match>): Promise<Released> {
   const { agreement, terms, columns } = q;
   const count = matched.groups[0].count;
   let withheld = releaseVerdict(matched);
+  let guarded: GuardedGroup[] = [];
+  if (!withheld) {
+    try {
+      guarded = guardMatchedSets(env, { dataset: q.dataset, ownRows: q.own.rows, inputs: [q.input], now: q.now }, matched);
+    } catch (err) {
+      withheld = asMofangError(err);
+      // Refused before anything was released: this node spent nothing.
+      refundReservation(env.db, env.audit, q.runId, q.run.actor, `the differencing guard refused the query before anything was released: ${withheld.code}`);
+    }
+  }
   q.checkCancelled();
+  // Drawn whether or not it is released: the sampler's time must not depend on the outcome.
+  const released = q.counts ? releaseCount(count, q.counts, Math.min(q.own.rows.length, x.m), env.noise ?? secureNoise) : null;
   const responderReceives = q.operation === 'overlap' && terms.outputs.overlap.includes(agreement.localParty === 'proposer' ? 'acceptor' : 'proposer');
   const transcriptHash = q.transcript.digest();
-  await link.send({ frame: 'finish', finish: { released: !withheld, count: responderReceives && !withheld ? count : 0, transcriptHash } });
+  await link.send({ frame: 'finish', finish: { released: !withheld, count: responderReceives && !withheld && released ? released.value : 0, transcriptHash } });
 
   const attribute = q.operation === 'enrich' ? terms.enrichAttribute! : null;
   const { pairs } = matched;
@@ -254,18 +299,34 @@ async function release(env: SessionEnv, link: Link, q: Query, x: Exchanged, matc
       }
     }
   }
+  // Enrich releases membership, not a count: its result count stays the exact number it wrote.
+  const resultCount = withheld ? null : released ? released.value : count;
   return {
     transcriptHash,
     withheld,
-    resultCount: withheld ? null : count,
+    resultCount,
     attribute: withheld ? null : attribute,
     details: {
       released: !withheld,
-      resultCount: withheld ? null : count,
+      resultCount,
+      ...(released && !withheld ? { count: released } : {}),
       attribute: withheld ? null : attribute,
       labels: columns.map((c) => c.column),
       keyEpoch: x.accept.keyEpoch,
     },
+    // What the guard checked, remembered for later runs on the pair once the release is stored.
+    ...(withheld
+      ? {}
+      : {
+          commit: () =>
+            recordReleasedGroups(
+              env.db,
+              agreement,
+              q.runId,
+              guarded.map((g, index) => ({ index, ...g })),
+              q.now,
+            ),
+        }),
   };
 }
 

@@ -40,6 +40,8 @@ import { Transcript } from './transcript.js';
 import { runAggregateResponder } from './aggregate-responder.js';
 import { admitAgreement, requireInputMinimum, startRun, type AdmittedAgreement } from './run-admission.js';
 import { readQuerierGeneration } from './querier-generation.js';
+import { countMode, countView, describeCountMode, type CountMode } from './count-release.js';
+import { reserveBudget } from '../privacy/ledger.js';
 import { closeResponderRun, failResponderRun, receiveFinish, runState, type Released, type RunState } from './run-close.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -68,6 +70,8 @@ interface Response extends AdmittedAgreement {
   run: RunState;
   runId: string;
   operation: 'overlap' | 'enrich';
+  /** Overlap: how the count is released; null for enrich. */
+  counts: CountMode | null;
   /** The querier's set size. */
   n: number;
   own: OwnSetInfo;
@@ -113,18 +117,25 @@ function admit(env: SessionEnv, link: Link, run: RunState, start: RunStart, tran
   // A cached epoch key only where the querier may learn membership anyway (docs/protocol-psi.md).
   const keyEpoch = wireEpoch(oprfKeyEpochForRun(terms, operation, otherParty(agreement.localParty), now));
   run.peerSize = n;
+  // Our own policy and ledger decide too: exact counts only while our policy allows them, noisy
+  // ones charged to our ledger of the pair (a refusal is the answer the querier gets).
+  const counts = operation === 'overlap' ? countMode(agreement, env.policy) : null;
   startRun(env, link, run, {
     id: start.runId,
     dataset,
     localSize: own.size,
-    details: { peerSize: n, keyEpoch, labels: columns.map((c) => c.column) },
+    details: { peerSize: n, keyEpoch, labels: columns.map((c) => c.column), ...(counts ? describeCountMode(counts) : {}) },
     querier: { agreement, size: n, generation: readQuerierGeneration(start.querierGeneration) },
+    ...(counts && !counts.exact
+      ? { reserve: () => reserveBudget(env.db, env.audit, { agreement, runId: start.runId, role: 'responder', actor: run.actor, now, operation: 'overlap' }) }
+      : {}),
   });
   return {
     ...admitted,
     run,
     runId: start.runId,
     operation,
+    counts,
     n,
     own,
     columns,
@@ -218,7 +229,10 @@ async function release(env: SessionEnv, link: Link, r: Response, evaluated: Eval
   let resultCount: number | null = null;
   let withheld: MofangError | null = null;
   if (!finish.released) {
-    withheld = new MofangError('RESULT_BELOW_MINIMUM', `the querier withheld the result: it is below the agreement's minimum of ${terms.minIntersection}`);
+    withheld = new MofangError(
+      'RESULT_BELOW_MINIMUM',
+      `the querier withheld the result: it is below the agreement's minimum of ${terms.minIntersection}, or its differencing guard refused the query`,
+    );
   } else if (weReceive) {
     requireField(
       Number.isSafeInteger(finish.count) && finish.count >= 0 && finish.count <= Math.min(n, m),
@@ -226,16 +240,25 @@ async function release(env: SessionEnv, link: Link, r: Response, evaluated: Eval
       `must be an integer from 0 to ${Math.min(n, m)}`,
     );
     try {
-      checkResultReleasable(agreement, finish.count);
+      // A noisy count may fall below the minimum: the querier decided on the exact one.
+      if (r.counts?.exact !== false) checkResultReleasable(agreement, finish.count);
       resultCount = finish.count;
     } catch (err) {
       withheld = asMofangError(err);
     }
   }
+  const count = resultCount !== null && r.counts ? countView(resultCount, r.counts, Math.min(n, m)) : null;
   return {
     transcriptHash,
     withheld,
     resultCount,
-    details: { released: !withheld, resultCount, keyEpoch: r.keyEpoch, fyCached: evaluated.cached, labels: r.columns.map((c) => c.column) },
+    details: {
+      released: !withheld,
+      resultCount,
+      ...(count ? { count } : {}),
+      keyEpoch: r.keyEpoch,
+      fyCached: evaluated.cached,
+      labels: r.columns.map((c) => c.column),
+    },
   };
 }

@@ -9,7 +9,11 @@
  */
 import { checkResultReleasable } from '../agreements/policy.js';
 import type { StoredAgreement } from '../agreements/store.js';
+import { idNormsForRows } from '../datasets/store.js';
 import { asMofangError, type MofangError } from '../errors.js';
+import { checkDifferencing, type GuardedGroup } from '../privacy/differencing.js';
+import { fingerprints } from '../privacy/set-codec.js';
+import type { SessionEnv } from './env.js';
 import type { NewRun } from './runs.js';
 
 interface MatchedGroup {
@@ -46,4 +50,50 @@ export function releaseVerdict(matched: Matched): MofangError | null {
   } catch (err) {
     return asMofangError(err);
   }
+}
+
+/**
+ * The keyed fingerprints of some of our dataset's records (never the identifiers): what the
+ * differencing guard stores and compares.
+ *
+ * @example const input = guardFingerprints(env, dataset, group.rows);
+ */
+export function guardFingerprints(env: SessionEnv, dataset: string, rows: ArrayLike<number>): Float64Array {
+  return fingerprints(env.guardKey(), idNormsForRows(env.db, dataset, rows));
+}
+
+/**
+ * The differencing guard on every count-releasing run (overlap, enrich, aggregate), after the PSI
+ * step and before anything is released or spent: each group's matched set (its fingerprints where
+ * this node learnt which records matched, else its input set and exact count) against what the
+ * data pair released before. Groups below minIntersection are withheld anyway and not compared.
+ * Returns what was checked, for `recordReleasedGroups` once the run released it; throws
+ * QUERY_TOO_SIMILAR.
+ *
+ * @example const guarded = guardMatchedSets(env, { dataset, ownRows: own.rows, inputs, now }, matched);
+ */
+export function guardMatchedSets(
+  env: SessionEnv,
+  o: { dataset: string; ownRows: ArrayLike<number>; inputs: readonly Float64Array[]; now: Date },
+  matched: Matched,
+): GuardedGroup[] {
+  const guarded = matched.groups.map((g, i) => ({
+    label: g.label,
+    input: o.inputs[i],
+    matched: g.ownIndices
+      ? guardFingerprints(
+          env,
+          o.dataset,
+          Array.from(g.ownIndices, (p) => o.ownRows[p]),
+        )
+      : null,
+    count: g.count,
+  }));
+  checkDifferencing(
+    env.db,
+    matched.agreement,
+    guarded.filter((g) => g.count >= matched.agreement.terms.minIntersection),
+    o.now,
+  );
+  return guarded;
 }

@@ -1,7 +1,9 @@
 /** The runs table: one row per joint query on each party, from start to its final state. */
 import { checkDailyQueryLimit } from '../agreements/policy.js';
-import type { StoredAgreement } from '../agreements/store.js';
+import type { AgreementTerms } from '../agreements/model.js';
+import { getAgreement, type StoredAgreement } from '../agreements/store.js';
 import { MofangError } from '../errors.js';
+import { storedCountView, type CountView } from './count-release.js';
 import { agreementsOnPair, dataPair } from '../privacy/pair.js';
 import type { Db } from '../store/db.js';
 import type { LinkStats } from './link.js';
@@ -19,6 +21,8 @@ export interface RunView {
   peerSize: number | null;
   /** The released count, or null when this node is not an output receiver or it was withheld. */
   resultCount: number | null;
+  /** Overlap runs with a released count: whether it is noisy, its noise and 95 % interval (count-release.ts). */
+  count?: CountView;
   /** For enrich: the local attribute the matches were written to. */
   attribute: string | null;
   messagesSent: number;
@@ -170,7 +174,29 @@ interface RunRow {
   finished_at: string | null;
 }
 
-function toView(r: RunRow): RunView {
+type TermsOf = (agreementId: string) => AgreementTerms | null;
+
+/** The terms of the runs' agreements, each read once: an overlap count's noise follows from them. */
+function termsReader(db: Db): TermsOf {
+  const cache = new Map<string, AgreementTerms | null>();
+  return (id) => {
+    if (!cache.has(id)) {
+      try {
+        cache.set(id, getAgreement(db, id).terms);
+      } catch {
+        // A run refused before its agreement was known here names no stored agreement.
+        cache.set(id, null);
+      }
+    }
+    return cache.get(id)!;
+  };
+}
+
+function toView(r: RunRow, termsOf: TermsOf): RunView {
+  const count =
+    r.operation === 'overlap' && r.result_count !== null
+      ? storedCountView(r.result_count, termsOf(r.agreement_id), Math.min(r.local_size ?? Infinity, r.peer_size ?? Infinity))
+      : undefined;
   return {
     id: r.id,
     agreementId: r.agreement_id,
@@ -182,6 +208,7 @@ function toView(r: RunRow): RunView {
     localSize: r.local_size,
     peerSize: r.peer_size,
     resultCount: r.result_count,
+    ...(count ? { count } : {}),
     attribute: r.attribute,
     messagesSent: r.messages_sent,
     messagesReceived: r.messages_received,
@@ -198,11 +225,12 @@ function toView(r: RunRow): RunView {
 export function getRun(db: Db, id: string): RunView {
   const row = db.prepare('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
   if (!row) throw new MofangError('RUN_NOT_FOUND', `no run with id ${id}`);
-  return toView(row);
+  return toView(row, termsReader(db));
 }
 
 export function listRuns(db: Db, limit = 100): RunView[] {
-  return (db.prepare('SELECT * FROM runs ORDER BY started_at DESC LIMIT ?').all(limit) as RunRow[]).map(toView);
+  const termsOf = termsReader(db);
+  return (db.prepare('SELECT * FROM runs ORDER BY started_at DESC LIMIT ?').all(limit) as RunRow[]).map((r) => toView(r, termsOf));
 }
 
 /**

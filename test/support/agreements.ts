@@ -79,7 +79,7 @@ export function makeTestNode(name: string, now?: () => Date): TestNode {
 
 /** Overlap + enrich terms between two node ids; `over` replaces top-level fields. */
 export function sampleDraft(proposerId: string, acceptorId: string, over: Partial<TermsDraft> = {}): TermsDraft {
-  return {
+  const draft: TermsDraft = {
     title: 'Bank × Telco active subscribers',
     expiresAt: '2026-07-01T00:00:00.000Z',
     parties: {
@@ -93,23 +93,33 @@ export function sampleDraft(proposerId: string, acceptorId: string, over: Partia
     idKind: 'phone',
     ...over,
   };
+  return withCountNoise(draft, over);
+}
+
+/** Noisy overlap counts, as a proposal gets by default (count-noise.ts), unless counts are exact or `over` names them. */
+function withCountNoise(draft: TermsDraft, over: Partial<TermsDraft>): TermsDraft {
+  const noisy = draft.operations.includes('overlap') && draft.exactCounts !== true && !('countNoise' in over);
+  return noisy ? { ...draft, countNoise: { epsilonPerQuery: 1, budget: { epsilon: 10, periodDays: 30 } } } : draft;
 }
 
 /** Like `sampleDraft`, with the telco delivering three label columns to the bank with enrich. */
 export function sampleLabelledDraft(proposerId: string, acceptorId: string, over: Partial<TermsDraft> = {}): TermsDraft {
-  const base = sampleDraft(proposerId, acceptorId);
-  return {
-    ...base,
-    // Membership is not "active": the telco's own `active` column is a label here.
-    enrichAttribute: 'partner:telco:member',
-    parties: { ...base.parties, acceptor: { ...base.parties.acceptor, columns: ['msisdn', 'active', 'score', 'plan'] } },
-    labels: [
-      { column: 'active', type: 'boolean' },
-      { column: 'score', type: 'number' },
-      { column: 'plan', type: 'category', maxBytes: 16 },
-    ],
-    ...over,
-  };
+  const base = sampleDraft(proposerId, acceptorId, { countNoise: undefined });
+  return withCountNoise(
+    {
+      ...base,
+      // Membership is not "active": the telco's own `active` column is a label here.
+      enrichAttribute: 'partner:telco:member',
+      parties: { ...base.parties, acceptor: { ...base.parties.acceptor, columns: ['msisdn', 'active', 'score', 'plan'] } },
+      labels: [
+        { column: 'active', type: 'boolean' },
+        { column: 'score', type: 'number' },
+        { column: 'plan', type: 'category', maxBytes: 16 },
+      ],
+      ...over,
+    },
+    over,
+  );
 }
 
 /**
@@ -117,26 +127,29 @@ export function sampleLabelledDraft(proposerId: string, acceptorId: string, over
  * (version 3 terms). Overlap only, so the bank is not granted membership.
  */
 export function sampleAggregateDraft(proposerId: string, acceptorId: string, over: Partial<TermsDraft> = {}): TermsDraft {
-  const base = sampleDraft(proposerId, acceptorId);
-  return {
-    ...base,
-    operations: ['overlap', 'aggregate'],
-    outputs: { overlap: ['proposer'], enrich: [], aggregate: ['proposer'] },
-    enrichAttribute: undefined,
-    aggregate: {
-      columns: [
-        { column: 'spend', min: 0, max: 5000, scale: 2, buckets: [100, 1000] },
-        { column: 'tenure', min: 0, max: 600 },
-      ],
-      mechanism: 'discrete-laplace',
-      epsilonPerQuery: 1,
-      budget: { epsilon: 10, periodDays: 30 },
-      minGroupSize: 20,
-      minInputSize: 50,
-      maxGroups: 8,
+  const base = sampleDraft(proposerId, acceptorId, { countNoise: undefined });
+  return withCountNoise(
+    {
+      ...base,
+      operations: ['overlap', 'aggregate'],
+      outputs: { overlap: ['proposer'], enrich: [], aggregate: ['proposer'] },
+      enrichAttribute: undefined,
+      aggregate: {
+        columns: [
+          { column: 'spend', min: 0, max: 5000, scale: 2, buckets: [100, 1000] },
+          { column: 'tenure', min: 0, max: 600 },
+        ],
+        mechanism: 'discrete-laplace',
+        epsilonPerQuery: 1,
+        budget: { epsilon: 10, periodDays: 30 },
+        minGroupSize: 20,
+        minInputSize: 50,
+        maxGroups: 8,
+      },
+      ...over,
     },
-    ...over,
-  };
+    over,
+  );
 }
 
 /**

@@ -135,7 +135,15 @@ export async function createNodes(names: string[], tweak: (doc: ReturnType<typeo
 }
 
 /** Bank proposes, partner accepts, via the CLI; returns the agreement id. */
-export function agreeByCli(bank: NodeProcess, partner: NodeProcess, bankDataset: string, partnerDataset: string, operations = 'overlap,enrich'): string {
+/** `exactCounts`: the agreement releases exact overlap counts (the test nodes' permissive policy allows it). */
+export function agreeByCli(
+  bank: NodeProcess,
+  partner: NodeProcess,
+  bankDataset: string,
+  partnerDataset: string,
+  operations = 'overlap,enrich',
+  options: { exactCounts?: boolean } = {},
+): string {
   const a = mofangJson(
     bank.config,
     'agreements',
@@ -160,6 +168,7 @@ export function agreeByCli(bank: NodeProcess, partner: NodeProcess, bankDataset:
     '30d',
     '--enrich-attribute',
     `partner:${partner.name}:member`,
+    ...(options.exactCounts ? ['--exact-counts'] : []),
   );
   const r = mofang(partner.config, 'agreements', 'accept', a.id);
   if (r.code !== 0) throw new Error(r.err);

@@ -92,8 +92,9 @@ export async function sessionPair(sizes = { bankRows: 600, partnerRows: 400, ove
         peer: { nodeId: peer.identity.nodeId, name: peer.name, certPem: peer.identity.certPem },
         now: clock.now,
         guardKey: () => guardKey(join(home, 'privacy-guard.key'), db, identity.keyPem),
-        // A re-import cap no session test reaches (two-node tests cover the cap and the alert's metric).
-        policy: { maxQuerierReimportsPerDay: 1000 },
+        // Permissive like the test nodes' policy (test/support/policy.ts): tests of exact counts name
+        // it; a re-import cap no session test reaches (two-node tests cover the cap and the alert).
+        policy: { allowExactCounts: true, maxQuerierReimportsPerDay: 1000 },
         metrics: { probingSuspected: () => {} },
         // Zero noise, so released aggregates can be compared with exact ones.
         noise: () => 0n,

@@ -105,6 +105,8 @@ export async function agree(
     expiresInDays?: number;
     aggregate?: AggregateProposal;
     maxQueriesPerDay?: number;
+    /** Release overlap counts exactly (the test nodes' permissive policy allows it); default noisy. */
+    exactCounts?: boolean;
   } = {},
 ): Promise<string> {
   const proposed = await nodes.bank.agreements.propose(
@@ -121,6 +123,7 @@ export async function agree(
       ...((overrides.operations ?? ['enrich']).includes('enrich') ? { enrichAttribute: 'partner:telco:active' } : {}),
       ...(overrides.aggregate ? { aggregate: overrides.aggregate } : {}),
       maxQueriesPerDay: overrides.maxQueriesPerDay ?? TEST_QUERIES_PER_DAY,
+      ...(overrides.exactCounts ? { exactCounts: true } : {}),
     },
     admin,
   );
