@@ -3,6 +3,7 @@
  * log that peers hold — and export), and `record`: the one way code outside the composition root
  * (the CLI, the runtime, token administration, the demo) appends an entry.
  */
+import type { AuditEntry } from './chain.js';
 import type { AuditCheckpoint } from './checkpoint.js';
 import { exportAudit, type AuditFilter } from './export.js';
 import { auditActions, countAuditByAction, listAudit } from './list.js';
@@ -10,17 +11,8 @@ import type { AppendInput, AuditLog } from './log.js';
 import { verifyAudit } from './verify.js';
 import type { Db } from '../store/db.js';
 
-export interface AuditEntryView {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  subject: string | null;
-  details: Record<string, unknown>;
-  prevHash: string;
-  hash: string;
-  signature: string;
-}
+/** An entry as the API and the CLI show it: the stored entry itself, hash and signature included. */
+export type AuditEntryView = AuditEntry;
 
 export interface AuditVerifyView {
   ok: boolean;

@@ -6,6 +6,7 @@ import { MofangError, type ErrorCode } from '../errors.js';
 import { fmtBytes } from '../text/format-units.js';
 import { untrustedText } from '../text/untrusted.js';
 import { DEFAULT_POLICY } from '../agreements/floors.js';
+import type { AgreementTerms } from '../agreements/model.js';
 
 export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, null, 2));
@@ -20,36 +21,8 @@ export function parseExpiry(value: string, now = new Date(), option = '--expires
   return new Date(t).toISOString();
 }
 
-/** The terms as `agreements show` reads them; absent optional fields are shown as absent. */
-interface TermsForReview {
-  version: number;
-  title: string;
-  createdAt: string;
-  expiresAt: string;
-  idKind: string;
-  parties: Record<'proposer' | 'acceptor', { nodeId: string; name: string; dataset: string; columns: string[] }>;
-  operations: string[];
-  outputs: { overlap: string[]; enrich: string[]; aggregate?: string[] };
-  minIntersection: number;
-  maxQueriesPerDay?: number;
-  enrichAttribute?: string;
-  labels?: { column: string; type: string; maxBytes?: number }[];
-  oprfKeyEpochDays?: number;
-  exactCounts?: boolean;
-  countNoise?: { epsilonPerQuery: number; budget: { epsilon: number; periodDays: number } };
-  proposerPolicyOverride?: string[];
-  aggregate?: {
-    columns: { column: string; min: number; max: number; scale?: number; buckets?: number[] }[];
-    valueHolder: string;
-    mechanism: string;
-    epsilonPerQuery: number;
-    deltaPerQuery?: number;
-    budget: { epsilon: number; delta?: number; periodDays: number };
-    minGroupSize: number;
-    minInputSize: number;
-    maxGroups: number;
-  };
-}
+/** The terms as `agreements show` reads them: the signed terms (the API view carries them as JSON). */
+type TermsForReview = AgreementTerms;
 
 /** `delivered`, or `pending (attempts N, next at T, last error CODE)`: has the peer been told? */
 export function deliveryText(d: NonNullable<AgreementView['delivery']>): string {
