@@ -142,6 +142,9 @@ export const ERRORS = {
     http: 403,
     summary: "The caller's unit may not act for, or publish to, the unit named; or a unit-scoped caller used a dataset without a unit attribute.",
   },
+  // Events and analytics
+  EVENT_STORE_BUSY: { http: 503, summary: 'The event store is open in another process (a running node); use its HTTP API or stop it.' },
+  EVENT_STORE_UNAVAILABLE: { http: 500, summary: 'The event store file could not be opened.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -8,7 +8,6 @@ import { defaultGroup } from '../protocols/group/index.js';
 import type { Group } from '../protocols/group/group.js';
 import type { BatchMultiply } from '../protocols/psi/index.js';
 import { agreementWorkflow, type AgreementWorkflow } from './agreements/workflow.js';
-import type { DeliveryTuning } from './agreements/deliverer.js';
 import { uploadDir } from './api/upload.js';
 import { AuditLog } from './audit/log.js';
 import { auditService, type AuditService } from './audit/service.js';
@@ -39,20 +38,8 @@ import { onRunFinished } from './session/runs.js';
 import { SenderCache } from './session/sender-cache.js';
 import type { NodeServices } from './api/services.js';
 import type { Db } from './store/db.js';
-
-export interface NodeOptions {
-  logger?: Logger;
-  /** Clock for agreement expiry checks; tests move it. */
-  now?: () => Date;
-  /** One-shot CLI commands log warnings and errors only. */
-  quietLogs?: boolean;
-  /** False in one-shot CLI commands: they serve no /metrics, so they keep no Prometheus series. */
-  metrics?: boolean;
-  /** The file the config was read from: its directory is one of the node's own (never imported by path). */
-  configFile?: string;
-  /** Retry timing of agreement deliveries; tests shorten it. */
-  delivery?: Partial<DeliveryTuning>;
-}
+import type { NodeOptions } from './node-options.js';
+import { composePipeline, type Pipeline } from './pipeline.js';
 
 export class MofangNode implements NodeServices {
   readonly identity: Identity;
@@ -82,6 +69,8 @@ export class MofangNode implements NodeServices {
   private readonly db: Db;
   private readonly session: Omit<SessionEnv, 'peer'>;
   private pool: CryptoPool | null = null;
+  /** The local pipeline after the joint queries: events and what reads them. */
+  readonly pipeline: Pipeline;
 
   constructor(
     readonly config: NodeConfig,
@@ -156,6 +145,7 @@ export class MofangNode implements NodeServices {
     this.scores = scoreService(db);
     this.privacy = privacyService(db, now);
     this.audit = auditService({ db, log, certPem: identity.certPem, peerCheckpoints: connector.checkpointsHeldByPeers });
+    this.pipeline = composePipeline({ dataDir: config.node.dataDir });
     this.peerHandlers = () =>
       new PeerHandlers({
         nodeId: identity.nodeId,
@@ -194,6 +184,7 @@ export class MofangNode implements NodeServices {
   close(): void {
     void this.pool?.close();
     this.pool = null;
+    this.pipeline.close();
     this.db.close();
   }
 }

@@ -112,6 +112,8 @@ export const GRPC_STATUS = {
   UNIT_NOT_FOUND: GrpcStatus.NOT_FOUND,
   UNIT_INVALID: GrpcStatus.INVALID_ARGUMENT,
   SCOPE_FORBIDDEN: GrpcStatus.PERMISSION_DENIED,
+  EVENT_STORE_BUSY: GrpcStatus.UNAVAILABLE,
+  EVENT_STORE_UNAVAILABLE: GrpcStatus.INTERNAL,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {

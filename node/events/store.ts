@@ -1,0 +1,84 @@
+/**
+ * The columnar event store: one DuckDB file (`events.duckdb`) in the node's data directory, next
+ * to the SQLite database that holds the node's transactional state. DuckDB answers the analysis
+ * models' scans over hundreds of millions of rows in seconds; SQLite stays the home of everything
+ * that needs row-level transactions with the rest of the node.
+ *
+ * One process opens the file for writing at a time (DuckDB locks it), so the store opens lazily:
+ * one-shot CLI commands that never touch events never contend with a running node.
+ */
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MofangError } from '../errors.js';
+import { EVENT_STORE_SCHEMA } from './schema.js';
+
+/** A value bound to a `$1`-style parameter. Times travel as ISO strings and are cast in SQL. */
+export type EventParam = string | number | boolean | bigint | null;
+
+/** One result row, with JS numbers for integers and ISO strings for timestamps. */
+export type EventRow = Record<string, unknown>;
+
+/** What the analysis models and segment rules read the event store through. */
+export interface EventReader {
+  /** Runs one SQL query with positional parameters (`$1`, `$2`, …) and returns every row. */
+  all(sql: string, params?: readonly EventParam[]): Promise<EventRow[]>;
+}
+
+export class EventStore implements EventReader {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    /** The connection queries and writes share; DuckDB serialises statements on it. */
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  /** @example const store = await EventStore.open(join(dataDir, 'events.duckdb')); */
+  static async open(file: string): Promise<EventStore> {
+    if (file !== ':memory:') prepareFile(file);
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(file);
+    } catch (err) {
+      throw openError(file, err);
+    }
+    if (file !== ':memory:') chmodSync(file, 0o600);
+    const connection = await instance.connect();
+    for (const statement of EVENT_STORE_SCHEMA) await connection.run(statement);
+    return new EventStore(instance, connection);
+  }
+
+  async all(sql: string, params: readonly EventParam[] = []): Promise<EventRow[]> {
+    const reader = await this.connection.runAndReadAll(sql, params.length > 0 ? (params as DuckDBValue[]) : undefined);
+    return reader.getRowObjectsJS().map((row) => plainRow(row) as EventRow);
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** The directory is owner-only; the file is made so once DuckDB created it (it refuses an empty file). */
+function prepareFile(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+}
+
+/** A held lock means another process (a running node, or a CLI command) has the store open. */
+function openError(file: string, err: unknown): MofangError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/lock/i.test(message)) {
+    return new MofangError('EVENT_STORE_BUSY', `the event store ${file} is open in another process (a running node?): stop it, or use its HTTP API`, { file });
+  }
+  return new MofangError('EVENT_STORE_UNAVAILABLE', `the event store ${file} could not be opened`, { file });
+}
+
+/** DuckDB's JS values made plain: BIGINT → number, TIMESTAMP → ISO string, recursively. */
+function plainRow(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(plainRow);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainRow(v)]));
+  }
+  return value;
+}
