@@ -145,6 +145,9 @@ export const ERRORS = {
   // Events and analytics
   EVENT_STORE_BUSY: { http: 503, summary: 'The event store is open in another process (a running node); use its HTTP API or stop it.' },
   EVENT_STORE_UNAVAILABLE: { http: 500, summary: 'The event store file could not be opened.' },
+  TRACKING_PLAN_INVALID: { http: 422, summary: 'The tracking plan or a change to it breaks a plan rule (name, type, limit, policy); the field is named.' },
+  TRACKING_PLAN_EVENT_UNKNOWN: { http: 404, summary: 'The tracking plan declares no event of this name.' },
+  TRACKING_PLAN_VERSION_UNKNOWN: { http: 404, summary: 'The tracking plan has no version with this number.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

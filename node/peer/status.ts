@@ -114,6 +114,9 @@ export const GRPC_STATUS = {
   SCOPE_FORBIDDEN: GrpcStatus.PERMISSION_DENIED,
   EVENT_STORE_BUSY: GrpcStatus.UNAVAILABLE,
   EVENT_STORE_UNAVAILABLE: GrpcStatus.INTERNAL,
+  TRACKING_PLAN_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  TRACKING_PLAN_EVENT_UNKNOWN: GrpcStatus.NOT_FOUND,
+  TRACKING_PLAN_VERSION_UNKNOWN: GrpcStatus.NOT_FOUND,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {
