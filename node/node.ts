@@ -71,6 +71,7 @@ export class MofangNode implements NodeServices {
   private pool: CryptoPool | null = null;
   /** The local pipeline after the joint queries: events and what reads them. */
   readonly pipeline: Pipeline;
+  readonly trackingPlan: Pipeline['trackingPlan'];
 
   constructor(
     readonly config: NodeConfig,
@@ -145,7 +146,8 @@ export class MofangNode implements NodeServices {
     this.scores = scoreService(db);
     this.privacy = privacyService(db, now);
     this.audit = auditService({ db, log, certPem: identity.certPem, peerCheckpoints: connector.checkpointsHeldByPeers });
-    this.pipeline = composePipeline({ dataDir: config.node.dataDir });
+    this.pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit: log, now, metrics });
+    this.trackingPlan = this.pipeline.trackingPlan;
     this.peerHandlers = () =>
       new PeerHandlers({
         nodeId: identity.nodeId,

@@ -7,6 +7,7 @@
 import type { AgreementsApi } from '../agreements/workflow.js';
 import type { AuditApi } from '../audit/service.js';
 import type { DatasetsApi } from '../datasets/service.js';
+import type { TrackingPlanApi } from '../events/plan/service.js';
 import type { TreeService } from '../insight/tree/service.js';
 import type { Insight } from '../insight/insight.js';
 import type { JobsApi } from '../jobs/service.js';
@@ -42,4 +43,6 @@ export interface NodeServices {
   readonly insight: Insight;
   /** Decision trees on profiles (node/insight/tree/service.ts). */
   readonly trees: TreeService;
+  /** The tracking plan: declared events, versions, pause and resume (node/events/plan). */
+  readonly trackingPlan: TrackingPlanApi;
 }
