@@ -23,6 +23,7 @@ import { openapiRoutes } from './routes/openapi.js';
 import { runRoutes } from './routes/runs.js';
 import { insightRoutes } from './routes/insight.js';
 import { scoreRoutes } from './routes/scores.js';
+import { trackingPlanRoutes } from './routes/tracking-plan.js';
 import { ErrorResponse } from './schemas.js';
 import type { NodeServices } from './services.js';
 import type { TokenAdmin } from './token-admin.js';
@@ -147,6 +148,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(auditRoutes, { services });
       v1.register(insightRoutes, { insight: services.insight });
       v1.register(insightTreeRoutes, { services });
+      v1.register(trackingPlanRoutes, { trackingPlan: services.trackingPlan });
       if (options.tokenAdmin) v1.register(tokenRoutes, { tokens: options.tokenAdmin });
     },
     { prefix: '/v1' },

@@ -1,44 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { trackingPlanFixture, type TrackingPlanFixture } from '../../../test/support/tracking-plan-fixture.js';
 import type { Actor } from '../../audit/actor.js';
-import { AuditLog } from '../../audit/log.js';
 import { listAudit } from '../../audit/list.js';
-import { openNodeDatabase } from '../../database.js';
 import { MofangError } from '../../errors.js';
-import { createIdentity } from '../../identity/create-identity.js';
-import type { Identity } from '../../identity/identity.js';
 import type { Db } from '../../store/db.js';
-import { trackingPlanService, type TrackingPlanApi } from './service.js';
+import type { TrackingPlanApi } from './service.js';
 import { addPausedDrops, retentionByEvent } from './store.js';
 
 const admin: Actor = { id: 'token:admin-1', role: 'admin' };
 const paid = { properties: { amount: { type: 'number', required: true, min: 0 }, channel: { type: 'enum', values: ['app', 'web'] } } };
 
-let root: string;
-let identity: Identity;
+let fx: TrackingPlanFixture;
 let db: Db;
 let plan: TrackingPlanApi;
-let file: string;
-let headFile: string;
 
-beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'mofang-plan-'));
-  identity = await createIdentity(join(root, 'identity'), 'bank-a');
+beforeEach(async () => {
+  fx = await trackingPlanFixture();
+  ({ db, plan } = fx);
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-beforeEach(() => {
-  db?.close();
-  const dir = mkdtempSync(join(root, 'node-'));
-  file = join(dir, 'mofang.db');
-  headFile = join(dir, 'audit-head.json');
-  db = openNodeDatabase(file);
-  let t = Date.parse('2026-03-01T08:00:00.000Z');
-  const now = () => new Date((t += 1000));
-  plan = trackingPlanService({ db, audit: new AuditLog(db, identity, { headFile, now }), now });
-});
+afterEach(() => fx.close());
 
 const entries = (action: string) => listAudit(db, { action, limit: 100 });
 
@@ -151,9 +131,8 @@ describe('pause and resume', () => {
 
   it('sees a pause made by another process (the CLI) on the next validator call', () => {
     expect(plan.validator()('card.paid', { amount: 1 })).toMatchObject({ kind: 'accept' });
-    const cli = openNodeDatabase(file);
-    const other = trackingPlanService({ db: cli, audit: new AuditLog(cli, identity, { headFile }), now: () => new Date() });
-    other.pause('card.paid', { id: 'cli:alice', role: 'admin' });
+    const cli = fx.otherProcess();
+    cli.plan.pause('card.paid', { id: 'cli:alice', role: 'admin' });
     cli.close();
     expect(plan.validator()('card.paid', { amount: 1 })).toEqual({ kind: 'paused' });
   });
