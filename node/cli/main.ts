@@ -21,6 +21,7 @@ import { registerTreeCommands } from './insight-tree.js';
 import { registerInsightCommands } from './insight.js';
 import { registerNodeCommands } from './node-commands.js';
 import { registerTokenCommands } from './tokens.js';
+import { registerTrackingPlanCommands } from './tracking-plan.js';
 import { registerUnitCommands } from './units.js';
 
 const program = new Command('mofang')
@@ -466,6 +467,8 @@ audit
 registerTokenCommands(program, { withNode, json, actor: cliActor });
 
 registerTreeCommands(program, { withNode, json, actor: cliActor });
+
+registerTrackingPlanCommands(program, { withNode, json, actor: cliActor });
 
 program
   .command('demo')
