@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compilePlan, isoUtc } from './compile.js';
+import { compilePlan, isoUtc, type PlanVerdict } from './compile.js';
 import { checkPlan, type PropertySpec, type TrackingPlan } from './model.js';
 
 const plan: TrackingPlan = checkPlan({
@@ -52,7 +52,7 @@ describe('compilePlan: what ingestion gets for one event', () => {
   it('never echoes the value in a reason', () => {
     const phone = '13800138000';
     for (const properties of [{ amount: phone }, { amount: 1, channel: phone }, { amount: 1, memo: phone }, { amount: 1, at: phone }]) {
-      const verdict = validate('card.paid', properties);
+      const verdict: PlanVerdict = validate('card.paid', properties);
       expect(verdict.kind).toBe('reject');
       expect(JSON.stringify(verdict)).not.toContain(phone);
     }

@@ -6,7 +6,7 @@
  * Reasons name the field and the rule, never the value: values are customer data and reasons go
  * back to the sender, into logs and into the quarantine.
  */
-import { EVENT_NAME, type TrackingPlan, type PropertySpec, type UndeclaredPolicy } from './model.js';
+import { EVENT_NAME, PROPERTY_NAME, type TrackingPlan, type PropertySpec, type UndeclaredPolicy } from './model.js';
 
 export type PlanVerdict =
   /** The event fits the plan; `properties` holds the declared ones, times as ISO UTC. */
@@ -100,7 +100,7 @@ function undeclaredProperty(input: Record<string, unknown>, event: CompiledEvent
   const declared = new Set(event.properties.map((p) => p.name));
   const key = Object.keys(input).find((k) => !declared.has(k)) ?? '';
   // The key is the sender's text: name it only when it is a plausible property name.
-  const field = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(key) ? `properties.${key}` : 'properties';
+  const field = PROPERTY_NAME.test(key) ? `properties.${key}` : 'properties';
   const reason = field === 'properties' ? 'properties has a member the event does not declare' : `${field} is not declared for this event`;
   return { kind: event.undeclared, field, reason };
 }

@@ -15,7 +15,7 @@ export const UNDECLARED_POLICIES = ['reject', 'quarantine'] as const;
 export type UndeclaredPolicy = (typeof UNDECLARED_POLICIES)[number];
 
 export const PROPERTY_TYPES = ['string', 'number', 'boolean', 'time', 'enum'] as const;
-export type PropertyType = (typeof PROPERTY_TYPES)[number];
+type PropertyType = (typeof PROPERTY_TYPES)[number];
 
 /** Event names: lower case, dots and underscores, so they read the same in SQL, URLs and files. */
 export const EVENT_NAME = /^[a-z][a-z0-9_.]{0,63}$/;

@@ -32,12 +32,12 @@ export interface CurrentPlan extends PlanVersion {
 }
 
 /** The version a change left the plan at; `changed` false when it was already so. */
-export interface PlanChangeResult {
+interface PlanChangeResult {
   version: number;
   changed: boolean;
 }
 
-export interface PauseResult {
+interface PauseResult {
   event: string;
   paused: boolean;
   changed: boolean;
@@ -162,7 +162,7 @@ export function trackingPlanService(ports: TrackingPlanPorts): TrackingPlanApi {
 }
 
 /** Which event names a version added, modified and removed, and a policy change. */
-export function planChange(before: TrackingPlan, after: TrackingPlan): PlanChange {
+function planChange(before: TrackingPlan, after: TrackingPlan): PlanChange {
   const names = new Set([...Object.keys(before.events), ...Object.keys(after.events)]);
   const diff: PlanChange = { added: [], modified: [], removed: [] };
   for (const name of [...names].sort()) {
