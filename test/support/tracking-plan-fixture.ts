@@ -14,6 +14,8 @@ import type { Db } from '../../node/store/db.js';
 
 export interface TrackingPlanFixture {
   db: Db;
+  audit: AuditLog;
+  now: () => Date;
   plan: TrackingPlanApi;
   /** Another service over the same file, as a second process (the CLI) would open it. */
   otherProcess(): { plan: TrackingPlanApi; close(): void };
@@ -34,11 +36,14 @@ export async function trackingPlanFixture(): Promise<TrackingPlanFixture> {
   const now = () => new Date((t += 1000));
   const open = () => {
     const db = openNodeDatabase(file);
-    return { db, plan: trackingPlanService({ db, audit: new AuditLog(db, id, { headFile, now }), now }) };
+    const audit = new AuditLog(db, id, { headFile, now });
+    return { db, audit, plan: trackingPlanService({ db, audit, now }) };
   };
-  const { db, plan } = open();
+  const { db, audit, plan } = open();
   return {
     db,
+    audit,
+    now,
     plan,
     otherProcess() {
       const other = open();

@@ -16,6 +16,7 @@ import {
   addPausedDrops,
   insertVersion,
   latestVersion,
+  latestVersionNumber,
   pausedCounts,
   pausedEvents,
   planHistory,
@@ -151,10 +152,13 @@ export function trackingPlanService(ports: TrackingPlanPorts): TrackingPlanApi {
     resume: (event, actor) => flip(event, false, actor),
     pausedCounts: () => pausedCounts(db),
     validator() {
-      const { version, plan } = latestVersion(db);
+      // Two small reads per batch; the plan itself is read and compiled only when either changed.
       const paused = pausedEvents(db);
-      const key = `${version}|${paused.join(',')}`;
-      if (compiled?.key !== key) compiled = { key, validate: compilePlan(plan, paused) };
+      const key = `${latestVersionNumber(db)}|${paused.join(',')}`;
+      if (compiled?.key !== key) {
+        const current = latestVersion(db);
+        compiled = { key: `${current.version}|${paused.join(',')}`, validate: compilePlan(current.plan, paused) };
+      }
       return compiled.validate;
     },
     countPaused: (counts) => addPausedDrops(db, counts),

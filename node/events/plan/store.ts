@@ -58,6 +58,11 @@ export function latestVersion(db: Db): PlanVersion {
   return row ? versionOf(row) : VERSION_ZERO;
 }
 
+/** The newest version's number, without reading its plan (0 before any change). */
+export function latestVersionNumber(db: Db): number {
+  return (db.prepare('SELECT coalesce(max(version), 0) AS v FROM tracking_plan_versions').get() as { v: number }).v;
+}
+
 /** One version; throws TRACKING_PLAN_VERSION_UNKNOWN when there is none with that number. */
 export function planVersion(db: Db, version: number): PlanVersion {
   if (version === 0) return VERSION_ZERO;
