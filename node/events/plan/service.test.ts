@@ -150,6 +150,7 @@ describe('pause and resume', () => {
   it('drops the pause of an event the plan removes, so declaring it again starts it running', () => {
     plan.pause('card.paid', admin);
     plan.removeEvent('card.paid', admin);
+    expect(entries('tracking_plan.changed').at(-1)?.details).toMatchObject({ removed: ['card.paid'], unpaused: ['card.paid'] });
     plan.putEvent('card.paid', paid, admin);
     expect(plan.current().paused).toEqual([]);
     expect(plan.validator()('card.paid', { amount: 1 })).toMatchObject({ kind: 'accept' });

@@ -102,8 +102,11 @@ export function trackingPlanService(ports: TrackingPlanPorts): TrackingPlanApi {
         const version = current.version + 1;
         const diff = planChange(current.plan, plan);
         insertVersion(db, version, json, diff, actor.id, now().toISOString());
-        for (const event of diff.removed) setPaused(db, event, false, actor.id, now().toISOString());
-        audit.append({ actor: actor.id, action: 'tracking_plan.changed', subject: 'tracking-plan', details: auditDetails(version, current.version, diff) });
+        // A removed event's pause ends with it, so declaring it again starts it running.
+        const unpaused = diff.removed.filter((event) => setPaused(db, event, false, actor.id, now().toISOString()));
+        const details = auditDetails(version, current.version, diff);
+        if (unpaused.length > 0) details.unpaused = unpaused.slice(0, AUDIT_NAMES);
+        audit.append({ actor: actor.id, action: 'tracking_plan.changed', subject: 'tracking-plan', details });
         return { version, changed: true };
       })
       .immediate();
