@@ -151,7 +151,7 @@ export class MofangNode implements NodeServices {
     this.scores = scoreService(db);
     this.privacy = privacyService(db, now);
     this.audit = auditService({ db, log, certPem: identity.certPem, peerCheckpoints: connector.checkpointsHeldByPeers });
-    this.pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit: log, now, metrics, events: config.events });
+    this.pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit: log, now, metrics, events: config.events, logger });
     this.trackingPlan = this.pipeline.trackingPlan;
     this.peerHandlers = () =>
       new PeerHandlers({

@@ -7,8 +7,10 @@ import type { AuditLog } from './audit/log.js';
 import type { NodeConfig } from './config/schema.js';
 import { eventIngest, type EventIngest } from './events/ingest/service.js';
 import { trackingPlanService, type TrackingPlanApi } from './events/plan/service.js';
-import { pausedCounts } from './events/plan/store.js';
+import { pausedCounts, retentionByEvent } from './events/plan/store.js';
+import { retentionJob, type RetentionJob } from './events/retention.js';
 import { EventStore, type EventReader } from './events/store.js';
+import type { Logger } from './log/logger.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { Db } from './store/db.js';
 
@@ -20,6 +22,7 @@ export interface PipelinePorts {
   metrics: Metrics;
   /** The `events` section of the configuration. */
   events: NodeConfig['events'];
+  logger: Logger;
 }
 
 export interface Pipeline {
@@ -31,6 +34,8 @@ export interface Pipeline {
   readonly trackingPlan: TrackingPlanApi;
   /** Events in: HTTP batches and file imports. */
   readonly ingest: EventIngest;
+  /** Deletes events past their retention; the running node schedules it. */
+  readonly retention: RetentionJob;
   close(): void;
 }
 
@@ -59,6 +64,14 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       metrics,
       limits: ports.events,
       now,
+    }),
+    retention: retentionJob({
+      store: eventStore,
+      retentionByEvent: () => retentionByEvent(db),
+      audit,
+      now,
+      everyMs: ports.events.retentionIntervalMinutes * 60_000,
+      onError: (err) => ports.logger.error({ err }, 'event retention run failed; the next run retries'),
     }),
     close() {
       void opening?.then((store) => store.close()).catch(() => {});

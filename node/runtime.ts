@@ -213,6 +213,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     await runner.stop();
     await node.agreements.deliverer.stop();
     await node.insight.stopScheduler();
+    await node.pipeline.retention.stop();
     await app.close();
     usage.close();
     await peerServer.close();
@@ -230,6 +231,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     node.metrics.start();
     runner.start();
     node.insight.startScheduler();
+    node.pipeline.retention.start();
     node.agreements.deliverer.start();
   } catch (err) {
     await shutdown();
