@@ -70,7 +70,7 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       retentionByEvent: () => retentionByEvent(db),
       audit,
       now,
-      everyMs: ports.events.retentionIntervalMinutes * 60_000,
+      everyMs: ports.events.retentionIntervalSeconds * 1000,
       onError: (err) => ports.logger.error({ err }, 'event retention run failed; the next run retries'),
     }),
     close() {
