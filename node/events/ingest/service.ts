@@ -15,7 +15,7 @@ import { importEvents, type EventImportOptions, type EventImportReport } from '.
 import { checkBatch, type CheckLimits, type Rejection } from './validate.js';
 import { eventWriter } from './writer.js';
 
-export interface IngestLimits extends CheckLimits {
+interface IngestLimits extends CheckLimits {
   /** Most events one HTTP batch may hold. */
   maxBatch: number;
 }
