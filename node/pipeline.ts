@@ -4,9 +4,13 @@
  */
 import { join } from 'node:path';
 import type { AuditLog } from './audit/log.js';
+import type { NodeConfig } from './config/schema.js';
+import { eventIngest, type EventIngest } from './events/ingest/service.js';
 import { trackingPlanService, type TrackingPlanApi } from './events/plan/service.js';
-import { pausedCounts } from './events/plan/store.js';
+import { pausedCounts, retentionByEvent } from './events/plan/store.js';
+import { retentionJob, type RetentionJob } from './events/retention.js';
 import { EventStore, type EventReader } from './events/store.js';
+import type { Logger } from './log/logger.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { Db } from './store/db.js';
 
@@ -16,6 +20,9 @@ export interface PipelinePorts {
   audit: AuditLog;
   now: () => Date;
   metrics: Metrics;
+  /** The `events` section of the configuration. */
+  events: NodeConfig['events'];
+  logger: Logger;
 }
 
 export interface Pipeline {
@@ -25,26 +32,47 @@ export interface Pipeline {
   events(): Promise<EventReader>;
   /** The tracking plan: what ingestion validates each event against. */
   readonly trackingPlan: TrackingPlanApi;
+  /** Events in: HTTP batches and file imports. */
+  readonly ingest: EventIngest;
+  /** Deletes events past their retention; the running node schedules it. */
+  readonly retention: RetentionJob;
   close(): void;
 }
 
-/** @example const pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit, now, metrics }); */
+/** @example const pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit, now, metrics, events: config.events }); */
 export function composePipeline(ports: PipelinePorts): Pipeline {
   const { db, audit, now, metrics } = ports;
   let opening: Promise<EventStore> | null = null;
   metrics.setSources({ pausedEventDrops: () => pausedCounts(db) });
+  const eventStore = () => {
+    opening ??= EventStore.open(join(ports.dataDir, 'events.duckdb')).catch((err: unknown) => {
+      opening = null; // a busy store may be free on the next call
+      throw err;
+    });
+    return opening;
+  };
+  const trackingPlan = trackingPlanService({ db, audit, now });
   return {
-    trackingPlan: trackingPlanService({ db, audit, now }),
-    eventStore() {
-      opening ??= EventStore.open(join(ports.dataDir, 'events.duckdb')).catch((err: unknown) => {
-        opening = null; // a busy store may be free on the next call
-        throw err;
-      });
-      return opening;
-    },
-    events() {
-      return this.eventStore();
-    },
+    trackingPlan,
+    eventStore,
+    events: eventStore,
+    ingest: eventIngest({
+      store: eventStore,
+      plan: () => trackingPlan.validator(),
+      countPaused: (counts) => trackingPlan.countPaused(counts),
+      audit,
+      metrics,
+      limits: ports.events,
+      now,
+    }),
+    retention: retentionJob({
+      store: eventStore,
+      retentionByEvent: () => retentionByEvent(db),
+      audit,
+      now,
+      everyMs: ports.events.retentionIntervalSeconds * 1000,
+      onError: (err) => ports.logger.error({ err }, 'event retention run failed; the next run retries'),
+    }),
     close() {
       void opening?.then((store) => store.close()).catch(() => {});
       opening = null;

@@ -6,6 +6,7 @@
  */
 import type { AgreementsApi } from '../agreements/workflow.js';
 import type { AuditApi } from '../audit/service.js';
+import type { EventsApi } from '../events/ingest/service.js';
 import type { DatasetsApi } from '../datasets/service.js';
 import type { TrackingPlanApi } from '../events/plan/service.js';
 import type { TreeService } from '../insight/tree/service.js';
@@ -43,6 +44,8 @@ export interface NodeServices {
   readonly insight: Insight;
   /** Decision trees on profiles (node/insight/tree/service.ts). */
   readonly trees: TreeService;
+  /** Events in (node/events/ingest). */
+  readonly events: EventsApi;
   /** The tracking plan: declared events, versions, pause and resume (node/events/plan). */
   readonly trackingPlan: TrackingPlanApi;
 }
