@@ -18,7 +18,8 @@ export function backoffDelay(retry: number, backoff: BackoffOptions, random: num
 export function retryAfterMs(header: string | null, now: number): number | undefined {
   if (header === null) return undefined;
   const value = header.trim();
-  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now;
+  // An HTTP date names a weekday and a month; Date.parse alone would also take "-1" as a year.
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : /[A-Za-z]{3}/.test(value) ? Date.parse(value) - now : Number.NaN;
   if (!Number.isFinite(ms)) return undefined;
   return Math.min(Math.max(ms, 0), RETRY_AFTER_LIMIT_MS);
 }

@@ -21,7 +21,7 @@ const nonEmpty = (value: unknown): value is string => typeof value === 'string' 
  * A random UUID v4. `crypto.randomUUID` exists only in secure contexts (https pages); on an http
  * page the same 122 random bits come from `crypto.getRandomValues`, which every browser has.
  */
-export function newEventId(): string {
+function newEventId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6] & 0x0f) | 0x40;

@@ -53,7 +53,7 @@ export interface Settings {
   fetch: FetchLike;
 }
 
-export const DEFAULTS = Object.freeze({
+const DEFAULTS = Object.freeze({
   batchSize: 100,
   flushIntervalMs: 2000,
   maxQueue: 10_000,

@@ -63,18 +63,28 @@ async function readJson(response: Response): Promise<unknown> {
 export async function postBatch(settings: Settings, events: WireEvent[], keepalive: boolean): Promise<Outcome> {
   const body = requestBody(events);
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), settings.requestTimeoutMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Raced as well as signalled: an injected fetch may ignore the abort signal and never settle.
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(new Error(`no answer within ${settings.requestTimeoutMs} ms`));
+    }, settings.requestTimeoutMs);
+  });
   try {
-    const response = await settings.fetch(settings.url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${settings.token}`, 'content-type': 'application/json' },
-      body,
-      keepalive: keepalive && encoder.encode(body).length <= KEEPALIVE_BODY_LIMIT,
-      signal: abort.signal,
-    });
+    const response = await Promise.race([
+      settings.fetch(settings.url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${settings.token}`, 'content-type': 'application/json' },
+        body,
+        keepalive: keepalive && encoder.encode(body).length <= KEEPALIVE_BODY_LIMIT,
+        signal: abort.signal,
+      }),
+      timeout,
+    ]);
     const status = response?.status;
     if (!Number.isInteger(status)) return { kind: 'transient', message: 'fetch returned no HTTP response' };
-    const payload = await readJson(response);
+    const payload = await Promise.race([readJson(response), timeout]);
     if (status >= 200 && status < 300) {
       // The status says durable, but without the body the tracker cannot tell which events were
       // rejected; resending is safe because the node deduplicates by event id.
@@ -89,7 +99,7 @@ export async function postBatch(settings: Settings, events: WireEvent[], keepali
     if (status === 413) return { kind: 'too-large', status, message: said };
     return { kind: 'refused', status, ...(code ? { code } : {}), message: said };
   } catch (error) {
-    return { kind: 'transient', message: abort.signal.aborted ? `no answer within ${settings.requestTimeoutMs} ms` : describe(error) };
+    return { kind: 'transient', message: describe(error) };
   } finally {
     clearTimeout(timer);
   }

@@ -22,7 +22,7 @@ export interface BatchRequest {
 }
 
 /** One event the node refused, by its index in the request. */
-export interface Rejection {
+interface Rejection {
   index: number;
   field: string;
   reason: string;
