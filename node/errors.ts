@@ -151,6 +151,9 @@ export const ERRORS = {
     summary: 'An atomic batch (or import) held rejected events: each is listed with its index (line), field and reason, and nothing was stored.',
   },
   EVENT_IMPORT_INVALID: { http: 400, summary: 'An event file cannot be read as events: unknown format, or a CSV header without a required column (named).' },
+  TRACKING_PLAN_INVALID: { http: 422, summary: 'The tracking plan or a change to it breaks a plan rule (name, type, limit, policy); the field is named.' },
+  TRACKING_PLAN_EVENT_UNKNOWN: { http: 404, summary: 'The tracking plan declares no event of this name.' },
+  TRACKING_PLAN_VERSION_UNKNOWN: { http: 404, summary: 'The tracking plan has no version with this number.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -76,6 +76,7 @@ export class MofangNode implements NodeServices {
   get events(): EventIngest {
     return this.pipeline.ingest;
   }
+  readonly trackingPlan: Pipeline['trackingPlan'];
 
   constructor(
     readonly config: NodeConfig,
@@ -150,7 +151,8 @@ export class MofangNode implements NodeServices {
     this.scores = scoreService(db);
     this.privacy = privacyService(db, now);
     this.audit = auditService({ db, log, certPem: identity.certPem, peerCheckpoints: connector.checkpointsHeldByPeers });
-    this.pipeline = composePipeline({ dataDir: config.node.dataDir, events: config.events, audit: log, metrics, now });
+    this.pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit: log, now, metrics, events: config.events });
+    this.trackingPlan = this.pipeline.trackingPlan;
     this.peerHandlers = () =>
       new PeerHandlers({
         nodeId: identity.nodeId,
