@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['node/**/*.test.ts', 'protocols/**/*.test.ts', 'adapters/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['node/**/*.test.ts', 'protocols/**/*.test.ts', 'adapters/**/*.test.ts', 'sdk/src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Integration tests start gRPC/HTTP servers on ephemeral loopback ports; files run in parallel

@@ -184,6 +184,17 @@ describe('repository structure', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('sdk/ stands alone for browsers and Node: it imports only its own files (no node/, no package, no node: built-in)', () => {
+    const offenders = sourceFiles(join(root, 'sdk', 'src'))
+      .filter((file) => !TEST_SUPPORT.test(rel(file)))
+      .flatMap((file) =>
+        specifiers(file)
+          .filter((spec) => !spec.startsWith('./'))
+          .map((spec) => `${rel(file)} imports ${spec}`),
+      );
+    expect(offenders).toEqual([]);
+  });
+
   it('adapters/ imports nothing from node/', () => {
     expect(
       offenders(

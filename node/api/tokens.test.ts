@@ -116,10 +116,12 @@ describe('authenticate', () => {
     const admin = createToken(file, { id: 'admin-1', role: 'admin' });
     const ops = createToken(file, { id: 'ops-1', role: 'operator' });
     const audit = createToken(file, { id: 'audit-1', role: 'compliance' });
+    const app = createToken(file, { id: 'web-app', role: 'ingest' });
     const tokens = loadTokens(file);
     expect(authenticate(tokens, `Bearer ${admin}`)).toEqual({ id: 'admin-1', role: 'admin' });
     expect(authenticate(tokens, `Bearer ${ops}`)).toEqual({ id: 'ops-1', role: 'operator' });
     expect(authenticate(tokens, `bearer ${audit}`)).toEqual({ id: 'audit-1', role: 'compliance' });
+    expect(authenticate(tokens, `Bearer ${app}`)).toEqual({ id: 'web-app', role: 'ingest' });
   });
 
   it('uses the stored role, not the prefix in the token', () => {
