@@ -58,10 +58,15 @@ const { values: args } = parseArgs({
   },
 });
 
-/** One timed query: the median of its passes, and the process's peak RSS while it ran. */
+/**
+ * One timed query: the median of its passes, the CPU time the process (DuckDB's threads included)
+ * spent per pass, and its peak RSS while it ran. CPU ÷ wall shows how many cores the query got: on
+ * a shared machine, less than the cores it could use means the wall times are inflated.
+ */
 interface Timing {
   ms: number[];
   medianMs: number;
+  cpuMs: number;
   peakRssKb: number | null;
   summary: string;
 }
@@ -102,16 +107,21 @@ async function prepareStore(file: string, o: EventDataOptions, reuse: boolean, l
 const FLOOR_SQL = `SELECT count(*) AS events, count(DISTINCT customer_id) AS customers, count(DISTINCT name) AS names,
   min(time) AS first, max(time) AS last, sum(length(properties)) AS property_bytes, sum(length(event_id)) AS id_bytes FROM ${EVENTS_TABLE}`;
 
+/** CPU time over wall time: how many cores the query had on average (mean over its passes). */
+const busy = (t: Timing) => (t.cpuMs / (t.ms.reduce((a, b) => a + b, 0) / t.ms.length)).toFixed(2);
+
 async function timeQuery(run: () => Promise<string>, passes: number): Promise<Timing> {
   const ms: number[] = [];
   let summary = '';
   const reset = resetPeakRss(process.pid);
+  const cpu = process.cpuUsage();
   for (let p = 0; p < passes; p++) {
     const t = performance.now();
     summary = await run();
     ms.push(performance.now() - t);
   }
-  return { ms, medianMs: median(ms), peakRssKb: reset ? peakRssKb(process.pid) : null, summary };
+  const used = process.cpuUsage(cpu);
+  return { ms, medianMs: median(ms), cpuMs: (used.user + used.system) / 1000 / passes, peakRssKb: reset ? peakRssKb(process.pid) : null, summary };
 }
 
 async function main(): Promise<number> {
@@ -203,14 +213,16 @@ async function main(): Promise<number> {
 
   const largest = largestTable(o.events, bytes, dir, rows);
   const table = renderTable(
-    ['row', 'target', 'time s', '× floor', 'peak RSS MB', 'verdict'],
+    ['row', 'target', 'time s', '× floor', 'CPU s', 'cores busy', 'peak RSS MB', 'verdict'],
     [
-      ['floor: full scan', '-', secs(floor.medianMs), '1.0', mb(floor.peakRssKb), ''],
+      ['floor: full scan', '-', secs(floor.medianMs), '1.0', secs(floor.cpuMs), busy(floor), mb(floor.peakRssKb), ''],
       ...rows.map(({ row, timing, error }) => [
         row.label,
         row.targetS == null ? '-' : `≤ ${row.targetS} s`,
         timing ? secs(timing.medianMs) : '-',
         timing ? (timing.medianMs / floor.medianMs).toFixed(1) : '-',
+        timing ? secs(timing.cpuMs) : '-',
+        timing ? busy(timing) : '-',
         timing ? mb(timing.peakRssKb) : '-',
         timing ? (row.targetS == null ? '' : timing.medianMs <= row.targetS * 1000 ? 'met' : 'MISSED') : error ? 'FAILED' : 'n/a',
       ]),
