@@ -145,6 +145,12 @@ export const ERRORS = {
   // Events and analytics
   EVENT_STORE_BUSY: { http: 503, summary: 'The event store is open in another process (a running node); use its HTTP API or stop it.' },
   EVENT_STORE_UNAVAILABLE: { http: 500, summary: 'The event store file could not be opened.' },
+  EVENT_BATCH_TOO_LARGE: { http: 413, summary: 'A batch of events holds more than events.maxBatch events; the limit is named. Nothing was stored.' },
+  EVENT_BATCH_REJECTED: {
+    http: 422,
+    summary: 'An atomic batch (or import) held rejected events: each is listed with its index (line), field and reason, and nothing was stored.',
+  },
+  EVENT_IMPORT_INVALID: { http: 400, summary: 'An event file cannot be read as events: unknown format, or a CSV header without a required column (named).' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -29,7 +29,8 @@ export interface InitResult {
   configFile: string;
   nodeId: string;
   certificateFile: string;
-  tokens: Record<Role, string>;
+  /** One token per staff role; an `ingest` token is made when an app or site needs one (`mofang token create --role ingest`). */
+  tokens: Record<Exclude<Role, 'ingest'>, string>;
 }
 
 export async function initNode(opts: InitOptions): Promise<InitResult> {

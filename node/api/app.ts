@@ -14,6 +14,7 @@ import { errorReply, notFound } from './error-reply.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { auditRoutes } from './routes/audit.js';
 import { datasetRoutes } from './routes/datasets.js';
+import { eventRoutes } from './routes/events.js';
 import { nodeHealthRoutes, publicHealthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -147,6 +148,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(auditRoutes, { services });
       v1.register(insightRoutes, { insight: services.insight });
       v1.register(insightTreeRoutes, { services });
+      v1.register(eventRoutes, { services });
       if (options.tokenAdmin) v1.register(tokenRoutes, { tokens: options.tokenAdmin });
     },
     { prefix: '/v1' },

@@ -6,6 +6,7 @@
  */
 import type { AgreementsApi } from '../agreements/workflow.js';
 import type { AuditApi } from '../audit/service.js';
+import type { EventsApi } from '../events/ingest/service.js';
 import type { DatasetsApi } from '../datasets/service.js';
 import type { TreeService } from '../insight/tree/service.js';
 import type { Insight } from '../insight/insight.js';
@@ -42,4 +43,6 @@ export interface NodeServices {
   readonly insight: Insight;
   /** Decision trees on profiles (node/insight/tree/service.ts). */
   readonly trees: TreeService;
+  /** Events in (node/events/ingest). */
+  readonly events: EventsApi;
 }

@@ -16,7 +16,7 @@ import { MofangError } from '../errors.js';
 import { assertSecretFileMode, writeFileAtomic } from '../fs/atomic-write.js';
 import type { Role } from './services.js';
 
-const ROLES = ['admin', 'operator', 'compliance'] as const satisfies readonly Role[];
+const ROLES = ['admin', 'operator', 'compliance', 'ingest'] as const satisfies readonly Role[];
 
 export interface TokenEntry {
   /** The token's name: who holds it (e.g. `ops-1`); appears in the audit log as `token:<id>`. */

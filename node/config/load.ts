@@ -41,6 +41,11 @@ export function validateConfig(raw: unknown, source = 'config'): NodeConfig {
       throw new MofangError('CONFIG_INVALID', `${source}: peers[${i}].name: duplicate peer name "${p.name}"`, { field: `peers[${i}].name` });
     names.add(p.name);
   });
+  if (!isTimeZone(value.events.timeZone)) {
+    throw new MofangError('CONFIG_INVALID', `${source}: events.timeZone: not an IANA time zone name, e.g. "Asia/Shanghai" or "UTC"`, {
+      field: 'events.timeZone',
+    });
+  }
   return value;
 }
 
@@ -104,4 +109,14 @@ function resolvePaths(config: NodeConfig, base: string): NodeConfig {
     imports: { ...config.imports, allowedDirs: config.imports.allowedDirs.map(abs) },
     peers: config.peers.map((p) => ({ ...p, certificate: abs(p.certificate) })),
   };
+}
+
+/** The analysis models bucket days in this zone; an unknown name would only fail at the first query. */
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }

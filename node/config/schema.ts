@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_POLICY } from '../agreements/floors.js';
+import { ID_KINDS } from '../datasets/normalise.js';
 
 /**
  * Re-imports a querier may make per data pair and day before this node, as responder, refuses its
@@ -210,6 +211,48 @@ export const ConfigSchema = Type.Object(
         description:
           'Floors every agreement this node proposes or accepts must meet; weaker terms need an explicit, audited override (docs/privacy.md, Policy floors).',
       },
+    ),
+    events: Type.Object(
+      {
+        identifierKind: Type.Union(
+          ID_KINDS.map((k) => Type.Literal(k)),
+          {
+            default: 'raw',
+            description: "How customer ids in events are normalised before storage: like the datasets' identifier kind, so events join to them.",
+          },
+        ),
+        timeZone: Type.String({
+          minLength: 1,
+          default: 'UTC',
+          description: 'IANA time zone the analysis models bucket days, weeks and months in (times are stored in UTC).',
+          examples: ['Asia/Shanghai'],
+        }),
+        maxBatch: Type.Integer({
+          minimum: 1,
+          maximum: 10_000,
+          default: 1000,
+          description: 'Most events in one POST /v1/events batch; a larger batch is refused whole (413).',
+        }),
+        futureToleranceSeconds: Type.Integer({
+          minimum: 0,
+          maximum: 86_400,
+          default: 300,
+          description: "How far an event's time may lie ahead of this node's clock (senders' clocks drift); later is rejected.",
+        }),
+        maxAgeDays: Type.Integer({
+          minimum: 1,
+          maximum: 36_500,
+          default: 400,
+          description: 'Oldest event time accepted, in days before now; `mofang events import --max-age-days` may widen it for one historical import.',
+        }),
+        retentionIntervalMinutes: Type.Integer({
+          minimum: 1,
+          maximum: 10_080,
+          default: 60,
+          description: 'How often the running node deletes events older than their retention (per event name, from the tracking plan).',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'Customer events (docs/events.md).' },
     ),
     log: Type.Object(
       {

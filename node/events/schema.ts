@@ -21,4 +21,16 @@ export const EVENT_STORE_SCHEMA: readonly string[] = [
     received_at TIMESTAMP NOT NULL,
     properties JSON NOT NULL
   )`,
+  // Events the tracking plan keeps aside (undeclared, under a `quarantine` policy) with the
+  // field and reason, properties as sent; never read by the analysis models.
+  `CREATE TABLE IF NOT EXISTS events_quarantine (
+    event_id VARCHAR NOT NULL,
+    customer_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    time TIMESTAMP NOT NULL,
+    received_at TIMESTAMP NOT NULL,
+    properties JSON NOT NULL,
+    field VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL
+  )`,
 ];

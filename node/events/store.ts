@@ -26,6 +26,8 @@ export interface EventReader {
 }
 
 export class EventStore implements EventReader {
+  private readonly extra: DuckDBConnection[] = [];
+
   private constructor(
     private readonly instance: DuckDBInstance,
     /** The connection queries and writes share; DuckDB serialises statements on it. */
@@ -52,7 +54,19 @@ export class EventStore implements EventReader {
     return reader.getRowObjectsJS().map((row) => plainRow(row) as EventRow);
   }
 
+  /**
+   * Another connection to the same database, for the ingestion writer: DuckDB runs statements of
+   * different connections concurrently, so a long analysis on `connection` never delays a
+   * batch's commit. Closed with the store.
+   */
+  async connect(): Promise<DuckDBConnection> {
+    const connection = await this.instance.connect();
+    this.extra.push(connection);
+    return connection;
+  }
+
   close(): void {
+    for (const connection of this.extra.splice(0)) connection.closeSync();
     this.connection.closeSync();
     this.instance.closeSync();
   }

@@ -29,12 +29,16 @@ export interface MetricsSources {
   peerCalls?: () => { refusedCalls: Readonly<Record<string, number>>; rateLimitedCalls: number; refusedConnections: Readonly<Record<string, number>> };
 }
 
+export type EventOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'paused' | 'rejected';
+
 export interface Metrics {
   /** One finished HTTP request; `route` is the route pattern, never the URL. */
   httpRequest(method: string, route: string, status: number, seconds: number): void;
   runFinished(run: RunMetric): void;
   importFinished(outcome: 'succeeded' | 'failed', rows: number, seconds: number): void;
   auditAppended(action: string): void;
+  /** Events of one ingested batch or import step, by outcome (accepted, duplicate, quarantined, paused, rejected). */
+  eventsIngested(counts: Readonly<Record<EventOutcome, number>>): void;
   /** The responder suspected a peer of probing (node/privacy/probing.ts): an input for alerts. */
   probingSuspected(peer: string): void;
   /** Late-bound sources (the peer server exists only once the node starts). */
@@ -113,6 +117,12 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
     labelNames: ['peer'],
     registers: [registry],
   });
+  const events = new Counter({
+    name: 'mofang_events_total',
+    help: 'Events received through POST /v1/events and imports, by outcome.',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
   const audit = new Counter({
     name: 'mofang_audit_appends_total',
     help: 'Audit log entries appended by this process, by action.',
@@ -173,6 +183,9 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
       runBytes.inc({ peer: run.peer, direction: 'received' }, run.bytesReceived);
       runDuration.observe({ peer: run.peer, operation: run.operation }, run.durationSeconds);
     },
+    eventsIngested(counts) {
+      for (const [outcome, n] of Object.entries(counts)) if (n > 0) events.inc({ outcome }, n);
+    },
     importFinished(outcome, rows, seconds) {
       imports.inc({ status: outcome });
       if (rows > 0) importRows.inc(rows);
@@ -212,6 +225,7 @@ export const uncountedMetrics: Metrics = {
   probingSuspected() {},
   importFinished() {},
   auditAppended() {},
+  eventsIngested() {},
   setSources() {},
   start() {},
   stop() {},

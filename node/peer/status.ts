@@ -114,6 +114,9 @@ export const GRPC_STATUS = {
   SCOPE_FORBIDDEN: GrpcStatus.PERMISSION_DENIED,
   EVENT_STORE_BUSY: GrpcStatus.UNAVAILABLE,
   EVENT_STORE_UNAVAILABLE: GrpcStatus.INTERNAL,
+  EVENT_BATCH_TOO_LARGE: GrpcStatus.RESOURCE_EXHAUSTED,
+  EVENT_BATCH_REJECTED: GrpcStatus.INVALID_ARGUMENT,
+  EVENT_IMPORT_INVALID: GrpcStatus.INVALID_ARGUMENT,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {

@@ -1,0 +1,145 @@
+/**
+ * Event ingestion: the one path every event takes into the store, from `POST /v1/events` and from
+ * `mofang events import` alike — check (validate.ts), write idempotently (writer.ts), count, audit.
+ *
+ * Audit entries carry counts per outcome and the caller, never an event id, a customer id or a
+ * property value.
+ */
+import type { AppendInput } from '../../audit/log.js';
+import type { Actor } from '../../audit/actor.js';
+import { MofangError } from '../../errors.js';
+import type { EventOutcome, Metrics } from '../../metrics/metrics.js';
+import type { EventStore } from '../store.js';
+import type { PlanValidator } from './plan-port.js';
+import { checkBatch, type CheckLimits, type Rejection } from './validate.js';
+import { eventWriter } from './writer.js';
+
+export interface IngestLimits extends CheckLimits {
+  /** Most events one HTTP batch may hold. */
+  maxBatch: number;
+}
+
+export interface EventIngestPorts {
+  store: () => Promise<EventStore>;
+  /** The tracking plan's current validator. */
+  plan: () => PlanValidator;
+  /** Adds paused events to the tracking plan's durable per-name counters. */
+  countPaused: (counts: ReadonlyMap<string, number>) => void;
+  audit: { append(input: AppendInput): unknown };
+  metrics: Pick<Metrics, 'eventsIngested'>;
+  limits: IngestLimits;
+  now: () => Date;
+}
+
+export interface IngestReport {
+  accepted: number;
+  /** Already stored (a re-sent event): not stored again, and not an error. */
+  duplicates: number;
+  quarantined: number;
+  /** Events of paused names: counted and dropped. */
+  paused: number;
+  rejected: Rejection[];
+}
+
+export interface ChunkOptions {
+  /** Refuse the whole chunk when any event is rejected. */
+  atomic?: boolean;
+  /** Only check, write nothing (the first pass of an atomic import). */
+  dryRun?: boolean;
+  /** A wider limit for one historical import. */
+  maxAgeDays?: number;
+}
+
+export interface EventsApi {
+  /** Most events `ingest` takes at once (events.maxBatch). */
+  readonly maxBatch: number;
+  /**
+   * Checks and stores one batch; resolves once the stored events are durable. EVENT_BATCH_TOO_LARGE
+   * above maxBatch; EVENT_BATCH_REJECTED (nothing stored) when `atomic` and any event is rejected.
+   */
+  ingest(events: readonly unknown[], actor: Actor, options?: { atomic?: boolean }): Promise<IngestReport>;
+}
+
+export interface EventIngest extends EventsApi {
+  /** One chunk of an import: no batch limit and no audit entry of its own (the import writes one). */
+  ingestChunk(events: readonly unknown[], options: ChunkOptions): Promise<IngestReport>;
+}
+
+/** @example const events = eventIngest({ store, plan, countPaused, audit, metrics, limits: config.events, now }); */
+export function eventIngest(ports: EventIngestPorts): EventIngest {
+  let writer: ReturnType<typeof eventWriter> | null = null;
+  const write = async (...args: Parameters<Awaited<ReturnType<typeof eventWriter>>['write']>) => {
+    writer ??= ports.store().then((store) => store.connect().then(eventWriter));
+    try {
+      return await (await writer).write(...args);
+    } catch (err) {
+      writer = null; // a store that failed to open may open on the next batch
+      throw err;
+    }
+  };
+
+  const ingestChunk = async (events: readonly unknown[], options: ChunkOptions): Promise<IngestReport> => {
+    const now = ports.now();
+    const limits = options.maxAgeDays === undefined ? ports.limits : { ...ports.limits, maxAgeDays: options.maxAgeDays };
+    const checked = checkBatch(events, { plan: ports.plan(), limits, now });
+    const refused = options.atomic === true && checked.rejected.length > 0;
+    if (refused || options.dryRun) {
+      return { accepted: 0, duplicates: 0, quarantined: 0, paused: 0, rejected: checked.rejected };
+    }
+    const written = await write(checked.keep, checked.quarantine, now);
+    const report: IngestReport = { ...written, paused: checked.paused.length, rejected: checked.rejected };
+    if (checked.paused.length > 0) ports.countPaused(countByName(checked.paused));
+    ports.metrics.eventsIngested(outcomeCounts(report));
+    return report;
+  };
+
+  return {
+    maxBatch: ports.limits.maxBatch,
+    ingestChunk,
+    async ingest(events, actor, options = {}) {
+      const { maxBatch } = ports.limits;
+      if (events.length > maxBatch) {
+        throw new MofangError('EVENT_BATCH_TOO_LARGE', `events: the batch holds ${events.length} events; the limit is ${maxBatch} (events.maxBatch)`, {
+          field: 'events',
+          limit: maxBatch,
+          size: events.length,
+        });
+      }
+      const report = await ingestChunk(events, { atomic: options.atomic });
+      if (options.atomic === true && report.rejected.length > 0) {
+        ports.metrics.eventsIngested({ ...NONE, rejected: report.rejected.length });
+        throw new MofangError('EVENT_BATCH_REJECTED', `${report.rejected.length} of ${events.length} events were rejected; the atomic batch was not stored`, {
+          rejected: report.rejected,
+        });
+      }
+      if (report.accepted + report.quarantined > 0) {
+        ports.audit.append({ actor: actor.id, action: 'events.ingested', subject: null, details: auditCounts(report) });
+      }
+      return report;
+    },
+  };
+}
+
+const NONE: Record<EventOutcome, number> = { accepted: 0, duplicate: 0, quarantined: 0, paused: 0, rejected: 0 };
+
+function outcomeCounts(report: IngestReport): Record<EventOutcome, number> {
+  return {
+    accepted: report.accepted,
+    duplicate: report.duplicates,
+    quarantined: report.quarantined,
+    paused: report.paused,
+    rejected: report.rejected.length,
+  };
+}
+
+/** What the audit keeps of a batch or an import: counts only. */
+export function auditCounts(report: Omit<IngestReport, 'rejected'> & { rejected: number | readonly unknown[] }): Record<string, number> {
+  const rejected = typeof report.rejected === 'number' ? report.rejected : report.rejected.length;
+  return { accepted: report.accepted, duplicates: report.duplicates, quarantined: report.quarantined, paused: report.paused, rejected };
+}
+
+function countByName(names: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return counts;
+}

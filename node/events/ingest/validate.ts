@@ -1,0 +1,100 @@
+/**
+ * Checks one batch of incoming events — from `POST /v1/events` or a file import, the same code —
+ * and sorts each into what the store keeps, what the tracking plan quarantines, what it pauses,
+ * and what is rejected with its index, field and reason.
+ *
+ * Reasons name the field and the rule, never the value: a customer id or a property value is
+ * customer data, and reasons go back to the sender, into logs and into the quarantine table.
+ */
+import { tryNormaliseIdentifier, type IdKind } from '../../datasets/normalise.js';
+import type { PlanValidator } from './plan-port.js';
+
+/** One event as the store writes it: normalised id, UTC epoch milliseconds, plan-checked properties as JSON. */
+export interface EventRecord {
+  eventId: string;
+  customerId: string;
+  name: string;
+  timeMs: number;
+  properties: string;
+}
+
+export interface Rejection {
+  /** Position in the batch (the HTTP array index; the import maps it to a line). */
+  index: number;
+  /** `eventId`, `customerId`, `name`, `time`, `properties.<name>` or `event`. */
+  field: string;
+  reason: string;
+}
+
+export interface CheckedBatch {
+  keep: EventRecord[];
+  quarantine: (EventRecord & { field: string; reason: string })[];
+  /** Event names of the paused events, one entry per event. */
+  paused: string[];
+  rejected: Rejection[];
+}
+
+export interface CheckLimits {
+  identifierKind: IdKind;
+  /** How far ahead of `now` an event's time may be. */
+  futureToleranceSeconds: number;
+  /** How far before `now` an event's time may be. */
+  maxAgeDays: number;
+}
+
+/** Event ids are the sender's idempotency key: short, printable ASCII (UUIDs, ULIDs, `order-42:paid`). */
+const EVENT_ID = /^[\x20-\x7e]{1,128}$/;
+const DAY_MS = 86_400_000;
+// RFC 3339 §5.6 date-time with a required zone: a time without one means different instants on
+// different senders' machines.
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * @example
+ * const checked = checkBatch(body.events, { plan, limits, now: new Date() });
+ * await writer.write(checked.keep);
+ */
+export function checkBatch(events: readonly unknown[], context: { plan: PlanValidator; limits: CheckLimits; now: Date }): CheckedBatch {
+  const { plan, limits } = context;
+  const now = context.now.getTime();
+  const latest = now + limits.futureToleranceSeconds * 1000;
+  const earliest = now - limits.maxAgeDays * DAY_MS;
+  const firstIndexOf = new Map<string, number>();
+  const out: CheckedBatch = { keep: [], quarantine: [], paused: [], rejected: [] };
+  events.forEach((event, index) => {
+    const reject = (field: string, reason: string) => out.rejected.push({ index, field, reason });
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) return reject('event', 'each event must be a JSON object');
+    const { eventId, customerId, name, time, properties } = event as Record<string, unknown>;
+    if (typeof eventId !== 'string' || !EVENT_ID.test(eventId)) return reject('eventId', 'eventId must be 1 to 128 printable ASCII characters');
+    const first = firstIndexOf.get(eventId);
+    if (first !== undefined) return reject('eventId', `eventId repeats the event at index ${first} of this batch`);
+    firstIndexOf.set(eventId, index);
+    if (typeof customerId !== 'string') return reject('customerId', 'customerId must be a string');
+    const customer = tryNormaliseIdentifier(limits.identifierKind, customerId);
+    if ('reason' in customer) return reject('customerId', `customerId is not a valid ${limits.identifierKind} identifier: ${customer.reason}`);
+    const timeMs = eventTime(time);
+    if (timeMs === null) return reject('time', 'time must be an ISO 8601 date-time with a zone (2026-01-31T09:30:00Z) or epoch milliseconds');
+    if (timeMs > latest) return reject('time', `time is more than ${limits.futureToleranceSeconds} s ahead of this node's clock`);
+    if (timeMs < earliest) return reject('time', `time is more than ${limits.maxAgeDays} days in the past`);
+    const verdict = plan(name, properties);
+    if (verdict.kind === 'paused') return out.paused.push(name as string);
+    const record = { eventId, customerId: customer.value, name: name as string, timeMs };
+    if (verdict.kind === 'accept') return out.keep.push({ ...record, properties: JSON.stringify(verdict.properties) });
+    if (verdict.kind === 'reject') return reject(verdict.field, verdict.reason);
+    // Kept as sent (it is not plan-checked), for an operator to inspect and replay.
+    out.quarantine.push({ ...record, properties: JSON.stringify(properties ?? {}), field: verdict.field, reason: verdict.reason });
+  });
+  return out;
+}
+
+/** Epoch milliseconds of an ISO 8601 date-time with a zone, or of an integer epoch-ms number; null otherwise. */
+export function eventTime(time: unknown): number | null {
+  if (typeof time === 'number') return Number.isSafeInteger(time) ? time : null;
+  if (typeof time !== 'string' || !DATE_TIME.test(time)) return null;
+  const ms = Date.parse(time.replace(' ', 'T'));
+  if (Number.isNaN(ms)) return null;
+  // Date.parse rolls February 30th into March: the day written must be the day parsed, in the written zone.
+  const zone = /([+-])(\d{2}):(\d{2})$/.exec(time);
+  const offset = zone ? (zone[1] === '-' ? -1 : 1) * (Number(zone[2]) * 60 + Number(zone[3])) * 60_000 : 0;
+  return new Date(ms + offset).toISOString().slice(0, 10) === time.slice(0, 10) ? ms : null;
+}
