@@ -145,6 +145,10 @@ export const ERRORS = {
   // Events and analytics
   EVENT_STORE_BUSY: { http: 503, summary: 'The event store is open in another process (a running node); use its HTTP API or stop it.' },
   EVENT_STORE_UNAVAILABLE: { http: 500, summary: 'The event store file could not be opened.' },
+  EVENTS_ID_KIND_MISMATCH: {
+    http: 409,
+    summary: "A behaviour condition names events for a dataset whose identifier kind differs from the events' (events.identifierKind); both kinds are named.",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

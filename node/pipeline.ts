@@ -3,10 +3,14 @@
  * for the composition root (node/node.ts). Like the root, it holds no rules and no SQL.
  */
 import { join } from 'node:path';
+import type { IdKind } from './datasets/normalise.js';
 import { EventStore, type EventReader } from './events/store.js';
+import type { BehaviourEvents } from './insight/behaviour/evaluate.js';
 
 export interface PipelinePorts {
   dataDir: string;
+  /** How events' customer ids are normalised and which zone their calendar uses (config `events`; default raw ids, UTC). */
+  events?: { identifierKind: IdKind; timeZone: string };
 }
 
 export interface Pipeline {
@@ -14,13 +18,17 @@ export interface Pipeline {
   eventStore(): Promise<EventStore>;
   /** What the analysis models read through. */
   events(): Promise<EventReader>;
+  /** The event store as segment behaviour conditions see it (node/insight). */
+  readonly behaviour: BehaviourEvents;
   close(): void;
 }
 
 /** @example const pipeline = composePipeline({ dataDir: config.node.dataDir }); */
 export function composePipeline(ports: PipelinePorts): Pipeline {
   let opening: Promise<EventStore> | null = null;
-  return {
+  const { identifierKind, timeZone } = ports.events ?? { identifierKind: 'raw', timeZone: 'UTC' };
+  const pipeline: Pipeline = {
+    behaviour: { reader: () => pipeline.events(), identifierKind, timeZone },
     eventStore() {
       opening ??= EventStore.open(join(ports.dataDir, 'events.duckdb')).catch((err: unknown) => {
         opening = null; // a busy store may be free on the next call
@@ -36,4 +44,5 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       opening = null;
     },
   };
+  return pipeline;
 }

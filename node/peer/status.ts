@@ -114,6 +114,7 @@ export const GRPC_STATUS = {
   SCOPE_FORBIDDEN: GrpcStatus.PERMISSION_DENIED,
   EVENT_STORE_BUSY: GrpcStatus.UNAVAILABLE,
   EVENT_STORE_UNAVAILABLE: GrpcStatus.INTERNAL,
+  EVENTS_ID_KIND_MISMATCH: GrpcStatus.FAILED_PRECONDITION,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {
