@@ -151,6 +151,10 @@ export const ERRORS = {
     summary: 'An atomic batch (or import) held rejected events: each is listed with its index (line), field and reason, and nothing was stored.',
   },
   EVENT_IMPORT_INVALID: { http: 400, summary: 'An event file cannot be read as events: unknown format, or a CSV header without a required column (named).' },
+  EVENTS_ID_KIND_MISMATCH: {
+    http: 409,
+    summary: "A behaviour condition names events for a dataset whose identifier kind differs from the events' (events.identifierKind); both kinds are named.",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -103,7 +103,8 @@ export class MofangNode implements NodeServices {
     const sessionEnv = (peer: Peer) => this.sessionEnv(peer);
     this.connect = connector.connect;
     this.health = connector.health;
-    this.insight = new Insight({ db, audit: log, now, logger });
+    this.pipeline = composePipeline({ dataDir: config.node.dataDir, events: config.events, audit: log, metrics, now });
+    this.insight = new Insight({ db, audit: log, now, logger, events: this.pipeline.behaviour });
     this.trees = treeService({ db, audit: log, insight: this.insight, now });
     const { connect, peerOfAgreement } = connector;
     const peerName = (nodeId: string) => peers.byNodeId(nodeId)?.name;
@@ -150,7 +151,6 @@ export class MofangNode implements NodeServices {
     this.scores = scoreService(db);
     this.privacy = privacyService(db, now);
     this.audit = auditService({ db, log, certPem: identity.certPem, peerCheckpoints: connector.checkpointsHeldByPeers });
-    this.pipeline = composePipeline({ dataDir: config.node.dataDir, events: config.events, audit: log, metrics, now });
     this.peerHandlers = () =>
       new PeerHandlers({
         nodeId: identity.nodeId,

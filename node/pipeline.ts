@@ -8,6 +8,7 @@ import type { NodeConfig } from './config/schema.js';
 import { eventIngest, type EventIngest } from './events/ingest/service.js';
 import type { PlanValidator } from './events/ingest/plan-port.js';
 import { EventStore, type EventReader } from './events/store.js';
+import type { BehaviourEvents } from './insight/behaviour/evaluate.js';
 import type { Metrics } from './metrics/metrics.js';
 
 export interface PipelinePorts {
@@ -26,6 +27,8 @@ export interface Pipeline {
   events(): Promise<EventReader>;
   /** Events in: HTTP batches and file imports. */
   readonly ingest: EventIngest;
+  /** The event store as segment behaviour conditions see it (node/insight). */
+  readonly behaviour: BehaviourEvents;
   close(): void;
 }
 
@@ -42,9 +45,11 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
     });
     return opening;
   };
+  const { identifierKind, timeZone } = ports.events;
   return {
     eventStore,
     events: eventStore,
+    behaviour: { reader: eventStore, identifierKind, timeZone },
     ingest: eventIngest({
       store: eventStore,
       plan: () => NO_PLAN,

@@ -117,6 +117,7 @@ export const GRPC_STATUS = {
   EVENT_BATCH_TOO_LARGE: GrpcStatus.RESOURCE_EXHAUSTED,
   EVENT_BATCH_REJECTED: GrpcStatus.INVALID_ARGUMENT,
   EVENT_IMPORT_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  EVENTS_ID_KIND_MISMATCH: GrpcStatus.FAILED_PRECONDITION,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {
