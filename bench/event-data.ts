@@ -47,8 +47,9 @@ const NAMED = [
   'loan_apply',
 ] as const;
 /** Events with a monetary `amount` property. */
-const VALUED = ['purchase', 'transfer', 'loan_apply', 'deposit'];
-const CHANNELS = ['app', 'web', 'wechat', 'branch', 'phone'];
+export const VALUED = ['purchase', 'transfer', 'loan_apply', 'deposit'];
+/** Values of the `channel` property, most frequent first. */
+export const CHANNELS = ['app', 'web', 'wechat', 'branch', 'phone'];
 
 /** The `names` event names the generator uses, in order of decreasing frequency. */
 export function eventNames(names: number): string[] {
