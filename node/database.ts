@@ -1,12 +1,13 @@
 /**
  * The node's database: the store opened with every domain's migration steps, in the order that
  * gives each shipped version its exact SQL (version 1: audit, datasets, agreements, runs;
- * version 2: runs, jobs; version 5: runs, jobs, privacy, joint scores). Add a domain's steps here, never a version twice.
+ * version 2: runs, jobs; version 5: runs, jobs, privacy, joint scores; version 12: the tracking plan). Add a domain's steps here, never a version twice.
  */
 import { join } from 'node:path';
 import { AGREEMENT_MIGRATIONS } from './agreements/schema.js';
 import { AUDIT_MIGRATIONS } from './audit/schema.js';
 import { DATASET_MIGRATIONS } from './datasets/schema.js';
+import { TRACKING_PLAN_MIGRATIONS } from './events/plan/schema.js';
 import { INSIGHT_MIGRATIONS } from './insight/schema.js';
 import { JOB_MIGRATIONS } from './jobs/schema.js';
 import { PRIVACY_MIGRATIONS } from './privacy/schema.js';
@@ -27,6 +28,7 @@ export const NODE_MIGRATIONS = combineMigrations(
   PRIVACY_MIGRATIONS,
   JOINT_SCORES_MIGRATIONS,
   INSIGHT_MIGRATIONS,
+  TRACKING_PLAN_MIGRATIONS,
 );
 
 /** @example const db = openNodeDatabase(join(config.node.dataDir, 'mofang.db')); */

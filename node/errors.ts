@@ -155,6 +155,9 @@ export const ERRORS = {
     http: 409,
     summary: "A behaviour condition names events for a dataset whose identifier kind differs from the events' (events.identifierKind); both kinds are named.",
   },
+  TRACKING_PLAN_INVALID: { http: 422, summary: 'The tracking plan or a change to it breaks a plan rule (name, type, limit, policy); the field is named.' },
+  TRACKING_PLAN_EVENT_UNKNOWN: { http: 404, summary: 'The tracking plan declares no event of this name.' },
+  TRACKING_PLAN_VERSION_UNKNOWN: { http: 404, summary: 'The tracking plan has no version with this number.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -76,6 +76,7 @@ export class MofangNode implements NodeServices {
   get events(): EventIngest {
     return this.pipeline.ingest;
   }
+  readonly trackingPlan: Pipeline['trackingPlan'];
 
   constructor(
     readonly config: NodeConfig,
@@ -103,7 +104,8 @@ export class MofangNode implements NodeServices {
     const sessionEnv = (peer: Peer) => this.sessionEnv(peer);
     this.connect = connector.connect;
     this.health = connector.health;
-    this.pipeline = composePipeline({ dataDir: config.node.dataDir, events: config.events, audit: log, metrics, now });
+    this.pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit: log, now, metrics, events: config.events });
+    this.trackingPlan = this.pipeline.trackingPlan;
     this.insight = new Insight({ db, audit: log, now, logger, events: this.pipeline.behaviour });
     this.trees = treeService({ db, audit: log, insight: this.insight, now });
     const { connect, peerOfAgreement } = connector;

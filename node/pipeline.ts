@@ -3,21 +3,24 @@
  * for the composition root (node/node.ts). Like the root, it holds no rules and no SQL.
  */
 import { join } from 'node:path';
-import type { AppendInput } from './audit/log.js';
+import type { AuditLog } from './audit/log.js';
 import type { NodeConfig } from './config/schema.js';
 import { eventIngest, type EventIngest } from './events/ingest/service.js';
-import type { PlanValidator } from './events/ingest/plan-port.js';
+import { trackingPlanService, type TrackingPlanApi } from './events/plan/service.js';
+import { pausedCounts } from './events/plan/store.js';
 import { EventStore, type EventReader } from './events/store.js';
 import type { BehaviourEvents } from './insight/behaviour/evaluate.js';
 import type { Metrics } from './metrics/metrics.js';
+import type { Db } from './store/db.js';
 
 export interface PipelinePorts {
   dataDir: string;
+  db: Db;
+  audit: AuditLog;
+  now: () => Date;
+  metrics: Metrics;
   /** The `events` section of the configuration. */
   events: NodeConfig['events'];
-  audit: { append(input: AppendInput): unknown };
-  metrics: Pick<Metrics, 'eventsIngested'>;
-  now: () => Date;
 }
 
 export interface Pipeline {
@@ -25,6 +28,8 @@ export interface Pipeline {
   eventStore(): Promise<EventStore>;
   /** What the analysis models read through. */
   events(): Promise<EventReader>;
+  /** The tracking plan: what ingestion validates each event against. */
+  readonly trackingPlan: TrackingPlanApi;
   /** Events in: HTTP batches and file imports. */
   readonly ingest: EventIngest;
   /** The event store as segment behaviour conditions see it (node/insight). */
@@ -32,12 +37,11 @@ export interface Pipeline {
   close(): void;
 }
 
-/** Until a tracking plan is declared, no event name is known, so every event is refused with that reason. */
-const NO_PLAN: PlanValidator = () => ({ kind: 'reject', field: 'name', reason: 'the event is not declared in the tracking plan' });
-
-/** @example const pipeline = composePipeline({ dataDir: config.node.dataDir, events: config.events, audit, metrics, now }); */
+/** @example const pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit, now, metrics, events: config.events }); */
 export function composePipeline(ports: PipelinePorts): Pipeline {
+  const { db, audit, now, metrics } = ports;
   let opening: Promise<EventStore> | null = null;
+  metrics.setSources({ pausedEventDrops: () => pausedCounts(db) });
   const eventStore = () => {
     opening ??= EventStore.open(join(ports.dataDir, 'events.duckdb')).catch((err: unknown) => {
       opening = null; // a busy store may be free on the next call
@@ -46,18 +50,20 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
     return opening;
   };
   const { identifierKind, timeZone } = ports.events;
+  const trackingPlan = trackingPlanService({ db, audit, now });
   return {
+    trackingPlan,
     eventStore,
     events: eventStore,
     behaviour: { reader: eventStore, identifierKind, timeZone },
     ingest: eventIngest({
       store: eventStore,
-      plan: () => NO_PLAN,
-      countPaused: () => {},
-      audit: ports.audit,
-      metrics: ports.metrics,
+      plan: () => trackingPlan.validator(),
+      countPaused: (counts) => trackingPlan.countPaused(counts),
+      audit,
+      metrics,
       limits: ports.events,
-      now: ports.now,
+      now,
     }),
     close() {
       void opening?.then((store) => store.close()).catch(() => {});

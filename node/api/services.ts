@@ -8,6 +8,7 @@ import type { AgreementsApi } from '../agreements/workflow.js';
 import type { AuditApi } from '../audit/service.js';
 import type { EventsApi } from '../events/ingest/service.js';
 import type { DatasetsApi } from '../datasets/service.js';
+import type { TrackingPlanApi } from '../events/plan/service.js';
 import type { TreeService } from '../insight/tree/service.js';
 import type { Insight } from '../insight/insight.js';
 import type { JobsApi } from '../jobs/service.js';
@@ -45,4 +46,6 @@ export interface NodeServices {
   readonly trees: TreeService;
   /** Events in (node/events/ingest). */
   readonly events: EventsApi;
+  /** The tracking plan: declared events, versions, pause and resume (node/events/plan). */
+  readonly trackingPlan: TrackingPlanApi;
 }

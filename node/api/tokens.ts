@@ -41,7 +41,7 @@ export interface TokenEntry {
 export type TokenSource = () => readonly TokenEntry[];
 
 const TOKEN_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
-const TOKEN_FORM = /^mfg_(admin|operator|compliance)_[A-Za-z0-9_-]{43}$/;
+const TOKEN_FORM = /^mfg_(admin|operator|compliance|ingest)_[A-Za-z0-9_-]{43}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** Same form as an organisation unit id (node/insight/units/units.ts). */
 const UNIT_ID = /^[a-z][a-z0-9-]{0,23}$/;

@@ -26,6 +26,8 @@ export interface MetricsSources {
   /** Current number of jobs per kind and status (read at scrape time, so CLI-run jobs count too). */
   jobCounts?: () => readonly { kind: string; status: string; count: number }[];
   /** The peer server's refusal counters since start (refused per reason, rate-limited, connections); read at scrape time. */
+  /** Events dropped while paused, per event name (durable counters in SQLite, so CLI-run ingestion counts too). */
+  pausedEventDrops?: () => readonly { event: string; dropped: number }[];
   peerCalls?: () => { refusedCalls: Readonly<Record<string, number>>; rateLimitedCalls: number; refusedConnections: Readonly<Record<string, number>> };
 }
 
@@ -128,6 +130,16 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
     help: 'Audit log entries appended by this process, by action.',
     labelNames: ['action'],
     registers: [registry],
+  });
+  new Counter({
+    name: 'mofang_events_paused_dropped_total',
+    help: 'Events dropped because their name was paused in the tracking plan, by event name.',
+    labelNames: ['event'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of sources.pausedEventDrops?.() ?? []) this.inc({ event: r.event }, r.dropped);
+    },
   });
   new Counter({
     name: 'mofang_peer_refused_calls_total',

@@ -118,6 +118,9 @@ export const GRPC_STATUS = {
   EVENT_BATCH_REJECTED: GrpcStatus.INVALID_ARGUMENT,
   EVENT_IMPORT_INVALID: GrpcStatus.INVALID_ARGUMENT,
   EVENTS_ID_KIND_MISMATCH: GrpcStatus.FAILED_PRECONDITION,
+  TRACKING_PLAN_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  TRACKING_PLAN_EVENT_UNKNOWN: GrpcStatus.NOT_FOUND,
+  TRACKING_PLAN_VERSION_UNKNOWN: GrpcStatus.NOT_FOUND,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {

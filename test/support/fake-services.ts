@@ -1,7 +1,7 @@
 /**
  * Test double: an in-memory `NodeServices` with fixed sample data that records each call. Used
- * by the API tests only; the real node is covered by integration tests. Insight and decision
- * trees have no fake: a test that exercises them passes the real service over a test store
+ * by the API tests only; the real node is covered by integration tests. Insight, decision trees
+ * and the tracking plan have no fake: a test that exercises them passes the real service over a test store
  * (`{ ...fakeServices(), insight }`), and any other use of them fails loudly.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -196,6 +196,7 @@ export function fakeServices(): FakeServices {
     insight: notProvided<S.NodeServices['insight']>('insight'),
     trees: notProvided<S.NodeServices['trees']>('trees'),
     events: notProvided<S.NodeServices['events']>('events'),
+    trackingPlan: notProvided<S.NodeServices['trackingPlan']>('trackingPlan'),
     async health() {
       record('health');
       return {

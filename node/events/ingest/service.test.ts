@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AppendInput } from '../../audit/log.js';
 import { EVENTS_TABLE } from '../schema.js';
 import { EventStore } from '../store.js';
-import type { PlanValidator } from './plan-port.js';
+import type { PlanValidator } from '../plan/compile.js';
 import { eventIngest, type EventIngestPorts } from './service.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');

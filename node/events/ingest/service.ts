@@ -10,7 +10,7 @@ import type { Actor } from '../../audit/actor.js';
 import { MofangError } from '../../errors.js';
 import type { EventOutcome, Metrics } from '../../metrics/metrics.js';
 import type { EventStore } from '../store.js';
-import type { PlanValidator } from './plan-port.js';
+import type { PlanValidator } from '../plan/compile.js';
 import { checkBatch, type CheckLimits, type Rejection } from './validate.js';
 import { eventWriter } from './writer.js';
 

@@ -7,7 +7,7 @@
  * customer data, and reasons go back to the sender, into logs and into the quarantine table.
  */
 import { tryNormaliseIdentifier, type IdKind } from '../../datasets/normalise.js';
-import type { PlanValidator } from './plan-port.js';
+import { isoUtc, type PlanValidator } from '../plan/compile.js';
 
 /** One event as the store writes it: normalised id, UTC epoch milliseconds, plan-checked properties as JSON. */
 export interface EventRecord {
@@ -45,9 +45,6 @@ export interface CheckLimits {
 /** Event ids are the sender's idempotency key: short, printable ASCII (UUIDs, ULIDs, `order-42:paid`). */
 const EVENT_ID = /^[\x20-\x7e]{1,128}$/;
 const DAY_MS = 86_400_000;
-// RFC 3339 §5.6 date-time with a required zone: a time without one means different instants on
-// different senders' machines.
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
  * @example
@@ -90,11 +87,6 @@ export function checkBatch(events: readonly unknown[], context: { plan: PlanVali
 /** Epoch milliseconds of an ISO 8601 date-time with a zone, or of an integer epoch-ms number; null otherwise. */
 export function eventTime(time: unknown): number | null {
   if (typeof time === 'number') return Number.isSafeInteger(time) ? time : null;
-  if (typeof time !== 'string' || !DATE_TIME.test(time)) return null;
-  const ms = Date.parse(time.replace(' ', 'T'));
-  if (Number.isNaN(ms)) return null;
-  // Date.parse rolls February 30th into March: the day written must be the day parsed, in the written zone.
-  const zone = /([+-])(\d{2}):(\d{2})$/.exec(time);
-  const offset = zone ? (zone[1] === '-' ? -1 : 1) * (Number(zone[2]) * 60 + Number(zone[3])) * 60_000 : 0;
-  return new Date(ms + offset).toISOString().slice(0, 10) === time.slice(0, 10) ? ms : null;
+  const iso = typeof time === 'string' ? isoUtc(time) : null;
+  return iso === null ? null : Date.parse(iso);
 }

@@ -1,0 +1,117 @@
+/**
+ * POST /v1/events over a real node (SQLite, audit log, tracking plan, DuckDB store): what each role
+ * may do, what a batch answers, and what the audit log keeps of it.
+ */
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLogger } from '../../test/support/capture-logger.js';
+import { initNode, type InitResult } from '../init.js';
+import { MofangNode } from '../node.js';
+import { packageRoot } from '../paths.js';
+import { buildApp } from './app.js';
+import { createToken, tokenFileSource } from './tokens.js';
+
+let root: string;
+let init: InitResult;
+let node: MofangNode;
+let app: FastifyInstance;
+let ingestToken: string;
+
+beforeAll(async () => {
+  root = realpathSync(mkdtempSync(join(tmpdir(), 'mofang-events-api-')));
+  init = await initNode({ dir: join(root, 'bank'), name: 'bank', template: join(packageRoot(), 'config', 'bank.yaml') });
+  node = MofangNode.open(init.configFile, { quietLogs: true });
+  node.trackingPlan.apply(
+    { undeclared: 'reject', events: { 'card.paid': { properties: { amount: { type: 'number', required: true, min: 0 } } } } },
+    { id: 'cli:test', role: 'admin' },
+  );
+  const tokensFile = join(dirname(init.configFile), 'secrets', 'tokens.json');
+  ingestToken = createToken(tokensFile, { id: 'web-app', role: 'ingest' });
+  app = buildApp({ services: node, tokens: tokenFileSource(tokensFile), logger: captureLogger().logger, version: 'test' });
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app?.close();
+  node?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const paid = (eventId: string, amount: unknown = 12.5) => ({
+  eventId,
+  customerId: 'C-0001',
+  name: 'card.paid',
+  time: new Date(Date.now() - 60_000).toISOString(),
+  properties: { amount },
+});
+const send = (payload: unknown, token = ingestToken) => app.inject({ method: 'POST', url: '/v1/events', payload: payload as object, headers: bearer(token) });
+
+describe('POST /v1/events', () => {
+  it('stores a batch, answers per event, and a re-sent batch adds nothing', async () => {
+    const batch = [paid('h1'), paid('h2', -1), paid('h3')];
+    const first = await send({ events: batch });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({
+      accepted: 2,
+      duplicates: 0,
+      quarantined: 0,
+      paused: 0,
+      rejected: [{ index: 1, field: 'properties.amount', reason: 'properties.amount is below the minimum 0' }],
+    });
+    const again = await send({ events: batch });
+    expect(again.json()).toMatchObject({ accepted: 0, duplicates: 2, rejected: [{ index: 1 }] });
+    const entries = node.audit.list({ action: 'events.ingested', limit: 10 });
+    expect(JSON.stringify(entries)).toContain('token:web-app');
+    expect(JSON.stringify(entries)).not.toMatch(/C-0001|h1|12\.5/);
+  });
+
+  it('refuses an atomic batch with a rejected event (422, each named) and stores none of it', async () => {
+    const res = await send({ events: [paid('a1'), paid('a2', 'twelve')], atomic: true });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error).toMatchObject({
+      code: 'EVENT_BATCH_REJECTED',
+      details: { rejected: [{ index: 1, field: 'properties.amount', reason: 'properties.amount must be a finite number' }] },
+    });
+    expect((await send({ events: [paid('a1')] })).json()).toMatchObject({ accepted: 1, duplicates: 0 });
+  });
+
+  it('refuses an oversize batch with 413 naming the limit, and malformed JSON with 400', async () => {
+    const big = Array.from({ length: node.config.events.maxBatch + 1 }, (_, i) => paid(`big-${i}`));
+    const res = await send({ events: big });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error).toMatchObject({ code: 'EVENT_BATCH_TOO_LARGE', details: { limit: 1000, size: 1001 } });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      payload: '{"events": [',
+      headers: { ...bearer(ingestToken), 'content-type': 'application/json' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('REQUEST_INVALID');
+    expect(bad.json().error.message).toMatch(/JSON/);
+    const noEvents = await send({ event: [] });
+    expect(noEvents.statusCode).toBe(400);
+    expect(noEvents.json().error.message).toMatch(/events/);
+  });
+
+  it('lets the ingest role send events and nothing else; staff roles keep their own routes', async () => {
+    for (const [method, url] of [
+      ['GET', '/v1/health'],
+      ['GET', '/v1/datasets'],
+      ['GET', '/v1/audit'],
+      ['GET', '/v1/jobs'],
+      ['GET', '/v1/runs'],
+    ] as const) {
+      const res = await app.inject({ method, url, headers: bearer(ingestToken) });
+      expect(res.statusCode, `${method} ${url}`).toBe(403);
+      expect(res.json().error.code).toBe('FORBIDDEN_ROLE');
+    }
+    expect((await send({ events: [paid('op-1')] }, init.tokens.operator)).statusCode).toBe(200);
+    expect((await send({ events: [paid('cp-1')] }, init.tokens.compliance)).statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url: '/v1/audit', headers: bearer(init.tokens.compliance) })).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,186 @@
+/**
+ * The tracking plan compiled into the function ingestion calls for every event. Compiling turns
+ * each declaration into a flat list of property checks once, so checking an event is a map
+ * lookup and one small loop — no parsing of the plan, no allocation beyond the result.
+ *
+ * Reasons name the field and the rule, never the value: values are customer data and reasons go
+ * back to the sender, into logs and into the quarantine.
+ */
+import { EVENT_NAME, type TrackingPlan, type PropertySpec, type UndeclaredPolicy } from './model.js';
+
+export type PlanVerdict =
+  /** The event fits the plan; `properties` holds the declared ones, times as ISO UTC. */
+  | { kind: 'accept'; properties: Record<string, unknown> }
+  /** The event breaks the plan (`reject`), or the plan keeps what it does not declare aside (`quarantine`). */
+  | { kind: 'reject' | 'quarantine'; field: string; reason: string }
+  /** The event is declared and paused: count it and drop it. */
+  | { kind: 'paused' };
+
+export type PlanValidator = (name: unknown, properties: unknown) => PlanVerdict;
+
+/** A property check: the normalised value, or the reason it is refused (a string). */
+type Check = (value: unknown) => { ok: unknown } | string;
+
+interface CompiledProperty {
+  name: string;
+  field: string;
+  required: boolean;
+  check: Check;
+}
+
+interface CompiledEvent {
+  properties: CompiledProperty[];
+  undeclared: UndeclaredPolicy;
+}
+
+const PAUSED: PlanVerdict = Object.freeze({ kind: 'paused' });
+const PROPERTIES_NOT_OBJECT: PlanVerdict = Object.freeze({ kind: 'reject', field: 'properties', reason: 'properties must be an object' });
+const NAME_NOT_STRING: PlanVerdict = Object.freeze({ kind: 'reject', field: 'name', reason: 'name must be a string' });
+const NAME_INVALID: PlanVerdict = Object.freeze({ kind: 'reject', field: 'name', reason: `name must match ${EVENT_NAME.source}` });
+
+/**
+ * The validator for `plan`, with the events named in `paused` answered as paused.
+ *
+ * @example
+ * const verdict = compilePlan(plan, ['promo.viewed'])('card.paid', { amount: 12.5 });
+ * if (verdict.kind === 'accept') store(verdict.properties);
+ */
+export function compilePlan(plan: TrackingPlan, paused: Iterable<string> = []): PlanValidator {
+  const events = new Map<string, CompiledEvent>();
+  for (const [name, declaration] of Object.entries(plan.events)) {
+    events.set(name, {
+      undeclared: declaration.undeclared ?? plan.undeclared,
+      properties: Object.entries(declaration.properties).map(([property, spec]) => ({
+        name: property,
+        field: `properties.${property}`,
+        required: spec.required,
+        check: compileProperty(spec, `properties.${property}`),
+      })),
+    });
+  }
+  const pausedNames = new Set(paused);
+  const undeclaredEvent: PlanVerdict = Object.freeze({
+    kind: plan.undeclared,
+    field: 'name',
+    reason: 'the event is not declared in the tracking plan',
+  });
+
+  return (name, properties) => {
+    if (typeof name !== 'string') return NAME_NOT_STRING;
+    const event = events.get(name);
+    if (event === undefined) return EVENT_NAME.test(name) ? undeclaredEvent : NAME_INVALID;
+    if (pausedNames.has(name)) return PAUSED;
+    if (properties === undefined || properties === null) properties = {};
+    else if (typeof properties !== 'object' || Array.isArray(properties)) return PROPERTIES_NOT_OBJECT;
+    const input = properties as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    let matched = 0;
+    for (const property of event.properties) {
+      if (!Object.hasOwn(input, property.name)) {
+        if (property.required) return { kind: 'reject', field: property.field, reason: `${property.field} is required` };
+        continue;
+      }
+      matched++;
+      const value = input[property.name];
+      // null is "not given": JSON senders commonly write it for an empty optional field.
+      if (value === null) {
+        if (property.required) return { kind: 'reject', field: property.field, reason: `${property.field} is required` };
+        continue;
+      }
+      const result = property.check(value);
+      if (typeof result === 'string') return { kind: 'reject', field: property.field, reason: result };
+      out[property.name] = result.ok;
+    }
+    if (matched !== Object.keys(input).length) return undeclaredProperty(input, event);
+    return { kind: 'accept', properties: out };
+  };
+}
+
+function undeclaredProperty(input: Record<string, unknown>, event: CompiledEvent): PlanVerdict {
+  const declared = new Set(event.properties.map((p) => p.name));
+  const key = Object.keys(input).find((k) => !declared.has(k)) ?? '';
+  // The key is the sender's text: name it only when it is a plausible property name.
+  const field = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(key) ? `properties.${key}` : 'properties';
+  const reason = field === 'properties' ? 'properties has a member the event does not declare' : `${field} is not declared for this event`;
+  return { kind: event.undeclared, field, reason };
+}
+
+function compileProperty(spec: PropertySpec, field: string): Check {
+  switch (spec.type) {
+    case 'string': {
+      const { maxLength } = spec;
+      const tooLong = `${field} is longer than ${maxLength} characters`;
+      const notString = `${field} must be a string`;
+      return (value) => {
+        if (typeof value !== 'string') return notString;
+        // UTF-16 units ≥ code points, so only a long string needs counting.
+        if (value.length > maxLength && codePoints(value) > maxLength) return tooLong;
+        return { ok: value };
+      };
+    }
+    case 'number': {
+      const min = spec.min ?? Number.NEGATIVE_INFINITY;
+      const max = spec.max ?? Number.POSITIVE_INFINITY;
+      const notNumber = `${field} must be a finite number`;
+      const below = `${field} is below the minimum ${spec.min}`;
+      const above = `${field} is above the maximum ${spec.max}`;
+      return (value) => {
+        if (typeof value !== 'number' || !Number.isFinite(value)) return notNumber;
+        if (value < min) return below;
+        if (value > max) return above;
+        return { ok: value };
+      };
+    }
+    case 'boolean': {
+      const notBoolean = `${field} must be true or false`;
+      return (value) => (typeof value === 'boolean' ? { ok: value } : notBoolean);
+    }
+    case 'time': {
+      const notTime = `${field} must be an ISO 8601 date-time with a zone, such as 2026-01-31T09:30:00Z or 2026-01-31T17:30:00+08:00`;
+      return (value) => {
+        const iso = typeof value === 'string' ? isoUtc(value) : null;
+        return iso === null ? notTime : { ok: iso };
+      };
+    }
+    case 'enum': {
+      const values = new Set(spec.values);
+      const notValue = `${field} is not one of the ${values.size} declared values`;
+      return (value) => (typeof value === 'string' && values.has(value) ? { ok: value } : notValue);
+    }
+  }
+}
+
+function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+// RFC 3339 §5.6 date-time: a zone is required (a time without one means different instants on
+// different senders' machines); fractions beyond milliseconds are truncated to what JS keeps.
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * `text` as an ISO UTC time (`toISOString`), or null when it is not an RFC 3339 date-time or names
+ * a day or time that does not exist (February 30th, 24:00).
+ *
+ * @example isoUtc('2026-01-31T17:30:00+08:00') === '2026-01-31T09:30:00.000Z'
+ */
+export function isoUtc(text: string): string | null {
+  const m = DATE_TIME.exec(text);
+  if (m === null) return null;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number);
+  const millis = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, '0'));
+  const offsetHours = m[8] === undefined ? Number(m[10]) : 0;
+  const offsetMinutes = m[8] === undefined ? Number(m[11]) : 0;
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return null;
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis));
+  // Date.UTC reads years 0–99 as 1900–1999.
+  if (year < 100) date.setUTCFullYear(year);
+  // Date.UTC rolls February 30th over into March: refuse a day the month does not have.
+  if (date.getUTCDate() !== day) return null;
+  const local = date.getTime();
+  const sign = m[9] === '-' ? -1 : 1;
+  const utc = local - sign * (offsetHours * 60 + offsetMinutes) * 60_000;
+  return new Date(utc).toISOString();
+}
