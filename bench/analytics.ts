@@ -237,7 +237,7 @@ async function main(): Promise<number> {
     ingest
       ? `\nIngestion: ${thousands(ingest.eventsPerSecond)} events/s (target ≥ ${thousands(TARGETS.ingestEventsPerSecond)}: ${ingest.eventsPerSecond >= TARGETS.ingestEventsPerSecond ? 'met' : 'MISSED'}), ` +
           `${thousands(ingest.accepted)} accepted in ${secs(ingest.ms, 1)} s, batch p50 ${ingest.latency.p50.toFixed(0)} ms / p99 ${ingest.latency.p99.toFixed(0)} ms; ` +
-          `node peak RSS ${mb(ingest.nodePeakRssKb)} MB (target < 2 GB: ${ingest.nodePeakRssKb != null && ingest.nodePeakRssKb * 1024 < TARGETS.ingestRssBytes ? 'met' : 'MISSED'}); ` +
+          `node busy ${ingest.nodeCpuMs == null ? '-' : (ingest.nodeCpuMs / ingest.ms).toFixed(2)} cores, peak RSS ${mb(ingest.nodePeakRssKb)} MB (target < 2 GB: ${ingest.nodePeakRssKb != null && ingest.nodePeakRssKb * 1024 < TARGETS.ingestRssBytes ? 'met' : 'MISSED'}); ` +
           `store after stop: ${thousands(ingest.stored.rows)} rows, all acknowledged events once`
       : `\nIngestion: ${ingestError}`,
   );

@@ -15,8 +15,9 @@ import { parseDocument } from 'yaml';
 import { EVENTS_TABLE } from '../node/events/schema.js';
 import { EventStore } from '../node/events/store.js';
 import { freePort } from '../node/net/free-port.js';
+import { MofangNode } from '../node/node.js';
 import { CHANNELS, eventNames, VALUED } from './event-data.js';
-import { BenchError, ROOT, clip, mofang, parseJsonOutput, peakRssKb, sleep, startNodeProcess } from './harness.js';
+import { BenchError, ROOT, clip, cpuTimeMs, mofang, parseJsonOutput, peakRssKb, sleep, startNodeProcess } from './harness.js';
 
 export interface IngestOptions {
   /** Where the node directory is created. */
@@ -42,6 +43,8 @@ export interface IngestReport {
   latency: { p50: number; p99: number; max: number };
   /** Peak resident set of the node process (VmHWM), kB; sampled during the run as well. */
   nodePeakRssKb: number | null;
+  /** CPU time the node process used while measured, ms: ÷ ms = the cores it had (of 2, shared with the client). */
+  nodeCpuMs: number | null;
   /** Rows in the node's event store after it stopped, and how many distinct event ids. */
   stored: { rows: number; distinctIds: number };
 }
@@ -69,17 +72,24 @@ function random(seed: number): () => number {
   };
 }
 
-/** The 50 names with their properties, declared so the node accepts the events (PUT /v1/tracking-plan). */
-async function declarePlan(agent: Agent, base: string, adminToken: string, names: number): Promise<void> {
+/**
+ * Declares the names with their properties in the node's tracking plan, so it accepts the events:
+ * through the node's own tracking plan service on its files before it starts, as a CLI command
+ * does (audited as cli:bench).
+ */
+function declarePlan(configFile: string, names: number): void {
   const properties = {
     channel: { type: 'enum', values: CHANNELS },
     product_id: { type: 'string', maxLength: 16 },
     amount: { type: 'number', min: 0 },
   };
   const plan = { undeclared: 'reject', events: Object.fromEntries(eventNames(names).map((name) => [name, { properties }])) };
-  const r = await send(agent, 'PUT', new URL(`${base}/v1/tracking-plan`), adminToken, JSON.stringify(plan));
-  if (r.status === 404) throw new BenchError('this build has no tracking plan API (PUT /v1/tracking-plan), so every event is undeclared');
-  if (r.status !== 200) throw new BenchError(`PUT /v1/tracking-plan answered ${r.status}: ${clip(r.text)}`);
+  const node = MofangNode.open(configFile, { quietLogs: true, metrics: false });
+  try {
+    node.trackingPlan.apply(plan, { id: 'cli:bench', role: 'admin' });
+  } finally {
+    node.close();
+  }
 }
 
 /** Request bodies of `batch` events each, drawn like the generated store (bench/event-data.ts). */
@@ -110,13 +120,11 @@ function ingestBodies(o: Pick<IngestOptions, 'events' | 'batch' | 'customers' | 
   return bodies;
 }
 
-const post = (agent: Agent, url: URL, token: string, body: string) => send(agent, 'POST', url, token, body);
-
-function send(agent: Agent, method: string, url: URL, token: string, body: string): Promise<{ status: number; text: string }> {
+function post(agent: Agent, url: URL, token: string, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method, agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'content-length': Buffer.byteLength(body) } },
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'content-length': Buffer.byteLength(body) } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -135,7 +143,7 @@ const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? 0 : sor
 export async function measureIngestion(o: IngestOptions, log: (text: string) => void): Promise<IngestReport> {
   const [grpc, http] = [await freePort(), await freePort()];
   const nodeDir = join(o.dir, 'ingest-node');
-  const init = parseJsonOutput<{ configFile: string; tokens: { admin: string } }>(
+  const init = parseJsonOutput<{ configFile: string }>(
     await mofang(
       null,
       [
@@ -169,6 +177,7 @@ export async function measureIngestion(o: IngestOptions, log: (text: string) => 
     'token create',
   );
 
+  declarePlan(init.configFile, o.names);
   const runId = `bench${Date.now().toString(36)}`;
   const bodies = ingestBodies(o, Date.now(), runId);
   const base = `http://127.0.0.1:${http}`;
@@ -182,14 +191,15 @@ export async function measureIngestion(o: IngestOptions, log: (text: string) => 
     peak = Math.max(peak, peakRssKb(node.pid) ?? 0);
   }, 500);
   let ms = 0;
+  let nodeCpuMs: number | null = null;
   try {
-    await declarePlan(agent, base, init.tokens.admin, o.names);
     // One event before the clock: the route, the token, the plan and the store answer (the store
     // opens lazily); a node that refuses it would make the rate meaningless.
     const probe = await post(agent, url, created.token, JSON.stringify({ events: [{ ...sampleEvent(), eventId: `${runId}-probe` }] }));
     if (probe.status === 404) throw new BenchError('this build has no POST /v1/events');
     const probed = probe.status === 200 ? (JSON.parse(probe.text) as BatchAnswer) : null;
     if (probed?.accepted !== 1) throw new BenchError(`the node did not accept a valid event (${probe.status}): ${clip(probe.text)}`);
+    const cpuBefore = cpuTimeMs(node.pid);
     const started = performance.now();
     const deadline = started + o.seconds * 1000;
     let next = 0;
@@ -210,6 +220,8 @@ export async function measureIngestion(o: IngestOptions, log: (text: string) => 
     };
     await Promise.all(Array.from({ length: o.concurrency }, client));
     ms = performance.now() - started;
+    const cpuAfter = cpuTimeMs(node.pid);
+    nodeCpuMs = cpuBefore == null || cpuAfter == null ? null : cpuAfter - cpuBefore;
   } finally {
     clearInterval(sampler);
     peak = Math.max(peak, peakRssKb(node.pid) ?? 0);
@@ -237,6 +249,7 @@ export async function measureIngestion(o: IngestOptions, log: (text: string) => 
     eventsPerSecond: totals.accepted / (ms / 1000),
     latency: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: latencies.at(-1) ?? 0 },
     nodePeakRssKb: peak || null,
+    nodeCpuMs,
     stored,
   };
 }
