@@ -12,6 +12,7 @@ import { path } from '../node/analytics/path.js';
 import { EVENTS_TABLE } from '../node/events/schema.js';
 import type { EventReader } from '../node/events/store.js';
 import { period, type EventDataOptions } from './event-data.js';
+import type { SegmentBench } from './segment-row.js';
 
 export interface AnalyticsRow {
   key: string;
@@ -26,7 +27,7 @@ export interface AnalyticsRow {
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const pct = (x: number | null) => (x == null ? '-' : `${(100 * x).toFixed(1)} %`);
 
-export function analyticsRows(o: EventDataOptions): AnalyticsRow[] {
+export function analyticsRows(o: EventDataOptions, segment: SegmentBench): AnalyticsRow[] {
   const { to } = period(o);
   const scope: Scope = { events: EVENTS_TABLE, timeZone: 'UTC', end: to };
   const pending = (key: string, label: string, targetS: number | null, reason: string): AnalyticsRow => ({
@@ -64,7 +65,15 @@ export function analyticsRows(o: EventDataOptions): AnalyticsRow[] {
         return `${n(r.goals)} purchases (value ${n(r.value)}), direct ${pct(r.direct.share)}, ${r.credits.length} touches credited (position-based, 30-day window)`;
       },
     },
-    pending('segment', 'segment: profile + behaviour rule', 10, 'behaviour conditions in segments (branch behaviour) are not merged'),
+    {
+      key: 'segment',
+      label: 'segment: profile + behaviour rule',
+      targetS: 10,
+      async run() {
+        const members = await segment.createMixed();
+        return `${n(members)} members: tier gold/platinum and ≥ 2 purchases in the last 30 days (of ${n(o.customers)} profiles)`;
+      },
+    },
     {
       key: 'interval',
       label: 'interval',

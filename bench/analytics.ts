@@ -23,6 +23,7 @@ import { measureIngestion, type IngestReport } from './event-ingest.js';
 import { label, makeLog, mb, renderTable, secs, thousands } from './format.js';
 import { BenchError, count, installCleanupHandlers, peakRssKb, registerTempDir, resetPeakRss, runBenchmark, writeResults } from './harness.js';
 import { machineInfo } from './machine.js';
+import { segmentBench } from './segment-row.js';
 
 const TARGETS = { ingestEventsPerSecond: 50_000, ingestRssBytes: 2e9 };
 
@@ -156,6 +157,10 @@ async function main(): Promise<number> {
   if (generatedMs != null) log(`store generated in ${secs(generatedMs, 1)} s (${thousands(o.events / (generatedMs / 1000))} events/s)`);
   log(`store on disk: ${(bytes / 1e9).toFixed(2)} GB (${(bytes / o.events).toFixed(1)} bytes/event)`);
 
+  for (const f of ['segment-node.db', 'segment-node.db-wal', 'segment-node.db-shm', 'segment-audit-head.json']) rmSync(join(dir, f), { force: true });
+  rmSync(join(dir, 'segment-identity'), { recursive: true, force: true });
+  const segment = await segmentBench(dir, o, async () => store);
+  log(`segment row setup: ${thousands(o.customers)} profiles written and their typed table built in ${secs(segment.setupMs, 1)} s`);
   let floor: Timing;
   const rows: { row: AnalyticsRow; timing: Timing | null; error: string | null }[] = [];
   try {
@@ -168,7 +173,7 @@ async function main(): Promise<number> {
       return `${thousands(r.events as number)} events, ${thousands(r.customers as number)} customers, ${r.names} names, ${String(r.first).slice(0, 10)} … ${String(r.last).slice(0, 10)}`;
     }, passes);
     log(`floor: ${secs(floor.medianMs)} s — ${floor.summary}`);
-    for (const row of analyticsRows(o)) {
+    for (const row of analyticsRows(o, segment)) {
       if (row.unavailable) {
         rows.push({ row, timing: null, error: null });
         log(`${row.label}: not available — ${row.unavailable}`);
@@ -184,6 +189,7 @@ async function main(): Promise<number> {
       }
     }
   } finally {
+    segment.close();
     store.close();
   }
 
