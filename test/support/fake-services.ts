@@ -197,6 +197,7 @@ export function fakeServices(): FakeServices {
     trees: notProvided<S.NodeServices['trees']>('trees'),
     events: notProvided<S.NodeServices['events']>('events'),
     trackingPlan: notProvided<S.NodeServices['trackingPlan']>('trackingPlan'),
+    analytics: notProvided<S.NodeServices['analytics']>('analytics'),
     async health() {
       record('health');
       return {
