@@ -6,11 +6,12 @@
  */
 import { attribution } from '../node/analytics/attribution.js';
 import type { Scope } from '../node/analytics/draft-scope.js';
+import { analyticsService } from '../node/analytics/service.js';
 import { interval } from '../node/analytics/interval.js';
 import { ltv } from '../node/analytics/ltv.js';
 import { path } from '../node/analytics/path.js';
 import { EVENTS_TABLE } from '../node/events/schema.js';
-import type { EventReader } from '../node/events/store.js';
+import type { EventReader, EventStore } from '../node/events/store.js';
 import { period, type EventDataOptions } from './event-data.js';
 import type { SegmentBench } from './segment-row.js';
 
@@ -20,27 +21,66 @@ export interface AnalyticsRow {
   /** The issue's target for this row at 10⁸ events, seconds; null where it sets none. */
   targetS: number | null;
   run(reader: EventReader): Promise<string>;
-  /** Why the row cannot run in this build (its model is not in this tree); the bench prints it. */
-  unavailable?: string;
 }
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const pct = (x: number | null) => (x == null ? '-' : `${(100 * x).toFixed(1)} %`);
 
-export function analyticsRows(o: EventDataOptions, segment: SegmentBench): AnalyticsRow[] {
-  const { to } = period(o);
+export function analyticsRows(o: EventDataOptions, store: EventStore, segment: SegmentBench): AnalyticsRow[] {
+  const { from, to } = period(o);
   const scope: Scope = { events: EVENTS_TABLE, timeZone: 'UTC', end: to };
-  const pending = (key: string, label: string, targetS: number | null, reason: string): AnalyticsRow => ({
-    key,
-    label,
-    targetS,
-    run: () => Promise.reject(new Error(reason)),
-    unavailable: reason,
+  // Models 1–4 through the service the HTTP API and the CLI call (parameter checks, defaults, scope).
+  const analytics = analyticsService({
+    reader: () => store.reader(),
+    segmentCustomers: () => Promise.reject(new Error('the bench restricts no model to a segment')),
+    timeZone: 'UTC',
+    maxRangeDays: 400,
+    timeoutMs: 0,
+    now: () => new Date(to),
+    logger: { info: () => {} },
   });
+  const actor = { id: 'cli:bench', role: 'operator' } as const;
+  const firstDay = from.slice(0, 10);
+  const lastDay = new Date(Date.parse(to) - 86_400_000).toISOString().slice(0, 10);
+  const scalars = async (model: string, params: Record<string, unknown>) => (await analytics.run(model, params, actor)).scalars;
   return [
-    pending('event', 'event analysis, 1 breakdown', 2, 'the event model (branch models-a) is not merged'),
-    pending('funnel', '4-step funnel', 5, 'the funnel model (branch models-a) is not merged'),
-    pending('retention', '30-day retention', 5, 'the retention model (branch models-a) is not merged'),
+    {
+      key: 'event',
+      label: 'event analysis, 1 breakdown',
+      targetS: 2,
+      async run() {
+        // The most frequent name over the last 45 days by day, split by channel, with the 45 days before.
+        const middle = new Date(Date.parse(to) - 45 * 86_400_000).toISOString().slice(0, 10);
+        const r = await scalars('event', { event: 'page_view', from: middle, to: lastDay, granularity: 'day', breakdowns: ['channel'], compare: true });
+        return `page_view by day and channel, last 45 days: ${n(r.total)} events, ${n(r.customers)} customers, change ${(r.totalChange ?? 0).toFixed(1)} % vs the 45 days before`;
+      },
+    },
+    {
+      key: 'funnel',
+      label: '4-step funnel',
+      targetS: 5,
+      async run() {
+        const steps = ['app_open', 'product_view', 'add_to_cart', 'purchase'].map((event) => ({ event }));
+        const r = await scalars('funnel', { steps, from: firstDay, to: lastDay, windowSeconds: 30 * 86_400, order: 'loose' });
+        return `app_open → product_view → add_to_cart → purchase within 30 days: ${n(r.entered)} entered, ${n(r.converted)} converted`;
+      },
+    },
+    {
+      key: 'retention',
+      label: '30-day retention',
+      targetS: 5,
+      async run() {
+        const r = await scalars('retention', {
+          start: { event: 'login' },
+          return: { event: 'app_open' },
+          from: firstDay,
+          to: lastDay,
+          granularity: 'day',
+          periods: 30,
+        });
+        return `daily cohorts by first login, return by app_open, day 1 … 30: cohort size ${n(r.cohortSize)}, day 1 ${pct(r.day1 ?? null)}, day 30 ${pct(r.day30 ?? null)}`;
+      },
+    },
     {
       key: 'path',
       label: 'path, depth 3',
