@@ -2,6 +2,8 @@
  * How `mofang analytics` prints each model's result: one or more titled tables. A model without
  * an entry is printed as JSON.
  */
+import { SEQUENCE_TABLES } from './sequence-tables.js';
+
 type Cell = string | number | null;
 
 export interface PrintedTable {
@@ -17,6 +19,7 @@ const groupLabel = (group: (string | null)[]) => group.map((v) => v ?? '(none)')
 const pct = (v: number | null) => (v === null ? null : `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`);
 
 export const ANALYTICS_TABLES: Record<string, (result: Result) => PrintedTable[]> = {
+  ...SEQUENCE_TABLES,
   event: (r) => {
     const split = r.breakdowns.length > 0;
     const stats = r.total.current.sum !== null ? ['sum', 'avg', 'p50', 'p90', 'p99'] : [];
