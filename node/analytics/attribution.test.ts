@@ -101,4 +101,17 @@ describe('attribution', () => {
     await expect(attribution({ model: 'shapley' })).rejects.toMatchObject({ details: { field: 'model' } });
     await expect(attribution({ touches: [] })).rejects.toMatchObject({ details: { field: 'touches' } });
   });
+
+  it("is restricted to a segment's members", async () => {
+    const c2c3 = analyticsOver(store, { segmentCustomers: async () => ['c2', 'c3'] });
+    const r = (await c2c3.run('attribution', { ...base, segment: 'vip' }, ACTOR)).result as AttributionResult;
+    // c3's purchase of 30 credited to its e-mail; c2's purchase of 50 direct.
+    expect(r).toEqual({
+      model: 'first',
+      goals: 2,
+      value: 80,
+      direct: { goals: 1, share: 0.5, value: 50 },
+      credits: [{ key: 'email', conversions: 1, value: 30 }],
+    });
+  });
 });

@@ -117,4 +117,10 @@ describe('interval analysis', () => {
     await expect(interval(store, { initial: A, target: B, maxGapSeconds: -1 })).rejects.toMatchObject({ details: { field: 'maxGapSeconds' } });
     await expect(interval(store, { initial: A, target: B, buckets: [0] })).rejects.toMatchObject({ details: { field: 'buckets.0' } });
   });
+
+  it("is restricted to a segment's members", async () => {
+    const onlyC1 = analyticsOver(store, { segmentCustomers: async () => ['c1'] });
+    const r = (await onlyC1.run('interval', { ...range, initial: A, target: B, segment: 'vip' }, ACTOR)).result as IntervalResult;
+    expect(r).toMatchObject({ pairs: 3, customers: 1, median: 120 });
+  });
 });

@@ -88,4 +88,10 @@ describe('LTV', () => {
     await expect(ltv(shanghai, { periods: 0 })).rejects.toMatchObject({ details: { field: 'periods' } });
     await expect(ltv(shanghai, { value: undefined })).rejects.toMatchObject({ details: { field: 'value' } });
   });
+
+  it("is restricted to a segment's members", async () => {
+    const onlyC2 = analyticsOver(store, { ...shanghai, segmentCustomers: async () => ['c2'] });
+    const r = (await onlyC2.run('ltv', { ...params, segment: 'vip' }, ACTOR)).result as LtvResult;
+    expect(r.cohorts).toEqual([{ cohort: '2026-01-02', customers: 1, cumulative: [5, 5, null], perCustomer: [5, 5, null] }]);
+  });
 });

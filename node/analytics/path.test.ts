@@ -97,4 +97,13 @@ describe('path analysis', () => {
     await expect(path(store, { anchor: 'home', sessionGapSeconds: 0 })).rejects.toMatchObject({ details: { field: 'sessionGapSeconds' } });
     await expect(path(store, { anchor: 'home', direction: 'sideways' })).rejects.toMatchObject({ details: { field: 'direction' } });
   });
+
+  it("is restricted to a segment's members", async () => {
+    const onlyC3 = analyticsOver(store, { segmentCustomers: async () => ['c3'] });
+    const r = (await onlyC3.run('path', { ...range, anchor: { event: 'home' }, depth: 2, segment: 'vip' }, ACTOR)).result as PathResult;
+    expect(r.links).toEqual([
+      { source: '0:home', target: '1:search', customers: 1 },
+      { source: '1:search', target: '2:item', customers: 1 },
+    ]);
+  });
 });
