@@ -27,7 +27,7 @@ import { scopeSql, type ModelScope } from './scope.js';
 export const ATTRIBUTION_MODELS = ['first', 'last', 'linear', 'time_decay', 'position'] as const;
 type AttributionModel = (typeof ATTRIBUTION_MODELS)[number];
 
-export const ATTRIBUTION_LIMITS = Object.freeze({ touches: 20, windowSeconds: 366 * 86_400 });
+const ATTRIBUTION_LIMITS = Object.freeze({ touches: 20, windowSeconds: 366 * 86_400 });
 
 const AttributionParams = Type.Object(
   {

@@ -21,7 +21,7 @@ import { DateOnly, dateRange, ZonedSql } from './period.js';
 import { QueryParams } from './query.js';
 import { scopeSql, type ModelScope } from './scope.js';
 
-export const INTERVAL_LIMITS = Object.freeze({ buckets: 50, maxGapSeconds: 366 * 86_400 });
+const INTERVAL_LIMITS = Object.freeze({ buckets: 50, maxGapSeconds: 366 * 86_400 });
 
 const IntervalParams = Type.Object(
   {

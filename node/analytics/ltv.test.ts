@@ -72,10 +72,10 @@ describe('LTV', () => {
   });
 
   it('takes cohorts from the range and the start filters, and counts value after the range', async () => {
-    // From 2 January (Shanghai) only c2 is new (c3 signed up again, but first on 1 January); its 7 on
-    // 4 January counts once that day is reached.
+    // From 2 January (Shanghai): c2, and c3, whose first sign-up in the range is on 2 January (its
+    // purchases are before it). c2's 7 on 4 January counts once that day is reached.
     const later = await ltv(shanghai, { from: '2026-01-02', to: '2026-01-02' });
-    expect(later.cohorts).toEqual([{ cohort: '2026-01-02', customers: 1, cumulative: [5, 5, null], perCustomer: [5, 5, null] }]);
+    expect(later.cohorts).toEqual([{ cohort: '2026-01-02', customers: 2, cumulative: [5, 5, null], perCustomer: [2.5, 2.5, null] }]);
     const reached = await ltv(at('Asia/Shanghai', '2026-01-10T00:00:00Z'), { from: '2026-01-02', to: '2026-01-02' });
     expect(reached.cohorts[0].cumulative).toEqual([5, 5, 12]);
     const fromApp = await ltv(shanghai, { start: { event: 'signup', filters: [{ property: 'channel', op: 'eq', value: 'app' }] } });

@@ -2,8 +2,7 @@
  * Lifetime value: how much value a cohort of customers brings, cumulatively, period after period.
  *
  * A customer's cohort is the day, week (Monday first) or month, in the node's time zone, of their
- * first start event ever; the cohorts are those of the customers whose first start event falls in
- * the date range (a customer who started before it is not new in it). Period 0 is that calendar
+ * first start event in the date range, as in retention. Period 0 is that calendar
  * day/week/month, period k the k-th after it, also in the time zone. The value of a period is the
  * sum of the value property over the value events of the cohort's customers in it, counting only
  * events at or after the customer's own start (an absent or non-numeric value counts 0). Each
@@ -20,7 +19,7 @@ import { DateOnly, dateRange, GranularitySchema, ZonedSql } from './period.js';
 import { QueryParams } from './query.js';
 import { scopeSql, type ModelScope } from './scope.js';
 
-export const LTV_LIMITS = Object.freeze({ periods: 120 });
+const LTV_LIMITS = Object.freeze({ periods: 120 });
 
 const LtvParams = Type.Object(
   {
@@ -71,9 +70,9 @@ async function runLtv(reader: EventReader, p: LtvParams, scope: ModelScope): Pro
   const sql = `
     WITH firsts AS (
       SELECT customer_id, min(time) AS time FROM ${EVENTS_TABLE}
-      WHERE ${selectorSql(q, p.start, 'start')} AND ${customers} GROUP BY customer_id
+      WHERE ${selectorSql(q, p.start, 'start')} AND ${zone.within(q, range)} AND ${customers} GROUP BY customer_id
     ),
-    cohorts AS (SELECT customer_id, time AS t0, ${cohortOf} AS cohort FROM firsts WHERE ${zone.within(q, range)}),
+    cohorts AS (SELECT customer_id, time AS t0, ${cohortOf} AS cohort FROM firsts),
     sizes AS (
       SELECT cohort, count(*) AS customers, date_diff('${granularity}', cohort, ${unitStart(`${now}::TIMESTAMP`)}) AS reached
       FROM cohorts GROUP BY cohort

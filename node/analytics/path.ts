@@ -22,11 +22,11 @@ import { DateOnly, dateRange, ZonedSql } from './period.js';
 import { QueryParams } from './query.js';
 import { scopeSql, type ModelScope } from './scope.js';
 
-export const PATH_DIRECTIONS = ['after', 'before'] as const;
-export const PATH_LIMITS = Object.freeze({ depth: 5, top: 20, sessionGapSeconds: 7 * 86_400 });
+const PATH_DIRECTIONS = ['after', 'before'] as const;
+const PATH_LIMITS = Object.freeze({ depth: 5, top: 20, sessionGapSeconds: 7 * 86_400 });
 
 /** The name of the node that groups a step's less frequent events. */
-export const OTHER = 'other';
+const OTHER = 'other';
 
 const PathParams = Type.Object(
   {

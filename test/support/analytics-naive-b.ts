@@ -34,7 +34,7 @@ function perCustomer(events: readonly Ev[]): Map<string, Ev[]> {
 }
 
 /** Linear interpolation between closest ranks (PERCENTILE.INC). */
-export function percentile(sorted: readonly number[], p: number): number | null {
+function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
   const pos = p * (sorted.length - 1);
   const lo = Math.floor(pos);
