@@ -28,6 +28,8 @@ export const ATTRIBUTION_MODELS = ['first', 'last', 'linear', 'time_decay', 'pos
 type AttributionModel = (typeof ATTRIBUTION_MODELS)[number];
 
 const ATTRIBUTION_LIMITS = Object.freeze({ touches: 20, windowSeconds: 366 * 86_400 });
+/** The schema fills these in; `run` falls back to the same ones. */
+const DEFAULTS = Object.freeze({ windowSeconds: 30 * 86_400, halfLifeSeconds: 7 * 86_400 });
 
 const AttributionParams = Type.Object(
   {
@@ -48,12 +50,12 @@ const AttributionParams = Type.Object(
       Type.Number({
         exclusiveMinimum: 0,
         maximum: ATTRIBUTION_LIMITS.windowSeconds,
-        default: 30 * 86_400,
+        default: DEFAULTS.windowSeconds,
         description: 'How long before a goal a touch still counts.',
       }),
     ),
     halfLifeSeconds: Type.Optional(
-      Type.Number({ exclusiveMinimum: 0, default: 7 * 86_400, description: 'time_decay: the age at which a touch weighs half as much.' }),
+      Type.Number({ exclusiveMinimum: 0, default: DEFAULTS.halfLifeSeconds, description: 'time_decay: the age at which a touch weighs half as much.' }),
     ),
     byProperty: Type.Optional({ ...PropertyName, description: 'Credit the values of this touch property (e.g. campaign) instead of the touch event names.' }),
     ...CommonParams,
@@ -103,10 +105,10 @@ async function runAttribution(reader: EventReader, p: AttributionParams, scope: 
   const value = p.valueProperty === undefined ? '0.0' : `coalesce(${propertyNumber(q, p.valueProperty, 'valueProperty')}, 0.0)`;
   const touch = p.touches.map((t, i) => selectorSql(q, t, `touches[${i}]`)).join(' OR ');
   const key = p.byProperty === undefined ? 'name' : propertyText(q, p.byProperty, 'byProperty');
-  const window = q.add(p.windowSeconds ?? 30 * 86_400);
+  const window = q.add(p.windowSeconds ?? DEFAULTS.windowSeconds);
   // Ages count from the goal's latest touch, which weighs 1: a long window with a short half-life
   // makes tiny weights, never a sum of zeros.
-  const weight = p.model === 'time_decay' ? `pow(0.5, (age - min(age) OVER g) / ${q.add(p.halfLifeSeconds ?? 7 * 86_400)})` : '1.0';
+  const weight = p.model === 'time_decay' ? `pow(0.5, (age - min(age) OVER g) / ${q.add(p.halfLifeSeconds ?? DEFAULTS.halfLifeSeconds)})` : '1.0';
   const sql = `
     WITH goals AS (
       SELECT customer_id, event_id AS goal_id, time AS goal_time, ${value} AS value FROM ${EVENTS_TABLE}

@@ -20,6 +20,8 @@ import { QueryParams } from './query.js';
 import { scopeSql, type ModelScope } from './scope.js';
 
 const LTV_LIMITS = Object.freeze({ periods: 120 });
+/** The schema fills this in; `run` falls back to the same. */
+const DEFAULT_PERIODS = 8;
 
 const LtvParams = Type.Object(
   {
@@ -30,7 +32,12 @@ const LtvParams = Type.Object(
     to: DateOnly('Last day (inclusive) of the cohorts; value events after it still count.'),
     granularity: Type.Optional(GranularitySchema),
     periods: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: LTV_LIMITS.periods, default: 8, description: "Periods reported, period 0 (the cohort's own) included." }),
+      Type.Integer({
+        minimum: 1,
+        maximum: LTV_LIMITS.periods,
+        default: DEFAULT_PERIODS,
+        description: "Periods reported, period 0 (the cohort's own) included.",
+      }),
     ),
     ...CommonParams,
   },
@@ -57,7 +64,7 @@ export type LtvResult = Static<typeof LtvResult>;
 async function runLtv(reader: EventReader, p: LtvParams, scope: ModelScope): Promise<LtvResult> {
   const range = dateRange(p.from, p.to, scope.maxRangeDays);
   const granularity = p.granularity ?? 'day';
-  const periods = p.periods ?? 8;
+  const periods = p.periods ?? DEFAULT_PERIODS;
   const q = new QueryParams();
   const zone = new ZonedSql(q, scope.timeZone);
   const customers = scopeSql(q, scope);

@@ -24,6 +24,8 @@ import { scopeSql, type ModelScope } from './scope.js';
 
 const PATH_DIRECTIONS = ['after', 'before'] as const;
 const PATH_LIMITS = Object.freeze({ depth: 5, top: 20, sessionGapSeconds: 7 * 86_400 });
+/** The schema fills these in; `run` falls back to the same ones. */
+const DEFAULTS = Object.freeze({ depth: 3, top: 5, sessionGapSeconds: 1_800 });
 
 /** The name of the node that groups a step's less frequent events. */
 const OTHER = 'other';
@@ -39,11 +41,13 @@ const PathParams = Type.Object(
         { default: 'after', description: 'after: what customers do next; before: what led them to the anchor.' },
       ),
     ),
-    depth: Type.Optional(Type.Integer({ minimum: 1, maximum: PATH_LIMITS.depth, default: 3, description: 'Steps away from the anchor.' })),
-    top: Type.Optional(Type.Integer({ minimum: 1, maximum: PATH_LIMITS.top, default: 5, description: 'Event names kept per step; the rest is "other".' })),
+    depth: Type.Optional(Type.Integer({ minimum: 1, maximum: PATH_LIMITS.depth, default: DEFAULTS.depth, description: 'Steps away from the anchor.' })),
+    top: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: PATH_LIMITS.top, default: DEFAULTS.top, description: 'Event names kept per step; the rest is "other".' }),
+    ),
     sessionGapSeconds: Type.Optional(
       Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: PATH_LIMITS.sessionGapSeconds }), Type.Null()], {
-        default: 1_800,
+        default: DEFAULTS.sessionGapSeconds,
         description: 'A pause longer than this ends a path; null follows it across pauses.',
       }),
     ),
@@ -71,8 +75,8 @@ type PathLink = PathResult['links'][number];
 async function runPath(reader: EventReader, p: PathParams, scope: ModelScope): Promise<PathResult> {
   const range = dateRange(p.from, p.to, scope.maxRangeDays);
   const after = (p.direction ?? 'after') === 'after';
-  const depth = p.depth ?? 3;
-  const sessionGap = p.sessionGapSeconds === undefined ? 1_800 : p.sessionGapSeconds;
+  const depth = p.depth ?? DEFAULTS.depth;
+  const sessionGap = p.sessionGapSeconds === undefined ? DEFAULTS.sessionGapSeconds : p.sessionGapSeconds;
   const q = new QueryParams();
   const zone = new ZonedSql(q, scope.timeZone);
   const customers = scopeSql(q, scope);
@@ -117,7 +121,7 @@ async function runPath(reader: EventReader, p: PathParams, scope: ModelScope): P
       FROM steps GROUP BY step, name
     ),
     labelled AS (
-      SELECT s.customer_id, s.step, CASE WHEN r.rank <= ${q.add(p.top ?? 5)} THEN s.name END AS label
+      SELECT s.customer_id, s.step, CASE WHEN r.rank <= ${q.add(p.top ?? DEFAULTS.top)} THEN s.name END AS label
       FROM steps s JOIN ranked r ON s.step = r.step AND s.name = r.name
     ),
     linked AS (
