@@ -5,16 +5,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { storeWith, type TestEvent } from '../../test/support/analytics-b-events.js';
+import { ACTOR, analyticsOver, eventStoreWith, type TestEvent } from '../../test/support/event-store.js';
 import { naiveAttribution, naiveEvents, naiveInterval, naiveLtv, naivePath } from '../../test/support/analytics-naive-b.js';
-import { EVENTS_TABLE } from '../events/schema.js';
-import { ATTRIBUTION_MODELS, attribution } from './attribution.js';
-import { interval } from './interval.js';
-import { ltv } from './ltv.js';
-import { path } from './path.js';
+import { ATTRIBUTION_MODELS, type AttributionResult } from './attribution.js';
+import type { IntervalResult } from './interval.js';
+import type { LtvResult } from './ltv.js';
+import type { PathResult } from './path.js';
 
 const BASE = Date.parse('2026-01-01T00:00:00Z');
-const END = '2026-01-08T00:00:00Z';
+/** A range around every generated event, in any of the zones below. */
+const RANGE = { from: '2025-12-30', to: '2026-01-09' };
 
 const eventArb: fc.Arbitrary<TestEvent> = fc.record({
   customer: fc.constantFrom('c1', 'c2', 'c3'),
@@ -25,13 +25,17 @@ const eventArb: fc.Arbitrary<TestEvent> = fc.record({
 });
 const eventsArb = fc.array(eventArb, { maxLength: 40 });
 
-async function withStore<T>(
+/** Runs a model over a fresh store holding `events`, the date range covering them all. */
+async function runOn<T>(
+  model: string,
   events: readonly TestEvent[],
-  run: (scope: { store: Awaited<ReturnType<typeof storeWith>>; timeZone: string }) => Promise<T>,
+  params: Record<string, unknown>,
+  timeZone = 'UTC',
+  now = '2026-06-01T00:00:00Z',
 ): Promise<T> {
-  const store = await storeWith(events);
+  const store = await eventStoreWith(events);
   try {
-    return await run({ store, timeZone: 'UTC' });
+    return (await analyticsOver(store, { timeZone, now: () => new Date(now) }).run(model, { ...RANGE, ...params }, ACTOR)).result as T;
   } finally {
     store.close();
   }
@@ -52,9 +56,12 @@ describe('the sequence models against naive versions', () => {
         fc.option(fc.integer({ min: 0, max: 20_000 }), { nil: undefined }),
         async (events, from, to, maxGap) => {
           const buckets = [600, 3_600, 86_400];
-          const actual = await withStore(events, ({ store }) =>
-            interval(store, { events: EVENTS_TABLE, timeZone: 'UTC', end: END }, { from, to, maxGapSeconds: maxGap, buckets }),
-          );
+          const actual = await runOn<IntervalResult>('interval', events, {
+            initial: { event: from },
+            target: { event: to },
+            maxGapSeconds: maxGap,
+            buckets,
+          });
           const expected = naiveInterval(naiveEvents(events), from, to, maxGap);
           expect([actual.pairs, actual.customers]).toEqual([expected.pairs, expected.customers]);
           for (const k of ['mean', 'p25', 'median', 'p75', 'p90'] as const) close(actual[k], expected[k]);
@@ -74,9 +81,7 @@ describe('the sequence models against naive versions', () => {
         fc.integer({ min: 1, max: 3 }),
         fc.constantFrom(1_800, null),
         async (events, direction, depth, top, gap) => {
-          const actual = await withStore(events, ({ store }) =>
-            path(store, { events: EVENTS_TABLE, timeZone: 'UTC', end: END }, { anchor: 'a', direction, depth, top, sessionGapSeconds: gap }),
-          );
+          const actual = await runOn<PathResult>('path', events, { anchor: { event: 'a' }, direction, depth, top, sessionGapSeconds: gap });
           const expected = naivePath(naiveEvents(events), 'a', direction, depth, top, gap);
           expect(new Map(actual.nodes.map((n) => [n.id, n.customers]))).toEqual(expected.nodes);
           expect(new Map(actual.links.map((l) => [`${l.source} ${l.target}`, l.customers]))).toEqual(expected.links);
@@ -95,17 +100,10 @@ describe('the sequence models against naive versions', () => {
         fc.integer({ min: 60, max: 100_000 }),
         fc.boolean(),
         async (events, model, windowSeconds, halfLifeSeconds, byCampaign) => {
-          const params = {
-            goal: 'a',
-            valueProperty: 'amount',
-            touches: ['b', 'c'],
-            model,
-            windowSeconds,
-            halfLifeSeconds,
-            byProperty: byCampaign ? 'campaign' : undefined,
-          };
-          const actual = await withStore(events, ({ store }) => attribution(store, { events: EVENTS_TABLE, timeZone: 'UTC', end: END }, params));
-          const expected = naiveAttribution(naiveEvents(events), params);
+          const params = { valueProperty: 'amount', model, windowSeconds, halfLifeSeconds, byProperty: byCampaign ? 'campaign' : undefined };
+          const touches = [{ event: 'b' }, { event: 'c' }];
+          const actual = await runOn<AttributionResult>('attribution', events, { ...params, goal: { event: 'a' }, touches });
+          const expected = naiveAttribution(naiveEvents(events), { ...params, goal: 'a', touches: ['b', 'c'] });
           // Each goal's shares sum to 1 (naive, per goal); so the credited conversions and the
           // direct goals add up to the goals, in the SQL too.
           for (const sum of expected.perGoal) expect(sum).toBeCloseTo(1, 9);
@@ -135,10 +133,16 @@ describe('the sequence models against naive versions', () => {
         fc.constantFrom('UTC', 'Asia/Shanghai', 'America/New_York'),
         fc.constantFrom('a', 'b'),
         async (events, unit, periods, timeZone, valueEvent) => {
-          const params = { start: 'a', valueEvent, valueProperty: 'amount', unit, periods };
-          const end = '2026-01-05T12:00:00Z';
-          const actual = await withStore(events, ({ store }) => ltv(store, { events: EVENTS_TABLE, timeZone, end }, params));
-          const expected = naiveLtv(naiveEvents(events), params, timeZone, Date.parse(end));
+          const now = '2026-01-05T12:00:00Z';
+          const params = { valueProperty: 'amount', periods };
+          const actual = await runOn<LtvResult>(
+            'ltv',
+            events,
+            { ...params, start: { event: 'a' }, value: { event: valueEvent }, granularity: unit },
+            timeZone,
+            now,
+          );
+          const expected = naiveLtv(naiveEvents(events), { ...params, start: 'a', valueEvent, unit }, timeZone, Date.parse(now));
           expect(actual.cohorts.map(({ cohort, customers, cumulative }) => ({ cohort, customers, cumulative }))).toEqual(expected);
         },
       ),

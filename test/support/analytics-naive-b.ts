@@ -3,7 +3,7 @@
  * arrays, written from the documented semantics (docs/analytics.md) and nothing else, so property
  * tests can hold the SQL to them on random event tables.
  */
-import type { TestEvent } from './analytics-b-events.js';
+import type { TestEvent } from './event-store.js';
 
 interface Ev {
   id: string;
@@ -13,10 +13,10 @@ interface Ev {
   properties: Record<string, unknown>;
 }
 
-/** The events with their ids (as `storeWith` gives them) and times in milliseconds. */
+/** The events with their ids (as `eventStoreWith` gives them) and times in milliseconds. */
 export function naiveEvents(events: readonly TestEvent[]): Ev[] {
   return events.map((e, i) => ({
-    id: e.id ?? `e${String(i).padStart(6, '0')}`,
+    id: e.id ?? `e${i}`,
     customer: e.customer,
     name: e.name,
     t: Date.parse(e.time),
@@ -34,7 +34,7 @@ function perCustomer(events: readonly Ev[]): Map<string, Ev[]> {
 }
 
 /** Linear interpolation between closest ranks (PERCENTILE.INC). */
-export function percentile(sorted: readonly number[], p: number): number | null {
+function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
   const pos = p * (sorted.length - 1);
   const lo = Math.floor(pos);
