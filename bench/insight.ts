@@ -15,10 +15,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../node/audit/log.js';
-import { beginGeneration, publishGeneration } from '../node/datasets/generations.js';
 import { createIdentity } from '../node/identity/create-identity.js';
 import { Insight } from '../node/insight/insight.js';
 import { openNodeDatabase } from '../node/database.js';
+import { writeProfiles } from './profiles.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {
@@ -112,25 +112,17 @@ async function main(): Promise<void> {
   const results: Record<string, number> = {};
   try {
     console.log(`insight bench: ${ROWS.toLocaleString()} profiles × ${COLUMNS.length} attributes in ${dir}`);
-    const [, writeMs] = await timed(() => {
-      const generation = beginGeneration(db, 'customers');
-      const insert = db.prepare('INSERT INTO records (generation, row, id_norm, point, attrs) VALUES (?, ?, ?, zeroblob(32), ?)');
-      const batch = db.transaction((from: number, to: number) => {
-        for (let r = from; r < to; r++) insert.run(generation, r + 2, `+86139${String(r).padStart(8, '0')}`, JSON.stringify(profile()));
-      });
-      for (let from = 0; from < ROWS; from += 100_000) batch(from, Math.min(ROWS, from + 100_000));
-      publishGeneration(db, generation, {
-        name: 'customers',
+    const [, writeMs] = await timed(() =>
+      writeProfiles(db, {
+        dataset: 'customers',
+        rows: ROWS,
         idColumn: 'phone',
         idKind: 'phone',
-        idOptions: '{}',
-        columns: JSON.stringify(COLUMNS.map(([name, type]) => ({ name, type }))),
-        rowCount: ROWS,
-        rejectedCount: 0,
-        sourceSha256: '0'.repeat(64),
-        groupSuite: 'bench',
-      });
-    });
+        idOf: (r) => `+86139${String(r).padStart(8, '0')}`,
+        columns: COLUMNS,
+        profileOf: profile,
+      }),
+    );
     results.writeRecordsS = seconds(writeMs);
     console.log(`  setup: records written            ${seconds(writeMs)} s`);
     const [, buildMs] = await timed(() => insight.buildProfiles('customers', actor));

@@ -151,9 +151,24 @@ export const ERRORS = {
     summary: 'An atomic batch (or import) held rejected events: each is listed with its index (line), field and reason, and nothing was stored.',
   },
   EVENT_IMPORT_INVALID: { http: 400, summary: 'An event file cannot be read as events: unknown format, or a CSV header without a required column (named).' },
+  EVENTS_ID_KIND_MISMATCH: {
+    http: 409,
+    summary: "A behaviour condition names events for a dataset whose identifier kind differs from the events' (events.identifierKind); both kinds are named.",
+  },
   TRACKING_PLAN_INVALID: { http: 422, summary: 'The tracking plan or a change to it breaks a plan rule (name, type, limit, policy); the field is named.' },
   TRACKING_PLAN_EVENT_UNKNOWN: { http: 404, summary: 'The tracking plan declares no event of this name.' },
   TRACKING_PLAN_VERSION_UNKNOWN: { http: 404, summary: 'The tracking plan has no version with this number.' },
+  ANALYTICS_MODEL_UNKNOWN: { http: 404, summary: 'No analysis model with this name; the known models are listed.' },
+  ANALYTICS_PARAMS_INVALID: { http: 400, summary: "An analysis model's parameters are invalid (a property name, a date range, a limit); the field is named." },
+  ANALYTICS_SEGMENT_MISMATCH: {
+    http: 422,
+    summary: "The segment's dataset uses another identifier kind than the events, so its members cannot restrict them.",
+  },
+  ANALYTICS_SEGMENT_WITHHELD: {
+    http: 409,
+    summary: 'The segment reads a joint attribute its agreement no longer allows; it cannot restrict a model until that changes.',
+  },
+  ANALYTICS_TIMEOUT: { http: 503, summary: 'An analysis query ran longer than the configured limit and was interrupted.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -77,6 +77,7 @@ export class MofangNode implements NodeServices {
     return this.pipeline.ingest;
   }
   readonly trackingPlan: Pipeline['trackingPlan'];
+  readonly analytics: Pipeline['analytics'];
 
   constructor(
     readonly config: NodeConfig,
@@ -104,7 +105,10 @@ export class MofangNode implements NodeServices {
     const sessionEnv = (peer: Peer) => this.sessionEnv(peer);
     this.connect = connector.connect;
     this.health = connector.health;
-    this.insight = new Insight({ db, audit: log, now, logger });
+    this.pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit: log, now, metrics, logger, config, insight: () => this.insight });
+    this.trackingPlan = this.pipeline.trackingPlan;
+    this.analytics = this.pipeline.analytics;
+    this.insight = new Insight({ db, audit: log, now, logger, events: this.pipeline.behaviour });
     this.trees = treeService({ db, audit: log, insight: this.insight, now });
     const { connect, peerOfAgreement } = connector;
     const peerName = (nodeId: string) => peers.byNodeId(nodeId)?.name;
@@ -151,8 +155,6 @@ export class MofangNode implements NodeServices {
     this.scores = scoreService(db);
     this.privacy = privacyService(db, now);
     this.audit = auditService({ db, log, certPem: identity.certPem, peerCheckpoints: connector.checkpointsHeldByPeers });
-    this.pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit: log, now, metrics, events: config.events, logger });
-    this.trackingPlan = this.pipeline.trackingPlan;
     this.peerHandlers = () =>
       new PeerHandlers({
         nodeId: identity.nodeId,

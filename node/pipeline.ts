@@ -3,26 +3,34 @@
  * for the composition root (node/node.ts). Like the root, it holds no rules and no SQL.
  */
 import { join } from 'node:path';
+import { analyticsService, type AnalyticsApi } from './analytics/service.js';
+import { segmentCustomers, type SegmentSource } from './analytics/segment-members.js';
 import type { AuditLog } from './audit/log.js';
 import type { NodeConfig } from './config/schema.js';
+import { recordIds } from './datasets/records.js';
+import { getDataset } from './datasets/store.js';
 import { eventIngest, type EventIngest } from './events/ingest/service.js';
 import { trackingPlanService, type TrackingPlanApi } from './events/plan/service.js';
 import { pausedCounts, retentionByEvent } from './events/plan/store.js';
 import { retentionJob, type RetentionJob } from './events/retention.js';
 import { EventStore, type EventReader } from './events/store.js';
+import type { BehaviourEvents } from './insight/behaviour/evaluate.js';
+import type { Insight } from './insight/insight.js';
 import type { Logger } from './log/logger.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { Db } from './store/db.js';
 
 export interface PipelinePorts {
   dataDir: string;
+  /** The node database: the tracking plan, and the segment members' normalised ids (datasets/records.ts owns them). */
   db: Db;
   audit: AuditLog;
   now: () => Date;
   metrics: Metrics;
-  /** The `events` section of the configuration. */
-  events: NodeConfig['events'];
   logger: Logger;
+  config: Pick<NodeConfig, 'events' | 'analytics'>;
+  /** Segments, for restricting models to their members; a getter, as insight reads events through this pipeline. */
+  insight: () => Insight;
 }
 
 export interface Pipeline {
@@ -36,12 +44,16 @@ export interface Pipeline {
   readonly ingest: EventIngest;
   /** Deletes events past their retention; the running node schedules it. */
   readonly retention: RetentionJob;
+  /** The event store as segment behaviour conditions see it (node/insight). */
+  readonly behaviour: BehaviourEvents;
+  /** The analysis models (node/analytics). */
+  readonly analytics: AnalyticsApi;
   close(): void;
 }
 
-/** @example const pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit, now, metrics, events: config.events }); */
+/** @example const pipeline = composePipeline({ dataDir, db, audit, now, metrics, logger, config, insight: () => insight }); */
 export function composePipeline(ports: PipelinePorts): Pipeline {
-  const { db, audit, now, metrics } = ports;
+  const { db, audit, now, metrics, config } = ports;
   let opening: Promise<EventStore> | null = null;
   metrics.setSources({ pausedEventDrops: () => pausedCounts(db) });
   const eventStore = () => {
@@ -51,18 +63,28 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
     });
     return opening;
   };
+  const { identifierKind, timeZone } = config.events;
   const trackingPlan = trackingPlanService({ db, audit, now });
+  const segments: SegmentSource = {
+    idKind: async (name, actor) => getDataset(db, ports.insight().getSegment(name, actor).dataset).idKind,
+    withheld: (name, actor) => ports.insight().segmentWithheld(name, actor),
+    members: async (name, actor) => {
+      const m = await ports.insight().segmentMembers(name, actor);
+      return recordIds(db, m.generation, m.rows);
+    },
+  };
   return {
     trackingPlan,
     eventStore,
     events: eventStore,
+    behaviour: { reader: eventStore, identifierKind, timeZone },
     ingest: eventIngest({
       store: eventStore,
       plan: () => trackingPlan.validator(),
       countPaused: (counts) => trackingPlan.countPaused(counts),
       audit,
       metrics,
-      limits: ports.events,
+      limits: config.events,
       now,
     }),
     retention: retentionJob({
@@ -70,8 +92,17 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       retentionByEvent: () => retentionByEvent(db),
       audit,
       now,
-      everyMs: ports.events.retentionIntervalSeconds * 1000,
+      everyMs: config.events.retentionIntervalSeconds * 1000,
       onError: (err) => ports.logger.error({ err }, 'event retention run failed; the next run retries'),
+    }),
+    analytics: analyticsService({
+      reader: async () => (await eventStore()).reader(),
+      segmentCustomers: segmentCustomers(segments, identifierKind),
+      timeZone,
+      maxRangeDays: config.analytics.maxRangeDays,
+      timeoutMs: config.analytics.timeoutMs,
+      now,
+      logger: ports.logger,
     }),
     close() {
       void opening?.then((store) => store.close()).catch(() => {});

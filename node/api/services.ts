@@ -5,6 +5,7 @@
  * state takes the acting principal, for the audit log.
  */
 import type { AgreementsApi } from '../agreements/workflow.js';
+import type { AnalyticsApi } from '../analytics/service.js';
 import type { AuditApi } from '../audit/service.js';
 import type { EventsApi } from '../events/ingest/service.js';
 import type { DatasetsApi } from '../datasets/service.js';
@@ -48,4 +49,6 @@ export interface NodeServices {
   readonly events: EventsApi;
   /** The tracking plan: declared events, versions, pause and resume (node/events/plan). */
   readonly trackingPlan: TrackingPlanApi;
+  /** The analysis models over the events (node/analytics). */
+  readonly analytics: AnalyticsApi;
 }

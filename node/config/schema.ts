@@ -254,6 +254,18 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {}, description: 'Customer events (docs/events.md).' },
     ),
+    analytics: Type.Object(
+      {
+        timeoutMs: Type.Integer({
+          minimum: 0,
+          maximum: 3_600_000,
+          default: 60_000,
+          description: 'An analysis query running longer is interrupted (ANALYTICS_TIMEOUT); 0: no limit.',
+        }),
+        maxRangeDays: Type.Integer({ minimum: 1, maximum: 3660, default: 400, description: 'Longest date range an analysis model accepts, in days.' }),
+      },
+      { additionalProperties: false, default: {}, description: 'The analysis models (docs/analytics.md).' },
+    ),
     log: Type.Object(
       {
         level: Type.Union(

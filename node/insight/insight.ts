@@ -18,12 +18,14 @@ import { canonicalJson } from '../encoding/canonical-json.js';
 import { getDataset } from '../datasets/store.js';
 import { MofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
+import { evaluateBehaviour, type BehaviourEvents } from './behaviour/evaluate.js';
+import { collectLeaves, loadBehaviourSets, type BehaviourLookup } from './behaviour/sets.js';
 import { scopedCatalogue, unitColumn, type InsightActor } from './units/scope.js';
 import { addUnit, getUnit, getUnitAttribute, isWithin, listUnits, setUnitAttribute, type UnitAttributeView, type UnitView } from './units/units.js';
 import { SharedSets, type SegmentPort } from './shared/service.js';
 import { cellAt, computeLayering, type LayeringResult } from './layering/compute.js';
 import { deleteLayering, getLayering, listLayerings, saveLayering, type LayeringView } from './layering/store.js';
-import type { LayeringSpec } from './layering/spec.js';
+import { layeringRules, type LayeringSpec } from './layering/spec.js';
 import { buildProfileTable, profileTablePointer, type ProfileTableInfo } from './profiles/build.js';
 import { profileCatalogue, type ProfileCatalogue } from './profiles/catalogue.js';
 import { displayValue, lookupProfile, maskIdentifier, type ProfileView } from './profiles/lookup.js';
@@ -53,6 +55,7 @@ import {
   getSegment,
   listSegments,
   materialise,
+  readsEvents,
   segmentVersions,
   storedMembers,
   updateSegment,
@@ -72,6 +75,8 @@ export interface InsightOptions {
   now?: () => Date;
   /** Where the scheduler reports failures. */
   logger?: { warn(obj: object, msg: string): void };
+  /** The event store behind behaviour conditions; without it, rules with one are refused. */
+  events?: BehaviourEvents;
 }
 
 export interface PreviewView {
@@ -103,6 +108,11 @@ export interface SegmentMembers {
 }
 
 const PREVIEW_SAMPLE_MAX = 50;
+/**
+ * Events change without a new dataset generation, so members of a segment with behaviour
+ * conditions are served for at most this long after their materialisation, then re-materialised.
+ */
+const BEHAVIOUR_MEMBERS_MAX_AGE_MS = 15 * 60_000;
 const SYSTEM: InsightActor = { id: 'system:insight' };
 
 const ruleHash = (rule: unknown) => createHash('sha256').update(canonicalJson(rule)).digest('hex');
@@ -112,6 +122,7 @@ export class Insight implements SegmentPort {
   private readonly audit: InsightOptions['audit'];
   private readonly now: () => Date;
   private readonly logger?: InsightOptions['logger'];
+  private readonly events?: BehaviourEvents;
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
 
@@ -120,6 +131,7 @@ export class Insight implements SegmentPort {
     this.audit = options.audit;
     this.now = options.now ?? (() => new Date());
     this.logger = options.logger;
+    this.events = options.events;
     this.sharedSets = new SharedSets(this, this.db, this.audit, this.now);
   }
 
@@ -245,13 +257,36 @@ export class Insight implements SegmentPort {
     return readProfileColumns(this.db, await this.catalogue(dataset, actor), names, rows);
   }
 
+  /**
+   * Runs `use` with the behaviour leaves of `rules` evaluated in the event store and loaded
+   * (behaviour/sets.ts); a rule without one never touches the store. The loaded rows live until
+   * `use` settles (their keys are unique, so concurrent operations never see each other's).
+   */
+  private async withBehaviour<T>(c: ProfileCatalogue, rules: unknown[], now: Date, self: string | undefined, use: (b?: BehaviourLookup) => T): Promise<T> {
+    const plan = collectLeaves();
+    for (const rule of rules) compileForDataset(this.db, rule, c, now, self, plan);
+    if (plan.leaves.size === 0) return use();
+    const sets = await evaluateBehaviour(this.events, plan.leaves, { name: c.dataset, idKind: getDataset(this.db, c.dataset).idKind }, now);
+    const loaded = loadBehaviourSets(this.db, sets);
+    try {
+      return await use(loaded);
+    } finally {
+      loaded.release();
+    }
+  }
+
   // ---- segments ------------------------------------------------------------------------------
 
   /** Size and a small sample of a rule, without saving anything. */
   async preview(dataset: string, rule: unknown, sampleSize = 10, actor: InsightActor = SYSTEM): Promise<PreviewView> {
     const c = await this.catalogue(dataset, actor);
     const now = this.now();
-    const compiled = compileForDataset(this.db, rule, c, now);
+    return this.withBehaviour(c, [rule], now, undefined, (b) => this.previewWith(c, rule, sampleSize, now, b));
+  }
+
+  private previewWith(c: ProfileCatalogue, rule: unknown, sampleSize: number, now: Date, behaviour?: BehaviourLookup): PreviewView {
+    const dataset = c.dataset;
+    const compiled = compileForDataset(this.db, rule, c, now, undefined, behaviour);
     const n = Math.max(0, Math.min(PREVIEW_SAMPLE_MAX, Math.floor(sampleSize)));
     const shown = compiled.attributes.map((a) => c.attributes.get(a)!).filter((a) => a.source !== 'joint');
     const values = shown.map((a) => attributeValueSql(c, a));
@@ -275,15 +310,15 @@ export class Insight implements SegmentPort {
   /** Saves version 1 of a segment and materialises it. */
   async createSegment(input: SegmentInput & { dataset: string }, actor: InsightActor): Promise<SegmentView> {
     const c = await this.catalogue(input.dataset, actor);
-    this.db.transaction(() => this.createSegmentIn(c, input, actor)).immediate();
+    await this.withBehaviour(c, [input.rule], this.now(), input.name, (b) => this.db.transaction(() => this.createSegmentIn(c, input, actor, b)).immediate());
     return getSegment(this.db, input.name);
   }
 
   /** `createSegment` on a catalogue already at hand, inside the caller's write transaction. */
-  createSegmentIn(c: ProfileCatalogue, input: SegmentInput, actor: InsightActor): void {
+  createSegmentIn(c: ProfileCatalogue, input: SegmentInput, actor: InsightActor, behaviour?: BehaviourLookup): void {
     const now = this.now();
-    const compiled = createSegment(this.db, input, c, actor.id, now);
-    const m = materialise(this.db, input.name, c, 'save', now);
+    const compiled = createSegment(this.db, input, c, actor.id, now, behaviour);
+    const m = materialise(this.db, input.name, c, 'save', now, behaviour);
     this.audit.append({
       actor: actor.id,
       action: 'segment.created',
@@ -305,15 +340,22 @@ export class Insight implements SegmentPort {
   async updateSegment(name: string, change: SegmentChange, actor: InsightActor): Promise<SegmentView> {
     const s0 = this.getSegment(name, actor);
     const c = await this.catalogue(s0.dataset, actor, s0.unit);
-    this.db.transaction(() => this.updateSegmentIn(c, name, change, actor)).immediate();
+    const rules = change.rule === undefined ? [] : [change.rule];
+    await this.withBehaviour(c, rules, this.now(), name, (b) => this.db.transaction(() => this.updateSegmentIn(c, name, change, actor, b)).immediate());
     return getSegment(this.db, name);
   }
 
   /** `updateSegment` on a catalogue of the segment's scope, inside the caller's write transaction. */
-  updateSegmentIn(c: ProfileCatalogue, name: string, change: SegmentChange, actor: InsightActor): { ruleChanged: boolean; version: number } {
+  updateSegmentIn(
+    c: ProfileCatalogue,
+    name: string,
+    change: SegmentChange,
+    actor: InsightActor,
+    behaviour?: BehaviourLookup,
+  ): { ruleChanged: boolean; version: number } {
     const now = this.now();
-    const { ruleChanged, version } = updateSegment(this.db, name, change, c, actor.id, now);
-    const m = ruleChanged ? materialise(this.db, name, c, 'save', now) : null;
+    const { ruleChanged, version } = updateSegment(this.db, name, change, c, actor.id, now, behaviour);
+    const m = ruleChanged ? materialise(this.db, name, c, 'save', now, behaviour) : null;
     const s = getSegment(this.db, name);
     this.audit.append({
       actor: actor.id,
@@ -335,18 +377,20 @@ export class Insight implements SegmentPort {
     const s = this.getSegment(name, actor);
     const c = await this.catalogue(s.dataset, actor, s.unit);
     const now = this.now();
-    return this.db
-      .transaction(() => {
-        const m = materialise(this.db, name, c, trigger, now);
-        this.audit.append({
-          actor: actor.id,
-          action: 'segment.refreshed',
-          subject: name,
-          details: { version: m.version, size: m.size, population: m.population, generation: m.generation, trigger, durationMs: m.durationMs },
-        });
-        return m;
-      })
-      .immediate();
+    return this.withBehaviour(c, [s.rule], now, name, (b) =>
+      this.db
+        .transaction(() => {
+          const m = materialise(this.db, name, c, trigger, now, b);
+          this.audit.append({
+            actor: actor.id,
+            action: 'segment.refreshed',
+            subject: name,
+            details: { version: m.version, size: m.size, population: m.population, generation: m.generation, trigger, durationMs: m.durationMs },
+          });
+          return m;
+        })
+        .immediate(),
+    );
   }
 
   deleteSegment(name: string, actor: InsightActor): void {
@@ -377,14 +421,34 @@ export class Insight implements SegmentPort {
 
   /**
    * The member rows of a segment over the dataset's live generation; re-materialised first
-   * (trigger `stale`, audited) when the latest materialisation is of an older generation or none.
+   * (trigger `stale`, audited) when the latest materialisation is of an older generation or none,
+   * or — for a rule that reads events — older than BEHAVIOUR_MEMBERS_MAX_AGE_MS.
    */
   async segmentMembers(name: string, actor: InsightActor = SYSTEM): Promise<SegmentMembers> {
     const s = this.getSegment(name, actor);
     const live = getDataset(this.db, s.dataset).generation;
-    if (!s.latest || s.latest.generation !== live) await this.refreshSegment(name, actor, 'stale');
+    const old = (at: string) => this.now().getTime() - Date.parse(at) > BEHAVIOUR_MEMBERS_MAX_AGE_MS;
+    if (!s.latest || s.latest.generation !== live || (old(s.latest.at) && readsEvents(this.db, name))) await this.refreshSegment(name, actor, 'stale');
     const { materialisation, rows } = storedMembers(this.db, name);
     return { segment: name, dataset: s.dataset, generation: materialisation.generation, materialisation, rows };
+  }
+
+  /**
+   * The withheld attributes a segment's rule reads now — a joint attribute whose agreement was
+   * revoked or expired since it was materialised; empty when the rule can still be evaluated.
+   * Its stored members must not be used while any is withheld (they reflect data no longer allowed).
+   */
+  async segmentWithheld(name: string, actor: InsightActor = SYSTEM): Promise<WithheldAttribute[]> {
+    const s = this.getSegment(name, actor);
+    const c = await this.catalogue(s.dataset, actor, s.unit);
+    try {
+      compileForDataset(this.db, s.rule, c, this.now(), name);
+      return [];
+    } catch (err) {
+      const withheld = c.withheld.filter((w) => w.name === (err as MofangError).details?.attr);
+      if (withheld.length > 0) return withheld;
+      throw err;
+    }
   }
 
   /** Refreshes every segment whose schedule is due; returns how many were refreshed. */
@@ -438,7 +502,8 @@ export class Insight implements SegmentPort {
     unit: string | null | undefined = actor.unit,
   ): Promise<LayeringResult> {
     const c = await this.catalogue(dataset, actor, unit);
-    return computeLayering(this.db, spec, c, this.now());
+    const now = this.now();
+    return this.withBehaviour(c, layeringRules(spec, c), now, undefined, (b) => computeLayering(this.db, spec, c, now, b));
   }
 
   /** Saves (or with `replace`, changes) a layering; its spec is checked by computing it. */
@@ -539,21 +604,30 @@ export class Insight implements SegmentPort {
     const f = this.getFlow(flow, actor);
     const c = await this.catalogue(f.dataset, actor, f.unit);
     const categories = await this.categories(f.source, f.dataset, f.unit);
-    return takeSnapshot(this.db, {
-      flow,
-      period: period ?? this.now().toISOString().slice(0, 10),
-      categories,
-      catalogue: c,
-      by: actor.id,
-      now: this.now(),
-      stored: (s) =>
-        this.audit.append({
-          actor: actor.id,
-          action: 'flow.snapshot',
-          subject: flow,
-          details: { period: s.period, snapshot: s.id, population: s.population, sizes: s.sizes, generation: s.generation, trigger },
+    const now = this.now();
+    return this.withBehaviour(
+      c,
+      categories.map((k) => k.rule),
+      now,
+      undefined,
+      (behaviour) =>
+        takeSnapshot(this.db, {
+          behaviour,
+          flow,
+          period: period ?? now.toISOString().slice(0, 10),
+          categories,
+          catalogue: c,
+          by: actor.id,
+          now,
+          stored: (s) =>
+            this.audit.append({
+              actor: actor.id,
+              action: 'flow.snapshot',
+              subject: flow,
+              details: { period: s.period, snapshot: s.id, population: s.population, sizes: s.sizes, generation: s.generation, trigger },
+            }),
         }),
-    });
+    );
   }
 
   /**

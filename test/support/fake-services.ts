@@ -204,6 +204,7 @@ export function fakeServices(): FakeServices {
       },
     },
     trackingPlan: notProvided<S.NodeServices['trackingPlan']>('trackingPlan'),
+    analytics: notProvided<S.NodeServices['analytics']>('analytics'),
     async health() {
       record('health');
       return {

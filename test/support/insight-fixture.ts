@@ -11,6 +11,7 @@ import { importDataset } from '../../node/datasets/import.js';
 import { createIdentity } from '../../node/identity/create-identity.js';
 import { openNodeDatabase } from '../../node/database.js';
 import type { Db } from '../../node/store/db.js';
+import type { BehaviourEvents } from '../../node/insight/behaviour/evaluate.js';
 import { Insight } from '../../node/insight/insight.js';
 
 export interface InsightFixture {
@@ -25,13 +26,14 @@ export interface InsightFixture {
   close(): void;
 }
 
-export async function insightFixture(): Promise<InsightFixture> {
+/** `events`: the event store behaviour conditions read (none: rules with one are refused). */
+export async function insightFixture(options: { events?: BehaviourEvents } = {}): Promise<InsightFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'mofang-insight-'));
   const db = openNodeDatabase(join(dir, 'node.db'));
   const identity = await createIdentity(join(dir, 'identity'), 'bank');
   const audit = new AuditLog(db, identity, { headFile: join(dir, 'audit-head.json') });
   const clock = { now: new Date('2026-03-01T12:00:00Z') };
-  const insight = new Insight({ db, audit, now: () => clock.now });
+  const insight = new Insight({ db, audit, now: () => clock.now, events: options.events });
   let files = 0;
   return {
     dir,

@@ -35,7 +35,7 @@ export interface PausedCount {
 }
 
 /** Retention the node applies to an event name the plan gives no `retentionDays`. */
-const DEFAULT_RETENTION_DAYS = 400;
+export const DEFAULT_RETENTION_DAYS = 400;
 
 interface VersionRow {
   version: number;

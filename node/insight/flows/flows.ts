@@ -14,6 +14,7 @@ import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
 import type { ProfileCatalogue } from '../profiles/catalogue.js';
 import type { Rule } from '../rules/rule.js';
+import type { BehaviourLookup } from '../behaviour/sets.js';
 import { compileForDataset, getSegment, checkSegmentName } from '../segments/store.js';
 import { scopeCondition } from '../units/scope.js';
 import { categoryOf, compareKeys, MAX_CATEGORIES, sortEntries, writeEntry } from './keys.js';
@@ -198,7 +199,17 @@ const snapshotExists = (db: Db, flow: string, period: string) => {
  */
 export async function takeSnapshot(
   db: Db,
-  input: { flow: string; period: string; categories: Category[]; catalogue: ProfileCatalogue; by: string; now: Date; stored?: (s: SnapshotView) => void },
+  input: {
+    flow: string;
+    period: string;
+    categories: Category[];
+    catalogue: ProfileCatalogue;
+    by: string;
+    now: Date;
+    stored?: (s: SnapshotView) => void;
+    /** The conditions of behaviour leaves in the categories (behaviour/sets.ts). */
+    behaviour?: BehaviourLookup;
+  },
 ): Promise<SnapshotView> {
   const { flow: name, period, categories, catalogue, now } = input;
   const flow = getFlow(db, name);
@@ -206,7 +217,7 @@ export async function takeSnapshot(
   if (categories.length === 0 || categories.length >= MAX_CATEGORIES)
     throw new MofangError('INSIGHT_INVALID', `a flow has 1 to ${MAX_CATEGORIES - 1} categories`);
   snapshotExists(db, name, period);
-  const compiled = categories.map((c) => compileForDataset(db, c.rule, catalogue, now));
+  const compiled = categories.map((c) => compileForDataset(db, c.rule, catalogue, now, undefined, input.behaviour));
   const cat = `CASE ${compiled.map((c, i) => `WHEN ${c.sql} THEN ${i + 1}`).join(' ')} ELSE 0 END`;
   const params = compiled.flatMap((c) => c.params);
   // Only the flow's unit scope is snapshotted: customers outside it are not in the population.

@@ -6,6 +6,7 @@
  */
 import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
+import type { BehaviourLookup } from '../behaviour/sets.js';
 import type { ProfileCatalogue } from '../profiles/catalogue.js';
 import { attributeValueSql } from '../profiles/value-sql.js';
 import type { Rule } from '../rules/rule.js';
@@ -55,9 +56,10 @@ interface Shape {
 
 const metricName = (m: Metric) => (m.fn === 'count' ? 'count' : `${m.fn}(${m.attr})`);
 
-export function computeLayering(db: Db, spec: LayeringSpec, catalogue: ProfileCatalogue, now: Date): LayeringResult {
+/** `behaviour`: the conditions of the behaviour leaves in `layeringRules(spec)` (behaviour/sets.ts). */
+export function computeLayering(db: Db, spec: LayeringSpec, catalogue: ProfileCatalogue, now: Date, behaviour?: BehaviourLookup): LayeringResult {
   const started = performance.now();
-  const compile = (rule: Rule) => compileForDataset(db, rule, catalogue, now);
+  const compile = (rule: Rule) => compileForDataset(db, rule, catalogue, now, undefined, behaviour);
   const metrics = spec.metrics ?? [{ fn: 'count' }];
   const metricCols = metrics.map((m, i) => {
     if (m.fn === 'count') return null;
@@ -208,13 +210,17 @@ export function computeLayering(db: Db, spec: LayeringSpec, catalogue: ProfileCa
       setShares(c);
     }
   };
-  const attr = spec.root.split.attr;
-  const everyone: Rule = {
-    any: [
-      { attr, op: 'isSet' },
-      { attr, op: 'isNotSet' },
-    ],
-  };
+  const split = spec.root.split;
+  const first = top.cells[0].rule;
+  const everyone: Rule =
+    'attr' in split
+      ? {
+          any: [
+            { attr: split.attr, op: 'isSet' },
+            { attr: split.attr, op: 'isNotSet' },
+          ],
+        }
+      : { any: [first, { not: first }] };
   const root: LayerCell = {
     label: 'all',
     path: [],

@@ -69,7 +69,7 @@ function evaluate(rule: Rule, c: Customer): boolean {
   if ('all' in rule) return rule.all.every((r) => evaluate(r, c));
   if ('any' in rule) return rule.any.some((r) => evaluate(r, c));
   if ('not' in rule) return !evaluate(rule.not, c);
-  if ('segment' in rule) throw new Error('not generated');
+  if ('segment' in rule || 'event' in rule) throw new Error('not generated');
   const raw = c[rule.attr as keyof Customer];
   const v = rule.attr === 'since' && raw !== null ? isoToEpochMs(raw as string) : raw;
   const conv = (x: unknown) => (rule.attr === 'since' ? isoToEpochMs(x as string) : x) as number | string | boolean;

@@ -22,7 +22,9 @@ import type { ProfileCatalogue } from '../profiles/catalogue.js';
 import { DAY_MS, isoToEpochMs } from '../profiles/dates.js';
 import { jointValueSql } from '../profiles/joint-policy.js';
 import type { ProfileAttribute, ProfileType } from '../profiles/types.js';
+import type { BehaviourLookup } from '../behaviour/sets.js';
 import { withScope } from '../units/scope.js';
+import { checkBehaviour } from './behaviour.js';
 import { COMPARISON_OPS, LIST_OPS, MAX_IN_VALUES, MAX_RULE_DEPTH, MAX_RULE_NODES, PRESENCE_OPS, RELATIVE_DATE_OPS, type Rule } from './rule.js';
 
 export interface CompileContext {
@@ -33,6 +35,8 @@ export interface CompileContext {
   segmentRule?: (name: string) => { dataset: string; rule: Rule } | undefined;
   /** Name of the segment being compiled, so a rule naming it is caught as a cycle. */
   self?: string;
+  /** Behaviour leaves' conditions (behaviour/sets.ts); without it a behaviour leaf is refused. */
+  behaviour?: BehaviourLookup;
 }
 
 export interface CompiledRule {
@@ -45,6 +49,8 @@ export interface CompiledRule {
   segments: string[];
   /** Attributes it reads. */
   attributes: string[];
+  /** Event names its behaviour leaves read (its members change with the events). */
+  events: string[];
 }
 
 const ALL_OPS = [...COMPARISON_OPS, 'between', ...LIST_OPS, ...PRESENCE_OPS, ...RELATIVE_DATE_OPS] as const;
@@ -82,6 +88,7 @@ export function compileRule(rule: unknown, ctx: CompileContext): CompiledRule {
   const params: unknown[] = [];
   const segments = new Set<string>();
   const attributes = new Set<string>();
+  const events = new Set<string>();
   let nodes = 0;
 
   const fail = (path: string, message: string, details: Record<string, unknown> = {}): never => {
@@ -92,7 +99,7 @@ export function compileRule(rule: unknown, ctx: CompileContext): CompiledRule {
     if (++nodes > MAX_RULE_NODES) fail(path, `the rule has more than ${MAX_RULE_NODES} nodes (including the segments it refers to)`, { limit: MAX_RULE_NODES });
     if (depth > MAX_RULE_DEPTH) fail(path, `the rule is nested deeper than ${MAX_RULE_DEPTH} levels`, { limit: MAX_RULE_DEPTH });
     if (typeof node !== 'object' || node === null || Array.isArray(node))
-      fail(path, 'expected an object: { all }, { any }, { not }, { attr, op, … } or { segment }');
+      fail(path, 'expected an object: { all }, { any }, { not }, { attr, op, … }, { segment } or { event }');
     const n = node as Record<string, unknown>;
     const keys = Object.keys(n);
     if ('all' in n || 'any' in n) {
@@ -124,8 +131,17 @@ export function compileRule(rule: unknown, ctx: CompileContext): CompiledRule {
       segments.add(segment);
       return walk(target.rule, `${path}<${segment}>`, depth + 1, [...stack, segment]);
     }
+    if ('event' in n) {
+      if (keys.length !== 1) fail(path, '{ event } takes no other field');
+      const condition = checkBehaviour(n.event, `${path}.event`, fail);
+      if (!ctx.behaviour) fail(`${path}.event`, 'behaviour conditions are not available here');
+      events.add(condition.name);
+      const c = ctx.behaviour!.condition(condition, ctx.catalogue.table);
+      params.push(...c.params);
+      return c.sql;
+    }
     if ('attr' in n) return leaf(n, path);
-    return fail(path, `unknown rule (fields: ${keys.join(', ') || 'none'}); expected all, any, not, attr or segment`);
+    return fail(path, `unknown rule (fields: ${keys.join(', ') || 'none'}); expected all, any, not, attr, segment or event`);
   };
 
   const leaf = (n: Record<string, unknown>, path: string): string => {
@@ -223,7 +239,7 @@ export function compileRule(rule: unknown, ctx: CompileContext): CompiledRule {
   const body = walk(rule, 'rule', 0, ctx.self ? [ctx.self] : []);
   // A scoped catalogue: every compiled rule selects only customers of the caller's unit scope.
   const scoped = withScope(ctx.catalogue, { sql: body, params })!;
-  return { sql: scoped.sql, params: scoped.params, rule: rule as Rule, segments: [...segments], attributes: [...attributes] };
+  return { sql: scoped.sql, params: scoped.params, rule: rule as Rule, segments: [...segments], attributes: [...attributes], events: [...events] };
 }
 
 function countMarks(sql: string): number {

@@ -11,12 +11,14 @@
  *      | { attr, op: 'isSet'|'isNotSet' }
  *      | { attr, op: 'withinLast'|'notWithinLast', days }  // date attributes, relative to "now"
  *      | { segment: string }                               // membership of another segment
+ *      | { event: { name, did?, where?, times?, within?, aggregate? } } // behaviour (behaviour.ts)
  * ```
  * Attribute names are the dataset's own columns and joint attributes (`partner:…`) written by
  * joint queries. A comparison with an unset attribute is false (as in SQL); `ne` and `notIn` are
  * false for unset values too — use `isNotSet` to select them.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { BehaviourSchema, type BehaviourCondition } from './behaviour.js';
 
 /** Deepest rule tree accepted (a bound on recursion for hostile input). */
 export const MAX_RULE_DEPTH = 32;
@@ -47,6 +49,7 @@ const ruleShapes = <S extends TSchema>(Self: S) => [
   Type.Object({ attr: AttrName, op: Unsafe(PRESENCE_OPS) }, { additionalProperties: false }),
   Type.Object({ attr: AttrName, op: Unsafe(RELATIVE_DATE_OPS), days: Type.Number({ minimum: 0, maximum: 36_600 }) }, { additionalProperties: false }),
   Type.Object({ segment: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+  Type.Object({ event: BehaviourSchema }, { additionalProperties: false }),
 ];
 
 /** JSON Schema of a rule (recursive; `$id: 'Rule'`), for the HTTP API and `validateRuleShape`. */
@@ -66,7 +69,8 @@ export type Rule =
   | { attr: string; op: ListOp; values: (number | string)[] }
   | { attr: string; op: PresenceOp }
   | { attr: string; op: RelativeDateOp; days: number }
-  | { segment: string };
+  | { segment: string }
+  | { event: BehaviourCondition };
 
 // The TypeBox schema and the hand-written type must describe the same trees.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

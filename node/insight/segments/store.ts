@@ -6,6 +6,7 @@
  */
 import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
+import type { BehaviourLookup } from '../behaviour/sets.js';
 import type { ProfileCatalogue } from '../profiles/catalogue.js';
 import { compileRule, type CompiledRule } from '../rules/compile.js';
 import type { Rule } from '../rules/rule.js';
@@ -153,9 +154,12 @@ function segmentRuleLookup(db: Db, viewer?: string | null): (name: string) => { 
   };
 }
 
-/** Compiles a rule for `catalogue`'s dataset, resolving segment references; `self` catches cycles. */
-export function compileForDataset(db: Db, rule: unknown, catalogue: ProfileCatalogue, now: Date, self?: string): CompiledRule {
-  return compileRule(rule, { catalogue, now, segmentRule: segmentRuleLookup(db, catalogue.scope?.unit), self });
+/**
+ * Compiles a rule for `catalogue`'s dataset, resolving segment references; `self` catches cycles;
+ * `behaviour` supplies the behaviour leaves' conditions (behaviour/sets.ts).
+ */
+export function compileForDataset(db: Db, rule: unknown, catalogue: ProfileCatalogue, now: Date, self?: string, behaviour?: BehaviourLookup): CompiledRule {
+  return compileRule(rule, { catalogue, now, segmentRule: segmentRuleLookup(db, catalogue.scope?.unit), self, behaviour });
 }
 
 export interface SegmentInput {
@@ -169,13 +173,13 @@ export interface SegmentInput {
  * Creates version 1 (the rule is checked first), belonging to the catalogue's unit scope (none:
  * the whole organisation). Call `materialise` after, in the same transaction.
  */
-export function createSegment(db: Db, input: SegmentInput, catalogue: ProfileCatalogue, by: string, now: Date): CompiledRule {
+export function createSegment(db: Db, input: SegmentInput, catalogue: ProfileCatalogue, by: string, now: Date, behaviour?: BehaviourLookup): CompiledRule {
   checkSegmentName(input.name);
   checkRefresh(input.refreshEveryMinutes);
   if (db.prepare('SELECT 1 FROM insight_segments WHERE name = ?').get(input.name)) {
     throw new MofangError('INSIGHT_EXISTS', `a segment named ${input.name} already exists; edit it to add a version`, { segment: input.name });
   }
-  const compiled = compileForDataset(db, input.rule, catalogue, now, input.name);
+  const compiled = compileForDataset(db, input.rule, catalogue, now, input.name, behaviour);
   const at = now.toISOString();
   const minutes = input.refreshEveryMinutes ?? null;
   db.prepare(
@@ -205,6 +209,7 @@ export function updateSegment(
   catalogue: ProfileCatalogue,
   by: string,
   now: Date,
+  behaviour?: BehaviourLookup,
 ): { ruleChanged: boolean; version: number } {
   const current = getSegment(db, name);
   checkRefresh(change.refreshEveryMinutes);
@@ -212,7 +217,7 @@ export function updateSegment(
   let version = current.version;
   let ruleChanged = false;
   if (change.rule !== undefined) {
-    const compiled = compileForDataset(db, change.rule, catalogue, now, name);
+    const compiled = compileForDataset(db, change.rule, catalogue, now, name, behaviour);
     ruleChanged = JSON.stringify(compiled.rule) !== JSON.stringify(current.rule);
     if (ruleChanged) {
       version += 1;
@@ -258,12 +263,19 @@ export function deleteSegment(db: Db, name: string): void {
  * previous materialisation keeps its size (history) but loses its member rows. Run it inside a
  * write transaction (the caller's), so members, size and audit entry commit together.
  */
-export function materialise(db: Db, name: string, catalogue: ProfileCatalogue, trigger: MaterialiseTrigger, now: Date): MaterialisationView {
+export function materialise(
+  db: Db,
+  name: string,
+  catalogue: ProfileCatalogue,
+  trigger: MaterialiseTrigger,
+  now: Date,
+  behaviour?: BehaviourLookup,
+): MaterialisationView {
   const started = performance.now();
   const segment = getSegment(db, name);
   if (segment.dataset !== catalogue.dataset) throw new MofangError('INTERNAL', `segment ${name} is on dataset ${segment.dataset}, not ${catalogue.dataset}`);
   if ((catalogue.scope?.unit ?? null) !== segment.unit) throw new MofangError('INTERNAL', `segment ${name} must be materialised in the scope of its unit`);
-  const { sql, params } = compileForDataset(db, segment.rule, catalogue, now, name);
+  const { sql, params } = compileForDataset(db, segment.rule, catalogue, now, name, behaviour);
   const at = now.toISOString();
   const id = Number(
     db
@@ -310,6 +322,25 @@ export function storedMembers(db: Db, name: string): { materialisation: Material
   if (!latest) throw new MofangError('INSIGHT_NOT_FOUND', `segment ${name} has not been materialised`, { segment: name });
   const rows = db.prepare('SELECT row FROM insight_segment_members WHERE materialisation = ? ORDER BY row').pluck().all(latest.id) as number[];
   return { materialisation: latest, rows: Uint32Array.from(rows) };
+}
+
+/** Whether the segment's current rule, or a segment it refers to, has a behaviour condition. */
+export function readsEvents(db: Db, name: string): boolean {
+  const lookup = segmentRuleLookup(db);
+  const seen = new Set<string>();
+  const walk = (node: unknown): boolean => {
+    if (typeof node !== 'object' || node === null) return false;
+    if (Array.isArray(node)) return node.some(walk);
+    const n = node as Record<string, unknown>;
+    if ('event' in n) return true;
+    if (typeof n.segment === 'string' && !seen.has(n.segment)) {
+      seen.add(n.segment);
+      return walk(lookup(n.segment)?.rule);
+    }
+    return walk(n.all) || walk(n.any) || walk(n.not);
+  };
+  seen.add(name);
+  return walk(lookup(name)?.rule);
 }
 
 /** Segments whose scheduled refresh is due. */

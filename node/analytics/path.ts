@@ -1,0 +1,171 @@
+/**
+ * Path analysis: what customers do right after (or right before) an anchor event, as a Sankey.
+ *
+ * One path per customer, from the customer's first anchor event in the date range (the events on
+ * the path may lie outside it): the anchor is step 0, the events that follow it are steps
+ * 1…depth (or, before it, steps −1…−depth), ordered by time and then event id. With a session gap the path ends at the first pause longer than the gap, so
+ * it does not run across days. At each step the `top` event names with the most customers keep
+ * their name; the rest of that step is one node named "other" (id `<step>:*`, which no event name
+ * can be). Nodes count customers; links count customers moving from one step to the next.
+ *
+ * The steps come from window functions (`row_number`, `lag`, `lead`) over each customer's events,
+ * not from one self-join per step: the only join is with the one anchor row per customer. With a
+ * session gap, only events within
+ * depth × gap of the anchor can be on a path, which bounds the rows the window has to sort.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { EVENTS_TABLE } from '../events/schema.js';
+import type { EventReader, EventRow } from '../events/store.js';
+import { EventSelectorSchema, selectorSql } from './filters.js';
+import { CommonParams, defineModel } from './model.js';
+import { DateOnly, dateRange, ZonedSql } from './period.js';
+import { QueryParams } from './query.js';
+import { scopeSql, type ModelScope } from './scope.js';
+
+const PATH_DIRECTIONS = ['after', 'before'] as const;
+const PATH_LIMITS = Object.freeze({ depth: 5, top: 20, sessionGapSeconds: 7 * 86_400 });
+/** The schema fills these in; `run` falls back to the same ones. */
+const DEFAULTS = Object.freeze({ depth: 3, top: 5, sessionGapSeconds: 1_800 });
+
+/** The name of the node that groups a step's less frequent events. */
+const OTHER = 'other';
+
+const PathParams = Type.Object(
+  {
+    anchor: { ...EventSelectorSchema, description: 'The event paths start from (or lead to); its filters pick the anchor events.' },
+    from: DateOnly("First day (inclusive) of the anchor events, in the configured time zone; a customer's first anchor in the range is used."),
+    to: DateOnly('Last day (inclusive) of the anchor events.'),
+    direction: Type.Optional(
+      Type.Union(
+        PATH_DIRECTIONS.map((d) => Type.Literal(d)),
+        { default: 'after', description: 'after: what customers do next; before: what led them to the anchor.' },
+      ),
+    ),
+    depth: Type.Optional(Type.Integer({ minimum: 1, maximum: PATH_LIMITS.depth, default: DEFAULTS.depth, description: 'Steps away from the anchor.' })),
+    top: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: PATH_LIMITS.top, default: DEFAULTS.top, description: 'Event names kept per step; the rest is "other".' }),
+    ),
+    sessionGapSeconds: Type.Optional(
+      Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: PATH_LIMITS.sessionGapSeconds }), Type.Null()], {
+        default: DEFAULTS.sessionGapSeconds,
+        description: 'A pause longer than this ends a path; null follows it across pauses.',
+      }),
+    ),
+    ...CommonParams,
+  },
+  { additionalProperties: false },
+);
+type PathParams = Static<typeof PathParams>;
+
+const PathResult = Type.Object({
+  nodes: Type.Array(
+    Type.Object({
+      id: Type.String({ description: '`<step>:<event name>`, or `<step>:*` for other.' }),
+      step: Type.Integer({ description: '0 for the anchor; 1… after it, −1… before it.' }),
+      name: Type.String(),
+      customers: Type.Number(),
+    }),
+  ),
+  links: Type.Array(Type.Object({ source: Type.String(), target: Type.String(), customers: Type.Number() })),
+});
+export type PathResult = Static<typeof PathResult>;
+type PathNode = PathResult['nodes'][number];
+type PathLink = PathResult['links'][number];
+
+async function runPath(reader: EventReader, p: PathParams, scope: ModelScope): Promise<PathResult> {
+  const range = dateRange(p.from, p.to, scope.maxRangeDays);
+  const after = (p.direction ?? 'after') === 'after';
+  const depth = p.depth ?? DEFAULTS.depth;
+  const sessionGap = p.sessionGapSeconds === undefined ? DEFAULTS.sessionGapSeconds : p.sessionGapSeconds;
+  const q = new QueryParams();
+  const zone = new ZonedSql(q, scope.timeZone);
+  const customers = scopeSql(q, scope);
+  // Fixed SQL per direction: the side of the anchor and the walking order (no user text).
+  const onSide = after ? '(s.time > a.t0 OR (s.time = a.t0 AND s.event_id >= a.e0))' : '(s.time < a.t0 OR (s.time = a.t0 AND s.event_id <= a.e0))';
+  const order = after ? 'time, event_id' : 'time DESC, event_id DESC';
+  const gap = sessionGap === null ? null : q.add(sessionGap);
+  const reach = gap === null ? '' : after ? `AND s.time <= a.t0 + to_seconds(${gap} * ${depth})` : `AND s.time >= a.t0 - to_seconds(${gap} * ${depth})`;
+  // The same bounds around the whole range, constant, so the scan can skip row groups before the join.
+  const rangeStart = () => zone.dayStart(q.add(range.from));
+  const rangeEnd = () => zone.dayStart(q.add(range.to), 1);
+  const bounds = after
+    ? `s.time >= ${rangeStart()}${gap === null ? '' : ` AND s.time <= ${rangeEnd()} + to_seconds(${gap} * ${depth})`}`
+    : `s.time < ${rangeEnd()}${gap === null ? '' : ` AND s.time >= ${rangeStart()} - to_seconds(${gap} * ${depth})`}`;
+  const pause = gap === null ? '0' : `CASE WHEN abs(epoch(time - lag(time) OVER w)) > ${gap} THEN 1 ELSE 0 END`;
+  const sql = `
+    WITH anchored AS (
+      SELECT customer_id, time, event_id FROM ${EVENTS_TABLE}
+      WHERE ${selectorSql(q, p.anchor, 'anchor')} AND ${zone.within(q, range)} AND ${customers}
+    ),
+    firsts AS (SELECT customer_id, min(time) AS t0 FROM anchored GROUP BY customer_id),
+    anchors AS (
+      SELECT f.customer_id, f.t0, min(x.event_id) AS e0
+      FROM firsts f JOIN anchored x ON x.customer_id = f.customer_id AND x.time = f.t0 GROUP BY f.customer_id, f.t0
+    ),
+    near AS (
+      SELECT s.customer_id, s.name, s.time, s.event_id
+      FROM ${EVENTS_TABLE} s JOIN anchors a ON s.customer_id = a.customer_id
+      WHERE ${bounds} AND ${onSide} ${reach}
+    ),
+    stepped AS (
+      SELECT customer_id, name, row_number() OVER w - 1 AS step, ${pause} AS pause
+      FROM near WINDOW w AS (PARTITION BY customer_id ORDER BY ${order})
+    ),
+    sessions AS (
+      SELECT customer_id, name, step, sum(pause) OVER (PARTITION BY customer_id ORDER BY step ROWS UNBOUNDED PRECEDING) AS session
+      FROM stepped WHERE step <= ${q.add(depth)}
+    ),
+    steps AS (SELECT customer_id, name, step FROM sessions WHERE session = 0),
+    ranked AS (
+      SELECT step, name, row_number() OVER (PARTITION BY step ORDER BY count(*) DESC, name) AS rank
+      FROM steps GROUP BY step, name
+    ),
+    labelled AS (
+      SELECT s.customer_id, s.step, CASE WHEN r.rank <= ${q.add(p.top ?? DEFAULTS.top)} THEN s.name END AS label
+      FROM steps s JOIN ranked r ON s.step = r.step AND s.name = r.name
+    ),
+    linked AS (
+      SELECT step, label, lead(step) OVER c AS next_step, lead(label) OVER c AS next_label
+      FROM labelled WINDOW c AS (PARTITION BY customer_id ORDER BY step)
+    )
+    SELECT step, label, next_step, next_label, count(*) AS customers FROM linked GROUP BY ALL`;
+  return sankey(await reader.all(sql, q.values), after ? 1 : -1);
+}
+
+export const pathModel = defineModel({
+  name: 'path',
+  summary: 'The most frequent event sequences after or before an anchor event, as Sankey nodes and links',
+  params: PathParams,
+  result: PathResult,
+  run: runPath,
+  scalars: (r) => ({ customers: r.nodes.find((n) => n.step === 0)?.customers ?? 0 }),
+});
+
+/** Folds (step, label) → (next step, next label) counts into nodes and links; `sign` orients the steps. */
+function sankey(rows: readonly EventRow[], sign: 1 | -1): PathResult {
+  const id = (step: number, label: unknown) => `${step}:${label === null ? '*' : label}`;
+  // `+ 0` turns the anchor's −0 into 0.
+  const oriented = (step: unknown) => sign * Number(step) + 0;
+  const nodes = new Map<string, PathNode>();
+  const links: PathLink[] = [];
+  for (const row of rows) {
+    const step = oriented(row.step);
+    const label = row.label as string | null;
+    const customers = Number(row.customers);
+    const key = id(step, label);
+    const node = nodes.get(key) ?? { id: key, step, name: label ?? OTHER, customers: 0 };
+    node.customers += customers;
+    nodes.set(key, node);
+    if (row.next_step === null) continue;
+    const next = id(oriented(row.next_step), row.next_label);
+    // Before the anchor, customers flow from the earlier step into the later one.
+    links.push(sign === 1 ? { source: key, target: next, customers } : { source: next, target: key, customers });
+  }
+  const byStepThenSize = (x: { step: number; customers: number; id: string }, y: typeof x) =>
+    x.step - y.step || y.customers - x.customers || x.id.localeCompare(y.id);
+  const stepOf = (nodeId: string) => nodes.get(nodeId)!;
+  return {
+    nodes: [...nodes.values()].sort(byStepThenSize),
+    links: links.sort((x, y) => byStepThenSize(stepOf(x.source), stepOf(y.source)) || y.customers - x.customers || x.target.localeCompare(y.target)),
+  };
+}
