@@ -13,7 +13,7 @@ export interface NaiveEvent extends TestEvent {
 }
 
 /** The local calendar day of a UTC time. */
-export function localDay(time: string, timeZone: string): string {
+function localDay(time: string, timeZone: string): string {
   return new Date(Date.parse(time) + OFFSET_HOURS[timeZone] * 3_600_000).toISOString().slice(0, 10);
 }
 
