@@ -131,3 +131,25 @@ describe('event analysis', () => {
     await expect(analytics.run('nope', base, ACTOR)).rejects.toMatchObject({ code: 'ANALYTICS_MODEL_UNKNOWN' });
   });
 });
+
+describe('the time limit', () => {
+  it('interrupts a query over analytics.timeoutMs with ANALYTICS_TIMEOUT, and the store keeps answering', async () => {
+    const big = await eventStoreWith([]);
+    try {
+      // Three million events: a scan with a breakdown takes seconds here, far beyond a 1 ms limit.
+      await big.connection.run(
+        `INSERT INTO events SELECT 'e' || i, 'c' || (i % 100000), 'login', TIMESTAMP '2026-03-01' + to_seconds(i % 86400), TIMESTAMP '2026-03-01', json_object('n', i % 97) FROM range(3000000) t(i)`,
+      );
+      const analytics = analyticsOver(big, { timeoutMs: 1 });
+      await expect(
+        analytics.run('event', { event: 'login', from: '2026-03-01', to: '2026-03-01', breakdowns: ['n'], property: 'n' }, ACTOR),
+      ).rejects.toMatchObject({
+        code: 'ANALYTICS_TIMEOUT',
+        details: { limitMs: 1 },
+      });
+      expect(await big.all('SELECT count(*) AS n FROM events')).toEqual([{ n: 3_000_000 }]);
+    } finally {
+      big.close();
+    }
+  }, 120_000);
+});

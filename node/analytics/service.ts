@@ -88,11 +88,15 @@ export function analyticsService(ports: AnalyticsPorts): AnalyticsApi {
       const scope: ModelScope = { timeZone: ports.timeZone, customers, maxRangeDays: ports.maxRangeDays, now: ports.now() };
       const reader = await ports.reader();
       let timedOut = false;
+      let repeat: NodeJS.Timeout | undefined;
+      // An interrupt that arrives between two statements (or before one starts) is lost, so it
+      // repeats until the run ends.
       const timer =
         ports.timeoutMs > 0
           ? setTimeout(() => {
               timedOut = true;
               reader.interrupt();
+              repeat = setInterval(() => reader.interrupt(), 20);
             }, ports.timeoutMs)
           : null;
       try {
@@ -109,6 +113,7 @@ export function analyticsService(ports: AnalyticsPorts): AnalyticsApi {
         throw err;
       } finally {
         if (timer) clearTimeout(timer);
+        clearInterval(repeat);
         reader.close();
       }
     },
