@@ -164,6 +164,22 @@ describe('segments with behaviour conditions', () => {
     expect(s.latest).toMatchObject({ size: 1, version: 2 });
   });
 
+  it('are not published in shared sets, directly or through a reference (receivers evaluate without the event store)', async () => {
+    fx.insight.addUnit({ id: 'hq', name: 'hq', parent: null }, { id: 'admin' });
+    await fx.insight.createSegment(
+      { name: 'gold-repeat', dataset: 'customers', rule: { all: [{ segment: 'repeat-buyers' }, { attr: 'tier', op: 'eq', value: 'gold' }] } },
+      op,
+    );
+    for (const segment of ['repeat-buyers', 'gold-repeat']) {
+      expect(() => fx.insight.sharedSets.publish({ publisher: 'hq', name: 'vip', segments: [segment], to: 'all' }, op)).toThrow(
+        expect.objectContaining({
+          code: 'INSIGHT_INVALID',
+          message: `segments[0]: segment ${segment} has behaviour conditions; shared sets take profile rules only`,
+        }),
+      );
+    }
+  });
+
   it('refuses invalid behaviour conditions with the rule path', async () => {
     const invalid: [unknown, string][] = [
       [{ all: [{ attr: 'tier', op: 'eq', value: 'gold' }, did({ within: { days: 0 } })] }, 'rule.all[1].event.within.days: must be 1..3650'],
