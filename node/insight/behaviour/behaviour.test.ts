@@ -164,6 +164,26 @@ describe('segments with behaviour conditions', () => {
     expect(s.latest).toMatchObject({ size: 1, version: 2 });
   });
 
+  it('are snapshotted in flows and refreshed on their schedule like other segments', async () => {
+    fx.insight.createFlow({ name: 'buyers', dataset: 'customers', source: { segments: ['repeat-buyers'] } }, op);
+    const snapshot = await fx.insight.takeSnapshot('buyers', '2026-03', op);
+    expect(snapshot).toMatchObject({ labels: ['none of these', 'repeat-buyers'], sizes: [9, 1] });
+
+    await fx.insight.updateSegment('repeat-buyers', { refreshEveryMinutes: 60 }, op);
+    await addEvents([['c0', 'purchase', '2026-03-01T11:30:00Z', { amount: 10, channel: 'web' }]]);
+    const start = fx.clock.now;
+    try {
+      fx.clock.now = new Date(start.getTime() + 61 * 60_000);
+      expect((await fx.insight.tick()).segments).toBe(1);
+      expect(fx.insight.getSegment('repeat-buyers').latest).toMatchObject({ trigger: 'schedule', size: 2 });
+    } finally {
+      fx.clock.now = start;
+      await store.connection.run(`DELETE FROM ${EVENTS_TABLE} WHERE customer_id = 'c0' AND time >= '2026-03-01'::TIMESTAMP`);
+      await fx.insight.updateSegment('repeat-buyers', { refreshEveryMinutes: null }, op);
+      await fx.insight.refreshSegment('repeat-buyers', op);
+    }
+  });
+
   it('are not published in shared sets, directly or through a reference (receivers evaluate without the event store)', async () => {
     fx.insight.addUnit({ id: 'hq', name: 'hq', parent: null }, { id: 'admin' });
     await fx.insight.createSegment(
