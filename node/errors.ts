@@ -149,6 +149,17 @@ export const ERRORS = {
     http: 409,
     summary: "A behaviour condition names events for a dataset whose identifier kind differs from the events' (events.identifierKind); both kinds are named.",
   },
+  ANALYTICS_MODEL_UNKNOWN: { http: 404, summary: 'No analysis model with this name; the known models are listed.' },
+  ANALYTICS_PARAMS_INVALID: { http: 400, summary: "An analysis model's parameters are invalid (a property name, a date range, a limit); the field is named." },
+  ANALYTICS_SEGMENT_MISMATCH: {
+    http: 422,
+    summary: "The segment's dataset uses another identifier kind than the events, so its members cannot restrict them.",
+  },
+  ANALYTICS_SEGMENT_WITHHELD: {
+    http: 409,
+    summary: 'The segment reads a joint attribute its agreement no longer allows; it cannot restrict a model until that changes.',
+  },
+  ANALYTICS_TIMEOUT: { http: 503, summary: 'An analysis query ran longer than the configured limit and was interrupted.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -39,7 +39,8 @@ import { SenderCache } from './session/sender-cache.js';
 import type { NodeServices } from './api/services.js';
 import type { Db } from './store/db.js';
 import type { NodeOptions } from './node-options.js';
-import { composePipeline, type Pipeline } from './pipeline.js';
+import { behaviourEvents, composePipeline, type Pipeline } from './pipeline.js';
+import type { AnalyticsApi } from './analytics/service.js';
 
 export class MofangNode implements NodeServices {
   readonly identity: Identity;
@@ -71,6 +72,7 @@ export class MofangNode implements NodeServices {
   private pool: CryptoPool | null = null;
   /** The local pipeline after the joint queries: events and what reads them. */
   readonly pipeline: Pipeline;
+  readonly analytics: AnalyticsApi;
 
   constructor(
     readonly config: NodeConfig,
@@ -98,8 +100,7 @@ export class MofangNode implements NodeServices {
     const sessionEnv = (peer: Peer) => this.sessionEnv(peer);
     this.connect = connector.connect;
     this.health = connector.health;
-    this.pipeline = composePipeline({ dataDir: config.node.dataDir });
-    this.insight = new Insight({ db, audit: log, now, logger, events: this.pipeline.behaviour });
+    this.insight = new Insight({ db, audit: log, now, logger, events: behaviourEvents(config.events, () => this.pipeline.events()) });
     this.trees = treeService({ db, audit: log, insight: this.insight, now });
     const { connect, peerOfAgreement } = connector;
     const peerName = (nodeId: string) => peers.byNodeId(nodeId)?.name;
@@ -146,6 +147,8 @@ export class MofangNode implements NodeServices {
     this.scores = scoreService(db);
     this.privacy = privacyService(db, now);
     this.audit = auditService({ db, log, certPem: identity.certPem, peerCheckpoints: connector.checkpointsHeldByPeers });
+    this.pipeline = composePipeline({ dataDir: config.node.dataDir, config, insight: this.insight, db, now, logger });
+    this.analytics = this.pipeline.analytics;
     this.peerHandlers = () =>
       new PeerHandlers({
         nodeId: identity.nodeId,

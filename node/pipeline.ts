@@ -3,14 +3,26 @@
  * for the composition root (node/node.ts). Like the root, it holds no rules and no SQL.
  */
 import { join } from 'node:path';
-import type { IdKind } from './datasets/normalise.js';
+import { analyticsService, type AnalyticsApi } from './analytics/service.js';
+import { segmentCustomers, type SegmentSource } from './analytics/segment-members.js';
+import type { NodeConfig } from './config/schema.js';
+import { recordIds } from './datasets/records.js';
+import { getDataset } from './datasets/store.js';
 import { EventStore, type EventReader } from './events/store.js';
 import type { BehaviourEvents } from './insight/behaviour/evaluate.js';
+import type { Insight } from './insight/insight.js';
+import type { Logger } from './log/logger.js';
+import type { Db } from './store/db.js';
 
 export interface PipelinePorts {
   dataDir: string;
-  /** How events' customer ids are normalised and which zone their calendar uses (config `events`; default raw ids, UTC). */
-  events?: { identifierKind: IdKind; timeZone: string };
+  config: Pick<NodeConfig, 'events' | 'analytics'>;
+  /** Segments, for restricting models to their members. */
+  insight: Insight;
+  /** The node database, for the members' normalised ids (datasets/records.ts owns them). */
+  db: Db;
+  now: () => Date;
+  logger: Logger;
 }
 
 export interface Pipeline {
@@ -18,17 +30,24 @@ export interface Pipeline {
   eventStore(): Promise<EventStore>;
   /** What the analysis models read through. */
   events(): Promise<EventReader>;
-  /** The event store as segment behaviour conditions see it (node/insight). */
-  readonly behaviour: BehaviourEvents;
+  /** The analysis models (node/analytics). */
+  readonly analytics: AnalyticsApi;
   close(): void;
 }
 
-/** @example const pipeline = composePipeline({ dataDir: config.node.dataDir }); */
+/** @example const pipeline = composePipeline({ dataDir, config, insight, db, now, logger }); */
 export function composePipeline(ports: PipelinePorts): Pipeline {
   let opening: Promise<EventStore> | null = null;
-  const { identifierKind, timeZone } = ports.events ?? { identifierKind: 'raw', timeZone: 'UTC' };
+  const { insight, db } = ports;
+  const segments: SegmentSource = {
+    idKind: async (name, actor) => getDataset(db, insight.getSegment(name, actor).dataset).idKind,
+    withheld: (name, actor) => insight.segmentWithheld(name, actor),
+    members: async (name, actor) => {
+      const m = await insight.segmentMembers(name, actor);
+      return recordIds(db, m.generation, m.rows);
+    },
+  };
   const pipeline: Pipeline = {
-    behaviour: { reader: () => pipeline.events(), identifierKind, timeZone },
     eventStore() {
       opening ??= EventStore.open(join(ports.dataDir, 'events.duckdb')).catch((err: unknown) => {
         opening = null; // a busy store may be free on the next call
@@ -39,10 +58,28 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
     events() {
       return this.eventStore();
     },
+    analytics: analyticsService({
+      reader: async () => (await pipeline.eventStore()).reader(),
+      segmentCustomers: segmentCustomers(segments, ports.config.events.identifierKind),
+      timeZone: ports.config.events.timeZone,
+      maxRangeDays: ports.config.analytics.maxRangeDays,
+      timeoutMs: ports.config.analytics.timeoutMs,
+      now: ports.now,
+      logger: ports.logger,
+    }),
     close() {
       void opening?.then((store) => store.close()).catch(() => {});
       opening = null;
     },
   };
   return pipeline;
+}
+
+/**
+ * The event store as segment behaviour conditions see it (node/insight). Insight is built before
+ * the pipeline (which reads its segments), so the store is reached through `events` lazily.
+ * @example new Insight({ db, audit, events: behaviourEvents(config.events, () => this.pipeline.events()) })
+ */
+export function behaviourEvents(config: NodeConfig['events'], events: () => Promise<EventReader>): BehaviourEvents {
+  return { reader: events, identifierKind: config.identifierKind, timeZone: config.timeZone };
 }
