@@ -3,8 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { trackingPlanFixture, type TrackingPlanFixture } from '../test/support/tracking-plan-fixture.js';
+import { validateConfig } from './config/load.js';
+import { EventStore } from './events/store.js';
+import type { Insight } from './insight/insight.js';
+import { createLogger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
-import { composePipeline } from './pipeline.js';
+import { behaviourEvents, composePipeline } from './pipeline.js';
 
 let fx: TrackingPlanFixture;
 let dataDir: string;
@@ -21,7 +25,18 @@ afterEach(() => {
 describe('composePipeline', () => {
   it('serves the durable paused-drop counters on /metrics, per event name', async () => {
     const metrics = createMetrics();
-    const pipeline = composePipeline({ dataDir, db: fx.db, audit: fx.audit, now: fx.now, metrics });
+    const config = validateConfig({
+      node: { name: 'bank', dataDir },
+      identity: { key: 'k.pem', certificate: 'c.pem' },
+      grpc: { listen: '127.0.0.1:1' },
+      http: { listen: '127.0.0.1:2', tokens: 't' },
+      peers: [],
+    });
+    const logger = createLogger({ level: 'warn', name: 'bank' });
+    const insight = (): Insight => {
+      throw new Error('not read by the tracking plan');
+    };
+    const pipeline = composePipeline({ dataDir, db: fx.db, audit: fx.audit, now: fx.now, metrics, logger, config, insight });
     const admin = { id: 'token:admin-1', role: 'admin' as const };
     pipeline.trackingPlan.apply({ events: { 'promo.viewed': {}, 'app.opened': {} } }, admin);
     pipeline.trackingPlan.pause('promo.viewed', admin);
@@ -34,5 +49,24 @@ describe('composePipeline', () => {
     expect(body).toContain('mofang_events_paused_dropped_total{event="promo.viewed"} 7');
     expect(body).not.toContain('event="app.opened"');
     pipeline.close();
+  });
+});
+
+describe('the pipeline wiring', () => {
+  it("hands insight the events' identifier kind and time zone, and opens the store only when a behaviour rule reads it", async () => {
+    const store = await EventStore.open(':memory:');
+    let opened = 0;
+    const port = behaviourEvents({ identifierKind: 'phone', timeZone: 'Asia/Shanghai' }, async () => {
+      opened++;
+      return store;
+    });
+    try {
+      expect(port).toMatchObject({ identifierKind: 'phone', timeZone: 'Asia/Shanghai' });
+      expect(opened).toBe(0);
+      expect(await (await port.reader()).all('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+      expect(opened).toBe(1);
+    } finally {
+      store.close();
+    }
   });
 });

@@ -77,7 +77,7 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
     trackingPlan,
     eventStore,
     events: eventStore,
-    behaviour: { reader: eventStore, identifierKind, timeZone },
+    behaviour: behaviourEvents(config.events, eventStore),
     ingest: eventIngest({
       store: eventStore,
       plan: () => trackingPlan.validator(),
@@ -109,4 +109,12 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       opening = null;
     },
   };
+}
+
+/**
+ * The event store as segment behaviour conditions see it: the reader (opened lazily), the kind
+ * customer ids are normalised to, and the zone calendar days are read in.
+ */
+export function behaviourEvents(config: NodeConfig['events'], events: () => Promise<EventReader>): BehaviourEvents {
+  return { reader: events, identifierKind: config.identifierKind, timeZone: config.timeZone };
 }

@@ -89,9 +89,11 @@ describe('behaviour conditions against hand-computed members', () => {
     ['where channel neq app', did({ where: [{ property: 'channel', op: 'neq', value: 'app' }] }), ['c0', 'c2', 'c4']],
     ['where amount gt 1000', did({ where: [{ property: 'amount', op: 'gt', value: 1000 }] }), ['c0', 'c1', 'c4']],
     ['where amount lte 100', did({ where: [{ property: 'amount', op: 'lte', value: 100 }] }), ['c0', 'c2']],
-    ['where channel in', did({ where: [{ property: 'channel', op: 'in', values: ['web', 'branch'] }] }), ['c0', 'c2', 'c4']],
+    ['where channel in', did({ where: [{ property: 'channel', op: 'in', value: ['web', 'branch'] }] }), ['c0', 'c2', 'c4']],
     ['where channel contains', did({ where: [{ property: 'channel', op: 'contains', value: 'pp' }] }), ['c1']],
     ['where coupon exists', did({ where: [{ property: 'coupon', op: 'exists' }] }), ['c2']],
+    ['where coupon does not exist', did({ where: [{ property: 'coupon', op: 'not_exists' }] }), ['c0', 'c1', 'c4']],
+    ['where coupon neq (missing matches)', did({ where: [{ property: 'coupon', op: 'neq', value: 'SPRING' }] }), ['c0', 'c1', 'c4']],
     [
       'filters, window and count together',
       did({ where: [{ property: 'channel', op: 'eq', value: 'web' }], within: { days: 60 }, times: { atLeast: 2 } }),
@@ -164,6 +166,42 @@ describe('segments with behaviour conditions', () => {
     expect(s.latest).toMatchObject({ size: 1, version: 2 });
   });
 
+  it('are snapshotted in flows and refreshed on their schedule like other segments', async () => {
+    fx.insight.createFlow({ name: 'buyers', dataset: 'customers', source: { segments: ['repeat-buyers'] } }, op);
+    const snapshot = await fx.insight.takeSnapshot('buyers', '2026-03', op);
+    expect(snapshot).toMatchObject({ labels: ['none of these', 'repeat-buyers'], sizes: [9, 1] });
+
+    await fx.insight.updateSegment('repeat-buyers', { refreshEveryMinutes: 60 }, op);
+    await addEvents([['c0', 'purchase', '2026-03-01T11:30:00Z', { amount: 10, channel: 'web' }]]);
+    const start = fx.clock.now;
+    try {
+      fx.clock.now = new Date(start.getTime() + 61 * 60_000);
+      expect((await fx.insight.tick()).segments).toBe(1);
+      expect(fx.insight.getSegment('repeat-buyers').latest).toMatchObject({ trigger: 'schedule', size: 2 });
+    } finally {
+      fx.clock.now = start;
+      await store.connection.run(`DELETE FROM ${EVENTS_TABLE} WHERE customer_id = 'c0' AND time >= '2026-03-01'::TIMESTAMP`);
+      await fx.insight.updateSegment('repeat-buyers', { refreshEveryMinutes: null }, op);
+      await fx.insight.refreshSegment('repeat-buyers', op);
+    }
+  });
+
+  it('are not published in shared sets, directly or through a reference (receivers evaluate without the event store)', async () => {
+    fx.insight.addUnit({ id: 'hq', name: 'hq', parent: null }, { id: 'admin' });
+    await fx.insight.createSegment(
+      { name: 'gold-repeat', dataset: 'customers', rule: { all: [{ segment: 'repeat-buyers' }, { attr: 'tier', op: 'eq', value: 'gold' }] } },
+      op,
+    );
+    for (const segment of ['repeat-buyers', 'gold-repeat']) {
+      expect(() => fx.insight.sharedSets.publish({ publisher: 'hq', name: 'vip', segments: [segment], to: 'all' }, op)).toThrow(
+        expect.objectContaining({
+          code: 'INSIGHT_INVALID',
+          message: `segments[0]: segment ${segment} has behaviour conditions; shared sets take profile rules only`,
+        }),
+      );
+    }
+  });
+
   it('refuses invalid behaviour conditions with the rule path', async () => {
     const invalid: [unknown, string][] = [
       [{ all: [{ attr: 'tier', op: 'eq', value: 'gold' }, did({ within: { days: 0 } })] }, 'rule.all[1].event.within.days: must be 1..3650'],
@@ -172,7 +210,8 @@ describe('segments with behaviour conditions', () => {
       [{ event: { name: '' } }, 'rule.event.name: must be an event name'],
       [{ any: [did({ where: [{ property: 'amount', op: 'like', value: 1 }] })] }, 'rule.any[0].event.where[0].op: must be one of eq, neq'],
       [did({ where: [{ property: 'a-b', op: 'exists' }] }), 'rule.event.where[0].property: must be a property name'],
-      [did({ where: [{ property: 'channel', op: 'in', values: ['web', 1] }] }), 'rule.event.where[0].values[1]: must be all numbers or all strings'],
+      [did({ where: [{ property: 'channel', op: 'in', value: ['web', true] }] }), 'rule.event.where[0].value[1]: must be a string or a number'],
+      [did({ where: [{ property: 'coupon', op: 'exists', value: 1 }] }), 'rule.event.where[0].value: exists takes no value'],
       [did({ times: { atLeast: 3, atMost: 2 } }), 'rule.event.times.atMost: must be at least atLeast'],
       [did({ times: {} }), 'rule.event.times: must give atLeast, atMost or both'],
       [did({ within: { from: '2026-02-30', to: '2026-03-01' } }), 'rule.event.within.from: must be a date YYYY-MM-DD'],

@@ -18,9 +18,6 @@ export interface BehaviourLookup {
   condition(leaf: BehaviourCondition, table: string): { sql: string; params: unknown[] };
 }
 
-/** Ids copied into SQLite per statement (one JSON array each). */
-const LOAD_CHUNK = 100_000;
-
 /** Keys of loaded sets are unique in the process, so concurrent operations never share rows. */
 let nextKey = 1;
 
@@ -49,15 +46,19 @@ export function loadBehaviourSets(db: Db, sets: ReadonlyMap<string, BehaviourSet
   for (const [leaf, set] of sets) {
     const key = nextKey++;
     keys.set(leaf, { key, complement: set.complement });
-    for (let i = 0; i < set.ids.length; i += LOAD_CHUNK) insert.run(key, JSON.stringify(set.ids.slice(i, i + LOAD_CHUNK)));
+    insert.run(key, set.idsJson);
   }
   return {
     condition(leaf, table) {
       const loaded = keys.get(leafKey(leaf));
       // Only when a segment the rule refers to changed between the two passes.
       if (!loaded) throw new MofangError('INSIGHT_INVALID', 'a segment this rule refers to changed while it was evaluated; try again');
-      const members = `SELECT q.row FROM temp.insight_behaviour_ids b JOIN ${table} q ON q.id_norm = b.id WHERE b.leaf = ?`;
-      return { sql: `(p.row ${loaded.complement ? 'NOT IN' : 'IN'} (${members}))`, params: [loaded.key] };
+      // A member set drives the query through the rows it maps to (an AND with it reads only
+      // those rows); a complement is probed per row, on the temporary table's key.
+      const sql = loaded.complement
+        ? `(p.id_norm NOT IN (SELECT b.id FROM temp.insight_behaviour_ids b WHERE b.leaf = ?))`
+        : `(p.row IN (SELECT q.row FROM temp.insight_behaviour_ids b JOIN ${table} q ON q.id_norm = b.id WHERE b.leaf = ?))`;
+      return { sql, params: [loaded.key] };
     },
     release() {
       const drop = db.prepare('DELETE FROM temp.insight_behaviour_ids WHERE leaf = ?');

@@ -5,7 +5,7 @@
  * { event: {
  *     name,                                   // the event's name
  *     did?: boolean,                          // false: "did not" — the negation of the rest
- *     where?: PropertyFilter[],               // every filter must hold for an event to count
+ *     where?: PropertyFilter[],               // analytics' filters (analytics/filters.ts), all must hold
  *     times?: { atLeast?, atMost? },          // how many matching events (atLeast defaults to 1)
  *     within?: { days } | { from, to },       // last N days up to now, or calendar dates (inclusive)
  *     aggregate?: { fn, property?, op, value } // sum/avg/min/max/count of a property vs a number
@@ -20,48 +20,34 @@
  * runs over the event store (../behaviour/).
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { EventName, FiltersSchema, PropertyName } from '../../analytics/filters.js';
 
 /** Longest look-back of `within.days` (ten years). */
 const MAX_WITHIN_DAYS = 3650;
 /** Most property filters on one leaf. */
-const MAX_FILTERS = 20;
+const MAX_FILTERS = FiltersSchema.maxItems ?? 20;
 /** Most values in one `in` filter. */
 const MAX_FILTER_VALUES = 100;
 /** Largest `times` bound. */
 const MAX_TIMES = 1_000_000;
 /** Property names are identifiers, so they can be checked here and passed to SQL as JSON paths. */
-const PROPERTY_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const PROPERTY_NAME = new RegExp(PropertyName.pattern ?? '^$');
 
-const FILTER_OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'exists'] as const;
+/** The analysis models' filter operators: one filter language for models and segments. */
+const FILTER_OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'contains', 'exists', 'not_exists'] as const;
 const AGGREGATE_FNS = ['sum', 'avg', 'min', 'max', 'count'] as const;
 const AGGREGATE_OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte'] as const;
 
 const Enum = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
-const Property = Type.String({ pattern: PROPERTY_NAME.source });
-const Value = Type.Union([Type.Number(), Type.String({ maxLength: 4096 }), Type.Boolean()]);
 const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
-
-const FilterSchema = Type.Union([
-  Type.Object({ property: Property, op: Enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte'] as const), value: Value }, { additionalProperties: false }),
-  Type.Object(
-    {
-      property: Property,
-      op: Type.Literal('in'),
-      values: Type.Array(Type.Union([Type.Number(), Type.String({ maxLength: 4096 })]), { minItems: 1, maxItems: MAX_FILTER_VALUES }),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object({ property: Property, op: Type.Literal('contains'), value: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false }),
-  Type.Object({ property: Property, op: Type.Literal('exists') }, { additionalProperties: false }),
-]);
-export type PropertyFilter = Static<typeof FilterSchema>;
+type PropertyFilter = Static<typeof FiltersSchema>[number];
 
 /** JSON Schema of the behaviour leaf's `event` object. */
 export const BehaviourSchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
+    name: EventName,
     did: Type.Optional(Type.Boolean()),
-    where: Type.Optional(Type.Array(FilterSchema, { maxItems: MAX_FILTERS })),
+    where: Type.Optional(FiltersSchema),
     times: Type.Optional(
       Type.Object(
         { atLeast: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_TIMES })), atMost: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_TIMES })) },
@@ -76,7 +62,7 @@ export const BehaviourSchema = Type.Object(
     ),
     aggregate: Type.Optional(
       Type.Object(
-        { fn: Enum(AGGREGATE_FNS), property: Type.Optional(Property), op: Enum(AGGREGATE_OPS), value: Type.Number() },
+        { fn: Enum(AGGREGATE_FNS), property: Type.Optional(PropertyName), op: Enum(AGGREGATE_OPS), value: Type.Number() },
         { additionalProperties: false },
       ),
     ),
@@ -109,39 +95,38 @@ function checkDate(v: unknown, path: string, fail: Fail): string {
   return v as string;
 }
 
+/** Checked here so errors name the rule path; analytics/filters.ts compiles it (same rules). */
 function checkFilter(f: unknown, path: string, fail: Fail): PropertyFilter {
-  if (!isObject(f)) return fail(path, 'must be an object { property, op, value | values }');
+  if (!isObject(f)) return fail(path, 'must be an object { property, op, value? }');
+  onlyKeys(f, ['property', 'op', 'value'], path, fail);
   const property = checkProperty(f.property, `${path}.property`, fail);
   const op = f.op;
   if (typeof op !== 'string' || !(FILTER_OPS as readonly string[]).includes(op)) return fail(`${path}.op`, `must be one of ${FILTER_OPS.join(', ')}`);
+  const v = f.value;
+  const text = (x: unknown): x is string => typeof x === 'string' && x.length <= 1000;
   switch (op) {
     case 'exists':
-      onlyKeys(f, ['property', 'op'], path, fail);
+    case 'not_exists':
+      if (v !== undefined) fail(`${path}.value`, `${op} takes no value`);
       return { property, op };
     case 'in': {
-      onlyKeys(f, ['property', 'op', 'values'], path, fail);
-      const values = f.values;
-      if (!Array.isArray(values) || values.length === 0 || values.length > MAX_FILTER_VALUES) fail(`${path}.values`, `must be 1..${MAX_FILTER_VALUES} values`);
-      const list = values as unknown[];
-      const kind = typeof list[0];
-      list.forEach((v, i) => {
-        if (!((kind === 'number' && finite(v)) || (kind === 'string' && typeof v === 'string' && v.length <= 4096)))
-          fail(`${path}.values[${i}]`, 'must be all numbers or all strings');
+      if (!Array.isArray(v) || v.length === 0 || v.length > MAX_FILTER_VALUES)
+        fail(`${path}.value`, `must be a list of 1..${MAX_FILTER_VALUES} strings or numbers`);
+      (v as unknown[]).forEach((x, i) => {
+        if (!finite(x) && !text(x)) fail(`${path}.value[${i}]`, 'must be a string or a number');
       });
-      return { property, op, values: list as number[] | string[] };
+      return { property, op, value: v as (string | number)[] };
     }
     case 'contains':
-      onlyKeys(f, ['property', 'op', 'value'], path, fail);
-      if (typeof f.value !== 'string' || f.value === '' || f.value.length > 4096) fail(`${path}.value`, 'must be a non-empty string');
-      return { property, op, value: f.value as string };
-    default: {
-      onlyKeys(f, ['property', 'op', 'value'], path, fail);
-      const v = f.value;
-      const ordered = op !== 'eq' && op !== 'neq';
-      const fits = finite(v) || (typeof v === 'string' && v.length <= 4096) || (!ordered && typeof v === 'boolean');
-      if (!fits) fail(`${path}.value`, ordered ? 'must be a number or a string' : 'must be a number, a string or a boolean');
-      return { property, op: op as 'eq', value: v as number | string | boolean };
-    }
+      if (!text(v) || v === '') fail(`${path}.value`, 'must be a non-empty string');
+      return { property, op, value: v as string };
+    case 'eq':
+    case 'neq':
+      if (!finite(v) && !text(v) && typeof v !== 'boolean') fail(`${path}.value`, 'must be a string, a number or a boolean');
+      return { property, op, value: v as string | number | boolean };
+    default:
+      if (!finite(v) && !text(v)) fail(`${path}.value`, 'must be a number (or a string, compared as text)');
+      return { property, op: op as 'gt', value: v as string | number };
   }
 }
 
@@ -153,7 +138,7 @@ export function checkBehaviour(node: unknown, path: string, fail: Fail): Behavio
   if (!isObject(node)) return fail(path, 'must be an object { name, did?, where?, times?, within?, aggregate? }');
   onlyKeys(node, ['name', 'did', 'where', 'times', 'within', 'aggregate'], path, fail);
   const { name, did, where, times, within, aggregate } = node;
-  if (typeof name !== 'string' || name === '' || name.length > 200) fail(`${path}.name`, 'must be an event name (1..200 characters)');
+  if (typeof name !== 'string' || name === '' || name.length > 128) fail(`${path}.name`, 'must be an event name (1..128 characters)');
   const out: BehaviourCondition = { name: name as string };
   if (did !== undefined) {
     if (typeof did !== 'boolean') fail(`${path}.did`, 'must be true or false');

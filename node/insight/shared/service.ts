@@ -23,7 +23,7 @@ import type { ProfileCatalogue } from '../profiles/catalogue.js';
 import type { SegmentChange, SegmentInput, SegmentView } from '../segments/store.js';
 import type { InsightActor } from '../units/scope.js';
 import type { Rule } from '../rules/rule.js';
-import { compileForDataset, SEGMENT_NAME } from '../segments/store.js';
+import { compileForDataset, readsEvents, SEGMENT_NAME } from '../segments/store.js';
 import { getUnit, isWithin, scopeOf } from '../units/units.js';
 import {
   getImport,
@@ -120,6 +120,11 @@ export class SharedSets {
     segments.forEach((s, i) => {
       if (s.dataset !== dataset)
         throw new MofangError('INSIGHT_INVALID', `segments[${i}]: segment ${s.name} is on dataset ${s.dataset}, not ${dataset}`, { field: `segments[${i}]` });
+      // Receivers evaluate the rules synchronously in their own scope, without the event store.
+      if (readsEvents(this.db, s.name))
+        throw new MofangError('INSIGHT_INVALID', `segments[${i}]: segment ${s.name} has behaviour conditions; shared sets take profile rules only`, {
+          field: `segments[${i}]`,
+        });
     });
     const audience = this.audience(publisher, input.to);
     const shared: SharedSegment[] = segments.map((s) => ({ name: s.name, description: s.description, rule: this.inline(s.rule, as) }));
