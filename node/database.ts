@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { AGREEMENT_MIGRATIONS } from './agreements/schema.js';
+import { ALERT_MIGRATIONS } from './alerts/schema.js';
 import { AUDIT_MIGRATIONS } from './audit/schema.js';
 import { DATASET_MIGRATIONS } from './datasets/schema.js';
 import { INSIGHT_MIGRATIONS } from './insight/schema.js';
@@ -27,6 +28,7 @@ export const NODE_MIGRATIONS = combineMigrations(
   PRIVACY_MIGRATIONS,
   JOINT_SCORES_MIGRATIONS,
   INSIGHT_MIGRATIONS,
+  ALERT_MIGRATIONS,
 );
 
 /** @example const db = openNodeDatabase(join(config.node.dataDir, 'mofang.db')); */

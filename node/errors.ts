@@ -145,6 +145,18 @@ export const ERRORS = {
   // Events and analytics
   EVENT_STORE_BUSY: { http: 503, summary: 'The event store is open in another process (a running node); use its HTTP API or stop it.' },
   EVENT_STORE_UNAVAILABLE: { http: 500, summary: 'The event store file could not be opened.' },
+  METRIC_NOT_FOUND: { http: 404, summary: 'No saved metric with this name.' },
+  METRIC_EXISTS: { http: 409, summary: 'A metric with this name is already saved; change it instead.' },
+  METRIC_INVALID: {
+    http: 400,
+    summary: "A metric definition cannot be saved: name, model, parameters, window, or a scalar the model's result does not have; the field is named.",
+  },
+  ALERT_RULE_NOT_FOUND: { http: 404, summary: 'No alert rule with this id (on this metric).' },
+  ALERT_RULE_INVALID: {
+    http: 400,
+    summary: 'An alert rule is inconsistent: kind, direction, value, schedule, cool-down or an unknown webhook; the field is named.',
+  },
+  WEBHOOK_SECRET_INVALID: { http: 500, summary: 'The alert webhook secret file cannot be read or is too short.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

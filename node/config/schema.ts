@@ -33,6 +33,27 @@ const PeerConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const Webhook = (description: string) =>
+  Type.Object(
+    {
+      url: Type.String({
+        minLength: 1,
+        description: 'Where alerts are POSTed: an https URL (plain http only to a loopback address).',
+        examples: ['https://alerts.example.com/mofang'],
+      }),
+      secretFile: FilePath('File (mode 0600) holding the HMAC-SHA256 secret the body is signed with, at least 32 characters (docs/alerts.md).'),
+      timeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 5000, description: 'An attempt the receiver has not answered within this fails.' }),
+      retries: Type.Integer({
+        minimum: 0,
+        maximum: 10,
+        default: 3,
+        description: 'Attempts after the first when the receiver fails (5xx, 408, 429, no answer).',
+      }),
+      retryDelayMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 1000, description: 'Delay before the first retry; doubles with each.' }),
+    },
+    { additionalProperties: false, description },
+  );
+
 export const ConfigSchema = Type.Object(
   {
     node: Type.Object(
@@ -210,6 +231,16 @@ export const ConfigSchema = Type.Object(
         description:
           'Floors every agreement this node proposes or accepts must meet; weaker terms need an explicit, audited override (docs/privacy.md, Policy floors).',
       },
+    ),
+    alerts: Type.Object(
+      {
+        webhook: Type.Optional(Webhook('The webhook alert rules post to unless they name another.')),
+        webhooks: Type.Record(Type.String({ pattern: NAME }), Webhook('A webhook an alert rule names.'), {
+          default: {},
+          description: 'Further webhooks by name, which an alert rule may pick (its webhook field).',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'Metric alerts and where they are posted (docs/alerts.md).' },
     ),
     log: Type.Object(
       {

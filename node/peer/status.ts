@@ -114,6 +114,12 @@ export const GRPC_STATUS = {
   SCOPE_FORBIDDEN: GrpcStatus.PERMISSION_DENIED,
   EVENT_STORE_BUSY: GrpcStatus.UNAVAILABLE,
   EVENT_STORE_UNAVAILABLE: GrpcStatus.INTERNAL,
+  METRIC_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  METRIC_EXISTS: GrpcStatus.ALREADY_EXISTS,
+  METRIC_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  ALERT_RULE_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  ALERT_RULE_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  WEBHOOK_SECRET_INVALID: GrpcStatus.INTERNAL,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {
