@@ -145,6 +145,17 @@ export const ERRORS = {
   // Events and analytics
   EVENT_STORE_BUSY: { http: 503, summary: 'The event store is open in another process (a running node); use its HTTP API or stop it.' },
   EVENT_STORE_UNAVAILABLE: { http: 500, summary: 'The event store file could not be opened.' },
+  ANALYTICS_MODEL_UNKNOWN: { http: 404, summary: 'No analysis model with this name; the known models are listed.' },
+  ANALYTICS_PARAMS_INVALID: { http: 400, summary: "An analysis model's parameters are invalid (a property name, a date range, a limit); the field is named." },
+  ANALYTICS_SEGMENT_MISMATCH: {
+    http: 422,
+    summary: "The segment's dataset uses another identifier kind than the events, so its members cannot restrict them.",
+  },
+  ANALYTICS_SEGMENT_WITHHELD: {
+    http: 409,
+    summary: 'The segment reads a joint attribute its agreement no longer allows; it cannot restrict a model until that changes.',
+  },
+  ANALYTICS_TIMEOUT: { http: 503, summary: 'An analysis query ran longer than the configured limit and was interrupted.' },
   METRIC_NOT_FOUND: { http: 404, summary: 'No saved metric with this name.' },
   METRIC_EXISTS: { http: 409, summary: 'A metric with this name is already saved; change it instead.' },
   METRIC_INVALID: {

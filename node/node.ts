@@ -40,6 +40,7 @@ import type { NodeServices } from './api/services.js';
 import type { Db } from './store/db.js';
 import type { NodeOptions } from './node-options.js';
 import { composePipeline, type Pipeline } from './pipeline.js';
+import type { AnalyticsApi } from './analytics/service.js';
 
 export class MofangNode implements NodeServices {
   readonly identity: Identity;
@@ -71,6 +72,7 @@ export class MofangNode implements NodeServices {
   private pool: CryptoPool | null = null;
   /** The local pipeline after the joint queries: events and what reads them. */
   readonly pipeline: Pipeline;
+  readonly analytics: AnalyticsApi;
 
   constructor(
     readonly config: NodeConfig,
@@ -145,7 +147,8 @@ export class MofangNode implements NodeServices {
     this.scores = scoreService(db);
     this.privacy = privacyService(db, now);
     this.audit = auditService({ db, log, certPem: identity.certPem, peerCheckpoints: connector.checkpointsHeldByPeers });
-    this.pipeline = composePipeline({ dataDir: config.node.dataDir });
+    this.pipeline = composePipeline({ dataDir: config.node.dataDir, config, insight: this.insight, db, now, logger });
+    this.analytics = this.pipeline.analytics;
     this.peerHandlers = () =>
       new PeerHandlers({
         nodeId: identity.nodeId,

@@ -12,6 +12,7 @@ import type { Logger } from '../log/logger.js';
 import { authHook } from './auth.js';
 import { errorReply, notFound } from './error-reply.js';
 import { agreementRoutes } from './routes/agreements.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { auditRoutes } from './routes/audit.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { nodeHealthRoutes, publicHealthRoutes } from './routes/health.js';
@@ -147,6 +148,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(auditRoutes, { services });
       v1.register(insightRoutes, { insight: services.insight });
       v1.register(insightTreeRoutes, { services });
+      v1.register(analyticsRoutes, { services });
       if (options.tokenAdmin) v1.register(tokenRoutes, { tokens: options.tokenAdmin });
     },
     { prefix: '/v1' },

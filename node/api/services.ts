@@ -5,6 +5,7 @@
  * state takes the acting principal, for the audit log.
  */
 import type { AgreementsApi } from '../agreements/workflow.js';
+import type { AnalyticsApi } from '../analytics/service.js';
 import type { AuditApi } from '../audit/service.js';
 import type { DatasetsApi } from '../datasets/service.js';
 import type { TreeService } from '../insight/tree/service.js';
@@ -42,4 +43,6 @@ export interface NodeServices {
   readonly insight: Insight;
   /** Decision trees on profiles (node/insight/tree/service.ts). */
   readonly trees: TreeService;
+  /** The analysis models over the events (node/analytics). */
+  readonly analytics: AnalyticsApi;
 }

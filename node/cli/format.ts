@@ -264,3 +264,17 @@ export function printBudget(b: BudgetView): void {
 function fmtNumber(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toFixed(Math.abs(x) >= 100 ? 1 : 3);
 }
+
+/** Rows under a header, each column padded to its widest cell; numbers right-aligned. */
+export function printTable(header: readonly string[], rows: readonly (readonly (string | number | null)[])[]): void {
+  const cells = [header, ...rows.map((r) => r.map((c) => (c === null ? '-' : typeof c === 'number' ? fmtNumber(c) : untrustedText(c))))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] === null));
+  for (const r of cells)
+    console.log(
+      r
+        .map((c, i) => (numeric[i] ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    );
+}

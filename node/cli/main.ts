@@ -17,6 +17,7 @@ import { CONFIG_FILE, packageVersion } from '../paths.js';
 import { aggregateFromFlags } from './aggregate-options.js';
 import { operatorName } from './operator.js';
 import { deliveryNotice, deliveryText, parseExpiry, printAgreement, printBudget, printJob, printJson, printRun, printScoreSet, printVerify } from './format.js';
+import { registerAnalyticsCommands } from './analytics.js';
 import { registerTreeCommands } from './insight-tree.js';
 import { registerInsightCommands } from './insight.js';
 import { registerNodeCommands } from './node-commands.js';
@@ -466,6 +467,8 @@ audit
 registerTokenCommands(program, { withNode, json, actor: cliActor });
 
 registerTreeCommands(program, { withNode, json, actor: cliActor });
+
+registerAnalyticsCommands(program, { withNode, json, actor: cliActor });
 
 program
   .command('demo')

@@ -5,6 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_POLICY } from '../agreements/floors.js';
+import { ID_KINDS } from '../datasets/normalise.js';
 
 /**
  * Re-imports a querier may make per data pair and day before this node, as responder, refuses its
@@ -231,6 +232,33 @@ export const ConfigSchema = Type.Object(
         description:
           'Floors every agreement this node proposes or accepts must meet; weaker terms need an explicit, audited override (docs/privacy.md, Policy floors).',
       },
+    ),
+    events: Type.Object(
+      {
+        identifierKind: Type.Union(
+          ID_KINDS.map((k) => Type.Literal(k)),
+          { default: 'raw', description: "How customer ids in events are normalised: like a dataset's identifier kind, so events join to its records." },
+        ),
+        timeZone: Type.String({
+          minLength: 1,
+          default: 'UTC',
+          description: 'IANA time zone the analysis models count days, weeks and months in.',
+          examples: ['Asia/Shanghai'],
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'Customer events (docs/analytics.md).' },
+    ),
+    analytics: Type.Object(
+      {
+        timeoutMs: Type.Integer({
+          minimum: 0,
+          maximum: 3_600_000,
+          default: 60_000,
+          description: 'An analysis query running longer is interrupted (ANALYTICS_TIMEOUT); 0: no limit.',
+        }),
+        maxRangeDays: Type.Integer({ minimum: 1, maximum: 3660, default: 400, description: 'Longest date range an analysis model accepts, in days.' }),
+      },
+      { additionalProperties: false, default: {}, description: 'The analysis models (docs/analytics.md).' },
     ),
     alerts: Type.Object(
       {

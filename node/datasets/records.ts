@@ -16,6 +16,17 @@ export function recordRows(db: Db, generation: number): number[] {
   return db.prepare('SELECT row FROM records WHERE generation = ? ORDER BY row').pluck().all(generation) as number[];
 }
 
+/** The normalised identifiers of the given rows of a generation, in row order (a segment's members). */
+export function recordIds(db: Db, generation: number, rows: Iterable<number>): string[] {
+  const select = db.prepare('SELECT id_norm FROM records WHERE generation = ? AND row = ?').pluck();
+  const ids: string[] = [];
+  for (const row of rows) {
+    const id = select.get(generation, row) as string | undefined;
+    if (id !== undefined) ids.push(id);
+  }
+  return ids;
+}
+
 /**
  * Each record's row with the value of one attribute (SQLite's JSON value: null when missing, 1/0
  * for JSON true/false), in row order; streamed.

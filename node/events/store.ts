@@ -25,6 +25,13 @@ export interface EventReader {
   all(sql: string, params?: readonly EventParam[]): Promise<EventRow[]>;
 }
 
+/** A reader on a connection of its own: interrupting it stops only its own statement. */
+export interface InterruptibleReader extends EventReader {
+  /** Stops the statement running now (it fails); later statements run normally. */
+  interrupt(): void;
+  close(): void;
+}
+
 export class EventStore implements EventReader {
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -48,14 +55,31 @@ export class EventStore implements EventReader {
   }
 
   async all(sql: string, params: readonly EventParam[] = []): Promise<EventRow[]> {
-    const reader = await this.connection.runAndReadAll(sql, params.length > 0 ? (params as DuckDBValue[]) : undefined);
-    return reader.getRowObjectsJS().map((row) => plainRow(row) as EventRow);
+    return readAll(this.connection, sql, params);
+  }
+
+  /**
+   * A reader on a new connection, for one analysis: it runs alongside ingestion (DuckDB runs a
+   * connection's statements one at a time) and can be interrupted on a time limit. Close it after.
+   */
+  async reader(): Promise<InterruptibleReader> {
+    const connection = await this.instance.connect();
+    return {
+      all: (sql, params = []) => readAll(connection, sql, params),
+      interrupt: () => connection.interrupt(),
+      close: () => connection.closeSync(),
+    };
   }
 
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+async function readAll(connection: DuckDBConnection, sql: string, params: readonly EventParam[]): Promise<EventRow[]> {
+  const reader = await connection.runAndReadAll(sql, params.length > 0 ? (params as DuckDBValue[]) : undefined);
+  return reader.getRowObjectsJS().map((row) => plainRow(row) as EventRow);
 }
 
 /** The directory is owner-only; the file is made so once DuckDB created it (it refuses an empty file). */

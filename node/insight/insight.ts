@@ -387,6 +387,24 @@ export class Insight implements SegmentPort {
     return { segment: name, dataset: s.dataset, generation: materialisation.generation, materialisation, rows };
   }
 
+  /**
+   * The withheld attributes a segment's rule reads now — a joint attribute whose agreement was
+   * revoked or expired since it was materialised; empty when the rule can still be evaluated.
+   * Its stored members must not be used while any is withheld (they reflect data no longer allowed).
+   */
+  async segmentWithheld(name: string, actor: InsightActor = SYSTEM): Promise<WithheldAttribute[]> {
+    const s = this.getSegment(name, actor);
+    const c = await this.catalogue(s.dataset, actor, s.unit);
+    try {
+      compileForDataset(this.db, s.rule, c, this.now(), name);
+      return [];
+    } catch (err) {
+      const withheld = c.withheld.filter((w) => w.name === (err as MofangError).details?.attr);
+      if (withheld.length > 0) return withheld;
+      throw err;
+    }
+  }
+
   /** Refreshes every segment whose schedule is due; returns how many were refreshed. */
   async refreshDue(): Promise<number> {
     let n = 0;

@@ -195,6 +195,7 @@ export function fakeServices(): FakeServices {
     failNext: (method, err) => void failures.set(method, err),
     insight: notProvided<S.NodeServices['insight']>('insight'),
     trees: notProvided<S.NodeServices['trees']>('trees'),
+    analytics: notProvided<S.NodeServices['analytics']>('analytics'),
     async health() {
       record('health');
       return {

@@ -1,0 +1,49 @@
+/**
+ * How `mofang analytics` prints each model's result: one or more titled tables. A model without
+ * an entry is printed as JSON.
+ */
+type Cell = string | number | null;
+
+export interface PrintedTable {
+  title?: string;
+  header: string[];
+  rows: Cell[][];
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: results arrive as the models' JSON; each printer reads its own model's shape.
+type Result = any;
+
+const groupLabel = (group: (string | null)[]) => group.map((v) => v ?? '(none)').join(' / ');
+const pct = (v: number | null) => (v === null ? null : `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`);
+
+export const ANALYTICS_TABLES: Record<string, (result: Result) => PrintedTable[]> = {
+  event: (r) => {
+    const split = r.breakdowns.length > 0;
+    const stats = r.total.current.sum !== null ? ['sum', 'avg', 'p50', 'p90', 'p99'] : [];
+    const measures = (m: Result) => [m.count, m.customers, ...stats.map((k) => m[k])];
+    const tables: PrintedTable[] = [
+      {
+        title: `Per ${r.granularity} (${r.timeZone})`,
+        header: ['bucket', ...(split ? [r.breakdowns.join(' / ')] : []), 'count', 'customers', ...stats],
+        rows: r.series.map((s: Result) => [s.bucket, ...(split ? [groupLabel(s.group)] : []), ...measures(s)]),
+      },
+    ];
+    if (split) {
+      tables.push({
+        title: 'Groups',
+        header: [r.breakdowns.join(' / '), 'count', 'customers', ...stats, 'previous count', 'change'],
+        rows: r.groups.map((g: Result) => [groupLabel(g.group), ...measures(g.current), g.previous?.count ?? null, pct(g.change.count)]),
+      });
+    }
+    tables.push({
+      title: `Total ${r.range.from} … ${r.range.to}${r.previousRange ? ` vs ${r.previousRange.from} … ${r.previousRange.to}` : ''}`,
+      header: ['', 'count', 'customers', ...stats],
+      rows: [
+        ['current', ...measures(r.total.current)],
+        ...(r.total.previous ? [['previous', ...measures(r.total.previous)]] : []),
+        ['change', pct(r.total.change.count), pct(r.total.change.customers), ...stats.map((k) => (k === 'sum' || k === 'avg' ? pct(r.total.change[k]) : null))],
+      ],
+    });
+    return tables;
+  },
+};
