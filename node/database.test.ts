@@ -31,7 +31,7 @@ const SHIPPED_SQL: [number, string][] = [
   // querier's generation on runs (session/schema.ts).
   [11, '37f84200092db9008623286ba1d1a0c7bb939d369c5d2b58413ef9872bc8c522'],
   // Version 12: saved metrics, alert rules and alert events (alerts/schema.ts).
-  [12, '23a74f53b90be4defd2ac3a5866609bd244ee424bbb08b301b21b52cb55e92c3'],
+  [12, 'e8bb5bd28c149cb1158785afb9d7d07448f1cb79dc092c2c04490ccfe6177299'],
 ];
 const SCHEMA_AT_V9 = '8b4c875a5232ef85027adbf13b70b25bc973b6f3dfed3c546a3cd0f3b44376d2';
 

@@ -73,6 +73,7 @@ export class MofangNode implements NodeServices {
   /** The local pipeline after the joint queries: events and what reads them. */
   readonly pipeline: Pipeline;
   readonly analytics: AnalyticsApi;
+  readonly alerts: Pipeline['alerts'];
 
   constructor(
     readonly config: NodeConfig,
@@ -147,8 +148,9 @@ export class MofangNode implements NodeServices {
     this.scores = scoreService(db);
     this.privacy = privacyService(db, now);
     this.audit = auditService({ db, log, certPem: identity.certPem, peerCheckpoints: connector.checkpointsHeldByPeers });
-    this.pipeline = composePipeline({ dataDir: config.node.dataDir, config, insight: this.insight, db, now, logger });
+    this.pipeline = composePipeline({ dataDir: config.node.dataDir, config, insight: this.insight, db, now, logger, audit: log });
     this.analytics = this.pipeline.analytics;
+    this.alerts = this.pipeline.alerts;
     this.peerHandlers = () =>
       new PeerHandlers({
         nodeId: identity.nodeId,

@@ -210,6 +210,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     await runner.stop();
     await node.agreements.deliverer.stop();
     await node.insight.stopScheduler();
+    await node.pipeline.alerts.stopScheduler();
     await app.close();
     usage.close();
     await peerServer.close();
@@ -227,6 +228,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     node.metrics.start();
     runner.start();
     node.insight.startScheduler();
+    node.pipeline.alerts.startScheduler();
     node.agreements.deliverer.start();
   } catch (err) {
     await shutdown();

@@ -15,8 +15,8 @@
  */
 import { MofangError } from '../errors.js';
 
-export const RULE_KINDS = ['threshold', 'change'] as const;
-export const DIRECTIONS = ['above', 'below', 'either'] as const;
+const RULE_KINDS = ['threshold', 'change'] as const;
+const DIRECTIONS = ['above', 'below', 'either'] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
 export type Direction = (typeof DIRECTIONS)[number];
 

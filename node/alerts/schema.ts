@@ -15,8 +15,8 @@ CREATE TABLE alert_metrics (
   model       TEXT NOT NULL,
   params      TEXT NOT NULL,                -- JSON, the model's parameters
   scalar      TEXT NOT NULL,                -- the named scalar of the result that is watched
-  window_unit TEXT NOT NULL CHECK (window_unit IN ('hour', 'day', 'week')),
-  window_size INTEGER NOT NULL,             -- the period: the last window_size units before evaluation
+  window_days INTEGER NOT NULL,             -- the period: this many days (in events.timeZone) ...
+  window_through TEXT NOT NULL CHECK (window_through IN ('today', 'yesterday')), -- ... ending with this one
   description TEXT NOT NULL,
   created_by  TEXT NOT NULL,
   created_at  TEXT NOT NULL,

@@ -1,6 +1,6 @@
 /**
  * Saved metrics and their alert rules: a metric is an analysis model's named scalar (with the
- * model's parameters) over a rolling window; its rules are evaluated on their schedule by the
+ * model's parameters) over a window of whole days; its rules are evaluated on their schedule by the
  * node's scheduler, or now on demand. A rule that fires or resolves is recorded, audited and
  * posted to its webhook (webhook.ts); a model that fails (a withheld segment, a busy store) is
  * recorded as an evaluation error and audited, and the scheduler goes on with the next metric.
@@ -22,26 +22,29 @@ import * as store from './store.js';
 import type { AlertEventView, MetricView, MetricWindow, RuleView } from './store.js';
 import { checkWebhookUrl, deliver, type DeliveryOutcome, type WebhookConfig } from './webhook.js';
 
-export type { AlertEventView, MetricView, MetricWindow, RuleView } from './store.js';
+export type { AlertEventView, MetricView, RuleView } from './store.js';
 
-/** A half-open period [from, to) in ISO time. */
-export interface Period {
+/** Whole days, both inclusive (YYYY-MM-DD in the node's time zone), as the models take them. */
+interface Period {
   from: string;
   to: string;
 }
 
-/** What alerts ask of the analysis models (node/analytics, adapted in metric-source.ts). */
-export interface MetricSource {
-  /** The named scalars of `model` run with `params` over `period`; throws the model's coded error. */
-  measure(model: string, params: Record<string, unknown>, period: Period, actor: Actor): Promise<Record<string, number>>;
+/**
+ * What alerts ask of the analysis models (node/analytics' `AnalyticsApi.run`): a run of `model`
+ * whose parameters include the period's `from` and `to`, with the result's named scalars; it
+ * throws the model's coded error (unknown model, a parameter named, a withheld segment).
+ */
+interface ModelRunner {
+  run(model: string, params: unknown, actor: Actor): Promise<{ scalars: Record<string, number> }>;
 }
 
-export interface MetricInput {
+interface MetricInput {
   name: string;
   model: string;
   params: Record<string, unknown>;
   scalar: string;
-  /** Default: the last day. */
+  /** Default: yesterday (one day, through yesterday). */
   window?: MetricWindow;
   description?: string;
 }
@@ -60,7 +63,7 @@ export interface RuleInput {
   enabled?: boolean;
 }
 
-export interface RuleOutcome {
+interface RuleOutcome {
   rule: number;
   holds: boolean;
   transition: Transition;
@@ -114,7 +117,9 @@ export interface AlertsPorts {
   logger?: Logger;
   /** Named in each webhook body. */
   nodeName: string;
-  source: MetricSource;
+  /** The IANA zone whole days are counted in (`events.timeZone`, as the models count them). */
+  timeZone: string;
+  models: ModelRunner;
   /** `alerts.webhook` and `alerts.webhooks` from the config. */
   webhooks: { default?: WebhookConfig; named: Record<string, WebhookConfig> };
   userAgent: string;
@@ -125,13 +130,13 @@ export interface AlertsPorts {
 const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 const SCALAR = /^[A-Za-z_][A-Za-z0-9_.]{0,127}$/;
 const MODEL = /^[a-z][a-z0-9_-]{0,63}$/;
-const UNIT_MS = { hour: 3_600_000, day: 86_400_000, week: 7 * 86_400_000 } as const;
-const MAX_WINDOW_MS = 366 * 86_400_000;
+const MAX_WINDOW_DAYS = 366;
+const DAY_MS = 86_400_000;
 const DESCRIPTION_MAX = 500;
 const HISTORY_MAX = 1000;
 const SYSTEM: Actor = { id: 'system', role: 'system' };
 
-/** @example const alerts = alertsService({ db, audit, now, nodeName, source, webhooks: { named: {} }, userAgent: 'mofang/0.1.0' }); */
+/** @example const alerts = alertsService({ db, audit, now, nodeName, timeZone: 'UTC', models: analytics, webhooks: { named: {} }, userAgent: 'mofang/0.1.0' }); */
 export function alertsService(ports: AlertsPorts): AlertsService {
   const { db, audit, now } = ports;
   checkWebhooks(ports.webhooks);
@@ -149,15 +154,18 @@ export function alertsService(ports: AlertsPorts): AlertsService {
     return r;
   };
 
-  /** The scalar over the window ending at `end`. */
+  localDate(now(), ports.timeZone); // an unknown zone is refused when the node opens, not at the first tick
+
+  /** The scalar over the window's days at `at`, `back` windows before the current one. */
   const measureAt = async (
     m: Pick<MetricView, 'model' | 'params' | 'scalar' | 'window'>,
-    end: Date,
+    at: Date,
+    back: number,
     actor: Actor,
   ): Promise<{ value: number; period: Period }> => {
-    const span = UNIT_MS[m.window.unit] * m.window.size;
-    const period = { from: new Date(end.getTime() - span).toISOString(), to: end.toISOString() };
-    const scalars = await ports.source.measure(m.model, m.params, period, actor);
+    const last = addDays(localDate(at, ports.timeZone), (m.window.through === 'today' ? 0 : -1) - back * m.window.days);
+    const period = { from: addDays(last, 1 - m.window.days), to: last };
+    const { scalars } = await ports.models.run(m.model, { ...m.params, ...period }, actor);
     const value = scalars[m.scalar];
     if (value === undefined) {
       const names = Object.keys(scalars).sort();
@@ -176,15 +184,15 @@ export function alertsService(ports: AlertsPorts): AlertsService {
     if (typeof input.model !== 'string' || !MODEL.test(input.model)) throw bad('model', 'a model name such as event or funnel');
     if (typeof input.params !== 'object' || input.params === null || Array.isArray(input.params)) throw bad('params', "an object of the model's parameters");
     if (typeof input.scalar !== 'string' || !SCALAR.test(input.scalar)) throw bad('scalar', 'the name of a scalar of the result, such as total');
-    const window = input.window ?? { unit: 'day', size: 1 };
-    if (!(store.WINDOW_UNITS as readonly string[]).includes(window.unit)) throw bad('window.unit', `must be one of ${store.WINDOW_UNITS.join(', ')}`);
-    if (!Number.isInteger(window.size) || window.size < 1 || UNIT_MS[window.unit] * window.size > MAX_WINDOW_MS) {
-      throw bad('window.size', 'a whole number of units from 1, the window at most 366 days');
-    }
+    for (const key of ['from', 'to']) if (key in input.params) throw bad(`params.${key}`, 'the period is set by the window at each evaluation; leave it out');
+    const window: MetricWindow = input.window ?? { days: 1, through: 'yesterday' };
+    if (!Number.isInteger(window.days) || window.days < 1 || window.days > MAX_WINDOW_DAYS)
+      throw bad('window.days', `a whole number of days from 1 to ${MAX_WINDOW_DAYS}`);
+    if (!(store.WINDOW_THROUGH as readonly string[]).includes(window.through)) throw bad('window.through', `must be one of ${store.WINDOW_THROUGH.join(', ')}`);
     const description = input.description ?? '';
     if (typeof description !== 'string' || description.length > DESCRIPTION_MAX) throw bad('description', `text of at most ${DESCRIPTION_MAX} characters`);
     const definition = { name: input.name, model: input.model, params: input.params, scalar: input.scalar, window, description };
-    await measureAt(definition, now(), actor); // the model's own errors name its parameter
+    await measureAt(definition, now(), 0, actor); // the model's own errors name its parameter
     return definition;
   };
 
@@ -193,7 +201,7 @@ export function alertsService(ports: AlertsPorts): AlertsService {
     version,
     model: m.model,
     scalar: m.scalar,
-    window: `${m.window.size} ${m.window.unit}`,
+    window: `${m.window.days} days through ${m.window.through}`,
     paramsDigest: createHash('sha256').update(canonicalJson(m.params)).digest('hex'),
   });
 
@@ -314,7 +322,7 @@ export function alertsService(ports: AlertsPorts): AlertsService {
     });
     let outcome: DeliveryOutcome;
     try {
-      outcome = await deliver(webhook, body, String(item.event), { now, userAgent: ports.userAgent, ...(ports.sleep ? { sleep: ports.sleep } : {}) });
+      outcome = await deliver(webhook, body, String(item.event), { userAgent: ports.userAgent, ...(ports.sleep ? { sleep: ports.sleep } : {}) });
     } catch (err) {
       outcome = { outcome: 'failed', attempts: 0, httpStatus: null, detail: untrustedText(asMofangError(err).message) };
     }
@@ -336,9 +344,9 @@ export function alertsService(ports: AlertsPorts): AlertsService {
     const at = now();
     let measured: Measured;
     try {
-      const current = await measureAt(metric, at, actor);
+      const current = await measureAt(metric, at, 0, actor);
       const needPrevious = wantPrevious || rules.some((r) => r.kind === 'change');
-      const before = needPrevious ? await measureAt(metric, new Date(Date.parse(current.period.from)), actor) : null;
+      const before = needPrevious ? await measureAt(metric, at, 1, actor) : null;
       measured = { value: current.value, previous: before?.value ?? null, period: current.period };
     } catch (err) {
       const e = asMofangError(err);
@@ -458,7 +466,7 @@ export function alertsService(ports: AlertsPorts): AlertsService {
     },
 
     // The history outlives deleted metrics and rules, so an unknown name is an empty list, not an error.
-    history: (filter) => store.listEvents(db, { ...filter, limit: Math.min(filter.limit ?? 100, HISTORY_MAX) }),
+    history: (filter) => store.listEvents(db, { ...filter, limit: Math.max(1, Math.min(filter.limit ?? 100, HISTORY_MAX)) }),
 
     async tick() {
       let evaluated = 0;
@@ -497,6 +505,17 @@ export function alertsService(ports: AlertsPorts): AlertsService {
   };
   return service;
 }
+
+/** The calendar date of `at` in `timeZone`, YYYY-MM-DD. */
+function localDate(at: Date, timeZone: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  } catch {
+    throw new MofangError('CONFIG_INVALID', `events.timeZone: "${timeZone}" is not an IANA time zone`, { field: 'events.timeZone' });
+  }
+}
+
+const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 
 /** Each configured webhook's URL, checked before the node runs (config keys named). */
 function checkWebhooks(webhooks: AlertsPorts['webhooks']): void {

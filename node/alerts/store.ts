@@ -5,13 +5,15 @@
 import type { Db } from '../store/db.js';
 import type { Direction, RuleKind, RuleState } from './rules.js';
 
-export const WINDOW_UNITS = ['hour', 'day', 'week'] as const;
-export type WindowUnit = (typeof WINDOW_UNITS)[number];
+export const WINDOW_THROUGH = ['today', 'yesterday'] as const;
 
-/** The period a metric is measured over: the last `size` units before the evaluation. */
+/**
+ * The period a metric is measured over: `days` whole days in the node's time zone, ending today
+ * (so far) or yesterday (the last complete day). The previous period is the `days` days before.
+ */
 export interface MetricWindow {
-  unit: WindowUnit;
-  size: number;
+  days: number;
+  through: (typeof WINDOW_THROUGH)[number];
 }
 
 export interface MetricView {
@@ -50,7 +52,7 @@ export interface RuleView {
   updatedAt: string;
 }
 
-export type AlertEventKind = 'fired' | 'resolved' | 'error';
+type AlertEventKind = 'fired' | 'resolved' | 'error';
 export type DeliveryState = 'none' | 'pending' | 'delivered' | 'failed';
 
 export interface AlertEventView {
@@ -76,8 +78,8 @@ interface MetricRow {
   model: string;
   params: string;
   scalar: string;
-  window_unit: WindowUnit;
-  window_size: number;
+  window_days: number;
+  window_through: MetricWindow['through'];
   description: string;
   created_by: string;
   created_at: string;
@@ -91,7 +93,7 @@ const metricView = (r: MetricRow): MetricView => ({
   model: r.model,
   params: JSON.parse(r.params) as Record<string, unknown>,
   scalar: r.scalar,
-  window: { unit: r.window_unit, size: r.window_size },
+  window: { days: r.window_days, through: r.window_through },
   description: r.description,
   createdBy: r.created_by,
   createdAt: r.created_at,
@@ -113,16 +115,16 @@ export type MetricDefinition = Pick<MetricView, 'name' | 'model' | 'params' | 's
 /** Inserts a new metric (version 1) or replaces one's definition (version + 1); returns the version. */
 export function writeMetric(db: Db, m: MetricDefinition, actor: string, at: string): number {
   const existing = findMetric(db, m.name);
-  const fields = [m.model, JSON.stringify(m.params), m.scalar, m.window.unit, m.window.size, m.description, actor, at];
+  const fields = [m.model, JSON.stringify(m.params), m.scalar, m.window.days, m.window.through, m.description, actor, at];
   if (!existing) {
     db.prepare(
-      `INSERT INTO alert_metrics (name, version, model, params, scalar, window_unit, window_size, description, updated_by, updated_at, created_by, created_at)
+      `INSERT INTO alert_metrics (name, version, model, params, scalar, window_days, window_through, description, updated_by, updated_at, created_by, created_at)
        VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(m.name, ...fields, actor, at);
     return 1;
   }
   db.prepare(
-    `UPDATE alert_metrics SET version = version + 1, model = ?, params = ?, scalar = ?, window_unit = ?, window_size = ?, description = ?,
+    `UPDATE alert_metrics SET version = version + 1, model = ?, params = ?, scalar = ?, window_days = ?, window_through = ?, description = ?,
        updated_by = ?, updated_at = ? WHERE name = ?`,
   ).run(...fields, m.name);
   return existing.version + 1;

@@ -63,7 +63,7 @@ export function checkWebhookUrl(url: string, field: string): URL {
 }
 
 /** @example signature(secret, 1767225600, '{"metric":"signups"}') // 't=1767225600,v1=5d41…' */
-export function signature(secret: string, unixSeconds: number, body: string): string {
+function signature(secret: string, unixSeconds: number, body: string): string {
   return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`;
 }
 
@@ -84,7 +84,8 @@ function readSecret(file: string): string {
 }
 
 export interface DeliverOptions {
-  now: () => Date;
+  /** The signature's time: the wall clock, which the receiver checks against its own. */
+  now?: () => Date;
   /** Waits between attempts (tests pass a quicker one). */
   sleep?: (ms: number) => Promise<void>;
   userAgent: string;
@@ -107,7 +108,7 @@ export async function deliver(webhook: WebhookConfig, body: string, deliveryId: 
   let last: Omit<DeliveryOutcome, 'outcome' | 'attempts'> = { httpStatus: null, detail: '' };
   for (let attempt = 1; attempt <= 1 + webhook.retries; attempt++) {
     if (attempt > 1) await sleep(webhook.retryDelayMs * 2 ** (attempt - 2));
-    const t = Math.floor(options.now().getTime() / 1000);
+    const t = Math.floor((options.now?.() ?? new Date()).getTime() / 1000);
     try {
       const res = await fetch(webhook.url, {
         method: 'POST',

@@ -13,6 +13,7 @@ import { authHook } from './auth.js';
 import { errorReply, notFound } from './error-reply.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { analyticsRoutes } from './routes/analytics.js';
+import { alertRoutes } from './routes/alerts.js';
 import { auditRoutes } from './routes/audit.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { nodeHealthRoutes, publicHealthRoutes } from './routes/health.js';
@@ -149,6 +150,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(insightRoutes, { insight: services.insight });
       v1.register(insightTreeRoutes, { services });
       v1.register(analyticsRoutes, { services });
+      v1.register(alertRoutes, { alerts: services.alerts });
       if (options.tokenAdmin) v1.register(tokenRoutes, { tokens: options.tokenAdmin });
     },
     { prefix: '/v1' },

@@ -6,6 +6,7 @@
  */
 import type { AgreementsApi } from '../agreements/workflow.js';
 import type { AnalyticsApi } from '../analytics/service.js';
+import type { AlertsApi } from '../alerts/service.js';
 import type { AuditApi } from '../audit/service.js';
 import type { DatasetsApi } from '../datasets/service.js';
 import type { TreeService } from '../insight/tree/service.js';
@@ -45,4 +46,6 @@ export interface NodeServices {
   readonly trees: TreeService;
   /** The analysis models over the events (node/analytics). */
   readonly analytics: AnalyticsApi;
+  /** Saved metrics, alert rules and the alert history (node/alerts). */
+  readonly alerts: AlertsApi;
 }

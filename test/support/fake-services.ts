@@ -196,6 +196,7 @@ export function fakeServices(): FakeServices {
     insight: notProvided<S.NodeServices['insight']>('insight'),
     trees: notProvided<S.NodeServices['trees']>('trees'),
     analytics: notProvided<S.NodeServices['analytics']>('analytics'),
+    alerts: notProvided<S.NodeServices['alerts']>('alerts'),
     async health() {
       record('health');
       return {
