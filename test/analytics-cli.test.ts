@@ -59,6 +59,21 @@ describe('mofang analytics', () => {
     expect(out.result.total.current).toMatchObject({ count: 1, customers: 1 });
   });
 
+  it('prints the funnel, retention and distribution models as tables', () => {
+    const range = ['--from', '2026-03-01', '--to', '2026-03-02'];
+    const funnel = mofang(node.config, 'analytics', 'funnel', ...range, '--params', '{"steps":[{"event":"login"},{"event":"login"}]}');
+    expect(funnel.code).toBe(0);
+    // Both customers enter; neither logs in a second time.
+    expect(funnel.out).toMatch(/^\s*1\s+login\s+2\s+-\s+100\.0%\s+0/m);
+    expect(funnel.out).toMatch(/^\s*2\s+login\s+0\s+0\.0%\s+0\.0%\s+2/m);
+    const retention = mofang(node.config, 'analytics', 'retention', ...range, '--params', '{"start":{"event":"login"},"return":{"event":"login"},"periods":1}');
+    expect(retention.code).toBe(0);
+    expect(retention.out).toMatch(/^2026-03-01\s+1\s+100\.0%\s+0\.0%/m);
+    const distribution = mofang(node.config, 'analytics', 'distribution', '--event', 'login', ...range);
+    expect(distribution.code).toBe(0);
+    expect(distribution.out).toMatch(/^\s*1\s+∞\s+2\s+100\.0%/m);
+  });
+
   it('names bad parameters and unknown models', () => {
     const bad = mofang(node.config, 'analytics', 'event', '--event', 'login', '--from', '2026-03-05', '--to', '2026-03-01');
     expect(bad.code).toBe(1);

@@ -48,10 +48,14 @@ type PropertyFilter = Static<typeof PropertyFilterSchema>;
 export const FiltersSchema = Type.Array(PropertyFilterSchema, { maxItems: MAX_FILTERS, description: 'Property filters, all of which must hold.' });
 
 /** One kind of event: its name and the property filters its events must pass. */
-interface EventSelector {
-  event: string;
-  filters?: PropertyFilter[];
-}
+export const EventSelectorSchema = Type.Object(
+  {
+    event: EventName,
+    filters: Type.Optional(FiltersSchema),
+  },
+  { additionalProperties: false },
+);
+type EventSelector = Static<typeof EventSelectorSchema>;
 
 /** The property's JSON text (NULL when absent or JSON null), its path bound as a parameter. */
 export function propertyText(q: QueryParams, property: string, field: string): string {

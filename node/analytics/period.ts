@@ -58,8 +58,13 @@ export function previousRange(range: DateRange): DateRange {
 }
 
 /** `days` days after `date` (negative: before). */
-function addDays(date: string, days: number): string {
+export function addDays(date: string, days: number): string {
   return dateOf(dayNumber(date, 'date') + days);
+}
+
+/** The calendar date of an instant in a time zone (YYYY-MM-DD). */
+export function localDate(instant: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
 }
 
 /** The start of the bucket holding `date` (a Monday for weeks, the 1st for months). */

@@ -14,6 +14,8 @@ export interface PrintedTable {
 type Result = any;
 
 const groupLabel = (group: (string | null)[]) => group.map((v) => v ?? '(none)').join(' / ');
+/** A ratio (0.25) as a percentage. */
+const pctOf = (v: number | null) => (v === null ? null : `${(v * 100).toFixed(1)}%`);
 const pct = (v: number | null) => (v === null ? null : `${v >= 0 ? '+' : ''}${v.toFixed(1)}%`);
 
 export const ANALYTICS_TABLES: Record<string, (result: Result) => PrintedTable[]> = {
@@ -46,4 +48,36 @@ export const ANALYTICS_TABLES: Record<string, (result: Result) => PrintedTable[]
     });
     return tables;
   },
+  funnel: (r) => [
+    {
+      title: `Funnel ${r.range.from} … ${r.range.to}, ${r.order} order, window ${r.windowSeconds} s${r.sameProperty ? `, same ${r.sameProperty}` : ''}`,
+      header: ['step', 'event', 'customers', 'from previous', 'from first', 'drop-off', 'median s from previous'],
+      rows: r.steps.map((s: Result) => [
+        s.step,
+        s.event,
+        s.customers,
+        pctOf(s.conversionFromPrevious),
+        pctOf(s.conversionFromFirst),
+        s.dropOff,
+        s.medianSecondsFromPrevious,
+      ]),
+    },
+  ],
+  retention: (r) => {
+    const ns = Array.from({ length: r.periods + 1 }, (_, n) => `${r.granularity} ${n}`);
+    return [
+      {
+        title: `Retention by ${r.granularity} (${r.timeZone}); rates of each cohort`,
+        header: ['cohort', 'size', ...ns],
+        rows: [...r.cohorts.map((c: Result) => [c.cohort, c.size, ...c.rates.map(pctOf)]), ['all', r.average.size, ...r.average.rates.map(pctOf)]],
+      },
+    ];
+  },
+  distribution: (r) => [
+    {
+      title: `Customers by ${r.measure === 'sum' ? `sum of ${r.property}` : 'number of events'} (${r.customers} customers; median ${r.stats.median ?? '-'})`,
+      header: ['from', 'to', 'customers', 'share'],
+      rows: r.buckets.map((b: Result) => [b.from ?? '-∞', b.to ?? '∞', b.customers, pctOf(b.share)]),
+    },
+  ],
 };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agreementHash } from '../agreements/model.js';
 import { listAudit } from '../audit/list.js';
 import { insightFixture, type InsightFixture } from '../../test/support/insight-fixture.js';
+import { storeAgreement as storeStoredAgreement } from '../../test/support/stored-agreement.js';
 import type { LayerCell } from './layering/compute.js';
 
 let fx: InsightFixture;
@@ -10,42 +10,7 @@ const N = 400;
 const AGREEMENT = '0b9f0c1e-8c1a-4a59-9a43-5f4a3c2d1e0f';
 const REVOKED = '1b9f0c1e-8c1a-4a59-9a43-5f4a3c2d1e0f';
 
-function storeAgreement(id: string, status: 'accepted' | 'revoked') {
-  const terms = {
-    id,
-    version: 2,
-    title: 'Bank x Telco',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    expiresAt: '2027-01-01T00:00:00.000Z',
-    parties: {
-      proposer: { nodeId: 'sha256:a', name: 'bank', dataset: 'customers', columns: ['id'] },
-      acceptor: { nodeId: 'sha256:b', name: 'telco', dataset: 'subs', columns: ['id', 'plan'] },
-    },
-    operations: ['enrich'],
-    outputs: { overlap: [], enrich: ['proposer'] },
-    minIntersection: 1,
-    enrichAttribute: `partner:${status}:active`,
-    idKind: 'raw',
-    labels: [{ column: 'plan', type: 'category', maxBytes: 8 }],
-    oprfKeyEpochDays: 30,
-  };
-  const sig = JSON.stringify({ signer: 'x', signature: 'y', at: '2026-01-01T00:00:00.000Z' });
-  fx.db
-    .prepare(
-      `INSERT INTO agreements (id, terms, terms_hash, local_party, peer_node_id, status, proposer_signature, acceptor_signature, revoked_by, revoked_reason, created_at, updated_at)
-     VALUES (?, ?, ?, 'proposer', 'sha256:b', ?, ?, ?, ?, ?, '2026-01-01', '2026-01-01')`,
-    )
-    .run(
-      id,
-      JSON.stringify(terms),
-      agreementHash(terms as never),
-      status,
-      sig,
-      sig,
-      status === 'revoked' ? 'sha256:b' : null,
-      status === 'revoked' ? 'ended' : null,
-    );
-}
+const storeAgreement = (id: string, status: 'accepted' | 'revoked') => storeStoredAgreement(fx.db, id, status, `partner:${status}:active`);
 
 beforeAll(async () => {
   fx = await insightFixture();
