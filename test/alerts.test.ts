@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { AlertsService } from '../node/alerts/service.js';
 import type { Actor } from '../node/audit/actor.js';
 import { alertsFixture, type AlertsFixture } from './support/alerts-fixture.js';
+import { storeAgreement } from './support/stored-agreement.js';
 
 const operator: Actor = { id: 'token:ops-1', role: 'operator' };
 let t: AlertsFixture;
@@ -234,5 +235,29 @@ describe('the scheduler', () => {
     expect(actions('alert.evaluation_failed').at(-1)).toMatchObject({ subject: 'gold-visits', details: { rule: broken.id, code: error.errorCode } });
     expect(alerts.history({ rule: healthy.id }).map((e) => [e.kind, e.value])).toEqual([['fired', 3]]);
     expect(posted().map((p) => (p.metric as { name: string }).name)).toEqual(['visits']);
+  });
+
+  it('a metric on a segment whose joint attribute is withheld after its agreement is revoked records ANALYTICS_SEGMENT_WITHHELD', async () => {
+    at('2026-08-12T12:00:00Z');
+    const agreement = '0b9f0c1e-8c1a-4a59-9a43-5f4a3c2d1e0f';
+    await t.fx.importRows('members', [{ id: 'c0' }, { id: 'c1' }, { id: 'c2' }]);
+    storeAgreement(t.fx.db, agreement, 'accepted', 'partner:telco:active');
+    const put = t.fx.db.prepare(
+      "INSERT INTO joint_attributes (dataset, id_norm, name, value, agreement_id, run_id, created_at) VALUES ('members', ?, 'partner:telco:active', 'true', ?, 'run-1', '2026-08-01T00:00:00.000Z')",
+    );
+    for (const id of ['c0', 'c1']) put.run(id, agreement);
+    await t.fx.insight.createSegment({ name: 'telco', dataset: 'members', rule: { attr: 'partner:telco:active', op: 'eq', value: true } }, operator);
+    await track('topup', '2026-08-11', 3);
+    await alerts.saveMetric({ name: 'telco-topups', model: 'event', params: { event: 'topup', segment: 'telco' }, scalar: 'total' }, operator);
+    const rule = alerts.addRule('telco-topups', { kind: 'threshold', direction: 'above', value: 0 }, operator);
+    expect((await alerts.evaluate('telco-topups', operator)).value).toBe(2);
+
+    t.fx.db.prepare("UPDATE agreements SET status = 'revoked', revoked_by = 'sha256:b', revoked_reason = 'ended' WHERE id = ?").run(agreement);
+    at('2026-08-12T13:00:00Z');
+    expect(await alerts.tick()).toEqual({ evaluated: 0, failed: 1 });
+    expect(alerts.history({ rule: rule.id })[0]).toMatchObject({ kind: 'error', errorCode: 'ANALYTICS_SEGMENT_WITHHELD' });
+    // The rule keeps its state (it had fired) and is tried again at its next time.
+    expect(alerts.listRules('telco-topups')[0]).toMatchObject({ state: 'firing', nextAt: '2026-08-12T14:00:00.000Z' });
+    expect(actions('alert.evaluation_failed').at(-1)).toMatchObject({ subject: 'telco-topups', details: { code: 'ANALYTICS_SEGMENT_WITHHELD' } });
   });
 });
