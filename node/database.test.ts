@@ -32,6 +32,8 @@ const SHIPPED_SQL: [number, string][] = [
   [11, '37f84200092db9008623286ba1d1a0c7bb939d369c5d2b58413ef9872bc8c522'],
   // Version 12: the tracking plan's versions and per-event pause state (events/plan/schema.ts).
   [12, '148ec04991ecbb8f33564080009be8d7461a2e625a7954670974f0452bdee7e2'],
+  // Version 13: saved metrics, alert rules and alert events (alerts/schema.ts).
+  [13, 'e8bb5bd28c149cb1158785afb9d7d07448f1cb79dc092c2c04490ccfe6177299'],
 ];
 const SCHEMA_AT_V9 = '8b4c875a5232ef85027adbf13b70b25bc973b6f3dfed3c546a3cd0f3b44376d2';
 

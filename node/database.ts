@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { AGREEMENT_MIGRATIONS } from './agreements/schema.js';
+import { ALERT_MIGRATIONS } from './alerts/schema.js';
 import { AUDIT_MIGRATIONS } from './audit/schema.js';
 import { DATASET_MIGRATIONS } from './datasets/schema.js';
 import { TRACKING_PLAN_MIGRATIONS } from './events/plan/schema.js';
@@ -29,6 +30,7 @@ export const NODE_MIGRATIONS = combineMigrations(
   JOINT_SCORES_MIGRATIONS,
   INSIGHT_MIGRATIONS,
   TRACKING_PLAN_MIGRATIONS,
+  ALERT_MIGRATIONS,
 );
 
 /** @example const db = openNodeDatabase(join(config.node.dataDir, 'mofang.db')); */

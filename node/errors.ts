@@ -169,6 +169,18 @@ export const ERRORS = {
     summary: 'The segment reads a joint attribute its agreement no longer allows; it cannot restrict a model until that changes.',
   },
   ANALYTICS_TIMEOUT: { http: 503, summary: 'An analysis query ran longer than the configured limit and was interrupted.' },
+  METRIC_NOT_FOUND: { http: 404, summary: 'No saved metric with this name.' },
+  METRIC_EXISTS: { http: 409, summary: 'A metric with this name is already saved; change it instead.' },
+  METRIC_INVALID: {
+    http: 400,
+    summary: "A metric definition cannot be saved: name, model, parameters, window, or a scalar the model's result does not have; the field is named.",
+  },
+  ALERT_RULE_NOT_FOUND: { http: 404, summary: 'No alert rule with this id (on this metric).' },
+  ALERT_RULE_INVALID: {
+    http: 400,
+    summary: 'An alert rule is inconsistent: kind, direction, value, schedule, cool-down or an unknown webhook; the field is named.',
+  },
+  WEBHOOK_SECRET_INVALID: { http: 500, summary: 'The alert webhook secret file cannot be read or is too short.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -78,6 +78,7 @@ export class MofangNode implements NodeServices {
   }
   readonly trackingPlan: Pipeline['trackingPlan'];
   readonly analytics: Pipeline['analytics'];
+  readonly alerts: Pipeline['alerts'];
 
   constructor(
     readonly config: NodeConfig,
@@ -108,6 +109,7 @@ export class MofangNode implements NodeServices {
     this.pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit: log, now, metrics, logger, config, insight: () => this.insight });
     this.trackingPlan = this.pipeline.trackingPlan;
     this.analytics = this.pipeline.analytics;
+    this.alerts = this.pipeline.alerts;
     this.insight = new Insight({ db, audit: log, now, logger, events: this.pipeline.behaviour });
     this.trees = treeService({ db, audit: log, insight: this.insight, now });
     const { connect, peerOfAgreement } = connector;

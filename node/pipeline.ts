@@ -3,6 +3,7 @@
  * for the composition root (node/node.ts). Like the root, it holds no rules and no SQL.
  */
 import { join } from 'node:path';
+import { alertsService, type AlertsService } from './alerts/service.js';
 import { analyticsService, type AnalyticsApi } from './analytics/service.js';
 import { segmentCustomers, type SegmentSource } from './analytics/segment-members.js';
 import type { AuditLog } from './audit/log.js';
@@ -18,6 +19,7 @@ import type { BehaviourEvents } from './insight/behaviour/evaluate.js';
 import type { Insight } from './insight/insight.js';
 import type { Logger } from './log/logger.js';
 import type { Metrics } from './metrics/metrics.js';
+import { packageVersion } from './paths.js';
 import type { Db } from './store/db.js';
 
 export interface PipelinePorts {
@@ -28,7 +30,7 @@ export interface PipelinePorts {
   now: () => Date;
   metrics: Metrics;
   logger: Logger;
-  config: Pick<NodeConfig, 'events' | 'analytics'>;
+  config: Pick<NodeConfig, 'node' | 'events' | 'analytics' | 'alerts'>;
   /** Segments, for restricting models to their members; a getter, as insight reads events through this pipeline. */
   insight: () => Insight;
 }
@@ -48,6 +50,8 @@ export interface Pipeline {
   readonly behaviour: BehaviourEvents;
   /** The analysis models (node/analytics). */
   readonly analytics: AnalyticsApi;
+  /** Saved metrics, alert rules and their scheduler (node/alerts). */
+  readonly alerts: AlertsService;
   close(): void;
 }
 
@@ -55,6 +59,7 @@ export interface Pipeline {
 export function composePipeline(ports: PipelinePorts): Pipeline {
   const { db, audit, now, metrics, config } = ports;
   let opening: Promise<EventStore> | null = null;
+  let alerts: AlertsService | undefined;
   metrics.setSources({ pausedEventDrops: () => pausedCounts(db) });
   const eventStore = () => {
     opening ??= EventStore.open(join(ports.dataDir, 'events.duckdb')).catch((err: unknown) => {
@@ -73,7 +78,7 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       return recordIds(db, m.generation, m.rows);
     },
   };
-  return {
+  const pipeline: Pipeline = {
     trackingPlan,
     eventStore,
     events: eventStore,
@@ -104,11 +109,27 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       now,
       logger: ports.logger,
     }),
+    // A getter: the service runs models through `pipeline.analytics`, defined above in this object.
+    get alerts() {
+      alerts ??= alertsService({
+        db,
+        audit,
+        now,
+        logger: ports.logger,
+        nodeName: config.node.name,
+        timeZone,
+        models: pipeline.analytics,
+        webhooks: { default: config.alerts.webhook, named: config.alerts.webhooks },
+        userAgent: `mofang/${packageVersion()}`,
+      });
+      return alerts;
+    },
     close() {
       void opening?.then((store) => store.close()).catch(() => {});
       opening = null;
     },
   };
+  return pipeline;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopback, parseListen } from './runtime.js';
+import { isLoopback } from './net/loopback.js';
+import { parseListen } from './runtime.js';
 
 describe('listen addresses', () => {
   it('loopback: 127.0.0.0/8, ::1 and localhost only', () => {

@@ -17,6 +17,7 @@ import { MofangError } from './errors.js';
 import { assertSecretFileMode } from './fs/atomic-write.js';
 import { exposedPaths } from './fs/private-files.js';
 import type { MofangNode } from './node.js';
+import { isLoopback } from './net/loopback.js';
 import { packageVersion } from './paths.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import { startPeerServer, type PeerServer } from './peer/server.js';
@@ -51,10 +52,6 @@ export function parseListen(field: string, listen: string): ListenAddress {
     throw new MofangError('CONFIG_INVALID', `${field}: ${JSON.stringify(listen)} is not host:port with a port from 0 to 65535`, { field });
   }
   return { host, port };
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host) || /^::ffff:127(\.\d{1,3}){3}$/i.test(host);
 }
 
 /**
@@ -217,6 +214,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     await node.agreements.deliverer.stop();
     await node.insight.stopScheduler();
     await node.pipeline.retention.stop();
+    await node.pipeline.alerts.stopScheduler();
     await app.close();
     usage.close();
     await peerServer.close();
@@ -235,6 +233,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     runner.start();
     node.insight.startScheduler();
     node.pipeline.retention.start();
+    node.pipeline.alerts.startScheduler();
     node.agreements.deliverer.start();
   } catch (err) {
     await shutdown();

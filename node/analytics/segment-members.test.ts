@@ -15,9 +15,15 @@ const op = { id: 'token:operator-1' };
 const pipelineWith = (identifierKind: 'raw' | 'phone') =>
   composePipeline({
     dataDir: fx.dir,
-    config: { events: { identifierKind, timeZone: 'UTC' }, analytics: { timeoutMs: 0, maxRangeDays: 400 } },
+    config: {
+      node: { name: 'bank', dataDir: fx.dir },
+      events: { identifierKind, timeZone: 'UTC' },
+      analytics: { timeoutMs: 0, maxRangeDays: 400 },
+      alerts: { webhooks: {} },
+    },
     insight: fx.insight,
     db: fx.db,
+    audit: fx.audit,
     now: () => fx.clock.now,
     logger: captureLogger().logger,
   });

@@ -13,6 +13,7 @@ import { authHook } from './auth.js';
 import { errorReply, notFound } from './error-reply.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { analyticsRoutes } from './routes/analytics.js';
+import { alertRoutes } from './routes/alerts.js';
 import { auditRoutes } from './routes/audit.js';
 import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
@@ -153,6 +154,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(trackingPlanRoutes, { trackingPlan: services.trackingPlan });
       v1.register(eventRoutes, { services });
       v1.register(analyticsRoutes, { services });
+      v1.register(alertRoutes, { alerts: services.alerts });
       if (options.tokenAdmin) v1.register(tokenRoutes, { tokens: options.tokenAdmin });
     },
     { prefix: '/v1' },

@@ -6,6 +6,7 @@
  */
 import type { AgreementsApi } from '../agreements/workflow.js';
 import type { AnalyticsApi } from '../analytics/service.js';
+import type { AlertsApi } from '../alerts/service.js';
 import type { AuditApi } from '../audit/service.js';
 import type { EventsApi } from '../events/ingest/service.js';
 import type { DatasetsApi } from '../datasets/service.js';
@@ -51,4 +52,6 @@ export interface NodeServices {
   readonly trackingPlan: TrackingPlanApi;
   /** The analysis models over the events (node/analytics). */
   readonly analytics: AnalyticsApi;
+  /** Saved metrics, alert rules and the alert history (node/alerts). */
+  readonly alerts: AlertsApi;
 }

@@ -21,7 +21,7 @@ export interface AnalyticsCliContext {
 /** Flags that set a top-level parameter of the same name. */
 const FLAGS = ['event', 'from', 'to', 'granularity', 'segment'] as const;
 
-function paramsOf(o: Record<string, string | undefined>): Record<string, unknown> {
+export function paramsOf(o: Record<string, string | undefined>): Record<string, unknown> {
   let params: Record<string, unknown> = {};
   if (o.params !== undefined) {
     const text = argText(o.params, '--params');

@@ -17,6 +17,7 @@ import { CONFIG_FILE, packageVersion } from '../paths.js';
 import { aggregateFromFlags } from './aggregate-options.js';
 import { operatorName } from './operator.js';
 import { deliveryNotice, deliveryText, parseExpiry, printAgreement, printBudget, printJob, printJson, printRun, printScoreSet, printVerify } from './format.js';
+import { registerAlertCommands } from './alerts.js';
 import { registerAnalyticsCommands } from './analytics.js';
 import { registerTreeCommands } from './insight-tree.js';
 import { registerEventCommands } from './events.js';
@@ -473,6 +474,8 @@ registerTreeCommands(program, { withNode, json, actor: cliActor });
 
 registerTrackingPlanCommands(program, { withNode, json, actor: cliActor });
 registerAnalyticsCommands(program, { withNode, json, actor: cliActor });
+
+registerAlertCommands(program, { withAlerts: (fn) => withNode((node) => fn(node.alerts)), json, actor: () => operatorActor() });
 
 program
   .command('demo')

@@ -107,6 +107,10 @@ function resolvePaths(config: NodeConfig, base: string): NodeConfig {
         : {}),
     },
     imports: { ...config.imports, allowedDirs: config.imports.allowedDirs.map(abs) },
+    alerts: {
+      ...(config.alerts.webhook ? { webhook: { ...config.alerts.webhook, secretFile: abs(config.alerts.webhook.secretFile) } } : {}),
+      webhooks: Object.fromEntries(Object.entries(config.alerts.webhooks).map(([name, w]) => [name, { ...w, secretFile: abs(w.secretFile) }])),
+    },
     peers: config.peers.map((p) => ({ ...p, certificate: abs(p.certificate) })),
   };
 }

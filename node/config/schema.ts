@@ -34,6 +34,27 @@ const PeerConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const Webhook = (description: string) =>
+  Type.Object(
+    {
+      url: Type.String({
+        minLength: 1,
+        description: 'Where alerts are POSTed: an https URL (plain http only to a loopback address).',
+        examples: ['https://alerts.example.com/mofang'],
+      }),
+      secretFile: FilePath('File (mode 0600) holding the HMAC-SHA256 secret the body is signed with, at least 32 characters (docs/alerts.md).'),
+      timeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 5000, description: 'An attempt the receiver has not answered within this fails.' }),
+      retries: Type.Integer({
+        minimum: 0,
+        maximum: 10,
+        default: 3,
+        description: 'Attempts after the first when the receiver fails (5xx, 408, 429, no answer).',
+      }),
+      retryDelayMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 1000, description: 'Delay before the first retry; doubles with each.' }),
+    },
+    { additionalProperties: false, description },
+  );
+
 export const ConfigSchema = Type.Object(
   {
     node: Type.Object(
@@ -265,6 +286,16 @@ export const ConfigSchema = Type.Object(
         maxRangeDays: Type.Integer({ minimum: 1, maximum: 3660, default: 400, description: 'Longest date range an analysis model accepts, in days.' }),
       },
       { additionalProperties: false, default: {}, description: 'The analysis models (docs/analytics.md).' },
+    ),
+    alerts: Type.Object(
+      {
+        webhook: Type.Optional(Webhook('The webhook alert rules post to unless they name another.')),
+        webhooks: Type.Record(Type.String({ pattern: NAME }), Webhook('A webhook an alert rule names.'), {
+          default: {},
+          description: 'Further webhooks by name, which an alert rule may pick (its webhook field).',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'Metric alerts and where they are posted (docs/alerts.md).' },
     ),
     log: Type.Object(
       {

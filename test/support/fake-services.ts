@@ -205,6 +205,7 @@ export function fakeServices(): FakeServices {
     },
     trackingPlan: notProvided<S.NodeServices['trackingPlan']>('trackingPlan'),
     analytics: notProvided<S.NodeServices['analytics']>('analytics'),
+    alerts: notProvided<S.NodeServices['alerts']>('alerts'),
     async health() {
       record('health');
       return {

@@ -1,0 +1,154 @@
+/**
+ * The alert webhook: a JSON body POSTed to a configured URL, signed so the receiver can tell it
+ * came from this node and is fresh, retried with backoff, and its outcome recorded.
+ *
+ * Signature (docs/alerts.md): `Mofang-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
+ * "<t>.<body>")>`. Signing the timestamp with the body lets a receiver refuse a captured request
+ * replayed later (its t is old) without keeping every body it has seen; each attempt is signed
+ * afresh. `Mofang-Delivery` carries the alert event's id, the same on every attempt, so a receiver
+ * that got an attempt whose reply was lost can drop the retry.
+ *
+ * The receiver's reply is outsider text: only a filtered prefix (`untrustedText`) is kept.
+ */
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { asMofangError, MofangError } from '../errors.js';
+import { assertSecretFileMode } from '../fs/atomic-write.js';
+import { isLoopback } from '../net/loopback.js';
+import { untrustedText } from '../text/untrusted.js';
+
+export interface WebhookConfig {
+  url: string;
+  /** A file (mode 0600) holding the shared secret. */
+  secretFile: string;
+  timeoutMs: number;
+  /** Attempts after the first. */
+  retries: number;
+  /** Delay before the first retry; doubles with each. */
+  retryDelayMs: number;
+}
+
+export interface DeliveryOutcome {
+  outcome: 'delivered' | 'failed';
+  attempts: number;
+  /** The HTTP status of the last attempt, if the receiver answered. */
+  httpStatus: number | null;
+  /** The receiver's reply (filtered) or why the delivery failed. */
+  detail: string;
+}
+
+/** The smallest secret accepted: HMAC-SHA256's own security level needs 32 bytes of entropy. */
+const MIN_SECRET_LENGTH = 32;
+/** Of a reply, only this much is read (and a filtered prefix of it kept). */
+const REPLY_BYTES = 4096;
+
+/**
+ * An https URL, or http to a loopback address (a local relay): anything else would carry alerts
+ * and their signatures in clear. `field` names the config key in the error.
+ */
+export function checkWebhookUrl(url: string, field: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new MofangError('CONFIG_INVALID', `${field}: not a URL`, { field });
+  }
+  if (parsed.username || parsed.password)
+    throw new MofangError('CONFIG_INVALID', `${field}: must not carry credentials (the body is signed instead)`, { field });
+  const loopback = isLoopback(parsed.hostname.replace(/^\[|\]$/g, ''));
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) {
+    throw new MofangError('CONFIG_INVALID', `${field}: must be an https URL (plain http only to a loopback address)`, { field });
+  }
+  return parsed;
+}
+
+/** @example signature(secret, 1767225600, '{"metric":"signups"}') // 't=1767225600,v1=5d41…' */
+function signature(secret: string, unixSeconds: number, body: string): string {
+  return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`;
+}
+
+/** The secret from its file, refused if others may read it or it is too short. */
+function readSecret(file: string): string {
+  let secret: string;
+  try {
+    assertSecretFileMode(file);
+    secret = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    const e = asMofangError(err);
+    throw e.code === 'INTERNAL' ? new MofangError('WEBHOOK_SECRET_INVALID', `${file}: cannot read the webhook secret`, { file }) : e;
+  }
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new MofangError('WEBHOOK_SECRET_INVALID', `${file}: the webhook secret must be at least ${MIN_SECRET_LENGTH} characters`, { file });
+  }
+  return secret;
+}
+
+export interface DeliverOptions {
+  /** The signature's time: the wall clock, which the receiver checks against its own. */
+  now?: () => Date;
+  /** Waits between attempts (tests pass a quicker one). */
+  sleep?: (ms: number) => Promise<void>;
+  userAgent: string;
+}
+
+/**
+ * Posts `body` until the receiver answers 2xx or the attempts run out. A 4xx other than 408 and
+ * 429 ends the delivery at once: the receiver refused this request (a bad signature, a gone
+ * endpoint) and would refuse it again. A redirect is a failure: following it could leave https.
+ */
+export async function deliver(webhook: WebhookConfig, body: string, deliveryId: string, options: DeliverOptions): Promise<DeliveryOutcome> {
+  let secret: string;
+  try {
+    secret = readSecret(webhook.secretFile);
+  } catch (err) {
+    const e = asMofangError(err);
+    return { outcome: 'failed', attempts: 0, httpStatus: null, detail: `${e.code}: ${e.message}` };
+  }
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let last: Omit<DeliveryOutcome, 'outcome' | 'attempts'> = { httpStatus: null, detail: '' };
+  for (let attempt = 1; attempt <= 1 + webhook.retries; attempt++) {
+    if (attempt > 1) await sleep(webhook.retryDelayMs * 2 ** (attempt - 2));
+    const t = Math.floor((options.now?.() ?? new Date()).getTime() / 1000);
+    try {
+      const res = await fetch(webhook.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': options.userAgent,
+          'mofang-signature': signature(secret, t, body),
+          'mofang-delivery': deliveryId,
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(webhook.timeoutMs),
+      });
+      last = { httpStatus: res.status, detail: untrustedText(await replyText(res)) };
+      if (res.status >= 200 && res.status < 300) return { outcome: 'delivered', attempts: attempt, ...last };
+      if (res.status >= 300 && res.status < 500 && res.status !== 408 && res.status !== 429) return { outcome: 'failed', attempts: attempt, ...last };
+    } catch (err) {
+      const name = (err as Error).name;
+      const cause = (err as { cause?: { code?: string } }).cause?.code;
+      last = { httpStatus: null, detail: name === 'TimeoutError' ? `no answer within ${webhook.timeoutMs} ms` : `connection failed (${cause ?? name})` };
+    }
+  }
+  return { outcome: 'failed', attempts: 1 + webhook.retries, ...last };
+}
+
+/** At most REPLY_BYTES of the reply; the rest is never read. */
+async function replyText(res: Response): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < REPLY_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return Buffer.concat(chunks).subarray(0, REPLY_BYTES).toString('utf8');
+}
