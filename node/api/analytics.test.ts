@@ -41,9 +41,22 @@ describe('POST /v1/analytics/:model', () => {
     }
   });
 
-  it('refuses admins', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/analytics/event', headers: t.as('admin'), payload: body });
-    expect(res.statusCode).toBe(403);
+  it('every analytics route is for operators and compliance, not admins', async () => {
+    const doc = (await t.app.inject({ url: '/openapi.json' })).json();
+    const routes = Object.keys(doc.paths as Record<string, unknown>).filter((path) => path.startsWith('/v1/analytics/'));
+    // One per model, and the catch-all for unknown names.
+    expect(routes.sort()).toEqual([
+      '/v1/analytics/distribution',
+      '/v1/analytics/event',
+      '/v1/analytics/funnel',
+      '/v1/analytics/retention',
+      '/v1/analytics/{model}',
+    ]);
+    for (const path of routes) {
+      const res = await t.app.inject({ method: 'POST', url: path.replace('{model}', 'x'), headers: t.as('admin'), payload: body });
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error.details).toEqual({ allowed: ['operator', 'compliance'], role: 'admin' });
+    }
   });
 
   it('names an unknown model, a schema violation and a bad range', async () => {
