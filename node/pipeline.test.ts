@@ -2,13 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testPipeline } from '../test/support/pipeline.js';
 import { trackingPlanFixture, type TrackingPlanFixture } from '../test/support/tracking-plan-fixture.js';
-import { validateConfig } from './config/load.js';
 import { EventStore } from './events/store.js';
-import type { Insight } from './insight/insight.js';
-import { createLogger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
-import { behaviourEvents, composePipeline } from './pipeline.js';
+import { behaviourEvents } from './pipeline.js';
 
 let fx: TrackingPlanFixture;
 let dataDir: string;
@@ -25,18 +23,7 @@ afterEach(() => {
 describe('composePipeline', () => {
   it('serves the durable paused-drop counters on /metrics, per event name', async () => {
     const metrics = createMetrics();
-    const config = validateConfig({
-      node: { name: 'bank', dataDir },
-      identity: { key: 'k.pem', certificate: 'c.pem' },
-      grpc: { listen: '127.0.0.1:1' },
-      http: { listen: '127.0.0.1:2', tokens: 't' },
-      peers: [],
-    });
-    const logger = createLogger({ level: 'warn', name: 'bank' });
-    const insight = (): Insight => {
-      throw new Error('not read by the tracking plan');
-    };
-    const pipeline = composePipeline({ dataDir, db: fx.db, audit: fx.audit, now: fx.now, metrics, logger, config, insight });
+    const pipeline = testPipeline({ dir: dataDir, db: fx.db, audit: fx.audit, now: fx.now, metrics });
     const admin = { id: 'token:admin-1', role: 'admin' as const };
     pipeline.trackingPlan.apply({ events: { 'promo.viewed': {}, 'app.opened': {} } }, admin);
     pipeline.trackingPlan.pause('promo.viewed', admin);

@@ -136,6 +136,6 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
  * The event store as segment behaviour conditions see it: the reader (opened lazily), the kind
  * customer ids are normalised to, and the zone calendar days are read in.
  */
-export function behaviourEvents(config: NodeConfig['events'], events: () => Promise<EventReader>): BehaviourEvents {
+export function behaviourEvents(config: Pick<NodeConfig['events'], 'identifierKind' | 'timeZone'>, events: () => Promise<EventReader>): BehaviourEvents {
   return { reader: events, identifierKind: config.identifierKind, timeZone: config.timeZone };
 }

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_TABLE } from '../events/schema.js';
-import { composePipeline } from '../pipeline.js';
-import { captureLogger } from '../../test/support/capture-logger.js';
+import { testPipeline } from '../../test/support/pipeline.js';
 import { ACTOR } from '../../test/support/event-store.js';
 import { insightFixture, type InsightFixture } from '../../test/support/insight-fixture.js';
 import { storeAgreement } from '../../test/support/stored-agreement.js';
@@ -13,20 +12,7 @@ const AGREEMENT = '0b9f0c1e-8c1a-4a59-9a43-5f4a3c2d1e0f';
 const op = { id: 'token:operator-1' };
 
 const pipelineWith = (identifierKind: 'raw' | 'phone') =>
-  composePipeline({
-    dataDir: fx.dir,
-    config: {
-      node: { name: 'bank', dataDir: fx.dir },
-      events: { identifierKind, timeZone: 'UTC' },
-      analytics: { timeoutMs: 0, maxRangeDays: 400 },
-      alerts: { webhooks: {} },
-    },
-    insight: fx.insight,
-    db: fx.db,
-    audit: fx.audit,
-    now: () => fx.clock.now,
-    logger: captureLogger().logger,
-  });
+  testPipeline({ dir: fx.dir, db: fx.db, audit: fx.audit, now: () => fx.clock.now, insight: fx.insight, config: { events: { identifierKind } } });
 
 beforeAll(async () => {
   fx = await insightFixture();

@@ -66,7 +66,8 @@ describe('POST /v1/events', () => {
     expect(again.json()).toMatchObject({ accepted: 0, duplicates: 2, rejected: [{ index: 1 }] });
     const entries = node.audit.list({ action: 'events.ingested', limit: 10 });
     expect(JSON.stringify(entries)).toContain('token:web-app');
-    expect(JSON.stringify(entries)).not.toMatch(/C-0001|h1|12\.5/);    const { body } = await node.metrics.render();
+    expect(JSON.stringify(entries)).not.toMatch(/C-0001|h1|12\.5/);
+    const { body } = await node.metrics.render();
     expect(body).toMatch(/mofang_events_total\{outcome="accepted"\} 2\n/);
     expect(body).toMatch(/mofang_events_total\{outcome="duplicate"\} 2\n/);
     expect(body).toMatch(/mofang_events_total\{outcome="rejected"\} 2\n/);

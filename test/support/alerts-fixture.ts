@@ -7,11 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AlertsService } from '../../node/alerts/service.js';
 import { listAudit } from '../../node/audit/list.js';
-import type { NodeConfig } from '../../node/config/schema.js';
 import { EVENTS_TABLE } from '../../node/events/schema.js';
 import type { EventStore } from '../../node/events/store.js';
-import { composePipeline, type Pipeline } from '../../node/pipeline.js';
-import { captureLogger } from './capture-logger.js';
+import type { Pipeline } from '../../node/pipeline.js';
+import { testPipeline } from './pipeline.js';
 import { insightFixture, type InsightFixture } from './insight-fixture.js';
 import { webhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 
@@ -38,20 +37,13 @@ export async function alertsFixture(): Promise<AlertsFixture> {
   const receiver = await webhookReceiver(WEBHOOK_SECRET);
   const secretFile = join(fx.dir, 'webhook.secret');
   writeFileSync(secretFile, WEBHOOK_SECRET, { mode: 0o600 });
-  const config = {
-    node: { name: 'bank', dataDir: fx.dir },
-    events: { identifierKind: 'raw', timeZone: 'UTC' },
-    analytics: { timeoutMs: 0, maxRangeDays: 400 },
-    alerts: { webhook: { url: receiver.url, secretFile, timeoutMs: 2000, retries: 2, retryDelayMs: 10 }, webhooks: {} },
-  } as unknown as NodeConfig;
-  const pipeline = composePipeline({
-    dataDir: fx.dir,
-    config,
-    insight: fx.insight,
+  const pipeline = testPipeline({
+    dir: fx.dir,
     db: fx.db,
     audit: fx.audit,
     now: () => fx.clock.now,
-    logger: captureLogger().logger,
+    insight: fx.insight,
+    config: { alerts: { webhook: { url: receiver.url, secretFile, timeoutMs: 2000, retries: 2, retryDelayMs: 10 }, webhooks: {} } },
   });
   const events: EventStore = await pipeline.eventStore();
   let nextId = 0;
