@@ -24,7 +24,7 @@ export interface TestPipelineOptions {
 }
 
 /** A full config for node `bank` in `dir`: the schema's defaults plus `sections`. */
-export function testConfig(dir: string, sections: TestPipelineOptions['config'] = {}): NodeConfig {
+function testConfig(dir: string, sections: TestPipelineOptions['config'] = {}): NodeConfig {
   return validateConfig({
     node: { name: 'bank', dataDir: dir },
     identity: { key: 'node.key', certificate: 'node.crt' },
