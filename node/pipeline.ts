@@ -11,7 +11,8 @@ import { recordIds } from './datasets/records.js';
 import { getDataset } from './datasets/store.js';
 import { eventIngest, type EventIngest } from './events/ingest/service.js';
 import { trackingPlanService, type TrackingPlanApi } from './events/plan/service.js';
-import { pausedCounts } from './events/plan/store.js';
+import { pausedCounts, retentionByEvent } from './events/plan/store.js';
+import { retentionJob, type RetentionJob } from './events/retention.js';
 import { EventStore, type EventReader } from './events/store.js';
 import type { BehaviourEvents } from './insight/behaviour/evaluate.js';
 import type { Insight } from './insight/insight.js';
@@ -45,6 +46,8 @@ export interface Pipeline {
   readonly behaviour: BehaviourEvents;
   /** The analysis models (node/analytics). */
   readonly analytics: AnalyticsApi;
+  /** Deletes events past their retention; the running node schedules it. */
+  readonly retention: RetentionJob;
   close(): void;
 }
 
@@ -92,6 +95,14 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       timeoutMs: config.analytics.timeoutMs,
       now,
       logger: ports.logger,
+    }),
+    retention: retentionJob({
+      store: eventStore,
+      retentionByEvent: () => retentionByEvent(db),
+      audit,
+      now,
+      everyMs: config.events.retentionIntervalSeconds * 1000,
+      onError: (err) => ports.logger.error({ err }, 'event retention run failed; the next run retries'),
     }),
     close() {
       void opening?.then((store) => store.close()).catch(() => {});

@@ -155,6 +155,9 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
   sweepStagedUploads(node.config.node.dataDir); // uploads a crash or kill -9 left behind hold customer identifiers
   warnAboutExposedFiles(node, options.configFile);
   node.runs.failOrphaned();
+  // The running node owns the event store from the start (retention runs on it), so a CLI import
+  // meanwhile is told to send its events over HTTP rather than racing the node for the lock.
+  await node.pipeline.eventStore();
 
   const handlers = node.peerHandlers();
   const opened: { grpc: PeerServer | null; metrics: MetricsServer | null } = { grpc: null, metrics: null };
@@ -213,6 +216,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     await runner.stop();
     await node.agreements.deliverer.stop();
     await node.insight.stopScheduler();
+    await node.pipeline.retention.stop();
     await app.close();
     usage.close();
     await peerServer.close();
@@ -230,6 +234,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     node.metrics.start();
     runner.start();
     node.insight.startScheduler();
+    node.pipeline.retention.start();
     node.agreements.deliverer.start();
   } catch (err) {
     await shutdown();

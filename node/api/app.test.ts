@@ -69,8 +69,9 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', url: '/v1/audit', route: '/v1/audit', roles: ['compliance'], status: 200 },
   { method: 'POST', url: '/v1/audit/verify', route: '/v1/audit/verify', roles: ['compliance'], status: 200 },
   { method: 'GET', url: '/v1/audit/export', route: '/v1/audit/export', roles: ['compliance'], status: 200 },
+  { method: 'POST', url: '/v1/events', route: '/v1/events', roles: ['ingest', 'operator'], status: 200, payload: { events: [] } },
 ];
-const ALL_ROLES: Role[] = ['admin', 'operator', 'compliance'];
+const ALL_ROLES: Role[] = ['admin', 'operator', 'compliance', 'ingest'];
 const label = (r: RouteCase) => `${r.method} ${r.url}`;
 
 describe('authentication', () => {

@@ -66,7 +66,10 @@ describe('POST /v1/events', () => {
     expect(again.json()).toMatchObject({ accepted: 0, duplicates: 2, rejected: [{ index: 1 }] });
     const entries = node.audit.list({ action: 'events.ingested', limit: 10 });
     expect(JSON.stringify(entries)).toContain('token:web-app');
-    expect(JSON.stringify(entries)).not.toMatch(/C-0001|h1|12\.5/);
+    expect(JSON.stringify(entries)).not.toMatch(/C-0001|h1|12\.5/);    const { body } = await node.metrics.render();
+    expect(body).toMatch(/mofang_events_total\{outcome="accepted"\} 2\n/);
+    expect(body).toMatch(/mofang_events_total\{outcome="duplicate"\} 2\n/);
+    expect(body).toMatch(/mofang_events_total\{outcome="rejected"\} 2\n/);
   });
 
   it('refuses an atomic batch with a rejected event (422, each named) and stores none of it', async () => {

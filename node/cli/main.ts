@@ -19,6 +19,7 @@ import { operatorName } from './operator.js';
 import { deliveryNotice, deliveryText, parseExpiry, printAgreement, printBudget, printJob, printJson, printRun, printScoreSet, printVerify } from './format.js';
 import { registerAnalyticsCommands } from './analytics.js';
 import { registerTreeCommands } from './insight-tree.js';
+import { registerEventCommands } from './events.js';
 import { registerInsightCommands } from './insight.js';
 import { registerNodeCommands } from './node-commands.js';
 import { registerTokenCommands } from './tokens.js';
@@ -105,6 +106,7 @@ program
   });
 
 registerNodeCommands(program, { configFile, withNode, json, actor: cliActor });
+registerEventCommands(program, { withNode, json, actor: cliActor });
 
 program
   .command('import <file>')

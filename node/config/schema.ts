@@ -245,10 +245,10 @@ export const ConfigSchema = Type.Object(
           default: 400,
           description: 'Oldest event time accepted, in days before now; `mofang events import --max-age-days` may widen it for one historical import.',
         }),
-        retentionIntervalMinutes: Type.Integer({
+        retentionIntervalSeconds: Type.Integer({
           minimum: 1,
-          maximum: 10_080,
-          default: 60,
+          maximum: 604_800,
+          default: 3600,
           description: 'How often the running node deletes events older than their retention (per event name, from the tracking plan).',
         }),
       },

@@ -24,6 +24,7 @@ function notProvided<T extends object>(service: string): T {
 /** A service method as calls name it: `health`, or group and member (`jobs.submit`). */
 type Method =
   | 'health'
+  | 'events.ingest'
   | `datasets.${'list' | 'import'}`
   | `agreements.${keyof S.AgreementsApi}`
   | `jobs.${keyof S.JobsApi}`
@@ -195,7 +196,13 @@ export function fakeServices(): FakeServices {
     failNext: (method, err) => void failures.set(method, err),
     insight: notProvided<S.NodeServices['insight']>('insight'),
     trees: notProvided<S.NodeServices['trees']>('trees'),
-    events: notProvided<S.NodeServices['events']>('events'),
+    events: {
+      maxBatch: 1000,
+      async ingest(events, actor, options) {
+        record('events.ingest', events, actor, options);
+        return { accepted: events.length, duplicates: 0, quarantined: 0, paused: 0, rejected: [] };
+      },
+    },
     trackingPlan: notProvided<S.NodeServices['trackingPlan']>('trackingPlan'),
     analytics: notProvided<S.NodeServices['analytics']>('analytics'),
     async health() {

@@ -11,10 +11,11 @@ import { MofangError } from '../../errors.js';
 import type { EventOutcome, Metrics } from '../../metrics/metrics.js';
 import type { EventStore } from '../store.js';
 import type { PlanValidator } from '../plan/compile.js';
+import { importEvents, type EventImportOptions, type EventImportReport } from './import.js';
 import { checkBatch, type CheckLimits, type Rejection } from './validate.js';
 import { eventWriter } from './writer.js';
 
-export interface IngestLimits extends CheckLimits {
+interface IngestLimits extends CheckLimits {
   /** Most events one HTTP batch may hold. */
   maxBatch: number;
 }
@@ -63,6 +64,8 @@ export interface EventsApi {
 export interface EventIngest extends EventsApi {
   /** One chunk of an import: no batch limit and no audit entry of its own (the import writes one). */
   ingestChunk(events: readonly unknown[], options: ChunkOptions): Promise<IngestReport>;
+  /** Imports a CSV or JSONL file (import.ts) and audits it as `events.imported`. */
+  importFile(file: string, options: EventImportOptions, actor: Actor): Promise<EventImportReport>;
 }
 
 /** @example const events = eventIngest({ store, plan, countPaused, audit, metrics, limits: config.events, now }); */
@@ -96,6 +99,16 @@ export function eventIngest(ports: EventIngestPorts): EventIngest {
   return {
     maxBatch: ports.limits.maxBatch,
     ingestChunk,
+    async importFile(file, options, actor) {
+      const report = await importEvents(ingestChunk, file, options);
+      ports.audit.append({
+        actor: actor.id,
+        action: 'events.imported',
+        subject: null,
+        details: { format: report.format, rows: report.rows, ...auditCounts(report) },
+      });
+      return report;
+    },
     async ingest(events, actor, options = {}) {
       const { maxBatch } = ports.limits;
       if (events.length > maxBatch) {
@@ -133,7 +146,7 @@ function outcomeCounts(report: IngestReport): Record<EventOutcome, number> {
 }
 
 /** What the audit keeps of a batch or an import: counts only. */
-export function auditCounts(report: Omit<IngestReport, 'rejected'> & { rejected: number | readonly unknown[] }): Record<string, number> {
+function auditCounts(report: Omit<IngestReport, 'rejected'> & { rejected: number | readonly unknown[] }): Record<string, number> {
   const rejected = typeof report.rejected === 'number' ? report.rejected : report.rejected.length;
   return { accepted: report.accepted, duplicates: report.duplicates, quarantined: report.quarantined, paused: report.paused, rejected };
 }

@@ -85,7 +85,7 @@ export function checkBatch(events: readonly unknown[], context: { plan: PlanVali
 }
 
 /** Epoch milliseconds of an ISO 8601 date-time with a zone, or of an integer epoch-ms number; null otherwise. */
-export function eventTime(time: unknown): number | null {
+function eventTime(time: unknown): number | null {
   if (typeof time === 'number') return Number.isSafeInteger(time) ? time : null;
   const iso = typeof time === 'string' ? isoUtc(time) : null;
   return iso === null ? null : Date.parse(iso);
