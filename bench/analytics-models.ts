@@ -4,14 +4,8 @@
  * reader can see the query did real work. The parameters fit the generated data (bench/event-data.ts):
  * its frequent names, its `channel` and `amount` properties; every model reads the whole period.
  */
-import { attribution } from '../node/analytics/attribution.js';
-import type { Scope } from '../node/analytics/draft-scope.js';
 import { analyticsService } from '../node/analytics/service.js';
-import { interval } from '../node/analytics/interval.js';
-import { ltv } from '../node/analytics/ltv.js';
-import { path } from '../node/analytics/path.js';
-import { EVENTS_TABLE } from '../node/events/schema.js';
-import type { EventReader, EventStore } from '../node/events/store.js';
+import type { EventStore } from '../node/events/store.js';
 import { period, type EventDataOptions } from './event-data.js';
 import type { SegmentBench } from './segment-row.js';
 
@@ -20,7 +14,7 @@ export interface AnalyticsRow {
   label: string;
   /** The issue's target for this row at 10⁸ events, seconds; null where it sets none. */
   targetS: number | null;
-  run(reader: EventReader): Promise<string>;
+  run(): Promise<string>;
 }
 
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -28,8 +22,7 @@ const pct = (x: number | null) => (x == null ? '-' : `${(100 * x).toFixed(1)} %`
 
 export function analyticsRows(o: EventDataOptions, store: EventStore, segment: SegmentBench): AnalyticsRow[] {
   const { from, to } = period(o);
-  const scope: Scope = { events: EVENTS_TABLE, timeZone: 'UTC', end: to };
-  // Models 1–4 through the service the HTTP API and the CLI call (parameter checks, defaults, scope).
+  // Every model through the service the HTTP API and the CLI call (parameter checks, defaults, scope).
   const analytics = analyticsService({
     reader: () => store.reader(),
     segmentCustomers: () => Promise.reject(new Error('the bench restricts no model to a segment')),
@@ -85,24 +78,27 @@ export function analyticsRows(o: EventDataOptions, store: EventStore, segment: S
       key: 'path',
       label: 'path, depth 3',
       targetS: 10,
-      async run(reader) {
-        const r = await path(reader, scope, { anchor: 'app_open', direction: 'after', depth: 3, top: 5 });
-        const anchor = r.nodes.find((x) => x.step === 0);
-        return `${n(anchor?.customers ?? 0)} customers from app_open, ${r.nodes.length} nodes, ${r.links.length} links`;
+      async run() {
+        const r = await analytics.run('path', { anchor: { event: 'app_open' }, from: firstDay, to: lastDay, direction: 'after', depth: 3, top: 5 }, actor);
+        const result = r.result as { nodes: unknown[]; links: unknown[] };
+        return `${n(r.scalars.customers)} customers from their first app_open, ${result.nodes.length} nodes, ${result.links.length} links`;
       },
     },
     {
       key: 'attribution',
       label: 'attribution',
       targetS: 10,
-      async run(reader) {
-        const r = await attribution(reader, scope, {
-          goal: 'purchase',
+      async run() {
+        const touches = ['banner_click', 'push_open', 'sms_click', 'email_open'].map((event) => ({ event }));
+        const r = await scalars('attribution', {
+          goal: { event: 'purchase' },
           valueProperty: 'amount',
-          touches: ['banner_click', 'push_open', 'sms_click', 'email_open'],
+          touches,
           model: 'position',
+          from: firstDay,
+          to: lastDay,
         });
-        return `${n(r.goals)} purchases (value ${n(r.value)}), direct ${pct(r.direct.share)}, ${r.credits.length} touches credited (position-based, 30-day window)`;
+        return `${n(r.goals)} purchases (value ${n(r.value)}), direct ${pct(r.directShare ?? null)} (position-based, 30-day window)`;
       },
     },
     {
@@ -118,18 +114,35 @@ export function analyticsRows(o: EventDataOptions, store: EventStore, segment: S
       key: 'interval',
       label: 'interval',
       targetS: null,
-      async run(reader) {
-        const r = await interval(reader, scope, { from: 'add_to_cart', to: 'purchase' });
-        return `${n(r.pairs)} add_to_cart → purchase pairs of ${n(r.customers)} customers, median ${n(r.median ?? 0)} s, ${r.histogram.length} buckets`;
+      async run() {
+        const r = await scalars('interval', { initial: { event: 'add_to_cart' }, target: { event: 'purchase' }, from: firstDay, to: lastDay });
+        return `${n(r.pairs)} add_to_cart → purchase pairs of ${n(r.customers)} customers, median ${n(r.median ?? 0)} s`;
       },
     },
     {
       key: 'ltv',
       label: 'LTV',
       targetS: null,
-      async run(reader) {
-        const r = await ltv(reader, scope, { start: 'app_open', valueEvent: 'purchase', valueProperty: 'amount', unit: 'week', periods: 8 });
-        return `${r.cohorts.length} weekly cohorts (${n(r.all.customers)} customers) by first app_open, week-8 value per customer ${n(r.all.perCustomer.at(-1) ?? 0)}`;
+      async run() {
+        const r = await scalars('ltv', {
+          start: { event: 'app_open' },
+          value: { event: 'purchase' },
+          valueProperty: 'amount',
+          from: firstDay,
+          to: lastDay,
+          granularity: 'week',
+          periods: 8,
+        });
+        return `weekly cohorts of ${n(r.customers)} customers by first app_open, purchase amount per customer by week 8: ${n(r.period7 ?? 0)}`;
+      },
+    },
+    {
+      key: 'distribution',
+      label: 'distribution',
+      targetS: null,
+      async run() {
+        const r = await scalars('distribution', { event: 'page_view', from: firstDay, to: lastDay });
+        return `${n(r.customers)} customers bucketed by page_view count, median ${n(r.median ?? 0)}`;
       },
     },
   ];

@@ -175,7 +175,7 @@ async function main(): Promise<number> {
     log(`floor: ${secs(floor.medianMs)} s — ${floor.summary}`);
     for (const row of analyticsRows(o, store, segment)) {
       try {
-        const timing = await timeQuery(() => row.run(store), passes);
+        const timing = await timeQuery(() => row.run(), passes);
         rows.push({ row, timing, error: null });
         log(`${row.label}: ${secs(timing.medianMs)} s (${(timing.medianMs / floor.medianMs).toFixed(1)} × floor) — ${timing.summary}`);
       } catch (err) {
