@@ -40,7 +40,6 @@ import type { NodeServices } from './api/services.js';
 import type { Db } from './store/db.js';
 import type { NodeOptions } from './node-options.js';
 import { composePipeline, type Pipeline } from './pipeline.js';
-import type { EventIngest } from './events/ingest/service.js';
 
 export class MofangNode implements NodeServices {
   readonly identity: Identity;
@@ -72,10 +71,8 @@ export class MofangNode implements NodeServices {
   private pool: CryptoPool | null = null;
   /** The local pipeline after the joint queries: events and what reads them. */
   readonly pipeline: Pipeline;
-  /** Events in: HTTP batches and file imports. */
-  get events(): EventIngest {
-    return this.pipeline.ingest;
-  }
+  /** Events in (HTTP batches and file imports), the tracking plan, the analysis models, alerts. */
+  readonly events: Pipeline['ingest'];
   readonly trackingPlan: Pipeline['trackingPlan'];
   readonly analytics: Pipeline['analytics'];
   readonly alerts: Pipeline['alerts'];
@@ -107,9 +104,7 @@ export class MofangNode implements NodeServices {
     this.connect = connector.connect;
     this.health = connector.health;
     this.pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit: log, now, metrics, logger, config, insight: () => this.insight });
-    this.trackingPlan = this.pipeline.trackingPlan;
-    this.analytics = this.pipeline.analytics;
-    this.alerts = this.pipeline.alerts;
+    ({ ingest: this.events, trackingPlan: this.trackingPlan, analytics: this.analytics, alerts: this.alerts } = this.pipeline);
     this.insight = new Insight({ db, audit: log, now, logger, events: this.pipeline.behaviour });
     this.trees = treeService({ db, audit: log, insight: this.insight, now });
     const { connect, peerOfAgreement } = connector;

@@ -46,9 +46,13 @@ describe('POST /v1/analytics/:model', () => {
     const routes = Object.keys(doc.paths as Record<string, unknown>).filter((path) => path.startsWith('/v1/analytics/'));
     // One per model, and the catch-all for unknown names.
     expect(routes.sort()).toEqual([
+      '/v1/analytics/attribution',
       '/v1/analytics/distribution',
       '/v1/analytics/event',
       '/v1/analytics/funnel',
+      '/v1/analytics/interval',
+      '/v1/analytics/ltv',
+      '/v1/analytics/path',
       '/v1/analytics/retention',
       '/v1/analytics/{model}',
     ]);
