@@ -6,7 +6,7 @@
  */
 import { mulberry32 } from '../random/seeded.js';
 
-export interface DemoEvent {
+interface DemoEvent {
   eventId: string;
   customerId: string;
   name: string;
