@@ -115,9 +115,8 @@ export async function runDemoEvents(opts: DemoEventsOptions): Promise<DemoEvents
   });
   const { average } = retention.result;
   const day7 = average.rates[7] ?? null;
-  print(
-    `  retention: of ${average.size} customers, ${day7 === null ? 'no cohort is 7 days old yet' : `${percent(day7)} opened the app again on day 7`} (day 1: ${percent(average.rates[1] ?? 0)})`,
-  );
+  const day = (n: number) => (average.rates[n] == null ? 'not yet' : percent(average.rates[n]!));
+  print(`  retention: of ${average.size} customers who opened the app, ${day(7)} opened it again on day 7 (day 1: ${day(1)})`);
 
   const segment = await api<{ latest: { size: number } | null }>(opts.tokens.operator, 'POST', '/insight/segments', {
     name: 'loan-applicants-40-plus',
