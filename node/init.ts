@@ -23,6 +23,8 @@ export interface InitOptions {
   httpListen?: string;
   /** A config to start from (e.g. config/bank.yaml); name, listen addresses and paths are set here. */
   template?: string;
+  /** Over the template's `events` section: the demo's bank counts customers by phone number in events too. */
+  events?: Partial<NodeConfig['events']>;
 }
 
 export interface InitResult {
@@ -41,6 +43,7 @@ export async function initNode(opts: InitOptions): Promise<InitResult> {
   const config: NodeConfig = validateConfig(
     {
       ...base,
+      ...(opts.events ? { events: { ...base.events, ...opts.events } } : {}),
       node: { name: opts.name, dataDir: './data' },
       identity: { key: './identity/key.pem', certificate: './identity/cert.pem' },
       grpc: { listen: opts.grpcListen ?? base.grpc?.listen ?? '127.0.0.1:7443' },

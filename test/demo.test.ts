@@ -12,7 +12,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-it('runs the demo end to end at the smallest sizes it accepts: a noisy overlap near the planted one, enrich equal to it, segments are scored, both audits verify', async () => {
+it('runs the demo end to end at the smallest sizes it accepts: a noisy overlap near the planted one, enrich equal to it, segments are scored, the bank app events are analysed, both audits verify', async () => {
   const lines: string[] = [];
   const result = await runDemo({ dir: join(dir, 'demo'), bankRows: DEMO_MIN_BANK_ROWS, partnerRows: 150, overlap: 120, print: (l) => lines.push(l) });
   expect(result).toMatchObject({ expectedOverlap: 120, enrichCount: 120, auditOk: { bank: true, partner: true } });
@@ -36,6 +36,30 @@ it('runs the demo end to end at the smallest sizes it accepts: a noisy overlap n
   expect(text).toMatch(new RegExp(`the telco learned: .*overlap: noisy count ${result.overlapCount} \\(±\\d+ at 95 %\\) \\(shared by the agreement\\)`));
   // Enrich marks the other bank customers false, not nothing.
   expect(text).toContain(`120 customers marked partner:telco:member = true, ${DEMO_MIN_BANK_ROWS - 120} = false`);
+  // Events: every event the app's SDK sent is stored, and the models read them back on the bank's customers.
+  const { events } = result;
+  expect(events.sent).toBeGreaterThan(2000);
+  expect(events.accepted).toBe(events.sent);
+  expect(text).toContain(`the app's SDK sent ${events.sent} events of ${DEMO_MIN_BANK_ROWS} customers over the last 30 days: ${events.sent} accepted`);
+  // Every customer with events opens the app first; each later step keeps only some of the previous one.
+  expect(events.funnel[0]).toBe(DEMO_MIN_BANK_ROWS);
+  for (let i = 1; i < 4; i++) {
+    expect(events.funnel[i]).toBeGreaterThan(0);
+    expect(events.funnel[i]).toBeLessThan(events.funnel[i - 1]);
+  }
+  // One application per applicant; each is credited to a campaign or counted as direct, in both models.
+  expect(events.goals).toBe(events.applicants);
+  for (const model of ['last', 'linear'] as const) {
+    const credits = events.attribution[model];
+    expect(Object.keys(credits).sort()).toEqual(['sms-cashback', 'spring-mortgage', 'wechat-car-loan']);
+    const credited = Object.values(credits).reduce((sum, c) => sum + c, 0);
+    expect(credited + events.attribution.direct).toBeCloseTo(events.goals, 6);
+  }
+  expect(events.day7Retention).toBeGreaterThan(0);
+  // The segment joins profiles (age ≥ 40) to events (applied): some applicants, not all.
+  expect(events.segmentSize).toBeGreaterThan(0);
+  expect(events.segmentSize).toBeLessThan(events.applicants);
+  expect(text).toContain(`segment loan-applicants-40-plus (age ≥ 40 and applied for a loan in the last 30 days): ${events.segmentSize} customers`);
   // A second run in the same directory may replace what the first one made.
   expect(existsSync(join(dir, 'demo', DEMO_MARKER))).toBe(true);
 });

@@ -2,8 +2,9 @@
  * `mofang demo`: a bank node and a telco node on loopback, each with its own directory,
  * identity, SQLite file and synthetic customers; they pin each other, agree, and run an overlap
  * and an enrich query over gRPC with mutual TLS; the bank saves two candidate segments and scores
- * them with the telco's monthly spend (homomorphic sums with differential-privacy noise). Then each
- * node's audit trail is summarised and verified.
+ * them with the telco's monthly spend (homomorphic sums with differential-privacy noise). The bank's
+ * app then sends customer events through the event SDK, and the bank analyses them (events.ts).
+ * Then each node's audit trail is summarised and verified.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +19,8 @@ import { MofangNode } from '../node.js';
 import { freePort } from '../net/free-port.js';
 import { packageRoot } from '../paths.js';
 import { startNode, type RunningNode } from '../runtime.js';
-import { writeSyntheticPair } from './synthetic.js';
+import { type DemoEventsResult, runDemoEvents } from './events.js';
+import { syntheticBankPhone, writeSyntheticPair } from './synthetic.js';
 
 export interface DemoOptions {
   dir: string;
@@ -38,6 +40,7 @@ export interface DemoResult {
   enrichCount: number | null;
   /** Ranked joint segment scores: label, noisy count and mean spend (null when suppressed). */
   scores: { label: string; rank: number | null; count: number | null; meanSpend: number | null }[];
+  events: DemoEventsResult;
   auditOk: { bank: boolean; partner: boolean };
 }
 
@@ -57,6 +60,10 @@ const QUERIES_PER_DAY = 10;
  * (not only their union), and the smaller age segment holds about a third of the overlap.
  */
 const SCORE_MIN_INTERSECTION = 20;
+/** Customers the demo's app sends events for: a few thousand events, a few seconds. */
+const EVENT_CUSTOMERS = 1000;
+/** The bank's zone: its marketing team's days and weeks are Beijing time. */
+const BANK_TIME_ZONE = 'Asia/Shanghai';
 /**
  * Smallest bank file whose two age segments (under 40: 22 of the 68 synthetic ages, ≈ 32 %) both
  * reach MIN_INPUT_SIZE: at 500 rows the smaller expects ≈ 162 customers, 6 standard deviations
@@ -109,6 +116,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const step = (text: string) => print(`\n[${((Date.now() - t0) / 1000).toFixed(1)}s] ${text}`);
   checkDemoSizes(opts);
   prepareDemoDir(opts.dir);
+  const seed = opts.seed ?? 20261125;
   const admin: Actor = { id: 'demo:admin', role: 'admin' };
   const operator: Actor = { id: 'demo:operator', role: 'operator' };
 
@@ -121,6 +129,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     template: join(configDir, 'bank.yaml'),
     grpcListen: `127.0.0.1:${bankGrpc}`,
     httpListen: `127.0.0.1:${bankHttp}`,
+    // Events name customers by phone number, like the customers dataset, so the two join.
+    events: { identifierKind: 'phone', timeZone: BANK_TIME_ZONE },
   });
   const telcoInit = await initNode({
     dir: join(opts.dir, 'telco'),
@@ -140,7 +150,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     bankRows: opts.bankRows,
     partnerRows: opts.partnerRows,
     overlap: opts.overlap,
-    seed: opts.seed ?? 20261125,
+    seed,
   });
 
   const bank = MofangNode.open(bankInit.configFile, { quietLogs: true });
@@ -277,6 +287,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const budget = bank.privacy.budget(spend.id);
     print(`  privacy budget of the agreement: ε ${budget.spent.epsilon} of ${budget.total.epsilon} spent this period; the telco decrypted only blinded totals`);
 
+    step("Events: the bank's app sends what customers do; marketing reads funnels, campaigns and retention");
+    const phone = syntheticBankPhone(seed);
+    const events = await runDemoEvents({
+      httpUrl: running[0].httpUrl,
+      tokens: bankInit.tokens,
+      customerIds: Array.from({ length: Math.min(opts.bankRows, EVENT_CUSTOMERS) }, (_, i) => phone(i)),
+      timeZone: BANK_TIME_ZONE,
+      seed,
+      print,
+    });
+
     step('Audit trail on both nodes');
     const auditOk = { bank: false, partner: false };
     for (const [label, node] of [
@@ -299,6 +320,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       overlapInterval: overlap.count?.ci95 ?? null,
       enrichCount: enrich.resultCount,
       scores,
+      events,
       auditOk,
     };
   } finally {

@@ -9,7 +9,7 @@ import { importDataset } from '../datasets/import.js';
 import { normaliseIdentifier } from '../datasets/normalise.js';
 import { getDataset } from '../datasets/store.js';
 import { openNodeDatabase } from '../database.js';
-import { writeSyntheticPair } from './synthetic.js';
+import { syntheticBankPhone, writeSyntheticPair } from './synthetic.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mofang-synthetic-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,6 +25,18 @@ const normalisedPhones = async (file: string) => {
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 describe('writeSyntheticPair', () => {
+  it("syntheticBankPhone finds each bank customer's phone number again from the seed: customer C…n has phone(n − 1)", async () => {
+    const pair = writeSyntheticPair({ dir: join(dir, 'phones'), bankRows: 300, partnerRows: 100, overlap: 50, seed: 7 });
+    const phone = syntheticBankPhone(7);
+    const byCustomer = new Map<string, string>();
+    for await (const r of csvSource(pair.bankFile)) {
+      if (r.error !== undefined) throw new Error(`line ${r.line}: ${r.error}`);
+      byCustomer.set(String(r.fields.customer_id), normaliseIdentifier('phone', String(r.fields.phone)));
+    }
+    expect(byCustomer.size).toBe(300);
+    for (const [id, normalised] of byCustomer) expect(normaliseIdentifier('phone', phone(Number(id.slice(1)) - 1))).toBe(normalised);
+  });
+
   it('shares exactly `overlap` phone numbers after normalisation, with no duplicates (default sizes)', async () => {
     const pair = writeSyntheticPair({ dir: join(dir, 'default'), seed: 42 });
     const bank = await normalisedPhones(pair.bankFile);

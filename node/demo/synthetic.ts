@@ -70,6 +70,14 @@ export function writeSyntheticPair(options: SyntheticPairOptions): SyntheticPair
   return { bankFile, partnerFile, expectedOverlap: overlap };
 }
 
+/**
+ * The bank file's phone number of its customer `i` (0-based, as `C…` ids count from 1), unformatted:
+ * the numbers are drawn first from the seed, so they can be found again without reading the file.
+ */
+export function syntheticBankPhone(seed: number): (i: number) => string {
+  return phoneNumbers(mulberry32(seed));
+}
+
 /** Index → a distinct 11-digit Chinese mobile number. */
 function phoneNumbers(random: () => number): (i: number) => string {
   let a = BigInt(Math.floor(random() * 6e9)) + 1_000_000_000n;
