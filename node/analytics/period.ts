@@ -8,9 +8,13 @@
 import { Type } from '@sinclair/typebox';
 import { invalidParam } from './invalid.js';
 import type { QueryParams } from './query.js';
+import { steadyOffsetAround } from './steady-offset.js';
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_MS = 86_400_000;
+
+/** A UTC instant as DuckDB reads a TIMESTAMP literal. */
+const sqlTimestamp = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
 
 export const DateOnly = (description: string) => Type.String({ pattern: DATE.source, description, examples: ['2026-03-01'] });
 
@@ -91,14 +95,28 @@ export function bucketsOf(range: DateRange, granularity: Granularity): string[] 
  */
 export class ZonedSql {
   private readonly tz: string;
+  /** Bound on first use: DuckDB refuses a statement with a parameter it never reads. */
+  private steady: { from: string; to: string; offsetSeconds: number } | null = null;
 
-  constructor(q: QueryParams, timeZone: string) {
+  constructor(
+    private readonly q: QueryParams,
+    private readonly timeZone: string,
+    private readonly now = new Date(),
+  ) {
     this.tz = q.add(timeZone);
   }
 
-  /** The wall-clock time of a UTC `TIMESTAMP` column. */
+  /**
+   * The wall-clock time of a UTC `TIMESTAMP` column: plain arithmetic while the zone keeps the
+   * offset it has now (steady-offset.ts), ICU outside that span (a DST change, an old law).
+   */
   local(column = 'time'): string {
-    return `timezone(${this.tz}, timezone('UTC', ${column}))`;
+    if (!this.steady) {
+      const s = steadyOffsetAround(this.timeZone, this.now);
+      this.steady = { from: this.q.add(sqlTimestamp(s.from)), to: this.q.add(sqlTimestamp(s.to)), offsetSeconds: s.offsetSeconds };
+    }
+    const { from, to, offsetSeconds } = this.steady;
+    return `CASE WHEN ${column} >= ${from}::TIMESTAMP AND ${column} < ${to}::TIMESTAMP THEN ${column} + INTERVAL (${Math.trunc(offsetSeconds)}) SECOND ELSE timezone(${this.tz}, timezone('UTC', ${column})) END`;
   }
 
   /** The UTC instant the local day `datePlaceholder` (a bound `YYYY-MM-DD`) starts. */

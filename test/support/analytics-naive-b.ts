@@ -146,6 +146,7 @@ export function naiveAttribution(
         continue;
       }
       const n = touches.length;
+      const latest = Math.max(...touches.map((t) => t.t));
       const weights = touches.map((t, i) => {
         switch (p.model) {
           case 'first':
@@ -155,7 +156,9 @@ export function naiveAttribution(
           case 'linear':
             return 1;
           case 'time_decay':
-            return 0.5 ** ((g.t - t.t) / 1000 / p.halfLifeSeconds);
+            // Relative to the latest touch, so a short half-life cannot underflow every weight to 0
+            // (the shares are the same).
+            return 0.5 ** ((latest - t.t) / 1000 / p.halfLifeSeconds);
           case 'position':
             return n === 1 ? 1 : n === 2 ? 0.5 : i === 0 || i === n - 1 ? 0.4 : 0.2 / (n - 2);
         }
