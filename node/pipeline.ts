@@ -62,10 +62,12 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
   let alerts: AlertsService | undefined;
   metrics.setSources({ pausedEventDrops: () => pausedCounts(db) });
   const eventStore = () => {
-    opening ??= EventStore.open(join(ports.dataDir, 'events.duckdb')).catch((err: unknown) => {
-      opening = null; // a busy store may be free on the next call
-      throw err;
-    });
+    opening ??= EventStore.open(join(ports.dataDir, 'events.duckdb'), { memoryLimitMb: config.events.memoryLimitMb, threads: config.events.threads }).catch(
+      (err: unknown) => {
+        opening = null; // a busy store may be free on the next call
+        throw err;
+      },
+    );
     return opening;
   };
   const { identifierKind, timeZone } = config.events;

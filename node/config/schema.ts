@@ -272,6 +272,18 @@ export const ConfigSchema = Type.Object(
           default: 3600,
           description: 'How often the running node deletes events older than their retention (per event name, from the tracking plan).',
         }),
+        memoryLimitMb: Type.Integer({
+          minimum: 256,
+          maximum: 1_048_576,
+          default: 2048,
+          description: 'Memory the event store may use for queries and ingestion, in MB; larger analyses spill to disk (DuckDB memory_limit).',
+        }),
+        threads: Type.Integer({
+          minimum: 0,
+          maximum: 256,
+          default: 0,
+          description: 'Threads an analysis query may use; 0: one per core.',
+        }),
       },
       { additionalProperties: false, default: {}, description: 'Customer events (docs/events.md).' },
     ),

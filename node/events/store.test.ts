@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENTS_TABLE } from './schema.js';
-import { EventStore } from './store.js';
+import { EventStore, type EventStoreLimits } from './store.js';
 
 const opened: EventStore[] = [];
 afterEach(() => {
   for (const store of opened.splice(0)) store.close();
 });
 
-async function openStore(file: string): Promise<EventStore> {
-  const store = await EventStore.open(file);
+async function openStore(file: string, limits?: EventStoreLimits): Promise<EventStore> {
+  const store = await EventStore.open(file, limits);
   opened.push(store);
   return store;
 }
@@ -35,6 +35,13 @@ describe('the event store', () => {
   it('returns integers as numbers and binds positional parameters', async () => {
     const store = await openStore(':memory:');
     expect(await store.all('SELECT count(*) AS n, $1::INTEGER + 1 AS m FROM range(5)', [41])).toEqual([{ n: 5, m: 42 }]);
+  });
+
+  it('holds to the memory and thread limits it is opened with', async () => {
+    const store = await openStore(':memory:', { memoryLimitMb: 300, threads: 1 });
+    expect(await store.all(`SELECT current_setting('memory_limit') AS memory, current_setting('threads') AS threads`)).toEqual([
+      { memory: '286.1 MiB', threads: 1 },
+    ]);
   });
 
   it('refuses, with EVENT_STORE_BUSY, a file another process holds open', async () => {

@@ -32,6 +32,14 @@ export interface InterruptibleReader extends EventReader {
   close(): void;
 }
 
+/** What one node's event store may use of the machine; absent: DuckDB's defaults. */
+export interface EventStoreLimits {
+  /** Memory for queries before DuckDB spills to disk, in MB. */
+  memoryLimitMb?: number;
+  /** Worker threads per query; 0 or absent: one per core. */
+  threads?: number;
+}
+
 export class EventStore implements EventReader {
   private readonly extra: DuckDBConnection[] = [];
 
@@ -41,12 +49,16 @@ export class EventStore implements EventReader {
     readonly connection: DuckDBConnection,
   ) {}
 
-  /** @example const store = await EventStore.open(join(dataDir, 'events.duckdb')); */
-  static async open(file: string): Promise<EventStore> {
+  /** @example const store = await EventStore.open(join(dataDir, 'events.duckdb'), { memoryLimitMb: 2048 }); */
+  static async open(file: string, limits: EventStoreLimits = {}): Promise<EventStore> {
     if (file !== ':memory:') prepareFile(file);
+    // DuckDB takes 80 % of RAM and every core unless told: a node shares its machine.
+    const options: Record<string, string> = {};
+    if (limits.memoryLimitMb) options.memory_limit = `${limits.memoryLimitMb}MB`;
+    if (limits.threads) options.threads = String(limits.threads);
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(file);
+      instance = await DuckDBInstance.create(file, options);
     } catch (err) {
       throw openError(file, err);
     }
