@@ -5,7 +5,6 @@
  */
 import { type Command, Option } from 'commander';
 import type { Actor } from '../audit/actor.js';
-import { progressReporter } from '../datasets/progress.js';
 import { MofangError } from '../errors.js';
 import type { MofangNode } from '../node.js';
 import { printJson } from './format.js';
@@ -33,6 +32,8 @@ export function registerEventCommands(program: Command, ctx: EventsCliContext): 
     .option('--batch-size <n>', 'events per stored batch', positive('--batch-size'), 1000)
     .action((file: string, o: { format?: 'csv' | 'jsonl'; atomic?: boolean; maxAgeDays?: number; batchSize: number }) =>
       ctx.withNode(async (node) => {
+        // Loaded here: cli-progress is for this command only, not for every `mofang` start-up.
+        const { progressReporter } = await import('../datasets/progress.js');
         const progress = progressReporter({ label: 'events import' });
         let report: Awaited<ReturnType<typeof node.events.importFile>>;
         try {
