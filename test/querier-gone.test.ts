@@ -11,22 +11,15 @@ import { clientCredentials } from '../node/peer/credentials.js';
 import { peerServiceDefinition } from '../node/wire/contract.js';
 import type { RunFrame } from '../node/wire/messages.js';
 import { agree, startTwoNodes, type TwoNodes } from './support/two-nodes.js';
+import { until } from './support/until.js';
 
 // Import and evaluation on a shared 2-core machine: generous limits; nothing asserts a duration.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 /** Less than one evaluation chunk of the sender cache, so the old code evaluated all of it in one go. */
 const TELCO_ROWS = 60_000;
-
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** In-process state: poll often, to catch the run while the responder still evaluates. */
+const FAST = { timeoutMs: 60_000, everyMs: 10 };
 
 describe('a querier that goes away mid-run', () => {
   let nodes: TwoNodes;
@@ -71,19 +64,27 @@ describe('a querier that goes away mid-run', () => {
       };
       call.write(start);
       // The responder has recorded the run: it is loading and evaluating its own set now.
-      await until('the responder to start the run', () => {
-        try {
-          return nodes.telco.runs.get(runId);
-        } catch {
-          return undefined;
-        }
-      });
+      await until(
+        'the responder to start the run',
+        () => {
+          try {
+            return nodes.telco.runs.get(runId);
+          } catch {
+            return undefined;
+          }
+        },
+        FAST,
+      );
       call.cancel();
 
-      const run = await until('the responder run to end', () => {
-        const r = nodes.telco.runs.get(runId);
-        return r.status !== 'running' && r;
-      });
+      const run = await until(
+        'the responder run to end',
+        () => {
+          const r = nodes.telco.runs.get(runId);
+          return r.status !== 'running' && r;
+        },
+        FAST,
+      );
       // A cancelled HTTP/2 stream usually ends before grpc-js reports the cancellation: either names the peer going away.
       expect(run).toMatchObject({
         status: 'failed',

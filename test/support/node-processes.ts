@@ -2,6 +2,7 @@
  * Real node processes for tests that kill, stop and restart nodes: `mofang init`, `peers add`,
  * `import` and `start` run exactly as an administrator runs them, against the built dist/.
  */
+import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,17 @@ export interface NodeProcess {
   child: ChildProcess | null;
   start(): Promise<void>;
   kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+/** Reads a node's database directly (read-only): polling through the CLI is too slow to catch a run in flight. */
+export function peekDb<T>(node: NodeProcess, sql: string, ...params: unknown[]): T | undefined {
+  const db = new Database(join(node.config, '..', 'data', 'mofang.db'), { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    return db.prepare(sql).get(...params) as T | undefined;
+  } finally {
+    db.close();
+  }
 }
 
 export async function waitForHealth(url: string): Promise<void> {
