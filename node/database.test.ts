@@ -34,6 +34,8 @@ const SHIPPED_SQL: [number, string][] = [
   [12, '148ec04991ecbb8f33564080009be8d7461a2e625a7954670974f0452bdee7e2'],
   // Version 13: saved metrics, alert rules and alert events (alerts/schema.ts).
   [13, 'e8bb5bd28c149cb1158785afb9d7d07448f1cb79dc092c2c04490ccfe6177299'],
+  // Version 14: the body and webhook of a pending alert delivery (alerts/schema.ts).
+  [14, '630f8a8c0f61975fe0694c00ef4df9c29eefece23692d10ce9d8e183667a3c12'],
 ];
 const SCHEMA_AT_V9 = '8b4c875a5232ef85027adbf13b70b25bc973b6f3dfed3c546a3cd0f3b44376d2';
 

@@ -4,7 +4,7 @@
  * signed audit log, and webhooks posted to a real HTTP server that verifies their signature.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { AlertsService } from '../node/alerts/service.js';
+import { alertsService, type AlertsService } from '../node/alerts/service.js';
 import type { Actor } from '../node/audit/actor.js';
 import { alertsFixture, type AlertsFixture } from './support/alerts-fixture.js';
 import { storeAgreement } from './support/stored-agreement.js';
@@ -16,6 +16,9 @@ const at = (iso: string) => t.at(iso);
 const track = (name: string, day: string, n: number) => t.track(name, day, n);
 const posted = () => t.posted();
 const actions = (prefix: string) => t.audited(prefix);
+const until = async (done: () => boolean) => {
+  while (!done()) await new Promise((r) => setTimeout(r, 20));
+};
 
 beforeAll(async () => {
   t = await alertsFixture();
@@ -209,6 +212,44 @@ describe('webhook delivery from an alert', () => {
     expect(actions('alert.delivery_failed').at(-1)).toMatchObject({ subject: 'churns', details: { event: event.id, attempts: 3, httpStatus: 502 } });
     // The alert itself stands: the rule is firing, and is not re-fired at the next tick.
     expect(alerts.listRules('churns')[0].state).toBe('firing');
+  });
+  it('a delivery cut short by a stop is posted again, with the same id and body, when the node runs again — and recorded once', async () => {
+    at('2026-08-02T12:00:00Z');
+    await track('complaint', '2026-08-01', 3);
+    await alerts.saveMetric({ name: 'complaints', model: 'event', params: { event: 'complaint' }, scalar: 'total' }, operator);
+    const rule = alerts.addRule('complaints', { kind: 'threshold', direction: 'above', value: 2 }, operator);
+    // The receiver hangs on the first attempt: the node "stops" while its delivery is in flight.
+    t.receiver.replies.push({ hold: true });
+    const first = alerts.evaluate('complaints', operator);
+    await until(() => t.receiver.received.length === 1);
+    const [event] = alerts.history({ rule: rule.id });
+    expect(event).toMatchObject({ kind: 'fired', delivery: 'pending' });
+    // A tick of the same process does not post what it is posting already.
+    await alerts.tick();
+    expect(t.receiver.received).toHaveLength(1);
+
+    // The node as it starts again: a new service on the same database posts the pending delivery.
+    const restarted = alertsService({
+      db: t.fx.db,
+      audit: t.fx.audit,
+      now: () => t.fx.clock.now,
+      nodeName: 'bank',
+      timeZone: 'UTC',
+      models: t.pipeline.analytics,
+      webhooks: { default: t.webhook, named: {} },
+      userAgent: 'mofang/test',
+    });
+    await restarted.tick();
+    expect(alerts.history({ rule: rule.id })[0]).toMatchObject({ id: event.id, delivery: 'delivered', attempts: 1, httpStatus: 200 });
+    const [cut, again] = t.receiver.received;
+    expect(again).toMatchObject({ verified: true, body: cut.body });
+    expect(again.headers['mofang-delivery']).toBe(String(event.id));
+
+    // The first process's attempt ends later (its retry gets a 200): the delivery stays recorded once.
+    await first;
+    expect(alerts.history({ rule: rule.id })[0]).toMatchObject({ delivery: 'delivered', attempts: 1 });
+    expect(actions('alert.delivered').filter((e) => e.details.event === event.id)).toHaveLength(1);
+    await restarted.stopScheduler();
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Tables owned by the alerts domain (migration 13): saved metrics, the alert rules on them, and
+ * Tables owned by the alerts domain (migrations 13 and 14): saved metrics, the alert rules on them, and
  * what the rules did (fired, resolved, failed to evaluate) with the webhook delivery of each.
  *
  * A metric keeps its current definition and a version number that every change raises; each change
@@ -65,4 +65,17 @@ CREATE INDEX alert_events_rule ON alert_events (rule, id);
 CREATE INDEX alert_events_metric ON alert_events (metric, id);
 `;
 
-export const ALERT_MIGRATIONS: readonly Migration[] = [{ version: 13, sql: ALERT_SCHEMA_V13 }];
+/**
+ * The body and webhook of a delivery, written with the alert event in its transaction: a node that
+ * stops before the receiver answered posts the same body (same Mofang-Delivery id) when it runs
+ * again. The body is dropped once the delivery ends.
+ */
+const ALERT_SCHEMA_V14 = `
+ALTER TABLE alert_events ADD COLUMN body TEXT;     -- the webhook body while the delivery is pending
+ALTER TABLE alert_events ADD COLUMN webhook TEXT;  -- the webhook named in the config; null: the default one
+`;
+
+export const ALERT_MIGRATIONS: readonly Migration[] = [
+  { version: 13, sql: ALERT_SCHEMA_V13 },
+  { version: 14, sql: ALERT_SCHEMA_V14 },
+];

@@ -7,7 +7,8 @@
  *
  * The rule's decision (rules.ts) is taken in one transaction with the re-read rule row, so a
  * scheduled and an on-demand evaluation of the same rule cannot both fire it. Deliveries happen
- * after the commit: an alert is recorded even when its receiver is down.
+ * after the commit: an alert is recorded even when its receiver is down, and its body is kept
+ * until the delivery ends, so one cut short by a stop is posted again when the node runs again.
  */
 import { createHash } from 'node:crypto';
 import type { AuditLog } from '../audit/log.js';
@@ -252,7 +253,7 @@ export function alertsService(ports: AlertsPorts): AlertsService {
     return db
       .transaction(() => {
         const outcomes: RuleOutcome[] = [];
-        const toPost: { event: number; rule: RuleView; kind: 'fired' | 'resolved' }[] = [];
+        const toPost: store.PendingDelivery[] = [];
         for (const id of ruleIds) {
           const rule = store.findRule(db, id);
           if (!rule?.enabled) continue;
@@ -293,7 +294,11 @@ export function alertsService(ports: AlertsPorts): AlertsService {
               delivery,
             });
             audit.append({ actor: SYSTEM.id, action: `alert.${kind}`, subject: metric.name, details: { rule: id, event, version: metric.version } });
-            if (delivery === 'pending') toPost.push({ event, rule, kind });
+            if (delivery === 'pending') {
+              const body = webhookBody(metric, result, rule, kind, event, at);
+              store.setPendingBody(db, event, body, rule.webhook);
+              toPost.push({ id: event, metric: metric.name, body, webhook: rule.webhook });
+            }
           }
           const state = step === 'fire' ? 'firing' : step === 'resolve' ? 'ok' : rule.state;
           store.recordEvaluation(db, id, { state, firedAt: step === 'fire' ? atIso : null, evaluatedAt: atIso, nextAt, error: null });
@@ -304,39 +309,64 @@ export function alertsService(ports: AlertsPorts): AlertsService {
       .immediate();
   };
 
-  const post = async (metric: MetricView, measured: Measured, item: { event: number; rule: RuleView; kind: 'fired' | 'resolved' }, at: Date) => {
-    const webhook = webhookFor(item.rule.webhook)!;
+  /** The webhook's JSON body for an alert event (no customer data: the metric, the rule, the values). */
+  const webhookBody = (metric: MetricView, measured: Measured, rule: RuleView, kind: 'fired' | 'resolved', event: number, at: Date) => {
     const change = measured.previous === null ? null : changePercent(measured.value, measured.previous);
-    const body = JSON.stringify({
-      id: item.event,
-      status: item.kind,
+    return JSON.stringify({
+      id: event,
+      status: kind,
       node: ports.nodeName,
       metric: { name: metric.name, version: metric.version, model: metric.model, scalar: metric.scalar, window: metric.window },
-      rule: { id: item.rule.id, kind: item.rule.kind, direction: item.rule.direction, value: item.rule.value },
+      rule: { id: rule.id, kind: rule.kind, direction: rule.direction, value: rule.value },
       value: measured.value,
       previous: measured.previous,
       change: change !== null && Number.isFinite(change) ? change : null,
       period: measured.period,
-      firedAt: item.kind === 'fired' ? at.toISOString() : item.rule.lastFiredAt,
-      ...(item.kind === 'resolved' ? { resolvedAt: at.toISOString() } : {}),
+      firedAt: kind === 'fired' ? at.toISOString() : rule.lastFiredAt,
+      ...(kind === 'resolved' ? { resolvedAt: at.toISOString() } : {}),
     });
-    let outcome: DeliveryOutcome;
+  };
+
+  /** Deliveries this process is posting now: a tick does not post them a second time. */
+  const posting = new Set<number>();
+
+  const post = async (d: store.PendingDelivery) => {
+    if (posting.has(d.id)) return;
+    posting.add(d.id);
     try {
-      outcome = await deliver(webhook, body, String(item.event), { userAgent: ports.userAgent, ...(ports.sleep ? { sleep: ports.sleep } : {}) });
-    } catch (err) {
-      outcome = { outcome: 'failed', attempts: 0, httpStatus: null, detail: untrustedText(asMofangError(err).message) };
+      const webhook = webhookFor(d.webhook);
+      let outcome: DeliveryOutcome;
+      if (!webhook) {
+        outcome = { outcome: 'failed', attempts: 0, httpStatus: null, detail: `the webhook ${d.webhook ?? '(default)'} is no longer configured` };
+      } else {
+        try {
+          outcome = await deliver(webhook, d.body, String(d.id), { userAgent: ports.userAgent, ...(ports.sleep ? { sleep: ports.sleep } : {}) });
+        } catch (err) {
+          outcome = { outcome: 'failed', attempts: 0, httpStatus: null, detail: untrustedText(asMofangError(err).message) };
+        }
+      }
+      const recorded = db
+        .transaction(() => {
+          if (!store.recordDelivery(db, d.id, { delivery: outcome.outcome, ...outcome })) return false;
+          audit.append({
+            actor: SYSTEM.id,
+            action: outcome.outcome === 'delivered' ? 'alert.delivered' : 'alert.delivery_failed',
+            subject: d.metric,
+            details: { event: d.id, attempts: outcome.attempts, httpStatus: outcome.httpStatus },
+          });
+          return true;
+        })
+        .immediate();
+      if (recorded && outcome.outcome === 'failed')
+        ports.logger?.warn({ metric: d.metric, event: d.id, attempts: outcome.attempts }, 'alert webhook delivery failed');
+    } finally {
+      posting.delete(d.id);
     }
-    db.transaction(() => {
-      store.recordDelivery(db, item.event, { delivery: outcome.outcome, ...outcome });
-      audit.append({
-        actor: SYSTEM.id,
-        action: outcome.outcome === 'delivered' ? 'alert.delivered' : 'alert.delivery_failed',
-        subject: metric.name,
-        details: { event: item.event, attempts: outcome.attempts, httpStatus: outcome.httpStatus },
-      });
-    }).immediate();
-    if (outcome.outcome === 'failed')
-      ports.logger?.warn({ metric: metric.name, event: item.event, attempts: outcome.attempts }, 'alert webhook delivery failed');
+  };
+
+  /** Posts the deliveries a stopped node left pending (and any not being posted now). */
+  const redeliver = async () => {
+    for (const d of store.pendingDeliveries(db)) await post(d);
   };
 
   /** Measures `metric` (and the period before, when asked), applies `rules`, posts what fired or resolved. */
@@ -364,7 +394,7 @@ export function alertsService(ports: AlertsPorts): AlertsService {
       measured,
       at,
     );
-    for (const item of toPost) await post(metric, measured, item, at);
+    for (const item of toPost) await post(item);
     const change = measured.previous === null ? null : changePercent(measured.value, measured.previous);
     return {
       metric: metric.name,
@@ -469,6 +499,7 @@ export function alertsService(ports: AlertsPorts): AlertsService {
     history: (filter) => store.listEvents(db, { ...filter, limit: Math.max(1, Math.min(filter.limit ?? 100, HISTORY_MAX)) }),
 
     async tick() {
+      await redeliver();
       let evaluated = 0;
       let failed = 0;
       for (const [name, rules] of store.dueRules(db, now().toISOString())) {
@@ -487,13 +518,15 @@ export function alertsService(ports: AlertsPorts): AlertsService {
 
     startScheduler(everyMs = 60_000) {
       if (timer) return;
-      timer = setInterval(() => {
+      const run = (work: () => Promise<unknown>) => {
         if (ticking) return;
-        ticking = service
-          .tick()
+        ticking = work()
           .catch((err: unknown) => ports.logger?.error({ err: asMofangError(err).message }, 'alert scheduler tick failed'))
           .finally(() => (ticking = null));
-      }, everyMs);
+      };
+      // What a stopped node left undelivered goes out now, not a tick later.
+      run(redeliver);
+      timer = setInterval(() => run(() => service.tick()), everyMs);
       timer.unref();
     },
 

@@ -241,14 +241,34 @@ export function insertEvent(
   return Number(info.lastInsertRowid);
 }
 
-export function recordDelivery(db: Db, id: number, d: { delivery: DeliveryState; attempts: number; httpStatus: number | null; detail: string }): void {
-  db.prepare('UPDATE alert_events SET delivery = ?, attempts = ?, http_status = ?, detail = ? WHERE id = ?').run(
-    d.delivery,
-    d.attempts,
-    d.httpStatus,
-    d.detail,
-    id,
-  );
+/** The body of a pending delivery, and where it goes (null: the default webhook). */
+export function setPendingBody(db: Db, id: number, body: string, webhook: string | null): void {
+  db.prepare(`UPDATE alert_events SET body = ?, webhook = ? WHERE id = ? AND delivery = 'pending'`).run(body, webhook, id);
+}
+
+export interface PendingDelivery {
+  id: number;
+  metric: string;
+  body: string;
+  webhook: string | null;
+}
+
+/** Deliveries still pending, oldest first: after a stop, they are posted again. */
+export function pendingDeliveries(db: Db): PendingDelivery[] {
+  return db
+    .prepare(`SELECT id, metric, body, webhook FROM alert_events WHERE delivery = 'pending' AND body IS NOT NULL ORDER BY id`)
+    .all() as PendingDelivery[];
+}
+
+/**
+ * Ends a pending delivery; false when it had ended already (a delivery posted again after a
+ * restart, while the first attempt of a process that was stopped still reports back).
+ */
+export function recordDelivery(db: Db, id: number, d: { delivery: DeliveryState; attempts: number; httpStatus: number | null; detail: string }): boolean {
+  const info = db
+    .prepare(`UPDATE alert_events SET delivery = ?, attempts = ?, http_status = ?, detail = ?, body = NULL WHERE id = ? AND delivery = 'pending'`)
+    .run(d.delivery, d.attempts, d.httpStatus, d.detail, id);
+  return info.changes === 1;
 }
 
 interface EventRow {

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AlertsService } from '../../node/alerts/service.js';
+import type { WebhookConfig } from '../../node/alerts/webhook.js';
 import { listAudit } from '../../node/audit/list.js';
 import { EVENTS_TABLE } from '../../node/events/schema.js';
 import type { EventStore } from '../../node/events/store.js';
@@ -19,6 +20,8 @@ const WEBHOOK_SECRET = 'shared-secret-between-bank-and-its-alert-receiver';
 export interface AlertsFixture {
   fx: InsightFixture;
   receiver: WebhookReceiver;
+  /** The default webhook the pipeline posts to (the receiver). */
+  webhook: WebhookConfig;
   pipeline: Pipeline;
   alerts: AlertsService;
   /** `n` events named `name` on `day` (10:00 UTC), each by its own customer c0…c(n-1). */
@@ -37,19 +40,21 @@ export async function alertsFixture(): Promise<AlertsFixture> {
   const receiver = await webhookReceiver(WEBHOOK_SECRET);
   const secretFile = join(fx.dir, 'webhook.secret');
   writeFileSync(secretFile, WEBHOOK_SECRET, { mode: 0o600 });
+  const webhook: WebhookConfig = { url: receiver.url, secretFile, timeoutMs: 2000, retries: 2, retryDelayMs: 10 };
   const pipeline = testPipeline({
     dir: fx.dir,
     db: fx.db,
     audit: fx.audit,
     now: () => fx.clock.now,
     insight: fx.insight,
-    config: { alerts: { webhook: { url: receiver.url, secretFile, timeoutMs: 2000, retries: 2, retryDelayMs: 10 }, webhooks: {} } },
+    config: { alerts: { webhook, webhooks: {} } },
   });
   const events: EventStore = await pipeline.eventStore();
   let nextId = 0;
   return {
     fx,
     receiver,
+    webhook,
     pipeline,
     alerts: pipeline.alerts,
     async track(name, day, n) {

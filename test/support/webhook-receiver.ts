@@ -1,7 +1,8 @@
 /**
  * A real HTTP server on loopback that receives alert webhooks the way a receiver should: it checks
  * `Mofang-Signature` against the shared secret (its own HMAC code, not the node's), refuses a stale
- * timestamp, and records every request. `replies` scripts the status of each attempt (then 200).
+ * timestamp, and records every request. `replies` scripts the status of each attempt (then 200), or
+ * holds it unanswered (a receiver that hangs) until the receiver closes.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
@@ -18,7 +19,7 @@ export interface WebhookReceiver {
   url: string;
   received: ReceivedWebhook[];
   /** Statuses (and reply bodies) for the next requests, in order; 200 once they run out. */
-  replies: { status: number; body?: string }[];
+  replies: ({ status: number; body?: string } | { hold: true })[];
   close(): Promise<void>;
 }
 
@@ -42,6 +43,7 @@ export async function webhookReceiver(secret: string): Promise<WebhookReceiver> 
       const verified = verifyWebhook(secret, req.headers['mofang-signature'] as string | undefined, body, Math.floor(Date.now() / 1000));
       received.push({ headers: req.headers, body, verified });
       const reply = verified ? (replies.shift() ?? { status: 200 }) : { status: 401, body: 'bad signature' };
+      if ('hold' in reply) return;
       res.writeHead(reply.status, { 'content-type': 'text/plain' }).end(reply.body ?? 'ok');
     });
   });
@@ -51,6 +53,10 @@ export async function webhookReceiver(secret: string): Promise<WebhookReceiver> 
     url: `http://127.0.0.1:${port}/hook`,
     received,
     replies,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
