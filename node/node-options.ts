@@ -6,7 +6,7 @@ export interface NodeOptions {
   logger?: Logger;
   /** Clock for agreement expiry checks; tests move it. */
   now?: () => Date;
-  /** One-shot CLI commands log warnings and errors only. */
+  /** One-shot CLI commands log warnings and errors only, to stderr (stdout is their output). */
   quietLogs?: boolean;
   /** False in one-shot CLI commands: they serve no /metrics, so they keep no Prometheus series. */
   metrics?: boolean;

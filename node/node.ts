@@ -84,7 +84,9 @@ export class MofangNode implements NodeServices {
     const startedAt = Date.now();
     const now = options.now ?? (() => new Date());
     const group = this.group;
-    const logger = (this.logger = options.logger ?? createLogger({ level: options.quietLogs ? 'warn' : (config.log.level as 'info'), name: config.node.name }));
+    const quiet = options.quietLogs === true;
+    const logger = (this.logger =
+      options.logger ?? createLogger({ level: quiet ? 'warn' : (config.log.level as 'info'), name: config.node.name, stderr: quiet }));
     const identity = (this.identity = loadIdentity(config.identity.key, config.identity.certificate));
     const peers = (this.peers = PeerDirectory.fromConfig(config.peers));
     const db = (this.db = openNodeDatabase(join(config.node.dataDir, 'mofang.db')));

@@ -1,5 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { captureLogger } from '../../test/support/capture-logger.js';
+import { packageRoot } from '../paths.js';
 import { REDACTED } from './logger.js';
 
 describe('createLogger', () => {
@@ -42,5 +45,16 @@ describe('createLogger', () => {
     logger.info('hidden');
     logger.warn('shown');
     expect(lines().map((l) => l.msg)).toEqual(['shown']);
+  });
+
+  it('with stderr, keeps stdout for the command output (a one-shot CLI command with --json)', () => {
+    // A child process on the built logger (dist/, as the CLI runs it), so the lines really go to file descriptors 1 and 2.
+    const script = `import(${JSON.stringify(join(packageRoot(), 'dist', 'node', 'log', 'logger.js'))}).then(({ createLogger }) => {
+      createLogger({ level: 'warn', name: 'bank', stderr: true }).warn('careful');
+      process.stdout.write(JSON.stringify({ ok: true }));
+    })`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(r.stdout)).toEqual({ ok: true });
+    expect(JSON.parse(r.stderr)).toMatchObject({ level: 'warn', name: 'bank', msg: 'careful' });
   });
 });

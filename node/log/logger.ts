@@ -15,6 +15,8 @@ export interface LoggerOptions {
   name: string;
   /** Where lines go; stdout when omitted. Tests pass `captureLogger()`'s sink. */
   destination?: DestinationStream;
+  /** Lines to stderr: a one-shot CLI command keeps stdout for its output (`--json` stays parseable). */
+  stderr?: boolean;
 }
 
 /**
@@ -69,6 +71,6 @@ export function createLogger(options: LoggerOptions): Logger {
       // Level as a label ("info"), not a number: easier to grep and to map in log pipelines.
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: false }),
+    options.destination ?? (options.stderr ? pino.destination({ dest: 2, sync: true }) : pino.destination({ dest: 1, sync: false })),
   );
 }
