@@ -13,8 +13,9 @@
  *   other step's event in between ends the customer's progress), within the window.
  * - `sameProperty`: every later step's event must have the entry event's value of the property.
  * - Later steps may fall after `to`, as long as they are within the window.
- * Computed as chained per-customer joins over the funnel events numbered once with a window
- * function: each join is one row per customer, so nothing multiplies (no self-join of events).
+ * Computed as chained per-customer joins over the funnel events: each join is one row per
+ * customer, so nothing multiplies (no self-join of events). Loose order compares (time, event id)
+ * directly; strict order numbers each customer's funnel events with a window to find the next one.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { EVENTS_TABLE } from '../events/schema.js';

@@ -9,7 +9,8 @@
  * can be). Nodes count customers; links count customers moving from one step to the next.
  *
  * The steps come from window functions (`row_number`, `lag`, `lead`) over each customer's events,
- * not from one self-join per step: the only join is with the one anchor row per customer. With a
+ * not from one self-join per step: the only join is with the one anchor row per customer, found by
+ * one aggregate (the least (time, event id) of the customer's anchor events). With a
  * session gap, only events within
  * depth × gap of the anchor can be on a path, which bounds the rows the window has to sort.
  */
@@ -93,15 +94,12 @@ async function runPath(reader: EventReader, p: PathParams, scope: ModelScope): P
     : `s.time < ${rangeEnd()}${gap === null ? '' : ` AND s.time >= ${rangeStart()} - to_seconds(${gap} * ${depth})`}`;
   const pause = gap === null ? '0' : `CASE WHEN abs(epoch(time - lag(time) OVER w)) > ${gap} THEN 1 ELSE 0 END`;
   const sql = `
-    WITH anchored AS (
-      SELECT customer_id, time, event_id FROM ${EVENTS_TABLE}
+    WITH firsts AS (
+      SELECT customer_id, min({'t': time, 'e': event_id}) AS first FROM ${EVENTS_TABLE}
       WHERE ${selectorSql(q, p.anchor, 'anchor')} AND ${zone.within(q, range)} AND ${customers}
+      GROUP BY customer_id
     ),
-    firsts AS (SELECT customer_id, min(time) AS t0 FROM anchored GROUP BY customer_id),
-    anchors AS (
-      SELECT f.customer_id, f.t0, min(x.event_id) AS e0
-      FROM firsts f JOIN anchored x ON x.customer_id = f.customer_id AND x.time = f.t0 GROUP BY f.customer_id, f.t0
-    ),
+    anchors AS (SELECT customer_id, first.t AS t0, first.e AS e0 FROM firsts),
     near AS (
       SELECT s.customer_id, s.name, s.time, s.event_id
       FROM ${EVENTS_TABLE} s JOIN anchors a ON s.customer_id = a.customer_id
