@@ -20,7 +20,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EVENTS_TABLE } from '../events/schema.js';
 import type { EventReader } from '../events/store.js';
-import { EventSelectorSchema, PropertyName, propertyText, selectorSql } from './filters.js';
+import { anySelectorSql, EventSelectorSchema, PropertyName, propertyText, selectorSql } from './filters.js';
 import { CommonParams, defineModel } from './model.js';
 import { DateOnly, dateRange, ZonedSql } from './period.js';
 import { QueryParams } from './query.js';
@@ -124,7 +124,7 @@ async function runFunnel(reader: EventReader, p: FunnelParams, scope: ModelScope
       SELECT customer_id AS c, time AS t${seq}, ${prop} AS p
         ${matches.map((m, i) => `, ${m} AS m${i + 1}`).join('')}
       FROM ${EVENTS_TABLE}
-      WHERE time >= ${start} AND time < ${end} + ${window} AND (${matches.join(' OR ')}) AND ${scopeSql(q, scope)}
+      WHERE time >= ${start} AND time < ${end} + ${window} AND ${anySelectorSql(q, p.steps, matches)} AND ${scopeSql(q, scope)}
     ),
     ${chain.join(',\n')}
     ${stats.join('\nUNION ALL\n')}`;
