@@ -17,7 +17,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EVENTS_TABLE } from '../events/schema.js';
 import type { EventReader } from '../events/store.js';
-import { anySelectorSql, EventSelectorSchema, PropertyName, propertyNumber, propertyText, selectorSql } from './filters.js';
+import { EventSelectorSchema, PropertyName, propertyNumber, propertyText, selectorSql } from './filters.js';
 import { invalidParam } from './invalid.js';
 import { CommonParams, defineModel } from './model.js';
 import { DateOnly, dateRange, ZonedSql } from './period.js';
@@ -103,11 +103,7 @@ async function runAttribution(reader: EventReader, p: AttributionParams, scope: 
   const zone = new ZonedSql(q, scope.timeZone);
   const customers = scopeSql(q, scope);
   const value = p.valueProperty === undefined ? '0.0' : `coalesce(${propertyNumber(q, p.valueProperty, 'valueProperty')}, 0.0)`;
-  const touch = anySelectorSql(
-    q,
-    p.touches,
-    p.touches.map((t, i) => selectorSql(q, t, `touches[${i}]`)),
-  );
+  const touch = p.touches.map((t, i) => selectorSql(q, t, `touches[${i}]`)).join(' OR ');
   const key = p.byProperty === undefined ? 'name' : propertyText(q, p.byProperty, 'byProperty');
   const window = q.add(p.windowSeconds ?? DEFAULTS.windowSeconds);
   // Ages count from the goal's latest touch, which weighs 1: a long window with a short half-life
@@ -120,7 +116,7 @@ async function runAttribution(reader: EventReader, p: AttributionParams, scope: 
     ),
     touches AS (
       SELECT customer_id, event_id AS touch_id, time AS touch_time, ${key} AS key FROM ${EVENTS_TABLE}
-      WHERE ${touch} AND time >= ${zone.dayStart(q.add(range.from))} - to_seconds(${window}) AND time < ${zone.dayStart(q.add(range.to), 1)} AND ${customers}
+      WHERE (${touch}) AND time >= ${zone.dayStart(q.add(range.from))} - to_seconds(${window}) AND time < ${zone.dayStart(q.add(range.to), 1)} AND ${customers}
     ),
     pairs AS (
       SELECT g.customer_id, g.goal_id, g.value, t.touch_id, t.key,

@@ -14,7 +14,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EVENTS_TABLE } from '../events/schema.js';
 import type { EventReader } from '../events/store.js';
-import { anySelectorSql, EventSelectorSchema, selectorSql } from './filters.js';
+import { EventSelectorSchema, selectorSql } from './filters.js';
 import { invalidParam } from './invalid.js';
 import { CommonParams, defineModel } from './model.js';
 import { DateOnly, dateRange, ZonedSql } from './period.js';
@@ -89,7 +89,7 @@ async function runInterval(reader: EventReader, p: IntervalParams, scope: ModelS
   const sql = `
     WITH ab AS (
       SELECT customer_id, time, event_id, ${isA} AS is_a, ${isB} AS is_b
-      FROM ${EVENTS_TABLE} WHERE ${anySelectorSql(q, [p.initial, p.target], [isA, isB])} AND time >= ${rangeStart} AND ${scopeSql(q, scope)}
+      FROM ${EVENTS_TABLE} WHERE (${isA} OR ${isB}) AND time >= ${rangeStart} AND ${scopeSql(q, scope)}
     ),
     nexts AS (
       SELECT customer_id, time, is_a,
