@@ -11,13 +11,16 @@
  *   groups the rest as `$other`; events without the property form the `null` group.
  * - The previous period uses the same top values, so a group compares like with like.
  * One scan with GROUPING SETS computes the series, the groups and the totals of both periods.
+ * Distinct customers come from one window sorted per customer, which marks each customer's first
+ * event in a bucket, a group and a period; counting marks is far cheaper than `count(DISTINCT)`
+ * in every grouping set. The property's statistics are computed only when one is asked for.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { EVENTS_TABLE } from '../events/schema.js';
 import type { EventReader, EventRow } from '../events/store.js';
 import { EventName, FiltersSchema, PropertyName, propertyNumber, propertyText, selectorSql } from './filters.js';
 import { changePercent, CommonParams, defineModel } from './model.js';
-import { bucketsOf, DateOnly, dateRange, GranularitySchema, previousRange, ZonedSql, type DateRange } from './period.js';
+import { bucketsOf, bucketText, DateOnly, dateRange, GranularitySchema, previousRange, ZonedSql, type DateRange } from './period.js';
 import { QueryParams } from './query.js';
 import { scopeSql, type ModelScope } from './scope.js';
 
@@ -82,6 +85,12 @@ function compared(current: Measures, previous: Measures | null): Static<typeof C
   return { current, previous, change: { count: change('count'), customers: change('customers'), sum: change('sum'), avg: change('avg') } };
 }
 
+/** The percentiles come back as one list (one sort for all three). */
+function withQuantiles(row: EventRow): EventRow {
+  const quantiles = row.quantiles as (number | null)[] | null;
+  return { ...row, p50: quantiles?.[0] ?? null, p90: quantiles?.[1] ?? null, p99: quantiles?.[2] ?? null };
+}
+
 /** A group's values decoded from SQL (`v:` + value, `o` for other, NULL for absent). */
 const decode = (v: unknown): string | null => (v === null ? null : v === 'o' ? OTHER : String(v).slice(2));
 
@@ -92,7 +101,7 @@ async function runEvent(reader: EventReader, p: EventParams, scope: ModelScope):
   const breakdowns = p.breakdowns ?? [];
   const q = new QueryParams();
   const zone = new ZonedSql(q, scope.timeZone);
-  const value = p.property ? propertyNumber(q, p.property, 'property') : 'NULL::DOUBLE';
+  const value = p.property ? propertyNumber(q, p.property, 'property') : null;
   const dims = breakdowns.map((b, i) => propertyText(q, b, `breakdowns[${i}]`));
   const limit = dims.length > 0 ? q.add(p.limit ?? 10) : '';
   const currentStart = zone.dayStart(q.add(range.from));
@@ -105,23 +114,39 @@ async function runEvent(reader: EventReader, p: EventParams, scope: ModelScope):
   const tops = dims.map(
     (_, i) => `top${i} AS (SELECT b${i} FROM base WHERE cur AND b${i} IS NOT NULL GROUP BY b${i} ORDER BY count(*) DESC, b${i} LIMIT ${limit})`,
   );
+  // A customer's first row in (cur), (cur, group) and (cur, group, bucket), in the window's order:
+  // counting those rows counts distinct customers without a distinct aggregate.
+  const ordered = ['cur', ...gs, 'bt'];
+  const differs = (columns: string[]) => `count(*) FILTER (${columns.map((c) => `prev_${c} IS DISTINCT FROM ${c}`).join(' OR ')})`;
+  const sets = gs.length > 0 ? `(cur, bt, ${gs.join(', ')}), (cur, ${gs.join(', ')}), (cur)` : '(cur, bt), (cur)';
+  const stats = value
+    ? ', sum(v) AS sum, avg(v) AS avg, quantile_cont(v, [0.5, 0.9, 0.99]) AS quantiles'
+    : ', NULL::DOUBLE AS sum, NULL::DOUBLE AS avg, NULL::DOUBLE[] AS quantiles';
   const sql = `
     WITH base AS (
-      SELECT customer_id, ${zone.bucket(granularity)} AS bucket, ${value} AS v, time >= ${currentStart} AS cur
+      SELECT customer_id, ${zone.bucketStart(granularity)} AS bt, time >= ${currentStart} AS cur${value ? `, ${value} AS v` : ''}
         ${dims.map((d, i) => `, ${d} AS b${i}`).join('')}
       FROM ${EVENTS_TABLE} WHERE ${where}
     )${tops.map((t) => `, ${t}`).join('')},
     grouped AS (
-      SELECT customer_id, bucket, v, cur
+      SELECT customer_id, bt, cur${value ? ', v' : ''}
         ${dims.map((_, i) => `, CASE WHEN b${i} IS NULL THEN NULL WHEN b${i} IN (SELECT b${i} FROM top${i}) THEN 'v:' || b${i} ELSE 'o' END AS g${i}`).join('')}
       FROM base
+    ),
+    marked AS (
+      SELECT cur, bt${gs.map((g) => `, ${g}`).join('')}${value ? ', v' : ''},
+        ${ordered.map((c) => `lag(${c}) OVER w AS prev_${c}`).join(', ')}
+      FROM grouped WINDOW w AS (PARTITION BY customer_id ORDER BY ${ordered.join(', ')})
     )
-    SELECT grouping(bucket) AS no_bucket, ${gs.length > 0 ? `grouping(${gs.join(', ')})` : '1'} AS no_group, cur, bucket ${gs.map((g) => `, ${g}`).join('')},
-      count(*) AS count, count(DISTINCT customer_id) AS customers, sum(v) AS sum, avg(v) AS avg,
-      quantile_cont(v, 0.5) AS p50, quantile_cont(v, 0.9) AS p90, quantile_cont(v, 0.99) AS p99
-    FROM grouped
-    GROUP BY GROUPING SETS ((cur, bucket${gs.map((g) => `, ${g}`).join('')}), (cur${gs.map((g) => `, ${g}`).join('')}), (cur))`;
-  const rows = await reader.all(sql, q.values);
+    SELECT grouping(bt) AS no_bucket, ${gs.length > 0 ? `grouping(${gs.join(', ')})` : '1'} AS no_group, cur, ${bucketText('bt')} AS bucket ${gs.map((g) => `, ${g}`).join('')},
+      count(*) AS count,
+      CASE WHEN grouping(bt) = 0 THEN ${differs(ordered)}
+        ${gs.length > 0 ? `WHEN grouping(${gs.join(', ')}) = 0 THEN ${differs(['cur', ...gs])}` : ''}
+        ELSE ${differs(['cur'])} END AS customers
+      ${stats}
+    FROM marked
+    GROUP BY GROUPING SETS (${sets})`;
+  const rows = (await reader.all(sql, q.values)).map(withQuantiles);
 
   const groupOf = (r: EventRow) => gs.map((g) => decode(r[g]));
   const key = (group: (string | null)[]) => JSON.stringify(group);

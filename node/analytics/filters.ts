@@ -120,3 +120,14 @@ function filtersSql(q: QueryParams, filters: readonly PropertyFilter[] | undefin
 export function selectorSql(q: QueryParams, selector: EventSelector, field: string): string {
   return `(name = ${q.add(selector.event)} AND ${filtersSql(q, selector.filters, field ? `${field}.filters` : 'filters')})`;
 }
+
+/**
+ * Events any of `selectors` picks. The names come first as one `IN` list, which DuckDB applies
+ * while scanning the name column; an OR of selectors alone is evaluated row by row after the scan
+ * (a fifth of a 4-step funnel's work at 10⁷ events; with two to four rarer names, as interval and
+ * attribution select, it measured no gain). `conditions` are the selectors' own SQL.
+ */
+export function anySelectorSql(q: QueryParams, selectors: readonly EventSelector[], conditions: readonly string[]): string {
+  const names = [...new Set(selectors.map((s) => s.event))];
+  return `name IN (${names.map((n) => q.add(n)).join(', ')}) AND (${conditions.join(' OR ')})`;
+}

@@ -110,3 +110,33 @@ describe('funnel', () => {
     ).rejects.toMatchObject({ code: 'ANALYTICS_PARAMS_INVALID', details: { field: 'steps[1].filters[0].value' } });
   });
 });
+
+describe('funnel at one instant', () => {
+  it('orders events at the same time by event id, and never uses one event for two steps (loose and strict)', async () => {
+    const t = at('10:00');
+    const tied = await eventStoreWith([
+      // c1: cart (id a) sorts before view (id b) at the same instant, so no cart follows the view.
+      { id: 'b', customer: 'c1', name: 'view', time: t },
+      { id: 'a', customer: 'c1', name: 'cart', time: t },
+      // c2: view (id c) before cart (id d) at the same instant: a 0-second step.
+      { id: 'c', customer: 'c2', name: 'view', time: t },
+      { id: 'd', customer: 'c2', name: 'cart', time: t },
+      // c3: two views at one instant make view → view; c4's single view does not.
+      { id: 'e', customer: 'c3', name: 'view', time: t },
+      { id: 'f', customer: 'c3', name: 'view', time: t },
+      { id: 'g', customer: 'c4', name: 'view', time: t },
+    ]);
+    try {
+      for (const order of ['loose', 'strict']) {
+        const cart = (await analyticsOver(tied).run('funnel', { ...base, order, steps: [{ event: 'view' }, { event: 'cart' }] }, ACTOR)).result as FunnelResult;
+        expect(reached(cart)).toEqual([4, 1]);
+        expect(cart.steps[1].medianSecondsFromPrevious).toBe(0);
+        const twice = (await analyticsOver(tied).run('funnel', { ...base, order, steps: [{ event: 'view' }, { event: 'view' }] }, ACTOR))
+          .result as FunnelResult;
+        expect(reached(twice)).toEqual([4, 1]);
+      }
+    } finally {
+      tied.close();
+    }
+  });
+});

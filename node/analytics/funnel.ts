@@ -13,13 +13,14 @@
  *   other step's event in between ends the customer's progress), within the window.
  * - `sameProperty`: every later step's event must have the entry event's value of the property.
  * - Later steps may fall after `to`, as long as they are within the window.
- * Computed as chained per-customer joins over the funnel events numbered once with a window
- * function: each join is one row per customer, so nothing multiplies (no self-join of events).
+ * Computed as chained per-customer joins over the funnel events: each join is one row per
+ * customer, so nothing multiplies (no self-join of events). Loose order compares (time, event id)
+ * directly; strict order numbers each customer's funnel events with a window to find the next one.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { EVENTS_TABLE } from '../events/schema.js';
 import type { EventReader } from '../events/store.js';
-import { EventSelectorSchema, PropertyName, propertyText, selectorSql } from './filters.js';
+import { anySelectorSql, EventSelectorSchema, PropertyName, propertyText, selectorSql } from './filters.js';
 import { CommonParams, defineModel } from './model.js';
 import { DateOnly, dateRange, ZonedSql } from './period.js';
 import { QueryParams } from './query.js';
@@ -84,30 +85,48 @@ async function runFunnel(reader: EventReader, p: FunnelParams, scope: ModelScope
   const end = zone.dayStart(q.add(range.to), 1);
   const matches = p.steps.map((s, i) => selectorSql(q, s, `steps[${i}]`));
   const prop = p.sameProperty ? propertyText(q, p.sameProperty, 'sameProperty') : 'NULL::VARCHAR';
-  const same = p.sameProperty ? ' AND f.p = first.p' : '';
-  const chain = p.steps.slice(1).map((_, j) => {
-    const k = j + 2;
-    const joins = `FROM fe f JOIN s${k - 1} prev ON f.c = prev.c${strict ? ' AND f.seq = prev.seq + 1' : ''} JOIN s1 first ON f.c = first.c`;
-    const where = `WHERE f.m${k} AND f.t <= first.t + ${window}${same}${strict ? '' : ' AND f.seq > prev.seq'}`;
-    return strict
-      ? `s${k} AS (SELECT f.c, f.seq, f.t ${joins} ${where})`
-      : `s${k} AS (SELECT f.c, min(f.seq) AS seq, arg_min(f.t, f.seq) AS t ${joins} ${where} GROUP BY f.c)`;
-  });
-  const stats = p.steps.map((_, i) => {
-    const k = i + 1;
-    if (k === 1) return 'SELECT 1 AS step, count(*) AS customers, NULL::DOUBLE AS from_previous, NULL::DOUBLE AS from_first FROM s1';
-    return `SELECT ${k}, count(*), quantile_cont(epoch(cur.t - prev.t), 0.5), quantile_cont(epoch(cur.t - first.t), 0.5)
-      FROM s${k} cur JOIN s${k - 1} prev ON cur.c = prev.c JOIN s1 first ON cur.c = first.c`;
-  });
+  const same = p.sameProperty ? ' AND f.p = prev.p' : '';
+  const entries = `FROM fe WHERE m1 AND t < ${end}${p.sameProperty ? ' AND p IS NOT NULL' : ''} GROUP BY c`;
+  // Each step's CTE has one row per customer who reached it: the step's event (its order key `k`),
+  // the entry time `t1`, the previous step's time `tp` and the entry's property `p`.
+  const carried = 'prev.t1, prev.p, prev.k.t AS tp';
+  // The same, grouped: one previous row per customer, so any value is the value.
+  const carriedOnce = 'any_value(prev.t1) AS t1, any_value(prev.p) AS p, any_value(prev.k.t) AS tp';
+  const chain = strict
+    ? [
+        `s1 AS (SELECT c, min(seq) AS seq, arg_min({'t': t}, seq) AS k, arg_min(t, seq) AS t1, arg_min(p, seq) AS p ${entries})`,
+        ...p.steps.slice(1).map((_, j) => {
+          const k = j + 2;
+          // The very next funnel event after the previous step's.
+          return `s${k} AS (SELECT f.c, f.seq, {'t': f.t} AS k, ${carried} FROM fe f JOIN s${k - 1} prev ON f.c = prev.c AND f.seq = prev.seq + 1
+            WHERE f.m${k} AND f.t <= prev.t1 + ${window}${same})`;
+        }),
+      ]
+    : [
+        `s1 AS (SELECT c, min({'t': t, 'e': e}) AS k, min(t) AS t1, arg_min(p, {'t': t, 'e': e}) AS p ${entries})`,
+        ...p.steps.slice(1).map((_, j) => {
+          const k = j + 2;
+          // The earliest step-k event after the previous step's, in (time, event id) order.
+          return `s${k} AS (SELECT f.c, min({'t': f.t, 'e': f.e}) AS k, ${carriedOnce}
+            FROM fe f JOIN s${k - 1} prev ON f.c = prev.c
+            WHERE f.m${k} AND {'t': f.t, 'e': f.e} > prev.k AND f.t <= prev.t1 + ${window}${same} GROUP BY f.c)`;
+        }),
+      ];
+  const stats = p.steps.map((_, i) =>
+    i === 0
+      ? 'SELECT 1 AS step, count(*) AS customers, NULL::DOUBLE AS from_previous, NULL::DOUBLE AS from_first FROM s1'
+      : `SELECT ${i + 1}, count(*), quantile_cont(epoch(k.t - tp), 0.5), quantile_cont(epoch(k.t - t1), 0.5) FROM s${i + 1}`,
+  );
+  // Loose order compares (time, event id) directly; only strict order needs each event's position.
+  const seq = strict ? ', row_number() OVER (PARTITION BY customer_id ORDER BY time, event_id) AS seq' : ', event_id AS e';
   const sql = `
     WITH fe AS MATERIALIZED (
-      SELECT customer_id AS c, time AS t, row_number() OVER (PARTITION BY customer_id ORDER BY time, event_id) AS seq, ${prop} AS p
+      SELECT customer_id AS c, time AS t${seq}, ${prop} AS p
         ${matches.map((m, i) => `, ${m} AS m${i + 1}`).join('')}
       FROM ${EVENTS_TABLE}
-      WHERE time >= ${start} AND time < ${end} + ${window} AND (${matches.join(' OR ')}) AND ${scopeSql(q, scope)}
+      WHERE time >= ${start} AND time < ${end} + ${window} AND ${anySelectorSql(q, p.steps, matches)} AND ${scopeSql(q, scope)}
     ),
-    s1 AS (SELECT c, min(seq) AS seq, arg_min(t, seq) AS t, arg_min(p, seq) AS p FROM fe WHERE m1 AND t < ${end}${p.sameProperty ? ' AND p IS NOT NULL' : ''} GROUP BY c)
-    ${chain.map((c) => `, ${c}`).join('\n')}
+    ${chain.join(',\n')}
     ${stats.join('\nUNION ALL\n')}`;
   const rows = await reader.all(sql, q.values);
   const byStep = new Map(rows.map((r) => [r.step as number, r]));

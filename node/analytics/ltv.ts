@@ -68,9 +68,9 @@ async function runLtv(reader: EventReader, p: LtvParams, scope: ModelScope): Pro
   const q = new QueryParams();
   const zone = new ZonedSql(q, scope.timeZone);
   const customers = scopeSql(q, scope);
-  // The local bucket as a DATE. ZonedSql.bucket refuses a unit other than day, week or month, so
-  // once `cohortOf` is built the unit can be written into date_diff as a word.
-  const unitStart = (column: string) => `${zone.bucket(granularity, column)}::DATE`;
+  // The local bucket as a DATE (not through text). ZonedSql.bucketStart refuses a unit other than
+  // day, week or month, so once `cohortOf` is built the unit can be written into date_diff as a word.
+  const unitStart = (column: string) => `${zone.bucketStart(granularity, column)}::DATE`;
   const cohortOf = unitStart('time');
   // Now as a UTC TIMESTAMP, like the stored times (a TIMESTAMPTZ cast would use the session's zone).
   const now = q.add(scope.now.toISOString().slice(0, 23).replace('T', ' '));

@@ -107,3 +107,31 @@ describe('path analysis', () => {
     ]);
   });
 });
+
+describe('path analysis over a pause', () => {
+  it('ends the path at the first pause even when later events follow each other closely, in both directions', async () => {
+    const paused = await eventStoreWith([
+      // After home: list, then 40 minutes idle (more than the 30-minute gap), then item and cart
+      // five minutes apart — all within depth × gap of the anchor, so only the pause ends the path.
+      { customer: 'c1', name: 'home', time: at('00:00:00') },
+      { customer: 'c1', name: 'list', time: at('00:05:00') },
+      { customer: 'c1', name: 'item', time: at('00:45:00') },
+      { customer: 'c1', name: 'cart', time: at('00:50:00') },
+      // Before pay: search and list five minutes apart, 40 minutes idle, then item just before pay.
+      { customer: 'c2', name: 'search', time: at('00:00:00') },
+      { customer: 'c2', name: 'list', time: at('00:05:00') },
+      { customer: 'c2', name: 'item', time: at('00:45:00') },
+      { customer: 'c2', name: 'pay', time: at('00:50:00') },
+    ]);
+    try {
+      const after = await path(paused, { anchor: 'home', depth: 3 });
+      expect(after.nodes.map((n) => n.id)).toEqual(['0:home', '1:list']);
+      expect(after.links).toEqual([{ source: '0:home', target: '1:list', customers: 1 }]);
+      const before = await path(paused, { anchor: 'pay', depth: 3, direction: 'before' });
+      expect(before.nodes.map((n) => n.id)).toEqual(['-1:item', '0:pay']);
+      expect(before.links).toEqual([{ source: '-1:item', target: '0:pay', customers: 1 }]);
+    } finally {
+      paused.close();
+    }
+  });
+});

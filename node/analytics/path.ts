@@ -8,9 +8,11 @@
  * their name; the rest of that step is one node named "other" (id `<step>:*`, which no event name
  * can be). Nodes count customers; links count customers moving from one step to the next.
  *
- * The steps come from window functions (`row_number`, `lag`, `lead`) over each customer's events,
- * not from one self-join per step: the only join is with the one anchor row per customer. With a
- * session gap, only events within
+ * The steps come from one sort of each customer's events (`row_number`, `lag`, `lead` over one
+ * window), not from one self-join per step: the only join is with the one anchor row per customer,
+ * found by one aggregate (the least (time, event id) of the customer's anchor events). The
+ * customers' moves are then counted per step, name and next name — a few hundred rows — and the
+ * top names and links are worked out on those. With a session gap, only events within
  * depth × gap of the anchor can be on a path, which bounds the rows the window has to sort.
  */
 import { Type, type Static } from '@sinclair/typebox';
@@ -91,44 +93,46 @@ async function runPath(reader: EventReader, p: PathParams, scope: ModelScope): P
   const bounds = after
     ? `s.time >= ${rangeStart()}${gap === null ? '' : ` AND s.time <= ${rangeEnd()} + to_seconds(${gap} * ${depth})`}`
     : `s.time < ${rangeEnd()}${gap === null ? '' : ` AND s.time >= ${rangeStart()} - to_seconds(${gap} * ${depth})`}`;
-  const pause = gap === null ? '0' : `CASE WHEN abs(epoch(time - lag(time) OVER w)) > ${gap} THEN 1 ELSE 0 END`;
+  // A path ends at the first pause longer than the gap. Within `depth` steps, a row is on its path
+  // when none of the `depth` gaps before it is a pause: lags of one sort, no running sum.
+  const within = (later: string, earlier: string) => `abs(epoch(${later} - ${earlier})) <= ${gap}`;
+  const lagTime = (k: number) => (k === 0 ? 'time' : `lag(time, ${k}) OVER w`);
+  const onPath =
+    gap === null ? 'TRUE' : Array.from({ length: depth }, (_, i) => `(${lagTime(i + 1)} IS NULL OR ${within(lagTime(i), lagTime(i + 1))})`).join(' AND ');
+  const nextOnPath = gap === null ? 'TRUE' : `${within('lead(time) OVER w', 'time')}`;
+  const depthParam = q.add(depth);
+  const top = q.add(p.top ?? DEFAULTS.top);
   const sql = `
-    WITH anchored AS (
-      SELECT customer_id, time, event_id FROM ${EVENTS_TABLE}
+    WITH firsts AS (
+      SELECT customer_id, min({'t': time, 'e': event_id}) AS first FROM ${EVENTS_TABLE}
       WHERE ${selectorSql(q, p.anchor, 'anchor')} AND ${zone.within(q, range)} AND ${customers}
+      GROUP BY customer_id
     ),
-    firsts AS (SELECT customer_id, min(time) AS t0 FROM anchored GROUP BY customer_id),
-    anchors AS (
-      SELECT f.customer_id, f.t0, min(x.event_id) AS e0
-      FROM firsts f JOIN anchored x ON x.customer_id = f.customer_id AND x.time = f.t0 GROUP BY f.customer_id, f.t0
-    ),
+    anchors AS (SELECT customer_id, first.t AS t0, first.e AS e0 FROM firsts),
     near AS (
       SELECT s.customer_id, s.name, s.time, s.event_id
       FROM ${EVENTS_TABLE} s JOIN anchors a ON s.customer_id = a.customer_id
       WHERE ${bounds} AND ${onSide} ${reach}
     ),
     stepped AS (
-      SELECT customer_id, name, row_number() OVER w - 1 AS step, ${pause} AS pause
+      SELECT row_number() OVER w - 1 AS step, name, lead(name) OVER w AS next_name, ${onPath} AS on_path, ${nextOnPath} AS next_on_path
       FROM near WINDOW w AS (PARTITION BY customer_id ORDER BY ${order})
     ),
-    sessions AS (
-      SELECT customer_id, name, step, sum(pause) OVER (PARTITION BY customer_id ORDER BY step ROWS UNBOUNDED PRECEDING) AS session
-      FROM stepped WHERE step <= ${q.add(depth)}
+    -- Customers per step, name and the next step's name (NULL: the path ends): a few hundred rows.
+    moves AS (
+      SELECT step, name, CASE WHEN step < ${depthParam} AND next_on_path THEN next_name END AS next_name, count(*) AS customers
+      FROM stepped WHERE step <= ${depthParam} AND on_path GROUP BY ALL
     ),
-    steps AS (SELECT customer_id, name, step FROM sessions WHERE session = 0),
     ranked AS (
-      SELECT step, name, row_number() OVER (PARTITION BY step ORDER BY count(*) DESC, name) AS rank
-      FROM steps GROUP BY step, name
-    ),
-    labelled AS (
-      SELECT s.customer_id, s.step, CASE WHEN r.rank <= ${q.add(p.top ?? DEFAULTS.top)} THEN s.name END AS label
-      FROM steps s JOIN ranked r ON s.step = r.step AND s.name = r.name
-    ),
-    linked AS (
-      SELECT step, label, lead(step) OVER c AS next_step, lead(label) OVER c AS next_label
-      FROM labelled WINDOW c AS (PARTITION BY customer_id ORDER BY step)
+      SELECT step, name, row_number() OVER (PARTITION BY step ORDER BY sum(customers) DESC, name) AS rank
+      FROM moves GROUP BY step, name
     )
-    SELECT step, label, next_step, next_label, count(*) AS customers FROM linked GROUP BY ALL`;
+    SELECT m.step, CASE WHEN r.rank <= ${top} THEN m.name END AS label,
+      CASE WHEN m.next_name IS NOT NULL THEN m.step + 1 END AS next_step, CASE WHEN n.rank <= ${top} THEN m.next_name END AS next_label,
+      sum(m.customers) AS customers
+    FROM moves m JOIN ranked r ON r.step = m.step AND r.name = m.name
+      LEFT JOIN ranked n ON n.step = m.step + 1 AND n.name = m.next_name
+    GROUP BY ALL`;
   return sankey(await reader.all(sql, q.values), after ? 1 : -1);
 }
 
