@@ -125,6 +125,16 @@ describe('AuditLog.appendAll', () => {
     expect((await verifyAudit(db, identity.certPem, { headFile })).ok).toBe(true);
   });
 
+  it('with deferAnchor, leaves the anchor lagging (which verifies) until flushHead', async () => {
+    const { audit, db, identity, headFile } = await node();
+    audit.append({ actor: 'system', action: 'node.started' });
+    const [entry] = audit.appendAll([{ actor: 'token:web', action: 'events.ingested', details: { accepted: 10 } }], { deferAnchor: true });
+    expect(headOf(headFile)).toMatchObject({ seq: 1 });
+    expect((await verifyAudit(db, identity.certPem, { headFile })).ok).toBe(true);
+    audit.flushHead();
+    expect(headOf(headFile)).toMatchObject({ seq: 2, hash: entry.hash });
+  });
+
   it('writes none of them when one is invalid, naming the field', async () => {
     const { audit } = await node();
     expect(() =>

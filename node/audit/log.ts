@@ -116,12 +116,14 @@ export class AuditLog {
    * Appends several entries in one transaction, in order, and returns them: all or none. One
    * commit, one anchor check and one head-file write serve them all, which is what makes an entry
    * per ingested batch affordable when batches arrive together. Throws as `append` does.
+   * `deferAnchor`: leave the head-file write (two fsyncs) to the caller's later `flushHead()`; the
+   * anchor lags meanwhile, which verification accepts (docs/audit.md).
    *
    * @example audit.appendAll([{ actor: 'token:web', action: 'events.ingested', details: { accepted: 1000 } }, …])
    */
-  appendAll(inputs: readonly AppendInput[]): AuditEntry[] {
+  appendAll(inputs: readonly AppendInput[], options: { deferAnchor?: boolean } = {}): AuditEntry[] {
     const entries = this.appendAllTx.immediate(inputs.map(validate));
-    if (!this.db.inTransaction) this.flushHead();
+    if (!this.db.inTransaction && !options.deferAnchor) this.flushHead();
     for (const entry of entries) this.onAppend(entry.action);
     return entries;
   }

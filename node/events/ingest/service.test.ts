@@ -41,7 +41,7 @@ function setup(file = join(mkdtempSync(join(tmpdir(), 'mofang-ingest-')), 'event
     countPaused: (counts) => {
       for (const [name, n] of counts) paused.set(name, (paused.get(name) ?? 0) + n);
     },
-    audit: { append: (entry) => audit.push(entry), appendAll: (entries) => audit.push(...entries) },
+    audit: { append: (entry) => audit.push(entry), appendAll: (entries) => audit.push(...entries), flushHead: () => {} },
     metrics: { eventsIngested: (counts) => counted.push({ ...counts }) },
     limits: { identifierKind: 'phone', futureToleranceSeconds: 300, maxAgeDays: 400, maxBatch: 5 },
     now: () => NOW,

@@ -28,7 +28,7 @@ export interface EventIngestPorts {
   /** Adds paused events to the tracking plan's durable per-name counters. */
   countPaused: (counts: ReadonlyMap<string, number>) => void;
   /** `appendAll` takes the entries of batches stored together, in one transaction. */
-  audit: { append(input: AppendInput): unknown; appendAll(inputs: readonly AppendInput[]): unknown };
+  audit: { append(input: AppendInput): unknown; appendAll(inputs: readonly AppendInput[], options: { deferAnchor: boolean }): unknown; flushHead(): unknown };
   metrics: Pick<Metrics, 'eventsIngested'>;
   limits: IngestLimits;
   now: () => Date;
