@@ -35,7 +35,10 @@ const USAGE = `usage: npm run bench:analytics -- [options]
   --passes <p>              run the floor and each model p times; the median is reported (default 3)
   --dir <dir>               keep the generated store (and the ingestion node) in dir
   --reuse                   with --dir: use the store there when it was generated with the same options
+  --skip-models             measure only ingestion (no floor, no model rows)
   --skip-ingest             do not measure ingestion through the HTTP API
+  --ingest-empty            ingest into an empty store (default: into a copy of the generated one)
+  --ingest-cpu-prof <dir>   write a V8 CPU profile of the ingesting node to dir
   --ingest-events <n>       events to send through POST /v1/events (default 1e6)
   --ingest-seconds <s>      stop sending after s seconds (default 60)
   --ingest-concurrency <c>  requests in flight at once (default 4)
@@ -50,7 +53,10 @@ const { values: args } = parseArgs({
     passes: { type: 'string', default: '3' },
     dir: { type: 'string' },
     reuse: { type: 'boolean', default: false },
+    'skip-models': { type: 'boolean', default: false },
     'skip-ingest': { type: 'boolean', default: false },
+    'ingest-empty': { type: 'boolean', default: false },
+    'ingest-cpu-prof': { type: 'string' },
     'ingest-events': { type: 'string', default: '1e6' },
     'ingest-seconds': { type: 'string', default: '60' },
     'ingest-concurrency': { type: 'string', default: '4' },
@@ -157,12 +163,78 @@ async function main(): Promise<number> {
   if (generatedMs != null) log(`store generated in ${secs(generatedMs, 1)} s (${thousands(o.events / (generatedMs / 1000))} events/s)`);
   log(`store on disk: ${(bytes / 1e9).toFixed(2)} GB (${(bytes / o.events).toFixed(1)} bytes/event)`);
 
+  let floor: Timing | null = null;
+  const rows: { row: AnalyticsRow; timing: Timing | null; error: string | null }[] = [];
+  if (args['skip-models']) store.close();
+  else floor = await measureModels(dir, o, store, passes, rows, log);
+
+  let ingest: IngestReport | null = null;
+  let ingestError: string | null = args['skip-ingest'] ? 'skipped (--skip-ingest)' : null;
+  if (!args['skip-ingest']) {
+    try {
+      log(`ingestion through POST /v1/events: up to ${thousands(count(args['ingest-events'], '--ingest-events'))} events, batches of 1,000`);
+      ingest = await measureIngestion(
+        {
+          dir,
+          events: count(args['ingest-events'], '--ingest-events'),
+          seconds: count(args['ingest-seconds'], '--ingest-seconds'),
+          batch: 1000,
+          concurrency: Math.max(1, count(args['ingest-concurrency'], '--ingest-concurrency')),
+          customers: o.customers,
+          names: o.names,
+          cliTimeoutMs: 60_000,
+          storedFrom: args['ingest-empty'] ? undefined : file,
+          cpuProfDir: args['ingest-cpu-prof'],
+        },
+        log,
+      );
+    } catch (err) {
+      ingestError = `NOT RUN: ${(err as Error).message}`;
+      log(`ingestion: ${ingestError}`);
+    }
+  }
+
+  const largest = floor === null ? null : largestTable(o.events, bytes, dir, rows);
+  if (floor !== null && largest !== null) printModels(o.events, passes, floor, rows, largest.text);
+  console.log(
+    ingest
+      ? `\nIngestion (${thousands(ingest.stored.before)} events stored before): ${thousands(ingest.eventsPerSecond)} events/s (target ≥ ${thousands(TARGETS.ingestEventsPerSecond)}: ${ingest.eventsPerSecond >= TARGETS.ingestEventsPerSecond ? 'met' : 'MISSED'}), ` +
+          `${thousands(ingest.accepted)} accepted in ${secs(ingest.ms, 1)} s, batch p50 ${ingest.latency.p50.toFixed(0)} ms / p99 ${ingest.latency.p99.toFixed(0)} ms; ` +
+          `node busy ${ingest.nodeCpuMs == null ? '-' : (ingest.nodeCpuMs / ingest.ms).toFixed(2)} cores, bench client busy ${(ingest.clientCpuMs / ingest.ms).toFixed(2)} cores, ` +
+          `peak RSS ${mb(ingest.nodePeakRssKb)} MB (target < 2 GB: ${ingest.nodePeakRssKb != null && ingest.nodePeakRssKb * 1024 < TARGETS.ingestRssBytes ? 'met' : 'MISSED'}); ` +
+          `store after stop: ${thousands(ingest.stored.rows)} rows, all acknowledged events once (load now ${loadavg()[0].toFixed(2)})`
+      : `\nIngestion: ${ingestError}`,
+  );
+  const failed = rows.some((r) => r.error) || (ingestError?.startsWith('NOT RUN') && !ingestError.includes('no POST /v1/events'));
+  const results = {
+    machine,
+    options: { ...o, passes },
+    store: { file, bytes, bytesPerEvent: bytes / o.events, generatedMs },
+    floor,
+    rows: rows.map(({ row, timing, error }) => ({ key: row.key, label: row.label, targetS: row.targetS, timing, error })),
+    ingest,
+    ingestError,
+    largest,
+  };
+  const out = writeResults('analytics', started, results, args.out);
+  console.log(`\nresults: ${out}`);
+  return failed ? 1 : 0;
+}
+
+/** The floor and the model rows on `store` (closed after), each row appended to `rows`; returns the floor. */
+async function measureModels(
+  dir: string,
+  o: EventDataOptions,
+  store: EventStore,
+  passes: number,
+  rows: { row: AnalyticsRow; timing: Timing | null; error: string | null }[],
+  log: (text: string) => void,
+): Promise<Timing> {
   for (const f of ['segment-node.db', 'segment-node.db-wal', 'segment-node.db-shm', 'segment-audit-head.json']) rmSync(join(dir, f), { force: true });
   rmSync(join(dir, 'segment-identity'), { recursive: true, force: true });
   const segment = await segmentBench(dir, o, async () => store);
   log(`segment row setup: ${thousands(o.customers)} profiles written and their typed table built in ${secs(segment.setupMs, 1)} s`);
   let floor: Timing;
-  const rows: { row: AnalyticsRow; timing: Timing | null; error: string | null }[] = [];
   try {
     // The first scan reads the file into the page cache and DuckDB's buffers; every model after it
     // finds them warm, so the floor is timed warm too.
@@ -188,31 +260,17 @@ async function main(): Promise<number> {
     store.close();
   }
 
-  let ingest: IngestReport | null = null;
-  let ingestError: string | null = args['skip-ingest'] ? 'skipped (--skip-ingest)' : null;
-  if (!args['skip-ingest']) {
-    try {
-      log(`ingestion through POST /v1/events: up to ${thousands(count(args['ingest-events'], '--ingest-events'))} events, batches of 1,000`);
-      ingest = await measureIngestion(
-        {
-          dir,
-          events: count(args['ingest-events'], '--ingest-events'),
-          seconds: count(args['ingest-seconds'], '--ingest-seconds'),
-          batch: 1000,
-          concurrency: Math.max(1, count(args['ingest-concurrency'], '--ingest-concurrency')),
-          customers: o.customers,
-          names: o.names,
-          cliTimeoutMs: 60_000,
-        },
-        log,
-      );
-    } catch (err) {
-      ingestError = `NOT RUN: ${(err as Error).message}`;
-      log(`ingestion: ${ingestError}`);
-    }
-  }
+  return floor;
+}
 
-  const largest = largestTable(o.events, bytes, dir, rows);
+/** The model table, what each row found, and the largest table. */
+function printModels(
+  events: number,
+  passes: number,
+  floor: Timing,
+  rows: { row: AnalyticsRow; timing: Timing | null; error: string | null }[],
+  largest: string,
+) {
   const table = renderTable(
     ['row', 'target', 'time s', '× floor', 'CPU s', 'cores busy', 'peak RSS MB', 'verdict'],
     [
@@ -230,33 +288,11 @@ async function main(): Promise<number> {
     ],
     1,
   );
-  console.log(`\nAnalytics at ${label(o.events)} events (${passes} passes, medians; load now ${loadavg()[0].toFixed(2)})`);
+  console.log(`\nAnalytics at ${label(events)} events (${passes} passes, medians; load now ${loadavg()[0].toFixed(2)})`);
   for (const line of table) console.log(line);
   console.log(`\nWhat each row found:\n  floor: full scan: ${floor.summary}`);
   for (const { row, timing, error } of rows) console.log(`  ${row.label}: ${timing ? timing.summary : `FAILED: ${error}`}`);
-  console.log(
-    ingest
-      ? `\nIngestion: ${thousands(ingest.eventsPerSecond)} events/s (target ≥ ${thousands(TARGETS.ingestEventsPerSecond)}: ${ingest.eventsPerSecond >= TARGETS.ingestEventsPerSecond ? 'met' : 'MISSED'}), ` +
-          `${thousands(ingest.accepted)} accepted in ${secs(ingest.ms, 1)} s, batch p50 ${ingest.latency.p50.toFixed(0)} ms / p99 ${ingest.latency.p99.toFixed(0)} ms; ` +
-          `node busy ${ingest.nodeCpuMs == null ? '-' : (ingest.nodeCpuMs / ingest.ms).toFixed(2)} cores, peak RSS ${mb(ingest.nodePeakRssKb)} MB (target < 2 GB: ${ingest.nodePeakRssKb != null && ingest.nodePeakRssKb * 1024 < TARGETS.ingestRssBytes ? 'met' : 'MISSED'}); ` +
-          `store after stop: ${thousands(ingest.stored.rows)} rows, all acknowledged events once`
-      : `\nIngestion: ${ingestError}`,
-  );
-  console.log(`\nLargest event table: ${largest.text}`);
-  const failed = rows.some((r) => r.error) || (ingestError?.startsWith('NOT RUN') && !ingestError.includes('no POST /v1/events'));
-  const results = {
-    machine,
-    options: { ...o, passes },
-    store: { file, bytes, bytesPerEvent: bytes / o.events, generatedMs },
-    floor,
-    rows: rows.map(({ row, timing, error }) => ({ key: row.key, label: row.label, targetS: row.targetS, timing, error })),
-    ingest,
-    ingestError,
-    largest,
-  };
-  const out = writeResults('analytics', started, results, args.out);
-  console.log(`\nresults: ${out}`);
-  return failed ? 1 : 0;
+  console.log(`\nLargest event table: ${largest}`);
 }
 
 /**

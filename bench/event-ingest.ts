@@ -9,7 +9,7 @@
  * there exactly once ("durable when acknowledged"), else the section fails.
  */
 import { Agent, request } from 'node:http';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { EVENTS_TABLE } from '../node/events/schema.js';
@@ -29,6 +29,10 @@ export interface IngestOptions {
   customers: number;
   names: number;
   cliTimeoutMs: number;
+  /** An event store to start from (copied into the node's data directory): ingestion with events already stored. */
+  storedFrom?: string;
+  /** Write a V8 CPU profile of the node process here (`--cpu-prof`), for reading where a batch's time goes. */
+  cpuProfDir?: string;
 }
 
 export interface IngestReport {
@@ -45,8 +49,10 @@ export interface IngestReport {
   nodePeakRssKb: number | null;
   /** CPU time the node process used while measured, ms: ÷ ms = the cores it had (of 2, shared with the client). */
   nodeCpuMs: number | null;
-  /** Rows in the node's event store after it stopped, and how many distinct event ids. */
-  stored: { rows: number; distinctIds: number };
+  /** CPU time this (client) process used while measured, ms: the cores it took from the node. */
+  clientCpuMs: number;
+  /** Events in the node's store before the run (a copy of `storedFrom`), after it stopped, and this run's distinct event ids. */
+  stored: { before: number; rows: number; distinctIds: number };
 }
 
 /** One batch's answer from `POST /v1/events`. */
@@ -93,10 +99,10 @@ function declarePlan(configFile: string, names: number): void {
 }
 
 /** Request bodies of `batch` events each, drawn like the generated store (bench/event-data.ts). */
-function ingestBodies(o: Pick<IngestOptions, 'events' | 'batch' | 'customers' | 'names'>, now: number, runId: string): string[] {
+function ingestBodies(o: Pick<IngestOptions, 'events' | 'batch' | 'customers' | 'names'>, now: number, runId: string): { body: string; size: number }[] {
   const rnd = random(0x5eed1234);
   const names = eventNames(o.names);
-  const bodies: string[] = [];
+  const bodies: { body: string; size: number }[] = [];
   for (let from = 0; from < o.events; from += o.batch) {
     const events = [];
     for (let i = from; i < Math.min(o.events, from + o.batch); i++) {
@@ -115,7 +121,7 @@ function ingestBodies(o: Pick<IngestOptions, 'events' | 'batch' | 'customers' | 
         properties,
       });
     }
-    bodies.push(JSON.stringify({ events }));
+    bodies.push({ body: JSON.stringify({ events }), size: events.length });
   }
   return bodies;
 }
@@ -177,12 +183,27 @@ export async function measureIngestion(o: IngestOptions, log: (text: string) => 
     'token create',
   );
 
+  const storeFile = join(dataDir, 'events.duckdb');
+  let before = 0;
+  if (o.storedFrom !== undefined) {
+    log(`  copying ${o.storedFrom} into the ingestion node: it starts with those events stored`);
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    copyFileSync(o.storedFrom, storeFile);
+    if (existsSync(`${o.storedFrom}.wal`)) copyFileSync(`${o.storedFrom}.wal`, `${storeFile}.wal`);
+    const copy = await EventStore.open(storeFile);
+    try {
+      before = (await copy.all(`SELECT count(*) AS n FROM ${EVENTS_TABLE}`))[0].n as number;
+    } finally {
+      copy.close();
+    }
+  }
   declarePlan(init.configFile, o.names);
   const runId = `bench${Date.now().toString(36)}`;
   const bodies = ingestBodies(o, Date.now(), runId);
   const base = `http://127.0.0.1:${http}`;
   const url = new URL(`${base}/v1/events`);
-  const node = await startNodeProcess('ingest', init.configFile, base, join(o.dir, 'ingest-node.log'));
+  const nodeFlags = o.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`];
+  const node = await startNodeProcess('ingest', init.configFile, base, join(o.dir, 'ingest-node.log'), 30_000, nodeFlags);
   const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency });
   const totals = { accepted: 0, duplicates: 0, rejected: 0, sent: 0, batches: 0 };
   const latencies: number[] = [];
@@ -192,6 +213,7 @@ export async function measureIngestion(o: IngestOptions, log: (text: string) => 
   }, 500);
   let ms = 0;
   let nodeCpuMs: number | null = null;
+  let clientCpuMs = 0;
   try {
     // One event before the clock: the route, the token, the plan and the store answer (the store
     // opens lazily); a node that refuses it would make the rate meaningless.
@@ -200,12 +222,13 @@ export async function measureIngestion(o: IngestOptions, log: (text: string) => 
     const probed = probe.status === 200 ? (JSON.parse(probe.text) as BatchAnswer) : null;
     if (probed?.accepted !== 1) throw new BenchError(`the node did not accept a valid event (${probe.status}): ${clip(probe.text)}`);
     const cpuBefore = cpuTimeMs(node.pid);
+    const clientBefore = process.cpuUsage();
     const started = performance.now();
     const deadline = started + o.seconds * 1000;
     let next = 0;
     const client = async () => {
       while (next < bodies.length && performance.now() < deadline) {
-        const body = bodies[next++];
+        const { body, size } = bodies[next++];
         const t = performance.now();
         const r = await post(agent, url, created.token, body);
         latencies.push(performance.now() - t);
@@ -214,13 +237,15 @@ export async function measureIngestion(o: IngestOptions, log: (text: string) => 
         totals.accepted += answer.accepted;
         totals.duplicates += answer.duplicates;
         totals.rejected += answer.rejected.length;
-        totals.sent += (JSON.parse(body) as { events: unknown[] }).events.length;
+        totals.sent += size;
         totals.batches++;
       }
     };
     await Promise.all(Array.from({ length: o.concurrency }, client));
     ms = performance.now() - started;
     const cpuAfter = cpuTimeMs(node.pid);
+    const clientUsed = process.cpuUsage(clientBefore);
+    clientCpuMs = (clientUsed.user + clientUsed.system) / 1000;
     nodeCpuMs = cpuBefore == null || cpuAfter == null ? null : cpuAfter - cpuBefore;
   } finally {
     clearInterval(sampler);
@@ -230,17 +255,21 @@ export async function measureIngestion(o: IngestOptions, log: (text: string) => 
   }
   log(`  ingestion: ${totals.sent.toLocaleString('en-US')} events in ${(ms / 1000).toFixed(1)} s; checking the stopped node's store`);
   await sleep(200);
-  const store = await EventStore.open(join(dataDir, 'events.duckdb'));
+  const store = await EventStore.open(storeFile);
   let stored: IngestReport['stored'];
   try {
-    const [row] = await store.all(`SELECT count(*) AS rows, count(DISTINCT event_id) AS ids FROM ${EVENTS_TABLE}`);
-    stored = { rows: row.rows as number, distinctIds: row.ids as number };
+    const [row] = await store.all(`SELECT count(*) AS rows, count(DISTINCT event_id) FILTER (WHERE starts_with(event_id, $1)) AS ids FROM ${EVENTS_TABLE}`, [
+      `${runId}-`,
+    ]);
+    stored = { before, rows: row.rows as number, distinctIds: row.ids as number };
   } finally {
     store.close();
   }
   // The probe before the clock is the one stored event not counted in `accepted`.
-  if (stored.rows !== totals.accepted + 1 || stored.distinctIds !== totals.accepted + 1) {
-    throw new BenchError(`ingestion: ${totals.accepted + 1} events acknowledged, the store holds ${stored.rows} rows with ${stored.distinctIds} distinct ids`);
+  if (stored.rows !== before + totals.accepted + 1 || stored.distinctIds !== totals.accepted + 1) {
+    throw new BenchError(
+      `ingestion: ${totals.accepted + 1} events acknowledged onto ${before} stored, the store holds ${stored.rows} rows with ${stored.distinctIds} distinct ids of this run`,
+    );
   }
   latencies.sort((a, b) => a - b);
   return {
@@ -250,6 +279,7 @@ export async function measureIngestion(o: IngestOptions, log: (text: string) => 
     latency: { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: latencies.at(-1) ?? 0 },
     nodePeakRssKb: peak || null,
     nodeCpuMs,
+    clientCpuMs,
     stored,
   };
 }

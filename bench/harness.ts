@@ -166,10 +166,20 @@ export interface NodeProcess {
   stop(): Promise<void>;
 }
 
-/** `mofang --config cfg start`, stdout/stderr to `logFile`; resolves once GET /health answers. */
-export async function startNodeProcess(name: string, config: string, httpUrl: string, logFile: string, timeoutMs = 30_000): Promise<NodeProcess> {
+/**
+ * `mofang --config cfg start`, stdout/stderr to `logFile`; resolves once GET /health answers.
+ * `nodeFlags` go to Node itself (`--cpu-prof`, `--cpu-prof-dir=…` to profile the node).
+ */
+export async function startNodeProcess(
+  name: string,
+  config: string,
+  httpUrl: string,
+  logFile: string,
+  timeoutMs = 30_000,
+  nodeFlags: readonly string[] = [],
+): Promise<NodeProcess> {
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [BIN, '--config', config, 'start'], { cwd: ROOT, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [...nodeFlags, BIN, '--config', config, 'start'], { cwd: ROOT, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   children.add(child);
   let exited: string | null = null;

@@ -43,8 +43,8 @@ async function withStore<T>(fn: (store: EventStore) => Promise<T>): Promise<T> {
   }
 }
 
-const batchOf = (b: number, size: number, time: string) =>
-  Array.from({ length: size }, (_, i) => ({ eventId: `b${b}-${i}`, customerId: `C-${i}`, name: 'card.paid', time, properties: { amount: i } }));
+const batchOf = (batch: string, size: number, time: string) =>
+  Array.from({ length: size }, (_, i) => ({ eventId: `${batch}-${i}`, customerId: `C-${i}`, name: 'card.paid', time, properties: { amount: i } }));
 
 async function post(events: unknown[]): Promise<Response> {
   return fetch(`${bank.httpUrl}/v1/events`, {
@@ -55,46 +55,57 @@ async function post(events: unknown[]): Promise<Response> {
 }
 
 describe('kill -9 of a running node', () => {
-  it('during a stream of batches: every acknowledged event is stored once, the batch in flight whole or not at all', async () => {
+  it('during streams of batches: every acknowledged event is stored once and audited, a batch in flight whole or not at all', async () => {
     const time = new Date(Date.now() - 60_000).toISOString();
     const SIZE = 200;
-    const acknowledged: number[] = [];
+    // Three senders at once: their batches are stored in shared transactions (group commit).
+    const STREAMS = 3;
+    const acknowledged: string[] = [];
     await bank.start();
-    let b = 0;
-    const stream = (async () => {
-      for (; ; b++) {
+    const stream = async (s: number) => {
+      for (let k = 0; ; k++) {
         try {
-          const res = await post(batchOf(b, SIZE, time));
+          const res = await post(batchOf(`s${s}b${k}`, SIZE, time));
           if (res.status !== 200) throw new Error(`status ${res.status}`);
           expect(await res.json()).toMatchObject({ accepted: SIZE });
-          acknowledged.push(b);
+          acknowledged.push(`s${s}b${k}`);
         } catch {
-          return b; // the node is gone: this batch was in flight
+          return k; // the node is gone: this batch was in flight
         }
       }
-    })();
-    while (acknowledged.length < 5) await new Promise((r) => setTimeout(r, 20));
+    };
+    const streams = Promise.all(Array.from({ length: STREAMS }, (_, s) => stream(s)));
+    while (acknowledged.length < 8) await new Promise((r) => setTimeout(r, 20));
     await bank.kill('SIGKILL');
-    const inFlight = await stream;
+    const inFlight = await streams;
 
     const counts = await withStore((s) =>
       s.all(`SELECT split_part(event_id, '-', 1) AS batch, count(*) AS n, count(DISTINCT event_id) AS ids FROM ${EVENTS_TABLE} GROUP BY 1`),
     );
     const byBatch = new Map(counts.map((r) => [String(r.batch), r]));
-    for (const ack of acknowledged) expect(byBatch.get(`b${ack}`), `batch ${ack}`).toEqual({ batch: `b${ack}`, n: SIZE, ids: SIZE });
-    const partial = byBatch.get(`b${inFlight}`);
-    if (partial) expect(partial.n).toBe(SIZE);
-    expect(counts.length).toBeLessThanOrEqual(acknowledged.length + 1);
+    for (const ack of acknowledged) expect(byBatch.get(ack), `batch ${ack}`).toEqual({ batch: ack, n: SIZE, ids: SIZE });
+    for (const [s, k] of inFlight.entries()) {
+      const partial = byBatch.get(`s${s}b${k}`);
+      if (partial) expect(partial.n).toBe(SIZE);
+    }
+    expect(counts.length).toBeLessThanOrEqual(acknowledged.length + STREAMS);
+    // Each acknowledged batch's entry was committed before its answer.
+    const audited = mofangJson<unknown[]>(bank.config, 'audit', 'list', '--action', 'events.ingested', '--limit', '1000');
+    expect(audited.length).toBeGreaterThanOrEqual(acknowledged.length);
+    expect(audited.length).toBeLessThanOrEqual(acknowledged.length + STREAMS);
 
-    // The sender re-sends what it has no acknowledgement for (and, to be sure, everything): once each.
+    // The senders re-send what they have no acknowledgement for (and, to be sure, everything): once each.
     await bank.start();
     try {
-      for (let i = 0; i <= inFlight; i++) expect((await post(batchOf(i, SIZE, time))).status).toBe(200);
+      for (const [s, last] of inFlight.entries()) {
+        for (let k = 0; k <= last; k++) expect((await post(batchOf(`s${s}b${k}`, SIZE, time))).status).toBe(200);
+      }
     } finally {
       await bank.kill('SIGTERM');
     }
+    const sent = inFlight.reduce((n, last) => n + (last + 1) * SIZE, 0);
     const total = await withStore((s) => s.all(`SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM ${EVENTS_TABLE}`));
-    expect(total).toEqual([{ n: (inFlight + 1) * SIZE, ids: (inFlight + 1) * SIZE }]);
+    expect(total).toEqual([{ n: sent, ids: sent }]);
   }, 120_000);
 
   it('during a retention run: old events are deleted whole or not at all, and the next run finishes the job', async () => {

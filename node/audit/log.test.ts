@@ -109,6 +109,44 @@ describe('AuditLog.append', () => {
   });
 });
 
+describe('AuditLog.appendAll', () => {
+  it('writes the entries in order on one chain, anchors the last one, and verifies', async () => {
+    const { audit, db, identity, headFile } = await node();
+    const before = audit.append({ actor: 'system', action: 'node.started' });
+    const entries = audit.appendAll([
+      { actor: 'token:web', action: 'events.ingested', details: { accepted: 1000 } },
+      { actor: 'token:app', action: 'events.ingested', details: { accepted: 998, duplicates: 2 } },
+    ]);
+    expect(entries.map((e) => [e.seq, e.actor, e.prevHash])).toEqual([
+      [2, 'token:web', before.hash],
+      [3, 'token:app', entries[0].hash],
+    ]);
+    expect(headOf(headFile)).toMatchObject({ seq: 3, hash: entries[1].hash });
+    expect((await verifyAudit(db, identity.certPem, { headFile })).ok).toBe(true);
+  });
+
+  it('with deferAnchor, leaves the anchor lagging (which verifies) until flushHead', async () => {
+    const { audit, db, identity, headFile } = await node();
+    audit.append({ actor: 'system', action: 'node.started' });
+    const [entry] = audit.appendAll([{ actor: 'token:web', action: 'events.ingested', details: { accepted: 10 } }], { deferAnchor: true });
+    expect(headOf(headFile)).toMatchObject({ seq: 1 });
+    expect((await verifyAudit(db, identity.certPem, { headFile })).ok).toBe(true);
+    audit.flushHead();
+    expect(headOf(headFile)).toMatchObject({ seq: 2, hash: entry.hash });
+  });
+
+  it('writes none of them when one is invalid, naming the field', async () => {
+    const { audit } = await node();
+    expect(() =>
+      audit.appendAll([
+        { actor: 'token:web', action: 'events.ingested', details: { accepted: 1 } },
+        { actor: 'token:web', action: 'events.ingested', details: { note: '13800138000' } },
+      ]),
+    ).toThrow(expect.objectContaining({ code: 'AUDIT_RAW_IDENTIFIER', details: expect.objectContaining({ field: 'details.note' }) }));
+    expect(audit.head().seq).toBe(0);
+  });
+});
+
 describe('append-only in the database', () => {
   it('rejects UPDATE and DELETE on audit_log and peer_checkpoints', async () => {
     const { audit, db } = await node();

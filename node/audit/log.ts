@@ -59,6 +59,7 @@ export class AuditLog {
   private readonly hashAtStmt: Statement<[number], { hash: string }>;
   private readonly insertStmt: Statement<AuditRow>;
   private readonly appendTx: Transaction<(input: Required<Omit<AppendInput, 'outsider'>>, anchored: boolean) => AuditEntry>;
+  private readonly appendAllTx: Transaction<(inputs: Required<Omit<AppendInput, 'outsider'>>[]) => AuditEntry[]>;
   private readonly writeHeadTx: Transaction<(anchored: boolean) => AuditCheckpoint>;
 
   constructor(
@@ -81,6 +82,10 @@ export class AuditLog {
       // rewritten — the stale anchor is the evidence. `reanchor` is the explicit way out.
       if (anchored) this.assertAnchorHolds();
       return this.insert(input);
+    });
+    this.appendAllTx = db.transaction((inputs: Required<Omit<AppendInput, 'outsider'>>[]) => {
+      this.assertAnchorHolds();
+      return inputs.map((input) => this.insert(input));
     });
     // Holding the write lock orders head-file writes by commit across processes sharing the DB.
     this.writeHeadTx = db.transaction((anchored: boolean) => {
@@ -105,6 +110,22 @@ export class AuditLog {
     if (!this.db.inTransaction) this.flushHead();
     this.onAppend(entry.action);
     return entry;
+  }
+
+  /**
+   * Appends several entries in one transaction, in order, and returns them: all or none. One
+   * commit, one anchor check and one head-file write serve them all, which is what makes an entry
+   * per ingested batch affordable when batches arrive together. Throws as `append` does.
+   * `deferAnchor`: leave the head-file write (two fsyncs) to the caller's later `flushHead()`; the
+   * anchor lags meanwhile, which verification accepts (docs/audit.md).
+   *
+   * @example audit.appendAll([{ actor: 'token:web', action: 'events.ingested', details: { accepted: 1000 } }, …])
+   */
+  appendAll(inputs: readonly AppendInput[], options: { deferAnchor?: boolean } = {}): AuditEntry[] {
+    const entries = this.appendAllTx.immediate(inputs.map(validate));
+    if (!this.db.inTransaction && !options.deferAnchor) this.flushHead();
+    for (const entry of entries) this.onAppend(entry.action);
+    return entries;
   }
 
   /** The last committed-or-pending entry's seq and hash (seq 0 and 64 zeros for an empty log). */

@@ -41,7 +41,7 @@ function setup(file = join(mkdtempSync(join(tmpdir(), 'mofang-ingest-')), 'event
     countPaused: (counts) => {
       for (const [name, n] of counts) paused.set(name, (paused.get(name) ?? 0) + n);
     },
-    audit: { append: (entry) => audit.push(entry) },
+    audit: { append: (entry) => audit.push(entry), appendAll: (entries) => audit.push(...entries), flushHead: () => {} },
     metrics: { eventsIngested: (counts) => counted.push({ ...counts }) },
     limits: { identifierKind: 'phone', futureToleranceSeconds: 300, maxAgeDays: 400, maxBatch: 5 },
     now: () => NOW,
@@ -189,5 +189,50 @@ describe('event ingestion', () => {
       quarantined: 0,
       duplicates: 1,
     });
+  });
+
+  it('answers batches stored together (one transaction) each with its own counts, a re-sent event and a repeat across batches included', async () => {
+    const t = setup();
+    await t.ingest.ingest([purchase('s1'), purchase('s2')], ACTOR);
+    // Sent at once, these queue behind each other and are written as one group.
+    const reports = await Promise.all([
+      t.ingest.ingest([purchase('g1'), purchase('g2')], ACTOR),
+      t.ingest.ingest([purchase('g3'), purchase('s1')], ACTOR),
+      t.ingest.ingest([purchase('g4'), purchase('g1')], ACTOR),
+      t.ingest.ingest([purchase('g5', { name: 'beta.tapped', properties: {} }), purchase('g6')], ACTOR),
+    ]);
+    expect(reports.map((r) => [r.accepted, r.duplicates, r.quarantined])).toEqual([
+      [2, 0, 0],
+      [1, 1, 0],
+      [1, 1, 0],
+      [1, 0, 1],
+    ]);
+    expect((await t.rows()).map((r) => r.event_id)).toEqual(['g1', 'g2', 'g3', 'g4', 'g6', 's1', 's2']);
+    // One entry per batch that stored something, none lost to the grouping.
+    expect(t.audit.map((e) => e.details)).toEqual([
+      { accepted: 2, duplicates: 0, quarantined: 0, paused: 0, rejected: 0 },
+      { accepted: 2, duplicates: 0, quarantined: 0, paused: 0, rejected: 0 },
+      { accepted: 1, duplicates: 1, quarantined: 0, paused: 0, rejected: 0 },
+      { accepted: 1, duplicates: 1, quarantined: 0, paused: 0, rejected: 0 },
+      { accepted: 1, duplicates: 0, quarantined: 1, paused: 0, rejected: 0 },
+    ]);
+    const fresh = await Promise.all([
+      t.ingest.ingest([purchase('h1')], ACTOR),
+      t.ingest.ingest([purchase('h2')], ACTOR),
+      t.ingest.ingest([purchase('h3')], ACTOR),
+    ]);
+    expect(fresh.map((r) => r.accepted)).toEqual([1, 1, 1]);
+  });
+
+  it('fails only the batch whose row the store refuses, not the batches stored with it', async () => {
+    const t = setup();
+    // A lone surrogate escape in a property is refused by DuckDB's JSON reader.
+    const reports = await Promise.allSettled([
+      t.ingest.ingest([purchase('f1')], ACTOR),
+      t.ingest.ingest([purchase('f2', { name: 'beta.tapped', properties: { text: 'a\ud800b' } })], ACTOR),
+      t.ingest.ingest([purchase('f3')], ACTOR),
+    ]);
+    expect(reports.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await t.rows()).map((r) => r.event_id)).toEqual(['f1', 'f3']);
   });
 });

@@ -5,8 +5,9 @@
  * Audit entries carry counts per outcome and the caller, never an event id, a customer id or a
  * property value.
  */
-import type { AppendInput } from '../../audit/log.js';
 import type { Actor } from '../../audit/actor.js';
+import { auditGroupCommit } from '../../audit/group-commit.js';
+import type { AppendInput } from '../../audit/log.js';
 import { MofangError } from '../../errors.js';
 import type { EventOutcome, Metrics } from '../../metrics/metrics.js';
 import type { EventStore } from '../store.js';
@@ -26,7 +27,8 @@ export interface EventIngestPorts {
   plan: () => PlanValidator;
   /** Adds paused events to the tracking plan's durable per-name counters. */
   countPaused: (counts: ReadonlyMap<string, number>) => void;
-  audit: { append(input: AppendInput): unknown };
+  /** `appendAll` takes the entries of batches stored together, in one transaction. */
+  audit: { append(input: AppendInput): unknown; appendAll(inputs: readonly AppendInput[], options: { deferAnchor: boolean }): unknown; flushHead(): unknown };
   metrics: Pick<Metrics, 'eventsIngested'>;
   limits: IngestLimits;
   now: () => Date;
@@ -70,6 +72,7 @@ export interface EventIngest extends EventsApi {
 
 /** @example const events = eventIngest({ store, plan, countPaused, audit, metrics, limits: config.events, now }); */
 export function eventIngest(ports: EventIngestPorts): EventIngest {
+  const audited = auditGroupCommit(ports.audit);
   let writer: ReturnType<typeof eventWriter> | null = null;
   const write = async (...args: Parameters<Awaited<ReturnType<typeof eventWriter>>['write']>) => {
     writer ??= ports.store().then((store) => store.connect().then(eventWriter));
@@ -126,7 +129,8 @@ export function eventIngest(ports: EventIngestPorts): EventIngest {
         });
       }
       if (report.accepted + report.quarantined > 0) {
-        ports.audit.append({ actor: actor.id, action: 'events.ingested', subject: null, details: auditCounts(report) });
+        // Before the answer: an acknowledged batch is always audited.
+        await audited({ actor: actor.id, action: 'events.ingested', subject: null, details: auditCounts(report) });
       }
       return report;
     },

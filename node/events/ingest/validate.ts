@@ -7,7 +7,7 @@
  * customer data, and reasons go back to the sender, into logs and into the quarantine table.
  */
 import { tryNormaliseIdentifier, type IdKind } from '../../datasets/normalise.js';
-import { isoUtc, type PlanValidator } from '../plan/compile.js';
+import { type PlanValidator, utcMillis } from '../plan/compile.js';
 
 /** One event as the store writes it: normalised id, UTC epoch milliseconds, plan-checked properties as JSON. */
 export interface EventRecord {
@@ -58,35 +58,47 @@ export function checkBatch(events: readonly unknown[], context: { plan: PlanVali
   const earliest = now - limits.maxAgeDays * DAY_MS;
   const firstIndexOf = new Map<string, number>();
   const out: CheckedBatch = { keep: [], quarantine: [], paused: [], rejected: [] };
-  events.forEach((event, index) => {
-    const reject = (field: string, reason: string) => out.rejected.push({ index, field, reason });
-    if (event === null || typeof event !== 'object' || Array.isArray(event)) return reject('event', 'each event must be a JSON object');
+  // A plain loop and one function per batch, not a closure per event: this runs for every event.
+  const check = (event: unknown, index: number): Rejection | undefined => {
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) return { index, field: 'event', reason: 'each event must be a JSON object' };
     const { eventId, customerId, name, time, properties } = event as Record<string, unknown>;
-    if (typeof eventId !== 'string' || !EVENT_ID.test(eventId)) return reject('eventId', 'eventId must be 1 to 128 printable ASCII characters');
+    if (typeof eventId !== 'string' || !EVENT_ID.test(eventId))
+      return { index, field: 'eventId', reason: 'eventId must be 1 to 128 printable ASCII characters' };
     const first = firstIndexOf.get(eventId);
-    if (first !== undefined) return reject('eventId', `eventId repeats the event at index ${first} of this batch`);
+    if (first !== undefined) return { index, field: 'eventId', reason: `eventId repeats the event at index ${first} of this batch` };
     firstIndexOf.set(eventId, index);
-    if (typeof customerId !== 'string') return reject('customerId', 'customerId must be a string');
+    if (typeof customerId !== 'string') return { index, field: 'customerId', reason: 'customerId must be a string' };
     const customer = tryNormaliseIdentifier(limits.identifierKind, customerId);
-    if ('reason' in customer) return reject('customerId', `customerId is not a valid ${limits.identifierKind} identifier: ${customer.reason}`);
+    if ('reason' in customer)
+      return { index, field: 'customerId', reason: `customerId is not a valid ${limits.identifierKind} identifier: ${customer.reason}` };
     const timeMs = eventTime(time);
-    if (timeMs === null) return reject('time', 'time must be an ISO 8601 date-time with a zone (2026-01-31T09:30:00Z) or epoch milliseconds');
-    if (timeMs > latest) return reject('time', `time is more than ${limits.futureToleranceSeconds} s ahead of this node's clock`);
-    if (timeMs < earliest) return reject('time', `time is more than ${limits.maxAgeDays} days in the past`);
+    if (timeMs === null) return { index, field: 'time', reason: 'time must be an ISO 8601 date-time with a zone (2026-01-31T09:30:00Z) or epoch milliseconds' };
+    if (timeMs > latest) return { index, field: 'time', reason: `time is more than ${limits.futureToleranceSeconds} s ahead of this node's clock` };
+    if (timeMs < earliest) return { index, field: 'time', reason: `time is more than ${limits.maxAgeDays} days in the past` };
     const verdict = plan(name, properties);
-    if (verdict.kind === 'paused') return out.paused.push(name as string);
-    const record = { eventId, customerId: customer.value, name: name as string, timeMs };
-    if (verdict.kind === 'accept') return out.keep.push({ ...record, properties: JSON.stringify(verdict.properties) });
-    if (verdict.kind === 'reject') return reject(verdict.field, verdict.reason);
+    if (verdict.kind === 'paused') {
+      out.paused.push(name as string);
+      return undefined;
+    }
+    if (verdict.kind === 'reject') return { index, field: verdict.field, reason: verdict.reason };
+    if (verdict.kind === 'accept') {
+      out.keep.push({ eventId, customerId: customer.value, name: name as string, timeMs, properties: JSON.stringify(verdict.properties) });
+      return undefined;
+    }
     // Kept as sent (it is not plan-checked), for an operator to inspect and replay.
-    out.quarantine.push({ ...record, properties: JSON.stringify(properties ?? {}), field: verdict.field, reason: verdict.reason });
-  });
+    const record = { eventId, customerId: customer.value, name: name as string, timeMs, properties: JSON.stringify(properties ?? {}) };
+    out.quarantine.push({ ...record, field: verdict.field, reason: verdict.reason });
+    return undefined;
+  };
+  for (let index = 0; index < events.length; index++) {
+    const rejection = check(events[index], index);
+    if (rejection !== undefined) out.rejected.push(rejection);
+  }
   return out;
 }
 
 /** Epoch milliseconds of an ISO 8601 date-time with a zone, or of an integer epoch-ms number; null otherwise. */
 function eventTime(time: unknown): number | null {
   if (typeof time === 'number') return Number.isSafeInteger(time) ? time : null;
-  const iso = typeof time === 'string' ? isoUtc(time) : null;
-  return iso === null ? null : Date.parse(iso);
+  return typeof time === 'string' ? utcMillis(time) : null;
 }
