@@ -40,7 +40,7 @@ export interface AppOptions {
   logger: Logger;
   /** Shown in the OpenAPI document. */
   version: string;
-  /** Largest dataset upload, in bytes. Default 2 GiB. */
+  /** Largest file upload (a dataset or a file of events), in bytes. Default 2 GiB. */
   importBodyLimit?: number;
   /** Largest JSON body, in bytes. Default 1 MiB. */
   jsonBodyLimit?: number;
@@ -139,11 +139,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     async (v1) => {
       v1.addHook('onRequest', authHook(tokens, options.onTokenUse));
       v1.register(nodeHealthRoutes, { services });
-      v1.register(datasetRoutes, {
-        services,
-        importBodyLimit: options.importBodyLimit ?? DEFAULT_IMPORT_BODY_LIMIT,
-        uploadDir: options.uploadDir ?? services.datasets.uploadDir,
-      });
+      const uploads = { importBodyLimit: options.importBodyLimit ?? DEFAULT_IMPORT_BODY_LIMIT, uploadDir: options.uploadDir ?? services.datasets.uploadDir };
+      v1.register(datasetRoutes, { services, ...uploads });
       v1.register(agreementRoutes, { services });
       v1.register(runRoutes, { services });
       v1.register(jobRoutes, { services });
@@ -152,7 +149,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(insightRoutes, { insight: services.insight });
       v1.register(insightTreeRoutes, { services });
       v1.register(trackingPlanRoutes, { trackingPlan: services.trackingPlan });
-      v1.register(eventRoutes, { services });
+      v1.register(eventRoutes, { services, ...uploads });
       v1.register(analyticsRoutes, { services });
       v1.register(alertRoutes, { alerts: services.alerts });
       if (options.tokenAdmin) v1.register(tokenRoutes, { tokens: options.tokenAdmin });

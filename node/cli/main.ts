@@ -475,7 +475,15 @@ registerTreeCommands(program, { withNode, json, actor: cliActor });
 registerTrackingPlanCommands(program, { withNode, json, actor: cliActor });
 registerAnalyticsCommands(program, { withNode, json, actor: cliActor });
 
-registerAlertCommands(program, { withAlerts: (fn) => withNode((node) => fn(node.alerts)), json, actor: () => operatorActor() });
+registerAlertCommands(program, {
+  withAlerts: (fn) => withNode((node) => fn(node.alerts)),
+  withModels: async (here, viaNode) => {
+    const { onEventStore } = await import('./via-node.js');
+    return withNode((node) => onEventStore(node, operatorActor(), { here: () => here(node.alerts), viaNode }));
+  },
+  json,
+  actor: () => operatorActor(),
+});
 
 program
   .command('demo')
