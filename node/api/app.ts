@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import type { Logger } from '../log/logger.js';
 import { authHook } from './auth.js';
+import { eventsCors } from './cors.js';
 import { errorReply, notFound } from './error-reply.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { analyticsRoutes } from './routes/analytics.js';
@@ -56,6 +57,8 @@ export interface AppOptions {
   tokenAdmin?: TokenAdmin;
   /** Called with the token id after each successful authentication (last-used bookkeeping). */
   onTokenUse?: (id: string) => void;
+  /** Web page origins whose browsers may POST /v1/events (`events.cors.allowedOrigins`); none: no CORS. */
+  eventOrigins?: readonly string[];
 }
 
 const DEFAULT_IMPORT_BODY_LIMIT = 2 * 1024 ** 3;
@@ -115,6 +118,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     );
     options.metrics?.httpRequest(request.method, request.routeOptions.url ?? '(no route)', reply.statusCode, reply.elapsedTime / 1000);
   });
+
+  eventsCors(app, options.eventOrigins ?? []);
 
   app.register(swagger, {
     openapi: {
