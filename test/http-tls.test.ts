@@ -17,6 +17,7 @@ import { MofangNode } from '../node/node.js';
 import { freePort } from '../node/net/free-port.js';
 import { packageRoot } from '../node/paths.js';
 import { startNode } from '../node/runtime.js';
+import { mofangAsync } from './support/node-processes.js';
 
 interface Pem {
   cert: string;
@@ -129,6 +130,32 @@ describe('HTTP API over TLS', () => {
       node.close();
     }
   });
+
+  it('the CLI reaches it while it holds the event store, pinning the configured certificate; with a client CA it says why it cannot', async () => {
+    const day = new Date().toISOString().slice(0, 10);
+    const analytics = ['--json', 'analytics', 'event', '--event', 'card.paid', '--from', day, '--to', day];
+    const port = await freePort();
+    const { node } = openWith({ listen: `127.0.0.1:${port}`, tls: { certificate: server.certFile, key: server.keyFile } });
+    const running = await startNode(node);
+    try {
+      const r = await mofangAsync(init.configFile, ...analytics);
+      expect(r.code, r.err).toBe(0);
+      expect(JSON.parse(r.out)).toMatchObject({ model: 'event', result: { total: { current: { count: 0 } } } });
+    } finally {
+      await running.stop();
+      node.close();
+    }
+    const mutual = openWith({ listen: `127.0.0.1:${port}`, tls: { certificate: server.certFile, key: server.keyFile, clientCa: client.certFile } });
+    const withClientCa = await startNode(mutual.node);
+    try {
+      const r = await mofangAsync(init.configFile, ...analytics);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^mofang: EVENT_STORE_BUSY: .*http\.tls\.clientCa/);
+    } finally {
+      await withClientCa.stop();
+      mutual.node.close();
+    }
+  }, 60_000);
 
   describe('checked before anything binds (the gRPC port is taken, yet the error is about the check)', () => {
     let blocker: Server;
