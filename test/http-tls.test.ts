@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { request } from 'node:https';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNode, type InitResult } from '../node/init.js';
@@ -141,6 +141,15 @@ describe('HTTP API over TLS', () => {
       const r = await mofangAsync(init.configFile, ...analytics);
       expect(r.code, r.err).toBe(0);
       expect(JSON.parse(r.out)).toMatchObject({ model: 'event', result: { total: { current: { count: 0 } } } });
+      // The config now names another certificate than the one served: the CLI sends no token to this server.
+      const doc = parseDocument(readFileSync(init.configFile, 'utf8'));
+      doc.setIn(['http', 'tls', 'certificate'], stranger.certFile);
+      writeFileSync(init.configFile, doc.toString());
+      const other = await mofangAsync(init.configFile, ...analytics);
+      expect(other.code).toBe(1);
+      expect(other.err).toMatch(/^mofang: NODE_API_UNREACHABLE: the running node's API at https:\/\/127\.0\.0\.1:\d+: /);
+      const tokens = JSON.parse(readFileSync(join(dirname(init.configFile), 'secrets', 'tokens.json'), 'utf8')).tokens as { id: string }[];
+      expect(tokens.filter((t) => t.id.startsWith('cli.'))).toEqual([]);
     } finally {
       await running.stop();
       node.close();

@@ -147,14 +147,19 @@ function apiEndpoint(http: MofangNode['config']['http'], busy: MofangError): End
   };
 }
 
+/** Whether a node listens there; one that does but fails TLS (another certificate) or answers oddly is named. */
 async function answers(endpoint: Endpoint): Promise<boolean> {
+  let reply: IncomingMessage;
   try {
-    const reply = await send(endpoint, { method: 'GET', path: '/health' });
-    reply.resume();
-    return reply.statusCode === 200;
-  } catch {
-    return false;
+    reply = await send(endpoint, { method: 'GET', path: '/health' });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ECONNREFUSED' || code === 'EADDRNOTAVAIL') return false;
+    throw unreachable(endpoint, code ?? (err as Error).message);
   }
+  reply.resume();
+  if (reply.statusCode !== 200) throw unreachable(endpoint, `GET /health answered HTTP ${reply.statusCode}`);
+  return true;
 }
 
 function send(endpoint: Endpoint, options: RequestOptions, body?: (req: NodeJS.WritableStream) => Promise<void>): Promise<IncomingMessage> {
