@@ -70,12 +70,15 @@ describe('event commands while the node runs', () => {
     running.table = await cli(...analytics);
     running.json = await cli('--json', ...analytics);
     running.unknown = await cli('analytics', 'churn');
+    running.badParams = await cli(...analytics, '--granularity', 'fortnight');
     for (const r of [running.table, running.json]) expect(r.code, r.err).toBe(0);
     expect(running.table.out).toMatch(/app\s+1\s+1/);
     expect(running.table.out).toMatch(/web\s+2\s+2/);
     expect(JSON.parse(running.json.out).result.total.current).toMatchObject({ count: 3, customers: 3 });
     expect(running.unknown.code).toBe(1);
     expect(running.unknown.err).toMatch(/^mofang: ANALYTICS_MODEL_UNKNOWN: /);
+    expect(running.badParams.code).toBe(1);
+    expect(running.badParams.err).toMatch(/^mofang: ANALYTICS_PARAMS_INVALID: params: .*granularity/);
   }, 60_000);
 
   it('metrics save, evaluate and change run the model on the node', async () => {
@@ -93,8 +96,10 @@ describe('event commands while the node runs', () => {
     const tokens = JSON.parse(readFileSync(join(cluster.dir, 'bank', 'secrets', 'tokens.json'), 'utf8')).tokens as { id: string }[];
     expect(tokens.filter((t) => t.id.startsWith('cli.'))).toEqual([]);
     const count = (action: string) => peekDb<{ n: number }>(bank, 'SELECT COUNT(*) AS n FROM audit_log WHERE action = ? AND actor = ?', action, 'cli:alice')?.n;
-    expect(count('token.created')).toBe(Object.keys(running).length);
-    expect(count('token.revoked')).toBe(Object.keys(running).length);
+    // One per command that reached the node; the unknown model and the bad parameter were refused before.
+    const reached = Object.keys(running).length - 2;
+    expect(count('token.created')).toBe(reached);
+    expect(count('token.revoked')).toBe(reached);
     expect(count('events.imported')).toBe(1);
     expect(count('metric.saved')).toBe(1);
   });
@@ -107,6 +112,7 @@ describe('the same commands when the node is stopped', () => {
     expect(untimed(table.out)).toBe(untimed(running.table.out));
     expect(untimed((await cli('--json', ...analytics)).out)).toBe(untimed(running.json.out));
     expect((await cli('analytics', 'churn')).err).toBe(running.unknown.err);
+    expect((await cli(...analytics, '--granularity', 'fortnight')).err).toBe(running.badParams.err);
     const evaluated = await cli('metrics', 'evaluate', 'paid');
     expect(evaluated.code, evaluated.err).toBe(0);
     expect(evaluated.out).toBe(running.evaluated.out.replace('paid v1', 'paid v2'));

@@ -72,7 +72,9 @@ export function registerAnalyticsCommands(program: Command, ctx: AnalyticsCliCon
           return;
         }
         const params = paramsOf(o);
-        const { onEventStore } = await import('./via-node.js');
+        const [{ onEventStore }, { checkAnalyticsParams }] = await Promise.all([import('./via-node.js'), import('../analytics/service.js')]);
+        // Checked here as on the store itself, so the node's schema check never answers with other words.
+        checkAnalyticsParams(model, params);
         const actor: Actor = { ...ctx.actor(), role: 'operator' };
         const run = await onEventStore(node, actor, {
           here: () => node.analytics.run(model, params, actor),
