@@ -84,10 +84,19 @@ async function throughRunningNode<T>(node: MofangNode, operator: Actor, busy: Mo
   try {
     return await use(apiClient(endpoint, token));
   } finally {
-    admin.revoke(id, operator);
-    const now = Date.now();
-    // This token, and any a killed command left behind that has expired since.
-    dropTokens(file, (e) => e.id === id || (MINTED.test(e.id) && (e.revokedAt !== undefined || Date.parse(e.expiresAt ?? '') <= now)));
+    try {
+      admin.revoke(id, operator);
+      const now = Date.now();
+      // This token, and any a killed command left behind that has expired since (only minted ones carry an actor).
+      const leftOver = (e: { id: string; actor?: string; revokedAt?: string; expiresAt?: string }) =>
+        e.actor !== undefined && MINTED.test(e.id) && (e.revokedAt !== undefined || Date.parse(e.expiresAt ?? '') <= now);
+      dropTokens(file, (e) => e.id === id || leftOver(e));
+    } catch (err) {
+      // The command's own outcome matters more; the token dies by itself soon.
+      console.error(
+        `mofang: warning: could not revoke the command's token ${id} (${err instanceof MofangError ? err.code : ((err as NodeJS.ErrnoException).code ?? 'error')}); it expires at ${expiresAt}`,
+      );
+    }
   }
 }
 
