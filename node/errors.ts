@@ -144,6 +144,10 @@ export const ERRORS = {
   },
   // Events and analytics
   EVENT_STORE_BUSY: { http: 503, summary: 'The event store is open in another process (a running node); use its HTTP API or stop it.' },
+  NODE_API_UNREACHABLE: {
+    http: 503,
+    summary: "The CLI could not finish a command through the running node's HTTP API (refused, reset, or a reply it cannot read); the address is named.",
+  },
   EVENT_STORE_UNAVAILABLE: { http: 500, summary: 'The event store file could not be opened.' },
   EVENT_BATCH_TOO_LARGE: { http: 413, summary: 'A batch of events holds more than events.maxBatch events; the limit is named. Nothing was stored.' },
   EVENT_BATCH_REJECTED: {

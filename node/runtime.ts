@@ -168,6 +168,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     metrics: node.metrics,
     tokenAdmin: tokenAdmin(tokenFile, (e) => node.audit.record(e)),
     onTokenUse: (id) => usage.touch(id),
+    eventOrigins: node.config.events.cors.allowedOrigins,
     ...(plan.tls ? { tls: plan.tls } : {}),
     readiness: () => ({ database: node.databaseOpen(), peerServerListening: opened.grpc !== null }),
   });

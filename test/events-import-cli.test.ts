@@ -1,6 +1,6 @@
 /**
  * `mofang events import` as an operator runs it (the built dist/): rows named by line, re-runs
- * that store nothing twice, --atomic, and the message when a running node holds the store.
+ * that store nothing twice, --atomic, and the message when another process holds the store.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_TABLE } from '../node/events/schema.js';
 import { EventStore } from '../node/events/store.js';
 import { MofangNode } from '../node/node.js';
-import { createNodes, mofang, type NodeProcess } from './support/node-processes.js';
+import { createNodes, mofang, mofangAsync, type NodeProcess } from './support/node-processes.js';
 
 let cluster: Awaited<ReturnType<typeof createNodes>>;
 let bank: NodeProcess;
@@ -101,17 +101,18 @@ describe('mofang events import', () => {
     expect(r.err).toContain('no time column');
   });
 
-  it('while the node runs, says to send the events to POST /v1/events', async () => {
-    await bank.start();
+  it('while another process holds the store and no node answers, says so (a running node takes the file instead: cli-via-node.test.ts)', async () => {
+    const held = await EventStore.open(join(bank.config, '..', 'data', 'events.duckdb'));
     try {
       const file = join(cluster.dir, 'busy.jsonl');
       writeFileSync(file, `${JSON.stringify({ eventId: 'b1', customerId: 'C-1', name: 'card.paid', time: recent, properties: { amount: 1 } })}\n`);
-      const r = mofang(bank.config, 'events', 'import', file);
+      const r = await mofangAsync(bank.config, 'events', 'import', file);
       expect(r.code).toBe(1);
       expect(r.err).toContain('EVENT_STORE_BUSY');
-      expect(r.err).toContain('POST /v1/events');
+      expect(r.err).toContain(`no node answers at ${bank.httpUrl}`);
     } finally {
-      await bank.kill('SIGTERM');
+      held.close();
     }
+    expect(await storedIds()).not.toContain('b1');
   }, 60_000);
 });

@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { request } from 'node:https';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNode, type InitResult } from '../node/init.js';
@@ -17,6 +17,7 @@ import { MofangNode } from '../node/node.js';
 import { freePort } from '../node/net/free-port.js';
 import { packageRoot } from '../node/paths.js';
 import { startNode } from '../node/runtime.js';
+import { mofangAsync } from './support/node-processes.js';
 
 interface Pem {
   cert: string;
@@ -129,6 +130,41 @@ describe('HTTP API over TLS', () => {
       node.close();
     }
   });
+
+  it('the CLI reaches it while it holds the event store, pinning the configured certificate; with a client CA it says why it cannot', async () => {
+    const day = new Date().toISOString().slice(0, 10);
+    const analytics = ['--json', 'analytics', 'event', '--event', 'card.paid', '--from', day, '--to', day];
+    const port = await freePort();
+    const { node } = openWith({ listen: `127.0.0.1:${port}`, tls: { certificate: server.certFile, key: server.keyFile } });
+    const running = await startNode(node);
+    try {
+      const r = await mofangAsync(init.configFile, ...analytics);
+      expect(r.code, r.err).toBe(0);
+      expect(JSON.parse(r.out)).toMatchObject({ model: 'event', result: { total: { current: { count: 0 } } } });
+      // The config now names another certificate than the one served: the CLI sends no token to this server.
+      const doc = parseDocument(readFileSync(init.configFile, 'utf8'));
+      doc.setIn(['http', 'tls', 'certificate'], stranger.certFile);
+      writeFileSync(init.configFile, doc.toString());
+      const other = await mofangAsync(init.configFile, ...analytics);
+      expect(other.code).toBe(1);
+      expect(other.err).toMatch(/^mofang: NODE_API_UNREACHABLE: the running node's API at https:\/\/127\.0\.0\.1:\d+: /);
+      const tokens = JSON.parse(readFileSync(join(dirname(init.configFile), 'secrets', 'tokens.json'), 'utf8')).tokens as { id: string }[];
+      expect(tokens.filter((t) => t.id.startsWith('cli.'))).toEqual([]);
+    } finally {
+      await running.stop();
+      node.close();
+    }
+    const mutual = openWith({ listen: `127.0.0.1:${port}`, tls: { certificate: server.certFile, key: server.keyFile, clientCa: client.certFile } });
+    const withClientCa = await startNode(mutual.node);
+    try {
+      const r = await mofangAsync(init.configFile, ...analytics);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/^mofang: EVENT_STORE_BUSY: .*http\.tls\.clientCa/);
+    } finally {
+      await withClientCa.stop();
+      mutual.node.close();
+    }
+  }, 60_000);
 
   describe('checked before anything binds (the gRPC port is taken, yet the error is about the check)', () => {
     let blocker: Server;

@@ -57,6 +57,16 @@ export function analyticsModel(name: string): AnyModel {
 
 const validators = new Map<string, LazyValidator<Record<string, unknown>>>();
 
+/**
+ * The model's parameters checked as a run checks them (ANALYTICS_MODEL_UNKNOWN,
+ * ANALYTICS_PARAMS_INVALID), defaults applied, on a copy: for a caller that runs the model
+ * elsewhere (the CLI through a running node) and must refuse what a run here would refuse.
+ * @example checkAnalyticsParams('event', { event: 'login', from: '2026-03-01', to: '2026-03-31' })
+ */
+export function checkAnalyticsParams(name: string, params: unknown): Record<string, unknown> {
+  return checkParams(analyticsModel(name), params);
+}
+
 /** Parameters checked against the model's schema, defaults applied, on a copy. */
 function checkParams(model: AnyModel, params: unknown): Record<string, unknown> {
   let validate = validators.get(model.name);

@@ -17,7 +17,9 @@ interface RouteCase {
   route: string;
   roles: Role[];
   status: number;
-  payload?: Record<string, unknown>;
+  /** JSON, or a file upload's text with its `content-type` in `headers`. */
+  payload?: Record<string, unknown> | string;
+  headers?: Record<string, string>;
 }
 
 const propose = {
@@ -70,6 +72,15 @@ const ROUTES: RouteCase[] = [
   { method: 'POST', url: '/v1/audit/verify', route: '/v1/audit/verify', roles: ['compliance'], status: 200 },
   { method: 'GET', url: '/v1/audit/export', route: '/v1/audit/export', roles: ['compliance'], status: 200 },
   { method: 'POST', url: '/v1/events', route: '/v1/events', roles: ['ingest', 'operator'], status: 200, payload: { events: [] } },
+  {
+    method: 'POST',
+    url: '/v1/events/import',
+    route: '/v1/events/import',
+    roles: ['admin', 'operator'],
+    status: 200,
+    payload: 'eventId,customerId,name,time\n',
+    headers: { 'content-type': 'text/csv' },
+  },
 ];
 const ALL_ROLES: Role[] = ['admin', 'operator', 'compliance', 'ingest'];
 const label = (r: RouteCase) => `${r.method} ${r.url}`;
@@ -107,7 +118,7 @@ describe('authentication', () => {
 describe('roles', () => {
   const denied = ROUTES.flatMap((r) => ALL_ROLES.filter((role) => !r.roles.includes(role)).map((role) => ({ ...r, role, name: label(r) })));
   it.each(denied)('$name: 403 FORBIDDEN_ROLE for $role', async (r) => {
-    const res = await t.app.inject({ method: r.method, url: r.url, payload: r.payload, headers: t.as(r.role) });
+    const res = await t.app.inject({ method: r.method, url: r.url, payload: r.payload, headers: { ...r.headers, ...t.as(r.role) } });
     expect(res.statusCode).toBe(403);
     const { error } = res.json();
     expect(error.code).toBe('FORBIDDEN_ROLE');
@@ -118,7 +129,7 @@ describe('roles', () => {
 
   const allowed = ROUTES.flatMap((r) => r.roles.map((role) => ({ ...r, role, name: label(r) })));
   it.each(allowed)('$name: $status for $role', async (r) => {
-    const res = await t.app.inject({ method: r.method, url: r.url, payload: r.payload, headers: t.as(r.role) });
+    const res = await t.app.inject({ method: r.method, url: r.url, payload: r.payload, headers: { ...r.headers, ...t.as(r.role) } });
     expect(res.statusCode, res.body).toBe(r.status);
     expect(t.services.calls).toHaveLength(1);
   });

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import type { Logger } from '../log/logger.js';
 import { authHook } from './auth.js';
+import { eventsCors } from './cors.js';
 import { errorReply, notFound } from './error-reply.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { analyticsRoutes } from './routes/analytics.js';
@@ -40,7 +41,7 @@ export interface AppOptions {
   logger: Logger;
   /** Shown in the OpenAPI document. */
   version: string;
-  /** Largest dataset upload, in bytes. Default 2 GiB. */
+  /** Largest file upload (a dataset or a file of events), in bytes. Default 2 GiB. */
   importBodyLimit?: number;
   /** Largest JSON body, in bytes. Default 1 MiB. */
   jsonBodyLimit?: number;
@@ -56,6 +57,8 @@ export interface AppOptions {
   tokenAdmin?: TokenAdmin;
   /** Called with the token id after each successful authentication (last-used bookkeeping). */
   onTokenUse?: (id: string) => void;
+  /** Web page origins whose browsers may POST /v1/events (`events.cors.allowedOrigins`); none: no CORS. */
+  eventOrigins?: readonly string[];
 }
 
 const DEFAULT_IMPORT_BODY_LIMIT = 2 * 1024 ** 3;
@@ -116,6 +119,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     options.metrics?.httpRequest(request.method, request.routeOptions.url ?? '(no route)', reply.statusCode, reply.elapsedTime / 1000);
   });
 
+  eventsCors(app, options.eventOrigins ?? []);
+
   app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -139,11 +144,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     async (v1) => {
       v1.addHook('onRequest', authHook(tokens, options.onTokenUse));
       v1.register(nodeHealthRoutes, { services });
-      v1.register(datasetRoutes, {
-        services,
-        importBodyLimit: options.importBodyLimit ?? DEFAULT_IMPORT_BODY_LIMIT,
-        uploadDir: options.uploadDir ?? services.datasets.uploadDir,
-      });
+      const uploads = { importBodyLimit: options.importBodyLimit ?? DEFAULT_IMPORT_BODY_LIMIT, uploadDir: options.uploadDir ?? services.datasets.uploadDir };
+      v1.register(datasetRoutes, { services, ...uploads });
       v1.register(agreementRoutes, { services });
       v1.register(runRoutes, { services });
       v1.register(jobRoutes, { services });
@@ -152,7 +154,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(insightRoutes, { insight: services.insight });
       v1.register(insightTreeRoutes, { services });
       v1.register(trackingPlanRoutes, { trackingPlan: services.trackingPlan });
-      v1.register(eventRoutes, { services });
+      v1.register(eventRoutes, { services, ...uploads });
       v1.register(analyticsRoutes, { services });
       v1.register(alertRoutes, { alerts: services.alerts });
       if (options.tokenAdmin) v1.register(tokenRoutes, { tokens: options.tokenAdmin });

@@ -44,7 +44,7 @@ export function authHook(tokens: TokenSource, onUse: (id: string) => void = () =
     }
     const principal = check.principal;
     onUse(principal.id);
-    request.actor = { id: `token:${principal.id}`, role: principal.role, ...(principal.unit !== undefined ? { unit: principal.unit } : {}) };
+    request.actor = { id: principal.actor ?? `token:${principal.id}`, role: principal.role, ...(principal.unit !== undefined ? { unit: principal.unit } : {}) };
     // Routes without `roles` are the 404 handler: authenticated callers reach NOT_FOUND.
     const allowed = request.routeOptions.config.roles;
     if (allowed && !allowed.includes(principal.role)) {

@@ -2,7 +2,7 @@
  * POST /v1/events over a real node (SQLite, audit log, tracking plan, DuckDB store): what each role
  * may do, what a batch answers, and what the audit log keeps of it.
  */
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -117,5 +117,53 @@ describe('POST /v1/events', () => {
     expect((await send({ events: [paid('op-1')] }, init.tokens.operator)).statusCode).toBe(200);
     expect((await send({ events: [paid('cp-1')] }, init.tokens.compliance)).statusCode).toBe(403);
     expect((await app.inject({ method: 'GET', url: '/v1/audit', headers: bearer(init.tokens.compliance) })).statusCode).toBe(200);
+  });
+});
+
+describe('POST /v1/events/import', () => {
+  const upload = (body: string, query = '', type = 'application/x-ndjson') =>
+    app.inject({ method: 'POST', url: `/v1/events/import${query}`, payload: body, headers: { ...bearer(init.tokens.operator), 'content-type': type } });
+  const line = (id: string, amount: unknown) => JSON.stringify(paid(id, amount));
+
+  it('imports an uploaded file as `mofang events import` does, audited as events.imported, and leaves no staged copy', async () => {
+    const res = await upload(`${line('u1', 1)}\n${line('u2', 'SECRET')}\n`);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toEqual({
+      format: 'jsonl',
+      rows: 2,
+      accepted: 1,
+      duplicates: 0,
+      quarantined: 0,
+      paused: 0,
+      rejected: 1,
+      firstRejected: [{ line: 2, field: 'properties.amount', reason: 'properties.amount must be a finite number' }],
+    });
+    const [entry] = node.audit.list({ action: 'events.imported', limit: 10 }).slice(-1);
+    expect(entry).toMatchObject({ actor: 'token:operator', details: { format: 'jsonl', rows: 2 } });
+    expect(readdirSync(join(node.config.node.dataDir, 'uploads'))).toEqual([]);
+  });
+
+  it('with atomic, refuses a file with a rejected row naming it as the sender did, and stores none of it', async () => {
+    const csv = `eventId,customerId,name,time,prop.amount\nv1,C-1,card.paid,${new Date().toISOString()},1\nv2,C-2,card.paid,${new Date().toISOString()},x\n`;
+    const res = await upload(csv, '?atomic=true&name=exports%2Fpaid.csv', 'text/csv');
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error).toMatchObject({
+      code: 'EVENT_BATCH_REJECTED',
+      message: '1 of 2 rows of exports/paid.csv were rejected; with --atomic nothing was stored',
+    });
+    expect((await send({ events: [{ ...paid('v1'), eventId: 'v1' }] })).json()).toMatchObject({ accepted: 1, duplicates: 0 });
+  });
+
+  it('takes CSV and JSONL only, and not from the ingest role', async () => {
+    const json = await app.inject({ method: 'POST', url: '/v1/events/import', payload: { events: [] }, headers: bearer(init.tokens.operator) });
+    expect(json.statusCode).toBe(415);
+    expect(json.json().error.code).toBe('MEDIA_TYPE_UNSUPPORTED');
+    const ingest = await app.inject({
+      method: 'POST',
+      url: '/v1/events/import',
+      payload: `${line('i1', 1)}\n`,
+      headers: { ...bearer(ingestToken), 'content-type': 'application/x-ndjson' },
+    });
+    expect(ingest.statusCode).toBe(403);
   });
 });

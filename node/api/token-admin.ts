@@ -22,7 +22,8 @@ export interface TokenView {
 
 export interface TokenAdmin {
   list(): TokenView[];
-  create(input: { id: string; role: Role; unit?: string; expiresAt?: string }, actor: Actor): { token: string; view: TokenView };
+  /** `input.actor`: only for the tokens the CLI mints for itself (TokenEntry.actor); the admin API never passes it. */
+  create(input: { id: string; role: Role; unit?: string; expiresAt?: string; actor?: string }, actor: Actor): { token: string; view: TokenView };
   revoke(id: string, actor: Actor): TokenView;
 }
 
@@ -56,7 +57,12 @@ export function tokenAdmin(file: string, audit: AuditAppend, now: () => Date = (
         actor: actor.id,
         action: 'token.created',
         subject: input.id,
-        details: { role: input.role, unit: input.unit ?? null, expiresAt: input.expiresAt ?? null },
+        details: {
+          role: input.role,
+          unit: input.unit ?? null,
+          expiresAt: input.expiresAt ?? null,
+          ...(input.actor !== undefined ? { actsAs: input.actor } : {}),
+        },
       });
       return { token, view: live(input.id)! };
     },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MofangError } from '../errors.js';
 import { readTokenUsage, TokenUsageRecorder, usageFileOf } from './token-usage.js';
-import { authenticate, checkToken, createToken, loadTokens, revokeToken, tokenFileSource, withTokenFileLock, type TokenEntry } from './tokens.js';
+import { authenticate, checkToken, createToken, dropTokens, loadTokens, revokeToken, tokenFileSource, withTokenFileLock, type TokenEntry } from './tokens.js';
 
 let dir: string;
 let file: string;
@@ -67,6 +67,31 @@ describe('unit-scoped tokens', () => {
     const whole = createToken(file, { id: 'ops-all', role: 'operator' });
     expect(authenticate(loadTokens(file), `Bearer ${whole}`)).toEqual({ id: 'ops-all', role: 'operator' });
     expect(codeOf(() => createToken(file, { id: 'x', role: 'operator', unit: 'Not A Unit' }))).toBe('REQUEST_INVALID');
+  });
+});
+
+describe("the CLI's own tokens", () => {
+  it('act as the cli:<operator> they name, and refuse any other actor name', () => {
+    const token = createToken(file, { id: 'cli.alice.0123456789ab', role: 'operator', actor: 'cli:Alice@bank' });
+    expect(authenticate(loadTokens(file), `Bearer ${token}`)).toEqual({ id: 'cli.alice.0123456789ab', role: 'operator', actor: 'cli:Alice@bank' });
+    for (const actor of ['token:ops-1', 'system', 'cli:', 'cli:a b', 'cli:x\nforged'])
+      expect(
+        codeOf(() => createToken(file, { id: 'cli.x.0123456789ab', role: 'operator', actor })),
+        actor,
+      ).toBe('REQUEST_INVALID');
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc.tokens[0].actor = 'system';
+    writeFileSync(file, JSON.stringify(doc), { mode: 0o600 });
+    expect(codeOf(() => loadTokens(file))).toBe('TOKEN_FILE_INVALID');
+  });
+
+  it('are deleted by dropTokens, which keeps every other entry', () => {
+    createToken(file, { id: 'ops-1', role: 'operator' });
+    createToken(file, { id: 'cli.alice.0123456789ab', role: 'operator', actor: 'cli:alice' });
+    revokeToken(file, 'ops-1');
+    expect(dropTokens(file, (e) => e.id.startsWith('cli.'))).toBe(1);
+    expect(loadTokens(file).map((e) => [e.id, e.revokedAt !== undefined])).toEqual([['ops-1', true]]);
+    expect(dropTokens(file, (e) => e.id.startsWith('cli.'))).toBe(0);
   });
 });
 

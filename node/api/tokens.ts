@@ -35,6 +35,13 @@ export interface TokenEntry {
    * "revoked" rather than "unknown token", and `token list` shows when it happened.
    */
   revokedAt?: string;
+  /**
+   * The name audit entries give whoever acts with the token, instead of `token:<id>`: only
+   * `cli:<operator>`, on the tokens the CLI mints for itself to act through the running node
+   * (cli/via-node.ts), so its entries read as when it acts on the node's files. The admin API
+   * never sets it; whoever can write this file can run the CLI as any operator anyway.
+   */
+  actor?: string;
 }
 
 /** Returns the current entries; `tokenFileSource` re-reads the file when it changes. */
@@ -46,7 +53,9 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** Same form as an organisation unit id (node/insight/units/units.ts). */
 const UNIT_ID = /^[a-z][a-z0-9-]{0,23}$/;
 const FILE_VERSION = 1;
-const ENTRY_FIELDS = ['id', 'role', 'sha256', 'unit', 'createdAt', 'expiresAt', 'revokedAt'];
+const ENTRY_FIELDS = ['id', 'role', 'sha256', 'unit', 'createdAt', 'expiresAt', 'revokedAt', 'actor'];
+/** `cli:` and an operator name as `--as` takes it (cli/operator.ts). */
+const CLI_ACTOR = /^cli:[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
 
 /**
  * Reads and validates the token file; refuses it unless only the owner can read it.
@@ -97,6 +106,8 @@ export interface CreateTokenInput {
   unit?: string;
   /** ISO date-time after which the token is refused. */
   expiresAt?: string;
+  /** `cli:<operator>`, for a token the CLI mints for itself (TokenEntry.actor). */
+  actor?: string;
   /** Clock, for tests. */
   now?: Date;
 }
@@ -115,6 +126,9 @@ export function createToken(file: string, input: CreateTokenInput): string {
   }
   if (input.unit !== undefined && !UNIT_ID.test(input.unit)) {
     throw new MofangError('REQUEST_INVALID', `unit: must match ${UNIT_ID.source}`, { field: 'unit' });
+  }
+  if (input.actor !== undefined && !CLI_ACTOR.test(input.actor)) {
+    throw new MofangError('REQUEST_INVALID', `actor: must match ${CLI_ACTOR.source}`, { field: 'actor' });
   }
   const now = input.now ?? new Date();
   if (input.expiresAt !== undefined && !(Date.parse(input.expiresAt) > now.getTime())) {
@@ -135,6 +149,7 @@ export function createToken(file: string, input: CreateTokenInput): string {
       ...(input.unit !== undefined ? { unit: input.unit } : {}),
       createdAt: now.toISOString(),
       ...(input.expiresAt !== undefined ? { expiresAt: new Date(input.expiresAt).toISOString() } : {}),
+      ...(input.actor !== undefined ? { actor: input.actor } : {}),
     };
     writeTokens(file, [...entries.filter((e) => e.id !== input.id), entry]);
     return token;
@@ -158,8 +173,23 @@ export function revokeToken(file: string, id: string, now = new Date()): boolean
   });
 }
 
+/**
+ * Deletes the entries `drop` selects, returning how many. Only for tokens no one holds any more
+ * (the CLI's own short-lived ones, cli/via-node.ts): other revoked entries stay, so their holders
+ * hear "revoked" rather than "unknown".
+ * @example dropTokens('tokens.json', (e) => e.id === 'cli.alice.0a1b2c3d4e5f')
+ */
+export function dropTokens(file: string, drop: (entry: TokenEntry) => boolean): number {
+  return withTokenFileLock(file, () => {
+    const entries = loadTokens(file);
+    const kept = entries.filter((e) => !drop(e));
+    if (kept.length < entries.length) writeTokens(file, kept);
+    return entries.length - kept.length;
+  });
+}
+
 export type TokenCheck =
-  | { ok: true; principal: { id: string; role: Role; unit?: string } }
+  | { ok: true; principal: { id: string; role: Role; unit?: string; actor?: string } }
   | { ok: false; reason: 'missing' | 'invalid' }
   | { ok: false; reason: 'revoked' | 'expired'; id: string; at: string };
 
@@ -185,7 +215,15 @@ export function checkToken(tokens: readonly TokenEntry[], header: string | undef
   if (!found) return { ok: false, reason: 'invalid' };
   if (found.revokedAt !== undefined) return { ok: false, reason: 'revoked', id: found.id, at: found.revokedAt };
   if (found.expiresAt !== undefined && Date.parse(found.expiresAt) <= now.getTime()) return { ok: false, reason: 'expired', id: found.id, at: found.expiresAt };
-  return { ok: true, principal: { id: found.id, role: found.role, ...(found.unit !== undefined ? { unit: found.unit } : {}) } };
+  return {
+    ok: true,
+    principal: {
+      id: found.id,
+      role: found.role,
+      ...(found.unit !== undefined ? { unit: found.unit } : {}),
+      ...(found.actor !== undefined ? { actor: found.actor } : {}),
+    },
+  };
 }
 
 /** `checkToken` reduced to the principal, or null for any refusal. */
@@ -277,6 +315,7 @@ function validateFile(parsed: unknown, file: string): TokenEntry[] {
     if (!(ROLES as readonly unknown[]).includes(e.role)) bad(`tokens[${i}].role: must be one of ${ROLES.join(', ')}`);
     if (typeof e.sha256 !== 'string' || !SHA256_HEX.test(e.sha256)) bad(`tokens[${i}].sha256: must be 64 lowercase hex digits`);
     if (e.unit !== undefined && (typeof e.unit !== 'string' || !UNIT_ID.test(e.unit))) bad(`tokens[${i}].unit: must match ${UNIT_ID.source}`);
+    if (e.actor !== undefined && (typeof e.actor !== 'string' || !CLI_ACTOR.test(e.actor))) bad(`tokens[${i}].actor: must match ${CLI_ACTOR.source}`);
     for (const k of ['createdAt', 'expiresAt', 'revokedAt'] as const) {
       if (e[k] !== undefined && (typeof e[k] !== 'string' || Number.isNaN(Date.parse(e[k])))) bad(`tokens[${i}].${k}: must be an ISO date-time`);
     }
@@ -284,7 +323,7 @@ function validateFile(parsed: unknown, file: string): TokenEntry[] {
     if (e.revokedAt === undefined && seen.has(e.id!)) bad(`tokens[${i}].id: duplicate id "${e.id}"`);
     if (e.revokedAt === undefined) seen.add(e.id!);
     const entry: TokenEntry = { id: e.id!, role: e.role!, sha256: e.sha256! };
-    for (const k of ['unit', 'createdAt', 'expiresAt', 'revokedAt'] as const) if (e[k] !== undefined) entry[k] = e[k] as string;
+    for (const k of ['unit', 'createdAt', 'expiresAt', 'revokedAt', 'actor'] as const) if (e[k] !== undefined) entry[k] = e[k] as string;
     return entry;
   });
 }

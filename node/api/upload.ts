@@ -16,6 +16,15 @@ import { MofangError } from '../errors.js';
 
 const STAGING_DIR = 'uploads';
 
+/** The media types a file upload may be sent as, and the format each is read in. */
+export const UPLOAD_TYPES = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl' } as const;
+
+/** The upload format of a request's Content-Type, or null for any other type. */
+export function uploadFormat(contentType: string | undefined): (typeof UPLOAD_TYPES)[keyof typeof UPLOAD_TYPES] | null {
+  const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  return Object.hasOwn(UPLOAD_TYPES, mediaType) ? UPLOAD_TYPES[mediaType as keyof typeof UPLOAD_TYPES] : null;
+}
+
 /**
  * The directory uploads are staged in (created 0700 if missing).
  *

@@ -2,7 +2,8 @@
  * `mofang metrics …` and `mofang alerts …`: saved metrics, their alert rules and the alert history
  * (docs/alerts.md). Parameters are given like `mofang analytics`' (`--params` JSON or `@file`, and
  * the flags of the common ones). Changes act as an operator and are audited like API calls.
- * Saving and evaluating a metric read the events, so while a node runs use its HTTP API instead.
+ * Saving, changing and evaluating a metric run its model on the events: while the node runs (it
+ * holds the event store) they go through its API (via-node.ts), with the same output.
  */
 import { Option, type Command } from 'commander';
 import type { AlertEventView, AlertsApi, EvaluationView, MetricView, RuleInput, RuleView } from '../alerts/service.js';
@@ -10,10 +11,13 @@ import type { Actor } from '../audit/actor.js';
 import { MofangError } from '../errors.js';
 import { paramsOf } from './analytics.js';
 import { printJson } from './format.js';
+import type { NodeApi } from './via-node.js';
 
 export interface AlertsCliContext {
   /** Opens the node for one command and closes it after. */
   withAlerts<T>(fn: (alerts: AlertsApi) => Promise<T> | T): Promise<T>;
+  /** For what runs a model: `here` when this process can open the event store, else `viaNode` through the running node. */
+  withModels<T>(here: (alerts: AlertsApi) => Promise<T>, viaNode: (api: NodeApi) => Promise<T>): Promise<T>;
   json(): boolean;
   actor(): Actor;
 }
@@ -77,18 +81,23 @@ export function registerAlertCommands(program: Command, ctx: AlertsCliContext): 
     ...(o.description !== undefined ? { description: o.description } : {}),
   });
 
-  definition(metrics.command('save <name>').description('save a metric (the model runs once to check it)')).action((name, o) =>
-    ctx.withAlerts(async (a) => {
-      const m = await a.saveMetric({ name, ...input(o) }, ctx.actor());
-      out(m, () => printMetric(m));
-    }),
-  );
-  definition(metrics.command('change <name>').description("replace a metric's definition (a new version)")).action((name, o) =>
-    ctx.withAlerts(async (a) => {
-      const m = await a.changeMetric(name, input(o), ctx.actor());
-      out(m, () => printMetric(m));
-    }),
-  );
+  const path = (name: string) => `/v1/metrics/${encodeURIComponent(name)}`;
+  definition(metrics.command('save <name>').description('save a metric (the model runs once to check it)')).action(async (name, o) => {
+    const metric = { name, ...input(o) };
+    const m = await ctx.withModels(
+      (a) => a.saveMetric(metric, ctx.actor()),
+      (api) => api.call<MetricView>('POST', '/v1/metrics', metric),
+    );
+    out(m, () => printMetric(m));
+  });
+  definition(metrics.command('change <name>').description("replace a metric's definition (a new version)")).action(async (name, o) => {
+    const definition = input(o);
+    const m = await ctx.withModels(
+      (a) => a.changeMetric(name, definition, ctx.actor()),
+      (api) => api.call<MetricView>('PUT', path(name), definition),
+    );
+    out(m, () => printMetric(m));
+  });
   metrics.command('list').action(() =>
     ctx.withAlerts((a) => {
       const list = a.listMetrics();
@@ -118,12 +127,13 @@ export function registerAlertCommands(program: Command, ctx: AlertsCliContext): 
   metrics
     .command('evaluate <name>')
     .description('measure the metric now and apply its enabled rules (firing and posting as the scheduler would)')
-    .action((name) =>
-      ctx.withAlerts(async (a) => {
-        const e = await a.evaluate(name, ctx.actor());
-        out(e, () => printEvaluation(e));
-      }),
-    );
+    .action(async (name) => {
+      const e = await ctx.withModels(
+        (a) => a.evaluate(name, ctx.actor()),
+        (api) => api.call<EvaluationView>('POST', `${path(name)}/evaluate`),
+      );
+      out(e, () => printEvaluation(e));
+    });
 
   const alerts = program.command('alerts').description('alert rules on saved metrics and the alert history (docs/alerts.md)');
   alerts

@@ -1,7 +1,8 @@
 /**
  * `mofang analytics [model]`: runs an analysis model on this node's events and prints a table
  * (or the API's JSON with `--json`). Parameters are the API's, as JSON inline or `@file`, and
- * the common ones have flags that override them. Without a model, lists the models.
+ * the common ones have flags that override them. Without a model, lists the models. While the node
+ * runs (it holds the event store) the model runs there, through its API (via-node.ts).
  */
 import type { Command } from 'commander';
 import type { AnalyticsRun } from '../analytics/service.js';
@@ -70,9 +71,24 @@ export function registerAnalyticsCommands(program: Command, ctx: AnalyticsCliCon
           else for (const m of models) console.log(`${m.name.padEnd(14)} ${m.summary}`);
           return;
         }
-        const run = await node.analytics.run(model, paramsOf(o), { ...ctx.actor(), role: 'operator' });
-        if (ctx.json()) printJson(run);
-        else printRun(run);
+        const params = paramsOf(o);
+        const [{ onEventStore }, { checkAnalyticsParams }] = await Promise.all([import('./via-node.js'), import('../analytics/service.js')]);
+        // Checked here as on the store itself, so the node's schema check never answers with other words.
+        checkAnalyticsParams(model, params);
+        const actor: Actor = { ...ctx.actor(), role: 'operator' };
+        const run = await onEventStore(node, actor, {
+          here: () => node.analytics.run(model, params, actor),
+          viaNode: (api) => api.call<AnalyticsRun>('POST', `/v1/analytics/${encodeURIComponent(model)}`, params),
+        });
+        if (ctx.json()) {
+          const [{ MODELS }, { analyticsRunSchema }, { inSchemaOrder }] = await Promise.all([
+            import('../analytics/models.js'),
+            import('../api/routes/analytics.js'),
+            import('./schema-order.js'),
+          ]);
+          const model = MODELS.get(run.model);
+          printJson(model ? inSchemaOrder(analyticsRunSchema(model), run) : run);
+        } else printRun(run);
       }),
     );
 }

@@ -1,11 +1,12 @@
 /**
  * `mofang events import <file>`: historical events from a CSV or JSONL file into this node's event
- * store, with the checks of `POST /v1/events`. A running node holds the store: the command then
- * says to send the events to it over HTTP instead.
+ * store, with the checks of `POST /v1/events`. A running node holds the store: the file then goes
+ * to it (`POST /v1/events/import`, via-node.ts) and is imported there the same way.
  */
 import { type Command, Option } from 'commander';
 import type { Actor } from '../audit/actor.js';
 import { MofangError } from '../errors.js';
+import type { EventImportReport } from '../events/ingest/import.js';
 import type { MofangNode } from '../node.js';
 import { printJson } from './format.js';
 
@@ -21,6 +22,8 @@ const positive = (option: string) => (value: string) => {
   return n;
 };
 
+const CONTENT_TYPES = { csv: 'text/csv', jsonl: 'application/x-ndjson' } as const;
+
 export function registerEventCommands(program: Command, ctx: EventsCliContext): void {
   const events = program.command('events').description('customer events: import historical events (live events arrive through POST /v1/events)');
   events
@@ -33,24 +36,31 @@ export function registerEventCommands(program: Command, ctx: EventsCliContext): 
     .action((file: string, o: { format?: 'csv' | 'jsonl'; atomic?: boolean; maxAgeDays?: number; batchSize: number }) =>
       ctx.withNode(async (node) => {
         // Loaded here: cli-progress is for this command only, not for every `mofang` start-up.
-        const { progressReporter } = await import('../datasets/progress.js');
+        const [{ progressReporter }, { onEventStore }, { eventFileFormat }] = await Promise.all([
+          import('../datasets/progress.js'),
+          import('./via-node.js'),
+          import('../events/ingest/import.js'),
+        ]);
         const progress = progressReporter({ label: 'events import' });
-        let report: Awaited<ReturnType<typeof node.events.importFile>>;
+        let report: EventImportReport;
         try {
-          report = await node.events.importFile(
-            file,
-            { format: o.format, atomic: o.atomic, maxAgeDays: o.maxAgeDays, batchSize: o.batchSize, onProgress: progress.update },
-            ctx.actor(),
-          );
-        } catch (err) {
-          if (err instanceof MofangError && err.code === 'EVENT_STORE_BUSY') {
-            throw new MofangError(
-              'EVENT_STORE_BUSY',
-              'the node is running and holds the event store: send the events to its POST /v1/events, or stop it to import',
-              err.details,
-            );
-          }
-          throw err;
+          report = await onEventStore(node, ctx.actor(), {
+            here: () =>
+              node.events.importFile(
+                file,
+                { format: o.format, atomic: o.atomic, maxAgeDays: o.maxAgeDays, batchSize: o.batchSize, onProgress: progress.update },
+                ctx.actor(),
+              ),
+            viaNode: (api) => {
+              const format = eventFileFormat(file, o.format);
+              const query = new URLSearchParams({ batchSize: String(o.batchSize), name: file });
+              if (o.atomic) query.set('atomic', 'true');
+              if (o.maxAgeDays !== undefined) query.set('maxAgeDays', String(o.maxAgeDays));
+              return api.upload<EventImportReport>(`/v1/events/import?${query}`, file, CONTENT_TYPES[format], (sent) =>
+                progress.update({ rowsRead: sent.lines, bytesRead: sent.bytes, totalBytes: sent.total }),
+              );
+            },
+          });
         } finally {
           progress.done();
         }

@@ -1,7 +1,9 @@
 /**
  * The `mofang` command line. Commands act on the node directory named by --config (default
  * ./mofang.yaml) directly — like git on a repository — and talk to peers over gRPC where a
- * command needs the partner. Errors print `mofang: CODE: message` and exit 1.
+ * command needs the partner. The event store is the exception: a running node holds it, and the
+ * commands that read or write events then go through its HTTP API (via-node.ts). Errors print
+ * `mofang: CODE: message` and exit 1.
  *
  * Start-up: only commander and small modules load up front; each action imports what it needs
  * (`await import(…)`), so `--version`, `--help` and local reads do not pay for gRPC, HTTP or HE.
@@ -475,7 +477,15 @@ registerTreeCommands(program, { withNode, json, actor: cliActor });
 registerTrackingPlanCommands(program, { withNode, json, actor: cliActor });
 registerAnalyticsCommands(program, { withNode, json, actor: cliActor });
 
-registerAlertCommands(program, { withAlerts: (fn) => withNode((node) => fn(node.alerts)), json, actor: () => operatorActor() });
+registerAlertCommands(program, {
+  withAlerts: (fn) => withNode((node) => fn(node.alerts)),
+  withModels: async (here, viaNode) => {
+    const { onEventStore } = await import('./via-node.js');
+    return withNode((node) => onEventStore(node, operatorActor(), { here: () => here(node.alerts), viaNode }));
+  },
+  json,
+  actor: () => operatorActor(),
+});
 
 program
   .command('demo')

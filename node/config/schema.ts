@@ -284,6 +284,24 @@ export const ConfigSchema = Type.Object(
           default: 0,
           description: 'Threads an analysis query may use; 0: one per core.',
         }),
+        cors: Type.Object(
+          {
+            allowedOrigins: Type.Array(
+              Type.String({
+                pattern: '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^https?://\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?$',
+                description: 'An origin exactly as a browser sends it: scheme, host and port if not the default; no path, no trailing slash.',
+                examples: ['https://www.bank.example'],
+              }),
+              {
+                default: [],
+                uniqueItems: true,
+                description:
+                  'Web pages on these origins may send events to POST /v1/events from a browser (the SDK with an ingest token); empty: no CORS headers at all.',
+              },
+            ),
+          },
+          { additionalProperties: false, default: {}, description: 'Browser access to POST /v1/events from other origins (docs/events.md, Browsers).' },
+        ),
       },
       { additionalProperties: false, default: {}, description: 'Customer events (docs/events.md).' },
     ),

@@ -25,6 +25,7 @@ function notProvided<T extends object>(service: string): T {
 type Method =
   | 'health'
   | 'events.ingest'
+  | 'events.importFile'
   | `datasets.${'list' | 'import'}`
   | `agreements.${keyof S.AgreementsApi}`
   | `jobs.${keyof S.JobsApi}`
@@ -201,6 +202,10 @@ export function fakeServices(): FakeServices {
       async ingest(events, actor, options) {
         record('events.ingest', events, actor, options);
         return { accepted: events.length, duplicates: 0, quarantined: 0, paused: 0, rejected: [] };
+      },
+      async importFile(file, options, actor) {
+        record('events.importFile', readFileSync(file, 'utf8'), actor, options);
+        return { format: options.format ?? 'csv', rows: 0, accepted: 0, duplicates: 0, quarantined: 0, paused: 0, rejected: 0, firstRejected: [] };
       },
     },
     trackingPlan: notProvided<S.NodeServices['trackingPlan']>('trackingPlan'),

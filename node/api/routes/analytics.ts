@@ -4,6 +4,7 @@
  * model and the response contract holds per model. Reading is not audited.
  */
 import { Type } from '@sinclair/typebox';
+import type { AnyModel } from '../../analytics/model.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { MODELS } from '../../analytics/models.js';
 import { analyticsModel } from '../../analytics/service.js';
@@ -11,6 +12,17 @@ import { actorOf } from '../auth.js';
 import type { NodeServices, Role } from '../services.js';
 
 const roles: Role[] = ['operator', 'compliance'];
+
+/** What a model's route answers: the run, with the model's own parameter and result schemas. */
+export function analyticsRunSchema(model: AnyModel) {
+  return Type.Object({
+    model: Type.String(),
+    params: model.params,
+    tookMs: Type.Number(),
+    result: model.result,
+    scalars: Type.Record(Type.String(), Type.Number(), { description: 'Named numbers of the result, for metrics and alerts.' }),
+  });
+}
 
 export const analyticsRoutes: FastifyPluginAsync<{ services: NodeServices }> = async (app, { services }) => {
   const tags = ['analytics'];
@@ -25,15 +37,7 @@ export const analyticsRoutes: FastifyPluginAsync<{ services: NodeServices }> = a
           summary: model.summary,
           description: 'See docs/analytics.md for the exact semantics and an example.',
           body: model.params,
-          response: {
-            200: Type.Object({
-              model: Type.String(),
-              params: model.params,
-              tookMs: Type.Number(),
-              result: model.result,
-              scalars: Type.Record(Type.String(), Type.Number(), { description: 'Named numbers of the result, for metrics and alerts.' }),
-            }),
-          },
+          response: { 200: analyticsRunSchema(model) },
         },
       },
       async (request) => services.analytics.run(model.name, request.body, actorOf(request)),

@@ -10,7 +10,7 @@ import { MofangError } from '../../errors.js';
 import { actorOf } from '../auth.js';
 import type { ImportInput, NodeServices } from '../services.js';
 import { DatasetInfo, DatasetName, ImportFromPath, ImportQuery, ImportReport } from '../schemas.js';
-import { stageUpload, tooLarge } from '../upload.js';
+import { stageUpload, tooLarge, UPLOAD_TYPES, uploadFormat } from '../upload.js';
 
 export interface DatasetRouteOptions {
   services: NodeServices;
@@ -19,9 +19,6 @@ export interface DatasetRouteOptions {
   /** Directory for staged uploads (private to the node: they hold customer identifiers). */
   uploadDir: string;
 }
-
-const UPLOAD_TYPES = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl' } as const;
-type UploadType = keyof typeof UPLOAD_TYPES;
 
 export const datasetRoutes: FastifyPluginAsync<DatasetRouteOptions> = async (app, { services, importBodyLimit, uploadDir }) => {
   // Hand uploads to the handler as a stream (encapsulated: other routes still refuse these types).
@@ -79,7 +76,8 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRouteOptions> = async (app
         };
         return services.datasets.import(input, actor);
       }
-      if (!Object.hasOwn(UPLOAD_TYPES, mediaType)) {
+      const format = uploadFormat(mediaType);
+      if (format === null) {
         throw new MofangError('MEDIA_TYPE_UNSUPPORTED', 'send the file as text/csv or application/x-ndjson, or JSON { path, idColumn, idKind }');
       }
       const id = request.query.id;
@@ -89,7 +87,6 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRouteOptions> = async (app
       const declared = Number(request.headers['content-length'] ?? 0);
       if (declared > importBodyLimit) throw tooLarge(importBodyLimit);
       const cut = id.lastIndexOf(':');
-      const format = UPLOAD_TYPES[mediaType as UploadType];
       const staged = await stageUpload(request.body as Readable, { dir: uploadDir, extension: format, limit: importBodyLimit });
       try {
         return await services.datasets.import(

@@ -26,6 +26,8 @@ export interface EventImportOptions {
   /** Rejected rows listed in the report; the rest are counted. */
   listRejected?: number;
   onProgress?: (p: { rowsRead: number; bytesRead: number; totalBytes: number }) => void;
+  /** The file as messages name it: an upload's staged copy has a path its sender never saw. Default: the path. */
+  name?: string;
 }
 
 export interface EventImportReport {
@@ -53,12 +55,8 @@ export async function importEvents(
   file: string,
   options: EventImportOptions = {},
 ): Promise<EventImportReport> {
-  const format = options.format ?? (/\.(jsonl|ndjson)$/i.test(file) ? 'jsonl' : /\.csv$/i.test(file) ? 'csv' : undefined);
-  if (format === undefined) {
-    throw new MofangError('EVENT_IMPORT_INVALID', `cannot tell the format of ${file} from its extension; give --format csv or --format jsonl`, {
-      field: 'format',
-    });
-  }
+  const format = eventFileFormat(file, options.format);
+  const name = options.name ?? file;
   const batchSize = options.batchSize ?? 1000;
   const listRejected = options.listRejected ?? 20;
   const report: EventImportReport = { format, rows: 0, accepted: 0, duplicates: 0, quarantined: 0, paused: 0, rejected: 0, firstRejected: [] };
@@ -98,7 +96,7 @@ export async function importEvents(
   if (options.atomic) {
     await pass(true);
     if (report.rejected > 0) {
-      throw new MofangError('EVENT_BATCH_REJECTED', `${report.rejected} of ${report.rows} rows of ${file} were rejected; with --atomic nothing was stored`, {
+      throw new MofangError('EVENT_BATCH_REJECTED', `${report.rejected} of ${report.rows} rows of ${name} were rejected; with --atomic nothing was stored`, {
         rejected: report.firstRejected,
         count: report.rejected,
       });
@@ -107,6 +105,20 @@ export async function importEvents(
   }
   await pass(false);
   return report;
+}
+
+/**
+ * The format given, else the one the file's extension names (.csv, .jsonl or .ndjson).
+ * @example eventFileFormat('events.ndjson') // → 'jsonl'
+ */
+export function eventFileFormat(file: string, format?: 'csv' | 'jsonl'): 'csv' | 'jsonl' {
+  const known = format ?? (/\.(jsonl|ndjson)$/i.test(file) ? 'jsonl' : /\.csv$/i.test(file) ? 'csv' : undefined);
+  if (known === undefined) {
+    throw new MofangError('EVENT_IMPORT_INVALID', `cannot tell the format of ${file} from its extension; give --format csv or --format jsonl`, {
+      field: 'format',
+    });
+  }
+  return known;
 }
 
 /** The file's rows as events (or as row-level reasons), a chunk at a time with the bytes read so far. */

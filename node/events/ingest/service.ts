@@ -61,13 +61,13 @@ export interface EventsApi {
    * above maxBatch; EVENT_BATCH_REJECTED (nothing stored) when `atomic` and any event is rejected.
    */
   ingest(events: readonly unknown[], actor: Actor, options?: { atomic?: boolean }): Promise<IngestReport>;
+  /** Imports a CSV or JSONL file (import.ts) and audits it as `events.imported`. */
+  importFile(file: string, options: EventImportOptions, actor: Actor): Promise<EventImportReport>;
 }
 
 export interface EventIngest extends EventsApi {
   /** One chunk of an import: no batch limit and no audit entry of its own (the import writes one). */
   ingestChunk(events: readonly unknown[], options: ChunkOptions): Promise<IngestReport>;
-  /** Imports a CSV or JSONL file (import.ts) and audits it as `events.imported`. */
-  importFile(file: string, options: EventImportOptions, actor: Actor): Promise<EventImportReport>;
 }
 
 /** @example const events = eventIngest({ store, plan, countPaused, audit, metrics, limits: config.events, now }); */
