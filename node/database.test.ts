@@ -34,6 +34,8 @@ const SHIPPED_SQL: [number, string][] = [
   [12, '148ec04991ecbb8f33564080009be8d7461a2e625a7954670974f0452bdee7e2'],
   // Version 13: saved metrics, alert rules and alert events (alerts/schema.ts).
   [13, 'e8bb5bd28c149cb1158785afb9d7d07448f1cb79dc092c2c04490ccfe6177299'],
+  // Version 14: journeys and their immutable versions (journeys/schema.ts).
+  [14, 'ec37652acfc2f01ce4c28683911a1a1557186d8c2a597076128825423f0fae16'],
 ];
 const SCHEMA_AT_V9 = '8b4c875a5232ef85027adbf13b70b25bc973b6f3dfed3c546a3cd0f3b44376d2';
 
