@@ -21,6 +21,7 @@ import { registerAlertCommands } from './alerts.js';
 import { registerAnalyticsCommands } from './analytics.js';
 import { registerTreeCommands } from './insight-tree.js';
 import { registerEventCommands } from './events.js';
+import { registerJourneyCommands } from './journeys.js';
 import { registerInsightCommands } from './insight.js';
 import { registerNodeCommands } from './node-commands.js';
 import { registerTokenCommands } from './tokens.js';
@@ -476,6 +477,7 @@ registerTrackingPlanCommands(program, { withNode, json, actor: cliActor });
 registerAnalyticsCommands(program, { withNode, json, actor: cliActor });
 
 registerAlertCommands(program, { withAlerts: (fn) => withNode((node) => fn(node.alerts)), json, actor: () => operatorActor() });
+registerJourneyCommands(program, { withJourneys: (fn) => withNode((node) => fn(node.journeys)), json, actor: () => operatorActor() });
 
 program
   .command('demo')
