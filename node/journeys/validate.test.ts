@@ -2,49 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../paths.js';
-import { CHANNELS, COMPONENT_TYPES } from './components.js';
+import { journeyReferences as refs } from '../../test/support/journey-references.js';
+import { COMPONENT_TYPES } from './components.js';
 import type { JourneyNode } from './graph.js';
 import { PROBLEM_CODES, type Problem } from './problems.js';
-import type { AttributeInfo, JourneyReferences } from './references.js';
 import { validateJourney } from './validate.js';
 
 const docs = readFileSync(join(packageRoot(), 'docs', 'journeys.md'), 'utf8');
 
 /** The example journey of docs/journeys.md: it must validate against the node data below. */
 const example = () => JSON.parse(/## Example journey[\s\S]*?```json\n([\s\S]*?)```/.exec(docs)![1]);
-
-const attrs: Record<string, AttributeInfo> = {
-  income: { type: 'number', source: 'dataset' },
-  first_name: { type: 'string', source: 'dataset' },
-  birthday: { type: 'date', source: 'dataset' },
-  vip: { type: 'boolean', source: 'dataset' },
-  churn_score: { type: 'number', source: 'score' },
-  'partner:telco:active': { type: 'boolean', source: 'joint' },
-};
-
-/** The node data the journeys are checked against: one dataset, two segments, a tracking plan. */
-const refs: JourneyReferences = {
-  attributes: async (dataset) => (dataset === 'customers' ? new Map(Object.entries(attrs)) : null),
-  segment: (name, unit) => {
-    if (name === 'high-value') return { dataset: 'customers' };
-    if (name === 'shops') return { dataset: 'merchants' };
-    if (name === 'north-only') return unit === 'north' ? { dataset: 'customers' } : null;
-    return null;
-  },
-  events: () =>
-    new Map([
-      [
-        'deposit.made',
-        new Map([
-          ['amount', 'number'],
-          ['branch', 'string'],
-        ]),
-      ],
-      ['app.opened', new Map()],
-      ['loan.applied', new Map([['amount', 'number']])],
-    ]),
-  channels: CHANNELS,
-};
 
 const entry = (next = 'bye'): JourneyNode => ({
   id: 'start',
