@@ -52,9 +52,9 @@ function tagged<T extends TObject[]>(field: string, forms: [...T], description: 
   return Type.Unsafe<Static<T[number]>>({ type: 'object', description, required: [field], discriminator: { propertyName: field }, oneOf: forms });
 }
 
-export const DURATION_UNITS = ['minutes', 'hours', 'days', 'weeks'] as const;
+const DURATION_UNITS = ['minutes', 'hours', 'days', 'weeks'] as const;
 /** Most a single delay, wait or window may last: a year and a day. */
-export const MAX_DURATION_MINUTES = 366 * 24 * 60;
+const MAX_DURATION_MINUTES = 366 * 24 * 60;
 export const Duration = Type.Object(
   {
     amount: Type.Integer({ minimum: 1, maximum: MAX_DURATION_MINUTES, description: 'How many units; positive.' }),
@@ -141,7 +141,7 @@ const ChangeEntry = Type.Object(
 
 // ---- judgment --------------------------------------------------------------------------------
 
-export const ATTRIBUTE_OPS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'notIn', 'isSet', 'isNotSet'] as const;
+const ATTRIBUTE_OPS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'notIn', 'isSet', 'isNotSet'] as const;
 const Scalar = Type.Union([Type.String({ maxLength: 1000 }), Type.Number(), Type.Boolean()]);
 const oneOfValues = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
 const Condition = tagged(
@@ -191,7 +191,7 @@ const BehaviourSplit = Type.Object(
 
 const SegmentCheck = Type.Object({ segment: SegmentName }, { additionalProperties: false });
 
-export const SEND_RESULTS = ['clicked', 'opened', 'delivered', 'failed', 'no_result'] as const;
+const SEND_RESULTS = ['clicked', 'opened', 'delivered', 'failed', 'no_result'] as const;
 const SendResultSplit = Type.Object(
   {
     action: NodeRef,
@@ -256,7 +256,7 @@ const Delay = tagged(
   'duration, until_date, until_time (next time of day), until_attribute, random (between min and max) or active_hour.',
 );
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const TimeWindow = Type.Object(
   {
     mode: literals(['open', 'quiet'] as const, 'open: customers pass only inside the hours; quiet: only outside them.'),
@@ -334,7 +334,7 @@ const UpdateAttribute = tagged(
 );
 
 /** Most characters of a template's body. */
-export const TEMPLATE_MAX = 10_000;
+const TEMPLATE_MAX = 10_000;
 const Reach = Type.Object(
   {
     channel: Type.String({ minLength: 1, maxLength: 32, description: `One of the channels: ${CHANNELS.join(', ')}.` }),
@@ -357,7 +357,7 @@ const Reach = Type.Object(
 
 // ---- the registry ----------------------------------------------------------------------------
 
-export type ComponentKind = 'entry' | 'judgment' | 'control' | 'action';
+type ComponentKind = 'entry' | 'judgment' | 'control' | 'action';
 
 interface ComponentSpec {
   kind: ComponentKind;

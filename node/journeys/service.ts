@@ -27,15 +27,15 @@ import * as store from './store.js';
 import type { JourneyStatus, JourneyView, VersionDetail, VersionView } from './store.js';
 import { validateJourney } from './validate.js';
 
-export type { JourneyView, VersionDetail, VersionView } from './store.js';
+export type { JourneyView, VersionView } from './store.js';
 export type { Problem } from './problems.js';
 
-export interface ValidationView {
+interface ValidationView {
   valid: boolean;
   problems: Problem[];
 }
 
-export interface SavedVersion {
+interface SavedVersion {
   journey: JourneyView;
   version: VersionView;
   /** False when the graph equals the latest version's: no version was added. */
