@@ -104,6 +104,12 @@ describe('mofang journeys', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain('node start\n  SEGMENT_UNKNOWN');
     expect(r.err).toMatch(/mofang: JOURNEY_INVALID: the journey has 4 problems/);
+    const json = await mofangAsync(cfg, '--json', 'journeys', 'save', join(dir, 'broken.json'), '--name', 'broken');
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.out).error).toMatchObject({
+      code: 'JOURNEY_INVALID',
+      details: { problems: expect.arrayContaining([expect.objectContaining({ nodeId: 'start' })]) },
+    });
     const missing = await mofangAsync(cfg, 'journeys', 'show', 'nobody');
     expect([missing.code, missing.err.trim()]).toEqual([1, 'mofang: JOURNEY_NOT_FOUND: no journey "nobody"']);
   });

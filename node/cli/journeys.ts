@@ -107,7 +107,10 @@ export function registerJourneyCommands(program: Command, ctx: JourneysCliContex
           );
         } catch (err) {
           const e = asMofangError(err);
-          if (e.code === 'JOURNEY_INVALID' && !ctx.json()) printProblems(e.details!.problems as Problem[], console.error);
+          if (e.code === 'JOURNEY_INVALID') {
+            if (ctx.json()) printJson({ error: e.toJSON() });
+            else printProblems(e.details!.problems as Problem[], console.error);
+          }
           throw e;
         }
       }),

@@ -34,6 +34,11 @@ describe('journey validation', () => {
     expect(v.graph?.nodes.length).toBeGreaterThan(10);
   });
 
+  it('every problem code has a test here that expects it', () => {
+    const source = readFileSync(new URL(import.meta.url), 'utf8');
+    for (const code of Object.keys(PROBLEM_CODES)) expect(source.split(`code: '${code}'`).length, code).toBeGreaterThan(1);
+  });
+
   it('docs/journeys.md lists every problem code and every component', () => {
     for (const code of Object.keys(PROBLEM_CODES)) expect(docs, code).toContain(`\`${code}\``);
     for (const type of COMPONENT_TYPES) expect(docs, type).toContain(`### \`${type}\``);
