@@ -20,6 +20,7 @@ const WRITE = ['operator'];
 // Every journeys route with the roles allowed; checked against the registered routes.
 const ROUTES: [method: string, route: string, url: string, roles: string[]][] = [
   ['GET', '/v1/journeys', '/v1/journeys', READ],
+  ['GET', '/v1/journeys/components', '/v1/journeys/components', READ],
   ['POST', '/v1/journeys', '/v1/journeys', WRITE],
   ['POST', '/v1/journeys/validate', '/v1/journeys/validate', READ],
   ['GET', '/v1/journeys/:id', '/v1/journeys/1', READ],
@@ -52,6 +53,21 @@ describe('journeys API roles', () => {
 });
 
 describe('journeys API', () => {
+  it('lists the palette a canvas offers: every component with its kind, outlets and parameter schema, and the channels', async () => {
+    const r = await t.app.inject({ url: '/v1/journeys/components', headers: t.as('compliance') });
+    expect(r.statusCode).toBe(200);
+    const { channels, components } = r.json();
+    expect(channels).toEqual(['sms', 'email', 'push', 'inbox', 'wechat', 'call', 'branch_task', 'webhook']);
+    expect(components).toHaveLength(17);
+    const byType = Object.fromEntries(components.map((c: { type: string }) => [c.type, c]));
+    expect(byType.attribute_split).toMatchObject({ kind: 'judgment', openEnded: false, outlets: { perKeyOf: 'branches', fixed: ['else'] } });
+    expect(byType.time_window.outlets).toEqual({ fixed: ['out'], when: { outlet: 'skipped', param: 'outside', equals: 'skip' } });
+    expect(byType.reach).toMatchObject({ kind: 'action', openEnded: true, params: { required: ['channel', 'template'] } });
+    // A form with several shapes keeps its discriminator, so a canvas can offer the forms.
+    expect(byType.delay.params).toMatchObject({ discriminator: { propertyName: 'kind' } });
+    expect(byType.delay.params.oneOf).toHaveLength(6);
+  });
+
   it('creates, reads, versions, publishes and pauses a journey', async () => {
     const ops = t.as('operator');
     const created = await t.app.inject({ method: 'POST', url: '/v1/journeys', headers: ops, payload: { name: 'http-welcome', graph: smallJourney() } });

@@ -359,78 +359,83 @@ const Reach = Type.Object(
 
 type ComponentKind = 'entry' | 'judgment' | 'control' | 'action';
 
+/**
+ * A component's outlets as data, so the engine, validation and a canvas read them the same way:
+ * one per `key` of the items of a list parameter (a split's branches), then the fixed ones, then
+ * those present only when a parameter has a value (a time window's `skipped` when it skips).
+ */
+interface Outlets {
+  perKeyOf?: 'branches' | 'bands';
+  fixed: readonly string[];
+  when?: { outlet: string; param: string; equals: string };
+}
+
 interface ComponentSpec {
   kind: ComponentKind;
   params: TSchema;
-  /** The outlets of a node with these (schema-valid) parameters, in the order a canvas shows them. */
-  outlets(params: never): readonly string[];
+  outlets: Outlets;
   /** An action's `out` may be left open: the customer's path ends after it. */
   openEnded?: boolean;
   summary: string;
 }
 
-const OUT = ['out'] as const;
-const NONE = [] as const;
+const OUT = { fixed: ['out'] } as const;
+const NONE = { fixed: [] } as const;
 
 export const COMPONENTS = {
-  segment_entry: { kind: 'entry', params: SegmentEntry, outlets: () => OUT, summary: "A segment's members enter, once or on a schedule." },
-  event_entry: {
-    kind: 'entry',
-    params: EventEntry,
-    outlets: () => OUT,
-    summary: 'A real-time event lets the customer in (did A; did A but not B in N minutes).',
-  },
+  segment_entry: { kind: 'entry', params: SegmentEntry, outlets: OUT, summary: "A segment's members enter, once or on a schedule." },
+  event_entry: { kind: 'entry', params: EventEntry, outlets: OUT, summary: 'A real-time event lets the customer in (did A; did A but not B in N minutes).' },
   change_entry: {
     kind: 'entry',
     params: ChangeEntry,
-    outlets: () => OUT,
+    outlets: OUT,
     summary: 'Joining or leaving a segment, a joint query result, or an external call lets the customer in.',
   },
   attribute_split: {
     kind: 'judgment',
     params: AttributeSplit,
-    outlets: (p: Static<typeof AttributeSplit>) => [...p.branches.map((b) => b.key), 'else'],
+    outlets: { perKeyOf: 'branches', fixed: ['else'] },
     summary: 'Ordered branches on profile attributes and tags; the first match wins, else the else outlet.',
   },
   behaviour_split: {
     kind: 'judgment',
     params: BehaviourSplit,
-    outlets: () => ['yes', 'no'],
+    outlets: { fixed: ['yes', 'no'] },
     summary: 'Did the customer do an event (a number of times) within a window.',
   },
-  segment_check: { kind: 'judgment', params: SegmentCheck, outlets: () => ['in', 'out'], summary: 'Is the customer in a segment now.' },
-  send_result_split: { kind: 'judgment', params: SendResultSplit, outlets: () => SEND_RESULTS, summary: 'What happened to an earlier message.' },
+  segment_check: { kind: 'judgment', params: SegmentCheck, outlets: { fixed: ['in', 'out'] }, summary: 'Is the customer in a segment now.' },
+  send_result_split: { kind: 'judgment', params: SendResultSplit, outlets: { fixed: SEND_RESULTS }, summary: 'What happened to an earlier message.' },
   score_split: {
     kind: 'judgment',
     params: ScoreSplit,
-    outlets: (p: Static<typeof ScoreSplit>) => [...p.bands.map((b) => b.key), 'else'],
+    outlets: { perKeyOf: 'bands', fixed: ['else'] },
     summary: 'Bands of a model score in the profile (a decision-tree or churn score, a joint score).',
   },
-  wait_event: { kind: 'control', params: WaitEvent, outlets: () => ['event', 'timeout'], summary: 'Waits for an event, with a timeout branch.' },
-  delay: { kind: 'control', params: Delay, outlets: () => OUT, summary: 'Waits for a time, in one of six forms.' },
+  wait_event: { kind: 'control', params: WaitEvent, outlets: { fixed: ['event', 'timeout'] }, summary: 'Waits for an event, with a timeout branch.' },
+  delay: { kind: 'control', params: Delay, outlets: OUT, summary: 'Waits for a time, in one of six forms.' },
   time_window: {
     kind: 'control',
     params: TimeWindow,
-    outlets: (p: Static<typeof TimeWindow>) => (p.outside === 'skip' ? ['out', 'skipped'] : OUT),
+    outlets: { fixed: ['out'], when: { outlet: 'skipped', param: 'outside', equals: 'skip' } },
     summary: 'Open hours or quiet hours with a holiday calendar: hold until open, or skip.',
   },
   random_split: {
     kind: 'control',
     params: RandomSplit,
-    outlets: (p: Static<typeof RandomSplit>) => p.branches.map((b) => b.key),
+    outlets: { perKeyOf: 'branches', fixed: [] },
     summary: 'Random split or A/B experiment by percentages, with an optional control group.',
   },
-  exit: { kind: 'control', params: Exit, outlets: () => NONE, summary: 'The customer leaves the journey.' },
-  goal: { kind: 'control', params: Goal, outlets: () => NONE, summary: 'The customer converted and leaves.' },
-  jump: { kind: 'control', params: Jump, outlets: () => NONE, summary: 'Continues at another node.' },
+  exit: { kind: 'control', params: Exit, outlets: NONE, summary: 'The customer leaves the journey.' },
+  goal: { kind: 'control', params: Goal, outlets: NONE, summary: 'The customer converted and leaves.' },
+  jump: { kind: 'control', params: Jump, outlets: NONE, summary: 'Continues at another node.' },
   update_attribute: {
     kind: 'action',
     params: UpdateAttribute,
-    outlets: () => OUT,
+    outlets: OUT,
     openEnded: true,
     summary: 'Sets a profile attribute, or adds or removes a tag.',
   },
-  reach: { kind: 'action', params: Reach, outlets: () => OUT, openEnded: true, summary: 'Sends a message on a channel (through the outbox).' },
+  reach: { kind: 'action', params: Reach, outlets: OUT, openEnded: true, summary: 'Sends a message on a channel (through the outbox).' },
 } as const satisfies Record<string, ComponentSpec>;
 
 export type ComponentType = keyof typeof COMPONENTS;
@@ -457,9 +462,13 @@ export interface ComponentParams {
   reach: Static<typeof Reach>;
 }
 
-/** The outlets of a node whose parameters passed their schema. */
-export function outletsOf<T extends ComponentType>(type: T, params: ComponentParams[T]): readonly string[] {
-  return (COMPONENTS[type].outlets as (p: ComponentParams[T]) => readonly string[])(params);
+/** The outlets of a node whose parameters passed their schema, in the order a canvas shows them. */
+export function outletsOf(type: ComponentType, params: object): string[] {
+  const rule: Outlets = COMPONENTS[type].outlets;
+  const p = params as Record<string, unknown>;
+  const keyed = rule.perKeyOf ? (p[rule.perKeyOf] as { key: string }[]).map((item) => item.key) : [];
+  const conditional = rule.when && p[rule.when.param] === rule.when.equals ? [rule.when.outlet] : [];
+  return [...keyed, ...rule.fixed, ...conditional];
 }
 
 /** Components a customer may wait at for a while: a cycle through one of them is not a busy loop. */

@@ -100,7 +100,7 @@ export function structureProblems(nodes: readonly JourneyNode[], typed: Readonly
     edges.set(node.id, valid);
     const t = typed.get(node.id);
     if (!t) continue;
-    const outlets = outletsOf(t.type, t.params as never);
+    const outlets = outletsOf(t.type, t.params);
     for (const outlet of Object.keys(node.next ?? {}))
       if (!outlets.includes(outlet))
         out.push(

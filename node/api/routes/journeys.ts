@@ -6,6 +6,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { CHANNELS, COMPONENTS } from '../../journeys/components.js';
 import { JOURNEY_STATUSES } from '../../journeys/store.js';
 import type { JourneysApi, JourneyTransition } from '../../journeys/service.js';
 import { actorOf } from '../auth.js';
@@ -59,6 +60,35 @@ const Problem = Type.Object({
   message: Type.String(),
 });
 
+const Component = Type.Object({
+  type: Type.String(),
+  kind: Type.Union([Type.Literal('entry'), Type.Literal('judgment'), Type.Literal('control'), Type.Literal('action')]),
+  summary: Type.String(),
+  openEnded: Type.Boolean({ description: 'The out outlet may be left open: the path ends after the action.' }),
+  outlets: Type.Object(
+    {
+      perKeyOf: Type.Optional(Type.String({ description: 'One outlet per key of the items of this list parameter, first.' })),
+      fixed: Type.Array(Type.String()),
+      when: Type.Optional(Type.Object({ outlet: Type.String(), param: Type.String(), equals: Type.String() })),
+    },
+    { description: 'The outlets of a node of this type: per key, then fixed, then the conditional one.' },
+  ),
+  params: Type.Object({}, { additionalProperties: true, description: "The JSON Schema of the component's parameters." }),
+});
+
+/** The palette a canvas offers, as data: computed once, it never changes while the node runs. */
+const palette = () => ({
+  channels: [...CHANNELS],
+  components: Object.entries(COMPONENTS).map(([type, c]) => ({
+    type,
+    kind: c.kind,
+    summary: c.summary,
+    openEnded: 'openEnded' in c,
+    outlets: c.outlets,
+    params: JSON.parse(JSON.stringify(c.params)) as object,
+  })),
+});
+
 const NewJourney = Type.Object(
   {
     name: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,63}$', description: 'Lower-case letters, digits, _ and -.' }),
@@ -77,6 +107,20 @@ export const journeyRoutes: FastifyPluginAsync<{ journeys: JourneysApi }> = asyn
     '/journeys',
     { config: READ, schema: { tags, summary: "Journeys in the caller's unit scope", response: { 200: Type.Object({ journeys: Type.Array(Journey) }) } } },
     async (r) => ({ journeys: journeys.list(actorOf(r)) }),
+  );
+
+  let components: ReturnType<typeof palette> | undefined;
+  app.get(
+    '/journeys/components',
+    {
+      config: READ,
+      schema: {
+        tags,
+        summary: 'The components a journey is built from: kind, outlets and the JSON Schema of the parameters of each, and the channels',
+        response: { 200: Type.Object({ channels: Type.Array(Type.String()), components: Type.Array(Component) }) },
+      },
+    },
+    async () => (components ??= palette()),
   );
 
   app.post<{ Body: Static<typeof NewJourney> }>(
