@@ -28,6 +28,7 @@ export const PROBLEM_CODES = {
   SEGMENT_DATASET_MISMATCH: "The segment's customers are of another dataset than the journey's.",
   EVENT_UNKNOWN: 'The tracking plan declares no event of this name.',
   PROPERTY_UNKNOWN: 'A filter names a property the tracking plan does not declare on the event.',
+  PROPERTY_TYPE_MISMATCH: "A filter's operator or value does not fit the declared type of its property (a number compared with text, contains on a number).",
   ATTRIBUTE_UNKNOWN: "The journey dataset's profiles have no such attribute (or it is withheld).",
   ATTRIBUTE_TYPE_MISMATCH:
     "The attribute's type does not fit its use (a score split needs a number, a delay until an attribute a date, a value the attribute's type).",

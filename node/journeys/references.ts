@@ -31,7 +31,21 @@ export interface JourneyReferences {
 
 interface Selector {
   event: string;
-  filters?: readonly { property: string }[];
+  filters?: readonly { property: string; op: string; value?: unknown }[];
+}
+
+/** The JSON type a filter's value must have to compare with a property of each tracking-plan type (times compare as ISO text). */
+const FILTER_VALUE_TYPE: Record<string, string> = { number: 'number', string: 'string', enum: 'string', time: 'string', boolean: 'boolean' };
+
+/** Why a filter's value cannot match the declared property type, or null. */
+function filterMismatch(f: { op: string; value?: unknown }, propertyType: string): string | null {
+  if (f.op === 'exists' || f.op === 'not_exists') return null;
+  const want = FILTER_VALUE_TYPE[propertyType];
+  if (f.op === 'contains' && propertyType !== 'string') return `contains needs a string property; it is a ${propertyType}`;
+  if (['gt', 'gte', 'lt', 'lte'].includes(f.op) && propertyType !== 'number' && propertyType !== 'time')
+    return `${f.op} needs a number or time property; it is a ${propertyType}`;
+  const values = Array.isArray(f.value) ? f.value : [f.value];
+  return want && values.some((v) => typeof v !== want) ? `the property is a ${propertyType}; compare it with a ${want}` : null;
 }
 
 /** The event selectors of a node, with the parameter each sits at. */
@@ -119,8 +133,13 @@ export async function referenceProblems(graph: JourneyGraph, typed: readonly Typ
       }
       selector.filters?.forEach((f, i) => {
         const p = `${param}.filters[${i}].property`;
-        if (!properties.has(f.property))
-          out.push(problem('PROPERTY_UNKNOWN', `${p}: ${selector.event} declares no property ${JSON.stringify(f.property)}`, node.id, p));
+        const type = properties.get(f.property);
+        if (type === undefined) out.push(problem('PROPERTY_UNKNOWN', `${p}: ${selector.event} declares no property ${JSON.stringify(f.property)}`, node.id, p));
+        else {
+          const why = filterMismatch(f, type);
+          const at = `${param}.filters[${i}].value`;
+          if (why) out.push(problem('PROPERTY_TYPE_MISMATCH', `${at}: ${why}`, node.id, at));
+        }
       });
     }
     switch (node.type) {

@@ -338,6 +338,33 @@ describe('journey validation', () => {
     ]);
   });
 
+  it('PROPERTY_TYPE_MISMATCH: a filter that cannot match its property type', async () => {
+    const wait = (filters: object[]) =>
+      around({
+        id: 'w',
+        type: 'wait_event',
+        params: { event: { event: 'deposit.made', filters }, timeout: { amount: 1, unit: 'days' } },
+        next: { event: 'bye', timeout: 'bye' },
+      });
+    expect(only(await problemsOf(wait([{ property: 'amount', op: 'gt', value: '50000' }])))).toEqual([
+      { nodeId: 'w', param: 'event.filters[0].value', code: 'PROPERTY_TYPE_MISMATCH' },
+    ]);
+    expect(only(await problemsOf(wait([{ property: 'amount', op: 'contains', value: '5' }])))).toEqual([
+      { nodeId: 'w', param: 'event.filters[0].value', code: 'PROPERTY_TYPE_MISMATCH' },
+    ]);
+    expect(only(await problemsOf(wait([{ property: 'branch', op: 'in', value: ['north', 7] }])))).toEqual([
+      { nodeId: 'w', param: 'event.filters[0].value', code: 'PROPERTY_TYPE_MISMATCH' },
+    ]);
+    expect(
+      await problemsOf(
+        wait([
+          { property: 'amount', op: 'in', value: [1, 2] },
+          { property: 'branch', op: 'exists' },
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
   it('ATTRIBUTE_UNKNOWN, ATTRIBUTE_TYPE_MISMATCH and ATTRIBUTE_NOT_WRITABLE', async () => {
     const split = around({
       id: 's',
