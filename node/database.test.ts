@@ -36,6 +36,8 @@ const SHIPPED_SQL: [number, string][] = [
   [13, 'e8bb5bd28c149cb1158785afb9d7d07448f1cb79dc092c2c04490ccfe6177299'],
   // Version 14: the body and webhook of a pending alert delivery (alerts/schema.ts).
   [14, '630f8a8c0f61975fe0694c00ef4df9c29eefece23692d10ce9d8e183667a3c12'],
+  // Version 15: journeys and their immutable versions (journeys/schema.ts).
+  [15, 'ec37652acfc2f01ce4c28683911a1a1557186d8c2a597076128825423f0fae16'],
 ];
 const SCHEMA_AT_V9 = '8b4c875a5232ef85027adbf13b70b25bc973b6f3dfed3c546a3cd0f3b44376d2';
 

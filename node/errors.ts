@@ -185,6 +185,19 @@ export const ERRORS = {
     summary: 'An alert rule is inconsistent: kind, direction, value, schedule, cool-down or an unknown webhook; the field is named.',
   },
   WEBHOOK_SECRET_INVALID: { http: 500, summary: 'The alert webhook secret file cannot be read or is too short.' },
+
+  // Journeys
+  JOURNEY_INVALID: {
+    http: 422,
+    summary: 'A journey graph has problems; details.problems lists every one with its node, parameter and problem code (docs/journeys.md).',
+  },
+  JOURNEY_NOT_FOUND: { http: 404, summary: "No journey with this id or name (in the caller's unit scope)." },
+  JOURNEY_EXISTS: { http: 409, summary: 'A journey with this name exists; save a new version of it instead.' },
+  JOURNEY_VERSION_UNKNOWN: { http: 404, summary: 'The journey has no version with this number.' },
+  JOURNEY_STATE_INVALID: {
+    http: 409,
+    summary: "The journey's state does not allow this change (publish, pause, resume, stop, or a new version of a stopped journey).",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

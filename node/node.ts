@@ -76,6 +76,7 @@ export class MofangNode implements NodeServices {
   readonly trackingPlan: Pipeline['trackingPlan'];
   readonly analytics: Pipeline['analytics'];
   readonly alerts: Pipeline['alerts'];
+  readonly journeys: Pipeline['journeys'];
 
   constructor(
     readonly config: NodeConfig,
@@ -106,7 +107,7 @@ export class MofangNode implements NodeServices {
     this.connect = connector.connect;
     this.health = connector.health;
     this.pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit: log, now, metrics, logger, config, insight: () => this.insight });
-    ({ ingest: this.events, trackingPlan: this.trackingPlan, analytics: this.analytics, alerts: this.alerts } = this.pipeline);
+    ({ ingest: this.events, trackingPlan: this.trackingPlan, analytics: this.analytics, alerts: this.alerts, journeys: this.journeys } = this.pipeline);
     this.insight = new Insight({ db, audit: log, now, logger, events: this.pipeline.behaviour });
     this.trees = treeService({ db, audit: log, insight: this.insight, now });
     const { connect, peerOfAgreement } = connector;

@@ -15,8 +15,13 @@ import { trackingPlanService, type TrackingPlanApi } from './events/plan/service
 import { pausedCounts, retentionByEvent } from './events/plan/store.js';
 import { retentionJob, type RetentionJob } from './events/retention.js';
 import { EventStore, type EventReader } from './events/store.js';
+import { asMofangError } from './errors.js';
 import type { BehaviourEvents } from './insight/behaviour/evaluate.js';
 import type { Insight } from './insight/insight.js';
+import { isWithin } from './insight/units/units.js';
+import { CHANNELS } from './journeys/components.js';
+import type { JourneyReferences } from './journeys/references.js';
+import { journeysService, type JourneysApi } from './journeys/service.js';
 import type { Logger } from './log/logger.js';
 import type { Metrics } from './metrics/metrics.js';
 import { packageVersion } from './paths.js';
@@ -52,6 +57,8 @@ export interface Pipeline {
   readonly analytics: AnalyticsApi;
   /** Saved metrics, alert rules and their scheduler (node/alerts). */
   readonly alerts: AlertsService;
+  /** Journeys: versioned, validated graphs and their state (node/journeys). */
+  readonly journeys: JourneysApi;
   close(): void;
 }
 
@@ -111,6 +118,13 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       now,
       logger: ports.logger,
     }),
+    journeys: journeysService({
+      db,
+      audit,
+      now,
+      references: journeyReferences(ports.insight, trackingPlan),
+      within: (owner, viewer) => isWithin(db, owner, viewer),
+    }),
     // A getter: the service runs models through `pipeline.analytics`, defined above in this object.
     get alerts() {
       alerts ??= alertsService({
@@ -140,4 +154,38 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
  */
 export function behaviourEvents(config: Pick<NodeConfig['events'], 'identifierKind' | 'timeZone'>, events: () => Promise<EventReader>): BehaviourEvents {
   return { reader: events, identifierKind: config.identifierKind, timeZone: config.timeZone };
+}
+
+/**
+ * What journey validation reads of the node: profile attributes and segments through insight (in
+ * the journey's unit scope), events and their properties from the tracking plan, and the channels.
+ */
+function journeyReferences(insight: () => Insight, plan: TrackingPlanApi): JourneyReferences {
+  const actor = (unit: string | null) => ({ id: 'system:journeys', unit });
+  /** `read`'s value, or null when it throws `code` (a name that does not exist, or not in scope). */
+  const orNull = async <T>(code: string, read: () => T | Promise<T>): Promise<T | null> => {
+    try {
+      return await read();
+    } catch (err) {
+      if (asMofangError(err).code === code) return null;
+      throw err;
+    }
+  };
+  return {
+    async attributes(dataset, unit) {
+      const view = await orNull('DATASET_NOT_FOUND', () => insight().attributes(dataset, actor(unit)));
+      return view && new Map(view.attributes.map((a) => [a.name, { type: a.type, source: a.source }]));
+    },
+    segment(name, unit) {
+      try {
+        return { dataset: insight().getSegment(name, actor(unit)).dataset };
+      } catch (err) {
+        if (asMofangError(err).code === 'INSIGHT_NOT_FOUND') return null;
+        throw err;
+      }
+    },
+    events: () =>
+      new Map(Object.entries(plan.current().plan.events).map(([name, e]) => [name, new Map(Object.entries(e.properties).map(([p, spec]) => [p, spec.type]))])),
+    channels: CHANNELS,
+  };
 }

@@ -249,6 +249,23 @@ describe('repository structure', () => {
     ).toEqual([]);
   });
 
+  it('journeys/ reads segments, attributes and events through its ports: of the pipeline it imports only the filter schema', () => {
+    const pipeline = /^node\/(insight|events|alerts|datasets|session|peer|jobs|agreements)\//;
+    expect(
+      offenders(
+        (f) => f.startsWith('node/journeys/'),
+        (f) => pipeline.test(f) || (f.startsWith('node/analytics/') && f !== 'node/analytics/filters.ts'),
+      ),
+    ).toEqual([]);
+    // The scan must see journeys' imports, or the rule above would hold vacuously.
+    expect(
+      offenders(
+        (f) => f.startsWith('node/journeys/'),
+        (f) => f === 'node/analytics/filters.ts',
+      ),
+    ).not.toEqual([]);
+  });
+
   it('node.ts and runtime.ts are imported only by the CLI and the other root files', () => {
     // The demo starts real nodes in one process, as the CLI does.
     const allowed = (f: string) => f.startsWith('node/cli/') || f.split('/').length === 2 || f === 'node/demo/demo.ts';

@@ -14,6 +14,7 @@ import type { TrackingPlanApi } from '../events/plan/service.js';
 import type { TreeService } from '../insight/tree/service.js';
 import type { Insight } from '../insight/insight.js';
 import type { JobsApi } from '../jobs/service.js';
+import type { JourneysApi } from '../journeys/service.js';
 import type { HealthView } from '../peer/connector.js';
 import type { PrivacyApi } from '../privacy/service.js';
 import type { ScoresApi } from '../scores/service.js';
@@ -54,4 +55,6 @@ export interface NodeServices {
   readonly analytics: AnalyticsApi;
   /** Saved metrics, alert rules and the alert history (node/alerts). */
   readonly alerts: AlertsApi;
+  /** Journeys: versioned, validated graphs and their state (node/journeys). */
+  readonly journeys: JourneysApi;
 }

@@ -23,6 +23,7 @@ import { registerAlertCommands } from './alerts.js';
 import { registerAnalyticsCommands } from './analytics.js';
 import { registerTreeCommands } from './insight-tree.js';
 import { registerEventCommands } from './events.js';
+import { registerJourneyCommands } from './journeys.js';
 import { registerInsightCommands } from './insight.js';
 import { registerNodeCommands } from './node-commands.js';
 import { registerTokenCommands } from './tokens.js';
@@ -486,6 +487,7 @@ registerAlertCommands(program, {
   json,
   actor: () => operatorActor(),
 });
+registerJourneyCommands(program, { withJourneys: (fn) => withNode((node) => fn(node.journeys)), json, actor: () => operatorActor() });
 
 program
   .command('demo')

@@ -133,6 +133,11 @@ export const GRPC_STATUS = {
   ALERT_RULE_NOT_FOUND: GrpcStatus.NOT_FOUND,
   ALERT_RULE_INVALID: GrpcStatus.INVALID_ARGUMENT,
   WEBHOOK_SECRET_INVALID: GrpcStatus.INTERNAL,
+  JOURNEY_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  JOURNEY_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  JOURNEY_EXISTS: GrpcStatus.ALREADY_EXISTS,
+  JOURNEY_VERSION_UNKNOWN: GrpcStatus.NOT_FOUND,
+  JOURNEY_STATE_INVALID: GrpcStatus.FAILED_PRECONDITION,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {

@@ -211,6 +211,7 @@ export function fakeServices(): FakeServices {
     trackingPlan: notProvided<S.NodeServices['trackingPlan']>('trackingPlan'),
     analytics: notProvided<S.NodeServices['analytics']>('analytics'),
     alerts: notProvided<S.NodeServices['alerts']>('alerts'),
+    journeys: notProvided<S.NodeServices['journeys']>('journeys'),
     async health() {
       record('health');
       return {

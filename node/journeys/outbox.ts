@@ -1,0 +1,75 @@
+/**
+ * The outbox: the contract between the journey engine, which decides that a customer gets a
+ * message, and the reach module, which sends it. The engine writes one row per message; reach
+ * claims due rows, sends them and reports what happened. Neither calls the other, so a send that
+ * fails or a node that restarts never loses or doubles a decision. docs/journeys.md (The outbox
+ * contract) describes it; the table comes with the engine.
+ *
+ * Idempotency: one message per customer × node × journey version × entry. The key is built from
+ * the engine's entry id (one customer's one entry into one journey), never from the customer's
+ * identifier, so it may be handed to a channel provider as its idempotency key.
+ */
+import type { Channel } from './components.js';
+
+/** One message the engine decided to send. */
+export interface OutboxMessage {
+  /** `idempotencyKey(…)` of the four fields below; unique in the outbox. */
+  idempotencyKey: string;
+  journeyId: number;
+  journeyVersion: number;
+  /** The reach node that sends it. */
+  nodeId: string;
+  /** The engine's id of this customer's entry into the journey (a re-entry is a new one). */
+  entryId: number;
+  /** Whom to reach: the dataset and the customer's identifier as it normalises it. Stays on the node; never logged or audited. */
+  customer: { dataset: string; customerId: string };
+  channel: Channel;
+  /** As the reach node's parameters hold it. */
+  template: { name?: string; subject?: string; body: string };
+  /** Every variable of the template, rendered to text when the row is written (`profile.first_name` → `Li`). */
+  variables: Record<string, string>;
+  /** Not to be sent before this moment (ISO 8601, UTC): after delays, quiet hours and frequency control. */
+  scheduledAt: string;
+  /** 0–9; when messages compete for a customer's slot, the higher goes first. */
+  priority: number;
+  /** Exempt from frequency caps and quiet hours: only when the reach node says so. */
+  transactional: boolean;
+  createdAt: string;
+}
+
+/**
+ * How a claimed message ended.
+ * @public (the contract reach implements; no caller until the engine and reach exist)
+ */
+export type OutboxOutcome =
+  | { status: 'sent'; providerId?: string }
+  | { status: 'failed'; reason: string; retryAt: string }
+  | { status: 'suppressed'; reason: 'cap' | 'quiet_hours' | 'holiday' | 'no_consent' | 'opted_out' | 'no_contact' }
+  | { status: 'dead'; reason: string };
+
+/**
+ * The engine's side.
+ * @public
+ */
+export interface OutboxWriter {
+  /** Adds the messages in the caller's transaction; a key already present is kept as it is (false). */
+  write(message: OutboxMessage): boolean;
+}
+
+/**
+ * The reach module's side.
+ * @public
+ */
+export interface OutboxReader {
+  /** Up to `limit` messages due at `now`, highest priority then oldest first, leased to this sender until `leaseUntil`. */
+  claim(limit: number, now: Date, leaseUntil: Date): OutboxMessage[];
+  /** Records how a claimed message ended; `failed` returns it to the queue at `retryAt`. */
+  complete(idempotencyKey: string, outcome: OutboxOutcome): void;
+}
+
+/**
+ * @example idempotencyKey({ journeyId: 7, journeyVersion: 2, nodeId: 'offer', entryId: 4711 }) // → 'j7.v2.noffer.e4711'
+ */
+export function idempotencyKey(m: Pick<OutboxMessage, 'journeyId' | 'journeyVersion' | 'nodeId' | 'entryId'>): string {
+  return `j${m.journeyId}.v${m.journeyVersion}.n${m.nodeId}.e${m.entryId}`;
+}
