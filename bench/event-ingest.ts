@@ -9,7 +9,7 @@
  * there exactly once ("durable when acknowledged"), else the section fails.
  */
 import { Agent, request } from 'node:http';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { EVENTS_TABLE } from '../node/events/schema.js';
@@ -149,6 +149,8 @@ const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? 0 : sor
 export async function measureIngestion(o: IngestOptions, log: (text: string) => void): Promise<IngestReport> {
   const [grpc, http] = [await freePort(), await freePort()];
   const nodeDir = join(o.dir, 'ingest-node');
+  // The bench's own node: a run with --dir starts a fresh one, never on what an earlier run left.
+  rmSync(nodeDir, { recursive: true, force: true });
   const init = parseJsonOutput<{ configFile: string }>(
     await mofang(
       null,
