@@ -224,15 +224,21 @@ describe('event ingestion', () => {
     expect(fresh.map((r) => r.accepted)).toEqual([1, 1, 1]);
   });
 
-  it('fails only the batch whose row the store refuses, not the batches stored with it', async () => {
+  it('keeps a quarantined event with a lone UTF-16 surrogate (as U+FFFD) instead of failing its batch and the batches stored with it', async () => {
     const t = setup();
-    // A lone surrogate escape in a property is refused by DuckDB's JSON reader.
-    const reports = await Promise.allSettled([
+    // DuckDB's JSON reader refuses the escape JSON.stringify writes for a lone surrogate.
+    const reports = await Promise.all([
       t.ingest.ingest([purchase('f1')], ACTOR),
-      t.ingest.ingest([purchase('f2', { name: 'beta.tapped', properties: { text: 'a\ud800b' } })], ACTOR),
+      t.ingest.ingest([purchase('f2', { name: 'beta.tapped', properties: { text: 'a\ud800b', pair: '\u{1F600}', escaped: '\\ud800' } })], ACTOR),
       t.ingest.ingest([purchase('f3')], ACTOR),
     ]);
-    expect(reports.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(reports.map((r) => [r.accepted, r.quarantined, r.rejected.length])).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+      [1, 0, 0],
+    ]);
     expect((await t.rows()).map((r) => r.event_id)).toEqual(['f1', 'f3']);
+    const [kept] = await (await t.ports.store()).all('SELECT properties FROM events_quarantine WHERE event_id = $1', ['f2']);
+    expect(JSON.parse(kept.properties as string)).toEqual({ text: 'a\ufffdb', pair: '\u{1F600}', escaped: '\\ud800' });
   });
 });

@@ -86,7 +86,7 @@ export function checkBatch(events: readonly unknown[], context: { plan: PlanVali
       return undefined;
     }
     // Kept as sent (it is not plan-checked), for an operator to inspect and replay.
-    const record = { eventId, customerId: customer.value, name: name as string, timeMs, properties: JSON.stringify(properties ?? {}) };
+    const record = { eventId, customerId: customer.value, name: name as string, timeMs, properties: quarantineJson(properties ?? {}) };
     out.quarantine.push({ ...record, field: verdict.field, reason: verdict.reason });
     return undefined;
   };
@@ -101,4 +101,15 @@ export function checkBatch(events: readonly unknown[], context: { plan: PlanVali
 function eventTime(time: unknown): number | null {
   if (typeof time === 'number') return Number.isSafeInteger(time) ? time : null;
   return typeof time === 'string' ? utcMillis(time) : null;
+}
+
+/**
+ * Quarantined properties as JSON text, as sent except that a lone UTF-16 surrogate becomes U+FFFD:
+ * JSON.stringify writes one as a `\udXXX` escape, which the store's JSON reader refuses (it would
+ * fail the whole batch). Pairs are written as characters, so every such escape is a lone one;
+ * escaped backslashes are skipped so `\\ud800` (a backslash, then text) is left alone.
+ */
+function quarantineJson(properties: unknown): string {
+  const text = JSON.stringify(properties);
+  return text.includes('\\ud') ? text.replace(/\\(\\|ud[89a-f][0-9a-f]{2})/g, (m, what: string) => (what === '\\' ? m : '\\ufffd')) : text;
 }

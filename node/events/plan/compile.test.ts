@@ -41,6 +41,7 @@ describe('compilePlan: what ingestion gets for one event', () => {
     [{ amount: 2_000_000 }, 'properties.amount', 'properties.amount is above the maximum 1000000'],
     [{ amount: 1, channel: 'fax' }, 'properties.channel', 'properties.channel is not one of the 3 declared values'],
     [{ amount: 1, memo: 'hello' }, 'properties.memo', 'properties.memo is longer than 4 characters'],
+    [{ amount: 1, memo: 'a\udc00' }, 'properties.memo', 'properties.memo is not well-formed text (a lone UTF-16 surrogate)'],
     [{ amount: 1, first: 'yes' }, 'properties.first', 'properties.first must be true or false'],
     [{ amount: 1, at: '2026-01-31T09:30:00' }, 'properties.at', expect.stringContaining('ISO 8601 date-time with a zone')],
     [{ amount: 1, at: '2026-02-30T09:30:00Z' }, 'properties.at', expect.stringContaining('ISO 8601')],

@@ -105,14 +105,19 @@ function undeclaredProperty(input: Record<string, unknown>, event: CompiledEvent
   return { kind: event.undeclared, field, reason };
 }
 
+/** In `u` mode a surrogate pair is one code point, so this matches only a lone (unpaired) surrogate. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
 function compileProperty(spec: PropertySpec, field: string): Check {
   switch (spec.type) {
     case 'string': {
       const { maxLength } = spec;
       const tooLong = `${field} is longer than ${maxLength} characters`;
       const notString = `${field} must be a string`;
+      const notText = `${field} is not well-formed text (a lone UTF-16 surrogate)`;
       return (value) => {
         if (typeof value !== 'string') return notString;
+        if (LONE_SURROGATE.test(value)) return notText;
         // UTF-16 units ≥ code points, so only a long string needs counting.
         if (value.length > maxLength && codePoints(value) > maxLength) return tooLong;
         return { ok: value };
