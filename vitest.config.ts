@@ -8,5 +8,6 @@ export default defineConfig({
     // Integration tests start gRPC/HTTP servers on ephemeral loopback ports; files run in parallel
     // workers, which is fine because every test uses its own temp directory and port 0.
     pool: 'forks',
+    setupFiles: ['test/support/yield-between-tests.ts'],
   },
 });
