@@ -7,8 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, revokeToken } from '../node/api/tokens.js';
-import { MofangNode } from '../node/node.js';
-import { createNodes, mofangAsync, peekDb, type NodeProcess } from './support/node-processes.js';
+import { bankWithCardPlan, type createNodes, mofangAsync, peekDb, type NodeProcess } from './support/node-processes.js';
 
 let cluster: Awaited<ReturnType<typeof createNodes>>;
 let bank: NodeProcess;
@@ -24,20 +23,7 @@ const cli = (...args: string[]) => mofangAsync(bank.config, '--as', 'alice', ...
 const untimed = (out: string) => out.replace(/ in \d+ ms/g, ' in … ms').replace(/"tookMs": \d+(\.\d+)?/g, '"tookMs": …');
 
 beforeAll(async () => {
-  cluster = await createNodes(['bank']);
-  bank = cluster.nodes[0];
-  const node = MofangNode.open(bank.config, { quietLogs: true, metrics: false });
-  try {
-    node.trackingPlan.apply(
-      {
-        undeclared: 'reject',
-        events: { 'card.paid': { properties: { amount: { type: 'number', required: true }, channel: { type: 'string', maxLength: 16 } } } },
-      },
-      { id: 'cli:test', role: 'admin' },
-    );
-  } finally {
-    node.close();
-  }
+  ({ cluster, bank } = await bankWithCardPlan());
 }, 60_000);
 afterAll(() => cluster?.cleanup());
 

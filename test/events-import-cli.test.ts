@@ -7,27 +7,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_TABLE } from '../node/events/schema.js';
 import { EventStore } from '../node/events/store.js';
-import { MofangNode } from '../node/node.js';
-import { createNodes, mofang, mofangAsync, type NodeProcess } from './support/node-processes.js';
+import { bankWithCardPlan, type createNodes, mofang, mofangAsync, type NodeProcess } from './support/node-processes.js';
 
 let cluster: Awaited<ReturnType<typeof createNodes>>;
 let bank: NodeProcess;
 
 beforeAll(async () => {
-  cluster = await createNodes(['bank']);
-  bank = cluster.nodes[0];
-  const node = MofangNode.open(bank.config, { quietLogs: true, metrics: false });
-  try {
-    node.trackingPlan.apply(
-      {
-        undeclared: 'reject',
-        events: { 'card.paid': { properties: { amount: { type: 'number', required: true }, channel: { type: 'string', maxLength: 16 } } } },
-      },
-      { id: 'cli:test', role: 'admin' },
-    );
-  } finally {
-    node.close();
-  }
+  ({ cluster, bank } = await bankWithCardPlan());
 }, 60_000);
 afterAll(() => cluster?.cleanup());
 

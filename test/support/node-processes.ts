@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { MofangNode } from '../../node/node.js';
 import { packageRoot } from '../../node/paths.js';
 import { permitWeakTerms, TEST_QUERIES_PER_DAY } from './policy.js';
 import { freePort } from './two-nodes.js';
@@ -185,4 +186,23 @@ export function agreeByCli(
   const r = mofang(partner.config, 'agreements', 'accept', a.id);
   if (r.code !== 0) throw new Error(r.err);
   return a.id;
+}
+
+/** One bank node (not started) whose tracking plan declares `card.paid`: amount (number, required) and channel (string, ≤ 16). */
+export async function bankWithCardPlan(): Promise<{ cluster: Awaited<ReturnType<typeof createNodes>>; bank: NodeProcess }> {
+  const cluster = await createNodes(['bank']);
+  const bank = cluster.nodes[0];
+  const node = MofangNode.open(bank.config, { quietLogs: true, metrics: false });
+  try {
+    node.trackingPlan.apply(
+      {
+        undeclared: 'reject',
+        events: { 'card.paid': { properties: { amount: { type: 'number', required: true }, channel: { type: 'string', maxLength: 16 } } } },
+      },
+      { id: 'cli:test', role: 'admin' },
+    );
+  } finally {
+    node.close();
+  }
+  return { cluster, bank };
 }
