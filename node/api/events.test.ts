@@ -152,6 +152,10 @@ describe('POST /v1/events/import', () => {
       message: '1 of 2 rows of exports/paid.csv were rejected; with --atomic nothing was stored',
     });
     expect((await send({ events: [{ ...paid('v1'), eventId: 'v1' }] })).json()).toMatchObject({ accepted: 1, duplicates: 0 });
+    // A name carrying a bidi override and a phone number comes back filtered, like any outsider text.
+    const hostile = await upload(csv, `?atomic=true&name=${encodeURIComponent('\u202eexport 13800138000 paid.csv')}`, 'text/csv');
+    expect(hostile.statusCode).toBe(422);
+    expect(hostile.json().error.message).not.toMatch(/\u202e|13800138000/);
   });
 
   it('takes CSV and JSONL only, and not from the ingest role', async () => {

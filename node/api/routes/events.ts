@@ -14,6 +14,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Readable } from 'node:stream';
 import { MofangError } from '../../errors.js';
+import { untrustedText } from '../../text/untrusted.js';
 import { actorOf } from '../auth.js';
 import type { NodeServices } from '../services.js';
 import { stageUpload, tooLarge, UPLOAD_TYPES, uploadFormat } from '../upload.js';
@@ -136,8 +137,10 @@ export const eventRoutes: FastifyPluginAsync<EventRouteOptions> = async (app, { 
         if (Number(request.headers['content-length'] ?? 0) > importBodyLimit) throw tooLarge(importBodyLimit);
         const staged = await stageUpload(request.body as Readable, { dir: uploadDir, extension: format, limit: importBodyLimit });
         try {
-          const { atomic, maxAgeDays, batchSize, name = `upload.${format}` } = request.query;
-          return await services.events.importFile(staged.file, { format, atomic, maxAgeDays, batchSize, name }, actor);
+          const { atomic, maxAgeDays, batchSize, name } = request.query;
+          // The caller's text, repeated in messages: filtered like any outsider text (bidi controls, identifiers).
+          const shown = name === undefined ? `upload.${format}` : untrustedText(name, 256);
+          return await services.events.importFile(staged.file, { format, atomic, maxAgeDays, batchSize, name: shown }, actor);
         } finally {
           await staged.remove();
         }
