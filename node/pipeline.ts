@@ -66,10 +66,13 @@ export interface Pipeline {
 export function composePipeline(ports: PipelinePorts): Pipeline {
   const { db, audit, now, metrics, config } = ports;
   let opening: Promise<EventStore> | null = null;
+  /** The store once open, so close() releases it at once: a node reopened on the same directory in this process must not race a deferred close (DuckDB's WAL is removed by the close). */
+  let opened: EventStore | null = null;
   let alerts: AlertsService | undefined;
   metrics.setSources({ pausedEventDrops: () => pausedCounts(db) });
   const eventStore = () => {
-    opening ??= EventStore.open(join(ports.dataDir, 'events.duckdb'), { memoryLimitMb: config.events.memoryLimitMb, threads: config.events.threads }).catch(
+    opening ??= EventStore.open(join(ports.dataDir, 'events.duckdb'), { memoryLimitMb: config.events.memoryLimitMb, threads: config.events.threads }).then(
+      (store) => (opened = store),
       (err: unknown) => {
         opening = null; // a busy store may be free on the next call
         throw err;
@@ -141,7 +144,9 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       return alerts;
     },
     close() {
-      void opening?.then((store) => store.close()).catch(() => {});
+      if (opened) opened.close();
+      else void opening?.then((store) => store.close()).catch(() => {});
+      opened = null;
       opening = null;
     },
   };

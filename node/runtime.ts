@@ -242,14 +242,18 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
   }
   node.logger.info({ grpcPort: peerServer.port, httpPort, nodeId: node.identity.nodeId, tls: !!plan.tls }, 'node started');
   const host = plan.http.host;
+  let stopping: Promise<void> | null = null;
   return {
     grpcPort: peerServer.port,
     httpPort,
     httpUrl: `${plan.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${httpPort}`,
     ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
-    async stop() {
-      await shutdown();
-      node.audit.record({ actor: 'system', action: 'node.stopped', subject: node.identity.nodeId, details: {} });
+    // Once: a second stop (a signal during shutdown, a test's cleanup) waits for the first.
+    stop() {
+      stopping ??= shutdown().then(() => {
+        node.audit.record({ actor: 'system', action: 'node.stopped', subject: node.identity.nodeId, details: {} });
+      });
+      return stopping;
     },
   };
 }
