@@ -23,6 +23,8 @@ describe('assertNoRawIdentifiers', () => {
     [{ '13800138000': true }, 'mobile phone number'],
     [{ sms: 13800138000 }, 'mobile phone number'], // 'sms' is not the measure word 'ms'
     [{ contact: [13800138000] }, 'mobile phone number'],
+    [{ file: 'x.13800138000.csv' }, 'mobile phone number'], // punctuation does not hide a number
+    [{ file: 'export_11010519491231002X-v2.csv' }, 'resident ID number'],
   ])('rejects %j as a %s', (value, kind) => {
     expect(kindOf(value)).toBe(kind);
   });

@@ -3,12 +3,14 @@
  * number, a Chinese resident ID or a bank card number. The audit log refuses such values
  * (audit/privacy-guard.ts) and the outsider-text filter redacts them (untrusted.ts).
  *
- * Only whole tokens are tested (digits not touching letters, '-', '.' or '_'), and the ID and
- * card patterns must also pass their check digit, so hex hashes, UUIDs and timestamps never match.
+ * Only whole digit runs not touching a letter or another digit are tested — so a hex hash or a
+ * word never matches, while `x.13800138000.csv` or `id_13800138000` do — and the ID and card
+ * patterns must also pass their check digit.
  */
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/;
-// Whole digit tokens, with an optional '+' and a trailing ID check character X.
-const DIGIT_TOKEN = /(?<![\w.-])\+?\d+[Xx]?(?![\w.-])/g;
+// Digit runs with an optional '+' and a trailing ID check character X, bounded by anything but a
+// letter or digit: punctuation such as '.', '_' or '-' around a number does not hide it.
+const DIGIT_TOKEN = /(?<![A-Za-z0-9+])\+?\d+[Xx]?(?![A-Za-z0-9])/g;
 // Mainland mobile numbers (MIIT numbering plan), optionally with the +86 country code.
 const CN_MOBILE = /^(?:\+?86)?1[3-9]\d{9}$/;
 // GB 11643-1999 citizen identity number: 17 digits and an ISO 7064 MOD 11-2 check character.

@@ -19,6 +19,18 @@ describe('untrustedText', () => {
     expect(() => assertNoRawIdentifiers({ reason: out })).not.toThrow();
   });
 
+  it('redacts an identifier inside a file name or joined by punctuation, not only a spaced one', () => {
+    expect(untrustedText('x.13800138000.csv')).toBe('x.[redacted mobile phone number].csv');
+    expect(untrustedText('id_13800138000-2 (+8613800138000)')).toBe('id_[redacted mobile phone number]-2 ([redacted mobile phone number])');
+    expect(untrustedText('card=4111111111111111;')).toBe('card=[redacted card number];');
+  });
+
+  it('keeps a digit run inside a hex hash or a word', () => {
+    const sha = 'ab13800138000cd9f0e1d2c3b4a5968778695a4b3c2d1e0f9e8d7c6b5a493827';
+    expect(untrustedText(`file ${sha}`, 1000)).toBe(`file ${sha}`);
+    expect(untrustedText('order13800138000')).toBe('order13800138000');
+  });
+
   it('keeps ordinary text, hashes and ids', () => {
     expect(untrustedText('agreement 3f2a-77 expired after 90 days')).toBe('agreement 3f2a-77 expired after 90 days');
   });
