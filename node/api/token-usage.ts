@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { loadTokens } from './tokens.js';
 
 const USAGE_FLUSH_MS = 60_000;
 
@@ -60,7 +61,11 @@ export class TokenUsageRecorder {
     this.timer = null;
     this.lastFlush = this.now();
     if (this.pending.size === 0) return;
-    const merged = { ...readTokenUsage(this.tokenFile), ...Object.fromEntries(this.pending) };
+    // Tokens deleted since (each CLI command through the node mints and deletes one) leave the
+    // file too, or it would grow by one entry per command forever.
+    const known = tokenIds(this.tokenFile);
+    const kept = Object.entries(readTokenUsage(this.tokenFile)).filter(([id]) => !known || known.has(id));
+    const merged = { ...Object.fromEntries(kept), ...Object.fromEntries(this.pending) };
     this.pending.clear();
     try {
       writeFileAtomic(usageFileOf(this.tokenFile), `${JSON.stringify({ version: 1, lastUsed: merged }, null, 2)}\n`, { mode: 0o600 });
@@ -71,5 +76,14 @@ export class TokenUsageRecorder {
 
   close(): void {
     this.flush();
+  }
+}
+
+/** The ids in the token file, or null when it cannot be read (then nothing is pruned). */
+function tokenIds(tokenFile: string): Set<string> | null {
+  try {
+    return new Set(loadTokens(tokenFile).map((e) => e.id));
+  } catch {
+    return null;
   }
 }

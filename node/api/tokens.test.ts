@@ -251,4 +251,20 @@ describe('TokenUsageRecorder', () => {
     expect(readTokenUsage(file).c).toBe('2026-01-01T00:01:01.005Z');
     expect(statSync(usageFileOf(file)).mode & 0o777).toBe(0o600);
   });
+
+  it('forgets the last use of a token deleted from the token file at the next write', () => {
+    let t = Date.parse('2026-01-01T00:00:00Z');
+    createToken(file, { id: 'kept', role: 'operator' });
+    createToken(file, { id: 'cli.alice.0123456789ab', role: 'operator' });
+    const usage = new TokenUsageRecorder(file, () => t);
+    usage.touch('kept');
+    usage.touch('cli.alice.0123456789ab');
+    usage.close();
+    expect(Object.keys(readTokenUsage(file)).sort()).toEqual(['cli.alice.0123456789ab', 'kept']);
+    dropTokens(file, (e) => e.id.startsWith('cli.'));
+    t += 120_000;
+    usage.touch('kept');
+    usage.close();
+    expect(readTokenUsage(file)).toEqual({ kept: '2026-01-01T00:02:00.000Z' });
+  });
 });
