@@ -31,7 +31,7 @@ export const PROBLEM_CODES = {
   PROPERTY_TYPE_MISMATCH: "A filter's operator or value does not fit the declared type of its property (a number compared with text, contains on a number).",
   ATTRIBUTE_UNKNOWN: "The journey dataset's profiles have no such attribute (or it is withheld).",
   ATTRIBUTE_TYPE_MISMATCH:
-    "The attribute's type does not fit its use (a score split needs a number, a delay until an attribute a date, a value the attribute's type).",
+    "The attribute's type or source does not fit its use (a score split needs a score or joint number, a delay until an attribute a date, a value the attribute's type).",
   ATTRIBUTE_NOT_WRITABLE: 'Only dataset attributes can be set; joint and score attributes are written by their agreement or model.',
   TEMPLATE_INVALID: 'A template has unbalanced or malformed {{ }}.',
   TEMPLATE_VARIABLE_UNAVAILABLE: 'A template variable is neither a profile attribute nor in the journey context at that node.',

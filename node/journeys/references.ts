@@ -152,9 +152,21 @@ export async function referenceProblems(graph: JourneyGraph, typed: readonly Typ
           }),
         );
         break;
-      case 'score_split':
-        attribute(node, 'attribute', node.params.attribute, ['number']);
+      case 'score_split': {
+        // A score split routes by what a model or a partner computed; a plain dataset number (an
+        // income, an age) is an attribute split's job, where its thresholds are explicit conditions.
+        const a = attribute(node, 'attribute', node.params.attribute, ['number']);
+        if (a && a.source === 'dataset')
+          out.push(
+            problem(
+              'ATTRIBUTE_TYPE_MISMATCH',
+              `attribute: ${node.params.attribute} is a dataset attribute; a score split routes by a model score (a score attribute) or a joint attribute — use an attribute split for a dataset number`,
+              node.id,
+              'attribute',
+            ),
+          );
         break;
+      }
       case 'delay':
         if (node.params.kind === 'until_attribute') attribute(node, 'attribute', node.params.attribute, ['date']);
         break;

@@ -407,6 +407,18 @@ describe('journey validation', () => {
     expect(only(await problemsOf(joint))).toEqual([{ nodeId: 'in', param: 'on.attribute', code: 'ATTRIBUTE_TYPE_MISMATCH' }]);
   });
 
+  it('ATTRIBUTE_TYPE_MISMATCH: a score split routes by a model score or a joint attribute, not a dataset number', async () => {
+    const scoreSplit = (attribute: string) =>
+      around({ id: 'sc', type: 'score_split', params: { attribute, bands: [{ key: 'hi', from: 0.5 }] }, next: { hi: 'bye', else: 'bye' } });
+    const byIncome = await problemsOf(scoreSplit('income'));
+    expect(only(byIncome)).toEqual([{ nodeId: 'sc', param: 'attribute', code: 'ATTRIBUTE_TYPE_MISMATCH' }]);
+    expect(byIncome[0].message).toContain('income is a dataset attribute');
+    // A joint attribute that is not a number is still refused for its type.
+    expect(only(await problemsOf(scoreSplit('partner:telco:active')))).toEqual([{ nodeId: 'sc', param: 'attribute', code: 'ATTRIBUTE_TYPE_MISMATCH' }]);
+    expect(await problemsOf(scoreSplit('churn_score'))).toEqual([]);
+    expect(await problemsOf(scoreSplit('partner:telco:value'))).toEqual([]);
+  });
+
   it('CHANNEL_UNKNOWN, TEMPLATE_INVALID and TEMPLATE_VARIABLE_UNAVAILABLE', async () => {
     const reach = (channel: string, template: object) => around({ id: 'msg', type: 'reach', params: { channel, template }, next: { out: 'bye' } });
     expect(only(await problemsOf(reach('pigeon', { body: 'Hi' })))).toEqual([{ nodeId: 'msg', param: 'channel', code: 'CHANNEL_UNKNOWN' }]);

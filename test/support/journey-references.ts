@@ -14,6 +14,7 @@ const attributes: Record<string, AttributeInfo> = {
   vip: { type: 'boolean', source: 'dataset' },
   churn_score: { type: 'number', source: 'score' },
   'partner:telco:active': { type: 'boolean', source: 'joint' },
+  'partner:telco:value': { type: 'number', source: 'joint' },
 };
 
 export const journeyReferences: JourneyReferences = {
