@@ -365,6 +365,39 @@ describe('journey validation', () => {
     ).toEqual([]);
   });
 
+  it("PROPERTY_VALUE_NOT_ALLOWED: an enum property's filter values must be among the plan's values", async () => {
+    const wait = (filters: object[]) =>
+      around({
+        id: 'w',
+        type: 'wait_event',
+        params: { event: { event: 'deposit.made', filters }, timeout: { amount: 1, unit: 'days' } },
+        next: { event: 'bye', timeout: 'bye' },
+      });
+    const eur = await problemsOf(wait([{ property: 'channel', op: 'eq', value: 'phone' }]));
+    expect(only(eur)).toEqual([{ nodeId: 'w', param: 'event.filters[0].value', code: 'PROPERTY_VALUE_NOT_ALLOWED' }]);
+    expect(eur[0].message).toBe('event.filters[0].value: "phone" is not among the values the tracking plan allows for channel: app, web, branch');
+    // Values are compared exactly, as ingestion does; each value of a list is checked.
+    expect(only(await problemsOf(wait([{ property: 'channel', op: 'in', value: ['web', 'App'] }])))).toEqual([
+      { nodeId: 'w', param: 'event.filters[0].value', code: 'PROPERTY_VALUE_NOT_ALLOWED' },
+    ]);
+    expect(only(await problemsOf(wait([{ property: 'channel', op: 'neq', value: 'atm' }])))).toEqual([
+      { nodeId: 'w', param: 'event.filters[0].value', code: 'PROPERTY_VALUE_NOT_ALLOWED' },
+    ]);
+    // A value of the wrong type is a type mismatch, reported once.
+    expect(only(await problemsOf(wait([{ property: 'channel', op: 'eq', value: 7 }])))).toEqual([
+      { nodeId: 'w', param: 'event.filters[0].value', code: 'PROPERTY_TYPE_MISMATCH' },
+    ]);
+    expect(
+      await problemsOf(
+        wait([
+          { property: 'channel', op: 'in', value: ['app', 'branch'] },
+          { property: 'channel', op: 'neq', value: 'web' },
+          { property: 'channel', op: 'exists' },
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
   it('ATTRIBUTE_UNKNOWN, ATTRIBUTE_TYPE_MISMATCH and ATTRIBUTE_NOT_WRITABLE', async () => {
     const split = around({
       id: 's',

@@ -30,12 +30,13 @@ export const journeyReferences: JourneyReferences = {
       [
         'deposit.made',
         new Map([
-          ['amount', 'number'],
-          ['branch', 'string'],
+          ['amount', { type: 'number' }],
+          ['branch', { type: 'string' }],
+          ['channel', { type: 'enum', values: ['app', 'web', 'branch'] }],
         ]),
       ],
       ['app.opened', new Map()],
-      ['loan.applied', new Map([['amount', 'number']])],
+      ['loan.applied', new Map([['amount', { type: 'number' }]])],
     ]),
   channels: CHANNELS,
 };
