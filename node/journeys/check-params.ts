@@ -93,11 +93,16 @@ const isTimeZone = (zone: string) => {
 };
 
 /** A key used twice, or a branch named like the `else` outlet every split has. */
-function keyProblems(nodeId: string, field: string, keys: readonly string[], reserved: readonly string[]): Problem[] {
+/** Keys a branch or band may not take, with what already holds the name. */
+const ELSE_OUTLET = { else: 'the else outlet' };
+// A report and a manual winner name groups by key: a branch called control would be two groups.
+const CONTROL_GROUP = { control: 'the control group' };
+
+function keyProblems(nodeId: string, field: string, keys: readonly string[], reserved: Readonly<Record<string, string>>): Problem[] {
   const seen = new Set<string>();
   return keys.flatMap((key, i) => {
     const param = `${field}[${i}].key`;
-    if (reserved.includes(key)) return [problem('KEY_DUPLICATE', `${param}: ${key} is the name of a built-in outlet`, nodeId, param)];
+    if (Object.hasOwn(reserved, key)) return [problem('KEY_DUPLICATE', `${param}: ${key} is the name of ${reserved[key]}`, nodeId, param)];
     if (seen.has(key)) return [problem('KEY_DUPLICATE', `${param}: ${key} is used by an earlier ${field.replace(/s$/, '')}`, nodeId, param)];
     seen.add(key);
     return [];
@@ -118,7 +123,7 @@ function rangeProblems(node: TypedNode): Problem[] {
           id,
           'branches',
           p.branches.map((b) => b.key),
-          ['else'],
+          ELSE_OUTLET,
         ),
       );
       p.branches.forEach((b, i) =>
@@ -142,7 +147,7 @@ function rangeProblems(node: TypedNode): Problem[] {
           id,
           'bands',
           p.bands.map((b) => b.key),
-          ['else'],
+          ELSE_OUTLET,
         ),
       );
       p.bands.forEach((b, i) => {
@@ -184,7 +189,7 @@ function rangeProblems(node: TypedNode): Problem[] {
           id,
           'branches',
           p.branches.map((b) => b.key),
-          [],
+          p.control !== undefined ? CONTROL_GROUP : {},
         ),
       );
       // Hundredths: 33.33 + 33.33 + 33.34 is 100 though binary floating point says otherwise.

@@ -180,7 +180,7 @@ describe('journey validation', () => {
     expect(only(await problemsOf(counts))).toEqual([{ nodeId: 'b', param: 'atMost', code: 'RANGE_EMPTY' }]);
   });
 
-  it('KEY_DUPLICATE: a key used twice, or named else', async () => {
+  it('KEY_DUPLICATE: a key used twice, named else, or control beside a control group', async () => {
     const g = around({
       id: 's',
       type: 'attribute_split',
@@ -197,6 +197,18 @@ describe('journey validation', () => {
       { nodeId: 's', param: 'branches[1].key', code: 'KEY_DUPLICATE' },
       { nodeId: 's', param: 'branches[2].key', code: 'KEY_DUPLICATE' },
     ]);
+    // With a control group, control names that group; without one, it is a key like any other.
+    const split = (control?: number) =>
+      around({
+        id: 'ab',
+        type: 'random_split',
+        params: { branches: [{ key: 'control', percent: 100 - (control ?? 0) }], ...(control ? { control } : {}) },
+        next: { control: 'bye' },
+      });
+    const held = await problemsOf(split(10));
+    expect(only(held)).toEqual([{ nodeId: 'ab', param: 'branches[0].key', code: 'KEY_DUPLICATE' }]);
+    expect(held[0].message).toBe('branches[0].key: control is the name of the control group');
+    expect(await problemsOf(split())).toEqual([]);
   });
 
   it('OUTLET_UNKNOWN, TARGET_UNKNOWN and BRANCH_UNTERMINATED name the outlet', async () => {
