@@ -4,6 +4,7 @@
  * time zones that exist. Every problem names the node and the parameter's path in it
  * (`branches[1].percent`), and all of them are reported, not the first.
  */
+import { CONTROL_KEY } from './experiments/assign.js';
 import type { ErrorObject } from 'ajv';
 import { oneOfMessage } from '../validation/allowed-values.js';
 import { lazyValidator, type LazyValidator } from '../validation/lazy-validator.js';
@@ -96,7 +97,7 @@ const isTimeZone = (zone: string) => {
 /** Keys a branch or band may not take, with what already holds the name. */
 const ELSE_OUTLET = { else: 'the else outlet' };
 // A report and a manual winner name groups by key: a branch called control would be two groups.
-const CONTROL_GROUP = { control: 'the control group' };
+const CONTROL_GROUP = { [CONTROL_KEY]: 'the control group' };
 
 function keyProblems(nodeId: string, field: string, keys: readonly string[], reserved: Readonly<Record<string, string>>): Problem[] {
   const seen = new Set<string>();
