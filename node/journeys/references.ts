@@ -18,7 +18,7 @@ export interface AttributeInfo {
 }
 
 /** An event property as the tracking plan declares it: its type and, for an enum, the values it allows. */
-export interface PropertyInfo {
+interface PropertyInfo {
   type: string;
   values?: readonly string[];
 }
