@@ -91,6 +91,14 @@ describe('choosing a winner automatically', () => {
     expect(unclear.decided === false && unclear.message).toContain('than a, the first branch, at α 0.05');
   });
 
+  it('defaults to 1,000 customers a group and α 0.05', () => {
+    const groups = (n: number) => [g('sms', Math.round(n * 0.08), n), g('control', Math.round(n * 0.05), n)];
+    expect(chooseWinner(groups(999))).toMatchObject({ decided: false, reason: 'sample_too_small' });
+    expect(chooseWinner(groups(1000))).toMatchObject({ decided: true, winner: 'sms' });
+    // p ≈ 0.0065 here: significant at 0.05, not at 0.001.
+    expect(chooseWinner(groups(1000), { alpha: 0.001 })).toMatchObject({ decided: false, reason: 'not_significant' });
+  });
+
   it('refuses a rule out of range, naming it', () => {
     const groups = [g('a', 1, 10), g('b', 2, 10)];
     expect(() => chooseWinner(groups, { minSamplePerBranch: 0, alpha: 0.05 })).toThrow('minSamplePerBranch: a whole number of at least 1 (got 0)');

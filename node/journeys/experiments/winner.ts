@@ -15,11 +15,13 @@ import { CONTROL_KEY } from './assign.js';
 import { type Comparison, compareGroups, type GroupCounts } from './compare.js';
 
 export interface WinnerRule {
-  /** Customers every group needs before a winner can be chosen (the experiment's `minSamplePerBranch`). */
-  minSamplePerBranch: number;
-  /** Significance level of the Holm-corrected comparisons, e.g. 0.05. */
-  alpha: number;
+  /** Customers every group needs before a winner can be chosen: the experiment's `minSamplePerBranch`, 1,000 when it gives none. */
+  minSamplePerBranch?: number;
+  /** Significance level of the Holm-corrected comparisons; 0.05 when not given. */
+  alpha?: number;
 }
+
+const DEFAULT_RULE = { minSamplePerBranch: 1000, alpha: 0.05 };
 
 export type WinnerDecision =
   | { decided: true; winner: string; reference: string; comparisons: Comparison[] }
@@ -27,10 +29,11 @@ export type WinnerDecision =
 
 /**
  * @example
- * chooseWinner([{ key: 'sms', entered: 5000, converted: 400 }, { key: 'push', entered: 5000, converted: 310 }, { key: 'control', entered: 1000, converted: 50 }], { minSamplePerBranch: 1000, alpha: 0.05 })
+ * chooseWinner([{ key: 'sms', entered: 5000, converted: 400 }, { key: 'push', entered: 5000, converted: 310 }, { key: 'control', entered: 1000, converted: 50 }], { minSamplePerBranch: 1000 })
  * // { decided: true, winner: 'sms', reference: 'control', … }
  */
-export function chooseWinner(groups: readonly GroupCounts[], rule: WinnerRule): WinnerDecision {
+export function chooseWinner(groups: readonly GroupCounts[], options: WinnerRule = {}): WinnerDecision {
+  const rule = { minSamplePerBranch: options.minSamplePerBranch ?? DEFAULT_RULE.minSamplePerBranch, alpha: options.alpha ?? DEFAULT_RULE.alpha };
   if (!Number.isSafeInteger(rule.minSamplePerBranch) || rule.minSamplePerBranch < 1)
     throw new RangeError(`minSamplePerBranch: a whole number of at least 1 (got ${rule.minSamplePerBranch})`);
   if (!(rule.alpha > 0 && rule.alpha < 1)) throw new RangeError(`alpha: between 0 and 1 (got ${rule.alpha})`);
