@@ -193,6 +193,13 @@ function rangeProblems(node: TypedNode): Problem[] {
           p.control !== undefined ? CONTROL_GROUP : {},
         ),
       );
+      // Assignment gives each group whole hundredths of a percent: a smaller share would get none.
+      const tooSmall = (param: string, percent: number) => {
+        if (Math.round(percent * 100) < 1)
+          out.push(problem('PARAM_INVALID', `${param}: at least 0.01 (shares are in hundredths of a percent); got ${percent}`, id, param));
+      };
+      p.branches.forEach((b, i) => tooSmall(`branches[${i}].percent`, b.percent));
+      if (p.control !== undefined) tooSmall('control', p.control);
       // Hundredths: 33.33 + 33.33 + 33.34 is 100 though binary floating point says otherwise.
       const total = p.branches.reduce((sum, b) => sum + Math.round(b.percent * 100), Math.round((p.control ?? 0) * 100));
       if (total !== 10_000) {

@@ -141,6 +141,10 @@ describe('journey validation', () => {
       { key: 'c', percent: 33.34 },
     ]);
     expect(await problemsOf(thirds)).toEqual([]);
+    // A share below a hundredth would get no customer at all.
+    const crumbs = await problemsOf(split([{ key: 'a', percent: 99.996 }], 0.004));
+    expect(only(crumbs)).toEqual([{ nodeId: 'ab', param: 'control', code: 'PARAM_INVALID' }]);
+    expect(crumbs[0].message).toBe('control: at least 0.01 (shares are in hundredths of a percent); got 0.004');
   });
 
   it('RANGE_EMPTY: bands, random delays, hours and counts', async () => {
