@@ -96,7 +96,8 @@ const isTimeZone = (zone: string) => {
 /** A key used twice, or a branch named like the `else` outlet every split has. */
 /** Keys a branch or band may not take, with what already holds the name. */
 const ELSE_OUTLET = { else: 'the else outlet' };
-// A report and a manual winner name groups by key: a branch called control would be two groups.
+// An experiment's results and a manual winner name groups by key, the control group `control`:
+// a branch of that name would be read as the control group.
 const CONTROL_GROUP = { [CONTROL_KEY]: 'the control group' };
 
 function keyProblems(nodeId: string, field: string, keys: readonly string[], reserved: Readonly<Record<string, string>>): Problem[] {
@@ -190,7 +191,7 @@ function rangeProblems(node: TypedNode): Problem[] {
           id,
           'branches',
           p.branches.map((b) => b.key),
-          p.control !== undefined ? CONTROL_GROUP : {},
+          p.control !== undefined || p.experiment ? CONTROL_GROUP : {},
         ),
       );
       // Assignment gives each group whole hundredths of a percent: a smaller share would get none.

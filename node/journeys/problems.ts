@@ -11,7 +11,7 @@ export const PROBLEM_CODES = {
   PARAM_INVALID: 'A parameter is missing, unknown, of the wrong type or out of its range.',
   PERCENTAGES_NOT_100: "A random split's branch percentages and control do not add up to 100.",
   RANGE_EMPTY: 'A range is empty: a band whose from is not below its to, a random delay whose min is not below its max, hours from = to, atLeast > atMost.',
-  KEY_DUPLICATE: 'Two branches or bands of a node have the same key (or the key else, or control beside a control group).',
+  KEY_DUPLICATE: 'Two branches or bands of a node have the same key (or the key else, or control in an experiment or beside a control group).',
   OUTLET_UNKNOWN: 'next names an outlet the node does not have.',
   TARGET_UNKNOWN: 'An outlet or a jump leads to a node that does not exist.',
   BRANCH_UNTERMINATED: 'An outlet leads nowhere: every branch must end in an exit or goal, or in an action chain.',

@@ -184,7 +184,7 @@ describe('journey validation', () => {
     expect(only(await problemsOf(counts))).toEqual([{ nodeId: 'b', param: 'atMost', code: 'RANGE_EMPTY' }]);
   });
 
-  it('KEY_DUPLICATE: a key used twice, named else, or control beside a control group', async () => {
+  it('KEY_DUPLICATE: a key used twice, named else, or control in an experiment or beside a control group', async () => {
     const g = around({
       id: 's',
       type: 'attribute_split',
@@ -201,18 +201,27 @@ describe('journey validation', () => {
       { nodeId: 's', param: 'branches[1].key', code: 'KEY_DUPLICATE' },
       { nodeId: 's', param: 'branches[2].key', code: 'KEY_DUPLICATE' },
     ]);
-    // With a control group, control names that group; without one, it is a key like any other.
-    const split = (control?: number) =>
+    // With a control group, or in an experiment, control names the control group; otherwise it is a key like any other.
+    const split = (params: object) =>
       around({
         id: 'ab',
         type: 'random_split',
-        params: { branches: [{ key: 'control', percent: 100 - (control ?? 0) }], ...(control ? { control } : {}) },
-        next: { control: 'bye' },
+        params: {
+          branches: [
+            { key: 'control', percent: 90 },
+            { key: 'b', percent: 10 },
+          ],
+          ...params,
+        },
+        next: { control: 'bye', b: 'bye' },
       });
-    const held = await problemsOf(split(10));
+    const held = await problemsOf(split({ branches: [{ key: 'control', percent: 90 }], control: 10 }));
     expect(only(held)).toEqual([{ nodeId: 'ab', param: 'branches[0].key', code: 'KEY_DUPLICATE' }]);
     expect(held[0].message).toBe('branches[0].key: control is the name of the control group');
-    expect(await problemsOf(split())).toEqual([]);
+    expect(only(await problemsOf(split({ experiment: { name: 'ab', winner: 'auto' } })))).toEqual([
+      { nodeId: 'ab', param: 'branches[0].key', code: 'KEY_DUPLICATE' },
+    ]);
+    expect(await problemsOf(split({}))).toEqual([]);
   });
 
   it('OUTLET_UNKNOWN, TARGET_UNKNOWN and BRANCH_UNTERMINATED name the outlet', async () => {
