@@ -23,6 +23,7 @@ export const PROBLEM_CODES = {
   CYCLE_WITHOUT_WAIT: 'The node is on a cycle with no delay or wait_event on it: a customer would loop without pause.',
   SEND_RESULT_ACTION_INVALID: 'A send-result split names a node that is not a reach node on every path before it.',
   GOAL_UNKNOWN: "An experiment's goal is not a goal node of the journey.",
+  EXPERIMENT_NAME_DUPLICATE: 'Two random splits of the journey run an experiment of the same name.',
   DATASET_UNKNOWN: 'The journey names a dataset the node does not have.',
   SEGMENT_UNKNOWN: "The segment does not exist or is outside the journey's unit scope.",
   SEGMENT_DATASET_MISMATCH: "The segment's customers are of another dataset than the journey's.",

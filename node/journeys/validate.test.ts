@@ -331,6 +331,20 @@ describe('journey validation', () => {
     expect(only(await problemsOf(ab))).toEqual([{ nodeId: 'ab', param: 'experiment.goal', code: 'GOAL_UNKNOWN' }]);
   });
 
+  it('EXPERIMENT_NAME_DUPLICATE: each experiment of a journey has its own name', async () => {
+    const split = (id: string, name: string, next: string) => ({
+      id,
+      type: 'random_split',
+      params: { branches: [{ key: 'a', percent: 50 }], control: 50, experiment: { name, winner: 'auto' } },
+      next: { a: next },
+    });
+    const twice = around(split('first', 'offer', 'second') as JourneyNode, split('second', 'offer', 'bye') as JourneyNode);
+    const p = await problemsOf(twice);
+    expect(only(p)).toEqual([{ nodeId: 'second', param: 'experiment.name', code: 'EXPERIMENT_NAME_DUPLICATE' }]);
+    expect(p[0].message).toBe('experiment.name: offer is also the experiment of first');
+    expect(await problemsOf(around(split('first', 'offer', 'second') as JourneyNode, split('second', 'timing', 'bye') as JourneyNode))).toEqual([]);
+  });
+
   it('DATASET_UNKNOWN, SEGMENT_UNKNOWN (also outside the unit) and SEGMENT_DATASET_MISMATCH', async () => {
     expect(only(await problemsOf({ ...around(), dataset: 'nobody' }))).toEqual([{ param: 'dataset', code: 'DATASET_UNKNOWN' }]);
     const check = (segment: string) => around({ id: 'c', type: 'segment_check', params: { segment }, next: { in: 'bye', out: 'bye' } });

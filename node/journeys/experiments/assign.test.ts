@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assignVariant, CONTROL_KEY, type GroupShare, splitGroups, variantAssigner } from './assign.js';
+import { assignVariant, CONTROL_KEY, experimentKey, type GroupShare, splitGroups, variantAssigner } from './assign.js';
 
 const SECRET = Uint8Array.from({ length: 32 }, (_, i) => i);
 const shares = (...percents: number[]): GroupShare[] => percents.map((percent, i) => ({ key: `g${i}`, percent }));
@@ -80,21 +80,29 @@ describe('A/B assignment', () => {
     );
   });
 
-  it('cannot be predicted without the secret: another secret, or another experiment, assigns independently', () => {
+  it('cannot be predicted without the secret: another secret, another experiment or another journey assigns independently', () => {
     const n = 20_000;
     const halves = shares(50, 50);
     const other = Uint8Array.from(SECRET, (b) => b ^ 0xff);
     let sameUnderOtherSecret = 0;
     let sameInOtherExperiment = 0;
+    let sameInOtherJourney = 0;
+    const mine = variantAssigner(SECRET, experimentKey(1, 'first-touch'), halves);
+    const otherSecret = variantAssigner(other, experimentKey(1, 'first-touch'), halves);
+    const otherExperiment = variantAssigner(SECRET, experimentKey(1, 'second-touch'), halves);
+    const otherJourney = variantAssigner(SECRET, experimentKey(2, 'first-touch'), halves);
     for (let i = 0; i < n; i++) {
       const key = `customer-${i}`;
-      const mine = assignVariant(SECRET, 'first-touch', key, halves);
-      if (assignVariant(other, 'first-touch', key, halves) === mine) sameUnderOtherSecret++;
-      if (assignVariant(SECRET, 'second-touch', key, halves) === mine) sameInOtherExperiment++;
+      const group = mine(key);
+      if (otherSecret(key) === group) sameUnderOtherSecret++;
+      if (otherExperiment(key) === group) sameInOtherExperiment++;
+      if (otherJourney(key) === group) sameInOtherJourney++;
     }
-    // Independent 50/50 assignments agree half the time; any leak of the key order would show here.
+    // Independent 50/50 assignments agree half the time; any dependence would show here.
     expect(Math.abs(sameUnderOtherSecret - n / 2)).toBeLessThanOrEqual(tolerance(n, 0.5));
     expect(Math.abs(sameInOtherExperiment - n / 2)).toBeLessThanOrEqual(tolerance(n, 0.5));
+    expect(Math.abs(sameInOtherJourney - n / 2)).toBeLessThanOrEqual(tolerance(n, 0.5));
+    expect(experimentKey(12, 'first-touch')).toBe('j12/first-touch');
   });
 
   it('splitGroups lists the branches in order, then the control group', () => {

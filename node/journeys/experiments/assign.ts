@@ -36,7 +36,7 @@ const DOMAIN = 'mofang/journeys/experiment-assignment/v1';
  * identifier, so a customer who enters again stays in their group. The shares must add up to 100
  * (validation guarantees it for a saved journey).
  * @example
- * const assign = variantAssigner(nodeSecret, 'first-touch', splitGroups(node.params));
+ * const assign = variantAssigner(nodeSecret, experimentKey(journey.id, 'first-touch'), splitGroups(node.params));
  * assign('c-1042') // 'push'
  */
 export function variantAssigner(secret: Uint8Array, experiment: string, groups: readonly GroupShare[]): (entryKey: string) => string {
@@ -73,6 +73,16 @@ function lengthPrefixed(field: string): Buffer {
  */
 export function assignVariant(secret: Uint8Array, experiment: string, entryKey: string, groups: readonly GroupShare[]): string {
   return variantAssigner(secret, experiment, groups)(entryKey);
+}
+
+/**
+ * What an experiment is called in assignment: its journey and its name. The journey id stays the
+ * same across versions, so assignment does too; two journeys' experiments of the same name still
+ * draw their customers independently (a journey's experiment names are unique: validation).
+ * @example experimentKey(12, 'first-touch') // 'j12/first-touch'
+ */
+export function experimentKey(journeyId: number, name: string): string {
+  return `j${journeyId}/${name}`;
 }
 
 /**
