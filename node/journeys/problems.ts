@@ -31,7 +31,7 @@ export const PROBLEM_CODES = {
   PROPERTY_UNKNOWN: 'A filter names a property the tracking plan does not declare on the event.',
   PROPERTY_TYPE_MISMATCH: "A filter's operator or value does not fit the declared type of its property (a number compared with text, contains on a number).",
   PROPERTY_VALUE_NOT_ALLOWED:
-    'A filter compares an enum property with a value the tracking plan does not allow for it (ingestion rejects such events, so it would never match).',
+    'A filter compares an enum property with a value the tracking plan does not allow for it (ingestion rejects such events: the filter would never match, or always).',
   ATTRIBUTE_UNKNOWN: "The journey dataset's profiles have no such attribute (or it is withheld).",
   ATTRIBUTE_TYPE_MISMATCH:
     "The attribute's type or source does not fit its use (a score split needs a score or joint number, a delay until an attribute a date, a value the attribute's type).",

@@ -58,8 +58,8 @@ function filterMismatch(f: { op: string; value?: unknown }, propertyType: string
 const VALUES_SHOWN = 10;
 
 /**
- * Why a filter on an enum property can never match as written, or null: ingestion rejects any
- * other value, so a filter value outside the plan's list is a typo, not a rare case.
+ * Why a filter on an enum property is a typo, or null: ingestion rejects any value outside the
+ * plan's list, so comparing with one never matches (eq, in) or always does (neq).
  */
 function enumMismatch(f: { op: string; value?: unknown }, property: string, allowed: readonly string[]): string | null {
   if (f.op !== 'eq' && f.op !== 'neq' && f.op !== 'in') return null;
