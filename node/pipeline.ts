@@ -190,7 +190,12 @@ function journeyReferences(insight: () => Insight, plan: TrackingPlanApi): Journ
       }
     },
     events: () =>
-      new Map(Object.entries(plan.current().plan.events).map(([name, e]) => [name, new Map(Object.entries(e.properties).map(([p, spec]) => [p, spec.type]))])),
+      new Map(
+        Object.entries(plan.current().plan.events).map(([name, e]) => [
+          name,
+          new Map(Object.entries(e.properties).map(([p, spec]) => [p, { type: spec.type, ...(spec.type === 'enum' ? { values: spec.values } : {}) }])),
+        ]),
+      ),
     channels: CHANNELS,
   };
 }

@@ -266,6 +266,22 @@ describe('repository structure', () => {
     ).not.toEqual([]);
   });
 
+  it('journeys/experiments/ is pure: the engine hands it counts and keys; it reads no table and calls no service', () => {
+    const dir = join(root, 'node', 'journeys', 'experiments');
+    const files = sourceFiles(dir).filter((file) => !TEST_SUPPORT.test(rel(file)));
+    expect(files.length).toBeGreaterThan(0);
+    const kernel = new Set(['node/errors.ts', 'node/text/untrusted.ts']);
+    const outside = files.flatMap((file) =>
+      specifiers(file)
+        .filter((spec) => {
+          const to = target(file, spec);
+          return to === null ? spec !== 'node:crypto' : !to.startsWith('node/journeys/experiments/') && !kernel.has(to);
+        })
+        .map((spec) => `${rel(file)} -> ${spec}`),
+    );
+    expect(outside).toEqual([]);
+  });
+
   it('node.ts and runtime.ts are imported only by the CLI and the other root files', () => {
     // The demo starts real nodes in one process, as the CLI does.
     const allowed = (f: string) => f.startsWith('node/cli/') || f.split('/').length === 2 || f === 'node/demo/demo.ts';

@@ -4,6 +4,7 @@
  * time zones that exist. Every problem names the node and the parameter's path in it
  * (`branches[1].percent`), and all of them are reported, not the first.
  */
+import { CONTROL_KEY } from './experiments/assign.js';
 import type { ErrorObject } from 'ajv';
 import { oneOfMessage } from '../validation/allowed-values.js';
 import { lazyValidator, type LazyValidator } from '../validation/lazy-validator.js';
@@ -93,11 +94,17 @@ const isTimeZone = (zone: string) => {
 };
 
 /** A key used twice, or a branch named like the `else` outlet every split has. */
-function keyProblems(nodeId: string, field: string, keys: readonly string[], reserved: readonly string[]): Problem[] {
+/** Keys a branch or band may not take, with what already holds the name. */
+const ELSE_OUTLET = { else: 'the else outlet' };
+// An experiment's results and a manual winner name groups by key, the control group `control`:
+// a branch of that name would be read as the control group.
+const CONTROL_GROUP = { [CONTROL_KEY]: 'the control group' };
+
+function keyProblems(nodeId: string, field: string, keys: readonly string[], reserved: Readonly<Record<string, string>>): Problem[] {
   const seen = new Set<string>();
   return keys.flatMap((key, i) => {
     const param = `${field}[${i}].key`;
-    if (reserved.includes(key)) return [problem('KEY_DUPLICATE', `${param}: ${key} is the name of a built-in outlet`, nodeId, param)];
+    if (Object.hasOwn(reserved, key)) return [problem('KEY_DUPLICATE', `${param}: ${key} is the name of ${reserved[key]}`, nodeId, param)];
     if (seen.has(key)) return [problem('KEY_DUPLICATE', `${param}: ${key} is used by an earlier ${field.replace(/s$/, '')}`, nodeId, param)];
     seen.add(key);
     return [];
@@ -118,7 +125,7 @@ function rangeProblems(node: TypedNode): Problem[] {
           id,
           'branches',
           p.branches.map((b) => b.key),
-          ['else'],
+          ELSE_OUTLET,
         ),
       );
       p.branches.forEach((b, i) =>
@@ -142,7 +149,7 @@ function rangeProblems(node: TypedNode): Problem[] {
           id,
           'bands',
           p.bands.map((b) => b.key),
-          ['else'],
+          ELSE_OUTLET,
         ),
       );
       p.bands.forEach((b, i) => {
@@ -184,9 +191,16 @@ function rangeProblems(node: TypedNode): Problem[] {
           id,
           'branches',
           p.branches.map((b) => b.key),
-          [],
+          p.control !== undefined || p.experiment ? CONTROL_GROUP : {},
         ),
       );
+      // Assignment gives each group whole hundredths of a percent: a smaller share would get none.
+      const tooSmall = (param: string, percent: number) => {
+        if (Math.round(percent * 100) < 1)
+          out.push(problem('PARAM_INVALID', `${param}: at least 0.01 (shares are in hundredths of a percent); got ${percent}`, id, param));
+      };
+      p.branches.forEach((b, i) => tooSmall(`branches[${i}].percent`, b.percent));
+      if (p.control !== undefined) tooSmall('control', p.control);
       // Hundredths: 33.33 + 33.33 + 33.34 is 100 though binary floating point says otherwise.
       const total = p.branches.reduce((sum, b) => sum + Math.round(b.percent * 100), Math.round((p.control ?? 0) * 100));
       if (total !== 10_000) {

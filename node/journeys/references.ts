@@ -17,14 +17,20 @@ export interface AttributeInfo {
   source: 'dataset' | 'joint' | 'score';
 }
 
+/** An event property as the tracking plan declares it: its type and, for an enum, the values it allows. */
+interface PropertyInfo {
+  type: string;
+  values?: readonly string[];
+}
+
 /** What validation reads of the node's data. `unit` is the journey's unit (null: the whole organisation). */
 export interface JourneyReferences {
   /** The attributes of the dataset's profiles, or null when the node has no such dataset. */
   attributes(dataset: string, unit: string | null): Promise<ReadonlyMap<string, AttributeInfo> | null>;
   /** The dataset of the segment if it exists and the unit may see it, else null. */
   segment(name: string, unit: string | null): { dataset: string } | null;
-  /** The events the tracking plan declares now, each with its properties' types. */
-  events(): ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /** The events the tracking plan declares now, each with its properties. */
+  events(): ReadonlyMap<string, ReadonlyMap<string, PropertyInfo>>;
   /** The channels messages can be sent on. */
   channels: readonly string[];
 }
@@ -46,6 +52,21 @@ function filterMismatch(f: { op: string; value?: unknown }, propertyType: string
     return `${f.op} needs a number or time property; it is a ${propertyType}`;
   const values = Array.isArray(f.value) ? f.value : [f.value];
   return want && values.some((v) => typeof v !== want) ? `the property is a ${propertyType}; compare it with a ${want}` : null;
+}
+
+/** How many of an enum's values a message lists (a plan allows 1,000). */
+const VALUES_SHOWN = 10;
+
+/**
+ * Why a filter on an enum property is a typo, or null: ingestion rejects any value outside the
+ * plan's list, so comparing with one never matches (eq, in) or always does (neq).
+ */
+function enumMismatch(f: { op: string; value?: unknown }, property: string, allowed: readonly string[]): string | null {
+  if (f.op !== 'eq' && f.op !== 'neq' && f.op !== 'in') return null;
+  const outside = (Array.isArray(f.value) ? f.value : [f.value]).filter((v) => !allowed.includes(v as string));
+  if (outside.length === 0) return null;
+  const listed = allowed.slice(0, VALUES_SHOWN).join(', ') + (allowed.length > VALUES_SHOWN ? `, … (${allowed.length - VALUES_SHOWN} more)` : '');
+  return `${outside.map((v) => JSON.stringify(v)).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among the values the tracking plan allows for ${property}: ${listed}`;
 }
 
 /** The event selectors of a node, with the parameter each sits at. */
@@ -133,12 +154,14 @@ export async function referenceProblems(graph: JourneyGraph, typed: readonly Typ
       }
       selector.filters?.forEach((f, i) => {
         const p = `${param}.filters[${i}].property`;
-        const type = properties.get(f.property);
-        if (type === undefined) out.push(problem('PROPERTY_UNKNOWN', `${p}: ${selector.event} declares no property ${JSON.stringify(f.property)}`, node.id, p));
+        const spec = properties.get(f.property);
+        if (spec === undefined) out.push(problem('PROPERTY_UNKNOWN', `${p}: ${selector.event} declares no property ${JSON.stringify(f.property)}`, node.id, p));
         else {
-          const why = filterMismatch(f, type);
           const at = `${param}.filters[${i}].value`;
+          const why = filterMismatch(f, spec.type);
+          const notAllowed = !why && spec.values ? enumMismatch(f, f.property, spec.values) : null;
           if (why) out.push(problem('PROPERTY_TYPE_MISMATCH', `${at}: ${why}`, node.id, at));
+          else if (notAllowed) out.push(problem('PROPERTY_VALUE_NOT_ALLOWED', `${at}: ${notAllowed}`, node.id, at));
         }
       });
     }
@@ -152,9 +175,21 @@ export async function referenceProblems(graph: JourneyGraph, typed: readonly Typ
           }),
         );
         break;
-      case 'score_split':
-        attribute(node, 'attribute', node.params.attribute, ['number']);
+      case 'score_split': {
+        // A score split routes by what a model or a partner computed; a plain dataset number (an
+        // income, an age) is an attribute split's job, where its thresholds are explicit conditions.
+        const a = attribute(node, 'attribute', node.params.attribute, ['number']);
+        if (a && a.source === 'dataset')
+          out.push(
+            problem(
+              'ATTRIBUTE_TYPE_MISMATCH',
+              `attribute: ${node.params.attribute} is a dataset attribute; a score split routes by a model score (a score attribute) or a joint attribute — use an attribute split for a dataset number`,
+              node.id,
+              'attribute',
+            ),
+          );
         break;
+      }
       case 'delay':
         if (node.params.kind === 'until_attribute') attribute(node, 'attribute', node.params.attribute, ['date']);
         break;

@@ -56,6 +56,31 @@ describe('journeys service over the node database', () => {
     expect((await f.journeys.validate(smallJourney('north-rich'), NORTH)).valid).toBe(true);
   });
 
+  it("validates against the node's own data: an enum's values from the tracking plan, a score split's source from the catalogue", async () => {
+    const graph = smallJourney() as { nodes: Record<string, unknown>[] };
+    graph.nodes[1] = {
+      id: 'rich',
+      type: 'wait_event',
+      params: {
+        event: { event: 'deposit.made', filters: [{ property: 'channel', op: 'in', value: ['app', 'atm'] }] },
+        timeout: { amount: 1, unit: 'days' },
+      },
+      next: { event: 'score', timeout: 'bye' },
+    };
+    graph.nodes.push({
+      id: 'score',
+      type: 'score_split',
+      params: { attribute: 'income', bands: [{ key: 'gold', from: 80_000 }] },
+      next: { gold: 'sms', else: 'bye' },
+    });
+    const v = await f.journeys.validate(graph, OPERATOR);
+    expect(v.problems.map((p) => [p.nodeId, p.param, p.code])).toEqual([
+      ['rich', 'event.filters[0].value', 'PROPERTY_VALUE_NOT_ALLOWED'],
+      ['score', 'attribute', 'ATTRIBUTE_TYPE_MISMATCH'],
+    ]);
+    expect(v.problems[0].message).toContain('"atm" is not among the values the tracking plan allows for channel: app, branch');
+  });
+
   it('editing a published journey adds a draft version; the live one stays until published again', async () => {
     const { journey } = await f.journeys.create({ name: 'versions', graph: smallJourney() }, OPERATOR);
     const published = await f.journeys.transition(journey.id, 'publish', OPERATOR);

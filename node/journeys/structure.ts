@@ -151,6 +151,18 @@ export function structureProblems(nodes: readonly JourneyNode[], typed: Readonly
     for (const id of component) out.push(problem('CYCLE_WITHOUT_WAIT', `on the cycle ${path} with no delay or wait_event`, id));
   }
 
+  // Assignment is keyed by the experiment's name: two splits of one name would put every customer
+  // in the same-numbered group of both, and their results could not be told apart.
+  const experiments = new Map<string, string>();
+  for (const t of typed.values()) {
+    if (t.type !== 'random_split' || !t.params.experiment) continue;
+    const first = experiments.get(t.params.experiment.name);
+    if (first === undefined) experiments.set(t.params.experiment.name, t.id);
+    else
+      out.push(
+        problem('EXPERIMENT_NAME_DUPLICATE', `experiment.name: ${t.params.experiment.name} is also the experiment of ${first}`, t.id, 'experiment.name'),
+      );
+  }
   for (const t of typed.values()) {
     if (t.type !== 'random_split' || t.params.experiment?.goal === undefined) continue;
     const goal = byId.get(t.params.experiment.goal);

@@ -141,6 +141,10 @@ describe('journey validation', () => {
       { key: 'c', percent: 33.34 },
     ]);
     expect(await problemsOf(thirds)).toEqual([]);
+    // A share below a hundredth would get no customer at all.
+    const crumbs = await problemsOf(split([{ key: 'a', percent: 99.996 }], 0.004));
+    expect(only(crumbs)).toEqual([{ nodeId: 'ab', param: 'control', code: 'PARAM_INVALID' }]);
+    expect(crumbs[0].message).toBe('control: at least 0.01 (shares are in hundredths of a percent); got 0.004');
   });
 
   it('RANGE_EMPTY: bands, random delays, hours and counts', async () => {
@@ -180,7 +184,7 @@ describe('journey validation', () => {
     expect(only(await problemsOf(counts))).toEqual([{ nodeId: 'b', param: 'atMost', code: 'RANGE_EMPTY' }]);
   });
 
-  it('KEY_DUPLICATE: a key used twice, or named else', async () => {
+  it('KEY_DUPLICATE: a key used twice, named else, or control in an experiment or beside a control group', async () => {
     const g = around({
       id: 's',
       type: 'attribute_split',
@@ -197,6 +201,27 @@ describe('journey validation', () => {
       { nodeId: 's', param: 'branches[1].key', code: 'KEY_DUPLICATE' },
       { nodeId: 's', param: 'branches[2].key', code: 'KEY_DUPLICATE' },
     ]);
+    // With a control group, or in an experiment, control names the control group; otherwise it is a key like any other.
+    const split = (params: object) =>
+      around({
+        id: 'ab',
+        type: 'random_split',
+        params: {
+          branches: [
+            { key: 'control', percent: 90 },
+            { key: 'b', percent: 10 },
+          ],
+          ...params,
+        },
+        next: { control: 'bye', b: 'bye' },
+      });
+    const held = await problemsOf(split({ branches: [{ key: 'control', percent: 90 }], control: 10 }));
+    expect(only(held)).toEqual([{ nodeId: 'ab', param: 'branches[0].key', code: 'KEY_DUPLICATE' }]);
+    expect(held[0].message).toBe('branches[0].key: control is the name of the control group');
+    expect(only(await problemsOf(split({ experiment: { name: 'ab', winner: 'auto' } })))).toEqual([
+      { nodeId: 'ab', param: 'branches[0].key', code: 'KEY_DUPLICATE' },
+    ]);
+    expect(await problemsOf(split({}))).toEqual([]);
   });
 
   it('OUTLET_UNKNOWN, TARGET_UNKNOWN and BRANCH_UNTERMINATED name the outlet', async () => {
@@ -306,6 +331,20 @@ describe('journey validation', () => {
     expect(only(await problemsOf(ab))).toEqual([{ nodeId: 'ab', param: 'experiment.goal', code: 'GOAL_UNKNOWN' }]);
   });
 
+  it('EXPERIMENT_NAME_DUPLICATE: each experiment of a journey has its own name', async () => {
+    const split = (id: string, name: string, next: string) => ({
+      id,
+      type: 'random_split',
+      params: { branches: [{ key: 'a', percent: 50 }], control: 50, experiment: { name, winner: 'auto' } },
+      next: { a: next },
+    });
+    const twice = around(split('first', 'offer', 'second') as JourneyNode, split('second', 'offer', 'bye') as JourneyNode);
+    const p = await problemsOf(twice);
+    expect(only(p)).toEqual([{ nodeId: 'second', param: 'experiment.name', code: 'EXPERIMENT_NAME_DUPLICATE' }]);
+    expect(p[0].message).toBe('experiment.name: offer is also the experiment of first');
+    expect(await problemsOf(around(split('first', 'offer', 'second') as JourneyNode, split('second', 'timing', 'bye') as JourneyNode))).toEqual([]);
+  });
+
   it('DATASET_UNKNOWN, SEGMENT_UNKNOWN (also outside the unit) and SEGMENT_DATASET_MISMATCH', async () => {
     expect(only(await problemsOf({ ...around(), dataset: 'nobody' }))).toEqual([{ param: 'dataset', code: 'DATASET_UNKNOWN' }]);
     const check = (segment: string) => around({ id: 'c', type: 'segment_check', params: { segment }, next: { in: 'bye', out: 'bye' } });
@@ -365,6 +404,39 @@ describe('journey validation', () => {
     ).toEqual([]);
   });
 
+  it("PROPERTY_VALUE_NOT_ALLOWED: an enum property's filter values must be among the plan's values", async () => {
+    const wait = (filters: object[]) =>
+      around({
+        id: 'w',
+        type: 'wait_event',
+        params: { event: { event: 'deposit.made', filters }, timeout: { amount: 1, unit: 'days' } },
+        next: { event: 'bye', timeout: 'bye' },
+      });
+    const eur = await problemsOf(wait([{ property: 'channel', op: 'eq', value: 'phone' }]));
+    expect(only(eur)).toEqual([{ nodeId: 'w', param: 'event.filters[0].value', code: 'PROPERTY_VALUE_NOT_ALLOWED' }]);
+    expect(eur[0].message).toBe('event.filters[0].value: "phone" is not among the values the tracking plan allows for channel: app, web, branch');
+    // Values are compared exactly, as ingestion does; each value of a list is checked.
+    expect(only(await problemsOf(wait([{ property: 'channel', op: 'in', value: ['web', 'App'] }])))).toEqual([
+      { nodeId: 'w', param: 'event.filters[0].value', code: 'PROPERTY_VALUE_NOT_ALLOWED' },
+    ]);
+    expect(only(await problemsOf(wait([{ property: 'channel', op: 'neq', value: 'atm' }])))).toEqual([
+      { nodeId: 'w', param: 'event.filters[0].value', code: 'PROPERTY_VALUE_NOT_ALLOWED' },
+    ]);
+    // A value of the wrong type is a type mismatch, reported once.
+    expect(only(await problemsOf(wait([{ property: 'channel', op: 'eq', value: 7 }])))).toEqual([
+      { nodeId: 'w', param: 'event.filters[0].value', code: 'PROPERTY_TYPE_MISMATCH' },
+    ]);
+    expect(
+      await problemsOf(
+        wait([
+          { property: 'channel', op: 'in', value: ['app', 'branch'] },
+          { property: 'channel', op: 'neq', value: 'web' },
+          { property: 'channel', op: 'exists' },
+        ]),
+      ),
+    ).toEqual([]);
+  });
+
   it('ATTRIBUTE_UNKNOWN, ATTRIBUTE_TYPE_MISMATCH and ATTRIBUTE_NOT_WRITABLE', async () => {
     const split = around({
       id: 's',
@@ -405,6 +477,18 @@ describe('journey validation', () => {
       ],
     };
     expect(only(await problemsOf(joint))).toEqual([{ nodeId: 'in', param: 'on.attribute', code: 'ATTRIBUTE_TYPE_MISMATCH' }]);
+  });
+
+  it('ATTRIBUTE_TYPE_MISMATCH: a score split routes by a model score or a joint attribute, not a dataset number', async () => {
+    const scoreSplit = (attribute: string) =>
+      around({ id: 'sc', type: 'score_split', params: { attribute, bands: [{ key: 'hi', from: 0.5 }] }, next: { hi: 'bye', else: 'bye' } });
+    const byIncome = await problemsOf(scoreSplit('income'));
+    expect(only(byIncome)).toEqual([{ nodeId: 'sc', param: 'attribute', code: 'ATTRIBUTE_TYPE_MISMATCH' }]);
+    expect(byIncome[0].message).toContain('income is a dataset attribute');
+    // A joint attribute that is not a number is still refused for its type.
+    expect(only(await problemsOf(scoreSplit('partner:telco:active')))).toEqual([{ nodeId: 'sc', param: 'attribute', code: 'ATTRIBUTE_TYPE_MISMATCH' }]);
+    expect(await problemsOf(scoreSplit('churn_score'))).toEqual([]);
+    expect(await problemsOf(scoreSplit('partner:telco:value'))).toEqual([]);
   });
 
   it('CHANNEL_UNKNOWN, TEMPLATE_INVALID and TEMPLATE_VARIABLE_UNAVAILABLE', async () => {

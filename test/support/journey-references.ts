@@ -14,6 +14,7 @@ const attributes: Record<string, AttributeInfo> = {
   vip: { type: 'boolean', source: 'dataset' },
   churn_score: { type: 'number', source: 'score' },
   'partner:telco:active': { type: 'boolean', source: 'joint' },
+  'partner:telco:value': { type: 'number', source: 'joint' },
 };
 
 export const journeyReferences: JourneyReferences = {
@@ -29,12 +30,13 @@ export const journeyReferences: JourneyReferences = {
       [
         'deposit.made',
         new Map([
-          ['amount', 'number'],
-          ['branch', 'string'],
+          ['amount', { type: 'number' }],
+          ['branch', { type: 'string' }],
+          ['channel', { type: 'enum', values: ['app', 'web', 'branch'] }],
         ]),
       ],
       ['app.opened', new Map()],
-      ['loan.applied', new Map([['amount', 'number']])],
+      ['loan.applied', new Map([['amount', { type: 'number' }]])],
     ]),
   channels: CHANNELS,
 };

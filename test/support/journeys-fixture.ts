@@ -73,7 +73,7 @@ export async function journeysFixture(): Promise<JourneysFixture> {
     {
       undeclared: 'reject',
       events: {
-        'deposit.made': { properties: { amount: { type: 'number', required: true } } },
+        'deposit.made': { properties: { amount: { type: 'number', required: true }, channel: { type: 'enum', values: ['app', 'branch'] } } },
         'app.opened': { properties: {} },
       },
     },
