@@ -206,11 +206,11 @@ export function registerTemplateCommands(program: Command, ctx: TemplatesCliCont
   templates
     .command('publish <template>')
     .description("publish a version to every unit below the template's unit (--to all) or to chosen units below it")
-    .requiredOption('--to <units>', "'all', or unit ids separated by commas")
+    .requiredOption('--to <units...>', "'all' (every unit below) or unit ids")
     .option('--template-version <n>', 'the version to publish (default: the latest)')
-    .action((ref: string, o: { to: string; templateVersion?: string }) =>
+    .action((ref: string, o: { to: string[]; templateVersion?: string }) =>
       ctx.withTemplates((api) => {
-        const to = o.to === 'all' ? 'all' : o.to.split(',').map((u) => u.trim());
+        const to = o.to.length === 1 && o.to[0] === 'all' ? ('all' as const) : o.to;
         const version = versionArg(o.templateVersion);
         const r = api.publish(find(api, ref).id, { to, ...(version !== undefined ? { version } : {}) }, ctx.actor());
         out(r, () =>

@@ -48,7 +48,8 @@ export async function checkTemplate(graph: unknown, parameters: unknown, refs: J
     if (!placed.uses.some((u) => u.name === d.name))
       problems.push(problem('TEMPLATE_PARAM_UNUSED', `parameters[${i}]: ${d.name} is declared but the graph does not use it`, undefined, `parameters[${i}]`));
   });
-  const probe = substitute(graph, (name) => (declared.has(name) ? sampleValue(declared.get(name)!) : undefined));
+  // An undeclared parameter stands in as plain text, so it is reported once, as undeclared.
+  const probe = substitute(graph, (name) => (declared.has(name) ? sampleValue(declared.get(name)!) : 'x'));
   const v = await validateJourney(probe, refs, unit);
   // A refused placement is reported once, as misplaced; what its object then fails is noise.
   const misplaced = new Set(placed.problems.map((p) => `${p.nodeId}\u0000${p.param}`));
