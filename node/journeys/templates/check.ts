@@ -24,7 +24,7 @@ import {
 /** What the node's names are checked as once a value fills them: until then they are unknown, not wrong. */
 const NAME_PROBLEMS: Partial<Record<ParamDecl['type'], readonly ProblemCode[]>> = {
   segment: ['SEGMENT_UNKNOWN', 'SEGMENT_DATASET_MISMATCH'],
-  event: ['EVENT_UNKNOWN', 'PROPERTY_UNKNOWN', 'PROPERTY_TYPE_MISMATCH', 'TEMPLATE_VARIABLE_UNAVAILABLE'],
+  event: ['EVENT_UNKNOWN', 'PROPERTY_UNKNOWN', 'PROPERTY_TYPE_MISMATCH'],
 };
 
 export interface TemplateCheck {
@@ -59,6 +59,8 @@ export async function checkTemplate(graph: unknown, parameters: unknown, refs: J
 
 /** A problem of the probe graph as the template's author should read it; none where only the filled value can tell. */
 function asTemplateProblem(p: Problem, uses: readonly Placement[], declared: ReadonlyMap<string, ParamDecl>): Problem[] {
+  // The properties of an event a parameter names are known once it is filled: so are the {{event.…}} variables of any message.
+  if (p.code === 'TEMPLATE_VARIABLE_UNAVAILABLE' && p.message.includes('{{event.') && uses.some((u) => declared.get(u.name)?.type === 'event')) return [];
   const here = uses.filter((u) => u.nodeId === p.nodeId);
   const at = here.find((u) => u.param === p.param && u.kind === 'value');
   // An undeclared parameter is reported once, as undeclared; what its object then fails is noise.
@@ -68,7 +70,7 @@ function asTemplateProblem(p: Problem, uses: readonly Placement[], declared: Rea
     const names = d && NAME_PROBLEMS[d.type];
     if (!names?.includes(p.code)) continue;
     const selector = u.param.replace(/\.event$/, '');
-    if (p.param === u.param || (d?.type === 'event' && (p.param?.startsWith(`${selector}.`) || p.code === 'TEMPLATE_VARIABLE_UNAVAILABLE'))) return [];
+    if (p.param === u.param || (d?.type === 'event' && p.param?.startsWith(`${selector}.`))) return [];
   }
   if (at && p.code === 'PARAM_INVALID') {
     const d = declared.get(at.name)!;

@@ -52,6 +52,7 @@ describe('saving templates', () => {
     g.nodes[3].params.reason = '{{param.offer_code}}';
     (g.nodes[1].params.branches as { key: unknown }[])[0].key = { $param: 'min_income' };
     g.nodes[2].params.priority = { $param: 'nope' };
+    g.nodes[2].params.template = { body: 'Code {{param.ghost}}' };
     t.parameters.push({ name: 'spare', type: 'integer', label: 'Unused', required: true });
     t.parameters.push({ name: 'bad_default', type: 'cap', label: 'Cap', required: false, default: -1 });
     t.parameters.push({ name: 'ranged_text', type: 'text', label: 'T', required: true, min: 1 });
@@ -70,7 +71,19 @@ describe('saving templates', () => {
         'bye reason TEMPLATE_PARAM_PLACEMENT',
         'rich branches[0].key TEMPLATE_PARAM_PLACEMENT',
         'sms priority TEMPLATE_PARAM_UNDECLARED',
+        // Reported once, as undeclared, not also as a malformed message text.
+        'sms template.body TEMPLATE_PARAM_UNDECLARED',
+        // offer_code no longer stands anywhere.
+        '- parameters[2] TEMPLATE_PARAM_UNUSED',
       ].sort(),
+    );
+    expect(e.details!.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ param: 'parameters[4]', code: 'TEMPLATE_PARAM_UNUSED' }),
+        expect.objectContaining({ param: 'parameters[5].default', code: 'TEMPLATE_PARAM_INVALID' }),
+        expect.objectContaining({ nodeId: 'bye', param: 'reason', code: 'TEMPLATE_PARAM_PLACEMENT' }),
+        expect.objectContaining({ nodeId: 'sms', param: 'priority', code: 'TEMPLATE_PARAM_UNDECLARED' }),
+      ]),
     );
     const messages = (e.details!.problems as Problem[]).map((p) => p.message).join('\n');
     expect(messages).toContain('parameters[5].default: -1 must be a whole number of at least 0');
@@ -119,6 +132,12 @@ describe('instantiating', () => {
         expected,
       ).toEqual([expected]);
     }
+    const all = await refused(f.templates.instantiate(offer, { name: 'never', values: { offer_code: 7, colour: 'red' } }, NORTH));
+    expect(all.details!.problems).toEqual([
+      expect.objectContaining({ param: 'values.colour', code: 'TEMPLATE_VALUE_UNKNOWN' }),
+      expect.objectContaining({ param: 'values.audience', code: 'TEMPLATE_VALUE_MISSING' }),
+      expect.objectContaining({ param: 'values.offer_code', code: 'TEMPLATE_VALUE_INVALID', message: 'values.offer_code: must be a non-empty text' }),
+    ]);
     const e = await refused(f.templates.instantiate(offer, { name: 'never', values: { audience: 'north-rich', offer_code: '{{x}}' } }, NORTH));
     expect((e.details!.problems as Problem[])[0].message).toBe('values.offer_code: must not contain {{ or }}: a value is text, not template syntax');
     expect(f.journeys.list(OPERATOR).map((j) => j.name)).not.toContain('never');
@@ -186,6 +205,38 @@ describe('instantiating', () => {
     expect(malformed).toMatchObject({ code: 'REQUEST_INVALID', details: { field: 'startsAt' } });
     const outside = await refused(f.templates.instantiate(offer, { name: 'offer-x', values: {}, unit: 'south' }, NORTH));
     expect(outside).toMatchObject({ code: 'SCOPE_FORBIDDEN', details: { field: 'unit' } });
+  });
+});
+
+describe('an event parameter', () => {
+  it('is checked once filled: its filters and event variables too', async () => {
+    const graph = {
+      dataset: 'customers',
+      nodes: [
+        {
+          id: 'start',
+          type: 'event_entry',
+          params: {
+            event: { event: { $param: 'trigger' }, filters: [{ property: 'amount', op: 'gte', value: { $param: 'min_amount' } }] },
+            reentry: { kind: 'never' },
+          },
+          next: { out: 'sms' },
+        },
+        { id: 'sms', type: 'reach', params: { channel: 'sms', template: { body: 'Thanks for {{event.amount}}' } } },
+      ],
+    };
+    const parameters = [
+      { name: 'trigger', type: 'event', label: 'The event', required: true },
+      { name: 'min_amount', type: 'integer', label: 'Least amount', required: false, default: 50_000, min: 1 },
+    ];
+    const { template } = await f.templates.create({ name: 'on-deposit', graph, parameters }, OPERATOR);
+    const made = await f.templates.instantiate(template.id, { name: 'on-deposit-1', values: { trigger: 'deposit.made' } }, OPERATOR);
+    expect(f.journeys.version(made.journey.id, undefined, OPERATOR).graph.nodes[0].params).toMatchObject({
+      event: { event: 'deposit.made', filters: [{ value: 50_000 }] },
+    });
+    // app.opened declares no amount: the filter and the message variable fail once filled.
+    const e = await refused(f.templates.instantiate(template.id, { name: 'on-open', values: { trigger: 'app.opened' } }, OPERATOR));
+    expect(problemsOf(e)).toEqual(['start event.filters[0].property PROPERTY_UNKNOWN', 'sms template.body TEMPLATE_VARIABLE_UNAVAILABLE']);
   });
 });
 
