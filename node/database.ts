@@ -12,6 +12,7 @@ import { TRACKING_PLAN_MIGRATIONS } from './events/plan/schema.js';
 import { INSIGHT_MIGRATIONS } from './insight/schema.js';
 import { JOB_MIGRATIONS } from './jobs/schema.js';
 import { JOURNEY_MIGRATIONS } from './journeys/schema.js';
+import { TEMPLATE_MIGRATIONS } from './journeys/templates/schema.js';
 import { PRIVACY_MIGRATIONS } from './privacy/schema.js';
 import { JOINT_SCORES_MIGRATIONS } from './scores/schema.js';
 import { RUN_MIGRATIONS } from './session/schema.js';
@@ -33,6 +34,7 @@ export const NODE_MIGRATIONS = combineMigrations(
   TRACKING_PLAN_MIGRATIONS,
   ALERT_MIGRATIONS,
   JOURNEY_MIGRATIONS,
+  TEMPLATE_MIGRATIONS,
 );
 
 /** @example const db = openNodeDatabase(join(config.node.dataDir, 'mofang.db')); */

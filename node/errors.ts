@@ -198,6 +198,19 @@ export const ERRORS = {
     http: 409,
     summary: "The journey's state does not allow this change (publish, pause, resume, stop, or a new version of a stopped journey).",
   },
+
+  // Campaign templates
+  TEMPLATE_INVALID: {
+    http: 422,
+    summary: 'A campaign template has problems; details.problems lists every one with its node or parameter and problem code (docs/journeys.md).',
+  },
+  TEMPLATE_VALUES_INVALID: {
+    http: 422,
+    summary: "The values filling a template's parameters have problems; details.problems names each parameter (missing, unknown, wrong type, out of range).",
+  },
+  TEMPLATE_NOT_FOUND: { http: 404, summary: "No template with this id or name in the caller's scope or published to its unit." },
+  TEMPLATE_EXISTS: { http: 409, summary: 'A template with this name exists; save a new version of it instead.' },
+  TEMPLATE_VERSION_UNKNOWN: { http: 404, summary: 'The template has no version with this number, or that version was not published to the unit.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

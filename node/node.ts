@@ -69,15 +69,14 @@ export class MofangNode implements NodeServices {
   private readonly db: Db;
   private readonly session: Omit<SessionEnv, 'peer'>;
   private pool: CryptoPool | null = null;
-  /** The local pipeline after the joint queries: events and what reads them. */
+  /** The local pipeline after the joint queries: events in (HTTP batches and file imports), the tracking plan, the analysis models, alerts, journeys, templates. */
   readonly pipeline: Pipeline;
-  /** Events in (HTTP batches and file imports), the tracking plan, the analysis models, alerts. */
   readonly events: Pipeline['ingest'];
   readonly trackingPlan: Pipeline['trackingPlan'];
   readonly analytics: Pipeline['analytics'];
   readonly alerts: Pipeline['alerts'];
   readonly journeys: Pipeline['journeys'];
-
+  readonly templates: Pipeline['templates'];
   constructor(
     readonly config: NodeConfig,
     options: NodeOptions = {},
@@ -107,7 +106,8 @@ export class MofangNode implements NodeServices {
     this.connect = connector.connect;
     this.health = connector.health;
     this.pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit: log, now, metrics, logger, config, insight: () => this.insight });
-    ({ ingest: this.events, trackingPlan: this.trackingPlan, analytics: this.analytics, alerts: this.alerts, journeys: this.journeys } = this.pipeline);
+    ({ ingest: this.events, trackingPlan: this.trackingPlan, analytics: this.analytics, alerts: this.alerts } = this.pipeline);
+    ({ journeys: this.journeys, templates: this.templates } = this.pipeline);
     this.insight = new Insight({ db, audit: log, now, logger, events: this.pipeline.behaviour });
     this.trees = treeService({ db, audit: log, insight: this.insight, now });
     const { connect, peerOfAgreement } = connector;

@@ -18,10 +18,11 @@ import { EventStore, type EventReader } from './events/store.js';
 import { asMofangError } from './errors.js';
 import type { BehaviourEvents } from './insight/behaviour/evaluate.js';
 import type { Insight } from './insight/insight.js';
-import { isWithin } from './insight/units/units.js';
+import { getUnit, isWithin, listUnits, scopeOf } from './insight/units/units.js';
 import { CHANNELS } from './journeys/components.js';
 import type { JourneyReferences } from './journeys/references.js';
 import { journeysService, type JourneysApi } from './journeys/service.js';
+import { templatesService, type TemplatesApi } from './journeys/templates/service.js';
 import type { Logger } from './log/logger.js';
 import type { Metrics } from './metrics/metrics.js';
 import { packageVersion } from './paths.js';
@@ -59,6 +60,8 @@ export interface Pipeline {
   readonly alerts: AlertsService;
   /** Journeys: versioned, validated graphs and their state (node/journeys). */
   readonly journeys: JourneysApi;
+  /** Campaign templates: parameterised journeys that units instantiate (node/journeys/templates). */
+  readonly templates: TemplatesApi;
   close(): void;
 }
 
@@ -90,6 +93,9 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       return recordIds(db, m.generation, m.rows);
     },
   };
+  const references = journeyReferences(ports.insight, trackingPlan);
+  const within = (owner: string | null, viewer: string | null | undefined) => isWithin(db, owner, viewer);
+  const journeys = journeysService({ db, audit, now, references, within });
   const pipeline: Pipeline = {
     trackingPlan,
     eventStore,
@@ -121,12 +127,17 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       now,
       logger: ports.logger,
     }),
-    journeys: journeysService({
+    journeys,
+    templates: templatesService({
       db,
       audit,
       now,
-      references: journeyReferences(ports.insight, trackingPlan),
-      within: (owner, viewer) => isWithin(db, owner, viewer),
+      references,
+      journeys,
+      within,
+      units: { scopeOf: (unit) => scopeOf(db, unit), check: (unit, field) => void getUnit(db, unit, field), root: () => listUnits(db)[0]?.id ?? null },
+      // The engine will count entries, sends and conversions; until it runs journeys there are none to show.
+      instanceResults: () => null,
     }),
     // A getter: the service runs models through `pipeline.analytics`, defined above in this object.
     get alerts() {

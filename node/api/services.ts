@@ -15,6 +15,7 @@ import type { TreeService } from '../insight/tree/service.js';
 import type { Insight } from '../insight/insight.js';
 import type { JobsApi } from '../jobs/service.js';
 import type { JourneysApi } from '../journeys/service.js';
+import type { TemplatesApi } from '../journeys/templates/service.js';
 import type { HealthView } from '../peer/connector.js';
 import type { PrivacyApi } from '../privacy/service.js';
 import type { ScoresApi } from '../scores/service.js';
@@ -57,4 +58,6 @@ export interface NodeServices {
   readonly alerts: AlertsApi;
   /** Journeys: versioned, validated graphs and their state (node/journeys). */
   readonly journeys: JourneysApi;
+  /** Campaign templates and their instances (node/journeys/templates). */
+  readonly templates: TemplatesApi;
 }

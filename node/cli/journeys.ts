@@ -19,7 +19,7 @@ export interface JourneysCliContext {
 }
 
 /** The JSON in `file`, or an error naming the file. */
-function readGraph(file: string): unknown {
+export function readGraph(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -34,7 +34,7 @@ function readGraph(file: string): unknown {
 }
 
 /** Problems grouped by node, in the order the nodes first appear; the journey's own first. */
-function printProblems(problems: readonly Problem[], print: (line: string) => void): void {
+export function printProblems(problems: readonly Problem[], print: (line: string) => void): void {
   const byNode = new Map<string, Problem[]>();
   for (const p of problems) {
     const key = p.nodeId ?? '';

@@ -24,6 +24,7 @@ import { registerAnalyticsCommands } from './analytics.js';
 import { registerTreeCommands } from './insight-tree.js';
 import { registerEventCommands } from './events.js';
 import { registerJourneyCommands } from './journeys.js';
+import { registerTemplateCommands } from './templates.js';
 import { registerInsightCommands } from './insight.js';
 import { registerNodeCommands } from './node-commands.js';
 import { registerTokenCommands } from './tokens.js';
@@ -488,6 +489,7 @@ registerAlertCommands(program, {
   actor: () => operatorActor(),
 });
 registerJourneyCommands(program, { withJourneys: (fn) => withNode((node) => fn(node.journeys)), json, actor: () => operatorActor() });
+registerTemplateCommands(program, { withTemplates: (fn) => withNode((node) => fn(node.templates)), json, actor: () => operatorActor() });
 
 program
   .command('demo')

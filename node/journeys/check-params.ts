@@ -216,7 +216,7 @@ function rangeProblems(node: TypedNode): Problem[] {
 }
 
 /** Whether YYYY-MM-DD names a day that exists (not 2026-02-30). */
-const calendarDate = (date: string) => {
+export const calendarDate = (date: string) => {
   const at = new Date(`${date}T00:00:00Z`);
   return !Number.isNaN(at.getTime()) && at.toISOString().slice(0, 10) === date;
 };

@@ -25,8 +25,10 @@ const AttributeName = Type.String({ minLength: 1, maxLength: 200, description: "
 const Label = Type.String({ maxLength: 200 });
 const TIME_OF_DAY = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
 const TimeOfDay = Type.String({ pattern: TIME_OF_DAY, description: 'HH:MM, 24-hour.' });
-const DATE = '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$';
-const DATE_TIME = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})$';
+/** A calendar date, YYYY-MM-DD (check-params.ts checks the day exists). */
+export const DATE = '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$';
+/** An ISO 8601 date-time with its zone. */
+export const DATE_TIME = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})$';
 const TimeZone = Type.String({
   minLength: 1,
   maxLength: 64,

@@ -39,6 +39,14 @@ export const PROBLEM_CODES = {
   TEMPLATE_INVALID: 'A template has unbalanced or malformed {{ }}.',
   TEMPLATE_VARIABLE_UNAVAILABLE: 'A template variable is neither a profile attribute nor in the journey context at that node.',
   CHANNEL_UNKNOWN: 'A reach node names a channel this node does not know.',
+  TEMPLATE_PARAM_INVALID:
+    "A campaign template's parameter declaration is wrong: its shape, a name declared twice, a range on a type without one, a default that does not fit.",
+  TEMPLATE_PARAM_PLACEMENT: 'A parameter stands where the rule does not allow one: where it would change the graph, or {{param.…}} outside a message text.',
+  TEMPLATE_PARAM_UNDECLARED: 'The graph uses a parameter the template does not declare.',
+  TEMPLATE_PARAM_UNUSED: 'The template declares a parameter its graph does not use.',
+  TEMPLATE_VALUE_MISSING: 'A required parameter has no value.',
+  TEMPLATE_VALUE_UNKNOWN: 'A value is given for a parameter the template does not declare.',
+  TEMPLATE_VALUE_INVALID: "A value is not of its parameter's type, out of its range, or would change a message's template variables.",
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEM_CODES;

@@ -57,7 +57,8 @@ export interface JourneysApi {
   versions(id: number, actor: Actor): VersionView[];
   /** Checks a graph as it would be checked on save, in the caller's scope; stores nothing. */
   validate(graph: unknown, actor: Actor): Promise<ValidationView>;
-  create(input: { name: string; description?: string; graph: unknown }, actor: Actor): Promise<SavedVersion>;
+  /** `linked` runs in the creating transaction (a campaign template records its instance there), so both are stored or neither. */
+  create(input: { name: string; description?: string; graph: unknown }, actor: Actor, linked?: (journey: JourneyView) => void): Promise<SavedVersion>;
   /** Adds a version (a draft until published); refused for a stopped journey. */
   saveVersion(id: number, graph: unknown, actor: Actor): Promise<SavedVersion>;
   /** publish: the latest version becomes live (validated again: what it names may be gone); pause, resume, stop: the state only. */
@@ -152,7 +153,7 @@ export function journeysService(ports: JourneysPorts): JourneysApi {
       return { valid: v.problems.length === 0, problems: v.problems };
     },
 
-    async create(input, actor) {
+    async create(input, actor, linked) {
       if (typeof input.name !== 'string' || !NAME.test(input.name))
         throw new MofangError('REQUEST_INVALID', 'name: a lower-case name (letters, digits, _ and -, starting with a letter, at most 64)', { field: 'name' });
       const description = input.description ?? '';
@@ -166,7 +167,9 @@ export function journeysService(ports: JourneysPorts): JourneysApi {
             throw new MofangError('JOURNEY_EXISTS', `a journey named ${input.name} exists; save a new version of it instead`, { name: input.name });
           const id = store.insertJourney(db, { name: input.name, description, unit }, actor.id, now().toISOString());
           audit.append({ actor: actor.id, action: 'journey.created', subject: input.name, details: { journey: id, unit } });
-          return addVersion(store.findJourney(db, id)!, g, actor);
+          const saved = addVersion(store.findJourney(db, id)!, g, actor);
+          linked?.(saved.journey);
+          return saved;
         })
         .immediate();
     },

@@ -34,8 +34,8 @@ describe('journey validation', () => {
     expect(v.graph?.nodes.length).toBeGreaterThan(10);
   });
 
-  it('every problem code has a test here that expects it', () => {
-    const source = readFileSync(new URL(import.meta.url), 'utf8');
+  it('every problem code has a test here (campaign template codes: in templates/service.test.ts) that expects it', () => {
+    const source = [import.meta.url, new URL('templates/service.test.ts', import.meta.url)].map((file) => readFileSync(new URL(file), 'utf8')).join('\n');
     for (const code of Object.keys(PROBLEM_CODES)) expect(source.split(`code: '${code}'`).length, code).toBeGreaterThan(1);
   });
 

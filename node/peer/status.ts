@@ -138,6 +138,11 @@ export const GRPC_STATUS = {
   JOURNEY_EXISTS: GrpcStatus.ALREADY_EXISTS,
   JOURNEY_VERSION_UNKNOWN: GrpcStatus.NOT_FOUND,
   JOURNEY_STATE_INVALID: GrpcStatus.FAILED_PRECONDITION,
+  TEMPLATE_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  TEMPLATE_VALUES_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  TEMPLATE_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  TEMPLATE_EXISTS: GrpcStatus.ALREADY_EXISTS,
+  TEMPLATE_VERSION_UNKNOWN: GrpcStatus.NOT_FOUND,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {

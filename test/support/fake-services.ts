@@ -212,6 +212,7 @@ export function fakeServices(): FakeServices {
     analytics: notProvided<S.NodeServices['analytics']>('analytics'),
     alerts: notProvided<S.NodeServices['alerts']>('alerts'),
     journeys: notProvided<S.NodeServices['journeys']>('journeys'),
+    templates: notProvided<S.NodeServices['templates']>('templates'),
     async health() {
       record('health');
       return {

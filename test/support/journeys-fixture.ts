@@ -6,6 +6,7 @@
 import type { Actor } from '../../node/audit/actor.js';
 import { listAudit } from '../../node/audit/list.js';
 import type { JourneysApi } from '../../node/journeys/service.js';
+import type { TemplatesApi } from '../../node/journeys/templates/service.js';
 import type { Pipeline } from '../../node/pipeline.js';
 import { insightFixture, type InsightFixture } from './insight-fixture.js';
 import { testPipeline } from './pipeline.js';
@@ -14,6 +15,7 @@ export interface JourneysFixture {
   fx: InsightFixture;
   pipeline: Pipeline;
   journeys: JourneysApi;
+  templates: TemplatesApi;
   /** Audit entries whose action starts with `prefix`, details parsed. */
   audited(prefix: string): { action: string; actor: string; subject: string | null; details: Record<string, unknown> }[];
   close(): void;
@@ -22,6 +24,7 @@ export interface JourneysFixture {
 export const OPERATOR: Actor = { id: 'token:ops-1', role: 'operator' };
 export const NORTH: Actor = { id: 'token:north-1', role: 'operator', unit: 'north' };
 export const SOUTH: Actor = { id: 'token:south-1', role: 'operator', unit: 'south' };
+export const HEAD: Actor = { id: 'token:head-1', role: 'operator', unit: 'head' };
 
 /**
  * A journey on this fixture's data: high-value customers enter, are split by income, and get an
@@ -45,6 +48,27 @@ export function smallJourney(segment = 'high-value'): Record<string, unknown> {
       },
       { id: 'sms', type: 'reach', params: { channel: 'sms', template: { body: 'Hello {{profile.first_name}}' } } },
       { id: 'bye', type: 'exit', params: {} },
+    ],
+  };
+}
+
+/**
+ * A campaign template over `smallJourney`: the entry segment, the income threshold and whether the
+ * SMS is transactional are whole-value parameters; the offer code fills the message text.
+ */
+export function offerTemplate(): { graph: Record<string, unknown>; parameters: Record<string, unknown>[] } {
+  const graph = smallJourney() as { nodes: { params: Record<string, unknown> }[] };
+  graph.nodes[0].params.segment = { $param: 'audience' };
+  (graph.nodes[1].params.branches as { conditions: { value: unknown }[] }[])[0].conditions[0].value = { $param: 'min_income' };
+  graph.nodes[2].params.template = { body: 'Hello {{profile.first_name}}, your code is {{ param.offer_code }}' };
+  graph.nodes[2].params.transactional = { $param: 'transactional' };
+  return {
+    graph,
+    parameters: [
+      { name: 'audience', type: 'segment', label: 'Who enters', required: true },
+      { name: 'min_income', type: 'number', label: 'Lowest income for the offer', required: false, default: 80_000, min: 0, max: 1_000_000 },
+      { name: 'offer_code', type: 'text', label: 'Offer code', required: true, maxLength: 20 },
+      { name: 'transactional', type: 'boolean', label: 'Exempt from caps', required: false, default: false },
     ],
   };
 }
@@ -83,6 +107,7 @@ export async function journeysFixture(): Promise<JourneysFixture> {
     fx,
     pipeline,
     journeys: pipeline.journeys,
+    templates: pipeline.templates,
     audited: (prefix) =>
       listAudit(fx.db, { limit: 1000 })
         .filter((e) => e.action.startsWith(prefix))

@@ -14,14 +14,14 @@ import { actorOf } from '../auth.js';
 const READ = { roles: ['operator', 'compliance'] as const };
 const WRITE = { roles: ['operator'] as const };
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const IdParam = Type.Object({ id: Type.Integer({ minimum: 1 }) });
-const Graph = Type.Object(
+export const Graph = Type.Object(
   {},
   { additionalProperties: true, description: 'The journey as JSON: { dataset, nodes: [{ id, type, params, next?, label?, position? }] } (docs/journeys.md).' },
 );
 
-const Journey = Type.Object({
+export const Journey = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   description: Type.String(),

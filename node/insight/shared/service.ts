@@ -1,10 +1,9 @@
 /**
  * Shared segment sets between organisation units.
  *
- * Reach: a unit publishes only downward — to every unit below it (`to: 'all'`) or to chosen units
- * below it; a chosen unit's own descendants receive the set too (publishing to a province reaches
- * its branches). The head office therefore reaches everyone, a province its branches, and a branch
- * no one. A caller acts for its own unit or one within its scope (`Insight.actingUnit`).
+ * Reach: a unit publishes only downward, to every unit below it or to chosen units below it — the
+ * rule in node/audience/audience.ts, which journey templates publish by too. A caller acts for its
+ * own unit or one within its scope (`Insight.actingUnit`).
  *
  * A set carries its segments' rules (references to other segments inlined, so receivers need none
  * of the publisher's segments), a suggested strategy text and its audience. Publishing changed
@@ -15,6 +14,7 @@
  * Every change is audited (`shared_set.published`, `shared_set.imported`).
  */
 import { createHash } from 'node:crypto';
+import { audienceOf, reaches, type UnitTree } from '../../audience/audience.js';
 import type { AppendInput } from '../../audit/log.js';
 import { canonicalJson } from '../../encoding/canonical-json.js';
 import { MofangError } from '../../errors.js';
@@ -35,7 +35,6 @@ import {
   setVersions,
   storeImport,
   storeVersion,
-  type Audience,
   type SetImportView,
   type SharedSegment,
   type SharedSetVersionView,
@@ -100,6 +99,9 @@ export class SharedSets {
     private readonly now: () => Date,
   ) {}
 
+  /** The unit tree as the publication rule (node/audience) reads it. */
+  private readonly units: UnitTree = { scopeOf: (unit) => scopeOf(this.db, unit), check: (unit, field) => void getUnit(this.db, unit, field) };
+
   /** Publishes a set, or a new version of it when its content changed. */
   publish(input: PublishInput, actor: InsightActor): { set: SharedSetView; changed: boolean } {
     const publisher = this.insight.actingUnit(actor, input.publisher, 'publisher');
@@ -126,7 +128,7 @@ export class SharedSets {
           field: `segments[${i}]`,
         });
     });
-    const audience = this.audience(publisher, input.to);
+    const audience = audienceOf(this.units, publisher, input.to);
     const shared: SharedSegment[] = segments.map((s) => ({ name: s.name, description: s.description, rule: this.inline(s.rule, as) }));
     const sha = contentHash({ dataset, segments: shared, strategy, audience });
     return this.db
@@ -245,37 +247,12 @@ export class SharedSets {
 
   /** Whether `unit` is in the set's audience. */
   private receives(set: SharedSetView, unit: string): boolean {
-    if (unit === set.publisher) return false;
-    const audience = set.latest.audience;
-    if ('all' in audience) return scopeOf(this.db, set.publisher).has(unit);
-    return audience.units.some((u) => scopeOf(this.db, u).has(unit));
+    return reaches(this.units, set.publisher, set.latest.audience, unit);
   }
 
   private receivedView(set: SharedSetView, unit: string): ReceivedSetView {
     const imported = getImport(this.db, set.id, unit) ?? null;
     return { ...set, imported, updateAvailable: imported !== null && imported.version < set.version };
-  }
-
-  /** Checks the audience is below the publisher (its reach). */
-  private audience(publisher: string, to: PublishInput['to']): Audience {
-    const below = scopeOf(this.db, publisher);
-    below.delete(publisher);
-    if (to === 'all') {
-      if (below.size === 0) throw new MofangError('SCOPE_FORBIDDEN', `to: unit ${publisher} has no units below it to publish to`, { field: 'to', publisher });
-      return { all: true };
-    }
-    if (!Array.isArray(to) || to.length === 0 || new Set(to).size !== to.length)
-      throw new MofangError('REQUEST_INVALID', "to: 'all' or a list of distinct unit ids", { field: 'to' });
-    to.forEach((u, i) => {
-      getUnit(this.db, u, `to[${i}]`);
-      if (!below.has(u))
-        throw new MofangError('SCOPE_FORBIDDEN', `to[${i}]: unit ${u} is not below publisher ${publisher}; a unit publishes only to units below it`, {
-          field: `to[${i}]`,
-          unit: u,
-          publisher,
-        });
-    });
-    return { units: [...to].sort() };
   }
 
   /** The rule with every `{ segment }` replaced by that segment's current rule (as `as` sees it). */

@@ -4,6 +4,7 @@
  * version. Imports record, per receiving unit, the version taken and which of its own segments
  * came from which set segment. No auditing here; service.ts wires it.
  */
+import type { Audience } from '../../audience/audience.js';
 import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
 import type { Rule } from '../rules/rule.js';
@@ -15,9 +16,6 @@ export interface SharedSegment {
   /** Its rule as published, references to other segments inlined. */
   rule: Rule;
 }
-
-/** Everyone below the publisher, or the units chosen (each with the units below it). */
-export type Audience = { all: true } | { units: string[] };
 
 export interface SharedSetVersionView {
   version: number;
