@@ -198,6 +198,17 @@ export const ERRORS = {
     http: 409,
     summary: "The journey's state does not allow this change (publish, pause, resume, stop, or a new version of a stopped journey).",
   },
+
+  // Frequency control and consent
+  CONSENT_INVALID: {
+    http: 422,
+    summary:
+      'A consent entry is invalid: an unknown channel or status, a customer id that is not valid for the dataset, or a bad source; the entry and field are named, never the id.',
+  },
+  CONSENT_BATCH_TOO_LARGE: {
+    http: 413,
+    summary: 'A consent batch holds more entries than journeys.frequency.maxConsentBatch; the limit is named. Nothing was stored.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -9,6 +9,7 @@ import { segmentCustomers, type SegmentSource } from './analytics/segment-member
 import type { AuditLog } from './audit/log.js';
 import type { NodeConfig } from './config/schema.js';
 import { recordIds } from './datasets/records.js';
+import { tryNormaliseIdentifier } from './datasets/normalise.js';
 import { getDataset } from './datasets/store.js';
 import { eventIngest, type EventIngest } from './events/ingest/service.js';
 import { trackingPlanService, type TrackingPlanApi } from './events/plan/service.js';
@@ -18,14 +19,20 @@ import { EventStore, type EventReader } from './events/store.js';
 import { asMofangError } from './errors.js';
 import type { BehaviourEvents } from './insight/behaviour/evaluate.js';
 import type { Insight } from './insight/insight.js';
+import { stringAttributeValues } from './insight/profiles/string-values.js';
 import { isWithin } from './insight/units/units.js';
 import { CHANNELS } from './journeys/components.js';
+import { frequencyRules } from './journeys/frequency/config.js';
+import { frequencyControl, type FrequencyControl } from './journeys/frequency/service.js';
 import type { JourneyReferences } from './journeys/references.js';
 import { journeysService, type JourneysApi } from './journeys/service.js';
 import type { Logger } from './log/logger.js';
 import type { Metrics } from './metrics/metrics.js';
 import { packageVersion } from './paths.js';
 import type { Db } from './store/db.js';
+
+/** Ledger rows expire by the day; pruning hourly keeps each run small. */
+const FREQUENCY_PRUNE_EVERY_MS = 3_600_000;
 
 export interface PipelinePorts {
   dataDir: string;
@@ -35,7 +42,7 @@ export interface PipelinePorts {
   now: () => Date;
   metrics: Metrics;
   logger: Logger;
-  config: Pick<NodeConfig, 'node' | 'events' | 'analytics' | 'alerts'>;
+  config: Pick<NodeConfig, 'node' | 'events' | 'analytics' | 'alerts' | 'journeys'>;
   /** Segments, for restricting models to their members; a getter, as insight reads events through this pipeline. */
   insight: () => Insight;
 }
@@ -59,6 +66,8 @@ export interface Pipeline {
   readonly alerts: AlertsService;
   /** Journeys: versioned, validated graphs and their state (node/journeys). */
   readonly journeys: JourneysApi;
+  /** Global frequency control: the gate the journey engine asks, consent, suppression counts (node/journeys/frequency). */
+  readonly frequency: FrequencyControl;
   close(): void;
 }
 
@@ -128,6 +137,20 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       references: journeyReferences(ports.insight, trackingPlan),
       within: (owner, viewer) => isWithin(db, owner, viewer),
     }),
+    frequency: frequencyControl({
+      db,
+      audit,
+      now,
+      config: config.journeys.frequency,
+      rules: frequencyRules(config.journeys.frequency, timeZone),
+      normaliser: (dataset) => {
+        const { idKind, idOptions } = getDataset(db, dataset);
+        return (raw) => tryNormaliseIdentifier(idKind, raw, idOptions);
+      },
+      zones: (dataset, attribute, ids) => stringAttributeValues(db, dataset, attribute, ids),
+      pruneEveryMs: FREQUENCY_PRUNE_EVERY_MS,
+      onError: (err) => ports.logger.error({ err }, 'frequency pruning failed; the next run retries'),
+    }),
     // A getter: the service runs models through `pipeline.analytics`, defined above in this object.
     get alerts() {
       alerts ??= alertsService({
@@ -144,6 +167,7 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       return alerts;
     },
     close() {
+      pipeline.frequency.stop();
       if (opened) opened.close();
       else void opening?.then((store) => store.close()).catch(() => {});
       opened = null;

@@ -138,6 +138,8 @@ export const GRPC_STATUS = {
   JOURNEY_EXISTS: GrpcStatus.ALREADY_EXISTS,
   JOURNEY_VERSION_UNKNOWN: GrpcStatus.NOT_FOUND,
   JOURNEY_STATE_INVALID: GrpcStatus.FAILED_PRECONDITION,
+  CONSENT_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  CONSENT_BATCH_TOO_LARGE: GrpcStatus.RESOURCE_EXHAUSTED,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {

@@ -1,0 +1,57 @@
+/**
+ * Test support: frequency control over a real node database file (every migration applied), with
+ * rules compiled from a `journeys.frequency` config section exactly as the node loads it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validateConfig } from '../../node/config/load.js';
+import { openNodeDatabase } from '../../node/database.js';
+import { type FrequencyRules, frequencyRules } from '../../node/journeys/frequency/config.js';
+import type { SendAttempt } from '../../node/journeys/frequency/gate.js';
+import type { Db } from '../../node/store/db.js';
+
+/** The rules of a node whose config has this `journeys.frequency` section (and events.timeZone UTC). */
+export function rulesFor(frequency: Record<string, unknown>): FrequencyRules {
+  const config = validateConfig({
+    node: { name: 'bank', dataDir: '/tmp/unused' },
+    identity: { key: 'node.key', certificate: 'node.crt' },
+    grpc: { listen: '127.0.0.1:1' },
+    http: { listen: '127.0.0.1:2', tokens: 'tokens.json' },
+    peers: [],
+    journeys: { frequency },
+  });
+  return frequencyRules(config.journeys.frequency, config.events.timeZone);
+}
+
+/** A fresh node database in a temporary directory; `close()` removes it. */
+export function frequencyDb(): { db: Db; close(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'mofang-frequency-'));
+  const db = openNodeDatabase(join(dir, 'mofang.db'));
+  return {
+    db,
+    close() {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A marketing SMS attempt of journey 1 for customer `c1` at `at`; `fields` override. */
+export function attempt(at: string, fields: Partial<SendAttempt> = {}): SendAttempt {
+  return {
+    dataset: 'customers',
+    customerId: 'c1',
+    channel: 'sms',
+    journeyId: 1,
+    journeyVersion: 1,
+    nodeId: 'offer',
+    entryId: 1,
+    priority: 5,
+    transactional: false,
+    at: new Date(at),
+    onCap: 'skip',
+    onQuiet: 'postpone',
+    ...fields,
+  };
+}
