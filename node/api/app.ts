@@ -15,6 +15,7 @@ import { errorReply, notFound } from './error-reply.js';
 import { agreementRoutes } from './routes/agreements.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { alertRoutes } from './routes/alerts.js';
+import { consentRoutes } from './routes/consent.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { auditRoutes } from './routes/audit.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -159,6 +160,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(analyticsRoutes, { services });
       v1.register(alertRoutes, { alerts: services.alerts });
       v1.register(journeyRoutes, { journeys: services.journeys });
+      v1.register(consentRoutes, { frequency: services.pipeline.frequency });
       if (options.tokenAdmin) v1.register(tokenRoutes, { tokens: options.tokenAdmin });
     },
     { prefix: '/v1' },

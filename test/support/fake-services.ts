@@ -212,6 +212,7 @@ export function fakeServices(): FakeServices {
     analytics: notProvided<S.NodeServices['analytics']>('analytics'),
     alerts: notProvided<S.NodeServices['alerts']>('alerts'),
     journeys: notProvided<S.NodeServices['journeys']>('journeys'),
+    pipeline: { frequency: notProvided<S.NodeServices['pipeline']['frequency']>('frequency') },
     async health() {
       record('health');
       return {

@@ -10,6 +10,10 @@ import { openNodeDatabase } from '../../node/database.js';
 import { type FrequencyRules, frequencyRules } from '../../node/journeys/frequency/config.js';
 import type { SendAttempt } from '../../node/journeys/frequency/gate.js';
 import type { Db } from '../../node/store/db.js';
+import { listAudit } from '../../node/audit/list.js';
+import type { Pipeline } from '../../node/pipeline.js';
+import { insightFixture, type InsightFixture } from './insight-fixture.js';
+import { testPipeline } from './pipeline.js';
 
 /** The rules of a node whose config has this `journeys.frequency` section (and events.timeZone UTC). */
 export function rulesFor(frequency: Record<string, unknown>): FrequencyRules {
@@ -53,5 +57,43 @@ export function attempt(at: string, fields: Partial<SendAttempt> = {}): SendAtte
     onCap: 'skip',
     onQuiet: 'postpone',
     ...fields,
+  };
+}
+
+export interface ConsentFixture {
+  fx: InsightFixture;
+  pipeline: Pipeline;
+  /** Audit entries whose action starts with `prefix`. */
+  audited(prefix: string): { action: string; actor: string; subject: string | null; details: unknown }[];
+  close(): void;
+}
+
+/**
+ * A node's pipeline over real parts: a `customers` dataset (raw ids c0…c9, a `tz` string attribute
+ * for c1 and c2, profiles built) and a `phones` dataset of phone numbers, with this
+ * `journeys.frequency` section.
+ */
+export async function consentFixture(frequency: Record<string, unknown>): Promise<ConsentFixture> {
+  const fx = await insightFixture();
+  const zones: Record<string, string> = { c1: 'America/New_York', c2: 'Not/AZone' };
+  await fx.importRows(
+    'customers',
+    Array.from({ length: 10 }, (_, i) => ({ id: `c${i}`, tz: zones[`c${i}`] ?? '' })),
+    { tz: 'string' },
+  );
+  await fx.importRows('phones', [{ id: '+86 138 0013 8000' }, { id: '+1 212 555 0100' }], {}, 'phone');
+  await fx.insight.buildProfiles('customers', { id: 'cli:root' });
+  const pipeline = testPipeline({ dir: fx.dir, db: fx.db, audit: fx.audit, now: () => fx.clock.now, insight: fx.insight, config: { journeys: { frequency } } });
+  return {
+    fx,
+    pipeline,
+    audited: (prefix) =>
+      listAudit(fx.db, { limit: 1000 })
+        .filter((e) => e.action.startsWith(prefix))
+        .map((e) => ({ action: e.action, actor: e.actor, subject: e.subject, details: e.details })),
+    close() {
+      pipeline.close();
+      fx.close();
+    },
   };
 }

@@ -25,6 +25,9 @@ export interface FrequencyPorts {
   onError: (err: unknown) => void;
 }
 
+/** What the HTTP API and the CLI use. */
+export type FrequencyApi = Pick<FrequencyControl, 'consent' | 'suppressionCounts'>;
+
 export interface FrequencyControl {
   readonly gate: FrequencyGate;
   readonly consent: ConsentApi;
