@@ -47,7 +47,7 @@ export function isTimeZone(zone: string): boolean {
 }
 
 /** The zone's offset from UTC at instant `ms`, in milliseconds (Shanghai: +8 h). */
-export function offsetMs(zone: string, ms: number): number {
+function offsetMs(zone: string, ms: number): number {
   let cache = offsets.get(zone);
   if (!cache) offsets.set(zone, (cache = new Map()));
   const key = Math.floor(ms / QUARTER_HOUR_MS);

@@ -12,6 +12,7 @@ import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
 import { CHANNELS, type Channel } from '../components.js';
 import type { ConsentModel, FrequencyRules } from './config.js';
+import { readConsentFile } from './consent-file.js';
 import { CONSENT_STATUSES, type ConsentRow, type ConsentStatus, type ConsentWrite, consentOf, writeConsent } from './consent-store.js';
 
 /** A customer id of the dataset, normalised, or why it is not one (the reason never holds the value). Throws DATASET_NOT_FOUND. */
@@ -25,7 +26,7 @@ export interface ConsentEntry {
   source?: string;
 }
 
-export interface ConsentBatch {
+interface ConsentBatch {
   dataset: string;
   entries: readonly ConsentEntry[];
   /** Default source of the entries, e.g. `branch-form`, `unsubscribe-link`; default `api`. */
@@ -39,7 +40,7 @@ export interface ConsentSetResult {
   changed: number;
 }
 
-export interface ConsentView {
+interface ConsentView {
   dataset: string;
   /** Each channel with its model and the customer's recorded status, if any. */
   channels: {
@@ -55,8 +56,8 @@ export interface ConsentView {
 export interface ConsentApi {
   /** Records a batch of at most `maxBatch` entries (CONSENT_BATCH_TOO_LARGE above it). */
   set(batch: ConsentBatch, actor: Actor): ConsentSetResult;
-  /** Records a file's entries whole, however many (the CLI's `consent import`). */
-  import(batch: ConsentBatch, actor: Actor): ConsentSetResult;
+  /** Records a CSV file's entries whole, however many (the CLI's `consent import`); errors name the line. */
+  importFile(input: { dataset: string; file: string; source?: string }, actor: Actor): Promise<ConsentSetResult>;
   /** One customer's status on every channel; the id is normalised like the dataset's. */
   show(dataset: string, customerId: string, actor: Actor): ConsentView;
 }
@@ -70,6 +71,9 @@ export interface ConsentPorts {
   maxBatch: number;
 }
 
+/** How errors name a field of an entry: `entries[3].channel` in a batch, `line 4 channel` in a file. */
+type EntryName = (i: number, field: string) => string;
+
 const SOURCE = /^[A-Za-z0-9][A-Za-z0-9 _.:/-]{0,63}$/;
 
 /** @example consentService(ports).set({ dataset: 'customers', entries: [{ customerId: '+86 138 0013 8000', channel: 'sms', status: 'opted_out' }] }, actor) */
@@ -77,24 +81,30 @@ export function consentService(ports: ConsentPorts): ConsentApi {
   const { db, audit, now, rules } = ports;
   const invalid = (field: string, why: string) => new MofangError('CONSENT_INVALID', `${field}: ${why}`, { field });
 
-  const checked = (batch: ConsentBatch): ConsentWrite[] => {
+  /** The batch checked and normalised; `entryName` names an entry in errors (its index, or its line in a file). */
+  const checked = (batch: ConsentBatch, entryName: EntryName): ConsentWrite[] => {
     const normalise = ports.normaliser(batch.dataset);
     const batchSource = batch.source ?? 'api';
     if (!SOURCE.test(batchSource)) throw invalid('source', sourceRule);
     return batch.entries.map((e, i) => {
-      const at = `entries[${i}]`;
-      if (!(CHANNELS as readonly string[]).includes(e.channel)) throw invalid(`${at}.channel`, `not a channel; one of ${CHANNELS.join(', ')}`);
-      if (!(CONSENT_STATUSES as readonly string[]).includes(e.status)) throw invalid(`${at}.status`, `must be one of ${CONSENT_STATUSES.join(', ')}`);
-      if (e.source !== undefined && !SOURCE.test(e.source)) throw invalid(`${at}.source`, sourceRule);
+      const at = (field: string) => entryName(i, field);
+      if (!(CHANNELS as readonly string[]).includes(e.channel)) throw invalid(at('channel'), `not a channel; one of ${CHANNELS.join(', ')}`);
+      if (!(CONSENT_STATUSES as readonly string[]).includes(e.status)) throw invalid(at('status'), `must be one of ${CONSENT_STATUSES.join(', ')}`);
+      if (e.source !== undefined && !SOURCE.test(e.source)) throw invalid(at('source'), sourceRule);
       const id = normalise(e.customerId);
-      if ('reason' in id) throw invalid(`${at}.customerId`, `not a valid identifier of dataset ${batch.dataset}: ${id.reason}`);
+      if ('reason' in id) throw invalid(at('customerId'), `not a valid identifier of dataset ${batch.dataset}: ${id.reason}`);
       return { customerId: id.value, channel: e.channel as Channel, status: e.status as ConsentStatus, source: e.source ?? batchSource };
     });
   };
 
-  const write = (batch: ConsentBatch, actor: Actor, action: 'consent.set' | 'consent.imported'): ConsentSetResult => {
+  const write = (
+    batch: ConsentBatch,
+    actor: Actor,
+    action: 'consent.set' | 'consent.imported',
+    entryName: EntryName = (i, field) => `entries[${i}].${field}`,
+  ): ConsentSetResult => {
     if (batch.entries.length === 0) throw invalid('entries', 'at least one entry is needed');
-    const entries = checked(batch);
+    const entries = checked(batch, entryName);
     const at = now().toISOString();
     const changed = db.transaction(() => {
       const n = writeConsent(db, batch.dataset, entries, actor.id, at);
@@ -126,7 +136,10 @@ export function consentService(ports: ConsentPorts): ConsentApi {
         });
       return write(batch, actor, 'consent.set');
     },
-    import: (batch, actor) => write(batch, actor, 'consent.imported'),
+    async importFile({ dataset, file, source }, actor) {
+      const { entries, lines } = await readConsentFile(file);
+      return write({ dataset, entries, source: source ?? 'import' }, actor, 'consent.imported', (i, field) => `line ${lines[i]} ${field}`);
+    },
     show(dataset, customerId, actor) {
       const id = ports.normaliser(dataset)(customerId);
       if ('reason' in id) throw invalid('customerId', `not a valid identifier of dataset ${dataset}: ${id.reason}`);

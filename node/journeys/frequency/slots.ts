@@ -24,7 +24,7 @@ export interface Block {
 const MAX_STEPS = 5000;
 
 /** The days [first, end) of the period holding `day`. */
-export function periodOf(period: Period, day: number): [number, number] {
+function periodOf(period: Period, day: number): [number, number] {
   if (period === 'day') return [day, day + 1];
   if (period === 'week') return [weekStart(day), weekStart(day) + 7];
   return [monthStart(day), nextMonthStart(day)];
