@@ -4,6 +4,7 @@
  */
 import type { Db } from '../../store/db.js';
 import type { Channel } from '../components.js';
+import { IN_LIST, selectIn } from './select-in.js';
 
 export const CONSENT_STATUSES = ['opted_in', 'opted_out'] as const;
 export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
@@ -16,8 +17,14 @@ export interface ConsentRow {
   updatedBy: string;
 }
 
-/** A prepared point read for the gate: the customer's status on the channel, or undefined when none is recorded. */
-export function consentReader(db: Db): (dataset: string, customerId: string, channel: string) => ConsentStatus | undefined {
+/** The customers' recorded statuses, keyed `customerId + '\u0000' + channel` — the gate reads a batch's at once. */
+export function consentBatchReader(db: Db): (dataset: string, customerIds: readonly string[]) => Map<string, ConsentStatus> {
+  const select = selectIn(db, `SELECT customer_id, channel, status FROM customer_consent WHERE dataset = ? AND customer_id IN ${IN_LIST}`);
+  return (dataset, customerIds) => new Map((select([dataset], customerIds) as [string, string, ConsentStatus][]).map(([id, c, s]) => [`${id}\u0000${c}`, s]));
+}
+
+/** A prepared point read: the customer's status on the channel, or undefined when none is recorded. */
+function consentReader(db: Db): (dataset: string, customerId: string, channel: string) => ConsentStatus | undefined {
   const select = db.prepare('SELECT status FROM customer_consent WHERE dataset = ? AND customer_id = ? AND channel = ?').pluck();
   return (dataset, customerId, channel) => select.get(dataset, customerId, channel) as ConsentStatus | undefined;
 }

@@ -22,7 +22,7 @@ import type { Db } from '../../store/db.js';
 import { CHANNELS, type Channel } from '../components.js';
 import { localDay } from './calendar.js';
 import type { FrequencyRules } from './config.js';
-import { consentReader } from './consent-store.js';
+import { consentBatchReader, type ConsentStatus } from './consent-store.js';
 import { type CustomerSends, sendLedger } from './ledger.js';
 import { type Block, capAt, countedFrom, nextFree, windowAt } from './slots.js';
 import { suppressionWriter } from './suppressions.js';
@@ -71,10 +71,9 @@ export interface FrequencyGatePorts {
   zones?: ZoneSource;
 }
 
-/** One customer's calendar for the batch: their zone, and their counted sends from `from` on. */
+/** One customer's calendar for the batch: their zone, and their counted sends from the batch's earliest counted day on. */
 interface CustomerState {
   zone: string;
-  from: number;
   sends: CustomerSends;
 }
 
@@ -86,11 +85,11 @@ interface CustomerState {
 export function frequencyGate(ports: FrequencyGatePorts): FrequencyGate {
   const { db, rules } = ports;
   const ledger = sendLedger(db);
-  const consent = consentReader(db);
+  const consentOf = consentBatchReader(db);
   const record = suppressionWriter(db);
 
-  const consentBlock = (a: SendAttempt): GateDecision | null => {
-    const status = consent(a.dataset, a.customerId, a.channel);
+  const consentBlock = (a: SendAttempt, consent: ReadonlyMap<string, ConsentStatus>): GateDecision | null => {
+    const status = consent.get(`${a.dataset}\u0000${a.customerId}\u0000${a.channel}`);
     if (status === 'opted_out') return { kind: 'suppress', reason: 'opted_out', detail: `opted out of ${a.channel}` };
     if (rules.consent[a.channel] === 'opt_in' && status !== 'opted_in')
       return { kind: 'suppress', reason: 'no_consent', detail: `${a.channel} needs the customer's consent (opt_in); none recorded` };
@@ -104,12 +103,11 @@ export function frequencyGate(ports: FrequencyGatePorts): FrequencyGate {
     return { kind: 'wait', until: new Date(until), reason: block.reason, detail: block.detail };
   };
 
-  const decideOne = (a: SendAttempt, state: () => CustomerState): GateDecision => {
-    const refused = consentBlock(a);
+  const decideOne = (a: SendAttempt, s: CustomerState, consent: ReadonlyMap<string, ConsentStatus>): GateDecision => {
+    const refused = consentBlock(a, consent);
     if (refused) return refused;
     if (a.transactional) return { kind: 'send', at: a.at };
     const t = a.at.getTime();
-    const s = state();
     const window = windowAt(rules, s.zone, t);
     if (window) return held(a, window, s, a.onQuiet === 'postpone');
     const cap = capAt(rules, s.zone, s.sends, a.channel, t);
@@ -125,24 +123,31 @@ export function frequencyGate(ports: FrequencyGatePorts): FrequencyGate {
   const decideAll = db.transaction((attempts: readonly SendAttempt[]): GateDecision[] => {
     attempts.forEach(checkAttempt);
     const zoneOf = customerZones(rules, ports.zones, attempts);
+    // One read per dataset for the whole batch: its customers' consent, and (with caps) their
+    // sends from the earliest day any attempt's week or month begins.
     const states = new Map<string, CustomerState>();
-    const stateOf = (a: SendAttempt): CustomerState => {
-      const key = `${a.dataset}\u0000${a.customerId}`;
-      const zone = zoneOf(a);
-      const from = countedFrom(localDay(zone, a.at.getTime()));
-      let s = states.get(key);
-      // Only a cap reads the ledger; a batch that reaches further back than it read reads again.
-      if (!s || from < s.from) {
-        s = { zone, from, sends: rules.capped ? ledger.read(a.dataset, a.customerId, from) : new Map() };
-        states.set(key, s);
+    const consent = new Map<string, ConsentStatus>();
+    const byDataset = new Map<string, SendAttempt[]>();
+    for (const a of attempts) {
+      const list = byDataset.get(a.dataset);
+      if (list) list.push(a);
+      else byDataset.set(a.dataset, [a]);
+    }
+    for (const [dataset, batch] of byDataset) {
+      const ids = [...new Set(batch.map((a) => a.customerId))];
+      for (const [key, status] of consentOf(dataset, ids)) consent.set(`${dataset}\u0000${key}`, status);
+      const from = Math.min(...batch.map((a) => countedFrom(localDay(zoneOf(a), a.at.getTime()))));
+      const sends = rules.capped ? ledger.read(dataset, ids, from) : new Map<string, CustomerSends>();
+      for (const a of batch) {
+        const key = `${dataset}\u0000${a.customerId}`;
+        if (!states.has(key)) states.set(key, { zone: zoneOf(a), sends: sends.get(a.customerId) ?? new Map() });
       }
-      return s;
-    };
+    }
     const order = attempts.map((_, i) => i).sort((x, y) => attempts[y].priority - attempts[x].priority || x - y);
     const decisions = new Array<GateDecision>(attempts.length);
     for (const i of order) {
       const a = attempts[i];
-      const d = decideOne(a, () => stateOf(a));
+      const d = decideOne(a, states.get(`${a.dataset}\u0000${a.customerId}`)!, consent);
       if (d.kind !== 'send') {
         record({
           journeyId: a.journeyId,

@@ -7,6 +7,7 @@
  */
 import type { Db } from '../../store/db.js';
 import { DAY_MS } from './calendar.js';
+import { IN_LIST, selectIn } from './select-in.js';
 
 /** Local days before today that are still counted: a ledger row older than this is pruned. */
 const KEPT_DAYS = 40;
@@ -15,27 +16,28 @@ const KEPT_DAYS = 40;
 export type CustomerSends = Map<number, Map<string, number>>;
 
 export interface Ledger {
-  /** The customer's sends on days `fromDay` and later. */
-  read(dataset: string, customerId: string, fromDay: number): CustomerSends;
+  /** The customers' sends on days `fromDay` and later; a customer without any has an empty map. */
+  read(dataset: string, customerIds: readonly string[], fromDay: number): Map<string, CustomerSends>;
   /** Counts one send. */
   add(dataset: string, customerId: string, channel: string, day: number): void;
 }
 
 /** @example const ledger = sendLedger(db); ledger.add('customers', id, 'sms', 20_794); */
 export function sendLedger(db: Db): Ledger {
-  const select = db.prepare('SELECT day, channel, sends FROM frequency_ledger WHERE dataset = ? AND customer_id = ? AND day >= ?').raw();
+  const select = selectIn(db, `SELECT customer_id, day, channel, sends FROM frequency_ledger WHERE dataset = ? AND customer_id IN ${IN_LIST} AND day >= ?`);
   const upsert = db.prepare(
     'INSERT INTO frequency_ledger (dataset, customer_id, channel, day, sends) VALUES (?, ?, ?, ?, 1) ON CONFLICT DO UPDATE SET sends = sends + 1',
   );
   return {
-    read(dataset, customerId, fromDay) {
-      const sends: CustomerSends = new Map();
-      for (const [day, channel, count] of select.all(dataset, customerId, fromDay) as [number, string, number][]) {
+    read(dataset, customerIds, fromDay) {
+      const found = new Map<string, CustomerSends>(customerIds.map((id) => [id, new Map()]));
+      for (const [id, day, channel, count] of select([dataset], customerIds, [fromDay]) as [string, number, string, number][]) {
+        const sends = found.get(id)!;
         let byChannel = sends.get(day);
         if (!byChannel) sends.set(day, (byChannel = new Map()));
         byChannel.set(channel, count);
       }
-      return sends;
+      return found;
     },
     add(dataset, customerId, channel, day) {
       upsert.run(dataset, customerId, channel, day);

@@ -4,7 +4,8 @@
  *
  * The ledger is keyed by customer × channel × *local* day; a week's or a month's count is the sum
  * of its days, so one row per send is written, and a cap change needs no recount. Rows older than
- * any period still being counted are pruned (ledger.ts). Suppression records hold no customer
+ * any period still being counted are pruned (ledger.ts). No index on the day: it made every send's
+ * upsert write a second B-tree (the gate's main cost); the pruning scans instead, a few times a day. Suppression records hold no customer
  * identifier: a report counts them by journey, node, channel and reason.
  */
 import type { Migration } from '../../store/db.js';
@@ -18,7 +19,6 @@ CREATE TABLE frequency_ledger (
   sends        INTEGER NOT NULL,
   PRIMARY KEY (dataset, customer_id, day, channel)
 ) WITHOUT ROWID;
-CREATE INDEX frequency_ledger_day ON frequency_ledger (day);
 
 CREATE TABLE frequency_suppressions (
   id              INTEGER PRIMARY KEY,
