@@ -31,8 +31,8 @@ import type { Metrics } from './metrics/metrics.js';
 import { packageVersion } from './paths.js';
 import type { Db } from './store/db.js';
 
-/** Ledger rows expire by the day; pruning hourly keeps each run small. */
-const FREQUENCY_PRUNE_EVERY_MS = 3_600_000;
+/** Ledger rows expire by the day, and a prune scans the ledger: four times a day is plenty. */
+const FREQUENCY_PRUNE_EVERY_MS = 6 * 3_600_000;
 
 export interface PipelinePorts {
   dataDir: string;
