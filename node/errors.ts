@@ -211,6 +211,16 @@ export const ERRORS = {
   TEMPLATE_NOT_FOUND: { http: 404, summary: "No template with this id or name in the caller's scope or published to its unit." },
   TEMPLATE_EXISTS: { http: 409, summary: 'A template with this name exists; save a new version of it instead.' },
   TEMPLATE_VERSION_UNKNOWN: { http: 404, summary: 'The template has no version with this number, or that version was not published to the unit.' },
+  // Frequency control and consent
+  CONSENT_INVALID: {
+    http: 422,
+    summary:
+      'A consent entry is invalid: an unknown channel or status, a customer id that is not valid for the dataset, or a bad source; the entry and field are named, never the id.',
+  },
+  CONSENT_BATCH_TOO_LARGE: {
+    http: 413,
+    summary: 'A consent batch holds more entries than journeys.frequency.maxConsentBatch; the limit is named. Nothing was stored.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -9,6 +9,7 @@ import { segmentCustomers, type SegmentSource } from './analytics/segment-member
 import type { AuditLog } from './audit/log.js';
 import type { NodeConfig } from './config/schema.js';
 import { recordIds } from './datasets/records.js';
+import { tryNormaliseIdentifier } from './datasets/normalise.js';
 import { getDataset } from './datasets/store.js';
 import { eventIngest, type EventIngest } from './events/ingest/service.js';
 import { trackingPlanService, type TrackingPlanApi } from './events/plan/service.js';
@@ -19,7 +20,10 @@ import { asMofangError } from './errors.js';
 import type { BehaviourEvents } from './insight/behaviour/evaluate.js';
 import type { Insight } from './insight/insight.js';
 import { getUnit, isWithin, listUnits, scopeOf } from './insight/units/units.js';
+import { stringAttributeValues } from './insight/profiles/string-values.js';
 import { CHANNELS } from './journeys/components.js';
+import { frequencyRules } from './journeys/frequency/config.js';
+import { frequencyControl, type FrequencyControl } from './journeys/frequency/service.js';
 import type { JourneyReferences } from './journeys/references.js';
 import { journeysService, type JourneysApi } from './journeys/service.js';
 import { templatesService, type TemplatesApi } from './journeys/templates/service.js';
@@ -27,6 +31,9 @@ import type { Logger } from './log/logger.js';
 import type { Metrics } from './metrics/metrics.js';
 import { packageVersion } from './paths.js';
 import type { Db } from './store/db.js';
+
+/** Ledger rows expire by the day, and a prune scans the ledger: four times a day is plenty. */
+const FREQUENCY_PRUNE_EVERY_MS = 6 * 3_600_000;
 
 export interface PipelinePorts {
   dataDir: string;
@@ -36,7 +43,7 @@ export interface PipelinePorts {
   now: () => Date;
   metrics: Metrics;
   logger: Logger;
-  config: Pick<NodeConfig, 'node' | 'events' | 'analytics' | 'alerts'>;
+  config: Pick<NodeConfig, 'node' | 'events' | 'analytics' | 'alerts' | 'journeys'>;
   /** Segments, for restricting models to their members; a getter, as insight reads events through this pipeline. */
   insight: () => Insight;
 }
@@ -62,6 +69,8 @@ export interface Pipeline {
   readonly journeys: JourneysApi;
   /** Campaign templates: parameterised journeys that units instantiate (node/journeys/templates). */
   readonly templates: TemplatesApi;
+  /** Global frequency control: the gate the journey engine asks, consent, suppression counts (node/journeys/frequency). */
+  readonly frequency: FrequencyControl;
   close(): void;
 }
 
@@ -139,6 +148,20 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       // The engine will count entries, sends and conversions; until it runs journeys there are none to show.
       instanceResults: () => null,
     }),
+    frequency: frequencyControl({
+      db,
+      audit,
+      now,
+      config: config.journeys.frequency,
+      rules: frequencyRules(config.journeys.frequency, timeZone),
+      normaliser: (dataset) => {
+        const { idKind, idOptions } = getDataset(db, dataset);
+        return (raw) => tryNormaliseIdentifier(idKind, raw, idOptions);
+      },
+      zones: (dataset, attribute, ids) => stringAttributeValues(db, dataset, attribute, ids),
+      pruneEveryMs: FREQUENCY_PRUNE_EVERY_MS,
+      onError: (err) => ports.logger.error({ err }, 'frequency pruning failed; the next run retries'),
+    }),
     // A getter: the service runs models through `pipeline.analytics`, defined above in this object.
     get alerts() {
       alerts ??= alertsService({
@@ -155,6 +178,7 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       return alerts;
     },
     close() {
+      pipeline.frequency.stop();
       if (opened) opened.close();
       else void opening?.then((store) => store.close()).catch(() => {});
       opened = null;

@@ -215,6 +215,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     await node.agreements.deliverer.stop();
     await node.insight.stopScheduler();
     await node.pipeline.retention.stop();
+    node.pipeline.frequency.stop();
     await node.pipeline.alerts.stopScheduler();
     await app.close();
     usage.close();
@@ -234,6 +235,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     runner.start();
     node.insight.startScheduler();
     node.pipeline.retention.start();
+    node.pipeline.frequency.start();
     node.pipeline.alerts.startScheduler();
     node.agreements.deliverer.start();
   } catch (err) {

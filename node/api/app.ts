@@ -16,6 +16,7 @@ import { agreementRoutes } from './routes/agreements.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { alertRoutes } from './routes/alerts.js';
 import { templateRoutes } from './routes/journey-templates.js';
+import { consentRoutes } from './routes/consent.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { auditRoutes } from './routes/audit.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -161,6 +162,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(alertRoutes, { alerts: services.alerts });
       v1.register(journeyRoutes, { journeys: services.journeys });
       v1.register(templateRoutes, { templates: services.templates });
+      v1.register(consentRoutes, { frequency: services.pipeline.frequency });
       if (options.tokenAdmin) v1.register(tokenRoutes, { tokens: options.tokenAdmin });
     },
     { prefix: '/v1' },

@@ -14,6 +14,7 @@ import type { TrackingPlanApi } from '../events/plan/service.js';
 import type { TreeService } from '../insight/tree/service.js';
 import type { Insight } from '../insight/insight.js';
 import type { JobsApi } from '../jobs/service.js';
+import type { FrequencyApi } from '../journeys/frequency/service.js';
 import type { JourneysApi } from '../journeys/service.js';
 import type { TemplatesApi } from '../journeys/templates/service.js';
 import type { HealthView } from '../peer/connector.js';
@@ -60,4 +61,9 @@ export interface NodeServices {
   readonly journeys: JourneysApi;
   /** Campaign templates and their instances (node/journeys/templates). */
   readonly templates: TemplatesApi;
+  /**
+   * Services of the local pipeline the API reaches through it (node/pipeline.ts), so the
+   * composition root need not repeat each one: channel consent and frequency-control counts.
+   */
+  readonly pipeline: { readonly frequency: FrequencyApi };
 }

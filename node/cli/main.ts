@@ -21,6 +21,7 @@ import { operatorName } from './operator.js';
 import { deliveryNotice, deliveryText, parseExpiry, printAgreement, printBudget, printJob, printJson, printRun, printScoreSet, printVerify } from './format.js';
 import { registerAlertCommands } from './alerts.js';
 import { registerAnalyticsCommands } from './analytics.js';
+import { registerConsentCommands } from './consent.js';
 import { registerTreeCommands } from './insight-tree.js';
 import { registerEventCommands } from './events.js';
 import { registerJourneyCommands } from './journeys.js';
@@ -490,6 +491,7 @@ registerAlertCommands(program, {
 });
 registerJourneyCommands(program, { withJourneys: (fn) => withNode((node) => fn(node.journeys)), json, actor: () => operatorActor() });
 registerTemplateCommands(program, { withTemplates: (fn) => withNode((node) => fn(node.templates)), json, actor: () => operatorActor() });
+registerConsentCommands(program, { withConsent: (fn) => withNode((node) => fn(node.pipeline.frequency.consent)), json, actor: () => operatorActor() });
 
 program
   .command('demo')

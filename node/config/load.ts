@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { MofangError } from '../errors.js';
+import { frequencyRules } from '../journeys/frequency/config.js';
 import type { NodeConfig } from './schema.js';
 import validateGenerated from './validate-config.generated.js';
 
@@ -46,6 +47,7 @@ export function validateConfig(raw: unknown, source = 'config'): NodeConfig {
       field: 'events.timeZone',
     });
   }
+  frequencyRules(value.journeys.frequency, value.events.timeZone, source);
   return value;
 }
 

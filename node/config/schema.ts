@@ -6,6 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_POLICY } from '../agreements/floors.js';
 import { ID_KINDS } from '../datasets/normalise.js';
+import { FrequencyConfigSchema } from '../journeys/frequency/config.js';
 
 /**
  * Re-imports a querier may make per data pair and day before this node, as responder, refuses its
@@ -326,6 +327,10 @@ export const ConfigSchema = Type.Object(
         }),
       },
       { additionalProperties: false, default: {}, description: 'Metric alerts and where they are posted (docs/alerts.md).' },
+    ),
+    journeys: Type.Object(
+      { frequency: FrequencyConfigSchema },
+      { additionalProperties: false, default: {}, description: 'Customer journeys (docs/journeys.md).' },
     ),
     log: Type.Object(
       {

@@ -143,6 +143,8 @@ export const GRPC_STATUS = {
   TEMPLATE_NOT_FOUND: GrpcStatus.NOT_FOUND,
   TEMPLATE_EXISTS: GrpcStatus.ALREADY_EXISTS,
   TEMPLATE_VERSION_UNKNOWN: GrpcStatus.NOT_FOUND,
+  CONSENT_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  CONSENT_BATCH_TOO_LARGE: GrpcStatus.RESOURCE_EXHAUSTED,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {

@@ -213,6 +213,7 @@ export function fakeServices(): FakeServices {
     alerts: notProvided<S.NodeServices['alerts']>('alerts'),
     journeys: notProvided<S.NodeServices['journeys']>('journeys'),
     templates: notProvided<S.NodeServices['templates']>('templates'),
+    pipeline: { frequency: notProvided<S.NodeServices['pipeline']['frequency']>('frequency') },
     async health() {
       record('health');
       return {

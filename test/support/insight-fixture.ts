@@ -10,6 +10,7 @@ import { AuditLog } from '../../node/audit/log.js';
 import { importDataset } from '../../node/datasets/import.js';
 import { createIdentity } from '../../node/identity/create-identity.js';
 import { openNodeDatabase } from '../../node/database.js';
+import type { IdKind } from '../../node/datasets/normalise.js';
 import type { Db } from '../../node/store/db.js';
 import type { BehaviourEvents } from '../../node/insight/behaviour/evaluate.js';
 import { Insight } from '../../node/insight/insight.js';
@@ -22,7 +23,12 @@ export interface InsightFixture {
   /** Moves the clock (relative dates). */
   clock: { now: Date };
   /** Imports `rows` (objects of column → CSV cell text) as `dataset`, keyed by column `id` (raw ids). */
-  importRows(dataset: string, rows: Record<string, string>[], attributeTypes?: Record<string, 'number' | 'string' | 'boolean' | 'date'>): Promise<void>;
+  importRows(
+    dataset: string,
+    rows: Record<string, string>[],
+    attributeTypes?: Record<string, 'number' | 'string' | 'boolean' | 'date'>,
+    idKind?: IdKind,
+  ): Promise<void>;
   close(): void;
 }
 
@@ -41,12 +47,12 @@ export async function insightFixture(options: { events?: BehaviourEvents } = {})
     audit,
     insight,
     clock,
-    async importRows(dataset, rows, attributeTypes) {
+    async importRows(dataset, rows, attributeTypes, idKind = 'raw') {
       const columns = Object.keys(rows[0]);
       const cell = (v: string) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
       const file = join(dir, `import-${files++}.csv`);
       writeFileSync(file, `${[columns.join(','), ...rows.map((r) => columns.map((c) => cell(r[c] ?? '')).join(','))].join('\n')}\n`);
-      await importDataset(db, { file, dataset, idColumn: 'id', idKind: 'raw', group: defaultGroup(), attributeTypes, readInWorker: false });
+      await importDataset(db, { file, dataset, idColumn: 'id', idKind, group: defaultGroup(), attributeTypes, readInWorker: false });
     },
     close() {
       db.close();
