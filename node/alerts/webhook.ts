@@ -10,8 +10,9 @@
  *
  * The receiver's reply is outsider text: only a filtered prefix (`untrustedText`) is kept.
  */
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { replyText } from '../../adapters/channels/http-post.js';
+import { signature } from '../../adapters/channels/signature.js';
 import { asMofangError, MofangError } from '../errors.js';
 import { assertSecretFileMode } from '../fs/atomic-write.js';
 import { isLoopback } from '../net/loopback.js';
@@ -39,8 +40,6 @@ export interface DeliveryOutcome {
 
 /** The smallest secret accepted: HMAC-SHA256's own security level needs 32 bytes of entropy. */
 const MIN_SECRET_LENGTH = 32;
-/** Of a reply, only this much is read (and a filtered prefix of it kept). */
-const REPLY_BYTES = 4096;
 
 /**
  * An https URL, or http to a loopback address (a local relay): anything else would carry alerts
@@ -60,11 +59,6 @@ export function checkWebhookUrl(url: string, field: string): URL {
     throw new MofangError('CONFIG_INVALID', `${field}: must be an https URL (plain http only to a loopback address)`, { field });
   }
   return parsed;
-}
-
-/** @example signature(secret, 1767225600, '{"metric":"signups"}') // 't=1767225600,v1=5d41…' */
-function signature(secret: string, unixSeconds: number, body: string): string {
-  return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`;
 }
 
 /** The secret from its file, refused if others may read it or it is too short. */
@@ -132,23 +126,4 @@ export async function deliver(webhook: WebhookConfig, body: string, deliveryId: 
     }
   }
   return { outcome: 'failed', attempts: 1 + webhook.retries, ...last };
-}
-
-/** At most REPLY_BYTES of the reply; the rest is never read. */
-async function replyText(res: Response): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < REPLY_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return Buffer.concat(chunks).subarray(0, REPLY_BYTES).toString('utf8');
 }

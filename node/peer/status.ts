@@ -138,6 +138,10 @@ export const GRPC_STATUS = {
   JOURNEY_EXISTS: GrpcStatus.ALREADY_EXISTS,
   JOURNEY_VERSION_UNKNOWN: GrpcStatus.NOT_FOUND,
   JOURNEY_STATE_INVALID: GrpcStatus.FAILED_PRECONDITION,
+  CHANNEL_CONFIG_INVALID: GrpcStatus.INTERNAL,
+  CHANNEL_CREDENTIAL_INVALID: GrpcStatus.INTERNAL,
+  CHANNEL_TEMPLATE_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  CHANNEL_VARIABLE_MISSING: GrpcStatus.INVALID_ARGUMENT,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {
