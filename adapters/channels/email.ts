@@ -114,7 +114,7 @@ async function settle(sending: Promise<{ messageId?: string }>, signal: AbortSig
 
 /** RFC 5321 §4.2.1 and nodemailer's own codes (header above). */
 function classifySmtp(err: unknown, quote: QuoteOutsider): SendResult {
-  const e = err as { responseCode?: unknown; response?: unknown; code?: unknown };
+  const e = err as { responseCode?: unknown; response?: unknown; code?: unknown; originalCode?: unknown };
   const response = typeof e.response === 'string' ? e.response : undefined;
   if (typeof e.responseCode === 'number') {
     const why = reason(quote, `SMTP ${e.responseCode}`, response);
@@ -122,6 +122,7 @@ function classifySmtp(err: unknown, quote: QuoteOutsider): SendResult {
   }
   const code = typeof e.code === 'string' ? e.code : 'unknown';
   if (code === 'ETIMEDOUT') return { status: 'transient', reason: 'the relay did not answer in time' };
-  if (NETWORK.has(code)) return { status: 'transient', reason: `connection failed (${code})` };
+  // nodemailer wraps a socket error as ESOCKET and keeps the system's code (ECONNREFUSED) beside it.
+  if (NETWORK.has(code)) return { status: 'transient', reason: `connection failed (${typeof e.originalCode === 'string' ? e.originalCode : code})` };
   return { status: 'permanent', reason: `the message was refused before sending (${code})` };
 }

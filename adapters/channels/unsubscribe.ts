@@ -12,7 +12,7 @@ function mac(secret: string, key: string): string {
 }
 
 /** @example unsubscribeToken(secret, 'j7.v2.noffer.e4711') // 'j7.v2.noffer.e4711.Zk3…' */
-export function unsubscribeToken(secret: string, key: string): string {
+function unsubscribeToken(secret: string, key: string): string {
   return `${key}.${mac(secret, key)}`;
 }
 
