@@ -24,7 +24,7 @@ export interface WebhookChannelOptions {
 }
 
 /** HMAC-SHA256's own security level needs 32 bytes of entropy (as the alert webhook's secret). */
-const MIN_SECRET_LENGTH = 32;
+export const MIN_SECRET_LENGTH = 32;
 
 /** @example webhookAdapter({ endpoint: 'https://crm.bank.example/hooks/mofang', credential: secret, timeoutMs: 5000, userAgent: 'mofang' }) */
 export function webhookAdapter(options: WebhookChannelOptions): ChannelAdapter {
