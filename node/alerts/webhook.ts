@@ -8,10 +8,11 @@
  * afresh. `Mofang-Delivery` carries the alert event's id, the same on every attempt, so a receiver
  * that got an attempt whose reply was lost can drop the retry.
  *
- * The receiver's reply is outsider text: only a filtered prefix (`untrustedText`) is kept.
+ * The receiver's reply is outsider text: only a filtered prefix (`untrustedText`) is kept. The POST
+ * itself, its timeout and the signature are shared with the webhook channel (adapters/channels/).
  */
 import { readFileSync } from 'node:fs';
-import { replyText } from '../../adapters/channels/http-post.js';
+import { httpPost } from '../../adapters/channels/http-post.js';
 import { signature } from '../../adapters/channels/signature.js';
 import { asMofangError, MofangError } from '../errors.js';
 import { assertSecretFileMode } from '../fs/atomic-write.js';
@@ -103,27 +104,25 @@ export async function deliver(webhook: WebhookConfig, body: string, deliveryId: 
   for (let attempt = 1; attempt <= 1 + webhook.retries; attempt++) {
     if (attempt > 1) await sleep(webhook.retryDelayMs * 2 ** (attempt - 2));
     const t = Math.floor((options.now?.() ?? new Date()).getTime() / 1000);
-    try {
-      const res = await fetch(webhook.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': options.userAgent,
-          'mofang-signature': signature(secret, t, body),
-          'mofang-delivery': deliveryId,
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(webhook.timeoutMs),
-      });
-      last = { httpStatus: res.status, detail: untrustedText(await replyText(res)) };
-      if (res.status >= 200 && res.status < 300) return { outcome: 'delivered', attempts: attempt, ...last };
-      if (res.status >= 300 && res.status < 500 && res.status !== 408 && res.status !== 429) return { outcome: 'failed', attempts: attempt, ...last };
-    } catch (err) {
-      const name = (err as Error).name;
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
-      last = { httpStatus: null, detail: name === 'TimeoutError' ? `no answer within ${webhook.timeoutMs} ms` : `connection failed (${cause ?? name})` };
+    const sent = await httpPost({
+      url: webhook.url,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': options.userAgent,
+        'mofang-signature': signature(secret, t, body),
+        'mofang-delivery': deliveryId,
+      },
+      body,
+      timeoutMs: webhook.timeoutMs,
+    });
+    if ('failed' in sent) {
+      last = { httpStatus: null, detail: sent.failed.reason };
+      continue;
     }
+    const { status } = sent.reply;
+    last = { httpStatus: status, detail: untrustedText(sent.reply.body) };
+    if (status >= 200 && status < 300) return { outcome: 'delivered', attempts: attempt, ...last };
+    if (status >= 300 && status < 500 && status !== 408 && status !== 429) return { outcome: 'failed', attempts: attempt, ...last };
   }
   return { outcome: 'failed', attempts: 1 + webhook.retries, ...last };
 }
