@@ -50,21 +50,20 @@ export async function httpPost(
   request: HttpPostRequest,
   now: () => number = Date.now,
 ): Promise<{ reply: HttpReply } | { failed: Extract<SendResult, { status: 'transient' }> }> {
-  const timeout = AbortSignal.timeout(request.timeoutMs);
   const url = new URL(request.url);
   const client = url.protocol === 'https:' ? https : url.protocol === 'http:' ? http : null;
   if (!client) return { failed: { status: 'transient', reason: `not an http(s) URL (${url.protocol})` } };
   const body = Buffer.from(request.body);
+  const { signal } = request;
+  if (signal?.aborted) return { failed: { status: 'transient', reason: 'aborted before the provider answered' } };
+  let ended: 'timeout' | 'aborted' | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   try {
     return await new Promise((resolve, reject) => {
       const req = client.request(
         url,
-        {
-          method: 'POST',
-          agent: AGENTS[url.protocol as 'http:' | 'https:'],
-          headers: { ...request.headers, 'content-length': body.byteLength },
-          signal: request.signal ? AbortSignal.any([timeout, request.signal]) : timeout,
-        },
+        { method: 'POST', agent: AGENTS[url.protocol as 'http:' | 'https:'], headers: { ...request.headers, 'content-length': body.byteLength } },
         (res) => {
           // The whole reply is read so the connection can be reused, but only its start is kept.
           const chunks: Buffer[] = [];
@@ -86,14 +85,29 @@ export async function httpPost(
           });
         },
       );
+      // One plain timer per request: AbortSignal.timeout per request cost a measurable share of the rate.
+      timer = setTimeout(() => {
+        ended = 'timeout';
+        req.destroy(new Error('timeout'));
+      }, request.timeoutMs);
+      if (signal) {
+        onAbort = () => {
+          ended ??= 'aborted';
+          req.destroy(new Error('aborted'));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
       req.on('error', reject);
       req.end(body);
     });
   } catch (err) {
-    if (timeout.aborted) return { failed: { status: 'transient', reason: `no answer within ${request.timeoutMs} ms` } };
-    if (request.signal?.aborted) return { failed: { status: 'transient', reason: 'aborted before the provider answered' } };
+    if (ended === 'timeout') return { failed: { status: 'transient', reason: `no answer within ${request.timeoutMs} ms` } };
+    if (ended === 'aborted') return { failed: { status: 'transient', reason: 'aborted before the provider answered' } };
     const code = (err as { code?: string }).code;
     return { failed: { status: 'transient', reason: `connection failed (${code ?? (err as Error).name})` } };
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }
 

@@ -30,8 +30,24 @@ export function templateVariables(text: string): { variables: TemplateVariable[]
   return 'error' in parsed ? parsed : { variables: parsed.parts.filter((p) => typeof p !== 'string') };
 }
 
+type Parsed = { parts: (string | TemplateVariable)[] } | { error: string };
+
+/** Parsed templates by text: a campaign renders the same few templates for every customer. Bounded, and cleared when full. */
+const parsedCache = new Map<string, Parsed>();
+const PARSED_CACHE_SIZE = 256;
+
+function parse(text: string): Parsed {
+  let parsed = parsedCache.get(text);
+  if (parsed === undefined) {
+    if (parsedCache.size >= PARSED_CACHE_SIZE) parsedCache.clear();
+    parsed = parseTemplate(text);
+    parsedCache.set(text, parsed);
+  }
+  return parsed;
+}
+
 /** The template cut into literal text and variables, in order. */
-function parse(text: string): { parts: (string | TemplateVariable)[] } | { error: string } {
+function parseTemplate(text: string): Parsed {
   const parts: (string | TemplateVariable)[] = [];
   let at = 0;
   for (;;) {
