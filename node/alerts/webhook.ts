@@ -16,7 +16,8 @@ import { httpPost } from '../../adapters/channels/http-post.js';
 import { signature } from '../../adapters/channels/signature.js';
 import { asMofangError, MofangError } from '../errors.js';
 import { assertSecretFileMode } from '../fs/atomic-write.js';
-import { isLoopback } from '../net/loopback.js';
+
+export { checkHttpsUrl as checkWebhookUrl } from '../net/https-url.js';
 import { untrustedText } from '../text/untrusted.js';
 
 export interface WebhookConfig {
@@ -41,26 +42,6 @@ export interface DeliveryOutcome {
 
 /** The smallest secret accepted: HMAC-SHA256's own security level needs 32 bytes of entropy. */
 const MIN_SECRET_LENGTH = 32;
-
-/**
- * An https URL, or http to a loopback address (a local relay): anything else would carry alerts
- * and their signatures in clear. `field` names the config key in the error.
- */
-export function checkWebhookUrl(url: string, field: string): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new MofangError('CONFIG_INVALID', `${field}: not a URL`, { field });
-  }
-  if (parsed.username || parsed.password)
-    throw new MofangError('CONFIG_INVALID', `${field}: must not carry credentials (the body is signed instead)`, { field });
-  const loopback = isLoopback(parsed.hostname.replace(/^\[|\]$/g, ''));
-  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) {
-    throw new MofangError('CONFIG_INVALID', `${field}: must be an https URL (plain http only to a loopback address)`, { field });
-  }
-  return parsed;
-}
 
 /** The secret from its file, refused if others may read it or it is too short. */
 function readSecret(file: string): string {

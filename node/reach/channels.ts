@@ -14,7 +14,7 @@ import { tokenBucket } from '../../adapters/channels/rate-limit.js';
 import { retryPolicy } from '../../adapters/channels/retry.js';
 import { wechatAdapter } from '../../adapters/channels/wechat.js';
 import { MIN_SECRET_LENGTH, webhookAdapter } from '../../adapters/channels/webhook.js';
-import { checkWebhookUrl } from '../alerts/webhook.js';
+import { checkHttpsUrl } from '../net/https-url.js';
 import type { CredentialConfig, ReachChannelsConfig } from '../config/schema.js';
 import { asMofangError, MofangError } from '../errors.js';
 import { assertSecretFileMode } from '../fs/atomic-write.js';
@@ -51,7 +51,7 @@ export function checkChannels(channels: ReachChannelsConfig, options: CheckOptio
   const field = (channel: ProviderChannel, name: string) => `reach.channels.${channel}.${name}`;
   const secret = (channel: ProviderChannel, name: string, credential: CredentialConfig, minLength = 1) =>
     resolveCredential(field(channel, name), credential, env, minLength);
-  const url = (channel: ProviderChannel, name: string, value: string) => checkWebhookUrl(value, field(channel, name)).href;
+  const url = (channel: ProviderChannel, name: string, value: string) => checkHttpsUrl(value, field(channel, name)).href;
   const checked: CheckedChannel[] = [];
   const { sms, email, push, wechat, webhook } = channels;
   if (sms) {
