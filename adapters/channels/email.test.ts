@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../node/net/free-port.js';
 import { type SmtpRelay, smtpRelay } from '../../test/support/smtp-relay.js';
+import { until } from '../../test/support/until.js';
 import type { ChannelAdapter } from './channel.js';
 import { emailAdapter, type EmailOptions } from './email.js';
 import { renderMessage } from './template.js';
@@ -66,6 +67,15 @@ describe('e-mail through SMTP', () => {
     const mailer = email();
     expect(await mailer.send(message)).toEqual({ status: 'transient', reason: expect.stringMatching(/^SMTP 451: .*Greylisted/) });
     expect(await mailer.send(message)).toEqual({ status: 'permanent', reason: expect.stringMatching(/^SMTP 550: .*Mailbox unavailable/) });
+  });
+
+  it('a retry after a slow relay carries the same Message-ID: the first attempt landed late, and the far side can drop the second', async () => {
+    relay.replies.push({ holdMs: 800 });
+    const mailer = email({ timeoutMs: 300 });
+    expect((await mailer.send(message)).status).toBe('transient');
+    expect(await mailer.send(message)).toMatchObject({ status: 'sent' });
+    await until('the held first attempt to land', () => relay.received.length === 2, { timeoutMs: 20_000 });
+    expect(relay.received.map((m) => m.messageId)).toEqual(['<j7.v2.noffer.e4711@bank.example>', '<j7.v2.noffer.e4711@bank.example>']);
   });
 
   it('a relay slower than the timeout is transient', async () => {

@@ -54,6 +54,14 @@ describe.each(adapters)('%s: every reply is classified', (_channel, make) => {
     expect(server.received).toHaveLength(3);
   });
 
+  it('a retry after a transient failure carries the same idempotency key, so the gateway can drop a duplicate', async () => {
+    server.replies.push({ status: 503, body: 'busy' });
+    const adapter = make(server.url);
+    expect((await adapter.send(message)).status).toBe('transient');
+    expect((await adapter.send(message)).status).toBe('sent');
+    expect(server.received.map((r) => r.headers['idempotency-key'])).toEqual([message.key, message.key]);
+  });
+
   it('a gateway slower than the timeout is transient', async () => {
     server.replies.push({ hold: true });
     expect(await make(server.url, 200).send(message)).toEqual({ status: 'transient', reason: 'no answer within 200 ms' });
