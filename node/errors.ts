@@ -4,6 +4,7 @@
  * peer/status.ts, so nothing outside peer/ loads gRPC. `docs/errors.md` lists every code with both
  * statuses; a test fails when one is missing there.
  */
+import { type CHANNEL_ERROR_CODES, ChannelError } from '../adapters/channels/errors.js';
 import { SourceError, type SOURCE_ERROR_CODES } from '../adapters/sources/errors.js';
 import { type PROTOCOL_ERROR_CODES, ProtocolError } from '../protocols/errors.js';
 
@@ -221,6 +222,21 @@ export const ERRORS = {
     http: 413,
     summary: 'A consent batch holds more entries than journeys.frequency.maxConsentBatch; the limit is named. Nothing was stored.',
   },
+  // Reach channels
+  CHANNEL_CONFIG_INVALID: {
+    http: 500,
+    summary: 'A reach channel is configured in a way it cannot send (endpoint, sender, rate, retries); the channel and field are named.',
+  },
+  CHANNEL_CREDENTIAL_INVALID: {
+    http: 500,
+    summary:
+      "A reach channel's credential cannot be resolved: its file is missing, unreadable, open to other users or empty, or its environment variable is unset; the channel and field are named, never the secret.",
+  },
+  CHANNEL_TEMPLATE_INVALID: { http: 422, summary: 'A message template cannot be rendered: unbalanced braces or something other than a variable inside {{ }}.' },
+  CHANNEL_VARIABLE_MISSING: {
+    http: 422,
+    summary: 'A message template names a variable that has no value; nothing was sent, and every missing variable is named.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -252,6 +268,7 @@ export function asMofangError(err: unknown): MofangError {
   if (err instanceof ProtocolError) return new MofangError(err.code, err.message);
   // Normally mapped where datasets open a source (read-rows.ts), which also filters the file's text.
   if (err instanceof SourceError) return new MofangError(err.code, err.message, err.details);
+  if (err instanceof ChannelError) return new MofangError(err.code, err.message, err.details);
   const message = err instanceof Error ? err.message : String(err);
   return new MofangError('INTERNAL', message);
 }
@@ -262,3 +279,6 @@ void _protocolCodesCovered;
 // And every data source code.
 const _sourceCodesCovered: Record<(typeof SOURCE_ERROR_CODES)[number], ErrorSpec> = ERRORS;
 void _sourceCodesCovered;
+// And every channel code.
+const _channelCodesCovered: Record<(typeof CHANNEL_ERROR_CODES)[number], ErrorSpec> = ERRORS;
+void _channelCodesCovered;

@@ -8,13 +8,16 @@
  * afresh. `Mofang-Delivery` carries the alert event's id, the same on every attempt, so a receiver
  * that got an attempt whose reply was lost can drop the retry.
  *
- * The receiver's reply is outsider text: only a filtered prefix (`untrustedText`) is kept.
+ * The receiver's reply is outsider text: only a filtered prefix (`untrustedText`) is kept. The POST
+ * itself, its timeout and the signature are shared with the webhook channel (adapters/channels/).
  */
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { httpPost } from '../../adapters/channels/http-post.js';
+import { signature } from '../../adapters/channels/signature.js';
 import { asMofangError, MofangError } from '../errors.js';
 import { assertSecretFileMode } from '../fs/atomic-write.js';
-import { isLoopback } from '../net/loopback.js';
+
+export { checkHttpsUrl as checkWebhookUrl } from '../net/https-url.js';
 import { untrustedText } from '../text/untrusted.js';
 
 export interface WebhookConfig {
@@ -39,33 +42,6 @@ export interface DeliveryOutcome {
 
 /** The smallest secret accepted: HMAC-SHA256's own security level needs 32 bytes of entropy. */
 const MIN_SECRET_LENGTH = 32;
-/** Of a reply, only this much is read (and a filtered prefix of it kept). */
-const REPLY_BYTES = 4096;
-
-/**
- * An https URL, or http to a loopback address (a local relay): anything else would carry alerts
- * and their signatures in clear. `field` names the config key in the error.
- */
-export function checkWebhookUrl(url: string, field: string): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new MofangError('CONFIG_INVALID', `${field}: not a URL`, { field });
-  }
-  if (parsed.username || parsed.password)
-    throw new MofangError('CONFIG_INVALID', `${field}: must not carry credentials (the body is signed instead)`, { field });
-  const loopback = isLoopback(parsed.hostname.replace(/^\[|\]$/g, ''));
-  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && loopback)) {
-    throw new MofangError('CONFIG_INVALID', `${field}: must be an https URL (plain http only to a loopback address)`, { field });
-  }
-  return parsed;
-}
-
-/** @example signature(secret, 1767225600, '{"metric":"signups"}') // 't=1767225600,v1=5d41…' */
-function signature(secret: string, unixSeconds: number, body: string): string {
-  return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`;
-}
 
 /** The secret from its file, refused if others may read it or it is too short. */
 function readSecret(file: string): string {
@@ -109,46 +85,25 @@ export async function deliver(webhook: WebhookConfig, body: string, deliveryId: 
   for (let attempt = 1; attempt <= 1 + webhook.retries; attempt++) {
     if (attempt > 1) await sleep(webhook.retryDelayMs * 2 ** (attempt - 2));
     const t = Math.floor((options.now?.() ?? new Date()).getTime() / 1000);
-    try {
-      const res = await fetch(webhook.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': options.userAgent,
-          'mofang-signature': signature(secret, t, body),
-          'mofang-delivery': deliveryId,
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(webhook.timeoutMs),
-      });
-      last = { httpStatus: res.status, detail: untrustedText(await replyText(res)) };
-      if (res.status >= 200 && res.status < 300) return { outcome: 'delivered', attempts: attempt, ...last };
-      if (res.status >= 300 && res.status < 500 && res.status !== 408 && res.status !== 429) return { outcome: 'failed', attempts: attempt, ...last };
-    } catch (err) {
-      const name = (err as Error).name;
-      const cause = (err as { cause?: { code?: string } }).cause?.code;
-      last = { httpStatus: null, detail: name === 'TimeoutError' ? `no answer within ${webhook.timeoutMs} ms` : `connection failed (${cause ?? name})` };
+    const sent = await httpPost({
+      url: webhook.url,
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': options.userAgent,
+        'mofang-signature': signature(secret, t, body),
+        'mofang-delivery': deliveryId,
+      },
+      body,
+      timeoutMs: webhook.timeoutMs,
+    });
+    if ('failed' in sent) {
+      last = { httpStatus: null, detail: sent.failed.reason };
+      continue;
     }
+    const { status } = sent.reply;
+    last = { httpStatus: status, detail: untrustedText(sent.reply.body) };
+    if (status >= 200 && status < 300) return { outcome: 'delivered', attempts: attempt, ...last };
+    if (status >= 300 && status < 500 && status !== 408 && status !== 429) return { outcome: 'failed', attempts: attempt, ...last };
   }
   return { outcome: 'failed', attempts: 1 + webhook.retries, ...last };
-}
-
-/** At most REPLY_BYTES of the reply; the rest is never read. */
-async function replyText(res: Response): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < REPLY_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return Buffer.concat(chunks).subarray(0, REPLY_BYTES).toString('utf8');
 }

@@ -10,7 +10,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { MofangError } from '../errors.js';
 import { frequencyRules } from '../journeys/frequency/config.js';
-import type { NodeConfig } from './schema.js';
+import type { CredentialConfig, NodeConfig, ReachChannelsConfig } from './schema.js';
 import validateGenerated from './validate-config.generated.js';
 
 // Generated from config/schema.json, itself generated from ConfigSchema (tests keep both current):
@@ -113,8 +113,24 @@ function resolvePaths(config: NodeConfig, base: string): NodeConfig {
       ...(config.alerts.webhook ? { webhook: { ...config.alerts.webhook, secretFile: abs(config.alerts.webhook.secretFile) } } : {}),
       webhooks: Object.fromEntries(Object.entries(config.alerts.webhooks).map(([name, w]) => [name, { ...w, secretFile: abs(w.secretFile) }])),
     },
+    reach: { channels: resolveReachPaths(config.reach.channels, abs) },
     peers: config.peers.map((p) => ({ ...p, certificate: abs(p.certificate) })),
   };
+}
+
+/** Credential files of the reach channels, relative to the config file like every other path. */
+function resolveReachPaths(channels: ReachChannelsConfig, abs: (p: string) => string): ReachChannelsConfig {
+  const file = (c: CredentialConfig): CredentialConfig => ('file' in c ? { file: abs(c.file) } : c);
+  const { email, ...others } = channels;
+  const resolved: ReachChannelsConfig = Object.fromEntries(Object.entries(others).map(([name, c]) => [name, { ...c, credentials: file(c.credentials) }]));
+  if (email) {
+    resolved.email = {
+      ...email,
+      ...(email.credentials ? { credentials: file(email.credentials) } : {}),
+      unsubscribe: { ...email.unsubscribe, secret: file(email.unsubscribe.secret) },
+    };
+  }
+  return resolved;
 }
 
 /** The analysis models bucket days in this zone; an unknown name would only fail at the first query. */

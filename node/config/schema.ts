@@ -56,6 +56,122 @@ const Webhook = (description: string) =>
     { additionalProperties: false, description },
   );
 
+/** A secret given by reference, never inline: a file (mode 0600) or the name of an environment variable. */
+const Credential = (description: string) =>
+  Type.Union(
+    [
+      Type.Object({ file: FilePath('File (mode 0600) holding the secret; surrounding whitespace is ignored.') }, { additionalProperties: false }),
+      Type.Object(
+        { env: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$', description: 'Name of the environment variable holding the secret.' }) },
+        { additionalProperties: false },
+      ),
+    ],
+    { description, examples: [{ file: './secrets/sms.key' }, { env: 'MOFANG_SMS_KEY' }] },
+  );
+
+const HttpsUrl = (description: string, example: string) =>
+  Type.String({ minLength: 1, description: `${description} An https URL (plain http only to a loopback address).`, examples: [example] });
+
+/** The settings every reach channel has (docs/reach.md, Configuration). */
+const channelCommon = (contact: string) => ({
+  enabled: Type.Boolean({ default: true, description: 'Messages on a disabled channel stay in the outbox.' }),
+  contactColumn: Type.String({ minLength: 1, maxLength: 200, description: `The dataset column holding the customer's ${contact}.` }),
+  rate: Type.Number({ exclusiveMinimum: 0, maximum: 100_000, default: 50, description: 'Messages per second on average (a token bucket).' }),
+  burst: Type.Integer({ minimum: 1, maximum: 100_000, default: 50, description: 'Messages that may go at once after a quiet spell.' }),
+  concurrency: Type.Integer({ minimum: 1, maximum: 256, default: 8, description: 'Sends in flight at once (for e-mail: SMTP connections in the pool).' }),
+  timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000, description: 'A send the provider has not answered within this is transient.' }),
+  maxAttempts: Type.Integer({ minimum: 1, maximum: 50, default: 6, description: 'Attempts in all; after the last transient failure the message is dead.' }),
+  retryBaseMs: Type.Integer({
+    minimum: 10,
+    maximum: 3_600_000,
+    default: 2000,
+    description: 'Delay bound of the first retry; doubles with each (full jitter).',
+  }),
+  retryCapMs: Type.Integer({ minimum: 10, maximum: 86_400_000, default: 600_000, description: 'No retry waits longer than this.' }),
+  costPerMessage: Type.Number({ minimum: 0, default: 0, description: 'What one sent message costs, in the currency the reports use (for ROI).' }),
+});
+
+const ReachChannels = Type.Object(
+  {
+    sms: Type.Optional(
+      Type.Object(
+        {
+          ...channelCommon('mobile phone number'),
+          endpoint: HttpsUrl('The SMS gateway URL messages are POSTed to.', 'https://sms.example.com/v1/messages'),
+          credentials: Credential('The bearer credential of the SMS gateway.'),
+          templateId: Type.Optional(
+            Type.String({ minLength: 1, maxLength: 128, description: "The gateway's pre-approved template the messages are sent under." }),
+          ),
+        },
+        { additionalProperties: false, description: 'SMS through an HTTP gateway.' },
+      ),
+    ),
+    email: Type.Optional(
+      Type.Object(
+        {
+          ...channelCommon('e-mail address'),
+          endpoint: Type.String({
+            pattern: '^smtps?://',
+            description: 'The SMTP relay: smtp://host:port (STARTTLS, required unless the relay is on a loopback address) or smtps://host:port.',
+            examples: ['smtp://relay.bank.example:587'],
+          }),
+          username: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: "The relay's user name; absent: no authentication." })),
+          credentials: Type.Optional(Credential("The relay's password (with username).")),
+          from: Type.String({
+            minLength: 3,
+            maxLength: 320,
+            description: 'The From address; its domain ends each Message-ID.',
+            examples: ['Bank Offers <offers@bank.example>'],
+          }),
+          unsubscribe: Type.Object(
+            {
+              baseUrl: HttpsUrl('The page that records an unsubscribe; the link adds a token parameter.', 'https://bank.example/unsubscribe'),
+              secret: Credential('The HMAC secret unsubscribe tokens are signed with, at least 32 characters.'),
+              label: Type.String({ minLength: 1, maxLength: 100, default: 'Unsubscribe / 退订', description: 'The text of the link at the end of each mail.' }),
+            },
+            { additionalProperties: false },
+          ),
+        },
+        { additionalProperties: false, description: 'E-mail through an SMTP relay.' },
+      ),
+    ),
+    push: Type.Optional(
+      Type.Object(
+        {
+          ...channelCommon('push token'),
+          endpoint: HttpsUrl('The push gateway URL messages are POSTed to.', 'https://push.example.com/v1/send'),
+          credentials: Credential('The bearer credential of the push gateway.'),
+        },
+        { additionalProperties: false, description: 'App push through an HTTP push gateway.' },
+      ),
+    ),
+    wechat: Type.Optional(
+      Type.Object(
+        {
+          ...channelCommon('WeChat openid'),
+          endpoint: HttpsUrl('The template-message send URL.', 'https://api.weixin.qq.com/cgi-bin/message/template/send'),
+          tokenEndpoint: HttpsUrl('The access-token URL.', 'https://api.weixin.qq.com/cgi-bin/stable_token'),
+          appId: Type.String({ minLength: 1, maxLength: 64, description: "The official account's AppID." }),
+          credentials: Credential("The official account's AppSecret."),
+          templateId: Type.String({ minLength: 1, maxLength: 128, description: 'The template registered with WeChat.' }),
+        },
+        { additionalProperties: false, description: 'WeChat template messages.' },
+      ),
+    ),
+    webhook: Type.Optional(
+      Type.Object(
+        {
+          ...channelCommon('recipient reference (what the receiving system knows the customer by)'),
+          endpoint: HttpsUrl('Where the signed JSON is POSTed.', 'https://crm.bank.example/hooks/mofang'),
+          credentials: Credential('The HMAC-SHA256 signing secret, at least 32 characters.'),
+        },
+        { additionalProperties: false, description: "A signed JSON POST to the bank's own system." },
+      ),
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'The channels messages are sent on; a channel not listed here sends nothing (docs/reach.md).' },
+);
+
 export const ConfigSchema = Type.Object(
   {
     node: Type.Object(
@@ -332,6 +448,10 @@ export const ConfigSchema = Type.Object(
       { frequency: FrequencyConfigSchema },
       { additionalProperties: false, default: {}, description: 'Customer journeys (docs/journeys.md).' },
     ),
+    reach: Type.Object(
+      { channels: ReachChannels },
+      { additionalProperties: false, default: {}, description: 'Sending messages to customers (docs/reach.md).' },
+    ),
     log: Type.Object(
       {
         level: Type.Union(
@@ -347,3 +467,5 @@ export const ConfigSchema = Type.Object(
 
 export type PeerConfig = Static<typeof PeerConfigSchema>;
 export type NodeConfig = Static<typeof ConfigSchema>;
+export type ReachChannelsConfig = Static<typeof ReachChannels>;
+export type CredentialConfig = Static<ReturnType<typeof Credential>>;

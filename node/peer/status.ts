@@ -145,6 +145,10 @@ export const GRPC_STATUS = {
   TEMPLATE_VERSION_UNKNOWN: GrpcStatus.NOT_FOUND,
   CONSENT_INVALID: GrpcStatus.INVALID_ARGUMENT,
   CONSENT_BATCH_TOO_LARGE: GrpcStatus.RESOURCE_EXHAUSTED,
+  CHANNEL_CONFIG_INVALID: GrpcStatus.INTERNAL,
+  CHANNEL_CREDENTIAL_INVALID: GrpcStatus.INTERNAL,
+  CHANNEL_TEMPLATE_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  CHANNEL_VARIABLE_MISSING: GrpcStatus.INVALID_ARGUMENT,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {
