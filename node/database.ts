@@ -1,7 +1,7 @@
 /**
  * The node's database: the store opened with every domain's migration steps, in the order that
  * gives each shipped version its exact SQL (version 1: audit, datasets, agreements, runs;
- * version 2: runs, jobs; version 5: runs, jobs, privacy, joint scores; version 12: the tracking plan; 13: alerts; 14: alert deliveries; 15: journeys). Add a domain's steps here, never a version twice.
+ * version 2: runs, jobs; version 5: runs, jobs, privacy, joint scores; version 12: the tracking plan; 13: alerts; 14: alert deliveries; 15: journeys; 16: the journey engine). Add a domain's steps here, never a version twice.
  */
 import { join } from 'node:path';
 import { AGREEMENT_MIGRATIONS } from './agreements/schema.js';
@@ -11,6 +11,7 @@ import { DATASET_MIGRATIONS } from './datasets/schema.js';
 import { TRACKING_PLAN_MIGRATIONS } from './events/plan/schema.js';
 import { INSIGHT_MIGRATIONS } from './insight/schema.js';
 import { JOB_MIGRATIONS } from './jobs/schema.js';
+import { ENGINE_MIGRATIONS } from './journeys/engine/schema.js';
 import { JOURNEY_MIGRATIONS } from './journeys/schema.js';
 import { PRIVACY_MIGRATIONS } from './privacy/schema.js';
 import { JOINT_SCORES_MIGRATIONS } from './scores/schema.js';
@@ -33,6 +34,7 @@ export const NODE_MIGRATIONS = combineMigrations(
   TRACKING_PLAN_MIGRATIONS,
   ALERT_MIGRATIONS,
   JOURNEY_MIGRATIONS,
+  ENGINE_MIGRATIONS,
 );
 
 /** @example const db = openNodeDatabase(join(config.node.dataDir, 'mofang.db')); */

@@ -198,6 +198,13 @@ export const ERRORS = {
     http: 409,
     summary: "The journey's state does not allow this change (publish, pause, resume, stop, or a new version of a stopped journey).",
   },
+  JOURNEY_MIGRATION_INVALID: {
+    http: 422,
+    summary:
+      'A publish migration does not map every node customers stand at to an existing node of the new version they can wait at; details.problems lists each.',
+  },
+  JOURNEY_ENTRY_UNAVAILABLE: { http: 409, summary: "The journey's live version has no entry of this kind (an API entry of this name)." },
+  JOURNEY_ENTRY_NOT_FOUND: { http: 404, summary: 'The journey has no entry with this id.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -19,7 +19,13 @@ import { asMofangError } from './errors.js';
 import type { BehaviourEvents } from './insight/behaviour/evaluate.js';
 import type { Insight } from './insight/insight.js';
 import { isWithin } from './insight/units/units.js';
+import { countCustomerEvents, eventsReceivedAfter, usualHour } from './analytics/customer-events.js';
+import { normaliseIdentifier } from './datasets/normalise.js';
+import { lookupProfile } from './insight/profiles/lookup.js';
 import { CHANNELS } from './journeys/components.js';
+import { hmacAssign } from './journeys/engine/assign.js';
+import { journeyEngine, type JourneyEngine } from './journeys/engine/engine.js';
+import type { EngineData, FrequencyGate } from './journeys/engine/ports.js';
 import type { JourneyReferences } from './journeys/references.js';
 import { journeysService, type JourneysApi } from './journeys/service.js';
 import type { Logger } from './log/logger.js';
@@ -35,7 +41,7 @@ export interface PipelinePorts {
   now: () => Date;
   metrics: Metrics;
   logger: Logger;
-  config: Pick<NodeConfig, 'node' | 'events' | 'analytics' | 'alerts'>;
+  config: Pick<NodeConfig, 'node' | 'events' | 'analytics' | 'alerts' | 'journeys'>;
   /** Segments, for restricting models to their members; a getter, as insight reads events through this pipeline. */
   insight: () => Insight;
 }
@@ -59,6 +65,8 @@ export interface Pipeline {
   readonly alerts: AlertsService;
   /** Journeys: versioned, validated graphs and their state (node/journeys). */
   readonly journeys: JourneysApi;
+  /** Runs published journeys; the running node starts its scheduler (node/journeys/engine). */
+  readonly journeyEngine: JourneyEngine;
   close(): void;
 }
 
@@ -90,7 +98,19 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       return recordIds(db, m.generation, m.rows);
     },
   };
+  const engine = journeyEngine({
+    db,
+    audit,
+    now,
+    data: engineData(db, ports.insight, segments, eventStore, config.events),
+    gate: sendAtOnce,
+    // Until node/journeys/experiments/ is wired: the node's name keys the hash, so assignment is stable per node.
+    assign: hmacAssign(`mofang-journeys:${config.node.name}`),
+    logger: { warn: (obj, msg) => ports.logger.warn(obj, msg) },
+    batch: config.journeys.batch,
+  });
   const pipeline: Pipeline = {
+    journeyEngine: engine,
     trackingPlan,
     eventStore,
     events: eventStore,
@@ -103,6 +123,9 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       metrics,
       limits: config.events,
       now,
+      onStored: (events) => {
+        engine.onEvents(events).catch((err: unknown) => ports.logger.warn({ err }, 'journey engine: matching events failed; the catch-up retries'));
+      },
     }),
     retention: retentionJob({
       store: eventStore,
@@ -127,6 +150,7 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       now,
       references: journeyReferences(ports.insight, trackingPlan),
       within: (owner, viewer) => isWithin(db, owner, viewer),
+      engine,
     }),
     // A getter: the service runs models through `pipeline.analytics`, defined above in this object.
     get alerts() {
@@ -192,5 +216,53 @@ function journeyReferences(insight: () => Insight, plan: TrackingPlanApi): Journ
     events: () =>
       new Map(Object.entries(plan.current().plan.events).map(([name, e]) => [name, new Map(Object.entries(e.properties).map(([p, spec]) => [p, spec.type]))])),
     channels: CHANNELS,
+  };
+}
+
+/**
+ * The frequency gate until node/journeys/frequency/ is wired in its place: every message is sent
+ * when the engine asks (no caps, quiet hours or consent yet).
+ */
+const sendAtOnce: FrequencyGate = { decide: (attempts) => attempts.map((a) => ({ kind: 'send', at: a.at })) };
+
+/** What the journey engine reads of customers: profiles through insight, segments, and the event store. */
+function engineData(
+  db: Db,
+  insight: () => Insight,
+  segments: SegmentSource,
+  events: () => Promise<EventReader>,
+  config: Pick<NodeConfig['events'], 'timeZone'>,
+): EngineData {
+  const system = { id: 'system:journeys', role: 'operator' } as const;
+  return {
+    async profile(dataset, customerId) {
+      const catalogue = await insight().catalogue(dataset);
+      try {
+        return new Map(lookupProfile(db, catalogue, customerId).attributes.map((a) => [a.name, a.value]));
+      } catch (err) {
+        if (asMofangError(err).code === 'INSIGHT_NOT_FOUND') return null;
+        throw err;
+      }
+    },
+    segmentMembers: (segment) => segments.members(segment, system),
+    countEvents: async (customerId, selector, from, to) => countCustomerEvents(await events(), customerId, selector, from, to),
+    activeHour: async (customerId, days, timeZone, now) => usualHour(await events(), customerId, days, timeZone, now),
+    eventsReceivedAfter: async (after, limit) => eventsReceivedAfter(await events(), after, limit),
+    timeZoneOf(_dataset, _customerId, profile) {
+      const zone = profile?.get('time_zone') ?? profile?.get('timezone');
+      if (typeof zone === 'string') {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: zone });
+          return zone;
+        } catch {
+          // not a zone: the node's
+        }
+      }
+      return config.timeZone;
+    },
+    normalise(dataset, id) {
+      const info = getDataset(db, dataset);
+      return normaliseIdentifier(info.idKind, id, info.idOptions);
+    },
   };
 }

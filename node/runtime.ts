@@ -216,6 +216,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     await node.insight.stopScheduler();
     await node.pipeline.retention.stop();
     await node.pipeline.alerts.stopScheduler();
+    await node.pipeline.journeyEngine.stopScheduler();
     await app.close();
     usage.close();
     await peerServer.close();
@@ -235,6 +236,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     node.insight.startScheduler();
     node.pipeline.retention.start();
     node.pipeline.alerts.startScheduler();
+    node.pipeline.journeyEngine.startScheduler(node.config.journeys.tickMs);
     node.agreements.deliverer.start();
   } catch (err) {
     await shutdown();

@@ -138,6 +138,9 @@ export const GRPC_STATUS = {
   JOURNEY_EXISTS: GrpcStatus.ALREADY_EXISTS,
   JOURNEY_VERSION_UNKNOWN: GrpcStatus.NOT_FOUND,
   JOURNEY_STATE_INVALID: GrpcStatus.FAILED_PRECONDITION,
+  JOURNEY_MIGRATION_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  JOURNEY_ENTRY_UNAVAILABLE: GrpcStatus.FAILED_PRECONDITION,
+  JOURNEY_ENTRY_NOT_FOUND: GrpcStatus.NOT_FOUND,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {
