@@ -115,10 +115,9 @@ export async function walk(j: RunnableJourney, entry: EntryState, cause: Cause, 
       case 'random_split': {
         const p = n.params as ComponentParams['random_split'];
         const groups = [...p.branches.map((b) => ({ key: b.key, percent: b.percent })), ...(p.control ? [{ key: 'control', percent: p.control }] : [])];
-        // An experiment keeps a customer in one group across entries; a plain split draws per entry.
-        const name = p.experiment?.name ?? `j${j.id}.${n.id}`;
-        const key = p.experiment ? `${s.dataset}:${s.customerId}` : `e${s.id}`;
-        const group = ports.assign(name, key, groups);
+        // Keyed by the customer, never the entry: a customer stays in one group across entries and
+        // versions, and a dry run assigns exactly as the real run.
+        const group = ports.assign(p.experiment?.name ?? `j${j.id}.${n.id}`, `${s.dataset}:${s.customerId}`, groups);
         s.variant = group;
         return group === 'control' ? { end: 'exited', reason: 'control' } : { outlet: group };
       }
