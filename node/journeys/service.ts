@@ -68,7 +68,7 @@ export interface JourneysApi {
    * segment entry runs, and `migrate` moves entries of older versions ({ oldNode: newNode });
    * pause holds entries where they are; resume continues; stop ends every entry.
    */
-  transition(id: number, change: JourneyTransition, actor: Actor, options?: { migrate?: Record<string, string> }): Promise<JourneyView>;
+  transition(id: number, change: JourneyTransition, actor: Actor, options?: { migrate?: unknown }): Promise<JourneyView>;
   /** Enters the named customers through the live version's API entry. */
   enter(id: number, input: { customers: unknown; requestId?: unknown; name?: unknown }, actor: Actor): Promise<ApiEntryReport>;
   /** The live (else latest) version run over current data without writing anything. */

@@ -73,7 +73,7 @@ export interface JourneyEngine {
   /** Events stored durably: triggers, waits and goals for their customers. */
   onEvents(events: readonly EngineEvent[]): Promise<void>;
   /** Called in the transaction of a state change (journeys/service.ts). */
-  transitioned(j: JourneyView, change: 'publish' | 'pause' | 'resume' | 'stop', options: { migrate?: Record<string, string> }, actor: string): void;
+  transitioned(j: JourneyView, change: 'publish' | 'pause' | 'resume' | 'stop', options: { migrate?: unknown }, actor: string): void;
   enterByApi(j: JourneyView, input: { customers: unknown; requestId?: unknown; name?: unknown }, actor: string): Promise<ApiEntryReport>;
   dryRun(j: JourneyView): Promise<DryRunReport>;
   report(j: JourneyView): JourneyReport;
@@ -340,7 +340,7 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
       for (const node of live.graph.nodes)
         if (node.type === 'segment_entry')
           entries.scheduleRun(db, { journey: j.id, version: live.version, node: node.id, runKey: `publish:v${live.version}`, nextRunAt: at });
-      if (options.migrate) migrate(live, options.migrate, actor, at);
+      if (options.migrate !== undefined) migrate(live, mappingOf(options.migrate), actor, at);
     },
 
     async enterByApi(j, input, actor) {
@@ -462,4 +462,11 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
   }
 
   return engine;
+}
+
+/** A migration's mapping, old node id → new node id, as the API or the CLI passed it. */
+function mappingOf(m: unknown): Record<string, string> {
+  if (typeof m !== 'object' || m === null || Array.isArray(m) || !Object.values(m).every((v) => typeof v === 'string'))
+    throw new MofangError('REQUEST_INVALID', 'migrate: an object mapping node ids of the old versions to node ids of the new one', { field: 'migrate' });
+  return m as Record<string, string>;
 }
