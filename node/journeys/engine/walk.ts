@@ -183,6 +183,9 @@ export async function walk(j: RunnableJourney, entry: EntryState, cause: Cause, 
 
   const reachMove = async (n: JourneyNode): Promise<Move> => {
     const p = n.params as ComponentParams['reach'];
+    const key = { journeyId: j.id, journeyVersion: s.version, nodeId: n.id, entryId: s.id };
+    // One message per customer × node × version × entry: a loop back through this node sends nothing again.
+    if (ports.sendResult(idempotencyKey(key))) return { outlet: 'out' };
     const texts = [p.template.body, p.template.subject ?? ''];
     const variables: Record<string, string> = {};
     for (const t of texts) {
@@ -206,7 +209,6 @@ export async function walk(j: RunnableJourney, entry: EntryState, cause: Cause, 
     }
     const priority = p.priority ?? 5;
     const transactional = p.transactional ?? false;
-    const key = { journeyId: j.id, journeyVersion: s.version, nodeId: n.id, entryId: s.id };
     const message: OutboxMessage = {
       idempotencyKey: idempotencyKey(key),
       ...key,
