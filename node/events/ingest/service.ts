@@ -37,7 +37,7 @@ export interface EventIngestPorts {
 }
 
 /** An event as it was stored, for listeners. */
-export interface StoredEvent {
+interface StoredEvent {
   eventId: string;
   customerId: string;
   name: string;

@@ -27,7 +27,7 @@ function format(timeZone: string): Intl.DateTimeFormat {
 }
 
 /** The local calendar date, minute of the day and weekday of an instant in `timeZone`. */
-export function localParts(at: Date, timeZone: string): LocalParts {
+function localParts(at: Date, timeZone: string): LocalParts {
   const p = Object.fromEntries(
     format(timeZone)
       .formatToParts(at)
@@ -38,7 +38,7 @@ export function localParts(at: Date, timeZone: string): LocalParts {
 }
 
 /** The instant the clock in `timeZone` shows `date` at `minute` (a time skipped by summer time moves forward). */
-export function zonedInstant(date: string, minute: number, timeZone: string): Date {
+function zonedInstant(date: string, minute: number, timeZone: string): Date {
   const wall = Date.parse(`${date}T00:00:00Z`) + minute * 60_000;
   let guess = wall;
   for (let i = 0; i < 3; i++) {

@@ -40,7 +40,7 @@ const messageOf = (r: OutboxRow): OutboxMessage => ({
 });
 
 /** The furthest receipt of a sent message, as reach reports it from the channel. */
-export type Receipt = 'delivered' | 'opened' | 'clicked';
+type Receipt = 'delivered' | 'opened' | 'clicked';
 const RECEIPT_ORDER: Record<Receipt, number> = { delivered: 1, opened: 2, clicked: 3 };
 
 export interface OutboxStore extends OutboxWriter, OutboxReader {

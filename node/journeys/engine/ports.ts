@@ -10,6 +10,7 @@ import type { Channel } from '../components.js';
 
 // ---- the frequency gate (the same shape as node/journeys/frequency/gate.ts, which implements it) ----
 
+/** @public (the frequency gate's interface, shared with node/journeys/frequency/gate.ts) */
 export type SuppressionReason = 'cap' | 'quiet_hours' | 'holiday' | 'no_consent' | 'opted_out';
 export interface SendAttempt {
   dataset: string;
