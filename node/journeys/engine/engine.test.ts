@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type JourneysFixture, journeysFixture, OPERATOR, smallJourney } from '../../../test/support/journeys-fixture.js';
 import { testPipeline } from '../../../test/support/pipeline.js';
 import { asMofangError } from '../../errors.js';
+import { EVENTS_TABLE } from '../../events/schema.js';
 
 // The engine over one node's real parts: the SQLite file, insight's profiles and segments, the
 // DuckDB event store and ingestion, wired as node/pipeline.ts wires them. The fixture's
@@ -296,5 +297,70 @@ describe('the journey engine', () => {
       { version: 1, node: 'result', outcome: 'out:failed', count: 1 },
       { version: 1, node: 'result', outcome: 'out:no_result', count: 14 },
     ]);
+  });
+
+  it('a segment change entry lets in those who joined (or left) the segment since its last look; the first look only notes the members', async () => {
+    const admin = { id: 'cli:root' };
+    await f.fx.insight.createSegment({ name: 'top', dataset: 'customers', rule: { attr: 'income', op: 'gte', value: 100_000 } }, admin);
+    const change = (name: string, kind: string) =>
+      published(name, [
+        { id: 'start', type: 'change_entry', params: { on: { kind, segment: 'top' }, reentry: { kind: 'rejoin' } }, next: { out: 'sms' } },
+        sms('sms'),
+      ]);
+    const joined = await change('joined', 'segment_joined');
+    const left = await change('left', 'segment_left');
+    await engine().tick();
+    expect(outbox()).toEqual([]);
+    // c10 and c11 join, c18 and c19 leave.
+    await f.fx.insight.updateSegment(
+      'top',
+      {
+        rule: {
+          all: [
+            { attr: 'income', op: 'gte', value: 90_000 },
+            { attr: 'income', op: 'lt', value: 130_000 },
+          ],
+        },
+      },
+      admin,
+    );
+    later(1 / 24);
+    await engine().tick();
+    const rows = f.fx.db.prepare('SELECT journey, customer_id AS c FROM journey_outbox ORDER BY journey, customer_id').all();
+    expect(rows).toEqual([
+      { journey: joined, c: 'c10' },
+      { journey: joined, c: 'c11' },
+      { journey: left, c: 'c18' },
+      { journey: left, c: 'c19' },
+    ]);
+    expect(f.audited('journey.entries_started').map((e) => e.details.trigger)).toEqual(['segment_joined', 'segment_left']);
+    later(1 / 24);
+    await engine().tick();
+    expect(outbox()).toHaveLength(4);
+  });
+
+  it('events stored while nobody matched them (a crash after the write) are caught up from the event store by their arrival', async () => {
+    await published('caught', [
+      { id: 'start', type: 'event_entry', params: { event: { event: 'app.opened' }, reentry: { kind: 'never' } }, next: { out: 'sms' } },
+      sms('sms'),
+    ]);
+    await engine().tick(); // the cursor starts now
+    later(1 / 1440);
+    const store = await f.pipeline.eventStore();
+    for (const [id, customer] of [
+      ['x1', 'c2'],
+      ['x2', 'c3'],
+    ])
+      await store.connection.run(`INSERT INTO ${EVENTS_TABLE} VALUES ($1, $2, 'app.opened', $3::TIMESTAMP, $3::TIMESTAMP, '{}'::JSON)`, [
+        id,
+        customer,
+        f.fx.clock.now.toISOString().replace('T', ' ').replace('Z', ''),
+      ]);
+    expect(outbox()).toEqual([]);
+    await engine().tick();
+    expect(outbox().map((r) => r.customer)).toEqual(['c2', 'c3']);
+    // Read again from the cursor (the overlap): nobody enters twice.
+    await engine().tick();
+    expect(outbox()).toHaveLength(2);
   });
 });

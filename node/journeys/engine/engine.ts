@@ -89,6 +89,10 @@ export const API_ENTRY_MAX = 1000;
 const ENTER_CHUNK = 500;
 /** Events read per catch-up round. */
 const CATCH_UP_LIMIT = 5000;
+/** How often a segment change entry looks at its segment's members (insight re-materialises them on its own schedule). */
+const SEGMENT_LOOK_MS = 60_000;
+/** The run key of a segment change entry's first look, which only notes the members. */
+const SEGMENT_BASELINE = 'baseline';
 /** A segment's members are read again after this long (segment_check). */
 const MEMBERS_TTL_MS = 60_000;
 
@@ -218,36 +222,57 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
     for (const run of entries.dueRuns(db, now())) {
       const j = journeyAt(run.journey, run.version);
       const node = j.nodes.get(run.node)!;
-      const p = node.params as ComponentParams['segment_entry'];
-      let ids: number[];
       try {
-        ids = enter(
-          j,
-          node,
-          (await data.segmentMembers(p.segment)).map((id) => ({ id })),
-          () => run.runKey,
-        );
+        if (node.type === 'segment_entry') await segmentRun(j, node, run);
+        else await segmentChange(j, node, run);
       } catch (err) {
         ports.logger?.warn({ journey: j.id, err: (err as Error).message }, 'segment entry run failed; the next tick retries');
-        continue;
       }
-      db.transaction(() => {
-        const next = p.schedule.kind === 'recurring' ? new Date(run.nextRunAt.getTime() + durationMinutes(p.schedule.every) * 60_000) : null;
-        entries.finishRun(db, run, next && { at: next, runKey: `run:${next.toISOString()}` });
-        audit.append({
-          actor: 'system:journeys',
-          action: 'journey.entries_started',
-          subject: j.name,
-          details: {
-            journey: j.id,
-            version: j.version,
-            node: node.id,
-            trigger: run.runKey.startsWith('publish:') ? 'publish' : 'schedule',
-            entered: ids.length,
-          },
-        });
-      })();
     }
+  };
+
+  const audited = (j: RunnableJourney, node: JourneyNode, trigger: string, entered: number) =>
+    audit.append({
+      actor: 'system:journeys',
+      action: 'journey.entries_started',
+      subject: j.name,
+      details: { journey: j.id, version: j.version, node: node.id, trigger, entered },
+    });
+
+  const segmentRun = async (j: RunnableJourney, node: JourneyNode, run: entries.SegmentRun) => {
+    const p = node.params as ComponentParams['segment_entry'];
+    const ids = enter(
+      j,
+      node,
+      (await data.segmentMembers(p.segment)).map((id) => ({ id })),
+      () => run.runKey,
+    );
+    db.transaction(() => {
+      const next = p.schedule.kind === 'recurring' ? new Date(run.nextRunAt.getTime() + durationMinutes(p.schedule.every) * 60_000) : null;
+      entries.finishRun(db, run, next && { at: next, runKey: `run:${next.toISOString()}` });
+      audited(j, node, run.runKey.startsWith('publish:') ? 'publish' : 'schedule', ids.length);
+    })();
+  };
+
+  /** Who joined (or left) the segment since the last look enters; the first look only notes the members. */
+  const segmentChange = async (j: RunnableJourney, node: JourneyNode, run: entries.SegmentRun) => {
+    const on = (node.params as ComponentParams['change_entry']).on as { kind: 'segment_joined' | 'segment_left'; segment: string };
+    const current = new Set(await data.segmentMembers(on.segment));
+    const first = run.runKey === SEGMENT_BASELINE;
+    const before = entries.lastMembers(db, j.id, node.id);
+    const changed = first ? [] : on.kind === 'segment_joined' ? [...current].filter((id) => !before.has(id)) : [...before].filter((id) => !current.has(id));
+    const ids = enter(
+      j,
+      node,
+      changed.map((id) => ({ id })),
+      () => run.runKey,
+    );
+    db.transaction(() => {
+      entries.replaceMembers(db, j.id, node.id, current);
+      const next = new Date(now().getTime() + SEGMENT_LOOK_MS);
+      entries.finishRun(db, run, { at: next, runKey: `change:${next.toISOString()}` });
+      if (ids.length > 0) audited(j, node, on.kind, ids.length);
+    })();
   };
 
   /** Running journeys' nodes of a type, by event name (the index events are matched through). */
@@ -337,9 +362,17 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
       }
       if (change !== 'publish' || j.liveVersion === null) return;
       const live = journeyAt(j.id, j.liveVersion);
-      for (const node of live.graph.nodes)
-        if (node.type === 'segment_entry')
-          entries.scheduleRun(db, { journey: j.id, version: live.version, node: node.id, runKey: `publish:v${live.version}`, nextRunAt: at });
+      for (const node of live.graph.nodes) {
+        const on = node.type === 'change_entry' ? (node.params as ComponentParams['change_entry']).on.kind : null;
+        if (node.type === 'segment_entry' || on === 'segment_joined' || on === 'segment_left')
+          entries.scheduleRun(db, {
+            journey: j.id,
+            version: live.version,
+            node: node.id,
+            runKey: on ? SEGMENT_BASELINE : `publish:v${live.version}`,
+            nextRunAt: at,
+          });
+      }
       if (options.migrate !== undefined) migrate(live, mappingOf(options.migrate), actor, at);
     },
 

@@ -284,6 +284,16 @@ export function dueRuns(db: Db, now: Date): SegmentRun[] {
   ).map((r) => ({ journey: r.journey, version: r.version, node: r.node, runKey: r.run_key, nextRunAt: new Date(r.next_run_at) }));
 }
 
+/** The members a segment change entry saw last. */
+export const lastMembers = (db: Db, journey: number, node: string): Set<string> =>
+  new Set(db.prepare('SELECT customer_id FROM journey_segment_members WHERE journey = ? AND node = ?').pluck().all(journey, node) as string[]);
+
+export function replaceMembers(db: Db, journey: number, node: string, members: Iterable<string>): void {
+  db.prepare('DELETE FROM journey_segment_members WHERE journey = ? AND node = ?').run(journey, node);
+  const insert = db.prepare('INSERT INTO journey_segment_members (journey, node, customer_id) VALUES (?, ?, ?)');
+  for (const m of members) insert.run(journey, node, m);
+}
+
 export const eventCursor = (db: Db): Date | null =>
   date((db.prepare('SELECT received_at FROM journey_event_cursor WHERE id = 1').pluck().get() as string | undefined) ?? null);
 

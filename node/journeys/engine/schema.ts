@@ -91,7 +91,7 @@ CREATE TABLE journey_profile_updates (
   PRIMARY KEY (dataset, customer_id, name)
 ) WITHOUT ROWID;
 
--- A segment entry's runs: the next is due at next_run_at (publish sets it to now); a run that a
+-- A segment entry's runs (and a segment change entry's looks): the next is due at next_run_at (publish sets it to now); a run that a
 -- crash interrupted is repeated with the same trigger key, so members already in are not entered twice.
 CREATE TABLE journey_segment_runs (
   journey      INTEGER NOT NULL REFERENCES journeys (id),
@@ -100,6 +100,14 @@ CREATE TABLE journey_segment_runs (
   next_run_at  TEXT,
   run_key      TEXT NOT NULL,              -- the trigger key of the run due (publish:v2, run:<time>)
   PRIMARY KEY (journey, version, node)
+) WITHOUT ROWID;
+
+-- The members a segment change entry saw at its last look: who joined or left is the difference.
+CREATE TABLE journey_segment_members (
+  journey      INTEGER NOT NULL REFERENCES journeys (id),
+  node         TEXT NOT NULL,
+  customer_id  TEXT NOT NULL,
+  PRIMARY KEY (journey, node, customer_id)
 ) WITHOUT ROWID;
 
 -- Where real-time matching stands in the event store, by received_at: after a crash the engine
