@@ -363,4 +363,52 @@ describe('the journey engine', () => {
     await engine().tick();
     expect(outbox()).toHaveLength(2);
   });
+
+  it('did A but not B within N minutes: the customer enters when B has not followed in time, and not when it has', async () => {
+    const id = await published('no-follow', [
+      {
+        id: 'start',
+        type: 'event_entry',
+        params: { event: { event: 'deposit.made' }, notFollowedBy: { event: { event: 'app.opened' }, withinMinutes: 30 }, reentry: { kind: 'never' } },
+        next: { out: 'sms' },
+      },
+      sms('sms'),
+    ]);
+    await ingest([event('a1', 'c2', 'deposit.made', { amount: 1 }), event('a2', 'c3', 'deposit.made', { amount: 1 })]);
+    expect(statuses(id)).toEqual({ active: 2 });
+    f.fx.clock.now = new Date(f.fx.clock.now.getTime() + 10 * 60_000);
+    await ingest([event('b1', 'c3', 'app.opened')]);
+    expect(outbox()).toEqual([]);
+    f.fx.clock.now = new Date(f.fx.clock.now.getTime() + 21 * 60_000);
+    await engine().tick();
+    expect(outbox().map((r) => r.customer)).toEqual(['c2']);
+    expect(statuses(id)).toEqual({ exited: 2 });
+    expect(f.journeys.report(id, OPERATOR).nodes).toContainEqual({ version: 1, node: 'start', outcome: 'exited', count: 1 });
+  });
+
+  it('a recurring segment entry runs again at every interval; re-entry after N days lets members back in only then', async () => {
+    const id = await published('weekly', [
+      {
+        id: 'start',
+        type: 'segment_entry',
+        params: { segment: 'high-value', schedule: { kind: 'recurring', every: { amount: 1, unit: 'days' } }, reentry: { kind: 'after', days: 2 } },
+        next: { out: 'sms' },
+      },
+      sms('sms'),
+    ]);
+    await engine().tick();
+    expect(outbox()).toHaveLength(16);
+    later(1);
+    await engine().tick(); // the second run: entered a day ago, not yet allowed back
+    expect(outbox()).toHaveLength(16);
+    later(1);
+    await engine().tick();
+    expect(outbox()).toHaveLength(32);
+    expect(f.audited('journey.entries_started').map((e) => [e.details.trigger, e.details.entered])).toEqual([
+      ['publish', 16],
+      ['schedule', 0],
+      ['schedule', 16],
+    ]);
+    expect(statuses(id)).toEqual({ exited: 32 });
+  });
 });

@@ -240,6 +240,8 @@ export async function walk(j: RunnableJourney, entry: EntryState, cause: Cause, 
   /** What a timer or an event does at the node the entry waits at. */
   const wake = async (n: JourneyNode): Promise<Move> => {
     const type = n.type as ComponentType;
+    // Nothing is due at a node the entry waits at until its timer or its event.
+    if (cause.kind === 'due') return 'none';
     if (cause.kind === 'event') {
       const ev = cause.event;
       if (ev.time < s.since && ev.receivedAt < s.since) return 'none';
