@@ -47,12 +47,14 @@ export interface ReceivedEvent {
   properties: Record<string, unknown>;
 }
 
-/** Events received after `after`, oldest first, at most `limit`. */
-export async function eventsReceivedAfter(reader: EventReader, after: Date, limit: number): Promise<ReceivedEvent[]> {
+/** Events received after `after` (arrival time, then event id: a page boundary inside one instant holds), oldest first, at most `limit`. */
+export async function eventsReceivedAfter(reader: EventReader, after: { at: Date; eventId: string }, limit: number): Promise<ReceivedEvent[]> {
   const q = new QueryParams();
+  const at = q.add(ts(after.at));
   const rows = await reader.all(
     `SELECT event_id, customer_id, name, strftime(time, '%Y-%m-%dT%H:%M:%S.%gZ') AS t, strftime(received_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS r, properties::VARCHAR AS p
-       FROM ${EVENTS_TABLE} WHERE received_at > ${q.add(ts(after))}::TIMESTAMP ORDER BY received_at, event_id LIMIT ${Math.trunc(limit)}`,
+       FROM ${EVENTS_TABLE} WHERE received_at > ${at}::TIMESTAMP OR (received_at = ${at}::TIMESTAMP AND event_id > ${q.add(after.eventId)})
+      ORDER BY received_at, event_id LIMIT ${Math.trunc(limit)}`,
     q.values,
   );
   return rows.map((r) => ({

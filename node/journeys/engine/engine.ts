@@ -87,8 +87,13 @@ export interface JourneyEngine {
 export const API_ENTRY_MAX = 1000;
 /** Segment members inserted per transaction. */
 const ENTER_CHUNK = 500;
-/** Events read per catch-up round. */
-const CATCH_UP_LIMIT = 5000;
+/** Events read per page of a catch-up. */
+const CATCH_UP_PAGE = 5000;
+/**
+ * A catch-up starts this long before the cursor: concurrent batches may become durable out of the
+ * order of their arrival times, so one that committed late may lie just before the cursor.
+ */
+const CATCH_UP_OVERLAP_MS = 5000;
 /** How often a segment change entry looks at its segment's members (insight re-materialises them on its own schedule). */
 const SEGMENT_LOOK_MS = 60_000;
 /** The run key of a segment change entry's first look, which only notes the members. */
@@ -316,21 +321,33 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
     entries.setEventCursor(db, last);
   };
   // One batch at a time: the listener and the catch-up must not interleave on the same customer.
+  // A batch that failed leaves the cursor behind it, and the next tick catches up from there.
+  let caughtUp = false;
   const onEvents = (events: readonly EngineEvent[]) => {
     const next = eventsRunning.then(() => handleEvents(events));
-    eventsRunning = next.catch(() => undefined);
+    eventsRunning = next.catch(() => {
+      caughtUp = false;
+    });
     return next;
   };
 
+  /** After a start (or a failed batch): the events stored since the cursor, a page at a time; live batches come through the listener. */
   const catchUp = async (): Promise<void> => {
+    if (caughtUp) return;
     const cursor = entries.eventCursor(db);
-    if (!cursor) {
-      entries.setEventCursor(db, now());
-      return;
+    if (!cursor) entries.setEventCursor(db, now());
+    else {
+      // Entering again on an event of the overlap is a no-op (the trigger key is the event id).
+      let after = { at: new Date(cursor.getTime() - CATCH_UP_OVERLAP_MS), eventId: '' };
+      for (;;) {
+        const page = await data.eventsReceivedAfter(after, CATCH_UP_PAGE);
+        await onEvents(page);
+        if (page.length < CATCH_UP_PAGE) break;
+        const last = page[page.length - 1];
+        after = { at: last.receivedAt, eventId: last.eventId };
+      }
     }
-    // From the cursor itself: events of the same instant may be on either side (entering again is a no-op).
-    const events = await data.eventsReceivedAfter(new Date(cursor.getTime() - 1), CATCH_UP_LIMIT);
-    await onEvents(events);
+    caughtUp = true;
   };
 
   let timer: NodeJS.Timeout | null = null;

@@ -69,8 +69,8 @@ export interface EngineData {
   countEvents(customerId: string, selector: EventSelectorLike, from: Date, to: Date): Promise<number>;
   /** The hour (0–23, in `timeZone`) the customer was most often active in the last `lookbackDays` before `now`; null without events. */
   activeHour(customerId: string, lookbackDays: number, timeZone: string, now: Date): Promise<number | null>;
-  /** Events received after `after` (exclusive), oldest first, at most `limit`: the catch-up after a restart. */
-  eventsReceivedAfter(after: Date, limit: number): Promise<EngineEvent[]>;
+  /** Events received after `after` (by arrival time, then event id), oldest first, at most `limit`: the catch-up after a restart. */
+  eventsReceivedAfter(after: { at: Date; eventId: string }, limit: number): Promise<EngineEvent[]>;
   /** The customer's IANA time zone (the profile's, else the node's). */
   timeZoneOf(dataset: string, customerId: string, profile: ProfileValues | null): string;
   /** An identifier as the dataset normalises it; throws IDENTIFIER_INVALID. */
