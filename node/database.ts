@@ -11,6 +11,7 @@ import { DATASET_MIGRATIONS } from './datasets/schema.js';
 import { TRACKING_PLAN_MIGRATIONS } from './events/plan/schema.js';
 import { INSIGHT_MIGRATIONS } from './insight/schema.js';
 import { JOB_MIGRATIONS } from './jobs/schema.js';
+import { ENGINE_MIGRATIONS } from './journeys/engine/schema.js';
 import { FREQUENCY_MIGRATIONS } from './journeys/frequency/schema.js';
 import { JOURNEY_MIGRATIONS } from './journeys/schema.js';
 import { TEMPLATE_MIGRATIONS } from './journeys/templates/schema.js';
@@ -20,14 +21,8 @@ import { RUN_MIGRATIONS } from './session/schema.js';
 import { loadConfig } from './config/load.js';
 import { listDatasets } from './datasets/store.js';
 import type { DatasetInfo } from './datasets/service.js';
-import { openDatabase, type Db, type Migration } from './store/db.js';
+import { openDatabase, type Db } from './store/db.js';
 import { combineMigrations } from './store/migrations.js';
-
-/**
- * Version 16 belongs to the journey engine, built on another branch; until it is merged this empty
- * step keeps the versions gapless. Merged with the engine's step it adds nothing to its SQL.
- */
-const ENGINE_PLACEHOLDER: readonly Migration[] = [{ version: 16, sql: '' }];
 
 export const NODE_MIGRATIONS = combineMigrations(
   AUDIT_MIGRATIONS,
@@ -41,9 +36,9 @@ export const NODE_MIGRATIONS = combineMigrations(
   TRACKING_PLAN_MIGRATIONS,
   ALERT_MIGRATIONS,
   JOURNEY_MIGRATIONS,
-  TEMPLATE_MIGRATIONS,
-  ENGINE_PLACEHOLDER,
+  ENGINE_MIGRATIONS,
   FREQUENCY_MIGRATIONS,
+  TEMPLATE_MIGRATIONS,
 );
 
 /** @example const db = openNodeDatabase(join(config.node.dataDir, 'mofang.db')); */

@@ -237,6 +237,13 @@ export const ERRORS = {
     http: 422,
     summary: 'A message template names a variable that has no value; nothing was sent, and every missing variable is named.',
   },
+  JOURNEY_MIGRATION_INVALID: {
+    http: 422,
+    summary:
+      'A publish migration does not map every node customers stand at to an existing node of the new version they can wait at; details.problems lists each.',
+  },
+  JOURNEY_ENTRY_UNAVAILABLE: { http: 409, summary: "The journey's live version has no entry of this kind (an API entry of this name)." },
+  JOURNEY_ENTRY_NOT_FOUND: { http: 404, summary: 'The journey has no entry with this id.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

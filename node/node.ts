@@ -105,7 +105,7 @@ export class MofangNode implements NodeServices {
     const sessionEnv = (peer: Peer) => this.sessionEnv(peer);
     this.connect = connector.connect;
     this.health = connector.health;
-    this.pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit: log, now, metrics, logger, config, insight: () => this.insight });
+    this.pipeline = composePipeline({ dataDir: config.node.dataDir, db, audit: log, now, metrics, logger, config, insight: () => this.insight, identity });
     ({ ingest: this.events, trackingPlan: this.trackingPlan, analytics: this.analytics, alerts: this.alerts } = this.pipeline);
     ({ journeys: this.journeys, templates: this.templates } = this.pipeline);
     this.insight = new Insight({ db, audit: log, now, logger, events: this.pipeline.behaviour });

@@ -19,10 +19,17 @@ import { EventStore, type EventReader } from './events/store.js';
 import { asMofangError } from './errors.js';
 import type { BehaviourEvents } from './insight/behaviour/evaluate.js';
 import type { Insight } from './insight/insight.js';
+import { createHmac } from 'node:crypto';
 import { getUnit, isWithin, listUnits, scopeOf } from './insight/units/units.js';
 import { stringAttributeValues } from './insight/profiles/string-values.js';
+import { countCustomerEvents, eventsReceivedAfter, usualHour } from './analytics/customer-events.js';
+import { normaliseIdentifier } from './datasets/normalise.js';
+import { lookupProfile } from './insight/profiles/lookup.js';
 import { CHANNELS } from './journeys/components.js';
-import { frequencyRules } from './journeys/frequency/config.js';
+import { journeyEngine, type JourneyEngine } from './journeys/engine/engine.js';
+import type { EngineData } from './journeys/engine/ports.js';
+import { assignVariant } from './journeys/experiments/assign.js';
+import { frequencyRules, type FrequencyRules } from './journeys/frequency/config.js';
 import { frequencyControl, type FrequencyControl } from './journeys/frequency/service.js';
 import type { JourneyReferences } from './journeys/references.js';
 import { journeysService, type JourneysApi } from './journeys/service.js';
@@ -46,6 +53,8 @@ export interface PipelinePorts {
   config: Pick<NodeConfig, 'node' | 'events' | 'analytics' | 'alerts' | 'journeys'>;
   /** Segments, for restricting models to their members; a getter, as insight reads events through this pipeline. */
   insight: () => Insight;
+  /** The node's identity: A/B assignment derives its secret from the private key. */
+  identity: { keyPem: string };
 }
 
 export interface Pipeline {
@@ -71,6 +80,8 @@ export interface Pipeline {
   readonly templates: TemplatesApi;
   /** Global frequency control: the gate the journey engine asks, consent, suppression counts (node/journeys/frequency). */
   readonly frequency: FrequencyControl;
+  /** Runs published journeys; the running node starts its scheduler (node/journeys/engine). */
+  readonly journeyEngine: JourneyEngine;
   close(): void;
 }
 
@@ -104,8 +115,36 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
   };
   const references = journeyReferences(ports.insight, trackingPlan);
   const within = (owner: string | null, viewer: string | null | undefined) => isWithin(db, owner, viewer);
-  const journeys = journeysService({ db, audit, now, references, within });
+  const rules = frequencyRules(config.journeys.frequency, timeZone);
+  const frequency = frequencyControl({
+    db,
+    audit,
+    now,
+    config: config.journeys.frequency,
+    rules,
+    normaliser: (dataset) => {
+      const { idKind, idOptions } = getDataset(db, dataset);
+      return (raw) => tryNormaliseIdentifier(idKind, raw, idOptions);
+    },
+    zones: (dataset, attribute, ids) => stringAttributeValues(db, dataset, attribute, ids),
+    pruneEveryMs: FREQUENCY_PRUNE_EVERY_MS,
+    onError: (err) => ports.logger.error({ err }, 'frequency pruning failed; the next run retries'),
+  });
+  // Derived from the node's private key: stable across restarts, unknown to partners, never stored.
+  const assignmentSecret = createHmac('sha256', ports.identity.keyPem).update('mofang/journeys/assignment/v1').digest();
+  const engine = journeyEngine({
+    db,
+    audit,
+    now,
+    data: engineData(db, ports.insight, segments, eventStore, rules),
+    gate: frequency.gate,
+    assign: (experiment, entryKey, groups) => assignVariant(assignmentSecret, experiment, entryKey, groups),
+    logger: { warn: (obj, msg) => ports.logger.warn(obj, msg) },
+    batch: config.journeys.batch,
+  });
+  const journeys = journeysService({ db, audit, now, references, within, engine });
   const pipeline: Pipeline = {
+    journeyEngine: engine,
     trackingPlan,
     eventStore,
     events: eventStore,
@@ -118,6 +157,9 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       metrics,
       limits: config.events,
       now,
+      onStored: (events) => {
+        engine.onEvents(events).catch((err: unknown) => ports.logger.warn({ err }, 'journey engine: matching events failed; the catch-up retries'));
+      },
     }),
     retention: retentionJob({
       store: eventStore,
@@ -145,23 +187,10 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       journeys,
       within,
       units: { scopeOf: (unit) => scopeOf(db, unit), check: (unit, field) => void getUnit(db, unit, field), root: () => listUnits(db)[0]?.id ?? null },
-      // The engine will count entries, sends and conversions; until it runs journeys there are none to show.
+      // Not wired to the engine's counts yet: the instance list shows the journey's state, and no numbers rather than invented ones.
       instanceResults: () => null,
     }),
-    frequency: frequencyControl({
-      db,
-      audit,
-      now,
-      config: config.journeys.frequency,
-      rules: frequencyRules(config.journeys.frequency, timeZone),
-      normaliser: (dataset) => {
-        const { idKind, idOptions } = getDataset(db, dataset);
-        return (raw) => tryNormaliseIdentifier(idKind, raw, idOptions);
-      },
-      zones: (dataset, attribute, ids) => stringAttributeValues(db, dataset, attribute, ids),
-      pruneEveryMs: FREQUENCY_PRUNE_EVERY_MS,
-      onError: (err) => ports.logger.error({ err }, 'frequency pruning failed; the next run retries'),
-    }),
+    frequency,
     // A getter: the service runs models through `pipeline.analytics`, defined above in this object.
     get alerts() {
       alerts ??= alertsService({
@@ -178,7 +207,7 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       return alerts;
     },
     close() {
-      pipeline.frequency.stop();
+      frequency.stop();
       if (opened) opened.close();
       else void opening?.then((store) => store.close()).catch(() => {});
       opened = null;
@@ -232,5 +261,49 @@ function journeyReferences(insight: () => Insight, plan: TrackingPlanApi): Journ
         ]),
       ),
     channels: CHANNELS,
+  };
+}
+
+/** What the journey engine reads of customers: profiles through insight, segments, and the event store. */
+function engineData(
+  db: Db,
+  insight: () => Insight,
+  segments: SegmentSource,
+  events: () => Promise<EventReader>,
+  zones: Pick<FrequencyRules, 'defaultZone' | 'zoneAttribute'>,
+): EngineData {
+  const system = { id: 'system:journeys', role: 'operator' } as const;
+  return {
+    async profile(dataset, customerId) {
+      const catalogue = await insight().catalogue(dataset);
+      try {
+        return new Map(lookupProfile(db, catalogue, customerId).attributes.map((a) => [a.name, a.value]));
+      } catch (err) {
+        if (asMofangError(err).code === 'INSIGHT_NOT_FOUND') return null;
+        throw err;
+      }
+    },
+    segmentMembers: (segment) => segments.members(segment, system),
+    countEvents: async (customerId, selector, from, to) => countCustomerEvents(await events(), customerId, selector, from, to),
+    activeHour: async (customerId, days, timeZone, now) => usualHour(await events(), customerId, days, timeZone, now),
+    eventsReceivedAfter: async (after, limit) => eventsReceivedAfter(await events(), after, limit),
+    // The zone frequency control counts the customer's days in (journeys.frequency), so a delay
+    // "until 10:00" and a daily cap agree on what a day is.
+    timeZoneOf(_dataset, _customerId, profile) {
+      const zone = zones.zoneAttribute ? profile?.get(zones.zoneAttribute) : undefined;
+      if (typeof zone === 'string') {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: zone });
+          return zone;
+        } catch {
+          // not a zone: the node's
+        }
+      }
+      return zones.defaultZone;
+    },
+    normalise(dataset, id) {
+      const info = getDataset(db, dataset);
+      return normaliseIdentifier(info.idKind, id, info.idOptions);
+    },
   };
 }

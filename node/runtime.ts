@@ -217,6 +217,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     await node.pipeline.retention.stop();
     node.pipeline.frequency.stop();
     await node.pipeline.alerts.stopScheduler();
+    await node.pipeline.journeyEngine.stopScheduler();
     await app.close();
     usage.close();
     await peerServer.close();
@@ -237,6 +238,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     node.pipeline.retention.start();
     node.pipeline.frequency.start();
     node.pipeline.alerts.startScheduler();
+    node.pipeline.journeyEngine.startScheduler(node.config.journeys.tickMs);
     node.agreements.deliverer.start();
   } catch (err) {
     await shutdown();

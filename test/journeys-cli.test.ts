@@ -113,4 +113,19 @@ describe('mofang journeys', () => {
     const missing = await mofangAsync(cfg, 'journeys', 'show', 'nobody');
     expect([missing.code, missing.err.trim()]).toEqual([1, 'mofang: JOURNEY_NOT_FOUND: no journey "nobody"']);
   });
+
+  it('dry-run counts per node without writing; report and entry read the engine; publish --migrate is checked', async () => {
+    await runJson(cfg, 'journeys', 'save', file('dry.json', smallJourney()), '--name', 'dry');
+    const dry = await runJson(cfg, 'journeys', 'dry-run', 'dry');
+    expect(dry).toMatchObject({ version: 1, entered: 8 });
+    expect(dry.nodes).toContainEqual({ node: 'sms', outcome: 'sent', count: 4 });
+    const human = await mofangAsync(cfg, 'journeys', 'dry-run', 'dry');
+    expect(human.out).toMatch(/^version 1: 8 customers would enter\n {2}bye +entered +4\n/);
+    // Nothing was written: the report is empty, and no entry exists.
+    expect(await runJson(cfg, 'journeys', 'report', 'dry')).toMatchObject({ statuses: [], nodes: [] });
+    const entry = await mofangAsync(cfg, 'journeys', 'entry', 'dry', '1');
+    expect([entry.code, entry.err.trim()]).toEqual([1, 'mofang: JOURNEY_ENTRY_NOT_FOUND: journey dry has no entry 1']);
+    const badMapping = await mofangAsync(cfg, 'journeys', 'publish', 'dry', '--migrate', '{wait1');
+    expect([badMapping.code, badMapping.err.trim()]).toEqual([1, 'mofang: REQUEST_INVALID: --migrate: not JSON; write {"<old node>": "<new node>", …}']);
+  });
 });

@@ -30,6 +30,10 @@ const ROUTES: [method: string, route: string, url: string, roles: string[]][] = 
   ['POST', '/v1/journeys/:id/pause', '/v1/journeys/1/pause', WRITE],
   ['POST', '/v1/journeys/:id/resume', '/v1/journeys/1/resume', WRITE],
   ['POST', '/v1/journeys/:id/stop', '/v1/journeys/1/stop', WRITE],
+  ['POST', '/v1/journeys/:id/entries', '/v1/journeys/1/entries', WRITE],
+  ['POST', '/v1/journeys/:id/dry-run', '/v1/journeys/1/dry-run', READ],
+  ['GET', '/v1/journeys/:id/report', '/v1/journeys/1/report', READ],
+  ['GET', '/v1/journeys/:id/entries/:entry', '/v1/journeys/1/entries/1', READ],
 ];
 
 describe('journeys API roles', () => {

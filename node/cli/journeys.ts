@@ -1,6 +1,7 @@
 /**
  * `mofang journeys …`: validate a journey file, save it (a new journey or a new version), list,
- * show, list versions, and publish, pause, resume or stop (docs/journeys.md). Problems are
+ * show, list versions, publish (with an optional migration), pause, resume or stop, dry-run, and
+ * read the engine's report and an entry's path (docs/journeys.md). Problems are
  * printed by node, as a canvas would pin them. Changes act as an operator and are audited like
  * API calls.
  */
@@ -161,14 +162,71 @@ export function registerJourneyCommands(program: Command, ctx: JourneysCliContex
     ['stop', 'stop a journey for good'],
   ];
   for (const [change, description] of transitions) {
-    journeys
+    const command = journeys
       .command(`${change} <journey>`)
-      .description(`${description}; the state is recorded and audited (the engine that acts on it comes later)`)
-      .action((ref: string) =>
-        ctx.withJourneys(async (api) => {
-          const j = await api.transition(find(api, ref).id, change, ctx.actor());
-          out(j, () => console.log(journeyLine(j)));
-        }),
+      .description(`${description}; audited, and the engine of the running node acts on it (docs/journeys.md, The engine)`);
+    if (change === 'publish')
+      command.option(
+        '--migrate <mapping>',
+        'move customers in flight on older versions: JSON {"<old node>": "<new node>", …} covering every node they stand at',
       );
+    command.action((ref: string, o: { migrate?: string }) =>
+      ctx.withJourneys(async (api) => {
+        const j = await api.transition(find(api, ref).id, change, ctx.actor(), o.migrate === undefined ? {} : { migrate: parseMapping(o.migrate) });
+        out(j, () => console.log(journeyLine(j)));
+      }),
+    );
+  }
+
+  journeys
+    .command('dry-run <journey>')
+    .description('run the live (else latest) version over current data without writing anything: customers per node and outcome')
+    .action((ref: string) =>
+      ctx.withJourneys(async (api) => {
+        const report = await api.dryRun(find(api, ref).id, ctx.actor());
+        out(report, () => {
+          console.log(`version ${report.version}: ${report.entered} customer${report.entered === 1 ? '' : 's'} would enter`);
+          for (const n of report.nodes) console.log(`  ${n.node.padEnd(24)} ${n.outcome.padEnd(28)} ${String(n.count).padStart(9)}`);
+        });
+      }),
+    );
+
+  journeys
+    .command('report <journey>')
+    .description('entries by status, and customers per version, node and outcome')
+    .action((ref: string) =>
+      ctx.withJourneys((api) => {
+        const report = api.report(find(api, ref).id, ctx.actor());
+        out(report, () => {
+          console.log(report.statuses.map((s) => `${s.status} ${s.count}`).join(', ') || 'no entries');
+          for (const n of report.nodes) console.log(`  v${n.version} ${n.node.padEnd(24)} ${n.outcome.padEnd(28)} ${String(n.count).padStart(9)}`);
+        });
+      }),
+    );
+
+  journeys
+    .command('entry <journey> <entry>')
+    .description("one entry's state and path, by its id (the outbox's key names it)")
+    .action((ref: string, entry: string) =>
+      ctx.withJourneys((api) => {
+        if (!/^[1-9]\d{0,15}$/.test(entry))
+          throw new MofangError('REQUEST_INVALID', `entry: expected an entry id, got "${entry.slice(0, 16)}"`, { field: 'entry' });
+        const e = api.entry(find(api, ref).id, Number(entry), ctx.actor());
+        out(e, () => {
+          console.log(
+            `entry ${e.id}: v${e.version} ${e.status} at ${e.node}${e.wakeAt ? ` until ${e.wakeAt}` : ''}${e.waitingFor ? ` waiting for ${e.waitingFor}` : ''}${e.exitReason ? ` (${e.exitReason})` : ''}`,
+          );
+          for (const s of e.steps) console.log(`  ${String(s.seq).padStart(3)} ${s.at}  ${s.node.padEnd(24)} ${s.outcome}`);
+        });
+      }),
+    );
+}
+
+/** `--migrate`'s JSON (the engine checks its shape). */
+function parseMapping(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new MofangError('REQUEST_INVALID', '--migrate: not JSON; write {"<old node>": "<new node>", …}', { field: 'migrate' });
   }
 }

@@ -445,8 +445,17 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false, default: {}, description: 'Metric alerts and where they are posted (docs/alerts.md).' },
     ),
     journeys: Type.Object(
-      { frequency: FrequencyConfigSchema },
-      { additionalProperties: false, default: {}, description: 'Customer journeys (docs/journeys.md).' },
+      {
+        frequency: FrequencyConfigSchema,
+        tickMs: Type.Integer({
+          minimum: 50,
+          maximum: 3_600_000,
+          default: 1000,
+          description: 'How often the journey engine fires due timers, runs due segment entries and catches up on events (ms); timers fire up to this late.',
+        }),
+        batch: Type.Integer({ minimum: 1, maximum: 100_000, default: 500, description: 'Due entries advanced per batch of a tick.' }),
+      },
+      { additionalProperties: false, default: {}, description: 'Customer journeys: the engine and frequency control (docs/journeys.md).' },
     ),
     reach: Type.Object(
       { channels: ReachChannels },

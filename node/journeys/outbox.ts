@@ -3,7 +3,7 @@
  * message, and the reach module, which sends it. The engine writes one row per message; reach
  * claims due rows, sends them and reports what happened. Neither calls the other, so a send that
  * fails or a node that restarts never loses or doubles a decision. docs/journeys.md (The outbox
- * contract) describes it; the table comes with the engine.
+ * contract) describes it; engine/outbox-store.ts implements it over the `journey_outbox` table.
  *
  * Idempotency: one message per customer × node × journey version × entry. The key is built from
  * the engine's entry id (one customer's one entry into one journey), never from the customer's
@@ -39,7 +39,7 @@ export interface OutboxMessage {
 
 /**
  * How a claimed message ended.
- * @public (the contract reach implements; no caller until the engine and reach exist)
+ * @public (the contract reach implements)
  */
 export type OutboxOutcome =
   | { status: 'sent'; providerId?: string }

@@ -128,6 +128,7 @@ describe('journeys service over the node database', () => {
       ['journey.paused', 'published', 'paused'],
       ['journey.resumed', 'paused', 'published'],
       ['journey.stopped', 'published', 'stopped'],
+      ['journey.entries_ended', null, null],
     ]);
   });
 

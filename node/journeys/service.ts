@@ -4,8 +4,9 @@
  * stored (validate.ts), and refused with JOURNEY_INVALID and the whole list of problems; every
  * change is audited in the transaction that makes it.
  *
- * The engine that runs published journeys comes later: publish, pause, resume and stop change the
- * journey's recorded state only, and the engine will act on that state.
+ * The engine (engine/engine.ts) acts on each state change in the transaction that makes it:
+ * publishing schedules the segment entry and migrates entries by an explicit mapping; stopping
+ * ends every entry. Dry runs, reports, entry paths and API entries go through it too.
  *
  * Scope: a journey belongs to the unit of the caller that created it (null: the whole
  * organisation), is validated in that unit's scope (its segments must be visible there), and is
@@ -26,6 +27,8 @@ import type { JourneyReferences } from './references.js';
 import * as store from './store.js';
 import type { JourneyStatus, JourneyView, VersionDetail, VersionView } from './store.js';
 import { validateJourney } from './validate.js';
+import type { ApiEntryReport, EntryView, JourneyEngine, JourneyReport } from './engine/engine.js';
+import type { DryRunReport } from './engine/dry-run.js';
 
 export type { JourneyView, VersionView } from './store.js';
 export type { Problem } from './problems.js';
@@ -61,8 +64,20 @@ export interface JourneysApi {
   create(input: { name: string; description?: string; graph: unknown }, actor: Actor, linked?: (journey: JourneyView) => void): Promise<SavedVersion>;
   /** Adds a version (a draft until published); refused for a stopped journey. */
   saveVersion(id: number, graph: unknown, actor: Actor): Promise<SavedVersion>;
-  /** publish: the latest version becomes live (validated again: what it names may be gone); pause, resume, stop: the state only. */
-  transition(id: number, change: JourneyTransition, actor: Actor): Promise<JourneyView>;
+  /**
+   * publish: the latest version becomes live (validated again: what it names may be gone), its
+   * segment entry runs, and `migrate` moves entries of older versions ({ oldNode: newNode });
+   * pause holds entries where they are; resume continues; stop ends every entry.
+   */
+  transition(id: number, change: JourneyTransition, actor: Actor, options?: { migrate?: unknown }): Promise<JourneyView>;
+  /** Enters the named customers through the live version's API entry. */
+  enter(id: number, input: { customers: unknown; requestId?: unknown; name?: unknown }, actor: Actor): Promise<ApiEntryReport>;
+  /** The live (else latest) version run over current data without writing anything. */
+  dryRun(id: number, actor: Actor): Promise<DryRunReport>;
+  /** Entries by status and customers per node and outcome. */
+  report(id: number, actor: Actor): JourneyReport;
+  /** One entry's state and path. */
+  entry(id: number, entryId: number, actor: Actor): EntryView;
 }
 
 export interface JourneysPorts {
@@ -73,6 +88,8 @@ export interface JourneysPorts {
   references: JourneyReferences;
   /** Whether a thing of unit `owner` is visible to a caller of unit `viewer` (null or absent: the whole organisation). */
   within(owner: string | null, viewer: string | null | undefined): boolean;
+  /** Runs published journeys (engine/engine.ts). */
+  engine: JourneyEngine;
 }
 
 const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
@@ -187,7 +204,7 @@ export function journeysService(ports: JourneysPorts): JourneysApi {
         .immediate();
     },
 
-    async transition(id, change, actor) {
+    async transition(id, change, actor, options = {}) {
       const before = journeyOf(id, actor);
       // What a version names may have gone since it was saved (a deleted segment, a removed event).
       if (change === 'publish') await checked(store.getVersion(db, before, before.latestVersion)!.graph, before.unit);
@@ -204,9 +221,16 @@ export function journeysService(ports: JourneysPorts): JourneysApi {
           store.setStatus(db, j.id, { status: next, liveVersion }, actor.id, now().toISOString());
           const action = { publish: 'journey.published', pause: 'journey.paused', resume: 'journey.resumed', stop: 'journey.stopped' }[change];
           audit.append({ actor: actor.id, action, subject: j.name, details: { journey: j.id, from: j.status, to: next, liveVersion } });
-          return store.findJourney(db, j.id)!;
+          const after = store.findJourney(db, j.id)!;
+          ports.engine.transitioned(after, change, options, actor.id);
+          return after;
         })
         .immediate();
     },
+
+    enter: (id, input, actor) => ports.engine.enterByApi(journeyOf(id, actor), input, actor.id),
+    dryRun: (id, actor) => ports.engine.dryRun(journeyOf(id, actor)),
+    report: (id, actor) => ports.engine.report(journeyOf(id, actor)),
+    entry: (id, entryId, actor) => ports.engine.entry(journeyOf(id, actor), entryId),
   };
 }

@@ -149,6 +149,9 @@ export const GRPC_STATUS = {
   CHANNEL_CREDENTIAL_INVALID: GrpcStatus.INTERNAL,
   CHANNEL_TEMPLATE_INVALID: GrpcStatus.INVALID_ARGUMENT,
   CHANNEL_VARIABLE_MISSING: GrpcStatus.INVALID_ARGUMENT,
+  JOURNEY_MIGRATION_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  JOURNEY_ENTRY_UNAVAILABLE: GrpcStatus.FAILED_PRECONDITION,
+  JOURNEY_ENTRY_NOT_FOUND: GrpcStatus.NOT_FOUND,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {

@@ -50,5 +50,7 @@ export function testPipeline(options: TestPipelineOptions): Pipeline {
       if (!insight) throw new Error('this test pipeline has no insight');
       return insight;
     },
+    // Any stable text will do: A/B assignment only derives its secret from it.
+    identity: { keyPem: 'test node key' },
   });
 }

@@ -8,6 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { CHANNELS, COMPONENTS } from '../../journeys/components.js';
 import { JOURNEY_STATUSES } from '../../journeys/store.js';
+import { API_ENTRY_MAX } from '../../journeys/engine/engine.js';
 import type { JourneysApi, JourneyTransition } from '../../journeys/service.js';
 import { actorOf } from '../auth.js';
 
@@ -212,12 +213,105 @@ export const journeyRoutes: FastifyPluginAsync<{ journeys: JourneysApi }> = asyn
         schema: {
           tags,
           summary,
-          description: 'Records the state (audited); the engine that acts on it comes later (docs/journeys.md).',
+          description:
+            'Records the state (audited) and the engine acts on it: publish runs the segment entry (and, with { "migrate": { "<old node>": "<new node>" } }, moves entries of older versions); pause holds entries; resume continues; stop ends every entry (docs/journeys.md, The engine).',
           params: IdParam,
           response: { 200: Journey },
         },
       },
-      async (r) => journeys.transition(r.params.id, change, actorOf(r)),
+      async (r) => journeys.transition(r.params.id, change, actorOf(r), change === 'publish' ? { migrate: migrationOf(r.body) } : {}),
     );
   }
+
+  app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof ApiEntry> }>(
+    '/journeys/:id/entries',
+    {
+      config: WRITE,
+      schema: {
+        tags,
+        summary: "Enter customers through the live version's API entry",
+        description: `Up to ${API_ENTRY_MAX} identifiers, normalised as the dataset's; those naming no customer are reported by their index, never echoed. A requestId makes a retry harmless. Audited with the counts.`,
+        params: IdParam,
+        body: ApiEntry,
+        response: { 200: Type.Object({ entered: Type.Integer(), skipped: Type.Integer(), unknown: Type.Array(Type.Integer()) }) },
+      },
+    },
+    async (r) => journeys.enter(r.params.id, r.body, actorOf(r)),
+  );
+
+  app.post<{ Params: Static<typeof IdParam> }>(
+    '/journeys/:id/dry-run',
+    {
+      config: READ,
+      schema: {
+        tags,
+        summary: 'Run the live (else latest) version over current data without writing state or messages: customers per node and outcome',
+        params: IdParam,
+        response: { 200: Type.Object({ journey: Type.Integer(), version: Type.Integer(), entered: Type.Integer(), nodes: Type.Array(NodeCount) }) },
+      },
+    },
+    async (r) => journeys.dryRun(r.params.id, actorOf(r)),
+  );
+
+  app.get<{ Params: Static<typeof IdParam> }>(
+    '/journeys/:id/report',
+    {
+      config: READ,
+      schema: {
+        tags,
+        summary: 'Entries by status, and customers per version, node and outcome',
+        params: IdParam,
+        response: {
+          200: Type.Object({
+            journey: Type.Integer(),
+            statuses: Type.Array(Type.Object({ status: Type.String(), count: Type.Integer() })),
+            nodes: Type.Array(Type.Object({ ...NodeCount.properties, version: Type.Integer() })),
+          }),
+        },
+      },
+    },
+    async (r) => journeys.report(r.params.id, actorOf(r)),
+  );
+
+  app.get<{ Params: Static<typeof EntryParam> }>(
+    '/journeys/:id/entries/:entry',
+    {
+      config: READ,
+      schema: {
+        tags,
+        summary: "One entry's state and path (without the customer's identifier)",
+        params: EntryParam,
+        response: {
+          200: Type.Object({
+            id: Type.Integer(),
+            journey: Type.Integer(),
+            version: Type.Integer(),
+            status: Type.String(),
+            node: Type.String(),
+            enteredAt: Type.String(),
+            wakeAt: Nullable(Type.String()),
+            waitingFor: Nullable(Type.String()),
+            variant: Nullable(Type.String()),
+            exitReason: Nullable(Type.String()),
+            steps: Type.Array(Type.Object({ seq: Type.Integer(), node: Type.String(), outcome: Type.String(), at: Type.String() })),
+          }),
+        },
+      },
+    },
+    async (r) => journeys.entry(r.params.id, r.params.entry, actorOf(r)),
+  );
 };
+
+const ApiEntry = Type.Object(
+  {
+    customers: Type.Array(Type.String({ maxLength: 200 }), { minItems: 1, maxItems: API_ENTRY_MAX }),
+    name: Type.Optional(Type.String({ maxLength: 64, description: "The API entry node's name, when the journey has several." })),
+    requestId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,100}$', description: 'The same id again enters nobody twice.' })),
+  },
+  { additionalProperties: false },
+);
+const EntryParam = Type.Object({ id: Type.Integer({ minimum: 1 }), entry: Type.Integer({ minimum: 1 }) });
+const NodeCount = Type.Object({ node: Type.String(), outcome: Type.String(), count: Type.Integer() });
+
+/** The optional `migrate` of a publish body (the engine checks its shape). */
+const migrationOf = (body: unknown): unknown => (typeof body === 'object' && body !== null ? (body as { migrate?: unknown }).migrate : undefined);

@@ -32,6 +32,18 @@ export interface EventIngestPorts {
   metrics: Pick<Metrics, 'eventsIngested'>;
   limits: IngestLimits;
   now: () => Date;
+  /** Told of the events of a batch once they are durable (re-sent ones included); the journey engine matches them. Its failure never fails the batch. */
+  onStored?: (events: readonly StoredEvent[]) => void;
+}
+
+/** An event as it was stored, for listeners. */
+interface StoredEvent {
+  eventId: string;
+  customerId: string;
+  name: string;
+  time: Date;
+  receivedAt: Date;
+  properties: Record<string, unknown>;
 }
 
 export interface IngestReport {
@@ -93,6 +105,17 @@ export function eventIngest(ports: EventIngestPorts): EventIngest {
       return { accepted: 0, duplicates: 0, quarantined: 0, paused: 0, rejected: checked.rejected };
     }
     const written = await write(checked.keep, checked.quarantine, now);
+    if (ports.onStored && checked.keep.length > 0)
+      ports.onStored(
+        checked.keep.map((e) => ({
+          eventId: e.eventId,
+          customerId: e.customerId,
+          name: e.name,
+          time: new Date(e.timeMs),
+          receivedAt: now,
+          properties: JSON.parse(e.properties) as Record<string, unknown>,
+        })),
+      );
     const report: IngestReport = { ...written, paused: checked.paused.length, rejected: checked.rejected };
     if (checked.paused.length > 0) ports.countPaused(countByName(checked.paused));
     ports.metrics.eventsIngested(outcomeCounts(report));

@@ -69,10 +69,4 @@ CREATE TABLE journey_template_instances (
 CREATE INDEX journey_template_instances_template ON journey_template_instances (template);
 `;
 
-export const TEMPLATE_MIGRATIONS: readonly Migration[] = [
-  // Versions 16 and 17 are the engine's and frequency control's, built alongside: empty steps hold
-  // their places so this migration runs on its own; their real steps join them (combineMigrations).
-  { version: 16, sql: '' },
-  { version: 17, sql: '' },
-  { version: 18, sql: TEMPLATE_SCHEMA_V18 },
-];
+export const TEMPLATE_MIGRATIONS: readonly Migration[] = [{ version: 18, sql: TEMPLATE_SCHEMA_V18 }];

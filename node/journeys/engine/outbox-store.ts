@@ -1,0 +1,113 @@
+/**
+ * The outbox table (schema.ts) behind the contract in ../outbox.ts: the engine writes messages in
+ * the transaction of the advance that decided them (a key already present is kept, so a replayed
+ * advance is harmless); reach claims due ones with a lease, reports outcomes and receipts.
+ */
+import type { Db } from '../../store/db.js';
+import type { OutboxMessage, OutboxOutcome, OutboxReader, OutboxWriter } from '../outbox.js';
+
+interface OutboxRow {
+  idempotency_key: string;
+  journey: number;
+  version: number;
+  node: string;
+  entry: number;
+  dataset: string;
+  customer_id: string;
+  channel: OutboxMessage['channel'];
+  template: string;
+  variables: string;
+  scheduled_at: string;
+  priority: number;
+  transactional: number;
+  created_at: string;
+}
+
+const messageOf = (r: OutboxRow): OutboxMessage => ({
+  idempotencyKey: r.idempotency_key,
+  journeyId: r.journey,
+  journeyVersion: r.version,
+  nodeId: r.node,
+  entryId: r.entry,
+  customer: { dataset: r.dataset, customerId: r.customer_id },
+  channel: r.channel,
+  template: JSON.parse(r.template) as OutboxMessage['template'],
+  variables: JSON.parse(r.variables) as Record<string, string>,
+  scheduledAt: r.scheduled_at,
+  priority: r.priority,
+  transactional: r.transactional === 1,
+  createdAt: r.created_at,
+});
+
+/** The furthest receipt of a sent message, as reach reports it from the channel. */
+type Receipt = 'delivered' | 'opened' | 'clicked';
+const RECEIPT_ORDER: Record<Receipt, number> = { delivered: 1, opened: 2, clicked: 3 };
+
+export interface OutboxStore extends OutboxWriter, OutboxReader {
+  /** Records a receipt; an earlier (less far) one never replaces a further one. */
+  receipt(idempotencyKey: string, result: Receipt, at: Date): void;
+  /** The message's status and furthest receipt, or null when the engine never wrote it. */
+  resultOf(idempotencyKey: string): { status: string; result: string | null } | null;
+}
+
+/** @example const outbox = outboxStore(db, () => new Date()); outbox.write(message); */
+export function outboxStore(db: Db, now: () => Date): OutboxStore {
+  const insert = db.prepare(
+    `INSERT OR IGNORE INTO journey_outbox (idempotency_key, journey, version, node, entry, dataset, customer_id, channel, template, variables,
+       scheduled_at, priority, transactional, created_at, updated_at)
+     VALUES (@key, @journey, @version, @node, @entry, @dataset, @customer, @channel, @template, @variables, @scheduledAt, @priority, @transactional, @createdAt, @createdAt)`,
+  );
+  const due = db.prepare(
+    `SELECT * FROM journey_outbox
+      WHERE (status = 'pending' OR (status = 'claimed' AND lease_until <= @now) OR (status = 'failed' AND scheduled_at <= @now)) AND scheduled_at <= @now
+      ORDER BY priority DESC, scheduled_at, idempotency_key LIMIT @limit`,
+  );
+  const lease = db.prepare("UPDATE journey_outbox SET status = 'claimed', lease_until = ?, updated_at = ? WHERE idempotency_key = ?");
+  const finish = db.prepare(
+    'UPDATE journey_outbox SET status = ?, outcome = ?, scheduled_at = coalesce(?, scheduled_at), lease_until = NULL, updated_at = ? WHERE idempotency_key = ?',
+  );
+  const receipt = db.prepare(
+    `UPDATE journey_outbox SET result = @result, updated_at = @at
+      WHERE idempotency_key = @key AND (result IS NULL OR CASE result WHEN 'delivered' THEN 1 WHEN 'opened' THEN 2 ELSE 3 END < @rank)`,
+  );
+  const result = db.prepare('SELECT status, result FROM journey_outbox WHERE idempotency_key = ?');
+  return {
+    write(m) {
+      return (
+        insert.run({
+          key: m.idempotencyKey,
+          journey: m.journeyId,
+          version: m.journeyVersion,
+          node: m.nodeId,
+          entry: m.entryId,
+          dataset: m.customer.dataset,
+          customer: m.customer.customerId,
+          channel: m.channel,
+          template: JSON.stringify(m.template),
+          variables: JSON.stringify(m.variables),
+          scheduledAt: m.scheduledAt,
+          priority: m.priority,
+          transactional: m.transactional ? 1 : 0,
+          createdAt: m.createdAt,
+        }).changes === 1
+      );
+    },
+    claim(limit, at, leaseUntil) {
+      return db
+        .transaction(() => {
+          const rows = due.all({ now: at.toISOString(), limit }) as OutboxRow[];
+          for (const r of rows) lease.run(leaseUntil.toISOString(), at.toISOString(), r.idempotency_key);
+          return rows.map(messageOf);
+        })
+        .immediate();
+    },
+    complete(key, outcome: OutboxOutcome) {
+      const retryAt = outcome.status === 'failed' ? outcome.retryAt : null;
+      finish.run(outcome.status, JSON.stringify(outcome), retryAt, now().toISOString(), key);
+    },
+    receipt(key, r, at) {
+      receipt.run({ key, result: r, rank: RECEIPT_ORDER[r], at: at.toISOString() });
+    },
+    resultOf: (key) => (result.get(key) as { status: string; result: string | null } | undefined) ?? null,
+  };
+}
