@@ -22,6 +22,23 @@ export const MAX_NODES = 500;
 export const JourneyGraphSchema = Type.Object(
   {
     dataset: Type.String({ minLength: 1, maxLength: 64, description: 'The dataset whose customers (profiles) the journey handles.' }),
+    frequency: Type.Optional(
+      Type.Object(
+        {
+          onCap: Type.Optional(
+            Type.Union([Type.Literal('skip'), Type.Literal('wait')], {
+              description: 'A customer over a frequency cap moves on without the message (skip, the default) or waits for the next free slot (wait).',
+            }),
+          ),
+          onQuiet: Type.Optional(
+            Type.Union([Type.Literal('postpone'), Type.Literal('drop')], {
+              description: 'A message due in quiet hours or on a holiday waits until they end (postpone, the default) or is dropped (drop).',
+            }),
+          ),
+        },
+        { additionalProperties: false, description: "How this journey's messages meet global frequency control (docs/frequency.md)." },
+      ),
+    ),
     nodes: Type.Array(
       Type.Object(
         {

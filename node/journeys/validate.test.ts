@@ -57,6 +57,14 @@ describe('journey validation', () => {
     ]);
   });
 
+  it("GRAPH_INVALID: the journey's frequency settings, each named", async () => {
+    expect(only(await problemsOf({ ...around(), frequency: { onCap: 'wait', onQuiet: 'drop' } }))).toEqual([]);
+    expect(only(await problemsOf({ ...around(), frequency: { onCap: 'later', colour: 1 } }))).toEqual([
+      { param: 'frequency.colour', code: 'GRAPH_INVALID' },
+      { param: 'frequency.onCap', code: 'GRAPH_INVALID' },
+    ]);
+  });
+
   it('NODE_ID_DUPLICATE', async () => {
     const g = around({ id: 'bye', type: 'exit', params: {} });
     expect(only(await problemsOf(g))).toEqual([{ nodeId: 'bye', param: 'id', code: 'NODE_ID_DUPLICATE' }]);

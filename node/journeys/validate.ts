@@ -17,6 +17,8 @@ const validateEnvelope = lazyValidator<Omit<JourneyGraph, 'nodes'>>(
   { strict: false },
 );
 const validateNode = lazyValidator<JourneyNode>(NodeList.items, { allErrors: true, strict: false });
+const FREQUENCY_CHOICES: Record<string, string> = { 'frequency.onCap': 'skip, wait', 'frequency.onQuiet': 'postpone, drop' };
+const validateFrequency = lazyValidator<JourneyGraph['frequency']>(envelope.frequency, { allErrors: true, strict: false });
 
 export interface Validation {
   problems: Problem[];
@@ -36,8 +38,20 @@ export async function validateJourney(input: unknown, refs: JourneyReferences, u
   if (!Array.isArray(raw.nodes)) return graphProblem('nodes: a list of nodes is required', 'nodes');
   if (raw.nodes.length === 0 || raw.nodes.length > MAX_NODES) return graphProblem(`nodes: from 1 to ${MAX_NODES} nodes`, 'nodes');
   const problems: Problem[] = [];
-  const unknownTop = Object.keys(raw).filter((k) => k !== 'dataset' && k !== 'nodes');
+  const unknownTop = Object.keys(raw).filter((k) => k !== 'dataset' && k !== 'nodes' && k !== 'frequency');
   for (const k of unknownTop) problems.push(problem('GRAPH_INVALID', `${k}: unknown field (check its spelling)`, undefined, k));
+  if (raw.frequency !== undefined && !validateFrequency(raw.frequency)) {
+    const named = new Set<string>(); // a union fails once per choice: one problem per field
+    for (const e of validateFrequency.errors ?? []) {
+      const child = e.keyword === 'additionalProperties' ? e.params.additionalProperty : undefined;
+      const param = ['frequency', paramPath(e.instancePath, child)].filter(Boolean).join('.');
+      if (named.has(param)) continue;
+      named.add(param);
+      const choices = FREQUENCY_CHOICES[param];
+      const why = child ? 'unknown field (check its spelling)' : choices ? `one of ${choices}` : e.message;
+      problems.push(problem('GRAPH_INVALID', `${param}: ${why}`, undefined, param));
+    }
+  }
   const datasetOk = validateEnvelope({ dataset: raw.dataset, nodes: [] });
   if (!datasetOk) problems.push(problem('GRAPH_INVALID', 'dataset: the name of a dataset (1 to 64 characters) is required', undefined, 'dataset'));
 

@@ -418,4 +418,46 @@ describe('the journey engine', () => {
     ]);
     expect(statuses(id)).toEqual({ exited: 32 });
   });
+  it("a journey's frequency settings decide what a cap does: skip moves the customer on, wait sends on the next free day", async () => {
+    // One SMS per customer per day, in a fresh pipeline over the same data.
+    f.pipeline.close();
+    const frequency = { caps: { channels: { sms: { day: 1 } } } };
+    f.pipeline = testPipeline({
+      dir: f.fx.dir,
+      db: f.fx.db,
+      audit: f.fx.audit,
+      now: () => f.fx.clock.now,
+      insight: f.fx.insight,
+      config: { journeys: { frequency } },
+    });
+    f.journeys = f.pipeline.journeys;
+    const journey = async (name: string, settings: object) => {
+      const graph = { dataset: 'customers', frequency: settings, nodes: [segmentEntry('hi'), sms('hi')] };
+      const { journey: j } = await f.journeys.create({ name, graph }, OPERATOR);
+      await f.journeys.transition(j.id, 'publish', OPERATOR);
+      await engine().tick();
+      return j.id;
+    };
+    const counts = (id: number) =>
+      Object.fromEntries(
+        engine()
+          .report(f.journeys.get(id, OPERATOR))
+          .nodes.map((n) => [`${n.node} ${n.outcome}`, n.count]),
+      );
+
+    await journey('first', {});
+    expect(outbox()).toHaveLength(16);
+    const skipping = await journey('skipping', { onCap: 'skip' });
+    const waiting = await journey('waiting', { onCap: 'wait' });
+    expect(outbox()).toHaveLength(16);
+    expect(counts(skipping)).toMatchObject({ 'hi suppressed:cap': 16 });
+    expect(statuses(skipping)).toEqual({ exited: 16 });
+    expect(counts(waiting)).toMatchObject({ 'hi waiting:cap': 16 });
+    expect(statuses(waiting)).toEqual({ active: 16 });
+
+    later(1);
+    await engine().tick();
+    expect(outbox()).toHaveLength(32);
+    expect(statuses(waiting)).toEqual({ exited: 16 });
+  });
 });

@@ -44,7 +44,8 @@ export interface RunnableJourney {
 }
 
 export function runnable(j: { id: number; name: string; version: number; graph: JourneyGraph }): RunnableJourney {
-  return { ...j, nodes: new Map(j.graph.nodes.map((n) => [n.id, n])), onCap: 'skip', onQuiet: 'postpone' };
+  const { onCap = 'skip', onQuiet = 'postpone' } = j.graph.frequency ?? {};
+  return { ...j, nodes: new Map(j.graph.nodes.map((n) => [n.id, n])), onCap, onQuiet };
 }
 
 /** The types an entry can stand at between two advances — what a migration may map an occupied node to. */
