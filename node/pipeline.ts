@@ -141,6 +141,8 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
     assign: (experiment, entryKey, groups) => assignVariant(assignmentSecret, experiment, entryKey, groups),
     logger: { warn: (obj, msg) => ports.logger.warn(obj, msg) },
     batch: config.journeys.batch,
+    // A getter: templates are wired below, on the journeys this engine serves.
+    entryWindow: (journey) => pipeline.templates.schedule(journey),
   });
   const journeys = journeysService({ db, audit, now, references, within, engine });
   const pipeline: Pipeline = {
@@ -187,8 +189,7 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       journeys,
       within,
       units: { scopeOf: (unit) => scopeOf(db, unit), check: (unit, field) => void getUnit(db, unit, field), root: () => listUnits(db)[0]?.id ?? null },
-      // Not wired to the engine's counts yet: the instance list shows the journey's state, and no numbers rather than invented ones.
-      instanceResults: () => null,
+      instanceResults: (journey) => engine.results(journey),
     }),
     frequency,
     // A getter: the service runs models through `pipeline.analytics`, defined above in this object.

@@ -104,7 +104,7 @@ describe('mofang templates', () => {
       journey: { name: 'offer-all', unit: null, status: 'draft' },
       templateVersion: 1,
       endsAt: '2026-12-31T15:59:00.000Z',
-      results: null,
+      results: { entered: 0, active: 0, converted: 0, sent: 0 },
     });
     const journey = await runJson(cfg, 'journeys', 'show', 'offer-all');
     expect(journey.version.graph.nodes[1].params.branches[0].conditions[0].value).toBe(70_000);
@@ -151,8 +151,8 @@ describe('mofang templates', () => {
     const listed = await mofangAsync(cfg, 'templates', 'instances', 'offer');
     const lines = listed.out.trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/offer-all +published template v1 .*until 2026-12-31T15:59:00.000Z {2}results: none yet/);
-    expect(lines[1]).toMatch(/offer-north +draft +template v1 {2}unit north {2}results: none yet/);
+    expect(lines[0]).toMatch(/offer-all +published template v1 .*until 2026-12-31T15:59:00.000Z {2}entered 0 active 0 converted 0 sent 0/);
+    expect(lines[1]).toMatch(/offer-north +draft +template v1 {2}unit north {2}entered 0 active 0 converted 0 sent 0/);
 
     const audit = await runJson(cfg, 'audit', 'list', '--limit', '1000');
     const entries = audit.filter((e: { action: string }) => e.action.startsWith('journey_template.'));

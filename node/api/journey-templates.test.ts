@@ -112,7 +112,7 @@ describe('journey templates API', () => {
       templateVersion: 1,
       startsAt: '2026-11-01T00:00:00.000Z',
       endsAt: null,
-      results: null,
+      results: { entered: 0, active: 0, converted: 0, sent: 0 },
     });
     // Published through the normal journey lifecycle.
     const journey = made.json().journey.id;

@@ -37,6 +37,8 @@ export interface EnginePorts {
   logger?: { warn(obj: object, msg: string): void };
   /** Entries advanced per batch of a tick. */
   batch?: number;
+  /** When customers may enter a journey (a campaign template instance's start and end), or null for always. */
+  entryWindow?(journey: number): { startsAt: string | null; endsAt: string | null } | null;
 }
 
 export interface ApiEntryReport {
@@ -77,6 +79,8 @@ export interface JourneyEngine {
   enterByApi(j: JourneyView, input: { customers: unknown; requestId?: unknown; name?: unknown }, actor: string): Promise<ApiEntryReport>;
   dryRun(j: JourneyView): Promise<DryRunReport>;
   report(j: JourneyView): JourneyReport;
+  /** A journey's totals: customers who entered, are still in, converted; messages put in the outbox. */
+  results(journey: number): { entered: number; active: number; converted: number; sent: number };
   entry(j: JourneyView, entryId: number): EntryView;
   outbox: OutboxStore;
   startScheduler(everyMs: number): void;
@@ -186,6 +190,14 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
     }
   };
 
+  /** Before the journey's start nobody enters (its segment runs wait); after its end nobody enters and those in flight finish. */
+  const entryOpen = (journey: number, at: Date): 'before' | 'open' | 'after' => {
+    const w = ports.entryWindow?.(journey);
+    if (w?.startsAt && at.getTime() < Date.parse(w.startsAt)) return 'before';
+    if (w?.endsAt && at.getTime() >= Date.parse(w.endsAt)) return 'after';
+    return 'open';
+  };
+
   /** Inserts entries for the customers the trigger lets in; returns the new entry ids. */
   const enter = (
     j: RunnableJourney,
@@ -194,6 +206,7 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
     triggerKey: (i: number) => string,
   ): number[] => {
     const at = now();
+    if (entryOpen(j.id, at) !== 'open') return [];
     const reentry = (node.params as ComponentParams['segment_entry']).reentry;
     const nf = node.type === 'event_entry' ? (node.params as ComponentParams['event_entry']).notFollowedBy : undefined;
     const ids: number[] = [];
@@ -225,6 +238,7 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
 
   const runDueSegmentEntries = async (): Promise<void> => {
     for (const run of entries.dueRuns(db, now())) {
+      if (entryOpen(run.journey, now()) === 'before') continue; // still due when the start comes
       const j = journeyAt(run.journey, run.version);
       const node = j.nodes.get(run.node)!;
       try {
@@ -455,6 +469,13 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
       }),
 
     report: (j) => ({ journey: j.id, statuses: entries.statusCounts(db, j.id), nodes: entries.nodeCounts(db, j.id) }),
+
+    results(journey) {
+      const statuses = entries.statusCounts(db, journey);
+      const of = (status: string) => statuses.find((s) => s.status === status)?.count ?? 0;
+      const sent = entries.nodeCounts(db, journey).reduce((n, c) => n + (c.outcome === 'sent' ? c.count : 0), 0);
+      return { entered: statuses.reduce((n, s) => n + s.count, 0), active: of('active'), converted: of('converted'), sent };
+    },
 
     entry(j, entryId) {
       const e = entries.loadEntry(db, entryId);

@@ -168,7 +168,7 @@ describe('instantiating', () => {
       templateVersion: 1,
       startsAt: '2026-10-01T01:00:00.000Z',
       endsAt: '2026-10-31T10:00:00.000Z',
-      results: null,
+      results: { entered: 0, active: 0, converted: 0, sent: 0 },
     });
     const graph = f.journeys.version(instance.journey.id, undefined, NORTH).graph as unknown as Graph;
     const template = offerTemplate().graph as Graph;
@@ -301,5 +301,39 @@ describe('publishing to units', () => {
       expect.objectContaining({ version: 1, publisher: 'head', audience: ['north'], previousVersion: null }),
       expect.objectContaining({ version: 2, publisher: 'head', audience: 'all', previousVersion: 1 }),
     ]);
+  });
+});
+
+describe('an instance with a start and an end', () => {
+  it('the engine enters nobody before the start (the segment run waits for it), the segment at the start, and nobody after the end', async () => {
+    const { template } = await f.templates.create({ name: 'dated', ...offerTemplate() }, OPERATOR);
+    const engine = f.pipeline.journeyEngine;
+    const entered = (journey: number) => engine.report(f.journeys.get(journey, OPERATOR)).statuses.reduce((n, s) => n + s.count, 0);
+    const day = 86_400_000;
+    const start = new Date(f.fx.clock.now.getTime() + 2 * day);
+    const values = { audience: 'high-value', offer_code: 'D1' };
+    const dated = await f.templates.instantiate(
+      template.id,
+      { name: 'dated-1', values, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + day).toISOString() },
+      OPERATOR,
+    );
+    await f.journeys.transition(dated.journey.id, 'publish', OPERATOR);
+    await engine.tick();
+    expect(entered(dated.journey.id)).toBe(0);
+    f.fx.clock.now = new Date(start.getTime() + 1000);
+    await engine.tick();
+    expect(entered(dated.journey.id)).toBe(16);
+    // The instance list carries the engine's totals (16 entered; the 12 earning 80,000 or more got the message).
+    const listed = f.templates.instances(template.id, OPERATOR).find((i) => i.journey.id === dated.journey.id);
+    expect(listed?.results).toEqual({ entered: 16, active: 0, converted: 0, sent: 12 });
+
+    const ended = await f.templates.instantiate(
+      template.id,
+      { name: 'dated-2', values, endsAt: new Date(f.fx.clock.now.getTime() - 1000).toISOString() },
+      OPERATOR,
+    );
+    await f.journeys.transition(ended.journey.id, 'publish', OPERATOR);
+    await engine.tick();
+    expect(entered(ended.journey.id)).toBe(0);
   });
 });
