@@ -1,0 +1,160 @@
+/**
+ * Journey engine benchmark: a 6-node journey entered by a segment of `--customers` customers, with
+ * frequency control on, timed from publish to the last outbox row — against the raw SQLite write
+ * rate of the same number of outbox rows measured in the same run.
+ *
+ * The target (issue 13): 10⁶ customers through a 6-node journey in ≤ 60 s with frequency control
+ * on, i.e. ≥ 16,667 customers/s end to end.
+ *
+ * One node's real parts, in this process, wired as node/pipeline.ts wires them (the test support's
+ * insight fixture and pipeline): a SQLite file with a `customers` dataset imported from CSV, a signed
+ * audit log, a materialised segment of every customer, the journeys service and engine, and the
+ * frequency gate with caps (SMS 1 a day, 10 a week in total) so every send reads and counts the
+ * ledger. The journey: segment entry → attribute split (income, every customer on the `gold` branch)
+ * → time window (open all day) → SMS → e-mail → exit. Nothing waits, so each customer ends with two
+ * outbox rows. The engine runs as the node's scheduler would: `tick()` until nothing advances.
+ *
+ * Baseline: 2 × customers outbox-like rows (same columns, same key shape) inserted raw into a fresh
+ * node database by one prepared statement, one transaction per 500 rows — the write the engine
+ * cannot avoid.
+ *
+ * Usage (after the builds; `npm run bench:journeys` does both):
+ *   node [--cpu-prof --cpu-prof-dir DIR] dist/bench/journeys.js [--customers 20000]
+ */
+import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { openNodeDatabase } from '../node/database.js';
+import { insightFixture } from '../test/support/insight-fixture.js';
+import { testPipeline } from '../test/support/pipeline.js';
+import { thousands } from './format.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const CUSTOMERS = Number(arg('customers') ?? 20_000);
+if (!Number.isInteger(CUSTOMERS) || CUSTOMERS < 1) throw new Error(`--customers must be a positive integer, got ${arg('customers')}`);
+const TARGET_PER_SECOND = 1e6 / 60;
+const RAW_CHUNK = 500;
+const OPERATOR = { id: 'token:ops-1', role: 'operator' as const };
+
+const fx = await insightFixture();
+try {
+  let started = performance.now();
+  await fx.importRows(
+    'customers',
+    Array.from({ length: CUSTOMERS }, (_, i) => ({ id: `c${i}`, first_name: `Name${i}`, income: String(60_000 + (i % 1000) * 100) })),
+    { income: 'number' },
+  );
+  const admin = { id: 'cli:root' };
+  await fx.insight.createSegment({ name: 'everyone', dataset: 'customers', rule: { attr: 'income', op: 'gte', value: 0 } }, admin);
+  const setupMs = performance.now() - started;
+
+  const pipeline = testPipeline({
+    dir: fx.dir,
+    db: fx.db,
+    audit: fx.audit,
+    now: () => fx.clock.now,
+    insight: fx.insight,
+    config: { journeys: { frequency: { caps: { total: { week: 10 }, channels: { sms: { day: 1 } } } } } },
+  });
+  try {
+    const { journey } = await pipeline.journeys.create(
+      {
+        name: 'bench',
+        graph: {
+          dataset: 'customers',
+          nodes: [
+            {
+              id: 'start',
+              type: 'segment_entry',
+              params: { segment: 'everyone', schedule: { kind: 'once' }, reentry: { kind: 'never' } },
+              next: { out: 'split' },
+            },
+            {
+              id: 'split',
+              type: 'attribute_split',
+              params: { branches: [{ key: 'gold', conditions: [{ attribute: 'income', op: 'gte', value: 50_000 }] }] },
+              next: { gold: 'window', else: 'bye' },
+            },
+            { id: 'window', type: 'time_window', params: { mode: 'open', hours: [{ from: '00:00', to: '23:59' }], outside: 'hold' }, next: { out: 'sms' } },
+            { id: 'sms', type: 'reach', params: { channel: 'sms', template: { body: 'Hello {{profile.first_name}}' } }, next: { out: 'email' } },
+            {
+              id: 'email',
+              type: 'reach',
+              params: { channel: 'email', template: { subject: 'Your offer', body: 'Dear {{profile.first_name}}' } },
+              next: { out: 'bye' },
+            },
+            { id: 'bye', type: 'exit', params: {} },
+          ],
+        },
+      },
+      OPERATOR,
+    );
+
+    const outboxRows = fx.db.prepare('SELECT count(*) FROM journey_outbox').pluck();
+    const rssBefore = process.memoryUsage().rss;
+    let peakRss = rssBefore;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 50);
+    started = performance.now();
+    await pipeline.journeys.transition(journey.id, 'publish', OPERATOR);
+    let ticks = 0;
+    for (;;) {
+      ticks++;
+      const advanced = await pipeline.journeyEngine.tick();
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      if (advanced === 0) break;
+    }
+    const engineMs = performance.now() - started;
+    clearInterval(sampler);
+    const rows = outboxRows.get() as number;
+    const expected = 2 * CUSTOMERS;
+    if (rows !== expected) throw new Error(`expected ${expected} outbox rows, found ${rows}`);
+
+    // The baseline: as many outbox-like rows, raw, one prepared statement, transactions of 500.
+    const raw = openNodeDatabase(join(fx.dir, 'raw.db'));
+    const insert = raw.prepare(
+      `INSERT INTO journey_outbox (idempotency_key, journey, version, node, entry, dataset, customer_id, channel, template, variables,
+         scheduled_at, priority, transactional, created_at, updated_at) VALUES (?, 1, 1, ?, ?, 'customers', ?, ?, ?, ?, ?, 5, 0, ?, ?)`,
+    );
+    const at = fx.clock.now.toISOString();
+    const write = raw.transaction((from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        const entry = i >> 1;
+        const [node, template] =
+          i & 1 ? ['email', '{"subject":"Your offer","body":"Dear {{profile.first_name}}"}'] : ['sms', '{"body":"Hello {{profile.first_name}}"}'];
+        insert.run(`j1.v1.n${node}.e${entry}`, node, entry, `c${entry}`, node, template, `{"profile.first_name":"Name${entry}"}`, at, at, at);
+      }
+    });
+    const rawStarted = performance.now();
+    for (let i = 0; i < expected; i += RAW_CHUNK) write(i, Math.min(i + RAW_CHUNK, expected));
+    const rawMs = performance.now() - rawStarted;
+    raw.close();
+
+    const perSecond = (n: number, ms: number) => (n / ms) * 1000;
+    const customersPerSecond = perSecond(CUSTOMERS, engineMs);
+    console.log(
+      `journey engine: ${thousands(CUSTOMERS)} customers through 6 nodes, frequency control on, load ${loadavg()[0].toFixed(1)} (setup: import + segment ${(setupMs / 1000).toFixed(1)} s)`,
+    );
+    console.log(`  publish → last outbox row: ${(engineMs / 1000).toFixed(2)} s in ${ticks} ticks`);
+    console.log(
+      `  customers/s:   ${thousands(customersPerSecond)} (target ≥ ${thousands(TARGET_PER_SECOND)}: ${(customersPerSecond / TARGET_PER_SECOND).toFixed(2)}× of it)`,
+    );
+    console.log(`  outbox rows/s: ${thousands(perSecond(rows, engineMs))}`);
+    console.log(
+      `  raw inserts:   ${thousands(perSecond(expected, rawMs))} rows/s, ${thousands(expected)} outbox rows, 500 per transaction (${(rawMs / 1000).toFixed(2)} s)`,
+    );
+    console.log(`  ratio:         engine ÷ raw = ${(rawMs / engineMs).toFixed(3)} (the engine's outbox rows/s over the raw rows/s)`);
+    console.log(`  RSS:           ${(rssBefore / 2 ** 20).toFixed(0)} MiB before publish, peak ${(peakRss / 2 ** 20).toFixed(0)} MiB during the run`);
+    console.log(`  10⁶ customers take ${(1e6 / customersPerSecond).toFixed(0)} s at this rate`);
+  } finally {
+    pipeline.close();
+  }
+} finally {
+  fx.close();
+  rmSync(fx.dir, { recursive: true, force: true });
+}
