@@ -24,7 +24,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../node/config/load.js';
 import { openNodeDatabase } from '../node/database.js';
-import { frequencyRules } from '../node/journeys/frequency/config.js';
+import { frequencyRules } from '../node/journeys/frequency/rules.js';
 import { writeConsent } from '../node/journeys/frequency/consent-store.js';
 import { frequencyGate, type GateDecision, type SendAttempt } from '../node/journeys/frequency/gate.js';
 import { thousands } from './format.js';

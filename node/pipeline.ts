@@ -29,7 +29,7 @@ import { CHANNELS } from './journeys/components.js';
 import { journeyEngine, type JourneyEngine } from './journeys/engine/engine.js';
 import type { EngineData } from './journeys/engine/ports.js';
 import { assignVariant } from './journeys/experiments/assign.js';
-import { frequencyRules, type FrequencyRules } from './journeys/frequency/config.js';
+import { frequencyRules, type FrequencyRules } from './journeys/frequency/rules.js';
 import { frequencyControl, type FrequencyControl } from './journeys/frequency/service.js';
 import type { JourneyReferences } from './journeys/references.js';
 import { journeysService, type JourneysApi } from './journeys/service.js';

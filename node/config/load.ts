@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { MofangError } from '../errors.js';
-import { frequencyRules } from '../journeys/frequency/config.js';
+import { frequencyRules } from '../journeys/frequency/rules.js';
 import type { CredentialConfig, NodeConfig, ReachChannelsConfig } from './schema.js';
 import validateGenerated from './validate-config.generated.js';
 

@@ -35,9 +35,9 @@ const TimeZone = Type.String({
   description: "An IANA time zone such as Asia/Shanghai; absent: the customer's own (the engine reads it from the profile).",
 });
 
-/** The eight reach channels (docs/journeys.md, Channels); the reach module sends on them. */
-export const CHANNELS = ['sms', 'email', 'push', 'inbox', 'wechat', 'call', 'branch_task', 'webhook'] as const;
-export type Channel = (typeof CHANNELS)[number];
+import { CHANNELS } from './channels.js';
+
+export { CHANNELS, type Channel } from './channels.js';
 
 const literals = <T extends string>(values: readonly T[], description?: string) =>
   Type.Union(

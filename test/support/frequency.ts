@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateConfig } from '../../node/config/load.js';
 import { openNodeDatabase } from '../../node/database.js';
-import { type FrequencyRules, frequencyRules } from '../../node/journeys/frequency/config.js';
+import { type FrequencyRules, frequencyRules } from '../../node/journeys/frequency/rules.js';
 import type { SendAttempt } from '../../node/journeys/frequency/gate.js';
 import type { Db } from '../../node/store/db.js';
 import { listAudit } from '../../node/audit/list.js';

@@ -11,7 +11,8 @@ import type { AuditLog } from '../../audit/log.js';
 import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
 import { CHANNELS, type Channel } from '../components.js';
-import type { ConsentModel, FrequencyRules } from './config.js';
+import type { ConsentModel } from './config.js';
+import type { FrequencyRules } from './rules.js';
 import { readConsentFile } from './consent-file.js';
 import { CONSENT_STATUSES, type ConsentRow, type ConsentStatus, type ConsentWrite, consentOf, writeConsent } from './consent-store.js';
 

@@ -21,7 +21,7 @@ import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
 import { CHANNELS, type Channel } from '../components.js';
 import { localDay } from './calendar.js';
-import type { FrequencyRules } from './config.js';
+import type { FrequencyRules } from './rules.js';
 import { consentBatchReader, type ConsentStatus } from './consent-store.js';
 import { type CustomerSends, sendLedger } from './ledger.js';
 import { type Block, capAt, countedFrom, nextFree, windowAt } from './slots.js';

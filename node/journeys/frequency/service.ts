@@ -5,7 +5,8 @@
  */
 import type { AuditLog } from '../../audit/log.js';
 import type { Db } from '../../store/db.js';
-import type { FrequencyConfig, FrequencyRules } from './config.js';
+import type { FrequencyConfig } from './config.js';
+import type { FrequencyRules } from './rules.js';
 import { type ConsentApi, consentService, type Normaliser } from './consent.js';
 import { type FrequencyGate, frequencyGate } from './gate.js';
 import { pruneLedger } from './ledger.js';

@@ -5,7 +5,7 @@
  */
 import type { Channel } from '../components.js';
 import { DAY_MS, dayText, fromLocal, localDay, MINUTE_MS, monthStart, nextMonthStart, startOfDay, toLocal, weekStart } from './calendar.js';
-import { PERIODS, type Caps, type FrequencyRules, type Period } from './config.js';
+import { PERIODS, type Caps, type FrequencyRules, type Period } from './rules.js';
 import type { CustomerSends } from './ledger.js';
 
 /** What holds a message back at an instant, and the instant it stops doing so. */

@@ -5,7 +5,7 @@
  * nor shift them by hours into quiet time unnoticed — the default zone is the documented fallback).
  */
 import { isTimeZone } from './calendar.js';
-import type { FrequencyRules } from './config.js';
+import type { FrequencyRules } from './rules.js';
 
 /** The customers' values of a string profile attribute, by customer id; a customer without one is absent. */
 export type ZoneSource = (dataset: string, attribute: string, customerIds: readonly string[]) => ReadonlyMap<string, string>;
