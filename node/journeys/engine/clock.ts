@@ -1,11 +1,11 @@
 /**
  * Wall-clock arithmetic in a customer's time zone: when a delay ends, whether a time window is
- * open and when it opens next. Zones come from Intl, so summer time and odd offsets are the
- * platform's, not ours.
+ * open and when it opens next. Local time comes from frequency control's calendar (Intl
+ * underneath), so a delay, a window and a daily cap agree on a customer's day.
  */
 import type { ComponentParams } from '../components.js';
+import { DAY_MS, fromLocal, MINUTE_MS, toLocal } from '../frequency/calendar.js';
 
-const DAY_MS = 86_400_000;
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 interface LocalParts {
@@ -16,38 +16,17 @@ interface LocalParts {
   weekday: number;
 }
 
-const formats = new Map<string, Intl.DateTimeFormat>();
-function format(timeZone: string): Intl.DateTimeFormat {
-  let f = formats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
-    formats.set(timeZone, f);
-  }
-  return f;
-}
-
 /** The local calendar date, minute of the day and weekday of an instant in `timeZone`. */
 function localParts(at: Date, timeZone: string): LocalParts {
-  const p = Object.fromEntries(
-    format(timeZone)
-      .formatToParts(at)
-      .map((x) => [x.type, x.value]),
-  );
-  const date = `${p.year}-${p.month}-${p.day}`;
-  return { date, minute: Number(p.hour) * 60 + Number(p.minute), weekday: (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7 };
+  const local = toLocal(timeZone, at.getTime());
+  const day = Math.floor(local / DAY_MS);
+  const midnight = new Date(day * DAY_MS);
+  return { date: midnight.toISOString().slice(0, 10), minute: Math.floor((local - day * DAY_MS) / MINUTE_MS), weekday: (midnight.getUTCDay() + 6) % 7 };
 }
 
-/** The instant the clock in `timeZone` shows `date` at `minute` (a time skipped by summer time moves forward). */
+/** The instant the clock in `timeZone` shows `date` at `minute`; a time skipped by summer time is the moment the clocks jump (as frequency control reads it). */
 function zonedInstant(date: string, minute: number, timeZone: string): Date {
-  const wall = Date.parse(`${date}T00:00:00Z`) + minute * 60_000;
-  let guess = wall;
-  for (let i = 0; i < 3; i++) {
-    const p = localParts(new Date(guess), timeZone);
-    const shown = Date.parse(`${p.date}T00:00:00Z`) + p.minute * 60_000;
-    if (shown === wall) return new Date(guess);
-    guess += wall - shown;
-  }
-  return new Date(guess);
+  return new Date(fromLocal(timeZone, Date.parse(`${date}T00:00:00Z`) + minute * MINUTE_MS));
 }
 
 const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
