@@ -3,7 +3,7 @@
  * fills): how often they did an event in a window, the hour they are usually active, and the
  * events received since a moment (the engine's catch-up after a restart).
  */
-import type { EventReader } from '../events/store.js';
+import type { EventReader, StoredEvent } from '../events/store.js';
 import { EVENTS_TABLE } from '../events/schema.js';
 import { selectorSql } from './filters.js';
 import { QueryParams } from './query.js';
@@ -38,17 +38,8 @@ export async function usualHour(reader: EventReader, customerId: string, days: n
   return counts.indexOf(Math.max(...counts));
 }
 
-export interface ReceivedEvent {
-  eventId: string;
-  customerId: string;
-  name: string;
-  time: Date;
-  receivedAt: Date;
-  properties: Record<string, unknown>;
-}
-
 /** Events received after `after` (arrival time, then event id: a page boundary inside one instant holds), oldest first, at most `limit`. */
-export async function eventsReceivedAfter(reader: EventReader, after: { at: Date; eventId: string }, limit: number): Promise<ReceivedEvent[]> {
+export async function eventsReceivedAfter(reader: EventReader, after: { at: Date; eventId: string }, limit: number): Promise<StoredEvent[]> {
   const q = new QueryParams();
   const at = q.add(ts(after.at));
   const rows = await reader.all(

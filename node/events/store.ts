@@ -40,6 +40,16 @@ export interface EventStoreLimits {
   threads?: number;
 }
 
+/** An event as it was stored: what ingestion tells its listeners, and what a read by arrival returns. */
+export interface StoredEvent {
+  eventId: string;
+  customerId: string;
+  name: string;
+  time: Date;
+  receivedAt: Date;
+  properties: Record<string, unknown>;
+}
+
 export class EventStore implements EventReader {
   private readonly extra: DuckDBConnection[] = [];
 

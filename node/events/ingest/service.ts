@@ -10,7 +10,7 @@ import { auditGroupCommit } from '../../audit/group-commit.js';
 import type { AppendInput } from '../../audit/log.js';
 import { MofangError } from '../../errors.js';
 import type { EventOutcome, Metrics } from '../../metrics/metrics.js';
-import type { EventStore } from '../store.js';
+import type { EventStore, StoredEvent } from '../store.js';
 import type { PlanValidator } from '../plan/compile.js';
 import { importEvents, type EventImportOptions, type EventImportReport } from './import.js';
 import { checkBatch, type CheckLimits, type Rejection } from './validate.js';
@@ -34,16 +34,6 @@ export interface EventIngestPorts {
   now: () => Date;
   /** Told of the events of a batch once they are durable (re-sent ones included); the journey engine matches them. Its failure never fails the batch. */
   onStored?: (events: readonly StoredEvent[]) => void;
-}
-
-/** An event as it was stored, for listeners. */
-interface StoredEvent {
-  eventId: string;
-  customerId: string;
-  name: string;
-  time: Date;
-  receivedAt: Date;
-  properties: Record<string, unknown>;
 }
 
 export interface IngestReport {

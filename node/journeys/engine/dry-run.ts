@@ -11,7 +11,7 @@ import { mayEnter } from './entering.js';
 import type { FrequencyGate, GateDecision, SendAttempt } from './ports.js';
 import { runEntry, type EntrySink } from './run.js';
 import { settle } from './settle.js';
-import type { EntryState, RunnableJourney } from './state.js';
+import { startingEntry, type RunnableJourney } from './state.js';
 import type { WalkPorts } from './walk.js';
 
 export interface DryRunReport {
@@ -71,26 +71,10 @@ export async function dryRun(ports: DryRunPorts): Promise<DryRunReport> {
       if (!mayEnter(p.reentry, latestEntry(db, j.id, customerId), now)) continue;
       entered++;
       count(node.id, 'entered');
-      const entry: EntryState = {
-        id: -nextId++,
-        journeyId: j.id,
-        version: j.version,
-        dataset: j.graph.dataset,
-        customerId,
-        triggerKey: 'dry-run',
-        enteredAt: now,
-        status: 'active',
-        node: node.id,
-        since: now,
-        wakeAt: now,
-        waitingFor: null,
-        priority: 5,
-        variant: null,
-        context: {},
-        exitReason: null,
-        steps: 0,
-        resume: 'out:out',
-      };
+      const entry = startingEntry(
+        { id: -nextId++, journeyId: j.id, version: j.version, dataset: j.graph.dataset, customerId, triggerKey: 'dry-run', node: node.id },
+        now,
+      );
       await runEntry(j, entry, { kind: 'due' }, now, walk, sink);
     }
   }

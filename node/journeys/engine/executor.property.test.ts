@@ -7,7 +7,7 @@ import { assignVariant } from '../experiments/assign.js';
 import type { EngineData, EngineEvent, GateDecision } from './ports.js';
 import { runEntry, type EntrySink } from './run.js';
 import { settle } from './settle.js';
-import { runnable, type EntryState } from './state.js';
+import { runnable, startingEntry, type EntryState } from './state.js';
 import type { WalkPorts } from './walk.js';
 
 const TEST_SECRET = new Uint8Array(32).fill(7);
@@ -58,26 +58,10 @@ describe('the executor (property)', () => {
           sendResult: (key) => (written.has(key) ? { status: 'pending', result: null } : null),
           random: () => 0.25,
         };
-        let stored: EntryState = {
-          id: 1,
-          journeyId: 1,
-          version: 1,
-          dataset: 'customers',
-          customerId: 'c1',
-          triggerKey: 't',
-          enteredAt: now,
-          status: 'active',
-          node: 'start',
-          since: now,
-          wakeAt: now,
-          waitingFor: null,
-          priority: 5,
-          variant: null,
-          context: {},
-          exitReason: null,
-          steps: 0,
-          resume: 'out:out',
-        };
+        let stored: EntryState = startingEntry(
+          { id: 1, journeyId: 1, version: 1, dataset: 'customers', customerId: 'c1', triggerKey: 't', node: 'start' },
+          now,
+        );
         const sink: EntrySink = {
           apply(_j, adv, at) {
             if (adv.basedOn !== stored.steps) return null;

@@ -43,6 +43,24 @@ export interface RunnableJourney {
   onQuiet: 'postpone' | 'drop';
 }
 
+/** An entry as it starts at an entry node at `at`: active, due at once, leaving by `out` (as the database stores a new entry). */
+export function startingEntry(e: Pick<EntryState, 'id' | 'journeyId' | 'version' | 'dataset' | 'customerId' | 'triggerKey' | 'node'>, at: Date): EntryState {
+  return {
+    ...e,
+    enteredAt: at,
+    status: 'active',
+    since: at,
+    wakeAt: at,
+    waitingFor: null,
+    priority: 5,
+    variant: null,
+    context: {},
+    exitReason: null,
+    steps: 0,
+    resume: 'out:out',
+  };
+}
+
 export function runnable(j: { id: number; name: string; version: number; graph: JourneyGraph }): RunnableJourney {
   const { onCap = 'skip', onQuiet = 'postpone' } = j.graph.frequency ?? {};
   return { ...j, nodes: new Map(j.graph.nodes.map((n) => [n.id, n])), onCap, onQuiet };

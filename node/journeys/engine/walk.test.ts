@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { JourneyGraph } from '../graph.js';
 import { assignVariant } from '../experiments/assign.js';
 import type { EngineData, ProfileScalar } from './ports.js';
-import { runnable, type EntryState } from './state.js';
+import { runnable, startingEntry, type EntryState } from './state.js';
 import { walk, type WalkPorts } from './walk.js';
 
 const TEST_SECRET = new Uint8Array(32).fill(7);
@@ -42,24 +42,7 @@ const journey = (nodes: unknown[]) =>
   });
 
 const entry = (over: Partial<EntryState> = {}): EntryState => ({
-  id: 42,
-  journeyId: 7,
-  version: 1,
-  dataset: 'customers',
-  customerId: 'c1',
-  triggerKey: 't',
-  enteredAt: NOW,
-  status: 'active',
-  node: 'start',
-  since: NOW,
-  wakeAt: NOW,
-  waitingFor: null,
-  priority: 5,
-  variant: null,
-  context: {},
-  exitReason: null,
-  steps: 0,
-  resume: 'out:out',
+  ...startingEntry({ id: 42, journeyId: 7, version: 1, dataset: 'customers', customerId: 'c1', triggerKey: 't', node: 'start' }, NOW),
   ...over,
 });
 
