@@ -45,3 +45,19 @@ function migrate(db: Db, migrations: readonly Migration[]): void {
     }
   }).immediate();
 }
+
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * `db.prepare(sql)`, compiled once per database and kept: for fixed SQL on a hot path (an engine
+ * step runs a dozen statements per customer). Never for SQL built from values — each text is kept
+ * for the database's lifetime — and a statement's mode (`pluck`, `raw`) is shared by every caller
+ * of the same text.
+ */
+export function prepared(db: Db, sql: string): Database.Statement {
+  let byText = statements.get(db);
+  if (!byText) statements.set(db, (byText = new Map()));
+  let statement = byText.get(sql);
+  if (!statement) byText.set(sql, (statement = db.prepare(sql)));
+  return statement;
+}

@@ -1,5 +1,5 @@
 /** SQL over the engine's tables (schema.ts) but the outbox (outbox-store.ts); the engine (engine.ts) holds the rules. */
-import type { Db } from '../../store/db.js';
+import { prepared, type Db } from '../../store/db.js';
 import type { ProfileScalar } from './ports.js';
 import type { EntryState, EntryStatus } from './state.js';
 import type { Visit } from './walk.js';
@@ -59,30 +59,29 @@ export function insertEntry(
     resume: string | null;
   },
 ): number | null {
-  const r = db
-    .prepare(
-      `INSERT OR IGNORE INTO journey_entries (journey, version, dataset, customer_id, trigger_key, entered_at, status, node, since, wake_at, waiting_for, context, resume)
+  const r = prepared(
+    db,
+    `INSERT OR IGNORE INTO journey_entries (journey, version, dataset, customer_id, trigger_key, entered_at, status, node, since, wake_at, waiting_for, context, resume)
        VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      e.journeyId,
-      e.version,
-      e.dataset,
-      e.customerId,
-      e.triggerKey,
-      e.at.toISOString(),
-      e.node,
-      e.at.toISOString(),
-      e.wakeAt.toISOString(),
-      e.waitingFor,
-      JSON.stringify(e.context),
-      e.resume,
-    );
+  ).run(
+    e.journeyId,
+    e.version,
+    e.dataset,
+    e.customerId,
+    e.triggerKey,
+    e.at.toISOString(),
+    e.node,
+    e.at.toISOString(),
+    e.wakeAt.toISOString(),
+    e.waitingFor,
+    JSON.stringify(e.context),
+    e.resume,
+  );
   return r.changes === 1 ? Number(r.lastInsertRowid) : null;
 }
 
 export function loadEntry(db: Db, id: number): EntryState | undefined {
-  const r = db.prepare('SELECT * FROM journey_entries WHERE id = ?').get(id) as EntryRow | undefined;
+  const r = prepared(db, 'SELECT * FROM journey_entries WHERE id = ?').get(id) as EntryRow | undefined;
   return r && entryOf(r);
 }
 
@@ -90,27 +89,26 @@ export function loadEntry(db: Db, id: number): EntryState | undefined {
 export function saveEntry(db: Db, e: EntryState, basedOn: number, at: Date): boolean {
   const ended = e.status !== 'active';
   return (
-    db
-      .prepare(
-        `UPDATE journey_entries SET version = ?, status = ?, node = ?, since = ?, wake_at = ?, waiting_for = ?, priority = ?, variant = ?, exit_reason = ?,
+    prepared(
+      db,
+      `UPDATE journey_entries SET version = ?, status = ?, node = ?, since = ?, wake_at = ?, waiting_for = ?, priority = ?, variant = ?, exit_reason = ?,
            steps = ?, resume = ?, ended_at = ? WHERE id = ? AND steps = ?`,
-      )
-      .run(
-        e.version,
-        e.status,
-        e.node,
-        e.since.toISOString(),
-        ended ? null : iso(e.wakeAt),
-        ended ? null : e.waitingFor,
-        e.priority,
-        e.variant,
-        e.exitReason,
-        basedOn + 1,
-        ended ? null : e.resume,
-        ended ? at.toISOString() : null,
-        e.id,
-        basedOn,
-      ).changes === 1
+    ).run(
+      e.version,
+      e.status,
+      e.node,
+      e.since.toISOString(),
+      ended ? null : iso(e.wakeAt),
+      ended ? null : e.waitingFor,
+      e.priority,
+      e.variant,
+      e.exitReason,
+      basedOn + 1,
+      ended ? null : e.resume,
+      ended ? at.toISOString() : null,
+      e.id,
+      basedOn,
+    ).changes === 1
   );
 }
 
@@ -119,12 +117,13 @@ const STEPS_KEPT = 100;
 
 /** Adds the visits to the per-node counts and to the entry's path. */
 export function recordVisits(db: Db, e: Pick<EntryState, 'id' | 'journeyId' | 'version'>, visits: readonly Visit[], at: Date): void {
-  const count = db.prepare(
+  const count = prepared(
+    db,
     `INSERT INTO journey_node_counts (journey, version, node, outcome, count) VALUES (?, ?, ?, ?, 1)
      ON CONFLICT (journey, version, node, outcome) DO UPDATE SET count = count + 1`,
   );
-  const seq = (db.prepare('SELECT coalesce(max(seq), 0) FROM journey_entry_steps WHERE entry = ?').pluck().get(e.id) as number) + 1;
-  const step = db.prepare('INSERT INTO journey_entry_steps (entry, seq, node, outcome, at) VALUES (?, ?, ?, ?, ?)');
+  const seq = (prepared(db, 'SELECT coalesce(max(seq), 0) FROM journey_entry_steps WHERE entry = ?').pluck().get(e.id) as number) + 1;
+  const step = prepared(db, 'INSERT INTO journey_entry_steps (entry, seq, node, outcome, at) VALUES (?, ?, ?, ?, ?)');
   visits.forEach((v, i) => {
     count.run(e.journeyId, e.version, v.node, v.outcome);
     if (seq + i <= STEPS_KEPT) step.run(e.id, seq + i, v.node, v.outcome, at.toISOString());
@@ -133,74 +132,71 @@ export function recordVisits(db: Db, e: Pick<EntryState, 'id' | 'journeyId' | 'v
 
 /** Active entries due at `now` of running (published) journeys, highest priority first. */
 export function dueEntries(db: Db, now: Date, limit: number): number[] {
-  return db
-    .prepare(
-      `SELECT e.id FROM journey_entries e JOIN journeys j ON j.id = e.journey
+  return prepared(
+    db,
+    `SELECT e.id FROM journey_entries e JOIN journeys j ON j.id = e.journey
         WHERE e.status = 'active' AND e.wake_at IS NOT NULL AND e.wake_at <= ? AND j.status = 'published'
         ORDER BY e.priority DESC, e.wake_at, e.id LIMIT ?`,
-    )
+  )
     .pluck()
     .all(now.toISOString(), limit) as number[];
 }
 
 /** Active entries of running journeys of this customer waiting for `event`. */
 export function waitingFor(db: Db, customerId: string, event: string): number[] {
-  return db
-    .prepare(
-      `SELECT e.id FROM journey_entries e JOIN journeys j ON j.id = e.journey
+  return prepared(
+    db,
+    `SELECT e.id FROM journey_entries e JOIN journeys j ON j.id = e.journey
         WHERE e.customer_id = ? AND e.waiting_for = ? AND e.status = 'active' AND j.status = 'published' ORDER BY e.id`,
-    )
+  )
     .pluck()
     .all(customerId, event) as number[];
 }
 
 /** The customer's latest entry into the journey. */
 export function latestEntry(db: Db, journey: number, customerId: string): { id: number; status: EntryStatus; enteredAt: Date } | undefined {
-  const r = db
-    .prepare('SELECT id, status, entered_at FROM journey_entries WHERE journey = ? AND customer_id = ? ORDER BY id DESC LIMIT 1')
-    .get(journey, customerId) as { id: number; status: EntryStatus; entered_at: string } | undefined;
+  const r = prepared(db, 'SELECT id, status, entered_at FROM journey_entries WHERE journey = ? AND customer_id = ? ORDER BY id DESC LIMIT 1').get(
+    journey,
+    customerId,
+  ) as { id: number; status: EntryStatus; entered_at: string } | undefined;
   return r && { id: r.id, status: r.status, enteredAt: new Date(r.entered_at) };
 }
 
 /** Entries of the customer a goal may convert: active ones, and the control group (its conversions count too). */
 export function goalCandidates(db: Db, journey: number, customerId: string): EntryState[] {
   return (
-    db
-      .prepare(
-        `SELECT * FROM journey_entries WHERE journey = ? AND customer_id = ?
+    prepared(
+      db,
+      `SELECT * FROM journey_entries WHERE journey = ? AND customer_id = ?
           AND (status = 'active' OR (status = 'exited' AND variant = 'control' AND exit_reason = 'control'))`,
-      )
-      .all(journey, customerId) as EntryRow[]
+    ).all(journey, customerId) as EntryRow[]
   ).map(entryOf);
 }
 
 /** Ends every active entry of the journey; returns how many. */
 export function endAll(db: Db, journey: number, reason: string, at: Date): number {
-  return db
-    .prepare(
-      `UPDATE journey_entries SET status = 'exited', exit_reason = ?, wake_at = NULL, waiting_for = NULL, resume = NULL, ended_at = ?, steps = steps + 1
+  return prepared(
+    db,
+    `UPDATE journey_entries SET status = 'exited', exit_reason = ?, wake_at = NULL, waiting_for = NULL, resume = NULL, ended_at = ?, steps = steps + 1
         WHERE journey = ? AND status = 'active'`,
-    )
-    .run(reason, at.toISOString(), journey).changes;
+  ).run(reason, at.toISOString(), journey).changes;
 }
 
 /** The nodes active entries of older versions stand at, with how many. */
 export function occupiedNodes(db: Db, journey: number, version: number): { version: number; node: string; count: number }[] {
-  return db
-    .prepare(
-      `SELECT version, node, count(*) AS count FROM journey_entries WHERE journey = ? AND version < ? AND status = 'active' GROUP BY version, node ORDER BY version, node`,
-    )
-    .all(journey, version) as { version: number; node: string; count: number }[];
+  return prepared(
+    db,
+    `SELECT version, node, count(*) AS count FROM journey_entries WHERE journey = ? AND version < ? AND status = 'active' GROUP BY version, node ORDER BY version, node`,
+  ).all(journey, version) as { version: number; node: string; count: number }[];
 }
 
 /** Moves the active entries at `from` of older versions to `to` of `version`; they arrive there at once. */
 export function migrateEntries(db: Db, journey: number, version: number, from: string, to: string, at: Date): number {
-  return db
-    .prepare(
-      `UPDATE journey_entries SET version = ?, node = ?, since = ?, wake_at = ?, waiting_for = NULL, resume = 'arrive', steps = steps + 1
+  return prepared(
+    db,
+    `UPDATE journey_entries SET version = ?, node = ?, since = ?, wake_at = ?, waiting_for = NULL, resume = 'arrive', steps = steps + 1
         WHERE journey = ? AND version < ? AND node = ? AND status = 'active'`,
-    )
-    .run(version, to, at.toISOString(), at.toISOString(), journey, version, from).changes;
+  ).run(version, to, at.toISOString(), at.toISOString(), journey, version, from).changes;
 }
 
 export interface NodeCount {
@@ -211,16 +207,16 @@ export interface NodeCount {
 }
 
 export const nodeCounts = (db: Db, journey: number): NodeCount[] =>
-  db.prepare('SELECT version, node, outcome, count FROM journey_node_counts WHERE journey = ? ORDER BY version, node, outcome').all(journey) as NodeCount[];
+  prepared(db, 'SELECT version, node, outcome, count FROM journey_node_counts WHERE journey = ? ORDER BY version, node, outcome').all(journey) as NodeCount[];
 
 export const statusCounts = (db: Db, journey: number): { status: EntryStatus; count: number }[] =>
-  db.prepare('SELECT status, count(*) AS count FROM journey_entries WHERE journey = ? GROUP BY status ORDER BY status').all(journey) as {
+  prepared(db, 'SELECT status, count(*) AS count FROM journey_entries WHERE journey = ? GROUP BY status ORDER BY status').all(journey) as {
     status: EntryStatus;
     count: number;
   }[];
 
 export const entrySteps = (db: Db, entry: number): { seq: number; node: string; outcome: string; at: string }[] =>
-  db.prepare('SELECT seq, node, outcome, at FROM journey_entry_steps WHERE entry = ? ORDER BY seq').all(entry) as {
+  prepared(db, 'SELECT seq, node, outcome, at FROM journey_entry_steps WHERE entry = ? ORDER BY seq').all(entry) as {
     seq: number;
     node: string;
     outcome: string;
@@ -230,7 +226,8 @@ export const entrySteps = (db: Db, entry: number): { seq: number; node: string; 
 // ---- the journeys' own profile updates ----
 
 export function writeProfileUpdate(db: Db, dataset: string, customerId: string, name: string, value: ProfileScalar, journey: number, at: Date): void {
-  db.prepare(
+  prepared(
+    db,
     `INSERT INTO journey_profile_updates (dataset, customer_id, name, value, journey, at) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (dataset, customer_id, name) DO UPDATE SET value = excluded.value, journey = excluded.journey, at = excluded.at`,
   ).run(dataset, customerId, name, JSON.stringify(value), journey, at.toISOString());
@@ -238,7 +235,7 @@ export function writeProfileUpdate(db: Db, dataset: string, customerId: string, 
 
 /** `attr:<name>` → the attribute's name; tags keep their `tag:` prefix (match.ts reads them so). */
 export function profileUpdates(db: Db, dataset: string, customerId: string): Map<string, ProfileScalar> {
-  const rows = db.prepare('SELECT name, value FROM journey_profile_updates WHERE dataset = ? AND customer_id = ?').all(dataset, customerId) as {
+  const rows = prepared(db, 'SELECT name, value FROM journey_profile_updates WHERE dataset = ? AND customer_id = ?').all(dataset, customerId) as {
     name: string;
     value: string;
   }[];
@@ -256,14 +253,15 @@ export interface SegmentRun {
 }
 
 export function scheduleRun(db: Db, r: SegmentRun): void {
-  db.prepare(
+  prepared(
+    db,
     `INSERT INTO journey_segment_runs (journey, version, node, next_run_at, run_key) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (journey, version, node) DO UPDATE SET next_run_at = excluded.next_run_at, run_key = excluded.run_key`,
   ).run(r.journey, r.version, r.node, r.nextRunAt.toISOString(), r.runKey);
 }
 
 export function finishRun(db: Db, r: Pick<SegmentRun, 'journey' | 'version' | 'node'>, next: { at: Date; runKey: string } | null): void {
-  db.prepare('UPDATE journey_segment_runs SET next_run_at = ?, run_key = coalesce(?, run_key) WHERE journey = ? AND version = ? AND node = ?').run(
+  prepared(db, 'UPDATE journey_segment_runs SET next_run_at = ?, run_key = coalesce(?, run_key) WHERE journey = ? AND version = ? AND node = ?').run(
     next ? next.at.toISOString() : null,
     next?.runKey ?? null,
     r.journey,
@@ -275,37 +273,37 @@ export function finishRun(db: Db, r: Pick<SegmentRun, 'journey' | 'version' | 'n
 /** Segment entry runs due at `now` of published journeys' live versions. */
 export function dueRuns(db: Db, now: Date): SegmentRun[] {
   return (
-    db
-      .prepare(
-        `SELECT r.journey, r.version, r.node, r.run_key, r.next_run_at FROM journey_segment_runs r JOIN journeys j ON j.id = r.journey AND j.live_version = r.version
+    prepared(
+      db,
+      `SELECT r.journey, r.version, r.node, r.run_key, r.next_run_at FROM journey_segment_runs r JOIN journeys j ON j.id = r.journey AND j.live_version = r.version
           WHERE j.status = 'published' AND r.next_run_at IS NOT NULL AND r.next_run_at <= ? ORDER BY r.next_run_at`,
-      )
-      .all(now.toISOString()) as { journey: number; version: number; node: string; run_key: string; next_run_at: string }[]
+    ).all(now.toISOString()) as { journey: number; version: number; node: string; run_key: string; next_run_at: string }[]
   ).map((r) => ({ journey: r.journey, version: r.version, node: r.node, runKey: r.run_key, nextRunAt: new Date(r.next_run_at) }));
 }
 
 /** The members a segment change entry saw last. */
 export const lastMembers = (db: Db, journey: number, node: string): Set<string> =>
-  new Set(db.prepare('SELECT customer_id FROM journey_segment_members WHERE journey = ? AND node = ?').pluck().all(journey, node) as string[]);
+  new Set(prepared(db, 'SELECT customer_id FROM journey_segment_members WHERE journey = ? AND node = ?').pluck().all(journey, node) as string[]);
 
 export function replaceMembers(db: Db, journey: number, node: string, members: Iterable<string>): void {
-  db.prepare('DELETE FROM journey_segment_members WHERE journey = ? AND node = ?').run(journey, node);
-  const insert = db.prepare('INSERT INTO journey_segment_members (journey, node, customer_id) VALUES (?, ?, ?)');
+  prepared(db, 'DELETE FROM journey_segment_members WHERE journey = ? AND node = ?').run(journey, node);
+  const insert = prepared(db, 'INSERT INTO journey_segment_members (journey, node, customer_id) VALUES (?, ?, ?)');
   for (const m of members) insert.run(journey, node, m);
 }
 
 export const eventCursor = (db: Db): Date | null =>
-  date((db.prepare('SELECT received_at FROM journey_event_cursor WHERE id = 1').pluck().get() as string | undefined) ?? null);
+  date((prepared(db, 'SELECT received_at FROM journey_event_cursor WHERE id = 1').pluck().get() as string | undefined) ?? null);
 
 export function setEventCursor(db: Db, at: Date): void {
-  db.prepare(
+  prepared(
+    db,
     'INSERT INTO journey_event_cursor (id, received_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET received_at = max(received_at, excluded.received_at)',
   ).run(at.toISOString());
 }
 
 /** Journeys running now (published) with their live version. */
 export const runningJourneys = (db: Db): { id: number; version: number }[] =>
-  db.prepare("SELECT id, live_version AS version FROM journeys WHERE status = 'published' AND live_version IS NOT NULL ORDER BY id").all() as {
+  prepared(db, "SELECT id, live_version AS version FROM journeys WHERE status = 'published' AND live_version IS NOT NULL ORDER BY id").all() as {
     id: number;
     version: number;
   }[];
