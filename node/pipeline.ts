@@ -37,6 +37,7 @@ import { templatesService, type TemplatesApi } from './journeys/templates/servic
 import type { Logger } from './log/logger.js';
 import type { Metrics } from './metrics/metrics.js';
 import { packageVersion } from './paths.js';
+import { errorText } from './text/untrusted.js';
 import type { Db } from './store/db.js';
 
 /** Ledger rows expire by the day, and a prune scans the ledger: four times a day is plenty. */
@@ -160,7 +161,9 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       limits: config.events,
       now,
       onStored: (events) => {
-        engine.onEvents(events).catch((err: unknown) => ports.logger.warn({ err }, 'journey engine: matching events failed; the catch-up retries'));
+        engine
+          .onEvents(events)
+          .catch((err: unknown) => ports.logger.warn({ err: errorText(err) }, 'journey engine: matching events failed; the catch-up retries'));
       },
     }),
     retention: retentionJob({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertNoRawIdentifiers } from '../audit/privacy-guard.js';
-import { untrustedText, UNTRUSTED_TEXT_MAX } from './untrusted.js';
+import { errorText, untrustedText, UNTRUSTED_TEXT_MAX } from './untrusted.js';
 
 describe('untrustedText', () => {
   it('caps a megabyte of text to the limit and marks the cut', () => {
@@ -33,6 +33,11 @@ describe('untrustedText', () => {
 
   it('keeps ordinary text, hashes and ids', () => {
     expect(untrustedText('agreement 3f2a-77 expired after 90 days')).toBe('agreement 3f2a-77 expired after 90 days');
+  });
+
+  it('errorText: an error message with an identifier in it is redacted for the log', () => {
+    expect(errorText(new Error("Could not convert '13800138000' to DATE"))).toBe("Could not convert '[redacted mobile phone number]' to DATE");
+    expect(errorText('plain')).toBe('plain');
   });
 
   it('never throws on non-strings', () => {

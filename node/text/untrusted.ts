@@ -31,3 +31,8 @@ export function untrustedText(value: unknown, max = UNTRUSTED_TEXT_MAX): string 
   if (text.length > max) text = text.slice(0, max - 1);
   return truncated ? `${text}…` : text;
 }
+
+/** An error's message made safe to log or store: a database or parser message can quote a value. */
+export function errorText(err: unknown): string {
+  return untrustedText(err instanceof Error ? err.message : err);
+}

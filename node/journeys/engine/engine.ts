@@ -8,6 +8,7 @@
  * Audit: journey-level actions only — entries started (with a count), entries ended by a stop,
  * migrations, API entries — never one entry per customer step and never a customer identifier.
  */
+import { errorText } from '../../text/untrusted.js';
 import { randomUUID, createHash } from 'node:crypto';
 import type { AuditLog } from '../../audit/log.js';
 import { MofangError } from '../../errors.js';
@@ -182,7 +183,7 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
       await runEntry(j, e, e.resume ? { kind: 'due' } : cause, now(), walkPorts, sink);
     } catch (err) {
       // One customer's bad data must not stop the others: the entry fails with the reason recorded.
-      ports.logger?.warn({ journey: e.journeyId, entry: e.id, err: (err as Error).message }, 'journey entry failed');
+      ports.logger?.warn({ journey: e.journeyId, entry: e.id, err: errorText(err) }, 'journey entry failed');
       db.transaction(() => {
         const failed: EntryState = { ...e, status: 'failed', exitReason: `error:${(err as MofangError).code ?? 'INTERNAL'}` };
         if (entries.saveEntry(db, failed, e.steps, now())) entries.recordVisits(db, e, [{ node: e.node, outcome: 'failed:error' }], now());
@@ -245,7 +246,7 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
         if (node.type === 'segment_entry') await segmentRun(j, node, run);
         else await segmentChange(j, node, run);
       } catch (err) {
-        ports.logger?.warn({ journey: j.id, err: (err as Error).message }, 'segment entry run failed; the next tick retries');
+        ports.logger?.warn({ journey: j.id, err: errorText(err) }, 'segment entry run failed; the next tick retries');
       }
     }
   };
@@ -502,7 +503,7 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
         if (ticking) return;
         ticking = engine
           .tick()
-          .catch((err: unknown) => ports.logger?.warn({ err: (err as Error).message }, 'journey engine tick failed; the next tick retries'))
+          .catch((err: unknown) => ports.logger?.warn({ err: errorText(err) }, 'journey engine tick failed; the next tick retries'))
           .finally(() => (ticking = null));
       }, everyMs);
       timer.unref();
