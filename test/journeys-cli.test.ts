@@ -4,14 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../node/paths.js';
 import { smallJourney } from './support/journeys-fixture.js';
-import { mofang, mofangAsync } from './support/node-processes.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: each caller names the shape of the CLI's JSON it reads
-async function runJson(cfg: string, ...args: string[]): Promise<any> {
-  const r = await mofangAsync(cfg, '--json', ...args);
-  if (r.code !== 0) throw new Error(`mofang ${args.join(' ')} failed: ${r.err}`);
-  return JSON.parse(r.out);
-}
+import { mofang, mofangAsync, mofangJsonAsync } from './support/node-processes.js';
 
 // `mofang journeys …` as an operator runs it, against the built dist/ and a real node directory
 // with a dataset, a segment and a tracking plan made by the CLI too.
@@ -68,9 +61,9 @@ describe('mofang journeys', () => {
   });
 
   it('save creates a journey, then versions; show, versions, list and the state changes', async () => {
-    const first = await runJson(cfg, 'journeys', 'save', file('v1.json', smallJourney()), '--name', 'welcome', '--description', 'first contact');
+    const first = await mofangJsonAsync(cfg, 'journeys', 'save', file('v1.json', smallJourney()), '--name', 'welcome', '--description', 'first contact');
     expect(first).toMatchObject({ changed: true, journey: { name: 'welcome', status: 'draft' }, version: { version: 1 } });
-    expect(await runJson(cfg, 'journeys', 'publish', 'welcome')).toMatchObject({ status: 'published', liveVersion: 1 });
+    expect(await mofangJsonAsync(cfg, 'journeys', 'publish', 'welcome')).toMatchObject({ status: 'published', liveVersion: 1 });
     const edited = smallJourney() as { nodes: { params: Record<string, unknown> }[] };
     edited.nodes[2].params.priority = 7;
     const second = await mofangAsync(cfg, 'journeys', 'save', file('v2.json', edited), '--name', 'welcome');
@@ -78,18 +71,20 @@ describe('mofang journeys', () => {
     const again = await mofangAsync(cfg, 'journeys', 'save', join(dir, 'v2.json'), '--name', 'welcome');
     expect(again.out).toContain('already has this graph; nothing saved');
 
-    expect((await runJson(cfg, 'journeys', 'versions', 'welcome')).map((v: { version: number; state: string }) => [v.version, v.state])).toEqual([
+    expect((await mofangJsonAsync(cfg, 'journeys', 'versions', 'welcome')).map((v: { version: number; state: string }) => [v.version, v.state])).toEqual([
       [2, 'draft'],
       [1, 'live'],
     ]);
-    expect((await runJson(cfg, 'journeys', 'show', String(first.journey.id), '1')).version.graph).toEqual(smallJourney());
+    expect((await mofangJsonAsync(cfg, 'journeys', 'show', String(first.journey.id), '1')).version.graph).toEqual(smallJourney());
     const shown = await mofangAsync(cfg, 'journeys', 'show', 'welcome');
     expect(shown.out).toContain('"priority": 7');
     expect(shown.out).toMatch(/welcome +published v2 \(live v1\)/);
-    expect(await runJson(cfg, 'journeys', 'pause', 'welcome')).toMatchObject({ status: 'paused' });
-    expect(await runJson(cfg, 'journeys', 'list')).toEqual([expect.objectContaining({ name: 'welcome', status: 'paused', latestVersion: 2, liveVersion: 1 })]);
+    expect(await mofangJsonAsync(cfg, 'journeys', 'pause', 'welcome')).toMatchObject({ status: 'paused' });
+    expect(await mofangJsonAsync(cfg, 'journeys', 'list')).toEqual([
+      expect.objectContaining({ name: 'welcome', status: 'paused', latestVersion: 2, liveVersion: 1 }),
+    ]);
 
-    const audit = await runJson(cfg, 'audit', 'list', '--limit', '1000');
+    const audit = await mofangJsonAsync(cfg, 'audit', 'list', '--limit', '1000');
     expect(audit.filter((e: { action: string }) => e.action.startsWith('journey.')).map((e: { action: string; actor: string }) => e.action)).toEqual([
       'journey.created',
       'journey.version_saved',
@@ -115,14 +110,14 @@ describe('mofang journeys', () => {
   });
 
   it('dry-run counts per node without writing; report and entry read the engine; publish --migrate is checked', async () => {
-    await runJson(cfg, 'journeys', 'save', file('dry.json', smallJourney()), '--name', 'dry');
-    const dry = await runJson(cfg, 'journeys', 'dry-run', 'dry');
+    await mofangJsonAsync(cfg, 'journeys', 'save', file('dry.json', smallJourney()), '--name', 'dry');
+    const dry = await mofangJsonAsync(cfg, 'journeys', 'dry-run', 'dry');
     expect(dry).toMatchObject({ version: 1, entered: 8 });
     expect(dry.nodes).toContainEqual({ node: 'sms', outcome: 'sent', count: 4 });
     const human = await mofangAsync(cfg, 'journeys', 'dry-run', 'dry');
     expect(human.out).toMatch(/^version 1: 8 customers would enter\n {2}bye +entered +4\n/);
     // Nothing was written: the report is empty, and no entry exists.
-    expect(await runJson(cfg, 'journeys', 'report', 'dry')).toMatchObject({ statuses: [], nodes: [] });
+    expect(await mofangJsonAsync(cfg, 'journeys', 'report', 'dry')).toMatchObject({ statuses: [], nodes: [] });
     const entry = await mofangAsync(cfg, 'journeys', 'entry', 'dry', '1');
     expect([entry.code, entry.err.trim()]).toEqual([1, 'mofang: JOURNEY_ENTRY_NOT_FOUND: journey dry has no entry 1']);
     const badMapping = await mofangAsync(cfg, 'journeys', 'publish', 'dry', '--migrate', '{wait1');

@@ -4,14 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../node/paths.js';
 import { offerTemplate } from './support/journeys-fixture.js';
-import { mofang, mofangAsync } from './support/node-processes.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: each caller names the shape of the CLI's JSON it reads
-async function runJson(cfg: string, ...args: string[]): Promise<any> {
-  const r = await mofangAsync(cfg, '--json', ...args);
-  if (r.code !== 0) throw new Error(`mofang ${args.join(' ')} failed: ${r.err}`);
-  return JSON.parse(r.out);
-}
+import { mofang, mofangAsync, mofangJsonAsync } from './support/node-processes.js';
 
 // `mofang templates …` as an operator runs it, against the built dist/ and a real node directory:
 // a dataset whose customers belong to two branches under a head office, a segment the north
@@ -58,11 +51,11 @@ describe('mofang templates', () => {
     expect([saved.code, saved.out.trim()]).toEqual([0, 'saved template offer (id 1) version 1']);
     const again = await mofangAsync(cfg, 'templates', 'save', join(dir, 'offer.json'), '--name', 'offer');
     expect(again.out).toContain('already has this content; nothing saved');
-    expect(await runJson(cfg, 'templates', 'list')).toEqual([expect.objectContaining({ name: 'offer', access: 'owner', latestVersion: 1 })]);
+    expect(await mofangJsonAsync(cfg, 'templates', 'list')).toEqual([expect.objectContaining({ name: 'offer', access: 'owner', latestVersion: 1 })]);
     const shown = await mofangAsync(cfg, 'templates', 'show', 'offer');
     expect(shown.out).toMatch(/ {2}offer_code +text +required +Offer code/);
     expect(shown.out).toMatch(/ {2}min_income +number +default 80000/);
-    expect((await runJson(cfg, 'templates', 'versions', 'offer')).map((v: { version: number }) => v.version)).toEqual([1]);
+    expect((await mofangJsonAsync(cfg, 'templates', 'versions', 'offer')).map((v: { version: number }) => v.version)).toEqual([1]);
   }, 240_000);
 
   it('instantiate refuses bad values naming each parameter, and creates a journey from good ones', async () => {
@@ -86,7 +79,7 @@ describe('mofang templates', () => {
     expect(braces.err).toContain('values.offer_code: must not contain {{ or }}');
 
     const values = file('values.json', { audience: 'high-value', offer_code: 'ALL5' });
-    const made = await runJson(
+    const made = await mofangJsonAsync(
       cfg,
       'templates',
       'instantiate',
@@ -106,10 +99,10 @@ describe('mofang templates', () => {
       endsAt: '2026-12-31T15:59:00.000Z',
       results: { entered: 0, active: 0, converted: 0, sent: 0 },
     });
-    const journey = await runJson(cfg, 'journeys', 'show', 'offer-all');
+    const journey = await mofangJsonAsync(cfg, 'journeys', 'show', 'offer-all');
     expect(journey.version.graph.nodes[1].params.branches[0].conditions[0].value).toBe(70_000);
     expect(journey.version.graph.nodes[2].params.template.body).toBe('Hello {{profile.first_name}}, your code is ALL5');
-    expect(await runJson(cfg, 'journeys', 'publish', 'offer-all')).toMatchObject({ status: 'published' });
+    expect(await mofangJsonAsync(cfg, 'journeys', 'publish', 'offer-all')).toMatchObject({ status: 'published' });
   }, 240_000);
 
   it("publishes to units; a branch's instance is validated in its scope; instances list state and results", async () => {
@@ -132,7 +125,7 @@ describe('mofang templates', () => {
     );
     expect(outside.code).toBe(1);
     expect(outside.err).toMatch(/JOURNEY_INVALID: .*segment: no segment "high-value" in the journey's scope/);
-    const north = await runJson(
+    const north = await mofangJsonAsync(
       cfg,
       'templates',
       'instantiate',
@@ -154,7 +147,7 @@ describe('mofang templates', () => {
     expect(lines[0]).toMatch(/offer-all +published template v1 .*until 2026-12-31T15:59:00.000Z {2}entered 0 active 0 converted 0 sent 0/);
     expect(lines[1]).toMatch(/offer-north +draft +template v1 {2}unit north {2}entered 0 active 0 converted 0 sent 0/);
 
-    const audit = await runJson(cfg, 'audit', 'list', '--limit', '1000');
+    const audit = await mofangJsonAsync(cfg, 'audit', 'list', '--limit', '1000');
     const entries = audit.filter((e: { action: string }) => e.action.startsWith('journey_template.'));
     expect(entries.map((e: { action: string }) => e.action)).toEqual([
       'journey_template.created',

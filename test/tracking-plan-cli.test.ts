@@ -3,16 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../node/paths.js';
-import { mofang, mofangAsync } from './support/node-processes.js';
+import { mofang, mofangAsync, mofangJsonAsync } from './support/node-processes.js';
 
 // Async, so the test worker stays responsive while each command runs (a loaded machine is slow).
 const run = (cfg: string, ...args: string[]) => mofangAsync(cfg, ...args);
-// biome-ignore lint/suspicious/noExplicitAny: each caller names the shape of the CLI's JSON it reads
-async function runJson(cfg: string, ...args: string[]): Promise<any> {
-  const r = await mofangAsync(cfg, '--json', ...args);
-  if (r.code !== 0) throw new Error(`mofang ${args.join(' ')} failed: ${r.err}`);
-  return JSON.parse(r.out);
-}
 
 const PLAN_YAML = `
 undeclared: quarantine
@@ -55,7 +49,7 @@ describe('mofang plan', () => {
 
   it('applies a YAML plan once, shows it, pauses an event, and lists the history and the audit entries', async () => {
     const yaml = file('plan.yaml', PLAN_YAML);
-    expect(await runJson(cfg, '--as', 'alice', 'plan', 'apply', yaml)).toEqual({ version: 1, changed: true });
+    expect(await mofangJsonAsync(cfg, '--as', 'alice', 'plan', 'apply', yaml)).toEqual({ version: 1, changed: true });
     const again = await run(cfg, 'plan', 'apply', yaml);
     expect(again.out).toContain('unchanged at v1');
     // The same plan as JSON, in another order, is the same content.
@@ -72,9 +66,9 @@ describe('mofang plan', () => {
         undeclared: 'quarantine',
       }),
     );
-    expect(await runJson(cfg, 'plan', 'apply', json)).toEqual({ version: 1, changed: false });
+    expect(await mofangJsonAsync(cfg, 'plan', 'apply', json)).toEqual({ version: 1, changed: false });
 
-    expect(await runJson(cfg, 'plan', 'pause', 'card.paid')).toEqual({ event: 'card.paid', paused: true, changed: true });
+    expect(await mofangJsonAsync(cfg, 'plan', 'pause', 'card.paid')).toEqual({ event: 'card.paid', paused: true, changed: true });
     const shown = await run(cfg, 'plan', 'show');
     expect(shown.code, shown.err).toBe(0);
     expect(shown.out).toContain('Tracking plan v1');
@@ -82,16 +76,16 @@ describe('mofang plan', () => {
     expect(shown.out).toMatch(/amount +number +required, min 0/);
 
     file('plan.yaml', PLAN_YAML.replace('  app.opened: {}\n', ''));
-    expect(await runJson(cfg, 'plan', 'apply', yaml)).toEqual({ version: 2, changed: true });
-    expect((await runJson(cfg, 'plan', 'show', '1')).plan.events).toHaveProperty('app.opened');
-    expect((await runJson(cfg, 'plan', 'history')).map((v: { version: number; actor: string }) => [v.version, v.actor])).toEqual([
+    expect(await mofangJsonAsync(cfg, 'plan', 'apply', yaml)).toEqual({ version: 2, changed: true });
+    expect((await mofangJsonAsync(cfg, 'plan', 'show', '1')).plan.events).toHaveProperty('app.opened');
+    expect((await mofangJsonAsync(cfg, 'plan', 'history')).map((v: { version: number; actor: string }) => [v.version, v.actor])).toEqual([
       [2, expect.stringMatching(/^cli:/)],
       [1, 'cli:alice'],
     ]);
     expect((await run(cfg, 'plan', 'history')).out).toMatch(/v2 .* -app\.opened/);
-    expect(await runJson(cfg, 'plan', 'resume', 'card.paid')).toMatchObject({ paused: false, changed: true });
+    expect(await mofangJsonAsync(cfg, 'plan', 'resume', 'card.paid')).toMatchObject({ paused: false, changed: true });
 
-    const actions = (await runJson(cfg, 'audit', 'list', '--limit', '100')).map((e: { action: string }) => e.action);
+    const actions = (await mofangJsonAsync(cfg, 'audit', 'list', '--limit', '100')).map((e: { action: string }) => e.action);
     expect(actions.filter((a: string) => a.startsWith('tracking_plan.'))).toEqual([
       'tracking_plan.changed',
       'tracking_plan.event_paused',
@@ -101,7 +95,7 @@ describe('mofang plan', () => {
   });
 
   it('refuses a bad file or an unknown event with the code and the field, and changes nothing', async () => {
-    const before = (await runJson(cfg, 'plan', 'show')).version;
+    const before = (await mofangJsonAsync(cfg, 'plan', 'show')).version;
     const bad = await run(cfg, 'plan', 'apply', file('bad.yaml', 'events:\n  card.paid:\n    properties:\n      amount: { type: money }\n'));
     expect(bad.code).not.toBe(0);
     expect(bad.err).toContain('TRACKING_PLAN_INVALID');
@@ -112,6 +106,6 @@ describe('mofang plan', () => {
     expect(missing.err).toContain('no such file');
     const unknown = await run(cfg, 'plan', 'pause', 'card.refunded');
     expect(unknown.err).toContain('TRACKING_PLAN_EVENT_UNKNOWN');
-    expect((await runJson(cfg, 'plan', 'show')).version).toBe(before);
+    expect((await mofangJsonAsync(cfg, 'plan', 'show')).version).toBe(before);
   });
 });

@@ -41,6 +41,14 @@ export function mofangJson<T = any>(config: string, ...args: string[]): T {
   return JSON.parse(r.out) as T;
 }
 
+/** `mofangJson` without blocking the test's event loop (a running node in the same process keeps serving). */
+// biome-ignore lint/suspicious/noExplicitAny: each caller names the shape of the CLI's JSON it reads
+export async function mofangJsonAsync<T = any>(config: string, ...args: string[]): Promise<T> {
+  const r = await mofangAsync(config, '--json', ...args);
+  if (r.code !== 0) throw new Error(`mofang ${args.join(' ')} failed: ${r.err}`);
+  return JSON.parse(r.out) as T;
+}
+
 export interface NodeProcess {
   name: string;
   config: string;
