@@ -22,9 +22,8 @@ import * as entries from './entries.js';
 import { mayEnter } from './entering.js';
 import { eventMatches } from './match.js';
 import { outboxStore, type OutboxStore } from './outbox-store.js';
-import type { AssignVariant, EngineData, EngineEvent, FrequencyGate, ProfileValues } from './ports.js';
-import { runEntry, type EntrySink } from './run.js';
-import { settle } from './settle.js';
+import { advancing } from './advancing.js';
+import type { AssignVariant, EngineData, EngineEvent, FrequencyGate, ProfileReader, ProfileValues } from './ports.js';
 import { WAITABLE_TYPES, runnable, type EntryState, type RunnableJourney } from './state.js';
 import type { Cause, WalkPorts } from './walk.js';
 
@@ -106,8 +105,6 @@ const SEGMENT_BASELINE = 'baseline';
 /** A segment's members are read again after this long (segment_check). */
 const MEMBERS_TTL_MS = 60_000;
 
-class Stale extends Error {}
-
 export function journeyEngine(ports: EnginePorts): JourneyEngine {
   const { db, audit, now, data, gate } = ports;
   const batch = ports.batch ?? 500;
@@ -135,61 +132,41 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
     return set;
   };
 
-  const profile = async (dataset: string, customerId: string): Promise<ProfileValues | null> => {
-    const p = await data.profile(dataset, customerId);
-    if (!p) return null;
-    const merged = new Map(p);
-    for (const [k, v] of entries.profileUpdates(db, dataset, customerId)) merged.set(k, v);
-    return merged;
+  /**
+   * The walk's ports for one batch: profiles read through one reader per dataset, made for the
+   * batch and dropped after it, so what an agreement allows is read again on every tick.
+   */
+  const walkPorts = (): WalkPorts => {
+    const readers = new Map<string, Promise<ProfileReader>>();
+    // The batch walks an entry once per advance; its customer's profile is read once.
+    const read = new Map<string, ProfileValues | null>();
+    const profile = async (dataset: string, customerId: string): Promise<ProfileValues | null> => {
+      let reader = readers.get(dataset);
+      if (!reader) readers.set(dataset, (reader = data.profiles(dataset)));
+      const key = `${dataset}\u0000${customerId}`;
+      let p = read.get(key);
+      if (p === undefined) read.set(key, (p = (await reader)(customerId)));
+      if (!p) return null;
+      const merged = new Map(p);
+      for (const [k, v] of entries.profileUpdates(db, dataset, customerId)) merged.set(k, v);
+      return merged;
+    };
+    return {
+      data,
+      assign: ports.assign,
+      profile,
+      inSegment: async (segment, id) => (await membersOf(segment)).has(id),
+      sendResult: (key) => outbox.resultOf(key),
+      random: (entryId, node) => createHash('sha256').update(`${entryId}.${node}`).digest().readUInt32BE(0) / 2 ** 32,
+    };
   };
 
-  const walkPorts: WalkPorts = {
-    data,
-    assign: ports.assign,
-    profile,
-    inSegment: async (segment, id) => (await membersOf(segment)).has(id),
-    sendResult: (key) => outbox.resultOf(key),
-    random: (entryId, node) => createHash('sha256').update(`${entryId}.${node}`).digest().readUInt32BE(0) / 2 ** 32,
-  };
-
-  const sink: EntrySink = {
-    apply(j, adv, at) {
-      try {
-        return db
-          .transaction(() => {
-            const current = entries.loadEntry(db, adv.next.id);
-            if (!current || current.steps !== adv.basedOn) throw new Stale();
-            const decision = adv.send ? gate.decide([adv.send.attempt])[0] : undefined;
-            const s = settle(adv, decision, at);
-            if (s.message) outbox.write(s.message);
-            for (const u of adv.updates) entries.writeProfileUpdate(db, s.entry.dataset, s.entry.customerId, u.name, u.value, j.id, at);
-            entries.saveEntry(db, s.entry, adv.basedOn, at);
-            entries.recordVisits(db, s.entry, s.visits, at);
-            return s.entry;
-          })
-          .immediate();
-      } catch (err) {
-        if (err instanceof Stale) return null;
-        throw err;
-      }
-    },
-  };
-
-  const advance = async (id: number, cause: Cause): Promise<void> => {
-    const e = entries.loadEntry(db, id);
-    if (!e || (e.status === 'active') === false) return;
-    const j = journeyAt(e.journeyId, e.version);
-    try {
-      await runEntry(j, e, e.resume ? { kind: 'due' } : cause, now(), walkPorts, sink);
-    } catch (err) {
-      // One customer's bad data must not stop the others: the entry fails with the reason recorded.
-      ports.logger?.warn({ journey: e.journeyId, entry: e.id, err: errorText(err) }, 'journey entry failed');
-      db.transaction(() => {
-        const failed: EntryState = { ...e, status: 'failed', exitReason: `error:${(err as MofangError).code ?? 'INTERNAL'}` };
-        if (entries.saveEntry(db, failed, e.steps, now())) entries.recordVisits(db, e, [{ node: e.node, outcome: 'failed:error' }], now());
-      })();
-    }
-  };
+  const advanceAll = advancing({ db, gate, outbox, now, journeyAt, logger: ports.logger });
+  const advance = (ids: readonly number[], cause: Cause) =>
+    advanceAll(
+      ids.map((id) => ({ id, cause })),
+      walkPorts(),
+    );
 
   /** Before the journey's start nobody enters (its segment runs wait); after its end nobody enters and those in flight finish. */
   const entryOpen = (journey: number, at: Date): 'before' | 'open' | 'after' => {
@@ -211,10 +188,19 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
     const reentry = (node.params as ComponentParams['segment_entry']).reentry;
     const nf = node.type === 'event_entry' ? (node.params as ComponentParams['event_entry']).notFollowedBy : undefined;
     const ids: number[] = [];
+    const entered = [{ node: node.id, outcome: 'entered' }];
     for (let from = 0; from < customers.length; from += ENTER_CHUNK) {
       db.transaction(() => {
-        customers.slice(from, from + ENTER_CHUNK).forEach((c, k) => {
-          if (!mayEnter(reentry, entries.latestEntry(db, j.id, c.id), at)) return;
+        const chunk = customers.slice(from, from + ENTER_CHUNK);
+        const before = ids.length;
+        const latest = entries.latestEntries(
+          db,
+          j.id,
+          chunk.map((c) => c.id),
+        );
+        const tally = entries.visitTally();
+        chunk.forEach((c, k) => {
+          if (!mayEnter(reentry, latest.get(c.id), at)) return;
           // Did A but not B: the customer waits at the entry until B follows or the window closes.
           const pending = nf ? { wakeAt: new Date((c.at ?? at).getTime() + nf.withinMinutes * 60_000), waitingFor: nf.event.event, resume: null } : null;
           const id = entries.insertEntry(db, {
@@ -229,9 +215,17 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
             ...(pending ?? { wakeAt: at, waitingFor: null, resume: 'out:out' }),
           });
           if (id === null) return;
-          entries.recordVisits(db, { id, journeyId: j.id, version: j.version }, [{ node: node.id, outcome: 'entered' }], at);
+          // A chunk may name a customer twice (an API call): the second is no longer free to enter.
+          latest.set(c.id, { status: 'active', enteredAt: at });
           ids.push(id);
         });
+        entries.recordPaths(
+          db,
+          ids.slice(before).map((id) => ({ id, visits: entered, fresh: true })),
+          at,
+        );
+        tally.add({ journeyId: j.id, version: j.version }, entered, ids.length - before);
+        tally.write(db);
       }).immediate();
     }
     return ids;
@@ -314,15 +308,28 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
     if (events.length === 0) return;
     const triggers = byEvent('event_entry');
     const goals = byEvent('goal');
+    // The entries the events wake are advanced together. Different customers' entries never touch
+    // the same rows, but one customer's events act in their order: before an event of a customer
+    // already in the batch, and before a goal converts, the batch is applied.
+    let woken: { id: number; cause: Cause }[] = [];
+    let customers = new Set<string>();
+    const flush = async () => {
+      if (woken.length > 0) await advanceAll(woken, walkPorts());
+      woken = [];
+      customers = new Set();
+    };
     for (const ev of [...events].sort((a, b) => a.time.getTime() - b.time.getTime())) {
+      if (customers.has(ev.customerId)) await flush();
+      customers.add(ev.customerId);
       for (const { j, node } of triggers.get(ev.name) ?? []) {
         if (!eventMatches((node.params as ComponentParams['event_entry']).event, ev)) continue;
         for (const id of enter(j, node, [{ id: ev.customerId, context: ev.properties, at: ev.time }], () => `event:${ev.eventId}`))
-          await advance(id, { kind: 'due' });
+          woken.push({ id, cause: { kind: 'due' } });
       }
-      for (const id of entries.waitingFor(db, ev.customerId, ev.name)) await advance(id, { kind: 'event', event: ev });
+      for (const id of entries.waitingFor(db, ev.customerId, ev.name)) woken.push({ id, cause: { kind: 'event', event: ev } });
       for (const { j, node } of goals.get(ev.name) ?? []) {
         if (!eventMatches((node.params as ComponentParams['goal']).event, ev)) continue;
+        await flush();
         for (const e of entries.goalCandidates(db, j.id, ev.customerId)) {
           if (ev.time < e.enteredAt) continue;
           db.transaction(() => {
@@ -332,6 +339,7 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
         }
       }
     }
+    await flush();
     const last = new Date(Math.max(...events.map((e) => e.receivedAt.getTime())));
     entries.setEventCursor(db, last);
   };
@@ -377,7 +385,7 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
       for (let round = 0; round < 20; round++) {
         const due = entries.dueEntries(db, now(), batch);
         if (due.length === 0) break;
-        for (const id of due) await advance(id, { kind: 'timer' });
+        await advance(due, { kind: 'timer' });
         advanced += due.length;
       }
       return advanced;
@@ -438,6 +446,7 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
       const request = (input.requestId as string | undefined) ?? randomUUID();
       const known: { id: string }[] = [];
       const unknown: number[] = [];
+      const profileOf = await data.profiles(live.graph.dataset);
       for (const [i, raw] of ids.entries()) {
         let id: string | null = null;
         try {
@@ -445,7 +454,7 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
         } catch {
           id = null;
         }
-        if (id !== null && (await data.profile(live.graph.dataset, id))) known.push({ id });
+        if (id !== null && profileOf(id)) known.push({ id });
         else unknown.push(i);
       }
       const entered = enter(live, node, known, () => `api:${request}`);
@@ -455,7 +464,7 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
         subject: j.name,
         details: { journey: j.id, version: live.version, node: node.id, trigger: 'api', entered: entered.length, unknown: unknown.length },
       });
-      for (const id of entered) await advance(id, { kind: 'due' });
+      await advance(entered, { kind: 'due' });
       return { entered: entered.length, skipped: known.length - entered.length, unknown };
     },
 
@@ -464,7 +473,7 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
         db,
         gate,
         journey: journeyAt(j.id, j.liveVersion ?? j.latestVersion),
-        walk: walkPorts,
+        walk: walkPorts(),
         now: now(),
         members: async (segment) => data.segmentMembers(segment),
       }),
