@@ -308,30 +308,36 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
     if (events.length === 0) return;
     const triggers = byEvent('event_entry');
     const goals = byEvent('goal');
-    // The entries the events wake are advanced together. Different customers' entries never touch
-    // the same rows, but one customer's events act in their order: before an event of a customer
-    // already in the batch, and before a goal converts, the batch is applied.
-    let woken: { id: number; cause: Cause }[] = [];
-    let customers = new Set<string>();
-    const flush = async () => {
-      if (woken.length > 0) await advanceAll(woken, walkPorts());
-      woken = [];
-      customers = new Set();
-    };
-    for (const ev of [...events].sort((a, b) => a.time.getTime() - b.time.getTime())) {
-      if (customers.has(ev.customerId)) await flush();
-      customers.add(ev.customerId);
-      for (const { j, node } of triggers.get(ev.name) ?? []) {
-        if (!eventMatches((node.params as ComponentParams['event_entry']).event, ev)) continue;
-        for (const id of enter(j, node, [{ id: ev.customerId, context: ev.properties, at: ev.time }], () => `event:${ev.eventId}`))
-          woken.push({ id, cause: { kind: 'due' } });
+    const sorted = [...events].sort((a, b) => a.time.getTime() - b.time.getTime());
+    // The events' entries are written in one transaction and the entries they wake are advanced
+    // together. Different customers' entries never touch the same rows, but one customer's events
+    // act in their order: before an event of a customer already in the batch, and before a goal
+    // converts, the batch is applied.
+    const take = db.transaction((from: number, woken: { id: number; cause: Cause }[]) => {
+      const customers = new Set<string>();
+      for (let k = from; k < sorted.length; k++) {
+        const ev = sorted[k];
+        if (customers.has(ev.customerId)) return { next: k, goal: null };
+        customers.add(ev.customerId);
+        for (const { j, node } of triggers.get(ev.name) ?? []) {
+          if (!eventMatches((node.params as ComponentParams['event_entry']).event, ev)) continue;
+          for (const id of enter(j, node, [{ id: ev.customerId, context: ev.properties, at: ev.time }], () => `event:${ev.eventId}`))
+            woken.push({ id, cause: { kind: 'due' } });
+        }
+        for (const id of entries.waitingFor(db, ev.customerId, ev.name)) woken.push({ id, cause: { kind: 'event', event: ev } });
+        const reached = (goals.get(ev.name) ?? []).filter(({ node }) => eventMatches((node.params as ComponentParams['goal']).event, ev));
+        if (reached.length > 0) return { next: k + 1, goal: { ev, reached } };
       }
-      for (const id of entries.waitingFor(db, ev.customerId, ev.name)) woken.push({ id, cause: { kind: 'event', event: ev } });
-      for (const { j, node } of goals.get(ev.name) ?? []) {
-        if (!eventMatches((node.params as ComponentParams['goal']).event, ev)) continue;
-        await flush();
-        for (const e of entries.goalCandidates(db, j.id, ev.customerId)) {
-          if (ev.time < e.enteredAt) continue;
+      return { next: sorted.length, goal: null };
+    });
+    for (let i = 0; i < sorted.length; ) {
+      const woken: { id: number; cause: Cause }[] = [];
+      const { next, goal } = take.immediate(i, woken);
+      i = next;
+      if (woken.length > 0) await advanceAll(woken, walkPorts());
+      for (const { j, node } of goal?.reached ?? []) {
+        for (const e of entries.goalCandidates(db, j.id, goal!.ev.customerId)) {
+          if (goal!.ev.time < e.enteredAt) continue;
           db.transaction(() => {
             const converted: EntryState = { ...e, status: 'converted', node: node.id, exitReason: 'goal', since: now() };
             if (entries.saveEntry(db, converted, e.steps, now())) entries.recordVisits(db, e, [{ node: node.id, outcome: 'converted' }], now());
@@ -339,7 +345,6 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
         }
       }
     }
-    await flush();
     const last = new Date(Math.max(...events.map((e) => e.receivedAt.getTime())));
     entries.setEventCursor(db, last);
   };
