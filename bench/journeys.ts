@@ -129,7 +129,7 @@ async function realTime(pipeline: ReturnType<typeof testPipeline>, before: numbe
     return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
   };
   console.log(
-    `real-time triggers: ${thousands(EVENTS)} events in batches of ${EVENT_BATCH} via the ingest service into ${JOURNEYS} live journeys event → push → exit (${thousands(before)} rows already in the outbox), load ${loadavg()[0].toFixed(1)}`,
+    `real-time triggers: ${thousands(EVENTS)} events in batches of ${EVENT_BATCH} via the ingest service into ${JOURNEYS} live journey${JOURNEYS === 1 ? '' : 's'} event → push → exit (${thousands(before)} rows already in the outbox), load ${loadavg()[0].toFixed(1)}`,
   );
   console.log(`  events/s:      ${thousands((EVENTS / ms) * 1000)} (${(ms / 1000).toFixed(2)} s)`);
   console.log(`  batch ingest → last outbox row: p50 ${pct(0.5).toFixed(0)} ms, p99 ${pct(0.99).toFixed(0)} ms, max ${pct(1).toFixed(0)} ms`);

@@ -108,6 +108,8 @@ export function advancing(p: AdvancingPorts): AdvanceAll {
       const e = loaded.get(id);
       loaded.delete(id); // an entry named twice is advanced once, by its first cause
       if (e?.status !== 'active') continue;
+      // Read as due, then advanced by an event before its turn: its timer is no longer due.
+      if (cause.kind === 'timer' && !(e.wakeAt && e.wakeAt <= at)) continue;
       work.push({ j: p.journeyAt(e.journeyId, e.version), e, cause: e.resume ? { kind: 'due' } : cause });
     }
     for (let round = 0; round < MAX_ADVANCES && work.length > 0; round++) {
