@@ -178,58 +178,57 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
     return 'open';
   };
 
-  /** Inserts entries for the customers the trigger lets in; returns the new entry ids. */
-  const enter = (
-    j: RunnableJourney,
-    node: JourneyNode,
-    customers: readonly { id: string; context?: Record<string, unknown>; at?: Date }[],
-    triggerKey: (i: number) => string,
-  ): number[] => {
-    const at = now();
-    if (entryOpen(j.id, at) !== 'open') return [];
+  type Entering = { id: string; context?: Record<string, unknown>; at?: Date };
+
+  /** One chunk of `enter`, in one transaction (made once: better-sqlite3 prepares its statements when a transaction function is made). */
+  const enterChunk = db.transaction((j: RunnableJourney, node: JourneyNode, chunk: readonly Entering[], key: (k: number) => string, at: Date): number[] => {
     const reentry = (node.params as ComponentParams['segment_entry']).reentry;
     const nf = node.type === 'event_entry' ? (node.params as ComponentParams['event_entry']).notFollowedBy : undefined;
+    const latest = entries.latestEntries(
+      db,
+      j.id,
+      chunk.map((c) => c.id),
+    );
     const ids: number[] = [];
+    chunk.forEach((c, k) => {
+      if (!mayEnter(reentry, latest.get(c.id), at)) return;
+      // Did A but not B: the customer waits at the entry until B follows or the window closes.
+      const pending = nf ? { wakeAt: new Date((c.at ?? at).getTime() + nf.withinMinutes * 60_000), waitingFor: nf.event.event, resume: null } : null;
+      const id = entries.insertEntry(db, {
+        journeyId: j.id,
+        version: j.version,
+        dataset: j.graph.dataset,
+        customerId: c.id,
+        triggerKey: key(k),
+        node: node.id,
+        context: c.context ?? {},
+        at,
+        ...(pending ?? { wakeAt: at, waitingFor: null, resume: 'out:out' }),
+      });
+      if (id === null) return;
+      // A chunk may name a customer twice (an API call): the second is no longer free to enter.
+      latest.set(c.id, { status: 'active', enteredAt: at });
+      ids.push(id);
+    });
     const entered = [{ node: node.id, outcome: 'entered' }];
-    for (let from = 0; from < customers.length; from += ENTER_CHUNK) {
-      db.transaction(() => {
-        const chunk = customers.slice(from, from + ENTER_CHUNK);
-        const before = ids.length;
-        const latest = entries.latestEntries(
-          db,
-          j.id,
-          chunk.map((c) => c.id),
-        );
-        const tally = entries.visitTally();
-        chunk.forEach((c, k) => {
-          if (!mayEnter(reentry, latest.get(c.id), at)) return;
-          // Did A but not B: the customer waits at the entry until B follows or the window closes.
-          const pending = nf ? { wakeAt: new Date((c.at ?? at).getTime() + nf.withinMinutes * 60_000), waitingFor: nf.event.event, resume: null } : null;
-          const id = entries.insertEntry(db, {
-            journeyId: j.id,
-            version: j.version,
-            dataset: j.graph.dataset,
-            customerId: c.id,
-            triggerKey: triggerKey(from + k),
-            node: node.id,
-            context: c.context ?? {},
-            at,
-            ...(pending ?? { wakeAt: at, waitingFor: null, resume: 'out:out' }),
-          });
-          if (id === null) return;
-          // A chunk may name a customer twice (an API call): the second is no longer free to enter.
-          latest.set(c.id, { status: 'active', enteredAt: at });
-          ids.push(id);
-        });
-        entries.recordPaths(
-          db,
-          ids.slice(before).map((id) => ({ id, visits: entered, fresh: true })),
-          at,
-        );
-        tally.add({ journeyId: j.id, version: j.version }, entered, ids.length - before);
-        tally.write(db);
-      }).immediate();
-    }
+    entries.recordPaths(
+      db,
+      ids.map((id) => ({ id, visits: entered, fresh: true })),
+      at,
+    );
+    const tally = entries.visitTally();
+    tally.add({ journeyId: j.id, version: j.version }, entered, ids.length);
+    tally.write(db);
+    return ids;
+  });
+
+  /** Inserts entries for the customers the trigger lets in; returns the new entry ids. */
+  const enter = (j: RunnableJourney, node: JourneyNode, customers: readonly Entering[], triggerKey: (i: number) => string): number[] => {
+    const at = now();
+    if (entryOpen(j.id, at) !== 'open') return [];
+    const ids: number[] = [];
+    for (let from = 0; from < customers.length; from += ENTER_CHUNK)
+      ids.push(...enterChunk.immediate(j, node, customers.slice(from, from + ENTER_CHUNK), (k) => triggerKey(from + k), at));
     return ids;
   };
 
@@ -292,7 +291,8 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
   };
 
   /** Running journeys' nodes of a type, by event name (the index events are matched through). */
-  const byEvent = (type: 'event_entry' | 'goal'): Map<string, { j: RunnableJourney; node: JourneyNode }[]> => {
+  type EventNodes = Map<string, { j: RunnableJourney; node: JourneyNode }[]>;
+  const byEvent = (type: 'event_entry' | 'goal'): EventNodes => {
     const index = new Map<string, { j: RunnableJourney; node: JourneyNode }[]>();
     for (const r of entries.runningJourneys(db)) {
       const j = journeyAt(r.id, r.version);
@@ -305,17 +305,12 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
     return index;
   };
 
-  let eventsRunning: Promise<void> = Promise.resolve();
-  const handleEvents = async (events: readonly EngineEvent[]): Promise<void> => {
-    if (events.length === 0) return;
-    const triggers = byEvent('event_entry');
-    const goals = byEvent('goal');
-    const sorted = [...events].sort((a, b) => a.time.getTime() - b.time.getTime());
-    // The events' entries are written in one transaction and the entries they wake are advanced
-    // together. Different customers' entries never touch the same rows, but one customer's events
-    // act in their order: before an event of a customer already in the batch, and before a goal
-    // converts, the batch is applied.
-    const take = db.transaction((from: number, woken: { id: number; cause: Cause }[]) => {
+  /**
+   * From event `from` on: enters the customers the triggers let in and collects the entries the
+   * events wake, up to a second event of a customer already taken or an event that reaches a goal.
+   */
+  const take = db.transaction(
+    (sorted: readonly EngineEvent[], triggers: EventNodes, goals: EventNodes, from: number, woken: { id: number; cause: Cause }[]) => {
       const customers = new Set<string>();
       for (let k = from; k < sorted.length; k++) {
         const ev = sorted[k];
@@ -331,10 +326,22 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
         if (reached.length > 0) return { next: k + 1, goal: { ev, reached } };
       }
       return { next: sorted.length, goal: null };
-    });
+    },
+  );
+
+  let eventsRunning: Promise<void> = Promise.resolve();
+  const handleEvents = async (events: readonly EngineEvent[]): Promise<void> => {
+    if (events.length === 0) return;
+    const triggers = byEvent('event_entry');
+    const goals = byEvent('goal');
+    const sorted = [...events].sort((a, b) => a.time.getTime() - b.time.getTime());
+    // The events' entries are written in one transaction and the entries they wake are advanced
+    // together. Different customers' entries never touch the same rows, but one customer's events
+    // act in their order: before an event of a customer already in the batch, and before a goal
+    // converts, the batch is applied.
     for (let i = 0; i < sorted.length; ) {
       const woken: { id: number; cause: Cause }[] = [];
-      const { next, goal } = take.immediate(i, woken);
+      const { next, goal } = take.immediate(sorted, triggers, goals, i, woken);
       i = next;
       if (woken.length > 0) await advanceAll(woken, walkPorts());
       for (const { j, node } of goal?.reached ?? []) {
