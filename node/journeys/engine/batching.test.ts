@@ -97,4 +97,41 @@ describe('batched advances', () => {
     expect(nodeCount(journey, 'second', 'out:partner')).toBe(0);
     expect(outboxCustomers()).toEqual([]);
   });
+
+  it("one batch of events acts on each customer's events in their order: an event waited for in the same batch as the entering one is seen", async () => {
+    await published('deposit-then-open', {
+      dataset: 'customers',
+      nodes: [
+        {
+          id: 'start',
+          type: 'event_entry',
+          params: { event: { event: 'deposit.made' }, reentry: { kind: 'rejoin' } },
+          next: { out: 'opened' },
+        },
+        {
+          id: 'opened',
+          type: 'wait_event',
+          params: { event: { event: 'app.opened' }, timeout: { amount: 1, unit: 'days' } },
+          next: { event: 'sms', timeout: 'bye' },
+        },
+        { id: 'sms', type: 'reach', params: { channel: 'sms', template: { body: 'Hello {{profile.first_name}}' } } },
+        { id: 'bye', type: 'exit', params: {} },
+      ],
+    });
+    await engine().tick();
+    const at = (s: number) => new Date(f.fx.clock.now.getTime() + s * 1000).toISOString();
+    // One ingest batch: c3 deposits and then opens the app; c4 only deposits.
+    await f.pipeline.ingest.ingest(
+      [
+        { eventId: 'd3', customerId: 'c3', name: 'deposit.made', time: at(0), properties: { amount: 10 } },
+        { eventId: 'd4', customerId: 'c4', name: 'deposit.made', time: at(0), properties: { amount: 10 } },
+        { eventId: 'o3', customerId: 'c3', name: 'app.opened', time: at(1), properties: {} },
+      ],
+      { id: 'token:app-1', role: 'ingest' },
+    );
+    await engine().tick();
+    expect(outboxCustomers()).toEqual(['c3']);
+    expect(entryOf('c3')).toMatchObject({ status: 'exited', node: 'sms' });
+    expect(entryOf('c4')).toMatchObject({ status: 'active', node: 'opened' });
+  });
 });
