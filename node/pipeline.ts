@@ -24,7 +24,7 @@ import { getUnit, isWithin, listUnits, scopeOf } from './insight/units/units.js'
 import { stringAttributeValues } from './insight/profiles/string-values.js';
 import { countCustomerEvents, eventsReceivedAfter, usualHour } from './analytics/customer-events.js';
 import { normaliseIdentifier } from './datasets/normalise.js';
-import { lookupProfile } from './insight/profiles/lookup.js';
+import { profileLookup } from './insight/profiles/lookup.js';
 import { CHANNELS } from './journeys/components.js';
 import { journeyEngine, type JourneyEngine } from './journeys/engine/engine.js';
 import type { EngineData } from './journeys/engine/ports.js';
@@ -278,14 +278,16 @@ function engineData(
 ): EngineData {
   const system = { id: 'system:journeys', role: 'operator' } as const;
   return {
-    async profile(dataset, customerId) {
-      const catalogue = await insight().catalogue(dataset);
-      try {
-        return new Map(lookupProfile(db, catalogue, customerId).attributes.map((a) => [a.name, a.value]));
-      } catch (err) {
-        if (asMofangError(err).code === 'INSIGHT_NOT_FOUND') return null;
-        throw err;
-      }
+    async profiles(dataset) {
+      const lookup = profileLookup(db, await insight().catalogue(dataset));
+      return (customerId) => {
+        try {
+          return new Map(lookup(customerId).attributes.map((a) => [a.name, a.value]));
+        } catch (err) {
+          if (asMofangError(err).code === 'INSIGHT_NOT_FOUND') return null;
+          throw err;
+        }
+      };
     },
     segmentMembers: (segment) => segments.members(segment, system),
     countEvents: async (customerId, selector, from, to) => countCustomerEvents(await events(), customerId, selector, from, to),

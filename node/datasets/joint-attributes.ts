@@ -5,7 +5,7 @@
  * rows as a SQL fragment, and no other folder names the table or its columns.
  */
 import { MofangError } from '../errors.js';
-import type { Db } from '../store/db.js';
+import { prepared, type Db } from '../store/db.js';
 
 /** The joint attribute rows of one dataset as a FROM item, for a caller composing a larger query. */
 export interface JointAttributeRows {
@@ -57,8 +57,7 @@ export interface CustomerJointAttribute {
 
 /** Every joint attribute of the customer whose normalised identifier is `idNorm`, by name. */
 export function customerJointAttributes(db: Db, dataset: string, idNorm: string): CustomerJointAttribute[] {
-  const rows = db
-    .prepare('SELECT name, value, agreement_id, run_id, created_at FROM joint_attributes WHERE dataset = ? AND id_norm = ? ORDER BY name')
+  const rows = prepared(db, 'SELECT name, value, agreement_id, run_id, created_at FROM joint_attributes WHERE dataset = ? AND id_norm = ? ORDER BY name')
     .raw()
     .all(dataset, idNorm) as [string, string, string, string, string][];
   return rows.map(([name, value, agreementId, runId, createdAt]) => ({ name, value, agreementIds: agreementId.split(','), runId, createdAt }));

@@ -7,7 +7,7 @@ import { customerJointAttributes } from '../../datasets/joint-attributes.js';
 import { getDataset } from '../../datasets/store.js';
 import { normaliseIdentifier } from '../../datasets/normalise.js';
 import { MofangError } from '../../errors.js';
-import type { Db } from '../../store/db.js';
+import { prepared, type Db } from '../../store/db.js';
 import { checkedColumn } from './build.js';
 import type { ProfileCatalogue } from './catalogue.js';
 import { withScope } from '../units/scope.js';
@@ -43,16 +43,17 @@ export function maskIdentifier(id: string): string {
 
 /** @throws IDENTIFIER_INVALID, INSIGHT_NOT_FOUND (naming neither the identifier nor its hash) */
 export function lookupProfile(db: Db, catalogue: ProfileCatalogue, rawId: string): ProfileView {
+  return profileLookup(db, catalogue)(rawId);
+}
+
+/**
+ * Lookups over one catalogue: the dataset and the statements are read once, so a caller looking up
+ * many customers (the journey engine's batch) pays for them once. The catalogue is as of its build:
+ * an agreement withdrawn later still shows until the caller builds a new one.
+ */
+export function profileLookup(db: Db, catalogue: ProfileCatalogue): (rawId: string) => ProfileView {
   const info = getDataset(db, catalogue.dataset);
-  const id = normaliseIdentifier(info.idKind, rawId, info.idOptions);
   const dataset = catalogue.profiles.columns;
-  // Outside the caller's unit scope, a customer is reported as absent.
-  const where = withScope(catalogue, { sql: 'p.id_norm = ?', params: [id] })!;
-  const record = db
-    .prepare(`SELECT p.row${dataset.map((c) => `, p.${checkedColumn(c.column)}`).join('')} FROM ${catalogue.table} p WHERE ${where.sql}`)
-    .raw()
-    .get(...where.params) as unknown[] | undefined;
-  if (!record) throw new MofangError('INSIGHT_NOT_FOUND', `dataset ${catalogue.dataset} has no customer with this identifier`, { dataset: catalogue.dataset });
   const source: AttributeSource = {
     kind: 'dataset',
     dataset: info.name,
@@ -60,31 +61,43 @@ export function lookupProfile(db: Db, catalogue: ProfileCatalogue, rawId: string
     importedAt: info.importedAt,
     sourceSha256: info.sourceSha256,
   };
-  const attributes: ProfileValue[] = dataset.map((c, i) => ({ name: c.name, type: c.type, value: displayValue(c.type, record[i + 1]), source }));
-  const withheld: WithheldAttribute[] = [];
-  for (const j of customerJointAttributes(db, catalogue.dataset, id)) {
-    const a = catalogue.attributes.get(j.name);
-    if (a?.source !== 'joint') {
-      const reason = catalogue.withheld.find((w) => w.name === j.name)?.reason ?? 'not allowed by its agreement';
-      withheld.push({ name: j.name, agreementIds: j.agreementIds, reason });
-      continue;
+  // Outside the caller's unit scope, a customer is reported as absent.
+  const where = withScope(catalogue, { sql: 'p.id_norm = ?', params: [] })!;
+  const select = prepared(
+    db,
+    `SELECT p.row${dataset.map((c) => `, p.${checkedColumn(c.column)}`).join('')} FROM ${catalogue.table} p WHERE ${where.sql}`,
+  ).raw();
+  const score = prepared(db, 'SELECT score FROM insight_tree_scores WHERE dataset = ? AND attribute = ? AND row = ?').pluck();
+  const scores = [...catalogue.attributes.values()].filter((a) => a.source === 'score');
+  return (rawId) => {
+    const id = normaliseIdentifier(info.idKind, rawId, info.idOptions);
+    const record = select.get(...where.params, id) as unknown[] | undefined;
+    if (!record)
+      throw new MofangError('INSIGHT_NOT_FOUND', `dataset ${catalogue.dataset} has no customer with this identifier`, { dataset: catalogue.dataset });
+    const attributes: ProfileValue[] = dataset.map((c, i) => ({ name: c.name, type: c.type, value: displayValue(c.type, record[i + 1]), source }));
+    const withheld: WithheldAttribute[] = [];
+    for (const j of customerJointAttributes(db, catalogue.dataset, id)) {
+      const a = catalogue.attributes.get(j.name);
+      if (a?.source !== 'joint') {
+        const reason = catalogue.withheld.find((w) => w.name === j.name)?.reason ?? 'not allowed by its agreement';
+        withheld.push({ name: j.name, agreementIds: j.agreementIds, reason });
+        continue;
+      }
+      attributes.push({
+        name: j.name,
+        type: a.type,
+        value: jointValue(a.type, j.value),
+        source: { kind: 'joint', agreementIds: j.agreementIds, runId: j.runId, at: j.createdAt },
+      });
     }
-    attributes.push({
-      name: j.name,
-      type: a.type,
-      value: jointValue(a.type, j.value),
-      source: { kind: 'joint', agreementIds: j.agreementIds, runId: j.runId, at: j.createdAt },
-    });
-  }
-  // Score attributes of the live generation, keyed by this customer's row; stale ones are withheld.
-  const score = db.prepare('SELECT score FROM insight_tree_scores WHERE dataset = ? AND attribute = ? AND row = ?').pluck();
-  for (const a of catalogue.attributes.values()) {
-    if (a.source !== 'score') continue;
-    const value = (score.get(catalogue.dataset, a.name, record[0]) as number | undefined) ?? null;
-    attributes.push({ name: a.name, type: a.type, value, source: { kind: 'score', ...a.score! } });
-  }
-  withheld.push(...catalogue.withheld.filter((w) => w.modelId !== undefined));
-  return { dataset: catalogue.dataset, generation: catalogue.generation, idMasked: maskIdentifier(id), row: record[0] as number, attributes, withheld };
+    // Score attributes of the live generation, keyed by this customer's row; stale ones are withheld.
+    for (const a of scores) {
+      const value = (score.get(catalogue.dataset, a.name, record[0]) as number | undefined) ?? null;
+      attributes.push({ name: a.name, type: a.type, value, source: { kind: 'score', ...a.score! } });
+    }
+    withheld.push(...catalogue.withheld.filter((w) => w.modelId !== undefined));
+    return { dataset: catalogue.dataset, generation: catalogue.generation, idMasked: maskIdentifier(id), row: record[0] as number, attributes, withheld };
+  };
 }
 
 /** A profile-table value as shown to users: booleans, ISO dates, numbers, strings, null. */

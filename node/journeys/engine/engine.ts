@@ -22,9 +22,8 @@ import * as entries from './entries.js';
 import { mayEnter } from './entering.js';
 import { eventMatches } from './match.js';
 import { outboxStore, type OutboxStore } from './outbox-store.js';
-import type { AssignVariant, EngineData, EngineEvent, FrequencyGate, ProfileValues } from './ports.js';
-import { runEntry, type EntrySink } from './run.js';
-import { settle } from './settle.js';
+import { advancing } from './advancing.js';
+import type { AssignVariant, EngineData, EngineEvent, FrequencyGate, ProfileReader, ProfileValues } from './ports.js';
 import { WAITABLE_TYPES, runnable, type EntryState, type RunnableJourney } from './state.js';
 import type { Cause, WalkPorts } from './walk.js';
 
@@ -90,6 +89,8 @@ export interface JourneyEngine {
 
 /** Most customers one API call may enter. */
 export const API_ENTRY_MAX = 1000;
+/** Most batches of due entries one tick advances; the rest wait for the next tick. */
+const BATCHES_PER_TICK = 20;
 /** Segment members inserted per transaction. */
 const ENTER_CHUNK = 500;
 /** Events read per page of a catch-up. */
@@ -105,8 +106,6 @@ const SEGMENT_LOOK_MS = 60_000;
 const SEGMENT_BASELINE = 'baseline';
 /** A segment's members are read again after this long (segment_check). */
 const MEMBERS_TTL_MS = 60_000;
-
-class Stale extends Error {}
 
 export function journeyEngine(ports: EnginePorts): JourneyEngine {
   const { db, audit, now, data, gate } = ports;
@@ -135,61 +134,41 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
     return set;
   };
 
-  const profile = async (dataset: string, customerId: string): Promise<ProfileValues | null> => {
-    const p = await data.profile(dataset, customerId);
-    if (!p) return null;
-    const merged = new Map(p);
-    for (const [k, v] of entries.profileUpdates(db, dataset, customerId)) merged.set(k, v);
-    return merged;
+  /**
+   * The walk's ports for one batch: profiles read through one reader per dataset, made for the
+   * batch and dropped after it, so what an agreement allows is read again on every tick.
+   */
+  const walkPorts = (): WalkPorts => {
+    const readers = new Map<string, Promise<ProfileReader>>();
+    // The batch walks an entry once per advance; its customer's profile is read once.
+    const read = new Map<string, ProfileValues | null>();
+    const profile = async (dataset: string, customerId: string): Promise<ProfileValues | null> => {
+      let reader = readers.get(dataset);
+      if (!reader) readers.set(dataset, (reader = data.profiles(dataset)));
+      const key = `${dataset}\u0000${customerId}`;
+      let p = read.get(key);
+      if (p === undefined) read.set(key, (p = (await reader)(customerId)));
+      if (!p) return null;
+      const merged = new Map(p);
+      for (const [k, v] of entries.profileUpdates(db, dataset, customerId)) merged.set(k, v);
+      return merged;
+    };
+    return {
+      data,
+      assign: ports.assign,
+      profile,
+      inSegment: async (segment, id) => (await membersOf(segment)).has(id),
+      sendResult: (key) => outbox.resultOf(key),
+      random: (entryId, node) => createHash('sha256').update(`${entryId}.${node}`).digest().readUInt32BE(0) / 2 ** 32,
+    };
   };
 
-  const walkPorts: WalkPorts = {
-    data,
-    assign: ports.assign,
-    profile,
-    inSegment: async (segment, id) => (await membersOf(segment)).has(id),
-    sendResult: (key) => outbox.resultOf(key),
-    random: (entryId, node) => createHash('sha256').update(`${entryId}.${node}`).digest().readUInt32BE(0) / 2 ** 32,
-  };
-
-  const sink: EntrySink = {
-    apply(j, adv, at) {
-      try {
-        return db
-          .transaction(() => {
-            const current = entries.loadEntry(db, adv.next.id);
-            if (!current || current.steps !== adv.basedOn) throw new Stale();
-            const decision = adv.send ? gate.decide([adv.send.attempt])[0] : undefined;
-            const s = settle(adv, decision, at);
-            if (s.message) outbox.write(s.message);
-            for (const u of adv.updates) entries.writeProfileUpdate(db, s.entry.dataset, s.entry.customerId, u.name, u.value, j.id, at);
-            entries.saveEntry(db, s.entry, adv.basedOn, at);
-            entries.recordVisits(db, s.entry, s.visits, at);
-            return s.entry;
-          })
-          .immediate();
-      } catch (err) {
-        if (err instanceof Stale) return null;
-        throw err;
-      }
-    },
-  };
-
-  const advance = async (id: number, cause: Cause): Promise<void> => {
-    const e = entries.loadEntry(db, id);
-    if (!e || (e.status === 'active') === false) return;
-    const j = journeyAt(e.journeyId, e.version);
-    try {
-      await runEntry(j, e, e.resume ? { kind: 'due' } : cause, now(), walkPorts, sink);
-    } catch (err) {
-      // One customer's bad data must not stop the others: the entry fails with the reason recorded.
-      ports.logger?.warn({ journey: e.journeyId, entry: e.id, err: errorText(err) }, 'journey entry failed');
-      db.transaction(() => {
-        const failed: EntryState = { ...e, status: 'failed', exitReason: `error:${(err as MofangError).code ?? 'INTERNAL'}` };
-        if (entries.saveEntry(db, failed, e.steps, now())) entries.recordVisits(db, e, [{ node: e.node, outcome: 'failed:error' }], now());
-      })();
-    }
-  };
+  const advanceAll = advancing({ db, gate, outbox, now, journeyAt, logger: ports.logger });
+  const advance = (ids: readonly number[], cause: Cause) =>
+    advanceAll(
+      ids.map((id) => ({ id, cause })),
+      walkPorts(),
+    );
 
   /** Before the journey's start nobody enters (its segment runs wait); after its end nobody enters and those in flight finish. */
   const entryOpen = (journey: number, at: Date): 'before' | 'open' | 'after' => {
@@ -199,41 +178,57 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
     return 'open';
   };
 
-  /** Inserts entries for the customers the trigger lets in; returns the new entry ids. */
-  const enter = (
-    j: RunnableJourney,
-    node: JourneyNode,
-    customers: readonly { id: string; context?: Record<string, unknown>; at?: Date }[],
-    triggerKey: (i: number) => string,
-  ): number[] => {
-    const at = now();
-    if (entryOpen(j.id, at) !== 'open') return [];
+  type Entering = { id: string; context?: Record<string, unknown>; at?: Date };
+
+  /** One chunk of `enter`, in one transaction (made once: better-sqlite3 prepares its statements when a transaction function is made). */
+  const enterChunk = db.transaction((j: RunnableJourney, node: JourneyNode, chunk: readonly Entering[], key: (k: number) => string, at: Date): number[] => {
     const reentry = (node.params as ComponentParams['segment_entry']).reentry;
     const nf = node.type === 'event_entry' ? (node.params as ComponentParams['event_entry']).notFollowedBy : undefined;
+    const latest = entries.latestEntries(
+      db,
+      j.id,
+      chunk.map((c) => c.id),
+    );
     const ids: number[] = [];
-    for (let from = 0; from < customers.length; from += ENTER_CHUNK) {
-      db.transaction(() => {
-        customers.slice(from, from + ENTER_CHUNK).forEach((c, k) => {
-          if (!mayEnter(reentry, entries.latestEntry(db, j.id, c.id), at)) return;
-          // Did A but not B: the customer waits at the entry until B follows or the window closes.
-          const pending = nf ? { wakeAt: new Date((c.at ?? at).getTime() + nf.withinMinutes * 60_000), waitingFor: nf.event.event, resume: null } : null;
-          const id = entries.insertEntry(db, {
-            journeyId: j.id,
-            version: j.version,
-            dataset: j.graph.dataset,
-            customerId: c.id,
-            triggerKey: triggerKey(from + k),
-            node: node.id,
-            context: c.context ?? {},
-            at,
-            ...(pending ?? { wakeAt: at, waitingFor: null, resume: 'out:out' }),
-          });
-          if (id === null) return;
-          entries.recordVisits(db, { id, journeyId: j.id, version: j.version }, [{ node: node.id, outcome: 'entered' }], at);
-          ids.push(id);
-        });
-      }).immediate();
-    }
+    chunk.forEach((c, k) => {
+      if (!mayEnter(reentry, latest.get(c.id), at)) return;
+      // Did A but not B: the customer waits at the entry until B follows or the window closes.
+      const pending = nf ? { wakeAt: new Date((c.at ?? at).getTime() + nf.withinMinutes * 60_000), waitingFor: nf.event.event, resume: null } : null;
+      const id = entries.insertEntry(db, {
+        journeyId: j.id,
+        version: j.version,
+        dataset: j.graph.dataset,
+        customerId: c.id,
+        triggerKey: key(k),
+        node: node.id,
+        context: c.context ?? {},
+        at,
+        ...(pending ?? { wakeAt: at, waitingFor: null, resume: 'out:out' }),
+      });
+      if (id === null) return;
+      // A chunk may name a customer twice (an API call): the second is no longer free to enter.
+      latest.set(c.id, { status: 'active', enteredAt: at });
+      ids.push(id);
+    });
+    const entered = [{ node: node.id, outcome: 'entered' }];
+    entries.recordPaths(
+      db,
+      ids.map((id) => ({ id, visits: entered, fresh: true })),
+      at,
+    );
+    const tally = entries.visitTally();
+    tally.add({ journeyId: j.id, version: j.version }, entered, ids.length);
+    tally.write(db);
+    return ids;
+  });
+
+  /** Inserts entries for the customers the trigger lets in; returns the new entry ids. */
+  const enter = (j: RunnableJourney, node: JourneyNode, customers: readonly Entering[], triggerKey: (i: number) => string): number[] => {
+    const at = now();
+    if (entryOpen(j.id, at) !== 'open') return [];
+    const ids: number[] = [];
+    for (let from = 0; from < customers.length; from += ENTER_CHUNK)
+      ids.push(...enterChunk.immediate(j, node, customers.slice(from, from + ENTER_CHUNK), (k) => triggerKey(from + k), at));
     return ids;
   };
 
@@ -296,7 +291,8 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
   };
 
   /** Running journeys' nodes of a type, by event name (the index events are matched through). */
-  const byEvent = (type: 'event_entry' | 'goal'): Map<string, { j: RunnableJourney; node: JourneyNode }[]> => {
+  type EventNodes = Map<string, { j: RunnableJourney; node: JourneyNode }[]>;
+  const byEvent = (type: 'event_entry' | 'goal'): EventNodes => {
     const index = new Map<string, { j: RunnableJourney; node: JourneyNode }[]>();
     for (const r of entries.runningJourneys(db)) {
       const j = journeyAt(r.id, r.version);
@@ -309,22 +305,48 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
     return index;
   };
 
+  /**
+   * From event `from` on: enters the customers the triggers let in and collects the entries the
+   * events wake, up to a second event of a customer already taken or an event that reaches a goal.
+   */
+  const take = db.transaction(
+    (sorted: readonly EngineEvent[], triggers: EventNodes, goals: EventNodes, from: number, woken: { id: number; cause: Cause }[]) => {
+      const customers = new Set<string>();
+      for (let k = from; k < sorted.length; k++) {
+        const ev = sorted[k];
+        if (customers.has(ev.customerId)) return { next: k, goal: null };
+        customers.add(ev.customerId);
+        for (const { j, node } of triggers.get(ev.name) ?? []) {
+          if (!eventMatches((node.params as ComponentParams['event_entry']).event, ev)) continue;
+          for (const id of enter(j, node, [{ id: ev.customerId, context: ev.properties, at: ev.time }], () => `event:${ev.eventId}`))
+            woken.push({ id, cause: { kind: 'due' } });
+        }
+        for (const id of entries.waitingFor(db, ev.customerId, ev.name)) woken.push({ id, cause: { kind: 'event', event: ev } });
+        const reached = (goals.get(ev.name) ?? []).filter(({ node }) => eventMatches((node.params as ComponentParams['goal']).event, ev));
+        if (reached.length > 0) return { next: k + 1, goal: { ev, reached } };
+      }
+      return { next: sorted.length, goal: null };
+    },
+  );
+
   let eventsRunning: Promise<void> = Promise.resolve();
   const handleEvents = async (events: readonly EngineEvent[]): Promise<void> => {
     if (events.length === 0) return;
     const triggers = byEvent('event_entry');
     const goals = byEvent('goal');
-    for (const ev of [...events].sort((a, b) => a.time.getTime() - b.time.getTime())) {
-      for (const { j, node } of triggers.get(ev.name) ?? []) {
-        if (!eventMatches((node.params as ComponentParams['event_entry']).event, ev)) continue;
-        for (const id of enter(j, node, [{ id: ev.customerId, context: ev.properties, at: ev.time }], () => `event:${ev.eventId}`))
-          await advance(id, { kind: 'due' });
-      }
-      for (const id of entries.waitingFor(db, ev.customerId, ev.name)) await advance(id, { kind: 'event', event: ev });
-      for (const { j, node } of goals.get(ev.name) ?? []) {
-        if (!eventMatches((node.params as ComponentParams['goal']).event, ev)) continue;
-        for (const e of entries.goalCandidates(db, j.id, ev.customerId)) {
-          if (ev.time < e.enteredAt) continue;
+    const sorted = [...events].sort((a, b) => a.time.getTime() - b.time.getTime());
+    // The events' entries are written in one transaction and the entries they wake are advanced
+    // together. Different customers' entries never touch the same rows, but one customer's events
+    // act in their order: before an event of a customer already in the batch, and before a goal
+    // converts, the batch is applied.
+    for (let i = 0; i < sorted.length; ) {
+      const woken: { id: number; cause: Cause }[] = [];
+      const { next, goal } = take.immediate(sorted, triggers, goals, i, woken);
+      i = next;
+      if (woken.length > 0) await advanceAll(woken, walkPorts());
+      for (const { j, node } of goal?.reached ?? []) {
+        for (const e of entries.goalCandidates(db, j.id, goal!.ev.customerId)) {
+          if (goal!.ev.time < e.enteredAt) continue;
           db.transaction(() => {
             const converted: EntryState = { ...e, status: 'converted', node: node.id, exitReason: 'goal', since: now() };
             if (entries.saveEntry(db, converted, e.steps, now())) entries.recordVisits(db, e, [{ node: node.id, outcome: 'converted' }], now());
@@ -373,14 +395,11 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
     async tick() {
       await runDueSegmentEntries();
       await catchUp();
-      let advanced = 0;
-      for (let round = 0; round < 20; round++) {
-        const due = entries.dueEntries(db, now(), batch);
-        if (due.length === 0) break;
-        for (const id of due) await advance(id, { kind: 'timer' });
-        advanced += due.length;
-      }
-      return advanced;
+      // One read of the due entries per tick, advanced a batch at a time: the read sorts every due
+      // entry by priority, so reading it per batch cost a sort of the whole backlog each time.
+      const due = entries.dueEntries(db, now(), batch * BATCHES_PER_TICK);
+      for (let from = 0; from < due.length; from += batch) await advance(due.slice(from, from + batch), { kind: 'timer' });
+      return due.length;
     },
 
     onEvents,
@@ -438,6 +457,7 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
       const request = (input.requestId as string | undefined) ?? randomUUID();
       const known: { id: string }[] = [];
       const unknown: number[] = [];
+      const profileOf = await data.profiles(live.graph.dataset);
       for (const [i, raw] of ids.entries()) {
         let id: string | null = null;
         try {
@@ -445,7 +465,7 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
         } catch {
           id = null;
         }
-        if (id !== null && (await data.profile(live.graph.dataset, id))) known.push({ id });
+        if (id !== null && profileOf(id)) known.push({ id });
         else unknown.push(i);
       }
       const entered = enter(live, node, known, () => `api:${request}`);
@@ -455,7 +475,7 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
         subject: j.name,
         details: { journey: j.id, version: live.version, node: node.id, trigger: 'api', entered: entered.length, unknown: unknown.length },
       });
-      for (const id of entered) await advance(id, { kind: 'due' });
+      await advance(entered, { kind: 'due' });
       return { entered: entered.length, skipped: known.length - entered.length, unknown };
     },
 
@@ -464,7 +484,7 @@ export function journeyEngine(ports: EnginePorts): JourneyEngine {
         db,
         gate,
         journey: journeyAt(j.id, j.liveVersion ?? j.latestVersion),
-        walk: walkPorts,
+        walk: walkPorts(),
         now: now(),
         members: async (segment) => data.segmentMembers(segment),
       }),

@@ -80,6 +80,12 @@ export function insertEntry(
   return r.changes === 1 ? Number(r.lastInsertRowid) : null;
 }
 
+/** These entries (those that exist), in one read. */
+export function loadEntries(db: Db, ids: readonly number[]): Map<number, EntryState> {
+  const rows = prepared(db, 'SELECT * FROM journey_entries WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as EntryRow[];
+  return new Map(rows.map((r) => [r.id, entryOf(r)]));
+}
+
 export function loadEntry(db: Db, id: number): EntryState | undefined {
   const r = prepared(db, 'SELECT * FROM journey_entries WHERE id = ?').get(id) as EntryRow | undefined;
   return r && entryOf(r);
@@ -117,17 +123,70 @@ const STEPS_KEPT = 100;
 
 /** Adds the visits to the per-node counts and to the entry's path. */
 export function recordVisits(db: Db, e: Pick<EntryState, 'id' | 'journeyId' | 'version'>, visits: readonly Visit[], at: Date): void {
-  const count = prepared(
+  const tally = visitTally();
+  recordPaths(db, [{ id: e.id, visits }], at);
+  tally.add(e, visits);
+  tally.write(db);
+}
+
+/**
+ * Adds each entry's visits to its path (not to the per-node counts: see `visitTally`) in two
+ * statements for any number of entries; `fresh`: a new entry, which has no step yet.
+ */
+export function recordPaths(db: Db, paths: readonly { id: number; visits: readonly Visit[]; fresh?: boolean }[], at: Date): void {
+  const old = paths.filter((p) => !p.fresh && p.visits.length > 0).map((p) => p.id);
+  const last =
+    old.length === 0
+      ? new Map<number, number>()
+      : new Map(
+          prepared(db, 'SELECT entry, max(seq) FROM journey_entry_steps WHERE entry IN (SELECT value FROM json_each(?)) GROUP BY entry')
+            .raw()
+            .all(JSON.stringify(old)) as [number, number][],
+        );
+  const rows: [number, number, string, string][] = [];
+  for (const p of paths) {
+    const seq = (last.get(p.id) ?? 0) + 1;
+    p.visits.forEach((v, i) => {
+      if (seq + i <= STEPS_KEPT) rows.push([p.id, seq + i, v.node, v.outcome]);
+    });
+  }
+  if (rows.length === 0) return;
+  prepared(
     db,
-    `INSERT INTO journey_node_counts (journey, version, node, outcome, count) VALUES (?, ?, ?, ?, 1)
-     ON CONFLICT (journey, version, node, outcome) DO UPDATE SET count = count + 1`,
+    `INSERT INTO journey_entry_steps (entry, seq, node, outcome, at)
+       SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, ? FROM json_each(?)`,
+  ).run(at.toISOString(), JSON.stringify(rows));
+}
+
+/** Per-node counts summed in memory and written once: a batch of entries adds one row update per node and outcome, not one per visit. */
+export function visitTally() {
+  const counts = new Map<string, { journey: number; version: number; node: string; outcome: string; n: number }>();
+  return {
+    add(e: Pick<EntryState, 'journeyId' | 'version'>, visits: readonly Visit[], times = 1) {
+      for (const v of visits) {
+        const key = `${e.journeyId}\u0000${e.version}\u0000${v.node}\u0000${v.outcome}`;
+        const c = counts.get(key);
+        if (c) c.n += times;
+        else counts.set(key, { journey: e.journeyId, version: e.version, node: v.node, outcome: v.outcome, n: times });
+      }
+    },
+    write(db: Db) {
+      const count = prepared(
+        db,
+        `INSERT INTO journey_node_counts (journey, version, node, outcome, count) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (journey, version, node, outcome) DO UPDATE SET count = count + excluded.count`,
+      );
+      for (const c of counts.values()) count.run(c.journey, c.version, c.node, c.outcome, c.n);
+      counts.clear();
+    },
+  };
+}
+
+/** The committed advances of these entries, by id (what an advance planned on an older count is stale against). */
+export function stepsOf(db: Db, ids: readonly number[]): Map<number, number> {
+  return new Map(
+    prepared(db, 'SELECT id, steps FROM journey_entries WHERE id IN (SELECT value FROM json_each(?))').raw().all(JSON.stringify(ids)) as [number, number][],
   );
-  const seq = (prepared(db, 'SELECT coalesce(max(seq), 0) FROM journey_entry_steps WHERE entry = ?').pluck().get(e.id) as number) + 1;
-  const step = prepared(db, 'INSERT INTO journey_entry_steps (entry, seq, node, outcome, at) VALUES (?, ?, ?, ?, ?)');
-  visits.forEach((v, i) => {
-    count.run(e.journeyId, e.version, v.node, v.outcome);
-    if (seq + i <= STEPS_KEPT) step.run(e.id, seq + i, v.node, v.outcome, at.toISOString());
-  });
 }
 
 /** Active entries due at `now` of running (published) journeys, highest priority first. */
@@ -160,6 +219,18 @@ export function latestEntry(db: Db, journey: number, customerId: string): { id: 
     customerId,
   ) as { id: number; status: EntryStatus; entered_at: string } | undefined;
   return r && { id: r.id, status: r.status, enteredAt: new Date(r.entered_at) };
+}
+
+/** The latest entry into the journey of each of these customers (those with one), by customer: one read for a chunk of a segment. */
+export function latestEntries(db: Db, journey: number, customerIds: readonly string[]): Map<string, { status: EntryStatus; enteredAt: Date }> {
+  const rows = prepared(
+    db,
+    'SELECT customer_id, status, entered_at FROM journey_entries WHERE journey = ? AND customer_id IN (SELECT value FROM json_each(?)) ORDER BY id',
+  )
+    .raw()
+    .all(journey, JSON.stringify(customerIds)) as [string, EntryStatus, string][];
+  // Ordered by id, so each customer's latest entry is the one written last.
+  return new Map(rows.map(([id, status, at]) => [id, { status, enteredAt: new Date(at) }]));
 }
 
 /** Entries of the customer a goal may convert: active ones, and the control group (its conversions count too). */

@@ -35,7 +35,7 @@ describe('the executor (property)', () => {
         let now = new Date('2026-03-02T10:00:00Z');
         const history: EngineEvent[] = [];
         const data: EngineData = {
-          profile: async () =>
+          profiles: async () => () =>
             new Map<string, string | number | null>([
               ['income', c.income],
               ['churn_score', c.churn],
@@ -53,7 +53,7 @@ describe('the executor (property)', () => {
         const ports: WalkPorts = {
           data,
           assign: (experiment, key, groups) => assignVariant(TEST_SECRET, experiment, key, groups),
-          profile: data.profile,
+          profile: async (dataset, id) => (await data.profiles(dataset))(id),
           inSegment: async () => c.member,
           sendResult: (key) => (written.has(key) ? { status: 'pending', result: null } : null),
           random: () => 0.25,

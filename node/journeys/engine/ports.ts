@@ -23,6 +23,8 @@ export type ProfileScalar = number | string | boolean | null;
 /** A profile as the judgments read it: attribute values (dates as ISO 8601) by name. */
 export type ProfileValues = ReadonlyMap<string, ProfileScalar>;
 
+export type ProfileReader = (customerId: string) => ProfileValues | null;
+
 /** An event as the engine matches it against triggers, waits and goals. */
 export interface EngineEvent {
   eventId: string;
@@ -37,8 +39,13 @@ export interface EngineEvent {
 export type EventSelectorLike = Static<typeof EventSelectorSchema>;
 
 export interface EngineData {
-  /** The customer's profile attributes (dataset, joint and score), or null when the dataset has no such customer. */
-  profile(dataset: string, customerId: string): Promise<ProfileValues | null>;
+  /**
+   * A reader of the dataset's profiles (dataset, joint and score attributes; null when the dataset
+   * has no such customer) over what the dataset and its agreements allow now. The engine takes one
+   * per batch of a tick and never keeps it longer, so an agreement withdrawn stops its joint
+   * attributes at the next tick.
+   */
+  profiles(dataset: string): Promise<ProfileReader>;
   /** The segment's members now, as normalised identifiers. */
   segmentMembers(segment: string): Promise<readonly string[]>;
   /** How many times the customer did the selected event in [from, to). */

@@ -11,7 +11,7 @@ export interface EntrySink {
 }
 
 /** Most advances in a row for one wake-up: each is a message sent or suppressed, then on. */
-const MAX_ADVANCES = 100;
+export const MAX_ADVANCES = 100;
 
 export async function runEntry(j: RunnableJourney, entry: EntryState, cause: Cause, now: Date, ports: WalkPorts, sink: EntrySink): Promise<EntryState> {
   let current = entry;

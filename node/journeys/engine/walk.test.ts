@@ -14,7 +14,7 @@ const NOW = new Date('2026-03-02T10:30:00Z'); // a Monday; 18:30 in Shanghai
 
 function ports(profile: Record<string, ProfileScalar> = {}, extra: Partial<EngineData> = {}, results: Record<string, string> = {}): WalkPorts {
   const data: EngineData = {
-    profile: async () => new Map(Object.entries(profile)),
+    profiles: async () => () => new Map(Object.entries(profile)),
     segmentMembers: async () => ['c1'],
     countEvents: async () => 0,
     activeHour: async () => null,
@@ -26,7 +26,7 @@ function ports(profile: Record<string, ProfileScalar> = {}, extra: Partial<Engin
   return {
     data,
     assign: (experiment, key, groups) => assignVariant(TEST_SECRET, experiment, key, groups),
-    profile: data.profile,
+    profile: async (dataset, id) => (await data.profiles(dataset))(id),
     inSegment: async (_s, id) => id === 'c1',
     sendResult: (key) => (key in results ? { status: 'sent', result: results[key] } : null),
     random: () => 0.5,
