@@ -4,6 +4,7 @@
  * interchangeable and one replaces the other when both exist.
  */
 
+/** @public (the shared feedback contract) */
 export type ReachOutcomeName =
   | 'sent'
   | 'suppressed'

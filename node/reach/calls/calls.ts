@@ -18,7 +18,7 @@ import type { ReachOutcome } from '../staff-ports.js';
 import { CALL_AGAIN, CALL_OUTCOMES, type CallOutcome, REACHED } from './outcomes.js';
 import { csvTable } from './csv.js';
 
-export const LIST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+const LIST_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const CLAIM_HOURS = 8;
 const STATUSES = ['open', 'claimed', 'done'] as const;
 type CallStatus = (typeof STATUSES)[number];
@@ -40,6 +40,7 @@ export interface CallView {
   createdAt: string;
 }
 
+/** @public (the API returns it) */
 export interface CallListSummary {
   list: string;
   open: number;

@@ -7,7 +7,7 @@
 const FORMULA_START = /^[=+\-@\t\r]/;
 const PHONE_LIKE = /^\+?[0-9][0-9 ()-]*$/;
 
-export function csvField(value: string | number | null | undefined): string {
+function csvField(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
   let text = String(value);
   if (typeof value === 'string' && FORMULA_START.test(text) && !PHONE_LIKE.test(text)) text = `'${text}`;

@@ -11,6 +11,7 @@ import type { Actor } from '../../audit/actor.js';
 import type { LocalChannel, LocalDelivery } from '../local-channel.js';
 import { type CustomerRef, deliveryProblem, type LocalChannelPorts, notFound, pageSize, report, storedCustomer } from '../local-delivery.js';
 
+/** @public (the API returns it) */
 export interface InboxMessage {
   id: number;
   subject: string | null;
@@ -20,6 +21,7 @@ export interface InboxMessage {
   readAt: string | null;
 }
 
+/** @public (the API returns it) */
 export interface InboxPage {
   messages: InboxMessage[];
   /** Unread messages of the customer in all (not only this page). */
@@ -28,6 +30,7 @@ export interface InboxPage {
   nextBefore: number | null;
 }
 
+/** @public (the API takes it) */
 export interface InboxQuery extends CustomerRef {
   unreadOnly?: boolean;
   limit?: number;

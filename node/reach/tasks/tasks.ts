@@ -48,6 +48,7 @@ export interface TaskView {
   updatedBy: string;
 }
 
+/** @public (the API takes it) */
 export interface TaskQuery {
   status?: TaskStatus;
   /** Only tasks not closed and past their due day. */

@@ -6,7 +6,8 @@
  * all the task belongs to the whole organisation (only unscoped tokens see it).
  */
 import { stringAttributeValues } from '../../insight/profiles/string-values.js';
-import { getUnitAttribute } from '../../insight/units/units.js';
+import { asMofangError } from '../../errors.js';
+import { getUnit, getUnitAttribute, listUnits } from '../../insight/units/units.js';
 import type { Db } from '../../store/db.js';
 
 export interface TaskUnit {
@@ -17,12 +18,20 @@ export interface TaskUnit {
 
 /** @example const unitOf = taskUnits(db); unitOf('customers', 'c1') // { unit: 'sh-pudong', fallback: false } */
 export function taskUnits(db: Db): (dataset: string, customerId: string) => TaskUnit {
-  const exists = db.prepare('SELECT 1 FROM org_units WHERE id = ?').pluck();
-  const root = db.prepare('SELECT id FROM org_units WHERE parent IS NULL').pluck();
+  const exists = (unit: string) => {
+    try {
+      getUnit(db, unit);
+      return true;
+    } catch (err) {
+      if (asMofangError(err).code === 'UNIT_NOT_FOUND') return false;
+      throw err;
+    }
+  };
   return (dataset, customerId) => {
     const setting = getUnitAttribute(db, dataset);
     const named = setting ? stringAttributeValues(db, dataset, setting.attribute, [customerId]).get(customerId) : undefined;
-    if (named !== undefined && exists.get(named)) return { unit: named, fallback: false };
-    return { unit: (root.get() as string | undefined) ?? null, fallback: true };
+    if (named !== undefined && exists(named)) return { unit: named, fallback: false };
+    // The head office comes first in the tree's listing.
+    return { unit: listUnits(db)[0]?.id ?? null, fallback: true };
   };
 }
