@@ -57,7 +57,6 @@ const Call = Type.Object({
 
 export const callRoutes: FastifyPluginAsync<{ local: LocalChannelsApi }> = async (app, { local }) => {
   const tags = ['reach calls'];
-  const { calls } = local;
 
   app.get(
     '/reach/calls/lists',
@@ -71,7 +70,7 @@ export const callRoutes: FastifyPluginAsync<{ local: LocalChannelsApi }> = async
         },
       },
     },
-    async () => ({ lists: calls.lists() }),
+    async () => ({ lists: local.calls.lists() }),
   );
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
@@ -85,7 +84,7 @@ export const callRoutes: FastifyPluginAsync<{ local: LocalChannelsApi }> = async
         response: { 200: Type.Object({ calls: Type.Array(Call), nextAfter: Nullable(Type.Integer()) }) },
       },
     },
-    async (r) => calls.list(r.query),
+    async (r) => local.calls.list(r.query),
   );
 
   app.post<{ Body: Static<typeof ClaimBody> }>(
@@ -100,7 +99,7 @@ export const callRoutes: FastifyPluginAsync<{ local: LocalChannelsApi }> = async
         response: { 200: Type.Object({ calls: Type.Array(Call) }) },
       },
     },
-    async (r) => calls.claim(r.body, actorOf(r)),
+    async (r) => local.calls.claim(r.body, actorOf(r)),
   );
 
   app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof OutcomeBody> }>(
@@ -117,7 +116,7 @@ export const callRoutes: FastifyPluginAsync<{ local: LocalChannelsApi }> = async
         response: { 200: Call },
       },
     },
-    async (r) => calls.outcome(r.params.id, r.body, actorOf(r)),
+    async (r) => local.calls.outcome(r.params.id, r.body, actorOf(r)),
   );
 
   app.get<{ Querystring: Static<typeof ExportQuery> }>(
@@ -132,7 +131,7 @@ export const callRoutes: FastifyPluginAsync<{ local: LocalChannelsApi }> = async
       },
     },
     async (r, reply) => {
-      const { csv } = calls.exportCsv(r.query, actorOf(r));
+      const { csv } = local.calls.exportCsv(r.query, actorOf(r));
       return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="calls.csv"').send(csv);
     },
   );

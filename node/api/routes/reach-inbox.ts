@@ -42,7 +42,6 @@ const Message = Type.Object({
 
 export const inboxRoutes: FastifyPluginAsync<{ local: LocalChannelsApi }> = async (app, { local }) => {
   const tags = ['reach inbox'];
-  const { inbox } = local;
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/reach/inbox/messages',
@@ -55,7 +54,7 @@ export const inboxRoutes: FastifyPluginAsync<{ local: LocalChannelsApi }> = asyn
         response: { 200: Type.Object({ messages: Type.Array(Message), unread: Type.Integer(), nextBefore: Type.Union([Type.Integer(), Type.Null()]) }) },
       },
     },
-    async (r) => inbox.list(r.query),
+    async (r) => local.inbox.list(r.query),
   );
 
   app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof CustomerBody> }>(
@@ -70,7 +69,7 @@ export const inboxRoutes: FastifyPluginAsync<{ local: LocalChannelsApi }> = asyn
         response: { 200: Message },
       },
     },
-    async (r) => inbox.read(r.params.id, r.body, actorOf(r)),
+    async (r) => local.inbox.read(r.params.id, r.body, actorOf(r)),
   );
 
   app.put<{ Params: Static<typeof IdParam>; Body: Static<typeof MarkBody> }>(
@@ -79,7 +78,7 @@ export const inboxRoutes: FastifyPluginAsync<{ local: LocalChannelsApi }> = asyn
       config: APP,
       schema: { tags, summary: 'Mark a message read (reported as opened) or unread again', params: IdParam, body: MarkBody, response: { 200: Message } },
     },
-    async (r) => inbox.mark(r.params.id, r.body, r.body.read, actorOf(r)),
+    async (r) => local.inbox.mark(r.params.id, r.body, r.body.read, actorOf(r)),
   );
 
   app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof CustomerBody> }>(
@@ -94,6 +93,6 @@ export const inboxRoutes: FastifyPluginAsync<{ local: LocalChannelsApi }> = asyn
         response: { 200: Type.Object({ id: Type.Integer(), deleted: Type.Literal(true) }) },
       },
     },
-    async (r) => inbox.remove(r.params.id, r.body, actorOf(r)),
+    async (r) => local.inbox.remove(r.params.id, r.body, actorOf(r)),
   );
 };

@@ -61,7 +61,6 @@ const Task = Type.Object({
 
 export const taskRoutes: FastifyPluginAsync<{ local: LocalChannelsApi }> = async (app, { local }) => {
   const tags = ['reach tasks'];
-  const { tasks } = local;
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/reach/tasks',
@@ -74,13 +73,13 @@ export const taskRoutes: FastifyPluginAsync<{ local: LocalChannelsApi }> = async
         response: { 200: Type.Object({ tasks: Type.Array(Task), nextAfter: Nullable(Type.Integer()) }) },
       },
     },
-    async (r) => tasks.list(r.query, actorOf(r)),
+    async (r) => local.tasks.list(r.query, actorOf(r)),
   );
 
   app.get<{ Params: Static<typeof IdParam> }>(
     '/reach/tasks/:id',
     { config: READ, schema: { tags, summary: 'One task', params: IdParam, response: { 200: Task } } },
-    async (r) => tasks.get(r.params.id, actorOf(r)),
+    async (r) => local.tasks.get(r.params.id, actorOf(r)),
   );
 
   app.patch<{ Params: Static<typeof IdParam>; Body: Static<typeof UpdateBody> }>(
@@ -96,7 +95,7 @@ export const taskRoutes: FastifyPluginAsync<{ local: LocalChannelsApi }> = async
         response: { 200: Task },
       },
     },
-    async (r) => tasks.update(r.params.id, r.body, actorOf(r)),
+    async (r) => local.tasks.update(r.params.id, r.body, actorOf(r)),
   );
 
   app.post<{ Params: Static<typeof IdParam>; Body: Static<typeof OutcomeBody> }>(
@@ -111,6 +110,6 @@ export const taskRoutes: FastifyPluginAsync<{ local: LocalChannelsApi }> = async
         response: { 200: Task },
       },
     },
-    async (r) => tasks.outcome(r.params.id, r.body, actorOf(r)),
+    async (r) => local.tasks.outcome(r.params.id, r.body, actorOf(r)),
   );
 };
