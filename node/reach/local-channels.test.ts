@@ -84,6 +84,20 @@ describe('in-app inbox', () => {
     expectNoCustomerInAudit();
   });
 
+  it('a report lost after the commit is made good by opening the message again', async () => {
+    f.deliver(f.delivery('inbox', 'c0', 1));
+    const [message] = f.local.inbox.list(c0).messages;
+    const record = f.feedback.record;
+    f.feedback.record = async () => {
+      throw new Error('ledger unavailable');
+    };
+    await expect(f.local.inbox.read(message!.id, c0, app)).rejects.toThrow('ledger unavailable');
+    f.feedback.record = record;
+    expect(f.local.inbox.list(c0).messages[0]!.readAt).not.toBeNull();
+    await f.local.inbox.read(message!.id, c0, app);
+    expect(f.feedback.ledger()).toEqual(['j7.v1.noffer.e1 opened']);
+  });
+
   it("never shows, opens, marks or deletes another customer's message", async () => {
     f.deliver(f.delivery('inbox', 'c1', 1));
     const [theirs] = f.local.inbox.list(c1).messages;
@@ -139,6 +153,15 @@ describe('call lists', () => {
     expect(f.feedback.reported.at(-2)).toMatchObject({ outcome: 'task_outcome', detail: 'interested', value: 1200 });
     expect(f.audited('reach.call').map((e) => e.action)).toEqual(['reach.calls.claimed', 'reach.call.outcome', 'reach.calls.claimed', 'reach.call.outcome']);
     expectNoCustomerInAudit();
+  });
+
+  it('a claim not closed within 8 hours lapses: another agent can claim the call, and the first can no longer close it', async () => {
+    f.deliver(f.delivery('call', 'c0', 1));
+    const [call] = f.local.calls.claim({ list: 'j7.noffer', agent: 'agent-7' }, ops).calls;
+    expect(f.local.calls.claim({ list: 'j7.noffer', agent: 'agent-8' }, ops).calls).toEqual([]);
+    f.fx.clock.now = new Date(f.fx.clock.now.getTime() + 8 * 3_600_000 + 1000);
+    expect(f.local.calls.claim({ list: 'j7.noffer', agent: 'agent-8' }, ops).calls).toMatchObject([{ id: call!.id, claimedBy: 'agent-8' }]);
+    await expect(f.local.calls.outcome(call!.id, { agent: 'agent-7', outcome: 'reached' }, ops)).rejects.toMatchObject({ code: 'REACH_ITEM_CONFLICT' });
   });
 
   it('refuses an unknown outcome, a bad agent id and a negative value, naming the field', async () => {
