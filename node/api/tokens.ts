@@ -24,7 +24,7 @@ export interface TokenEntry {
   role: Role;
   /** Lowercase hex SHA-256 of the whole token string. */
   sha256: string;
-  /** The organisation unit whose customers the token may see in insight; absent: the whole organisation. */
+  /** The organisation unit whose customers the token may see in insight, and whose branch tasks it works; absent: the whole organisation. */
   unit?: string;
   /** ISO date-time of issue (absent in files written before it was recorded). */
   createdAt?: string;

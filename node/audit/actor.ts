@@ -10,6 +10,6 @@ export interface Actor {
   /** e.g. `token:ops-1` or `cli:root` — never a secret. */
   id: string;
   role: Role | 'system';
-  /** The organisation unit the principal is bound to (insight scope); absent: the whole organisation. */
+  /** The organisation unit the principal is bound to (insight scope, branch tasks); absent: the whole organisation. */
   unit?: string;
 }
