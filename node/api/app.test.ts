@@ -82,7 +82,7 @@ const ROUTES: RouteCase[] = [
     headers: { 'content-type': 'text/csv' },
   },
 ];
-const ALL_ROLES: Role[] = ['admin', 'operator', 'compliance', 'ingest'];
+const ALL_ROLES: Role[] = ['admin', 'operator', 'compliance', 'ingest', 'app'];
 const label = (r: RouteCase) => `${r.method} ${r.url}`;
 
 describe('authentication', () => {
