@@ -149,6 +149,10 @@ describe('call lists', () => {
       value: 1200,
     });
     await expect(f.local.calls.outcome(call.id, { agent: 'agent-7', outcome: 'reached' }, ops)).rejects.toMatchObject({ code: 'REACH_ITEM_CONFLICT' });
+    // The same outcome again is a retry whose report may have been lost: reported again, changed nothing.
+    expect(await f.local.calls.outcome(call.id, { agent: 'agent-7', outcome: 'interested', value: 1200 }, ops)).toMatchObject({ attempts: 2 });
+    expect(f.feedback.reported).toHaveLength(5);
+    f.feedback.reported.splice(3);
     expect(f.feedback.ledger()).toEqual(['j7.v1.noffer.e2 task_outcome:no_answer', 'j7.v1.noffer.e2 replied:call']);
     expect(f.feedback.reported.at(-2)).toMatchObject({ outcome: 'task_outcome', detail: 'interested', value: 1200 });
     expect(f.audited('reach.call').map((e) => e.action)).toEqual(['reach.calls.claimed', 'reach.call.outcome', 'reach.calls.claimed', 'reach.call.outcome']);
@@ -253,6 +257,9 @@ describe('branch tasks', () => {
       code: 'REACH_ITEM_CONFLICT',
       message: `task ${task!.id} is closed with outcome sold`,
     });
+    // The same outcome again is a retry whose report may have been lost: reported again, audited once.
+    expect(await f.local.tasks.outcome(task!.id, { outcome: 'sold', value: 50_000 }, sh)).toMatchObject({ status: 'done' });
+    expect(f.feedback.reported).toHaveLength(2);
     expect(() => f.local.tasks.update(task!.id, { status: 'open' }, sh)).toThrow(
       expect.objectContaining({ code: 'REACH_ITEM_CONFLICT', message: `task ${task!.id} is done; it cannot become open` }),
     );

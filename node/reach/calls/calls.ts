@@ -74,6 +74,7 @@ interface Row {
   claimed_by: string | null;
   outcome: string | null;
   value: number | null;
+  outcome_by: string | null;
   created_at: string;
 }
 
@@ -220,6 +221,8 @@ export function callsChannel(ports: LocalChannelPorts, options: { contactColumn?
       const row = db.transaction(() => {
         const r = byId.get(id) as Row | undefined;
         if (!r) throw notFound('call', id);
+        // The same closing outcome again is a retry (its report may have been lost after the commit): report it again.
+        if (r.status === 'done' && r.outcome === outcome && r.outcome_by === input.agent && r.value === (input.value ?? null)) return r;
         if (r.status !== 'claimed' || r.claimed_by !== input.agent) {
           const state = r.status === 'claimed' ? `claimed by agent ${r.claimed_by}` : r.status;
           throw new MofangError('REACH_ITEM_CONFLICT', `call ${id} is ${state}; only the agent holding its claim records its outcome`, {

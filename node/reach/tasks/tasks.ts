@@ -226,6 +226,8 @@ export function tasksChannel(ports: LocalChannelPorts): { channel: LocalChannel;
       const at = now();
       const row = db.transaction(() => {
         const r = find(id, actor);
+        // The same outcome again is a retry (its report may have been lost after the commit): report it again.
+        if (r.outcome === input.outcome && r.value === (input.value ?? null)) return r;
         if (r.status === 'cancelled' || r.outcome !== null) {
           const state = r.outcome !== null ? `closed with outcome ${r.outcome}` : r.status;
           throw new MofangError('REACH_ITEM_CONFLICT', `task ${id} is ${state}`, { task: id, status: r.status });
