@@ -170,14 +170,14 @@ describe('call lists over HTTP', () => {
       ['task_outcome', 'reached'],
       ['replied', 'call'],
     ]);
-    const again = await t.app.inject({
-      method: 'POST',
-      url: `/v1/reach/calls/${c0}/outcome`,
-      headers: t.as('operator'),
-      payload: { agent: 'agent-7', outcome: 'reached' },
-    });
-    expect(again.statusCode).toBe(409);
-    expect(again.json().error.code).toBe('REACH_ITEM_CONFLICT');
+    const post = (outcome: string) =>
+      t.app.inject({ method: 'POST', url: `/v1/reach/calls/${c0}/outcome`, headers: t.as('operator'), payload: { agent: 'agent-7', outcome } });
+    const other = await post('busy');
+    expect(other.statusCode).toBe(409);
+    expect(other.json().error.code).toBe('REACH_ITEM_CONFLICT');
+    // The same outcome again is a retry: answered as before, reported again for the ledger to count.
+    expect((await post('reached')).json()).toMatchObject({ status: 'done', outcome: 'reached', attempts: 1 });
+    expect(f.feedback.reported).toHaveLength(4);
 
     const page = await t.app.inject({ url: '/v1/reach/calls?list=j7.noffer&status=open', headers: t.as('operator') });
     expect(page.json().calls.map((c: { customer: { customerId: string } }) => c.customer.customerId)).toEqual(['c1']);
