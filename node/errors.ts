@@ -244,6 +244,16 @@ export const ERRORS = {
   },
   JOURNEY_ENTRY_UNAVAILABLE: { http: 409, summary: "The journey's live version has no entry of this kind (an API entry of this name)." },
   JOURNEY_ENTRY_NOT_FOUND: { http: 404, summary: 'The journey has no entry with this id.' },
+
+  // Reach: the channels the node keeps itself (inbox, call lists, branch tasks)
+  REACH_ITEM_NOT_FOUND: {
+    http: 404,
+    summary: "No inbox message, call or task with this id for this customer or in the caller's unit scope.",
+  },
+  REACH_ITEM_CONFLICT: {
+    http: 409,
+    summary: 'The call or task is not in a state that allows this change (claimed by another agent, already closed); the current state is named.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

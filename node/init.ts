@@ -32,7 +32,7 @@ export interface InitResult {
   nodeId: string;
   certificateFile: string;
   /** One token per staff role; an `ingest` token is made when an app or site needs one (`mofang token create --role ingest`). */
-  tokens: Record<Exclude<Role, 'ingest'>, string>;
+  tokens: Record<Exclude<Role, 'ingest' | 'app'>, string>;
 }
 
 export async function initNode(opts: InitOptions): Promise<InitResult> {

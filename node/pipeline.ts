@@ -37,6 +37,8 @@ import { templatesService, type TemplatesApi } from './journeys/templates/servic
 import type { Logger } from './log/logger.js';
 import type { Metrics } from './metrics/metrics.js';
 import { packageVersion } from './paths.js';
+import { reachLocalChannels } from './reach-wiring.js';
+import type { LocalChannels } from './reach/local-channels.js';
 import { errorText } from './text/untrusted.js';
 import type { Db } from './store/db.js';
 
@@ -51,7 +53,7 @@ export interface PipelinePorts {
   now: () => Date;
   metrics: Metrics;
   logger: Logger;
-  config: Pick<NodeConfig, 'node' | 'events' | 'analytics' | 'alerts' | 'journeys'>;
+  config: Pick<NodeConfig, 'node' | 'events' | 'analytics' | 'alerts' | 'journeys' | 'reach'>;
   /** Segments, for restricting models to their members; a getter, as insight reads events through this pipeline. */
   insight: () => Insight;
   /** The node's identity: A/B assignment derives its secret from the private key. */
@@ -83,6 +85,8 @@ export interface Pipeline {
   readonly frequency: FrequencyControl;
   /** Runs published journeys; the running node starts its scheduler (node/journeys/engine). */
   readonly journeyEngine: JourneyEngine;
+  /** The channels the node keeps itself: in-app inbox, call lists, branch tasks (node/reach). */
+  readonly localChannels: LocalChannels;
   close(): void;
 }
 
@@ -195,6 +199,7 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       instanceResults: (journey) => engine.results(journey),
     }),
     frequency,
+    localChannels: reachLocalChannels({ db, audit, now, config }),
     // A getter: the service runs models through `pipeline.analytics`, defined above in this object.
     get alerts() {
       alerts ??= alertsService({

@@ -17,6 +17,9 @@ import { analyticsRoutes } from './routes/analytics.js';
 import { alertRoutes } from './routes/alerts.js';
 import { templateRoutes } from './routes/journey-templates.js';
 import { consentRoutes } from './routes/consent.js';
+import { callRoutes } from './routes/reach-calls.js';
+import { inboxRoutes } from './routes/reach-inbox.js';
+import { taskRoutes } from './routes/reach-tasks.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { auditRoutes } from './routes/audit.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -163,6 +166,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(journeyRoutes, { journeys: services.journeys });
       v1.register(templateRoutes, { templates: services.templates });
       v1.register(consentRoutes, { frequency: services.pipeline.frequency });
+      v1.register(inboxRoutes, { local: services.pipeline.localChannels });
+      v1.register(callRoutes, { local: services.pipeline.localChannels });
+      v1.register(taskRoutes, { local: services.pipeline.localChannels });
       if (options.tokenAdmin) v1.register(tokenRoutes, { tokens: options.tokenAdmin });
     },
     { prefix: '/v1' },

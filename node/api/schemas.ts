@@ -23,7 +23,7 @@ export const JobId = Type.String({ pattern: UUID, description: 'Job id (lowercas
 export const RunId = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$', description: 'Run id.' });
 const IdKind = Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$', description: 'Identifier kind, e.g. phone, email.' });
 const Operation = Enum(['overlap', 'enrich'] as const);
-const Role = Enum(['admin', 'operator', 'compliance', 'ingest'] as const);
+const Role = Enum(['admin', 'operator', 'compliance', 'ingest', 'app'] as const);
 
 // --- Errors -----------------------------------------------------------------------------------
 export const ErrorResponse = Type.Object(

@@ -19,6 +19,7 @@ import type { JourneysApi } from '../journeys/service.js';
 import type { TemplatesApi } from '../journeys/templates/service.js';
 import type { HealthView } from '../peer/connector.js';
 import type { PrivacyApi } from '../privacy/service.js';
+import type { LocalChannelsApi } from '../reach/local-channels.js';
 import type { ScoresApi } from '../scores/service.js';
 import type { RunsApi } from '../session/run-service.js';
 
@@ -63,7 +64,8 @@ export interface NodeServices {
   readonly templates: TemplatesApi;
   /**
    * Services of the local pipeline the API reaches through it (node/pipeline.ts), so the
-   * composition root need not repeat each one: channel consent and frequency-control counts.
+   * composition root need not repeat each one: channel consent and frequency-control counts, and
+   * the channels the node keeps itself (inbox, call lists, branch tasks).
    */
-  readonly pipeline: { readonly frequency: FrequencyApi };
+  readonly pipeline: { readonly frequency: FrequencyApi; readonly localChannels: LocalChannelsApi };
 }

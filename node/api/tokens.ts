@@ -16,7 +16,7 @@ import { MofangError } from '../errors.js';
 import { assertSecretFileMode, writeFileAtomic } from '../fs/atomic-write.js';
 import type { Role } from './services.js';
 
-const ROLES = ['admin', 'operator', 'compliance', 'ingest'] as const satisfies readonly Role[];
+const ROLES = ['admin', 'operator', 'compliance', 'ingest', 'app'] as const satisfies readonly Role[];
 
 export interface TokenEntry {
   /** The token's name: who holds it (e.g. `ops-1`); appears in the audit log as `token:<id>`. */
@@ -24,7 +24,7 @@ export interface TokenEntry {
   role: Role;
   /** Lowercase hex SHA-256 of the whole token string. */
   sha256: string;
-  /** The organisation unit whose customers the token may see in insight; absent: the whole organisation. */
+  /** The organisation unit whose customers the token may see in insight, and whose branch tasks it works; absent: the whole organisation. */
   unit?: string;
   /** ISO date-time of issue (absent in files written before it was recorded). */
   createdAt?: string;
@@ -48,7 +48,7 @@ export interface TokenEntry {
 export type TokenSource = () => readonly TokenEntry[];
 
 const TOKEN_ID = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
-const TOKEN_FORM = /^mfg_(admin|operator|compliance|ingest)_[A-Za-z0-9_-]{43}$/;
+const TOKEN_FORM = /^mfg_(admin|operator|compliance|ingest|app)_[A-Za-z0-9_-]{43}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 /** Same form as an organisation unit id (node/insight/units/units.ts). */
 const UNIT_ID = /^[a-z][a-z0-9-]{0,23}$/;

@@ -36,9 +36,12 @@ export function registerTokenCommands(program: Command, ctx: TokenCommandContext
     .command('create')
     .option('--name <name>', 'who holds the token, e.g. ops-1 (audited as token:<name>)')
     .option('--id <name>', 'same as --name')
-    .addOption(new Option('--role <role>').choices(['admin', 'operator', 'compliance', 'ingest']).makeOptionMandatory())
+    .addOption(new Option('--role <role>').choices(['admin', 'operator', 'compliance', 'ingest', 'app']).makeOptionMandatory())
     .option('--expires <when>', 'refuse the token after this: a duration like 30d or 12h, or an ISO date-time')
-    .option('--unit <unit>', 'organisation unit whose customers the token may see in insight (default: the whole organisation)')
+    .option(
+      '--unit <unit>',
+      'organisation unit whose customers the token may see in insight, and whose branch tasks it works (default: the whole organisation)',
+    )
     .action((o) => {
       const name = o.name ?? o.id;
       if (!name) throw new MofangError('REQUEST_INVALID', '--name: required (who holds the token, e.g. ops-1)', { field: '--name' });

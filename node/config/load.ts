@@ -122,7 +122,10 @@ function resolvePaths(config: NodeConfig, base: string): NodeConfig {
 function resolveReachPaths(channels: ReachChannelsConfig, abs: (p: string) => string): ReachChannelsConfig {
   const file = (c: CredentialConfig): CredentialConfig => ('file' in c ? { file: abs(c.file) } : c);
   const { email, ...others } = channels;
-  const resolved: ReachChannelsConfig = Object.fromEntries(Object.entries(others).map(([name, c]) => [name, { ...c, credentials: file(c.credentials) }]));
+  // The node-kept channels (inbox, call, branch_task) have no credentials.
+  const resolved: ReachChannelsConfig = Object.fromEntries(
+    Object.entries(others).map(([name, c]) => [name, 'credentials' in c ? { ...c, credentials: file(c.credentials) } : c]),
+  );
   if (email) {
     resolved.email = {
       ...email,

@@ -91,6 +91,12 @@ const channelCommon = (contact: string) => ({
   costPerMessage: Type.Number({ minimum: 0, default: 0, description: 'What one sent message costs, in the currency the reports use (for ROI).' }),
 });
 
+/** The settings of the channels the node keeps itself (docs/reach.md, The node-kept channels). */
+const localCommon = (item: string) => ({
+  enabled: Type.Boolean({ default: true, description: `Messages on a disabled channel stay in the outbox.` }),
+  costPerMessage: Type.Number({ minimum: 0, default: 0, description: `What one ${item} costs (staff time), in the currency the reports use (for ROI).` }),
+});
+
 const ReachChannels = Type.Object(
   {
     sms: Type.Optional(
@@ -167,6 +173,27 @@ const ReachChannels = Type.Object(
         },
         { additionalProperties: false, description: "A signed JSON POST to the bank's own system." },
       ),
+    ),
+    inbox: Type.Optional(
+      Type.Object(localCommon('message'), { additionalProperties: false, description: "The in-app inbox the bank's app reads over the API." }),
+    ),
+    call: Type.Optional(
+      Type.Object(
+        {
+          ...localCommon('call'),
+          contactColumn: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 200,
+              description: "The dataset column holding the customer's phone number, shown to the call centre; absent: call lists carry no phone number.",
+            }),
+          ),
+        },
+        { additionalProperties: false, description: 'Outbound-call lists the call centre pulls over the API or as CSV.' },
+      ),
+    ),
+    branch_task: Type.Optional(
+      Type.Object(localCommon('task'), { additionalProperties: false, description: "Tasks for relationship managers of the customer's organisation unit." }),
     ),
   },
   { additionalProperties: false, default: {}, description: 'The channels messages are sent on; a channel not listed here sends nothing (docs/reach.md).' },

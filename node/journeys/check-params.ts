@@ -211,6 +211,14 @@ function rangeProblems(node: TypedNode): Problem[] {
         out.push(problem('PARAM_INVALID', 'experiment: an experiment compares at least two branches (or one and the control)', id, 'experiment'));
       break;
     }
+    case 'reach': {
+      // A parameter of another channel would be silently ignored: refuse it, so the author notices.
+      const p: ComponentParams['reach'] = node.params;
+      if (p.list !== undefined && p.channel !== 'call') out.push(problem('PARAM_INVALID', `list: only for channel call, not ${p.channel}`, id, 'list'));
+      if (p.dueDays !== undefined && p.channel !== 'branch_task')
+        out.push(problem('PARAM_INVALID', `dueDays: only for channel branch_task, not ${p.channel}`, id, 'dueDays'));
+      break;
+    }
   }
   return out;
 }

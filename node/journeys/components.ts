@@ -353,6 +353,10 @@ const Reach = Type.Object(
     ),
     priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 9, description: 'Which message wins when journeys compete for a slot; 9 first. Default 5.' })),
     transactional: Type.Optional(Type.Boolean({ description: 'Exempt from frequency caps and quiet hours; only for messages the customer asked for.' })),
+    list: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$', description: 'Channel call only: the call list; default j<journey>.n<node>.' }),
+    ),
+    dueDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 365, description: 'Channel branch_task only: days until the task is due; default 3.' })),
   },
   { additionalProperties: false },
 );

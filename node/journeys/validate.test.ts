@@ -499,6 +499,18 @@ describe('journey validation', () => {
     expect(await problemsOf(scoreSplit('partner:telco:value'))).toEqual([]);
   });
 
+  it("a call list and a task's due days only on their own channel, and in range", async () => {
+    const reach = (params: object) => around({ id: 'msg', type: 'reach', params: { template: { body: 'Hi' }, ...params }, next: { out: 'bye' } });
+    expect(await problemsOf(reach({ channel: 'call', list: 'vip-callbacks' }))).toEqual([]);
+    expect(await problemsOf(reach({ channel: 'branch_task', dueDays: 7 }))).toEqual([]);
+    expect(only(await problemsOf(reach({ channel: 'sms', list: 'vip', dueDays: 2 })))).toEqual([
+      { nodeId: 'msg', param: 'list', code: 'PARAM_INVALID' },
+      { nodeId: 'msg', param: 'dueDays', code: 'PARAM_INVALID' },
+    ]);
+    expect(only(await problemsOf(reach({ channel: 'branch_task', dueDays: 400 })))).toEqual([{ nodeId: 'msg', param: 'dueDays', code: 'PARAM_INVALID' }]);
+    expect(only(await problemsOf(reach({ channel: 'call', list: 'no spaces' })))).toEqual([{ nodeId: 'msg', param: 'list', code: 'PARAM_INVALID' }]);
+  });
+
   it('CHANNEL_UNKNOWN, TEMPLATE_INVALID and TEMPLATE_VARIABLE_UNAVAILABLE', async () => {
     const reach = (channel: string, template: object) => around({ id: 'msg', type: 'reach', params: { channel, template }, next: { out: 'bye' } });
     expect(only(await problemsOf(reach('pigeon', { body: 'Hi' })))).toEqual([{ nodeId: 'msg', param: 'channel', code: 'CHANNEL_UNKNOWN' }]);

@@ -152,6 +152,8 @@ export const GRPC_STATUS = {
   JOURNEY_MIGRATION_INVALID: GrpcStatus.INVALID_ARGUMENT,
   JOURNEY_ENTRY_UNAVAILABLE: GrpcStatus.FAILED_PRECONDITION,
   JOURNEY_ENTRY_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  REACH_ITEM_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  REACH_ITEM_CONFLICT: GrpcStatus.FAILED_PRECONDITION,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {

@@ -16,7 +16,7 @@ export interface TestApp {
   app: FastifyInstance;
   services: FakeServices;
   log: CapturedLogger;
-  /** Clear tokens, one per role (ids admin-1, operator-1, compliance-1, ingest-1). */
+  /** Clear tokens, one per role (ids admin-1, operator-1, compliance-1, ingest-1, app-1). */
   tokens: Record<Role, string>;
   /** `{ authorization: 'Bearer …' }` for the role. */
   as(role: Role): { authorization: string };
@@ -27,7 +27,7 @@ export interface TestApp {
 export async function testApp(overrides: Partial<AppOptions> = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'mofang-api-'));
   const file = join(dir, 'tokens.json');
-  const roles: Role[] = ['admin', 'operator', 'compliance', 'ingest'];
+  const roles: Role[] = ['admin', 'operator', 'compliance', 'ingest', 'app'];
   const tokens = Object.fromEntries(roles.map((role) => [role, createToken(file, { id: `${role}-1`, role })])) as Record<Role, string>;
   const services = fakeServices();
   const log = captureLogger();

@@ -11,7 +11,7 @@ const Iso = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 const TokenName = Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$', description: 'The token name, e.g. ops-1.' });
 const TokenView = Type.Object({
   id: Type.String(),
-  role: Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('compliance'), Type.Literal('ingest')]),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('compliance'), Type.Literal('ingest'), Type.Literal('app')]),
   unit: Type.Union([Type.String(), Type.Null()]),
   createdAt: Iso,
   expiresAt: Iso,
@@ -22,7 +22,7 @@ const TokenView = Type.Object({
 const CreateBody = Type.Object(
   {
     id: TokenName,
-    role: Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('compliance'), Type.Literal('ingest')]),
+    role: Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('compliance'), Type.Literal('ingest'), Type.Literal('app')]),
     unit: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]{0,23}$' })),
     expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'After this the token is refused (401).' })),
   },
