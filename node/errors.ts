@@ -244,6 +244,16 @@ export const ERRORS = {
   },
   JOURNEY_ENTRY_UNAVAILABLE: { http: 409, summary: "The journey's live version has no entry of this kind (an API entry of this name)." },
   JOURNEY_ENTRY_NOT_FOUND: { http: 404, summary: 'The journey has no entry with this id.' },
+  REACH_OUTCOME_INVALID: {
+    http: 422,
+    summary:
+      'A reach outcome is malformed: a key that is not an outbox key, an unknown outcome, a bad time, detail or value; the outcome and field are named, and nothing of the batch was recorded.',
+  },
+  REACH_REPORT_INVALID: {
+    http: 422,
+    summary: 'A campaign report request is invalid: an unknown attribution model, a bad date range or window; the parameter is named.',
+  },
+  EXPERIMENT_NOT_FOUND: { http: 404, summary: 'The journey has no A/B experiment (of this name).' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -38,6 +38,9 @@ import type { Logger } from './log/logger.js';
 import type { Metrics } from './metrics/metrics.js';
 import { packageVersion } from './paths.js';
 import { errorText } from './text/untrusted.js';
+import type { FeedbackLedger } from './reach/feedback-ledger.js';
+import type { ReachReports } from './reach/report/service.js';
+import { reachFeedbackPort, reachReportsPort } from './reach-wiring.js';
 import type { Db } from './store/db.js';
 
 /** Ledger rows expire by the day, and a prune scans the ledger: four times a day is plenty. */
@@ -51,7 +54,7 @@ export interface PipelinePorts {
   now: () => Date;
   metrics: Metrics;
   logger: Logger;
-  config: Pick<NodeConfig, 'node' | 'events' | 'analytics' | 'alerts' | 'journeys'>;
+  config: Pick<NodeConfig, 'node' | 'events' | 'analytics' | 'alerts' | 'journeys' | 'reach'>;
   /** Segments, for restricting models to their members; a getter, as insight reads events through this pipeline. */
   insight: () => Insight;
   /** The node's identity: A/B assignment derives its secret from the private key. */
@@ -83,6 +86,10 @@ export interface Pipeline {
   readonly frequency: FrequencyControl;
   /** Runs published journeys; the running node starts its scheduler (node/journeys/engine). */
   readonly journeyEngine: JourneyEngine;
+  /** What became of each message, and its `mofang.reach.*` events (node/reach); the running node re-drives unwritten events at start. */
+  readonly feedback: FeedbackLedger;
+  /** Campaign reports per journey and template, and the A/B report (node/reach/report). */
+  readonly reachReports: ReachReports;
   close(): void;
 }
 
@@ -93,6 +100,8 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
   /** The store once open, so close() releases it at once: a node reopened on the same directory in this process must not race a deferred close (DuckDB's WAL is removed by the close). */
   let opened: EventStore | null = null;
   let alerts: AlertsService | undefined;
+  let feedback: FeedbackLedger | undefined;
+  let reports: ReachReports | undefined;
   metrics.setSources({ pausedEventDrops: () => pausedCounts(db) });
   const eventStore = () => {
     opening ??= EventStore.open(join(ports.dataDir, 'events.duckdb'), { memoryLimitMb: config.events.memoryLimitMb, threads: config.events.threads }).then(
@@ -195,6 +204,14 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       instanceResults: (journey) => engine.results(journey),
     }),
     frequency,
+    get feedback() {
+      feedback ??= reachFeedbackPort({ db, audit, now, ingest: pipeline.ingest, logger: ports.logger });
+      return feedback;
+    },
+    get reachReports() {
+      reports ??= reachReportsPort({ db, now, config, journeys, templates: pipeline.templates, analytics: pipeline.analytics });
+      return reports;
+    },
     // A getter: the service runs models through `pipeline.analytics`, defined above in this object.
     get alerts() {
       alerts ??= alertsService({

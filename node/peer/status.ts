@@ -152,6 +152,9 @@ export const GRPC_STATUS = {
   JOURNEY_MIGRATION_INVALID: GrpcStatus.INVALID_ARGUMENT,
   JOURNEY_ENTRY_UNAVAILABLE: GrpcStatus.FAILED_PRECONDITION,
   JOURNEY_ENTRY_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  REACH_OUTCOME_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  REACH_REPORT_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  EXPERIMENT_NOT_FOUND: GrpcStatus.NOT_FOUND,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {
