@@ -116,14 +116,14 @@ describe('campaign reports over HTTP', () => {
       .prepare(
         "SELECT variant AS key, count(*) AS entered, sum(status = 'converted') AS converted FROM journey_entries WHERE journey = ? GROUP BY variant ORDER BY variant",
       )
-      .all(experimentJourney);
+      .all(experimentJourney) as { key: string; entered: number; converted: number }[];
     expect(
       view.groups
         .map((g: { key: string; entered: number; converted: number }) => ({ key: g.key, entered: g.entered, converted: g.converted }))
         .sort((a: { key: string }, b: { key: string }) => a.key.localeCompare(b.key)),
     ).toEqual(groups);
-    expect(groups.reduce((n, g) => n + (g as { entered: number }).entered, 0)).toBe(16);
-    expect(groups.reduce((n, g) => n + (g as { converted: number }).converted, 0)).toBe(5);
+    expect(groups.reduce((n, g) => n + g.entered, 0)).toBe(16);
+    expect(groups.reduce((n, g) => n + g.converted, 0)).toBe(5);
     expect(view).toMatchObject({ reference: 'control', experiment: { name: 'first-touch', goal: 'deposit', node: 'ab' } });
     expect(view.comparisons.map((c: { key: string }) => c.key)).toEqual(['a', 'b']);
     expect(view.warnings.map((w: { code: string }) => w.code)).toEqual(['minimum_sample', 'peeking']);
