@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MofangNode } from '../node/node.js';
 import { REPORT_CSV_COLUMNS } from '../node/reach/report/csv.js';
+import { nodeDb } from './support/node-db.js';
 import { createNodes, mofang, mofangAsync, mofangJsonAsync, type NodeProcess } from './support/node-processes.js';
 
 let cluster: Awaited<ReturnType<typeof createNodes>>;
@@ -39,7 +40,7 @@ beforeAll(async () => {
     const { journey } = await node.journeys.create({ name: 'welcome', graph }, OPERATOR);
     await node.journeys.transition(journey.id, 'publish', OPERATOR);
     await node.pipeline.journeyEngine.tick();
-    const keys = node.db.prepare('SELECT idempotency_key FROM journey_outbox').pluck().all() as string[];
+    const keys = nodeDb(node).prepare('SELECT idempotency_key FROM journey_outbox').pluck().all() as string[];
     const sentAt = new Date(Date.now() - 60_000);
     await node.pipeline.feedback.record(keys.map((key) => ({ key, outcome: 'sent' as const, at: sentAt })));
     const time = new Date().toISOString();
