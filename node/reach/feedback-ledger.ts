@@ -14,7 +14,7 @@ import type { OutboxOrigin } from '../journeys/engine/outbox-origin.js';
 import type { Db } from '../store/db.js';
 import type { ReachFeedback, ReachOutcome, ReachOutcomeName } from './feedback.js';
 
-export const REACH_OUTCOMES: readonly ReachOutcomeName[] = [
+const REACH_OUTCOMES: readonly ReachOutcomeName[] = [
   'sent',
   'suppressed',
   'failed',

@@ -33,7 +33,7 @@ export interface Figures extends Record<Counted, number> {
   roi: number | null;
 }
 
-export interface OutcomeRow {
+interface OutcomeRow {
   node: string;
   channel: string;
   outcome: ReachOutcomeName;
