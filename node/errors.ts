@@ -254,6 +254,16 @@ export const ERRORS = {
     http: 409,
     summary: 'The call or task is not in a state that allows this change (claimed by another agent, already closed); the current state is named.',
   },
+  REACH_OUTCOME_INVALID: {
+    http: 422,
+    summary:
+      'A reach outcome is malformed: a key that is not an outbox key, an unknown outcome, a bad time, detail or value; the outcome and field are named, and nothing of the batch was recorded.',
+  },
+  REACH_REPORT_INVALID: {
+    http: 422,
+    summary: 'A campaign report request is invalid: an unknown attribution model, a bad date range or window; the parameter is named.',
+  },
+  EXPERIMENT_NOT_FOUND: { http: 404, summary: 'The journey has no A/B experiment (of this name).' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

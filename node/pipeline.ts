@@ -37,9 +37,11 @@ import { templatesService, type TemplatesApi } from './journeys/templates/servic
 import type { Logger } from './log/logger.js';
 import type { Metrics } from './metrics/metrics.js';
 import { packageVersion } from './paths.js';
-import { reachLocalChannels } from './reach-wiring.js';
 import type { LocalChannels } from './reach/local-channels.js';
 import { errorText } from './text/untrusted.js';
+import type { FeedbackLedger } from './reach/feedback-ledger.js';
+import type { ReachReports } from './reach/report/service.js';
+import { reachFeedbackPort, reachLocalChannels, reachReportsPort } from './reach-wiring.js';
 import type { Db } from './store/db.js';
 
 /** Ledger rows expire by the day, and a prune scans the ledger: four times a day is plenty. */
@@ -87,6 +89,10 @@ export interface Pipeline {
   readonly journeyEngine: JourneyEngine;
   /** The channels the node keeps itself: in-app inbox, call lists, branch tasks (node/reach). */
   readonly localChannels: LocalChannels;
+  /** What became of each message, and its `mofang.reach.*` events (node/reach); the running node re-drives unwritten events at start. */
+  readonly feedback: FeedbackLedger;
+  /** Campaign reports per journey and template, and the A/B report (node/reach/report). */
+  readonly reachReports: ReachReports;
   close(): void;
 }
 
@@ -97,6 +103,8 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
   /** The store once open, so close() releases it at once: a node reopened on the same directory in this process must not race a deferred close (DuckDB's WAL is removed by the close). */
   let opened: EventStore | null = null;
   let alerts: AlertsService | undefined;
+  let feedback: FeedbackLedger | undefined;
+  let reports: ReachReports | undefined;
   metrics.setSources({ pausedEventDrops: () => pausedCounts(db) });
   const eventStore = () => {
     opening ??= EventStore.open(join(ports.dataDir, 'events.duckdb'), { memoryLimitMb: config.events.memoryLimitMb, threads: config.events.threads }).then(
@@ -199,7 +207,16 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       instanceResults: (journey) => engine.results(journey),
     }),
     frequency,
-    localChannels: reachLocalChannels({ db, audit, now, config }),
+    // The ledger is made on first use; the channels report to it through this forwarder.
+    localChannels: reachLocalChannels({ db, audit, now, config, feedback: { record: (outcomes) => pipeline.feedback.record(outcomes) } }),
+    get feedback() {
+      feedback ??= reachFeedbackPort({ db, audit, now, ingest: pipeline.ingest, logger: ports.logger });
+      return feedback;
+    },
+    get reachReports() {
+      reports ??= reachReportsPort({ db, now, config, journeys, templates: pipeline.templates, analytics: pipeline.analytics });
+      return reports;
+    },
     // A getter: the service runs models through `pipeline.analytics`, defined above in this object.
     get alerts() {
       alerts ??= alertsService({

@@ -5,6 +5,7 @@
  * before anything binds, and if a bind fails whatever was opened is closed again, so a failed
  * start never leaves a node serving peers without its API (or the reverse).
  */
+import { errorText } from './text/untrusted.js';
 import { createSecureContext } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -155,6 +156,10 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
   // The running node owns the event store from the start (retention runs on it), so a CLI import
   // meanwhile is told to send its events over HTTP rather than racing the node for the lock.
   await node.pipeline.eventStore();
+  // Outcomes recorded just before a crash get their events now (stored once: ids come from key and outcome).
+  await node.pipeline.feedback
+    .redrive()
+    .catch((err: unknown) => node.logger.warn({ err: errorText(err) }, 'reach feedback: re-drive of events failed; the next outcome retries'));
 
   const handlers = node.peerHandlers();
   const opened: { grpc: PeerServer | null; metrics: MetricsServer | null } = { grpc: null, metrics: null };

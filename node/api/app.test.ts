@@ -147,9 +147,9 @@ describe('roles', () => {
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
     );
     const tested = ROUTES.map((r) => `${r.method} ${r.route}`);
-    // Insight, tracking plan, analytics, alerts, journeys, template and consent routes run against real services; their roles
-    // are tested in node/api/insight.test.ts, tracking-plan.test.ts, analytics.test.ts, alerts.test.ts, journeys.test.ts,
-    // journey-templates.test.ts and consent.test.ts; the reach inbox, call and task routes in reach-local.test.ts.
+    // Insight, tracking plan, analytics, alerts, journeys, template, consent and reach routes run against real services; their
+    // roles are tested in node/api/insight.test.ts, tracking-plan.test.ts, analytics.test.ts, alerts.test.ts, journeys.test.ts,
+    // journey-templates.test.ts, consent.test.ts, reach-local.test.ts (inbox, calls, tasks) and reach-reports.test.ts.
     const elsewhere = / \/v1\/(insight|alerts|analytics|reach)\/| \/v1\/(metrics|journeys|journey-templates|consent|frequency)\b| \/v1\/tracking-plan/;
     expect(documented.filter((d) => d.includes(' /v1/') && !elsewhere.test(d)).sort()).toEqual([...new Set(tested)].sort());
   });

@@ -20,6 +20,7 @@ import { consentRoutes } from './routes/consent.js';
 import { callRoutes } from './routes/reach-calls.js';
 import { inboxRoutes } from './routes/reach-inbox.js';
 import { taskRoutes } from './routes/reach-tasks.js';
+import { reachReportRoutes } from './routes/reach-reports.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { auditRoutes } from './routes/audit.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -169,6 +170,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(inboxRoutes, { local: services.pipeline.localChannels });
       v1.register(callRoutes, { local: services.pipeline.localChannels });
       v1.register(taskRoutes, { local: services.pipeline.localChannels });
+      v1.register(reachReportRoutes, { reports: services.pipeline.reachReports });
       if (options.tokenAdmin) v1.register(tokenRoutes, { tokens: options.tokenAdmin });
     },
     { prefix: '/v1' },

@@ -63,7 +63,7 @@ const ENCODERS: Record<AuditExportFormat, (row: AuditRow) => string> = {
 };
 
 /** RFC 4180 §2 (6)–(7). */
-function csvField(value: string | number | null): string {
+export function csvField(value: string | number | null): string {
   if (value === null) return '';
   const text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;

@@ -29,6 +29,7 @@ import { registerJourneyCommands } from './journeys.js';
 import { registerTemplateCommands } from './templates.js';
 import { registerInsightCommands } from './insight.js';
 import { registerNodeCommands } from './node-commands.js';
+import { registerReachCommands } from './reach.js';
 import { registerTokenCommands } from './tokens.js';
 import { registerTrackingPlanCommands } from './tracking-plan.js';
 import { registerUnitCommands } from './units.js';
@@ -494,6 +495,7 @@ registerJourneyCommands(program, { withJourneys: (fn) => withNode((node) => fn(n
 registerTemplateCommands(program, { withTemplates: (fn) => withNode((node) => fn(node.templates)), json, actor: () => operatorActor() });
 registerConsentCommands(program, { withConsent: (fn) => withNode((node) => fn(node.pipeline.frequency.consent)), json, actor: () => operatorActor() });
 registerLocalChannelCommands(program, { withLocalChannels: (fn) => withNode((node) => fn(node.pipeline.localChannels)), json, actor: () => operatorActor() });
+registerReachCommands(program, { withNode, json, actor: () => operatorActor() });
 
 program
   .command('demo')

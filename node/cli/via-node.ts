@@ -33,7 +33,7 @@ import type { MofangNode } from '../node.js';
 /** The running node's API, as this command's minted token sees it. */
 export interface NodeApi {
   /** Sends `body` as JSON (none when undefined) and returns the JSON reply; an error reply is thrown as the node's MofangError. */
-  call<T>(method: 'POST' | 'PUT', path: string, body?: unknown): Promise<T>;
+  call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T>;
   /** Streams `file` as the body, reporting the bytes (and lines) sent so far. */
   upload<T>(path: string, file: string, contentType: string, onProgress?: (sent: { bytes: number; lines: number; total: number }) => void): Promise<T>;
 }

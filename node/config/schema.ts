@@ -485,7 +485,42 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false, default: {}, description: 'Customer journeys: the engine and frequency control (docs/journeys.md).' },
     ),
     reach: Type.Object(
-      { channels: ReachChannels },
+      {
+        channels: ReachChannels,
+        costs: Type.Object(
+          {
+            inbox: Type.Number({ minimum: 0, default: 0, description: 'What one in-app inbox message costs.' }),
+            call: Type.Number({ minimum: 0, default: 0, description: 'What one outbound-call task costs (the call centre’s time).' }),
+            branch_task: Type.Number({ minimum: 0, default: 0, description: 'What one branch staff task costs.' }),
+          },
+          {
+            additionalProperties: false,
+            default: {},
+            description: "Cost per message or task of the channels the node keeps itself, for ROI; the others' is their costPerMessage.",
+          },
+        ),
+        attribution: Type.Object(
+          {
+            windowDays: Type.Number({
+              exclusiveMinimum: 0,
+              maximum: 366,
+              default: 7,
+              description: 'A goal event counts for the last message sent to the customer at most this many days before it.',
+            }),
+            valueProperty: Type.Optional(
+              Type.String({
+                pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$',
+                description: "The goal event's number property that is the conversion's value (e.g. amount).",
+              }),
+            ),
+          },
+          {
+            additionalProperties: false,
+            default: {},
+            description: 'How campaign reports credit conversions to messages (docs/reach.md, Feedback and reports).',
+          },
+        ),
+      },
       { additionalProperties: false, default: {}, description: 'Sending messages to customers (docs/reach.md).' },
     ),
     log: Type.Object(

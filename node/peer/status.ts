@@ -154,6 +154,9 @@ export const GRPC_STATUS = {
   JOURNEY_ENTRY_NOT_FOUND: GrpcStatus.NOT_FOUND,
   REACH_ITEM_NOT_FOUND: GrpcStatus.NOT_FOUND,
   REACH_ITEM_CONFLICT: GrpcStatus.FAILED_PRECONDITION,
+  REACH_OUTCOME_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  REACH_REPORT_INVALID: GrpcStatus.INVALID_ARGUMENT,
+  EXPERIMENT_NOT_FOUND: GrpcStatus.NOT_FOUND,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {

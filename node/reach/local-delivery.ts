@@ -9,7 +9,7 @@ import { getDataset } from '../datasets/store.js';
 import { MofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import type { LocalDelivery } from './local-channel.js';
-import type { ReachFeedback, ReachOutcome } from './staff-ports.js';
+import type { ReachFeedback, ReachOutcome } from './feedback.js';
 
 export interface LocalChannelPorts {
   db: Db;

@@ -33,6 +33,8 @@ function newEventId(): string {
 /** The event to queue, or a message naming the argument that makes it unsendable. */
 export function newEvent(name: unknown, properties: unknown, options: TrackOptions | undefined, identified: string | undefined): QueuedEvent | string {
   if (!nonEmpty(name)) return 'track: name must be a non-empty string';
+  // The node refuses these too; dropping here says why without a round trip.
+  if (name.startsWith('mofang.')) return `track(${JSON.stringify(name.slice(0, 100))}): names starting "mofang." are reserved for the node's own events`;
   if (properties !== undefined && (properties === null || typeof properties !== 'object' || Array.isArray(properties))) {
     return `track(${JSON.stringify(name.slice(0, 100))}): properties must be an object`;
   }

@@ -216,6 +216,7 @@ export function fakeServices(): FakeServices {
     pipeline: {
       frequency: notProvided<S.NodeServices['pipeline']['frequency']>('frequency'),
       localChannels: notProvided<S.NodeServices['pipeline']['localChannels']>('localChannels'),
+      reachReports: notProvided<S.NodeServices['pipeline']['reachReports']>('reachReports'),
     },
     async health() {
       record('health');

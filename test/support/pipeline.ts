@@ -20,7 +20,7 @@ export interface TestPipelineOptions {
   insight?: Insight;
   metrics?: Metrics;
   /** Config sections over the defaults, e.g. `{ events: { identifierKind: 'phone' } }`. */
-  config?: Partial<Record<'events' | 'analytics' | 'alerts' | 'journeys', unknown>>;
+  config?: Partial<Record<'events' | 'analytics' | 'alerts' | 'journeys' | 'reach', unknown>>;
 }
 
 /** A full config for node `bank` in `dir`: the schema's defaults plus `sections`. */

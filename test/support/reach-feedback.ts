@@ -2,7 +2,7 @@
  * Test support: a `ReachFeedback` that records what it is told, one ledger row per (key, outcome)
  * as the real ledger keeps them, so tests see both the outcomes and the repeats.
  */
-import type { ReachFeedback, ReachOutcome } from '../../node/reach/staff-ports.js';
+import type { ReachFeedback, ReachOutcome } from '../../node/reach/feedback.js';
 
 export interface RecordingFeedback extends ReachFeedback {
   /** Every outcome reported, in order, repeats included. */

@@ -13,7 +13,8 @@ import type { EventOutcome, Metrics } from '../../metrics/metrics.js';
 import type { EventStore, StoredEvent } from '../store.js';
 import type { PlanValidator } from '../plan/compile.js';
 import { importEvents, type EventImportOptions, type EventImportReport } from './import.js';
-import { checkBatch, type CheckLimits, type Rejection } from './validate.js';
+import { RESERVED_PREFIX } from '../plan/model.js';
+import { checkBatch, type CheckLimits, type EventRecord, type Rejection } from './validate.js';
 import { eventWriter } from './writer.js';
 
 interface IngestLimits extends CheckLimits {
@@ -67,9 +68,24 @@ export interface EventsApi {
   importFile(file: string, options: EventImportOptions, actor: Actor): Promise<EventImportReport>;
 }
 
+/** One of the node's own events (`mofang.…`), written without the tracking plan: the node built it, nobody sent it. */
+export interface OwnEvent {
+  eventId: string;
+  /** Normalised like the events' identifiers (the outbox row's customer). */
+  customerId: string;
+  name: string;
+  time: Date;
+  properties: Record<string, unknown>;
+}
+
 export interface EventIngest extends EventsApi {
   /** One chunk of an import: no batch limit and no audit entry of its own (the import writes one). */
   ingestChunk(events: readonly unknown[], options: ChunkOptions): Promise<IngestReport>;
+  /**
+   * The node's own events, the one way names under the reserved prefix get in: idempotent by
+   * event id and time like every write, told to `onStored`. The caller audits the change it records.
+   */
+  storeOwn(events: readonly OwnEvent[]): Promise<{ accepted: number; duplicates: number }>;
 }
 
 /** @example const events = eventIngest({ store, plan, countPaused, audit, metrics, limits: config.events, now }); */
@@ -86,6 +102,20 @@ export function eventIngest(ports: EventIngestPorts): EventIngest {
     }
   };
 
+  const told = (kept: readonly EventRecord[], now: Date) => {
+    if (ports.onStored && kept.length > 0)
+      ports.onStored(
+        kept.map((e) => ({
+          eventId: e.eventId,
+          customerId: e.customerId,
+          name: e.name,
+          time: new Date(e.timeMs),
+          receivedAt: now,
+          properties: JSON.parse(e.properties) as Record<string, unknown>,
+        })),
+      );
+  };
+
   const ingestChunk = async (events: readonly unknown[], options: ChunkOptions): Promise<IngestReport> => {
     const now = ports.now();
     const limits = options.maxAgeDays === undefined ? ports.limits : { ...ports.limits, maxAgeDays: options.maxAgeDays };
@@ -95,17 +125,7 @@ export function eventIngest(ports: EventIngestPorts): EventIngest {
       return { accepted: 0, duplicates: 0, quarantined: 0, paused: 0, rejected: checked.rejected };
     }
     const written = await write(checked.keep, checked.quarantine, now);
-    if (ports.onStored && checked.keep.length > 0)
-      ports.onStored(
-        checked.keep.map((e) => ({
-          eventId: e.eventId,
-          customerId: e.customerId,
-          name: e.name,
-          time: new Date(e.timeMs),
-          receivedAt: now,
-          properties: JSON.parse(e.properties) as Record<string, unknown>,
-        })),
-      );
+    told(checked.keep, now);
     const report: IngestReport = { ...written, paused: checked.paused.length, rejected: checked.rejected };
     if (checked.paused.length > 0) ports.countPaused(countByName(checked.paused));
     ports.metrics.eventsIngested(outcomeCounts(report));
@@ -115,6 +135,22 @@ export function eventIngest(ports: EventIngestPorts): EventIngest {
   return {
     maxBatch: ports.limits.maxBatch,
     ingestChunk,
+    async storeOwn(events) {
+      const outside = events.find((e) => !e.name.startsWith(RESERVED_PREFIX));
+      if (outside) throw new Error(`storeOwn takes only the node's own events (${RESERVED_PREFIX}…), not ${outside.name}`);
+      const now = ports.now();
+      const records = events.map((e) => ({
+        eventId: e.eventId,
+        customerId: e.customerId,
+        name: e.name,
+        timeMs: e.time.getTime(),
+        properties: JSON.stringify(e.properties),
+      }));
+      const written = await write(records, [], now);
+      told(records, now);
+      ports.metrics.eventsIngested({ ...NONE, accepted: written.accepted, duplicate: written.duplicates });
+      return { accepted: written.accepted, duplicates: written.duplicates };
+    },
     async importFile(file, options, actor) {
       const report = await importEvents(ingestChunk, file, options);
       ports.audit.append({

@@ -6,7 +6,7 @@
  * Reasons name the field and the rule, never the value: values are customer data and reasons go
  * back to the sender, into logs and into the quarantine.
  */
-import { EVENT_NAME, PROPERTY_NAME, type TrackingPlan, type PropertySpec, type UndeclaredPolicy } from './model.js';
+import { EVENT_NAME, PROPERTY_NAME, RESERVED_PREFIX, RESERVED_REASON, type TrackingPlan, type PropertySpec, type UndeclaredPolicy } from './model.js';
 
 export type PlanVerdict =
   /** The event fits the plan; `properties` holds the declared ones, times as ISO UTC. */
@@ -36,6 +36,7 @@ interface CompiledEvent {
 const PAUSED: PlanVerdict = Object.freeze({ kind: 'paused' });
 const PROPERTIES_NOT_OBJECT: PlanVerdict = Object.freeze({ kind: 'reject', field: 'properties', reason: 'properties must be an object' });
 const NAME_NOT_STRING: PlanVerdict = Object.freeze({ kind: 'reject', field: 'name', reason: 'name must be a string' });
+const NAME_RESERVED: PlanVerdict = Object.freeze({ kind: 'reject', field: 'name', reason: RESERVED_REASON });
 const NAME_INVALID: PlanVerdict = Object.freeze({ kind: 'reject', field: 'name', reason: `name must match ${EVENT_NAME.source}` });
 
 /**
@@ -67,6 +68,8 @@ export function compilePlan(plan: TrackingPlan, paused: Iterable<string> = []): 
 
   return (name, properties) => {
     if (typeof name !== 'string') return NAME_NOT_STRING;
+    // Refused outright, never quarantined: a sent one would pass for a receipt the node recorded.
+    if (name.startsWith(RESERVED_PREFIX)) return NAME_RESERVED;
     const event = events.get(name);
     if (event === undefined) return EVENT_NAME.test(name) ? undeclaredEvent : NAME_INVALID;
     if (pausedNames.has(name)) return PAUSED;

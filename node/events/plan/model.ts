@@ -19,6 +19,10 @@ type PropertyType = (typeof PROPERTY_TYPES)[number];
 
 /** Event names: lower case, dots and underscores, so they read the same in SQL, URLs and files. */
 export const EVENT_NAME = /^[a-z][a-z0-9_.]{0,63}$/;
+/** Names the node gives its own events (`mofang.reach.clicked`): no plan declares them and no sender may send them, so they always mean what the node wrote. */
+export const RESERVED_PREFIX = 'mofang.';
+export const RESERVED_REASON = `names starting "${RESERVED_PREFIX}" are reserved for the node's own events`;
+
 /** Property names: the identifier rule the analysis models validate property paths with. */
 export const PROPERTY_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -144,6 +148,12 @@ function checkName(name: string, rule: RegExp, field: string, what: string): voi
   if (!rule.test(name) || name in Object.prototype) {
     invalid(field, `has ${what} that does not match ${rule.source} or is a built-in object member`);
   }
+  if (rule === EVENT_NAME) checkNotReserved(name, `${field}.${name}`);
+}
+
+/** Refuses a declaration of one of the node's own event names. */
+export function checkNotReserved(name: string, field: string): void {
+  if (name.startsWith(RESERVED_PREFIX)) invalid(field, RESERVED_REASON);
 }
 
 function objectAt(input: unknown, field: string, keys?: string[]): Record<string, unknown> {

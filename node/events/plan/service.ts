@@ -11,7 +11,7 @@ import { canonicalJson } from '../../encoding/canonical-json.js';
 import { MofangError } from '../../errors.js';
 import type { Db } from '../../store/db.js';
 import { compilePlan, type PlanValidator } from './compile.js';
-import { checkEvent, checkPlan, EVENT_NAME, type EventDeclaration, type TrackingPlan, type UndeclaredPolicy } from './model.js';
+import { checkEvent, checkNotReserved, checkPlan, EVENT_NAME, type EventDeclaration, type TrackingPlan, type UndeclaredPolicy } from './model.js';
 import {
   addPausedDrops,
   insertVersion,
@@ -141,6 +141,7 @@ export function trackingPlanService(ports: TrackingPlanPorts): TrackingPlanApi {
         if (!EVENT_NAME.test(event)) {
           throw new MofangError('TRACKING_PLAN_INVALID', `tracking plan: event must match ${EVENT_NAME.source}`, { field: 'event' });
         }
+        checkNotReserved(event, 'event');
         return { ...plan, events: { ...plan.events, [event]: checkEvent(declaration, `events.${event}`) } };
       }),
     patchEvent: (event, patch, actor) => change(actor, (plan) => ({ ...plan, events: { ...plan.events, [event]: mergePatch(declared(plan, event), patch) } })),

@@ -14,7 +14,7 @@ import { MofangError } from '../../errors.js';
 import { stringAttributeValues } from '../../insight/profiles/string-values.js';
 import type { LocalChannel, LocalDelivery } from '../local-channel.js';
 import { checkValue, deliveryProblem, type LocalChannelPorts, notFound, pageSize, priorityOf, report, STAFF_ID } from '../local-delivery.js';
-import type { ReachOutcome } from '../staff-ports.js';
+import type { ReachOutcome } from '../feedback.js';
 import { CALL_AGAIN, CALL_OUTCOMES, type CallOutcome, REACHED } from './outcomes.js';
 import { csvTable } from './csv.js';
 
