@@ -1,7 +1,7 @@
 /**
  * The node's database: the store opened with every domain's migration steps, in the order that
  * gives each shipped version its exact SQL (version 1: audit, datasets, agreements, runs;
- * version 2: runs, jobs; version 5: runs, jobs, privacy, joint scores; version 12: the tracking plan; 13: alerts; 14: alert deliveries; 15: journeys; 16: the journey engine; 17: frequency control and consent). Add a domain's steps here, never a version twice.
+ * version 2: runs, jobs; version 5: runs, jobs, privacy, joint scores; version 12: the tracking plan; 13: alerts; 14: alert deliveries; 15: journeys; 16: the journey engine; 17: frequency control and consent; 18: campaign templates; 19: the reach dispatcher). Add a domain's steps here, never a version twice.
  */
 import { join } from 'node:path';
 import { AGREEMENT_MIGRATIONS } from './agreements/schema.js';
@@ -16,6 +16,7 @@ import { FREQUENCY_MIGRATIONS } from './journeys/frequency/schema.js';
 import { JOURNEY_MIGRATIONS } from './journeys/schema.js';
 import { TEMPLATE_MIGRATIONS } from './journeys/templates/schema.js';
 import { PRIVACY_MIGRATIONS } from './privacy/schema.js';
+import { REACH_MIGRATIONS } from './reach/schema.js';
 import { JOINT_SCORES_MIGRATIONS } from './scores/schema.js';
 import { RUN_MIGRATIONS } from './session/schema.js';
 import { loadConfig } from './config/load.js';
@@ -39,6 +40,7 @@ export const NODE_MIGRATIONS = combineMigrations(
   ENGINE_MIGRATIONS,
   FREQUENCY_MIGRATIONS,
   TEMPLATE_MIGRATIONS,
+  REACH_MIGRATIONS,
 );
 
 /** @example const db = openNodeDatabase(join(config.node.dataDir, 'mofang.db')); */

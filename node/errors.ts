@@ -244,6 +244,8 @@ export const ERRORS = {
   },
   JOURNEY_ENTRY_UNAVAILABLE: { http: 409, summary: "The journey's live version has no entry of this kind (an API entry of this name)." },
   JOURNEY_ENTRY_NOT_FOUND: { http: 404, summary: 'The journey has no entry with this id.' },
+  REACH_DEAD_LETTER_NOT_FOUND: { http: 404, summary: 'No dead message with this idempotency key: it was never written, or it is not dead.' },
+  REACH_REDRIVE_INVALID: { http: 422, summary: 'A re-drive names no message, filter or `all`; nothing was re-driven.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -37,6 +37,7 @@ import { templatesService, type TemplatesApi } from './journeys/templates/servic
 import type { Logger } from './log/logger.js';
 import type { Metrics } from './metrics/metrics.js';
 import { packageVersion } from './paths.js';
+import { composeReach, type Reach } from './reach-wiring.js';
 import { errorText } from './text/untrusted.js';
 import type { Db } from './store/db.js';
 
@@ -51,7 +52,7 @@ export interface PipelinePorts {
   now: () => Date;
   metrics: Metrics;
   logger: Logger;
-  config: Pick<NodeConfig, 'node' | 'events' | 'analytics' | 'alerts' | 'journeys'>;
+  config: Pick<NodeConfig, 'node' | 'events' | 'analytics' | 'alerts' | 'journeys' | 'reach'>;
   /** Segments, for restricting models to their members; a getter, as insight reads events through this pipeline. */
   insight: () => Insight;
   /** The node's identity: A/B assignment derives its secret from the private key. */
@@ -83,6 +84,8 @@ export interface Pipeline {
   readonly frequency: FrequencyControl;
   /** Runs published journeys; the running node starts its scheduler (node/journeys/engine). */
   readonly journeyEngine: JourneyEngine;
+  /** Reach: the dispatcher draining the outbox through the channels, dead letters (node/reach-wiring.ts). */
+  readonly reach: Reach;
   close(): void;
 }
 
@@ -195,6 +198,7 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       instanceResults: (journey) => engine.results(journey),
     }),
     frequency,
+    reach: composeReach({ db, audit, now, metrics, logger: ports.logger, config, outbox: engine.outbox, rules, insight: ports.insight }),
     // A getter: the service runs models through `pipeline.analytics`, defined above in this object.
     get alerts() {
       alerts ??= alertsService({

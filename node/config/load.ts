@@ -113,7 +113,7 @@ function resolvePaths(config: NodeConfig, base: string): NodeConfig {
       ...(config.alerts.webhook ? { webhook: { ...config.alerts.webhook, secretFile: abs(config.alerts.webhook.secretFile) } } : {}),
       webhooks: Object.fromEntries(Object.entries(config.alerts.webhooks).map(([name, w]) => [name, { ...w, secretFile: abs(w.secretFile) }])),
     },
-    reach: { channels: resolveReachPaths(config.reach.channels, abs) },
+    reach: { ...config.reach, channels: resolveReachPaths(config.reach.channels, abs) },
     peers: config.peers.map((p) => ({ ...p, certificate: abs(p.certificate) })),
   };
 }

@@ -152,6 +152,8 @@ export const GRPC_STATUS = {
   JOURNEY_MIGRATION_INVALID: GrpcStatus.INVALID_ARGUMENT,
   JOURNEY_ENTRY_UNAVAILABLE: GrpcStatus.FAILED_PRECONDITION,
   JOURNEY_ENTRY_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  REACH_DEAD_LETTER_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  REACH_REDRIVE_INVALID: GrpcStatus.INVALID_ARGUMENT,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {
