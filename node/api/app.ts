@@ -17,6 +17,7 @@ import { analyticsRoutes } from './routes/analytics.js';
 import { alertRoutes } from './routes/alerts.js';
 import { templateRoutes } from './routes/journey-templates.js';
 import { consentRoutes } from './routes/consent.js';
+import { reachRoutes } from './routes/reach.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { auditRoutes } from './routes/audit.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -163,6 +164,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(journeyRoutes, { journeys: services.journeys });
       v1.register(templateRoutes, { templates: services.templates });
       v1.register(consentRoutes, { frequency: services.pipeline.frequency });
+      v1.register(reachRoutes, { deadLetters: services.pipeline.reach.deadLetters });
       if (options.tokenAdmin) v1.register(tokenRoutes, { tokens: options.tokenAdmin });
     },
     { prefix: '/v1' },

@@ -4,6 +4,7 @@
  * only validate, authorise and translate — no business logic here. Every method that changes
  * state takes the acting principal, for the audit log.
  */
+import type { DeadLettersApi } from '../reach/dead-letters.js';
 import type { AgreementsApi } from '../agreements/workflow.js';
 import type { AnalyticsApi } from '../analytics/service.js';
 import type { AlertsApi } from '../alerts/service.js';
@@ -65,5 +66,5 @@ export interface NodeServices {
    * Services of the local pipeline the API reaches through it (node/pipeline.ts), so the
    * composition root need not repeat each one: channel consent and frequency-control counts.
    */
-  readonly pipeline: { readonly frequency: FrequencyApi };
+  readonly pipeline: { readonly frequency: FrequencyApi; readonly reach: { readonly deadLetters: DeadLettersApi } };
 }

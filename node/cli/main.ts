@@ -22,6 +22,7 @@ import { deliveryNotice, deliveryText, parseExpiry, printAgreement, printBudget,
 import { registerAlertCommands } from './alerts.js';
 import { registerAnalyticsCommands } from './analytics.js';
 import { registerConsentCommands } from './consent.js';
+import { registerReachCommands } from './reach.js';
 import { registerTreeCommands } from './insight-tree.js';
 import { registerEventCommands } from './events.js';
 import { registerJourneyCommands } from './journeys.js';
@@ -492,6 +493,7 @@ registerAlertCommands(program, {
 registerJourneyCommands(program, { withJourneys: (fn) => withNode((node) => fn(node.journeys)), json, actor: () => operatorActor() });
 registerTemplateCommands(program, { withTemplates: (fn) => withNode((node) => fn(node.templates)), json, actor: () => operatorActor() });
 registerConsentCommands(program, { withConsent: (fn) => withNode((node) => fn(node.pipeline.frequency.consent)), json, actor: () => operatorActor() });
+registerReachCommands(program, { withDeadLetters: (fn) => withNode((node) => fn(node.pipeline.reach.deadLetters)), json, actor: () => operatorActor() });
 
 program
   .command('demo')

@@ -9,7 +9,7 @@ import type { DeadLetter, DeadLetterFilter, OutboxReader } from '../journeys/out
 import type { Db } from '../store/db.js';
 import { attemptStore } from './attempts.js';
 
-export interface RedriveRequest extends DeadLetterFilter {
+interface RedriveRequest extends DeadLetterFilter {
   /** One message. */
   idempotencyKey?: string;
   /** Every dead message: needed when neither a key nor a filter is given, so an empty request re-drives nothing. */

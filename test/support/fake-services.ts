@@ -213,7 +213,10 @@ export function fakeServices(): FakeServices {
     alerts: notProvided<S.NodeServices['alerts']>('alerts'),
     journeys: notProvided<S.NodeServices['journeys']>('journeys'),
     templates: notProvided<S.NodeServices['templates']>('templates'),
-    pipeline: { frequency: notProvided<S.NodeServices['pipeline']['frequency']>('frequency') },
+    pipeline: {
+      frequency: notProvided<S.NodeServices['pipeline']['frequency']>('frequency'),
+      reach: { deadLetters: notProvided<S.NodeServices['pipeline']['reach']['deadLetters']>('deadLetters') },
+    },
     async health() {
       record('health');
       return {
