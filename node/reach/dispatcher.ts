@@ -10,6 +10,7 @@
  * provider drops as a repeat. Nothing is lost (an unrecorded message is still claimed in the
  * outbox); nothing reaches a customer twice as long as the provider honours the key.
  */
+import { setMaxListeners } from 'node:events';
 import type { ReachDispatchConfig } from '../config/schema.js';
 import type { Channel } from '../journeys/components.js';
 import type { OutboxMessage, OutboxOutcome, OutboxReader } from '../journeys/outbox.js';
@@ -63,7 +64,13 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
   const attempts = attemptStore(db);
   const sending: Channel[] = [...ports.channels.keys(), ...ports.local.keys()];
   let stopping = false;
-  let abort = new AbortController();
+  /** One signal for every send in flight (each adds a listener): stop aborts them all. */
+  const controller = () => {
+    const c = new AbortController();
+    setMaxListeners(0, c.signal);
+    return c;
+  };
+  let abort = controller();
   let running: Promise<void> | null = null;
   let wake: (() => void) | null = null;
   let feedbackRun: Promise<void> | null = null;
@@ -216,7 +223,7 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
     start() {
       if (running) return;
       stopping = false;
-      abort = new AbortController();
+      abort = controller();
       running = loop();
     },
     async stop() {
