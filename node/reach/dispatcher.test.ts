@@ -235,3 +235,24 @@ describe('the reach dispatcher', () => {
     expect(gateway.received).toHaveLength(1);
   });
 });
+
+describe('claiming from the outbox', () => {
+  it('hands out due messages across statuses in one order: priority, then due time; an expired lease is claimed again, a live one is not', async () => {
+    const f = (fixture = await dispatchFixture({ channels: webhookChannel(gateway.url) }));
+    const t = Date.now();
+    const at = (s: number) => new Date(t + s * 1000).toISOString();
+    const low = f.write('c1', 'webhook', { priority: 1, scheduledAt: at(-50) });
+    const retry = f.write('c2', 'webhook', { priority: 9, scheduledAt: at(-10) });
+    const high = f.write('c3', 'webhook', { priority: 9, scheduledAt: at(-20) });
+    const leased = f.write('c4', 'webhook', { priority: 5, scheduledAt: at(-30) });
+    const future = f.write('c5', 'webhook', { priority: 9, scheduledAt: at(60) });
+    f.outbox.complete(retry, { status: 'failed', reason: 'HTTP 503', retryAt: at(-10) });
+    expect(f.outbox.claim(1, new Date(t), new Date(t + 5000)).map((m) => m.idempotencyKey)).toEqual([high]);
+    f.outbox.claim(10, new Date(t - 25_000), new Date(t - 1000), ['webhook']); // leases that have run out by now
+    expect(f.row(leased).status).toBe('claimed');
+    const next = f.outbox.claim(10, new Date(t), new Date(t + 5000), ['webhook']).map((m) => m.idempotencyKey);
+    expect(next).toEqual([retry, leased, low]);
+    expect(next).not.toContain(future);
+    expect(f.outbox.claim(10, new Date(t), new Date(t + 5000), ['sms'])).toEqual([]);
+  });
+});

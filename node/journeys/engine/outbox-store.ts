@@ -57,12 +57,25 @@ export function outboxStore(db: Db, now: () => Date): OutboxStore {
        scheduled_at, priority, transactional, created_at, updated_at)
      VALUES (@key, @journey, @version, @node, @entry, @dataset, @customer, @channel, @template, @variables, @scheduledAt, @priority, @transactional, @createdAt, @createdAt)`,
   );
-  const dueWhere = `(status = 'pending' OR (status = 'claimed' AND lease_until <= @now) OR (status = 'failed' AND scheduled_at <= @now)) AND scheduled_at <= @now`;
-  const due = db.prepare(`SELECT * FROM journey_outbox WHERE ${dueWhere} ORDER BY priority DESC, scheduled_at, idempotency_key LIMIT @limit`);
-  const dueOn = db.prepare(
-    `SELECT * FROM journey_outbox WHERE ${dueWhere} AND channel IN (SELECT value FROM json_each(@channels))
-      ORDER BY priority DESC, scheduled_at, idempotency_key LIMIT @limit`,
-  );
+  // One statement per claimable status, each read in the index's order and merged here: a single
+  // statement with an OR over the statuses sorted every due row on each claim (a claim cost grew
+  // with the queue: 200,000 rows drained at a sixth of the rate of 20,000).
+  const dueBy = (channels: boolean) =>
+    (
+      [
+        ['pending', ''],
+        ['failed', ''],
+        ['claimed', 'AND lease_until <= @now'],
+      ] as const
+    ).map(([status, extra]) =>
+      db.prepare(
+        `SELECT * FROM journey_outbox WHERE status = '${status}' AND scheduled_at <= @now ${extra}
+          ${channels ? 'AND channel IN (SELECT value FROM json_each(@channels))' : ''}
+          ORDER BY priority DESC, scheduled_at, idempotency_key LIMIT @limit`,
+      ),
+    );
+  const due = dueBy(false);
+  const dueOn = dueBy(true);
   const release = db.prepare(
     "UPDATE journey_outbox SET status = 'pending', lease_until = NULL, updated_at = ? WHERE idempotency_key = ? AND status = 'claimed'",
   );
@@ -114,7 +127,11 @@ export function outboxStore(db: Db, now: () => Date): OutboxStore {
       return db
         .transaction(() => {
           const now = at.toISOString();
-          const rows = (channels ? dueOn.all({ now, limit, channels: JSON.stringify(channels) }) : due.all({ now, limit })) as OutboxRow[];
+          const params = channels ? { now, limit, channels: JSON.stringify(channels) } : { now, limit };
+          const rows = (channels ? dueOn : due)
+            .flatMap((statement) => statement.all(params) as OutboxRow[])
+            .sort(claimOrder)
+            .slice(0, limit);
           for (const r of rows) lease.run(leaseUntil.toISOString(), at.toISOString(), r.idempotency_key);
           return rows.map(messageOf);
         })
@@ -171,3 +188,9 @@ const deadLetterOf = (r: DeadRow): DeadLetter => {
     diedAt: r.updated_at,
   };
 };
+
+/** Highest priority first, then the earliest due, then by key: the order a claim hands messages out in. */
+const claimOrder = (a: OutboxRow, b: OutboxRow) =>
+  b.priority - a.priority ||
+  (a.scheduled_at < b.scheduled_at ? -1 : a.scheduled_at > b.scheduled_at ? 1 : 0) ||
+  (a.idempotency_key < b.idempotency_key ? -1 : a.idempotency_key > b.idempotency_key ? 1 : 0);
