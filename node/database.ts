@@ -1,7 +1,7 @@
 /**
  * The node's database: the store opened with every domain's migration steps, in the order that
  * gives each shipped version its exact SQL (version 1: audit, datasets, agreements, runs;
- * version 2: runs, jobs; version 5: runs, jobs, privacy, joint scores; version 12: the tracking plan; 13: alerts; 14: alert deliveries; 15: journeys; 16: the journey engine; 17: frequency control and consent; 18: campaign templates; 20: the reach feedback ledger; 21: the node-kept reach channels). Add a domain's steps here, never a version twice.
+ * version 2: runs, jobs; version 5: runs, jobs, privacy, joint scores; version 12: the tracking plan; 13: alerts; 14: alert deliveries; 15: journeys; 16: the journey engine; 17: frequency control and consent; 18: campaign templates; 19: the reach dispatcher; 20: the reach feedback ledger; 21: the node-kept reach channels). Add a domain's steps here, never a version twice.
  */
 import { join } from 'node:path';
 import { AGREEMENT_MIGRATIONS } from './agreements/schema.js';
@@ -18,6 +18,7 @@ import { TEMPLATE_MIGRATIONS } from './journeys/templates/schema.js';
 import { PRIVACY_MIGRATIONS } from './privacy/schema.js';
 import { LOCAL_CHANNEL_MIGRATIONS } from './reach/local-schema.js';
 import { REACH_FEEDBACK_MIGRATIONS } from './reach/feedback-schema.js';
+import { REACH_MIGRATIONS } from './reach/schema.js';
 import { JOINT_SCORES_MIGRATIONS } from './scores/schema.js';
 import { RUN_MIGRATIONS } from './session/schema.js';
 import { loadConfig } from './config/load.js';
@@ -41,9 +42,7 @@ export const NODE_MIGRATIONS = combineMigrations(
   ENGINE_MIGRATIONS,
   FREQUENCY_MIGRATIONS,
   TEMPLATE_MIGRATIONS,
-  // Version 19 is the reach dispatcher's (another branch); until the branches meet, an empty
-  // step keeps the versions gap-free. The merge replaces this line with the dispatcher's migrations.
-  [{ version: 19, sql: '' }],
+  REACH_MIGRATIONS,
   REACH_FEEDBACK_MIGRATIONS,
   LOCAL_CHANNEL_MIGRATIONS,
 );

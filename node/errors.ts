@@ -264,6 +264,8 @@ export const ERRORS = {
     summary: 'A campaign report request is invalid: an unknown attribution model, a bad date range or window; the parameter is named.',
   },
   EXPERIMENT_NOT_FOUND: { http: 404, summary: 'The journey has no A/B experiment (of this name).' },
+  REACH_DEAD_LETTER_NOT_FOUND: { http: 404, summary: 'No dead message with this idempotency key: it was never written, or it is not dead.' },
+  REACH_REDRIVE_INVALID: { http: 422, summary: 'A re-drive names no message, filter or `all`; nothing was re-driven.' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

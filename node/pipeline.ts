@@ -41,7 +41,7 @@ import type { LocalChannels } from './reach/local-channels.js';
 import { errorText } from './text/untrusted.js';
 import type { FeedbackLedger } from './reach/feedback-ledger.js';
 import type { ReachReports } from './reach/report/service.js';
-import { reachFeedbackPort, reachLocalChannels, reachReportsPort } from './reach-wiring.js';
+import { composeReach, type Reach, reachFeedbackPort, reachLocalChannels, reachReportsPort } from './reach-wiring.js';
 import type { Db } from './store/db.js';
 
 /** Ledger rows expire by the day, and a prune scans the ledger: four times a day is plenty. */
@@ -93,6 +93,8 @@ export interface Pipeline {
   readonly feedback: FeedbackLedger;
   /** Campaign reports per journey and template, and the A/B report (node/reach/report). */
   readonly reachReports: ReachReports;
+  /** Reach: the dispatcher draining the outbox through the channels, dead letters (node/reach-wiring.ts). */
+  readonly reach: Reach;
   close(): void;
 }
 
@@ -158,6 +160,9 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
     entryWindow: (journey) => pipeline.templates.schedule(journey),
   });
   const journeys = journeysService({ db, audit, now, references, within, engine });
+  // The ledger is made on first use; the node-kept channels and the dispatcher report to it through this forwarder.
+  const toLedger = { record: (outcomes: Parameters<FeedbackLedger['record']>[0]) => pipeline.feedback.record(outcomes) };
+  const localChannels = reachLocalChannels({ db, audit, now, config, feedback: toLedger });
   const pipeline: Pipeline = {
     journeyEngine: engine,
     trackingPlan,
@@ -207,8 +212,7 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       instanceResults: (journey) => engine.results(journey),
     }),
     frequency,
-    // The ledger is made on first use; the channels report to it through this forwarder.
-    localChannels: reachLocalChannels({ db, audit, now, config, feedback: { record: (outcomes) => pipeline.feedback.record(outcomes) } }),
+    localChannels,
     get feedback() {
       feedback ??= reachFeedbackPort({ db, audit, now, ingest: pipeline.ingest, logger: ports.logger });
       return feedback;
@@ -217,6 +221,19 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
       reports ??= reachReportsPort({ db, now, config, journeys, templates: pipeline.templates, analytics: pipeline.analytics });
       return reports;
     },
+    reach: composeReach({
+      db,
+      audit,
+      now,
+      metrics,
+      logger: ports.logger,
+      config,
+      outbox: engine.outbox,
+      rules,
+      insight: ports.insight,
+      local: localChannels.channels,
+      feedback: toLedger,
+    }),
     // A getter: the service runs models through `pipeline.analytics`, defined above in this object.
     get alerts() {
       alerts ??= alertsService({

@@ -123,6 +123,8 @@ function planStart(node: MofangNode, options: StartOptions): StartPlan {
     );
   }
   const tokens = tokenFileSource(node.config.http.tokens);
+  // Every reach channel's credential and endpoint: a node that cannot send refuses to start rather than failing each message.
+  node.pipeline.reach.check();
   return { grpc, http, tokens, ...(metrics ? { metrics } : {}), ...(tls ? { tls: loadApiTls(tls) } : {}) };
 }
 
@@ -223,6 +225,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     node.pipeline.frequency.stop();
     await node.pipeline.alerts.stopScheduler();
     await node.pipeline.journeyEngine.stopScheduler();
+    await node.pipeline.reach.stop();
     await app.close();
     usage.close();
     await peerServer.close();
@@ -244,6 +247,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     node.pipeline.frequency.start();
     node.pipeline.alerts.startScheduler();
     node.pipeline.journeyEngine.startScheduler(node.config.journeys.tickMs);
+    node.pipeline.reach.start();
     node.agreements.deliverer.start();
   } catch (err) {
     await shutdown();

@@ -21,6 +21,7 @@ import { callRoutes } from './routes/reach-calls.js';
 import { inboxRoutes } from './routes/reach-inbox.js';
 import { taskRoutes } from './routes/reach-tasks.js';
 import { reachReportRoutes } from './routes/reach-reports.js';
+import { reachRoutes } from './routes/reach.js';
 import { journeyRoutes } from './routes/journeys.js';
 import { auditRoutes } from './routes/audit.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -171,6 +172,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       v1.register(callRoutes, { local: services.pipeline.localChannels });
       v1.register(taskRoutes, { local: services.pipeline.localChannels });
       v1.register(reachReportRoutes, { reports: services.pipeline.reachReports });
+      v1.register(reachRoutes, { deadLetters: services.pipeline.reach.deadLetters });
       if (options.tokenAdmin) v1.register(tokenRoutes, { tokens: options.tokenAdmin });
     },
     { prefix: '/v1' },

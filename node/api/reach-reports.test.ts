@@ -102,7 +102,7 @@ beforeAll(async () => {
     services: {
       ...fakeServices(),
       journeys: f.journeys,
-      pipeline: { frequency: f.pipeline.frequency, localChannels: f.pipeline.localChannels, reachReports: f.pipeline.reachReports },
+      pipeline: f.pipeline,
     },
   });
 });

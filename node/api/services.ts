@@ -4,6 +4,7 @@
  * only validate, authorise and translate — no business logic here. Every method that changes
  * state takes the acting principal, for the audit log.
  */
+import type { DeadLettersApi } from '../reach/dead-letters.js';
 import type { ReachReports } from '../reach/report/service.js';
 import type { AgreementsApi } from '../agreements/workflow.js';
 import type { AnalyticsApi } from '../analytics/service.js';
@@ -66,7 +67,12 @@ export interface NodeServices {
   /**
    * Services of the local pipeline the API reaches through it (node/pipeline.ts), so the
    * composition root need not repeat each one: channel consent and frequency-control counts, the
-   * channels the node keeps itself (inbox, call lists, branch tasks), campaign reports.
+   * channels the node keeps itself (inbox, call lists, branch tasks), campaign reports, dead letters.
    */
-  readonly pipeline: { readonly frequency: FrequencyApi; readonly localChannels: LocalChannelsApi; readonly reachReports: ReachReports };
+  readonly pipeline: {
+    readonly frequency: FrequencyApi;
+    readonly localChannels: LocalChannelsApi;
+    readonly reachReports: ReachReports;
+    readonly reach: { readonly deadLetters: DeadLettersApi };
+  };
 }

@@ -10,6 +10,7 @@ import type { AlertEventView, AlertsApi, EvaluationView, MetricView, RuleInput, 
 import type { Actor } from '../audit/actor.js';
 import { MofangError } from '../errors.js';
 import { paramsOf } from './analytics.js';
+import { integer } from './args.js';
 import { printJson } from './format.js';
 import type { NodeApi } from './via-node.js';
 
@@ -20,13 +21,6 @@ export interface AlertsCliContext {
   withModels<T>(here: (alerts: AlertsApi) => Promise<T>, viaNode: (api: NodeApi) => Promise<T>): Promise<T>;
   json(): boolean;
   actor(): Actor;
-}
-
-/** A whole number from an option, or the field named. */
-function integer(value: string | undefined, option: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value)) throw new MofangError('REQUEST_INVALID', `${option}: expected a whole number, got "${value.slice(0, 32)}"`, { field: option });
-  return Number(value);
 }
 
 function number(value: string, option: string): number {

@@ -1,4 +1,4 @@
-/** Reading option values that may name a file (`--rule @rule.json`). */
+/** Reading option values: ones that may name a file (`--rule @rule.json`), whole numbers. */
 import { readFileSync } from 'node:fs';
 import { MofangError } from '../errors.js';
 
@@ -24,4 +24,11 @@ export function argText(value: string, option: string): string {
             : `cannot read it (${code ?? 'error'})`;
     throw new MofangError('REQUEST_INVALID', `${option}: ${file}: ${why}; give the value inline or as @<readable file>`, { field: option });
   }
+}
+
+/** A whole number from an option, or the field named. */
+export function integer(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) throw new MofangError('REQUEST_INVALID', `${option}: expected a whole number, got "${value.slice(0, 32)}"`, { field: option });
+  return Number(value);
 }

@@ -23,6 +23,7 @@ import { registerAlertCommands } from './alerts.js';
 import { registerAnalyticsCommands } from './analytics.js';
 import { registerConsentCommands } from './consent.js';
 import { registerLocalChannelCommands } from './reach-local.js';
+import { registerDeadLetterCommands } from './reach-dead-letters.js';
 import { registerTreeCommands } from './insight-tree.js';
 import { registerEventCommands } from './events.js';
 import { registerJourneyCommands } from './journeys.js';
@@ -496,6 +497,7 @@ registerTemplateCommands(program, { withTemplates: (fn) => withNode((node) => fn
 registerConsentCommands(program, { withConsent: (fn) => withNode((node) => fn(node.pipeline.frequency.consent)), json, actor: () => operatorActor() });
 registerLocalChannelCommands(program, { withLocalChannels: (fn) => withNode((node) => fn(node.pipeline.localChannels)), json, actor: () => operatorActor() });
 registerReachCommands(program, { withNode, json, actor: () => operatorActor() });
+registerDeadLetterCommands(program, { withDeadLetters: (fn) => withNode((node) => fn(node.pipeline.reach.deadLetters)), json, actor: () => operatorActor() });
 
 program
   .command('demo')

@@ -56,7 +56,9 @@ export function registerReachCommands(program: Command, ctx: ReachCliContext): v
     return onEventStore(node, operator(), { here, viaNode: (api) => api.call<T>('GET', path) });
   };
 
-  const reach = program.command('reach').description('reaching customers: campaign reports with conversions, cost and ROI (docs/reach.md)');
+  const reach = program
+    .command('reach')
+    .description('reaching customers: campaign reports with conversions, cost and ROI; dead letters and re-drive (docs/reach.md)');
   const withReportOptions = (c: Command) =>
     c
       .option('--model <model>', 'attribution model: last (default), first, linear, time_decay or position')

@@ -199,6 +199,33 @@ const ReachChannels = Type.Object(
   { additionalProperties: false, default: {}, description: 'The channels messages are sent on; a channel not listed here sends nothing (docs/reach.md).' },
 );
 
+/** How the dispatcher drains the journey outbox (docs/reach.md, The dispatcher). */
+const ReachDispatch = Type.Object(
+  {
+    batch: Type.Integer({ minimum: 1, maximum: 10_000, default: 200, description: 'Outbox rows claimed at once.' }),
+    leaseMs: Type.Integer({
+      minimum: 1000,
+      maximum: 3_600_000,
+      default: 120_000,
+      description: 'How long a claimed row is held by this node before it is claimed again (after a crash); must exceed the time a batch takes to send.',
+    }),
+    pollMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 1000, description: 'Between looks at an outbox that had nothing due (ms).' }),
+    concurrency: Type.Integer({
+      minimum: 1,
+      maximum: 1024,
+      default: 64,
+      description: "Sends in flight at once over all channels (each channel's own concurrency also holds).",
+    }),
+    drainMs: Type.Integer({
+      minimum: 0,
+      maximum: 600_000,
+      default: 10_000,
+      description: 'At stop, how long sends in flight are waited for before they are aborted.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const ConfigSchema = Type.Object(
   {
     node: Type.Object(
@@ -487,6 +514,7 @@ export const ConfigSchema = Type.Object(
     reach: Type.Object(
       {
         channels: ReachChannels,
+        dispatch: ReachDispatch,
         costs: Type.Object(
           {
             inbox: Type.Number({ minimum: 0, default: 0, description: 'What one in-app inbox message costs.' }),
@@ -539,4 +567,5 @@ export const ConfigSchema = Type.Object(
 export type PeerConfig = Static<typeof PeerConfigSchema>;
 export type NodeConfig = Static<typeof ConfigSchema>;
 export type ReachChannelsConfig = Static<typeof ReachChannels>;
+export type ReachDispatchConfig = Static<typeof ReachDispatch>;
 export type CredentialConfig = Static<ReturnType<typeof Credential>>;

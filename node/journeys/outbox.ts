@@ -61,10 +61,35 @@ export interface OutboxWriter {
  * @public
  */
 export interface OutboxReader {
-  /** Up to `limit` messages due at `now`, highest priority then oldest first, leased to this sender until `leaseUntil`. */
-  claim(limit: number, now: Date, leaseUntil: Date): OutboxMessage[];
+  /** Up to `limit` messages due at `now`, highest priority then oldest first, leased to this sender until `leaseUntil`; only on `channels` when given (a channel that cannot send leaves its rows queued). */
+  claim(limit: number, now: Date, leaseUntil: Date, channels?: readonly Channel[]): OutboxMessage[];
   /** Records how a claimed message ended; `failed` returns it to the queue at `retryAt`. */
   complete(idempotencyKey: string, outcome: OutboxOutcome): void;
+  /** Gives claimed messages back to the queue at once (a sender that stops before sending them). */
+  release(idempotencyKeys: readonly string[]): void;
+  /** Per channel: messages not yet ended (pending, claimed or waiting for a retry) and dead ones. */
+  queueDepth(): { channel: Channel; queued: number; dead: number }[];
+  /** Dead messages, newest first: never the customer. */
+  deadLetters(filter: DeadLetterFilter, page: { limit: number; offset: number }): { total: number; items: DeadLetter[] };
+  /** Moves the dead messages the filter selects back to pending, due at `now`; returns their keys. */
+  redrive(filter: DeadLetterFilter & { idempotencyKey?: string }, now: Date): string[];
+}
+
+/** Which dead messages: all when empty. */
+export interface DeadLetterFilter {
+  channel?: Channel;
+  journeyId?: number;
+}
+
+/** A dead message as listed: what it was and why it died, without the customer. */
+export interface DeadLetter {
+  idempotencyKey: string;
+  journeyId: number;
+  journeyVersion: number;
+  nodeId: string;
+  channel: Channel;
+  reason: string;
+  diedAt: string;
 }
 
 /**

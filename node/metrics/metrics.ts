@@ -29,7 +29,12 @@ export interface MetricsSources {
   /** Events dropped while paused, per event name (durable counters in SQLite, so CLI-run ingestion counts too). */
   pausedEventDrops?: () => readonly { event: string; dropped: number }[];
   peerCalls?: () => { refusedCalls: Readonly<Record<string, number>>; rateLimitedCalls: number; refusedConnections: Readonly<Record<string, number>> };
+  /** The journey outbox per channel: messages waiting to be sent (pending, claimed, retrying) and dead ones; read at scrape time. */
+  reachQueue?: () => readonly { channel: string; queued: number; dead: number }[];
 }
+
+/** How a reach message ended a dispatch round. */
+type ReachSendStatus = 'sent' | 'failed' | 'suppressed' | 'dead';
 
 export type EventOutcome = 'accepted' | 'duplicate' | 'quarantined' | 'paused' | 'rejected';
 
@@ -43,6 +48,12 @@ export interface Metrics {
   eventsIngested(counts: Readonly<Record<EventOutcome, number>>): void;
   /** The responder suspected a peer of probing (node/privacy/probing.ts): an input for alerts. */
   probingSuspected(peer: string): void;
+  /** One message the reach dispatcher ended on `channel`: sent, failed (to be retried), suppressed or dead. */
+  reachSent(channel: string, status: ReachSendStatus): void;
+  /** A transient failure the dispatcher will try again. */
+  reachRetried(channel: string): void;
+  /** The time from a message's send to its delivery receipt, for the receipts code to call. */
+  reachReceiptLag(channel: string, seconds: number): void;
   /** Late-bound sources (the peer server exists only once the node starts). */
   setSources(sources: MetricsSources): void;
   /** Starts sampling event-loop lag; `stop` ends it. */
@@ -170,6 +181,45 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
       this.inc(counts ? Object.values(counts.refusedConnections).reduce((a, b) => a + b, 0) : 0);
     },
   });
+  const reachSends = new Counter({
+    name: 'mofang_reach_sends_total',
+    help: 'Reach messages ended by the dispatcher, by channel and status (sent, failed, suppressed, dead).',
+    labelNames: ['channel', 'status'],
+    registers: [registry],
+  });
+  const reachRetries = new Counter({
+    name: 'mofang_reach_retries_total',
+    help: 'Transient send failures the dispatcher tries again, by channel.',
+    labelNames: ['channel'],
+    registers: [registry],
+  });
+  const reachReceiptLag = new Histogram({
+    name: 'mofang_reach_receipt_lag_seconds',
+    help: "From a message's send to its delivery receipt, by channel.",
+    labelNames: ['channel'],
+    buckets: RUN_BUCKETS,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'mofang_reach_queue_depth',
+    help: 'Outbox messages waiting to be sent (pending, claimed or retrying), by channel.',
+    labelNames: ['channel'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of sources.reachQueue?.() ?? []) this.set({ channel: r.channel }, r.queued);
+    },
+  });
+  new Gauge({
+    name: 'mofang_reach_dead_letters',
+    help: 'Dead outbox messages (listable and re-drivable), by channel.',
+    labelNames: ['channel'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of sources.reachQueue?.() ?? []) this.set({ channel: r.channel }, r.dead);
+    },
+  });
   new Gauge({
     name: 'mofang_event_loop_lag_seconds',
     help: 'Event-loop delay since the previous scrape (mean, p99, max).',
@@ -209,6 +259,15 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
     probingSuspected(peer) {
       probing.inc({ peer });
     },
+    reachSent(channel, status) {
+      reachSends.inc({ channel, status });
+    },
+    reachRetried(channel) {
+      reachRetries.inc({ channel });
+    },
+    reachReceiptLag(channel, seconds) {
+      reachReceiptLag.observe({ channel }, seconds);
+    },
     setSources(next) {
       sources = { ...sources, ...next };
     },
@@ -238,6 +297,9 @@ export const uncountedMetrics: Metrics = {
   importFinished() {},
   auditAppended() {},
   eventsIngested() {},
+  reachSent() {},
+  reachRetried() {},
+  reachReceiptLag() {},
   setSources() {},
   start() {},
   stop() {},

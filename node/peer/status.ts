@@ -157,6 +157,8 @@ export const GRPC_STATUS = {
   REACH_OUTCOME_INVALID: GrpcStatus.INVALID_ARGUMENT,
   REACH_REPORT_INVALID: GrpcStatus.INVALID_ARGUMENT,
   EXPERIMENT_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  REACH_DEAD_LETTER_NOT_FOUND: GrpcStatus.NOT_FOUND,
+  REACH_REDRIVE_INVALID: GrpcStatus.INVALID_ARGUMENT,
 } as const satisfies Record<ErrorCode, GrpcStatus>;
 
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {

@@ -217,6 +217,7 @@ export function fakeServices(): FakeServices {
       frequency: notProvided<S.NodeServices['pipeline']['frequency']>('frequency'),
       localChannels: notProvided<S.NodeServices['pipeline']['localChannels']>('localChannels'),
       reachReports: notProvided<S.NodeServices['pipeline']['reachReports']>('reachReports'),
+      reach: { deadLetters: notProvided<S.NodeServices['pipeline']['reach']['deadLetters']>('deadLetters') },
     },
     async health() {
       record('health');

@@ -4,7 +4,7 @@
  * advance is harmless); reach claims due ones with a lease, reports outcomes and receipts.
  */
 import type { Db } from '../../store/db.js';
-import type { OutboxMessage, OutboxOutcome, OutboxReader, OutboxWriter } from '../outbox.js';
+import type { DeadLetter, DeadLetterFilter, OutboxMessage, OutboxOutcome, OutboxReader, OutboxWriter } from '../outbox.js';
 
 interface OutboxRow {
   idempotency_key: string;
@@ -57,10 +57,41 @@ export function outboxStore(db: Db, now: () => Date): OutboxStore {
        scheduled_at, priority, transactional, created_at, updated_at)
      VALUES (@key, @journey, @version, @node, @entry, @dataset, @customer, @channel, @template, @variables, @scheduledAt, @priority, @transactional, @createdAt, @createdAt)`,
   );
-  const due = db.prepare(
-    `SELECT * FROM journey_outbox
-      WHERE (status = 'pending' OR (status = 'claimed' AND lease_until <= @now) OR (status = 'failed' AND scheduled_at <= @now)) AND scheduled_at <= @now
-      ORDER BY priority DESC, scheduled_at, idempotency_key LIMIT @limit`,
+  // One statement per claimable status, each read in the index's order and merged here: a single
+  // statement with an OR over the statuses sorted every due row on each claim (a claim cost grew
+  // with the queue: 200,000 rows drained at a sixth of the rate of 20,000).
+  const dueBy = (channels: boolean) =>
+    (
+      [
+        ['pending', ''],
+        ['failed', ''],
+        ['claimed', 'AND lease_until <= @now'],
+      ] as const
+    ).map(([status, extra]) =>
+      db.prepare(
+        `SELECT * FROM journey_outbox WHERE status = '${status}' AND scheduled_at <= @now ${extra}
+          ${channels ? 'AND channel IN (SELECT value FROM json_each(@channels))' : ''}
+          ORDER BY priority DESC, scheduled_at, idempotency_key LIMIT @limit`,
+      ),
+    );
+  const due = dueBy(false);
+  const dueOn = dueBy(true);
+  const release = db.prepare(
+    "UPDATE journey_outbox SET status = 'pending', lease_until = NULL, updated_at = ? WHERE idempotency_key = ? AND status = 'claimed'",
+  );
+  const depth = db.prepare(
+    `SELECT channel, sum(status IN ('pending', 'claimed', 'failed')) AS queued, sum(status = 'dead') AS dead FROM journey_outbox
+      WHERE status IN ('pending', 'claimed', 'failed', 'dead') GROUP BY channel ORDER BY channel`,
+  );
+  const deadWhere = "status = 'dead' AND (@channel IS NULL OR channel = @channel) AND (@journey IS NULL OR journey = @journey)";
+  const deadCount = db.prepare(`SELECT count(*) FROM journey_outbox WHERE ${deadWhere}`).pluck();
+  const deadPage = db.prepare(
+    `SELECT idempotency_key, journey, version, node, channel, outcome, updated_at FROM journey_outbox WHERE ${deadWhere}
+      ORDER BY updated_at DESC, idempotency_key LIMIT @limit OFFSET @offset`,
+  );
+  const redrive = db.prepare(
+    `UPDATE journey_outbox SET status = 'pending', lease_until = NULL, scheduled_at = @now, updated_at = @now
+      WHERE ${deadWhere} AND (@key IS NULL OR idempotency_key = @key) RETURNING idempotency_key`,
   );
   const lease = db.prepare("UPDATE journey_outbox SET status = 'claimed', lease_until = ?, updated_at = ? WHERE idempotency_key = ?");
   const finish = db.prepare(
@@ -92,10 +123,15 @@ export function outboxStore(db: Db, now: () => Date): OutboxStore {
         }).changes === 1
       );
     },
-    claim(limit, at, leaseUntil) {
+    claim(limit, at, leaseUntil, channels) {
       return db
         .transaction(() => {
-          const rows = due.all({ now: at.toISOString(), limit }) as OutboxRow[];
+          const now = at.toISOString();
+          const params = channels ? { now, limit, channels: JSON.stringify(channels) } : { now, limit };
+          const rows = (channels ? dueOn : due)
+            .flatMap((statement) => statement.all(params) as OutboxRow[])
+            .sort(claimOrder)
+            .slice(0, limit);
           for (const r of rows) lease.run(leaseUntil.toISOString(), at.toISOString(), r.idempotency_key);
           return rows.map(messageOf);
         })
@@ -105,9 +141,56 @@ export function outboxStore(db: Db, now: () => Date): OutboxStore {
       const retryAt = outcome.status === 'failed' ? outcome.retryAt : null;
       finish.run(outcome.status, JSON.stringify(outcome), retryAt, now().toISOString(), key);
     },
+    release(keys) {
+      const at = now().toISOString();
+      db.transaction(() => {
+        for (const key of keys) release.run(at, key);
+      })();
+    },
+    queueDepth: () => depth.all() as { channel: OutboxMessage['channel']; queued: number; dead: number }[],
+    deadLetters(filter, page) {
+      const params = deadParams(filter);
+      const rows = deadPage.all({ ...params, limit: page.limit, offset: page.offset }) as DeadRow[];
+      return { total: deadCount.get(params) as number, items: rows.map(deadLetterOf) };
+    },
+    redrive(filter, at) {
+      const rows = redrive.all({ ...deadParams(filter), key: filter.idempotencyKey ?? null, now: at.toISOString() }) as { idempotency_key: string }[];
+      return rows.map((r) => r.idempotency_key);
+    },
     receipt(key, r, at) {
       receipt.run({ key, result: r, rank: RECEIPT_ORDER[r], at: at.toISOString() });
     },
     resultOf: (key) => (result.get(key) as { status: string; result: string | null } | undefined) ?? null,
   };
 }
+
+interface DeadRow {
+  idempotency_key: string;
+  journey: number;
+  version: number;
+  node: string;
+  channel: OutboxMessage['channel'];
+  outcome: string | null;
+  updated_at: string;
+}
+
+const deadParams = (f: DeadLetterFilter) => ({ channel: f.channel ?? null, journey: f.journeyId ?? null });
+
+const deadLetterOf = (r: DeadRow): DeadLetter => {
+  const outcome = r.outcome ? (JSON.parse(r.outcome) as { reason?: string }) : {};
+  return {
+    idempotencyKey: r.idempotency_key,
+    journeyId: r.journey,
+    journeyVersion: r.version,
+    nodeId: r.node,
+    channel: r.channel,
+    reason: outcome.reason ?? '',
+    diedAt: r.updated_at,
+  };
+};
+
+/** Highest priority first, then the earliest due, then by key: the order a claim hands messages out in. */
+const claimOrder = (a: OutboxRow, b: OutboxRow) =>
+  b.priority - a.priority ||
+  (a.scheduled_at < b.scheduled_at ? -1 : a.scheduled_at > b.scheduled_at ? 1 : 0) ||
+  (a.idempotency_key < b.idempotency_key ? -1 : a.idempotency_key > b.idempotency_key ? 1 : 0);

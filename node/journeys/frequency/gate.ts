@@ -22,6 +22,7 @@ import type { Db } from '../../store/db.js';
 import { CHANNELS, type Channel } from '../components.js';
 import { localDay } from './calendar.js';
 import type { FrequencyRules } from './rules.js';
+import { consentRefusal } from './consent-refusal.js';
 import { consentBatchReader, type ConsentStatus } from './consent-store.js';
 import { type CustomerSends, sendLedger } from './ledger.js';
 import { type Block, capAt, countedFrom, nextFree, windowAt } from './slots.js';
@@ -89,11 +90,8 @@ export function frequencyGate(ports: FrequencyGatePorts): FrequencyGate {
   const record = suppressionWriter(db);
 
   const consentBlock = (a: SendAttempt, consent: ReadonlyMap<string, ConsentStatus>): GateDecision | null => {
-    const status = consent.get(`${a.dataset}\u0000${a.customerId}\u0000${a.channel}`);
-    if (status === 'opted_out') return { kind: 'suppress', reason: 'opted_out', detail: `opted out of ${a.channel}` };
-    if (rules.consent[a.channel] === 'opt_in' && status !== 'opted_in')
-      return { kind: 'suppress', reason: 'no_consent', detail: `${a.channel} needs the customer's consent (opt_in); none recorded` };
-    return null;
+    const refused = consentRefusal(rules, a.channel, consent.get(`${a.dataset}\u0000${a.customerId}\u0000${a.channel}`));
+    return refused && { kind: 'suppress', ...refused };
   };
 
   const held = (a: SendAttempt, block: Block, state: CustomerState, postpone: boolean): GateDecision => {
