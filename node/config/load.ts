@@ -113,7 +113,7 @@ function resolvePaths(config: NodeConfig, base: string): NodeConfig {
       ...(config.alerts.webhook ? { webhook: { ...config.alerts.webhook, secretFile: abs(config.alerts.webhook.secretFile) } } : {}),
       webhooks: Object.fromEntries(Object.entries(config.alerts.webhooks).map(([name, w]) => [name, { ...w, secretFile: abs(w.secretFile) }])),
     },
-    reach: { channels: resolveReachPaths(config.reach.channels, abs) },
+    reach: { ...config.reach, channels: resolveReachPaths(config.reach.channels, abs) },
     peers: config.peers.map((p) => ({ ...p, certificate: abs(p.certificate) })),
   };
 }
@@ -122,11 +122,15 @@ function resolvePaths(config: NodeConfig, base: string): NodeConfig {
 function resolveReachPaths(channels: ReachChannelsConfig, abs: (p: string) => string): ReachChannelsConfig {
   const file = (c: CredentialConfig): CredentialConfig => ('file' in c ? { file: abs(c.file) } : c);
   const { email, ...others } = channels;
-  const resolved: ReachChannelsConfig = Object.fromEntries(Object.entries(others).map(([name, c]) => [name, { ...c, credentials: file(c.credentials) }]));
+  const callback = (c: { callbackSecret?: CredentialConfig }) => (c.callbackSecret ? { callbackSecret: file(c.callbackSecret) } : {});
+  const resolved: ReachChannelsConfig = Object.fromEntries(
+    Object.entries(others).map(([name, c]) => [name, { ...c, credentials: file(c.credentials), ...callback(c) }]),
+  );
   if (email) {
     resolved.email = {
       ...email,
       ...(email.credentials ? { credentials: file(email.credentials) } : {}),
+      ...callback(email),
       unsubscribe: { ...email.unsubscribe, secret: file(email.unsubscribe.secret) },
     };
   }
