@@ -54,7 +54,7 @@ export function reachLinks(ports: LinkPorts): ReachLinks {
     async unsubscribe(token) {
       const key = verified('unsubscribe', token, verifyUnsubscribeToken);
       const target = ports.outbox.byKey(key);
-      if (!target || target.channel !== 'email') {
+      if (target?.channel !== 'email') {
         throw new MofangError('NOT_FOUND', 'the message this unsubscribe link belongs to is no longer known to this node', { link: 'unsubscribe' });
       }
       const at = ports.now();

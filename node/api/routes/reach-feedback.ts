@@ -10,6 +10,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { escapeHtml } from '../../../adapters/channels/template.js';
 import { asMofangError, MofangError } from '../../errors.js';
 import type { ReachLinks } from '../../reach/links.js';
 import type { ReachReceipts } from '../../reach/receipts.js';
@@ -56,7 +57,7 @@ export const reachFeedbackRoutes: FastifyPluginAsync<ReachFeedbackRoutes> = asyn
       return page(
         reply,
         e.httpStatus,
-        `<h1>链接无效 · This link is not valid</h1><p>此退订链接无效或已被修改，未做任何更改。</p><p>${escape(e.message)}. Nothing was changed.</p>`,
+        `<h1>链接无效 · This link is not valid</h1><p>此退订链接无效或已被修改，未做任何更改。</p><p>${escapeHtml(e.message)}. Nothing was changed.</p>`,
       );
     }
   };
@@ -69,7 +70,7 @@ export const reachFeedbackRoutes: FastifyPluginAsync<ReachFeedbackRoutes> = asyn
         links.checkUnsubscribe(request.query.token);
         return `<h1>退订邮件 · Unsubscribe</h1>
 <p>确认后，您将不再收到我们的营销邮件。</p><p>After you confirm, you will no longer receive our marketing e-mails.</p>
-<form method="post" action="?token=${escape(encodeURIComponent(request.query.token))}"><button type="submit">确认退订 · Unsubscribe</button></form>`;
+<form method="post" action="?token=${escapeHtml(encodeURIComponent(request.query.token))}"><button type="submit">确认退订 · Unsubscribe</button></form>`;
       }),
   );
 
@@ -168,8 +169,4 @@ function html(body: string): string {
 </head><body>
 ${body}
 </body></html>`;
-}
-
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
