@@ -37,7 +37,7 @@ export interface CheckedChannel {
   feedback: ChannelFeedbackSecrets;
 }
 
-export interface ChannelFeedbackSecrets {
+interface ChannelFeedbackSecrets {
   /** Verifies the provider's status callbacks; absent: they are refused. */
   callbackSecret?: string;
   /** E-mail: verifies unsubscribe, open and click tokens. */

@@ -3,7 +3,7 @@
  * reports module's `node/reach/feedback.ts` exports, so that this branch compiles on its own; the
  * merge points the imports at that file and deletes this one.
  */
-export type ReachOutcomeName =
+type ReachOutcomeName =
   | 'sent'
   | 'suppressed'
   | 'failed'

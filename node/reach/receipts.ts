@@ -21,7 +21,7 @@ import type { Db } from '../store/db.js';
 import type { ReachFeedback, ReachOutcome } from './feedback-ports.js';
 import { optOutOfEmail } from './opt-out.js';
 
-export const RECEIPT_STATUSES = ['delivered', 'failed', 'bounced', 'opened', 'clicked', 'replied'] as const;
+const RECEIPT_STATUSES = ['delivered', 'failed', 'bounced', 'opened', 'clicked', 'replied'] as const;
 type ReceiptStatus = (typeof RECEIPT_STATUSES)[number];
 const PROVIDER_CHANNELS: readonly string[] = ['sms', 'email', 'push', 'wechat', 'webhook'] satisfies ProviderChannel[];
 const FIELDS = new Set(['key', 'providerId', 'status', 'at', 'bounce', 'code', 'reason']);
@@ -42,7 +42,7 @@ export interface ReceiptPorts {
   maxBatch: number;
 }
 
-export interface ReceiptResult {
+interface ReceiptResult {
   received: number;
   recorded: number;
   repeated: number;

@@ -19,7 +19,7 @@ import { reachFeedbackRoutesOf } from '../../node/reach-wiring.js';
 import { type ConsentFixture, consentFixture } from './frequency.js';
 import { testApp, type TestApp } from './test-app.js';
 
-export interface RecordingFeedback extends ReachFeedback {
+interface RecordingFeedback extends ReachFeedback {
   /** Every outcome recorded once, in order. */
   recorded: ReachOutcome[];
   /** How many record() calls there were. */
@@ -27,7 +27,7 @@ export interface RecordingFeedback extends ReachFeedback {
 }
 
 /** @example const feedback = recordingFeedback((key) => outbox.byKey(key) !== null); */
-export function recordingFeedback(known: (key: string) => boolean): RecordingFeedback {
+function recordingFeedback(known: (key: string) => boolean): RecordingFeedback {
   const seen = new Set<string>();
   const double: RecordingFeedback = {
     recorded: [],
@@ -50,7 +50,7 @@ export function recordingFeedback(known: (key: string) => boolean): RecordingFee
   return double;
 }
 
-export const LINK_SECRET = 'unsubscribe-secret-0123456789-abcdefgh';
+const LINK_SECRET = 'unsubscribe-secret-0123456789-abcdefgh';
 export const SMS_CALLBACK_SECRET = 'sms-callback-secret-0123456789-abcdef';
 export const EMAIL_CALLBACK_SECRET = 'email-callback-secret-0123456789-abcd';
 
