@@ -164,5 +164,14 @@ describe('opens and clicks', () => {
     expect(statuses).toEqual([400, 400, 400, 429, 429]);
     const limited = await fetch(`${h.base}/v1/reach/unsubscribe?token=x`);
     expect(limited.status).toBe(429);
+    expect(await limited.json()).toMatchObject({ error: { code: 'REACH_RATE_LIMITED', message: expect.stringContaining('more than 3 requests a minute') } });
+    // The routes are in the OpenAPI document, as public ones.
+    const paths = ((await (await fetch(`${h.base}/openapi.json`)).json()) as { paths: Record<string, Record<string, { security?: unknown[] }>> }).paths;
+    expect(paths['/v1/reach/receipts/{channel}'].post.security).toEqual([]);
+    expect(
+      Object.keys(paths)
+        .filter((p) => p.startsWith('/v1/reach/'))
+        .sort(),
+    ).toEqual(['/v1/reach/o/{*}', '/v1/reach/r/{*}', '/v1/reach/receipts/{channel}', '/v1/reach/unsubscribe']);
   });
 });
