@@ -1,7 +1,7 @@
 /**
  * The node's database: the store opened with every domain's migration steps, in the order that
  * gives each shipped version its exact SQL (version 1: audit, datasets, agreements, runs;
- * version 2: runs, jobs; version 5: runs, jobs, privacy, joint scores; version 12: the tracking plan; 13: alerts; 14: alert deliveries; 15: journeys; 16: the journey engine; 17: frequency control and consent; 18: campaign templates; 19: the reach dispatcher; 20: the reach feedback ledger; 21: the node-kept reach channels). Add a domain's steps here, never a version twice.
+ * version 2: runs, jobs; version 5: runs, jobs, privacy, joint scores; version 12: the tracking plan; 13: alerts; 14: alert deliveries; 15: journeys; 16: the journey engine; 17: frequency control and consent; 18: campaign templates; 19: the reach dispatcher; 20: the reach feedback ledger; 21: the node-kept reach channels; 22: the outbox's provider-id index for receipts). Add a domain's steps here, never a version twice.
  */
 import { join } from 'node:path';
 import { AGREEMENT_MIGRATIONS } from './agreements/schema.js';
@@ -11,6 +11,7 @@ import { DATASET_MIGRATIONS } from './datasets/schema.js';
 import { TRACKING_PLAN_MIGRATIONS } from './events/plan/schema.js';
 import { INSIGHT_MIGRATIONS } from './insight/schema.js';
 import { JOB_MIGRATIONS } from './jobs/schema.js';
+import { OUTBOX_LOOKUP_MIGRATIONS } from './journeys/engine/outbox-lookup.js';
 import { ENGINE_MIGRATIONS } from './journeys/engine/schema.js';
 import { FREQUENCY_MIGRATIONS } from './journeys/frequency/schema.js';
 import { JOURNEY_MIGRATIONS } from './journeys/schema.js';
@@ -45,6 +46,7 @@ export const NODE_MIGRATIONS = combineMigrations(
   REACH_MIGRATIONS,
   REACH_FEEDBACK_MIGRATIONS,
   LOCAL_CHANNEL_MIGRATIONS,
+  OUTBOX_LOOKUP_MIGRATIONS,
 );
 
 /** @example const db = openNodeDatabase(join(config.node.dataDir, 'mofang.db')); */

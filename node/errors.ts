@@ -237,6 +237,33 @@ export const ERRORS = {
     http: 422,
     summary: 'A message template names a variable that has no value; nothing was sent, and every missing variable is named.',
   },
+  // Reach feedback: unsubscribes, opens, clicks and provider receipts
+  REACH_LINK_INVALID: {
+    http: 400,
+    summary: "An unsubscribe, open or click link's token was not signed by this node (forged or altered); nothing was recorded.",
+  },
+  REACH_CALLBACK_UNAUTHENTICATED: {
+    http: 401,
+    summary:
+      "A provider callback's Mofang-Signature is missing, malformed, does not verify, or its timestamp is outside the tolerance (reach.feedback.signatureToleranceSeconds), or the channel has no callbackSecret; nothing was recorded.",
+  },
+  REACH_CALLBACK_REPLAYED: {
+    http: 409,
+    summary: 'A provider callback carries a signature the node has already accepted within the tolerance window (a replay); nothing was recorded again.',
+  },
+  REACH_RECEIPT_INVALID: {
+    http: 400,
+    summary: 'A receipt in a provider callback is malformed; the receipt and field are named (receipts[3].status). Nothing of the callback was recorded.',
+  },
+  REACH_RECEIPT_BATCH_TOO_LARGE: {
+    http: 413,
+    summary: 'A provider callback holds more receipts than reach.feedback.maxReceiptBatch; the limit is named. Nothing was recorded.',
+  },
+  REACH_RATE_LIMITED: {
+    http: 429,
+    summary:
+      'Too many requests from one remote address to the public unsubscribe and tracking routes (reach.feedback.publicRatePerMinute); retry after the minute.',
+  },
   JOURNEY_MIGRATION_INVALID: {
     http: 422,
     summary:

@@ -2,10 +2,16 @@
  * Wires reach for the pipeline (node/pipeline.ts), one function per part: the channels from
  * `reach.channels`, checked at start (a bad credential refuses the start, naming channel and field),
  * the dispatcher that drains the journey outbox through them and the dead-letter service; the
- * channels the node keeps itself; the feedback ledger; campaign reports. Like the root, it holds no
+ * channels the node keeps itself; the feedback ledger and what feeds it from outside (unsubscribes,
+ * opens, clicks, provider receipts: the public /v1/reach routes); campaign reports. Like the root, it holds no
  * rules and no SQL: it fills the modules' ports from frequency control (consent at send time),
  * insight (contacts from the profile table) and the journeys (a reach node's parameters).
  */
+import type { ProviderChannel } from '../adapters/channels/channel.js';
+import type { ReachFeedbackRoutes } from './api/routes/reach-feedback.js';
+import { outboxLookup } from './journeys/engine/outbox-lookup.js';
+import { reachLinks } from './reach/links.js';
+import { reachReceipts } from './reach/receipts.js';
 import type { AnalyticsApi } from './analytics/service.js';
 import type { AuditLog } from './audit/log.js';
 import type { NodeConfig } from './config/schema.js';
@@ -36,7 +42,7 @@ import { type LocalChannels, localChannels } from './reach/local-channels.js';
 import { reachReports, type ReachReports } from './reach/report/service.js';
 import type { Db } from './store/db.js';
 import { errorText } from './text/untrusted.js';
-import type { LocalChannel } from './reach/local-channel.js';
+import type { LocalChannel, LocalChannelName } from './reach/local-channel.js';
 
 export interface ReachWiringPorts {
   db: Db;
@@ -66,12 +72,15 @@ export interface Reach {
   stop(): Promise<void>;
   /** One dispatch round, for tools and tests that drive the dispatcher themselves; null when no channel is enabled. */
   dispatcher(): Dispatcher | null;
+  /** What the public /v1/reach routes serve (unsubscribe, opens, clicks, provider receipts), over the checked channels and the feedback port. */
+  feedbackRoutes(): ReachFeedbackRoutes;
 }
 
 /** @example const reach = composeReach({ db, audit, now, metrics, logger, config, outbox: engine.outbox, rules, insight }); reach.start(); */
 export function composeReach(ports: ReachWiringPorts): Reach {
   const { db, config, logger } = ports;
-  const local = ports.local ?? new Map<Channel, LocalChannel>();
+  // The node-kept channels need no provider: they deliver unless their config turns them off.
+  const local = new Map([...(ports.local ?? [])].filter(([channel]) => config.reach.channels[channel as LocalChannelName]?.enabled !== false));
   let checked: CheckedChannel[] | null = null;
   let opened: OpenChannel[] = [];
   let dispatcher: Dispatcher | null = null;
@@ -143,6 +152,10 @@ export function composeReach(ports: ReachWiringPorts): Reach {
       dispatcher = null;
     },
     dispatcher: open,
+    feedbackRoutes() {
+      if (!ports.feedback) throw new Error('reach: the public routes need the feedback port');
+      return reachFeedbackRoutesOf({ db, audit: ports.audit, now: ports.now, config, channels: check(), feedback: ports.feedback });
+    },
   };
 }
 
@@ -206,4 +219,36 @@ export function reachReportsPort(ports: {
       timeZone: ports.config.events.timeZone,
     },
   });
+}
+
+/** What comes back after a send (unsubscribes, opens, clicks, provider receipts) over the checked channels; the HTTP app serves it as its public /v1/reach routes. */
+export interface ReachFeedbackWiring {
+  db: Db;
+  audit: AuditLog;
+  now: () => Date;
+  config: Pick<NodeConfig, 'reach'>;
+  /** The configured channels, checked (their secrets resolved). */
+  channels: readonly CheckedChannel[];
+  feedback: ReachFeedback;
+}
+
+/** @example buildApp({ …, reachFeedback: reachFeedbackRoutesOf({ db, audit, now, config, channels: checkChannels(config.reach.channels, options), feedback }) }) */
+export function reachFeedbackRoutesOf(w: ReachFeedbackWiring): ReachFeedbackRoutes {
+  const { db, audit, now, feedback } = w;
+  const outbox = outboxLookup(db);
+  const settings = w.config.reach.feedback;
+  return {
+    links: reachLinks({ db, audit, now, outbox, feedback, secret: w.channels.find((c) => c.channel === 'email')?.feedback.linkSecret }),
+    receipts: reachReceipts({
+      db,
+      audit,
+      now,
+      outbox,
+      feedback,
+      channels: new Map<ProviderChannel, string | undefined>(w.channels.map((c) => [c.channel, c.feedback.callbackSecret])),
+      toleranceSeconds: settings.signatureToleranceSeconds,
+      maxBatch: settings.maxReceiptBatch,
+    }),
+    publicRatePerMinute: settings.publicRatePerMinute,
+  };
 }

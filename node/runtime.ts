@@ -178,6 +178,7 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     eventOrigins: node.config.events.cors.allowedOrigins,
     ...(plan.tls ? { tls: plan.tls } : {}),
     readiness: () => ({ database: node.databaseOpen(), peerServerListening: opened.grpc !== null }),
+    reachFeedback: node.pipeline.reach.feedbackRoutes(),
   });
   const httpAddress = `${plan.http.host}:${plan.http.port}`;
   try {

@@ -7,7 +7,9 @@
  *   message retried after a lost reply (the key holds no customer identifier);
  * - the text body and an HTML body (values HTML-escaped by the renderer), each ending with the
  *   unsubscribe link, and `List-Unsubscribe` / `List-Unsubscribe-Post` (RFC 2369, RFC 8058
- *   one-click) with the same link — see unsubscribe.ts.
+ *   one-click) with the same link — see unsubscribe.ts;
+ * - when tracking is on, the HTML body's links rewritten to signed redirects and an open pixel
+ *   (tracking.ts; the unsubscribe link is never rewritten).
  *
  * Replies (RFC 5321 §4.2.1): 4yz is a transient negative reply, 5yz a permanent one. No answer
  * within the timeout, a refused or dropped connection, a TLS failure are transient; a malformed
@@ -18,6 +20,7 @@ import type { ChannelAdapter, QuoteOutsider, SendResult } from './channel.js';
 import { quoteBare, reason } from './channel.js';
 import { ChannelError } from './errors.js';
 import { escapeHtml } from './template.js';
+import { type TrackingOptions, trackedHtml } from './tracking.js';
 import { unsubscribeUrl } from './unsubscribe.js';
 
 export interface EmailOptions {
@@ -32,6 +35,8 @@ export interface EmailOptions {
   /** Refuse to send without TLS (the node sets it unless the relay is on a loopback address). */
   requireTls: boolean;
   unsubscribe: { baseUrl: string; secret: string; label: string };
+  /** Opens and clicks; absent: neither. */
+  tracking?: TrackingOptions;
   connections: number;
   timeoutMs: number;
   quote?: QuoteOutsider;
@@ -65,6 +70,8 @@ export function emailAdapter(options: EmailOptions): ChannelAdapter {
     ...(options.username ? { auth: { user: options.username, pass: options.credential ?? '' } } : {}),
   });
 
+  const tracked = (html: string, key: string) => (options.tracking ? trackedHtml(html, key, options.tracking) : html);
+
   return {
     channel: 'email',
     async send(message, signal) {
@@ -75,7 +82,7 @@ export function emailAdapter(options: EmailOptions): ChannelAdapter {
         to: message.to,
         subject: message.subject ?? '',
         text: `${message.text}\n\n${label}: ${link}\n`,
-        html: `${message.html ?? escapeHtml(message.text)}\n<p><a href="${escapeHtml(link)}">${escapeHtml(label)}</a></p>\n`,
+        html: `${tracked(message.html ?? escapeHtml(message.text), message.key)}\n<p><a href="${escapeHtml(link)}">${escapeHtml(label)}</a></p>\n`,
         messageId: `<${message.key}@${domain}>`,
         headers: { 'List-Unsubscribe': `<${link}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
       });

@@ -66,6 +66,18 @@ describe('WeChat template messages', () => {
     expect(sends().map((r) => new URL(r.path, 'http://x').searchParams.get('access_token'))).toEqual(['TOKEN-1', 'TOKEN-1', 'TOKEN-1', 'TOKEN-2']);
   });
 
+  it("a caller's abort while the shared token request is in flight ends only that caller's send", async () => {
+    const wechat = adapter();
+    const abort = new AbortController();
+    const first = wechat.send(message, abort.signal);
+    const second = wechat.send({ ...message, key: 'j7.v2.noffer.e4712' });
+    abort.abort();
+    expect(await first).toEqual({ status: 'transient', reason: 'access token: aborted before WeChat answered' });
+    expect(await second).toEqual({ status: 'sent', providerId: '200228332' });
+    expect(tokens).toBe(1);
+    expect(sends().map((r) => r.json?.client_msg_id)).toEqual(['j7.v2.noffer.e4712']);
+  });
+
   it('an expired token (42001) is dropped and the send retried once with a fresh one', async () => {
     sendReplies.push({ status: 200, body: '{"errcode":42001,"errmsg":"access_token expired"}' });
     expect(await adapter().send(message)).toMatchObject({ status: 'sent' });

@@ -63,13 +63,13 @@ export function wechatAdapter(options: WechatOptions): ChannelAdapter {
 
   const headers = { 'content-type': 'application/json', 'user-agent': options.userAgent };
 
-  async function fetchToken(signal?: AbortSignal): Promise<{ token: string } | { failed: SendResult }> {
+  /** One token request for every caller waiting on it, so it carries no caller's signal: only its own timeout ends it. */
+  async function fetchToken(): Promise<{ token: string } | { failed: SendResult }> {
     const outcome = await httpPost({
       url: options.tokenEndpoint,
       headers,
       body: JSON.stringify({ grant_type: 'client_credential', appid: options.appId, secret: options.credential }),
       timeoutMs: options.timeoutMs,
-      signal,
     });
     if ('failed' in outcome) return { failed: { ...outcome.failed, reason: `access token: ${outcome.failed.reason}` } };
     const { reply } = outcome;
@@ -89,12 +89,13 @@ export function wechatAdapter(options: WechatOptions): ChannelAdapter {
     return { failed: code !== null && BUSY.has(code) ? { status: 'transient', reason: why } : { status: 'permanent', reason: why } };
   }
 
+  /** The cached token or the shared request for one; a caller's abort ends only that caller's wait. */
   function token(signal?: AbortSignal): Promise<{ token: string } | { failed: SendResult }> {
     if (cached && cached.until > now()) return Promise.resolve({ token: cached.token });
-    pending ??= fetchToken(signal).finally(() => {
+    pending ??= fetchToken().finally(() => {
       pending = null;
     });
-    return pending;
+    return signal ? abortable(pending, signal) : pending;
   }
 
   function data(message: RenderedMessage): Record<string, { value: string }> {
@@ -150,4 +151,16 @@ export function wechatAdapter(options: WechatOptions): ChannelAdapter {
     },
     close: async () => {},
   };
+}
+
+const ABORTED: SendResult = { status: 'transient', reason: 'access token: aborted before WeChat answered' };
+
+/** `shared`, or transient as soon as `signal` aborts — without cancelling `shared` for the others waiting on it. */
+function abortable<T>(shared: Promise<T>, signal: AbortSignal): Promise<T | { failed: SendResult }> {
+  if (signal.aborted) return Promise.resolve({ failed: ABORTED });
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve({ failed: ABORTED });
+    signal.addEventListener('abort', onAbort, { once: true });
+    shared.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

@@ -28,6 +28,7 @@ import { datasetRoutes } from './routes/datasets.js';
 import { eventRoutes } from './routes/events.js';
 import { nodeHealthRoutes, publicHealthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { type ReachFeedbackRoutes, reachFeedbackRoutes } from './routes/reach-feedback.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { insightTreeRoutes } from './routes/insight-tree.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -67,6 +68,8 @@ export interface AppOptions {
   onTokenUse?: (id: string) => void;
   /** Web page origins whose browsers may POST /v1/events (`events.cors.allowedOrigins`); none: no CORS. */
   eventOrigins?: readonly string[];
+  /** Unsubscribes, opens, clicks and provider receipts (public routes under /v1/reach); absent: those routes do not exist. */
+  reachFeedback?: ReachFeedbackRoutes;
 }
 
 const DEFAULT_IMPORT_BODY_LIMIT = 2 * 1024 ** 3;
@@ -141,6 +144,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   app.register(openapiRoutes);
   app.register(publicHealthRoutes, { readiness: options.readiness ?? (() => ({})) });
+  if (options.reachFeedback) app.register(reachFeedbackRoutes, { ...options.reachFeedback, prefix: '/v1/reach' });
   if (options.metrics) {
     const metrics = options.metrics;
     app.register(async (scoped) => {
@@ -203,7 +207,8 @@ function enforceRouteContract(route: RouteOptions): void {
   const roles = config.roles ?? [];
   if (config.public !== true && roles.length === 0) throw new Error(`${name}: declare config.roles or config.public`);
   const schema = (route.schema ??= {}) as Record<string, unknown> & { response?: Record<string, unknown> };
-  if (!Object.keys(schema.response ?? {}).some((status) => /^2\d\d$/.test(status))) throw new Error(`${name}: declare a 2xx response schema`);
+  // A redirect (a tracked link) is a route's success too.
+  if (!Object.keys(schema.response ?? {}).some((status) => /^[23]\d\d$/.test(status))) throw new Error(`${name}: declare a 2xx response schema`);
   schema.response = { ...schema.response, '4xx': ERROR_REF, '5xx': ERROR_REF };
   if (config.public) {
     schema.security = [];

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { Actor } from '../audit/actor.js';
 import { MofangError } from '../errors.js';
-import { CHANNELS, type Channel } from '../journeys/components.js';
+import { CHANNELS, type Channel } from '../journeys/channels.js';
 import type { DeadLetterFilter } from '../journeys/outbox.js';
 import type { DeadLettersApi } from '../reach/dead-letters.js';
 import { integer } from './args.js';

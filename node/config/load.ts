@@ -122,14 +122,16 @@ function resolvePaths(config: NodeConfig, base: string): NodeConfig {
 function resolveReachPaths(channels: ReachChannelsConfig, abs: (p: string) => string): ReachChannelsConfig {
   const file = (c: CredentialConfig): CredentialConfig => ('file' in c ? { file: abs(c.file) } : c);
   const { email, ...others } = channels;
+  const callback = (c: { callbackSecret?: CredentialConfig }) => (c.callbackSecret ? { callbackSecret: file(c.callbackSecret) } : {});
   // The node-kept channels (inbox, call, branch_task) have no credentials.
   const resolved: ReachChannelsConfig = Object.fromEntries(
-    Object.entries(others).map(([name, c]) => [name, 'credentials' in c ? { ...c, credentials: file(c.credentials) } : c]),
+    Object.entries(others).map(([name, c]) => [name, 'credentials' in c ? { ...c, credentials: file(c.credentials), ...callback(c) } : c]),
   );
   if (email) {
     resolved.email = {
       ...email,
       ...(email.credentials ? { credentials: file(email.credentials) } : {}),
+      ...callback(email),
       unsubscribe: { ...email.unsubscribe, secret: file(email.unsubscribe.secret) },
     };
   }

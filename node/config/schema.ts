@@ -89,6 +89,11 @@ const channelCommon = (contact: string) => ({
   }),
   retryCapMs: Type.Integer({ minimum: 10, maximum: 86_400_000, default: 600_000, description: 'No retry waits longer than this.' }),
   costPerMessage: Type.Number({ minimum: 0, default: 0, description: 'What one sent message costs, in the currency the reports use (for ROI).' }),
+  callbackSecret: Type.Optional(
+    Credential(
+      "The HMAC secret, at least 32 characters, the provider signs its status callbacks with (Mofang-Signature); absent: the node refuses this channel's callbacks.",
+    ),
+  ),
 });
 
 /** The settings of the channels the node keeps itself (docs/reach.md, The node-kept channels). */
@@ -136,6 +141,22 @@ const ReachChannels = Type.Object(
               label: Type.String({ minLength: 1, maxLength: 100, default: 'Unsubscribe / 退订', description: 'The text of the link at the end of each mail.' }),
             },
             { additionalProperties: false },
+          ),
+          tracking: Type.Optional(
+            Type.Object(
+              {
+                baseUrl: HttpsUrl(
+                  "The node's public base of the tracking routes (/v1/reach on the node's HTTP port): the pixel is <baseUrl>/o/<token>, a tracked link <baseUrl>/r/<token>.",
+                  'https://mail.bank.example/v1/reach',
+                ),
+                opens: Type.Boolean({ default: true, description: 'Put an open pixel in the HTML body (off where pixels are not allowed).' }),
+                clicks: Type.Boolean({ default: true, description: "Rewrite the HTML body's http(s) links to signed redirects through the node." }),
+              },
+              {
+                additionalProperties: false,
+                description: 'Open and click tracking of the HTML body, signed with the unsubscribe secret; absent: neither.',
+              },
+            ),
           ),
         },
         { additionalProperties: false, description: 'E-mail through an SMTP relay.' },
@@ -547,6 +568,24 @@ export const ConfigSchema = Type.Object(
             default: {},
             description: 'How campaign reports credit conversions to messages (docs/reach.md, Feedback and reports).',
           },
+        ),
+        feedback: Type.Object(
+          {
+            signatureToleranceSeconds: Type.Integer({
+              minimum: 10,
+              maximum: 3600,
+              default: 300,
+              description: "A callback whose Mofang-Signature timestamp is further than this from the node's clock is refused (replay).",
+            }),
+            maxReceiptBatch: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000, description: 'Receipts in one callback at most.' }),
+            publicRatePerMinute: Type.Integer({
+              minimum: 1,
+              maximum: 1_000_000,
+              default: 120,
+              description: 'Requests per minute one remote address may make to the public unsubscribe and tracking routes.',
+            }),
+          },
+          { additionalProperties: false, default: {}, description: 'Delivery receipts, unsubscribes, opens and clicks (docs/reach.md).' },
         ),
       },
       { additionalProperties: false, default: {}, description: 'Sending messages to customers (docs/reach.md).' },

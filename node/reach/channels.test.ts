@@ -117,6 +117,29 @@ describe('checkChannels', () => {
     );
   });
 
+  it('a callback secret is resolved like the other credentials (at least 32 characters); e-mail links are signed with the unsubscribe secret', () => {
+    secretFile('callback.key', WEBHOOK_SECRET);
+    const email = {
+      contactColumn: 'email',
+      endpoint: 'smtp://127.0.0.1:2525',
+      from: 'Bank <offers@bank.example>',
+      unsubscribe: { baseUrl: 'https://bank.example/unsubscribe', secret: { file: 'unsubscribe.key' } },
+      tracking: { baseUrl: 'https://mail.bank.example/v1/reach', opens: false },
+    };
+    const checked = check(config({ sms: { ...sms({ env: 'MOFANG_SMS_KEY' }).sms, callbackSecret: { file: 'callback.key' } }, email }));
+    expect(checked.map((c) => [c.channel, c.feedback])).toEqual([
+      ['sms', { callbackSecret: WEBHOOK_SECRET }],
+      ['email', { linkSecret: UNSUBSCRIBE_SECRET }],
+    ]);
+    secretFile('short.key', 'too-short-secret');
+    expect(() => check(config({ sms: { ...sms({ env: 'MOFANG_SMS_KEY' }).sms, callbackSecret: { file: 'short.key' } } }))).toThrow(
+      expect.objectContaining({ code: 'CHANNEL_CREDENTIAL_INVALID', message: 'reach.channels.sms.callbackSecret: the secret must be at least 32 characters' }),
+    );
+    expect(() => check(config({ email: { ...email, tracking: { baseUrl: 'http://mail.bank.example/v1/reach' } } }))).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('reach.channels.email.tracking.baseUrl') }),
+    );
+  });
+
   it('a plain-http endpoint off this machine is refused, naming the field', () => {
     expect(() => check(config(sms({ env: 'MOFANG_SMS_KEY' }, 'http://sms.example.com/send')))).toThrow(
       expect.objectContaining({ code: 'CONFIG_INVALID', details: { field: 'reach.channels.sms.endpoint' } }),

@@ -33,6 +33,15 @@ export interface CheckedChannel {
   settings: Settings;
   /** Builds the adapter; the secrets stay inside it. */
   adapter(): ChannelAdapter;
+  /** What the node needs to trust what comes back from this channel (docs/reach.md, Receipts). */
+  feedback: ChannelFeedbackSecrets;
+}
+
+interface ChannelFeedbackSecrets {
+  /** Verifies the provider's status callbacks; absent: they are refused. */
+  callbackSecret?: string;
+  /** E-mail: verifies unsubscribe, open and click tokens. */
+  linkSecret?: string;
 }
 
 export interface CheckOptions {
@@ -52,12 +61,19 @@ export function checkChannels(channels: ReachChannelsConfig, options: CheckOptio
   const secret = (channel: ProviderChannel, name: string, credential: CredentialConfig, minLength = 1) =>
     resolveCredential(field(channel, name), credential, env, minLength);
   const url = (channel: ProviderChannel, name: string, value: string) => checkHttpsUrl(value, field(channel, name)).href;
+  const callback = (channel: ProviderChannel, credential: CredentialConfig | undefined): ChannelFeedbackSecrets =>
+    credential ? { callbackSecret: secret(channel, 'callbackSecret', credential, MIN_SECRET_LENGTH) } : {};
   const checked: CheckedChannel[] = [];
   const { sms, email, push, wechat, webhook } = channels;
   if (sms) {
     const endpoint = url('sms', 'endpoint', sms.endpoint);
     const credential = secret('sms', 'credentials', sms.credentials);
-    checked.push({ channel: 'sms', settings: sms, adapter: () => smsAdapter({ ...sms, endpoint, credential, userAgent, quote }) });
+    checked.push({
+      channel: 'sms',
+      settings: sms,
+      adapter: () => smsAdapter({ ...sms, endpoint, credential, userAgent, quote }),
+      feedback: callback('sms', sms.callbackSecret),
+    });
   }
   if (email) {
     const smtp = new URL(email.endpoint);
@@ -65,6 +81,10 @@ export function checkChannels(channels: ReachChannelsConfig, options: CheckOptio
     if (credential !== undefined && !email.username) throw configError(field('email', 'username'), 'is needed with credentials');
     const unsubscribe = { ...email.unsubscribe, baseUrl: url('email', 'unsubscribe.baseUrl', email.unsubscribe.baseUrl) };
     const unsubscribeSecret = secret('email', 'unsubscribe.secret', email.unsubscribe.secret, MIN_SECRET_LENGTH);
+    // Opens and clicks are signed with the unsubscribe secret: each token names its purpose in the mac, so none stands in for another.
+    const tracking = email.tracking
+      ? { ...email.tracking, baseUrl: url('email', 'tracking.baseUrl', email.tracking.baseUrl), secret: unsubscribeSecret }
+      : undefined;
     const open = () =>
       emailAdapter({
         endpoint: email.endpoint,
@@ -74,18 +94,24 @@ export function checkChannels(channels: ReachChannelsConfig, options: CheckOptio
         // STARTTLS is required unless the relay is on this machine: otherwise mail and password would cross the network in clear.
         requireTls: !isLoopback(smtp.hostname.replace(/^\[|\]$/g, '')),
         unsubscribe: { ...unsubscribe, secret: unsubscribeSecret },
+        ...(tracking ? { tracking } : {}),
         connections: email.concurrency,
         timeoutMs: email.timeoutMs,
         quote,
       });
     // Building the transport checks the endpoint and the From address (it connects only at the first send): do it now.
     named('email', () => open().close());
-    checked.push({ channel: 'email', settings: email, adapter: open });
+    checked.push({ channel: 'email', settings: email, adapter: open, feedback: { ...callback('email', email.callbackSecret), linkSecret: unsubscribeSecret } });
   }
   if (push) {
     const endpoint = url('push', 'endpoint', push.endpoint);
     const credential = secret('push', 'credentials', push.credentials);
-    checked.push({ channel: 'push', settings: push, adapter: () => pushAdapter({ ...push, endpoint, credential, userAgent, quote }) });
+    checked.push({
+      channel: 'push',
+      settings: push,
+      adapter: () => pushAdapter({ ...push, endpoint, credential, userAgent, quote }),
+      feedback: callback('push', push.callbackSecret),
+    });
   }
   if (wechat) {
     const endpoint = url('wechat', 'endpoint', wechat.endpoint);
@@ -95,12 +121,18 @@ export function checkChannels(channels: ReachChannelsConfig, options: CheckOptio
       channel: 'wechat',
       settings: wechat,
       adapter: () => wechatAdapter({ ...wechat, endpoint, tokenEndpoint, credential, userAgent, quote }),
+      feedback: callback('wechat', wechat.callbackSecret),
     });
   }
   if (webhook) {
     const endpoint = url('webhook', 'endpoint', webhook.endpoint);
     const credential = secret('webhook', 'credentials', webhook.credentials, MIN_SECRET_LENGTH);
-    checked.push({ channel: 'webhook', settings: webhook, adapter: () => webhookAdapter({ ...webhook, endpoint, credential, userAgent, quote }) });
+    checked.push({
+      channel: 'webhook',
+      settings: webhook,
+      adapter: () => webhookAdapter({ ...webhook, endpoint, credential, userAgent, quote }),
+      feedback: callback('webhook', webhook.callbackSecret),
+    });
   }
   for (const { channel, settings } of checked) {
     if (settings.retryCapMs < settings.retryBaseMs) throw configError(field(channel, 'retryCapMs'), `must be at least retryBaseMs (${settings.retryBaseMs})`);

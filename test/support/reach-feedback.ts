@@ -1,35 +1,49 @@
 /**
  * Test support: a `ReachFeedback` that records what it is told, one ledger row per (key, outcome)
- * as the real ledger keeps them, so tests see both the outcomes and the repeats.
+ * as the real ledger keeps them, so tests see both the outcomes and the repeats; keys that `known`
+ * refuses are counted as unknown, as the ledger counts keys the outbox does not hold.
  */
 import type { ReachFeedback, ReachOutcome } from '../../node/reach/feedback.js';
 
 export interface RecordingFeedback extends ReachFeedback {
-  /** Every outcome reported, in order, repeats included. */
+  /** Every outcome reported, in order, repeats and unknown keys included. */
   readonly reported: ReachOutcome[];
+  /** Each distinct (key, outcome) of a known key, in first-report order. */
+  readonly recorded: ReachOutcome[];
+  /** How many record() calls there were. */
+  readonly calls: number;
   /** `key outcome[:detail]` of each distinct (key, outcome), in first-report order. */
   ledger(): string[];
 }
 
-export function recordingFeedback(): RecordingFeedback {
+/** @example const feedback = recordingFeedback((key) => outbox.byKey(key) !== null); */
+export function recordingFeedback(known: (key: string) => boolean = () => true): RecordingFeedback {
   const reported: ReachOutcome[] = [];
-  const rows = new Map<string, ReachOutcome>();
+  const recorded: ReachOutcome[] = [];
+  const rows = new Set<string>();
+  let calls = 0;
   return {
     reported,
+    recorded,
+    get calls() {
+      return calls;
+    },
     async record(outcomes) {
-      let recorded = 0;
-      let repeated = 0;
+      calls++;
+      const counts = { recorded: 0, repeated: 0, unknown: 0 };
       for (const o of outcomes) {
         reported.push(o);
         const id = `${o.key} ${o.outcome}`;
-        if (rows.has(id)) repeated++;
+        if (!known(o.key)) counts.unknown++;
+        else if (rows.has(id)) counts.repeated++;
         else {
-          rows.set(id, o);
-          recorded++;
+          rows.add(id);
+          recorded.push(o);
+          counts.recorded++;
         }
       }
-      return { recorded, repeated, unknown: 0 };
+      return counts;
     },
-    ledger: () => [...rows.values()].map((o) => `${o.key} ${o.outcome}${o.detail ? `:${o.detail}` : ''}`),
+    ledger: () => recorded.map((o) => `${o.key} ${o.outcome}${o.detail ? `:${o.detail}` : ''}`),
   };
 }
