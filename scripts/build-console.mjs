@@ -47,9 +47,10 @@ if (!script || !style) {
   console.error(`console build: expected one .js and one .css output, got ${outputs.join(', ')}`);
   process.exit(1);
 }
+// Absolute paths: index.html is also the answer for deep links such as /console/strategy/3.
 const html = readFileSync(join(root, 'console', 'index.html'), 'utf8')
-  .replace('%SCRIPT%', `./${basename(script)}`)
-  .replace('%STYLE%', `./${basename(style)}`);
+  .replace('%SCRIPT%', `/console/${basename(script)}`)
+  .replace('%STYLE%', `/console/${basename(style)}`);
 writeFileSync(join(out, 'index.html'), html);
 if (process.argv.includes('--metafile')) {
   for (const [file, o] of Object.entries(result.metafile.outputs)) console.log(`${basename(file)}\t${o.bytes} bytes`);

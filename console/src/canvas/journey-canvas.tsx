@@ -230,11 +230,17 @@ function Editor({ loaded, editable }: { loaded: Loaded; editable: boolean }) {
     <div className="canvas-page">
       <div className="toolbar" role="toolbar" aria-label={t('canvas.toolbar')}>
         {journey ? (
-          <span className="journey-name">
-            <strong>{journey.name}</strong> · {t(`journeyStatus.${journey.status}`, { defaultValue: journey.status })} ·{' '}
-            {t('canvas.version', { v: journey.latestVersion })} · {formatDate(journey.updatedAt)}
-          </span>
+          <h1 className="journey-name">
+            {journey.name}{' '}
+            <small>
+              {t(`journeyStatus.${journey.status}`, { defaultValue: journey.status })} · {t('canvas.version', { v: journey.latestVersion })} ·{' '}
+              {formatDate(journey.updatedAt)}
+            </small>
+          </h1>
         ) : (
+          <h1 className="journey-name">{t('strategy.new')}</h1>
+        )}
+        {!journey && (
           <label>
             <span>{t('canvas.name')}</span>
             <input value={name} onChange={(e) => setName(e.target.value)} disabled={!editable} pattern="[a-z][a-z0-9_\-]{0,63}" />

@@ -9,7 +9,7 @@ export function JourneyNodeView({ id, data, selected }: NodeProps<CanvasNode>) {
   const name = t(`component.${data.type}`, { defaultValue: data.type });
   return (
     <div className={`jnode kind-${data.kind}${selected ? ' selected' : ''}${data.problems.length > 0 ? ' invalid' : ''}`} data-node-id={id}>
-      {data.kind !== 'entry' && <Handle type="target" position={Position.Left} aria-label={t('canvas.inlet', { node: id })} />}
+      {data.kind !== 'entry' && <Handle type="target" position={Position.Left} title={t('canvas.inlet', { node: id })} />}
       <div className="jnode-head">
         <span className="jnode-kind">{t(`kind.${data.kind}`, { defaultValue: data.kind })}</span>
         {data.count !== undefined && (
@@ -39,7 +39,7 @@ export function JourneyNodeView({ id, data, selected }: NodeProps<CanvasNode>) {
               position={Position.Right}
               className="outlet-handle"
               data-outlet={outlet}
-              aria-label={t('canvas.outlet', { node: id, outlet })}
+              title={t('canvas.outlet', { node: id, outlet })}
             />
           </div>
         ))}
