@@ -10,7 +10,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { packageRoot } from '../../node/paths.js';
 
-export const CHROMIUM = process.env.MOFANG_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.MOFANG_CHROMIUM ?? '/usr/bin/chromium';
 export const VIEWPORT = { width: 1280, height: 800 };
 
 export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
