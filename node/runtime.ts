@@ -19,7 +19,7 @@ import { assertSecretFileMode } from './fs/atomic-write.js';
 import { exposedPaths } from './fs/private-files.js';
 import type { MofangNode } from './node.js';
 import { isLoopback } from './net/loopback.js';
-import { packageVersion } from './paths.js';
+import { packageRoot, packageVersion } from './paths.js';
 import { startMetricsServer, type MetricsServer } from './metrics/server.js';
 import { startPeerServer, type PeerServer } from './peer/server.js';
 
@@ -176,6 +176,8 @@ export async function startNode(node: MofangNode, options: StartOptions = {}): P
     tokenAdmin: tokenAdmin(tokenFile, (e) => node.audit.record(e)),
     onTokenUse: (id) => usage.touch(id),
     eventOrigins: node.config.events.cors.allowedOrigins,
+    identity: { nodeId: node.identity.nodeId, name: node.config.node.name },
+    consoleDir: join(packageRoot(), 'dist', 'console'),
     ...(plan.tls ? { tls: plan.tls } : {}),
     readiness: () => ({ database: node.databaseOpen(), peerServerListening: opened.grpc !== null }),
     reachFeedback: node.pipeline.reach.feedbackRoutes(),

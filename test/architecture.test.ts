@@ -195,6 +195,18 @@ describe('repository structure', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('console/ is a browser app talking to the node over HTTP only: no import leaves console/src, none is a node: built-in', () => {
+    const tsx = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsx(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : []));
+    const consoleDir = join(root, 'console', 'src');
+    const offenders = tsx(consoleDir).flatMap((file) =>
+      specifiers(file)
+        .filter((spec) => spec.startsWith('node:') || (spec.startsWith('.') && !resolve(dirname(file), spec).startsWith(consoleDir)))
+        .map((spec) => `${rel(file)} imports ${spec}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('adapters/ imports nothing from node/', () => {
     expect(
       offenders(

@@ -36,6 +36,7 @@ const propose = {
 // Every protected route, with the roles allowed. Checked below against the registered routes.
 const ROUTES: RouteCase[] = [
   { method: 'GET', url: '/v1/health', route: '/v1/health', roles: ['admin', 'operator', 'compliance'], status: 200 },
+  { method: 'GET', url: '/v1/session', route: '/v1/session', roles: ['admin', 'operator', 'compliance', 'ingest'], status: 200 },
   { method: 'GET', url: '/v1/datasets', route: '/v1/datasets', roles: ['admin', 'operator'], status: 200 },
   {
     method: 'POST',

@@ -42,6 +42,8 @@ import type { NodeServices } from './services.js';
 import type { TokenAdmin } from './token-admin.js';
 import type { TokenEntry, TokenSource } from './tokens.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { sessionRoutes, type NodeIdentity } from './routes/session.js';
+import { consoleRoutes, loadConsole } from './console.js';
 
 export interface AppOptions {
   services: NodeServices;
@@ -70,6 +72,10 @@ export interface AppOptions {
   eventOrigins?: readonly string[];
   /** Unsubscribes, opens, clicks and provider receipts (public routes under /v1/reach); absent: those routes do not exist. */
   reachFeedback?: ReachFeedbackRoutes;
+  /** The node's name and id, for `GET /v1/session`; absent: read from `services.health()`. */
+  identity?: NodeIdentity;
+  /** The built web console (dist/console) to serve at /console/; absent: no console routes. A directory without a build gets a page saying so. */
+  consoleDir?: string;
 }
 
 const DEFAULT_IMPORT_BODY_LIMIT = 2 * 1024 ** 3;
@@ -143,6 +149,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   app.register(openapiRoutes);
+  if (options.consoleDir !== undefined) consoleRoutes(app, loadConsole(options.consoleDir));
   app.register(publicHealthRoutes, { readiness: options.readiness ?? (() => ({})) });
   if (options.reachFeedback) app.register(reachFeedbackRoutes, { ...options.reachFeedback, prefix: '/v1/reach' });
   if (options.metrics) {
@@ -156,6 +163,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     async (v1) => {
       v1.addHook('onRequest', authHook(tokens, options.onTokenUse));
       v1.register(nodeHealthRoutes, { services });
+      v1.register(sessionRoutes, { services, version: options.version, ...(options.identity ? { identity: options.identity } : {}) });
       const uploads = { importBodyLimit: options.importBodyLimit ?? DEFAULT_IMPORT_BODY_LIMIT, uploadDir: options.uploadDir ?? services.datasets.uploadDir };
       v1.register(datasetRoutes, { services, ...uploads });
       v1.register(agreementRoutes, { services });

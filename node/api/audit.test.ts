@@ -98,3 +98,22 @@ describe('GET /v1/audit and POST /v1/audit/verify', () => {
     expect(verify.json()).toEqual({ ok: true, entries: 3, head: { seq: 3, hash: '3'.repeat(64) }, checked: ['chain', 'signatures'] });
   });
 });
+
+describe('GET /v1/audit filters', () => {
+  it('passes actor, agreement, time and action through to the audit service, and refuses an unknown filter by name', async () => {
+    const url = '/v1/audit?actor=token:ops-1&agreement=agr-9&from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z&action=job.submitted&limit=5';
+    const res = await t.app.inject({ url, headers: t.as('compliance') });
+    expect(res.statusCode).toBe(200);
+    expect(t.services.calls[0].args[0]).toEqual({
+      actor: 'token:ops-1',
+      agreement: 'agr-9',
+      from: '2026-01-01T00:00:00Z',
+      to: '2026-02-01T00:00:00Z',
+      action: 'job.submitted',
+      limit: 5,
+    });
+    const bad = await t.app.inject({ url: '/v1/audit?peer=telco', headers: t.as('compliance') });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.message).toContain('peer');
+  });
+});

@@ -539,11 +539,22 @@ export const AuditVerifyView = Type.Object({
   checked: Type.Array(Type.String()),
 });
 
+/** What the audit list and export filter on (node/audit/export.ts AuditFilter). */
+const AuditFilterFields = {
+  from: Type.Optional(Timestamp),
+  to: Type.Optional(Timestamp),
+  action: Type.Optional(AuditAction),
+  actor: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Entries by this actor, e.g. token:ops-1.' })),
+  agreement: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 128, description: 'Entries about this agreement id (its subject, or the agreementId of a run or job entry).' }),
+  ),
+};
+
 export const AuditQuery = Type.Object(
   {
     afterSeq: Type.Optional(Type.Integer({ minimum: 0 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-    action: Type.Optional(AuditAction),
+    ...AuditFilterFields,
   },
   { additionalProperties: false },
 );
@@ -551,9 +562,7 @@ export const AuditQuery = Type.Object(
 export const AuditExportQuery = Type.Object(
   {
     format: Type.Optional(Enum(['jsonl', 'csv'] as const, 'Default jsonl.')),
-    from: Type.Optional(Timestamp),
-    to: Type.Optional(Timestamp),
-    action: Type.Optional(AuditAction),
+    ...AuditFilterFields,
   },
   { additionalProperties: false },
 );

@@ -26,6 +26,9 @@ beforeAll(async () => {
   audit.append({ actor: 'system', action: 'node.started' });
   audit.append({ actor: 'bob', action: 'run.completed', subject: 'run-1', details: { unicode: '数据协作' } });
   for (let i = 0; i < 1200; i++) audit.append({ actor: 'bob', action: 'run.started', subject: `run-${i + 2}` });
+  audit.append({ actor: 'token:adm-1', action: 'agreement.accepted', subject: 'agr-9' });
+  audit.append({ actor: 'token:ops-1', action: 'job.submitted', subject: 'job-1', details: { agreementId: 'agr-9' } });
+  audit.append({ actor: 'token:ops-1', action: 'job.submitted', subject: 'job-2', details: { agreementId: 'agr-8' } });
   rows = db.prepare('SELECT * FROM audit_log ORDER BY seq').all() as Record<string, unknown>[];
 });
 afterAll(() => {
@@ -106,6 +109,17 @@ describe('listAudit', () => {
     expect(listAudit(db, { afterSeq: 2, limit: 1 }).map((e) => e.seq)).toEqual([3]);
     expect(listAudit(db, { action: 'run.completed' }).map((e) => e.seq)).toEqual([3]);
     expect(listAudit(db)).toHaveLength(100);
+  });
+
+  it('filters by actor, by agreement (the subject or the agreementId in the details) and by time, as the export does', async () => {
+    const seqOf = (action: string, subject: string) => rows.find((r) => r.action === action && r.subject === subject)?.seq;
+    expect(listAudit(db, { actor: 'token:ops-1' }).map((e) => e.subject)).toEqual(['job-1', 'job-2']);
+    expect(listAudit(db, { agreement: 'agr-9' }).map((e) => e.seq)).toEqual([seqOf('agreement.accepted', 'agr-9'), seqOf('job.submitted', 'job-1')]);
+    expect(listAudit(db, { agreement: 'agr-9', actor: 'token:ops-1', action: 'job.submitted' }).map((e) => e.subject)).toEqual(['job-1']);
+    expect(listAudit(db, { to: '2025-03-02' }).map((e) => e.actor)).toEqual(['alice']);
+    expect(listAudit(db, { actor: 'nobody' })).toEqual([]);
+    expect((await exported('jsonl', { agreement: 'agr-9' })).count).toBe(2);
+    expect(() => listAudit(db, { from: 'last week' })).toThrow(expect.objectContaining({ code: 'REQUEST_INVALID', details: { field: 'filter.from' } }));
   });
 
   it('validates limit and afterSeq', () => {

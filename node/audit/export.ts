@@ -20,7 +20,16 @@ export interface AuditFilter {
   to?: string;
   /** Only this action. */
   action?: string;
+  /** Only entries by this actor (`token:ops-1`, `cli:alice`, `system`). */
+  actor?: string;
+  /** Only entries about this agreement: its subject, or the agreement a run or job entry names in its details. */
+  agreement?: string;
 }
+
+/** The WHERE terms of an `AuditFilter` over the parameters `normaliseFilter` returns. */
+export const AUDIT_FILTER_SQL = `(@from IS NULL OR at >= @from) AND (@to IS NULL OR at < @to) AND (@action IS NULL OR action = @action)
+  AND (@actor IS NULL OR actor = @actor)
+  AND (@agreement IS NULL OR subject = @agreement OR json_extract(details, '$.agreementId') = @agreement)`;
 
 const PAGE = 1000;
 
@@ -36,20 +45,20 @@ export async function exportAudit(db: Db, format: AuditExportFormat, out: NodeJS
     throw new MofangError('AUDIT_EXPORT_FORMAT', `format: "${String(format)}" is not one of ${Object.keys(ENCODERS).join(', ')}`, { field: 'format' });
   }
   const encode = ENCODERS[format];
-  const { from, to, action } = normaliseFilter(filter);
+  const params = normaliseFilter(filter);
   const lastSeq = (db.prepare('SELECT MAX(seq) AS seq FROM audit_log').get() as { seq: number | null }).seq ?? 0;
   // Pages rather than one iterator: an open iterator would keep the shared connection busy
   // across the awaits below, failing every other query of the node meanwhile.
   const page = db.prepare<unknown[], AuditRow>(
     `SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_log
      WHERE seq > @cursor AND seq <= @lastSeq
-       AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at < @to) AND (@action IS NULL OR action = @action)
+       AND ${AUDIT_FILTER_SQL}
      ORDER BY seq LIMIT ${PAGE}`,
   );
   let written = 0;
   if (format === 'csv') await write(out, `${AUDIT_COLUMNS.join(',')}\r\n`);
   for (let cursor = 0; ; ) {
-    const rows = page.all({ cursor, lastSeq, from, to, action });
+    const rows = page.all({ cursor, lastSeq, ...params });
     if (rows.length > 0) await write(out, rows.map(encode).join(''));
     written += rows.length;
     if (rows.length < PAGE) return written;
@@ -69,7 +78,10 @@ export function csvField(value: string | number | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-function normaliseFilter(filter: AuditFilter): { from: string | null; to: string | null; action: string | null } {
+type FilterParams = { [K in keyof Required<AuditFilter>]: string | null };
+
+/** The filter as the parameters of `AUDIT_FILTER_SQL`; a malformed field is refused by name. */
+export function normaliseFilter(filter: AuditFilter): FilterParams {
   const instant = (name: 'from' | 'to'): string | null => {
     const value = filter[name];
     if (value === undefined) return null;
@@ -78,10 +90,13 @@ function normaliseFilter(filter: AuditFilter): { from: string | null; to: string
     // Entries store toISOString() text, which sorts as time; compare in that same form.
     return new Date(ms).toISOString();
   };
-  if (filter.action !== undefined && typeof filter.action !== 'string') {
-    throw new MofangError('REQUEST_INVALID', 'filter.action: must be a string', { field: 'filter.action' });
-  }
-  return { from: instant('from'), to: instant('to'), action: filter.action ?? null };
+  const text = (name: 'action' | 'actor' | 'agreement'): string | null => {
+    const value = filter[name];
+    if (value !== undefined && typeof value !== 'string')
+      throw new MofangError('REQUEST_INVALID', `filter.${name}: must be a string`, { field: `filter.${name}` });
+    return value ?? null;
+  };
+  return { from: instant('from'), to: instant('to'), action: text('action'), actor: text('actor'), agreement: text('agreement') };
 }
 
 async function write(out: NodeJS.WritableStream, chunk: string): Promise<void> {

@@ -3,33 +3,30 @@ import { MofangError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { rowToEntry, type AuditEntry, type AuditRow } from './chain.js';
 import type { AuditCheckpoint } from './checkpoint.js';
+import { AUDIT_FILTER_SQL, normaliseFilter, type AuditFilter } from './export.js';
 
-export interface ListAuditOptions {
+/** Paging, and the export's filter (time, action, actor, agreement). */
+export interface ListAuditOptions extends AuditFilter {
   /** At most this many entries (1–1000, default 100). */
   limit?: number;
   /** Only entries after this seq (default 0: from the start). Pass the last seq seen for the next page. */
   afterSeq?: number;
-  /** Only this action. */
-  action?: string;
 }
 
 const LIST_LIMIT_MAX = 1000;
 
-/** @example listAudit(db, { afterSeq: 200, limit: 50, action: 'run.completed' }) */
+/** @example listAudit(db, { afterSeq: 200, limit: 50, action: 'run.completed', actor: 'token:ops-1' }) */
 export function listAudit(db: Db, options: ListAuditOptions = {}): AuditEntry[] {
-  const { limit = 100, afterSeq = 0, action } = options;
+  const { limit = 100, afterSeq = 0, ...filter } = options;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > LIST_LIMIT_MAX) {
     throw new MofangError('REQUEST_INVALID', `limit: must be an integer from 1 to ${LIST_LIMIT_MAX}`, { field: 'limit', limit: LIST_LIMIT_MAX });
   }
   if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) {
     throw new MofangError('REQUEST_INVALID', 'afterSeq: must be a non-negative integer', { field: 'afterSeq' });
   }
-  if (action !== undefined && typeof action !== 'string') {
-    throw new MofangError('REQUEST_INVALID', 'action: must be a string', { field: 'action' });
-  }
   const rows = db
-    .prepare<unknown[], AuditRow>('SELECT * FROM audit_log WHERE seq > @afterSeq AND (@action IS NULL OR action = @action) ORDER BY seq LIMIT @limit')
-    .all({ afterSeq, action: action ?? null, limit });
+    .prepare<unknown[], AuditRow>(`SELECT * FROM audit_log WHERE seq > @afterSeq AND ${AUDIT_FILTER_SQL} ORDER BY seq LIMIT @limit`)
+    .all({ afterSeq, limit, ...normaliseFilter(filter) });
   return rows.map(rowToEntry);
 }
 

@@ -6,7 +6,7 @@
 import type { AuditEntry } from './chain.js';
 import type { AuditCheckpoint } from './checkpoint.js';
 import { exportAudit, type AuditFilter } from './export.js';
-import { auditActions, countAuditByAction, listAudit } from './list.js';
+import { auditActions, countAuditByAction, listAudit, type ListAuditOptions } from './list.js';
 import type { AppendInput, AuditLog } from './log.js';
 import { verifyAudit } from './verify.js';
 import type { Db } from '../store/db.js';
@@ -27,7 +27,7 @@ type AuditRecord = Pick<AppendInput, 'actor' | 'action' | 'subject' | 'details'>
 
 /** What the HTTP API and the CLI ask of the audit log. */
 export interface AuditApi {
-  list(filter: { afterSeq?: number; limit?: number; action?: string }): AuditEntryView[];
+  list(filter: ListAuditOptions): AuditEntryView[];
   /** Checks the chain, signatures and head anchor; `withPeers` also the checkpoints peers hold. */
   verify(options?: { withPeers?: boolean }): Promise<AuditVerifyView>;
   export(format: 'jsonl' | 'csv', out: NodeJS.WritableStream, filter: AuditFilter): Promise<void>;

@@ -1,0 +1,113 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testApp, type TestApp } from '../../test/support/test-app.js';
+import { CONSOLE_CSP } from './console.js';
+
+// The console as the node serves it, over a directory shaped like a build (dist/console).
+describe('the web console at /console/', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mofang-console-'));
+  const built = join(dir, 'built');
+  let t: TestApp;
+  let bare: TestApp;
+  beforeAll(async () => {
+    mkdirSync(built);
+    writeFileSync(join(built, 'index.html'), '<!doctype html><title>Mofang</title><script type="module" src="./main-ABCD1234.js"></script>');
+    writeFileSync(join(built, 'main-ABCD1234.js'), 'console.log(1)');
+    writeFileSync(join(built, 'main-WXYZ5678.css'), 'body{}');
+    t = await testApp({ consoleDir: built });
+    bare = await testApp({ consoleDir: join(dir, 'missing') });
+  });
+  afterAll(async () => {
+    await t.close();
+    await bare.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('redirects / and /console to /console/', async () => {
+    for (const url of ['/', '/console']) {
+      const res = await t.app.inject({ url });
+      expect([res.statusCode, res.headers.location]).toEqual([302, '/console/']);
+    }
+  });
+
+  it('serves index.html never cached, under a strict Content-Security-Policy without inline script or eval', async () => {
+    const res = await t.app.inject({ url: '/console/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['content-security-policy']).toBe(CONSOLE_CSP);
+    expect(CONSOLE_CSP).toContain("script-src 'self'");
+    expect(CONSOLE_CSP).toContain("frame-ancestors 'none'");
+    expect(CONSOLE_CSP).not.toMatch(/unsafe-inline|unsafe-eval/);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.body).toContain('main-ABCD1234.js');
+  });
+
+  it('serves hashed assets with their type, cached for good', async () => {
+    const js = await t.app.inject({ url: '/console/main-ABCD1234.js' });
+    expect([js.statusCode, js.headers['content-type'], js.headers['cache-control'], js.body]).toEqual([
+      200,
+      'text/javascript; charset=utf-8',
+      'public, max-age=31536000, immutable',
+      'console.log(1)',
+    ]);
+    const css = await t.app.inject({ url: '/console/main-WXYZ5678.css' });
+    expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+  });
+
+  it("answers the single-page app's routes with index.html, and a missing asset with 404", async () => {
+    const route = await t.app.inject({ url: '/console/strategy/12' });
+    expect([route.statusCode, route.headers['cache-control']]).toEqual([200, 'no-store']);
+    expect(route.body).toContain('main-ABCD1234.js');
+    expect((await t.app.inject({ url: '/console/main-00000000.js' })).statusCode).toBe(404);
+    expect((await t.app.inject({ url: '/console/../package.json' })).statusCode).not.toBe(200);
+  });
+
+  it('says clearly on every console URL that a node without a build has no console, and how to build it', async () => {
+    for (const url of ['/console/', '/console/overview']) {
+      const res = await bare.app.inject({ url });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(res.body).toContain('console is not built');
+      expect(res.body).toContain('npm run build');
+    }
+    // The API does not depend on the console.
+    expect((await bare.app.inject({ url: '/v1/session', headers: bare.as('operator') })).statusCode).toBe(200);
+  });
+
+  it('stays out of the OpenAPI document', async () => {
+    const doc = (await t.app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/console') || p === '/')).toEqual([]);
+  });
+});
+
+describe('GET /v1/session', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await testApp({ identity: { nodeId: `sha256:${'c'.repeat(64)}`, name: 'bank-sz' } });
+  });
+  afterAll(() => t.close());
+
+  it('tells each role who it is and which node it talks to, without a peer probe', async () => {
+    for (const role of ['admin', 'operator', 'compliance', 'ingest'] as const) {
+      const res = await t.app.inject({ url: '/v1/session', headers: t.as(role) });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({
+        actor: `token:${role}-1`,
+        role,
+        unit: null,
+        node: { nodeId: `sha256:${'c'.repeat(64)}`, name: 'bank-sz', version: '0.1.0-test' },
+      });
+    }
+    expect(t.services.calls.filter((c) => c.method === 'health')).toEqual([]);
+  });
+
+  it('refuses a missing or unknown token with AUTH_REQUIRED', async () => {
+    const none = await t.app.inject({ url: '/v1/session' });
+    expect([none.statusCode, none.json().error.code]).toEqual([401, 'AUTH_REQUIRED']);
+    const bad = await t.app.inject({ url: '/v1/session', headers: { authorization: `Bearer mfg_operator_${'x'.repeat(43)}` } });
+    expect([bad.statusCode, bad.json().error.code]).toEqual([401, 'AUTH_REQUIRED']);
+  });
+});

@@ -1,0 +1,57 @@
+// Builds the web console (console/src, TSX) into dist/console: one script and one style sheet
+// whose names carry a content hash (cached for good by the node), and an index.html naming them
+// (never cached). `npm run build` runs it; any error fails the build with esbuild's messages.
+// Usage: node scripts/build-console.mjs [--metafile]  (--metafile also prints the bundle sizes)
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist', 'console');
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+let result;
+try {
+  result = await build({
+    entryPoints: [join(root, 'console', 'src', 'main.tsx')],
+    bundle: true,
+    outdir: out,
+    entryNames: '[name]-[hash]',
+    assetNames: '[name]-[hash]',
+    format: 'esm',
+    target: ['chrome110', 'firefox115', 'safari16'],
+    jsx: 'automatic',
+    minify: true,
+    sourcemap: false,
+    metafile: true,
+    legalComments: 'none',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    loader: { '.svg': 'file', '.woff2': 'file' },
+    logLevel: 'warning',
+  });
+} catch {
+  // esbuild has printed each error with its file and line.
+  console.error('console build failed: see the errors above (console/src)');
+  process.exit(1);
+}
+if (result.errors.length > 0 || result.warnings.length > 0) {
+  console.error('console build: warnings are errors here; fix them in console/src');
+  process.exit(1);
+}
+const outputs = Object.keys(result.metafile.outputs);
+const script = outputs.find((f) => f.endsWith('.js'));
+const style = outputs.find((f) => f.endsWith('.css'));
+if (!script || !style) {
+  console.error(`console build: expected one .js and one .css output, got ${outputs.join(', ')}`);
+  process.exit(1);
+}
+// Absolute paths: index.html is also the answer for deep links such as /console/strategy/3.
+const html = readFileSync(join(root, 'console', 'index.html'), 'utf8')
+  .replace('%SCRIPT%', `/console/${basename(script)}`)
+  .replace('%STYLE%', `/console/${basename(style)}`);
+writeFileSync(join(out, 'index.html'), html);
+if (process.argv.includes('--metafile')) {
+  for (const [file, o] of Object.entries(result.metafile.outputs)) console.log(`${basename(file)}\t${o.bytes} bytes`);
+}

@@ -1,0 +1,247 @@
+/**
+ * The web console in headless Chromium against real nodes started from the built dist/ (the node
+ * serves dist/console): log in, role-aware navigation, the overview's identity, the audit chain,
+ * both languages, and a journey built on the canvas by dragging and connecting, with the server's
+ * validation and the dry run's counts. axe-core on every page; no horizontal scroll at 1280×800.
+ * Writes docs/screenshots/<page>-<language>.png.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../node/paths.js';
+import { expectAccessible, expectNoHorizontalScroll, launchChromium, screenshot, VIEWPORT } from '../support/browser.js';
+import { createNodes, mofang, mofangJson, type NodeProcess } from '../support/node-processes.js';
+
+type Role = 'admin' | 'operator' | 'compliance';
+
+let cluster: Awaited<ReturnType<typeof createNodes>>;
+let bank: NodeProcess;
+let chromium: Awaited<ReturnType<typeof launchChromium>>;
+let browser: Browser;
+const tokens = {} as Record<Role, string>;
+const work = mkdtempSync(join(tmpdir(), 'mofang-console-e2e-'));
+/** Every Content-Security-Policy refusal the pages reported: the console must need none. */
+const cspRefusals: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(join(packageRoot(), 'dist', 'console', 'index.html'))) throw new Error('dist/console is missing: run npm run build first');
+  cluster = await createNodes(['bank', 'partner']);
+  [bank] = cluster.nodes;
+  const rows = Array.from({ length: 12 }, (_, i) => `c${i},${40_000 + i * 5_000}`);
+  const csv = join(work, 'customers.csv');
+  writeFileSync(csv, `id,income\n${rows.join('\n')}\n`);
+  for (const args of [
+    ['import', csv, '--dataset', 'customers', '--id', 'id:raw'],
+    ['segments', 'create', 'high-value', '--dataset', 'customers', '--rule', '{"attr":"income","op":"gte","value":60000}'],
+  ]) {
+    const r = mofang(bank.config, ...args);
+    expect(r.code, r.err).toBe(0);
+  }
+  for (const role of ['admin', 'operator', 'compliance'] as const) {
+    tokens[role] = mofangJson<{ token: string }>(bank.config, 'token', 'create', '--name', `${role}-ui`, '--role', role).token;
+  }
+  await Promise.all(cluster.nodes.map((n) => n.start()));
+  chromium = await launchChromium();
+  browser = chromium.browser;
+}, 120_000);
+
+afterAll(async () => {
+  await chromium?.close();
+  await cluster?.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function open(language: 'zh-CN' | 'en' = 'zh-CN'): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: VIEWPORT, locale: language });
+  // The language a user chose before: set once, so that a reload keeps what the page switched to.
+  await context.addInitScript((lang) => {
+    if (!localStorage.getItem('mofang.language')) localStorage.setItem('mofang.language', lang);
+  }, language);
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspRefusals.push(m.text());
+  });
+  await page.goto(`${bank.httpUrl}/`);
+  return { context, page };
+}
+
+async function signIn(page: Page, role: Role): Promise<void> {
+  await page.locator('#token').fill(tokens[role]);
+  await page.locator('button[type=submit]').click();
+  await page.locator('nav').waitFor();
+}
+
+/** Waits for what the page shows after a call to the node, which takes its time on a busy machine. */
+const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 100 });
+
+const navItems = (page: Page) => page.locator('nav a').allTextContents();
+
+/** Checks a page the way every page is checked, and writes its screenshot. */
+async function checkPage(page: Page, name: string, language: string): Promise<void> {
+  await expectNoHorizontalScroll(page, name);
+  await expectAccessible(page, `${name} (${language})`);
+  await screenshot(page, `${name}-${language}`);
+}
+
+describe('the console', () => {
+  it('signs in with a pasted token kept in sessionStorage only, and shows each role only its pages', async () => {
+    const { context, page } = await open('en');
+    expect(page.url()).toBe(`${bank.httpUrl}/console/`);
+    await page.locator('#token').fill(`mfg_operator_${'A'.repeat(43)}`);
+    await page.locator('button[type=submit]').click();
+    await poll(() => page.locator('[role=alert]').textContent()).toContain('AUTH_REQUIRED');
+    expect(await page.locator('[role=alert]').textContent()).toContain('not valid');
+    await checkPage(page, 'login', 'en');
+
+    const expected: Record<Role, string[]> = { admin: ['Overview'], operator: ['Overview', 'Strategy'], compliance: ['Overview', 'Strategy', 'Compliance'] };
+    for (const role of ['admin', 'operator', 'compliance'] as const) {
+      await signIn(page, role);
+      expect(await navItems(page)).toEqual(expected[role]);
+      const stored = await page.evaluate(() => ({ session: sessionStorage.getItem('mofang.token'), local: JSON.stringify(localStorage) }));
+      expect(stored.session).toBe(tokens[role]);
+      expect(stored.local).not.toContain(tokens[role]);
+      expect(page.url()).not.toContain(tokens[role]);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.locator('#token').waitFor();
+    }
+    await context.close();
+  });
+
+  it('shows the node identity, its peer and whether it answers, in zh-CN by default and in English', async () => {
+    for (const language of ['zh-CN', 'en'] as const) {
+      const { context, page } = await open(language);
+      await signIn(page, 'operator');
+      await poll(() => page.getByTestId('node-id').textContent()).toBe(bank.nodeId);
+      expect(await page.getByTestId('node-name').textContent()).toBe('bank');
+      await poll(() => page.locator('table').first().textContent()).toContain('partner');
+      await page.getByText(language === 'en' ? 'No jobs yet.' : '暂无任务。').waitFor();
+      await checkPage(page, 'overview', language);
+      await context.close();
+    }
+  });
+
+  it('switches to English and back, remembers the choice, and formats dates in the chosen language', async () => {
+    const { context, page } = await open('zh-CN');
+    expect(await page.locator('h1').textContent()).toBe('魔方控制台');
+    await checkPage(page, 'login', 'zh-CN');
+    await signIn(page, 'compliance');
+    expect(await navItems(page)).toEqual(['概览', '策略', '合规']);
+    await page.getByLabel('语言').selectOption('en');
+    expect(await navItems(page)).toEqual(['Overview', 'Strategy', 'Compliance']);
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await page.reload();
+    await page.locator('nav').waitFor();
+    expect(await navItems(page)).toEqual(['Overview', 'Strategy', 'Compliance']);
+    await page.getByLabel('Language').selectOption('zh-CN');
+    expect(await navItems(page)).toEqual(['概览', '策略', '合规']);
+    await context.close();
+  });
+
+  it('compliance browses the audit log by actor, verifies the chain and sees the result', async () => {
+    for (const language of ['zh-CN', 'en'] as const) {
+      const { context, page } = await open(language);
+      await signIn(page, 'compliance');
+      await page.locator('nav a').nth(2).click();
+      await page.locator('table.audit').waitFor();
+      const actors = () => page.locator('table.audit tbody tr td:nth-child(3)').allTextContents();
+      await poll(async () => new Set(await actors()).size).toBeGreaterThan(1);
+      const someone = (await actors()).find((a) => a.startsWith('cli:'))!;
+      await page.locator('form.filters input').first().fill(someone);
+      await page.locator('form.filters button[type=submit]').click();
+      await poll(async () => [...new Set(await actors())]).toEqual([someone]);
+      await page.locator('form.filters input').first().fill('nobody');
+      await page.locator('form.filters button[type=submit]').click();
+      await page.getByText(language === 'en' ? 'No entries match.' : '没有匹配的记录。').waitFor();
+      await page.locator('form.filters input').first().fill('');
+      await page.locator('form.filters button[type=submit]').click();
+      await poll(() => page.locator('table.audit tbody tr').count()).toBeGreaterThan(0);
+      await page.locator('#verify-title ~ button').click();
+      const result = page.getByTestId('verify-result');
+      await poll(() => result.textContent()).toMatch(language === 'en' ? /^Chain intact: \d+ entries checked/ : /^审计链完整：已检查 \d+ 条记录/);
+      await checkPage(page, 'compliance', language);
+      await context.close();
+    }
+  });
+
+  it('builds a journey on the canvas by dragging and connecting, shows the validation on the node and the dry run on each node, and publishes it', async () => {
+    const { context, page } = await open('en');
+    await signIn(page, 'operator');
+    await page.getByRole('link', { name: 'Strategy' }).click();
+    await page.getByText('No journeys yet.').waitFor();
+    await checkPage(page, 'strategy', 'en');
+    await page.getByRole('button', { name: 'New journey' }).click();
+    await page.getByLabel('Journey name').fill('vip-welcome');
+    await page.getByLabel('Dataset').fill('customers');
+
+    const flow = page.getByTestId('flow');
+    await page.locator('.palette-item[data-type=segment_entry]').dragTo(flow, { targetPosition: { x: 120, y: 120 } });
+    await page.locator('.palette-item[data-type=exit]').dragTo(flow, { targetPosition: { x: 480, y: 160 } });
+    await poll(() => page.locator('.react-flow__node').count()).toBe(2);
+
+    // The server's problems appear on the node they name.
+    await poll(() => page.getByTestId('validity').textContent()).toBe('Has problems');
+    await poll(() => page.getByTestId('problems-segment_entry_1').textContent()).toMatch(/segment/);
+
+    // Parameters in the side panel of the selected node.
+    await page.locator('[data-node-id=segment_entry_1]').click();
+    const panel = page.getByTestId('side-panel');
+    await panel.getByLabel('segment').fill('high-value');
+    await panel.getByRole('group', { name: 'schedule' }).getByLabel('kind').selectOption('once');
+    await panel.getByRole('group', { name: 'reentry' }).getByLabel('kind').selectOption('never');
+
+    // Connect by dragging from the entry's "out" outlet to the exit's inlet.
+    const from = await page.locator('[data-node-id=segment_entry_1] .outlet-handle').boundingBox();
+    const to = await page.locator('.react-flow__node[data-id=exit_1] .react-flow__handle.target').boundingBox();
+    if (!from || !to) throw new Error('handles not on screen');
+    await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
+    await page.mouse.up();
+    await poll(() => page.locator('.react-flow__edge').count()).toBe(1);
+    await poll(() => page.getByTestId('validity').textContent()).toBe('Valid');
+    expect(await page.getByTestId('problems-segment_entry_1').count()).toBe(0);
+    await checkPage(page, 'canvas', 'en');
+
+    await page.getByRole('button', { name: 'Save' }).click();
+    await poll(() => page.getByTestId('canvas-message').textContent()).toContain('vip-welcome created');
+    expect(page.url()).toMatch(/\/console\/strategy\/\d+$/);
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    // 8 of the 12 customers earn 60,000 or more.
+    await poll(() => page.getByTestId('count-segment_entry_1').textContent()).toBe('8');
+    expect(await page.getByTestId('count-exit_1').textContent()).toBe('8');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await poll(() => page.getByTestId('canvas-message').textContent()).toBe('Published.');
+    expect(await page.locator('.journey-name').textContent()).toContain('published');
+
+    // The same journey in Chinese, read back from the server.
+    await page.getByLabel('Language').selectOption('zh-CN');
+    await page.reload();
+    await page.locator('[data-node-id=exit_1]').waitFor();
+    await poll(() => page.getByTestId('validity').textContent()).toBe('有效');
+    await checkPage(page, 'canvas', 'zh-CN');
+    await page.getByRole('button', { name: '返回列表' }).click();
+    await page.getByRole('link', { name: 'vip-welcome' }).waitFor();
+    await checkPage(page, 'strategy', 'zh-CN');
+    await context.close();
+  });
+
+  it("returns to the login page with the server's reason when the token is revoked while a page is open", async () => {
+    const { context, page } = await open('en');
+    const token = mofangJson<{ token: string }>(bank.config, 'token', 'create', '--name', 'to-revoke', '--role', 'operator').token;
+    await page.locator('#token').fill(token);
+    await page.locator('button[type=submit]').click();
+    await page.locator('nav').waitFor();
+    expect(mofang(bank.config, 'token', 'revoke', 'to-revoke').code).toBe(0);
+    // The overview polls the jobs: its next call is refused, and the console goes back to the login page.
+    await page.locator('#token').waitFor();
+    expect(await page.locator('[role=alert]').textContent()).toMatch(/AUTH_REQUIRED.*"to-revoke" was revoked/);
+    await checkPage(page, 'login-revoked', 'en');
+    await context.close();
+  });
+
+  it('needed no Content-Security-Policy exception on any page', () => {
+    expect(cspRefusals).toEqual([]);
+  });
+});
