@@ -6,24 +6,17 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { freePort } from '../node/net/free-port.js';
 import { packageRoot } from '../node/paths.js';
+import { launchChromium, VIEWPORT } from '../test/support/chromium.js';
 
 const RUNS = 5;
 const root = packageRoot();
 const bin = join(root, 'bin', 'mofang');
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 const mofang = (...args: string[]) => {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`mofang ${args.join(' ')}: ${r.stderr}`);
@@ -38,18 +31,7 @@ for (const file of readdirSync(dir)) {
   console.log(`  ${file.padEnd(24)} ${(body.length / 1024).toFixed(1).padStart(7)} KiB  gzip ${(gzipSync(body).length / 1024).toFixed(1).padStart(6)} KiB`);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.MOFANG_CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const { browser } = await launchChromium();
 const login: number[] = [];
 const overview: number[] = [];
 try {
@@ -73,7 +55,7 @@ try {
           break;
         await new Promise((r) => setTimeout(r, 50));
       }
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const context = await browser.newContext({ viewport: VIEWPORT });
       const page = await context.newPage();
       let t = performance.now();
       await page.goto(`${url}/`);

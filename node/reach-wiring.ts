@@ -8,7 +8,7 @@
  * insight (contacts from the profile table) and the journeys (a reach node's parameters).
  */
 import type { ProviderChannel } from '../adapters/channels/channel.js';
-import type { ReachFeedbackRoutes } from './api/routes/reach-feedback.js';
+import type { ReachFeedbackRoutes } from './reach/public-routes.js';
 import { outboxLookup } from './journeys/engine/outbox-lookup.js';
 import { reachLinks } from './reach/links.js';
 import { reachReceipts } from './reach/receipts.js';

@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type GatewayServer, gatewayServer } from '../../test/support/gateway-server.js';
-import { dispatchFixture, recordingFeedback, recordingLocalChannel, webhookChannel } from '../../test/support/reach-dispatch.js';
+import { dispatchFixture, recordingLocalChannel, webhookChannel } from '../../test/support/reach-dispatch.js';
+import { recordingFeedback } from '../../test/support/reach-feedback.js';
 
 let gateway: GatewayServer;
 let fixture: Awaited<ReturnType<typeof dispatchFixture>> | undefined;
@@ -33,7 +34,7 @@ describe('the reach dispatcher', () => {
     const byKey = new Map(gateway.received.map((r) => [r.headers['idempotency-key'], r.json]));
     expect(byKey.get(k1)).toMatchObject({ key: k1, to: 'crm-1', text: 'Hello Li', subject: 'For Li' });
     expect(byKey.get(k2)).toMatchObject({ to: 'crm-2' });
-    expect(feedback.outcomes.map((o) => [o.key, o.outcome]).sort()).toEqual([
+    expect(feedback.reported.map((o) => [o.key, o.outcome]).sort()).toEqual([
       [k1, 'sent'],
       [k2, 'sent'],
     ]);
@@ -57,7 +58,7 @@ describe('the reach dispatcher', () => {
     expect(outcome(f, k1)).toEqual({ status: 'suppressed', reason: 'opted_out' });
     expect(f.row(k2).status).toBe('sent');
     expect(gateway.received.map((r) => r.headers['idempotency-key'])).toEqual([k2]);
-    expect(feedback.outcomes.find((o) => o.key === k1)).toMatchObject({ outcome: 'suppressed', detail: 'opted_out' });
+    expect(feedback.reported.find((o) => o.key === k1)).toMatchObject({ outcome: 'suppressed', detail: 'opted_out' });
   });
 
   it('suppresses a channel whose model is opt_in for a customer without a recorded opt-in (no_consent)', async () => {
@@ -136,7 +137,7 @@ describe('the reach dispatcher', () => {
     expect(f.row(k).status).toBe('dead');
     expect(String(outcome(f, k).reason)).toMatch(/^gave up after 2 attempts: HTTP 503/);
     expect(f.attempts(k)).toBe(2);
-    expect(feedback.outcomes.filter((o) => o.key === k).map((o) => [o.outcome, o.detail])).toEqual([
+    expect(feedback.reported.filter((o) => o.key === k).map((o) => [o.outcome, o.detail])).toEqual([
       ['failed', 'transient'],
       ['dead', 'max_attempts'],
     ]);
@@ -193,7 +194,7 @@ describe('the reach dispatcher', () => {
       params: { dueDays: 3 },
     });
     expect(outcome(f, refused)).toEqual({ status: 'dead', reason: 'no call list for this unit' });
-    expect(feedback.outcomes.map((o) => [o.key, o.outcome]).sort()).toEqual([
+    expect(feedback.reported.map((o) => [o.key, o.outcome]).sort()).toEqual([
       [k, 'sent'],
       [refused, 'dead'],
     ]);
@@ -205,12 +206,12 @@ describe('the reach dispatcher', () => {
     const f = (fixture = await dispatchFixture({ channels: webhookChannel(gateway.url), contacts: { c1: 'crm-1' }, feedback }));
     const k = f.write('c1', 'webhook');
     await f.dispatcher.runOnce();
-    expect(feedback.outcomes).toEqual([]);
+    expect(feedback.reported).toEqual([]);
     expect(f.logged.some((l) => l.includes('reporting outcomes failed'))).toBe(true);
     await f.dispatcher.runOnce();
-    expect(feedback.outcomes.map((o) => [o.key, o.outcome])).toEqual([[k, 'sent']]);
+    expect(feedback.reported.map((o) => [o.key, o.outcome])).toEqual([[k, 'sent']]);
     await f.dispatcher.runOnce();
-    expect(feedback.outcomes).toHaveLength(1);
+    expect(feedback.reported).toHaveLength(1);
   });
 
   it('stops: aborts the send in flight after drainMs (a transient failure, retried later), gives the unsent back and counts no attempt for them', async () => {

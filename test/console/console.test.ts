@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../node/paths.js';
-import { expectAccessible, expectNoHorizontalScroll, launchChromium, screenshot, VIEWPORT } from '../support/browser.js';
+import { expectAccessible, expectNoHorizontalScroll, screenshot } from '../support/browser.js';
+import { launchChromium, VIEWPORT } from '../support/chromium.js';
 import { createNodes, mofang, mofangJson, type NodeProcess } from '../support/node-processes.js';
 
 type Role = 'admin' | 'operator' | 'compliance';

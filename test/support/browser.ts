@@ -1,40 +1,13 @@
 /**
- * Headless Chromium for the console tests: Debian's `chromium` (installed by scripts/ensure-chromium.mjs,
- * which `npm test` runs first) driven by playwright-core. One browser per test file; each test
- * opens a fresh context (its own sessionStorage and localStorage).
+ * Page checks for the console tests in headless Chromium (./chromium.ts launches it): one browser per
+ * test file; each test opens a fresh context (its own sessionStorage and localStorage).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { packageRoot } from '../../node/paths.js';
-
-const CHROMIUM = process.env.MOFANG_CHROMIUM ?? '/usr/bin/chromium';
-export const VIEWPORT = { width: 1280, height: 800 };
-
-export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run node scripts/ensure-chromium.mjs (npm test runs it first)`);
-  // Without the background-networking flags Chromium keeps calling Google's services, which a
-  // closed network refuses. playwright-core adds --headless and a fresh --user-data-dir itself.
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  return {
-    browser,
-    close: () => browser.close(),
-  };
-}
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 

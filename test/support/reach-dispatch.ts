@@ -19,30 +19,13 @@ import { frequencyRules } from '../../node/journeys/frequency/rules.js';
 import { idempotencyKey, type OutboxMessage } from '../../node/journeys/outbox.js';
 import { checkChannels, openChannel } from '../../node/reach/channels.js';
 import { deadLetters } from '../../node/reach/dead-letters.js';
-import type { ReachFeedback, ReachOutcome } from '../../node/reach/feedback.js';
+import type { ReachFeedback } from '../../node/reach/feedback.js';
 import type { LocalChannel, LocalDelivery } from '../../node/reach/local-channel.js';
 import { type DispatcherPorts, reachDispatcher } from '../../node/reach/dispatcher.js';
 import type { Db } from '../../node/store/db.js';
 import { createIdentity } from '../../node/identity/create-identity.js';
 
 const WEBHOOK_SECRET = 'webhook-secret-0123456789-abcdefghij';
-
-/** Records what the dispatcher reports, as the feedback ledger would take it. */
-export function recordingFeedback(): ReachFeedback & { outcomes: ReachOutcome[]; failNext: number } {
-  const fb = {
-    outcomes: [] as ReachOutcome[],
-    failNext: 0,
-    async record(outcomes: readonly ReachOutcome[]) {
-      if (fb.failNext > 0) {
-        fb.failNext--;
-        throw new Error('the ledger is busy');
-      }
-      fb.outcomes.push(...outcomes);
-      return { recorded: outcomes.length, repeated: 0, unknown: 0 };
-    },
-  };
-  return fb;
-}
 
 /** A node-kept channel that stores deliveries in memory and answers by key, as the staff channels will. */
 export function recordingLocalChannel(

@@ -12,6 +12,8 @@ export interface RecordingFeedback extends ReachFeedback {
   readonly recorded: ReachOutcome[];
   /** How many record() calls there were. */
   readonly calls: number;
+  /** The next this-many record() calls fail (a busy ledger), recording nothing. */
+  failNext: number;
   /** `key outcome[:detail]` of each distinct (key, outcome), in first-report order. */
   ledger(): string[];
 }
@@ -22,14 +24,19 @@ export function recordingFeedback(known: (key: string) => boolean = () => true):
   const recorded: ReachOutcome[] = [];
   const rows = new Set<string>();
   let calls = 0;
-  return {
+  const double: RecordingFeedback = {
     reported,
     recorded,
     get calls() {
       return calls;
     },
+    failNext: 0,
     async record(outcomes) {
       calls++;
+      if (double.failNext > 0) {
+        double.failNext--;
+        throw new Error('the ledger is busy');
+      }
       const counts = { recorded: 0, repeated: 0, unknown: 0 };
       for (const o of outcomes) {
         reported.push(o);
@@ -46,4 +53,5 @@ export function recordingFeedback(known: (key: string) => boolean = () => true):
     },
     ledger: () => recorded.map((o) => `${o.key} ${o.outcome}${o.detail ? `:${o.detail}` : ''}`),
   };
+  return double;
 }

@@ -12,15 +12,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { escapeHtml } from '../../../adapters/channels/template.js';
 import { asMofangError, MofangError } from '../../errors.js';
-import type { ReachLinks } from '../../reach/links.js';
-import type { ReachReceipts } from '../../reach/receipts.js';
-
-export interface ReachFeedbackRoutes {
-  links: ReachLinks;
-  receipts: ReachReceipts;
-  /** Requests per minute one remote address may make to the link routes. */
-  publicRatePerMinute: number;
-}
+import type { ReachFeedbackRoutes } from '../../reach/public-routes.js';
 
 const TokenQuery = Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: true });
 const Html = { 200: { content: { 'text/html': { schema: { type: 'string', description: 'A small page, zh-CN and English.' } } } } };
