@@ -1,16 +1,22 @@
 /** Login, then the shell: navigation for the token's role, the page, and sign-out. */
-import { useEffect, useState } from 'react';
+import { type ComponentType, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { type ApiError, api, whenUnauthorised } from './api';
 import { LanguageSwitch } from './language-switch';
 import { Login } from './login';
-import { pagesFor } from './pages';
+import { type PagePath, type PageProps, pagesFor } from './pages';
 import { Compliance } from './pages/compliance';
 import { Overview } from './pages/overview';
 import { Strategy } from './pages/strategy';
 import { navigate, usePath } from './router';
 import { forgetToken, type Session, storedToken } from './session';
 import { ErrorBox, Loading } from './ui';
+
+const VIEWS: Record<PagePath, ComponentType<PageProps>> = {
+  overview: Overview,
+  strategy: Strategy,
+  compliance: Compliance,
+};
 
 export function App() {
   const { t } = useTranslation();
@@ -37,6 +43,7 @@ export function App() {
   const pages = pagesFor(session.role);
   const [section = '', ...rest] = path.split('/');
   const page = pages.find((p) => p.path === section) ?? pages[0];
+  const View = page && VIEWS[page.path];
   const signOut = () => {
     forgetToken();
     setSession(null);
@@ -58,7 +65,7 @@ export function App() {
                     navigate(p.path);
                   }}
                 >
-                  {t(`nav.${p.path}`)}
+                  {t(`${p.path}.nav`)}
                 </a>
               </li>
             ))}
@@ -73,17 +80,7 @@ export function App() {
           {t('session.signOut')}
         </button>
       </header>
-      <main className="page">
-        {!page ? (
-          <ErrorBox error={new Error(t('session.noPages'))} />
-        ) : page.path === 'overview' ? (
-          <Overview session={session} />
-        ) : page.path === 'strategy' ? (
-          <Strategy session={session} rest={rest} />
-        ) : (
-          <Compliance />
-        )}
-      </main>
+      <main className="page">{View ? <View key={page?.path} session={session} rest={rest} /> : <ErrorBox error={new Error(t('session.noPages'))} />}</main>
     </div>
   );
 }

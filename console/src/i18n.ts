@@ -5,8 +5,7 @@
  */
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import en from './locales/en.json';
-import zh from './locales/zh-CN.json';
+import { CATALOGUES } from './catalogues';
 
 export const LANGUAGES = ['zh-CN', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -19,7 +18,7 @@ const remembered = (): Language => {
 
 export function initI18n(): void {
   void i18next.use(initReactI18next).init({
-    resources: { 'zh-CN': { translation: zh }, en: { translation: en } },
+    resources: { 'zh-CN': { translation: CATALOGUES['zh-CN'] }, en: { translation: CATALOGUES.en } },
     lng: remembered(),
     fallbackLng: false,
     interpolation: { escapeValue: false },

@@ -1,9 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../node/paths.js';
-import en from '../../console/src/locales/en.json' with { type: 'json' };
-import zh from '../../console/src/locales/zh-CN.json' with { type: 'json' };
+import { CATALOGUES } from '../../console/src/catalogues.js';
 
 /** Every leaf of a catalogue as `a.b.c` → text. */
 function leaves(tree: object, prefix = ''): Map<string, unknown> {
@@ -18,12 +17,23 @@ const source = (dir: string): string[] =>
   );
 
 describe('the console catalogues', () => {
-  const zhKeys = leaves(zh);
-  const enKeys = leaves(en);
+  const zhKeys = leaves(CATALOGUES['zh-CN']);
+  const enKeys = leaves(CATALOGUES.en);
 
   it('zh-CN and English have exactly the same keys, and every text is a non-empty string', () => {
     expect([...zhKeys.keys()].sort()).toEqual([...enKeys.keys()].sort());
     for (const [key, text] of [...zhKeys, ...enKeys]) expect(typeof text === 'string' && text.trim() !== '', key).toBe(true);
+  });
+
+  it('hold every page file of locales/<language>/ under its page name', () => {
+    for (const language of ['zh-CN', 'en'] as const) {
+      const dir = join(packageRoot(), 'console', 'src', 'locales', language);
+      const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+      for (const file of files) {
+        const page = file.replace(/\.json$/, '');
+        expect((CATALOGUES[language] as Record<string, unknown>)[page], `${language}/${file}`).toEqual(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+      }
+    }
   });
 
   it('use the same interpolation variables in both languages', () => {

@@ -3,93 +3,19 @@
  * serves dist/console): log in, role-aware navigation, the overview's identity, the audit chain,
  * both languages, and a journey built on the canvas by dragging and connecting, with the server's
  * validation and the dry run's counts. axe-core on every page; no horizontal scroll at 1280×800.
- * Writes docs/screenshots/<page>-<language>.png.
+ * Writes docs/screenshots/<page>-<language>.png. Each page's own tests are in ./<page>.page.ts and
+ * run here, against the one cluster of ./harness.ts.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../node/paths.js';
-import { expectAccessible, expectNoHorizontalScroll, screenshot } from '../support/browser.js';
-import { launchChromium, VIEWPORT } from '../support/chromium.js';
-import { createNodes, mofang, mofangJson, type NodeProcess } from '../support/node-processes.js';
+import { describe, expect, it } from 'vitest';
+import { mofang, mofangJson } from '../support/node-processes.js';
+import { checkPage, ctx, navItems, open, poll, type Role, signIn, useConsoleCluster } from './harness.js';
 
-type Role = 'admin' | 'operator' | 'compliance';
-
-let cluster: Awaited<ReturnType<typeof createNodes>>;
-let bank: NodeProcess;
-let chromium: Awaited<ReturnType<typeof launchChromium>>;
-let browser: Browser;
-const tokens = {} as Record<Role, string>;
-const work = mkdtempSync(join(tmpdir(), 'mofang-console-e2e-'));
-/** Every Content-Security-Policy refusal the pages reported: the console must need none. */
-const cspRefusals: string[] = [];
-
-beforeAll(async () => {
-  if (!existsSync(join(packageRoot(), 'dist', 'console', 'index.html'))) throw new Error('dist/console is missing: run npm run build first');
-  cluster = await createNodes(['bank', 'partner']);
-  [bank] = cluster.nodes;
-  const rows = Array.from({ length: 12 }, (_, i) => `c${i},${40_000 + i * 5_000}`);
-  const csv = join(work, 'customers.csv');
-  writeFileSync(csv, `id,income\n${rows.join('\n')}\n`);
-  for (const args of [
-    ['import', csv, '--dataset', 'customers', '--id', 'id:raw'],
-    ['segments', 'create', 'high-value', '--dataset', 'customers', '--rule', '{"attr":"income","op":"gte","value":60000}'],
-  ]) {
-    const r = mofang(bank.config, ...args);
-    expect(r.code, r.err).toBe(0);
-  }
-  for (const role of ['admin', 'operator', 'compliance'] as const) {
-    tokens[role] = mofangJson<{ token: string }>(bank.config, 'token', 'create', '--name', `${role}-ui`, '--role', role).token;
-  }
-  await Promise.all(cluster.nodes.map((n) => n.start()));
-  chromium = await launchChromium();
-  browser = chromium.browser;
-}, 120_000);
-
-afterAll(async () => {
-  await chromium?.close();
-  await cluster?.cleanup();
-  rmSync(work, { recursive: true, force: true });
-});
-
-async function open(language: 'zh-CN' | 'en' = 'zh-CN'): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: VIEWPORT, locale: language });
-  // The language a user chose before: set once, so that a reload keeps what the page switched to.
-  await context.addInitScript((lang) => {
-    if (!localStorage.getItem('mofang.language')) localStorage.setItem('mofang.language', lang);
-  }, language);
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) cspRefusals.push(m.text());
-  });
-  await page.goto(`${bank.httpUrl}/`);
-  return { context, page };
-}
-
-async function signIn(page: Page, role: Role): Promise<void> {
-  await page.locator('#token').fill(tokens[role]);
-  await page.locator('button[type=submit]').click();
-  await page.locator('nav').waitFor();
-}
-
-/** Waits for what the page shows after a call to the node, which takes its time on a busy machine. */
-const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 20_000, interval: 100 });
-
-const navItems = (page: Page) => page.locator('nav a').allTextContents();
-
-/** Checks a page the way every page is checked, and writes its screenshot. */
-async function checkPage(page: Page, name: string, language: string): Promise<void> {
-  await expectNoHorizontalScroll(page, name);
-  await expectAccessible(page, `${name} (${language})`);
-  await screenshot(page, `${name}-${language}`);
-}
+useConsoleCluster();
 
 describe('the console', () => {
   it('signs in with a pasted token kept in sessionStorage only, and shows each role only its pages', async () => {
     const { context, page } = await open('en');
-    expect(page.url()).toBe(`${bank.httpUrl}/console/`);
+    expect(page.url()).toBe(`${ctx.bank.httpUrl}/console/`);
     await page.locator('#token').fill(`mfg_operator_${'A'.repeat(43)}`);
     await page.locator('button[type=submit]').click();
     await poll(() => page.locator('[role=alert]').textContent()).toContain('AUTH_REQUIRED');
@@ -101,9 +27,9 @@ describe('the console', () => {
       await signIn(page, role);
       expect(await navItems(page)).toEqual(expected[role]);
       const stored = await page.evaluate(() => ({ session: sessionStorage.getItem('mofang.token'), local: JSON.stringify(localStorage) }));
-      expect(stored.session).toBe(tokens[role]);
-      expect(stored.local).not.toContain(tokens[role]);
-      expect(page.url()).not.toContain(tokens[role]);
+      expect(stored.session).toBe(ctx.tokens[role]);
+      expect(stored.local).not.toContain(ctx.tokens[role]);
+      expect(page.url()).not.toContain(ctx.tokens[role]);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.locator('#token').waitFor();
     }
@@ -114,7 +40,7 @@ describe('the console', () => {
     for (const language of ['zh-CN', 'en'] as const) {
       const { context, page } = await open(language);
       await signIn(page, 'operator');
-      await poll(() => page.getByTestId('node-id').textContent()).toBe(bank.nodeId);
+      await poll(() => page.getByTestId('node-id').textContent()).toBe(ctx.bank.nodeId);
       expect(await page.getByTestId('node-name').textContent()).toBe('bank');
       await poll(() => page.locator('table').first().textContent()).toContain('partner');
       await page.getByText(language === 'en' ? 'No jobs yet.' : '暂无任务。').waitFor();
@@ -230,11 +156,11 @@ describe('the console', () => {
 
   it("returns to the login page with the server's reason when the token is revoked while a page is open", async () => {
     const { context, page } = await open('en');
-    const token = mofangJson<{ token: string }>(bank.config, 'token', 'create', '--name', 'to-revoke', '--role', 'operator').token;
+    const token = mofangJson<{ token: string }>(ctx.bank.config, 'token', 'create', '--name', 'to-revoke', '--role', 'operator').token;
     await page.locator('#token').fill(token);
     await page.locator('button[type=submit]').click();
     await page.locator('nav').waitFor();
-    expect(mofang(bank.config, 'token', 'revoke', 'to-revoke').code).toBe(0);
+    expect(mofang(ctx.bank.config, 'token', 'revoke', 'to-revoke').code).toBe(0);
     // The overview polls the jobs: its next call is refused, and the console goes back to the login page.
     await page.locator('#token').waitFor();
     expect(await page.locator('[role=alert]').textContent()).toMatch(/AUTH_REQUIRED.*"to-revoke" was revoked/);
@@ -243,6 +169,6 @@ describe('the console', () => {
   });
 
   it('needed no Content-Security-Policy exception on any page', () => {
-    expect(cspRefusals).toEqual([]);
+    expect(ctx.cspRefusals).toEqual([]);
   });
 });

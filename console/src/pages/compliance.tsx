@@ -81,7 +81,7 @@ export function Compliance() {
 
   return (
     <>
-      <h1>{t('nav.compliance')}</h1>
+      <h1>{t('compliance.nav')}</h1>
       <section className="panel" aria-labelledby="verify-title">
         <h2 id="verify-title">{t('audit.chain')}</h2>
         <p>{t('audit.chainIntro')}</p>

@@ -2,7 +2,8 @@
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { formatDate, formatNumber } from '../i18n';
-import type { Role, Session } from '../session';
+import type { PageProps } from '../pages';
+import type { Role } from '../session';
 import { Panel, useLoad } from '../ui';
 
 interface Health {
@@ -40,14 +41,14 @@ interface AlertEvent {
 const SEES_JOBS: readonly Role[] = ['operator', 'compliance'];
 const JOB_POLL_MS = 2000;
 
-export function Overview({ session }: { session: Session }) {
+export function Overview({ session }: PageProps) {
   const { t } = useTranslation();
   const health = useLoad(() => api<Health>('/v1/health'));
   const agreements = useLoad(() => api<{ agreements: Agreement[] }>('/v1/agreements'));
   const seesJobs = SEES_JOBS.includes(session.role);
   return (
     <>
-      <h1>{t('nav.overview')}</h1>
+      <h1>{t('overview.nav')}</h1>
       <div className="grid">
         <Panel title={t('overview.identity')} loaded={health}>
           {(h) => (

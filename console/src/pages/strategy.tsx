@@ -4,7 +4,7 @@ import { api } from '../api';
 import { JourneyCanvas } from '../canvas/journey-canvas';
 import { formatDate } from '../i18n';
 import { navigate } from '../router';
-import type { Session } from '../session';
+import type { PageProps } from '../pages';
 import { Panel, useLoad } from '../ui';
 
 interface Journey {
@@ -18,7 +18,7 @@ interface Journey {
   updatedAt: string;
 }
 
-export function Strategy({ session, rest }: { session: Session; rest: string[] }) {
+export function Strategy({ session, rest }: PageProps) {
   // Only operators change journeys; compliance reads them (docs/api.md).
   const editable = session.role === 'operator';
   const [which] = rest;
@@ -32,7 +32,7 @@ function JourneyList({ editable }: { editable: boolean }) {
   const journeys = useLoad(() => api<{ journeys: Journey[] }>('/v1/journeys'));
   return (
     <>
-      <h1>{t('nav.strategy')}</h1>
+      <h1>{t('strategy.nav')}</h1>
       {editable && (
         <button type="button" onClick={() => navigate('strategy/new')}>
           {t('strategy.new')}
