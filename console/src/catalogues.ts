@@ -5,8 +5,12 @@
  */
 import en from './locales/en.json' with { type: 'json' };
 import zh from './locales/zh-CN.json' with { type: 'json' };
+import enJoint from './locales/en/joint.json' with { type: 'json' };
+import zhJoint from './locales/zh-CN/joint.json' with { type: 'json' };
+import enWidgets from './locales/en/widgets.json' with { type: 'json' };
+import zhWidgets from './locales/zh-CN/widgets.json' with { type: 'json' };
 
 export const CATALOGUES = {
-  'zh-CN': { ...zh },
-  en: { ...en },
+  'zh-CN': { ...zh, joint: zhJoint, widgets: zhWidgets },
+  en: { ...en, joint: enJoint, widgets: enWidgets },
 } as const;

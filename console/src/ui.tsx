@@ -14,6 +14,15 @@ const HINTED = new Set([
   'JOURNEY_NOT_FOUND',
   'JOURNEY_STATE',
   'INTERNAL',
+  'PRIVACY_BUDGET_EXHAUSTED',
+  'OPERATION_NOT_ALLOWED',
+  'AGREEMENT_NOT_ACCEPTED',
+  'AGREEMENT_EXPIRED',
+  'QUERY_TOO_SIMILAR',
+  'RESULT_BELOW_MINIMUM',
+  'JOB_STATE',
+  'JOB_CANCELLED',
+  'PEER_UNREACHABLE',
 ]);
 
 /** The server's code and message, and what to do about it. */
