@@ -52,10 +52,15 @@ export function jointPageTests(): void {
       });
       agreementId = proposal.id;
       await call(`${ctx.partner.httpUrl}/v1/agreements/${agreementId}/accept`, partnerAdmin, { method: 'POST', body: '{}' });
-      await poll(async () => (await call<{ status: string }>(`${ctx.bank.httpUrl}/v1/agreements/${agreementId}`, ctx.tokens.admin)).status).toBe('accepted');
+      // The partner tells the bank of its acceptance (retrying if the bank is slow to answer).
+      const accepted = async () => (await call<{ status: string }>(`${ctx.bank.httpUrl}/v1/agreements/${agreementId}`, ctx.tokens.admin)).status === 'accepted';
+      for (const end = Date.now() + 30_000; !(await accepted()); ) {
+        if (Date.now() > end) throw new Error('the bank never saw the agreement accepted');
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }, 60_000);
 
-    it('runs an overlap and an enrich as an operator: progress, the noisy count with its interval, the budget going down', async () => {
+    it('runs an overlap and an enrich as an operator: progress, the noisy count with its interval, the budget going down; a query the terms forbid is refused', async () => {
       const { context, page } = await open('en');
       await signIn(page, 'operator');
       await page.getByRole('link', { name: 'Joint audience' }).click();
@@ -66,7 +71,7 @@ export function jointPageTests(): void {
       await page.getByRole('radio', { name: 'Overlap' }).check();
       await page.getByRole('button', { name: 'Run Overlap' }).click();
       const job = page.getByTestId('followed-job');
-      await job.getByRole('progressbar', { name: 'Progress of the overlap job' }).waitFor();
+      await job.getByRole('progressbar', { name: 'Progress of the Overlap job' }).waitFor();
       await poll(() => job.getByTestId('job-phase').textContent()).toMatch(/^succeeded · .* · 100%$/);
       // A noisy count, stated as approximate, with its 95 % interval around it and the noise behind it.
       const count = await job.getByTestId('overlap-count').textContent();
@@ -86,6 +91,15 @@ export function jointPageTests(): void {
       await poll(() => job.getByTestId('budget-change').textContent()).toBe('Budget left before this run: ε 9 (9 queries); now: ε 9 (9 queries).');
       await job.scrollIntoViewIfNeeded();
       await checkPage(page, 'joint', 'en');
+
+      // A query the terms do not allow: the node's refusal, with its code and what to do, and no spend.
+      await page.getByRole('radio', { name: /^Aggregate/ }).check();
+      await page.getByLabel('Partner columns, separated by commas').fill('spend');
+      await page.getByRole('button', { name: 'Run Aggregate' }).click();
+      const refusal = job.getByRole('alert');
+      await poll(() => refusal.textContent()).toContain('OPERATION_NOT_ALLOWED');
+      expect(await refusal.textContent()).toMatch(/operation 'aggregate' is not allowed.*The agreement does not allow this query/);
+      expect(await page.getByTestId('queries-left').textContent()).toBe('9');
       await context.close();
     });
 
@@ -99,7 +113,7 @@ export function jointPageTests(): void {
       expect(await page.locator('form.run-form').count()).toBe(0);
       const rows = page.locator('tr', { hasText: '重合计数' });
       await rows.getByRole('button', { name: '查看' }).click();
-      await poll(() => page.getByTestId('overlap-count').textContent()).toMatch(/^约 \d+（95% 置信区间 -?\d+ – \d+）$/);
+      await poll(() => page.getByTestId('overlap-count').textContent()).toMatch(/^约 \d+ （95% 置信区间 -?\d+ – \d+）$/);
       expect(await page.getByTestId('followed-job').getByRole('button').count()).toBe(0);
       await page.getByTestId('followed-job').scrollIntoViewIfNeeded();
       await checkPage(page, 'joint', 'zh-CN');

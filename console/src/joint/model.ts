@@ -30,13 +30,13 @@ export interface Agreement {
   };
 }
 
-export interface NoiseScale {
+interface NoiseScale {
   mechanism: 'discrete-laplace' | 'discrete-gaussian';
   parameter: 'scale' | 'sigma';
   value: number;
   standardDeviation: number;
 }
-export interface Interval {
+interface Interval {
   low: number;
   high: number;
 }
@@ -80,7 +80,7 @@ export interface Budget {
   queriesLeft: number | null;
 }
 
-export interface Released {
+interface Released {
   value: number;
   noiseScale: NoiseScale;
   ci95: Interval;

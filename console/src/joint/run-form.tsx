@@ -18,6 +18,8 @@ export function RunForm({ agreement, onQueued }: { agreement: Agreement; onQueue
   const ours = sides(agreement).ours.dataset;
   const [kind, setKind] = useState<JobKind>(allowed[0] ?? 'overlap');
   const [chosenColumns, setChosenColumns] = useState<string[]>(columns.slice(0, 1));
+  // Terms without aggregate columns: the operator may still name some, and the node says why it refuses.
+  const [typedColumns, setTypedColumns] = useState('');
   const [grouping, setGrouping] = useState<Grouping>('all');
   const [chosenSegments, setChosenSegments] = useState<string[]>([]);
   const [groupBy, setGroupBy] = useState('');
@@ -36,7 +38,7 @@ export function RunForm({ agreement, onQueued }: { agreement: Agreement; onQueue
     setState({ busy: true });
     const aggregate = aggregates
       ? {
-          columns: chosenColumns,
+          columns: columns.length > 0 ? chosenColumns : typedColumns.split(',').flatMap((c) => (c.trim() ? [c.trim()] : [])),
           ...(histogram ? { histogram } : {}),
           ...(grouping === 'segments' ? { segments: chosenSegments } : {}),
           ...(grouping === 'groupBy' ? { groupBy: groupBy.trim() } : {}),
@@ -69,7 +71,13 @@ export function RunForm({ agreement, onQueued }: { agreement: Agreement; onQueue
         <>
           <fieldset>
             <legend>{t('joint.run.columns')}</legend>
-            {columns.length === 0 && <p className="help">{t('joint.run.noColumns')}</p>}
+            {columns.length === 0 && (
+              <label className="field">
+                <span>{t('joint.run.typeColumns')}</span>
+                <input value={typedColumns} onChange={(e) => setTypedColumns(e.target.value)} />
+                <span className="help">{t('joint.run.noColumns')}</span>
+              </label>
+            )}
             {columns.map((c) => (
               <label key={c} className="choice">
                 <input type="checkbox" checked={chosenColumns.includes(c)} onChange={() => setChosenColumns(toggle(chosenColumns, c))} />

@@ -34,16 +34,17 @@ export function Joint({ session }: PageProps) {
             <p>{t('joint.noAgreements')}</p>
           ) : (
             <>
-              <label className="field">
-                <span>{t('joint.pick')}</span>
-                <select value={agreement.id} onChange={(e) => setChosen(e.target.value)}>
+              {/* Not wrapping the select: its chosen option would become part of its name. */}
+              <div className="field">
+                <label htmlFor="joint-agreement">{t('joint.pick')}</label>
+                <select id="joint-agreement" value={agreement.id} onChange={(e) => setChosen(e.target.value)}>
                   {list.map((a) => (
                     <option key={a.id} value={a.id}>
                       {t('joint.option', { title: a.terms.title, peer: a.peerName ?? a.peerNodeId.slice(0, 12), theirs: sides(a).theirs.dataset })}
                     </option>
                   ))}
                 </select>
-              </label>
+              </div>
               <AgreementFacts agreement={agreement} />
             </>
           )
@@ -161,17 +162,18 @@ function FollowedJob(props: { id: string; agreementId: string; before?: Budget; 
   }, [status, done, onEnded]);
   return (
     <Panel title={t('joint.job.title')} loaded={job}>
-      {(j) => (
-        <div data-testid="followed-job">
-          <p className="help">
-            {t('joint.job.what', { kind: t(`joint.kind.${j.kind}`, { defaultValue: j.kind }), by: j.createdBy, at: formatDate(j.createdAt) })}
-          </p>
-          <JobProgress job={j} />
-          {operator && !ENDED.includes(j.status) && <CancelJob job={j} />}
-          <JobResult job={j} />
-          {before && after.data && <BudgetChange before={before} after={after.data} />}
-        </div>
-      )}
+      {(j) => {
+        const kind = t(`joint.kind.${j.kind}`, { defaultValue: j.kind });
+        return (
+          <div data-testid="followed-job">
+            <p className="help">{t('joint.job.what', { kind, by: j.createdBy, at: formatDate(j.createdAt) })}</p>
+            <JobProgress job={j} what={kind} />
+            {operator && !ENDED.includes(j.status) && <CancelJob job={j} />}
+            <JobResult job={j} />
+            {before && after.data && <BudgetChange before={before} after={after.data} />}
+          </div>
+        );
+      }}
     </Panel>
   );
 }

@@ -5,8 +5,7 @@
 import { useTranslation } from 'react-i18next';
 import { formatNumber } from '../i18n';
 
-export interface JobProgressState {
-  kind: string;
+interface JobProgressState {
   status: string;
   phase: string | null;
   progress: { done: number; total: number; etaSeconds: number | null };
@@ -15,7 +14,8 @@ export interface JobProgressState {
 /** Phases the node names with a plain word have a translation; composite ones ("partner 1/2: matching") are shown as sent. */
 const WORD = /^[a-z][a-z-]*$/;
 
-export function JobProgress({ job }: { job: JobProgressState }) {
+/** `what` names the job for the bar's accessible name, e.g. "Overlap". */
+export function JobProgress({ job, what }: { job: JobProgressState; what: string }) {
   const { t } = useTranslation();
   const total = Math.max(job.progress.total, 1);
   const done = job.status === 'succeeded' ? total : Math.min(job.progress.done, total);
@@ -23,7 +23,7 @@ export function JobProgress({ job }: { job: JobProgressState }) {
   const percent = formatNumber(done / total, { style: 'percent', maximumFractionDigits: 0 });
   return (
     <div className="job-progress">
-      <progress max={total} value={done} aria-label={t('widgets.progressOf', { kind: job.kind })} />
+      <progress max={total} value={done} aria-label={t('widgets.progressOf', { what })} />
       <span data-testid="job-phase">
         {t(`jobStatus.${job.status}`, { defaultValue: job.status })} · {phase} · {percent}
         {job.status === 'running' &&

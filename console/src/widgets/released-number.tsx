@@ -11,7 +11,7 @@ interface Noise {
   value: number;
   standardDeviation: number;
 }
-export interface ReleasedValue {
+interface ReleasedValue {
   value: number;
   ci95?: { low: number; high: number };
   noiseScale?: Noise;
