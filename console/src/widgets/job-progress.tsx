@@ -19,13 +19,22 @@ export function JobProgress({ job, what }: { job: JobProgressState; what: string
   const { t } = useTranslation();
   const total = Math.max(job.progress.total, 1);
   const done = job.status === 'succeeded' ? total : Math.min(job.progress.done, total);
-  const phase = job.phase === null ? t('widgets.phaseNone') : WORD.test(job.phase) ? t(`widgets.phase.${job.phase}`, { defaultValue: job.phase }) : job.phase;
+  // A job that ended has no current phase: the node keeps the last one, which would read as still working.
+  const ended = !['queued', 'running'].includes(job.status);
+  const phase = ended
+    ? null
+    : job.phase === null
+      ? t('widgets.phaseNone')
+      : WORD.test(job.phase)
+        ? t(`widgets.phase.${job.phase}`, { defaultValue: job.phase })
+        : job.phase;
   const percent = formatNumber(done / total, { style: 'percent', maximumFractionDigits: 0 });
   return (
     <div className="job-progress">
       <progress max={total} value={done} aria-label={t('widgets.progressOf', { what })} />
       <span data-testid="job-phase">
-        {t(`jobStatus.${job.status}`, { defaultValue: job.status })} · {phase} · {percent}
+        {t(`jobStatus.${job.status}`, { defaultValue: job.status })} · {phase !== null && `${phase} · `}
+        {percent}
         {job.status === 'running' &&
           job.progress.etaSeconds !== null &&
           ` · ${t('widgets.eta', { seconds: formatNumber(Math.ceil(job.progress.etaSeconds)) })}`}
