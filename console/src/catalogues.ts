@@ -3,10 +3,12 @@
  * its own in locales/<language>/<page>.json, under the page's name as the top-level key, so pages
  * grow without touching one shared file. The catalogue test checks both languages hold the same keys.
  */
+import enAnalytics from './locales/en/analytics.json' with { type: 'json' };
 import en from './locales/en.json' with { type: 'json' };
+import zhAnalytics from './locales/zh-CN/analytics.json' with { type: 'json' };
 import zh from './locales/zh-CN.json' with { type: 'json' };
 
 export const CATALOGUES = {
-  'zh-CN': { ...zh },
-  en: { ...en },
+  'zh-CN': { ...zh, analytics: zhAnalytics },
+  en: { ...en, analytics: enAnalytics },
 } as const;
