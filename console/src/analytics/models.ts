@@ -24,7 +24,8 @@ export interface SelectorInput {
 
 /** A field of a model's form; `key` is the parameter's name. */
 export type Field =
-  | { key: string; kind: 'selector' }
+  /** `flat`: the event name and its filters are top-level parameters (`event`, `filters`), as in event analysis. */
+  | { key: string; kind: 'selector'; flat?: true }
   | { key: string; kind: 'selectors'; min: number; max: number }
   | { key: 'from' | 'to'; kind: 'date' }
   | { key: string; kind: 'choice'; options: readonly string[]; optional?: true }
@@ -43,7 +44,7 @@ const DAY = 86_400;
 
 export const MODELS: Record<ModelName, Field[]> = {
   event: [
-    { key: 'event', kind: 'selector' },
+    { key: 'event', kind: 'selector', flat: true },
     ...RANGE,
     { key: 'granularity', kind: 'choice', options: ['day', 'week', 'month'] },
     { key: 'property', kind: 'property', optional: true },
@@ -68,7 +69,7 @@ export const MODELS: Record<ModelName, Field[]> = {
     SEGMENT,
   ],
   distribution: [
-    { key: 'event', kind: 'selector' },
+    { key: 'event', kind: 'selector', flat: true },
     ...RANGE,
     { key: 'measure', kind: 'choice', options: ['count', 'sum'] },
     { key: 'property', kind: 'property', optional: true },
@@ -185,7 +186,8 @@ export function toParams(model: ModelName, state: FormState): Record<string, unk
   const params: Record<string, unknown> = {};
   for (const field of MODELS[model]) {
     const value = state[field.key];
-    if (field.kind === 'selector') params[field.key] = selectorParams(value as SelectorInput);
+    if (field.kind === 'selector' && field.flat) Object.assign(params, selectorParams(value as SelectorInput));
+    else if (field.kind === 'selector') params[field.key] = selectorParams(value as SelectorInput);
     else if (field.kind === 'selectors') params[field.key] = (value as SelectorInput[]).map(selectorParams);
     else if (field.kind === 'boolean') params[field.key] = value === true;
     else if (field.kind === 'names' || field.kind === 'numbers') {
@@ -212,7 +214,7 @@ const selectorInput = (p: unknown): SelectorInput => {
 export function fromParams(model: ModelName, params: Record<string, unknown>, today = new Date()): FormState {
   const state = initialForm(model, today);
   for (const field of MODELS[model]) {
-    const value = params[field.key];
+    const value = field.kind === 'selector' && field.flat ? params : params[field.key];
     if (value === undefined || value === null) continue;
     if (field.kind === 'selector') state[field.key] = selectorInput(value);
     else if (field.kind === 'selectors') state[field.key] = (value as unknown[]).map(selectorInput);

@@ -5,7 +5,7 @@
  */
 import type { EChartsCoreOption } from 'echarts/core';
 import type { TFunction } from 'i18next';
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatNumber } from '../i18n';
 import { Chart } from '../widgets/chart';
@@ -400,8 +400,11 @@ function LtvView({ run }: { run: Run<LtvResult> }) {
   );
 }
 
-/** The chart and table of one run; `previous` is the event model's run over the previous period. */
-export function Result({ run, previous }: { run: Run; previous?: Run }) {
+/**
+ * The chart and table of one run; `previous` is the event model's run over the previous period.
+ * Memoised on the run: typing in the query form must not redraw the chart.
+ */
+export const Result = memo(function Result({ run, previous }: { run: Run; previous?: Run }) {
   const views: Record<ModelName, () => ReactNode> = {
     event: () => <EventView run={run as Run<EventResult>} previous={previous as Run<EventResult> | undefined} />,
     funnel: () => <FunnelView run={run as Run<FunnelResult>} />,
@@ -413,4 +416,4 @@ export function Result({ run, previous }: { run: Run; previous?: Run }) {
     ltv: () => <LtvView run={run as Run<LtvResult>} />,
   };
   return views[run.model]();
-}
+});
