@@ -337,7 +337,7 @@ function PathView({ run }: { run: Run<PathResult> }) {
   };
   return (
     <>
-      {r.links.length > 0 && <Chart option={option} label={t('analytics.chart.path')} height={360} />}
+      {r.links.length > 0 ? <Chart option={option} label={t('analytics.chart.path')} height={360} /> : <p>{t('analytics.result.noPaths')}</p>}
       <Table
         caption={t('analytics.result.pathTable')}
         testId="path-table"
