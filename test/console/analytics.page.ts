@@ -1,7 +1,8 @@
 /**
  * The Analytics page: a funnel opened over events sent to the node, its conversion in the chart's
- * table; an event trend saved as a metric with an alert rule that fires when evaluated; compliance
- * reads the metric and its alert without the operator's buttons. Both languages' screenshots.
+ * table; an event trend saved as a metric with an alert rule that fires when evaluated, opened
+ * again and saved as the metric's next version; compliance reads the metric and its alert without
+ * the operator's buttons. Both languages' screenshots.
  */
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +95,14 @@ export function analyticsPageTests(): void {
       await poll(() => page.getByTestId('evaluation').textContent()).toMatch(/^Measured 10 for .* rules fired: 1\.$/);
       await poll(() => rows(page, 'alert-events').then((r) => r.map((cells) => cells[1]))).toEqual(['Fired']);
       expect((await rows(page, 'rules'))[0]?.[2]).toBe('Firing');
+
+      // Opening the metric runs its query again; saving it from there makes its next version.
+      await detail.getByRole('button', { name: 'Open the query' }).click();
+      await poll(() => rows(page, 'event-totals')).toContainEqual(['Events', '10', '0', '—']);
+      await page.getByLabel('Granularity').selectOption('week');
+      await page.getByRole('button', { name: 'Run', exact: true }).click();
+      await page.getByRole('button', { name: 'Save as version 2 of analytics_views' }).click();
+      await detail.getByText('analytics_views (version 2)').waitFor();
       await context.close();
     });
 

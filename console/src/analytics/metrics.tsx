@@ -70,24 +70,31 @@ function useAction() {
   return { busy, error, run };
 }
 
-/** Saves the run's parameters (without from and to: the window sets them) as a metric. */
-export function SaveMetric({ run, onSaved }: { run: Run; onSaved(name: string): void }) {
+/**
+ * Saves the run's parameters (without from and to: the window sets them) as a new metric, or, when
+ * the query was opened from a metric of the same model, as that metric's next version.
+ */
+export function SaveMetric({ run, opened, onSaved }: { run: Run; opened: Metric | null; onSaved(metric: Metric): void }) {
   const { t } = useTranslation();
   const scalars = Object.keys(run.scalars);
   const [name, setName] = useState('');
-  const [scalar, setScalar] = useState(scalars[0] ?? '');
-  const [days, setDays] = useState('7');
-  const [through, setThrough] = useState<'today' | 'yesterday'>('yesterday');
+  const [scalar, setScalar] = useState(opened && scalars.includes(opened.scalar) ? opened.scalar : (scalars[0] ?? ''));
+  const [days, setDays] = useState(String(opened?.window.days ?? 7));
+  const [through, setThrough] = useState<'today' | 'yesterday'>(opened?.window.through ?? 'yesterday');
   const action = useAction();
+  const { from: _from, to: _to, ...params } = run.params;
+  const definition = () => ({ model: run.model, params, scalar, window: { days: Number(days), through } });
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const { from: _from, to: _to, ...params } = run.params;
     void action.run(async () => {
-      await api('/v1/metrics', { method: 'POST', body: { name, model: run.model, params, scalar, window: { days: Number(days), through } } });
-      onSaved(name);
+      onSaved(await api<Metric>('/v1/metrics', { method: 'POST', body: { name, ...definition() } }));
       setName('');
     });
   };
+  const update = (metric: Metric) =>
+    action.run(async () => {
+      onSaved(await api<Metric>(`/v1/metrics/${enc(metric.name)}`, { method: 'PUT', body: { ...definition(), description: metric.description } }));
+    });
   return (
     <form className="filters save-metric" onSubmit={submit} aria-label={t('analytics.metrics.saveTitle')}>
       <label>
@@ -118,6 +125,11 @@ export function SaveMetric({ run, onSaved }: { run: Run; onSaved(name: string): 
       <button type="submit" disabled={action.busy}>
         {action.busy ? t('analytics.metrics.saving') : t('analytics.metrics.save')}
       </button>
+      {opened && (
+        <button type="button" className="secondary" disabled={action.busy} onClick={() => update(opened)}>
+          {t('analytics.metrics.update', { name: opened.name, version: opened.version + 1 })}
+        </button>
+      )}
       {action.error !== undefined && <ErrorBox error={action.error} />}
     </form>
   );
@@ -331,12 +343,12 @@ function MetricDetail({ metric, canEdit, onOpen, onDeleted }: { metric: Metric; 
   );
 }
 
-/** The saved metrics; choosing one shows its rules and alerts. `saved` names a metric just saved, to select it. */
-export function Metrics({ canEdit, saved, onOpen }: { canEdit: boolean; saved: string | null; onOpen(m: Metric): void }) {
+/** The saved metrics; choosing one shows its rules and alerts. `saved` names a metric just saved (and when), to reload and select it. */
+export function Metrics({ canEdit, saved, onOpen }: { canEdit: boolean; saved: { name: string; at: number } | null; onOpen(m: Metric): void }) {
   const { t } = useTranslation();
-  const metrics = useLoad(() => api<{ metrics: Metric[] }>('/v1/metrics'), saved ?? '');
+  const metrics = useLoad(() => api<{ metrics: Metric[] }>('/v1/metrics'), saved ? `${saved.name}@${saved.at}` : '');
   const [chosen, setChosen] = useState<string | null>(null);
-  const selected = metrics.data?.metrics.find((m) => m.name === (chosen ?? saved));
+  const selected = metrics.data?.metrics.find((m) => m.name === (chosen ?? saved?.name));
   return (
     <Panel title={t('analytics.metrics.title')} loaded={metrics}>
       {({ metrics: list }) => (

@@ -38,7 +38,9 @@ export function Analytics({ session, rest }: PageProps) {
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   const [running, setRunning] = useState(false);
-  const [saved, setSaved] = useState<string | null>(null);
+  const [saved, setSaved] = useState<{ name: string; at: number } | null>(null);
+  /** The metric whose query is in the form, if it was opened from one. */
+  const [opened, setOpened] = useState<Metric | null>(null);
   const canEdit = session.role === 'operator';
 
   const plan = useLoad(() => api<{ plan: { events: Record<string, unknown> } }>('/v1/tracking-plan'));
@@ -72,6 +74,7 @@ export function Analytics({ session, rest }: PageProps) {
   };
 
   const open = (metric: Metric) => {
+    setOpened(metric);
     const state = fromParams(metric.model, metric.params);
     setForms((f) => ({ ...f, [metric.model]: state }));
     navigate(`analytics/${metric.model}`);
@@ -111,7 +114,15 @@ export function Analytics({ session, rest }: PageProps) {
           {canEdit && (
             <>
               <h3>{t('analytics.metrics.saveTitle')}</h3>
-              <SaveMetric run={shown.run} onSaved={setSaved} />
+              <SaveMetric
+                key={`${shown.run.model}:${opened?.name ?? ''}`}
+                run={shown.run}
+                opened={opened?.model === model ? opened : null}
+                onSaved={(metric) => {
+                  setSaved({ name: metric.name, at: Date.now() });
+                  if (opened?.name === metric.name) setOpened(metric);
+                }}
+              />
             </>
           )}
         </section>
