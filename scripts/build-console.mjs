@@ -1,6 +1,6 @@
-// Builds the web console (console/src, TSX) into dist/console: one script and one style sheet
-// whose names carry a content hash (cached for good by the node), and an index.html naming them
-// (never cached). `npm run build` runs it; any error fails the build with esbuild's messages.
+// Builds the web console (console/src, TSX) into dist/console: one entry script and one style
+// sheet whose names carry a content hash (cached for good by the node), the chunks the entry
+// loads on demand (the charts' ECharts), and an index.html naming the entry (never cached). `npm run build` runs it; any error fails the build with esbuild's messages.
 // Usage: node scripts/build-console.mjs [--metafile]  (--metafile also prints the bundle sizes)
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -19,6 +19,9 @@ try {
     bundle: true,
     outdir: out,
     entryNames: '[name]-[hash]',
+    chunkNames: '[name]-[hash]',
+    // Code loaded with import() (ECharts, for the pages with charts) goes in chunks of its own.
+    splitting: true,
     assetNames: '[name]-[hash]',
     format: 'esm',
     target: ['chrome110', 'firefox115', 'safari16'],
@@ -40,11 +43,12 @@ if (result.errors.length > 0 || result.warnings.length > 0) {
   console.error('console build: warnings are errors here; fix them in console/src');
   process.exit(1);
 }
-const outputs = Object.keys(result.metafile.outputs);
-const script = outputs.find((f) => f.endsWith('.js'));
-const style = outputs.find((f) => f.endsWith('.css'));
+const outputs = Object.entries(result.metafile.outputs);
+const [script] = outputs.find(([f, output]) => f.endsWith('.js') && output.entryPoint?.endsWith('main.tsx')) ?? [];
+const styles = outputs.filter(([f]) => f.endsWith('.css')).map(([f]) => f);
+const style = styles.length === 1 ? styles[0] : undefined;
 if (!script || !style) {
-  console.error(`console build: expected one .js and one .css output, got ${outputs.join(', ')}`);
+  console.error(`console build: expected the main.tsx entry and one .css output, got ${outputs.map(([f]) => f).join(', ')}`);
   process.exit(1);
 }
 // Absolute paths: index.html is also the answer for deep links such as /console/strategy/3.

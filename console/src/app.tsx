@@ -5,6 +5,7 @@ import { type ApiError, api, whenUnauthorised } from './api';
 import { LanguageSwitch } from './language-switch';
 import { Login } from './login';
 import { type PagePath, type PageProps, pagesFor } from './pages';
+import { Analytics } from './pages/analytics';
 import { Compliance } from './pages/compliance';
 import { Joint } from './pages/joint';
 import { Overview } from './pages/overview';
@@ -15,6 +16,7 @@ import { ErrorBox, Loading } from './ui';
 
 const VIEWS: Record<PagePath, ComponentType<PageProps>> = {
   overview: Overview,
+  analytics: Analytics,
   strategy: Strategy,
   joint: Joint,
   compliance: Compliance,

@@ -3,7 +3,9 @@
  * its own in locales/<language>/<page>.json, under the page's name as the top-level key, so pages
  * grow without touching one shared file. The catalogue test checks both languages hold the same keys.
  */
+import enAnalytics from './locales/en/analytics.json' with { type: 'json' };
 import en from './locales/en.json' with { type: 'json' };
+import zhAnalytics from './locales/zh-CN/analytics.json' with { type: 'json' };
 import zh from './locales/zh-CN.json' with { type: 'json' };
 import enJoint from './locales/en/joint.json' with { type: 'json' };
 import zhJoint from './locales/zh-CN/joint.json' with { type: 'json' };
@@ -11,6 +13,6 @@ import enWidgets from './locales/en/widgets.json' with { type: 'json' };
 import zhWidgets from './locales/zh-CN/widgets.json' with { type: 'json' };
 
 export const CATALOGUES = {
-  'zh-CN': { ...zh, joint: zhJoint, widgets: zhWidgets },
-  en: { ...en, joint: enJoint, widgets: enWidgets },
+  'zh-CN': { ...zh, joint: zhJoint, analytics: zhAnalytics, widgets: zhWidgets },
+  en: { ...en, joint: enJoint, analytics: enAnalytics, widgets: enWidgets },
 } as const;

@@ -23,6 +23,8 @@ const HINTED = new Set([
   'JOB_STATE',
   'JOB_CANCELLED',
   'PEER_UNREACHABLE',
+  'ANALYTICS_PARAMS_INVALID',
+  'METRIC_INVALID',
 ]);
 
 /** The server's code and message, and what to do about it. */

@@ -16,6 +16,7 @@ describe('the web console at /console/', () => {
     writeFileSync(join(built, 'index.html'), '<!doctype html><title>Mofang</title><script type="module" src="./main-ABCD1234.js"></script>');
     writeFileSync(join(built, 'main-ABCD1234.js'), 'console.log(1)');
     writeFileSync(join(built, 'main-WXYZ5678.css'), 'body{}');
+    writeFileSync(join(built, 'echarts-QRST9012.js'), 'export const chart = 1;');
     t = await testApp({ consoleDir: built });
     bare = await testApp({ consoleDir: join(dir, 'missing') });
   });
@@ -55,6 +56,16 @@ describe('the web console at /console/', () => {
     ]);
     const css = await t.app.inject({ url: '/console/main-WXYZ5678.css' });
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
+  });
+
+  it('serves the chunks the entry script imports on demand like the entry: cached for good, under the same policy', async () => {
+    const chunk = await t.app.inject({ url: '/console/echarts-QRST9012.js' });
+    expect([chunk.statusCode, chunk.headers['content-type'], chunk.headers['cache-control'], chunk.headers['content-security-policy']]).toEqual([
+      200,
+      'text/javascript; charset=utf-8',
+      'public, max-age=31536000, immutable',
+      CONSOLE_CSP,
+    ]);
   });
 
   it("answers the single-page app's routes with index.html, and a missing asset with 404", async () => {

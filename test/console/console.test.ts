@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mofang, mofangJson } from '../support/node-processes.js';
+import { analyticsPageTests } from './analytics.page.js';
 import { checkPage, ctx, navItems, open, poll, type Role, signIn, useConsoleCluster } from './harness.js';
 import { jointPageTests } from './joint.page.js';
 
@@ -25,8 +26,8 @@ describe('the console', () => {
 
     const expected: Record<Role, string[]> = {
       admin: ['Overview'],
-      operator: ['Overview', 'Joint audience', 'Strategy'],
-      compliance: ['Overview', 'Joint audience', 'Strategy', 'Compliance'],
+      operator: ['Overview', 'Joint audience', 'Analytics', 'Strategy'],
+      compliance: ['Overview', 'Joint audience', 'Analytics', 'Strategy', 'Compliance'],
     };
     for (const role of ['admin', 'operator', 'compliance'] as const) {
       await signIn(page, role);
@@ -59,15 +60,15 @@ describe('the console', () => {
     expect(await page.locator('h1').textContent()).toBe('魔方控制台');
     await checkPage(page, 'login', 'zh-CN');
     await signIn(page, 'compliance');
-    expect(await navItems(page)).toEqual(['概览', '联合受众', '策略', '合规']);
+    expect(await navItems(page)).toEqual(['概览', '联合受众', '分析', '策略', '合规']);
     await page.getByLabel('语言').selectOption('en');
-    expect(await navItems(page)).toEqual(['Overview', 'Joint audience', 'Strategy', 'Compliance']);
+    expect(await navItems(page)).toEqual(['Overview', 'Joint audience', 'Analytics', 'Strategy', 'Compliance']);
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
     await page.reload();
     await page.locator('nav').waitFor();
-    expect(await navItems(page)).toEqual(['Overview', 'Joint audience', 'Strategy', 'Compliance']);
+    expect(await navItems(page)).toEqual(['Overview', 'Joint audience', 'Analytics', 'Strategy', 'Compliance']);
     await page.getByLabel('Language').selectOption('zh-CN');
-    expect(await navItems(page)).toEqual(['概览', '联合受众', '策略', '合规']);
+    expect(await navItems(page)).toEqual(['概览', '联合受众', '分析', '策略', '合规']);
     await context.close();
   });
 
@@ -75,7 +76,7 @@ describe('the console', () => {
     for (const language of ['zh-CN', 'en'] as const) {
       const { context, page } = await open(language);
       await signIn(page, 'compliance');
-      await page.getByRole('link', { name: language === 'en' ? 'Compliance' : '合规', exact: true }).click();
+      await page.locator('nav a[href="/console/compliance"]').click();
       await page.locator('table.audit').waitFor();
       const actors = () => page.locator('table.audit tbody tr td:nth-child(3)').allTextContents();
       await poll(async () => new Set(await actors()).size).toBeGreaterThan(1);
@@ -174,6 +175,7 @@ describe('the console', () => {
   });
 
   jointPageTests();
+  analyticsPageTests();
 
   it('needed no Content-Security-Policy exception on any page', () => {
     expect(ctx.cspRefusals).toEqual([]);
