@@ -1,14 +1,26 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MofangError } from '../errors.js';
 import { AGREEMENT_ID, JOB_ID } from '../../test/support/fake-services.js';
 import type { Role } from './services.js';
 import { testApp, type TestApp } from '../../test/support/test-app.js';
 
+/**
+ * One app for the file, its recorded calls cleared before each test: building the app compiles
+ * every route's schemas (about a second), and nearly all of the two hundred cases here only
+ * inject a request and read the calls it made. A test that changes the fake services puts them
+ * back; the request log test, which reads every log line, has an app of its own.
+ */
+let shared: TestApp;
 let t: TestApp;
-beforeEach(async () => {
-  t = await testApp();
+beforeAll(async () => {
+  shared = await testApp();
 });
-afterEach(() => t.close());
+afterAll(() => shared.close());
+beforeEach(() => {
+  t = shared;
+  t.services.calls.length = 0;
+  t.services.imported.length = 0;
+});
 
 interface RouteCase {
   method: 'GET' | 'POST';
@@ -234,13 +246,17 @@ describe('services are called with the actor and the validated input', () => {
   });
 
   it('serves responses through their schema: fields not in the schema are not disclosed', async () => {
-    const run = t.services.runs.get('run-1');
-    t.services.calls.length = 0;
+    const { get } = t.services.runs;
+    const run = get('run-1');
     t.services.runs.get = () => ({ ...run, localIdentifiers: ['+8613800138000'] }) as typeof run;
-    const res = await t.app.inject({ url: '/v1/runs/run-1', headers: t.as('operator') });
-    expect(res.statusCode).toBe(200);
-    expect(res.body).not.toContain('8613800138000');
-    expect(res.json()).toEqual(run);
+    try {
+      const res = await t.app.inject({ url: '/v1/runs/run-1', headers: t.as('operator') });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).not.toContain('8613800138000');
+      expect(res.json()).toEqual(run);
+    } finally {
+      t.services.runs.get = get;
+    }
   });
 });
 
@@ -409,6 +425,10 @@ describe('public routes', () => {
 });
 
 describe('request log', () => {
+  beforeEach(async () => {
+    t = await testApp();
+  });
+  afterEach(() => t.close());
   it('one line per request: method, route pattern, status, duration, actor — no token, body or ids from the URL', async () => {
     await t.app.inject({
       method: 'POST',
