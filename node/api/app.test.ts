@@ -5,10 +5,10 @@ import type { Role } from './services.js';
 import { testApp, type TestApp } from '../../test/support/test-app.js';
 
 /**
- * One app for the file, its recorded calls cleared before each test: building the app compiles
- * every route's schemas (about a second), and nearly all of the two hundred cases here only
- * inject a request and read the calls it made. A test that changes the fake services puts them
- * back; the request log test, which reads every log line, has an app of its own.
+ * One app for the file, its fake services reset before each test: building the app compiles every
+ * route's schemas (about a second), and nearly all of the two hundred cases here only inject a
+ * request and read the calls it made. The request log test, which reads every log line, has an
+ * app of its own.
  */
 let shared: TestApp;
 let t: TestApp;
@@ -18,8 +18,7 @@ beforeAll(async () => {
 afterAll(() => shared.close());
 beforeEach(() => {
   t = shared;
-  t.services.calls.length = 0;
-  t.services.imported.length = 0;
+  t.services.reset();
 });
 
 interface RouteCase {
@@ -246,17 +245,13 @@ describe('services are called with the actor and the validated input', () => {
   });
 
   it('serves responses through their schema: fields not in the schema are not disclosed', async () => {
-    const { get } = t.services.runs;
-    const run = get('run-1');
+    const run = t.services.runs.get('run-1');
+    t.services.calls.length = 0;
     t.services.runs.get = () => ({ ...run, localIdentifiers: ['+8613800138000'] }) as typeof run;
-    try {
-      const res = await t.app.inject({ url: '/v1/runs/run-1', headers: t.as('operator') });
-      expect(res.statusCode).toBe(200);
-      expect(res.body).not.toContain('8613800138000');
-      expect(res.json()).toEqual(run);
-    } finally {
-      t.services.runs.get = get;
-    }
+    const res = await t.app.inject({ url: '/v1/runs/run-1', headers: t.as('operator') });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain('8613800138000');
+    expect(res.json()).toEqual(run);
   });
 });
 
