@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -8,6 +9,10 @@ export default defineConfig({
     // Integration tests start gRPC/HTTP servers on ephemeral loopback ports; files run in parallel
     // workers, which is fine because every test uses its own temp directory and port 0.
     pool: 'forks',
+    // Vitest's default is one worker less than the cores: one on a 2-core CI machine, which then
+    // runs file after file with the second core mostly idle (the main vitest process does little,
+    // and much of a test's time is spent waiting on child processes, sockets and timers).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     setupFiles: ['test/support/yield-between-tests.ts'],
   },
 });

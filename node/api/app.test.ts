@@ -1,14 +1,25 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MofangError } from '../errors.js';
 import { AGREEMENT_ID, JOB_ID } from '../../test/support/fake-services.js';
 import type { Role } from './services.js';
 import { testApp, type TestApp } from '../../test/support/test-app.js';
 
+/**
+ * One app for the file, its fake services reset before each test: building the app compiles every
+ * route's schemas (about a second), and nearly all of the two hundred cases here only inject a
+ * request and read the calls it made. The request log test, which reads every log line, has an
+ * app of its own.
+ */
+let shared: TestApp;
 let t: TestApp;
-beforeEach(async () => {
-  t = await testApp();
+beforeAll(async () => {
+  shared = await testApp();
 });
-afterEach(() => t.close());
+afterAll(() => shared.close());
+beforeEach(() => {
+  t = shared;
+  t.services.reset();
+});
 
 interface RouteCase {
   method: 'GET' | 'POST';
@@ -409,6 +420,10 @@ describe('public routes', () => {
 });
 
 describe('request log', () => {
+  beforeEach(async () => {
+    t = await testApp();
+  });
+  afterEach(() => t.close());
   it('one line per request: method, route pattern, status, duration, actor — no token, body or ids from the URL', async () => {
     await t.app.inject({
       method: 'POST',

@@ -1,14 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MofangError } from '../errors.js';
 import { AGREEMENT_ID, JOB_ID, sampleJob } from '../../test/support/fake-services.js';
 import type { Role } from './services.js';
 import { testApp, type TestApp } from '../../test/support/test-app.js';
 
+// One app for the file (building one compiles every route's schemas): each test only injects
+// requests and reads the calls they made, which are forgotten before the next.
 let t: TestApp;
-beforeEach(async () => {
+beforeAll(async () => {
   t = await testApp();
 });
-afterEach(() => t.close());
+afterAll(() => t.close());
+beforeEach(() => t.services.reset());
 
 const OPERATOR = { id: 'token:operator-1', role: 'operator' };
 const agreementIds = (n: number) => Array.from({ length: n }, (_, i) => `0b9f0c1e-8c1a-4a59-9a43-5f4a3c2d1e${i.toString(16).padStart(2, '0')}`);

@@ -177,6 +177,11 @@ export interface FakeServices extends S.NodeServices {
   imported: { file: string; content: string | null }[];
   /** Makes the next call of `method` throw `err`. */
   failNext(method: Method, err: unknown): void;
+  /**
+   * Forgets the calls, imported files and pending failures, and puts back any method a test
+   * replaced (`services.jobs.get = () => …`): one app then serves all of a file's tests.
+   */
+  reset(): void;
 }
 
 export function fakeServices(): FakeServices {
@@ -191,10 +196,17 @@ export function fakeServices(): FakeServices {
       throw err;
     }
   };
-  return {
+  const fake: FakeServices = {
     calls,
     imported,
     failNext: (method, err) => void failures.set(method, err),
+    reset() {
+      calls.length = 0;
+      imported.length = 0;
+      failures.clear();
+      fake.health = health;
+      for (const [group, members] of originals) Object.assign(group, members);
+    },
     insight: notProvided<S.NodeServices['insight']>('insight'),
     trees: notProvided<S.NodeServices['trees']>('trees'),
     events: {
@@ -381,4 +393,9 @@ export function fakeServices(): FakeServices {
       },
     },
   };
+  const { health } = fake;
+  const originals = [fake.events, fake.datasets, fake.agreements, fake.jobs, fake.runs, fake.scores, fake.privacy, fake.audit].map(
+    (group) => [group, { ...group }] as const,
+  );
+  return fake;
 }
