@@ -6,6 +6,7 @@ import { LanguageSwitch } from './language-switch';
 import { Login } from './login';
 import { type PagePath, type PageProps, pagesFor } from './pages';
 import { Compliance } from './pages/compliance';
+import { Insight } from './pages/insight';
 import { Overview } from './pages/overview';
 import { Strategy } from './pages/strategy';
 import { navigate, usePath } from './router';
@@ -14,6 +15,7 @@ import { ErrorBox, Loading } from './ui';
 
 const VIEWS: Record<PagePath, ComponentType<PageProps>> = {
   overview: Overview,
+  insight: Insight,
   strategy: Strategy,
   compliance: Compliance,
 };
