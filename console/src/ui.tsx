@@ -14,6 +14,8 @@ const HINTED = new Set([
   'JOURNEY_NOT_FOUND',
   'JOURNEY_STATE',
   'INTERNAL',
+  'RULE_INVALID',
+  'INSIGHT_EXISTS',
 ]);
 
 /** The server's code and message, and what to do about it. */
