@@ -2,18 +2,21 @@
  * The insight page in the browser: a segment built from a profile condition and a behaviour
  * condition (events sent through POST /v1/events under a tracking plan that declares them) with the
  * node's live size after each change and its validation error on the condition it names, saved;
- * a layering's mind map whose cell becomes a segment; a flow's Sankey. Both languages.
+ * a layering's mind map whose cell becomes a segment; a decision tree whose leaf becomes one; a
+ * flow's Sankey. Both languages.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkPage, ctx, open, poll, signIn } from './harness.js';
 
 const EVENT = 'insight_purchase';
 
+/** A call to the bank's API; a string body is sent as CSV (a dataset upload), anything else as JSON. */
 async function call<T>(role: 'admin' | 'operator', method: string, path: string, body?: unknown): Promise<T> {
+  const type = typeof body === 'string' ? 'text/csv' : 'application/json';
   const response = await fetch(`${ctx.bank.httpUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${ctx.tokens[role]}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: { authorization: `Bearer ${ctx.tokens[role]}`, ...(body === undefined ? {} : { 'content-type': type }) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
@@ -23,6 +26,7 @@ async function call<T>(role: 'admin' | 'operator', method: string, path: string,
 export function insightPageTests(): void {
   describe('insight page', () => {
     let topBand = '';
+    let churnLeaf = { id: '', leaf: -1 };
 
     beforeAll(async () => {
       await call('admin', 'PUT', `/v1/tracking-plan/events/${EVENT}`, {
@@ -59,9 +63,22 @@ export function insightPageTests(): void {
       await call('operator', 'POST', '/v1/insight/segments', { name: 'insight-low', dataset: 'customers', rule: { attr: 'income', op: 'lt', value: 60_000 } });
       await call('operator', 'POST', '/v1/insight/flows', { name: 'insight-flow', dataset: 'customers', source: { segments: ['insight-low', 'high-value'] } });
       for (const period of ['insight-p1', 'insight-p2']) await call('operator', 'POST', '/v1/insight/flows/insight-flow/snapshots', { period });
+
+      // A dataset where exactly the customers under 30 churned: the tree's first split finds them.
+      const rows = Array.from({ length: 40 }, (_, i) => `k${i},${20 + i},${20 + i < 30}`);
+      await call('admin', 'POST', '/v1/datasets/insight-churn/import?id=id:raw', `id,age,churned\n${rows.join('\n')}\n`);
+      const tree = await call<{ id: string; leaves: { leaf: number; size: number; positiveRate: number }[] }>('operator', 'POST', '/v1/insight/trees', {
+        dataset: 'insight-churn',
+        target: 'churned',
+        attributes: ['age'],
+        options: { minLeaf: 2, validationFraction: 0 },
+      });
+      const young = tree.leaves.find((l) => l.positiveRate === 1);
+      expect(young?.size).toBe(10);
+      churnLeaf = { id: tree.id, leaf: young?.leaf ?? -1 };
     }, 60_000);
 
-    it('builds a segment from a profile and a behaviour condition with the live size, shows the server error on its condition, saves it, and turns a mind-map cell into a segment', async () => {
+    it('builds a segment from a profile and a behaviour condition with the live size, shows the server error on its condition, saves it, and turns a mind-map cell and a tree leaf into segments', async () => {
       const { context, page } = await open('en');
       await signIn(page, 'operator');
       await page.getByRole('link', { name: 'Insight' }).click();
@@ -111,6 +128,18 @@ export function insightPageTests(): void {
       await cell.getByRole('button', { name: 'Save' }).click();
       await poll(() => cell.getByRole('status').textContent()).toBe('Segment insight-top-band saved: 4 customers.');
       await checkPage(page, 'insight-map', 'en');
+
+      // The decision tree: its churning leaf becomes a segment of the same 10 customers.
+      await page.getByRole('link', { name: 'Decision trees' }).click();
+      await page.getByRole('link', { name: 'churned' }).click();
+      const leafBox = page.locator('.cell-body', { has: page.getByText(`leaf ${churnLeaf.leaf} · lift`) });
+      await poll(() => leafBox.locator('.size').textContent()).toBe('10 customers');
+      expect(await leafBox.textContent()).toContain('churned: 100%');
+      await leafBox.getByRole('button', { name: `Make a segment from leaf ${churnLeaf.leaf}` }).click();
+      await leafBox.getByLabel('Segment name').fill('insight-young');
+      await leafBox.getByRole('button', { name: 'Save' }).click();
+      await poll(() => leafBox.getByRole('status').textContent()).toBe('Segment insight-young saved: 10 customers.');
+      await checkPage(page, 'insight-tree', 'en');
       await context.close();
     });
 

@@ -19,8 +19,9 @@ export interface DiagramNode {
   content: ReactNode;
 }
 
-const COLUMN = 280;
-const ROW = 120;
+// Room for a box with an open form (a name and two buttons), so boxes never overlap their neighbours.
+const COLUMN = 300;
+const ROW = 150;
 
 type CellNode = Node<{ content: ReactNode; root: boolean; leaf: boolean }, 'cell'>;
 
