@@ -8,6 +8,7 @@ import { type PagePath, type PageProps, pagesFor } from './pages';
 import { Analytics } from './pages/analytics';
 import { Compliance } from './pages/compliance';
 import { Joint } from './pages/joint';
+import { Insight } from './pages/insight';
 import { Overview } from './pages/overview';
 import { Strategy } from './pages/strategy';
 import { navigate, usePath } from './router';
@@ -17,6 +18,7 @@ import { ErrorBox, Loading } from './ui';
 const VIEWS: Record<PagePath, ComponentType<PageProps>> = {
   overview: Overview,
   analytics: Analytics,
+  insight: Insight,
   strategy: Strategy,
   joint: Joint,
   compliance: Compliance,

@@ -11,8 +11,10 @@ import enJoint from './locales/en/joint.json' with { type: 'json' };
 import zhJoint from './locales/zh-CN/joint.json' with { type: 'json' };
 import enWidgets from './locales/en/widgets.json' with { type: 'json' };
 import zhWidgets from './locales/zh-CN/widgets.json' with { type: 'json' };
+import enInsight from './locales/en/insight.json' with { type: 'json' };
+import zhInsight from './locales/zh-CN/insight.json' with { type: 'json' };
 
 export const CATALOGUES = {
-  'zh-CN': { ...zh, joint: zhJoint, analytics: zhAnalytics, widgets: zhWidgets },
-  en: { ...en, joint: enJoint, analytics: enAnalytics, widgets: enWidgets },
+  'zh-CN': { ...zh, joint: zhJoint, insight: zhInsight, analytics: zhAnalytics, widgets: zhWidgets },
+  en: { ...en, joint: enJoint, insight: enInsight, analytics: enAnalytics, widgets: enWidgets },
 } as const;

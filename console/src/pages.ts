@@ -8,6 +8,7 @@ import type { Role, Session } from './session';
 const PAGES = [
   { path: 'overview', roles: ['admin', 'operator', 'compliance'] },
   { path: 'joint', roles: ['operator', 'compliance'] },
+  { path: 'insight', roles: ['operator', 'compliance'] },
   { path: 'analytics', roles: ['operator', 'compliance'] },
   { path: 'strategy', roles: ['operator', 'compliance'] },
   { path: 'compliance', roles: ['compliance'] },

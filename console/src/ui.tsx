@@ -25,6 +25,8 @@ const HINTED = new Set([
   'PEER_UNREACHABLE',
   'ANALYTICS_PARAMS_INVALID',
   'METRIC_INVALID',
+  'RULE_INVALID',
+  'INSIGHT_EXISTS',
 ]);
 
 /** The server's code and message, and what to do about it. */

@@ -11,8 +11,20 @@ import { mofang, mofangJson } from '../support/node-processes.js';
 import { analyticsPageTests } from './analytics.page.js';
 import { checkPage, ctx, navItems, open, poll, type Role, signIn, useConsoleCluster } from './harness.js';
 import { jointPageTests } from './joint.page.js';
+import { insightPageTests } from './insight.page.js';
 
 useConsoleCluster();
+
+/** The navigation in the order of console/src/pages.ts: each page's label in both languages and the roles that see it. */
+const NAV: { 'zh-CN': string; en: string; roles: Role[] }[] = [
+  { 'zh-CN': '概览', en: 'Overview', roles: ['admin', 'operator', 'compliance'] },
+  { 'zh-CN': '联合受众', en: 'Joint audience', roles: ['operator', 'compliance'] },
+  { 'zh-CN': '洞察', en: 'Insight', roles: ['operator', 'compliance'] },
+  { 'zh-CN': '分析', en: 'Analytics', roles: ['operator', 'compliance'] },
+  { 'zh-CN': '策略', en: 'Strategy', roles: ['operator', 'compliance'] },
+  { 'zh-CN': '合规', en: 'Compliance', roles: ['compliance'] },
+];
+const navFor = (role: Role, language: 'zh-CN' | 'en') => NAV.filter((p) => p.roles.includes(role)).map((p) => p[language]);
 
 describe('the console', () => {
   it('signs in with a pasted token kept in sessionStorage only, and shows each role only its pages', async () => {
@@ -24,14 +36,9 @@ describe('the console', () => {
     expect(await page.locator('[role=alert]').textContent()).toContain('not valid');
     await checkPage(page, 'login', 'en');
 
-    const expected: Record<Role, string[]> = {
-      admin: ['Overview'],
-      operator: ['Overview', 'Joint audience', 'Analytics', 'Strategy'],
-      compliance: ['Overview', 'Joint audience', 'Analytics', 'Strategy', 'Compliance'],
-    };
     for (const role of ['admin', 'operator', 'compliance'] as const) {
       await signIn(page, role);
-      expect(await navItems(page)).toEqual(expected[role]);
+      expect(await navItems(page)).toEqual(navFor(role, 'en'));
       const stored = await page.evaluate(() => ({ session: sessionStorage.getItem('mofang.token'), local: JSON.stringify(localStorage) }));
       expect(stored.session).toBe(ctx.tokens[role]);
       expect(stored.local).not.toContain(ctx.tokens[role]);
@@ -60,15 +67,15 @@ describe('the console', () => {
     expect(await page.locator('h1').textContent()).toBe('魔方控制台');
     await checkPage(page, 'login', 'zh-CN');
     await signIn(page, 'compliance');
-    expect(await navItems(page)).toEqual(['概览', '联合受众', '分析', '策略', '合规']);
+    expect(await navItems(page)).toEqual(navFor('compliance', 'zh-CN'));
     await page.getByLabel('语言').selectOption('en');
-    expect(await navItems(page)).toEqual(['Overview', 'Joint audience', 'Analytics', 'Strategy', 'Compliance']);
+    expect(await navItems(page)).toEqual(navFor('compliance', 'en'));
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
     await page.reload();
     await page.locator('nav').waitFor();
-    expect(await navItems(page)).toEqual(['Overview', 'Joint audience', 'Analytics', 'Strategy', 'Compliance']);
+    expect(await navItems(page)).toEqual(navFor('compliance', 'en'));
     await page.getByLabel('Language').selectOption('zh-CN');
-    expect(await navItems(page)).toEqual(['概览', '联合受众', '分析', '策略', '合规']);
+    expect(await navItems(page)).toEqual(navFor('compliance', 'zh-CN'));
     await context.close();
   });
 
@@ -176,6 +183,7 @@ describe('the console', () => {
 
   jointPageTests();
   analyticsPageTests();
+  insightPageTests();
 
   it('needed no Content-Security-Policy exception on any page', () => {
     expect(ctx.cspRefusals).toEqual([]);

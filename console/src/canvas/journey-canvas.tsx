@@ -7,7 +7,6 @@
  * change the journey's state. Compliance sees the same canvas read-only.
  */
 import {
-  type AriaLabelConfig,
   addEdge,
   Background,
   type Connection,
@@ -21,12 +20,12 @@ import {
   useReactFlow,
 } from '@xyflow/react';
 import { type DragEvent, useCallback, useEffect, useMemo, useState } from 'react';
-import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api } from '../api';
 import { formatDate } from '../i18n';
 import { navigate } from '../router';
 import { ErrorBox, Loading } from '../ui';
+import { flowLabels } from '../widgets/flow-labels';
 import { JourneyNodeView } from './journey-node';
 import { type CanvasNode, type Component, edgeOf, freshId, type JourneyGraph, outletsOf, type Problem, toCanvas, toGraph } from './model';
 import { Palette, PALETTE_MIME } from './palette';
@@ -345,18 +344,3 @@ function customersAt(node: string, counts: { node: string; outcome: string; coun
   const entered = own.filter((c) => c.outcome === 'entered');
   return (entered.length > 0 ? entered : own).reduce((sum, c) => sum + c.count, 0);
 }
-
-/** The canvas library's own accessible names and announcements, in the chosen language. */
-const flowLabels = (t: TFunction): Partial<AriaLabelConfig> => ({
-  'node.a11yDescription.default': t('flow.node'),
-  'node.a11yDescription.keyboardDisabled': t('flow.nodeReadOnly'),
-  'node.a11yDescription.ariaLiveMessage': ({ direction, x, y }) => t('flow.moved', { direction, x, y }),
-  'edge.a11yDescription.default': t('flow.edge'),
-  'controls.ariaLabel': t('flow.controls'),
-  'controls.zoomIn.ariaLabel': t('flow.zoomIn'),
-  'controls.zoomOut.ariaLabel': t('flow.zoomOut'),
-  'controls.fitView.ariaLabel': t('flow.fitView'),
-  'controls.interactive.ariaLabel': t('flow.interactive'),
-  'minimap.ariaLabel': t('flow.minimap'),
-  'handle.ariaLabel': t('flow.handle'),
-});

@@ -8,13 +8,13 @@ import { BarChart, LineChart, SankeyChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import { init, registerTheme, use } from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
+import { CHART_COLOURS } from './chart-colours';
 
 use([LineChart, BarChart, SankeyChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
-/** Colours that stay apart for colour-blind readers (Okabe–Ito, darkened for contrast on white). */
 export const THEME = 'mofang';
 registerTheme(THEME, {
-  color: ['#0b5cad', '#d55e00', '#009e73', '#7a4b00', '#5b3a8c', '#cc79a7', '#56748a', '#a8201a'],
+  color: CHART_COLOURS,
   textStyle: { fontFamily: 'system-ui, -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif', color: '#1d2433' },
 });
 
