@@ -29,6 +29,8 @@ export interface DispatchBench {
   /** Draining them: claimed to recorded. */
   drainSeconds: number;
   perSecond: number;
+  /** The process's CPU per message while draining (dispatcher, SQLite and HTTP client). */
+  cpuMicros: number;
   peakRssMiB: number;
 }
 
@@ -114,6 +116,10 @@ export async function dispatchBench(o: { url: string; messages: number; secret: 
     }
     db.exec('CREATE INDEX bench_contacts_id ON bench_contacts (id_norm)');
     const writeSeconds = (performance.now() - t0) / 1000;
+    // The dispatcher runs as on a node (start, stop); the metrics port says when every row has ended.
+    let ended = 0;
+    let drained = () => {};
+    const all = new Promise<void>((resolve) => (drained = resolve));
     const select = new Map<number, ReturnType<typeof db.prepare<unknown[]>>>();
     const channels = checkChannels(config.reach.channels, { userAgent: 'mofang-bench', env: { MOFANG_BENCH_SECRET: o.secret } }).map(openChannel);
     const dispatcher = reachDispatcher({
@@ -137,18 +143,34 @@ export async function dispatchBench(o: { url: string; messages: number; secret: 
         return found;
       },
       nodeParams: () => ({}),
-      metrics: { reachSent() {}, reachRetried() {} },
+      metrics: {
+        reachSent() {
+          if (++ended === o.messages) drained();
+        },
+        reachRetried() {},
+      },
       config: config.reach.dispatch,
       now,
       logger: { warn: (_o, m) => console.error(m), error: (_o, m) => console.error(m) },
     });
+    const cpu0 = process.cpuUsage();
     const t1 = performance.now();
-    while ((await dispatcher.runOnce()) > 0) {}
+    dispatcher.start();
+    await all;
     const drainSeconds = (performance.now() - t1) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    await dispatcher.stop();
     const sent = db.prepare("SELECT count(*) FROM journey_outbox WHERE status = 'sent'").pluck().get() as number;
     if (sent !== o.messages) throw new Error(`${sent} of ${o.messages} messages ended sent`);
     await Promise.all(channels.map((c) => c.adapter.close()));
-    return { messages: o.messages, writeSeconds, drainSeconds, perSecond: o.messages / drainSeconds, peakRssMiB: peak / 2 ** 20 };
+    return {
+      messages: o.messages,
+      writeSeconds,
+      drainSeconds,
+      perSecond: o.messages / drainSeconds,
+      cpuMicros: (cpu.user + cpu.system) / o.messages,
+      peakRssMiB: peak / 2 ** 20,
+    };
   } finally {
     clearInterval(sample);
     db.close();

@@ -18,7 +18,9 @@ import type { NodeConfig } from './config/schema.js';
 import { asMofangError } from './errors.js';
 import type { EventIngest } from './events/ingest/service.js';
 import type { Insight } from './insight/insight.js';
+import { profileTablePointer } from './insight/profiles/build.js';
 import { contactValues } from './insight/profiles/string-values.js';
+import { liveGeneration } from './datasets/store.js';
 import type { Channel } from './journeys/components.js';
 import { outboxOrigin } from './journeys/engine/outbox-origin.js';
 import type { OutboxStore } from './journeys/engine/outbox-store.js';
@@ -105,11 +107,16 @@ export function composeReach(ports: ReachWiringPorts): Reach {
       local,
       consent,
       async contacts(dataset, column, ids) {
-        try {
-          await ports.insight().catalogue(dataset); // builds the profile table if the dataset was re-imported
-        } catch (err) {
-          if (asMofangError(err).code === 'DATASET_NOT_FOUND') return null;
-          throw err;
+        const live = liveGeneration(db, dataset);
+        if (live === undefined) return null;
+        // The catalogue builds the profile table after a re-import (and audits that); read per batch it cost more than the lookup, so only then.
+        if (profileTablePointer(db, dataset)?.generation !== live) {
+          try {
+            await ports.insight().catalogue(dataset);
+          } catch (err) {
+            if (asMofangError(err).code === 'DATASET_NOT_FOUND') return null;
+            throw err;
+          }
         }
         return contactValues(db, dataset, column, ids);
       },

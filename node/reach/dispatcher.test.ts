@@ -214,6 +214,25 @@ describe('the reach dispatcher', () => {
     expect(feedback.reported).toHaveLength(1);
   });
 
+  it('records each result as its send ends: a reply the provider holds back delays only its own message, not the rest of its batch', async () => {
+    const f = (fixture = await dispatchFixture({
+      channels: webhookChannel(gateway.url, { concurrency: 4, timeoutMs: 60_000 }),
+      dispatch: { batch: 10, concurrency: 4, drainMs: 100 },
+      contacts: Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`c${i}`, `crm-${i}`])),
+    }));
+    gateway.replies.push({ hold: true });
+    const keys = Array.from({ length: 6 }, (_, i) => f.write(`c${i}`, 'webhook'));
+    f.dispatcher.start();
+    const sent = () => keys.filter((k) => f.row(k).status === 'sent');
+    for (let i = 0; i < 400 && sent().length < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    // Five recorded while the first is still waiting for its reply, in the same claimed batch.
+    expect(sent()).toEqual(keys.slice(1));
+    expect(f.row(keys[0]).status).toBe('claimed');
+    await f.dispatcher.stop();
+    expect(f.row(keys[0]).status).toBe('failed');
+    expect(gateway.received).toHaveLength(6);
+  });
+
   it('stops: aborts the send in flight after drainMs (a transient failure, retried later), gives the unsent back and counts no attempt for them', async () => {
     const f = (fixture = await dispatchFixture({
       channels: webhookChannel(gateway.url, { concurrency: 1, timeoutMs: 60_000 }),

@@ -1,9 +1,11 @@
 /**
  * The reach dispatcher: drains the journey outbox through the channels (docs/reach.md, The
- * dispatcher). Each round claims a batch of due messages with a lease, plans them (consent,
- * contact, rendering: dispatch-plan.ts), records what ends before sending and counts an attempt for
- * each message about to go — one transaction — then sends with the channels' rate limits and
- * concurrency, and records every result in a second transaction.
+ * dispatcher). A round claims a batch of due messages with a lease, plans them (consent, contact,
+ * rendering: dispatch-plan.ts), records what ends before sending and counts an attempt for each
+ * message about to go — one transaction — and queues those for sending (send-queue.ts). Results
+ * are recorded as sends end, many in one transaction. While a channel has less than a batch
+ * queued, the next round is claimed and planned as the last one still sends, so the provider never
+ * waits on our database and a slow reply holds up only its own message.
  *
  * Crash safety rests on the idempotency key: a message sent but not yet recorded when the node
  * dies is claimed again when its lease runs out and sent again with the same key, which the
@@ -20,9 +22,12 @@ import { attemptStore, type FailureClass } from './attempts.js';
 import type { DispatchMetrics } from './dispatch-metrics.js';
 import type { ReachFeedback, ReachOutcome } from './feedback.js';
 import { type Plan, type PlanPorts, planBatch } from './dispatch-plan.js';
+import { sendQueue } from './send-queue.js';
 
 /** A message whose dataset lacks the contact column, or whose local channel failed, is looked at again after this. */
 const HOLD_MS = 60_000;
+/** Send results wait at most this long to be recorded with others in one transaction. */
+const FLUSH_MS = 50;
 /** Outcomes handed to the feedback port at once. */
 const FEEDBACK_BATCH = 500;
 
@@ -39,9 +44,9 @@ export interface DispatcherPorts extends PlanPorts {
 }
 
 export interface Dispatcher {
-  /** One round: claims a batch, sends it, records the results; resolves to the number of messages claimed. */
+  /** One round on its own: claims a batch, sends it, records the results; resolves to the number of messages claimed. */
   runOnce(): Promise<number>;
-  /** Runs rounds until stopped, waiting `pollMs` whenever nothing was due. */
+  /** Runs rounds until stopped, claiming while a channel has room in its queue, waiting `pollMs` whenever nothing was due. */
   start(): void;
   /** Claims nothing more, waits up to `drainMs` for sends in flight (then aborts them), gives unsent messages back. */
   stop(): Promise<void>;
@@ -54,6 +59,13 @@ interface Ended {
   why?: FailureClass;
   /** The feedback code; for a failure, the class or `max_attempts`. */
   detail?: string;
+}
+
+type SendPlan = Extract<Plan, { kind: 'send' }>;
+/** A planned message in the send queue, with the attempt it is. */
+interface Send {
+  plan: SendPlan;
+  attempt: number;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -75,6 +87,20 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
   let running: Promise<void> | null = null;
   let wake: (() => void) | null = null;
   let feedbackRun: Promise<void> | null = null;
+  /** Results of sends that ended, not yet recorded. */
+  let results: Ended[] = [];
+  let flushTimer: NodeJS.Timeout | null = null;
+  /** Channels whose queue was full when the loop last claimed: it claims again once one of them has room. */
+  let full: readonly Channel[] = [];
+
+  const queue = sendQueue<Send>({
+    concurrency: config.concurrency,
+    sleep,
+    send: async (s) => ended(await sendOne(s.plan, s.attempt)),
+    taken(channel, left) {
+      if (left < config.batch && full.includes(channel)) wake?.();
+    },
+  });
 
   const complete = (ended: readonly Ended[]) => {
     for (const e of ended) {
@@ -110,15 +136,50 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
     return feedbackRun;
   };
 
-  const runOnce = async (): Promise<number> => {
-    const at = now();
-    const claimed = sending.length === 0 ? [] : outbox.claim(config.batch, at, new Date(at.getTime() + config.leaseMs), sending);
-    if (claimed.length === 0) {
-      await drainFeedback();
-      return 0;
+  /**
+   * A send's result waits here until a batch of them (or FLUSH_MS) can be recorded in one
+   * transaction: a transaction per message would cost a commit each.
+   */
+  const ended = (e: Ended) => {
+    results.push(e);
+    if (results.length >= config.batch) flush();
+    else flushTimer ??= setTimeout(flush, FLUSH_MS);
+  };
+
+  /** Records the results waiting; if that fails they wait for the next flush (their messages stay claimed meanwhile). */
+  const flush = (unsent: readonly string[] = []): void => {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+    if (results.length === 0 && unsent.length === 0) return;
+    const batch = results;
+    results = [];
+    try {
+      db.transaction(() => {
+        complete(batch);
+        attempts.takeBack(unsent);
+      })();
+    } catch (err) {
+      // Never thrown from here (a timer calls this): the messages stay claimed, and at stop a lease that runs out sends them again with the same key.
+      logger.error({ err: errorText(err) }, 'reach: recording send results failed; tried again shortly');
+      if (stopping) return;
+      results = [...batch, ...results];
+      flushTimer ??= setTimeout(flush, FLUSH_MS);
+      return;
     }
+    report(batch);
+    void drainFeedback();
+  };
+
+  /**
+   * Claims a batch on `channels`, plans it, records what ends before sending and counts an attempt
+   * for each message about to go (one transaction), and queues those; the number claimed.
+   */
+  const claimRound = async (channels: readonly Channel[]): Promise<number> => {
+    const at = now();
+    const claimed = outbox.claim(config.batch, at, new Date(at.getTime() + config.leaseMs), channels);
+    if (claimed.length === 0) return 0;
     const plans = await planBatch(ports, claimed);
-    const sends = plans.filter((p): p is Extract<Plan, { kind: 'send' }> => p.kind === 'send');
+    const sends = plans.filter((p): p is SendPlan => p.kind === 'send');
     const before = plans.filter((p) => p.kind !== 'send').map((p) => endBefore(p, now()));
     const counts = db.transaction(() => {
       complete(before);
@@ -128,57 +189,27 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
       );
     })();
     report(before);
-    const { ended, unsent } = await sendAll(sends, counts);
-    db.transaction(() => {
-      complete(ended);
-      attempts.takeBack(unsent);
-    })();
-    if (unsent.length > 0) outbox.release(unsent);
-    report(ended);
-    await drainFeedback();
+    const byChannel = new Map<Channel, Send[]>();
+    for (const plan of sends) {
+      const list = byChannel.get(plan.message.channel) ?? [];
+      list.push({ plan, attempt: counts.get(plan.message.idempotencyKey) ?? 1 });
+      byChannel.set(plan.message.channel, list);
+    }
+    for (const [channel, list] of byChannel) queue.push(channel, list, list[0].plan.channel);
     return claimed.length;
   };
 
-  /** Sends with each channel's concurrency and rate limit, and the dispatcher's own concurrency over all; at stop, what has not gone yet stays unsent. */
-  const sendAll = async (sends: readonly Extract<Plan, { kind: 'send' }>[], counts: ReadonlyMap<string, number>) => {
-    const ended: Ended[] = [];
-    const unsent: string[] = [];
-    const busy = new Map<Channel, number>();
-    const queue = [...sends];
-    let waiting: (() => void)[] = [];
-    const free = (s: (typeof queue)[number]) => (busy.get(s.message.channel) ?? 0) < s.channel.settings.concurrency;
-    const worker = async () => {
-      while (queue.length > 0) {
-        if (stopping) {
-          for (const s of queue.splice(0)) unsent.push(s.message.idempotencyKey);
-          return;
-        }
-        const i = queue.findIndex(free);
-        if (i < 0) {
-          // Every queued message's channel is at its concurrency: a send in flight wakes this worker when it ends.
-          await new Promise<void>((resolve) => waiting.push(resolve));
-          continue;
-        }
-        const s = queue.splice(i, 1)[0];
-        const channel = s.message.channel;
-        busy.set(channel, (busy.get(channel) ?? 0) + 1);
-        try {
-          await s.channel.limiter.acquire(sleep);
-          if (stopping) unsent.push(s.message.idempotencyKey);
-          else ended.push(await sendOne(s, counts.get(s.message.idempotencyKey) ?? 1));
-        } finally {
-          busy.set(channel, (busy.get(channel) ?? 1) - 1);
-          const woken = waiting;
-          waiting = [];
-          for (const w of woken) w();
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(config.concurrency, sends.length) }, worker));
-    return { ended, unsent };
+  const runOnce = async (): Promise<number> => {
+    const claimed = sending.length === 0 ? 0 : await claimRound(sending);
+    if (claimed > 0) {
+      await queue.idle();
+      flush();
+    }
+    await drainFeedback();
+    return claimed;
   };
 
-  const sendOne = async (s: Extract<Plan, { kind: 'send' }>, attempt: number): Promise<Ended> => {
+  const sendOne = async (s: SendPlan, attempt: number): Promise<Ended> => {
     const { message } = s;
     let result: Awaited<ReturnType<typeof s.channel.adapter.send>>;
     try {
@@ -198,24 +229,35 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
     return { message, outcome: { status: 'failed', reason: result.reason, retryAt }, why: 'transient', detail: 'transient' };
   };
 
+  /** Waits `ms` (forever when null), or less when woken: by stop, or by room on a full channel. */
+  const pause = (ms: number | null) =>
+    new Promise<void>((resolve) => {
+      const timer = ms === null ? undefined : setTimeout(() => wake?.(), ms);
+      wake = () => {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      };
+    });
+
+  /**
+   * Claims while a channel has room — fewer than a batch queued — so the next batch is planned
+   * while the last one is still sending; waits `pollMs` when nothing was due.
+   */
   const loop = async () => {
     while (!stopping) {
+      full = sending.filter((c) => queue.queued(c) >= config.batch);
+      const room = sending.filter((c) => !full.includes(c));
       let claimed = 0;
       try {
-        claimed = await runOnce();
+        if (room.length > 0) claimed = await claimRound(room);
       } catch (err) {
         logger.error({ err: errorText(err) }, 'reach: a dispatch round failed; its messages are claimed again when their lease ends');
       }
-      if (claimed === 0 && !stopping) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, config.pollMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        wake = null;
-      }
+      if (stopping) break;
+      // Lets replies and timers in before the next claim, which runs without yielding.
+      if (claimed > 0 || full.some((c) => queue.queued(c) < config.batch)) await new Promise<void>((resolve) => setImmediate(resolve));
+      else await pause(room.length > 0 ? config.pollMs : null);
     }
   };
 
@@ -225,20 +267,27 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
       if (running) return;
       stopping = false;
       abort = controller();
+      queue.open();
       running = loop();
     },
     async stop() {
       if (!running) return;
       stopping = true;
+      queue.close();
       wake?.();
       // Sends in flight get `drainMs` to finish; then they are aborted (recorded as transient failures, retried later).
       const timer = setTimeout(() => abort.abort(), config.drainMs);
       try {
         await running;
-        await feedbackRun;
+        const unsent = queue.drop().map((s) => s.plan.message.idempotencyKey);
+        await queue.idle();
+        flush(unsent);
+        if (unsent.length > 0) outbox.release(unsent);
+        await drainFeedback();
       } finally {
         clearTimeout(timer);
         running = null;
+        queue.open(); // for a `runOnce` after the stop
       }
     },
   };

@@ -7,6 +7,8 @@ import type { Db } from '../../store/db.js';
 import type { DeadLetter, DeadLetterFilter, OutboxMessage, OutboxOutcome, OutboxReader, OutboxWriter } from '../outbox.js';
 
 interface OutboxRow {
+  /** The rowid: the order rows were written in. */
+  seq: number;
   idempotency_key: string;
   journey: number;
   version: number;
@@ -59,7 +61,9 @@ export function outboxStore(db: Db, now: () => Date): OutboxStore {
   );
   // One statement per claimable status, each read in the index's order and merged here: a single
   // statement with an OR over the statuses sorted every due row on each claim (a claim cost grew
-  // with the queue: 200,000 rows drained at a sixth of the rate of 20,000).
+  // with the queue: 200,000 rows drained at a sixth of the rate of 20,000). Ties go by rowid (the
+  // order of writing), which ends every index entry: a tie by key made SQLite sort every row
+  // sharing a due time — a whole campaign written at one time — before it could take a batch.
   const dueBy = (channels: boolean) =>
     (
       [
@@ -69,9 +73,9 @@ export function outboxStore(db: Db, now: () => Date): OutboxStore {
       ] as const
     ).map(([status, extra]) =>
       db.prepare(
-        `SELECT * FROM journey_outbox WHERE status = '${status}' AND scheduled_at <= @now ${extra}
+        `SELECT rowid AS seq, * FROM journey_outbox WHERE status = '${status}' AND scheduled_at <= @now ${extra}
           ${channels ? 'AND channel IN (SELECT value FROM json_each(@channels))' : ''}
-          ORDER BY priority DESC, scheduled_at, idempotency_key LIMIT @limit`,
+          ORDER BY priority DESC, scheduled_at, rowid LIMIT @limit`,
       ),
     );
   const due = dueBy(false);
@@ -93,7 +97,10 @@ export function outboxStore(db: Db, now: () => Date): OutboxStore {
     `UPDATE journey_outbox SET status = 'pending', lease_until = NULL, scheduled_at = @now, updated_at = @now
       WHERE ${deadWhere} AND (@key IS NULL OR idempotency_key = @key) RETURNING idempotency_key`,
   );
-  const lease = db.prepare("UPDATE journey_outbox SET status = 'claimed', lease_until = ?, updated_at = ? WHERE idempotency_key = ?");
+  // One statement for the batch: a statement per row cost more in calls than in the B-tree.
+  const lease = db.prepare(
+    "UPDATE journey_outbox SET status = 'claimed', lease_until = ?, updated_at = ? WHERE idempotency_key IN (SELECT value FROM json_each(?))",
+  );
   const finish = db.prepare(
     'UPDATE journey_outbox SET status = ?, outcome = ?, scheduled_at = coalesce(?, scheduled_at), lease_until = NULL, updated_at = ? WHERE idempotency_key = ?',
   );
@@ -132,7 +139,7 @@ export function outboxStore(db: Db, now: () => Date): OutboxStore {
             .flatMap((statement) => statement.all(params) as OutboxRow[])
             .sort(claimOrder)
             .slice(0, limit);
-          for (const r of rows) lease.run(leaseUntil.toISOString(), at.toISOString(), r.idempotency_key);
+          if (rows.length > 0) lease.run(leaseUntil.toISOString(), now, JSON.stringify(rows.map((r) => r.idempotency_key)));
           return rows.map(messageOf);
         })
         .immediate();
@@ -189,8 +196,6 @@ const deadLetterOf = (r: DeadRow): DeadLetter => {
   };
 };
 
-/** Highest priority first, then the earliest due, then by key: the order a claim hands messages out in. */
+/** Highest priority first, then the earliest due, then the earliest written: the order a claim hands messages out in. */
 const claimOrder = (a: OutboxRow, b: OutboxRow) =>
-  b.priority - a.priority ||
-  (a.scheduled_at < b.scheduled_at ? -1 : a.scheduled_at > b.scheduled_at ? 1 : 0) ||
-  (a.idempotency_key < b.idempotency_key ? -1 : a.idempotency_key > b.idempotency_key ? 1 : 0);
+  b.priority - a.priority || (a.scheduled_at < b.scheduled_at ? -1 : a.scheduled_at > b.scheduled_at ? 1 : 0) || a.seq - b.seq;
