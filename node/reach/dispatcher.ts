@@ -39,7 +39,7 @@ export interface DispatcherPorts extends PlanPorts {
 }
 
 export interface Dispatcher {
-  /** One round: claims a batch, sends it, records the results; resolves to the number of messages claimed. */
+  /** One round: ends what must never be sent, claims a batch, sends it, records the results; resolves to the number of messages it ended or claimed. */
   runOnce(): Promise<number>;
   /** Runs rounds until stopped, waiting `pollMs` whenever nothing was due. */
   start(): void;
@@ -110,12 +110,29 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
     return feedbackRun;
   };
 
+  /**
+   * Ends, unsent, the queued messages of stopped journeys and those a pause held past `pauseExpiryMs` (a claim skips
+   * paused and stopped journeys): suppressed `journey_stopped` or `expired`, so the reports show them. Returns how many.
+   */
+  const endWithheld = (at: Date): number => {
+    const ended = db.transaction(() => {
+      const e = outbox
+        .withheld(config.batch, at, new Date(at.getTime() - config.pauseExpiryMs))
+        .map(({ message, reason }): Ended => ({ message, outcome: { status: 'suppressed', reason }, detail: reason }));
+      complete(e);
+      return e;
+    })();
+    report(ended);
+    return ended.length;
+  };
+
   const runOnce = async (): Promise<number> => {
     const at = now();
+    const withheld = endWithheld(at);
     const claimed = sending.length === 0 ? [] : outbox.claim(config.batch, at, new Date(at.getTime() + config.leaseMs), sending);
     if (claimed.length === 0) {
       await drainFeedback();
-      return 0;
+      return withheld;
     }
     const plans = await planBatch(ports, claimed);
     const sends = plans.filter((p): p is Extract<Plan, { kind: 'send' }> => p.kind === 'send');
@@ -136,7 +153,7 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
     if (unsent.length > 0) outbox.release(unsent);
     report(ended);
     await drainFeedback();
-    return claimed.length;
+    return withheld + claimed.length;
   };
 
   /** Sends with each channel's concurrency and rate limit, and the dispatcher's own concurrency over all; at stop, what has not gone yet stays unsent. */

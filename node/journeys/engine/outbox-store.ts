@@ -4,7 +4,16 @@
  * advance is harmless); reach claims due ones with a lease, reports outcomes and receipts.
  */
 import type { Db } from '../../store/db.js';
-import type { DeadLetter, DeadLetterFilter, OutboxMessage, OutboxOutcome, OutboxReader, OutboxWriter } from '../outbox.js';
+import type { DeadLetter, DeadLetterFilter, OutboxMessage, OutboxOutcome, OutboxReader, OutboxWriter, WithheldReason } from '../outbox.js';
+
+/**
+ * A paused journey's messages wait for the resume and a stopped journey's are never sent: a claim
+ * skips both (the dispatcher ends the stopped ones, and paused ones past the expiry, as withheld).
+ * The journeys table is small, so the list is read once per statement.
+ */
+const RUNNING = "journey NOT IN (SELECT id FROM journeys WHERE status IN ('paused', 'stopped'))";
+/** Not ended and not in a live lease: what a claim could take, were the journey running. */
+const QUEUED = "(o.status IN ('pending', 'failed') OR (o.status = 'claimed' AND o.lease_until <= @now))";
 
 interface OutboxRow {
   idempotency_key: string;
@@ -70,12 +79,17 @@ export function outboxStore(db: Db, now: () => Date): OutboxStore {
     ).map(([status, extra]) =>
       db.prepare(
         `SELECT * FROM journey_outbox WHERE status = '${status}' AND scheduled_at <= @now ${extra}
-          ${channels ? 'AND channel IN (SELECT value FROM json_each(@channels))' : ''}
+          ${channels ? 'AND channel IN (SELECT value FROM json_each(@channels))' : ''} AND ${RUNNING}
           ORDER BY priority DESC, scheduled_at, idempotency_key LIMIT @limit`,
       ),
     );
   const due = dueBy(false);
   const dueOn = dueBy(true);
+  const withheld = db.prepare(
+    `SELECT o.*, j.status AS journey_status FROM journey_outbox o JOIN journeys j ON j.id = o.journey
+      WHERE ${QUEUED} AND (j.status = 'stopped' OR (j.status = 'paused' AND o.scheduled_at < @expiredBefore))
+      ORDER BY o.scheduled_at, o.idempotency_key LIMIT @limit`,
+  );
   const release = db.prepare(
     "UPDATE journey_outbox SET status = 'pending', lease_until = NULL, updated_at = ? WHERE idempotency_key = ? AND status = 'claimed'",
   );
@@ -136,6 +150,10 @@ export function outboxStore(db: Db, now: () => Date): OutboxStore {
           return rows.map(messageOf);
         })
         .immediate();
+    },
+    withheld(limit, at, expiredBefore) {
+      const rows = withheld.all({ limit, now: at.toISOString(), expiredBefore: expiredBefore.toISOString() }) as (OutboxRow & { journey_status: string })[];
+      return rows.map((r) => ({ message: messageOf(r), reason: (r.journey_status === 'stopped' ? 'journey_stopped' : 'expired') as WithheldReason }));
     },
     complete(key, outcome: OutboxOutcome) {
       const retryAt = outcome.status === 'failed' ? outcome.retryAt : null;
