@@ -12,8 +12,6 @@ import type { DeadLetter, DeadLetterFilter, OutboxMessage, OutboxOutcome, Outbox
  * The journeys table is small, so the list is read once per statement.
  */
 const RUNNING = "journey NOT IN (SELECT id FROM journeys WHERE status IN ('paused', 'stopped'))";
-/** Not ended and not in a live lease: what a claim could take, were the journey running. */
-const QUEUED = "(o.status IN ('pending', 'failed') OR (o.status = 'claimed' AND o.lease_until <= @now))";
 
 interface OutboxRow {
   idempotency_key: string;
@@ -85,10 +83,13 @@ export function outboxStore(db: Db, now: () => Date): OutboxStore {
     );
   const due = dueBy(false);
   const dueOn = dueBy(true);
+  // The few paused or stopped journeys first (CROSS JOIN keeps that order), then their queued rows
+  // through migration 23's index: a round's look costs nothing while every journey runs.
   const withheld = db.prepare(
-    `SELECT o.*, j.status AS journey_status FROM journey_outbox o JOIN journeys j ON j.id = o.journey
-      WHERE ${QUEUED} AND (j.status = 'stopped' OR (j.status = 'paused' AND o.scheduled_at < @expiredBefore))
-      ORDER BY o.scheduled_at, o.idempotency_key LIMIT @limit`,
+    `SELECT o.*, j.status AS journey_status FROM journeys j CROSS JOIN journey_outbox o
+      WHERE j.status IN ('paused', 'stopped') AND o.journey = j.id AND o.status IN ('pending', 'failed', 'claimed')
+        AND (o.status <> 'claimed' OR o.lease_until <= @now) AND (j.status = 'stopped' OR o.scheduled_at < @expiredBefore)
+      LIMIT @limit`,
   );
   const release = db.prepare(
     "UPDATE journey_outbox SET status = 'pending', lease_until = NULL, updated_at = ? WHERE idempotency_key = ? AND status = 'claimed'",
