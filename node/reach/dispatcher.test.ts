@@ -201,6 +201,16 @@ describe('the reach dispatcher', () => {
     ]);
   });
 
+  it('reports the outcomes of a round that follows rounds with nothing to do (a running node starts with an empty outbox)', async () => {
+    const feedback = recordingFeedback();
+    const f = (fixture = await dispatchFixture({ channels: webhookChannel(gateway.url), contacts: { c1: 'crm-1' }, feedback }));
+    expect(await f.dispatcher.runOnce()).toBe(0);
+    expect(await f.dispatcher.runOnce()).toBe(0);
+    const k = f.write('c1', 'webhook');
+    expect(await f.dispatcher.runOnce()).toBe(1);
+    expect(feedback.ledger()).toEqual([`${k} sent`]);
+  });
+
   it('keeps outcomes the feedback port could not take and reports them in a later round', async () => {
     const feedback = recordingFeedback();
     feedback.failNext = 1;

@@ -95,6 +95,8 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
   const drainFeedback = (): Promise<void> => {
     const feedback = ports.feedback;
     if (!feedback) return Promise.resolve();
+    // Cleared in `.finally`, which always runs after this assignment: a run that ends at once (an
+    // empty queue) must not leave its settled promise behind, or no later round would report anything.
     feedbackRun ??= (async () => {
       try {
         for (let q = attempts.queued(FEEDBACK_BATCH); q.outcomes.length > 0; q = attempts.queued(FEEDBACK_BATCH)) {
@@ -103,10 +105,10 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
         }
       } catch (err) {
         logger.warn({ err: errorText(err) }, 'reach: reporting outcomes failed; the next round reports them again');
-      } finally {
-        feedbackRun = null;
       }
-    })();
+    })().finally(() => {
+      feedbackRun = null;
+    });
     return feedbackRun;
   };
 
