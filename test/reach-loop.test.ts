@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signature } from '../adapters/channels/signature.js';
-import { agreeByCli, createNodes, mofang, mofangJsonAsync, type NodeProcess, peekDb, waitForHealth } from './support/node-processes.js';
+import { agreeByCli, createNodes, mofangAsync, mofangJsonAsync, type NodeProcess, peekDb, waitForHealth } from './support/node-processes.js';
 import { type SmtpRelay, smtpRelay } from './support/smtp-relay.js';
 import { until } from './support/until.js';
 import { type WebhookReceiver, webhookReceiver } from './support/webhook-receiver.js';
@@ -89,16 +89,17 @@ beforeAll(async () => {
   writeFileSync(telcoCsv, `phone\n${subscribers.join('\n')}\n`);
   const plan = join(cluster.dir, 'plan.json');
   writeFileSync(plan, JSON.stringify({ undeclared: 'reject', events: { 'deposit.made': { properties: { amount: { type: 'number', required: true } } } } }));
-  for (const r of [
-    mofang(bank.config, 'import', bankCsv, '--dataset', 'customers', '--id', 'phone:phone'),
-    mofang(telco.config, 'import', telcoCsv, '--dataset', 'subscribers', '--id', 'phone:phone'),
-    mofang(bank.config, 'plan', 'apply', plan),
-  ])
-    if (r.code !== 0) throw new Error(r.err);
-  const token = (role: string) =>
-    (JSON.parse(mofang(bank.config, '--json', 'token', 'create', '--name', `loop-${role}`, '--role', role).out) as { token: string }).token;
-  operatorToken = token('operator');
-  complianceToken = token('compliance');
+  // Without blocking this worker: a long synchronous spawn on a loaded machine starves its link to the test runner.
+  const done = await Promise.all([
+    mofangAsync(bank.config, 'import', bankCsv, '--dataset', 'customers', '--id', 'phone:phone'),
+    mofangAsync(telco.config, 'import', telcoCsv, '--dataset', 'subscribers', '--id', 'phone:phone'),
+  ]);
+  done.push(await mofangAsync(bank.config, 'plan', 'apply', plan));
+  for (const r of done) if (r.code !== 0) throw new Error(r.err);
+  const token = async (role: string) =>
+    (await mofangJsonAsync<{ token: string }>(bank.config, 'token', 'create', '--name', `loop-${role}`, '--role', role)).token;
+  operatorToken = await token('operator');
+  complianceToken = await token('compliance');
   // A loaded machine can take longer to bring a node up than start() waits: keep waiting for its health.
   for (const n of [bank, telco]) await n.start().catch(() => waitForHealth(n.httpUrl));
 }, 240_000);
