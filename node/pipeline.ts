@@ -214,7 +214,7 @@ export function composePipeline(ports: PipelinePorts): Pipeline {
     frequency,
     localChannels,
     get feedback() {
-      feedback ??= reachFeedbackPort({ db, audit, now, ingest: pipeline.ingest, logger: ports.logger });
+      feedback ??= reachFeedbackPort({ db, audit, now, ingest: pipeline.ingest, logger: ports.logger, metrics });
       return feedback;
     },
     get reachReports() {

@@ -188,6 +188,7 @@ export function reachFeedbackPort(ports: {
   now: () => Date;
   ingest: Pick<EventIngest, 'storeOwn'>;
   logger: Logger;
+  metrics: Pick<Metrics, 'reachReceiptLag'>;
 }): FeedbackLedger {
   const outbox = outboxStore(ports.db, ports.now);
   return feedbackLedger({
@@ -198,6 +199,7 @@ export function reachFeedbackPort(ports: {
     receipt: (key, result, at) => outbox.receipt(key, result, at),
     storeEvents: (events) => ports.ingest.storeOwn(events),
     onError: (err) => ports.logger.warn({ err: errorText(err) }, 'reach feedback: events not written yet; the next re-drive writes them'),
+    receiptLag: (channel, receipt, seconds) => ports.metrics.reachReceiptLag(channel, receipt, seconds),
   });
 }
 

@@ -243,6 +243,13 @@ const ReachDispatch = Type.Object(
       default: 10_000,
       description: 'At stop, how long sends in flight are waited for before they are aborted.',
     }),
+    pauseExpiryMs: Type.Integer({
+      minimum: 60_000,
+      maximum: 31_622_400_000,
+      default: 86_400_000,
+      description:
+        "A paused journey's queued message waits for the resume, unless it has been due for longer than this: then it is never sent (suppressed `expired`).",
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -44,8 +44,11 @@ export interface OutboxMessage {
 export type OutboxOutcome =
   | { status: 'sent'; providerId?: string }
   | { status: 'failed'; reason: string; retryAt: string }
-  | { status: 'suppressed'; reason: 'cap' | 'quiet_hours' | 'holiday' | 'no_consent' | 'opted_out' | 'no_contact' }
+  | { status: 'suppressed'; reason: 'cap' | 'quiet_hours' | 'holiday' | 'no_consent' | 'opted_out' | 'no_contact' | WithheldReason }
   | { status: 'dead'; reason: string };
+
+/** Why a queued message of a journey that is no longer running is never sent. */
+export type WithheldReason = 'journey_stopped' | 'expired';
 
 /**
  * The engine's side.
@@ -61,8 +64,14 @@ export interface OutboxWriter {
  * @public
  */
 export interface OutboxReader {
-  /** Up to `limit` messages due at `now`, highest priority then oldest first, leased to this sender until `leaseUntil`; only on `channels` when given (a channel that cannot send leaves its rows queued). */
+  /** Up to `limit` messages due at `now`, highest priority then oldest first, leased to this sender until `leaseUntil`; only on `channels` when given (a channel that cannot send leaves its rows queued). A paused or stopped journey's messages are not claimed. */
   claim(limit: number, now: Date, leaseUntil: Date, channels?: readonly Channel[]): OutboxMessage[];
+  /**
+   * Up to `limit` queued messages (pending, waiting for a retry, or claimed with the lease run out) that must never be sent, in
+   * the caller's transaction: every one of a stopped journey (`journey_stopped`), and those of a paused journey due before
+   * `expiredBefore` (`expired`). The caller ends them with `complete`.
+   */
+  withheld(limit: number, now: Date, expiredBefore: Date): { message: OutboxMessage; reason: WithheldReason }[];
   /** Records how a claimed message ended; `failed` returns it to the queue at `retryAt`. */
   complete(idempotencyKey: string, outcome: OutboxOutcome): void;
   /** Gives claimed messages back to the queue at once (a sender that stops before sending them). */

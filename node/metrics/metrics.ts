@@ -52,8 +52,8 @@ export interface Metrics {
   reachSent(channel: string, status: ReachSendStatus): void;
   /** A transient failure the dispatcher will try again. */
   reachRetried(channel: string): void;
-  /** The time from a message's send to its delivery receipt, for the receipts code to call. */
-  reachReceiptLag(channel: string, seconds: number): void;
+  /** The time from a message's send to a receipt of it (`delivered`, `opened` …), observed once per message and receipt. */
+  reachReceiptLag(channel: string, receipt: string, seconds: number): void;
   /** Late-bound sources (the peer server exists only once the node starts). */
   setSources(sources: MetricsSources): void;
   /** Starts sampling event-loop lag; `stop` ends it. */
@@ -65,6 +65,8 @@ export interface Metrics {
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const RUN_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+/** A delivery receipt comes within seconds; an open or a reply within hours or days (up to a week). */
+const RECEIPT_BUCKETS = [0.5, 1, 5, 30, 60, 300, 900, 3600, 14_400, 86_400, 604_800];
 
 /**
  * @example
@@ -195,9 +197,9 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
   });
   const reachReceiptLag = new Histogram({
     name: 'mofang_reach_receipt_lag_seconds',
-    help: "From a message's send to its delivery receipt, by channel.",
-    labelNames: ['channel'],
-    buckets: RUN_BUCKETS,
+    help: "From a message's send to each receipt of it (delivered, bounced, opened, clicked, replied), by channel and receipt.",
+    labelNames: ['channel', 'receipt'],
+    buckets: RECEIPT_BUCKETS,
     registers: [registry],
   });
   new Gauge({
@@ -265,8 +267,8 @@ export function createMetrics(initial: MetricsSources = {}): Metrics {
     reachRetried(channel) {
       reachRetries.inc({ channel });
     },
-    reachReceiptLag(channel, seconds) {
-      reachReceiptLag.observe({ channel }, seconds);
+    reachReceiptLag(channel, receipt, seconds) {
+      reachReceiptLag.observe({ channel, receipt }, seconds);
     },
     setSources(next) {
       sources = { ...sources, ...next };

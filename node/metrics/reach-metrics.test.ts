@@ -10,12 +10,12 @@ describe('reach metrics', () => {
     metrics.reachSent('sms', 'sent');
     metrics.reachSent('email', 'suppressed');
     metrics.reachRetried('sms');
-    metrics.reachReceiptLag('sms', 3.5);
+    metrics.reachReceiptLag('sms', 'delivered', 3.5);
     const body = (await metrics.render()).body;
     expect(body).toContain('mofang_reach_sends_total{channel="sms",status="sent"} 2');
     expect(body).toContain('mofang_reach_sends_total{channel="email",status="suppressed"} 1');
     expect(body).toContain('mofang_reach_retries_total{channel="sms"} 1');
-    expect(body).toContain('mofang_reach_receipt_lag_seconds_count{channel="sms"} 1');
+    expect(body).toContain('mofang_reach_receipt_lag_seconds_count{channel="sms",receipt="delivered"} 1');
     expect(body).toContain('mofang_reach_queue_depth{channel="sms"} 5');
     expect(body).toContain('mofang_reach_dead_letters{channel="sms"} 1');
     queue = [{ channel: 'webhook', queued: 0, dead: 2 }];

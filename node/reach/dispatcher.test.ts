@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type GatewayServer, gatewayServer } from '../../test/support/gateway-server.js';
 import { dispatchFixture, recordingLocalChannel, webhookChannel } from '../../test/support/reach-dispatch.js';
 import { recordingFeedback } from '../../test/support/reach-feedback.js';
+import { insertJourney, type JourneyStatus, setStatus } from '../journeys/store.js';
 
 let gateway: GatewayServer;
 let fixture: Awaited<ReturnType<typeof dispatchFixture>> | undefined;
@@ -200,6 +201,16 @@ describe('the reach dispatcher', () => {
     ]);
   });
 
+  it('reports the outcomes of a round that follows rounds with nothing to do (a running node starts with an empty outbox)', async () => {
+    const feedback = recordingFeedback();
+    const f = (fixture = await dispatchFixture({ channels: webhookChannel(gateway.url), contacts: { c1: 'crm-1' }, feedback }));
+    expect(await f.dispatcher.runOnce()).toBe(0);
+    expect(await f.dispatcher.runOnce()).toBe(0);
+    const k = f.write('c1', 'webhook');
+    expect(await f.dispatcher.runOnce()).toBe(1);
+    expect(feedback.ledger()).toEqual([`${k} sent`]);
+  });
+
   it('keeps outcomes the feedback port could not take and reports them in a later round', async () => {
     const feedback = recordingFeedback();
     feedback.failNext = 1;
@@ -253,6 +264,67 @@ describe('the reach dispatcher', () => {
       ['pending', 0],
     ]);
     expect(gateway.received).toHaveLength(1);
+  });
+});
+
+describe('messages of a paused or stopped journey', () => {
+  /** A journey in the given state, its state set as the journeys service sets it. */
+  const journeyIn = (f: NonNullable<typeof fixture>, name: string, status: JourneyStatus) => {
+    const at = new Date().toISOString();
+    const id = insertJourney(f.db, { name, description: '', unit: null }, 'test', at);
+    setStatus(f.db, id, { status, liveVersion: null }, 'test', at);
+    return id;
+  };
+  const HOUR = 3_600_000;
+
+  it('a paused journey keeps its queued messages unsent and sends them on resume; one held past the expiry is suppressed expired', async () => {
+    const feedback = recordingFeedback();
+    const contacts = { c1: 'crm-1', c2: 'crm-2', c3: 'crm-3', c4: 'crm-4' };
+    const f = (fixture = await dispatchFixture({ channels: webhookChannel(gateway.url), contacts, feedback, dispatch: { pauseExpiryMs: 24 * HOUR } }));
+    const running = journeyIn(f, 'running', 'published');
+    const paused = journeyIn(f, 'paused', 'published');
+    const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+    const other = f.write('c1', 'webhook', { journeyId: running });
+    const fresh = f.write('c2', 'webhook', { journeyId: paused, scheduledAt: ago(HOUR) });
+    const retrying = f.write('c3', 'webhook', { journeyId: paused, scheduledAt: ago(HOUR) });
+    const stale = f.write('c4', 'webhook', { journeyId: paused, scheduledAt: ago(25 * HOUR) });
+    f.outbox.complete(retrying, { status: 'failed', reason: 'HTTP 503', retryAt: ago(1000) });
+    setStatus(f.db, paused, { status: 'paused', liveVersion: null }, 'test', new Date().toISOString());
+
+    expect(await f.dispatcher.runOnce()).toBe(2);
+    expect(gateway.received.map((r) => r.headers['idempotency-key'])).toEqual([other]);
+    expect([f.row(fresh).status, f.row(retrying).status]).toEqual(['pending', 'failed']);
+    expect(outcome(f, stale)).toEqual({ status: 'suppressed', reason: 'expired' });
+    expect(feedback.ledger()).toEqual(expect.arrayContaining([`${stale} suppressed:expired`, `${other} sent`]));
+    // Still paused: the next rounds send nothing of it.
+    expect(await f.dispatcher.runOnce()).toBe(0);
+    expect(gateway.received).toHaveLength(1);
+
+    setStatus(f.db, paused, { status: 'published', liveVersion: null }, 'test', new Date().toISOString());
+    expect(await f.dispatcher.runOnce()).toBe(2);
+    expect([f.row(fresh).status, f.row(retrying).status, f.row(stale).status]).toEqual(['sent', 'sent', 'suppressed']);
+    expect(gateway.received.map((r) => r.headers['idempotency-key']).sort()).toEqual([other, fresh, retrying].sort());
+  });
+
+  it("a stopped journey's queued messages are never sent: each is suppressed journey_stopped and reported", async () => {
+    const feedback = recordingFeedback();
+    const f = (fixture = await dispatchFixture({ channels: webhookChannel(gateway.url), contacts: { c1: 'crm-1', c2: 'crm-2' }, feedback }));
+    const stopped = journeyIn(f, 'stopped', 'published');
+    const pending = f.write('c1', 'webhook', { journeyId: stopped });
+    const retrying = f.write('c2', 'webhook', { journeyId: stopped });
+    // Another channel the node does not send on: ended all the same, since it could never go out.
+    const elsewhere = f.write('c2', 'sms', { journeyId: stopped });
+    f.outbox.complete(retrying, { status: 'failed', reason: 'HTTP 503', retryAt: new Date(Date.now() + HOUR).toISOString() });
+    setStatus(f.db, stopped, { status: 'stopped', liveVersion: null }, 'test', new Date().toISOString());
+
+    expect(await f.dispatcher.runOnce()).toBe(3);
+    expect(gateway.received).toHaveLength(0);
+    for (const k of [pending, retrying, elsewhere]) expect(outcome(f, k)).toEqual({ status: 'suppressed', reason: 'journey_stopped' });
+    expect(feedback.ledger().sort()).toEqual(
+      [`${elsewhere} suppressed:journey_stopped`, `${pending} suppressed:journey_stopped`, `${retrying} suppressed:journey_stopped`].sort(),
+    );
+    expect(f.sends.filter((s) => s.status === 'suppressed')).toHaveLength(3);
+    expect(await f.dispatcher.runOnce()).toBe(0);
   });
 });
 

@@ -44,7 +44,7 @@ export interface DispatcherPorts extends PlanPorts {
 }
 
 export interface Dispatcher {
-  /** One round on its own: claims a batch, sends it, records the results; resolves to the number of messages claimed. */
+  /** One round: ends what must never be sent, claims a batch, sends it, records the results; resolves to the number of messages it ended or claimed. */
   runOnce(): Promise<number>;
   /** Runs rounds until stopped, claiming while a channel has room in its queue, waiting `pollMs` whenever nothing was due. */
   start(): void;
@@ -121,6 +121,8 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
   const drainFeedback = (): Promise<void> => {
     const feedback = ports.feedback;
     if (!feedback) return Promise.resolve();
+    // Cleared in `.finally`, which always runs after this assignment: a run that ends at once (an
+    // empty queue) must not leave its settled promise behind, or no later round would report anything.
     feedbackRun ??= (async () => {
       try {
         for (let q = attempts.queued(FEEDBACK_BATCH); q.outcomes.length > 0; q = attempts.queued(FEEDBACK_BATCH)) {
@@ -129,10 +131,10 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
         }
       } catch (err) {
         logger.warn({ err: errorText(err) }, 'reach: reporting outcomes failed; the next round reports them again');
-      } finally {
-        feedbackRun = null;
       }
-    })();
+    })().finally(() => {
+      feedbackRun = null;
+    });
     return feedbackRun;
   };
 
@@ -171,13 +173,31 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
   };
 
   /**
-   * Claims a batch on `channels`, plans it, records what ends before sending and counts an attempt
-   * for each message about to go (one transaction), and queues those; the number claimed.
+   * Ends, unsent, the queued messages of stopped journeys and those a pause held past `pauseExpiryMs` (a claim skips
+   * paused and stopped journeys): suppressed `journey_stopped` or `expired`, so the reports show them. Returns how many.
+   */
+  const endWithheld = (at: Date): number => {
+    const ended = db.transaction(() => {
+      const e = outbox
+        .withheld(config.batch, at, new Date(at.getTime() - config.pauseExpiryMs))
+        .map(({ message, reason }): Ended => ({ message, outcome: { status: 'suppressed', reason }, detail: reason }));
+      complete(e);
+      return e;
+    })();
+    report(ended);
+    if (ended.length > 0) void drainFeedback();
+    return ended.length;
+  };
+
+  /**
+   * Ends what must never be sent (`endWithheld`), claims a batch on `channels`, plans it, records what ends before sending and counts an attempt
+   * for each message about to go (one transaction), and queues those; the number ended or claimed.
    */
   const claimRound = async (channels: readonly Channel[]): Promise<number> => {
     const at = now();
+    const withheld = endWithheld(at);
     const claimed = outbox.claim(config.batch, at, new Date(at.getTime() + config.leaseMs), channels);
-    if (claimed.length === 0) return 0;
+    if (claimed.length === 0) return withheld;
     const plans = await planBatch(ports, claimed);
     const sends = plans.filter((p): p is SendPlan => p.kind === 'send');
     const before = plans.filter((p) => p.kind !== 'send').map((p) => endBefore(p, now()));
@@ -196,7 +216,7 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
       byChannel.set(plan.message.channel, list);
     }
     for (const [channel, list] of byChannel) queue.push(channel, list, list[0].plan.channel);
-    return claimed.length;
+    return withheld + claimed.length;
   };
 
   const runOnce = async (): Promise<number> => {

@@ -13,6 +13,7 @@ import { outboxOrigin } from '../journeys/engine/outbox-origin.js';
 import { outboxStore } from '../journeys/engine/outbox-store.js';
 import { idempotencyKey } from '../journeys/outbox.js';
 import type { Db } from '../store/db.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { feedbackLedger } from './feedback-ledger.js';
 
 const NOW = new Date('2026-12-07T10:00:00Z');
@@ -23,7 +24,7 @@ afterEach(() => {
 });
 
 /** A node database with two outbox messages (customers 1001 and 1002 of journey 7), and an event store, in `dir`. */
-async function node(dir: string, options: { failEvents?: 'before' | 'after' } = {}) {
+async function node(dir: string, options: { failEvents?: 'before' | 'after'; metrics?: Metrics } = {}) {
   const db = openNodeDatabase(join(dir, 'mofang.db'));
   const outbox = outboxStore(db, () => NOW);
   for (const [entry, customerId, channel] of [
@@ -74,6 +75,7 @@ async function node(dir: string, options: { failEvents?: 'before' | 'after' } = 
     storeEvents,
     now: () => NOW,
     onError: (err) => errors.push(err),
+    ...(options.metrics ? { receiptLag: options.metrics.reachReceiptLag } : {}),
   });
   const events = async () =>
     (await store.all("SELECT event_id, customer_id, name, time, properties FROM events WHERE name LIKE 'mofang.%' ORDER BY name, event_id")).map((r) => ({
@@ -92,6 +94,45 @@ const rows = (db: Db) =>
     .all();
 
 describe('reach feedback ledger', () => {
+  it('times each new answer to a sent message from its send, once, in the receipt-lag series of /metrics', async () => {
+    const metrics = createMetrics();
+    const n = await node(mkdtempSync(join(tmpdir(), 'mofang-feedback-')), { metrics });
+    const atPlus = (seconds: number) => new Date(AT.getTime() + seconds * 1000);
+    await n.ledger.record([
+      { key: KEY1, outcome: 'sent', at: AT },
+      { key: KEY1, outcome: 'delivered', at: atPlus(4) },
+      { key: KEY1, outcome: 'opened', at: atPlus(2 * 3600) },
+      // Not an answer to a send: no lag.
+      { key: KEY2, outcome: 'suppressed', at: AT, detail: 'no_contact' },
+    ]);
+    // A repeat is timed no more; an answer to a message never sent has no send to time from.
+    await n.ledger.record([
+      { key: KEY1, outcome: 'delivered', at: atPlus(9) },
+      { key: KEY2, outcome: 'delivered', at: atPlus(9) },
+    ]);
+    // A receipt faster than the dispatcher's hand-over: the send's time is in its queued report.
+    n.db.prepare("INSERT INTO reach_feedback_queue (idempotency_key, outcome, at) VALUES (?, 'sent', ?)").run(KEY2, atPlus(10).toISOString());
+    await n.ledger.record([{ key: KEY2, outcome: 'bounced', at: atPlus(12), detail: 'soft' }]);
+    const body = (await metrics.render()).body;
+    const series = (name: string) =>
+      body
+        .split('\n')
+        .filter((l) => l.startsWith(`mofang_reach_receipt_lag_seconds_${name}{`))
+        .sort();
+    expect(series('count')).toEqual([
+      'mofang_reach_receipt_lag_seconds_count{channel="email",receipt="bounced"} 1',
+      'mofang_reach_receipt_lag_seconds_count{channel="sms",receipt="delivered"} 1',
+      'mofang_reach_receipt_lag_seconds_count{channel="sms",receipt="opened"} 1',
+    ]);
+    expect(series('sum')).toEqual([
+      'mofang_reach_receipt_lag_seconds_sum{channel="email",receipt="bounced"} 2',
+      'mofang_reach_receipt_lag_seconds_sum{channel="sms",receipt="delivered"} 4',
+      'mofang_reach_receipt_lag_seconds_sum{channel="sms",receipt="opened"} 7200',
+    ]);
+    expect(body).toContain('mofang_reach_receipt_lag_seconds_bucket{le="5",channel="sms",receipt="delivered"} 1');
+    expect(body).toContain('mofang_reach_receipt_lag_seconds_bucket{le="3600",channel="sms",receipt="opened"} 0');
+  });
+
   it('records each outcome once with where the message came from, writes its event for the customer, and advances receipts', async () => {
     const n = await node(mkdtempSync(join(tmpdir(), 'mofang-feedback-')));
     const report = await n.ledger.record([

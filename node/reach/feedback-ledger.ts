@@ -28,6 +28,8 @@ const REACH_OUTCOMES: readonly ReachOutcomeName[] = [
   'task_outcome',
 ];
 const RECEIPTS = new Set<ReachOutcomeName>(['delivered', 'opened', 'clicked']);
+/** What the channel or the customer answered after a send: each is timed from the send (the receipt-lag metric). */
+const ANSWERS = new Set<ReachOutcomeName>(['delivered', 'bounced', 'opened', 'clicked', 'replied']);
 const DETAIL = /^[a-z0-9_.:-]{1,64}$/;
 const KEY = /^j\d+\.v\d+\.n.+\.e\d+$/;
 /** Unwritten rows one re-drive pass writes: bounds its memory; passes repeat until none is left. */
@@ -47,6 +49,8 @@ export interface FeedbackLedgerPorts {
   actor?: string;
   /** Told when the events could not be written after the ledger committed: the rows wait for the next re-drive. */
   onError?: (err: unknown) => void;
+  /** Told, once the batch committed, of each new answer (`ANSWERS`) to a sent message: seconds from the send to the answer's time. */
+  receiptLag?: (channel: string, receipt: ReachOutcomeName, seconds: number) => void;
 }
 
 export interface FeedbackLedger extends ReachFeedback {
@@ -81,6 +85,14 @@ export function feedbackLedger(ports: FeedbackLedgerPorts): FeedbackLedger {
     `SELECT key, outcome, journey, version, node, channel, at, detail, value FROM reach_outcomes WHERE event_written = 0 ORDER BY recorded_at, key LIMIT ${REDRIVE_BATCH}`,
   );
   const written = db.prepare('UPDATE reach_outcomes SET event_written = 1 WHERE key = ? AND outcome = ?');
+  // The send's time: the ledger's `sent` row, or the dispatcher's queued report of it when a fast
+  // provider's receipt arrives before the dispatcher has handed its outcomes over.
+  const sentAt = db
+    .prepare(
+      `SELECT at FROM reach_outcomes WHERE key = @key AND outcome = 'sent'
+        UNION ALL SELECT at FROM reach_feedback_queue WHERE idempotency_key = @key AND outcome = 'sent' LIMIT 1`,
+    )
+    .pluck();
 
   const eventOf = (r: UnwrittenRow): OwnEvent | null => {
     const origin = ports.origin(r.key);
@@ -132,6 +144,7 @@ export function feedbackLedger(ports: FeedbackLedgerPorts): FeedbackLedger {
       const counts = { recorded: 0, repeated: 0, unknown: 0 };
       const byOutcome: Partial<Record<ReachOutcomeName, number>> = {};
       const recordedAt = ports.now().toISOString();
+      const lags: { channel: string; receipt: ReachOutcomeName; seconds: number }[] = [];
       db.transaction(() => {
         for (const o of outcomes) {
           const origin = ports.origin(o.key);
@@ -160,6 +173,9 @@ export function feedbackLedger(ports: FeedbackLedgerPorts): FeedbackLedger {
           counts.recorded++;
           byOutcome[o.outcome] = (byOutcome[o.outcome] ?? 0) + 1;
           if (RECEIPTS.has(o.outcome)) ports.receipt(o.key, o.outcome as 'delivered' | 'opened' | 'clicked', o.at);
+          const sent = ports.receiptLag && ANSWERS.has(o.outcome) ? (sentAt.get({ key: o.key }) as string | undefined) : undefined;
+          // A provider's clock a little behind ours must not make a negative lag.
+          if (sent) lags.push({ channel: origin.channel, receipt: o.outcome, seconds: Math.max(0, (o.at.getTime() - Date.parse(sent)) / 1000) });
         }
         if (counts.unknown > 0) refuse.run('unknown_key', counts.unknown);
         if (counts.recorded + counts.unknown > 0)
@@ -170,6 +186,7 @@ export function feedbackLedger(ports: FeedbackLedgerPorts): FeedbackLedger {
             details: { ...counts, outcomes: byOutcome },
           });
       }).immediate();
+      for (const l of lags) ports.receiptLag?.(l.channel, l.receipt, l.seconds);
       // The ledger is durable here: an event store that fails now only delays the events.
       if (counts.recorded > 0) await redrive().catch((err: unknown) => ports.onError?.(err));
       return counts;

@@ -292,7 +292,13 @@ describe('the journey engine', () => {
     engine().outbox.complete(claimed[0].idempotencyKey, { status: 'sent' });
     engine().outbox.receipt(claimed[0].idempotencyKey, 'clicked', now);
     engine().outbox.receipt(claimed[0].idempotencyKey, 'delivered', now); // an earlier receipt never replaces a further one
-    engine().outbox.complete(claimed[1].idempotencyKey, { status: 'failed', reason: 'gateway', retryAt: now.toISOString() });
+    // Waiting for a retry is no result yet; only a dead message (out of attempts, refused for good) is a failure.
+    engine().outbox.complete(claimed[1].idempotencyKey, {
+      status: 'failed',
+      reason: 'gateway',
+      retryAt: new Date(now.getTime() + 7 * 86_400_000).toISOString(),
+    });
+    engine().outbox.complete(claimed[2].idempotencyKey, { status: 'dead', reason: 'gave up after 6 attempts: gateway' });
     later(2);
     await engine().tick();
     const counts = f.journeys.report(id, OPERATOR).nodes.filter((n) => n.node === 'result' && n.outcome.startsWith('out:'));

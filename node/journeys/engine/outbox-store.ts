@@ -4,7 +4,14 @@
  * advance is harmless); reach claims due ones with a lease, reports outcomes and receipts.
  */
 import type { Db } from '../../store/db.js';
-import type { DeadLetter, DeadLetterFilter, OutboxMessage, OutboxOutcome, OutboxReader, OutboxWriter } from '../outbox.js';
+import type { DeadLetter, DeadLetterFilter, OutboxMessage, OutboxOutcome, OutboxReader, OutboxWriter, WithheldReason } from '../outbox.js';
+
+/**
+ * A paused journey's messages wait for the resume and a stopped journey's are never sent: a claim
+ * skips both (the dispatcher ends the stopped ones, and paused ones past the expiry, as withheld).
+ * The journeys table is small, so the list is read once per statement.
+ */
+const RUNNING = "journey NOT IN (SELECT id FROM journeys WHERE status IN ('paused', 'stopped'))";
 
 interface OutboxRow {
   /** The rowid: the order rows were written in. */
@@ -74,12 +81,20 @@ export function outboxStore(db: Db, now: () => Date): OutboxStore {
     ).map(([status, extra]) =>
       db.prepare(
         `SELECT rowid AS seq, * FROM journey_outbox WHERE status = '${status}' AND scheduled_at <= @now ${extra}
-          ${channels ? 'AND channel IN (SELECT value FROM json_each(@channels))' : ''}
+          ${channels ? 'AND channel IN (SELECT value FROM json_each(@channels))' : ''} AND ${RUNNING}
           ORDER BY priority DESC, scheduled_at, rowid LIMIT @limit`,
       ),
     );
   const due = dueBy(false);
   const dueOn = dueBy(true);
+  // The few paused or stopped journeys first (CROSS JOIN keeps that order), then their queued rows
+  // through migration 23's index: a round's look costs nothing while every journey runs.
+  const withheld = db.prepare(
+    `SELECT o.*, j.status AS journey_status FROM journeys j CROSS JOIN journey_outbox o
+      WHERE j.status IN ('paused', 'stopped') AND o.journey = j.id AND o.status IN ('pending', 'failed', 'claimed')
+        AND (o.status <> 'claimed' OR o.lease_until <= @now) AND (j.status = 'stopped' OR o.scheduled_at < @expiredBefore)
+      LIMIT @limit`,
+  );
   const release = db.prepare(
     "UPDATE journey_outbox SET status = 'pending', lease_until = NULL, updated_at = ? WHERE idempotency_key = ? AND status = 'claimed'",
   );
@@ -143,6 +158,10 @@ export function outboxStore(db: Db, now: () => Date): OutboxStore {
           return rows.map(messageOf);
         })
         .immediate();
+    },
+    withheld(limit, at, expiredBefore) {
+      const rows = withheld.all({ limit, now: at.toISOString(), expiredBefore: expiredBefore.toISOString() }) as (OutboxRow & { journey_status: string })[];
+      return rows.map((r) => ({ message: messageOf(r), reason: (r.journey_status === 'stopped' ? 'journey_stopped' : 'expired') as WithheldReason }));
     },
     complete(key, outcome: OutboxOutcome) {
       const retryAt = outcome.status === 'failed' ? outcome.retryAt : null;

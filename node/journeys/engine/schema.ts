@@ -118,4 +118,11 @@ CREATE TABLE journey_event_cursor (
 );
 `;
 
-export const ENGINE_MIGRATIONS: readonly Migration[] = [{ version: 16, sql: ENGINE_SCHEMA_V16 }];
+// A paused or stopped journey's queued messages, found per journey (the dispatcher looks every round):
+// without it each look would scan the whole outbox.
+const ENGINE_SCHEMA_V23 = `CREATE INDEX journey_outbox_journey ON journey_outbox (journey, status, scheduled_at);`;
+
+export const ENGINE_MIGRATIONS: readonly Migration[] = [
+  { version: 16, sql: ENGINE_SCHEMA_V16 },
+  { version: 23, sql: ENGINE_SCHEMA_V23 },
+];

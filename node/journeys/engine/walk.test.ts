@@ -264,6 +264,13 @@ describe('the executor walks an entry until it waits or ends', () => {
     expect((await endOf(nodes())).next.exitReason).toBe('none');
     const waiting = await endOf(nodes({ amount: 1, unit: 'days' }));
     expect(waiting.next).toMatchObject({ status: 'active', node: 'n', wakeAt: new Date(NOW.getTime() + 86_400_000) });
+    // A message waiting for a retry (outbox `failed`) has no result yet and the split waits for it; only a dead one has failed.
+    const withStatus = (status: string) => ({ ...ports(), sendResult: () => ({ status, result: null }) });
+    expect((await endOf(nodes(), withStatus('failed'))).next.exitReason).toBe('none');
+    expect((await endOf(nodes({ amount: 1, unit: 'days' }), withStatus('failed'))).next).toMatchObject({ status: 'active', node: 'n' });
+    expect((await endOf(nodes({ amount: 1, unit: 'days' }), withStatus('dead'))).next.exitReason).toBe('exit');
+    const timedOut = { ...waiting.next, steps: 1 };
+    expect((await walk(journey(nodes({ amount: 1, unit: 'days' })), timedOut, { kind: 'timer' }, NOW, withStatus('failed')))!.next.exitReason).toBe('none');
   });
 
   it('wait_event: the event (after the wait began, passing the filters) takes event; the timer takes timeout', async () => {

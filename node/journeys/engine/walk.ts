@@ -141,9 +141,9 @@ export async function walk(j: RunnableJourney, entry: EntryState, cause: Cause, 
 
   const resultOf = (action: string): string => {
     const r = ports.sendResult(idempotencyKey({ journeyId: j.id, journeyVersion: s.version, nodeId: action, entryId: s.id }));
+    // Only a final failure is `failed`: a message waiting for a retry (outbox `failed`) may still go out, so it has no result yet.
     if (!r || r.status === 'suppressed' || r.status === 'dead') return r?.status === 'dead' ? 'failed' : 'no_result';
     if (r.result) return r.result;
-    if (r.status === 'failed') return 'failed';
     return r.status === 'sent' ? 'delivered' : 'no_result';
   };
 

@@ -28,6 +28,8 @@ describe('campaign figures', () => {
         { node: 'text', channel: 'sms', outcome: 'sent', detail: null, count: 250, value: 0, variant: 'b' },
         { node: 'text', channel: 'sms', outcome: 'suppressed', detail: 'no_contact', count: 10, value: 0, variant: 'a' },
         { node: 'text', channel: 'sms', outcome: 'suppressed', detail: 'bounced_before', count: 2, value: 0, variant: 'b' },
+        { node: 'text', channel: 'sms', outcome: 'suppressed', detail: 'journey_stopped', count: 5, value: 0, variant: 'b' },
+        { node: 'text', channel: 'sms', outcome: 'suppressed', detail: 'expired', count: 3, value: 0, variant: 'a' },
         { node: 'ring', channel: 'call', outcome: 'sent', detail: null, count: 20, value: 0, variant: 'a' },
         { node: 'ring', channel: 'call', outcome: 'task_outcome', detail: 'interested', count: 4, value: 1200, variant: 'a' },
       ],
@@ -45,7 +47,17 @@ describe('campaign figures', () => {
     // cost: 550 SMS × 0.05 = 27.5, 20 calls × 3 = 60; value: 500 + 210 + 90 credited, 1,200 in deals.
     expect(f.totals).toMatchObject({ entered: 1000, sent: 570, tasks: 4, converted: 20.5, conversionValue: 800, taskValue: 1200, value: 2000, cost: 87.5 });
     expect(f.totals.roi).toBeCloseTo((2000 - 87.5) / 87.5, 12);
-    expect(f.totals.suppressed).toEqual({ cap: 30, quiet_hours: 8, holiday: 0, no_consent: 0, opted_out: 0, no_contact: 10, other: 2 });
+    expect(f.totals.suppressed).toEqual({
+      cap: 30,
+      quiet_hours: 8,
+      holiday: 0,
+      no_consent: 0,
+      opted_out: 0,
+      no_contact: 10,
+      journey_stopped: 5,
+      expired: 3,
+      other: 2,
+    });
     expect(f.channels.map((c) => [c.channel, c.entered, c.sent, c.cost, c.value])).toEqual([
       ['call', 200, 20, 60, 1290],
       ['sms', 600, 550, 27.5, 710],

@@ -7,8 +7,11 @@
  */
 import type { ReachOutcomeName } from '../feedback.js';
 
-/** Suppression reasons as reports show them: the gate's, the dispatcher's `no_contact`, and `other` for any reason a later sender adds. */
-export const SUPPRESSION_COLUMNS = ['cap', 'quiet_hours', 'holiday', 'no_consent', 'opted_out', 'no_contact', 'other'] as const;
+/**
+ * Suppression reasons as reports show them: the gate's; the dispatcher's `no_contact`, and its `journey_stopped` and
+ * `expired` (a stopped journey's queued messages, a paused one's held past the expiry); `other` for any reason a later sender adds.
+ */
+export const SUPPRESSION_COLUMNS = ['cap', 'quiet_hours', 'holiday', 'no_consent', 'opted_out', 'no_contact', 'journey_stopped', 'expired', 'other'] as const;
 type SuppressionColumn = (typeof SUPPRESSION_COLUMNS)[number];
 
 /** The outcomes counted one for one (the ledger holds one row per message and outcome). */
