@@ -7,6 +7,7 @@ import { Login } from './login';
 import { type PagePath, type PageProps, pagesFor } from './pages';
 import { Compliance } from './pages/compliance';
 import { Overview } from './pages/overview';
+import { Reach } from './pages/reach';
 import { Strategy } from './pages/strategy';
 import { navigate, usePath } from './router';
 import { forgetToken, type Session, storedToken } from './session';
@@ -15,6 +16,7 @@ import { ErrorBox, Loading } from './ui';
 const VIEWS: Record<PagePath, ComponentType<PageProps>> = {
   overview: Overview,
   strategy: Strategy,
+  reach: Reach,
   compliance: Compliance,
 };
 

@@ -5,8 +5,16 @@
  */
 import en from './locales/en.json' with { type: 'json' };
 import zh from './locales/zh-CN.json' with { type: 'json' };
+import enExperiment from './locales/en/experiment.json' with { type: 'json' };
+import zhExperiment from './locales/zh-CN/experiment.json' with { type: 'json' };
+import enHistory from './locales/en/history.json' with { type: 'json' };
+import zhHistory from './locales/zh-CN/history.json' with { type: 'json' };
+import enTemplates from './locales/en/templates.json' with { type: 'json' };
+import zhTemplates from './locales/zh-CN/templates.json' with { type: 'json' };
+import enReach from './locales/en/reach.json' with { type: 'json' };
+import zhReach from './locales/zh-CN/reach.json' with { type: 'json' };
 
 export const CATALOGUES = {
-  'zh-CN': { ...zh },
-  en: { ...en },
+  'zh-CN': { ...zh, reach: zhReach, experiment: zhExperiment, history: zhHistory, templates: zhTemplates },
+  en: { ...en, reach: enReach, experiment: enExperiment, history: enHistory, templates: enTemplates },
 } as const;

@@ -8,6 +8,7 @@ import type { Role, Session } from './session';
 const PAGES = [
   { path: 'overview', roles: ['admin', 'operator', 'compliance'] },
   { path: 'strategy', roles: ['operator', 'compliance'] },
+  { path: 'reach', roles: ['operator', 'compliance'] },
   { path: 'compliance', roles: ['compliance'] },
 ] as const satisfies readonly { path: string; roles: readonly Role[] }[];
 

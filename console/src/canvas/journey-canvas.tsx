@@ -27,6 +27,7 @@ import { ApiError, api } from '../api';
 import { formatDate } from '../i18n';
 import { navigate } from '../router';
 import { ErrorBox, Loading } from '../ui';
+import { JourneyLinks, VersionBanner } from '../journeys/journey-links';
 import { JourneyNodeView } from './journey-node';
 import { type CanvasNode, type Component, edgeOf, freshId, type JourneyGraph, outletsOf, type Problem, toCanvas, toGraph } from './model';
 import { Palette, PALETTE_MIME } from './palette';
@@ -49,7 +50,8 @@ interface Loaded {
 const NODE_TYPES = { journey: JourneyNodeView };
 const VALIDATE_AFTER_MS = 400;
 
-export function JourneyCanvas({ journeyId, editable }: { journeyId: number | null; editable: boolean }) {
+/** `version`: an older version, shown read-only (its graph never changes); absent: the latest, to edit. */
+export function JourneyCanvas({ journeyId, editable, version }: { journeyId: number | null; editable: boolean; version?: number }) {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
@@ -57,22 +59,22 @@ export function JourneyCanvas({ journeyId, editable }: { journeyId: number | nul
     const journey =
       journeyId === null
         ? Promise.resolve({ journey: null, graph: { dataset: '', nodes: [] } })
-        : api<{ journey: Journey; version: { graph: JourneyGraph } }>(`/v1/journeys/${journeyId}`).then((r) => ({
+        : api<{ journey: Journey; version: { graph: JourneyGraph } }>(`/v1/journeys/${journeyId}${version ? `?version=${version}` : ''}`).then((r) => ({
             journey: r.journey,
             graph: r.version.graph,
           }));
     Promise.all([components, journey]).then(([c, j]) => setLoaded({ ...j, components: c.components }), setError);
-  }, [journeyId]);
+  }, [journeyId, version]);
   if (error) return <ErrorBox error={error} />;
   if (!loaded) return <Loading />;
   return (
     <ReactFlowProvider>
-      <Editor loaded={loaded} editable={editable} />
+      <Editor loaded={loaded} editable={editable && version === undefined} version={version} />
     </ReactFlowProvider>
   );
 }
 
-function Editor({ loaded, editable }: { loaded: Loaded; editable: boolean }) {
+function Editor({ loaded, editable, version }: { loaded: Loaded; editable: boolean; version?: number }) {
   const { t } = useTranslation();
   const components = useMemo(() => new Map(loaded.components.map((c) => [c.type, c])), [loaded.components]);
   const initial = useMemo(() => toCanvas(loaded.graph, components), [loaded.graph, components]);
@@ -258,9 +260,11 @@ function Editor({ loaded, editable }: { loaded: Loaded; editable: boolean }) {
             {t('canvas.save')}
           </button>
         )}
-        <button type="button" onClick={dryRun} disabled={busy || !journey}>
-          {t('canvas.dryRun')}
-        </button>
+        {version === undefined && (
+          <button type="button" onClick={dryRun} disabled={busy || !journey}>
+            {t('canvas.dryRun')}
+          </button>
+        )}
         {editable && journey && (journey.status === 'draft' || journey.liveVersion !== journey.latestVersion) && journey.status !== 'stopped' && (
           <button type="button" onClick={() => transition('publish')} disabled={busy}>
             {t('canvas.publish')}
@@ -276,10 +280,12 @@ function Editor({ loaded, editable }: { loaded: Loaded; editable: boolean }) {
             {t('canvas.resume')}
           </button>
         )}
+        {journey && <JourneyLinks journeyId={journey.id} />}
         <button type="button" onClick={() => navigate('strategy')}>
           {t('canvas.back')}
         </button>
       </div>
+      {version !== undefined && journey && <VersionBanner version={version} journey={journey} />}
       {message && (
         <p role="status" className="ok" data-testid="canvas-message">
           {message}
