@@ -31,7 +31,7 @@ export function Reach({ session, rest }: PageProps) {
   const templateId = first === 'templates' && id && /^\d+$/.test(id) ? Number(id) : null;
   return (
     <>
-      <nav className="tabs" aria-label={t('reach.sections')}>
+      <div className="tabs">
         {sections.map((s) => (
           <a
             key={s}
@@ -45,7 +45,7 @@ export function Reach({ session, rest }: PageProps) {
             {t(`reach.section.${s}`)}
           </a>
         ))}
-      </nav>
+      </div>
       {journeyId !== null ? (
         <CampaignReportView key={journeyId} journeyId={journeyId} />
       ) : templateId !== null ? (
