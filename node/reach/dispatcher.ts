@@ -95,7 +95,8 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
   const drainFeedback = (): Promise<void> => {
     const feedback = ports.feedback;
     if (!feedback) return Promise.resolve();
-    feedbackRun ??= (async () => {
+    if (feedbackRun) return feedbackRun;
+    const run = (async () => {
       try {
         for (let q = attempts.queued(FEEDBACK_BATCH); q.outcomes.length > 0; q = attempts.queued(FEEDBACK_BATCH)) {
           await feedback.record(q.outcomes);
@@ -103,11 +104,16 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
         }
       } catch (err) {
         logger.warn({ err: errorText(err) }, 'reach: reporting outcomes failed; the next round reports them again');
-      } finally {
-        feedbackRun = null;
       }
     })();
-    return feedbackRun;
+    // Cleared once the run has settled, never from inside it: a run over an empty queue finishes
+    // before it is assigned, and clearing it there would leave the finished run in place for good,
+    // so that no later round reported anything.
+    feedbackRun = run;
+    void run.then(() => {
+      if (feedbackRun === run) feedbackRun = null;
+    });
+    return run;
   };
 
   const runOnce = async (): Promise<number> => {
