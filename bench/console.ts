@@ -4,7 +4,8 @@
  * until the overview shows the node's identity. Also the bundle's size, raw and as served
  * compressed, and the canvas's frame rate while a node of a 60-node journey is dragged
  * (./canvas-frames.ts), against the same drag over a page without a canvas.
- * Usage: npm run bench:console  (needs Debian's chromium at /usr/bin/chromium)
+ * Usage: npm run bench:console [-- --canvas-only]  (needs Debian's chromium at /usr/bin/chromium;
+ * --canvas-only skips the cold loads, to measure the drag alone)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { packageRoot } from '../node/paths.js';
 import { launchChromium, VIEWPORT } from '../test/support/chromium.js';
 import { measureCanvasDrag, sixtyNodeJourney } from './canvas-frames.js';
 
-const RUNS = 5;
+const RUNS = process.argv.includes('--canvas-only') ? 0 : 5;
 const root = packageRoot();
 const bin = join(root, 'bin', 'mofang');
 
@@ -123,9 +124,11 @@ try {
 }
 const ms = (xs: number[]) =>
   `median ${Math.round(median(xs))} ms (min ${Math.round(Math.min(...xs))}, max ${Math.round(Math.max(...xs))}; ${xs.map(Math.round).join(', ')})`;
-console.log(`cold node, empty cache, ${RUNS} runs:`);
-console.log(`  / → login form usable:           ${ms(login)}`);
-console.log(`  sign in → overview with identity: ${ms(overview)}`);
+if (RUNS > 0) {
+  console.log(`cold node, empty cache, ${RUNS} runs:`);
+  console.log(`  / → login form usable:           ${ms(login)}`);
+  console.log(`  sign in → overview with identity: ${ms(overview)}`);
+}
 if (canvasFrames) {
   const { canvas, baseline, moved } = canvasFrames;
   const line = (f: typeof canvas) =>

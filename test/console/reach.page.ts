@@ -58,7 +58,11 @@ export function reachPageTests(): void {
       await call('POST', `/v1/journeys/${journeyId}/publish`);
       // A second version, saved and not published: version 1 stays live.
       await call('POST', `/v1/journeys/${journeyId}/versions`, { graph: graph(5) });
-      await poll(async () => (await call<{ totals: { sent: number } }>('GET', `/v1/reach/reports/journeys/${journeyId}`)).totals.sent).toBe(8);
+      // The engine enters the segment at its next tick and the dispatcher delivers the tasks.
+      const sent = async () => (await call<{ totals: { sent: number } }>('GET', `/v1/reach/reports/journeys/${journeyId}`)).totals.sent;
+      const deadline = Date.now() + 50_000;
+      while ((await sent()) < 8 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(await sent()).toBe(8);
     }, 60_000);
 
     it('an operator reads the campaign report with its sent count and rule, closes a staff task with an outcome, and sees it counted', async () => {

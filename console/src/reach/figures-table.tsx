@@ -8,7 +8,7 @@ import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatNumber } from '../i18n';
 
-export const SUPPRESSION_REASONS = ['cap', 'quiet_hours', 'holiday', 'no_consent', 'opted_out', 'no_contact', 'other'] as const;
+const SUPPRESSION_REASONS = ['cap', 'quiet_hours', 'holiday', 'no_consent', 'opted_out', 'no_contact', 'other'] as const;
 
 export interface Figures {
   entered: number | null;

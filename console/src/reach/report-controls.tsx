@@ -2,7 +2,7 @@
 import { type FormEvent, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
-export const MODELS = ['last', 'first', 'linear', 'time_decay', 'position'] as const;
+const MODELS = ['last', 'first', 'linear', 'time_decay', 'position'] as const;
 
 export interface ReportQuery {
   model: (typeof MODELS)[number];
