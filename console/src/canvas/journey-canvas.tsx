@@ -49,6 +49,15 @@ interface Loaded {
 
 const NODE_TYPES = { journey: JourneyNodeView };
 const VALIDATE_AFTER_MS = 400;
+// React Flow copies each of these props into its store whenever it is a new object, and every part
+// that reads the store renders again: made once, they cost nothing while a node is dragged.
+const FIT_VIEW_OPTIONS = { maxZoom: 1 };
+const PRO_OPTIONS = { hideAttribution: true };
+const DELETE_KEYS = ['Delete', 'Backspace'];
+const allowDrop = (e: DragEvent) => {
+  e.preventDefault();
+  e.dataTransfer.dropEffect = 'copy';
+};
 
 /** `version`: an older version, shown read-only (its graph never changes); absent: the latest, to edit. */
 export function JourneyCanvas({ journeyId, editable, version }: { journeyId: number | null; editable: boolean; version?: number }) {
@@ -89,6 +98,7 @@ function Editor({ loaded, editable, version }: { loaded: Loaded; editable: boole
   const [actionError, setActionError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const flow = useReactFlow<CanvasNode, Edge>();
+  const labels = useMemo(() => flowLabels(t), [t]);
 
   const { dataset: _d, nodes: _n, ...rest } = loaded.graph;
   const graph = toGraph({ ...rest, dataset }, nodes, edges);
@@ -305,10 +315,7 @@ function Editor({ loaded, editable, version }: { loaded: Loaded; editable: boole
         {editable && <Palette components={loaded.components} onAdd={(type) => addNode(type)} />}
         <div className="flow" data-testid="flow">
           <ReactFlow
-            onDragOver={(e) => {
-              e.preventDefault();
-              e.dataTransfer.dropEffect = 'copy';
-            }}
+            onDragOver={allowDrop}
             onDrop={onDrop}
             nodes={nodes}
             edges={edges}
@@ -319,11 +326,11 @@ function Editor({ loaded, editable, version }: { loaded: Loaded; editable: boole
             nodesDraggable={editable}
             nodesConnectable={editable}
             elementsSelectable
-            deleteKeyCode={editable ? ['Delete', 'Backspace'] : null}
+            deleteKeyCode={editable ? DELETE_KEYS : null}
             fitView
-            fitViewOptions={{ maxZoom: 1 }}
-            proOptions={{ hideAttribution: true }}
-            ariaLabelConfig={flowLabels(t)}
+            fitViewOptions={FIT_VIEW_OPTIONS}
+            proOptions={PRO_OPTIONS}
+            ariaLabelConfig={labels}
           >
             <Background />
             <Controls showInteractive={false} />
