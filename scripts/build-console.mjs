@@ -1,10 +1,12 @@
 // Builds the web console (console/src, TSX) into dist/console: one entry script and one style
 // sheet whose names carry a content hash (cached for good by the node), the chunks the entry
-// loads on demand (the charts' ECharts), and an index.html naming the entry (never cached). `npm run build` runs it; any error fails the build with esbuild's messages.
+// loads on demand (the charts' ECharts), an index.html naming the entry (never cached), and
+// brotli and gzip copies of every script and style sheet. `npm run build` runs it; any error fails the build with esbuild's messages.
 // Usage: node scripts/build-console.mjs [--metafile]  (--metafile also prints the bundle sizes)
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,6 +58,16 @@ const html = readFileSync(join(root, 'console', 'index.html'), 'utf8')
   .replace('%SCRIPT%', `/console/${basename(script)}`)
   .replace('%STYLE%', `/console/${basename(style)}`);
 writeFileSync(join(out, 'index.html'), html);
+// Every hashed script and style sheet compressed once here, at the highest levels (too slow per
+// request, free at build time): the node serves the copy the browser's Accept-Encoding allows.
+for (const file of outputs
+  .map(([f]) => f)
+  .filter((f) => /\.(js|css)$/.test(f))
+  .map((f) => join(out, basename(f)))) {
+  const body = readFileSync(file);
+  writeFileSync(`${file}.br`, brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }));
+  writeFileSync(`${file}.gz`, gzipSync(body, { level: 9 }));
+}
 if (process.argv.includes('--metafile')) {
   for (const [file, o] of Object.entries(result.metafile.outputs)) console.log(`${basename(file)}\t${o.bytes} bytes`);
 }

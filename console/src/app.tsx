@@ -10,6 +10,7 @@ import { Compliance } from './pages/compliance';
 import { Joint } from './pages/joint';
 import { Insight } from './pages/insight';
 import { Overview } from './pages/overview';
+import { Reach } from './pages/reach';
 import { Strategy } from './pages/strategy';
 import { navigate, usePath } from './router';
 import { forgetToken, type Session, storedToken } from './session';
@@ -21,6 +22,7 @@ const VIEWS: Record<PagePath, ComponentType<PageProps>> = {
   insight: Insight,
   strategy: Strategy,
   joint: Joint,
+  reach: Reach,
   compliance: Compliance,
 };
 

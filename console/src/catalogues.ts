@@ -13,8 +13,36 @@ import enWidgets from './locales/en/widgets.json' with { type: 'json' };
 import zhWidgets from './locales/zh-CN/widgets.json' with { type: 'json' };
 import enInsight from './locales/en/insight.json' with { type: 'json' };
 import zhInsight from './locales/zh-CN/insight.json' with { type: 'json' };
+import enExperiment from './locales/en/experiment.json' with { type: 'json' };
+import zhExperiment from './locales/zh-CN/experiment.json' with { type: 'json' };
+import enHistory from './locales/en/history.json' with { type: 'json' };
+import zhHistory from './locales/zh-CN/history.json' with { type: 'json' };
+import enTemplates from './locales/en/templates.json' with { type: 'json' };
+import zhTemplates from './locales/zh-CN/templates.json' with { type: 'json' };
+import enReach from './locales/en/reach.json' with { type: 'json' };
+import zhReach from './locales/zh-CN/reach.json' with { type: 'json' };
 
 export const CATALOGUES = {
-  'zh-CN': { ...zh, joint: zhJoint, insight: zhInsight, analytics: zhAnalytics, widgets: zhWidgets },
-  en: { ...en, joint: enJoint, insight: enInsight, analytics: enAnalytics, widgets: enWidgets },
+  'zh-CN': {
+    ...zh,
+    joint: zhJoint,
+    insight: zhInsight,
+    analytics: zhAnalytics,
+    reach: zhReach,
+    widgets: zhWidgets,
+    experiment: zhExperiment,
+    history: zhHistory,
+    templates: zhTemplates,
+  },
+  en: {
+    ...en,
+    joint: enJoint,
+    insight: enInsight,
+    analytics: enAnalytics,
+    reach: enReach,
+    widgets: enWidgets,
+    experiment: enExperiment,
+    history: enHistory,
+    templates: enTemplates,
+  },
 } as const;

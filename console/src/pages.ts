@@ -11,6 +11,7 @@ const PAGES = [
   { path: 'insight', roles: ['operator', 'compliance'] },
   { path: 'analytics', roles: ['operator', 'compliance'] },
   { path: 'strategy', roles: ['operator', 'compliance'] },
+  { path: 'reach', roles: ['operator', 'compliance'] },
   { path: 'compliance', roles: ['compliance'] },
 ] as const satisfies readonly { path: string; roles: readonly Role[] }[];
 

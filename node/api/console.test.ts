@@ -1,11 +1,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, type TestApp } from '../../test/support/test-app.js';
-import { CONSOLE_CSP } from './console.js';
+import { CONSOLE_CSP, pickCoding } from './console.js';
 
 // The console as the node serves it, over a directory shaped like a build (dist/console).
+const SCRIPT = 'console.log(1)';
+
 describe('the web console at /console/', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mofang-console-'));
   const built = join(dir, 'built');
@@ -14,9 +17,12 @@ describe('the web console at /console/', () => {
   beforeAll(async () => {
     mkdirSync(built);
     writeFileSync(join(built, 'index.html'), '<!doctype html><title>Mofang</title><script type="module" src="./main-ABCD1234.js"></script>');
-    writeFileSync(join(built, 'main-ABCD1234.js'), 'console.log(1)');
+    writeFileSync(join(built, 'main-ABCD1234.js'), SCRIPT);
     writeFileSync(join(built, 'main-WXYZ5678.css'), 'body{}');
     writeFileSync(join(built, 'echarts-QRST9012.js'), 'export const chart = 1;');
+    // As the build writes them: compressed copies of the script, none of the style sheet here.
+    writeFileSync(join(built, 'main-ABCD1234.js.br'), brotliCompressSync(SCRIPT));
+    writeFileSync(join(built, 'main-ABCD1234.js.gz'), gzipSync(SCRIPT));
     t = await testApp({ consoleDir: built });
     bare = await testApp({ consoleDir: join(dir, 'missing') });
   });
@@ -66,6 +72,41 @@ describe('the web console at /console/', () => {
       'public, max-age=31536000, immutable',
       CONSOLE_CSP,
     ]);
+  });
+
+  it('serves the compressed copy the client accepts, with its Content-Encoding and length, and never one it did not ask for', async () => {
+    const get = (acceptEncoding?: string) =>
+      t.app.inject({ url: '/console/main-ABCD1234.js', headers: acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding } });
+    const br = await get('gzip, deflate, br');
+    expect([br.headers['content-encoding'], br.headers.vary, br.headers['content-type']]).toEqual(['br', 'Accept-Encoding', 'text/javascript; charset=utf-8']);
+    expect(Number(br.headers['content-length'])).toBe(br.rawPayload.length);
+    expect(brotliDecompressSync(br.rawPayload).toString()).toBe(SCRIPT);
+
+    const gzip = await get('gzip');
+    expect([gzip.headers['content-encoding'], gzip.headers.vary]).toEqual(['gzip', 'Accept-Encoding']);
+    expect(Number(gzip.headers['content-length'])).toBe(gzip.rawPayload.length);
+    expect(gunzipSync(gzip.rawPayload).toString()).toBe(SCRIPT);
+
+    for (const refused of [undefined, 'identity', 'br;q=0, gzip;q=0', 'deflate', '*;q=0']) {
+      const plain = await get(refused);
+      expect([plain.headers['content-encoding'], plain.headers.vary, plain.body], String(refused)).toEqual([undefined, 'Accept-Encoding', SCRIPT]);
+      expect(Number(plain.headers['content-length'])).toBe(SCRIPT.length);
+    }
+    // The compressed copies are no URLs of their own, and a file without copies is sent as it is.
+    expect((await t.app.inject({ url: '/console/main-ABCD1234.js.br' })).statusCode).toBe(404);
+    const css = await t.app.inject({ url: '/console/main-WXYZ5678.css', headers: { 'accept-encoding': 'br' } });
+    expect([css.headers['content-encoding'], css.body]).toEqual([undefined, 'body{}']);
+  });
+
+  it('weighs Accept-Encoding by q, preferring brotli on a tie', () => {
+    const both = ['br', 'gzip'] as const;
+    expect(pickCoding('br;q=0.5, gzip', both)).toBe('gzip');
+    expect(pickCoding('gzip;q=1, br;q=1', both)).toBe('br');
+    expect(pickCoding('*', both)).toBe('br');
+    expect(pickCoding('br;q=0, *', both)).toBe('gzip');
+    expect(pickCoding('x-gzip', both)).toBe('gzip');
+    expect(pickCoding('br', ['gzip'])).toBeNull();
+    expect(pickCoding('GZIP ; Q=0.2', both)).toBe('gzip');
   });
 
   it("answers the single-page app's routes with index.html, and a missing asset with 404", async () => {

@@ -47,25 +47,40 @@ interface ConsoleFile {
   body: Buffer;
   type: string;
   cache: string;
+  /** The same bytes compressed at build time (`main-<hash>.js.br`, `.gz`), by content coding. */
+  encoded: Partial<Record<Coding, Buffer>>;
 }
+
+type Coding = 'br' | 'gzip';
+const CODING_SUFFIX: Record<string, Coding> = { '.br': 'br', '.gz': 'gzip' };
 
 /** Every file of the built console by its URL path below /console/, or null when there is no build. */
 export function loadConsole(dir: string): Map<string, ConsoleFile> | null {
   if (!existsSync(join(dir, 'index.html'))) return null;
   const files = new Map<string, ConsoleFile>();
+  const compressed: { path: string; coding: Coding; body: Buffer }[] = [];
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const file = join(d, name);
       if (statSync(file).isDirectory()) walk(file);
       else {
         const path = relative(dir, file).split(sep).join('/');
-        const type = TYPES[extname(name)] ?? 'application/octet-stream';
-        const cache = HASHED.test(name) ? 'public, max-age=31536000, immutable' : 'no-store';
-        files.set(path, { body: readFileSync(file), type, cache });
+        const coding = CODING_SUFFIX[extname(name)];
+        // A compressed copy is never served under its own name: it is its original's other encoding.
+        if (coding) compressed.push({ path: path.slice(0, -extname(name).length), coding, body: readFileSync(file) });
+        else {
+          const type = TYPES[extname(name)] ?? 'application/octet-stream';
+          const cache = HASHED.test(name) ? 'public, max-age=31536000, immutable' : 'no-store';
+          files.set(path, { body: readFileSync(file), type, cache, encoded: {} });
+        }
       }
     }
   };
   walk(dir);
+  for (const c of compressed) {
+    const original = files.get(c.path);
+    if (original) original.encoded[c.coding] = c.body;
+  }
   return files;
 }
 
@@ -94,6 +109,38 @@ export function consoleRoutes(app: FastifyInstance, files: Map<string, ConsoleFi
     const path = request.params['*'];
     const file = files.get(path) ?? (extname(path) === '' ? files.get('index.html') : undefined);
     if (!file) return reply.code(404).type('text/plain; charset=utf-8').send('not found');
-    return reply.type(file.type).header('cache-control', file.cache).send(file.body);
+    reply.type(file.type).header('cache-control', file.cache);
+    const codings = Object.keys(file.encoded) as Coding[];
+    if (codings.length === 0) return reply.send(file.body);
+    // Caches must keep one copy per encoding: the same URL answers differently by Accept-Encoding.
+    reply.header('vary', 'Accept-Encoding');
+    const coding = pickCoding(request.headers['accept-encoding'], codings);
+    const body = coding ? (file.encoded[coding] as Buffer) : file.body;
+    if (coding) reply.header('content-encoding', coding);
+    return reply.header('content-length', body.length).send(body);
   });
+}
+
+/**
+ * The coding to answer with, of those the file has, by the client's Accept-Encoding (RFC 9110
+ * §12.5.3): the highest q wins, br before gzip on a tie; `q=0` refuses a coding, `*` stands for
+ * any coding not named. Null (the bytes as they are) when the client asked for none we have.
+ * @example pickCoding('gzip, deflate, br', ['br', 'gzip']) // 'br'
+ */
+export function pickCoding(header: string | undefined, available: readonly Coding[]): Coding | null {
+  if (!header) return null;
+  const q = new Map<string, number>();
+  for (const part of header.split(',')) {
+    const [name = '', ...params] = part.trim().toLowerCase().split(';');
+    const weight = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const value = weight === undefined ? 1 : Number(weight.slice(2));
+    if (name.trim()) q.set(name.trim(), Number.isFinite(value) ? value : 0);
+  }
+  let best: Coding | null = null;
+  let bestQ = 0;
+  for (const coding of (['br', 'gzip'] as const).filter((c) => available.includes(c))) {
+    const weight = q.get(coding) ?? (coding === 'gzip' ? q.get('x-gzip') : undefined) ?? q.get('*') ?? 0;
+    if (weight > bestQ) [best, bestQ] = [coding, weight];
+  }
+  return best;
 }

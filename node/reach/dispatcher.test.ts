@@ -201,14 +201,20 @@ describe('the reach dispatcher', () => {
     ]);
   });
 
-  it('reports the outcomes of a round that follows rounds with nothing to do (a running node starts with an empty outbox)', async () => {
+  it('reports the outcomes of a round that follows idle rounds (nothing queued, nothing to report)', async () => {
     const feedback = recordingFeedback();
-    const f = (fixture = await dispatchFixture({ channels: webhookChannel(gateway.url), contacts: { c1: 'crm-1' }, feedback }));
+    const f = (fixture = await dispatchFixture({ channels: webhookChannel(gateway.url), contacts: { c1: 'crm-1', c2: 'crm-2' }, feedback }));
     expect(await f.dispatcher.runOnce()).toBe(0);
     expect(await f.dispatcher.runOnce()).toBe(0);
-    const k = f.write('c1', 'webhook');
+    const k1 = f.write('c1', 'webhook');
     expect(await f.dispatcher.runOnce()).toBe(1);
-    expect(feedback.ledger()).toEqual([`${k} sent`]);
+    expect(feedback.reported.map((o) => [o.key, o.outcome])).toEqual([[k1, 'sent']]);
+    const k2 = f.write('c2', 'webhook');
+    expect(await f.dispatcher.runOnce()).toBe(1);
+    expect(feedback.reported.map((o) => [o.key, o.outcome])).toEqual([
+      [k1, 'sent'],
+      [k2, 'sent'],
+    ]);
   });
 
   it('keeps outcomes the feedback port could not take and reports them in a later round', async () => {

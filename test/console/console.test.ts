@@ -12,6 +12,7 @@ import { analyticsPageTests } from './analytics.page.js';
 import { checkPage, ctx, navItems, open, poll, type Role, signIn, useConsoleCluster } from './harness.js';
 import { jointPageTests } from './joint.page.js';
 import { insightPageTests } from './insight.page.js';
+import { reachPageTests } from './reach.page.js';
 
 useConsoleCluster();
 
@@ -22,6 +23,7 @@ const NAV: { 'zh-CN': string; en: string; roles: Role[] }[] = [
   { 'zh-CN': '洞察', en: 'Insight', roles: ['operator', 'compliance'] },
   { 'zh-CN': '分析', en: 'Analytics', roles: ['operator', 'compliance'] },
   { 'zh-CN': '策略', en: 'Strategy', roles: ['operator', 'compliance'] },
+  { 'zh-CN': '触达与监控', en: 'Reach', roles: ['operator', 'compliance'] },
   { 'zh-CN': '合规', en: 'Compliance', roles: ['compliance'] },
 ];
 const navFor = (role: Role, language: 'zh-CN' | 'en') => NAV.filter((p) => p.roles.includes(role)).map((p) => p[language]);
@@ -184,6 +186,7 @@ describe('the console', () => {
   jointPageTests();
   analyticsPageTests();
   insightPageTests();
+  reachPageTests();
 
   it('needed no Content-Security-Policy exception on any page', () => {
     expect(ctx.cspRefusals).toEqual([]);

@@ -26,6 +26,7 @@ import { formatDate } from '../i18n';
 import { navigate } from '../router';
 import { ErrorBox, Loading } from '../ui';
 import { flowLabels } from '../widgets/flow-labels';
+import { JourneyLinks, VersionBanner } from '../journeys/journey-links';
 import { JourneyNodeView } from './journey-node';
 import { type CanvasNode, type Component, edgeOf, freshId, type JourneyGraph, outletsOf, type Problem, toCanvas, toGraph } from './model';
 import { Palette, PALETTE_MIME } from './palette';
@@ -47,8 +48,18 @@ interface Loaded {
 
 const NODE_TYPES = { journey: JourneyNodeView };
 const VALIDATE_AFTER_MS = 400;
+// React Flow copies each of these props into its store whenever it is a new object, and every part
+// that reads the store renders again: made once, they cost nothing while a node is dragged.
+const FIT_VIEW_OPTIONS = { maxZoom: 1 };
+const PRO_OPTIONS = { hideAttribution: true };
+const DELETE_KEYS = ['Delete', 'Backspace'];
+const allowDrop = (e: DragEvent) => {
+  e.preventDefault();
+  e.dataTransfer.dropEffect = 'copy';
+};
 
-export function JourneyCanvas({ journeyId, editable }: { journeyId: number | null; editable: boolean }) {
+/** `version`: an older version, shown read-only (its graph never changes); absent: the latest, to edit. */
+export function JourneyCanvas({ journeyId, editable, version }: { journeyId: number | null; editable: boolean; version?: number }) {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
@@ -56,22 +67,22 @@ export function JourneyCanvas({ journeyId, editable }: { journeyId: number | nul
     const journey =
       journeyId === null
         ? Promise.resolve({ journey: null, graph: { dataset: '', nodes: [] } })
-        : api<{ journey: Journey; version: { graph: JourneyGraph } }>(`/v1/journeys/${journeyId}`).then((r) => ({
+        : api<{ journey: Journey; version: { graph: JourneyGraph } }>(`/v1/journeys/${journeyId}${version ? `?version=${version}` : ''}`).then((r) => ({
             journey: r.journey,
             graph: r.version.graph,
           }));
     Promise.all([components, journey]).then(([c, j]) => setLoaded({ ...j, components: c.components }), setError);
-  }, [journeyId]);
+  }, [journeyId, version]);
   if (error) return <ErrorBox error={error} />;
   if (!loaded) return <Loading />;
   return (
     <ReactFlowProvider>
-      <Editor loaded={loaded} editable={editable} />
+      <Editor loaded={loaded} editable={editable && version === undefined} version={version} />
     </ReactFlowProvider>
   );
 }
 
-function Editor({ loaded, editable }: { loaded: Loaded; editable: boolean }) {
+function Editor({ loaded, editable, version }: { loaded: Loaded; editable: boolean; version?: number }) {
   const { t } = useTranslation();
   const components = useMemo(() => new Map(loaded.components.map((c) => [c.type, c])), [loaded.components]);
   const initial = useMemo(() => toCanvas(loaded.graph, components), [loaded.graph, components]);
@@ -86,6 +97,7 @@ function Editor({ loaded, editable }: { loaded: Loaded; editable: boolean }) {
   const [actionError, setActionError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const flow = useReactFlow<CanvasNode, Edge>();
+  const labels = useMemo(() => flowLabels(t), [t]);
 
   const { dataset: _d, nodes: _n, ...rest } = loaded.graph;
   const graph = toGraph({ ...rest, dataset }, nodes, edges);
@@ -257,9 +269,11 @@ function Editor({ loaded, editable }: { loaded: Loaded; editable: boolean }) {
             {t('canvas.save')}
           </button>
         )}
-        <button type="button" onClick={dryRun} disabled={busy || !journey}>
-          {t('canvas.dryRun')}
-        </button>
+        {version === undefined && (
+          <button type="button" onClick={dryRun} disabled={busy || !journey}>
+            {t('canvas.dryRun')}
+          </button>
+        )}
         {editable && journey && (journey.status === 'draft' || journey.liveVersion !== journey.latestVersion) && journey.status !== 'stopped' && (
           <button type="button" onClick={() => transition('publish')} disabled={busy}>
             {t('canvas.publish')}
@@ -275,10 +289,12 @@ function Editor({ loaded, editable }: { loaded: Loaded; editable: boolean }) {
             {t('canvas.resume')}
           </button>
         )}
+        {journey && <JourneyLinks journeyId={journey.id} />}
         <button type="button" onClick={() => navigate('strategy')}>
           {t('canvas.back')}
         </button>
       </div>
+      {version !== undefined && journey && <VersionBanner version={version} journey={journey} />}
       {message && (
         <p role="status" className="ok" data-testid="canvas-message">
           {message}
@@ -298,10 +314,7 @@ function Editor({ loaded, editable }: { loaded: Loaded; editable: boolean }) {
         {editable && <Palette components={loaded.components} onAdd={(type) => addNode(type)} />}
         <div className="flow" data-testid="flow">
           <ReactFlow
-            onDragOver={(e) => {
-              e.preventDefault();
-              e.dataTransfer.dropEffect = 'copy';
-            }}
+            onDragOver={allowDrop}
             onDrop={onDrop}
             nodes={nodes}
             edges={edges}
@@ -312,11 +325,11 @@ function Editor({ loaded, editable }: { loaded: Loaded; editable: boolean }) {
             nodesDraggable={editable}
             nodesConnectable={editable}
             elementsSelectable
-            deleteKeyCode={editable ? ['Delete', 'Backspace'] : null}
+            deleteKeyCode={editable ? DELETE_KEYS : null}
             fitView
-            fitViewOptions={{ maxZoom: 1 }}
-            proOptions={{ hideAttribution: true }}
-            ariaLabelConfig={flowLabels(t)}
+            fitViewOptions={FIT_VIEW_OPTIONS}
+            proOptions={PRO_OPTIONS}
+            ariaLabelConfig={labels}
           >
             <Background />
             <Controls showInteractive={false} />

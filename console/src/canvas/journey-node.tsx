@@ -1,10 +1,12 @@
 /** A journey node on the canvas: its component, label, an inlet, one handle per outlet, the server's problems and the dry run's count. */
 import { Handle, type NodeProps, Position } from '@xyflow/react';
+import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatNumber } from '../i18n';
 import type { CanvasNode } from './model';
 
-export function JourneyNodeView({ id, data, selected }: NodeProps<CanvasNode>) {
+/** Memoised: dragging one node gives only that node new props, so the other nodes need not render again. */
+export const JourneyNodeView = memo(function JourneyNodeView({ id, data, selected }: NodeProps<CanvasNode>) {
   const { t } = useTranslation();
   const name = t(`component.${data.type}`, { defaultValue: data.type });
   return (
@@ -46,4 +48,4 @@ export function JourneyNodeView({ id, data, selected }: NodeProps<CanvasNode>) {
       </div>
     </div>
   );
-}
+});

@@ -1,11 +1,18 @@
-/** Journeys: the list, and the canvas of one (`strategy/<id>`) or of a new one (`strategy/new`). */
+/**
+ * Journeys: the list, the canvas of one (`strategy/<id>`) or of a new one (`strategy/new`), an older
+ * version read-only (`strategy/<id>/v/<n>`), the version history and the A/B report
+ * (`strategy/<id>/history`, `…/experiment`), and campaign templates (`strategy/templates[/<id>]`).
+ */
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { JourneyCanvas } from '../canvas/journey-canvas';
 import { formatDate } from '../i18n';
+import { TemplateDetail, TemplateList } from '../journeys/templates';
+import { VersionHistory } from '../journeys/version-history';
 import { navigate } from '../router';
 import type { PageProps } from '../pages';
 import { Panel, useLoad } from '../ui';
+import { ExperimentPanel } from '../widgets/experiment-report';
 
 interface Journey {
   id: number;
@@ -21,10 +28,20 @@ interface Journey {
 export function Strategy({ session, rest }: PageProps) {
   // Only operators change journeys; compliance reads them (docs/api.md).
   const editable = session.role === 'operator';
-  const [which] = rest;
+  const [which, sub, arg] = rest;
+  const number = (s: string | undefined) => (s && /^\d+$/.test(s) ? Number(s) : null);
   if (which === 'new' && editable) return <JourneyCanvas key="new" journeyId={null} editable />;
-  if (which && /^\d+$/.test(which)) return <JourneyCanvas key={which} journeyId={Number(which)} editable={editable} />;
-  return <JourneyList editable={editable} />;
+  if (which === 'templates') {
+    const id = number(sub);
+    return id === null ? <TemplateList /> : <TemplateDetail key={id} templateId={id} editable={editable} />;
+  }
+  const id = number(which);
+  if (id === null) return <JourneyList editable={editable} />;
+  if (sub === 'history') return <VersionHistory key={id} journeyId={id} />;
+  if (sub === 'experiment') return <ExperimentPanel key={id} journeyId={id} />;
+  const version = sub === 'v' ? number(arg) : null;
+  if (version !== null) return <JourneyCanvas key={`${id}.${version}`} journeyId={id} version={version} editable={false} />;
+  return <JourneyCanvas key={which} journeyId={id} editable={editable} />;
 }
 
 function JourneyList({ editable }: { editable: boolean }) {
@@ -33,11 +50,22 @@ function JourneyList({ editable }: { editable: boolean }) {
   return (
     <>
       <h1>{t('strategy.nav')}</h1>
-      {editable && (
-        <button type="button" onClick={() => navigate('strategy/new')}>
-          {t('strategy.new')}
-        </button>
-      )}
+      <p className="journey-links">
+        {editable && (
+          <button type="button" onClick={() => navigate('strategy/new')}>
+            {t('strategy.new')}
+          </button>
+        )}
+        <a
+          href="/console/strategy/templates"
+          onClick={(e) => {
+            e.preventDefault();
+            navigate('strategy/templates');
+          }}
+        >
+          {t('templates.title')}
+        </a>
+      </p>
       <Panel title={t('strategy.journeys')} loaded={journeys}>
         {({ journeys: list }) =>
           list.length === 0 ? (
