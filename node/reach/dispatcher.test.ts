@@ -201,6 +201,19 @@ describe('the reach dispatcher', () => {
     ]);
   });
 
+  it("running on its own, reports what ended without a send (the node's own channels) to the feedback port", async () => {
+    const inbox = recordingLocalChannel('inbox');
+    const feedback = recordingFeedback();
+    const f = (fixture = await dispatchFixture({ channels: {}, local: [inbox], feedback, dispatch: { pollMs: 20 } }));
+    const k = f.write('c1', 'inbox');
+    f.dispatcher.start();
+    for (let i = 0; i < 400 && feedback.reported.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    // While it runs, not only when it stops (which drains the feedback queue anyway).
+    const reported = feedback.reported.map((o) => [o.key, o.outcome]);
+    await f.dispatcher.stop();
+    expect(reported).toEqual([[k, 'sent']]);
+  });
+
   it('reports the outcomes of a round that follows idle rounds (nothing queued, nothing to report)', async () => {
     const feedback = recordingFeedback();
     const f = (fixture = await dispatchFixture({ channels: webhookChannel(gateway.url), contacts: { c1: 'crm-1', c2: 'crm-2' }, feedback }));

@@ -209,6 +209,8 @@ export function reachDispatcher(ports: DispatcherPorts): Dispatcher {
       );
     })();
     report(before);
+    // What ended before sending (suppressions, the node's own channels) has no send to flush it.
+    if (before.length > 0) void drainFeedback();
     const byChannel = new Map<Channel, Send[]>();
     for (const plan of sends) {
       const list = byChannel.get(plan.message.channel) ?? [];

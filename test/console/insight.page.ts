@@ -152,7 +152,7 @@ export function insightPageTests(): void {
       await page.getByRole('link', { name: '流转' }).click();
       await page.getByRole('link', { name: 'insight-flow' }).click();
       const sankey = page.getByRole('img', { name: '从 insight-p1 到 insight-p2 各类别之间流动的客户' });
-      await poll(() => sankey.locator('svg path').count()).toBeGreaterThan(0);
+      await poll(() => sankey.locator('canvas').count()).toBeGreaterThan(0);
       // Nobody moved between the two snapshots: the low earners stay low, the high-value stay high.
       const table = page.getByTestId('transition-table');
       await poll(() => table.locator('tbody tr').count()).toBeGreaterThan(1);
