@@ -5,7 +5,9 @@ import { type ApiError, api, whenUnauthorised } from './api';
 import { LanguageSwitch } from './language-switch';
 import { Login } from './login';
 import { type PagePath, type PageProps, pagesFor } from './pages';
+import { Agreements } from './pages/agreements';
 import { Compliance } from './pages/compliance';
+import { Data } from './pages/data';
 import { Overview } from './pages/overview';
 import { Strategy } from './pages/strategy';
 import { navigate, usePath } from './router';
@@ -14,6 +16,8 @@ import { ErrorBox, Loading } from './ui';
 
 const VIEWS: Record<PagePath, ComponentType<PageProps>> = {
   overview: Overview,
+  data: Data,
+  agreements: Agreements,
   strategy: Strategy,
   compliance: Compliance,
 };

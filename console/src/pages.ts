@@ -7,6 +7,8 @@ import type { Role, Session } from './session';
 
 const PAGES = [
   { path: 'overview', roles: ['admin', 'operator', 'compliance'] },
+  { path: 'data', roles: ['admin', 'operator', 'compliance'] },
+  { path: 'agreements', roles: ['admin', 'operator', 'compliance'] },
   { path: 'strategy', roles: ['operator', 'compliance'] },
   { path: 'compliance', roles: ['compliance'] },
 ] as const satisfies readonly { path: string; roles: readonly Role[] }[];
