@@ -8,6 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mofang, mofangJson } from '../support/node-processes.js';
+import { agreementsPageTests } from './agreements.page.js';
+import { dataPageTests } from './data.page.js';
 import { checkPage, ctx, navItems, open, poll, type Role, signIn, useConsoleCluster } from './harness.js';
 
 useConsoleCluster();
@@ -22,7 +24,11 @@ describe('the console', () => {
     expect(await page.locator('[role=alert]').textContent()).toContain('not valid');
     await checkPage(page, 'login', 'en');
 
-    const expected: Record<Role, string[]> = { admin: ['Overview'], operator: ['Overview', 'Strategy'], compliance: ['Overview', 'Strategy', 'Compliance'] };
+    const expected: Record<Role, string[]> = {
+      admin: ['Overview', 'Data', 'Agreements'],
+      operator: ['Overview', 'Data', 'Agreements', 'Strategy'],
+      compliance: ['Overview', 'Data', 'Agreements', 'Strategy', 'Compliance'],
+    };
     for (const role of ['admin', 'operator', 'compliance'] as const) {
       await signIn(page, role);
       expect(await navItems(page)).toEqual(expected[role]);
@@ -54,15 +60,15 @@ describe('the console', () => {
     expect(await page.locator('h1').textContent()).toBe('魔方控制台');
     await checkPage(page, 'login', 'zh-CN');
     await signIn(page, 'compliance');
-    expect(await navItems(page)).toEqual(['概览', '策略', '合规']);
+    expect(await navItems(page)).toEqual(['概览', '数据', '协议', '策略', '合规']);
     await page.getByLabel('语言').selectOption('en');
-    expect(await navItems(page)).toEqual(['Overview', 'Strategy', 'Compliance']);
+    expect(await navItems(page)).toEqual(['Overview', 'Data', 'Agreements', 'Strategy', 'Compliance']);
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
     await page.reload();
     await page.locator('nav').waitFor();
-    expect(await navItems(page)).toEqual(['Overview', 'Strategy', 'Compliance']);
+    expect(await navItems(page)).toEqual(['Overview', 'Data', 'Agreements', 'Strategy', 'Compliance']);
     await page.getByLabel('Language').selectOption('zh-CN');
-    expect(await navItems(page)).toEqual(['概览', '策略', '合规']);
+    expect(await navItems(page)).toEqual(['概览', '数据', '协议', '策略', '合规']);
     await context.close();
   });
 
@@ -70,7 +76,7 @@ describe('the console', () => {
     for (const language of ['zh-CN', 'en'] as const) {
       const { context, page } = await open(language);
       await signIn(page, 'compliance');
-      await page.locator('nav a').nth(2).click();
+      await page.locator('nav a[href="/console/compliance"]').click();
       await page.locator('table.audit').waitFor();
       const actors = () => page.locator('table.audit tbody tr td:nth-child(3)').allTextContents();
       await poll(async () => new Set(await actors()).size).toBeGreaterThan(1);
@@ -167,6 +173,9 @@ describe('the console', () => {
     await checkPage(page, 'login-revoked', 'en');
     await context.close();
   });
+
+  dataPageTests();
+  agreementsPageTests();
 
   it('needed no Content-Security-Policy exception on any page', () => {
     expect(ctx.cspRefusals).toEqual([]);

@@ -16,6 +16,8 @@ import { type Agreement, type BudgetView, type PartyRole, shownStatus } from './
 import { DeliveryState } from './delivery-state';
 
 const other = (role: PartyRole): PartyRole => (role === 'proposer' ? 'acceptor' : 'proposer');
+/** The node that revoked, by the name the terms give it (the agreement records its node id). */
+const revoker = (a: Agreement): string => Object.values(a.terms.parties).find((p) => p.nodeId === a.revokedBy)?.name ?? a.revokedBy ?? '—';
 
 export function AgreementReview({ id, session }: { id: string; session: Session }) {
   const { t } = useTranslation();
@@ -47,7 +49,7 @@ export function AgreementReview({ id, session }: { id: string; session: Session 
             <h2 id="delivery-title">{t('agreements.delivery')}</h2>
             <DeliveryState delivery={agreement.data.delivery} />
             {agreement.data.status === 'revoked' && (
-              <p data-testid="revoked">{t('agreements.revokedBy', { by: agreement.data.revokedBy ?? '—', reason: agreement.data.revokedReason ?? '' })}</p>
+              <p data-testid="revoked">{t('agreements.revokedBy', { by: revoker(agreement.data), reason: agreement.data.revokedReason ?? '' })}</p>
             )}
           </section>
           {session.role === 'admin' && <Actions a={agreement.data} onChanged={agreement.reload} />}

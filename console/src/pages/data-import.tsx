@@ -39,7 +39,8 @@ const nameFrom = (file: string) =>
     .replace(/^[^a-z]+/, '')
     .slice(0, 64);
 
-export function DatasetImport({ onImported }: { onImported: () => void }) {
+/** `onFinished`: an import of `dataset` ended, succeeded or failed (either is in its history). */
+export function DatasetImport({ onFinished }: { onFinished: (dataset: string) => void }) {
   const { t } = useTranslation();
   const [file, setFile] = useState<File | null>(null);
   const [form, setForm] = useState({ dataset: '', idColumn: '', idKind: 'phone', encoding: 'utf-8', skipBad: true });
@@ -62,10 +63,10 @@ export function DatasetImport({ onImported }: { onImported: () => void }) {
         ({ sent, total }) => setStep(sent >= total ? { kind: 'importing', total } : { kind: 'uploading', sent, total }),
       );
       setStep({ kind: 'done', report });
-      onImported();
     } catch (error) {
       setStep({ kind: 'failed', error });
     }
+    onFinished(form.dataset.trim());
   };
 
   return (

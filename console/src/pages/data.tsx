@@ -1,14 +1,17 @@
 /**
- * The Data page: the datasets with their row counts and latest import, importing a file with the
- * upload's progress and the node's report, and the tracking plan. Datasets are for administrators
- * and operators (compliance may not list them: docs/api.md); only administrators import.
+ * The Data page: the datasets with their row counts, importing a file with the upload's progress
+ * and the node's report, each dataset's import history, and the tracking plan. Datasets are for
+ * administrators and operators (compliance may not list them: docs/api.md); only administrators
+ * import.
  */
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { formatDate, formatNumber } from '../i18n';
 import type { PageProps } from '../pages';
 import { Panel, useLoad } from '../ui';
 import { DatasetImport } from './data-import';
+import { ImportHistory } from './import-history';
 import { TrackingPlan } from './tracking-plan';
 
 /** What GET /v1/datasets lists. */
@@ -38,6 +41,11 @@ export function Data({ session }: PageProps) {
 function Datasets({ imports }: { imports: boolean }) {
   const { t } = useTranslation();
   const datasets = useLoad(() => api<{ datasets: DatasetInfo[] }>('/v1/datasets'));
+  const [last, setLast] = useState<{ dataset?: string; version: number }>({ version: 0 });
+  const finished = (dataset: string) => {
+    datasets.reload();
+    setLast((l) => ({ dataset, version: l.version + 1 }));
+  };
   return (
     <>
       <Panel title={t('data.datasets')} loaded={datasets}>
@@ -76,7 +84,11 @@ function Datasets({ imports }: { imports: boolean }) {
           )
         }
       </Panel>
-      {imports && <DatasetImport onImported={datasets.reload} />}
+      {imports && <DatasetImport onFinished={finished} />}
+      {datasets.data && datasets.data.datasets.length > 0 && (
+        // A new key after each import: the history shows that dataset, read again.
+        <ImportHistory key={last.version} datasets={datasets.data.datasets.map((d) => d.name)} shown={last.dataset} />
+      )}
     </>
   );
 }
