@@ -67,7 +67,7 @@ export interface ImportReport {
  * One import of a dataset as its audit entry recorded it: counts and codes, never values. The
  * audit log is the history (each import appends one entry), so nothing else needs to keep it.
  */
-export interface ImportRecord {
+interface ImportRecord {
   /** The audit entry's sequence number. */
   seq: number;
   at: string;

@@ -1,7 +1,7 @@
 /** What GET /v1/agreements[/:id] answers (node/api/schemas.ts AgreementView), as the Agreements page reads it. */
 
 export type PartyRole = 'proposer' | 'acceptor';
-export type Operation = 'overlap' | 'enrich' | 'aggregate';
+type Operation = 'overlap' | 'enrich' | 'aggregate';
 
 interface Party {
   nodeId: string;
@@ -15,7 +15,7 @@ interface Budget {
 }
 
 /** The signed terms (docs/agreements.md, The terms); older terms lack some fields. */
-export interface Terms {
+interface Terms {
   title: string;
   createdAt: string;
   expiresAt: string;
