@@ -86,6 +86,8 @@ export function agreementsPageTests(): void {
       await accept.click();
       await poll(() => status(page)).toBe('Status: accepted. This node is the acceptor.');
       await poll(() => page.getByTestId('delivery').textContent()).toMatch(/^acceptance delivered /);
+      // The screenshot shows the review from its top, the two parties side by side.
+      await page.evaluate(() => window.scrollTo(0, 0));
       await checkPage(page, 'agreements', 'en');
 
       await p.reload();
@@ -106,6 +108,7 @@ export function agreementsPageTests(): void {
 
       await page.getByLabel('Language').selectOption('zh-CN');
       await poll(() => status(page)).toBe('状态：已撤销。本节点是接受方。');
+      await page.evaluate(() => window.scrollTo(0, 0));
       await checkPage(page, 'agreements', 'zh-CN');
       await context.close();
     });

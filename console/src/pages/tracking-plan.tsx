@@ -108,6 +108,7 @@ export function TrackingPlan({ canChange }: { canChange: boolean }) {
                           </th>
                           <td className={paused ? 'bad' : 'ok'} data-testid={`state-${name}`}>
                             {paused ? t('data.paused') : t('data.live')}
+                            {paused && count?.pausedAt && ' '}
                             {paused && count?.pausedAt && (
                               <span className="help">{t('data.pausedSince', { at: formatDate(count.pausedAt), by: count.pausedBy ?? '' })}</span>
                             )}
