@@ -48,7 +48,10 @@ export function dataPageTests(): void {
       const report = page.getByTestId('import-report');
       await poll(() => report.locator('[role=status]').textContent()).toMatch(/^data-upload: 3 rows read, 2 imported, 1 rejected \([\d.]+ s\)\.$/);
       const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
-      expect(seen.at(-1)).toBe(`All ${CSV.length} bytes sent; the node is checking and hashing the rows…`);
+      // The bar shows from the first byte; on loopback the browser may send the rest and get the
+      // answer before the page renders again, so the later states are not always seen.
+      expect(seen[0]).toBe(`Uploaded 0 of ${CSV.length} bytes (0%)`);
+      for (const text of seen.slice(1)) expect(text).toMatch(new RegExp(`^(Uploaded [\\d,]+ of ${CSV.length} bytes|All ${CSV.length} bytes sent)`));
       const bad = await report.getByTestId('bad-rows').locator('tbody tr td').allTextContents();
       expect(bad.slice(0, 2)).toEqual(['3', 'email']);
       expect(bad[2]).toMatch(/e-mail|email/i);
