@@ -5,10 +5,12 @@ import { type ApiError, api, whenUnauthorised } from './api';
 import { LanguageSwitch } from './language-switch';
 import { Login } from './login';
 import { type PagePath, type PageProps, pagesFor } from './pages';
+import { Agreements } from './pages/agreements';
 import { Analytics } from './pages/analytics';
 import { Compliance } from './pages/compliance';
-import { Joint } from './pages/joint';
+import { Data } from './pages/data';
 import { Insight } from './pages/insight';
+import { Joint } from './pages/joint';
 import { Overview } from './pages/overview';
 import { Reach } from './pages/reach';
 import { Strategy } from './pages/strategy';
@@ -20,6 +22,8 @@ const VIEWS: Record<PagePath, ComponentType<PageProps>> = {
   overview: Overview,
   analytics: Analytics,
   insight: Insight,
+  data: Data,
+  agreements: Agreements,
   strategy: Strategy,
   joint: Joint,
   reach: Reach,

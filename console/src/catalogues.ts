@@ -7,6 +7,10 @@ import enAnalytics from './locales/en/analytics.json' with { type: 'json' };
 import en from './locales/en.json' with { type: 'json' };
 import zhAnalytics from './locales/zh-CN/analytics.json' with { type: 'json' };
 import zh from './locales/zh-CN.json' with { type: 'json' };
+import enAgreements from './locales/en/agreements.json' with { type: 'json' };
+import zhAgreements from './locales/zh-CN/agreements.json' with { type: 'json' };
+import enData from './locales/en/data.json' with { type: 'json' };
+import zhData from './locales/zh-CN/data.json' with { type: 'json' };
 import enJoint from './locales/en/joint.json' with { type: 'json' };
 import zhJoint from './locales/zh-CN/joint.json' with { type: 'json' };
 import enWidgets from './locales/en/widgets.json' with { type: 'json' };
@@ -25,6 +29,8 @@ import zhReach from './locales/zh-CN/reach.json' with { type: 'json' };
 export const CATALOGUES = {
   'zh-CN': {
     ...zh,
+    data: zhData,
+    agreements: zhAgreements,
     joint: zhJoint,
     insight: zhInsight,
     analytics: zhAnalytics,
@@ -36,6 +42,8 @@ export const CATALOGUES = {
   },
   en: {
     ...en,
+    data: enData,
+    agreements: enAgreements,
     joint: enJoint,
     insight: enInsight,
     analytics: enAnalytics,

@@ -7,6 +7,8 @@ import type { Role, Session } from './session';
 
 const PAGES = [
   { path: 'overview', roles: ['admin', 'operator', 'compliance'] },
+  { path: 'data', roles: ['admin', 'operator', 'compliance'] },
+  { path: 'agreements', roles: ['admin', 'operator', 'compliance'] },
   { path: 'joint', roles: ['operator', 'compliance'] },
   { path: 'insight', roles: ['operator', 'compliance'] },
   { path: 'analytics', roles: ['operator', 'compliance'] },

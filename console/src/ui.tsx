@@ -3,40 +3,15 @@ import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 
 import { useTranslation } from 'react-i18next';
 import { ApiError } from './api';
 
-/** Codes the console has specific advice for; every other code gets the general advice. */
-const HINTED = new Set([
-  'NETWORK',
-  'AUTH_REQUIRED',
-  'FORBIDDEN_ROLE',
-  'NOT_FOUND',
-  'REQUEST_INVALID',
-  'JOURNEY_INVALID',
-  'JOURNEY_NOT_FOUND',
-  'JOURNEY_STATE',
-  'INTERNAL',
-  'PRIVACY_BUDGET_EXHAUSTED',
-  'OPERATION_NOT_ALLOWED',
-  'AGREEMENT_NOT_ACCEPTED',
-  'AGREEMENT_EXPIRED',
-  'QUERY_TOO_SIMILAR',
-  'RESULT_BELOW_MINIMUM',
-  'JOB_STATE',
-  'JOB_CANCELLED',
-  'PEER_UNREACHABLE',
-  'ANALYTICS_PARAMS_INVALID',
-  'METRIC_INVALID',
-  'RULE_INVALID',
-  'INSIGHT_EXISTS',
-]);
-
 /** The server's code and message, and what to do about it. */
 export function ErrorBox({ error }: { error: unknown }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const e = error instanceof ApiError ? error : new ApiError(0, 'CLIENT', error instanceof Error ? error.message : String(error));
   return (
     <div role="alert" className="error">
       <strong className="code">{e.code}</strong> <span>{e.message}</span>
-      <p className="hint">{t(HINTED.has(e.code) ? `hint.${e.code}` : 'hint.default')}</p>
+      {/* Codes without a `hint.<CODE>` in the catalogue get the general advice. */}
+      <p className="hint">{t(i18n.exists(`hint.${e.code}`) ? `hint.${e.code}` : 'hint.default')}</p>
     </div>
   );
 }

@@ -164,3 +164,56 @@ describe('POST /v1/datasets/:name/import — uploads', () => {
     expect(readdirSync(staging)).toEqual([]);
   });
 });
+
+describe('GET /v1/datasets/:name/imports', () => {
+  const send = (csv: string, query = '') =>
+    app.inject({
+      method: 'POST',
+      url: `/v1/datasets/history/import?id=phone:phone${query}`,
+      payload: csv,
+      headers: { ...admin(), 'content-type': 'text/csv' },
+    });
+
+  it("lists a dataset's imports newest first, failed ones with their code, as counts only; operators read it, compliance may not", async () => {
+    expect((await send('phone,plan\n+8613800138000,gold\nnot-a-phone,silver\n')).statusCode).toBe(422);
+    const done = await send('phone,plan\n+8613800138000,gold\nnot-a-phone,silver\n+8613900139000,basic\n', '&skipBad=true');
+    expect(done.statusCode, done.body).toBe(200);
+
+    const res = await app.inject({ url: '/v1/datasets/history/imports', headers: { authorization: `Bearer ${init.tokens.operator}` } });
+    expect(res.statusCode, res.body).toBe(200);
+    const { imports } = res.json();
+    expect(imports).toEqual([
+      {
+        seq: expect.any(Number),
+        at: expect.any(String),
+        actor: 'token:admin',
+        outcome: 'imported',
+        origin: 'upload',
+        rowsRead: 3,
+        imported: 2,
+        rejected: 1,
+        code: null,
+      },
+      {
+        seq: expect.any(Number),
+        at: expect.any(String),
+        actor: 'token:admin',
+        outcome: 'failed',
+        origin: 'upload',
+        rowsRead: expect.any(Number),
+        imported: null,
+        rejected: null,
+        code: 'IMPORT_BAD_ROW',
+      },
+    ]);
+    expect(imports[0].seq).toBeGreaterThan(imports[1].seq);
+    expect(JSON.stringify(imports)).not.toMatch(/8613|not-a-phone|gold/);
+
+    const one = await app.inject({ url: '/v1/datasets/history/imports?limit=1', headers: admin() });
+    expect(one.json().imports.map((i: { outcome: string }) => i.outcome)).toEqual(['imported']);
+    const tooMany = await app.inject({ url: '/v1/datasets/history/imports?limit=101', headers: admin() });
+    expect(tooMany.json().error).toMatchObject({ code: 'REQUEST_INVALID', details: { in: 'querystring', field: 'limit' } });
+    const compliance = await app.inject({ url: '/v1/datasets/history/imports', headers: { authorization: `Bearer ${init.tokens.compliance}` } });
+    expect(compliance.statusCode).toBe(403);
+  });
+});

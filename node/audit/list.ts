@@ -30,6 +30,21 @@ export function listAudit(db: Db, options: ListAuditOptions = {}): AuditEntry[] 
   return rows.map(rowToEntry);
 }
 
+/**
+ * The newest entries about one subject with one of `actions`, newest first: the history of one
+ * thing (a dataset's imports). The (action, seq) index keeps it to those actions' entries.
+ *
+ * @example latestAuditAbout(db, 'customers', ['dataset.imported', 'dataset.import_failed'], 20)
+ */
+export function latestAuditAbout(db: Db, subject: string, actions: readonly string[], limit: number): AuditEntry[] {
+  return db
+    .prepare<[string, string, number], AuditRow>(
+      'SELECT * FROM audit_log WHERE action IN (SELECT value FROM json_each(?)) AND subject = ? ORDER BY seq DESC LIMIT ?',
+    )
+    .all(JSON.stringify(actions), subject, limit)
+    .map(rowToEntry);
+}
+
 /** The checkpoints we hold of `peerNodeId`'s log, newest first: what that peer (or its auditor) asks us for. */
 export function peerCheckpointsOf(db: Db, peerNodeId: string, limit = -1): AuditCheckpoint[] {
   return db

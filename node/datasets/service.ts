@@ -5,6 +5,7 @@
  */
 import type { Group } from '../../protocols/group/group.js';
 import type { Actor } from '../audit/actor.js';
+import { latestAuditAbout } from '../audit/list.js';
 import type { AuditLog } from '../audit/log.js';
 import type { CryptoPool } from '../crypto-pool/pool.js';
 import { MofangError } from '../errors.js';
@@ -62,11 +63,35 @@ export interface ImportReport {
   durationMs: number;
 }
 
+/**
+ * One import of a dataset as its audit entry recorded it: counts and codes, never values. The
+ * audit log is the history (each import appends one entry), so nothing else needs to keep it.
+ */
+interface ImportRecord {
+  /** The audit entry's sequence number. */
+  seq: number;
+  at: string;
+  actor: string;
+  outcome: 'imported' | 'failed';
+  /** Where the file came from: `upload`, `request` (a path on the node), `operator` (the CLI). */
+  origin: string | null;
+  rowsRead: number | null;
+  imported: number | null;
+  rejected: number | null;
+  /** The error code of a failed import. */
+  code: string | null;
+}
+
+/** The most imports `imports()` returns. */
+export const IMPORT_HISTORY_LIMIT = 100;
+
 type ImportProgress = (p: { rowsRead: number; bytesRead: number; totalBytes: number }) => void;
 
 /** What the HTTP API and the CLI ask of datasets. */
 export interface DatasetsApi {
   list(): DatasetInfo[];
+  /** The dataset's latest imports, succeeded and failed, newest first (at most `limit`, ≤ IMPORT_HISTORY_LIMIT). */
+  imports(dataset: string, limit?: number): ImportRecord[];
   import(input: ImportInput, actor: Actor, onProgress?: ImportProgress): Promise<ImportReport>;
   /** Where the API stages uploads: a 0700 directory inside the node's data directory, swept at start. */
   readonly uploadDir: string;
@@ -92,6 +117,8 @@ export interface DatasetPorts {
   stagingDir(): string;
 }
 
+const IMPORT_ACTIONS = ['dataset.imported', 'dataset.import_failed'] as const;
+
 /**
  * @example
  * const datasets = datasetService({ db, audit, metrics, group, pool, allowedDirs, nodeDirs, stagingDir });
@@ -101,6 +128,21 @@ export function datasetService(ports: DatasetPorts): DatasetService {
   const { db, audit, metrics } = ports;
   return {
     list: () => listDatasets(db),
+    imports: (dataset, limit = 20) =>
+      latestAuditAbout(db, dataset, IMPORT_ACTIONS, Math.min(Math.max(1, limit), IMPORT_HISTORY_LIMIT)).map((e) => {
+        const count = (key: string) => (typeof e.details[key] === 'number' ? (e.details[key] as number) : null);
+        return {
+          seq: e.seq,
+          at: e.at,
+          actor: e.actor,
+          outcome: e.action === 'dataset.imported' ? 'imported' : 'failed',
+          origin: typeof e.details.origin === 'string' ? e.details.origin : null,
+          rowsRead: count('rowsRead'),
+          imported: count('imported'),
+          rejected: count('rejected'),
+          code: typeof e.details.code === 'string' ? e.details.code : null,
+        };
+      }),
     get uploadDir() {
       return ports.stagingDir();
     },

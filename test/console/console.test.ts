@@ -8,6 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { mofang, mofangJson } from '../support/node-processes.js';
+import { agreementsPageTests } from './agreements.page.js';
+import { dataPageTests } from './data.page.js';
 import { analyticsPageTests } from './analytics.page.js';
 import { checkPage, ctx, navItems, open, poll, type Role, signIn, useConsoleCluster } from './harness.js';
 import { jointPageTests } from './joint.page.js';
@@ -19,6 +21,8 @@ useConsoleCluster();
 /** The navigation in the order of console/src/pages.ts: each page's label in both languages and the roles that see it. */
 const NAV: { 'zh-CN': string; en: string; roles: Role[] }[] = [
   { 'zh-CN': '概览', en: 'Overview', roles: ['admin', 'operator', 'compliance'] },
+  { 'zh-CN': '数据', en: 'Data', roles: ['admin', 'operator', 'compliance'] },
+  { 'zh-CN': '协议', en: 'Agreements', roles: ['admin', 'operator', 'compliance'] },
   { 'zh-CN': '联合受众', en: 'Joint audience', roles: ['operator', 'compliance'] },
   { 'zh-CN': '洞察', en: 'Insight', roles: ['operator', 'compliance'] },
   { 'zh-CN': '分析', en: 'Analytics', roles: ['operator', 'compliance'] },
@@ -183,6 +187,8 @@ describe('the console', () => {
     await context.close();
   });
 
+  dataPageTests();
+  agreementsPageTests();
   jointPageTests();
   analyticsPageTests();
   insightPageTests();

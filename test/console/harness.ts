@@ -67,8 +67,8 @@ export function useConsoleCluster(): void {
   });
 }
 
-/** A fresh browser context (its own storage) on the bank's console, in `language` unless the page switches. */
-export async function open(language: 'zh-CN' | 'en' = 'zh-CN'): Promise<{ context: BrowserContext; page: Page }> {
+/** A fresh browser context (its own storage) on the bank's console (or `node`'s), in `language` unless the page switches. */
+export async function open(language: 'zh-CN' | 'en' = 'zh-CN', node: NodeProcess = ctx.bank): Promise<{ context: BrowserContext; page: Page }> {
   const context = await ctx.browser.newContext({ viewport: VIEWPORT, locale: language });
   // The language a user chose before: set once, so that a reload keeps what the page switched to.
   await context.addInitScript((lang) => {
@@ -78,7 +78,7 @@ export async function open(language: 'zh-CN' | 'en' = 'zh-CN'): Promise<{ contex
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) ctx.cspRefusals.push(m.text());
   });
-  await page.goto(`${ctx.bank.httpUrl}/`);
+  await page.goto(`${node.httpUrl}/`);
   return { context, page };
 }
 

@@ -26,7 +26,7 @@ type Method =
   | 'health'
   | 'events.ingest'
   | 'events.importFile'
-  | `datasets.${'list' | 'import'}`
+  | `datasets.${'list' | 'imports' | 'import'}`
   | `agreements.${keyof S.AgreementsApi}`
   | `jobs.${keyof S.JobsApi}`
   | `runs.${keyof S.RunsApi}`
@@ -260,6 +260,10 @@ export function fakeServices(): FakeServices {
             importedAt: T0,
           },
         ];
+      },
+      imports(dataset, limit) {
+        record('datasets.imports', dataset, limit);
+        return [];
       },
       async import(input, actor) {
         record('datasets.import', input, actor);

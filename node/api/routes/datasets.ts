@@ -8,6 +8,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Readable } from 'node:stream';
 import { MofangError } from '../../errors.js';
 import { actorOf } from '../auth.js';
+import { IMPORT_HISTORY_LIMIT } from '../../datasets/service.js';
 import type { ImportInput, NodeServices } from '../services.js';
 import { DatasetInfo, DatasetName, ImportFromPath, ImportQuery, ImportReport } from '../schemas.js';
 import { stageUpload, tooLarge, UPLOAD_TYPES, uploadFormat } from '../upload.js';
@@ -20,6 +21,19 @@ export interface DatasetRouteOptions {
   uploadDir: string;
 }
 
+const Count = Type.Union([Type.Integer(), Type.Null()]);
+const ImportRecord = Type.Object({
+  seq: Type.Integer({ description: "The audit entry's sequence number (GET /v1/audit)." }),
+  at: Type.String({ format: 'date-time' }),
+  actor: Type.String(),
+  outcome: Type.Union([Type.Literal('imported'), Type.Literal('failed')]),
+  origin: Type.Union([Type.String(), Type.Null()], { description: 'upload, request (a path on the node) or operator (the CLI).' }),
+  rowsRead: Count,
+  imported: Count,
+  rejected: Count,
+  code: Type.Union([Type.String(), Type.Null()], { description: 'The error code of a failed import.' }),
+});
+
 export const datasetRoutes: FastifyPluginAsync<DatasetRouteOptions> = async (app, { services, importBodyLimit, uploadDir }) => {
   // Hand uploads to the handler as a stream (encapsulated: other routes still refuse these types).
   app.addContentTypeParser(Object.keys(UPLOAD_TYPES), (_request, payload, done) => done(null, payload));
@@ -31,6 +45,25 @@ export const datasetRoutes: FastifyPluginAsync<DatasetRouteOptions> = async (app
       schema: { tags: ['datasets'], summary: 'List datasets', response: { 200: Type.Object({ datasets: Type.Array(DatasetInfo) }) } },
     },
     async () => ({ datasets: await services.datasets.list() }),
+  );
+
+  app.get<{ Params: { name: string }; Querystring: { limit?: number } }>(
+    '/datasets/:name/imports',
+    {
+      config: { roles: ['admin', 'operator'] },
+      schema: {
+        tags: ['datasets'],
+        summary: "A dataset's import history",
+        description: 'The latest imports of the dataset, succeeded and failed, newest first, as the audit log recorded them: counts and codes, no values.',
+        params: Type.Object({ name: DatasetName }),
+        querystring: Type.Object(
+          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: IMPORT_HISTORY_LIMIT, default: 20 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ imports: Type.Array(ImportRecord) }) },
+      },
+    },
+    async (request) => ({ imports: services.datasets.imports(request.params.name, request.query.limit) }),
   );
 
   app.post<{ Params: { name: string }; Querystring: Static<typeof ImportQuery>; Body: Readable | Static<typeof ImportFromPath> }>(
