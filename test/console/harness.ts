@@ -58,7 +58,7 @@ export function useConsoleCluster(): void {
     await Promise.all(ctx.cluster.nodes.map((n) => n.start()));
     chromium = await launchChromium();
     ctx.browser = chromium.browser;
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await chromium?.close();

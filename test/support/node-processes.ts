@@ -72,8 +72,11 @@ export function peekDb<T>(node: NodeProcess, sql: string, ...params: unknown[]):
   }
 }
 
+/** A node starts in about a second; on a machine busy with other test files it has taken 30 s. */
+const HEALTH_WAIT_MS = 60_000;
+
 export async function waitForHealth(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (const end = Date.now() + HEALTH_WAIT_MS; Date.now() < end; ) {
     try {
       if ((await fetch(`${url}/health`)).ok) return;
     } catch {
@@ -81,7 +84,7 @@ export async function waitForHealth(url: string): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${url} did not become healthy`);
+  throw new Error(`${url} did not become healthy within ${HEALTH_WAIT_MS / 1000} s`);
 }
 
 /** Creates node directories, with config tweaks (e.g. short timeouts) applied to each. */
