@@ -49,6 +49,7 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', url: '/v1/health', route: '/v1/health', roles: ['admin', 'operator', 'compliance'], status: 200 },
   { method: 'GET', url: '/v1/session', route: '/v1/session', roles: ['admin', 'operator', 'compliance', 'ingest'], status: 200 },
   { method: 'GET', url: '/v1/datasets', route: '/v1/datasets', roles: ['admin', 'operator'], status: 200 },
+  { method: 'GET', url: '/v1/datasets/customers/imports', route: '/v1/datasets/:name/imports', roles: ['admin', 'operator'], status: 200 },
   {
     method: 'POST',
     url: '/v1/datasets/customers/import',
