@@ -12,7 +12,8 @@ import { bankWithCardPlan, type createNodes, mofangAsync, peekDb, type NodeProce
 let cluster: Awaited<ReturnType<typeof createNodes>>;
 let bank: NodeProcess;
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-const recent = new Date(Date.now() - 3_600_000).toISOString();
+/** An hour ago, but today (UTC): the metric below counts today only, and a run just after midnight must still see the events. */
+const recent = new Date(Math.max(Date.now() - 3_600_000, Date.parse(day(0)))).toISOString();
 const event = (id: string, amount: unknown, channel = 'app') =>
   JSON.stringify({ eventId: id, customerId: `C-${id}`, name: 'card.paid', time: recent, properties: { amount, channel } });
 
