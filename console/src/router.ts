@@ -8,6 +8,14 @@ export function navigate(path: string): void {
   window.dispatchEvent(new PopStateEvent('popstate'));
 }
 
+/** An in-console link's click handler: the History API instead of a page load (the `href` stays for new tabs). */
+export const followLink =
+  (path: string) =>
+  (e: { preventDefault(): void }): void => {
+    e.preventDefault();
+    navigate(path);
+  };
+
 const read = () => window.location.pathname.slice(BASE.length).replace(/\/+$/, '');
 
 /** The current path below /console/, without leading or trailing slashes (e.g. `strategy/3`). */

@@ -3,11 +3,10 @@
  * caller's scope and those published to its unit; one template's declared parameters, the form
  * that instantiates it (operators), and its instances with their state, results and report.
  */
-import type { MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { formatDate, formatNumber } from '../i18n';
-import { navigate } from '../router';
+import { followLink } from '../router';
 import { Panel, useLoad } from '../ui';
 import { InstantiateForm, type Parameter } from './instantiate-form';
 
@@ -30,11 +29,6 @@ interface Instance {
   results: { entered: number; active: number; converted: number; sent: number } | null;
 }
 
-const go = (path: string) => (e: MouseEvent) => {
-  e.preventDefault();
-  navigate(path);
-};
-
 export function TemplateList() {
   const { t } = useTranslation();
   const templates = useLoad(() => api<{ templates: Template[] }>('/v1/journey-templates'));
@@ -42,7 +36,7 @@ export function TemplateList() {
     <>
       <h1>{t('templates.title')}</h1>
       <p>
-        <a href="/console/strategy" onClick={go('strategy')}>
+        <a href="/console/strategy" onClick={followLink('strategy')}>
           {t('templates.toJourneys')}
         </a>
       </p>
@@ -64,7 +58,7 @@ export function TemplateList() {
                 {list.map((tpl) => (
                   <tr key={tpl.id}>
                     <td>
-                      <a href={`/console/strategy/templates/${tpl.id}`} onClick={go(`strategy/templates/${tpl.id}`)}>
+                      <a href={`/console/strategy/templates/${tpl.id}`} onClick={followLink(`strategy/templates/${tpl.id}`)}>
                         {tpl.name}
                       </a>
                       {tpl.description && <span className="help">{tpl.description}</span>}
@@ -96,10 +90,10 @@ export function TemplateDetail({ templateId, editable }: { templateId: number; e
     <>
       <h1>{template.data ? t('templates.of', { name: template.data.template.name }) : t('templates.title')}</h1>
       <p className="journey-links">
-        <a href="/console/strategy/templates" onClick={go('strategy/templates')}>
+        <a href="/console/strategy/templates" onClick={followLink('strategy/templates')}>
           {t('templates.toList')}
         </a>
-        <a href={`/console/reach/templates/${templateId}`} onClick={go(`reach/templates/${templateId}`)}>
+        <a href={`/console/reach/templates/${templateId}`} onClick={followLink(`reach/templates/${templateId}`)}>
           {t('templates.report')}
         </a>
       </p>
@@ -171,7 +165,7 @@ export function TemplateDetail({ templateId, editable }: { templateId: number; e
                 {list.map((i) => (
                   <tr key={i.journey.id} data-testid={`instance-${i.journey.name}`}>
                     <td>
-                      <a href={`/console/strategy/${i.journey.id}`} onClick={go(`strategy/${i.journey.id}`)}>
+                      <a href={`/console/strategy/${i.journey.id}`} onClick={followLink(`strategy/${i.journey.id}`)}>
                         {i.journey.name}
                       </a>
                       <span className="help">
@@ -193,7 +187,7 @@ export function TemplateDetail({ templateId, editable }: { templateId: number; e
                         : '—'}
                     </td>
                     <td>
-                      <a href={`/console/reach/journeys/${i.journey.id}`} onClick={go(`reach/journeys/${i.journey.id}`)}>
+                      <a href={`/console/reach/journeys/${i.journey.id}`} onClick={followLink(`reach/journeys/${i.journey.id}`)}>
                         {t('templates.openReport')}
                       </a>
                     </td>

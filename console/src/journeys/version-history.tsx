@@ -2,11 +2,10 @@
  * A journey's versions, newest first (GET /v1/journeys/:id/versions): which one is live, which are
  * drafts or superseded, who saved each and when; any of them opens read-only on the canvas.
  */
-import type { MouseEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { formatDate, formatNumber } from '../i18n';
-import { navigate } from '../router';
+import { followLink } from '../router';
 import { Panel, useLoad } from '../ui';
 
 interface Version {
@@ -34,15 +33,11 @@ export function VersionHistory({ journeyId }: { journeyId: number }) {
       ),
     String(journeyId),
   );
-  const go = (path: string) => (e: MouseEvent) => {
-    e.preventDefault();
-    navigate(path);
-  };
   return (
     <>
       <h1>{loaded.data ? t('history.of', { name: loaded.data.journey.name }) : t('history.title')}</h1>
       <p>
-        <a href={`/console/strategy/${journeyId}`} onClick={go(`strategy/${journeyId}`)}>
+        <a href={`/console/strategy/${journeyId}`} onClick={followLink(`strategy/${journeyId}`)}>
           {t('history.toLatest')}
         </a>
       </p>
@@ -71,7 +66,7 @@ export function VersionHistory({ journeyId }: { journeyId: number }) {
                 {versions.map((v) => (
                   <tr key={v.version} data-testid={`version-${v.version}`} className={v.state === 'live' ? 'live' : undefined}>
                     <td>
-                      <a href={`/console/strategy/${journeyId}/v/${v.version}`} onClick={go(`strategy/${journeyId}/v/${v.version}`)}>
+                      <a href={`/console/strategy/${journeyId}/v/${v.version}`} onClick={followLink(`strategy/${journeyId}/v/${v.version}`)}>
                         {t('history.view', { version: v.version })}
                       </a>
                     </td>
